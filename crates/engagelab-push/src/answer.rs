@@ -1,0 +1,165 @@
+//! What an HTTP answer means: its error category, EngageLab's code and message
+//! from the body, and the server's hint on when to retry.
+
+use std::time::{Duration, SystemTime};
+
+use crate::error::ErrorKind;
+
+/// The longest message excerpt taken from a body, in bytes.
+pub(crate) const MAX_EXCERPT: usize = 200;
+
+/// The category of a non-2xx answer, decided in the error model's order:
+/// auth, not found, rate limited, server, then any other answer.
+pub(crate) fn classify(status: u16, api_code: Option<i64>) -> ErrorKind {
+    let code = api_code.unwrap_or(0);
+    if matches!(status, 401 | 403) || matches!(code, 21004 | 27001 | 21008 | 21038 | 23009) {
+        ErrorKind::Auth
+    } else if status == 404 || code == 20101 {
+        ErrorKind::NotFound
+    } else if status == 429 || code == 23008 {
+        ErrorKind::RateLimited
+    } else if (500..600).contains(&status) || matches!(code, 27000 | 21030) {
+        ErrorKind::Server
+    } else {
+        ErrorKind::Api
+    }
+}
+
+/// EngageLab's code and message from an error body: the wrapped form
+/// `{"error":{"code":..,"message":..}}`, the flat form `{"code":..,"message":..}`,
+/// else a short excerpt of the text (HTML, plain text), else a description of
+/// the empty body.
+pub(crate) fn decode_error_body(status: u16, body: &[u8]) -> (Option<i64>, String) {
+    if let Ok(serde_json::Value::Object(top)) = serde_json::from_slice::<serde_json::Value>(body) {
+        let inner = match top.get("error") {
+            Some(serde_json::Value::Object(inner)) => inner,
+            _ => &top,
+        };
+        let code = inner.get("code").and_then(|c| match c {
+            serde_json::Value::Number(n) => n.as_i64(),
+            serde_json::Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        });
+        let message = match inner.get("message") {
+            Some(serde_json::Value::String(m)) => Some(excerpt(m.as_bytes())),
+            _ => None,
+        };
+        if code.is_some() || message.is_some() {
+            let message =
+                message.unwrap_or_else(|| format!("HTTP {status} with no message in the body"));
+            return (code, message);
+        }
+    }
+    let text = excerpt(body);
+    if text.is_empty() {
+        (None, format!("HTTP {status} with an empty body"))
+    } else {
+        (None, text)
+    }
+}
+
+/// At most [`MAX_EXCERPT`] bytes of `body` as valid UTF-8 on one line: invalid
+/// bytes replaced, control characters and runs of whitespace folded to a space,
+/// cut on a character boundary.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let head = &body[..body.len().min(MAX_EXCERPT * 4)];
+    let text = String::from_utf8_lossy(head);
+    let mut out = String::with_capacity(MAX_EXCERPT);
+    let mut last_space = true;
+    for c in text.chars() {
+        let c = if c.is_control() || c.is_whitespace() { ' ' } else { c };
+        if c == ' ' && last_space {
+            continue;
+        }
+        if out.len() + c.len_utf8() > MAX_EXCERPT {
+            break;
+        }
+        last_space = c == ' ';
+        out.push(c);
+    }
+    out.trim_end().to_owned()
+}
+
+/// The server's retry hint: `Retry-After` (seconds or an HTTP date), else
+/// `X-Rate-Limit-Reset` (seconds to wait, or a Unix time when it is that large).
+pub(crate) fn retry_hint(retry_after: Option<&str>, rate_limit_reset: Option<&str>) -> Option<Duration> {
+    if let Some(value) = retry_after.map(str::trim) {
+        if let Ok(secs) = value.parse::<u64>() {
+            return Some(Duration::from_secs(secs));
+        }
+        if let Ok(secs) = value.parse::<f64>()
+            && secs.is_finite()
+            && secs >= 0.0
+        {
+            return Duration::try_from_secs_f64(secs.min(86_400.0)).ok();
+        }
+        if let Ok(when) = httpdate::parse_http_date(value) {
+            return Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO));
+        }
+    }
+    let reset = rate_limit_reset?.trim().parse::<u64>().ok()?;
+    // Values past 2001-09-09 are Unix times, smaller ones are seconds to wait.
+    if reset >= 1_000_000_000 {
+        let when = SystemTime::UNIX_EPOCH + Duration::from_secs(reset);
+        Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    } else {
+        Some(Duration::from_secs(reset))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification_follows_the_error_model_order() {
+        assert_eq!(classify(401, None), ErrorKind::Auth);
+        assert_eq!(classify(403, Some(20101)), ErrorKind::Auth);
+        assert_eq!(classify(400, Some(21004)), ErrorKind::Auth);
+        assert_eq!(classify(400, Some(23009)), ErrorKind::Auth);
+        assert_eq!(classify(404, None), ErrorKind::NotFound);
+        assert_eq!(classify(400, Some(20101)), ErrorKind::NotFound);
+        assert_eq!(classify(429, None), ErrorKind::RateLimited);
+        assert_eq!(classify(400, Some(23008)), ErrorKind::RateLimited);
+        assert_eq!(classify(503, Some(23008)), ErrorKind::RateLimited);
+        assert_eq!(classify(502, None), ErrorKind::Server);
+        assert_eq!(classify(400, Some(27000)), ErrorKind::Server);
+        assert_eq!(classify(400, Some(21030)), ErrorKind::Server);
+        assert_eq!(classify(400, Some(27002)), ErrorKind::Api);
+        assert_eq!(classify(418, None), ErrorKind::Api);
+    }
+
+    #[test]
+    fn bodies_in_every_form() {
+        let wrapped = br#"{"error":{"code":27002,"message":"unknown error"}}"#;
+        assert_eq!(decode_error_body(400, wrapped), (Some(27002), "unknown error".into()));
+        let flat = br#"{"code":"21003","message":"invalid value"}"#;
+        assert_eq!(decode_error_body(400, flat), (Some(21003), "invalid value".into()));
+        let html = b"<html>\n<body>502   Bad\tGateway</body></html>";
+        assert_eq!(decode_error_body(502, html), (None, "<html> <body>502 Bad Gateway</body></html>".into()));
+        assert_eq!(decode_error_body(503, b""), (None, "HTTP 503 with an empty body".into()));
+        assert_eq!(decode_error_body(400, b"[1,2]"), (None, "[1,2]".into()));
+        let code_only = br#"{"error":{"code":21004}}"#;
+        assert_eq!(decode_error_body(401, code_only).0, Some(21004));
+    }
+
+    #[test]
+    fn excerpts_are_short_valid_utf8() {
+        let long = "é".repeat(1000);
+        let e = excerpt(long.as_bytes());
+        assert!(e.len() <= MAX_EXCERPT && e.chars().all(|c| c == 'é'));
+        let broken = [b'a', 0xff, 0xfe, b'b'];
+        assert_eq!(excerpt(&broken), "a\u{fffd}\u{fffd}b");
+    }
+
+    #[test]
+    fn retry_hints() {
+        assert_eq!(retry_hint(Some("3"), None), Some(Duration::from_secs(3)));
+        assert_eq!(retry_hint(Some("0.5"), None), Some(Duration::from_millis(500)));
+        assert_eq!(retry_hint(None, Some("2")), Some(Duration::from_secs(2)));
+        assert_eq!(retry_hint(Some("Wed, 21 Oct 2015 07:28:00 GMT"), None), Some(Duration::ZERO));
+        assert_eq!(retry_hint(None, Some("1000000000")), Some(Duration::ZERO));
+        assert_eq!(retry_hint(Some("soon"), None), None);
+        assert_eq!(retry_hint(None, None), None);
+    }
+}

@@ -1,0 +1,182 @@
+//! `ClientBuilder`: every setting of a client, checked when the client is built.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::region::Region;
+use crate::retry::RetryPolicy;
+use crate::secret::Secret;
+use crate::validate;
+
+/// The default User-Agent: the crate's name and version.
+pub const DEFAULT_USER_AGENT: &str = concat!("engagelab-push/", env!("CARGO_PKG_VERSION"));
+
+/// Settings of a [`Client`]; nothing is checked until [`ClientBuilder::build`].
+///
+/// ```
+/// use std::time::Duration;
+/// use engagelab_push::{Client, Region};
+///
+/// let client = Client::builder("my-app-key", "my-master-secret")
+///     .region(Region::Frankfurt)
+///     .timeout(Duration::from_secs(10))
+///     .max_retries(3)
+///     .build()?;
+/// assert!(!format!("{client:?}").contains("my-master-secret"));
+/// # Ok::<(), engagelab_push::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct ClientBuilder {
+    pub(crate) app_key: String,
+    pub(crate) master_secret: Secret,
+    pub(crate) region: Region,
+    pub(crate) base_url: Option<String>,
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) user_agent: String,
+    pub(crate) proxy: Option<Secret>,
+    pub(crate) ca_file: Option<PathBuf>,
+    pub(crate) allow_insecure_http: bool,
+}
+
+impl ClientBuilder {
+    pub(crate) fn new(app_key: impl Into<String>, master_secret: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            app_key: app_key.into(),
+            master_secret: Secret::new(master_secret),
+            region: Region::default(),
+            base_url: None,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            proxy: None,
+            ca_file: None,
+            allow_insecure_http: false,
+        }
+    }
+
+    /// The data center to call (default Singapore). A [`base_url`](Self::base_url)
+    /// overrides it.
+    pub fn region(mut self, region: Region) -> Self {
+        self.region = region;
+        self
+    }
+
+    /// A custom base URL (a proxy, a legacy host, a test server), e.g.
+    /// `https://push.api.engagelab.cc`. Overrides the region. Plain `http://`
+    /// is accepted only to loopback unless [`allow_insecure_http`](Self::allow_insecure_http).
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// One overall deadline per call, retries and waits included (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The longest wait for one connection to be set up, TLS included (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Retries after the first attempt for failures the error model retries
+    /// (default 2); 0 turns retries off.
+    pub fn max_retries(mut self, max_retries: u32) -> Self {
+        self.retry.max_retries = max_retries;
+        self
+    }
+
+    /// The backoff before the first retry, doubled for each later one up to
+    /// `max`, each wait drawn at random below it (defaults 200 ms and 5 s).
+    pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
+        self.retry.backoff_base = base;
+        self.retry.backoff_max = max;
+        self
+    }
+
+    /// The longest server hint (`Retry-After`, `X-Rate-Limit-Reset`) waited for
+    /// as given; longer hints are cut to it (default 10 s). Waits never pass the
+    /// overall deadline: when one would, the call fails with the last error.
+    pub fn max_retry_after(mut self, max: Duration) -> Self {
+        self.retry.max_retry_after = max;
+        self
+    }
+
+    /// The User-Agent header (default `engagelab-push/VERSION`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// A proxy URL (`http://`, `https://`, `socks5://`, ...; user info allowed).
+    /// Without it no proxy is used: `HTTP_PROXY`, `HTTPS_PROXY` and `ALL_PROXY`
+    /// are deliberately ignored, so credentials only go where configured.
+    pub fn proxy(mut self, proxy_url: impl Into<String>) -> Self {
+        self.proxy = Some(Secret::new(proxy_url));
+        self
+    }
+
+    /// A PEM file of extra root certificates, trusted beside the built-in
+    /// Mozilla roots (a corporate proxy's CA, a test server's CA).
+    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_file = Some(path.into());
+        self
+    }
+
+    /// Allows plain `http://` base URLs to hosts that are not loopback
+    /// (default false). Credentials then travel unencrypted.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Checks every setting and builds the client.
+    ///
+    /// # Errors
+    /// `InvalidArgument`, naming the setting, for an empty or malformed AppKey
+    /// or Master Secret, a bad base URL, proxy, User-Agent or CA file, or a
+    /// zero timeout.
+    pub fn build(self) -> Result<Client, Error> {
+        validate::credential("app_key", &self.app_key)?;
+        validate::credential("master_secret", self.master_secret.expose())?;
+        validate::user_agent(&self.user_agent)?;
+        if self.timeout.is_zero() {
+            return Err(Error::invalid_argument("timeout must be greater than zero"));
+        }
+        if self.connect_timeout.is_zero() {
+            return Err(Error::invalid_argument("connect_timeout must be greater than zero"));
+        }
+        if self.retry.backoff_base > self.retry.backoff_max {
+            return Err(Error::invalid_argument(
+                "backoff base must not be greater than the backoff maximum",
+            ));
+        }
+        Client::from_builder(self)
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("app_key", &self.app_key)
+            .field("master_secret", &self.master_secret)
+            .field("region", &self.region)
+            .field("base_url", &self.base_url.as_deref().map(validate::shown_url))
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("retry", &self.retry)
+            .field("user_agent", &self.user_agent)
+            .field("proxy", &self.proxy.as_ref().map(|p| validate::proxy_for_display(p.expose())))
+            .field("ca_file", &self.ca_file)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .finish()
+    }
+}

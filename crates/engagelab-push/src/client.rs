@@ -1,0 +1,282 @@
+//! `Client`: a pooled, thread-safe handle that deletes devices.
+
+use std::fmt;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+
+use crate::builder::ClientBuilder;
+use crate::error::Error;
+use crate::region::Region;
+use crate::retry::RetryPolicy;
+use crate::secret::{Secret, scrub};
+use crate::transport::{self, AgentSettings};
+use crate::validate;
+
+/// A client of EngageLab's Push REST API.
+///
+/// Cheap to clone (clones share one connection pool) and safe to use from many
+/// threads at once. Calls block the calling thread.
+///
+/// ```no_run
+/// use engagelab_push::{Client, ErrorKind};
+///
+/// let client = Client::builder("my-app-key", "my-master-secret").build()?;
+/// match client.delete_device("1a0018970a5c4e0b") {
+///     Ok(()) => println!("deleted"),
+///     Err(e) if e.kind() == ErrorKind::NotFound => println!("no such device"),
+///     Err(e) => eprintln!("{e}"),
+/// }
+/// # Ok::<(), engagelab_push::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    agent: ureq::Agent,
+    app_key: String,
+    master_secret: Secret,
+    /// `Basic base64(app_key:master_secret)`.
+    authorization: Secret,
+    /// The base64 token alone, to scrub from anything shown.
+    token: Secret,
+    region: Option<Region>,
+    base_url: String,
+    timeout: Duration,
+    connect_timeout: Duration,
+    retry: RetryPolicy,
+    user_agent: String,
+    proxy: Option<String>,
+}
+
+impl Client {
+    /// Starts configuring a client with the app's AppKey and Master Secret.
+    pub fn builder(app_key: impl Into<String>, master_secret: impl Into<String>) -> ClientBuilder {
+        ClientBuilder::new(app_key, master_secret)
+    }
+
+    /// Builds a client from the environment: `ENGAGELAB_APP_KEY`,
+    /// `ENGAGELAB_MASTER_SECRET`, and optionally `ENGAGELAB_REGION`
+    /// (`sgp usva defra hk jpn bra`) or `ENGAGELAB_BASE_URL` (not both).
+    ///
+    /// # Errors
+    /// `InvalidArgument` naming the variable that is missing or wrong.
+    pub fn from_env() -> Result<Client, Error> {
+        Client::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub(crate) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Client, Error> {
+        let get = |name: &str| get(name).filter(|v| !v.is_empty());
+        let required = |name: &str| {
+            get(name).ok_or_else(|| Error::invalid_argument(format!("{name} is not set")))
+        };
+        let mut builder = Client::builder(
+            required("ENGAGELAB_APP_KEY")?,
+            required("ENGAGELAB_MASTER_SECRET")?,
+        );
+        match (get("ENGAGELAB_REGION"), get("ENGAGELAB_BASE_URL")) {
+            (Some(_), Some(_)) => {
+                return Err(Error::invalid_argument(
+                    "set ENGAGELAB_REGION or ENGAGELAB_BASE_URL, not both",
+                ));
+            }
+            (Some(region), None) => {
+                let region: Region = region.parse().map_err(|e: Error| {
+                    Error::invalid_argument(format!("ENGAGELAB_REGION: {}", e.message()))
+                })?;
+                builder = builder.region(region);
+            }
+            (None, Some(url)) => builder = builder.base_url(url),
+            (None, None) => {}
+        }
+        builder.build()
+    }
+
+    pub(crate) fn from_builder(b: ClientBuilder) -> Result<Client, Error> {
+        let (region, base_url) = match &b.base_url {
+            Some(url) => (None, validate::base_url(url, b.allow_insecure_http)?),
+            None => (Some(b.region), b.region.base_url().to_owned()),
+        };
+        let proxy = match &b.proxy {
+            Some(url) => Some(validate::proxy(url.expose())?),
+            None => None,
+        };
+        let extra_roots = match &b.ca_file {
+            Some(path) => transport::load_ca_file(path)?,
+            None => Vec::new(),
+        };
+        let token = base64::engine::general_purpose::STANDARD
+            .encode(format!("{}:{}", b.app_key, b.master_secret.expose()));
+        let agent = transport::agent(AgentSettings {
+            connect_timeout: b.connect_timeout,
+            user_agent: &b.user_agent,
+            proxy,
+            extra_roots,
+        });
+        Ok(Client {
+            inner: Arc::new(Inner {
+                agent,
+                authorization: Secret::new(format!("Basic {token}")),
+                token: Secret::new(token),
+                region,
+                base_url,
+                timeout: b.timeout,
+                connect_timeout: b.connect_timeout,
+                retry: b.retry,
+                proxy: b.proxy.as_ref().map(|p| validate::proxy_for_display(p.expose())),
+                user_agent: b.user_agent,
+                app_key: b.app_key,
+                master_secret: b.master_secret,
+            }),
+        })
+    }
+
+    /// The base URL calls go to, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The region, unless a custom base URL was given.
+    pub fn region(&self) -> Option<Region> {
+        self.inner.region
+    }
+
+    /// The AppKey (not a secret; the Master Secret is never exposed).
+    pub fn app_key(&self) -> &str {
+        &self.inner.app_key
+    }
+
+    /// Deletes one device (`DELETE /v4/devices/{registration_id}`): its tags,
+    /// alias, device information and timezone. Irreversible; EngageLab completes
+    /// it asynchronously. Any 2xx answer is success.
+    ///
+    /// The id is checked before anything is sent and sent as one escaped path
+    /// segment. Transient failures (rate limiting, server errors, connection
+    /// failures, timeouts) are retried with backoff within the overall deadline;
+    /// when a failed call may nevertheless have deleted the device,
+    /// [`Error::maybe_deleted`] says so.
+    ///
+    /// # Errors
+    /// An [`Error`] whose [`kind`](Error::kind) is decided as the error model
+    /// says: `InvalidArgument` (nothing sent), `Auth`, `NotFound`,
+    /// `RateLimited`, `Server`, `Api`, `Timeout`, `Network`, `InvalidResponse`.
+    pub fn delete_device(&self, registration_id: &str) -> Result<(), Error> {
+        validate::registration_id(registration_id)?;
+        let inner = &*self.inner;
+        let url = format!(
+            "{}/v4/devices/{}",
+            inner.base_url,
+            validate::path_segment(registration_id)
+        );
+        let deadline = Instant::now() + inner.timeout;
+        let mut attempts = 0u32;
+        let mut maybe_deleted = false;
+        loop {
+            let budget = deadline.saturating_duration_since(Instant::now());
+            attempts += 1;
+            let failure = match transport::delete(&inner.agent, &url, inner.authorization.expose(), budget) {
+                Ok(()) => return Ok(()),
+                Err(failure) => failure,
+            };
+            maybe_deleted |= failure.maybe_processed;
+            if failure.retryable && attempts <= inner.retry.max_retries {
+                let wait = inner.retry.wait(attempts, failure.hint);
+                if Instant::now() + wait < deadline {
+                    thread::sleep(wait);
+                    continue;
+                }
+            }
+            return Err(self.finish(failure.error, attempts, maybe_deleted));
+        }
+    }
+
+    /// The final error: attempts counted, secrets scrubbed from its message.
+    fn finish(&self, error: Error, attempts: u32, maybe_deleted: bool) -> Error {
+        let inner = &*self.inner;
+        let secrets = [inner.master_secret.expose(), inner.token.expose()];
+        error
+            .map_message(|m| scrub(m, &secrets))
+            .with_attempts(attempts, maybe_deleted)
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        f.debug_struct("Client")
+            .field("app_key", &inner.app_key)
+            .field("master_secret", &inner.master_secret)
+            .field("region", &inner.region)
+            .field("base_url", &inner.base_url)
+            .field("timeout", &inner.timeout)
+            .field("connect_timeout", &inner.connect_timeout)
+            .field("retry", &inner.retry)
+            .field("user_agent", &inner.user_agent)
+            .field("proxy", &inner.proxy)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    fn env(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+    }
+
+    #[test]
+    fn from_env_reads_the_documented_variables() {
+        let c = Client::from_lookup(env(&[
+            ("ENGAGELAB_APP_KEY", "k"),
+            ("ENGAGELAB_MASTER_SECRET", "s"),
+            ("ENGAGELAB_REGION", "defra"),
+        ]))
+        .unwrap();
+        assert_eq!(c.region(), Some(Region::Frankfurt));
+        assert_eq!(c.base_url(), "https://pushapi-defra.engagelab.com");
+
+        let c = Client::from_lookup(env(&[
+            ("ENGAGELAB_APP_KEY", "k"),
+            ("ENGAGELAB_MASTER_SECRET", "s"),
+            ("ENGAGELAB_BASE_URL", "http://127.0.0.1:9/"),
+        ]))
+        .unwrap();
+        assert_eq!((c.region(), c.base_url()), (None, "http://127.0.0.1:9"));
+
+        let c = Client::from_lookup(env(&[("ENGAGELAB_APP_KEY", "k"), ("ENGAGELAB_MASTER_SECRET", "s")]))
+            .unwrap();
+        assert_eq!(c.region(), Some(Region::Singapore));
+    }
+
+    #[test]
+    fn from_env_names_what_is_wrong() {
+        for (vars, says) in [
+            (&[("ENGAGELAB_MASTER_SECRET", "s")][..], "ENGAGELAB_APP_KEY is not set"),
+            (&[("ENGAGELAB_APP_KEY", "k")][..], "ENGAGELAB_MASTER_SECRET is not set"),
+            (
+                &[("ENGAGELAB_APP_KEY", "k"), ("ENGAGELAB_MASTER_SECRET", "s"), ("ENGAGELAB_REGION", "mars")][..],
+                "ENGAGELAB_REGION",
+            ),
+            (
+                &[
+                    ("ENGAGELAB_APP_KEY", "k"),
+                    ("ENGAGELAB_MASTER_SECRET", "s"),
+                    ("ENGAGELAB_REGION", "hk"),
+                    ("ENGAGELAB_BASE_URL", "https://x.example"),
+                ][..],
+                "not both",
+            ),
+        ] {
+            let vars: &'static [(&'static str, &'static str)] = Box::leak(vars.to_vec().into_boxed_slice());
+            let e = Client::from_lookup(env(vars)).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+            assert!(e.message().contains(says), "{}", e.message());
+        }
+    }
+}

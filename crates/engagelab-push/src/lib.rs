@@ -1,0 +1,56 @@
+//! A client for EngageLab's Push REST API, built to delete devices exactly and
+//! safely: `DELETE /v4/devices/{registration_id}`.
+//!
+//! Deleting a device is irreversible: it removes the device's tags, alias,
+//! device information and timezone, and it only receives messages again once
+//! the app's SDK re-initialises. Before deleting, query the tags and alias bound
+//! to the id, check the audience, and never delete all users.
+//!
+//! ```no_run
+//! use engagelab_push::{Client, ErrorKind, Region};
+//!
+//! let client = Client::builder("my-app-key", "my-master-secret")
+//!     .region(Region::Singapore)
+//!     .build()?;
+//! if let Err(e) = client.delete_device("1a0018970a5c4e0b") {
+//!     eprintln!("{e}");
+//!     if e.maybe_deleted() {
+//!         eprintln!("an earlier attempt may already have deleted it");
+//!     }
+//!     assert_ne!(e.kind(), ErrorKind::Internal);
+//! }
+//! # Ok::<(), engagelab_push::Error>(())
+//! ```
+//!
+//! What the client guarantees:
+//! - the id is checked and sent as one escaped path segment, so no id reaches
+//!   another endpoint;
+//! - connections are pooled and kept alive; redirects are never followed;
+//!   certificates are always verified; proxies only when configured;
+//! - bodies are read up to [`MAX_BODY_BYTES`]; one overall deadline covers
+//!   every attempt and wait;
+//! - only failures the error model calls transient are retried;
+//! - neither the Master Secret nor the Authorization header appears in any
+//!   `Debug` output or error.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod answer;
+mod builder;
+mod client;
+mod error;
+mod region;
+mod retry;
+mod secret;
+mod transport;
+mod validate;
+
+pub use builder::{ClientBuilder, DEFAULT_USER_AGENT};
+pub use client::Client;
+pub use error::{Error, ErrorKind};
+pub use region::Region;
+pub use transport::MAX_BODY_BYTES;
+pub use validate::MAX_REGISTRATION_ID_LEN;
+
+/// This crate's version, e.g. `"0.1.0"`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,279 @@
+//! One HTTP attempt over a pooled `ureq` agent, and what its failure means for
+//! the retry loop.
+
+use std::io::{self, Read};
+use std::time::Duration;
+
+use ureq::Agent;
+use ureq::http::{HeaderMap, Response};
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+
+use crate::answer;
+use crate::error::{Error, ErrorKind};
+
+/// The most bytes read from any response body. A bigger error body is an
+/// `InvalidResponse`; a bigger success body is dropped unread (the connection
+/// is closed instead of reused).
+pub const MAX_BODY_BYTES: u64 = 64 * 1024;
+
+/// The connection settings an agent is built from.
+pub(crate) struct AgentSettings<'a> {
+    pub connect_timeout: Duration,
+    pub user_agent: &'a str,
+    pub proxy: Option<ureq::Proxy>,
+    pub extra_roots: Vec<Certificate<'static>>,
+}
+
+/// A pooled agent: never follows redirects, never reads proxy settings from
+/// the environment, always verifies certificates, hands back every status.
+pub(crate) fn agent(settings: AgentSettings<'_>) -> Agent {
+    let roots = if settings.extra_roots.is_empty() {
+        RootCerts::WebPki
+    } else {
+        let mut roots: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .map(|der| Certificate::from_der(der.as_ref()).to_owned())
+            .collect();
+        roots.extend(settings.extra_roots);
+        RootCerts::from(roots)
+    };
+    let tls = TlsConfig::builder()
+        .root_certs(roots)
+        .disable_verification(false)
+        .build();
+    Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .proxy(settings.proxy)
+        .timeout_connect(Some(settings.connect_timeout))
+        .user_agent(settings.user_agent)
+        .accept("application/json")
+        .max_idle_connections(64)
+        .max_idle_connections_per_host(64)
+        .tls_config(tls)
+        .build()
+        .new_agent()
+}
+
+/// Reads the PEM certificates of a CA file.
+pub(crate) fn load_ca_file(path: &std::path::Path) -> Result<Vec<Certificate<'static>>, Error> {
+    let shown = path.display();
+    let pem = std::fs::read(path)
+        .map_err(|e| Error::invalid_argument(format!("ca_file {shown}: cannot read it ({e})")))?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(PemItem::Certificate(cert)) => certs.push(cert),
+            Ok(_) => {}
+            Err(_) => {
+                return Err(Error::invalid_argument(format!(
+                    "ca_file {shown}: not valid PEM"
+                )));
+            }
+        }
+    }
+    if certs.is_empty() {
+        return Err(Error::invalid_argument(format!(
+            "ca_file {shown}: contains no PEM certificate"
+        )));
+    }
+    Ok(certs)
+}
+
+/// Why one attempt failed, and what that means for the next.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    /// The error the call reports if this is the last attempt.
+    pub error: Error,
+    /// The error model allows another attempt.
+    pub retryable: bool,
+    /// The request may have reached EngageLab and been acted on, although no
+    /// usable answer came back.
+    pub maybe_processed: bool,
+    /// The server's hint on when to retry.
+    pub hint: Option<Duration>,
+}
+
+impl Failure {
+    fn local(kind: ErrorKind, message: impl Into<String>, retryable: bool, sent: bool) -> Failure {
+        Failure {
+            error: Error::new(kind, message),
+            retryable,
+            maybe_processed: sent,
+            hint: None,
+        }
+    }
+}
+
+/// Sends one `DELETE url` with the Authorization header, within `budget`.
+pub(crate) fn delete(agent: &Agent, url: &str, authorization: &str, budget: Duration) -> Result<(), Failure> {
+    let result = agent
+        .delete(url)
+        .header("Authorization", authorization)
+        .config()
+        .timeout_global(Some(budget))
+        .build()
+        .call();
+    match result {
+        Ok(response) => answer_of(response),
+        Err(e) => Err(failure_of(e)),
+    }
+}
+
+/// Success for any 2xx; otherwise the failure the answer stands for.
+fn answer_of(mut response: Response<ureq::Body>) -> Result<(), Failure> {
+    let status = response.status().as_u16();
+    if (200..300).contains(&status) {
+        // Read what the cap allows so the connection can go back to the pool;
+        // whatever the body says, 2xx is success.
+        let _ = read_capped(response.body_mut());
+        return Ok(());
+    }
+    if (300..400).contains(&status) {
+        let location = response
+            .headers()
+            .get("location")
+            .map(|v| answer::excerpt(v.as_bytes()))
+            .unwrap_or_default();
+        let error = Error::new(
+            ErrorKind::InvalidResponse,
+            format!(
+                "redirect to {location:?} not followed (it would carry the credentials elsewhere)"
+            ),
+        )
+        .with_http(status, None);
+        return Err(Failure { error, retryable: false, maybe_processed: false, hint: None });
+    }
+    let hint = hint_of(response.headers());
+    let body = match read_capped(response.body_mut()) {
+        Ok(Some(body)) => body,
+        Ok(None) => {
+            let error = Error::new(
+                ErrorKind::InvalidResponse,
+                format!("HTTP {status} with an error body over the {MAX_BODY_BYTES}-byte cap"),
+            )
+            .with_http(status, None);
+            return Err(Failure { error, retryable: false, maybe_processed: false, hint: None });
+        }
+        Err(e) => {
+            let mut failure = failure_of(e);
+            failure.error = failure.error.with_http(status, None);
+            return Err(failure);
+        }
+    };
+    let (api_code, message) = answer::decode_error_body(status, &body);
+    let kind = answer::classify(status, api_code);
+    let retry_after = if kind == ErrorKind::RateLimited { hint } else { None };
+    let error = Error::new(kind, message)
+        .with_http(status, api_code)
+        .with_retry_after(retry_after);
+    Err(Failure { error, retryable: kind.retryable(), maybe_processed: false, hint })
+}
+
+fn hint_of(headers: &HeaderMap) -> Option<Duration> {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    answer::retry_hint(text("retry-after"), text("x-rate-limit-reset"))
+}
+
+/// The body, or `None` when it is longer than [`MAX_BODY_BYTES`].
+fn read_capped(body: &mut ureq::Body) -> Result<Option<Vec<u8>>, ureq::Error> {
+    if body.content_length().is_some_and(|len| len > MAX_BODY_BYTES) {
+        return Ok(None);
+    }
+    let mut buf = Vec::new();
+    body.as_reader()
+        .take(MAX_BODY_BYTES + 1)
+        .read_to_end(&mut buf)
+        .map_err(ureq::Error::Io)?;
+    if buf.len() as u64 > MAX_BODY_BYTES {
+        return Ok(None);
+    }
+    Ok(Some(buf))
+}
+
+/// What a transport error means: its category, whether the request may have
+/// been acted on, and whether another attempt is allowed.
+fn failure_of(error: ureq::Error) -> Failure {
+    use ureq::Timeout as T;
+    match error {
+        ureq::Error::Timeout(stage) => {
+            let (sent, what) = match stage {
+                T::Resolve => (false, "resolving the host timed out"),
+                T::Connect => (false, "connecting timed out"),
+                T::Global | T::PerCall => (true, "the deadline passed before an answer came"),
+                _ => (true, "the answer did not come in time"),
+            };
+            Failure::local(ErrorKind::Timeout, what, true, sent)
+        }
+        ureq::Error::HostNotFound => {
+            Failure::local(ErrorKind::Network, "the host name could not be resolved", true, false)
+        }
+        ureq::Error::ConnectionFailed => {
+            Failure::local(ErrorKind::Network, "the connection could not be made", true, false)
+        }
+        ureq::Error::ConnectProxyFailed(why) => Failure::local(
+            ErrorKind::Network,
+            format!("the proxy refused the tunnel: {}", answer::excerpt(why.as_bytes())),
+            true,
+            false,
+        ),
+        ureq::Error::Io(e) => io_failure(&e),
+        ureq::Error::Tls(why) => {
+            Failure::local(ErrorKind::Network, format!("TLS failed: {why}"), false, false)
+        }
+        ureq::Error::Rustls(e) => Failure::local(
+            ErrorKind::Network,
+            format!("TLS failed: {}", answer::excerpt(e.to_string().as_bytes())),
+            false,
+            false,
+        ),
+        ureq::Error::Protocol(e) => Failure::local(
+            ErrorKind::InvalidResponse,
+            format!("the answer is not usable HTTP ({})", answer::excerpt(e.to_string().as_bytes())),
+            false,
+            true,
+        ),
+        ureq::Error::LargeResponseHeader(..) => Failure::local(
+            ErrorKind::InvalidResponse,
+            "the answer's headers are too large",
+            false,
+            true,
+        ),
+        ureq::Error::BodyStalled => {
+            Failure::local(ErrorKind::Timeout, "the answer stalled", true, true)
+        }
+        other => Failure::local(
+            ErrorKind::Network,
+            answer::excerpt(other.to_string().as_bytes()),
+            false,
+            true,
+        ),
+    }
+}
+
+fn io_failure(e: &io::Error) -> Failure {
+    use io::ErrorKind as K;
+    match e.kind() {
+        K::ConnectionRefused => {
+            Failure::local(ErrorKind::Network, "the connection was refused", true, false)
+        }
+        K::AddrNotAvailable | K::NetworkUnreachable | K::HostUnreachable | K::NetworkDown => {
+            Failure::local(ErrorKind::Network, format!("the host is unreachable ({e})"), true, false)
+        }
+        K::TimedOut | K::WouldBlock => {
+            Failure::local(ErrorKind::Timeout, "the answer did not come in time", true, true)
+        }
+        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => Failure::local(
+            ErrorKind::Network,
+            "the connection was closed before an answer came",
+            true,
+            true,
+        ),
+        _ => Failure::local(
+            ErrorKind::Network,
+            format!("the connection failed ({})", answer::excerpt(e.to_string().as_bytes())),
+            true,
+            true,
+        ),
+    }
+}

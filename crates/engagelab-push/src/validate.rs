@@ -1,0 +1,248 @@
+//! Checks on everything a caller passes in, made before any request is sent.
+
+use std::net::IpAddr;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use ureq::http::Uri;
+
+use crate::error::Error;
+
+/// The longest registration id accepted, in bytes. EngageLab's ids are a few
+/// dozen characters; anything this long is a mistake, not an id.
+pub const MAX_REGISTRATION_ID_LEN: usize = 256;
+
+/// Bytes left as they are in a path segment: RFC 3986's unreserved characters.
+/// Everything else, `/`, `?`, `#` and `%` included, is percent-encoded.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// Checks a registration id: not empty, at most [`MAX_REGISTRATION_ID_LEN`]
+/// bytes, no control characters, no surrounding whitespace, not `.` or `..`.
+pub(crate) fn registration_id(id: &str) -> Result<(), Error> {
+    if id.is_empty() {
+        return Err(Error::invalid_argument("registration_id is empty"));
+    }
+    if id.len() > MAX_REGISTRATION_ID_LEN {
+        return Err(Error::invalid_argument(format!(
+            "registration_id is {} bytes long; at most {MAX_REGISTRATION_ID_LEN} are allowed",
+            id.len()
+        )));
+    }
+    if let Some((at, _)) = id.char_indices().find(|(_, c)| c.is_control()) {
+        return Err(Error::invalid_argument(format!(
+            "registration_id contains a control character at byte {at}"
+        )));
+    }
+    if id.trim() != id {
+        return Err(Error::invalid_argument(
+            "registration_id has leading or trailing whitespace",
+        ));
+    }
+    if id == "." || id == ".." {
+        return Err(Error::invalid_argument(
+            "registration_id must not be \".\" or \"..\"",
+        ));
+    }
+    Ok(())
+}
+
+/// The id as one percent-encoded path segment: `a/../b` becomes `a%2F..%2Fb`,
+/// so no id can reach another endpoint.
+pub(crate) fn path_segment(id: &str) -> String {
+    utf8_percent_encode(id, SEGMENT).to_string()
+}
+
+/// Checks the AppKey or Master Secret (`what` names which): not empty, no
+/// control characters (a CR or LF would split the header); the AppKey also
+/// without `:`, which Basic authentication uses as separator.
+pub(crate) fn credential(what: &str, value: &str) -> Result<(), Error> {
+    if value.is_empty() {
+        return Err(Error::invalid_argument(format!("{what} is empty")));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Error::invalid_argument(format!(
+            "{what} contains a control character (CR, LF, ...)"
+        )));
+    }
+    if what == "app_key" && value.contains(':') {
+        return Err(Error::invalid_argument("app_key contains ':'"));
+    }
+    Ok(())
+}
+
+/// Checks a User-Agent: not empty, printable, at most 256 bytes.
+pub(crate) fn user_agent(value: &str) -> Result<(), Error> {
+    if value.is_empty() || value.len() > 256 || value.chars().any(char::is_control) {
+        return Err(Error::invalid_argument(
+            "user_agent must be 1 to 256 bytes of printable text",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a base URL and returns it without trailing slashes.
+///
+/// Accepted: `https://host[:port][/prefix]`, and `http://` only to a loopback
+/// host (`localhost`, `127.0.0.0/8`, `::1`) unless `allow_insecure_http`.
+/// Refused: other schemes, user info (credentials in a URL leak), a query or
+/// fragment.
+pub(crate) fn base_url(url: &str, allow_insecure_http: bool) -> Result<String, Error> {
+    let shown = shown_url(url);
+    let bad = |why: &str| Error::invalid_argument(format!("base_url {shown:?} {why}"));
+    if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(bad("contains whitespace or control characters"));
+    }
+    let uri: Uri = url.parse().map_err(|_| bad("is not a valid URL"))?;
+    let scheme = uri.scheme_str().map(str::to_ascii_lowercase);
+    let authority = uri
+        .authority()
+        .ok_or_else(|| bad("has no host (expected https://host)"))?;
+    if authority.as_str().contains('@') {
+        return Err(bad("must not contain user info; credentials go in app_key and master_secret"));
+    }
+    if uri.query().is_some() || url.contains('#') {
+        return Err(bad("must not contain a query or fragment"));
+    }
+    if authority.host().is_empty() {
+        return Err(bad("has no host"));
+    }
+    match scheme.as_deref() {
+        Some("https") => {}
+        Some("http") if allow_insecure_http || is_loopback(authority.host()) => {}
+        Some("http") => {
+            return Err(bad(
+                "uses plain http to a host that is not loopback; use https, or allow_insecure_http",
+            ));
+        }
+        _ => return Err(bad("must start with https:// (or http:// for loopback)")),
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// Checks a proxy URL: `http://`, `https://`, `socks4://`, `socks4a://` or
+/// `socks5://` with a host.
+pub(crate) fn proxy(url: &str) -> Result<ureq::Proxy, Error> {
+    let bad = || {
+        Error::invalid_argument(
+            "proxy is not a valid proxy URL (expected e.g. http://host:port or socks5://host:port)",
+        )
+    };
+    if url.is_empty() || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(bad());
+    }
+    let uri: Uri = url.parse().map_err(|_| bad())?;
+    match uri.scheme_str().map(str::to_ascii_lowercase).as_deref() {
+        Some("http" | "https" | "socks4" | "socks4a" | "socks5") => {}
+        _ => return Err(bad()),
+    }
+    ureq::Proxy::new(url).map_err(|_| bad())
+}
+
+/// The proxy URL without any user info, for display.
+pub(crate) fn proxy_for_display(url: &str) -> String {
+    match url.parse::<Uri>() {
+        Ok(uri) => {
+            let scheme = uri.scheme_str().unwrap_or("http");
+            let host = uri.host().unwrap_or("?");
+            match uri.port_u16() {
+                Some(port) => format!("{scheme}://{host}:{port}"),
+                None => format!("{scheme}://{host}"),
+            }
+        }
+        Err(_) => "<invalid>".to_owned(),
+    }
+}
+
+/// A URL as it may be shown: at most 80 characters, and never one that may
+/// carry credentials (user info).
+pub(crate) fn shown_url(url: &str) -> String {
+    if url.contains('@') {
+        "<with user info>".to_owned()
+    } else {
+        url.chars().take(80).collect()
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_checked() {
+        assert!(registration_id("1a0018970a5c4e0b").is_ok());
+        assert!(registration_id("a/../../tags/vip").is_ok());
+        for (bad, says) in [
+            ("", "empty"),
+            ("a\nb", "control character at byte 1"),
+            ("a\u{7f}", "control character"),
+            (" a", "whitespace"),
+            ("..", "\"..\""),
+        ] {
+            let e = registration_id(bad).unwrap_err();
+            assert!(e.message().contains(says), "{bad:?}: {}", e.message());
+        }
+        let long = "x".repeat(MAX_REGISTRATION_ID_LEN + 1);
+        assert!(registration_id(&long).unwrap_err().message().contains("257 bytes"));
+        assert!(registration_id(&long[1..]).is_ok());
+    }
+
+    #[test]
+    fn ids_become_one_segment() {
+        assert_eq!(path_segment("a/../../tags/vip"), "a%2F..%2F..%2Ftags%2Fvip");
+        assert_eq!(path_segment("a?b#c%d e"), "a%3Fb%23c%25d%20e");
+        assert_eq!(path_segment("Az09-_.~"), "Az09-_.~");
+        assert_eq!(path_segment("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn credentials_are_checked() {
+        assert!(credential("app_key", "k").is_ok());
+        assert!(credential("master_secret", "a:b").is_ok());
+        assert!(credential("app_key", "a:b").is_err());
+        assert!(credential("master_secret", "").unwrap_err().message().contains("master_secret is empty"));
+        assert!(credential("master_secret", "x\r\nX-Evil: 1").is_err());
+    }
+
+    #[test]
+    fn base_urls_are_checked() {
+        assert_eq!(base_url("https://h.example/", false).unwrap(), "https://h.example");
+        assert_eq!(base_url("https://h.example/proxy//", false).unwrap(), "https://h.example/proxy");
+        assert!(base_url("http://127.0.0.1:8080", false).is_ok());
+        assert!(base_url("http://127.9.9.9:8080", false).is_ok());
+        assert!(base_url("http://[::1]:8080", false).is_ok());
+        assert!(base_url("http://localhost:1", false).is_ok());
+        assert!(base_url("http://h.example", true).is_ok());
+        for bad in [
+            "http://h.example",
+            "ftp://h.example",
+            "h.example",
+            "https://user:pw@h.example",
+            "https://h.example/?q=1",
+            "https://h.example/#f",
+            "https://h example",
+            "",
+        ] {
+            let e = base_url(bad, false).unwrap_err();
+            assert!(e.message().starts_with("base_url"), "{bad}: {}", e.message());
+            assert!(!e.message().contains("pw@"), "{}", e.message());
+        }
+    }
+
+    #[test]
+    fn proxies_are_checked_and_shown_without_user_info() {
+        assert!(proxy("http://127.0.0.1:3128").is_ok());
+        assert!(proxy("socks5://127.0.0.1:1080").is_ok());
+        assert!(proxy("ftp://x").is_err());
+        assert!(proxy("").is_err());
+        assert_eq!(proxy_for_display("http://u:secret@p.example:3128"), "http://p.example:3128");
+    }
+}
