@@ -67,7 +67,11 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     let mut out = String::with_capacity(MAX_EXCERPT);
     let mut last_space = true;
     for c in text.chars() {
-        let c = if c.is_control() || c.is_whitespace() { ' ' } else { c };
+        let c = if c.is_control() || c.is_whitespace() {
+            ' '
+        } else {
+            c
+        };
         if c == ' ' && last_space {
             continue;
         }
@@ -82,7 +86,10 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
 
 /// The server's retry hint: `Retry-After` (seconds or an HTTP date), else
 /// `X-Rate-Limit-Reset` (seconds to wait, or a Unix time when it is that large).
-pub(crate) fn retry_hint(retry_after: Option<&str>, rate_limit_reset: Option<&str>) -> Option<Duration> {
+pub(crate) fn retry_hint(
+    retry_after: Option<&str>,
+    rate_limit_reset: Option<&str>,
+) -> Option<Duration> {
     if let Some(value) = retry_after.map(str::trim) {
         if let Ok(secs) = value.parse::<u64>() {
             return Some(Duration::from_secs(secs));
@@ -94,14 +101,20 @@ pub(crate) fn retry_hint(retry_after: Option<&str>, rate_limit_reset: Option<&st
             return Duration::try_from_secs_f64(secs.min(86_400.0)).ok();
         }
         if let Ok(when) = httpdate::parse_http_date(value) {
-            return Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO));
+            return Some(
+                when.duration_since(SystemTime::now())
+                    .unwrap_or(Duration::ZERO),
+            );
         }
     }
     let reset = rate_limit_reset?.trim().parse::<u64>().ok()?;
     // Values past 2001-09-09 are Unix times, smaller ones are seconds to wait.
     if reset >= 1_000_000_000 {
         let when = SystemTime::UNIX_EPOCH + Duration::from_secs(reset);
-        Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+        Some(
+            when.duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO),
+        )
     } else {
         Some(Duration::from_secs(reset))
     }
@@ -132,12 +145,24 @@ mod tests {
     #[test]
     fn bodies_in_every_form() {
         let wrapped = br#"{"error":{"code":27002,"message":"unknown error"}}"#;
-        assert_eq!(decode_error_body(400, wrapped), (Some(27002), "unknown error".into()));
+        assert_eq!(
+            decode_error_body(400, wrapped),
+            (Some(27002), "unknown error".into())
+        );
         let flat = br#"{"code":"21003","message":"invalid value"}"#;
-        assert_eq!(decode_error_body(400, flat), (Some(21003), "invalid value".into()));
+        assert_eq!(
+            decode_error_body(400, flat),
+            (Some(21003), "invalid value".into())
+        );
         let html = b"<html>\n<body>502   Bad\tGateway</body></html>";
-        assert_eq!(decode_error_body(502, html), (None, "<html> <body>502 Bad Gateway</body></html>".into()));
-        assert_eq!(decode_error_body(503, b""), (None, "HTTP 503 with an empty body".into()));
+        assert_eq!(
+            decode_error_body(502, html),
+            (None, "<html> <body>502 Bad Gateway</body></html>".into())
+        );
+        assert_eq!(
+            decode_error_body(503, b""),
+            (None, "HTTP 503 with an empty body".into())
+        );
         assert_eq!(decode_error_body(400, b"[1,2]"), (None, "[1,2]".into()));
         let code_only = br#"{"error":{"code":21004}}"#;
         assert_eq!(decode_error_body(401, code_only).0, Some(21004));
@@ -155,9 +180,15 @@ mod tests {
     #[test]
     fn retry_hints() {
         assert_eq!(retry_hint(Some("3"), None), Some(Duration::from_secs(3)));
-        assert_eq!(retry_hint(Some("0.5"), None), Some(Duration::from_millis(500)));
+        assert_eq!(
+            retry_hint(Some("0.5"), None),
+            Some(Duration::from_millis(500))
+        );
         assert_eq!(retry_hint(None, Some("2")), Some(Duration::from_secs(2)));
-        assert_eq!(retry_hint(Some("Wed, 21 Oct 2015 07:28:00 GMT"), None), Some(Duration::ZERO));
+        assert_eq!(
+            retry_hint(Some("Wed, 21 Oct 2015 07:28:00 GMT"), None),
+            Some(Duration::ZERO)
+        );
         assert_eq!(retry_hint(None, Some("1000000000")), Some(Duration::ZERO));
         assert_eq!(retry_hint(Some("soon"), None), None);
         assert_eq!(retry_hint(None, None), None);

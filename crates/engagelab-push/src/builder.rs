@@ -44,7 +44,10 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
-    pub(crate) fn new(app_key: impl Into<String>, master_secret: impl Into<String>) -> ClientBuilder {
+    pub(crate) fn new(
+        app_key: impl Into<String>,
+        master_secret: impl Into<String>,
+    ) -> ClientBuilder {
         ClientBuilder {
             app_key: app_key.into(),
             master_secret: Secret::new(master_secret),
@@ -152,7 +155,9 @@ impl ClientBuilder {
             return Err(Error::invalid_argument("timeout must be greater than zero"));
         }
         if self.connect_timeout.is_zero() {
-            return Err(Error::invalid_argument("connect_timeout must be greater than zero"));
+            return Err(Error::invalid_argument(
+                "connect_timeout must be greater than zero",
+            ));
         }
         if self.retry.backoff_base > self.retry.backoff_max {
             return Err(Error::invalid_argument(
@@ -169,12 +174,21 @@ impl fmt::Debug for ClientBuilder {
             .field("app_key", &self.app_key)
             .field("master_secret", &self.master_secret)
             .field("region", &self.region)
-            .field("base_url", &self.base_url.as_deref().map(validate::shown_url))
+            .field(
+                "base_url",
+                &self.base_url.as_deref().map(validate::shown_url),
+            )
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
             .field("user_agent", &self.user_agent)
-            .field("proxy", &self.proxy.as_ref().map(|p| validate::proxy_for_display(p.expose())))
+            .field(
+                "proxy",
+                &self
+                    .proxy
+                    .as_ref()
+                    .map(|p| validate::proxy_for_display(p.expose())),
+            )
             .field("ca_file", &self.ca_file)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .finish()

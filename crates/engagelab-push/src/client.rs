@@ -109,8 +109,11 @@ impl Client {
             Some(path) => transport::load_ca_file(path)?,
             None => Vec::new(),
         };
-        let token = base64::engine::general_purpose::STANDARD
-            .encode(format!("{}:{}", b.app_key, b.master_secret.expose()));
+        let token = base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            b.app_key,
+            b.master_secret.expose()
+        ));
         let agent = transport::agent(AgentSettings {
             connect_timeout: b.connect_timeout,
             user_agent: &b.user_agent,
@@ -127,7 +130,10 @@ impl Client {
                 timeout: b.timeout,
                 connect_timeout: b.connect_timeout,
                 retry: b.retry,
-                proxy: b.proxy.as_ref().map(|p| validate::proxy_for_display(p.expose())),
+                proxy: b
+                    .proxy
+                    .as_ref()
+                    .map(|p| validate::proxy_for_display(p.expose())),
                 user_agent: b.user_agent,
                 app_key: b.app_key,
                 master_secret: b.master_secret,
@@ -178,10 +184,11 @@ impl Client {
         loop {
             let budget = deadline.saturating_duration_since(Instant::now());
             attempts += 1;
-            let failure = match transport::delete(&inner.agent, &url, inner.authorization.expose(), budget) {
-                Ok(()) => return Ok(()),
-                Err(failure) => failure,
-            };
+            let failure =
+                match transport::delete(&inner.agent, &url, inner.authorization.expose(), budget) {
+                    Ok(()) => return Ok(()),
+                    Err(failure) => failure,
+                };
             maybe_deleted |= failure.maybe_processed;
             if failure.retryable && attempts <= inner.retry.max_retries {
                 let wait = inner.retry.wait(attempts, failure.hint);
@@ -227,7 +234,11 @@ mod tests {
     use crate::ErrorKind;
 
     fn env(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
     }
 
     #[test]
@@ -249,18 +260,31 @@ mod tests {
         .unwrap();
         assert_eq!((c.region(), c.base_url()), (None, "http://127.0.0.1:9"));
 
-        let c = Client::from_lookup(env(&[("ENGAGELAB_APP_KEY", "k"), ("ENGAGELAB_MASTER_SECRET", "s")]))
-            .unwrap();
+        let c = Client::from_lookup(env(&[
+            ("ENGAGELAB_APP_KEY", "k"),
+            ("ENGAGELAB_MASTER_SECRET", "s"),
+        ]))
+        .unwrap();
         assert_eq!(c.region(), Some(Region::Singapore));
     }
 
     #[test]
     fn from_env_names_what_is_wrong() {
         for (vars, says) in [
-            (&[("ENGAGELAB_MASTER_SECRET", "s")][..], "ENGAGELAB_APP_KEY is not set"),
-            (&[("ENGAGELAB_APP_KEY", "k")][..], "ENGAGELAB_MASTER_SECRET is not set"),
             (
-                &[("ENGAGELAB_APP_KEY", "k"), ("ENGAGELAB_MASTER_SECRET", "s"), ("ENGAGELAB_REGION", "mars")][..],
+                &[("ENGAGELAB_MASTER_SECRET", "s")][..],
+                "ENGAGELAB_APP_KEY is not set",
+            ),
+            (
+                &[("ENGAGELAB_APP_KEY", "k")][..],
+                "ENGAGELAB_MASTER_SECRET is not set",
+            ),
+            (
+                &[
+                    ("ENGAGELAB_APP_KEY", "k"),
+                    ("ENGAGELAB_MASTER_SECRET", "s"),
+                    ("ENGAGELAB_REGION", "mars"),
+                ][..],
                 "ENGAGELAB_REGION",
             ),
             (
@@ -273,7 +297,8 @@ mod tests {
                 "not both",
             ),
         ] {
-            let vars: &'static [(&'static str, &'static str)] = Box::leak(vars.to_vec().into_boxed_slice());
+            let vars: &'static [(&'static str, &'static str)] =
+                Box::leak(vars.to_vec().into_boxed_slice());
             let e = Client::from_lookup(env(vars)).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidArgument);
             assert!(e.message().contains(says), "{}", e.message());

@@ -34,7 +34,10 @@ impl RetryPolicy {
     /// and at least the server's hint, clamped to `max_retry_after`.
     pub(crate) fn wait(&self, retry: u32, hint: Option<Duration>) -> Duration {
         let factor = 2u32.saturating_pow(retry.saturating_sub(1).min(30));
-        let cap = self.backoff_base.saturating_mul(factor).min(self.backoff_max);
+        let cap = self
+            .backoff_base
+            .saturating_mul(factor)
+            .min(self.backoff_max);
         let nanos = u64::try_from(cap.as_nanos()).unwrap_or(u64::MAX);
         let jittered = Duration::from_nanos(fastrand::u64(0..=nanos));
         match hint {
@@ -70,6 +73,9 @@ mod tests {
     fn hints_are_honoured_and_clamped() {
         let p = RetryPolicy::default();
         assert!(p.wait(1, Some(Duration::from_secs(1))) >= Duration::from_secs(1));
-        assert_eq!(p.wait(1, Some(Duration::from_secs(3600))), p.max_retry_after);
+        assert_eq!(
+            p.wait(1, Some(Duration::from_secs(3600))),
+            p.max_retry_after
+        );
     }
 }

@@ -106,7 +106,12 @@ impl Failure {
 }
 
 /// Sends one `DELETE url` with the Authorization header, within `budget`.
-pub(crate) fn delete(agent: &Agent, url: &str, authorization: &str, budget: Duration) -> Result<(), Failure> {
+pub(crate) fn delete(
+    agent: &Agent,
+    url: &str,
+    authorization: &str,
+    budget: Duration,
+) -> Result<(), Failure> {
     let result = agent
         .delete(url)
         .header("Authorization", authorization)
@@ -142,7 +147,12 @@ fn answer_of(mut response: Response<ureq::Body>) -> Result<(), Failure> {
             ),
         )
         .with_http(status, None);
-        return Err(Failure { error, retryable: false, maybe_processed: false, hint: None });
+        return Err(Failure {
+            error,
+            retryable: false,
+            maybe_processed: false,
+            hint: None,
+        });
     }
     let hint = hint_of(response.headers());
     let body = match read_capped(response.body_mut()) {
@@ -153,7 +163,12 @@ fn answer_of(mut response: Response<ureq::Body>) -> Result<(), Failure> {
                 format!("HTTP {status} with an error body over the {MAX_BODY_BYTES}-byte cap"),
             )
             .with_http(status, None);
-            return Err(Failure { error, retryable: false, maybe_processed: false, hint: None });
+            return Err(Failure {
+                error,
+                retryable: false,
+                maybe_processed: false,
+                hint: None,
+            });
         }
         Err(e) => {
             let mut failure = failure_of(e);
@@ -163,11 +178,20 @@ fn answer_of(mut response: Response<ureq::Body>) -> Result<(), Failure> {
     };
     let (api_code, message) = answer::decode_error_body(status, &body);
     let kind = answer::classify(status, api_code);
-    let retry_after = if kind == ErrorKind::RateLimited { hint } else { None };
+    let retry_after = if kind == ErrorKind::RateLimited {
+        hint
+    } else {
+        None
+    };
     let error = Error::new(kind, message)
         .with_http(status, api_code)
         .with_retry_after(retry_after);
-    Err(Failure { error, retryable: kind.retryable(), maybe_processed: false, hint })
+    Err(Failure {
+        error,
+        retryable: kind.retryable(),
+        maybe_processed: false,
+        hint,
+    })
 }
 
 fn hint_of(headers: &HeaderMap) -> Option<Duration> {
@@ -177,7 +201,10 @@ fn hint_of(headers: &HeaderMap) -> Option<Duration> {
 
 /// The body, or `None` when it is longer than [`MAX_BODY_BYTES`].
 fn read_capped(body: &mut ureq::Body) -> Result<Option<Vec<u8>>, ureq::Error> {
-    if body.content_length().is_some_and(|len| len > MAX_BODY_BYTES) {
+    if body
+        .content_length()
+        .is_some_and(|len| len > MAX_BODY_BYTES)
+    {
         return Ok(None);
     }
     let mut buf = Vec::new();
@@ -205,22 +232,34 @@ fn failure_of(error: ureq::Error) -> Failure {
             };
             Failure::local(ErrorKind::Timeout, what, true, sent)
         }
-        ureq::Error::HostNotFound => {
-            Failure::local(ErrorKind::Network, "the host name could not be resolved", true, false)
-        }
-        ureq::Error::ConnectionFailed => {
-            Failure::local(ErrorKind::Network, "the connection could not be made", true, false)
-        }
-        ureq::Error::ConnectProxyFailed(why) => Failure::local(
+        ureq::Error::HostNotFound => Failure::local(
             ErrorKind::Network,
-            format!("the proxy refused the tunnel: {}", answer::excerpt(why.as_bytes())),
+            "the host name could not be resolved",
             true,
             false,
         ),
+        ureq::Error::ConnectionFailed => Failure::local(
+            ErrorKind::Network,
+            "the connection could not be made",
+            true,
+            false,
+        ),
+        ureq::Error::ConnectProxyFailed(why) => Failure::local(
+            ErrorKind::Network,
+            format!(
+                "the proxy refused the tunnel: {}",
+                answer::excerpt(why.as_bytes())
+            ),
+            false,
+            false,
+        ),
         ureq::Error::Io(e) => io_failure(&e),
-        ureq::Error::Tls(why) => {
-            Failure::local(ErrorKind::Network, format!("TLS failed: {why}"), false, false)
-        }
+        ureq::Error::Tls(why) => Failure::local(
+            ErrorKind::Network,
+            format!("TLS failed: {why}"),
+            false,
+            false,
+        ),
         ureq::Error::Rustls(e) => Failure::local(
             ErrorKind::Network,
             format!("TLS failed: {}", answer::excerpt(e.to_string().as_bytes())),
@@ -229,7 +268,10 @@ fn failure_of(error: ureq::Error) -> Failure {
         ),
         ureq::Error::Protocol(e) => Failure::local(
             ErrorKind::InvalidResponse,
-            format!("the answer is not usable HTTP ({})", answer::excerpt(e.to_string().as_bytes())),
+            format!(
+                "the answer is not usable HTTP ({})",
+                answer::excerpt(e.to_string().as_bytes())
+            ),
             false,
             true,
         ),
@@ -254,24 +296,40 @@ fn failure_of(error: ureq::Error) -> Failure {
 fn io_failure(e: &io::Error) -> Failure {
     use io::ErrorKind as K;
     match e.kind() {
-        K::ConnectionRefused => {
-            Failure::local(ErrorKind::Network, "the connection was refused", true, false)
-        }
-        K::AddrNotAvailable | K::NetworkUnreachable | K::HostUnreachable | K::NetworkDown => {
-            Failure::local(ErrorKind::Network, format!("the host is unreachable ({e})"), true, false)
-        }
-        K::TimedOut | K::WouldBlock => {
-            Failure::local(ErrorKind::Timeout, "the answer did not come in time", true, true)
-        }
-        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => Failure::local(
+        K::ConnectionRefused => Failure::local(
             ErrorKind::Network,
-            "the connection was closed before an answer came",
+            "the connection was refused",
+            true,
+            false,
+        ),
+        K::AddrNotAvailable | K::NetworkUnreachable | K::HostUnreachable | K::NetworkDown => {
+            Failure::local(
+                ErrorKind::Network,
+                format!("the host is unreachable ({e})"),
+                true,
+                false,
+            )
+        }
+        K::TimedOut | K::WouldBlock => Failure::local(
+            ErrorKind::Timeout,
+            "the answer did not come in time",
             true,
             true,
         ),
+        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
+            Failure::local(
+                ErrorKind::Network,
+                "the connection was closed before an answer came",
+                true,
+                true,
+            )
+        }
         _ => Failure::local(
             ErrorKind::Network,
-            format!("the connection failed ({})", answer::excerpt(e.to_string().as_bytes())),
+            format!(
+                "the connection failed ({})",
+                answer::excerpt(e.to_string().as_bytes())
+            ),
             true,
             true,
         ),

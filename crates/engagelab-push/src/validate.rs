@@ -101,7 +101,9 @@ pub(crate) fn base_url(url: &str, allow_insecure_http: bool) -> Result<String, E
         .authority()
         .ok_or_else(|| bad("has no host (expected https://host)"))?;
     if authority.as_str().contains('@') {
-        return Err(bad("must not contain user info; credentials go in app_key and master_secret"));
+        return Err(bad(
+            "must not contain user info; credentials go in app_key and master_secret",
+        ));
     }
     if uri.query().is_some() || url.contains('#') {
         return Err(bad("must not contain a query or fragment"));
@@ -191,7 +193,12 @@ mod tests {
             assert!(e.message().contains(says), "{bad:?}: {}", e.message());
         }
         let long = "x".repeat(MAX_REGISTRATION_ID_LEN + 1);
-        assert!(registration_id(&long).unwrap_err().message().contains("257 bytes"));
+        assert!(
+            registration_id(&long)
+                .unwrap_err()
+                .message()
+                .contains("257 bytes")
+        );
         assert!(registration_id(&long[1..]).is_ok());
     }
 
@@ -208,14 +215,25 @@ mod tests {
         assert!(credential("app_key", "k").is_ok());
         assert!(credential("master_secret", "a:b").is_ok());
         assert!(credential("app_key", "a:b").is_err());
-        assert!(credential("master_secret", "").unwrap_err().message().contains("master_secret is empty"));
+        assert!(
+            credential("master_secret", "")
+                .unwrap_err()
+                .message()
+                .contains("master_secret is empty")
+        );
         assert!(credential("master_secret", "x\r\nX-Evil: 1").is_err());
     }
 
     #[test]
     fn base_urls_are_checked() {
-        assert_eq!(base_url("https://h.example/", false).unwrap(), "https://h.example");
-        assert_eq!(base_url("https://h.example/proxy//", false).unwrap(), "https://h.example/proxy");
+        assert_eq!(
+            base_url("https://h.example/", false).unwrap(),
+            "https://h.example"
+        );
+        assert_eq!(
+            base_url("https://h.example/proxy//", false).unwrap(),
+            "https://h.example/proxy"
+        );
         assert!(base_url("http://127.0.0.1:8080", false).is_ok());
         assert!(base_url("http://127.9.9.9:8080", false).is_ok());
         assert!(base_url("http://[::1]:8080", false).is_ok());
@@ -232,7 +250,11 @@ mod tests {
             "",
         ] {
             let e = base_url(bad, false).unwrap_err();
-            assert!(e.message().starts_with("base_url"), "{bad}: {}", e.message());
+            assert!(
+                e.message().starts_with("base_url"),
+                "{bad}: {}",
+                e.message()
+            );
             assert!(!e.message().contains("pw@"), "{}", e.message());
         }
     }
@@ -243,6 +265,9 @@ mod tests {
         assert!(proxy("socks5://127.0.0.1:1080").is_ok());
         assert!(proxy("ftp://x").is_err());
         assert!(proxy("").is_err());
-        assert_eq!(proxy_for_display("http://u:secret@p.example:3128"), "http://p.example:3128");
+        assert_eq!(
+            proxy_for_display("http://u:secret@p.example:3128"),
+            "http://p.example:3128"
+        );
     }
 }

@@ -1,0 +1,190 @@
+//! Start-up configuration, devices, and the settings the control API may override.
+
+use std::net::{Ipv4Addr, SocketAddr};
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// The AppKey accepted when none is configured.
+pub const DEFAULT_APP_KEY: &str = "demo-app-key";
+/// The Master Secret accepted when none is configured.
+pub const DEFAULT_MASTER_SECRET: &str = "demo-master-secret";
+/// The HTTP status of the default answer for an unknown registration id.
+pub const DEFAULT_UNKNOWN_STATUS: u16 = 400;
+/// The body of the default answer for an unknown registration id.
+pub const DEFAULT_UNKNOWN_BODY: &str = r#"{"error":{"code":27002,"message":"unknown error"}}"#;
+
+/// How a mock server starts: credentials, seed devices and behaviour settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MockConfig {
+    /// The AppKey the device API accepts.
+    pub app_key: String,
+    /// The Master Secret the device API accepts.
+    pub master_secret: String,
+    /// Devices in the store at start-up and after every reset.
+    pub devices: Vec<Device>,
+    /// Requests per second allowed on the device API; `None` means unlimited.
+    pub rate_limit_qps: Option<u32>,
+    /// Milliseconds to wait before every device-API answer.
+    pub latency_ms: u64,
+    /// HTTP status answered for an unknown registration id.
+    pub unknown_status: u16,
+    /// Body answered for an unknown registration id.
+    pub unknown_body: String,
+    /// Whether to serve HTTPS with a freshly generated certificate.
+    pub tls: bool,
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        MockConfig {
+            app_key: DEFAULT_APP_KEY.to_owned(),
+            master_secret: DEFAULT_MASTER_SECRET.to_owned(),
+            devices: Vec::new(),
+            rate_limit_qps: None,
+            latency_ms: 0,
+            unknown_status: DEFAULT_UNKNOWN_STATUS,
+            unknown_body: DEFAULT_UNKNOWN_BODY.to_owned(),
+            tls: false,
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        }
+    }
+}
+
+impl MockConfig {
+    /// The settings this configuration starts with (and returns to on reset).
+    pub fn settings(&self) -> Settings {
+        Settings {
+            rate_limit_qps: self.rate_limit_qps,
+            latency_ms: self.latency_ms,
+            unknown_device: UnknownDevice {
+                status: self.unknown_status,
+                body: self.unknown_body.clone(),
+            },
+        }
+    }
+}
+
+/// A device known to the mock: its registration id with the tags and alias bound to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Device {
+    /// The registration id (the `{id}` of `/v4/devices/{id}`, decoded).
+    pub registration_id: String,
+    /// Tags bound to the device.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Alias bound to the device, if any.
+    #[serde(default)]
+    pub alias: Option<String>,
+}
+
+impl Device {
+    /// A device with this registration id, no tags and no alias.
+    pub fn new(registration_id: impl Into<String>) -> Self {
+        Device {
+            registration_id: registration_id.into(),
+            tags: Vec::new(),
+            alias: None,
+        }
+    }
+
+    /// This device with these tags.
+    pub fn with_tags<I, T>(mut self, tags: I) -> Self
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        self.tags = tags.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// This device with this alias.
+    pub fn with_alias(mut self, alias: impl Into<String>) -> Self {
+        self.alias = Some(alias.into());
+        self
+    }
+
+    /// Why this device cannot be stored, if it cannot.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.registration_id.is_empty() {
+            return Err("registration_id: must not be empty".to_owned());
+        }
+        Ok(())
+    }
+}
+
+/// The answer given for a registration id that is not in the store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnknownDevice {
+    /// HTTP status.
+    pub status: u16,
+    /// Body; sent with a JSON content type when not empty.
+    #[serde(default)]
+    pub body: String,
+}
+
+/// The behaviour settings in force: start-up values plus control-API overrides.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Settings {
+    /// Requests per second allowed on the device API; `None` means unlimited.
+    pub rate_limit_qps: Option<u32>,
+    /// Milliseconds to wait before every device-API answer.
+    pub latency_ms: u64,
+    /// The answer for an unknown registration id.
+    pub unknown_device: UnknownDevice,
+}
+
+/// Overrides of the settings in force, kept until the next reset; `None` fields keep their value.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigUpdate {
+    /// New rate limit: `Some(None)` (JSON `null`) removes the limit.
+    #[serde(default, deserialize_with = "present")]
+    pub rate_limit_qps: Option<Option<u32>>,
+    /// New injected latency in milliseconds.
+    #[serde(default)]
+    pub latency_ms: Option<u64>,
+    /// New answer for an unknown registration id.
+    #[serde(default)]
+    pub unknown_device: Option<UnknownDevice>,
+}
+
+impl ConfigUpdate {
+    /// Why this update cannot be applied, if it cannot.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(unknown) = &self.unknown_device {
+            check_status(unknown.status).map_err(|e| format!("unknown_device.status: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Applies this update to `settings`.
+    pub fn apply_to(&self, settings: &mut Settings) {
+        if let Some(qps) = self.rate_limit_qps {
+            settings.rate_limit_qps = qps;
+        }
+        if let Some(latency) = self.latency_ms {
+            settings.latency_ms = latency;
+        }
+        if let Some(unknown) = &self.unknown_device {
+            settings.unknown_device = unknown.clone();
+        }
+    }
+}
+
+/// Tells a present field (even `null`) from an absent one.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<u32>>, D::Error> {
+    Option::<u32>::deserialize(d).map(Some)
+}
+
+/// Whether `status` can be sent as a three-digit HTTP status.
+pub(crate) fn check_status(status: u16) -> Result<(), String> {
+    if (100..=999).contains(&status) {
+        Ok(())
+    } else {
+        Err(format!("{status} is not between 100 and 999"))
+    }
+}

@@ -1,0 +1,162 @@
+//! `engagelab-mock`: serves the EngageLab device API mock until killed.
+//!
+//! Prints its base URL as the first line of stdout, then serves; see the crate README.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::{fs, thread};
+
+use engagelab_mock::{Device, MockConfig, MockServer};
+
+const USAGE: &str = "\
+usage: engagelab-mock [options]
+
+  --listen ADDR            address to listen on (default 127.0.0.1:0, a free port)
+  --app-key KEY            AppKey accepted (default demo-app-key)
+  --master-secret SECRET   Master Secret accepted (default demo-master-secret)
+  --device ID              seed a device with this registration id (repeatable)
+  --devices-file FILE      seed devices from a JSON array of
+                           {\"registration_id\":..,\"tags\":[..],\"alias\":..}
+  --rate-limit-qps N       allow N device-API requests per second (default: no limit)
+  --latency-ms N           wait N ms before every device-API answer (default 0)
+  --unknown-status N       HTTP status for an unknown registration id (default 400)
+  --unknown-body STR       body for an unknown registration id
+                           (default {\"error\":{\"code\":27002,\"message\":\"unknown error\"}})
+  --tls                    serve HTTPS with a throwaway CA (needs --ca-out)
+  --ca-out PATH            write the CA certificate (PEM) here before printing the URL
+  -h, --help               show this help
+
+Prints the base URL (http://127.0.0.1:PORT, or https://localhost:PORT with --tls)
+as the first line of stdout, then serves until killed.";
+
+/// What the command line asks for.
+struct Args {
+    config: MockConfig,
+    ca_out: Option<PathBuf>,
+}
+
+/// Parses the command line; `Ok(None)` when help was asked for.
+fn parse_args() -> Result<Option<Args>, String> {
+    use lexopt::prelude::*;
+    let mut config = MockConfig::default();
+    let mut ca_out = None;
+    let mut parser = lexopt::Parser::from_env();
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        match arg {
+            Long("listen") => {
+                let v = text(parser.value())?;
+                config.listen = v
+                    .parse::<SocketAddr>()
+                    .map_err(|e| format!("--listen {v}: {e}"))?;
+            }
+            Long("app-key") => config.app_key = text(parser.value())?,
+            Long("master-secret") => config.master_secret = text(parser.value())?,
+            Long("device") => {
+                let id = text(parser.value())?;
+                if id.is_empty() {
+                    return Err("--device: the registration id must not be empty".to_owned());
+                }
+                config.devices.push(Device::new(id));
+            }
+            Long("devices-file") => {
+                let path = text(parser.value())?;
+                config.devices.extend(read_devices(&path)?);
+            }
+            Long("rate-limit-qps") => {
+                config.rate_limit_qps = Some(number("--rate-limit-qps", &text(parser.value())?)?)
+            }
+            Long("latency-ms") => {
+                config.latency_ms = number("--latency-ms", &text(parser.value())?)?
+            }
+            Long("unknown-status") => {
+                let status: u16 = number("--unknown-status", &text(parser.value())?)?;
+                if !(100..=999).contains(&status) {
+                    return Err(format!(
+                        "--unknown-status {status}: must be between 100 and 999"
+                    ));
+                }
+                config.unknown_status = status;
+            }
+            Long("unknown-body") => config.unknown_body = text(parser.value())?,
+            Long("tls") => config.tls = true,
+            Long("ca-out") => ca_out = Some(PathBuf::from(text(parser.value())?)),
+            Short('h') | Long("help") => return Ok(None),
+            _ => return Err(arg.unexpected().to_string()),
+        }
+    }
+    match (config.tls, &ca_out) {
+        (true, None) => Err("--tls needs --ca-out PATH (clients must trust the CA)".to_owned()),
+        (false, Some(_)) => Err("--ca-out only makes sense with --tls".to_owned()),
+        _ => Ok(Some(Args { config, ca_out })),
+    }
+}
+
+/// A flag's value as UTF-8 text.
+fn text(value: Result<std::ffi::OsString, lexopt::Error>) -> Result<String, String> {
+    value
+        .map_err(|e| e.to_string())?
+        .into_string()
+        .map_err(|v| format!("{} is not valid UTF-8", v.to_string_lossy()))
+}
+
+/// Parses a flag's numeric value.
+fn number<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String>
+where
+    T::Err: std::fmt::Display,
+{
+    v.parse::<T>().map_err(|e| format!("{flag} {v}: {e}"))
+}
+
+/// Reads a JSON array of devices.
+fn read_devices(path: &str) -> Result<Vec<Device>, String> {
+    let text = fs::read_to_string(path).map_err(|e| format!("--devices-file {path}: {e}"))?;
+    let devices: Vec<Device> =
+        serde_json::from_str(&text).map_err(|e| format!("--devices-file {path}: {e}"))?;
+    for (i, device) in devices.iter().enumerate() {
+        device
+            .validate()
+            .map_err(|e| format!("--devices-file {path}: entry {i}: {e}"))?;
+    }
+    Ok(devices)
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("engagelab-mock: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let server = match MockServer::start(args.config) {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("engagelab-mock: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let (Some(path), Some(pem)) = (&args.ca_out, server.ca_pem()) {
+        if let Err(e) = fs::write(path, pem) {
+            eprintln!("engagelab-mock: cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "{}", server.base_url())
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        eprintln!("engagelab-mock: cannot write the URL to stdout");
+        return ExitCode::FAILURE;
+    }
+    drop(stdout);
+    loop {
+        thread::park();
+    }
+}

@@ -1,0 +1,171 @@
+//! The mock's shared state and the operations the library, the binary and the control API share.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Mutex, MutexGuard, RwLock};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
+use crate::config::{ConfigUpdate, Device, MockConfig, Settings};
+use crate::log::{LoggedRequest, RequestLog};
+use crate::rate::RateWindow;
+use crate::script::Answer;
+use crate::store::Store;
+
+/// Everything the connections of one server share.
+#[derive(Debug)]
+pub(crate) struct State {
+    /// `app_key:master_secret`, the decoded Basic credentials accepted.
+    credentials: Vec<u8>,
+    /// `Basic base64(credentials)`, the usual spelling of a correct header.
+    expected_header: String,
+    seed: Vec<Device>,
+    initial: Settings,
+    settings: RwLock<Settings>,
+    store: Mutex<Store>,
+    scripts: Mutex<HashMap<String, VecDeque<Answer>>>,
+    rate: Mutex<RateWindow>,
+    log: Mutex<RequestLog>,
+}
+
+/// Locks a mutex, going on with the data when another thread panicked while holding it.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl State {
+    /// The state a server configured with `config` starts with.
+    pub fn new(config: &MockConfig) -> Self {
+        let settings = config.settings();
+        let credentials = format!("{}:{}", config.app_key, config.master_secret).into_bytes();
+        State {
+            expected_header: format!("Basic {}", STANDARD.encode(&credentials)),
+            credentials,
+            seed: config.devices.clone(),
+            initial: settings.clone(),
+            settings: RwLock::new(settings),
+            store: Mutex::new(Store::seeded(&config.devices)),
+            scripts: Mutex::new(HashMap::new()),
+            rate: Mutex::new(RateWindow::default()),
+            log: Mutex::new(RequestLog::default()),
+        }
+    }
+
+    /// Back to the start: seed devices, start-up settings, no scripts, empty log.
+    pub fn reset(&self) {
+        *lock(&self.store) = Store::seeded(&self.seed);
+        lock(&self.scripts).clear();
+        *self.settings.write().unwrap_or_else(|e| e.into_inner()) = self.initial.clone();
+        *lock(&self.rate) = RateWindow::default();
+        lock(&self.log).clear();
+    }
+
+    /// Adds a device, replacing any with the same registration id.
+    pub fn add_device(&self, device: Device) {
+        lock(&self.store).put(device);
+    }
+
+    /// The device with this registration id.
+    pub fn device(&self, registration_id: &str) -> Option<Device> {
+        lock(&self.store).get(registration_id).cloned()
+    }
+
+    /// Removes a device; whether it was there.
+    pub fn remove_device(&self, registration_id: &str) -> bool {
+        lock(&self.store).remove(registration_id)
+    }
+
+    /// All registration ids in the store, sorted.
+    pub fn devices(&self) -> Vec<String> {
+        lock(&self.store).ids()
+    }
+
+    /// Queues answers for requests to this (decoded) registration id.
+    pub fn script(&self, registration_id: &str, answers: Vec<Answer>) {
+        if answers.is_empty() {
+            return;
+        }
+        lock(&self.scripts)
+            .entry(registration_id.to_owned())
+            .or_default()
+            .extend(answers);
+    }
+
+    /// Takes the next scripted answer for this registration id, if one is queued.
+    pub fn next_answer(&self, registration_id: &str) -> Option<Answer> {
+        let mut scripts = lock(&self.scripts);
+        if scripts.is_empty() {
+            return None;
+        }
+        let queue = scripts.get_mut(registration_id)?;
+        let answer = queue.pop_front();
+        if queue.is_empty() {
+            scripts.remove(registration_id);
+        }
+        answer
+    }
+
+    /// Appends a request to the log.
+    pub fn record(&self, request: LoggedRequest) {
+        lock(&self.log).push(request);
+    }
+
+    /// The logged requests, oldest first.
+    pub fn log(&self) -> Vec<LoggedRequest> {
+        lock(&self.log).snapshot()
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> Settings {
+        self.settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The injected latency and the rate limit in force.
+    pub fn latency_and_rate(&self) -> (u64, Option<u32>) {
+        let s = self.settings.read().unwrap_or_else(|e| e.into_inner());
+        (s.latency_ms, s.rate_limit_qps)
+    }
+
+    /// The status and body of the unknown-device answer in force.
+    pub fn unknown_device(&self) -> (u16, String) {
+        let s = self.settings.read().unwrap_or_else(|e| e.into_inner());
+        (s.unknown_device.status, s.unknown_device.body.clone())
+    }
+
+    /// Overrides settings until the next reset; a new rate limit starts a new window.
+    pub fn set_config(&self, update: &ConfigUpdate) {
+        update.apply_to(&mut self.settings.write().unwrap_or_else(|e| e.into_inner()));
+        if update.rate_limit_qps.is_some() {
+            *lock(&self.rate) = RateWindow::default();
+        }
+    }
+
+    /// Counts a request against the rate limit; whether it is allowed.
+    pub fn admit(&self, qps: u32) -> bool {
+        lock(&self.rate).admit(qps)
+    }
+
+    /// Whether an `Authorization` header value carries the configured credentials.
+    pub fn authorized(&self, authorization: Option<&str>) -> bool {
+        let Some(value) = authorization else {
+            return false;
+        };
+        if value == self.expected_header {
+            return true;
+        }
+        let value = value.trim();
+        let Some((scheme, token)) = value.split_once(' ') else {
+            return false;
+        };
+        if !scheme.eq_ignore_ascii_case("basic") {
+            return false;
+        }
+        match STANDARD.decode(token.trim()) {
+            Ok(decoded) => decoded == self.credentials,
+            Err(_) => false,
+        }
+    }
+}
