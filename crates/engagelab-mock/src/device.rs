@@ -62,10 +62,10 @@ fn route(path: &str) -> Route {
 /// otherwise: injected latency, then auth on `/v4/`, then the rate limit, then the device API.
 pub(crate) fn answer(state: &State, method: &str, path: &str, authorized: bool) -> Outcome {
     let route = route(path);
-    if let Route::Device(id) = &route {
-        if let Some(answer) = state.next_answer(id) {
-            return scripted(answer);
-        }
+    if let Route::Device(id) = &route
+        && let Some(answer) = state.next_answer(id)
+    {
+        return scripted(answer);
     }
     let (latency_ms, rate_limit) = state.latency_and_rate();
     if latency_ms > 0 {
@@ -76,14 +76,14 @@ pub(crate) fn answer(state: &State, method: &str, path: &str, authorized: bool) 
         _ if !authorized => return Outcome::Reply(Reply::new(401, AUTH_FAILED)),
         route => route,
     };
-    if let Some(qps) = rate_limit {
-        if !state.admit(qps) {
-            let mut reply = Reply::new(429, TOO_MANY_REQUESTS);
-            reply
-                .headers
-                .push(("X-Rate-Limit-Reset".to_owned(), "1".to_owned()));
-            return Outcome::Reply(reply);
-        }
+    if let Some(qps) = rate_limit
+        && !state.admit(qps)
+    {
+        let mut reply = Reply::new(429, TOO_MANY_REQUESTS);
+        reply
+            .headers
+            .push(("X-Rate-Limit-Reset".to_owned(), "1".to_owned()));
+        return Outcome::Reply(reply);
     }
     let Route::Device(id) = id else {
         return Outcome::Reply(Reply::new(404, NOT_FOUND));

@@ -180,19 +180,19 @@ pub(crate) fn discard_body<R: BufRead>(reader: &mut R, len: u64) -> io::Result<(
 /// The path part of a request target: absolute-form reduced to its path, query and fragment cut.
 pub(crate) fn path_of(target: &str) -> &str {
     let mut path = target;
-    if !path.starts_with('/') {
-        if let Some(i) = path.find("://") {
-            let scheme = &path[..i];
-            if !scheme.is_empty()
-                && scheme
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
-            {
-                let rest = &path[i + 3..];
-                path = rest.find(['/', '?', '#']).map_or("/", |j| &rest[j..]);
-                if !path.starts_with('/') {
-                    path = "/";
-                }
+    if !path.starts_with('/')
+        && let Some(i) = path.find("://")
+    {
+        let scheme = &path[..i];
+        if !scheme.is_empty()
+            && scheme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+        {
+            let rest = &path[i + 3..];
+            path = rest.find(['/', '?', '#']).map_or("/", |j| &rest[j..]);
+            if !path.starts_with('/') {
+                path = "/";
             }
         }
     }

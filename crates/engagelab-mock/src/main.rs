@@ -141,11 +141,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let (Some(path), Some(pem)) = (&args.ca_out, server.ca_pem()) {
-        if let Err(e) = fs::write(path, pem) {
-            eprintln!("engagelab-mock: cannot write {}: {e}", path.display());
-            return ExitCode::FAILURE;
-        }
+    if let (Some(path), Some(pem)) = (&args.ca_out, server.ca_pem())
+        && let Err(e) = fs::write(path, pem)
+    {
+        eprintln!("engagelab-mock: cannot write {}: {e}", path.display());
+        return ExitCode::FAILURE;
     }
     let mut stdout = std::io::stdout().lock();
     if writeln!(stdout, "{}", server.base_url())

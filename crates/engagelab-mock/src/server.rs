@@ -158,10 +158,10 @@ impl Drop for MockServer {
             _ => self.addr,
         };
         let woken = TcpStream::connect_timeout(&wake, Duration::from_secs(1)).is_ok();
-        if let Some(accept) = self.accept.take() {
-            if woken {
-                let _ = accept.join();
-            }
+        if let Some(accept) = self.accept.take()
+            && woken
+        {
+            let _ = accept.join();
         }
         for stream in self.shared.open().values() {
             let _ = stream.shutdown(Shutdown::Both);

@@ -22,7 +22,10 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("rust: {} ({}): {e}", id, e.kind());
+            eprintln!("rust: {id} not deleted ({}): {e}", e.kind());
+            if e.maybe_deleted() {
+                eprintln!("rust: check before retrying: an attempt may already have deleted it");
+            }
             ExitCode::FAILURE
         }
     }

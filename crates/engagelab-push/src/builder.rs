@@ -11,6 +11,11 @@ use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::validate;
 
+/// The overall deadline of a call, by default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The connection set-up limit, by default.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The default User-Agent: the crate's name and version.
 pub const DEFAULT_USER_AGENT: &str = concat!("engagelab-push/", env!("CARGO_PKG_VERSION"));
 
@@ -53,8 +58,8 @@ impl ClientBuilder {
             master_secret: Secret::new(master_secret),
             region: Region::default(),
             base_url: None,
-            timeout: Duration::from_secs(30),
-            connect_timeout: Duration::from_secs(10),
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             retry: RetryPolicy::default(),
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             proxy: None,

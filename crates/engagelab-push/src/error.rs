@@ -127,8 +127,10 @@ impl Error {
         }
     }
 
-    /// An `InvalidArgument` error naming what was wrong.
-    pub(crate) fn invalid_argument(message: impl Into<String>) -> Error {
+    /// An `InvalidArgument` error naming what was wrong; for bindings that
+    /// reject a value before it reaches the core (e.g. a C string that is not
+    /// UTF-8).
+    pub fn invalid_argument(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::InvalidArgument, message)
     }
 

@@ -45,10 +45,13 @@ mod secret;
 mod transport;
 mod validate;
 
-pub use builder::{ClientBuilder, DEFAULT_USER_AGENT};
+pub use builder::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT};
 pub use client::Client;
 pub use error::{Error, ErrorKind};
 pub use region::Region;
+pub use retry::{
+    DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_AFTER,
+};
 pub use transport::MAX_BODY_BYTES;
 pub use validate::MAX_REGISTRATION_ID_LEN;
 

@@ -17,13 +17,22 @@ pub(crate) struct RetryPolicy {
     pub max_retry_after: Duration,
 }
 
+/// Retries after the first attempt, by default.
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// The backoff cap before the first retry, by default.
+pub const DEFAULT_BACKOFF_BASE: Duration = Duration::from_millis(200);
+/// The largest backoff cap, by default.
+pub const DEFAULT_BACKOFF_MAX: Duration = Duration::from_secs(5);
+/// The longest server hint honoured as given, by default.
+pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+
 impl Default for RetryPolicy {
     fn default() -> RetryPolicy {
         RetryPolicy {
-            max_retries: 2,
-            backoff_base: Duration::from_millis(200),
-            backoff_max: Duration::from_secs(5),
-            max_retry_after: Duration::from_secs(10),
+            max_retries: DEFAULT_MAX_RETRIES,
+            backoff_base: DEFAULT_BACKOFF_BASE,
+            backoff_max: DEFAULT_BACKOFF_MAX,
+            max_retry_after: DEFAULT_MAX_RETRY_AFTER,
         }
     }
 }

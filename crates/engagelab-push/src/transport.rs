@@ -57,9 +57,10 @@ pub(crate) fn agent(settings: AgentSettings<'_>) -> Agent {
 
 /// Reads the PEM certificates of a CA file.
 pub(crate) fn load_ca_file(path: &std::path::Path) -> Result<Vec<Certificate<'static>>, Error> {
-    let shown = path.display();
-    let pem = std::fs::read(path)
-        .map_err(|e| Error::invalid_argument(format!("ca_file {shown}: cannot read it ({e})")))?;
+    let shown = crate::validate::shown_url(&path.to_string_lossy());
+    let pem = std::fs::read(path).map_err(|e| {
+        Error::invalid_argument(format!("ca_file {shown}: cannot read it ({})", e.kind()))
+    })?;
     let mut certs = Vec::new();
     for item in ureq::tls::parse_pem(&pem) {
         match item {
@@ -295,6 +296,22 @@ fn failure_of(error: ureq::Error) -> Failure {
 
 fn io_failure(e: &io::Error) -> Failure {
     use io::ErrorKind as K;
+    if let Some(tls) = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        // A certificate or handshake failure: nothing was sent, and trying
+        // again would meet the same certificate.
+        return Failure::local(
+            ErrorKind::Network,
+            format!(
+                "TLS failed: {}",
+                answer::excerpt(tls.to_string().as_bytes())
+            ),
+            false,
+            false,
+        );
+    }
     match e.kind() {
         K::ConnectionRefused => Failure::local(
             ErrorKind::Network,

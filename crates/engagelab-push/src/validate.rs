@@ -158,8 +158,8 @@ pub(crate) fn proxy_for_display(url: &str) -> String {
     }
 }
 
-/// A URL as it may be shown: at most 80 characters, and never one that may
-/// carry credentials (user info).
+/// A URL or path as it may be shown: at most 80 characters, and never one
+/// that may carry credentials (user info).
 pub(crate) fn shown_url(url: &str) -> String {
     if url.contains('@') {
         "<with user info>".to_owned()

@@ -31,20 +31,43 @@ fn a_configured_proxy_carries_the_request() {
     assert!(proxy.devices().is_empty());
 }
 
+/// Set in the child process that runs the environment test.
+const CHILD: &str = "ENGAGELAB_PUSH_PROXY_ENV_CHILD";
+
 #[test]
 fn proxy_environment_variables_are_ignored() {
-    // This test binary holds only tests that tolerate these variables.
-    for var in [
-        "HTTP_PROXY",
-        "http_proxy",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-    ] {
-        // SAFETY: set before any thread of this test binary reads the environment.
-        unsafe { std::env::set_var(var, "http://127.0.0.1:1") };
+    // Proxy variables pointing at a dead port are given to a child run of this
+    // very test (setting them here would race with other tests).
+    if std::env::var_os(CHILD).is_none() {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+        child
+            .args(["--exact", "proxy_environment_variables_are_ignored"])
+            .env(CHILD, "1");
+        for var in [
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+        ] {
+            child.env(var, "http://127.0.0.1:1");
+        }
+        child.env_remove("NO_PROXY").env_remove("no_proxy");
+        let out = child.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "child failed:\n{text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(text.contains("1 passed"), "the child ran no test:\n{text}");
+        return;
     }
+    assert_eq!(
+        std::env::var("HTTP_PROXY").as_deref(),
+        Ok("http://127.0.0.1:1")
+    );
     let mock = MockServer::start(MockConfig::default()).unwrap();
     mock.add_device(Device::new("dev-env"));
     let client = Client::builder("demo-app-key", "demo-master-secret")

@@ -44,7 +44,11 @@ fn an_unknown_ca_is_refused_and_not_retried() {
         .unwrap();
     let e = client.delete_device("dev-tls").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Network, "{e}");
-    assert_eq!(e.attempts(), 1, "a certificate failure is not retried");
+    assert_eq!(
+        e.attempts(),
+        1,
+        "a certificate failure is not retried: {e:?}"
+    );
     assert!(e.message().contains("TLS"), "{}", e.message());
     assert!(!e.maybe_deleted());
     assert_eq!(mock.devices(), vec!["dev-tls".to_owned()]);
