@@ -1,0 +1,385 @@
+//! `el_config`: the settings of a client, built into one by `el_client_new`.
+
+use std::ffi::c_char;
+use std::time::Duration;
+
+use engagelab::{Client, ClientBuilder, Error, Region};
+
+use crate::args;
+use crate::panic;
+
+/// The settings of a client (opaque). Create with `el_config_new`, change with
+/// the `el_config_set_*` functions, turn into clients with `el_client_new`
+/// (as many as wanted), free with `el_config_free`.
+///
+/// Setters check only what C must (NULL, UTF-8); everything else is checked by
+/// `el_client_new`, which reports it with a full `el_error`.
+///
+/// Threads: a config may be used from one thread at a time while it is being
+/// changed; once no setter runs, any number of threads may call
+/// `el_client_new` on it at once.
+pub struct el_config {
+    builder: ClientBuilder,
+    /// The region name as given, parsed by the core in `el_client_new`, so that
+    /// an unknown name is reported there with the core's message.
+    region: Option<String>,
+}
+
+impl el_config {
+    /// Applies one builder setting; the config changes only if `f` returns.
+    fn update(&mut self, f: impl FnOnce(ClientBuilder) -> ClientBuilder) {
+        self.builder = f(self.builder.clone());
+    }
+
+    /// Builds a client from these settings; every check is the core's.
+    pub(crate) fn build(&self) -> Result<Client, Error> {
+        let mut builder = self.builder.clone();
+        if let Some(name) = &self.region {
+            builder = builder.region(name.parse::<Region>()?);
+        }
+        builder.build()
+    }
+}
+
+/// Runs a setter: checks `config`, then applies `set` to it.
+///
+/// # Safety
+/// `config` must be NULL or a live config that no other thread uses.
+unsafe fn set(
+    name: &str,
+    config: *mut el_config,
+    set: impl FnOnce(&mut el_config) -> Result<(), Error>,
+) -> u32 {
+    let result = panic::catch(name, || {
+        // SAFETY: the caller guarantees `config` is NULL or a live config that
+        // no other thread uses.
+        set(unsafe { args::object_mut(config, "config") }?)
+    });
+    // SAFETY: NULL is a valid `out_error`.
+    unsafe { panic::report(std::ptr::null_mut(), result) }
+}
+
+/// Creates a config with the app's AppKey and Master Secret and default
+/// settings: region Singapore (`"sgp"`), overall timeout 30 s, connect timeout
+/// 10 s, 2 retries, backoff 200 ms to 5 s, server hints honoured up to 10 s,
+/// User-Agent `engagelab-push/VERSION`, no proxy.
+///
+/// The credentials are copied and checked only by `el_client_new` (so an empty
+/// or malformed one is reported there, with a message).
+///
+/// Ownership: on success `*out_config` receives a new config owned by the
+/// caller, to be freed with `el_config_free`. On failure `*out_config` is not
+/// written. The strings are copied; the caller keeps them.
+/// NULL: any NULL argument gives `EL_INVALID_ARGUMENT`, as does a string that
+/// is not UTF-8.
+/// Threads: safe to call from any thread.
+///
+/// # Safety
+/// `app_key` and `master_secret` must be NULL or NUL-terminated strings;
+/// `out_config` must be NULL or valid for writing a pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn el_config_new(
+    app_key: *const c_char,
+    master_secret: *const c_char,
+    out_config: *mut *mut el_config,
+) -> u32 {
+    let result = panic::catch("el_config_new", || {
+        // SAFETY: the caller guarantees both are NULL or NUL-terminated strings.
+        let app_key = unsafe { args::text(app_key, "app_key") }?;
+        // SAFETY: as above.
+        let master_secret = unsafe { args::text(master_secret, "master_secret") }?;
+        let out = args::out(out_config, "out_config")?;
+        let config = Box::new(el_config {
+            builder: Client::builder(app_key, master_secret),
+            region: None,
+        });
+        // SAFETY: `out` is not NULL and the caller guarantees it is writable.
+        unsafe { out.write(Box::into_raw(config)) };
+        Ok(())
+    });
+    // SAFETY: NULL is a valid `out_error`.
+    unsafe { panic::report(std::ptr::null_mut(), result) }
+}
+
+/// Sets the data center by its short name: `"sgp"` (Singapore, the default),
+/// `"usva"` (Virginia), `"defra"` (Frankfurt), `"hk"` (Hong Kong), `"jpn"`
+/// (Japan), `"bra"` (Brazil), ignoring ASCII case. A base URL, if set,
+/// overrides it. An unknown name is reported by `el_client_new`.
+///
+/// Ownership: the string is copied. NULL: `config` or `region` NULL, or
+/// `region` not UTF-8, gives `EL_INVALID_ARGUMENT` and changes nothing.
+/// Threads: not while another thread uses `config`.
+///
+/// # Safety
+/// `config` must be NULL or a live config; `region` NULL or a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn el_config_set_region(
+    config: *mut el_config,
+    region: *const c_char,
+) -> u32 {
+    // SAFETY: the caller guarantees the pointers' validity (see # Safety).
+    unsafe {
+        set("el_config_set_region", config, |c| {
+            c.region = Some(args::text(region, "region")?.to_owned());
+            Ok(())
+        })
+    }
+}
+
+/// Sets a custom base URL (a proxy, a legacy host, a test server), e.g.
+/// `"https://push.api.engagelab.cc"`; it overrides the region. Plain
+/// `http://` is accepted only to loopback unless
+/// `el_config_set_allow_insecure_http`. Checked by `el_client_new`.
+///
+/// Ownership: the string is copied. NULL: `config` or `base_url` NULL, or
+/// `base_url` not UTF-8, gives `EL_INVALID_ARGUMENT` and changes nothing.
+/// Threads: not while another thread uses `config`.
+///
+/// # Safety
+/// `config` must be NULL or a live config; `base_url` NULL or a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn el_config_set_base_url(
+    config: *mut el_config,
+    base_url: *const c_char,
+) -> u32 {
+    // SAFETY: the caller guarantees the pointers' validity (see # Safety).
+    unsafe {
+        set("el_config_set_base_url", config, |c| {
+            let url = args::text(base_url, "base_url")?;
+            c.update(|b| b.base_url(url));
+            Ok(())
+        })
+    }
+}
+
+/// Sets the overall deadline of one call, retries and waits included, in
+/// milliseconds (default 30000). 0 is reported by `el_client_new`.
+///
+/// NULL: `config` NULL gives `EL_INVALID_ARGUMENT`.
+/// Threads: not while another thread uses `config`.
+///
+/// # Safety
+/// `config` must be NULL or a live config.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn el_config_set_timeout_ms(config: *mut el_config, timeout_ms: u64) -> u32 {
+    // SAFETY: the caller guarantees the pointer's validity (see # Safety).
+    unsafe {
+        set("el_config_set_timeout_ms", config, |c| {
+            c.update(|b| b.timeout(Duration::from_millis(timeout_ms)));
+            Ok(())
+        })
+    }
+}
+
+/// Sets the longest wait for one connection to be set up, TLS included, in
+/// milliseconds (default 10000). 0 is reported by `el_client_new`.
+///
+/// NULL: `config` NULL gives `EL_INVALID_ARGUMENT`.
+/// Threads: not while another thread uses `config`.
+///
+/// # Safety
+/// `config` must be NULL or a live config.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn el_config_set_connect_timeout_ms(
+    config: *mut el_config,
+    timeout_ms: u64,
+) -> u32 {
+    // SAFETY: the caller guarantees the pointer's validity (see # Safety).
+    unsafe {
+        set("el_config_set_connect_timeout_ms", config, |c| {
+            c.update(|b| b.connect_timeout(Duration::from_millis(timeout_ms)));
+            Ok(())
+        })
+    }
+}
+
+/// Sets how many times a failure the error model calls transient (rate
+/// limiting, server errors, some connection failures and timeouts) is retried
+/// after the first attempt (default 2); 0 turns retries off.
+///
+/// NULL: `config` NULL gives `EL_INVALID_ARGUMENT`.
+/// Threads: not while another thread uses `config`.
+///
+/// # Safety
+/// `config` must be NULL or a live config.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn el_config_set_max_retries(
+    config: *mut el_config,
+    max_retries: u32,
+) -> u32 {
+    // SAFETY: the caller guarantees the pointer's validity (see # Safety).
+    unsafe {
+        set("el_config_set_max_retries", config, |c| {
+            c.update(|b| b.max_retries(max_retries));
+            Ok(())
+        })
+    }
+}
+
+/// Sets the backoff before the first retry (`base_ms`), doubled for each later
+/// one up to `max_ms`, each wait drawn at random below it (defaults 200 and
+/// 5000). `base_ms > max_ms` is reported by `el_client_new`.
+///
+/// NULL: `config` NULL gives `EL_INVALID_ARGUMENT`.
+/// Threads: not while another thread uses `config`.
+///
+/// # Safety
+/// `config` must be NULL or a live config.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn el_config_set_backoff_ms(
+    config: *mut el_config,
+    base_ms: u64,
+    max_ms: u64,
+) -> u32 {
+    // SAFETY: the caller guarantees the pointer's validity (see # Safety).
+    unsafe {
+        set("el_config_set_backoff_ms", config, |c| {
+            c.update(|b| {
+                b.backoff(
+                    Duration::from_millis(base_ms),
+                    Duration::from_millis(max_ms),
+                )
+            });
+            Ok(())
+        })
+    }
+}
+
+/// Sets the longest server hint (`Retry-After`, `X-Rate-Limit-Reset`) waited
+/// for as given, in milliseconds; longer hints are cut to it (default 10000).
+/// Waits never pass the overall deadline.
+///
+/// NULL: `config` NULL gives `EL_INVALID_ARGUMENT`.
+/// Threads: not while another thread uses `config`.
+///
+/// # Safety
+/// `config` must be NULL or a live config.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn el_config_set_max_retry_after_ms(
+    config: *mut el_config,
+    max_retry_after_ms: u64,
+) -> u32 {
+    // SAFETY: the caller guarantees the pointer's validity (see # Safety).
+    unsafe {
+        set("el_config_set_max_retry_after_ms", config, |c| {
+            c.update(|b| b.max_retry_after(Duration::from_millis(max_retry_after_ms)));
+            Ok(())
+        })
+    }
+}
+
+/// Sets the User-Agent header (default `engagelab-push/VERSION`). Checked by
+/// `el_client_new` (1 to 256 bytes of printable text).
+///
+/// Ownership: the string is copied. NULL: `config` or `user_agent` NULL, or
+/// `user_agent` not UTF-8, gives `EL_INVALID_ARGUMENT` and changes nothing.
+/// Threads: not while another thread uses `config`.
+///
+/// # Safety
+/// `config` must be NULL or a live config; `user_agent` NULL or a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn el_config_set_user_agent(
+    config: *mut el_config,
+    user_agent: *const c_char,
+) -> u32 {
+    // SAFETY: the caller guarantees the pointers' validity (see # Safety).
+    unsafe {
+        set("el_config_set_user_agent", config, |c| {
+            let ua = args::text(user_agent, "user_agent")?;
+            c.update(|b| b.user_agent(ua));
+            Ok(())
+        })
+    }
+}
+
+/// Sets a proxy URL (`http://`, `https://`, `socks5://`, ...; user info
+/// allowed, and never shown in messages). Without it no proxy is used:
+/// `HTTP_PROXY`, `HTTPS_PROXY` and `ALL_PROXY` are deliberately ignored.
+/// Checked by `el_client_new`.
+///
+/// Ownership: the string is copied. NULL: `config` or `proxy_url` NULL, or
+/// `proxy_url` not UTF-8, gives `EL_INVALID_ARGUMENT` and changes nothing.
+/// Threads: not while another thread uses `config`.
+///
+/// # Safety
+/// `config` must be NULL or a live config; `proxy_url` NULL or a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn el_config_set_proxy(
+    config: *mut el_config,
+    proxy_url: *const c_char,
+) -> u32 {
+    // SAFETY: the caller guarantees the pointers' validity (see # Safety).
+    unsafe {
+        set("el_config_set_proxy", config, |c| {
+            let proxy = args::text(proxy_url, "proxy_url")?;
+            c.update(|b| b.proxy(proxy));
+            Ok(())
+        })
+    }
+}
+
+/// Sets a PEM file of extra root certificates, trusted beside the built-in
+/// Mozilla roots (a corporate proxy's CA, a test server's CA). The file is
+/// read by `el_client_new`, which reports a missing or malformed one.
+///
+/// Ownership: the path is copied. NULL: `config` or `pem_path` NULL, or
+/// `pem_path` not UTF-8, gives `EL_INVALID_ARGUMENT` and changes nothing.
+/// Threads: not while another thread uses `config`.
+///
+/// # Safety
+/// `config` must be NULL or a live config; `pem_path` NULL or a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn el_config_set_ca_file(
+    config: *mut el_config,
+    pem_path: *const c_char,
+) -> u32 {
+    // SAFETY: the caller guarantees the pointers' validity (see # Safety).
+    unsafe {
+        set("el_config_set_ca_file", config, |c| {
+            let path = args::text(pem_path, "pem_path")?;
+            c.update(|b| b.ca_file(path));
+            Ok(())
+        })
+    }
+}
+
+/// Allows (`true`) plain `http://` base URLs to hosts that are not loopback
+/// (default `false`). Credentials then travel unencrypted.
+///
+/// NULL: `config` NULL gives `EL_INVALID_ARGUMENT`.
+/// Threads: not while another thread uses `config`.
+///
+/// # Safety
+/// `config` must be NULL or a live config.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn el_config_set_allow_insecure_http(
+    config: *mut el_config,
+    allow: bool,
+) -> u32 {
+    // SAFETY: the caller guarantees the pointer's validity (see # Safety).
+    unsafe {
+        set("el_config_set_allow_insecure_http", config, |c| {
+            c.update(|b| b.allow_insecure_http(allow));
+            Ok(())
+        })
+    }
+}
+
+/// Frees a config made by `el_config_new`. Clients built from it stay valid.
+///
+/// Ownership: takes `config` back; do not use it afterwards.
+/// NULL: a no-op.
+/// Threads: not while another thread uses `config`.
+///
+/// # Safety
+/// `config` must be NULL or a config from `el_config_new` not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn el_config_free(config: *mut el_config) {
+    panic::guard_void(|| {
+        if !config.is_null() {
+            // SAFETY: the caller guarantees `config` came from `el_config_new`
+            // (Box::into_raw) and is freed only once.
+            drop(unsafe { Box::from_raw(config) });
+        }
+    });
+}

@@ -1,0 +1,132 @@
+//! `el_error`, the caller-owned record of a failure, and how a failure is
+//! written into it.
+
+use std::ffi::c_char;
+
+use engagelab::Error;
+
+/// The size of `el_error.message` in bytes, the terminating NUL included.
+pub const EL_ERROR_MESSAGE_LEN: usize = 256;
+
+/// The details of a failed call, in memory the caller owns (e.g. on the
+/// stack). A function taking an `el_error *out_error` writes every field when
+/// it fails and leaves the record untouched when it succeeds; `out_error` may
+/// be NULL when the status code is enough.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct el_error {
+    /// The status code, equal to the function's return value (an `el_status`).
+    pub status: u32,
+    /// The HTTP status of the final attempt's response; 0 when no response
+    /// arrived.
+    pub http_status: u16,
+    /// EngageLab's `code` from the error body; 0 when there was none.
+    pub api_code: i64,
+    /// How many requests were sent (1 + retries); 0 when the call was rejected
+    /// before sending.
+    pub attempts: u32,
+    /// For `EL_RATE_LIMITED`, the server's hint (`Retry-After` or
+    /// `X-Rate-Limit-Reset`) in milliseconds; 0 when there was none.
+    pub retry_after_ms: u32,
+    /// What went wrong: EngageLab's message, else a short excerpt of the body,
+    /// else a description of the local failure (naming the argument for an
+    /// `EL_INVALID_ARGUMENT`). Always NUL-terminated and valid UTF-8,
+    /// truncated on a character boundary; never contains the Master Secret or
+    /// the Authorization header.
+    pub message: [c_char; EL_ERROR_MESSAGE_LEN],
+    /// Whether an attempt may already have deleted the device although the
+    /// call failed (a request was sent and its outcome is unknown). Check the
+    /// device before acting on the failure.
+    pub maybe_deleted: bool,
+}
+
+/// The longest prefix of `s` that fits in `max` bytes, cut on a character
+/// boundary and before any NUL (a C string ends at the first NUL).
+pub(crate) fn truncate_utf8(s: &str, max: usize) -> &str {
+    let s = s.split('\0').next().unwrap_or_default();
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Writes `failure` into `*out`, every field; nothing when `out` is NULL.
+/// The status is the core's code for the category.
+///
+/// # Safety
+/// `out` must be NULL or valid for writing an `el_error` (it need not be
+/// initialised).
+pub(crate) unsafe fn write(out: *mut el_error, failure: &Error) {
+    if out.is_null() {
+        return;
+    }
+    let mut message = [0 as c_char; EL_ERROR_MESSAGE_LEN];
+    let text = truncate_utf8(failure.message(), EL_ERROR_MESSAGE_LEN - 1);
+    for (dst, src) in message.iter_mut().zip(text.bytes()) {
+        *dst = src as c_char;
+    }
+    let retry_after_ms = failure.retry_after().map_or(0, |d| {
+        // A hint shorter than 1 ms is still a hint: report it as 1, not 0.
+        u32::try_from(d.as_millis()).unwrap_or(u32::MAX).max(1)
+    });
+    let record = el_error {
+        status: failure.kind().code(),
+        http_status: failure.http_status().unwrap_or(0),
+        api_code: failure.api_code().unwrap_or(0),
+        attempts: failure.attempts(),
+        retry_after_ms,
+        message,
+        maybe_deleted: failure.maybe_deleted(),
+    };
+    // SAFETY: `out` is not NULL and the caller guarantees it is valid for
+    // writes; `write` does not read the (possibly uninitialised) old value.
+    unsafe { out.write(record) };
+}
+
+/// The message of a written record, for tests.
+#[cfg(test)]
+pub(crate) fn message_str(e: &el_error) -> String {
+    // SAFETY: `write` always NUL-terminates the message.
+    let c = unsafe { std::ffi::CStr::from_ptr(e.message.as_ptr()) };
+    c.to_str().expect("messages are UTF-8").to_owned()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A record with every byte set to `byte`, to see what a call writes.
+    pub(crate) fn filled(byte: u8) -> el_error {
+        let mut e = std::mem::MaybeUninit::<el_error>::uninit();
+        // SAFETY: every bit pattern of `byte` repeated is a valid el_error
+        // except for `maybe_deleted`, which is reset right after.
+        unsafe {
+            std::ptr::write_bytes(e.as_mut_ptr(), byte, 1);
+            std::ptr::addr_of_mut!((*e.as_mut_ptr()).maybe_deleted).write(false);
+            e.assume_init()
+        }
+    }
+
+    #[test]
+    fn truncation_keeps_whole_characters() {
+        assert_eq!(truncate_utf8("héllo", 2), "h");
+        assert_eq!(truncate_utf8("héllo", 3), "hé");
+        assert_eq!(truncate_utf8("a\0b", 10), "a");
+        assert_eq!(truncate_utf8("€€", 5), "€");
+        assert_eq!(truncate_utf8("", 5), "");
+    }
+
+    #[test]
+    fn long_messages_fill_the_buffer_and_stay_utf8() {
+        let mut out = filled(0xAA);
+        let long = "é".repeat(300);
+        // SAFETY: `out` is writable.
+        unsafe { write(&mut out, &Error::invalid_argument(long)) };
+        let msg = message_str(&out);
+        assert_eq!(msg.len(), 254); // 127 two-byte characters; 255 would split one
+        assert_eq!(out.status, 1);
+        assert_eq!((out.http_status, out.api_code, out.attempts), (0, 0, 0));
+        assert!(!out.maybe_deleted);
+    }
+}

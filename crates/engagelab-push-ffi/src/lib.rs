@@ -1,0 +1,44 @@
+//! The C ABI of engagelab-push: `libengagelab_push.{so,a}` and the header
+//! `include/engagelab_push.h`, generated from this crate by cbindgen.
+//!
+//! This layer maps, it never decides: validation, error categories, messages
+//! and retries all come from the core crate. It adds only what C needs: NULL
+//! and UTF-8 checks on its arguments, a caller-owned error record, opaque
+//! handles with `_new`/`_free` pairs, and a panic guard around every body.
+//!
+//! Conventions (after rustls-ffi):
+//! - every symbol is prefixed `el_`; `_free(NULL)` is a no-op;
+//! - arguments: the object, then inputs, then outputs;
+//! - every fallible call returns a stable status code (`el_status`, never
+//!   reused) and writes its outputs only on success; `el_error` is written
+//!   only on failure;
+//! - a panic never crosses into C: it becomes `EL_INTERNAL`.
+//!
+//! This is the only crate of the workspace with `unsafe` code; every block
+//! says why it is sound.
+#![deny(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+// C naming for the C API: `el_client`, `el_error`, `EL_OK`.
+#![allow(non_camel_case_types)]
+
+// Declaration order is the header's order.
+mod args;
+mod client;
+mod config;
+mod error;
+mod panic;
+mod status;
+mod version;
+
+pub use client::{el_client, el_client_free, el_client_new, el_delete_device};
+pub use config::{
+    el_config, el_config_free, el_config_new, el_config_set_allow_insecure_http,
+    el_config_set_backoff_ms, el_config_set_base_url, el_config_set_ca_file,
+    el_config_set_connect_timeout_ms, el_config_set_max_retries, el_config_set_max_retry_after_ms,
+    el_config_set_proxy, el_config_set_region, el_config_set_timeout_ms, el_config_set_user_agent,
+};
+pub use error::{EL_ERROR_MESSAGE_LEN, el_error};
+pub use status::{el_status, el_status_name};
+
+pub use version::{EL_VERSION_MAJOR, EL_VERSION_MINOR, EL_VERSION_PATCH, el_version};

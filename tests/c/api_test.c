@@ -1,0 +1,470 @@
+/* C-specific tests of libengagelab_push: NULL arguments, invalid UTF-8,
+ * message truncation, status names, version macros, outputs written only as
+ * documented, threads sharing one client, create/free loops.
+ * Needs ENGAGELAB_MOCK_URL (a running engagelab-mock). */
+#define _POSIX_C_SOURCE 200809L
+
+#include <engagelab_push.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mock.h"
+
+#ifndef EL_EXPECTED_VERSION
+#define EL_EXPECTED_VERSION ""
+#endif
+
+#define APP_KEY "demo-app-key"
+#define MASTER_SECRET "demo-master-secret"
+
+static int checks, failures;
+
+#define CHECK(cond)                                                              \
+    do {                                                                         \
+        checks++;                                                                \
+        if (!(cond)) {                                                           \
+            failures++;                                                          \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+        }                                                                        \
+    } while (0)
+
+#define CHECK_STATUS(got, want)                                                   \
+    do {                                                                          \
+        uint32_t got_ = (got);                                                    \
+        checks++;                                                                 \
+        if (got_ != (uint32_t)(want)) {                                           \
+            failures++;                                                           \
+            fprintf(stderr, "%s:%d: %s gave %s, expected %s\n", __FILE__, __LINE__, \
+                    #got, el_status_name(got_), el_status_name(want));            \
+        }                                                                         \
+    } while (0)
+
+#define CHECK_CONTAINS(text, part)                                                   \
+    do {                                                                             \
+        checks++;                                                                    \
+        if (strstr((text), (part)) == NULL) {                                        \
+            failures++;                                                              \
+            fprintf(stderr, "%s:%d: \"%s\" lacks \"%s\"\n", __FILE__, __LINE__, (text), \
+                    (part));                                                         \
+        }                                                                            \
+    } while (0)
+
+/* A record full of a byte no call writes, to see what a call writes. */
+static void poison(el_error *e) {
+    memset(e, 0xA5, sizeof *e);
+    e->maybe_deleted = false;
+}
+
+static int untouched(const el_error *e) {
+    el_error p;
+    poison(&p);
+    return e->status == p.status && e->http_status == p.http_status && e->api_code == p.api_code &&
+           e->attempts == p.attempts && (unsigned char)e->message[0] == 0xA5;
+}
+
+/* A config for the mock with fast retries. */
+static el_config *mock_config(void) {
+    el_config *config = NULL;
+    if (el_config_new(APP_KEY, MASTER_SECRET, &config) != EL_OK ||
+        el_config_set_base_url(config, mock_url()) != EL_OK ||
+        el_config_set_backoff_ms(config, 1, 20) != EL_OK) {
+        fprintf(stderr, "cannot make a config\n");
+        exit(1);
+    }
+    return config;
+}
+
+static el_client *mock_client(void) {
+    el_config *config = mock_config();
+    el_client *client = NULL;
+    el_error err;
+    if (el_client_new(config, &client, &err) != EL_OK) {
+        fprintf(stderr, "cannot make a client: %s\n", err.message);
+        exit(1);
+    }
+    el_config_free(config);
+    return client;
+}
+
+static void test_status_names(void) {
+    static const char *names[] = {"OK", "INVALID_ARGUMENT", "AUTH", "NOT_FOUND", "RATE_LIMITED",
+                                  "SERVER", "API", "TIMEOUT", "NETWORK", "INVALID_RESPONSE",
+                                  "INTERNAL"};
+    uint32_t i;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        CHECK(strcmp(el_status_name(i), names[i]) == 0);
+    }
+    CHECK(EL_OK == 0 && EL_INVALID_ARGUMENT == 1 && EL_AUTH == 2 && EL_NOT_FOUND == 3);
+    CHECK(EL_RATE_LIMITED == 4 && EL_SERVER == 5 && EL_API == 6 && EL_TIMEOUT == 7);
+    CHECK(EL_NETWORK == 8 && EL_INVALID_RESPONSE == 9 && EL_INTERNAL == 10);
+    CHECK(strcmp(el_status_name(11), "UNKNOWN") == 0);
+    CHECK(strcmp(el_status_name(1000), "UNKNOWN") == 0);
+    CHECK(strcmp(el_status_name(UINT32_MAX), "UNKNOWN") == 0);
+    /* Static strings: the same pointer every time. */
+    CHECK(el_status_name(EL_AUTH) == el_status_name(EL_AUTH));
+}
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+static void test_version(void) {
+    const char *macros = STR(EL_VERSION_MAJOR) "." STR(EL_VERSION_MINOR) "." STR(EL_VERSION_PATCH);
+    CHECK(el_version() != NULL);
+    CHECK(strcmp(el_version(), macros) == 0);
+    /* EL_EXPECTED_VERSION comes from Cargo.toml (scripts/c-test.sh). */
+    CHECK(strcmp(EL_EXPECTED_VERSION, "") != 0);
+    CHECK(strcmp(el_version(), EL_EXPECTED_VERSION) == 0);
+    CHECK(EL_ERROR_MESSAGE_LEN == sizeof(((el_error *)0)->message));
+}
+
+static void test_null_arguments(void) {
+    el_config *config = NULL, *sentinel_config = (el_config *)&config;
+    el_client *client = NULL, *sentinel_client = (el_client *)&client;
+    el_error err;
+
+    /* el_config_new: each NULL is refused and *out_config is not written. */
+    config = sentinel_config;
+    CHECK_STATUS(el_config_new(NULL, MASTER_SECRET, &config), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_new(APP_KEY, NULL, &config), EL_INVALID_ARGUMENT);
+    CHECK(config == sentinel_config);
+    CHECK_STATUS(el_config_new(APP_KEY, MASTER_SECRET, NULL), EL_INVALID_ARGUMENT);
+
+    /* Every setter refuses a NULL config and a NULL string. */
+    CHECK_STATUS(el_config_set_region(NULL, "sgp"), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_base_url(NULL, "https://x.example"), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_timeout_ms(NULL, 1000), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_connect_timeout_ms(NULL, 1000), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_max_retries(NULL, 1), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_backoff_ms(NULL, 1, 2), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_max_retry_after_ms(NULL, 1), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_user_agent(NULL, "ua"), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_proxy(NULL, "http://127.0.0.1:3128"), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_ca_file(NULL, "/tmp/ca.pem"), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_allow_insecure_http(NULL, true), EL_INVALID_ARGUMENT);
+
+    config = mock_config();
+    CHECK_STATUS(el_config_set_region(config, NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_base_url(config, NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_user_agent(config, NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_proxy(config, NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_ca_file(config, NULL), EL_INVALID_ARGUMENT);
+
+    /* el_client_new names the NULL argument; *out_client is not written. */
+    poison(&err);
+    client = sentinel_client;
+    CHECK_STATUS(el_client_new(NULL, &client, &err), EL_INVALID_ARGUMENT);
+    CHECK(err.status == EL_INVALID_ARGUMENT);
+    CHECK_CONTAINS(err.message, "config is NULL");
+    CHECK(err.attempts == 0 && err.http_status == 0 && err.api_code == 0 && !err.maybe_deleted);
+    CHECK(client == sentinel_client);
+    CHECK_STATUS(el_client_new(config, NULL, &err), EL_INVALID_ARGUMENT);
+    CHECK_CONTAINS(err.message, "out_client");
+    /* out_error may be NULL. */
+    CHECK_STATUS(el_client_new(NULL, &client, NULL), EL_INVALID_ARGUMENT);
+
+    client = NULL;
+    CHECK_STATUS(el_client_new(config, &client, NULL), EL_OK);
+    CHECK(client != NULL);
+    poison(&err);
+    CHECK_STATUS(el_delete_device(NULL, "dev-1", &err), EL_INVALID_ARGUMENT);
+    CHECK_CONTAINS(err.message, "client is NULL");
+    CHECK_STATUS(el_delete_device(client, NULL, &err), EL_INVALID_ARGUMENT);
+    CHECK_CONTAINS(err.message, "registration_id is NULL");
+    CHECK(err.attempts == 0);
+    CHECK_STATUS(el_delete_device(client, NULL, NULL), EL_INVALID_ARGUMENT);
+
+    el_client_free(client);
+    el_config_free(config);
+    el_client_free(NULL);
+    el_config_free(NULL);
+}
+
+static void test_invalid_utf8(void) {
+    el_config *config = NULL;
+    el_client *client;
+    el_error err;
+    const char *bad = "dev-\xff\xfe";
+    const char *truncated_sequence = "caf\xc3";
+
+    CHECK_STATUS(el_config_new(bad, MASTER_SECRET, &config), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_new(APP_KEY, truncated_sequence, &config), EL_INVALID_ARGUMENT);
+    CHECK(config == NULL);
+    config = mock_config();
+    CHECK_STATUS(el_config_set_region(config, bad), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_base_url(config, bad), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_user_agent(config, truncated_sequence), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_proxy(config, bad), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_ca_file(config, bad), EL_INVALID_ARGUMENT);
+    /* A refused setter changes nothing: the config still builds a mock client. */
+    client = NULL;
+    CHECK_STATUS(el_client_new(config, &client, &err), EL_OK);
+
+    mock_reset();
+    poison(&err);
+    CHECK_STATUS(el_delete_device(client, bad, &err), EL_INVALID_ARGUMENT);
+    CHECK_CONTAINS(err.message, "registration_id");
+    CHECK_CONTAINS(err.message, "UTF-8");
+    CHECK(err.attempts == 0);
+    CHECK(valid_utf8(err.message));
+    {
+        cJSON *log = mock_log();
+        CHECK(log != NULL && cJSON_GetArraySize(log) == 0); /* nothing was sent */
+        cJSON_Delete(log);
+    }
+    el_client_free(client);
+    el_config_free(config);
+}
+
+/* Settings the core checks are reported by el_client_new, with its message. */
+static void test_settings_checked_by_the_core(void) {
+    el_config *config;
+    el_client *client;
+    el_error err;
+    size_t i;
+
+    /* An unknown region is accepted by the setter, refused by el_client_new
+     * with the core's message naming it. */
+    config = mock_config();
+    CHECK_STATUS(el_config_set_region(config, "atlantis"), EL_OK);
+    client = NULL;
+    poison(&err);
+    CHECK_STATUS(el_client_new(config, &client, &err), EL_INVALID_ARGUMENT);
+    CHECK(client == NULL);
+    CHECK_CONTAINS(err.message, "atlantis");
+    CHECK(err.attempts == 0 && err.http_status == 0 && err.api_code == 0);
+    el_config_free(config);
+
+    for (i = 0; i < 5; i++) {
+        config = mock_config();
+        switch (i) {
+        case 0: el_config_set_timeout_ms(config, 0); break;
+        case 1: el_config_set_connect_timeout_ms(config, 0); break;
+        case 2: el_config_set_backoff_ms(config, 50, 10); break;
+        case 3: el_config_set_user_agent(config, ""); break;
+        case 4: el_config_set_ca_file(config, "/nonexistent/ca.pem"); break;
+        }
+        client = NULL;
+        poison(&err);
+        CHECK_STATUS(el_client_new(config, &client, &err), EL_INVALID_ARGUMENT);
+        CHECK(client == NULL);
+        CHECK(err.message[0] != '\0');
+        if (i == 0) CHECK_CONTAINS(err.message, "timeout");
+        if (i == 2) CHECK_CONTAINS(err.message, "backoff");
+        if (i == 3) CHECK_CONTAINS(err.message, "user_agent");
+        el_config_free(config);
+    }
+
+    /* Credentials are stored unchecked and reported by el_client_new. */
+    config = NULL;
+    CHECK_STATUS(el_config_new("", MASTER_SECRET, &config), EL_OK);
+    poison(&err);
+    CHECK_STATUS(el_client_new(config, &client, &err), EL_INVALID_ARGUMENT);
+    CHECK_CONTAINS(err.message, "app_key");
+    el_config_free(config);
+
+    /* Region names ignore case; a base URL overrides the region. */
+    config = mock_config();
+    CHECK_STATUS(el_config_set_region(config, "DEFRA"), EL_OK);
+    client = NULL;
+    CHECK_STATUS(el_client_new(config, &client, &err), EL_OK);
+    el_client_free(client);
+    el_config_free(config);
+}
+
+/* Messages arrive whole when they fit, and are cut on a UTF-8 boundary to
+ * 255 bytes + NUL when they do not. */
+static void test_truncation(void) {
+    el_client *client = mock_client();
+    el_config *config;
+    el_error err;
+    char text[2048], *p;
+    int i;
+    cJSON *responses = cJSON_CreateArray(), *answer = cJSON_CreateObject();
+    size_t len;
+
+    /* A long server message: the core keeps an excerpt (under 255 bytes),
+     * which C passes on whole and valid. */
+    p = text + sprintf(text, "{\"code\": 21003, \"message\": \"x");
+    for (i = 0; i < 400; i++) {
+        p += sprintf(p, "\xe2\x82\xac"); /* U+20AC EURO SIGN, 3 bytes */
+    }
+    sprintf(p, "\"}");
+    cJSON_AddNumberToObject(answer, "status", 400);
+    cJSON_AddStringToObject(answer, "body", text);
+    cJSON_AddItemToArray(responses, answer);
+    mock_reset();
+    CHECK(mock_script("dev-long", responses) == 0);
+    poison(&err);
+    CHECK_STATUS(el_delete_device(client, "dev-long", &err), EL_API);
+    len = strnlen(err.message, sizeof err.message);
+    CHECK(len < sizeof err.message);
+    CHECK(valid_utf8(err.message));
+    CHECK(strncmp(err.message, "x\xe2\x82\xac", 4) == 0);
+    CHECK(err.http_status == 400 && err.api_code == 21003 && err.attempts == 1);
+    cJSON_Delete(responses);
+    el_client_free(client);
+
+    /* A message longer than the buffer: the core shows up to 80 characters of
+     * the CA file path. "ca_file /nonexistent/" is 21 bytes; 58 four-byte
+     * characters bring it to 253, and the 59th would end at 257, past the 255
+     * bytes available, so the cut is at 253, not inside a character. */
+    p = text + sprintf(text, "/nonexistent/");
+    for (i = 0; i < 100; i++) {
+        p += sprintf(p, "\xf0\x9f\x98\x80");
+    }
+    config = mock_config();
+    CHECK_STATUS(el_config_set_ca_file(config, text), EL_OK);
+    poison(&err);
+    client = NULL;
+    CHECK_STATUS(el_client_new(config, &client, &err), EL_INVALID_ARGUMENT);
+    len = strnlen(err.message, sizeof err.message);
+    CHECK(len == 253);
+    CHECK(valid_utf8(err.message));
+    CHECK(strncmp(err.message, "ca_file /nonexistent/\xf0\x9f\x98\x80", 25) == 0);
+    el_config_free(config);
+}
+
+/* Outputs are written only as documented: on success, el_error is untouched. */
+static void test_outputs(void) {
+    el_client *client = mock_client();
+    el_error err;
+
+    mock_reset();
+    mock_add_device("dev-ok");
+    poison(&err);
+    CHECK_STATUS(el_delete_device(client, "dev-ok", &err), EL_OK);
+    CHECK(untouched(&err));
+    CHECK(mock_has_device("dev-ok") == 0);
+    /* Unknown id with a NULL out_error: the status alone. */
+    CHECK_STATUS(el_delete_device(client, "dev-ok", NULL), EL_API);
+    poison(&err);
+    CHECK_STATUS(el_delete_device(client, "dev-ok", &err), EL_API);
+    CHECK(err.status == EL_API && err.http_status == 400 && err.api_code == 27002);
+    CHECK(err.attempts == 1 && err.retry_after_ms == 0 && !err.maybe_deleted);
+    el_client_free(client);
+}
+
+#define THREADS 8
+#define PER_THREAD 12
+
+struct job {
+    const el_client *client;
+    int index;
+    int failures;
+};
+
+static void *worker(void *arg) {
+    struct job *job = (struct job *)arg;
+    char id[64];
+    int i;
+    for (i = 0; i < PER_THREAD; i++) {
+        el_error err;
+        uint32_t st;
+        snprintf(id, sizeof id, "dev-t%d-%d", job->index, i);
+        st = el_delete_device(job->client, id, &err);
+        if (st != EL_OK) {
+            fprintf(stderr, "thread %d: %s: %s %s\n", job->index, id, el_status_name(st), err.message);
+            job->failures++;
+        }
+        /* Unknown ids fail with the same category from every thread. */
+        snprintf(id, sizeof id, "missing-t%d-%d", job->index, i);
+        st = el_delete_device(job->client, id, &err);
+        if (st != EL_API || err.api_code != 27002) {
+            job->failures++;
+        }
+    }
+    return NULL;
+}
+
+static void test_threads_share_one_client(void) {
+    el_client *client = mock_client();
+    pthread_t threads[THREADS];
+    struct job jobs[THREADS];
+    char id[64];
+    int t, i, total = 0;
+    cJSON *left;
+
+    mock_reset();
+    for (t = 0; t < THREADS; t++) {
+        for (i = 0; i < PER_THREAD; i++) {
+            snprintf(id, sizeof id, "dev-t%d-%d", t, i);
+            mock_add_device(id);
+        }
+    }
+    for (t = 0; t < THREADS; t++) {
+        jobs[t].client = client;
+        jobs[t].index = t;
+        jobs[t].failures = 0;
+        CHECK(pthread_create(&threads[t], NULL, worker, &jobs[t]) == 0);
+    }
+    for (t = 0; t < THREADS; t++) {
+        pthread_join(threads[t], NULL);
+        total += jobs[t].failures;
+    }
+    CHECK(total == 0);
+    left = mock_devices();
+    CHECK(left != NULL);
+    for (t = 0; t < THREADS; t++) {
+        for (i = 0; i < PER_THREAD; i++) {
+            const cJSON *item;
+            snprintf(id, sizeof id, "dev-t%d-%d", t, i);
+            cJSON_ArrayForEach(item, left) {
+                CHECK(strcmp(item->valuestring, id) != 0);
+            }
+        }
+    }
+    cJSON_Delete(left);
+    el_client_free(client);
+}
+
+/* Many configs and clients made and freed, on success and failure paths; the
+ * leak checkers (ASan, valgrind) catch anything left behind. */
+static void test_create_free_loops(void) {
+    int i;
+    for (i = 0; i < 200; i++) {
+        el_config *config = mock_config();
+        el_client *a = NULL, *b = NULL;
+        el_error err;
+        CHECK_STATUS(el_config_set_region(config, i % 2 ? "usva" : "jpn"), EL_OK);
+        CHECK_STATUS(el_config_set_user_agent(config, "loop/1"), EL_OK);
+        CHECK_STATUS(el_config_set_proxy(config, "http://user:pw@127.0.0.1:3128"), EL_OK);
+        CHECK_STATUS(el_config_set_proxy(config, "http://127.0.0.1:3128"), EL_OK);
+        CHECK_STATUS(el_client_new(config, &a, &err), EL_OK);
+        /* One config builds many clients; clients outlive it. */
+        CHECK_STATUS(el_client_new(config, &b, &err), EL_OK);
+        el_config_free(config);
+        el_client_free(a);
+        el_client_free(b);
+
+        config = mock_config();
+        el_config_set_timeout_ms(config, 0);
+        CHECK_STATUS(el_client_new(config, &a, &err), EL_INVALID_ARGUMENT);
+        el_config_free(config);
+    }
+    /* A client used then freed, repeatedly. */
+    mock_reset();
+    for (i = 0; i < 50; i++) {
+        el_client *client = mock_client();
+        CHECK_STATUS(el_delete_device(client, "missing", NULL), EL_API);
+        el_client_free(client);
+    }
+}
+
+int main(void) {
+    mock_init();
+    test_status_names();
+    test_version();
+    test_null_arguments();
+    test_invalid_utf8();
+    test_settings_checked_by_the_core();
+    test_truncation();
+    test_outputs();
+    test_threads_share_one_client();
+    test_create_free_loops();
+    mock_cleanup();
+    printf("api: %d checks, %d failed\n", checks, failures);
+    return failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,42 @@
+/* Test helpers: engagelab-mock's control API (/__mock/...) over libcurl, and a
+ * few checks shared by the C and C++ tests. Test-only: the library itself
+ * links neither libcurl nor cJSON. */
+#ifndef EL_TEST_MOCK_H
+#define EL_TEST_MOCK_H
+
+#include <cjson/cJSON.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The mock's base URL from ENGAGELAB_MOCK_URL; exits the program if unset. */
+const char *mock_url(void);
+
+/* Sets up libcurl; call once before any other mock_ function. */
+void mock_init(void);
+/* Releases what mock_init set up. */
+void mock_cleanup(void);
+
+/* POST /__mock/reset. Returns 0 on success. */
+int mock_reset(void);
+/* POST /__mock/devices {"registration_id": id}. Returns 0 on success. */
+int mock_add_device(const char *registration_id);
+/* POST /__mock/script {"registration_id": id, "responses": responses}.
+ * `responses` is not consumed. Returns 0 on success. */
+int mock_script(const char *registration_id, const cJSON *responses);
+/* GET /__mock/log: the "requests" array, or NULL on failure. Free with cJSON_Delete. */
+cJSON *mock_log(void);
+/* GET /__mock/devices: the "registration_ids" array, or NULL. Free with cJSON_Delete. */
+cJSON *mock_devices(void);
+/* Whether `id` is in the mock's store: 1 yes, 0 no, -1 on failure. */
+int mock_has_device(const char *registration_id);
+
+/* Whether the NUL-terminated `s` is valid UTF-8. */
+int valid_utf8(const char *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

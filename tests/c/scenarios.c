@@ -1,0 +1,394 @@
+/* Runs every scenario of tests/scenarios/delete_device.json through the C API
+ * against engagelab-mock (see tests/scenarios/README.md for the format).
+ *
+ *   scenarios FILE [NAME...]    ENGAGELAB_MOCK_URL must name a running mock.
+ *
+ * Unknown `client` or `expect` fields fail the scenario, so a format addition
+ * cannot be skipped silently. Prints one line per scenario and a summary. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <engagelab_push.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mock.h"
+
+/* The runners' default backoff when a scenario sets none (README). */
+#define FAST_BACKOFF_BASE_MS 1
+#define FAST_BACKOFF_MAX_MS 20
+
+static char failure[2048];
+
+static int fail(const char *fmt, ...) {
+    va_list ap;
+    size_t used = strlen(failure);
+    if (used > 0 && used + 3 < sizeof failure) {
+        strcat(failure, "; ");
+        used += 2;
+    }
+    va_start(ap, fmt);
+    vsnprintf(failure + used, sizeof failure - used, fmt, ap);
+    va_end(ap);
+    return 1;
+}
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* `text` with every "{mock}" replaced by the mock's URL; free the result. */
+static char *with_mock_url(const char *text) {
+    const char *url = mock_url(), *p;
+    size_t n = 0, len = strlen(url);
+    char *out, *o;
+    for (p = text; (p = strstr(p, "{mock}")) != NULL; p += 6) {
+        n++;
+    }
+    out = (char *)malloc(strlen(text) + n * len + 1);
+    for (o = out, p = text; *p;) {
+        if (strncmp(p, "{mock}", 6) == 0) {
+            memcpy(o, url, len);
+            o += len;
+            p += 6;
+        } else {
+            *o++ = *p++;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+static const char *string_field(const cJSON *o, const char *name, const char *dflt) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    return cJSON_IsString(v) ? v->valuestring : dflt;
+}
+
+/* Applies the scenario's `client` settings to a new config. Returns the status
+ * of the first setter that fails (which is then the scenario's result) or
+ * EL_OK; `*out` is the config (NULL if el_config_new failed). */
+static uint32_t configure(const cJSON *credentials, const cJSON *client, el_config **out) {
+    const char *keys[] = {"app_key", "master_secret", "region", "base_url", "timeout_ms",
+                          "connect_timeout_ms", "max_retries", "backoff_base_ms",
+                          "backoff_max_ms", "max_retry_after_ms", "allow_insecure_http"};
+    const cJSON *item, *base, *max;
+    el_config *config = NULL;
+    uint32_t st;
+    char *url;
+
+    *out = NULL;
+    cJSON_ArrayForEach(item, client) {
+        size_t i, known = 0;
+        for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+            known |= strcmp(item->string, keys[i]) == 0;
+        }
+        if (!known) {
+            fail("unknown client setting \"%s\"", item->string);
+            return EL_INTERNAL;
+        }
+    }
+    st = el_config_new(string_field(client, "app_key", string_field(credentials, "app_key", "")),
+                       string_field(client, "master_secret",
+                                    string_field(credentials, "master_secret", "")),
+                       &config);
+    if (st != EL_OK) {
+        return st;
+    }
+    *out = config;
+    url = with_mock_url(string_field(client, "base_url", "{mock}"));
+    st = el_config_set_base_url(config, url);
+    free(url);
+    if (st == EL_OK && (item = cJSON_GetObjectItemCaseSensitive(client, "region")) != NULL) {
+        st = el_config_set_region(config, item->valuestring);
+    }
+    if (st == EL_OK && (item = cJSON_GetObjectItemCaseSensitive(client, "timeout_ms")) != NULL) {
+        st = el_config_set_timeout_ms(config, (uint64_t)item->valuedouble);
+    }
+    if (st == EL_OK && (item = cJSON_GetObjectItemCaseSensitive(client, "connect_timeout_ms")) != NULL) {
+        st = el_config_set_connect_timeout_ms(config, (uint64_t)item->valuedouble);
+    }
+    if (st == EL_OK && (item = cJSON_GetObjectItemCaseSensitive(client, "max_retries")) != NULL) {
+        st = el_config_set_max_retries(config, (uint32_t)item->valuedouble);
+    }
+    if (st == EL_OK && (item = cJSON_GetObjectItemCaseSensitive(client, "max_retry_after_ms")) != NULL) {
+        st = el_config_set_max_retry_after_ms(config, (uint64_t)item->valuedouble);
+    }
+    if (st == EL_OK && (item = cJSON_GetObjectItemCaseSensitive(client, "allow_insecure_http")) != NULL) {
+        st = el_config_set_allow_insecure_http(config, cJSON_IsTrue(item));
+    }
+    base = cJSON_GetObjectItemCaseSensitive(client, "backoff_base_ms");
+    max = cJSON_GetObjectItemCaseSensitive(client, "backoff_max_ms");
+    if (st == EL_OK) {
+        st = el_config_set_backoff_ms(config,
+                                      base ? (uint64_t)base->valuedouble : FAST_BACKOFF_BASE_MS,
+                                      max ? (uint64_t)max->valuedouble : FAST_BACKOFF_MAX_MS);
+    }
+    return st;
+}
+
+/* Checks an expected integer-or-null field against `actual` (0 meaning none). */
+static void check_number(const cJSON *expect, const char *name, long long actual) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(expect, name);
+    long long want;
+    if (v == NULL) {
+        return;
+    }
+    want = cJSON_IsNull(v) ? 0 : (long long)v->valuedouble;
+    if (want != actual) {
+        fail("%s: expected %lld, got %lld", name, want, actual);
+    }
+}
+
+static void check_requests(const cJSON *expected) {
+    cJSON *log = mock_log();
+    const cJSON *want, *got;
+    int i = 0;
+    if (log == NULL) {
+        fail("cannot read the mock's log");
+        return;
+    }
+    if (cJSON_GetArraySize(log) != cJSON_GetArraySize(expected)) {
+        fail("requests: expected %d, the mock saw %d", cJSON_GetArraySize(expected),
+             cJSON_GetArraySize(log));
+    } else {
+        cJSON_ArrayForEach(want, expected) {
+            const cJSON *headers = cJSON_GetObjectItemCaseSensitive(want, "headers"), *h;
+            const cJSON *size = cJSON_GetObjectItemCaseSensitive(want, "body_size");
+            got = cJSON_GetArrayItem(log, i++);
+            if (strcmp(string_field(want, "method", ""), string_field(got, "method", "?")) != 0 ||
+                strcmp(string_field(want, "path", ""), string_field(got, "path", "?")) != 0) {
+                fail("request %d: expected %s %s, got %s %s", i, string_field(want, "method", ""),
+                     string_field(want, "path", ""), string_field(got, "method", "?"),
+                     string_field(got, "path", "?"));
+            }
+            cJSON_ArrayForEach(h, headers) {
+                const cJSON *pair;
+                const char *value = NULL;
+                cJSON_ArrayForEach(pair, cJSON_GetObjectItemCaseSensitive(got, "headers")) {
+                    const cJSON *name = cJSON_GetArrayItem(pair, 0);
+                    if (value == NULL && cJSON_IsString(name) && strcmp(name->valuestring, h->string) == 0) {
+                        value = cJSON_GetArrayItem(pair, 1)->valuestring;
+                    }
+                }
+                if (value == NULL || strcmp(value, h->valuestring) != 0) {
+                    fail("request %d: header %s: expected \"%s\", got \"%s\"", i, h->string,
+                         h->valuestring, value ? value : "(absent)");
+                }
+            }
+            if (size != NULL) {
+                const cJSON *actual = cJSON_GetObjectItemCaseSensitive(got, "body_size");
+                if (!cJSON_IsNumber(actual) || actual->valuedouble != size->valuedouble) {
+                    fail("request %d: body_size: expected %.0f", i, size->valuedouble);
+                }
+            }
+        }
+    }
+    cJSON_Delete(log);
+}
+
+static void check_store(const cJSON *ids, int present) {
+    const cJSON *id;
+    cJSON_ArrayForEach(id, ids) {
+        int has = mock_has_device(id->valuestring);
+        if (has != present) {
+            fail("device %s: expected %s the store", id->valuestring, present ? "in" : "gone from");
+        }
+    }
+}
+
+/* Runs one scenario; returns 0 if every expectation holds. */
+static int run(const cJSON *credentials, const cJSON *scenario) {
+    const char *expect_keys[] = {"status", "http_status", "api_code", "attempts", "attempts_at_least",
+                                 "maybe_deleted", "retry_after_ms", "message_contains",
+                                 "message_excludes", "requests", "device_remains", "device_gone",
+                                 "min_elapsed_ms"};
+    const cJSON *expect = cJSON_GetObjectItemCaseSensitive(scenario, "expect");
+    const cJSON *client = cJSON_GetObjectItemCaseSensitive(scenario, "client");
+    const cJSON *devices = cJSON_GetObjectItemCaseSensitive(scenario, "devices");
+    const cJSON *script = cJSON_GetObjectItemCaseSensitive(scenario, "script");
+    const char *id = string_field(scenario, "registration_id", NULL);
+    const cJSON *item;
+    el_config *config = NULL;
+    el_client *c = NULL;
+    el_error err;
+    uint32_t st;
+    double start, elapsed;
+    const char *want_status;
+
+    failure[0] = '\0';
+    if (id == NULL || expect == NULL) {
+        return fail("the scenario has no registration_id or expect");
+    }
+    cJSON_ArrayForEach(item, expect) {
+        size_t i, known = 0;
+        for (i = 0; i < sizeof expect_keys / sizeof expect_keys[0]; i++) {
+            known |= strcmp(item->string, expect_keys[i]) == 0;
+        }
+        if (!known) {
+            fail("unknown expect field \"%s\"", item->string);
+        }
+    }
+    if (mock_reset() != 0) {
+        return fail("cannot reset the mock");
+    }
+    cJSON_ArrayForEach(item, devices) {
+        if (mock_add_device(item->valuestring) != 0) {
+            return fail("cannot add device %s", item->valuestring);
+        }
+    }
+    if (script != NULL && mock_script(string_field(scenario, "script_id", id), script) != 0) {
+        return fail("cannot script the mock");
+    }
+
+    /* Start with a record no call would produce, to see what is written. */
+    memset(&err, 0xA5, sizeof err);
+    err.maybe_deleted = false;
+    start = now_ms();
+    st = configure(credentials, client, &config);
+    if (failure[0] != '\0') {
+        el_config_free(config);
+        return 1;
+    }
+    if (st != EL_OK) {
+        /* A setter refused a value: setters report only a status (the scenario
+         * format's fields are then those of an error with attempts 0). */
+        memset(&err, 0, sizeof err);
+        err.status = st;
+    } else {
+        st = el_client_new(config, &c, &err);
+        if (st == EL_OK) {
+            st = el_delete_device(c, id, &err);
+        }
+    }
+    elapsed = now_ms() - start;
+    el_client_free(c);
+    el_config_free(config);
+
+    want_status = string_field(expect, "status", "?");
+    if (strcmp(el_status_name(st), want_status) != 0) {
+        fail("status: expected %s, got %s (%s)", want_status, el_status_name(st),
+             st == EL_OK ? "" : err.message);
+    }
+    if (st == EL_OK) {
+        /* A success writes nothing into the error record. */
+        if (err.status != 0xA5A5A5A5u) {
+            fail("el_error was written on success");
+        }
+    } else {
+        if (err.status != st) {
+            fail("el_error.status %u differs from the returned %u", err.status, st);
+        }
+        if (memchr(err.message, '\0', sizeof err.message) == NULL || !valid_utf8(err.message)) {
+            fail("el_error.message is not a NUL-terminated UTF-8 string");
+        }
+        check_number(expect, "http_status", err.http_status);
+        check_number(expect, "api_code", err.api_code);
+        check_number(expect, "retry_after_ms", err.retry_after_ms);
+    }
+    {
+        /* A success reports no attempts in C: count the requests the mock saw. */
+        const cJSON *at_least = cJSON_GetObjectItemCaseSensitive(expect, "attempts_at_least");
+        long long attempts = err.attempts;
+        if (st == EL_OK) {
+            cJSON *log = mock_log();
+            attempts = log ? cJSON_GetArraySize(log) : -1;
+            cJSON_Delete(log);
+        }
+        check_number(expect, "attempts", attempts);
+        if (at_least != NULL && attempts < (long long)at_least->valuedouble) {
+            fail("attempts: expected at least %.0f, got %lld", at_least->valuedouble, attempts);
+        }
+    }
+    if (st != EL_OK) {
+        item = cJSON_GetObjectItemCaseSensitive(expect, "maybe_deleted");
+        if (item != NULL && cJSON_IsTrue(item) != err.maybe_deleted) {
+            fail("maybe_deleted: expected %s", cJSON_IsTrue(item) ? "true" : "false");
+        }
+    }
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(expect, "message_contains")) {
+        if (st == EL_OK || strstr(err.message, item->valuestring) == NULL) {
+            fail("message \"%s\" lacks \"%s\"", err.message, item->valuestring);
+        }
+    }
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(expect, "message_excludes")) {
+        if (strstr(err.message, item->valuestring) != NULL) {
+            fail("message \"%s\" contains \"%s\"", err.message, item->valuestring);
+        }
+    }
+    item = cJSON_GetObjectItemCaseSensitive(expect, "min_elapsed_ms");
+    if (item != NULL && elapsed < item->valuedouble) {
+        fail("returned after %.0f ms, expected at least %.0f", elapsed, item->valuedouble);
+    }
+    if ((item = cJSON_GetObjectItemCaseSensitive(expect, "requests")) != NULL) {
+        check_requests(item);
+    }
+    check_store(cJSON_GetObjectItemCaseSensitive(expect, "device_remains"), 1);
+    check_store(cJSON_GetObjectItemCaseSensitive(expect, "device_gone"), 0);
+    return failure[0] != '\0';
+}
+
+static char *read_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    char *text;
+    long size;
+    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        if (f) fclose(f);
+        return NULL;
+    }
+    text = (char *)malloc((size_t)size + 1);
+    if (fread(text, 1, (size_t)size, f) != (size_t)size) {
+        free(text);
+        fclose(f);
+        return NULL;
+    }
+    text[size] = '\0';
+    fclose(f);
+    return text;
+}
+
+int main(int argc, char **argv) {
+    char *text;
+    cJSON *root;
+    const cJSON *scenario, *credentials;
+    int passed = 0, failed = 0, i;
+
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s SCENARIOS.json [NAME...]\n", argv[0]);
+        return 2;
+    }
+    if ((text = read_file(argv[1])) == NULL || (root = cJSON_Parse(text)) == NULL) {
+        fprintf(stderr, "cannot read %s as JSON\n", argv[1]);
+        free(text);
+        return 2;
+    }
+    free(text);
+    mock_init();
+    credentials = cJSON_GetObjectItemCaseSensitive(root, "credentials");
+    cJSON_ArrayForEach(scenario, cJSON_GetObjectItemCaseSensitive(root, "scenarios")) {
+        const char *name = string_field(scenario, "name", "?");
+        int selected = argc == 2;
+        for (i = 2; i < argc; i++) {
+            selected |= strcmp(argv[i], name) == 0;
+        }
+        if (!selected) {
+            continue;
+        }
+        if (run(credentials, scenario) == 0) {
+            passed++;
+            printf("ok      %s\n", name);
+        } else {
+            failed++;
+            printf("FAIL    %s: %s\n", name, failure);
+        }
+        fflush(stdout);
+    }
+    cJSON_Delete(root);
+    mock_cleanup();
+    printf("scenarios: %d passed, %d failed\n", passed, failed);
+    return failed == 0 && passed > 0 ? 0 : 1;
+}
