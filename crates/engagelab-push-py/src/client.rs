@@ -1,0 +1,163 @@
+//! `engagelab_push.Client`: the Python face of [`engagelab_push::Client`].
+
+use engagelab_push::{
+    Client as Core, ClientBuilder, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Region,
+};
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+use crate::convert::{Arg, opt_count, opt_flag, opt_path, opt_seconds, opt_string, string};
+use crate::errors::to_py_err;
+use crate::guard::{catch, no_panic};
+
+/// A client of EngageLab's Push REST API. Thread-safe: share one between
+/// threads; each call releases the GIL while it waits on the network.
+#[pyclass(frozen, module = "engagelab_push", name = "Client")]
+pub(crate) struct Client {
+    inner: Core,
+}
+
+#[pymethods]
+impl Client {
+    #[new]
+    #[pyo3(signature = (
+        app_key,
+        master_secret,
+        *,
+        region = Arg::absent(),
+        base_url = Arg::absent(),
+        timeout = Arg::absent(),
+        connect_timeout = Arg::absent(),
+        max_retries = Arg::absent(),
+        backoff_base = Arg::absent(),
+        backoff_max = Arg::absent(),
+        max_retry_after = Arg::absent(),
+        user_agent = Arg::absent(),
+        proxy = Arg::absent(),
+        ca_file = Arg::absent(),
+        allow_insecure_http = Arg::absent(),
+    ))]
+    #[pyo3(
+        text_signature = "(app_key, master_secret, *, region='sgp', base_url=None, \
+        timeout=30.0, connect_timeout=10.0, max_retries=2, backoff_base=0.2, backoff_max=5.0, \
+        max_retry_after=10.0, user_agent=None, proxy=None, ca_file=None, allow_insecure_http=False)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        app_key: &Bound<'_, PyAny>,
+        master_secret: &Bound<'_, PyAny>,
+        region: Arg<'_>,
+        base_url: Arg<'_>,
+        timeout: Arg<'_>,
+        connect_timeout: Arg<'_>,
+        max_retries: Arg<'_>,
+        backoff_base: Arg<'_>,
+        backoff_max: Arg<'_>,
+        max_retry_after: Arg<'_>,
+        user_agent: Arg<'_>,
+        proxy: Arg<'_>,
+        ca_file: Arg<'_>,
+        allow_insecure_http: Arg<'_>,
+    ) -> PyResult<Self> {
+        no_panic(|| {
+            let mut b: ClientBuilder = Core::builder(
+                string("app_key", app_key)?,
+                string("master_secret", master_secret)?,
+            );
+            if let Some(name) = opt_string("region", &region)? {
+                let region: Region = name.parse().map_err(|e| to_py_err(py, &e))?;
+                b = b.region(region);
+            }
+            if let Some(url) = opt_string("base_url", &base_url)? {
+                b = b.base_url(url);
+            }
+            if let Some(t) = opt_seconds("timeout", &timeout)? {
+                b = b.timeout(t);
+            }
+            if let Some(t) = opt_seconds("connect_timeout", &connect_timeout)? {
+                b = b.connect_timeout(t);
+            }
+            if let Some(n) = opt_count("max_retries", &max_retries)? {
+                b = b.max_retries(n);
+            }
+            let base = opt_seconds("backoff_base", &backoff_base)?;
+            let max = opt_seconds("backoff_max", &backoff_max)?;
+            if base.is_some() || max.is_some() {
+                b = b.backoff(
+                    base.unwrap_or(DEFAULT_BACKOFF_BASE),
+                    max.unwrap_or(DEFAULT_BACKOFF_MAX),
+                );
+            }
+            if let Some(t) = opt_seconds("max_retry_after", &max_retry_after)? {
+                b = b.max_retry_after(t);
+            }
+            if let Some(ua) = opt_string("user_agent", &user_agent)? {
+                b = b.user_agent(ua);
+            }
+            if let Some(p) = opt_string("proxy", &proxy)? {
+                b = b.proxy(p);
+            }
+            if let Some(path) = opt_path("ca_file", &ca_file)? {
+                b = b.ca_file(path);
+            }
+            if let Some(allow) = opt_flag("allow_insecure_http", &allow_insecure_http)? {
+                b = b.allow_insecure_http(allow);
+            }
+            // Building may read the CA file: done with the GIL released.
+            let built = py.detach(|| catch(|| b.build()));
+            built
+                .map(|inner| Client { inner })
+                .map_err(|e| to_py_err(py, &e))
+        })
+    }
+
+    /// A client configured from the environment: ENGAGELAB_APP_KEY,
+    /// ENGAGELAB_MASTER_SECRET, and optionally ENGAGELAB_REGION or
+    /// ENGAGELAB_BASE_URL (not both).
+    #[staticmethod]
+    fn from_env(py: Python<'_>) -> PyResult<Self> {
+        no_panic(|| {
+            py.detach(|| catch(Core::from_env))
+                .map(|inner| Client { inner })
+                .map_err(|e| to_py_err(py, &e))
+        })
+    }
+
+    /// Deletes one device (DELETE /v4/devices/{registration_id}): its tags,
+    /// alias, device information and timezone. Irreversible. Returns None on
+    /// success; raises an EngageLabError subclass otherwise. The GIL is
+    /// released for the whole call, retries and waits included.
+    fn delete_device(&self, py: Python<'_>, registration_id: &Bound<'_, PyAny>) -> PyResult<()> {
+        no_panic(|| {
+            let id = string("registration_id", registration_id)?;
+            let client = &self.inner;
+            py.detach(|| catch(|| client.delete_device(&id)))
+                .map_err(|e| to_py_err(py, &e))
+        })
+    }
+
+    /// The region's short name (e.g. 'sgp'), or None when a base_url was given.
+    #[getter]
+    fn region(&self) -> PyResult<Option<&'static str>> {
+        no_panic(|| Ok(self.inner.region().map(Region::name)))
+    }
+
+    /// The base URL calls go to, without a trailing slash.
+    #[getter]
+    fn base_url(&self) -> PyResult<&str> {
+        no_panic(|| Ok(self.inner.base_url()))
+    }
+
+    /// Shows the region and base URL; never the Master Secret.
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        no_panic(|| {
+            let region = match self.inner.region() {
+                Some(r) => PyString::new(py, r.name()).repr()?.to_string(),
+                None => "None".to_owned(),
+            };
+            let url = PyString::new(py, self.inner.base_url()).repr()?;
+            Ok(format!("Client(region={region}, base_url={url})"))
+        })
+    }
+}

@@ -1,0 +1,122 @@
+//! Python arguments → Rust values, each error naming the argument.
+//!
+//! Wrong types raise `TypeError`; values of the right type that cannot be
+//! represented (a negative or NaN number of seconds, a retry count below 0,
+//! a string with lone surrogates) raise `InvalidArgumentError`. Whether a
+//! representable value is acceptable is left to the core.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
+
+use crate::errors::{invalid_argument, type_error};
+
+/// A keyword argument as given, or `absent` when the caller left it out.
+/// Unlike `Option<T>`, an explicit `None` is kept, so `timeout=None` is a
+/// `TypeError` instead of silently meaning the default.
+pub(crate) struct Arg<'py>(Option<Bound<'py, PyAny>>);
+
+impl<'py> Arg<'py> {
+    pub(crate) fn absent() -> Self {
+        Arg(None)
+    }
+
+    /// The argument, or `None` when absent or given as Python `None`.
+    fn given_or_none(&self) -> Option<&Bound<'py, PyAny>> {
+        self.0.as_ref().filter(|v| !v.is_none())
+    }
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Arg<'py> {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        Ok(Arg(Some(obj.to_owned())))
+    }
+}
+
+/// A required `str`.
+pub(crate) fn string(name: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
+    let s = value
+        .cast::<PyString>()
+        .map_err(|_| type_error(name, "str", value))?;
+    match s.to_cow() {
+        Ok(s) => Ok(s.into_owned()),
+        Err(_) => Err(invalid_argument(
+            value.py(),
+            &format!("{name} is not valid Unicode (it contains a lone surrogate)"),
+        )),
+    }
+}
+
+/// An optional `str`: absent or `None` gives `None`.
+pub(crate) fn opt_string(name: &str, value: &Arg<'_>) -> PyResult<Option<String>> {
+    value.given_or_none().map(|v| string(name, v)).transpose()
+}
+
+/// An optional path: `str` or `os.PathLike`.
+pub(crate) fn opt_path(name: &str, value: &Arg<'_>) -> PyResult<Option<PathBuf>> {
+    let Some(v) = value.given_or_none() else {
+        return Ok(None);
+    };
+    if v.is_instance_of::<PyString>() {
+        return string(name, v).map(|s| Some(PathBuf::from(s)));
+    }
+    v.extract::<PathBuf>()
+        .map(Some)
+        .map_err(|_| type_error(name, "str or os.PathLike", v))
+}
+
+/// Seconds as `int` or `float` (not `bool`), or `None` when absent.
+pub(crate) fn opt_seconds(name: &str, value: &Arg<'_>) -> PyResult<Option<Duration>> {
+    let Some(v) = &value.0 else {
+        return Ok(None);
+    };
+    let is_number = (v.is_instance_of::<PyFloat>() || v.is_instance_of::<PyInt>())
+        && !v.is_instance_of::<PyBool>();
+    if !is_number {
+        return Err(type_error(name, "a number of seconds (int or float)", v));
+    }
+    let secs: Option<f64> = v.extract::<f64>().ok();
+    match secs.map(Duration::try_from_secs_f64) {
+        Some(Ok(duration)) => Ok(Some(duration)),
+        _ => {
+            let shown = v.repr().map(|r| r.to_string()).unwrap_or_default();
+            let shown: String = shown.chars().take(40).collect();
+            Err(invalid_argument(
+                v.py(),
+                &format!("{name} must be a finite, non-negative number of seconds, got {shown}"),
+            ))
+        }
+    }
+}
+
+/// A count as `int` (not `bool`) in `0..=u32::MAX`, or `None` when absent.
+pub(crate) fn opt_count(name: &str, value: &Arg<'_>) -> PyResult<Option<u32>> {
+    let Some(v) = &value.0 else {
+        return Ok(None);
+    };
+    if !v.is_instance_of::<PyInt>() || v.is_instance_of::<PyBool>() {
+        return Err(type_error(name, "an int", v));
+    }
+    v.extract::<u32>().map(Some).map_err(|_| {
+        let shown = v.repr().map(|r| r.to_string()).unwrap_or_default();
+        let shown: String = shown.chars().take(40).collect();
+        invalid_argument(
+            v.py(),
+            &format!("{name} must be between 0 and {}, got {shown}", u32::MAX),
+        )
+    })
+}
+
+/// A `bool`, or `None` when absent.
+pub(crate) fn opt_flag(name: &str, value: &Arg<'_>) -> PyResult<Option<bool>> {
+    let Some(v) = &value.0 else {
+        return Ok(None);
+    };
+    v.cast::<PyBool>()
+        .map(|b| Some(b.is_true()))
+        .map_err(|_| type_error(name, "a bool", v))
+}

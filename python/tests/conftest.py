@@ -1,0 +1,112 @@
+"""Fixtures: one `engagelab-mock` server per test session, reset before each test.
+
+The mock binary is `target/debug/engagelab-mock` (built with
+`cargo build -p engagelab-mock`), or the path in `ENGAGELAB_MOCK_BIN`.
+Control calls use urllib only, so the suite needs nothing beyond pytest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import urllib.request
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SCENARIOS = REPO / "tests" / "scenarios" / "delete_device.json"
+
+
+class Mock:
+    """A running engagelab-mock and its control API (`/__mock/`)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def _call(self, method: str, path: str, body: Optional[Any] = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(
+            self.url + "/__mock/" + path,
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        # Loopback only: never route control calls through an environment proxy.
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(req, timeout=10) as resp:
+            raw = resp.read()
+        return json.loads(raw) if raw else None
+
+    def reset(self) -> None:
+        self._call("POST", "reset", {})
+
+    def add_device(self, registration_id: str) -> None:
+        self._call("POST", "devices", {"registration_id": registration_id})
+
+    def devices(self) -> List[str]:
+        return list(self._call("GET", "devices")["registration_ids"])
+
+    def script(self, registration_id: str, responses: List[Dict[str, Any]]) -> None:
+        self._call("POST", "script", {"registration_id": registration_id, "responses": responses})
+
+    def log(self) -> List[Dict[str, Any]]:
+        return list(self._call("GET", "log")["requests"])
+
+    def config(self, **settings: Any) -> None:
+        self._call("POST", "config", settings)
+
+
+def mock_binary() -> Path:
+    given = os.environ.get("ENGAGELAB_MOCK_BIN")
+    path = Path(given) if given else REPO / "target" / "debug" / "engagelab-mock"
+    if not path.exists():
+        pytest.exit(
+            f"engagelab-mock not found at {path}: run `cargo build -p engagelab-mock` "
+            "or set ENGAGELAB_MOCK_BIN",
+            returncode=2,
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def mock_server() -> Iterator[Mock]:
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    proc = subprocess.Popen(
+        [str(mock_binary())],
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        if not url.startswith("http"):
+            raise RuntimeError(f"engagelab-mock printed {url!r} instead of its URL")
+        yield Mock(url)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+@pytest.fixture
+def mock(mock_server: Mock) -> Mock:
+    """The session's mock, reset: no scripts, no log, seeded devices only."""
+    mock_server.reset()
+    return mock_server
+
+
+@pytest.fixture(scope="session")
+def scenario_file() -> Dict[str, Any]:
+    with SCENARIOS.open(encoding="utf-8") as f:
+        data: Dict[str, Any] = json.load(f)
+    return data

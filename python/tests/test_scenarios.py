@@ -1,0 +1,151 @@
+"""Every scenario of tests/scenarios/delete_device.json, run against engagelab-mock.
+
+The same file drives the Rust and C suites, so a Python mapping that differs
+from the core's decision fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Dict, List, Optional
+
+import pytest
+
+import engagelab_push
+from engagelab_push import EngageLabError
+
+from conftest import SCENARIOS, Mock
+
+with SCENARIOS.open(encoding="utf-8") as _f:
+    _DATA: Dict[str, Any] = json.load(_f)
+
+CREDENTIALS: Dict[str, str] = _DATA["credentials"]
+SCENARIO_LIST: List[Dict[str, Any]] = _DATA["scenarios"]
+
+#: The exception class each category must arrive as.
+CLASSES: Dict[str, type] = {
+    "INVALID_ARGUMENT": engagelab_push.InvalidArgumentError,
+    "AUTH": engagelab_push.AuthError,
+    "NOT_FOUND": engagelab_push.NotFoundError,
+    "RATE_LIMITED": engagelab_push.RateLimitedError,
+    "SERVER": engagelab_push.ServerError,
+    "API": engagelab_push.ApiError,
+    "TIMEOUT": engagelab_push.TimeoutError,
+    "NETWORK": engagelab_push.NetworkError,
+    "INVALID_RESPONSE": engagelab_push.InvalidResponseError,
+    "INTERNAL": engagelab_push.InternalError,
+}
+
+#: Scenario `client` settings in milliseconds → Client keyword arguments in seconds.
+MS_SETTINGS = {
+    "timeout_ms": "timeout",
+    "connect_timeout_ms": "connect_timeout",
+    "backoff_base_ms": "backoff_base",
+    "backoff_max_ms": "backoff_max",
+    "max_retry_after_ms": "max_retry_after",
+}
+
+
+def client_kwargs(settings: Dict[str, Any], mock_url: str) -> Dict[str, Any]:
+    """The Client arguments a scenario's `client` object describes."""
+    kwargs: Dict[str, Any] = {
+        "app_key": settings.get("app_key", CREDENTIALS["app_key"]),
+        "master_secret": settings.get("master_secret", CREDENTIALS["master_secret"]),
+        "base_url": str(settings.get("base_url", "{mock}")).replace("{mock}", mock_url),
+        # Fast backoff unless the scenario tests the backoff itself.
+        "backoff_base": 0.001,
+        "backoff_max": 0.020,
+    }
+    for key, value in settings.items():
+        if key in ("app_key", "master_secret", "base_url"):
+            continue
+        if key in MS_SETTINGS:
+            kwargs[MS_SETTINGS[key]] = value / 1000.0
+        elif key in ("max_retries", "region", "allow_insecure_http"):
+            kwargs[key] = value
+        else:
+            raise AssertionError(f"unknown client setting {key!r} in the scenario file")
+    return kwargs
+
+
+def check_requests(expected: List[Dict[str, Any]], log: List[Dict[str, Any]]) -> None:
+    assert len(log) == len(expected), f"requests sent: {[(r['method'], r['path']) for r in log]}"
+    for want, got in zip(expected, log):
+        assert got["method"] == want["method"]
+        assert got["path"] == want["path"]
+        headers = {name.lower(): value for name, value in got["headers"]}
+        for name, value in want.get("headers", {}).items():
+            assert headers.get(name.lower()) == value, f"header {name}"
+        if "body_size" in want:
+            assert got["body_size"] == want["body_size"]
+
+
+@pytest.mark.parametrize("scenario", SCENARIO_LIST, ids=[s["name"] for s in SCENARIO_LIST])
+def test_scenario(scenario: Dict[str, Any], mock: Mock) -> None:
+    expect: Dict[str, Any] = scenario["expect"]
+    for device in scenario.get("devices", []):
+        mock.add_device(device)
+    if "script" in scenario:
+        mock.script(scenario.get("script_id", scenario["registration_id"]), scenario["script"])
+
+    kwargs = client_kwargs(scenario.get("client", {}), mock.url)
+    client: Optional[engagelab_push.Client] = None
+    error: Optional[EngageLabError] = None
+    started = time.monotonic()
+    try:
+        client = engagelab_push.Client(**kwargs)
+        client.delete_device(scenario["registration_id"])
+    except EngageLabError as e:
+        error = e
+    elapsed_ms = (time.monotonic() - started) * 1000.0
+    log = mock.log()
+
+    if expect["status"] == "OK":
+        assert error is None, f"expected success, got {error!r}"
+        if "attempts" in expect:
+            assert len(log) == expect["attempts"]
+        if "attempts_at_least" in expect:
+            assert len(log) >= expect["attempts_at_least"]
+    else:
+        assert error is not None, "expected an error, the call succeeded"
+        assert type(error) is CLASSES[expect["status"]], repr(error)
+        assert error.status == expect["status"]
+        if "http_status" in expect:
+            assert error.http_status == expect["http_status"]
+        if "api_code" in expect:
+            assert error.api_code == expect["api_code"]
+        if "attempts" in expect:
+            assert error.attempts == expect["attempts"]
+        if "attempts_at_least" in expect:
+            assert error.attempts >= expect["attempts_at_least"]
+        if "maybe_deleted" in expect:
+            assert error.maybe_deleted is expect["maybe_deleted"]
+        if "retry_after_ms" in expect:
+            if expect["retry_after_ms"] is None:
+                assert error.retry_after is None
+            else:
+                assert error.retry_after is not None
+                assert error.retry_after * 1000.0 == pytest.approx(expect["retry_after_ms"], abs=1.0)
+        for text in expect.get("message_contains", []):
+            assert text in error.message, error.message
+        # The sentence always carries the message.
+        assert error.message in str(error)
+
+    shown = [repr(client)]
+    if error is not None:
+        shown += [str(error), repr(error), error.message, repr(error.args)]
+    for secret in expect.get("message_excludes", []):
+        for text in shown:
+            assert secret not in text
+
+    if "requests" in expect:
+        check_requests(expect["requests"], log)
+    if "device_remains" in expect or "device_gone" in expect:
+        devices = mock.devices()
+        for device in expect.get("device_remains", []):
+            assert device in devices
+        for device in expect.get("device_gone", []):
+            assert device not in devices
+    if "min_elapsed_ms" in expect:
+        assert elapsed_ms >= expect["min_elapsed_ms"]
