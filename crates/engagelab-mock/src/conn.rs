@@ -25,6 +25,8 @@ const GARBAGE: &[u8] = b"THIS IS NOT HTTP\r\n\r\n";
 pub(crate) trait Transport: Read + Write {
     /// Closes after a final answer so the client reads it all, even with request bytes unread.
     fn finish(&mut self);
+    /// The TCP socket underneath.
+    fn socket(&self) -> &TcpStream;
 }
 
 impl Transport for TcpStream {
@@ -41,6 +43,10 @@ impl Transport for TcpStream {
             }
         }
     }
+
+    fn socket(&self) -> &TcpStream {
+        self
+    }
 }
 
 impl Transport for StreamOwned<ServerConnection, TcpStream> {
@@ -48,6 +54,10 @@ impl Transport for StreamOwned<ServerConnection, TcpStream> {
         self.conn.send_close_notify();
         let _ = self.flush();
         self.sock.finish();
+    }
+
+    fn socket(&self) -> &TcpStream {
+        &self.sock
     }
 }
 
@@ -167,6 +177,12 @@ fn handle<T: Transport>(
     match device::answer(state, &request.method, path, authorized) {
         Outcome::Reply(reply) => send(reader, &reply, framing),
         Outcome::Drop => Next::Abort,
+        Outcome::Reset => {
+            // A zero linger time makes closing send RST instead of FIN.
+            let _ =
+                socket2::SockRef::from(reader.get_ref().socket()).set_linger(Some(Duration::ZERO));
+            Next::Abort
+        }
         Outcome::Garbage => {
             let sock = reader.get_mut();
             match sock.write_all(GARBAGE).and_then(|()| sock.flush()) {

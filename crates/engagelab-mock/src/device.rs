@@ -23,6 +23,8 @@ pub(crate) enum Outcome {
     Reply(Reply),
     /// Close the connection without answering.
     Drop,
+    /// Abort the connection with a TCP reset.
+    Reset,
     /// Write bytes that are not HTTP, then close.
     Garbage,
 }
@@ -134,6 +136,7 @@ fn scripted(answer: Answer) -> Outcome {
     }
     match answer.action {
         Action::Drop => Outcome::Drop,
+        Action::Reset => Outcome::Reset,
         Action::Garbage => Outcome::Garbage,
         Action::Respond => {
             let close = answer.headers.iter().any(|(n, v)| {

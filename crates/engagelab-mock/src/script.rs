@@ -17,6 +17,8 @@ pub enum Action {
     Respond,
     /// Read the request, then close the connection without answering.
     Drop,
+    /// Read the request, then abort the connection with a TCP reset (RST).
+    Reset,
     /// Write `THIS IS NOT HTTP\r\n\r\n`, then close the connection.
     Garbage,
 }
@@ -78,6 +80,14 @@ impl Answer {
     pub fn drop_connection() -> Self {
         Answer {
             action: Action::Drop,
+            ..Answer::default()
+        }
+    }
+
+    /// Aborts the connection with a TCP reset after reading the request.
+    pub fn reset_connection() -> Self {
+        Answer {
+            action: Action::Reset,
             ..Answer::default()
         }
     }

@@ -81,6 +81,24 @@ fn drop_closes_without_answering() {
 }
 
 #[test]
+fn reset_aborts_the_connection_with_rst() {
+    let server = start(&[]);
+    control(
+        &server,
+        "POST",
+        "/__mock/script",
+        r#"{"registration_id":"r","responses":[{"action":"reset"}]}"#,
+    );
+    let mut conn = Conn::to(&server);
+    conn.send("GET", "/v4/devices/r", &[], b"");
+    let err = conn
+        .read_to_close()
+        .expect_err("a reset, not a clean close");
+    assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset);
+    assert_eq!(server.log().len(), 1);
+}
+
+#[test]
 fn garbage_writes_non_http_and_closes() {
     let server = start(&[]);
     server.script("g", vec![Answer::garbage()]);

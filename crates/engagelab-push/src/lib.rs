@@ -40,6 +40,7 @@ mod builder;
 mod client;
 mod error;
 mod region;
+mod resolver;
 mod retry;
 mod secret;
 mod transport;

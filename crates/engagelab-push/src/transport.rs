@@ -7,9 +7,11 @@ use std::time::Duration;
 use ureq::Agent;
 use ureq::http::{HeaderMap, Response};
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+use ureq::unversioned::transport::DefaultConnector;
 
 use crate::answer;
 use crate::error::{Error, ErrorKind};
+use crate::resolver::CachingResolver;
 
 /// The most bytes read from any response body. A bigger error body is an
 /// `InvalidResponse`; a bigger success body is dropped unread (the connection
@@ -25,7 +27,8 @@ pub(crate) struct AgentSettings<'a> {
 }
 
 /// A pooled agent: never follows redirects, never reads proxy settings from
-/// the environment, always verifies certificates, hands back every status.
+/// the environment, always verifies certificates, hands back every status,
+/// and resolves names without a thread per call.
 pub(crate) fn agent(settings: AgentSettings<'_>) -> Agent {
     let roots = if settings.extra_roots.is_empty() {
         RootCerts::WebPki
@@ -41,7 +44,7 @@ pub(crate) fn agent(settings: AgentSettings<'_>) -> Agent {
         .root_certs(roots)
         .disable_verification(false)
         .build();
-    Agent::config_builder()
+    let config = Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
         .proxy(settings.proxy)
@@ -51,8 +54,8 @@ pub(crate) fn agent(settings: AgentSettings<'_>) -> Agent {
         .max_idle_connections(64)
         .max_idle_connections_per_host(64)
         .tls_config(tls)
-        .build()
-        .new_agent()
+        .build();
+    Agent::with_parts(config, DefaultConnector::new(), CachingResolver::default())
 }
 
 /// Reads the PEM certificates of a CA file.
