@@ -99,6 +99,17 @@ pub(crate) struct Failure {
 }
 
 impl Failure {
+    /// An answer with a status that is unusable (a redirect, an oversized
+    /// body): not retried, and the server said it did not act.
+    fn unusable(status: u16, message: String) -> Failure {
+        Failure {
+            error: Error::new(ErrorKind::InvalidResponse, message).with_http(status, None),
+            retryable: false,
+            maybe_processed: false,
+            hint: None,
+        }
+    }
+
     fn local(kind: ErrorKind, message: impl Into<String>, retryable: bool, sent: bool) -> Failure {
         Failure {
             error: Error::new(kind, message),
@@ -144,35 +155,21 @@ fn answer_of(mut response: Response<ureq::Body>) -> Result<(), Failure> {
             .get("location")
             .map(|v| answer::excerpt(v.as_bytes()))
             .unwrap_or_default();
-        let error = Error::new(
-            ErrorKind::InvalidResponse,
+        return Err(Failure::unusable(
+            status,
             format!(
                 "redirect to {location:?} not followed (it would carry the credentials elsewhere)"
             ),
-        )
-        .with_http(status, None);
-        return Err(Failure {
-            error,
-            retryable: false,
-            maybe_processed: false,
-            hint: None,
-        });
+        ));
     }
     let hint = hint_of(response.headers());
     let body = match read_capped(response.body_mut()) {
         Ok(Some(body)) => body,
         Ok(None) => {
-            let error = Error::new(
-                ErrorKind::InvalidResponse,
+            return Err(Failure::unusable(
+                status,
                 format!("HTTP {status} with an error body over the {MAX_BODY_BYTES}-byte cap"),
-            )
-            .with_http(status, None);
-            return Err(Failure {
-                error,
-                retryable: false,
-                maybe_processed: false,
-                hint: None,
-            });
+            ));
         }
         Err(e) => {
             let mut failure = failure_of(e);
