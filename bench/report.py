@@ -1,0 +1,532 @@
+"""Turns the results of one run of scripts/bench.sh into BENCHMARKS.md and a
+PNG chart of calls/s per client.
+
+    python bench/report.py RESULTS_DIR MARKDOWN_OUT PNG_OUT
+
+RESULTS_DIR holds results.jsonl (one JSON object a line, written by
+scripts/bench.sh) and meta.json (machine, versions, command, date). Every
+figure in the output comes from those files; bench/notes.md (hand-written)
+supplies the explanation shown under a target that is not met.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+# Display order and names of the clients.
+CLIENTS = {
+    "rust": "Rust core (`engagelab-push`)",
+    "c-abi": "C ABI from C (`libengagelab_push.so`)",
+    "py": "Python module (`engagelab_push`)",
+    "official": "Official SDK (`engagelab-apppush` 0.1.1)",
+    "official-sysca": "Official SDK, trusting the system CA bundle too (as in real use)",
+    "requests": "`requests.Session`",
+    "httpx": "`httpx.Client`",
+    "libcurl": "libcurl, one easy handle (C)",
+}
+SHORT = {
+    "rust": "engagelab-push: Rust core",
+    "c-abi": "engagelab-push: C ABI",
+    "py": "engagelab-push: Python",
+    "official": "official SDK",
+    "official-sysca": "official SDK, system CAs",
+    "requests": "requests.Session",
+    "httpx": "httpx.Client",
+    "libcurl": "libcurl (C)",
+}
+TRANSPORTS = {"tls": "TLS (HTTPS)", "plain": "plain HTTP"}
+
+
+def load(results_dir: Path) -> tuple[list[dict], dict]:
+    rows = []
+    for line in (results_dir / "results.jsonl").read_text().splitlines():
+        line = line.strip()
+        if line:
+            rows.append(json.loads(line))
+    meta = json.loads((results_dir / "meta.json").read_text())
+    return merge_rounds(rows), meta
+
+
+def merge_rounds(rows: list[dict]) -> list[dict]:
+    """One entry per (section, transport, client) measured in rounds: the
+    result of its median round by calls/s (so that row's figures come from
+    one process), with every round's calls/s kept in `rounds_cps`. A failed
+    round makes the entry a failure."""
+    merged: dict[tuple, dict] = {}
+    order: list[tuple] = []
+    out: list[dict] = []
+    for r in rows:
+        if "round" not in r:
+            out.append(r)
+            continue
+        key = (r["section"], r.get("transport"), r.get("client"))
+        if key not in merged:
+            merged[key] = {"section": key[0], "transport": key[1], "client": key[2], "runs": []}
+            order.append(key)
+            out.append(merged[key])
+        merged[key]["runs"].append(r)
+    for key in order:
+        m = merged[key]
+        runs = m.pop("runs")
+        bad = [r for r in runs if "error" in r]
+        skipped = [r for r in runs if "skipped" in r]
+        ok = sorted((r for r in runs if "result" in r), key=lambda r: r["result"]["calls_per_s"])
+        if bad:
+            m["error"] = bad[0]["error"]
+        elif skipped and not ok:
+            m["skipped"] = skipped[0]["skipped"]
+        elif ok:
+            m["result"] = ok[(len(ok) - 1) // 2]["result"]
+            m["rounds_cps"] = [r["result"]["calls_per_s"] for r in ok]
+    return out
+
+
+def pick(rows, section, transport=None, client=None):
+    for r in rows:
+        if r.get("section") != section:
+            continue
+        if transport is not None and r.get("transport") != transport:
+            continue
+        if client is not None and r.get("client") != client:
+            continue
+        return r
+    return None
+
+
+def res(rows, section, transport, client):
+    r = pick(rows, section, transport, client)
+    return r.get("result") if r and "result" in r else None
+
+
+def fmt_num(x: float | None, digits: int = 0) -> str:
+    if x is None:
+        return "–"
+    if digits == 0:
+        return f"{x:,.0f}"
+    return f"{x:,.{digits}f}"
+
+
+def fmt_ratio(x: float | None, base: float | None) -> str:
+    if x is None or not base:
+        return ""
+    r = x / base
+    if r >= 100:
+        return f" ({r:,.0f}×)"
+    if r >= 10:
+        return f" ({r:.1f}×)"
+    return f" ({r:.2f}×)"
+
+
+def cell(x, base, digits=0):
+    return fmt_num(x, digits) + fmt_ratio(x, base)
+
+
+def spread(entry) -> str:
+    """calls/s of the slowest and fastest round, when there were several."""
+    cps = entry.get("rounds_cps") or []
+    if len(cps) < 2:
+        return ""
+    return f"{min(cps):,.0f}–{max(cps):,.0f}"
+
+
+def seq_table(rows, section, transport, clients, wrk) -> list[str]:
+    base = res(rows, section, transport, "official")
+    out = [
+        "| Client | median µs/call | p99 µs/call | calls/s | of `wrk -c1` limit | CPU µs/call | peak RSS MiB | calls | calls/s, all rounds |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for key in clients:
+        entry = pick(rows, section, transport, key)
+        if entry is None:
+            continue
+        name = CLIENTS[key]
+        if "result" not in entry:
+            why = entry.get("skipped") or entry.get("error") or "no result"
+            kind = "skipped" if "skipped" in entry else "FAILED"
+            out.append(f"| {name} | {kind}: {why} | | | | | | | |")
+            continue
+        r = entry["result"]
+        b = base or {}
+        frac = f"{100 * r['calls_per_s'] / wrk['calls_per_s']:.0f}%" if wrk else "–"
+        out.append(
+            "| {name} | {med} | {p99} | {cps} | {frac} | {cpu} | {rss} | {n:,} | {spread} |".format(
+                name=name,
+                med=cell(r["median_us"], b.get("median_us"), 1),
+                p99=cell(r["p99_us"], b.get("p99_us"), 1),
+                cps=cell(r["calls_per_s"], b.get("calls_per_s")),
+                frac=frac,
+                cpu=cell(r["cpu_us_per_call"], b.get("cpu_us_per_call"), 1),
+                rss=cell(r["maxrss_kb"] / 1024, b.get("maxrss_kb", 0) / 1024 or None, 1),
+                n=r["calls"],
+                spread=spread(entry),
+            )
+        )
+    if wrk:
+        out.append(
+            f"| *`wrk -t1 -c1`: single-connection limit of the server* | {wrk['median_us']:.1f} "
+            f"| {wrk['p99_us']:.1f} | {wrk['calls_per_s']:,.0f} | 100% | | | {wrk['calls']:,} "
+            f"| {spread(pick(rows, 'wrk', transport, 'wrk'))} |"
+        )
+    return out
+
+
+def target_rows(rows, meta):
+    """(target, figure, verdict) for every target of the issue."""
+    t = []
+
+    def cps(section, tr, c):
+        r = res(rows, section, tr, c)
+        return r["calls_per_s"] if r else None
+
+    def wrk(tr):
+        r = res(rows, "wrk", tr, "wrk")
+        return r["calls_per_s"] if r else None
+
+    def verdict(ok):
+        if ok is None:
+            return "not measured"
+        return "**met**" if ok else "**not met**"
+
+    for tr in ("tls", "plain"):
+        py, w = cps("seq", tr, "py"), wrk(tr)
+        ok = None if py is None or w is None else py >= 0.8 * w
+        fig = f"{100 * py / w:.0f}% ({py:,.0f} of {w:,.0f} calls/s)" if ok is not None else "–"
+        t.append(("py-limit-" + tr, f"Python module, sequential over {TRANSPORTS[tr]}: ≥ 80% of the `wrk -c1` limit", fig, verdict(ok)))
+    py, off, rq = cps("seq", "tls", "py"), cps("seq", "tls", "official"), cps("seq", "tls", "requests")
+    ok = None if py is None or off is None else py >= 20 * off
+    t.append(("py-vs-official", "Python module ≥ 20× the official SDK (sequential, TLS)", f"{py / off:.1f}×" if ok is not None else "–", verdict(ok)))
+    ok = None if py is None or rq is None else py >= 5 * rq
+    t.append(("py-vs-requests", "Python module ≥ 5× `requests.Session` (sequential, TLS)", f"{py / rq:.1f}×" if ok is not None else "–", verdict(ok)))
+    for tr in ("tls", "plain"):
+        th, sq = cps("threads", tr, "py"), cps("seq", tr, "py")
+        ok = None if th is None or sq is None else th >= 1.5 * sq
+        t.append(("py-threads-" + tr, f"Python module, 8 threads ≥ 1.5× its sequential rate ({TRANSPORTS[tr]})", f"{th / sq:.2f}×" if ok is not None else "–", verdict(ok)))
+    for tr in ("tls", "plain"):
+        c, r = res(rows, "seq", tr, "c-abi"), res(rows, "seq", tr, "rust")
+        if c and r:
+            d_med = c["median_us"] / r["median_us"] - 1
+            d_mean = (1 / c["calls_per_s"]) / (1 / r["calls_per_s"]) - 1
+            ok = d_med <= 0.05 and d_mean <= 0.05
+            fig = f"median {d_med:+.1%}, mean time per call {d_mean:+.1%}"
+        else:
+            ok, fig = None, "–"
+        t.append(("c-vs-rust-" + tr, f"C ABI within 5% of the Rust core per call ({TRANSPORTS[tr]})", fig, verdict(ok)))
+    for tr in ("tls", "plain"):
+        r, c = res(rows, "seq", tr, "rust"), res(rows, "seq", tr, "libcurl")
+        if r and c:
+            ok = r["cpu_us_per_call"] <= c["cpu_us_per_call"]
+            fig = f"{r['cpu_us_per_call']:.1f} vs {c['cpu_us_per_call']:.1f} µs ({r['cpu_us_per_call'] / c['cpu_us_per_call']:.2f}×)"
+        else:
+            ok, fig = None, "–"
+        t.append(("rust-cpu-" + tr, f"Rust core's CPU per call ≤ libcurl's ({TRANSPORTS[tr]})", fig, verdict(ok)))
+    imp = pick(rows, "import", client="engagelab_push")
+    if imp and "median_ms" in imp:
+        ok = imp["median_ms"] <= 20
+        fig = f"{imp['median_ms']:.1f} ms"
+    else:
+        ok, fig = None, "–"
+    t.append(("import", "`import engagelab_push` ≤ 20 ms", fig, verdict(ok)))
+    return t
+
+
+def notes_for(key: str, notes_text: str) -> str | None:
+    """The paragraph of bench/notes.md under `## key`."""
+    m = re.search(rf"^## {re.escape(key)}\s*$(.*?)(?=^## |\Z)", notes_text, re.S | re.M)
+    return m.group(1).strip() if m else None
+
+
+def chart(rows, png: Path, title_suffix: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    keys = [k for k in CLIENTS if any(res(rows, "seq", tr, k) for tr in TRANSPORTS)]
+    keys.sort(key=lambda k: -(res(rows, "seq", "tls", k) or {"calls_per_s": 0})["calls_per_s"])
+    fig, ax = plt.subplots(figsize=(9, 0.55 * len(keys) + 1.9), dpi=110)
+    height = 0.38
+    colors = {"tls": "#1f6feb", "plain": "#9ecbff"}
+    for i, tr in enumerate(("tls", "plain")):
+        ys = [j + (i - 0.5) * height for j in range(len(keys))]
+        vals = [(res(rows, "seq", tr, k) or {"calls_per_s": 0})["calls_per_s"] for k in keys]
+        bars = ax.barh(ys, vals, height=height, color=colors[tr], label=f"sequential, {TRANSPORTS[tr]}")
+        for bar, v in zip(bars, vals):
+            if v:
+                ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {v:,.0f}", va="center", fontsize=8)
+        w = res(rows, "wrk", tr, "wrk")
+        if w:
+            ax.axvline(w["calls_per_s"], color=colors[tr], ls="--", lw=1.2,
+                       label=f"wrk -c1 limit, {TRANSPORTS[tr]} ({w['calls_per_s']:,.0f}/s)")
+    ax.set_yticks(range(len(keys)), [SHORT[k] for k in keys])
+    ax.invert_yaxis()
+    ax.set_xlabel("calls/s (one DELETE /v4/devices/{id} each; higher is better)")
+    ax.set_title(f"Sequential deletes on loopback, nginx server{title_suffix}")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    xmax = max([(res(rows, "wrk", tr, "wrk") or {"calls_per_s": 0})["calls_per_s"] for tr in TRANSPORTS]
+               + [(res(rows, "seq", tr, k) or {"calls_per_s": 0})["calls_per_s"] for tr in TRANSPORTS for k in keys])
+    ax.set_xlim(0, xmax * 1.15 if xmax else 1)
+    fig.tight_layout()
+    fig.savefig(png)
+
+
+def main() -> None:
+    results_dir, md_out, png_out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+    rows, meta = load(results_dir)
+    notes_path = Path(__file__).with_name("notes.md")
+    notes_text = notes_path.read_text() if notes_path.exists() else ""
+    quick = meta.get("quick", False)
+    try:
+        results_rel = str(results_dir.resolve().relative_to(Path(__file__).resolve().parent.parent))
+    except ValueError:
+        results_rel = str(results_dir)
+    L: list[str] = []
+    L.append("# Benchmarks")
+    L.append("")
+    if quick:
+        L.append("> **Quick mode** (`scripts/bench.sh --quick`): small N, for CI to keep the harness working. "
+                 "These figures are not the published ones.")
+        L.append("")
+    L.append("What one `DELETE /v4/devices/{registration_id}` costs through this library (Rust core, C ABI, "
+             "Python module) next to what one would use instead: the official EngageLab Python SDK, "
+             "`requests`, `httpx`, and a C program on libcurl. Every figure below comes from one run of "
+             f"`{meta['command']}` on {meta['date']}; ratios compare clients measured in that same run.")
+    L.append("")
+    png_rel = meta.get("png_rel", "bench/calls_per_sec.png")
+    L.append(f"![calls/s per client]({png_rel})")
+    L.append("")
+    L.append("## How it is measured")
+    L.append("")
+    L.append(
+        "- **Server**: {nginx} (Debian package), one worker, on loopback, with a throwaway CA and an "
+        "ECDSA P-256 server certificate made by `openssl` at bench time; it answers every "
+        "`DELETE /v4/devices/...` with `200 {{\"success\":true}}` (`application/json; charset=utf-8`), "
+        "`access_log off`, keep-alive for 100M requests / 1 h. Plain HTTP and TLS (1.2/1.3, whatever each "
+        "client negotiates) on two ports of the same server.".format(nginx=meta.get("nginx", "?"))
+    )
+    L.append(
+        "- **Single-connection limit**: `wrk -t1 -c1 -d{d}` with the same request "
+        "(`bench/wrk_delete.lua`): one C event loop keeping one connection busy, one request at a time, "
+        "in the same rounds as the clients. Every client's rate is shown as a fraction of it. It is the "
+        "practical limit rather than an absolute one: wrk is an epoll event loop (for every request it "
+        "re-arms its interest in the socket and waits in `epoll_wait`), so a lean blocking client can "
+        "come out at or slightly above 100%."
+        .format(d=meta.get("wrk_duration", "?"))
+    )
+    L.append(
+        "- **Each client** is its own process: {warm} untimed warm-up calls, then timed calls for "
+        "{dur}; {rounds}. Per call: wall time around the call (median and p99, nearest rank). calls/s = timed calls "
+        "/ wall time of the timed phase. CPU µs/call = the process's user+system CPU time "
+        "(`getrusage(RUSAGE_SELF)`) over the timed phase / calls: client-side cost only, the server's is not "
+        "counted. Peak RSS = `ru_maxrss` of the whole process at the end.".format(
+            warm=meta.get("warmup", "?"), dur=meta.get("duration_text", "?"),
+            rounds=("every client (and wrk) runs once in each of {n} rounds, one round after the other, "
+                    "and each row shows the round with the median calls/s (its other figures are that "
+                    "same process's); the last column gives every round's calls/s".format(n=meta["rounds"])
+                    if meta.get("rounds", 1) > 1 else "one round"))
+    )
+    L.append(
+        "- **Same request everywhere**: `DELETE /v4/devices/bench-device-0001`, `Authorization: Basic …`, "
+        "`Accept: application/json`; every client checks the status and reads the body; one client object "
+        "(one connection pool) per process. `requests` and `httpx` get a ready `Authorization` header in "
+        "the session (their best case). Retries off in this library (`max_retries(0)`)."
+    )
+    L.append(
+        "- **Official SDK**: `engagelab.Client(app_key, master_secret, base_url=...)` and its own "
+        "`client.device.delete(id)`; nothing is patched (it takes a base URL). It opens a new connection per "
+        "call (`urllib.request.urlopen`), so over TLS every call is a full handshake. Its default SSL "
+        "context is pointed at the bench CA through `SSL_CERT_FILE`. That context is made anew for every "
+        "call and loads its CA file every time: with the one-certificate bench CA that is cheap, but in "
+        "real use it is the system bundle. So the SDK has two rows over TLS: the main one (the baseline "
+        "of every ratio, the favourable case) and one whose `SSL_CERT_FILE` is OpenSSL's default CA file "
+        "plus the bench CA, which is what each call loads in real use."
+    )
+    L.append(
+        "- **Threads**: 8 threads in one process calling at once for the same duration. The Python "
+        "module and the official SDK share one client; `requests` gets one `Session` per thread (Session "
+        "is not documented as thread-safe); the Rust core (one shared `Client`) is shown for reference."
+    )
+    L.append(
+        "- The machine has {nproc} cores shared by client and server: over loopback a call is a round "
+        "trip between two processes, so the client's own CPU time per call adds directly to it."
+        .format(nproc=meta.get("nproc", "?"))
+    )
+    if meta.get("pinned"):
+        L.append(
+            "- **Placement**: nginx's worker runs on CPU 0 (`worker_cpu_affinity`), wrk and every sequential "
+            "client on CPU 1 (`taskset -c 1`), so every run crosses cores the same way. Left to the "
+            "scheduler, a client lands on nginx's core in some runs and not in others, and on this virtual "
+            "machine a cross-core wake-up costs several times a same-core switch, which alone moves "
+            "`wrk -c1` by a large factor. The 8-thread runs may use every CPU. `BENCH_PIN=0` turns "
+            "placement off."
+        )
+    L.append("")
+
+    for tr in ("tls", "plain"):
+        wrk = res(rows, "wrk", tr, "wrk")
+        L.append(f"## Sequential deletes, {TRANSPORTS[tr]}")
+        L.append("")
+        L.append("One client, one call at a time. In brackets: the ratio to the official SDK measured in "
+                 "the same run (calls/s: higher is better; µs, CPU and RSS: lower is better).")
+        L.append("")
+        L += seq_table(rows, "seq", tr, list(CLIENTS), wrk)
+        L.append("")
+
+    L.append("## 8 threads, one process")
+    L.append("")
+    for tr in ("tls", "plain"):
+        L.append(f"### {TRANSPORTS[tr]}")
+        L.append("")
+        base = res(rows, "threads", tr, "official")
+        L.append("| Client (8 threads) | calls/s | vs its own sequential rate | median µs/call | p99 µs/call | CPU µs/call | peak RSS MiB | calls/s, all rounds |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for key in ("py", "requests", "official", "rust"):
+            entry = pick(rows, "threads", tr, key)
+            if entry is None:
+                continue
+            name = CLIENTS[key] + (" (reference)" if key == "rust" else "")
+            if "result" not in entry:
+                why = entry.get("skipped") or entry.get("error") or "no result"
+                L.append(f"| {name} | {'skipped' if 'skipped' in entry else 'FAILED'}: {why} | | | | | | |")
+                continue
+            r = entry["result"]
+            s = res(rows, "seq", tr, key)
+            b = base or {}
+            L.append("| {name} | {cps} | {vs} | {med} | {p99} | {cpu} | {rss} | {spread} |".format(
+                name=name,
+                cps=cell(r["calls_per_s"], b.get("calls_per_s")),
+                vs=f"{r['calls_per_s'] / s['calls_per_s']:.2f}×" if s else "–",
+                med=cell(r["median_us"], b.get("median_us"), 1),
+                p99=cell(r["p99_us"], b.get("p99_us"), 1),
+                cpu=cell(r["cpu_us_per_call"], b.get("cpu_us_per_call"), 1),
+                rss=cell(r["maxrss_kb"] / 1024, (b.get("maxrss_kb") or 0) / 1024 or None, 1),
+                spread=spread(entry),
+            ))
+        L.append("")
+
+    L.append("## Footprint")
+    L.append("")
+    L.append("### Size on disk")
+    L.append("")
+    L.append("| What | bytes | MiB |")
+    L.append("|---|---:|---:|")
+    for r in rows:
+        if r.get("section") == "size":
+            if "bytes" in r:
+                L.append(f"| {r['label']} | {r['bytes']:,} | {r['bytes'] / 2**20:.2f} |")
+            else:
+                L.append(f"| {r['label']} | skipped: {r.get('skipped', '?')} | |")
+    L.append("")
+    L.append("### Python import time")
+    L.append("")
+    runs = next((r.get("runs") for r in rows if r.get("section") == "import" and "runs" in r), "?")
+    L.append(f"`python -X importtime -c 'import X'` in a fresh interpreter, {runs} times each (after one "
+             "untimed run that writes the bytecode caches); the median of X's cumulative import time. "
+             "In brackets: the ratio to `import engagelab` (the official SDK).")
+    L.append("")
+    L.append("| Module | median ms | min ms | max ms |")
+    L.append("|---|---:|---:|---:|")
+    off_imp = pick(rows, "import", client="engagelab")
+    off_ms = off_imp.get("median_ms") if off_imp else None
+    for r in rows:
+        if r.get("section") == "import":
+            if "median_ms" in r:
+                L.append(f"| `import {r['client']}` | {cell(r['median_ms'], off_ms, 2)} | {r['min_ms']:.2f} | {r['max_ms']:.2f} |")
+            else:
+                L.append(f"| `import {r['client']}` | skipped: {r.get('skipped', '?')} | | |")
+    L.append("")
+    L.append("### Peak RSS of a process that deletes one device")
+    L.append("")
+    L.append("A whole process that builds its client, deletes one device over TLS and exits "
+             "(`ru_maxrss`). In brackets: the ratio to the official SDK.")
+    L.append("")
+    L.append("| Program | peak RSS MiB |")
+    L.append("|---|---:|")
+    off_rss = next((r["maxrss_kb"] for r in rows if r.get("section") == "rss1" and r.get("client") == "official" and "maxrss_kb" in r), None)
+    for r in rows:
+        if r.get("section") == "rss1":
+            if "maxrss_kb" in r:
+                L.append(f"| {r['label']} | {cell(r['maxrss_kb'] / 1024, (off_rss or 0) / 1024 or None, 1)} |")
+            else:
+                L.append(f"| {r['label']} | skipped: {r.get('skipped') or r.get('error', '?')} |")
+    L.append("")
+
+    sys_rows = [r for r in rows if r.get("section") == "syscalls"]
+    if sys_rows:
+        L.append("## Where the time goes: system calls per call")
+        L.append("")
+        L.append("`strace -f -c` over a whole process making 2,000 sequential calls with no warm-up "
+                 "(set-up included, so about 0.05 of each figure is start-up), divided by 2,000. "
+                 "strace slows everything; only the counts matter here.")
+        L.append("")
+        for r in sys_rows:
+            if "skipped" in r:
+                L.append(f"- {SHORT.get(r.get('client'), r.get('client', ''))} {r.get('transport', '')}: skipped ({r['skipped']})")
+                continue
+            top = ", ".join(f"`{k}` {v:g}" for k, v in r["per_call"].items() if v >= 0.01)
+            L.append(f"- **{SHORT[r['client']]}, {TRANSPORTS[r['transport']]}**: {r['total_per_call']:g} "
+                     f"system calls per call: {top}")
+        L.append("")
+
+    L.append("## Targets")
+    L.append("")
+    L.append("| Target | Measured | Verdict |")
+    L.append("|---|---|---|")
+    targets = target_rows(rows, meta)
+    for _, what, fig, v in targets:
+        L.append(f"| {what} | {fig} | {v} |")
+    L.append("")
+    missed = [(k, what) for k, what, _, v in targets if v != "**met**"]
+    if missed and not quick:
+        L.append("### What stands in the way, and what would fix it")
+        L.append("")
+        seen = set()
+        for k, what in missed:
+            group = re.sub(r"-(tls|plain)$", "", k)
+            note = notes_for(k, notes_text) or notes_for(group, notes_text)
+            if group in seen and not notes_for(k, notes_text):
+                continue
+            seen.add(group)
+            L.append(f"**{what}**")
+            L.append("")
+            L.append(note or "(no analysis written yet: see bench/notes.md)")
+            L.append("")
+    general = notes_for("general", notes_text)
+    if general and not quick:
+        L.append("## Findings")
+        L.append("")
+        L.append(general)
+        L.append("")
+
+    L.append("## Machine and versions")
+    L.append("")
+    for k in ("cpu", "nproc", "memory", "kernel", "os", "load_before", "rustc", "cc", "python", "nginx",
+              "wrk", "openssl", "libcurl", "python_packages"):
+        if k in meta:
+            L.append(f"- **{k.replace('_', ' ')}**: {meta[k]}")
+    L.append("")
+    L.append("## Reproduce")
+    L.append("")
+    L.append("```sh")
+    L.append(meta["command"])
+    L.append("```")
+    L.append("")
+    L.append("It installs what it needs (nginx, wrk, libcurl headers from Debian; a venv `.venv-bench` with "
+             "pinned `requests`, `httpx`, `engagelab-apppush==0.1.1`, `matplotlib` and this project's module "
+             "from `./python`), builds the release artifacts, makes a throwaway CA, starts nginx on two "
+             "loopback ports, runs every client in turn, stops nginx and writes this file and the chart. "
+             "`scripts/bench.sh --quick` (what CI runs) does the same with small N into `target/bench-quick/`. "
+             f"Raw results of this run: `{results_rel}/results.jsonl` and `meta.json` "
+             f"(`python bench/report.py {results_rel} OUT.md OUT.png` rebuilds this page from them). "
+             "Run it on an idle machine: other "
+             "load on the 2 cores shows up directly in the figures.")
+    L.append("")
+    md_out.write_text("\n".join(L))
+    chart(rows, png_out, " (quick mode)" if quick else "")
+
+
+if __name__ == "__main__":
+    main()
