@@ -94,7 +94,12 @@ fn rusage() -> (Duration, i64) {
         .rsplit_once(')')
         .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     // utime and stime are fields 14 and 15 of stat(5); "state" is field 3.
     let cpu = Duration::from_millis((ticks(14 - 3) + ticks(15 - 3)) * 10);
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
