@@ -137,7 +137,7 @@ pkg_config_consumer() {
   # shellcheck disable=SC2046
   cc -std=c99 -Wall -Wextra -Wpedantic -Werror tests/c/consumer/consumer.c \
     $(pkg-config --cflags --libs engagelab_push) -o "$work/consumer-pkg-config" || return 1
-  LD_LIBRARY_PATH=$prefix/lib ldd "$work/consumer-pkg-config" | grep -q "$prefix/lib/libengagelab_push.so" || return 1
+  LD_LIBRARY_PATH=$prefix/lib ldd "$work/consumer-pkg-config" | grep "$prefix/lib/libengagelab_push.so" >/dev/null || return 1
   LD_LIBRARY_PATH=$prefix/lib "$work/consumer-pkg-config" "$ENGAGELAB_MOCK_URL" consumer-pkg-config
 }
 step "consumer: pkg-config" pkg_config_consumer
@@ -146,7 +146,7 @@ cmake_consumer() {
   cmake -S tests/c/consumer -B "$work/consumer-cmake" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null || return 1
   cmake --build "$work/consumer-cmake" || return 1
   "$work/consumer-cmake/consumer_shared" "$ENGAGELAB_MOCK_URL" consumer-cmake-shared || return 1
-  ! ldd "$work/consumer-cmake/consumer_static" | grep -q libengagelab_push || return 1
+  ! ldd "$work/consumer-cmake/consumer_static" | grep libengagelab_push >/dev/null || return 1
   "$work/consumer-cmake/consumer_static" "$ENGAGELAB_MOCK_URL" consumer-cmake-static
 }
 step "consumer: find_package(EngageLabPush)" cmake_consumer
