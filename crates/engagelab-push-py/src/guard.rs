@@ -1,6 +1,5 @@
 //! Panics stop at the boundary: they become `engagelab_push.InternalError`.
 
-use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use engagelab_push::Error;
@@ -13,32 +12,24 @@ use crate::errors::to_py_err;
 /// Used both around whole entry points and inside `py.detach`, so a panic
 /// never unwinds through pyo3 or into Python.
 pub(crate) fn catch<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| Err(panic_error(payload.as_ref())))
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| Err(panic_error()))
 }
 
 /// Runs an entry point's body: a panic becomes `InternalError`.
 pub(crate) fn no_panic<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(result) => result,
-        Err(payload) => {
-            let error = panic_error(payload.as_ref());
+        Err(_) => {
+            let error = panic_error();
             Python::attach(|py| Err(to_py_err(py, &error)))
         }
     }
 }
 
-/// The core's `Internal` error for a caught panic, with its message.
-fn panic_error(payload: &(dyn Any + Send)) -> Error {
-    let text = if let Some(s) = payload.downcast_ref::<&'static str>() {
-        s
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.as_str()
-    } else {
-        "(no message)"
-    };
-    Error::internal(format!(
-        "a Rust panic was caught at the Python boundary: {text}"
-    ))
+/// The core's `Internal` error for a caught panic. The panic's payload is left
+/// out, as in the C layer: it could quote anything, a secret included.
+fn panic_error() -> Error {
+    Error::internal("a Rust panic was caught at the Python boundary")
 }
 
 /// Panics, with the GIL released or held: lets the tests prove that a panic
