@@ -3,27 +3,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::error::ErrorKind;
-
 /// The longest message excerpt taken from a body, in bytes.
 pub(crate) const MAX_EXCERPT: usize = 200;
-
-/// The category of a non-2xx answer, decided in the error model's order:
-/// auth, not found, rate limited, server, then any other answer.
-pub(crate) fn classify(status: u16, api_code: Option<i64>) -> ErrorKind {
-    let code = api_code.unwrap_or(0);
-    if matches!(status, 401 | 403) || matches!(code, 21004 | 27001 | 21008 | 21038 | 23009) {
-        ErrorKind::Auth
-    } else if status == 404 || code == 20101 {
-        ErrorKind::NotFound
-    } else if status == 429 || code == 23008 {
-        ErrorKind::RateLimited
-    } else if (500..600).contains(&status) || matches!(code, 27000 | 21030) {
-        ErrorKind::Server
-    } else {
-        ErrorKind::Api
-    }
-}
 
 /// EngageLab's code and message from an error body: the wrapped form
 /// `{"error":{"code":..,"message":..}}`, the flat form `{"code":..,"message":..}`,
@@ -123,6 +104,11 @@ pub(crate) fn retry_hint(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
+
+    fn classify(status: u16, api_code: Option<i64>) -> ErrorKind {
+        ErrorKind::of_answer(status, api_code)
+    }
 
     #[test]
     fn classification_follows_the_error_model_order() {

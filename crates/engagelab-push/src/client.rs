@@ -2,15 +2,15 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::thread;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 
 use crate::builder::ClientBuilder;
 use crate::error::Error;
+use crate::options::CallOptions;
 use crate::region::Region;
-use crate::retry::RetryPolicy;
+use crate::retry::{self, RetryPolicy, SystemClock};
 use crate::secret::{Secret, scrub};
 use crate::transport::{self, AgentSettings};
 use crate::validate;
@@ -171,6 +171,21 @@ impl Client {
     /// says: `InvalidArgument` (nothing sent), `Auth`, `NotFound`,
     /// `RateLimited`, `Server`, `Api`, `Timeout`, `Network`, `InvalidResponse`.
     pub fn delete_device(&self, registration_id: &str) -> Result<(), Error> {
+        self.delete_device_with(registration_id, &CallOptions::new())
+    }
+
+    /// [`delete_device`](Self::delete_device) with per-call options: a
+    /// [`CancelToken`](crate::CancelToken) that stops the call, and a deadline
+    /// shorter than the client's timeout.
+    ///
+    /// # Errors
+    /// As [`delete_device`](Self::delete_device), plus `Cancelled` when the
+    /// token was cancelled before the call completed.
+    pub fn delete_device_with(
+        &self,
+        registration_id: &str,
+        options: &CallOptions,
+    ) -> Result<(), Error> {
         validate::registration_id(registration_id)?;
         let inner = &*self.inner;
         let url = format!(
@@ -178,36 +193,22 @@ impl Client {
             inner.base_url,
             validate::path_segment(registration_id)
         );
-        let deadline = Instant::now() + inner.timeout;
-        let mut attempts = 0u32;
-        let mut maybe_deleted = false;
-        loop {
-            let budget = deadline.saturating_duration_since(Instant::now());
-            attempts += 1;
-            let failure =
-                match transport::delete(&inner.agent, &url, inner.authorization.expose(), budget) {
-                    Ok(()) => return Ok(()),
-                    Err(failure) => failure,
-                };
-            maybe_deleted |= failure.maybe_processed;
-            if failure.retryable && attempts <= inner.retry.max_retries {
-                let wait = inner.retry.wait(attempts, failure.hint);
-                if Instant::now() + wait < deadline {
-                    thread::sleep(wait);
-                    continue;
-                }
-            }
-            return Err(self.finish(failure.error, attempts, maybe_deleted));
-        }
+        let timeout = options
+            .timeout
+            .map_or(inner.timeout, |t| t.min(inner.timeout));
+        let deadline = Instant::now() + timeout;
+        let cancel = options.cancel.as_ref();
+        retry::run(&inner.retry, &SystemClock, deadline, cancel, |budget| {
+            transport::delete(&inner.agent, &url, inner.authorization.expose(), budget)
+        })
+        .map_err(|e| self.scrubbed(e))
     }
 
-    /// The final error: attempts counted, secrets scrubbed from its message.
-    fn finish(&self, error: Error, attempts: u32, maybe_deleted: bool) -> Error {
+    /// The error with the secrets scrubbed from its message.
+    fn scrubbed(&self, error: Error) -> Error {
         let inner = &*self.inner;
         let secrets = [inner.master_secret.expose(), inner.token.expose()];
-        error
-            .map_message(|m| scrub(m, &secrets))
-            .with_attempts(attempts, maybe_deleted)
+        error.map_message(|m| scrub(m, &secrets))
     }
 }
 

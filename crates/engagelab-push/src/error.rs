@@ -1,104 +1,10 @@
-//! The one error model every binding reports (see `shared/spec/error-model.md`).
+//! The error every call reports, with the fields of the error model
+//! (`docs/error-model.md`); its categories are [`ErrorKind`].
 
 use std::fmt;
 use std::time::Duration;
 
-/// The category of a failed call. Bindings map it one-to-one: a stable small
-/// integer in C (`EL_*`), an exception class in Python.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// Rejected before any request was sent: a bad registration id, credential,
-    /// base URL or setting.
-    InvalidArgument,
-    /// EngageLab refused the credentials (HTTP 401/403, or codes 21004, 27001,
-    /// 21008, 21038, 23009).
-    Auth,
-    /// EngageLab does not know the registration id for this AppKey (HTTP 404 or
-    /// code 20101).
-    NotFound,
-    /// Throttled (HTTP 429 or code 23008) and retries are spent.
-    RateLimited,
-    /// EngageLab failed (HTTP 5xx, or codes 27000 / 21030) and retries are spent.
-    Server,
-    /// Any other non-2xx answer, e.g. HTTP 400 with code 27002.
-    Api,
-    /// The overall deadline, or a connect or read timeout, passed.
-    Timeout,
-    /// The connection could not be made or was lost: refused, reset, DNS, TLS
-    /// or proxy failure.
-    Network,
-    /// An answer that is not usable: not HTTP, a redirect (never followed), or
-    /// an error body over the size cap.
-    InvalidResponse,
-    /// A bug caught at a boundary.
-    Internal,
-}
-
-impl ErrorKind {
-    /// Every kind, in the order of the stable C status codes 1..=10.
-    pub const ALL: [ErrorKind; 10] = [
-        ErrorKind::InvalidArgument,
-        ErrorKind::Auth,
-        ErrorKind::NotFound,
-        ErrorKind::RateLimited,
-        ErrorKind::Server,
-        ErrorKind::Api,
-        ErrorKind::Timeout,
-        ErrorKind::Network,
-        ErrorKind::InvalidResponse,
-        ErrorKind::Internal,
-    ];
-
-    /// The category's name as the error model spells it, e.g. `"INVALID_ARGUMENT"`.
-    /// Every binding reports this same name.
-    pub fn name(self) -> &'static str {
-        match self {
-            ErrorKind::InvalidArgument => "INVALID_ARGUMENT",
-            ErrorKind::Auth => "AUTH",
-            ErrorKind::NotFound => "NOT_FOUND",
-            ErrorKind::RateLimited => "RATE_LIMITED",
-            ErrorKind::Server => "SERVER",
-            ErrorKind::Api => "API",
-            ErrorKind::Timeout => "TIMEOUT",
-            ErrorKind::Network => "NETWORK",
-            ErrorKind::InvalidResponse => "INVALID_RESPONSE",
-            ErrorKind::Internal => "INTERNAL",
-        }
-    }
-
-    /// The stable status code the C ABI reports for this kind (1..=10; 0 is success).
-    pub fn code(self) -> u32 {
-        match self {
-            ErrorKind::InvalidArgument => 1,
-            ErrorKind::Auth => 2,
-            ErrorKind::NotFound => 3,
-            ErrorKind::RateLimited => 4,
-            ErrorKind::Server => 5,
-            ErrorKind::Api => 6,
-            ErrorKind::Timeout => 7,
-            ErrorKind::Network => 8,
-            ErrorKind::InvalidResponse => 9,
-            ErrorKind::Internal => 10,
-        }
-    }
-
-    /// Whether the error model retries this kind (decided per answer; some
-    /// `Network` and `Timeout` failures are retried, `Auth`, `NotFound`, `Api`,
-    /// `InvalidResponse` and `InvalidArgument` never).
-    pub(crate) fn retryable(self) -> bool {
-        matches!(
-            self,
-            ErrorKind::RateLimited | ErrorKind::Server | ErrorKind::Timeout | ErrorKind::Network
-        )
-    }
-}
-
-impl fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+pub use crate::error_kind::ErrorKind;
 
 /// A failed call, with the fields of the error model. Never contains the
 /// Master Secret or the Authorization header.
@@ -162,7 +68,7 @@ impl Error {
         self
     }
 
-    /// The category, decided as `shared/spec/error-model.md` says.
+    /// The category, decided as `docs/error-model.md` says.
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
@@ -202,45 +108,11 @@ impl Error {
     pub fn maybe_deleted(&self) -> bool {
         self.maybe_deleted
     }
-
-    fn advice(&self) -> &'static str {
-        match self.kind {
-            ErrorKind::InvalidArgument => "",
-            ErrorKind::Auth => {
-                "; check the AppKey and Master Secret, and that the client targets the app's data center"
-            }
-            ErrorKind::NotFound => {
-                "; check the registration id, and that it belongs to this AppKey and data center"
-            }
-            ErrorKind::RateLimited => "; slow down and retry later",
-            ErrorKind::Server => "; EngageLab failed, retry later",
-            ErrorKind::Api => "",
-            ErrorKind::Timeout => "; raise the timeout or retry later",
-            ErrorKind::Network => "; check the network, proxy and base URL",
-            ErrorKind::InvalidResponse => "; check the base URL and any proxy in between",
-            ErrorKind::Internal => "; this is a bug in engagelab-push, please report it",
-        }
-    }
-
-    fn summary(&self) -> &'static str {
-        match self.kind {
-            ErrorKind::InvalidArgument => "invalid argument",
-            ErrorKind::Auth => "EngageLab refused the credentials",
-            ErrorKind::NotFound => "EngageLab does not know this registration id",
-            ErrorKind::RateLimited => "EngageLab is rate limiting this AppKey",
-            ErrorKind::Server => "EngageLab had a server error",
-            ErrorKind::Api => "EngageLab rejected the request",
-            ErrorKind::Timeout => "no answer in time",
-            ErrorKind::Network => "could not reach EngageLab",
-            ErrorKind::InvalidResponse => "EngageLab's answer was unusable",
-            ErrorKind::Internal => "internal error",
-        }
-    }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.summary())?;
+        f.write_str(self.kind.summary())?;
         match (self.http_status, self.api_code) {
             (Some(status), Some(code)) => write!(f, " (HTTP {status}, code {code})")?,
             (Some(status), None) => write!(f, " (HTTP {status})")?,
@@ -257,7 +129,10 @@ impl fmt::Display for Error {
         if let Some(wait) = self.retry_after {
             write!(f, ", server asks to wait {:.3}s", wait.as_secs_f64())?;
         }
-        f.write_str(self.advice())?;
+        let advice = self.kind.advice();
+        if !advice.is_empty() {
+            write!(f, "; {advice}")?;
+        }
         if self.maybe_deleted {
             f.write_str("; an earlier attempt may already have deleted the device")?;
         }
@@ -288,7 +163,10 @@ mod tests {
     #[test]
     fn codes_are_stable_and_distinct() {
         let codes: Vec<u32> = ErrorKind::ALL.iter().map(|k| k.code()).collect();
-        assert_eq!(codes, (1..=10).collect::<Vec<u32>>());
+        assert_eq!(
+            codes,
+            (1..=ErrorKind::ALL.len() as u32).collect::<Vec<u32>>()
+        );
     }
 
     #[test]

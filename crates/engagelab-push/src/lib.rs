@@ -37,8 +37,11 @@
 
 mod answer;
 mod builder;
+mod cancel;
 mod client;
 mod error;
+mod error_kind;
+mod options;
 mod region;
 mod resolver;
 mod retry;
@@ -47,8 +50,10 @@ mod transport;
 mod validate;
 
 pub use builder::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT};
+pub use cancel::{CANCEL_CHECK_INTERVAL, CancelToken};
 pub use client::Client;
 pub use error::{Error, ErrorKind};
+pub use options::CallOptions;
 pub use region::Region;
 pub use retry::{
     DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_AFTER,

@@ -1,7 +1,12 @@
-//! When to retry and how long to wait: exponential backoff with full jitter,
-//! the server's hint honoured but clamped.
+//! The retry loop: which failures are tried again, how long to wait
+//! (exponential backoff with full jitter, the server's hint honoured but
+//! clamped), all within one deadline and stopped by a cancel. The clock is a
+//! seam, so the loop is tested in memory without sleeping.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use crate::cancel::CancelToken;
+use crate::error::{Error, ErrorKind};
 
 /// Retry settings of a client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,9 +61,163 @@ impl RetryPolicy {
     }
 }
 
+/// Why one attempt failed, and what that means for the next.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    /// The error the call reports if this is the last attempt.
+    pub error: Error,
+    /// The request may have reached the server: an answer was lost after the
+    /// request was written.
+    pub maybe_deleted: bool,
+    /// Retried as the category says, or never (a named exception, such as a
+    /// TLS failure that would fail the same way again).
+    pub retry: Retry,
+    /// The server's hint on when to retry.
+    pub hint: Option<Duration>,
+}
+
+/// Whether a failure may be retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Retry {
+    /// As its category says ([`ErrorKind::retryable`]).
+    ByCategory,
+    /// Never, whatever its category.
+    Never,
+}
+
+impl Failure {
+    /// A failure before any byte of the request was written.
+    pub(crate) fn before_sending(kind: ErrorKind, message: impl Into<String>) -> Failure {
+        Failure {
+            error: Error::new(kind, message),
+            maybe_deleted: false,
+            retry: Retry::ByCategory,
+            hint: None,
+        }
+    }
+
+    /// A failure after the request was (or may have been) written, with no
+    /// usable answer: the server may have acted on it.
+    pub(crate) fn after_sending(kind: ErrorKind, message: impl Into<String>) -> Failure {
+        Failure {
+            maybe_deleted: true,
+            ..Failure::before_sending(kind, message)
+        }
+    }
+
+    /// A failure the server answered, with its hint on when to retry.
+    pub(crate) fn answered(error: Error, hint: Option<Duration>) -> Failure {
+        Failure {
+            error,
+            maybe_deleted: false,
+            retry: Retry::ByCategory,
+            hint,
+        }
+    }
+
+    /// The same failure, never retried.
+    pub(crate) fn never_retried(mut self) -> Failure {
+        self.retry = Retry::Never;
+        self
+    }
+
+    fn retryable(&self) -> bool {
+        self.retry == Retry::ByCategory && self.error.kind().retryable()
+    }
+}
+
+/// Time as the retry loop sees it.
+pub(crate) trait Clock {
+    /// Now.
+    fn now(&self) -> Instant;
+    /// Waits until `until`; false when `cancel` stopped the wait.
+    fn sleep_until(&self, until: Instant, cancel: Option<&CancelToken>) -> bool;
+}
+
+/// The real clock.
+pub(crate) struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn sleep_until(&self, until: Instant, cancel: Option<&CancelToken>) -> bool {
+        match cancel {
+            Some(token) => token.sleep_until(until),
+            None => {
+                std::thread::sleep(until.saturating_duration_since(Instant::now()));
+                true
+            }
+        }
+    }
+}
+
+/// Runs `attempt` until it succeeds, fails for good, the deadline leaves no
+/// room for another try, or `cancel` stops it. `attempt` gets the time left.
+/// The error counts the attempts and says whether any may have acted.
+pub(crate) fn run<T>(
+    policy: &RetryPolicy,
+    clock: &dyn Clock,
+    deadline: Instant,
+    cancel: Option<&CancelToken>,
+    mut attempt: impl FnMut(Duration) -> Result<T, Failure>,
+) -> Result<T, Error> {
+    let mut attempts = 0u32;
+    let mut maybe_deleted = false;
+    let finish = |error: Error, attempts: u32, maybe_deleted: bool| {
+        Err(error.with_attempts(attempts, maybe_deleted))
+    };
+    loop {
+        if cancel.is_some_and(CancelToken::is_cancelled) {
+            return finish(cancelled(attempts), attempts, maybe_deleted);
+        }
+        let budget = deadline.saturating_duration_since(clock.now());
+        if budget.is_zero() {
+            let error = Error::new(
+                ErrorKind::Timeout,
+                "the deadline passed before a request could be sent",
+            );
+            return finish(error, attempts, maybe_deleted);
+        }
+        attempts += 1;
+        let failure = match attempt(budget) {
+            Ok(value) => return Ok(value),
+            Err(failure) => failure,
+        };
+        maybe_deleted |= failure.maybe_deleted;
+        if failure.retryable() && attempts <= policy.max_retries {
+            let wait = policy.wait(attempts, failure.hint);
+            if let Some(until) = clock.now().checked_add(wait)
+                && until < deadline
+            {
+                if !clock.sleep_until(until, cancel) {
+                    return finish(cancelled(attempts), attempts, maybe_deleted);
+                }
+                continue;
+            }
+        }
+        return finish(failure.error, attempts, maybe_deleted);
+    }
+}
+
+/// The error of a call stopped by its cancel token.
+fn cancelled(attempts: u32) -> Error {
+    let when = if attempts == 0 {
+        "before any request was sent"
+    } else {
+        "before it completed"
+    };
+    Error::new(
+        ErrorKind::Cancelled,
+        format!("the call was cancelled {when}"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::{Cell, RefCell};
 
     #[test]
     fn waits_stay_under_the_doubling_cap() {
@@ -85,6 +244,210 @@ mod tests {
         assert_eq!(
             p.wait(1, Some(Duration::from_secs(3600))),
             p.max_retry_after
+        );
+    }
+
+    /// A clock that only moves when the loop sleeps, recording each sleep.
+    struct FakeClock {
+        start: Instant,
+        now: Cell<Instant>,
+        sleeps: RefCell<Vec<Duration>>,
+        cancel_after_sleeps: Option<usize>,
+    }
+
+    impl FakeClock {
+        fn new() -> FakeClock {
+            let start = Instant::now();
+            FakeClock {
+                start,
+                now: Cell::new(start),
+                sleeps: RefCell::default(),
+                cancel_after_sleeps: None,
+            }
+        }
+        fn advance(&self, d: Duration) {
+            self.now.set(self.now.get() + d);
+        }
+    }
+
+    impl Clock for FakeClock {
+        fn now(&self) -> Instant {
+            self.now.get()
+        }
+        fn sleep_until(&self, until: Instant, cancel: Option<&CancelToken>) -> bool {
+            self.sleeps.borrow_mut().push(until - self.now.get());
+            self.now.set(until);
+            if self.cancel_after_sleeps == Some(self.sleeps.borrow().len()) {
+                if let Some(token) = cancel {
+                    token.cancel();
+                }
+                return false;
+            }
+            true
+        }
+    }
+
+    fn policy(max_retries: u32) -> RetryPolicy {
+        RetryPolicy {
+            max_retries,
+            backoff_base: Duration::from_millis(100),
+            backoff_max: Duration::from_secs(1),
+            max_retry_after: Duration::from_secs(5),
+        }
+    }
+
+    fn server_error() -> Failure {
+        Failure::answered(
+            Error::new(ErrorKind::Server, "boom").with_http(503, None),
+            None,
+        )
+    }
+
+    #[test]
+    fn retryable_failures_are_retried_up_to_max_retries() {
+        let clock = FakeClock::new();
+        let deadline = clock.start + Duration::from_secs(30);
+        let mut calls = 0;
+        let e = run(&policy(2), &clock, deadline, None, |_| -> Result<(), _> {
+            calls += 1;
+            Err(server_error())
+        })
+        .unwrap_err();
+        assert_eq!((calls, e.attempts(), e.kind()), (3, 3, ErrorKind::Server));
+        assert_eq!(clock.sleeps.borrow().len(), 2);
+        assert!(!e.maybe_deleted());
+    }
+
+    #[test]
+    fn final_failures_and_named_exceptions_are_not_retried() {
+        let clock = FakeClock::new();
+        let deadline = clock.start + Duration::from_secs(30);
+        for failure in [
+            || Failure::answered(Error::new(ErrorKind::NotFound, "no"), None),
+            || Failure::before_sending(ErrorKind::Network, "TLS failed").never_retried(),
+        ] {
+            let mut calls = 0;
+            let e = run(&policy(5), &clock, deadline, None, |_| -> Result<(), _> {
+                calls += 1;
+                Err(failure())
+            })
+            .unwrap_err();
+            assert_eq!((calls, e.attempts()), (1, 1));
+        }
+        assert!(clock.sleeps.borrow().is_empty());
+    }
+
+    #[test]
+    fn maybe_deleted_sticks_once_any_attempt_may_have_acted() {
+        let clock = FakeClock::new();
+        let deadline = clock.start + Duration::from_secs(30);
+        let mut calls = 0;
+        let e = run(&policy(2), &clock, deadline, None, |_| -> Result<(), _> {
+            calls += 1;
+            match calls {
+                1 => Err(Failure::after_sending(ErrorKind::Timeout, "lost")),
+                _ => Err(Failure::answered(
+                    Error::new(ErrorKind::Api, "27002").with_http(400, Some(27002)),
+                    None,
+                )),
+            }
+        })
+        .unwrap_err();
+        assert_eq!(
+            (e.kind(), e.attempts(), e.maybe_deleted()),
+            (ErrorKind::Api, 2, true)
+        );
+    }
+
+    #[test]
+    fn no_wait_may_pass_the_deadline_and_no_attempt_starts_after_it() {
+        let clock = FakeClock::new();
+        let deadline = clock.start + Duration::from_millis(500);
+        let hint = Some(Duration::from_secs(2));
+        let mut budgets = Vec::new();
+        let e = run(
+            &policy(5),
+            &clock,
+            deadline,
+            None,
+            |budget| -> Result<(), _> {
+                budgets.push(budget);
+                clock.advance(Duration::from_millis(100));
+                Err(Failure::answered(
+                    Error::new(ErrorKind::RateLimited, "slow"),
+                    hint,
+                ))
+            },
+        )
+        .unwrap_err();
+        // The 2 s hint does not fit in the 400 ms left: fail now, not later.
+        assert_eq!((e.kind(), e.attempts()), (ErrorKind::RateLimited, 1));
+        assert_eq!(budgets, [Duration::from_millis(500)]);
+        assert!(clock.sleeps.borrow().is_empty());
+        assert!(clock.now() <= deadline);
+    }
+
+    #[test]
+    fn each_attempt_gets_the_time_left() {
+        let clock = FakeClock::new();
+        let deadline = clock.start + Duration::from_secs(10);
+        let mut budgets = Vec::new();
+        let _ = run(
+            &policy(2),
+            &clock,
+            deadline,
+            None,
+            |budget| -> Result<(), _> {
+                budgets.push(budget);
+                clock.advance(Duration::from_secs(1));
+                Err(server_error())
+            },
+        );
+        let slept: Duration = clock.sleeps.borrow().iter().sum();
+        assert_eq!(budgets[0], Duration::from_secs(10));
+        assert_eq!(budgets[2], Duration::from_secs(8) - slept);
+    }
+
+    #[test]
+    fn a_cancel_during_backoff_stops_the_loop() {
+        let mut clock = FakeClock::new();
+        clock.cancel_after_sleeps = Some(1);
+        let token = CancelToken::new();
+        let deadline = clock.start + Duration::from_secs(30);
+        let mut calls = 0;
+        let e = run(
+            &policy(5),
+            &clock,
+            deadline,
+            Some(&token),
+            |_| -> Result<(), _> {
+                calls += 1;
+                Err(Failure::after_sending(ErrorKind::Network, "reset"))
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.kind(), calls, e.attempts(), e.maybe_deleted()),
+            (ErrorKind::Cancelled, 1, 1, true)
+        );
+    }
+
+    #[test]
+    fn a_cancelled_token_sends_nothing() {
+        let clock = FakeClock::new();
+        let token = CancelToken::new();
+        token.cancel();
+        let e = run(
+            &policy(2),
+            &clock,
+            clock.start + Duration::from_secs(1),
+            Some(&token),
+            |_| -> Result<(), Failure> { panic!("no attempt may start") },
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.kind(), e.attempts(), e.maybe_deleted()),
+            (ErrorKind::Cancelled, 0, false)
         );
     }
 }

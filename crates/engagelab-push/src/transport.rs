@@ -12,6 +12,7 @@ use ureq::unversioned::transport::DefaultConnector;
 use crate::answer;
 use crate::error::{Error, ErrorKind};
 use crate::resolver::CachingResolver;
+use crate::retry::Failure;
 
 /// The most bytes read from any response body. A bigger error body is an
 /// `InvalidResponse`; a bigger success body is dropped unread (the connection
@@ -84,42 +85,6 @@ pub(crate) fn load_ca_file(path: &std::path::Path) -> Result<Vec<Certificate<'st
     Ok(certs)
 }
 
-/// Why one attempt failed, and what that means for the next.
-#[derive(Debug)]
-pub(crate) struct Failure {
-    /// The error the call reports if this is the last attempt.
-    pub error: Error,
-    /// The error model allows another attempt.
-    pub retryable: bool,
-    /// The request may have reached EngageLab and been acted on, although no
-    /// usable answer came back.
-    pub maybe_processed: bool,
-    /// The server's hint on when to retry.
-    pub hint: Option<Duration>,
-}
-
-impl Failure {
-    /// An answer with a status that is unusable (a redirect, an oversized
-    /// body): not retried, and the server said it did not act.
-    fn unusable(status: u16, message: String) -> Failure {
-        Failure {
-            error: Error::new(ErrorKind::InvalidResponse, message).with_http(status, None),
-            retryable: false,
-            maybe_processed: false,
-            hint: None,
-        }
-    }
-
-    fn local(kind: ErrorKind, message: impl Into<String>, retryable: bool, sent: bool) -> Failure {
-        Failure {
-            error: Error::new(kind, message),
-            retryable,
-            maybe_processed: sent,
-            hint: None,
-        }
-    }
-}
-
 /// Sends one `DELETE url` with the Authorization header, within `budget`.
 pub(crate) fn delete(
     agent: &Agent,
@@ -155,7 +120,7 @@ fn answer_of(mut response: Response<ureq::Body>) -> Result<(), Failure> {
             .get("location")
             .map(|v| answer::excerpt(v.as_bytes()))
             .unwrap_or_default();
-        return Err(Failure::unusable(
+        return Err(unusable(
             status,
             format!(
                 "redirect to {location:?} not followed (it would carry the credentials elsewhere)"
@@ -166,7 +131,7 @@ fn answer_of(mut response: Response<ureq::Body>) -> Result<(), Failure> {
     let body = match read_capped(response.body_mut()) {
         Ok(Some(body)) => body,
         Ok(None) => {
-            return Err(Failure::unusable(
+            return Err(unusable(
                 status,
                 format!("HTTP {status} with an error body over the {MAX_BODY_BYTES}-byte cap"),
             ));
@@ -178,7 +143,7 @@ fn answer_of(mut response: Response<ureq::Body>) -> Result<(), Failure> {
         }
     };
     let (api_code, message) = answer::decode_error_body(status, &body);
-    let kind = answer::classify(status, api_code);
+    let kind = ErrorKind::of_answer(status, api_code);
     let retry_after = if kind == ErrorKind::RateLimited {
         hint
     } else {
@@ -187,12 +152,16 @@ fn answer_of(mut response: Response<ureq::Body>) -> Result<(), Failure> {
     let error = Error::new(kind, message)
         .with_http(status, api_code)
         .with_retry_after(retry_after);
-    Err(Failure {
-        error,
-        retryable: kind.retryable(),
-        maybe_processed: false,
-        hint,
-    })
+    Err(Failure::answered(error, hint))
+}
+
+/// An answer whose status is unusable (a redirect, an oversized body): the
+/// server said it did not act, and asking again would get the same.
+fn unusable(status: u16, message: String) -> Failure {
+    Failure::answered(
+        Error::new(ErrorKind::InvalidResponse, message).with_http(status, None),
+        None,
+    )
 }
 
 fn hint_of(headers: &HeaderMap) -> Option<Duration> {
@@ -231,66 +200,55 @@ fn failure_of(error: ureq::Error) -> Failure {
                 T::Global | T::PerCall => (true, "the deadline passed before an answer came"),
                 _ => (true, "the answer did not come in time"),
             };
-            Failure::local(ErrorKind::Timeout, what, true, sent)
+            if sent {
+                Failure::after_sending(ErrorKind::Timeout, what)
+            } else {
+                Failure::before_sending(ErrorKind::Timeout, what)
+            }
         }
-        ureq::Error::HostNotFound => Failure::local(
-            ErrorKind::Network,
-            "the host name could not be resolved",
-            true,
-            false,
-        ),
-        ureq::Error::ConnectionFailed => Failure::local(
-            ErrorKind::Network,
-            "the connection could not be made",
-            true,
-            false,
-        ),
-        ureq::Error::ConnectProxyFailed(why) => Failure::local(
+        ureq::Error::HostNotFound => {
+            Failure::before_sending(ErrorKind::Network, "the host name could not be resolved")
+        }
+        ureq::Error::ConnectionFailed => {
+            Failure::before_sending(ErrorKind::Network, "the connection could not be made")
+        }
+        ureq::Error::ConnectProxyFailed(why) => Failure::before_sending(
             ErrorKind::Network,
             format!(
                 "the proxy refused the tunnel: {}",
                 answer::excerpt(why.as_bytes())
             ),
-            false,
-            false,
-        ),
+        )
+        .never_retried(),
         ureq::Error::Io(e) => io_failure(&e),
-        ureq::Error::Tls(why) => Failure::local(
-            ErrorKind::Network,
-            format!("TLS failed: {why}"),
-            false,
-            false,
-        ),
-        ureq::Error::Rustls(e) => Failure::local(
+        ureq::Error::Tls(why) => {
+            Failure::before_sending(ErrorKind::Network, format!("TLS failed: {why}"))
+                .never_retried()
+        }
+        ureq::Error::Rustls(e) => Failure::before_sending(
             ErrorKind::Network,
             format!("TLS failed: {}", answer::excerpt(e.to_string().as_bytes())),
-            false,
-            false,
-        ),
-        ureq::Error::Protocol(e) => Failure::local(
+        )
+        .never_retried(),
+        ureq::Error::Protocol(e) => Failure::after_sending(
             ErrorKind::InvalidResponse,
             format!(
                 "the answer is not usable HTTP ({})",
                 answer::excerpt(e.to_string().as_bytes())
             ),
-            false,
-            true,
         ),
-        ureq::Error::LargeResponseHeader(..) => Failure::local(
+        ureq::Error::LargeResponseHeader(..) => Failure::after_sending(
             ErrorKind::InvalidResponse,
             "the answer's headers are too large",
-            false,
-            true,
         ),
         ureq::Error::BodyStalled => {
-            Failure::local(ErrorKind::Timeout, "the answer stalled", true, true)
+            Failure::after_sending(ErrorKind::Timeout, "the answer stalled")
         }
-        other => Failure::local(
+        other => Failure::after_sending(
             ErrorKind::Network,
             answer::excerpt(other.to_string().as_bytes()),
-            false,
-            true,
-        ),
+        )
+        .never_retried(),
     }
 }
 
@@ -302,53 +260,37 @@ fn io_failure(e: &io::Error) -> Failure {
     {
         // A certificate or handshake failure: nothing was sent, and trying
         // again would meet the same certificate.
-        return Failure::local(
+        return Failure::before_sending(
             ErrorKind::Network,
             format!(
                 "TLS failed: {}",
                 answer::excerpt(tls.to_string().as_bytes())
             ),
-            false,
-            false,
-        );
+        )
+        .never_retried();
     }
     match e.kind() {
-        K::ConnectionRefused => Failure::local(
-            ErrorKind::Network,
-            "the connection was refused",
-            true,
-            false,
-        ),
-        K::AddrNotAvailable | K::NetworkUnreachable | K::HostUnreachable | K::NetworkDown => {
-            Failure::local(
-                ErrorKind::Network,
-                format!("the host is unreachable ({e})"),
-                true,
-                false,
-            )
+        K::ConnectionRefused => {
+            Failure::before_sending(ErrorKind::Network, "the connection was refused")
         }
-        K::TimedOut | K::WouldBlock => Failure::local(
-            ErrorKind::Timeout,
-            "the answer did not come in time",
-            true,
-            true,
-        ),
+        K::AddrNotAvailable | K::NetworkUnreachable | K::HostUnreachable | K::NetworkDown => {
+            Failure::before_sending(ErrorKind::Network, format!("the host is unreachable ({e})"))
+        }
+        K::TimedOut | K::WouldBlock => {
+            Failure::after_sending(ErrorKind::Timeout, "the answer did not come in time")
+        }
         K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
-            Failure::local(
+            Failure::after_sending(
                 ErrorKind::Network,
                 "the connection was closed before an answer came",
-                true,
-                true,
             )
         }
-        _ => Failure::local(
+        _ => Failure::after_sending(
             ErrorKind::Network,
             format!(
                 "the connection failed ({})",
                 answer::excerpt(e.to_string().as_bytes())
             ),
-            true,
-            true,
         ),
     }
 }

@@ -1,0 +1,43 @@
+//! `CallOptions`: what one call may add to the client's settings.
+
+use std::time::Duration;
+
+use crate::cancel::CancelToken;
+
+/// Per-call options for the `_with` variants of the client's calls.
+///
+/// ```
+/// use std::time::Duration;
+/// use engagelab_push::{CallOptions, CancelToken};
+///
+/// let token = CancelToken::new();
+/// let options = CallOptions::new()
+///     .cancel(token.clone())
+///     .timeout(Duration::from_secs(2));
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    pub(crate) cancel: Option<CancelToken>,
+    pub(crate) timeout: Option<Duration>,
+}
+
+impl CallOptions {
+    /// No options: the client's settings apply.
+    pub fn new() -> CallOptions {
+        CallOptions::default()
+    }
+
+    /// A token that stops the call when cancelled.
+    pub fn cancel(mut self, token: CancelToken) -> CallOptions {
+        self.cancel = Some(token);
+        self
+    }
+
+    /// The call's overall deadline, when it is earlier than the client's
+    /// timeout (the earlier of the two applies).
+    pub fn timeout(mut self, timeout: Duration) -> CallOptions {
+        self.timeout = Some(timeout);
+        self
+    }
+}
