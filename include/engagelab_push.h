@@ -3,12 +3,17 @@
  * REST API that deletes devices (DELETE /v4/devices/{registration_id}).
  *
  * C99 and C++11. Conventions:
- * - every fallible function returns a status code (an el_status, EL_OK on
- *   success) and writes its outputs only on success;
- * - an el_error *out_error (may be NULL) is owned by the caller and filled only
- *   on failure;
+ * - every fallible function returns an el_status (EL_OK on success) and writes
+ *   its outputs only on success;
+ * - an el_error *out_error (may be NULL) is owned by the caller, who sets its
+ *   size (el_error err = EL_ERROR_INIT;), and is filled only on failure;
  * - objects come in _new/_free pairs; _free(NULL) is a no-op;
  * - a const el_client * is safe to use from many threads at once.
+ *
+ * ABI: the SONAME is libengagelab_push.so.MAJOR; within one major version
+ * functions, status codes and struct fields are only ever added (struct
+ * fields at the end, behind the caller-set size), never changed or removed.
+ * See CHANGELOG.md.
  *
  * Link: -lengagelab_push (pkg-config engagelab_push), or statically
  * libengagelab_push.a -lpthread -ldl -lm.
@@ -26,6 +31,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+/* Initialisers that set the size field for this header's layout, every other
+ * field zero: el_error err = EL_ERROR_INIT;
+ *            el_call_options options = EL_CALL_OPTIONS_INIT; */
+#ifdef __cplusplus
+#define EL_ERROR_INIT ([] { el_error e_{}; e_.size = sizeof(el_error); return e_; }())
+#define EL_CALL_OPTIONS_INIT \
+  ([] { el_call_options o_{}; o_.size = sizeof(el_call_options); return o_; }())
+#else
+#define EL_ERROR_INIT { .size = sizeof(el_error) }
+#define EL_CALL_OPTIONS_INIT { .size = sizeof(el_call_options) }
+#endif
+
 
 /**
  * The size of `el_error.message` in bytes, the terminating NUL included.
@@ -50,8 +67,8 @@
 /**
  * The status code every fallible `el_` function returns: `EL_OK` (0) on
  * success, else the category of the failure as the error model defines it.
- * Codes are stable and never reused; new ones may be added, so treat an
- * unknown code as a failure. Functions return it as `uint32_t`.
+ * Codes are stable and never reused; new ones may be added in a minor
+ * release, so treat an unknown code as a failure.
  */
 enum el_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -63,50 +80,62 @@ enum el_status
    */
   EL_OK = 0,
   /**
-   * Rejected before any request was sent: a NULL pointer, a string that is
-   * not UTF-8, a bad registration id, credential, base URL or setting.
+   * Rejected before any request was sent: a bad registration id, credential, base URL
+   * or setting. When: rejected before sending: an empty, over-long or non-ASCII id,
+   * bad credentials, base URL, proxy, CA file or setting; a NULL or non-UTF-8 string
+   * from C.
    */
   EL_INVALID_ARGUMENT = 1,
   /**
-   * EngageLab refused the credentials (HTTP 401/403, or codes 21004, 27001,
-   * 21008, 21038, 23009).
+   * EngageLab refused the credentials. When: HTTP 401 or 403, or codes 21004 27001
+   * 21008 21038 23009.
    */
   EL_AUTH = 2,
   /**
-   * EngageLab does not know the registration id for this AppKey (HTTP 404
-   * or code 20101).
+   * EngageLab does not know the registration id for this AppKey. When: HTTP 404, or
+   * code 20101.
    */
   EL_NOT_FOUND = 3,
   /**
-   * Throttled (HTTP 429 or code 23008) and retries are spent.
+   * Throttled, and the retries are spent. When: HTTP 429, or code 23008.
    */
   EL_RATE_LIMITED = 4,
   /**
-   * EngageLab failed (HTTP 5xx, or codes 27000 / 21030) and retries are spent.
+   * EngageLab failed, and the retries are spent. When: HTTP 5xx, or codes 27000 21030.
    */
   EL_SERVER = 5,
   /**
-   * Any other non-2xx answer, e.g. HTTP 400 with code 27002.
+   * Any other non-2xx answer, e.g. HTTP 400 with code 27002. When: any other non-2xx
+   * answer, e.g. 400 with 27002.
    */
   EL_API = 6,
   /**
-   * The overall deadline, or a connect or read timeout, passed.
+   * The overall deadline, or a connect or read timeout, passed. When: the overall
+   * deadline, or a connect or read timeout.
    */
   EL_TIMEOUT = 7,
   /**
-   * The connection could not be made or was lost: refused, reset, DNS, TLS
-   * or proxy failure.
+   * The connection could not be made or was lost: refused, reset, DNS, TLS or proxy
+   * failure. When: refused, reset, DNS, TLS, proxy.
    */
   EL_NETWORK = 8,
   /**
-   * An answer that is not usable: not HTTP, a redirect (never followed), or
-   * an error body over the size cap.
+   * An answer that is not usable: not HTTP, a redirect (never followed), or an error
+   * body over the size cap. When: not HTTP, a redirect (never followed), an error body
+   * over 64 KiB.
    */
   EL_INVALID_RESPONSE = 9,
   /**
-   * A bug caught at the boundary (a Rust panic never crosses into C).
+   * A bug caught at a boundary: a Rust panic never crosses into C or any other
+   * language. When: a bug caught at the boundary.
    */
   EL_INTERNAL = 10,
+  /**
+   * The caller cancelled the call (a cancel token, Ctrl-C, a Go context, an
+   * AbortSignal, a Java interrupt); no request is sent after that. When: the caller
+   * cancelled the call.
+   */
+  EL_CANCELLED = 11,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -115,6 +144,17 @@ typedef enum el_status el_status;
 typedef uint32_t el_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * A cancel token (opaque): cancelling it stops every call that was given it,
+ * within about 20 ms, mid-request included. Create with `el_cancel_new`,
+ * cancel with `el_cancel_cancel`, free with `el_cancel_free`. Once cancelled
+ * it stays cancelled: use a new token for new calls.
+ *
+ * Threads: every function on a token is safe from any thread at any time,
+ * except `el_cancel_free`, which must come after the calls using it return.
+ */
+typedef struct el_cancel el_cancel;
 
 /**
  * A client of EngageLab's Push REST API (opaque): a pool of connections and
@@ -143,11 +183,23 @@ typedef struct el_config el_config;
 
 /**
  * The details of a failed call, in memory the caller owns (e.g. on the
- * stack). A function taking an `el_error *out_error` writes every field when
- * it fails and leaves the record untouched when it succeeds; `out_error` may
- * be NULL when the status code is enough.
+ * stack). A function taking an `el_error *out_error` writes it when it fails
+ * and leaves it untouched when it succeeds; `out_error` may be NULL when the
+ * status code is enough.
+ *
+ * Extensible (the libgit2/Win32 way): the caller sets `size` to
+ * `sizeof(el_error)` before the call, most simply with
+ * `el_error err = EL_ERROR_INIT;`. New fields are only ever appended, and the
+ * library writes only the fields that lie wholly within `size` bytes, so a
+ * program built against an older header keeps working with a newer library.
+ * A `size` too small to hold `status` means nothing is written.
  */
 typedef struct el_error {
+  /**
+   * Set by the caller: `sizeof(el_error)` as its header declares it. Never
+   * written by the library.
+   */
+  size_t size;
   /**
    * The status code, equal to the function's return value (an `el_status`).
    */
@@ -187,9 +239,76 @@ typedef struct el_error {
   bool maybe_deleted;
 } el_error;
 
+/**
+ * Per-call options for the `_with` calls, in memory the caller owns.
+ *
+ * Extensible like `el_error`: the caller sets `size` to
+ * `sizeof(el_call_options)` (most simply `el_call_options o =
+ * EL_CALL_OPTIONS_INIT;`); fields are only ever appended, and the library
+ * reads only the fields within `size`, the rest taking their defaults.
+ */
+typedef struct el_call_options {
+  /**
+   * Set by the caller: `sizeof(el_call_options)`.
+   */
+  size_t size;
+  /**
+   * A cancel token that stops the call; NULL for none.
+   */
+  const struct el_cancel *cancel;
+  /**
+   * The call's overall deadline in milliseconds when it is earlier than the
+   * client's timeout (the earlier applies); 0 for the client's timeout.
+   */
+  uint64_t timeout_ms;
+} el_call_options;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Creates a cancel token, not cancelled.
+ *
+ * Ownership: on success `*out_cancel` receives a token owned by the caller,
+ * to be freed with `el_cancel_free`. NULL: `out_cancel` NULL gives
+ * `EL_INVALID_ARGUMENT`. Threads: safe from any thread.
+ *
+ * # Safety
+ * `out_cancel` must be NULL or valid for writing a pointer.
+ */
+el_status el_cancel_new(struct el_cancel **out_cancel);
+
+/**
+ * Cancels the token: every call given it stops within about 20 ms with
+ * `EL_CANCELLED`, and calls given it later return `EL_CANCELLED` at once.
+ *
+ * NULL: a no-op. Threads: safe from any thread, while calls run. Only
+ * stores a flag and wakes sleeping calls.
+ *
+ * # Safety
+ * `cancel` must be NULL or a live token.
+ */
+void el_cancel_cancel(const struct el_cancel *cancel);
+
+/**
+ * Whether the token was cancelled. NULL: false. Threads: safe from any thread.
+ *
+ * # Safety
+ * `cancel` must be NULL or a live token.
+ */
+bool el_cancel_is_cancelled(const struct el_cancel *cancel);
+
+/**
+ * Frees a token made by `el_cancel_new`.
+ *
+ * Ownership: takes `cancel` back; do not use it afterwards. NULL: a no-op.
+ * Threads: only once no call that was given it is still running.
+ *
+ * # Safety
+ * `cancel` must be NULL or a token from `el_cancel_new` not yet freed.
+ */
+void el_cancel_free(struct el_cancel *cancel);
 
 /**
  * Builds a client from `config`, checking every setting (the credentials, the
@@ -209,9 +328,9 @@ extern "C" {
  * `config` must be NULL or a live config; `out_client` NULL or valid for
  * writing a pointer; `out_error` NULL or valid for writing an `el_error`.
  */
-uint32_t el_client_new(const struct el_config *config,
-                       struct el_client **out_client,
-                       struct el_error *out_error);
+el_status el_client_new(const struct el_config *config,
+                        struct el_client **out_client,
+                        struct el_error *out_error);
 
 /**
  * Frees a client made by `el_client_new`, closing its connections.
@@ -249,9 +368,31 @@ void el_client_free(struct el_client *client);
  * `client` must be NULL or a live client; `registration_id` NULL or a
  * NUL-terminated string; `out_error` NULL or valid for writing an `el_error`.
  */
-uint32_t el_delete_device(const struct el_client *client,
-                          const char *registration_id,
-                          struct el_error *out_error);
+el_status el_delete_device(const struct el_client *client,
+                           const char *registration_id,
+                           struct el_error *out_error);
+
+/**
+ * Deletes one device, as `el_delete_device`, with per-call options:
+ * a cancel token (`el_cancel`) that stops the call, and a deadline shorter
+ * than the client's timeout. A cancelled call returns `EL_CANCELLED` within
+ * about 20 ms, mid-request included; `maybe_deleted` says whether a request
+ * had been written.
+ *
+ * Ownership: nothing is kept after the call returns. NULL: `options` may be
+ * NULL (the same as `el_delete_device`); `options->cancel` may be NULL.
+ * Threads: as `el_delete_device`; the cancel token may be cancelled from any
+ * thread while the call runs.
+ *
+ * # Safety
+ * `client`, `registration_id` and `out_error` as for `el_delete_device`;
+ * `options` NULL or a readable `el_call_options` whose `size` is set and
+ * whose `cancel` is NULL or a live cancel token.
+ */
+el_status el_delete_device_with(const struct el_client *client,
+                                const char *registration_id,
+                                const struct el_call_options *options,
+                                struct el_error *out_error);
 
 /**
  * Creates a config with the app's AppKey and Master Secret and default
@@ -271,11 +412,13 @@ uint32_t el_delete_device(const struct el_client *client,
  *
  * # Safety
  * `app_key` and `master_secret` must be NULL or NUL-terminated strings;
- * `out_config` must be NULL or valid for writing a pointer.
+ * `out_config` must be NULL or valid for writing a pointer; `out_error` NULL
+ * or valid for writing an `el_error`.
  */
-uint32_t el_config_new(const char *app_key,
-                       const char *master_secret,
-                       struct el_config **out_config);
+el_status el_config_new(const char *app_key,
+                        const char *master_secret,
+                        struct el_config **out_config,
+                        struct el_error *out_error);
 
 /**
  * Sets the data center by its short name: `"sgp"` (Singapore, the default),
@@ -284,13 +427,17 @@ uint32_t el_config_new(const char *app_key,
  * overrides it. An unknown name is reported by `el_client_new`.
  *
  * Ownership: the string is copied. NULL: `config` or `region` NULL, or
- * `region` not UTF-8, gives `EL_INVALID_ARGUMENT` and changes nothing.
+ * `region` not UTF-8, gives `EL_INVALID_ARGUMENT`
+ * (described in `*out_error`, which may be NULL) and changes nothing.
  * Threads: not while another thread uses `config`.
  *
  * # Safety
- * `config` must be NULL or a live config; `region` NULL or a NUL-terminated string.
+ * `config` must be NULL or a live config; `region` NULL or a NUL-terminated string;
+ * `out_error` NULL or writable.
  */
-uint32_t el_config_set_region(struct el_config *config, const char *region);
+el_status el_config_set_region(struct el_config *config,
+                               const char *region,
+                               struct el_error *out_error);
 
 /**
  * Sets a custom base URL (a proxy, a legacy host, a test server), e.g.
@@ -299,89 +446,113 @@ uint32_t el_config_set_region(struct el_config *config, const char *region);
  * `el_config_set_allow_insecure_http`. Checked by `el_client_new`.
  *
  * Ownership: the string is copied. NULL: `config` or `base_url` NULL, or
- * `base_url` not UTF-8, gives `EL_INVALID_ARGUMENT` and changes nothing.
+ * `base_url` not UTF-8, gives `EL_INVALID_ARGUMENT`
+ * (described in `*out_error`, which may be NULL) and changes nothing.
  * Threads: not while another thread uses `config`.
  *
  * # Safety
- * `config` must be NULL or a live config; `base_url` NULL or a NUL-terminated string.
+ * `config` must be NULL or a live config; `base_url` NULL or a NUL-terminated string;
+ * `out_error` NULL or writable.
  */
-uint32_t el_config_set_base_url(struct el_config *config, const char *base_url);
+el_status el_config_set_base_url(struct el_config *config,
+                                 const char *base_url,
+                                 struct el_error *out_error);
 
 /**
  * Sets the overall deadline of one call, retries and waits included, in
  * milliseconds (default 30000). 0 is reported by `el_client_new`.
  *
- * NULL: `config` NULL gives `EL_INVALID_ARGUMENT`.
+ * NULL: `config` NULL gives `EL_INVALID_ARGUMENT`, described in `*out_error`
+ * (which may be NULL).
  * Threads: not while another thread uses `config`.
  *
  * # Safety
- * `config` must be NULL or a live config.
+ * `config` must be NULL or a live config; `out_error` NULL or writable.
  */
-uint32_t el_config_set_timeout_ms(struct el_config *config, uint64_t timeout_ms);
+el_status el_config_set_timeout_ms(struct el_config *config,
+                                   uint64_t timeout_ms,
+                                   struct el_error *out_error);
 
 /**
  * Sets the longest wait for one connection to be set up, TLS included, in
  * milliseconds (default 10000). 0 is reported by `el_client_new`.
  *
- * NULL: `config` NULL gives `EL_INVALID_ARGUMENT`.
+ * NULL: `config` NULL gives `EL_INVALID_ARGUMENT`, described in `*out_error`
+ * (which may be NULL).
  * Threads: not while another thread uses `config`.
  *
  * # Safety
- * `config` must be NULL or a live config.
+ * `config` must be NULL or a live config; `out_error` NULL or writable.
  */
-uint32_t el_config_set_connect_timeout_ms(struct el_config *config, uint64_t timeout_ms);
+el_status el_config_set_connect_timeout_ms(struct el_config *config,
+                                           uint64_t timeout_ms,
+                                           struct el_error *out_error);
 
 /**
  * Sets how many times a failure the error model calls transient (rate
  * limiting, server errors, some connection failures and timeouts) is retried
  * after the first attempt (default 2); 0 turns retries off.
  *
- * NULL: `config` NULL gives `EL_INVALID_ARGUMENT`.
+ * NULL: `config` NULL gives `EL_INVALID_ARGUMENT`, described in `*out_error`
+ * (which may be NULL).
  * Threads: not while another thread uses `config`.
  *
  * # Safety
- * `config` must be NULL or a live config.
+ * `config` must be NULL or a live config; `out_error` NULL or writable.
  */
-uint32_t el_config_set_max_retries(struct el_config *config, uint32_t max_retries);
+el_status el_config_set_max_retries(struct el_config *config,
+                                    uint32_t max_retries,
+                                    struct el_error *out_error);
 
 /**
  * Sets the backoff before the first retry (`base_ms`), doubled for each later
  * one up to `max_ms`, each wait drawn at random below it (defaults 200 and
  * 5000). `base_ms > max_ms` is reported by `el_client_new`.
  *
- * NULL: `config` NULL gives `EL_INVALID_ARGUMENT`.
+ * NULL: `config` NULL gives `EL_INVALID_ARGUMENT`, described in `*out_error`
+ * (which may be NULL).
  * Threads: not while another thread uses `config`.
  *
  * # Safety
- * `config` must be NULL or a live config.
+ * `config` must be NULL or a live config; `out_error` NULL or writable.
  */
-uint32_t el_config_set_backoff_ms(struct el_config *config, uint64_t base_ms, uint64_t max_ms);
+el_status el_config_set_backoff_ms(struct el_config *config,
+                                   uint64_t base_ms,
+                                   uint64_t max_ms,
+                                   struct el_error *out_error);
 
 /**
  * Sets the longest server hint (`Retry-After`, `X-Rate-Limit-Reset`) waited
  * for as given, in milliseconds; longer hints are cut to it (default 10000).
  * Waits never pass the overall deadline.
  *
- * NULL: `config` NULL gives `EL_INVALID_ARGUMENT`.
+ * NULL: `config` NULL gives `EL_INVALID_ARGUMENT`, described in `*out_error`
+ * (which may be NULL).
  * Threads: not while another thread uses `config`.
  *
  * # Safety
- * `config` must be NULL or a live config.
+ * `config` must be NULL or a live config; `out_error` NULL or writable.
  */
-uint32_t el_config_set_max_retry_after_ms(struct el_config *config, uint64_t max_retry_after_ms);
+el_status el_config_set_max_retry_after_ms(struct el_config *config,
+                                           uint64_t max_retry_after_ms,
+                                           struct el_error *out_error);
 
 /**
  * Sets the User-Agent header (default `engagelab-push/VERSION`). Checked by
  * `el_client_new` (1 to 256 bytes of printable text).
  *
  * Ownership: the string is copied. NULL: `config` or `user_agent` NULL, or
- * `user_agent` not UTF-8, gives `EL_INVALID_ARGUMENT` and changes nothing.
+ * `user_agent` not UTF-8, gives `EL_INVALID_ARGUMENT`
+ * (described in `*out_error`, which may be NULL) and changes nothing.
  * Threads: not while another thread uses `config`.
  *
  * # Safety
- * `config` must be NULL or a live config; `user_agent` NULL or a NUL-terminated string.
+ * `config` must be NULL or a live config; `user_agent` NULL or a NUL-terminated string;
+ * `out_error` NULL or writable.
  */
-uint32_t el_config_set_user_agent(struct el_config *config, const char *user_agent);
+el_status el_config_set_user_agent(struct el_config *config,
+                                   const char *user_agent,
+                                   struct el_error *out_error);
 
 /**
  * Sets a proxy URL (`http://`, `https://`, `socks5://`, ...; user info
@@ -390,13 +561,17 @@ uint32_t el_config_set_user_agent(struct el_config *config, const char *user_age
  * Checked by `el_client_new`.
  *
  * Ownership: the string is copied. NULL: `config` or `proxy_url` NULL, or
- * `proxy_url` not UTF-8, gives `EL_INVALID_ARGUMENT` and changes nothing.
+ * `proxy_url` not UTF-8, gives `EL_INVALID_ARGUMENT`
+ * (described in `*out_error`, which may be NULL) and changes nothing.
  * Threads: not while another thread uses `config`.
  *
  * # Safety
- * `config` must be NULL or a live config; `proxy_url` NULL or a NUL-terminated string.
+ * `config` must be NULL or a live config; `proxy_url` NULL or a NUL-terminated string;
+ * `out_error` NULL or writable.
  */
-uint32_t el_config_set_proxy(struct el_config *config, const char *proxy_url);
+el_status el_config_set_proxy(struct el_config *config,
+                              const char *proxy_url,
+                              struct el_error *out_error);
 
 /**
  * Sets a PEM file of extra root certificates, trusted beside the built-in
@@ -404,25 +579,32 @@ uint32_t el_config_set_proxy(struct el_config *config, const char *proxy_url);
  * read by `el_client_new`, which reports a missing or malformed one.
  *
  * Ownership: the path is copied. NULL: `config` or `pem_path` NULL, or
- * `pem_path` not UTF-8, gives `EL_INVALID_ARGUMENT` and changes nothing.
+ * `pem_path` not UTF-8, gives `EL_INVALID_ARGUMENT`
+ * (described in `*out_error`, which may be NULL) and changes nothing.
  * Threads: not while another thread uses `config`.
  *
  * # Safety
- * `config` must be NULL or a live config; `pem_path` NULL or a NUL-terminated string.
+ * `config` must be NULL or a live config; `pem_path` NULL or a NUL-terminated string;
+ * `out_error` NULL or writable.
  */
-uint32_t el_config_set_ca_file(struct el_config *config, const char *pem_path);
+el_status el_config_set_ca_file(struct el_config *config,
+                                const char *pem_path,
+                                struct el_error *out_error);
 
 /**
  * Allows (`true`) plain `http://` base URLs to hosts that are not loopback
  * (default `false`). Credentials then travel unencrypted.
  *
- * NULL: `config` NULL gives `EL_INVALID_ARGUMENT`.
+ * NULL: `config` NULL gives `EL_INVALID_ARGUMENT`, described in `*out_error`
+ * (which may be NULL).
  * Threads: not while another thread uses `config`.
  *
  * # Safety
- * `config` must be NULL or a live config.
+ * `config` must be NULL or a live config; `out_error` NULL or writable.
  */
-uint32_t el_config_set_allow_insecure_http(struct el_config *config, bool allow);
+el_status el_config_set_allow_insecure_http(struct el_config *config,
+                                            bool allow,
+                                            struct el_error *out_error);
 
 /**
  * Frees a config made by `el_config_new`. Clients built from it stay valid.

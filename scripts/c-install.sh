@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds libengagelab_push in release mode and installs it under PREFIX:
-#   lib/libengagelab_push.so  lib/libengagelab_push.a  include/engagelab_push.h
+#   lib/libengagelab_push.so.VERSION (+ the links .so.MAJOR and .so)
+#   lib/libengagelab_push.a  include/engagelab_push.h
 #   lib/pkgconfig/engagelab_push.pc
 #   lib/cmake/EngageLabPush/EngageLabPushConfig.cmake (+ ConfigVersion)
 # Usage: scripts/c-install.sh PREFIX   (DESTDIR is honoured, for packagers)
@@ -26,12 +27,13 @@ esac
 major=${version%%.*}
 minor=${version#*.}; minor=${minor%%.*}
 
-(cd "$root" && cargo build --release --quiet -p engagelab-push-ffi)
-lib="$root/target/release"
+lib=$(cd "$root" && cargo xtask lib --release)
 pkg="$root/crates/engagelab-push-ffi/pkg"
 
 install -d "$dest/lib/pkgconfig" "$dest/lib/cmake/EngageLabPush" "$dest/include"
-install -m 0755 "$lib/libengagelab_push.so" "$dest/lib/"
+install -m 0755 "$lib/libengagelab_push.so.$version" "$dest/lib/"
+ln -sf "libengagelab_push.so.$version" "$dest/lib/libengagelab_push.so.$major"
+ln -sf "libengagelab_push.so.$major" "$dest/lib/libengagelab_push.so"
 install -m 0644 "$lib/libengagelab_push.a" "$dest/lib/"
 install -m 0644 "$root/include/engagelab_push.h" "$dest/include/"
 fill() {

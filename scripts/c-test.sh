@@ -68,7 +68,8 @@ step "header check fails on a stale header" stale_header_is_caught
 
 # --- Rust side
 step "cargo build (ffi + mock)" cargo build --quiet -p engagelab-push-ffi -p engagelab-mock
-[ -f target/debug/libengagelab_push.so ] && [ -x target/debug/engagelab-mock ] || finish
+step "cargo xtask lib" cargo xtask lib
+[ -f target/debug/lib/libengagelab_push.so ] && [ -x target/debug/engagelab-mock ] || finish
 step "rust unit tests (ffi)" cargo test --quiet -p engagelab-push-ffi
 
 # --- one mock for the whole run. Devices seeded here come back on every reset;
@@ -137,7 +138,7 @@ pkg_config_consumer() {
   # shellcheck disable=SC2046
   cc -std=c99 -Wall -Wextra -Wpedantic -Werror tests/c/consumer/consumer.c \
     $(pkg-config --cflags --libs engagelab_push) -o "$work/consumer-pkg-config" || return 1
-  LD_LIBRARY_PATH=$prefix/lib ldd "$work/consumer-pkg-config" | grep "$prefix/lib/libengagelab_push.so" >/dev/null || return 1
+  LD_LIBRARY_PATH=$prefix/lib ldd "$work/consumer-pkg-config" | grep "libengagelab_push.so.0 => $prefix/lib/libengagelab_push.so.0" >/dev/null || return 1
   LD_LIBRARY_PATH=$prefix/lib "$work/consumer-pkg-config" "$ENGAGELAB_MOCK_URL" consumer-pkg-config
 }
 step "consumer: pkg-config" pkg_config_consumer

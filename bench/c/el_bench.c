@@ -9,7 +9,7 @@ static el_client *client;
 static int reported;
 
 int bench_call(void) {
-    el_error err;
+    el_error err = EL_ERROR_INIT;
     uint32_t st = el_delete_device(client, BENCH_DEVICE, &err);
     if (st != EL_OK) {
         if (!reported++)
@@ -24,11 +24,11 @@ int main(int argc, char **argv) {
     if (bench_parse(argc, argv, &a)) return 2;
 
     el_config *config = NULL;
-    el_error err;
-    if (el_config_new("bench-app-key", "bench-master-secret", &config) != EL_OK ||
-        el_config_set_base_url(config, a.base_url) != EL_OK ||
-        el_config_set_max_retries(config, 0) != EL_OK ||
-        (a.ca_file && el_config_set_ca_file(config, a.ca_file) != EL_OK)) {
+    el_error err = EL_ERROR_INIT;
+    if (el_config_new("bench-app-key", "bench-master-secret", &config, NULL) != EL_OK ||
+        el_config_set_base_url(config, a.base_url, NULL) != EL_OK ||
+        el_config_set_max_retries(config, 0, NULL) != EL_OK ||
+        (a.ca_file && el_config_set_ca_file(config, a.ca_file, NULL) != EL_OK)) {
         fprintf(stderr, "el_bench: configuring failed\n");
         return 1;
     }

@@ -18,10 +18,10 @@ int main(int argc, char **argv) {
     }
     el_config *config = NULL;
     el_client *client = NULL;
-    el_error err;
-    if (el_config_new("bench-app-key", "bench-master-secret", &config) != EL_OK ||
-        el_config_set_base_url(config, argv[1]) != EL_OK ||
-        (argc > 2 && strcmp(argv[2], "-") != 0 && el_config_set_ca_file(config, argv[2]) != EL_OK) ||
+    el_error err = EL_ERROR_INIT;
+    if (el_config_new("bench-app-key", "bench-master-secret", &config, NULL) != EL_OK ||
+        el_config_set_base_url(config, argv[1], NULL) != EL_OK ||
+        (argc > 2 && strcmp(argv[2], "-") != 0 && el_config_set_ca_file(config, argv[2], NULL) != EL_OK) ||
         el_client_new(config, &client, &err) != EL_OK) {
         fprintf(stderr, "el_one: could not build the client\n");
         return 1;

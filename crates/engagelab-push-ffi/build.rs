@@ -1,9 +1,11 @@
-//! Gives the shared library a SONAME on Linux, so programs linked against it
-//! record `libengagelab_push.so` rather than the path they were linked with.
+//! Gives the shared library the SONAME of its ABI major version on Linux,
+//! `libengagelab_push.so.MAJOR`, so programs linked against it record that
+//! name (and `cargo xtask lib` installs the file under it).
 
 fn main() {
+    let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap_or_else(|_| "0".into());
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
-        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libengagelab_push.so");
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libengagelab_push.so.{major}");
     }
     println!("cargo:rerun-if-changed=build.rs");
 }

@@ -19,7 +19,7 @@ int main(int argc, char **argv) {
     const char *region = env("ENGAGELAB_REGION"), *base_url = env("ENGAGELAB_BASE_URL");
     el_config *config = NULL;
     el_client *client = NULL;
-    el_error err;
+    el_error err = EL_ERROR_INIT;
     uint32_t status;
 
     if (argc != 2) {
@@ -27,18 +27,18 @@ int main(int argc, char **argv) {
         return 2;
     }
     /* NULL credentials (unset variables) are reported by el_config_new. */
-    status = el_config_new(env("ENGAGELAB_APP_KEY"), env("ENGAGELAB_MASTER_SECRET"), &config);
+    status = el_config_new(env("ENGAGELAB_APP_KEY"), env("ENGAGELAB_MASTER_SECRET"), &config, NULL);
     if (status != EL_OK) {
         fprintf(stderr, "error: set ENGAGELAB_APP_KEY and ENGAGELAB_MASTER_SECRET (%s)\n",
                 el_status_name(status));
         return 2;
     }
-    if (region != NULL && el_config_set_region(config, region) != EL_OK) {
+    if (region != NULL && el_config_set_region(config, region, NULL) != EL_OK) {
         fprintf(stderr, "error: ENGAGELAB_REGION is not valid UTF-8\n");
         el_config_free(config);
         return 2;
     }
-    if (base_url != NULL && el_config_set_base_url(config, base_url) != EL_OK) {
+    if (base_url != NULL && el_config_set_base_url(config, base_url, NULL) != EL_OK) {
         fprintf(stderr, "error: ENGAGELAB_BASE_URL is not valid UTF-8\n");
         el_config_free(config);
         return 2;

@@ -55,11 +55,12 @@ static int checks, failures;
 /* A record full of a byte no call writes, to see what a call writes. */
 static void poison(el_error *e) {
     memset(e, 0xA5, sizeof *e);
+    e->size = sizeof *e;
     e->maybe_deleted = false;
 }
 
 static int untouched(const el_error *e) {
-    el_error p;
+    el_error p = EL_ERROR_INIT;
     poison(&p);
     return e->status == p.status && e->http_status == p.http_status && e->api_code == p.api_code &&
            e->attempts == p.attempts && (unsigned char)e->message[0] == 0xA5;
@@ -68,9 +69,9 @@ static int untouched(const el_error *e) {
 /* A config for the mock with fast retries. */
 static el_config *mock_config(void) {
     el_config *config = NULL;
-    if (el_config_new(APP_KEY, MASTER_SECRET, &config) != EL_OK ||
-        el_config_set_base_url(config, mock_url()) != EL_OK ||
-        el_config_set_backoff_ms(config, 1, 20) != EL_OK) {
+    if (el_config_new(APP_KEY, MASTER_SECRET, &config, NULL) != EL_OK ||
+        el_config_set_base_url(config, mock_url(), NULL) != EL_OK ||
+        el_config_set_backoff_ms(config, 1, 20, NULL) != EL_OK) {
         fprintf(stderr, "cannot make a config\n");
         exit(1);
     }
@@ -80,7 +81,7 @@ static el_config *mock_config(void) {
 static el_client *mock_client(void) {
     el_config *config = mock_config();
     el_client *client = NULL;
-    el_error err;
+    el_error err = EL_ERROR_INIT;
     if (el_client_new(config, &client, &err) != EL_OK) {
         fprintf(stderr, "cannot make a client: %s\n", err.message);
         exit(1);
@@ -100,7 +101,7 @@ static void test_status_names(void) {
     CHECK(EL_OK == 0 && EL_INVALID_ARGUMENT == 1 && EL_AUTH == 2 && EL_NOT_FOUND == 3);
     CHECK(EL_RATE_LIMITED == 4 && EL_SERVER == 5 && EL_API == 6 && EL_TIMEOUT == 7);
     CHECK(EL_NETWORK == 8 && EL_INVALID_RESPONSE == 9 && EL_INTERNAL == 10);
-    CHECK(strcmp(el_status_name(11), "UNKNOWN") == 0);
+    CHECK(strcmp(el_status_name(EL_CANCELLED + 1), "UNKNOWN") == 0);
     CHECK(strcmp(el_status_name(1000), "UNKNOWN") == 0);
     CHECK(strcmp(el_status_name(UINT32_MAX), "UNKNOWN") == 0);
     /* Static strings: the same pointer every time. */
@@ -123,34 +124,34 @@ static void test_version(void) {
 static void test_null_arguments(void) {
     el_config *config = NULL, *sentinel_config = (el_config *)&config;
     el_client *client = NULL, *sentinel_client = (el_client *)&client;
-    el_error err;
+    el_error err = EL_ERROR_INIT;
 
     /* el_config_new: each NULL is refused and *out_config is not written. */
     config = sentinel_config;
-    CHECK_STATUS(el_config_new(NULL, MASTER_SECRET, &config), EL_INVALID_ARGUMENT);
-    CHECK_STATUS(el_config_new(APP_KEY, NULL, &config), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_new(NULL, MASTER_SECRET, &config, NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_new(APP_KEY, NULL, &config, NULL), EL_INVALID_ARGUMENT);
     CHECK(config == sentinel_config);
-    CHECK_STATUS(el_config_new(APP_KEY, MASTER_SECRET, NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_new(APP_KEY, MASTER_SECRET, NULL, NULL), EL_INVALID_ARGUMENT);
 
     /* Every setter refuses a NULL config and a NULL string. */
-    CHECK_STATUS(el_config_set_region(NULL, "sgp"), EL_INVALID_ARGUMENT);
-    CHECK_STATUS(el_config_set_base_url(NULL, "https://x.example"), EL_INVALID_ARGUMENT);
-    CHECK_STATUS(el_config_set_timeout_ms(NULL, 1000), EL_INVALID_ARGUMENT);
-    CHECK_STATUS(el_config_set_connect_timeout_ms(NULL, 1000), EL_INVALID_ARGUMENT);
-    CHECK_STATUS(el_config_set_max_retries(NULL, 1), EL_INVALID_ARGUMENT);
-    CHECK_STATUS(el_config_set_backoff_ms(NULL, 1, 2), EL_INVALID_ARGUMENT);
-    CHECK_STATUS(el_config_set_max_retry_after_ms(NULL, 1), EL_INVALID_ARGUMENT);
-    CHECK_STATUS(el_config_set_user_agent(NULL, "ua"), EL_INVALID_ARGUMENT);
-    CHECK_STATUS(el_config_set_proxy(NULL, "http://127.0.0.1:3128"), EL_INVALID_ARGUMENT);
-    CHECK_STATUS(el_config_set_ca_file(NULL, "/tmp/ca.pem"), EL_INVALID_ARGUMENT);
-    CHECK_STATUS(el_config_set_allow_insecure_http(NULL, true), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_region(NULL, "sgp", NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_base_url(NULL, "https://x.example", NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_timeout_ms(NULL, 1000, NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_connect_timeout_ms(NULL, 1000, NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_max_retries(NULL, 1, NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_backoff_ms(NULL, 1, 2, NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_max_retry_after_ms(NULL, 1, NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_user_agent(NULL, "ua", NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_proxy(NULL, "http://127.0.0.1:3128", NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_ca_file(NULL, "/tmp/ca.pem", NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_allow_insecure_http(NULL, true, NULL), EL_INVALID_ARGUMENT);
 
     config = mock_config();
-    CHECK_STATUS(el_config_set_region(config, NULL), EL_INVALID_ARGUMENT);
-    CHECK_STATUS(el_config_set_base_url(config, NULL), EL_INVALID_ARGUMENT);
-    CHECK_STATUS(el_config_set_user_agent(config, NULL), EL_INVALID_ARGUMENT);
-    CHECK_STATUS(el_config_set_proxy(config, NULL), EL_INVALID_ARGUMENT);
-    CHECK_STATUS(el_config_set_ca_file(config, NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_region(config, NULL, NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_base_url(config, NULL, NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_user_agent(config, NULL, NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_proxy(config, NULL, NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_ca_file(config, NULL, NULL), EL_INVALID_ARGUMENT);
 
     /* el_client_new names the NULL argument; *out_client is not written. */
     poison(&err);
@@ -185,19 +186,19 @@ static void test_null_arguments(void) {
 static void test_invalid_utf8(void) {
     el_config *config = NULL;
     el_client *client;
-    el_error err;
+    el_error err = EL_ERROR_INIT;
     const char *bad = "dev-\xff\xfe";
     const char *truncated_sequence = "caf\xc3";
 
-    CHECK_STATUS(el_config_new(bad, MASTER_SECRET, &config), EL_INVALID_ARGUMENT);
-    CHECK_STATUS(el_config_new(APP_KEY, truncated_sequence, &config), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_new(bad, MASTER_SECRET, &config, NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_new(APP_KEY, truncated_sequence, &config, NULL), EL_INVALID_ARGUMENT);
     CHECK(config == NULL);
     config = mock_config();
-    CHECK_STATUS(el_config_set_region(config, bad), EL_INVALID_ARGUMENT);
-    CHECK_STATUS(el_config_set_base_url(config, bad), EL_INVALID_ARGUMENT);
-    CHECK_STATUS(el_config_set_user_agent(config, truncated_sequence), EL_INVALID_ARGUMENT);
-    CHECK_STATUS(el_config_set_proxy(config, bad), EL_INVALID_ARGUMENT);
-    CHECK_STATUS(el_config_set_ca_file(config, bad), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_region(config, bad, NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_base_url(config, bad, NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_user_agent(config, truncated_sequence, NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_proxy(config, bad, NULL), EL_INVALID_ARGUMENT);
+    CHECK_STATUS(el_config_set_ca_file(config, bad, NULL), EL_INVALID_ARGUMENT);
     /* A refused setter changes nothing: the config still builds a mock client. */
     client = NULL;
     CHECK_STATUS(el_client_new(config, &client, &err), EL_OK);
@@ -222,13 +223,13 @@ static void test_invalid_utf8(void) {
 static void test_settings_checked_by_the_core(void) {
     el_config *config;
     el_client *client;
-    el_error err;
+    el_error err = EL_ERROR_INIT;
     size_t i;
 
     /* An unknown region is accepted by the setter, refused by el_client_new
      * with the core's message naming it. */
     config = mock_config();
-    CHECK_STATUS(el_config_set_region(config, "atlantis"), EL_OK);
+    CHECK_STATUS(el_config_set_region(config, "atlantis", NULL), EL_OK);
     client = NULL;
     poison(&err);
     CHECK_STATUS(el_client_new(config, &client, &err), EL_INVALID_ARGUMENT);
@@ -240,11 +241,11 @@ static void test_settings_checked_by_the_core(void) {
     for (i = 0; i < 5; i++) {
         config = mock_config();
         switch (i) {
-        case 0: el_config_set_timeout_ms(config, 0); break;
-        case 1: el_config_set_connect_timeout_ms(config, 0); break;
-        case 2: el_config_set_backoff_ms(config, 50, 10); break;
-        case 3: el_config_set_user_agent(config, ""); break;
-        case 4: el_config_set_ca_file(config, "/nonexistent/ca.pem"); break;
+        case 0: el_config_set_timeout_ms(config, 0, NULL); break;
+        case 1: el_config_set_connect_timeout_ms(config, 0, NULL); break;
+        case 2: el_config_set_backoff_ms(config, 50, 10, NULL); break;
+        case 3: el_config_set_user_agent(config, "", NULL); break;
+        case 4: el_config_set_ca_file(config, "/nonexistent/ca.pem", NULL); break;
         }
         client = NULL;
         poison(&err);
@@ -259,7 +260,7 @@ static void test_settings_checked_by_the_core(void) {
 
     /* Credentials are stored unchecked and reported by el_client_new. */
     config = NULL;
-    CHECK_STATUS(el_config_new("", MASTER_SECRET, &config), EL_OK);
+    CHECK_STATUS(el_config_new("", MASTER_SECRET, &config, NULL), EL_OK);
     poison(&err);
     CHECK_STATUS(el_client_new(config, &client, &err), EL_INVALID_ARGUMENT);
     CHECK_CONTAINS(err.message, "app_key");
@@ -267,7 +268,7 @@ static void test_settings_checked_by_the_core(void) {
 
     /* Region names ignore case; a base URL overrides the region. */
     config = mock_config();
-    CHECK_STATUS(el_config_set_region(config, "DEFRA"), EL_OK);
+    CHECK_STATUS(el_config_set_region(config, "DEFRA", NULL), EL_OK);
     client = NULL;
     CHECK_STATUS(el_client_new(config, &client, &err), EL_OK);
     el_client_free(client);
@@ -279,7 +280,7 @@ static void test_settings_checked_by_the_core(void) {
 static void test_truncation(void) {
     el_client *client = mock_client();
     el_config *config;
-    el_error err;
+    el_error err = EL_ERROR_INIT;
     char text[2048], *p;
     int i;
     cJSON *responses = cJSON_CreateArray(), *answer = cJSON_CreateObject();
@@ -316,7 +317,7 @@ static void test_truncation(void) {
         p += sprintf(p, "\xf0\x9f\x98\x80");
     }
     config = mock_config();
-    CHECK_STATUS(el_config_set_ca_file(config, text), EL_OK);
+    CHECK_STATUS(el_config_set_ca_file(config, text, NULL), EL_OK);
     poison(&err);
     client = NULL;
     CHECK_STATUS(el_client_new(config, &client, &err), EL_INVALID_ARGUMENT);
@@ -330,7 +331,7 @@ static void test_truncation(void) {
 /* Outputs are written only as documented: on success, el_error is untouched. */
 static void test_outputs(void) {
     el_client *client = mock_client();
-    el_error err;
+    el_error err = EL_ERROR_INIT;
 
     mock_reset();
     mock_add_device("dev-ok");
@@ -361,7 +362,7 @@ static void *worker(void *arg) {
     char id[64];
     int i;
     for (i = 0; i < PER_THREAD; i++) {
-        el_error err;
+        el_error err = EL_ERROR_INIT;
         uint32_t st;
         snprintf(id, sizeof id, "dev-t%d-%d", job->index, i);
         st = el_delete_device(job->client, id, &err);
@@ -427,11 +428,11 @@ static void test_create_free_loops(void) {
     for (i = 0; i < 200; i++) {
         el_config *config = mock_config();
         el_client *a = NULL, *b = NULL;
-        el_error err;
-        CHECK_STATUS(el_config_set_region(config, i % 2 ? "usva" : "jpn"), EL_OK);
-        CHECK_STATUS(el_config_set_user_agent(config, "loop/1"), EL_OK);
-        CHECK_STATUS(el_config_set_proxy(config, "http://user:pw@127.0.0.1:3128"), EL_OK);
-        CHECK_STATUS(el_config_set_proxy(config, "http://127.0.0.1:3128"), EL_OK);
+        el_error err = EL_ERROR_INIT;
+        CHECK_STATUS(el_config_set_region(config, i % 2 ? "usva" : "jpn", NULL), EL_OK);
+        CHECK_STATUS(el_config_set_user_agent(config, "loop/1", NULL), EL_OK);
+        CHECK_STATUS(el_config_set_proxy(config, "http://user:pw@127.0.0.1:3128", NULL), EL_OK);
+        CHECK_STATUS(el_config_set_proxy(config, "http://127.0.0.1:3128", NULL), EL_OK);
         CHECK_STATUS(el_client_new(config, &a, &err), EL_OK);
         /* One config builds many clients; clients outlive it. */
         CHECK_STATUS(el_client_new(config, &b, &err), EL_OK);
@@ -440,7 +441,7 @@ static void test_create_free_loops(void) {
         el_client_free(b);
 
         config = mock_config();
-        el_config_set_timeout_ms(config, 0);
+        el_config_set_timeout_ms(config, 0, NULL);
         CHECK_STATUS(el_client_new(config, &a, &err), EL_INVALID_ARGUMENT);
         el_config_free(config);
     }

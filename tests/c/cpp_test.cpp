@@ -33,13 +33,13 @@ void check(bool ok, const char *what) {
 
 Client make_client(const std::string &url) {
     el_config *raw = nullptr;
-    check(el_config_new("demo-app-key", "demo-master-secret", &raw) == EL_OK, "el_config_new");
+    check(el_config_new("demo-app-key", "demo-master-secret", &raw, NULL) == EL_OK, "el_config_new");
     Config config(raw);
-    check(el_config_set_base_url(config.get(), url.c_str()) == EL_OK, "set_base_url");
-    check(el_config_set_backoff_ms(config.get(), 1, 20) == EL_OK, "set_backoff_ms");
-    check(el_config_set_allow_insecure_http(config.get(), false) == EL_OK, "set_allow_insecure_http");
+    check(el_config_set_base_url(config.get(), url.c_str(), NULL) == EL_OK, "set_base_url");
+    check(el_config_set_backoff_ms(config.get(), 1, 20, NULL) == EL_OK, "set_backoff_ms");
+    check(el_config_set_allow_insecure_http(config.get(), false, NULL) == EL_OK, "set_allow_insecure_http");
     el_client *client = nullptr;
-    el_error err;
+    el_error err = EL_ERROR_INIT;
     check(el_client_new(config.get(), &client, &err) == EL_OK, "el_client_new");
     return Client(client);
 }
@@ -59,7 +59,7 @@ int main() {
     check(mock_reset() == 0, "mock reset");
     check(mock_add_device("cpp-dev") == 0, "mock add device");
 
-    el_error err = el_error();
+    el_error err = EL_ERROR_INIT;
     uint32_t st = el_delete_device(client.get(), "cpp-dev", &err);
     check(st == EL_OK, "delete a known device");
     check(mock_has_device("cpp-dev") == 0, "device gone");
@@ -79,7 +79,7 @@ int main() {
     std::vector<uint32_t> results(4, EL_INTERNAL);
     for (std::size_t i = 0; i < results.size(); ++i) {
         threads.emplace_back([shared, &results, i] {
-            el_error e;
+            el_error e = EL_ERROR_INIT;
             results[i] = el_delete_device(shared, ("cpp-missing-" + std::to_string(i)).c_str(), &e);
         });
     }

@@ -95,38 +95,38 @@ static uint32_t configure(const cJSON *credentials, const cJSON *client, el_conf
     st = el_config_new(string_field(client, "app_key", string_field(credentials, "app_key", "")),
                        string_field(client, "master_secret",
                                     string_field(credentials, "master_secret", "")),
-                       &config);
+                       &config, NULL);
     if (st != EL_OK) {
         return st;
     }
     *out = config;
     url = with_mock_url(string_field(client, "base_url", "{mock}"));
-    st = el_config_set_base_url(config, url);
+    st = el_config_set_base_url(config, url, NULL);
     free(url);
     if (st == EL_OK && (item = cJSON_GetObjectItemCaseSensitive(client, "region")) != NULL) {
-        st = el_config_set_region(config, item->valuestring);
+        st = el_config_set_region(config, item->valuestring, NULL);
     }
     if (st == EL_OK && (item = cJSON_GetObjectItemCaseSensitive(client, "timeout_ms")) != NULL) {
-        st = el_config_set_timeout_ms(config, (uint64_t)item->valuedouble);
+        st = el_config_set_timeout_ms(config, (uint64_t)item->valuedouble, NULL);
     }
     if (st == EL_OK && (item = cJSON_GetObjectItemCaseSensitive(client, "connect_timeout_ms")) != NULL) {
-        st = el_config_set_connect_timeout_ms(config, (uint64_t)item->valuedouble);
+        st = el_config_set_connect_timeout_ms(config, (uint64_t)item->valuedouble, NULL);
     }
     if (st == EL_OK && (item = cJSON_GetObjectItemCaseSensitive(client, "max_retries")) != NULL) {
-        st = el_config_set_max_retries(config, (uint32_t)item->valuedouble);
+        st = el_config_set_max_retries(config, (uint32_t)item->valuedouble, NULL);
     }
     if (st == EL_OK && (item = cJSON_GetObjectItemCaseSensitive(client, "max_retry_after_ms")) != NULL) {
-        st = el_config_set_max_retry_after_ms(config, (uint64_t)item->valuedouble);
+        st = el_config_set_max_retry_after_ms(config, (uint64_t)item->valuedouble, NULL);
     }
     if (st == EL_OK && (item = cJSON_GetObjectItemCaseSensitive(client, "allow_insecure_http")) != NULL) {
-        st = el_config_set_allow_insecure_http(config, cJSON_IsTrue(item));
+        st = el_config_set_allow_insecure_http(config, cJSON_IsTrue(item), NULL);
     }
     base = cJSON_GetObjectItemCaseSensitive(client, "backoff_base_ms");
     max = cJSON_GetObjectItemCaseSensitive(client, "backoff_max_ms");
     if (st == EL_OK) {
         st = el_config_set_backoff_ms(config,
                                       base ? (uint64_t)base->valuedouble : FAST_BACKOFF_BASE_MS,
-                                      max ? (uint64_t)max->valuedouble : FAST_BACKOFF_MAX_MS);
+                                      max ? (uint64_t)max->valuedouble : FAST_BACKOFF_MAX_MS, NULL);
     }
     return st;
 }
@@ -215,7 +215,7 @@ static int run(const cJSON *credentials, const cJSON *scenario) {
     const cJSON *item;
     el_config *config = NULL;
     el_client *c = NULL;
-    el_error err;
+    el_error err = EL_ERROR_INIT;
     uint32_t st;
     double start, elapsed;
     const char *want_status;

@@ -2,12 +2,14 @@
 
 use std::ffi::c_char;
 
-use engagelab::Client;
+use engagelab::{CallOptions, Client};
 
 use crate::args;
+use crate::cancel::el_call_options;
 use crate::config::el_config;
 use crate::error::el_error;
 use crate::panic;
+use crate::status::el_status;
 
 /// A client of EngageLab's Push REST API (opaque): a pool of connections and
 /// the settings it was built with. Create with `el_client_new`, free with
@@ -41,7 +43,7 @@ pub unsafe extern "C" fn el_client_new(
     config: *const el_config,
     out_client: *mut *mut el_client,
     out_error: *mut el_error,
-) -> u32 {
+) -> el_status {
     let result = panic::catch("el_client_new", || {
         // SAFETY: the caller guarantees `config` is NULL or a live config.
         let config = unsafe { args::object(config, "config") }?;
@@ -103,14 +105,52 @@ pub unsafe extern "C" fn el_delete_device(
     client: *const el_client,
     registration_id: *const c_char,
     out_error: *mut el_error,
-) -> u32 {
+) -> el_status {
     let result = panic::catch("el_delete_device", || {
         // SAFETY: the caller guarantees `client` is NULL or a live client.
         let client = unsafe { args::object(client, "client") }?;
         // SAFETY: the caller guarantees `registration_id` is NULL or a
         // NUL-terminated string that outlives the call.
         let id = unsafe { args::text(registration_id, "registration_id") }?;
-        client.client.delete_device(id)?;
+        client.client.delete_device_with(id, &CallOptions::new())?;
+        Ok(())
+    });
+    // SAFETY: the caller guarantees `out_error` is NULL or writable.
+    unsafe { panic::report(out_error, result) }
+}
+
+/// Deletes one device, as `el_delete_device`, with per-call options:
+/// a cancel token (`el_cancel`) that stops the call, and a deadline shorter
+/// than the client's timeout. A cancelled call returns `EL_CANCELLED` within
+/// about 20 ms, mid-request included; `maybe_deleted` says whether a request
+/// had been written.
+///
+/// Ownership: nothing is kept after the call returns. NULL: `options` may be
+/// NULL (the same as `el_delete_device`); `options->cancel` may be NULL.
+/// Threads: as `el_delete_device`; the cancel token may be cancelled from any
+/// thread while the call runs.
+///
+/// # Safety
+/// `client`, `registration_id` and `out_error` as for `el_delete_device`;
+/// `options` NULL or a readable `el_call_options` whose `size` is set and
+/// whose `cancel` is NULL or a live cancel token.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn el_delete_device_with(
+    client: *const el_client,
+    registration_id: *const c_char,
+    options: *const el_call_options,
+    out_error: *mut el_error,
+) -> el_status {
+    let result = panic::catch("el_delete_device_with", || {
+        // SAFETY: the caller guarantees `client` is NULL or a live client.
+        let client = unsafe { args::object(client, "client") }?;
+        // SAFETY: the caller guarantees `registration_id` is NULL or a
+        // NUL-terminated string that outlives the call.
+        let id = unsafe { args::text(registration_id, "registration_id") }?;
+        // SAFETY: the caller guarantees `options` is NULL or readable, with a
+        // NULL or live cancel token.
+        let options = unsafe { el_call_options::read(options) }?;
+        client.client.delete_device_with(id, &options)?;
         Ok(())
     });
     // SAFETY: the caller guarantees `out_error` is NULL or writable.
@@ -128,8 +168,9 @@ mod tests {
     fn config() -> *mut el_config {
         let mut config = null_mut();
         // SAFETY: valid strings and a writable out pointer.
-        let status = unsafe { el_config_new(c"k".as_ptr(), c"s".as_ptr(), &mut config) };
-        assert_eq!(status, EL_OK as u32);
+        let status =
+            unsafe { el_config_new(c"k".as_ptr(), c"s".as_ptr(), &mut config, null_mut()) };
+        assert_eq!(status, EL_OK);
         config
     }
 
@@ -138,18 +179,24 @@ mod tests {
         let config = config();
         // SAFETY: `config` is live; the strings are valid.
         unsafe {
-            assert_eq!(el_config_set_region(config, c"mars".as_ptr()), EL_OK as u32);
+            assert_eq!(
+                el_config_set_region(config, c"mars".as_ptr(), null_mut()),
+                EL_OK
+            );
             let (mut client, mut err) = (null_mut(), filled(0));
             let status = el_client_new(config, &mut client, &mut err);
-            assert_eq!(status, EL_INVALID_ARGUMENT as u32);
+            assert_eq!(status, EL_INVALID_ARGUMENT);
             assert!(client.is_null());
             assert!(
                 message_str(&err).contains("\"mars\""),
                 "{}",
                 message_str(&err)
             );
-            assert_eq!(el_config_set_region(config, c"HK".as_ptr()), EL_OK as u32);
-            assert_eq!(el_client_new(config, &mut client, null_mut()), EL_OK as u32);
+            assert_eq!(
+                el_config_set_region(config, c"HK".as_ptr(), null_mut()),
+                EL_OK
+            );
+            assert_eq!(el_client_new(config, &mut client, null_mut()), EL_OK);
             el_client_free(client);
             el_config_free(config);
         }
@@ -163,20 +210,20 @@ mod tests {
             let (mut client, mut err) = (null_mut(), filled(0));
             assert_eq!(
                 el_client_new(null(), &mut client, &mut err),
-                EL_INVALID_ARGUMENT as u32
+                EL_INVALID_ARGUMENT
             );
             assert_eq!(message_str(&err), "config is NULL");
             assert_eq!(
                 el_client_new(config, null_mut(), &mut err),
-                EL_INVALID_ARGUMENT as u32
+                EL_INVALID_ARGUMENT
             );
             assert_eq!(message_str(&err), "out_client is NULL");
-            assert_eq!(el_client_new(config, &mut client, &mut err), EL_OK as u32);
+            assert_eq!(el_client_new(config, &mut client, &mut err), EL_OK);
             let status = el_delete_device(client, null(), &mut err);
-            assert_eq!(status, EL_INVALID_ARGUMENT as u32);
+            assert_eq!(status, EL_INVALID_ARGUMENT);
             assert_eq!(message_str(&err), "registration_id is NULL");
             let status = el_delete_device(client, c"bad\xffid".as_ptr(), &mut err);
-            assert_eq!(status, EL_INVALID_ARGUMENT as u32);
+            assert_eq!(status, EL_INVALID_ARGUMENT);
             assert_eq!(
                 message_str(&err),
                 "registration_id is not valid UTF-8 (at byte 3)"

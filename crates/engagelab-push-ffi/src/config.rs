@@ -6,7 +6,9 @@ use std::time::Duration;
 use engagelab::{Client, ClientBuilder, Error, Region};
 
 use crate::args;
+use crate::error::el_error;
 use crate::panic;
+use crate::status::el_status;
 
 /// The settings of a client (opaque). Create with `el_config_new`, change with
 /// the `el_config_set_*` functions, turn into clients with `el_client_new`
@@ -41,22 +43,57 @@ impl el_config {
     }
 }
 
-/// Runs a setter: checks `config`, then applies `set` to it.
+/// Milliseconds as a duration.
+fn ms(millis: u64) -> Duration {
+    Duration::from_millis(millis)
+}
+
+/// Runs a builder setter on `config`, reporting a NULL config or a panic.
 ///
 /// # Safety
-/// `config` must be NULL or a live config that no other thread uses.
+/// `config` must be NULL or a live config that no other thread uses;
+/// `out_error` NULL or valid for writing an `el_error`.
 unsafe fn set(
-    name: &str,
     config: *mut el_config,
-    set: impl FnOnce(&mut el_config) -> Result<(), Error>,
-) -> u32 {
-    let result = panic::catch(name, || {
-        // SAFETY: the caller guarantees `config` is NULL or a live config that
-        // no other thread uses.
-        set(unsafe { args::object_mut(config, "config") }?)
+    out_error: *mut el_error,
+    apply: impl FnOnce(ClientBuilder) -> ClientBuilder,
+) -> el_status {
+    let result = panic::catch("a setter", || {
+        // SAFETY: the caller guarantees `config` is NULL or a live config
+        // that no other thread uses.
+        let config = unsafe { args::object_mut(config, "config") }?;
+        config.update(apply);
+        Ok(())
     });
-    // SAFETY: NULL is a valid `out_error`.
-    unsafe { panic::report(std::ptr::null_mut(), result) }
+    // SAFETY: the caller guarantees `out_error` is NULL or writable.
+    unsafe { panic::report(out_error, result) }
+}
+
+/// Runs a setter taking a C string `value` named `name`, reporting a NULL
+/// config or value, a value that is not UTF-8, or a panic.
+///
+/// # Safety
+/// `config` must be NULL or a live config that no other thread uses; `value`
+/// NULL or a NUL-terminated string; `out_error` NULL or valid for writing an
+/// `el_error`.
+unsafe fn set_text(
+    config: *mut el_config,
+    value: *const c_char,
+    name: &str,
+    out_error: *mut el_error,
+    apply: impl FnOnce(&mut el_config, &str),
+) -> el_status {
+    let result = panic::catch("a setter", || {
+        // SAFETY: the caller guarantees `config` is NULL or a live config
+        // that no other thread uses.
+        let config = unsafe { args::object_mut(config, "config") }?;
+        // SAFETY: the caller guarantees `value` is NULL or NUL-terminated.
+        let value = unsafe { args::text(value, name) }?;
+        apply(config, value);
+        Ok(())
+    });
+    // SAFETY: the caller guarantees `out_error` is NULL or writable.
+    unsafe { panic::report(out_error, result) }
 }
 
 /// Creates a config with the app's AppKey and Master Secret and default
@@ -76,13 +113,15 @@ unsafe fn set(
 ///
 /// # Safety
 /// `app_key` and `master_secret` must be NULL or NUL-terminated strings;
-/// `out_config` must be NULL or valid for writing a pointer.
+/// `out_config` must be NULL or valid for writing a pointer; `out_error` NULL
+/// or valid for writing an `el_error`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn el_config_new(
     app_key: *const c_char,
     master_secret: *const c_char,
     out_config: *mut *mut el_config,
-) -> u32 {
+    out_error: *mut el_error,
+) -> el_status {
     let result = panic::catch("el_config_new", || {
         // SAFETY: the caller guarantees both are NULL or NUL-terminated strings.
         let app_key = unsafe { args::text(app_key, "app_key") }?;
@@ -97,8 +136,8 @@ pub unsafe extern "C" fn el_config_new(
         unsafe { out.write(Box::into_raw(config)) };
         Ok(())
     });
-    // SAFETY: NULL is a valid `out_error`.
-    unsafe { panic::report(std::ptr::null_mut(), result) }
+    // SAFETY: the caller guarantees `out_error` is NULL or writable.
+    unsafe { panic::report(out_error, result) }
 }
 
 /// Sets the data center by its short name: `"sgp"` (Singapore, the default),
@@ -107,21 +146,23 @@ pub unsafe extern "C" fn el_config_new(
 /// overrides it. An unknown name is reported by `el_client_new`.
 ///
 /// Ownership: the string is copied. NULL: `config` or `region` NULL, or
-/// `region` not UTF-8, gives `EL_INVALID_ARGUMENT` and changes nothing.
+/// `region` not UTF-8, gives `EL_INVALID_ARGUMENT`
+/// (described in `*out_error`, which may be NULL) and changes nothing.
 /// Threads: not while another thread uses `config`.
 ///
 /// # Safety
-/// `config` must be NULL or a live config; `region` NULL or a NUL-terminated string.
+/// `config` must be NULL or a live config; `region` NULL or a NUL-terminated string;
+/// `out_error` NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn el_config_set_region(
     config: *mut el_config,
     region: *const c_char,
-) -> u32 {
-    // SAFETY: the caller guarantees the pointers' validity (see # Safety).
+    out_error: *mut el_error,
+) -> el_status {
+    // SAFETY: forwarded from this function's # Safety section.
     unsafe {
-        set("el_config_set_region", config, |c| {
-            c.region = Some(args::text(region, "region")?.to_owned());
-            Ok(())
+        set_text(config, region, "region", out_error, |c, v| {
+            c.region = Some(v.to_owned())
         })
     }
 }
@@ -132,22 +173,23 @@ pub unsafe extern "C" fn el_config_set_region(
 /// `el_config_set_allow_insecure_http`. Checked by `el_client_new`.
 ///
 /// Ownership: the string is copied. NULL: `config` or `base_url` NULL, or
-/// `base_url` not UTF-8, gives `EL_INVALID_ARGUMENT` and changes nothing.
+/// `base_url` not UTF-8, gives `EL_INVALID_ARGUMENT`
+/// (described in `*out_error`, which may be NULL) and changes nothing.
 /// Threads: not while another thread uses `config`.
 ///
 /// # Safety
-/// `config` must be NULL or a live config; `base_url` NULL or a NUL-terminated string.
+/// `config` must be NULL or a live config; `base_url` NULL or a NUL-terminated string;
+/// `out_error` NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn el_config_set_base_url(
     config: *mut el_config,
     base_url: *const c_char,
-) -> u32 {
-    // SAFETY: the caller guarantees the pointers' validity (see # Safety).
+    out_error: *mut el_error,
+) -> el_status {
+    // SAFETY: forwarded from this function's # Safety section.
     unsafe {
-        set("el_config_set_base_url", config, |c| {
-            let url = args::text(base_url, "base_url")?;
-            c.update(|b| b.base_url(url));
-            Ok(())
+        set_text(config, base_url, "base_url", out_error, |c, v| {
+            c.update(|b| b.base_url(v))
         })
     }
 }
@@ -155,115 +197,102 @@ pub unsafe extern "C" fn el_config_set_base_url(
 /// Sets the overall deadline of one call, retries and waits included, in
 /// milliseconds (default 30000). 0 is reported by `el_client_new`.
 ///
-/// NULL: `config` NULL gives `EL_INVALID_ARGUMENT`.
+/// NULL: `config` NULL gives `EL_INVALID_ARGUMENT`, described in `*out_error`
+/// (which may be NULL).
 /// Threads: not while another thread uses `config`.
 ///
 /// # Safety
-/// `config` must be NULL or a live config.
+/// `config` must be NULL or a live config; `out_error` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn el_config_set_timeout_ms(config: *mut el_config, timeout_ms: u64) -> u32 {
-    // SAFETY: the caller guarantees the pointer's validity (see # Safety).
-    unsafe {
-        set("el_config_set_timeout_ms", config, |c| {
-            c.update(|b| b.timeout(Duration::from_millis(timeout_ms)));
-            Ok(())
-        })
-    }
+pub unsafe extern "C" fn el_config_set_timeout_ms(
+    config: *mut el_config,
+    timeout_ms: u64,
+    out_error: *mut el_error,
+) -> el_status {
+    // SAFETY: forwarded from this function's # Safety section.
+    unsafe { set(config, out_error, |b| b.timeout(ms(timeout_ms))) }
 }
 
 /// Sets the longest wait for one connection to be set up, TLS included, in
 /// milliseconds (default 10000). 0 is reported by `el_client_new`.
 ///
-/// NULL: `config` NULL gives `EL_INVALID_ARGUMENT`.
+/// NULL: `config` NULL gives `EL_INVALID_ARGUMENT`, described in `*out_error`
+/// (which may be NULL).
 /// Threads: not while another thread uses `config`.
 ///
 /// # Safety
-/// `config` must be NULL or a live config.
+/// `config` must be NULL or a live config; `out_error` NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn el_config_set_connect_timeout_ms(
     config: *mut el_config,
     timeout_ms: u64,
-) -> u32 {
-    // SAFETY: the caller guarantees the pointer's validity (see # Safety).
-    unsafe {
-        set("el_config_set_connect_timeout_ms", config, |c| {
-            c.update(|b| b.connect_timeout(Duration::from_millis(timeout_ms)));
-            Ok(())
-        })
-    }
+    out_error: *mut el_error,
+) -> el_status {
+    // SAFETY: forwarded from this function's # Safety section.
+    unsafe { set(config, out_error, |b| b.connect_timeout(ms(timeout_ms))) }
 }
 
 /// Sets how many times a failure the error model calls transient (rate
 /// limiting, server errors, some connection failures and timeouts) is retried
 /// after the first attempt (default 2); 0 turns retries off.
 ///
-/// NULL: `config` NULL gives `EL_INVALID_ARGUMENT`.
+/// NULL: `config` NULL gives `EL_INVALID_ARGUMENT`, described in `*out_error`
+/// (which may be NULL).
 /// Threads: not while another thread uses `config`.
 ///
 /// # Safety
-/// `config` must be NULL or a live config.
+/// `config` must be NULL or a live config; `out_error` NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn el_config_set_max_retries(
     config: *mut el_config,
     max_retries: u32,
-) -> u32 {
-    // SAFETY: the caller guarantees the pointer's validity (see # Safety).
-    unsafe {
-        set("el_config_set_max_retries", config, |c| {
-            c.update(|b| b.max_retries(max_retries));
-            Ok(())
-        })
-    }
+    out_error: *mut el_error,
+) -> el_status {
+    // SAFETY: forwarded from this function's # Safety section.
+    unsafe { set(config, out_error, |b| b.max_retries(max_retries)) }
 }
 
 /// Sets the backoff before the first retry (`base_ms`), doubled for each later
 /// one up to `max_ms`, each wait drawn at random below it (defaults 200 and
 /// 5000). `base_ms > max_ms` is reported by `el_client_new`.
 ///
-/// NULL: `config` NULL gives `EL_INVALID_ARGUMENT`.
+/// NULL: `config` NULL gives `EL_INVALID_ARGUMENT`, described in `*out_error`
+/// (which may be NULL).
 /// Threads: not while another thread uses `config`.
 ///
 /// # Safety
-/// `config` must be NULL or a live config.
+/// `config` must be NULL or a live config; `out_error` NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn el_config_set_backoff_ms(
     config: *mut el_config,
     base_ms: u64,
     max_ms: u64,
-) -> u32 {
-    // SAFETY: the caller guarantees the pointer's validity (see # Safety).
-    unsafe {
-        set("el_config_set_backoff_ms", config, |c| {
-            c.update(|b| {
-                b.backoff(
-                    Duration::from_millis(base_ms),
-                    Duration::from_millis(max_ms),
-                )
-            });
-            Ok(())
-        })
-    }
+    out_error: *mut el_error,
+) -> el_status {
+    // SAFETY: forwarded from this function's # Safety section.
+    unsafe { set(config, out_error, |b| b.backoff(ms(base_ms), ms(max_ms))) }
 }
 
 /// Sets the longest server hint (`Retry-After`, `X-Rate-Limit-Reset`) waited
 /// for as given, in milliseconds; longer hints are cut to it (default 10000).
 /// Waits never pass the overall deadline.
 ///
-/// NULL: `config` NULL gives `EL_INVALID_ARGUMENT`.
+/// NULL: `config` NULL gives `EL_INVALID_ARGUMENT`, described in `*out_error`
+/// (which may be NULL).
 /// Threads: not while another thread uses `config`.
 ///
 /// # Safety
-/// `config` must be NULL or a live config.
+/// `config` must be NULL or a live config; `out_error` NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn el_config_set_max_retry_after_ms(
     config: *mut el_config,
     max_retry_after_ms: u64,
-) -> u32 {
-    // SAFETY: the caller guarantees the pointer's validity (see # Safety).
+    out_error: *mut el_error,
+) -> el_status {
+    // SAFETY: forwarded from this function's # Safety section.
     unsafe {
-        set("el_config_set_max_retry_after_ms", config, |c| {
-            c.update(|b| b.max_retry_after(Duration::from_millis(max_retry_after_ms)));
-            Ok(())
+        set(config, out_error, |b| {
+            b.max_retry_after(ms(max_retry_after_ms))
         })
     }
 }
@@ -272,22 +301,23 @@ pub unsafe extern "C" fn el_config_set_max_retry_after_ms(
 /// `el_client_new` (1 to 256 bytes of printable text).
 ///
 /// Ownership: the string is copied. NULL: `config` or `user_agent` NULL, or
-/// `user_agent` not UTF-8, gives `EL_INVALID_ARGUMENT` and changes nothing.
+/// `user_agent` not UTF-8, gives `EL_INVALID_ARGUMENT`
+/// (described in `*out_error`, which may be NULL) and changes nothing.
 /// Threads: not while another thread uses `config`.
 ///
 /// # Safety
-/// `config` must be NULL or a live config; `user_agent` NULL or a NUL-terminated string.
+/// `config` must be NULL or a live config; `user_agent` NULL or a NUL-terminated string;
+/// `out_error` NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn el_config_set_user_agent(
     config: *mut el_config,
     user_agent: *const c_char,
-) -> u32 {
-    // SAFETY: the caller guarantees the pointers' validity (see # Safety).
+    out_error: *mut el_error,
+) -> el_status {
+    // SAFETY: forwarded from this function's # Safety section.
     unsafe {
-        set("el_config_set_user_agent", config, |c| {
-            let ua = args::text(user_agent, "user_agent")?;
-            c.update(|b| b.user_agent(ua));
-            Ok(())
+        set_text(config, user_agent, "user_agent", out_error, |c, v| {
+            c.update(|b| b.user_agent(v))
         })
     }
 }
@@ -298,22 +328,23 @@ pub unsafe extern "C" fn el_config_set_user_agent(
 /// Checked by `el_client_new`.
 ///
 /// Ownership: the string is copied. NULL: `config` or `proxy_url` NULL, or
-/// `proxy_url` not UTF-8, gives `EL_INVALID_ARGUMENT` and changes nothing.
+/// `proxy_url` not UTF-8, gives `EL_INVALID_ARGUMENT`
+/// (described in `*out_error`, which may be NULL) and changes nothing.
 /// Threads: not while another thread uses `config`.
 ///
 /// # Safety
-/// `config` must be NULL or a live config; `proxy_url` NULL or a NUL-terminated string.
+/// `config` must be NULL or a live config; `proxy_url` NULL or a NUL-terminated string;
+/// `out_error` NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn el_config_set_proxy(
     config: *mut el_config,
     proxy_url: *const c_char,
-) -> u32 {
-    // SAFETY: the caller guarantees the pointers' validity (see # Safety).
+    out_error: *mut el_error,
+) -> el_status {
+    // SAFETY: forwarded from this function's # Safety section.
     unsafe {
-        set("el_config_set_proxy", config, |c| {
-            let proxy = args::text(proxy_url, "proxy_url")?;
-            c.update(|b| b.proxy(proxy));
-            Ok(())
+        set_text(config, proxy_url, "proxy_url", out_error, |c, v| {
+            c.update(|b| b.proxy(v))
         })
     }
 }
@@ -323,22 +354,23 @@ pub unsafe extern "C" fn el_config_set_proxy(
 /// read by `el_client_new`, which reports a missing or malformed one.
 ///
 /// Ownership: the path is copied. NULL: `config` or `pem_path` NULL, or
-/// `pem_path` not UTF-8, gives `EL_INVALID_ARGUMENT` and changes nothing.
+/// `pem_path` not UTF-8, gives `EL_INVALID_ARGUMENT`
+/// (described in `*out_error`, which may be NULL) and changes nothing.
 /// Threads: not while another thread uses `config`.
 ///
 /// # Safety
-/// `config` must be NULL or a live config; `pem_path` NULL or a NUL-terminated string.
+/// `config` must be NULL or a live config; `pem_path` NULL or a NUL-terminated string;
+/// `out_error` NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn el_config_set_ca_file(
     config: *mut el_config,
     pem_path: *const c_char,
-) -> u32 {
-    // SAFETY: the caller guarantees the pointers' validity (see # Safety).
+    out_error: *mut el_error,
+) -> el_status {
+    // SAFETY: forwarded from this function's # Safety section.
     unsafe {
-        set("el_config_set_ca_file", config, |c| {
-            let path = args::text(pem_path, "pem_path")?;
-            c.update(|b| b.ca_file(path));
-            Ok(())
+        set_text(config, pem_path, "pem_path", out_error, |c, v| {
+            c.update(|b| b.ca_file(v))
         })
     }
 }
@@ -346,23 +378,20 @@ pub unsafe extern "C" fn el_config_set_ca_file(
 /// Allows (`true`) plain `http://` base URLs to hosts that are not loopback
 /// (default `false`). Credentials then travel unencrypted.
 ///
-/// NULL: `config` NULL gives `EL_INVALID_ARGUMENT`.
+/// NULL: `config` NULL gives `EL_INVALID_ARGUMENT`, described in `*out_error`
+/// (which may be NULL).
 /// Threads: not while another thread uses `config`.
 ///
 /// # Safety
-/// `config` must be NULL or a live config.
+/// `config` must be NULL or a live config; `out_error` NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn el_config_set_allow_insecure_http(
     config: *mut el_config,
     allow: bool,
-) -> u32 {
-    // SAFETY: the caller guarantees the pointer's validity (see # Safety).
-    unsafe {
-        set("el_config_set_allow_insecure_http", config, |c| {
-            c.update(|b| b.allow_insecure_http(allow));
-            Ok(())
-        })
-    }
+    out_error: *mut el_error,
+) -> el_status {
+    // SAFETY: forwarded from this function's # Safety section.
+    unsafe { set(config, out_error, |b| b.allow_insecure_http(allow)) }
 }
 
 /// Frees a config made by `el_config_new`. Clients built from it stay valid.

@@ -9,12 +9,22 @@ use engagelab::Error;
 pub const EL_ERROR_MESSAGE_LEN: usize = 256;
 
 /// The details of a failed call, in memory the caller owns (e.g. on the
-/// stack). A function taking an `el_error *out_error` writes every field when
-/// it fails and leaves the record untouched when it succeeds; `out_error` may
-/// be NULL when the status code is enough.
+/// stack). A function taking an `el_error *out_error` writes it when it fails
+/// and leaves it untouched when it succeeds; `out_error` may be NULL when the
+/// status code is enough.
+///
+/// Extensible (the libgit2/Win32 way): the caller sets `size` to
+/// `sizeof(el_error)` before the call, most simply with
+/// `el_error err = EL_ERROR_INIT;`. New fields are only ever appended, and the
+/// library writes only the fields that lie wholly within `size` bytes, so a
+/// program built against an older header keeps working with a newer library.
+/// A `size` too small to hold `status` means nothing is written.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct el_error {
+    /// Set by the caller: `sizeof(el_error)` as its header declares it. Never
+    /// written by the library.
+    pub size: usize,
     /// The status code, equal to the function's return value (an `el_status`).
     pub status: u32,
     /// The HTTP status of the final attempt's response; 0 when no response
@@ -51,16 +61,20 @@ pub(crate) fn truncate_utf8(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
-/// Writes `failure` into `*out`, every field; nothing when `out` is NULL.
-/// The status is the core's code for the category.
+/// Writes `failure` into `*out`: every field that lies wholly within the
+/// `size` the caller set; nothing when `out` is NULL. The status is the core's
+/// code for the category.
 ///
 /// # Safety
-/// `out` must be NULL or valid for writing an `el_error` (it need not be
-/// initialised).
+/// `out` must be NULL or point to memory whose first field `size` is
+/// initialised and which is valid for writing `size` bytes.
 pub(crate) unsafe fn write(out: *mut el_error, failure: &Error) {
+    use std::mem::{MaybeUninit, offset_of, size_of, size_of_val};
     if out.is_null() {
         return;
     }
+    // SAFETY: `out` is not NULL and the caller guarantees `size` is readable.
+    let size = unsafe { std::ptr::addr_of!((*out).size).read_unaligned() };
     let mut message = [0 as c_char; EL_ERROR_MESSAGE_LEN];
     let text = truncate_utf8(failure.message(), EL_ERROR_MESSAGE_LEN - 1);
     for (dst, src) in message.iter_mut().zip(text.bytes()) {
@@ -70,18 +84,47 @@ pub(crate) unsafe fn write(out: *mut el_error, failure: &Error) {
         // A hint shorter than 1 ms is still a hint: report it as 1, not 0.
         u32::try_from(d.as_millis()).unwrap_or(u32::MAX).max(1)
     });
-    let record = el_error {
-        status: failure.kind().code(),
-        http_status: failure.http_status().unwrap_or(0),
-        api_code: failure.api_code().unwrap_or(0),
-        attempts: failure.attempts(),
-        retry_after_ms,
-        message,
-        maybe_deleted: failure.maybe_deleted(),
+    // Built in zeroed memory, so that its padding bytes are initialised too.
+    let mut record = MaybeUninit::<el_error>::zeroed();
+    let r = record.as_mut_ptr();
+    // SAFETY: `r` points to a live, aligned el_error; the fields are written
+    // in place, leaving the zeroed padding as it is.
+    unsafe {
+        (*r).size = size;
+        (*r).status = crate::status::el_status::of(failure.kind()) as u32;
+        (*r).http_status = failure.http_status().unwrap_or(0);
+        (*r).api_code = failure.api_code().unwrap_or(0);
+        (*r).attempts = failure.attempts();
+        (*r).retry_after_ms = retry_after_ms;
+        (*r).message = message;
+        (*r).maybe_deleted = failure.maybe_deleted();
+    }
+    // SAFETY: every field was written above.
+    let record = unsafe { record.assume_init() };
+    // The end of each field, in declaration order: write up to the last one
+    // that fits wholly within `size`.
+    let ends = [
+        offset_of!(el_error, status) + size_of::<u32>(),
+        offset_of!(el_error, http_status) + size_of::<u16>(),
+        offset_of!(el_error, api_code) + size_of::<i64>(),
+        offset_of!(el_error, attempts) + size_of::<u32>(),
+        offset_of!(el_error, retry_after_ms) + size_of::<u32>(),
+        offset_of!(el_error, message) + size_of_val(&record.message),
+        offset_of!(el_error, maybe_deleted) + size_of::<bool>(),
+    ];
+    let Some(len) = ends.iter().copied().filter(|end| *end <= size).max() else {
+        return;
     };
-    // SAFETY: `out` is not NULL and the caller guarantees it is valid for
-    // writes; `write` does not read the (possibly uninitialised) old value.
-    unsafe { out.write(record) };
+    let from = offset_of!(el_error, status);
+    // SAFETY: `from..len` lies within both `record` and the `size` bytes the
+    // caller guarantees writable at `out`; the two do not overlap.
+    unsafe {
+        std::ptr::copy_nonoverlapping(
+            (&record as *const el_error as *const u8).add(from),
+            (out as *mut u8).add(from),
+            len - from,
+        );
+    }
 }
 
 /// The message of a written record, for tests.
@@ -96,7 +139,8 @@ pub(crate) fn message_str(e: &el_error) -> String {
 pub(crate) mod tests {
     use super::*;
 
-    /// A record with every byte set to `byte`, to see what a call writes.
+    /// A record with every byte set to `byte` (but a valid `size` and
+    /// `maybe_deleted`), to see what a call writes.
     pub(crate) fn filled(byte: u8) -> el_error {
         let mut e = std::mem::MaybeUninit::<el_error>::uninit();
         // SAFETY: every bit pattern of `byte` repeated is a valid el_error
@@ -104,8 +148,30 @@ pub(crate) mod tests {
         unsafe {
             std::ptr::write_bytes(e.as_mut_ptr(), byte, 1);
             std::ptr::addr_of_mut!((*e.as_mut_ptr()).maybe_deleted).write(false);
+            std::ptr::addr_of_mut!((*e.as_mut_ptr()).size).write(std::mem::size_of::<el_error>());
             e.assume_init()
         }
+    }
+
+    #[test]
+    fn only_fields_within_size_are_written() {
+        use std::mem::offset_of;
+        let failure = Error::invalid_argument("x");
+        // An older caller whose record ends before `maybe_deleted`.
+        let mut out = filled(0xAA);
+        out.size = offset_of!(el_error, maybe_deleted);
+        out.maybe_deleted = true;
+        // SAFETY: `out` is writable for its whole size.
+        unsafe { write(&mut out, &failure) };
+        assert_eq!(out.status, 1);
+        assert_eq!(message_str(&out), "x");
+        assert!(out.maybe_deleted, "a field past `size` was written");
+        // Too small to hold the status: nothing is written.
+        let mut out = filled(0xAA);
+        out.size = 4;
+        // SAFETY: as above.
+        unsafe { write(&mut out, &failure) };
+        assert_eq!((out.size, out.status), (4, 0xAAAA_AAAA));
     }
 
     #[test]

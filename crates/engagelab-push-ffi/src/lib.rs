@@ -24,14 +24,22 @@
 
 // Declaration order is the header's order.
 mod args;
+mod cancel;
 mod client;
 mod config;
 mod error;
 mod panic;
 mod status;
+mod status_code;
 mod version;
 
-pub use client::{el_client, el_client_free, el_client_new, el_delete_device};
+pub use cancel::{
+    el_call_options, el_cancel, el_cancel_cancel, el_cancel_free, el_cancel_is_cancelled,
+    el_cancel_new,
+};
+pub use client::{
+    el_client, el_client_free, el_client_new, el_delete_device, el_delete_device_with,
+};
 pub use config::{
     el_config, el_config_free, el_config_new, el_config_set_allow_insecure_http,
     el_config_set_backoff_ms, el_config_set_base_url, el_config_set_ca_file,

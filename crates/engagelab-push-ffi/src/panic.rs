@@ -24,13 +24,13 @@ pub(crate) fn catch(name: &str, body: impl FnOnce() -> Result<(), Error>) -> Res
 ///
 /// # Safety
 /// `out_error` must be NULL or valid for writing an `el_error`.
-pub(crate) unsafe fn report(out_error: *mut el_error, result: Result<(), Error>) -> u32 {
+pub(crate) unsafe fn report(out_error: *mut el_error, result: Result<(), Error>) -> el_status {
     match result {
-        Ok(()) => el_status::EL_OK as u32,
+        Ok(()) => el_status::EL_OK,
         Err(failure) => {
             // SAFETY: the caller guarantees `out_error` is NULL or writable.
             unsafe { error::write(out_error, &failure) };
-            failure.kind().code()
+            el_status::of(failure.kind())
         }
     }
 }
@@ -65,7 +65,7 @@ mod tests {
                 catch("el_test", || panic!("secret-in-payload")),
             )
         };
-        assert_eq!(status, el_status::EL_INTERNAL as u32);
+        assert_eq!(status, el_status::EL_INTERNAL);
         // SAFETY: guard wrote the error on failure.
         let out = unsafe { out.assume_init() };
         assert_eq!(out.status, el_status::EL_INTERNAL as u32);
@@ -79,7 +79,7 @@ mod tests {
         let mut out = error::tests::filled(0x55);
         // SAFETY: `out` is writable.
         let status = unsafe { report(&mut out, catch("el_test", || Ok(()))) };
-        assert_eq!(status, 0);
+        assert_eq!(status, el_status::EL_OK);
         assert_eq!(out.status, 0x5555_5555);
     }
 
@@ -92,7 +92,7 @@ mod tests {
                 Err(Error::invalid_argument("x is NULL")),
             )
         };
-        assert_eq!(status, el_status::EL_INVALID_ARGUMENT as u32);
+        assert_eq!(status, el_status::EL_INVALID_ARGUMENT);
         assert_eq!(
             guard_ptr(c"fallback", || panic!("boom")),
             c"fallback".as_ptr()

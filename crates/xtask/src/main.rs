@@ -3,6 +3,7 @@
 //! `cargo xtask gen [--check]` writes (or checks) every file generated from
 //! `spec/error-model.toml`.
 
+mod clib;
 mod generate;
 
 use std::path::PathBuf;
@@ -20,7 +21,9 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   gen [--check]   write the files generated from spec/error-model.toml
-                  (--check: fail if any is stale instead of writing)";
+                  (--check: fail if any is stale instead of writing)
+  lib [--release] build the C library into target/PROFILE/lib/ as it ships:
+                  libengagelab_push.so.VERSION, its SONAME and dev links, .a";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,6 +31,8 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["gen"] => generate::run(false),
         ["gen", "--check"] => generate::run(true),
+        ["lib"] => clib::build(false).map(|dir| println!("{}", dir.display())),
+        ["lib", "--release"] => clib::build(true).map(|dir| println!("{}", dir.display())),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -10,7 +10,7 @@
 int main(int argc, char **argv) {
     el_config *config = NULL;
     el_client *client = NULL;
-    el_error err;
+    el_error err = EL_ERROR_INIT;
     uint32_t status;
 
     if (argc != 3) {
@@ -22,9 +22,9 @@ int main(int argc, char **argv) {
     }
     printf("engagelab_push %s (header %d.%d.%d)\n", el_version(), EL_VERSION_MAJOR,
            EL_VERSION_MINOR, EL_VERSION_PATCH);
-    status = el_config_new("demo-app-key", "demo-master-secret", &config);
+    status = el_config_new("demo-app-key", "demo-master-secret", &config, NULL);
     if (status == EL_OK) {
-        status = el_config_set_base_url(config, argv[1]);
+        status = el_config_set_base_url(config, argv[1], NULL);
     }
     if (status == EL_OK) {
         status = el_client_new(config, &client, &err);

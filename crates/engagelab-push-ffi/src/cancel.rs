@@ -1,0 +1,155 @@
+//! `el_cancel` (a cancel token) and `el_call_options`, which carry it into a
+//! call.
+
+use std::mem::{offset_of, size_of};
+use std::time::Duration;
+
+use engagelab::{CallOptions, CancelToken, Error};
+
+use crate::args;
+use crate::panic;
+use crate::status::el_status;
+
+/// A cancel token (opaque): cancelling it stops every call that was given it,
+/// within about 20 ms, mid-request included. Create with `el_cancel_new`,
+/// cancel with `el_cancel_cancel`, free with `el_cancel_free`. Once cancelled
+/// it stays cancelled: use a new token for new calls.
+///
+/// Threads: every function on a token is safe from any thread at any time,
+/// except `el_cancel_free`, which must come after the calls using it return.
+pub struct el_cancel {
+    token: CancelToken,
+}
+
+/// Per-call options for the `_with` calls, in memory the caller owns.
+///
+/// Extensible like `el_error`: the caller sets `size` to
+/// `sizeof(el_call_options)` (most simply `el_call_options o =
+/// EL_CALL_OPTIONS_INIT;`); fields are only ever appended, and the library
+/// reads only the fields within `size`, the rest taking their defaults.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct el_call_options {
+    /// Set by the caller: `sizeof(el_call_options)`.
+    pub size: usize,
+    /// A cancel token that stops the call; NULL for none.
+    pub cancel: *const el_cancel,
+    /// The call's overall deadline in milliseconds when it is earlier than the
+    /// client's timeout (the earlier applies); 0 for the client's timeout.
+    pub timeout_ms: u64,
+}
+
+impl el_call_options {
+    /// The core's options from a caller's record (NULL: none).
+    ///
+    /// # Safety
+    /// `options` must be NULL or readable for its `size` bytes, with `cancel`
+    /// NULL or a live token.
+    pub(crate) unsafe fn read(options: *const el_call_options) -> Result<CallOptions, Error> {
+        let mut out = CallOptions::new();
+        if options.is_null() {
+            return Ok(out);
+        }
+        // SAFETY: `options` is not NULL and the caller guarantees `size` is
+        // readable.
+        let size = unsafe { std::ptr::addr_of!((*options).size).read_unaligned() };
+        let has = |offset: usize, len: usize| offset + len <= size;
+        if size < size_of::<usize>() {
+            return Err(Error::invalid_argument(
+                "options->size is not set; use EL_CALL_OPTIONS_INIT",
+            ));
+        }
+        if has(
+            offset_of!(el_call_options, cancel),
+            size_of::<*const el_cancel>(),
+        ) {
+            // SAFETY: the field lies within the `size` readable bytes.
+            let cancel = unsafe { std::ptr::addr_of!((*options).cancel).read_unaligned() };
+            // SAFETY: the caller guarantees `cancel` is NULL or a live token.
+            if let Some(cancel) = unsafe { cancel.as_ref() } {
+                out = out.cancel(cancel.token.clone());
+            }
+        }
+        if has(offset_of!(el_call_options, timeout_ms), size_of::<u64>()) {
+            // SAFETY: the field lies within the `size` readable bytes.
+            let ms = unsafe { std::ptr::addr_of!((*options).timeout_ms).read_unaligned() };
+            if ms > 0 {
+                out = out.timeout(Duration::from_millis(ms));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Creates a cancel token, not cancelled.
+///
+/// Ownership: on success `*out_cancel` receives a token owned by the caller,
+/// to be freed with `el_cancel_free`. NULL: `out_cancel` NULL gives
+/// `EL_INVALID_ARGUMENT`. Threads: safe from any thread.
+///
+/// # Safety
+/// `out_cancel` must be NULL or valid for writing a pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn el_cancel_new(out_cancel: *mut *mut el_cancel) -> el_status {
+    let result = panic::catch("el_cancel_new", || {
+        let out = args::out(out_cancel, "out_cancel")?;
+        let cancel = Box::new(el_cancel {
+            token: CancelToken::new(),
+        });
+        // SAFETY: `out` is not NULL and the caller guarantees it is writable.
+        unsafe { out.write(Box::into_raw(cancel)) };
+        Ok(())
+    });
+    // SAFETY: NULL is a valid `out_error`.
+    unsafe { panic::report(std::ptr::null_mut(), result) }
+}
+
+/// Cancels the token: every call given it stops within about 20 ms with
+/// `EL_CANCELLED`, and calls given it later return `EL_CANCELLED` at once.
+///
+/// NULL: a no-op. Threads: safe from any thread, while calls run. Only
+/// stores a flag and wakes sleeping calls.
+///
+/// # Safety
+/// `cancel` must be NULL or a live token.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn el_cancel_cancel(cancel: *const el_cancel) {
+    panic::guard_void(|| {
+        // SAFETY: the caller guarantees `cancel` is NULL or a live token.
+        if let Some(cancel) = unsafe { cancel.as_ref() } {
+            cancel.token.cancel();
+        }
+    });
+}
+
+/// Whether the token was cancelled. NULL: false. Threads: safe from any thread.
+///
+/// # Safety
+/// `cancel` must be NULL or a live token.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn el_cancel_is_cancelled(cancel: *const el_cancel) -> bool {
+    // SAFETY: the caller guarantees `cancel` is NULL or a live token.
+    let cancel = unsafe { cancel.as_ref() };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        cancel.is_some_and(|c| c.token.is_cancelled())
+    }))
+    .unwrap_or(false)
+}
+
+/// Frees a token made by `el_cancel_new`.
+///
+/// Ownership: takes `cancel` back; do not use it afterwards. NULL: a no-op.
+/// Threads: only once no call that was given it is still running.
+///
+/// # Safety
+/// `cancel` must be NULL or a token from `el_cancel_new` not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn el_cancel_free(cancel: *mut el_cancel) {
+    panic::guard_void(|| {
+        if !cancel.is_null() {
+            // SAFETY: the caller guarantees `cancel` came from `el_cancel_new`
+            // (Box::into_raw) and is freed only once.
+            drop(unsafe { Box::from_raw(cancel) });
+        }
+    });
+}

@@ -1,0 +1,63 @@
+//! `cargo xtask lib [--release]`: builds the C library and lays it out as it
+//! ships, in `target/PROFILE/lib/`:
+//! `libengagelab_push.so.MAJOR.MINOR.PATCH` (SONAME `libengagelab_push.so.MAJOR`),
+//! the links `libengagelab_push.so.MAJOR` and `libengagelab_push.so`, and
+//! `libengagelab_push.a`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The project's version: the workspace's, which every crate inherits.
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The ABI major version, part of the SONAME.
+pub(crate) const MAJOR: &str = env!("CARGO_PKG_VERSION_MAJOR");
+
+/// The cargo target directory.
+pub(crate) fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::root().join("target"))
+}
+
+/// Builds the library and returns the directory holding it.
+pub(crate) fn build(release: bool) -> Result<PathBuf, String> {
+    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cargo.current_dir(crate::root());
+    cargo.args(["build", "--quiet", "-p", "engagelab-push-ffi"]);
+    if release {
+        cargo.arg("--release");
+    }
+    let status = cargo.status().map_err(|e| format!("cargo: {e}"))?;
+    if !status.success() {
+        return Err("building engagelab-push-ffi failed".into());
+    }
+    let profile = target_dir().join(if release { "release" } else { "debug" });
+    let out = profile.join("lib");
+    fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let real = format!("libengagelab_push.so.{VERSION}");
+    copy(&profile.join("libengagelab_push_ffi.so"), &out.join(&real))?;
+    link(&real, &out.join(format!("libengagelab_push.so.{MAJOR}")))?;
+    link(
+        &format!("libengagelab_push.so.{MAJOR}"),
+        &out.join("libengagelab_push.so"),
+    )?;
+    copy(
+        &profile.join("libengagelab_push_ffi.a"),
+        &out.join("libengagelab_push.a"),
+    )?;
+    Ok(out)
+}
+
+fn copy(from: &Path, to: &Path) -> Result<(), String> {
+    // Replace rather than overwrite in place: a running program may map it.
+    let _ = fs::remove_file(to);
+    fs::copy(from, to)
+        .map(|_| ())
+        .map_err(|e| format!("copying {} to {}: {e}", from.display(), to.display()))
+}
+
+fn link(target: &str, at: &Path) -> Result<(), String> {
+    let _ = fs::remove_file(at);
+    std::os::unix::fs::symlink(target, at).map_err(|e| format!("{}: {e}", at.display()))
+}

@@ -1,0 +1,129 @@
+/* Cancellation through the C ABI: el_cancel tokens and el_delete_device_with.
+ *   - a token cancelled before the call: EL_CANCELLED, nothing sent;
+ *   - a token cancelled from another thread while the server is slow:
+ *     EL_CANCELLED well before the answer would have come;
+ *   - a per-call timeout shorter than the client's: EL_TIMEOUT in time;
+ *   - NULL options behave as el_delete_device; bad options are named.
+ * Needs ENGAGELAB_MOCK_URL (a running engagelab-mock). */
+#define _POSIX_C_SOURCE 200809L
+
+#include <engagelab_push.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "mock.h"
+
+static int failures;
+
+#define CHECK(cond)                                                                  \
+    do {                                                                             \
+        if (!(cond)) {                                                               \
+            failures++;                                                              \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+        }                                                                            \
+    } while (0)
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+static void sleep_ms(long ms) {
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Scripts a 3 s delay before the mock's answer for `id`. */
+static int slow(const char *id) {
+    cJSON *answers = cJSON_Parse("[{\"status\":200,\"body\":\"{}\",\"delay_ms\":3000}]");
+    int rc = mock_script(id, answers);
+    cJSON_Delete(answers);
+    return rc;
+}
+
+static void *cancel_later(void *token) {
+    sleep_ms(200);
+    el_cancel_cancel((const el_cancel *)token);
+    return NULL;
+}
+
+int main(void) {
+    el_config *config = NULL;
+    el_client *client = NULL;
+    el_cancel *token = NULL;
+    el_error err = EL_ERROR_INIT;
+
+    mock_init();
+    if (mock_reset() != 0 || el_config_new("demo-app-key", "demo-master-secret", &config, NULL) != EL_OK ||
+        el_config_set_base_url(config, mock_url(), NULL) != EL_OK ||
+        el_config_set_backoff_ms(config, 1, 20, NULL) != EL_OK ||
+        el_client_new(config, &client, &err) != EL_OK) {
+        fprintf(stderr, "cancel_test: cannot set up a client\n");
+        return 1;
+    }
+    el_call_options options = EL_CALL_OPTIONS_INIT;
+    CHECK(options.size == sizeof options && options.cancel == NULL && options.timeout_ms == 0);
+
+    /* Cancelled before the call: nothing is sent. */
+    CHECK(el_cancel_new(&token) == EL_OK);
+    CHECK(!el_cancel_is_cancelled(token));
+    el_cancel_cancel(token);
+    CHECK(el_cancel_is_cancelled(token));
+    options.cancel = token;
+    CHECK(mock_add_device("cancel-before") == 0);
+    CHECK(el_delete_device_with(client, "cancel-before", &options, &err) == EL_CANCELLED);
+    CHECK(err.status == EL_CANCELLED && err.attempts == 0 && !err.maybe_deleted);
+    CHECK(mock_has_device("cancel-before") == 1);
+    el_cancel_free(token);
+
+    /* Cancelled mid-call from another thread, while the server is silent. */
+    CHECK(el_cancel_new(&token) == EL_OK);
+    options.cancel = token;
+    CHECK(slow("cancel-mid") == 0);
+    pthread_t thread;
+    pthread_create(&thread, NULL, cancel_later, token);
+    double start = now_ms();
+    el_status st = el_delete_device_with(client, "cancel-mid", &options, &err);
+    double took = now_ms() - start;
+    pthread_join(thread, NULL);
+    CHECK(st == EL_CANCELLED);
+    CHECK(err.attempts == 1 && err.maybe_deleted);
+    CHECK(took < 1500); /* the answer would come after 3000 ms */
+    el_cancel_free(token);
+
+    /* A per-call deadline shorter than the client's 30 s. */
+    options.cancel = NULL;
+    options.timeout_ms = 300;
+    CHECK(slow("deadline") == 0);
+    start = now_ms();
+    st = el_delete_device_with(client, "deadline", &options, &err);
+    took = now_ms() - start;
+    CHECK(st == EL_TIMEOUT);
+    CHECK(took < 2000);
+
+    /* NULL options: as el_delete_device. Options without a size: named. */
+    CHECK(mock_add_device("plain") == 0);
+    CHECK(el_delete_device_with(client, "plain", NULL, &err) == EL_OK);
+    el_call_options unsized;
+    memset(&unsized, 0, sizeof unsized);
+    CHECK(el_delete_device_with(client, "plain", &unsized, &err) == EL_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "EL_CALL_OPTIONS_INIT") != NULL);
+    el_cancel_cancel(NULL);
+    el_cancel_free(NULL);
+    CHECK(!el_cancel_is_cancelled(NULL));
+    CHECK(el_cancel_new(NULL) == EL_INVALID_ARGUMENT);
+
+    el_client_free(client);
+    el_config_free(config);
+    mock_cleanup();
+    if (failures) {
+        fprintf(stderr, "cancel_test: %d failed\n", failures);
+        return 1;
+    }
+    printf("cancel_test: ok\n");
+    return 0;
+}
