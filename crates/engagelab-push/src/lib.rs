@@ -47,6 +47,9 @@ mod secret;
 mod transport;
 mod validate;
 
+#[cfg(test)]
+mod proptests;
+
 pub use builder::{
     ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, MAX_DURATION,
 };
