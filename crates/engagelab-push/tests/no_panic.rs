@@ -78,10 +78,10 @@ proptest! {
             .backoff(Duration::from_millis(1), Duration::from_millis(2))
             .max_retry_after(max_retry_after)
             .max_retries(max_retries);
-        if let Ok(client) = b.build() {
-            if let Err(e) = client.delete_device(&id) {
-                let _ = (e.to_string(), format!("{e:?}"));
-            }
+        if let Ok(client) = b.build()
+            && let Err(e) = client.delete_device(&id)
+        {
+            let _ = (e.to_string(), format!("{e:?}"));
         }
     }
 }
