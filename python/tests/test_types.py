@@ -165,6 +165,17 @@ INVALID_VALUES = [
     ("base_url", "ftp://x.example"),
     ("proxy", "not a url"),
     ("user_agent", "bad\r\nX-Evil: 1"),
+    # Over 24 hours: these panicked or overflowed before (timeout=1e19).
+    ("timeout", 1e19),
+    ("timeout", 86400.001),
+    ("connect_timeout", 10**19),
+    ("backoff_max", 1e10),
+    ("max_retry_after", 1e19),
+    ("proxy", "socks5://127.0.0.1:1080"),
+    ("proxy", "http://127.0.0.1:99999"),
+    ("base_url", "http://127.0.0.1:99999"),
+    ("user_agent", "u" * 257),
+    ("master_secret", "s" * 100_000),
 ]
 
 
@@ -220,3 +231,7 @@ def test_client_is_final_and_immutable() -> None:
 def test_python_version_is_supported() -> None:
     assert sys.version_info >= (3, 9)
     assert os.path.basename(engagelab_push._engagelab_push.__file__).startswith("_engagelab_push")
+
+
+def test_largest_durations_are_accepted() -> None:
+    Client(APP_KEY, SECRET, timeout=86400, connect_timeout=86400.0, max_retry_after=86400)

@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use engagelab_push::MAX_DURATION;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
 
@@ -69,7 +70,9 @@ pub(crate) fn opt_path(name: &str, value: &Arg<'_>) -> PyResult<Option<PathBuf>>
         .map_err(|_| type_error(name, "str or os.PathLike", v))
 }
 
-/// Seconds as `int` or `float` (not `bool`), or `None` when absent.
+/// Seconds as `int` or `float` (not `bool`), or `None` when absent. Negative,
+/// NaN, infinite and values over the core's [`MAX_DURATION`] (24 hours) raise
+/// `InvalidArgumentError` here, before any conversion that could overflow.
 pub(crate) fn opt_seconds(name: &str, value: &Arg<'_>) -> PyResult<Option<Duration>> {
     let Some(v) = &value.0 else {
         return Ok(None);
@@ -80,17 +83,27 @@ pub(crate) fn opt_seconds(name: &str, value: &Arg<'_>) -> PyResult<Option<Durati
         return Err(type_error(name, "a number of seconds (int or float)", v));
     }
     let secs: Option<f64> = v.extract::<f64>().ok();
-    match secs.map(Duration::try_from_secs_f64) {
-        Some(Ok(duration)) => Ok(Some(duration)),
-        _ => {
-            let shown = v.repr().map(|r| r.to_string()).unwrap_or_default();
-            let shown: String = shown.chars().take(40).collect();
-            Err(invalid_argument(
-                v.py(),
-                &format!("{name} must be a finite, non-negative number of seconds, got {shown}"),
-            ))
+    let max = MAX_DURATION.as_secs_f64();
+    match secs {
+        Some(s) if s.is_finite() && (0.0..=max).contains(&s) => {
+            match Duration::try_from_secs_f64(s) {
+                Ok(duration) => Ok(Some(duration.min(MAX_DURATION))),
+                Err(_) => Err(bad_seconds(name, v, max)),
+            }
         }
+        _ => Err(bad_seconds(name, v, max)),
     }
+}
+
+fn bad_seconds(name: &str, v: &Bound<'_, PyAny>, max: f64) -> PyErr {
+    let shown = v.repr().map(|r| r.to_string()).unwrap_or_default();
+    let shown: String = shown.chars().take(40).collect();
+    invalid_argument(
+        v.py(),
+        &format!(
+            "{name} must be a finite, non-negative number of seconds, at most {max} (24 hours), got {shown}"
+        ),
+    )
 }
 
 /// A count as `int` (not `bool`) in `0..=u32::MAX`, or `None` when absent.

@@ -3,14 +3,26 @@
 
 use std::time::{Duration, SystemTime};
 
+use crate::secret::{Scrubber, is_format};
+
 /// The longest message excerpt taken from a body, in bytes.
 pub(crate) const MAX_EXCERPT: usize = 200;
 
 /// EngageLab's code and message from an error body: the wrapped form
 /// `{"error":{"code":..,"message":..}}`, the flat form `{"code":..,"message":..}`,
 /// else a short excerpt of the text (HTML, plain text), else a description of
-/// the empty body.
+/// the empty body. Nothing is scrubbed: see [`decode_error_body_scrubbed`].
 pub(crate) fn decode_error_body(status: u16, body: &[u8]) -> (Option<i64>, String) {
+    decode_error_body_scrubbed(status, body, &Scrubber::default())
+}
+
+/// [`decode_error_body`], with the secrets `scrubber` knows removed from the
+/// text *before* it is cut to an excerpt (see [`excerpt_scrubbed`]).
+pub(crate) fn decode_error_body_scrubbed(
+    status: u16,
+    body: &[u8],
+    scrubber: &Scrubber,
+) -> (Option<i64>, String) {
     if let Ok(serde_json::Value::Object(top)) = serde_json::from_slice::<serde_json::Value>(body) {
         let inner = match top.get("error") {
             Some(serde_json::Value::Object(inner)) => inner,
@@ -22,7 +34,7 @@ pub(crate) fn decode_error_body(status: u16, body: &[u8]) -> (Option<i64>, Strin
             _ => None,
         });
         let message = match inner.get("message") {
-            Some(serde_json::Value::String(m)) => Some(excerpt(m.as_bytes())),
+            Some(serde_json::Value::String(m)) => Some(excerpt_scrubbed(m.as_bytes(), scrubber)),
             _ => None,
         };
         if code.is_some() || message.is_some() {
@@ -31,7 +43,7 @@ pub(crate) fn decode_error_body(status: u16, body: &[u8]) -> (Option<i64>, Strin
             return (code, message);
         }
     }
-    let text = excerpt(body);
+    let text = excerpt_scrubbed(body, scrubber);
     if text.is_empty() {
         (None, format!("HTTP {status} with an empty body"))
     } else {
@@ -40,14 +52,33 @@ pub(crate) fn decode_error_body(status: u16, body: &[u8]) -> (Option<i64>, Strin
 }
 
 /// At most [`MAX_EXCERPT`] bytes of `body` as valid UTF-8 on one line: invalid
-/// bytes replaced, control characters and runs of whitespace folded to a space,
-/// cut on a character boundary.
+/// bytes replaced, control characters and runs of whitespace folded to a
+/// space, Unicode format characters (bidi overrides and isolates, zero-width
+/// characters, the BOM: see [`crate::secret::is_format`]) stripped so server
+/// text cannot reorder or hide what a log shows, cut on a character boundary.
+/// Format characters are stripped rather than escaped: an escape would put
+/// visible text between the halves of a split secret, hiding it from the
+/// scrubber's check of the excerpt's end.
+///
+/// Nothing is scrubbed: server text that may echo a secret goes through
+/// [`excerpt_scrubbed`].
 pub(crate) fn excerpt(body: &[u8]) -> String {
-    let head = &body[..body.len().min(MAX_EXCERPT * 4)];
-    let text = String::from_utf8_lossy(head);
+    excerpt_scrubbed(body, &Scrubber::default())
+}
+
+/// [`excerpt`] of `body` with secrets removed: the whole body is scrubbed
+/// first, then folded and cut, then a secret's prefix the cut left at the
+/// end is removed too, so no secret survives in any form the [`Scrubber`]
+/// knows, wherever the cut falls. The result stays within [`MAX_EXCERPT`].
+pub(crate) fn excerpt_scrubbed(body: &[u8], scrubber: &Scrubber) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = scrubber.scrub_whole(&text);
     let mut out = String::with_capacity(MAX_EXCERPT);
     let mut last_space = true;
     for c in text.chars() {
+        if is_format(c) {
+            continue;
+        }
         let c = if c.is_control() || c.is_whitespace() {
             ' '
         } else {
@@ -62,40 +93,57 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
         last_space = c == ' ';
         out.push(c);
     }
-    out.trim_end().to_owned()
+    let out = out.trim_end().to_owned();
+    scrubber.scrub_tail(out, MAX_EXCERPT)
 }
 
+/// The longest retry hint taken from a server: longer hints are cut to it,
+/// so no header value makes the arithmetic on it overflow.
+pub(crate) const MAX_HINT: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// The server's retry hint: `Retry-After` (seconds or an HTTP date), else
-/// `X-Rate-Limit-Reset` (seconds to wait, or a Unix time when it is that large).
+/// `X-Rate-Limit-Reset` (seconds to wait, or a Unix time when it is that
+/// large). Every hint is cut to [`MAX_HINT`]; no value overflows.
 pub(crate) fn retry_hint(
     retry_after: Option<&str>,
     rate_limit_reset: Option<&str>,
 ) -> Option<Duration> {
+    retry_hint_uncapped(retry_after, rate_limit_reset).map(|d| d.min(MAX_HINT))
+}
+
+fn retry_hint_uncapped(
+    retry_after: Option<&str>,
+    rate_limit_reset: Option<&str>,
+) -> Option<Duration> {
+    let until = |when: SystemTime| {
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO)
+    };
     if let Some(value) = retry_after.map(str::trim) {
         if let Ok(secs) = value.parse::<u64>() {
-            return Some(Duration::from_secs(secs));
+            return Some(Duration::from_secs(secs.min(MAX_HINT.as_secs())));
+        }
+        if value.bytes().all(|b| b.is_ascii_digit()) && !value.is_empty() {
+            // More digits than a u64 holds.
+            return Some(MAX_HINT);
         }
         if let Ok(secs) = value.parse::<f64>()
             && secs.is_finite()
             && secs >= 0.0
         {
-            return Duration::try_from_secs_f64(secs.min(86_400.0)).ok();
+            return Duration::try_from_secs_f64(secs.min(MAX_HINT.as_secs_f64())).ok();
         }
         if let Ok(when) = httpdate::parse_http_date(value) {
-            return Some(
-                when.duration_since(SystemTime::now())
-                    .unwrap_or(Duration::ZERO),
-            );
+            return Some(until(when));
         }
     }
     let reset = rate_limit_reset?.trim().parse::<u64>().ok()?;
     // Values past 2001-09-09 are Unix times, smaller ones are seconds to wait.
     if reset >= 1_000_000_000 {
-        let when = SystemTime::UNIX_EPOCH + Duration::from_secs(reset);
-        Some(
-            when.duration_since(SystemTime::now())
-                .unwrap_or(Duration::ZERO),
-        )
+        match SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(reset)) {
+            Some(when) => Some(until(when)),
+            None => Some(MAX_HINT),
+        }
     } else {
         Some(Duration::from_secs(reset))
     }

@@ -16,6 +16,14 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The connection set-up limit, by default.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The longest duration any setting accepts: 24 hours. Applies to
+/// [`timeout`](ClientBuilder::timeout), [`connect_timeout`](ClientBuilder::connect_timeout),
+/// both values of [`backoff`](ClientBuilder::backoff) and
+/// [`max_retry_after`](ClientBuilder::max_retry_after); a longer one is
+/// refused by [`build`](ClientBuilder::build), so no deadline or wait
+/// computed from them can overflow. Server retry hints are cut to it too.
+pub const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// The default User-Agent: the crate's name and version.
 pub const DEFAULT_USER_AGENT: &str = concat!("engagelab-push/", env!("CARGO_PKG_VERSION"));
 
@@ -83,13 +91,15 @@ impl ClientBuilder {
         self
     }
 
-    /// One overall deadline per call, retries and waits included (default 30 s).
+    /// One overall deadline per call, retries and waits included (default 30 s;
+    /// more than zero, at most [`MAX_DURATION`]).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
-    /// The longest wait for one connection to be set up, TLS included (default 10 s).
+    /// The longest wait for one connection to be set up, TLS included (default
+    /// 10 s; more than zero, at most [`MAX_DURATION`]).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -103,7 +113,8 @@ impl ClientBuilder {
     }
 
     /// The backoff before the first retry, doubled for each later one up to
-    /// `max`, each wait drawn at random below it (defaults 200 ms and 5 s).
+    /// `max`, each wait drawn at random below it (defaults 200 ms and 5 s;
+    /// `base` at most `max`, both at most [`MAX_DURATION`]).
     pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
         self.retry.backoff_base = base;
         self.retry.backoff_max = max;
@@ -113,18 +124,23 @@ impl ClientBuilder {
     /// The longest server hint (`Retry-After`, `X-Rate-Limit-Reset`) waited for
     /// as given; longer hints are cut to it (default 10 s). Waits never pass the
     /// overall deadline: when one would, the call fails with the last error.
+    /// At most [`MAX_DURATION`].
     pub fn max_retry_after(mut self, max: Duration) -> Self {
         self.retry.max_retry_after = max;
         self
     }
 
-    /// The User-Agent header (default `engagelab-push/VERSION`).
+    /// The User-Agent header (default `engagelab-push/VERSION`; printable, at
+    /// most [`MAX_USER_AGENT_LEN`](crate::MAX_USER_AGENT_LEN) bytes).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
         self
     }
 
-    /// A proxy URL (`http://`, `https://`, `socks5://`, ...; user info allowed).
+    /// A proxy URL: `http://host:port` or `https://host:port` (user info
+    /// allowed; the port, if given, 1–65535). SOCKS proxies (`socks4://`,
+    /// `socks4a://`, `socks5://`) are not supported and are refused by
+    /// [`build`](Self::build) as `InvalidArgument`.
     /// Without it no proxy is used: `HTTP_PROXY`, `HTTPS_PROXY` and `ALL_PROXY`
     /// are deliberately ignored, so credentials only go where configured.
     pub fn proxy(mut self, proxy_url: impl Into<String>) -> Self {
@@ -133,7 +149,9 @@ impl ClientBuilder {
     }
 
     /// A PEM file of extra root certificates, trusted beside the built-in
-    /// Mozilla roots (a corporate proxy's CA, a test server's CA).
+    /// Mozilla roots (a corporate proxy's CA, a test server's CA). It must be a
+    /// regular file of at most [`MAX_CA_FILE_BYTES`](crate::MAX_CA_FILE_BYTES);
+    /// a device, FIFO or bigger file is refused, never read.
     pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.ca_file = Some(path.into());
         self
@@ -149,13 +167,29 @@ impl ClientBuilder {
     /// Checks every setting and builds the client.
     ///
     /// # Errors
-    /// `InvalidArgument`, naming the setting, for an empty or malformed AppKey
-    /// or Master Secret, a bad base URL, proxy, User-Agent or CA file, or a
-    /// zero timeout.
+    /// `InvalidArgument`, naming the setting, for an empty, malformed or too
+    /// long (over [`MAX_CREDENTIAL_LEN`](crate::MAX_CREDENTIAL_LEN) bytes)
+    /// AppKey or Master Secret, a bad base URL, proxy (SOCKS included),
+    /// User-Agent or CA file, a zero timeout, or any duration over
+    /// [`MAX_DURATION`].
     pub fn build(self) -> Result<Client, Error> {
         validate::credential("app_key", &self.app_key)?;
         validate::credential("master_secret", self.master_secret.expose())?;
         validate::user_agent(&self.user_agent)?;
+        for (name, value) in [
+            ("timeout", self.timeout),
+            ("connect_timeout", self.connect_timeout),
+            ("backoff base", self.retry.backoff_base),
+            ("backoff max", self.retry.backoff_max),
+            ("max_retry_after", self.retry.max_retry_after),
+        ] {
+            if value > MAX_DURATION {
+                return Err(Error::invalid_argument(format!(
+                    "{name} must be at most {} s (24 hours), got {value:?}",
+                    MAX_DURATION.as_secs()
+                )));
+            }
+        }
         if self.timeout.is_zero() {
             return Err(Error::invalid_argument("timeout must be greater than zero"));
         }

@@ -106,7 +106,7 @@ impl Client {
             None => None,
         };
         let extra_roots = match &b.ca_file {
-            Some(path) => transport::load_ca_file(path)?,
+            Some(path) => crate::ca_file::load(path)?,
             None => Vec::new(),
         };
         let token = base64::engine::general_purpose::STANDARD.encode(format!(

@@ -37,6 +37,7 @@
 
 mod answer;
 mod builder;
+mod ca_file;
 mod cancel;
 mod client;
 mod error;
@@ -49,7 +50,13 @@ mod secret;
 mod transport;
 mod validate;
 
-pub use builder::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT};
+#[cfg(test)]
+mod proptests;
+
+pub use builder::{
+    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, MAX_DURATION,
+};
+pub use ca_file::MAX_CA_FILE_BYTES;
 pub use cancel::{CANCEL_CHECK_INTERVAL, CancelToken};
 pub use client::Client;
 pub use error::{Error, ErrorKind};
@@ -59,7 +66,7 @@ pub use retry::{
     DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_AFTER,
 };
 pub use transport::MAX_BODY_BYTES;
-pub use validate::MAX_REGISTRATION_ID_LEN;
+pub use validate::{MAX_CREDENTIAL_LEN, MAX_REGISTRATION_ID_LEN, MAX_USER_AGENT_LEN};
 
 /// This crate's version, e.g. `"0.1.0"`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

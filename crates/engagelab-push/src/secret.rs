@@ -1,9 +1,11 @@
 //! Values that must never be printed: the Master Secret and the Authorization
-//! header built from it.
+//! header built from it, and the scrubber that removes them from text a server
+//! may have echoed.
 
 use std::fmt;
 
-/// What `Debug` prints in place of a secret.
+/// What `Debug` prints in place of a secret, and what scrubbing leaves where a
+/// secret was.
 pub(crate) const REDACTED: &str = "** redacted **";
 
 /// A string whose `Debug` never shows its content.
@@ -32,16 +34,267 @@ impl fmt::Debug for Secret {
 /// (EngageLab's Master Secrets are 24 characters).
 pub(crate) const MIN_SCRUBBED_LEN: usize = 4;
 
+/// The shortest prefix of a secret that is removed when text *ends* with it
+/// (where a cut, by the server or by an excerpt, may have left the start of a
+/// secret). Shorter prefixes are kept: 3 of 24+ characters give nothing away,
+/// and removing them would eat ordinary words that happen to end a message.
+pub(crate) const MIN_SCRUBBED_PREFIX: usize = 4;
+
 /// Removes every occurrence of the given secrets from `text` (a server could
-/// echo the Authorization header back in an error page).
+/// echo the Authorization header back in an error page), in every form the
+/// [`Scrubber`] knows, and a secret's prefix left at the end of the text.
 pub(crate) fn scrub(text: &str, secrets: &[&str]) -> String {
-    let mut out = text.to_owned();
-    for secret in secrets.iter().filter(|s| s.len() >= MIN_SCRUBBED_LEN) {
-        if out.contains(secret) {
-            out = out.replace(secret, REDACTED);
+    Scrubber::new(secrets).scrub(text)
+}
+
+/// Removes secrets from text, built once from every secret (the Master Secret
+/// and the base64 token of the Authorization header).
+///
+/// What it finds, anywhere in the text:
+/// - the secret as it is;
+/// - the secret percent-encoded, wholly or partly, in upper or lower case hex
+///   (`Basic%20ZGVt...%3D%3D`);
+/// - the secret split by whitespace, control or Unicode format characters
+///   (CR/LF from header folding or base64 line wrapping, a zero-width space),
+///   raw or percent-encoded (`%0D%0A`): these are ignored while matching, as
+///   [`crate::answer::excerpt`] would fold or strip them;
+///
+/// and, at the very end of the text, any prefix of at least
+/// [`MIN_SCRUBBED_PREFIX`] bytes of a secret in those forms (a dangling `%` or
+/// `%X` included), which a cut may have left. Each finding is replaced by
+/// [`REDACTED`]. Over-redaction is accepted: `ab cd` is removed for the secret
+/// `abcd`. Not found: doubly encoded forms (`%2541`), `+` for a space.
+#[derive(Clone, Default)]
+pub(crate) struct Scrubber {
+    /// Byte patterns to find in the decoded view of a text.
+    patterns: Vec<Vec<u8>>,
+}
+
+impl fmt::Debug for Scrubber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Scrubber({} patterns, {REDACTED})", self.patterns.len())
+    }
+}
+
+/// One byte of the decoded view of a text, and the bytes of the text it came
+/// from (a whole character, or a whole `%XX`).
+#[derive(Clone, Copy)]
+struct Unit {
+    byte: u8,
+    start: usize,
+    end: usize,
+}
+
+impl Scrubber {
+    /// A scrubber for `secrets`; those shorter than [`MIN_SCRUBBED_LEN`] are
+    /// left out.
+    pub(crate) fn new(secrets: &[&str]) -> Scrubber {
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        for secret in secrets.iter().filter(|s| s.len() >= MIN_SCRUBBED_LEN) {
+            // As text shows the secret itself: its decoded view.
+            let decoded: Vec<u8> = units(secret).iter().map(|u| u.byte).collect();
+            // As text shows it percent-encoded: decoding gives the secret
+            // back, without the characters matching ignores.
+            let plain: Vec<u8> = secret
+                .chars()
+                .filter(|&c| !ignorable(c))
+                .flat_map(|c| {
+                    let mut buf = [0; 4];
+                    c.encode_utf8(&mut buf).as_bytes().to_vec()
+                })
+                .collect();
+            for p in [decoded, plain] {
+                if !p.is_empty() && !patterns.contains(&p) {
+                    patterns.push(p);
+                }
+            }
         }
+        Scrubber { patterns }
+    }
+
+    /// `text` with every secret found replaced by [`REDACTED`], and a secret's
+    /// prefix at its end too (see [`Scrubber`]).
+    pub(crate) fn scrub(&self, text: &str) -> String {
+        let whole = self.scrub_whole(text);
+        self.scrub_tail(whole, usize::MAX)
+    }
+
+    /// `text` with every whole secret replaced.
+    pub(crate) fn scrub_whole(&self, text: &str) -> String {
+        if self.patterns.is_empty() {
+            return text.to_owned();
+        }
+        let units = units(text);
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        for p in &self.patterns {
+            if p.len() > units.len() {
+                continue;
+            }
+            let mut s = 0;
+            while s + p.len() <= units.len() {
+                if units[s..s + p.len()]
+                    .iter()
+                    .zip(p)
+                    .all(|(u, b)| u.byte == *b)
+                {
+                    spans.push((units[s].start, units[s + p.len() - 1].end));
+                    s += p.len();
+                } else {
+                    s += 1;
+                }
+            }
+        }
+        if spans.is_empty() {
+            return text.to_owned();
+        }
+        spans.sort_unstable();
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (start, end) in spans {
+            if end <= at {
+                continue;
+            }
+            if start >= at {
+                out.push_str(&text[at..start]);
+                out.push_str(REDACTED);
+            }
+            at = end;
+        }
+        out.push_str(&text[at..]);
+        out
+    }
+
+    /// `text` without a secret's prefix at its end, and at most `max_len`
+    /// bytes long after the [`REDACTED`] put in its place.
+    pub(crate) fn scrub_tail(&self, mut text: String, max_len: usize) -> String {
+        let Some(from) = self.dangling_prefix(&text) else {
+            return text;
+        };
+        text.truncate(from);
+        while text.len() + REDACTED.len() > max_len && text.pop().is_some() {}
+        text.push_str(REDACTED);
+        text
+    }
+
+    /// Where a prefix of a secret, at least [`MIN_SCRUBBED_PREFIX`] bytes
+    /// long, starts when `text` ends with one.
+    fn dangling_prefix(&self, text: &str) -> Option<usize> {
+        if self.patterns.is_empty() {
+            return None;
+        }
+        // A cut inside `%XX` leaves `%` or `%X`: it belongs to the prefix.
+        let b = text.as_bytes();
+        let n = b.len();
+        let body_end = if n >= 1 && b[n - 1] == b'%' {
+            n - 1
+        } else if n >= 2 && b[n - 2] == b'%' && b[n - 1].is_ascii_hexdigit() {
+            n - 2
+        } else {
+            n
+        };
+        let units = units(&text[..body_end]);
+        let mut best: Option<usize> = None;
+        for p in &self.patterns {
+            let longest = (p.len() - 1).min(units.len());
+            for len in (MIN_SCRUBBED_PREFIX..=longest).rev() {
+                let tail = &units[units.len() - len..];
+                if tail.iter().zip(p).all(|(u, b)| u.byte == *b) {
+                    let start = tail[0].start;
+                    best = Some(best.map_or(start, |b: usize| b.min(start)));
+                    break;
+                }
+            }
+        }
+        if best.is_none() && body_end < n {
+            // A lone dangling `%` after a shorter prefix: nothing to hide.
+            return None;
+        }
+        best
+    }
+}
+
+/// Characters matching skips: whitespace, control and Unicode format
+/// characters, which excerpts fold to a space or strip.
+pub(crate) fn ignorable(c: char) -> bool {
+    c.is_control() || c.is_whitespace() || is_format(c)
+}
+
+/// Unicode format characters (general category Cf) and the other invisible
+/// characters that can reorder or hide text: bidi embeddings, overrides and
+/// isolates (U+202A–U+202E, U+2066–U+2069), marks (U+200E, U+200F, U+061C),
+/// zero-width characters, the BOM, tags.
+pub(crate) fn is_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
+/// The decoded view of `text`: `%XX` decoded to its byte, every other
+/// character as its UTF-8 bytes, ignorable characters (and decoded ASCII
+/// control bytes and spaces) left out.
+fn units(text: &str) -> Vec<Unit> {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(hi), Some(lo)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            let byte = hi * 16 + lo;
+            if byte > b' ' && byte != 0x7f {
+                out.push(Unit {
+                    byte,
+                    start: i,
+                    end: i + 3,
+                });
+            }
+            i += 3;
+            continue;
+        }
+        let c = text[i..].chars().next().unwrap_or('\u{FFFD}');
+        let n = c.len_utf8();
+        if !ignorable(c) {
+            for &byte in &b[i..i + n] {
+                out.push(Unit {
+                    byte,
+                    start: i,
+                    end: i + n,
+                });
+            }
+        }
+        i += n;
     }
     out
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
 }
 
 #[cfg(test)]
@@ -64,5 +317,45 @@ mod tests {
             scrub("the connection was refused", &["s"]),
             "the connection was refused"
         );
+    }
+
+    const TOKEN: &str = "ZGVtby1hcHAta2V5OmRlbW8tbWFzdGVyLXNlY3JldA==";
+
+    #[test]
+    fn percent_encoded_forms_are_removed() {
+        for text in [
+            "auth=Basic%20ZGVtby1hcHAta2V5OmRlbW8tbWFzdGVyLXNlY3JldA%3D%3D&x=1",
+            "auth=Basic%20ZGVtby1hcHAta2V5OmRlbW8tbWFzdGVyLXNlY3JldA%3d%3d",
+            "%5A%47%56%74by1hcHAta2V5OmRlbW8tbWFzdGVyLXNlY3JldA==",
+        ] {
+            let out = scrub(text, &[TOKEN]);
+            assert!(!out.contains("ZGVtby1hcHAta2V5OmRlbW8tbWFzdGVy"), "{out}");
+            assert!(out.contains(REDACTED), "{out}");
+        }
+        let out = scrub("secret: demo%2Dmaster%2Dsecret.", &["demo-master-secret"]);
+        assert_eq!(out, format!("secret: {REDACTED}."));
+    }
+
+    #[test]
+    fn split_forms_are_removed() {
+        for text in [
+            "ZGVtby1hcHAta2V5\r\nOmRlbW8tbWFzdGVyLXNlY3JldA==",
+            "ZGVtby1hcHAta2V5%0D%0AOmRlbW8tbWFzdGVyLXNlY3JldA==",
+            "ZGVtby1hcHAta2V5\u{200B}OmRlbW8tbWFzdGVy LXNlY3JldA==",
+        ] {
+            let out = scrub(text, &[TOKEN]);
+            assert_eq!(out, REDACTED, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_prefix_at_the_end_is_removed() {
+        let s = Scrubber::new(&[TOKEN]);
+        assert_eq!(s.scrub("got ZGVtby1hcHAta2"), format!("got {REDACTED}"));
+        assert_eq!(s.scrub("got ZGVtby1hcHAta2%3"), format!("got {REDACTED}"));
+        assert_eq!(s.scrub("got ZGV"), "got ZGV");
+        assert_eq!(s.scrub("ZGVtby1h in the middle"), "ZGVtby1h in the middle");
+        let cut = s.scrub_tail("x".repeat(20) + "ZGVtby1h", 20);
+        assert_eq!(cut, "x".repeat(6) + REDACTED);
     }
 }

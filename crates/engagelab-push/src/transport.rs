@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use ureq::Agent;
 use ureq::http::{HeaderMap, Response};
-use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::unversioned::transport::DefaultConnector;
 
 use crate::answer;
@@ -57,32 +57,6 @@ pub(crate) fn agent(settings: AgentSettings<'_>) -> Agent {
         .tls_config(tls)
         .build();
     Agent::with_parts(config, DefaultConnector::new(), CachingResolver::default())
-}
-
-/// Reads the PEM certificates of a CA file.
-pub(crate) fn load_ca_file(path: &std::path::Path) -> Result<Vec<Certificate<'static>>, Error> {
-    let shown = crate::validate::shown_url(&path.to_string_lossy());
-    let pem = std::fs::read(path).map_err(|e| {
-        Error::invalid_argument(format!("ca_file {shown}: cannot read it ({})", e.kind()))
-    })?;
-    let mut certs = Vec::new();
-    for item in ureq::tls::parse_pem(&pem) {
-        match item {
-            Ok(PemItem::Certificate(cert)) => certs.push(cert),
-            Ok(_) => {}
-            Err(_) => {
-                return Err(Error::invalid_argument(format!(
-                    "ca_file {shown}: not valid PEM"
-                )));
-            }
-        }
-    }
-    if certs.is_empty() {
-        return Err(Error::invalid_argument(format!(
-            "ca_file {shown}: contains no PEM certificate"
-        )));
-    }
-    Ok(certs)
 }
 
 /// Sends one `DELETE url` with the Authorization header, within `budget`.

@@ -20,7 +20,10 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Checks a registration id: not empty, at most [`MAX_REGISTRATION_ID_LEN`]
-/// bytes, no control characters, no surrounding whitespace, not `.` or `..`.
+/// bytes, only printable ASCII without spaces (`0x21`–`0x7E`: EngageLab's ids
+/// are ASCII, and anything else, such as a zero-width space or a bidi
+/// override, could make two ids look alike in a log), not `.` or `..`.
+/// The message names the first offending character and its byte offset.
 pub(crate) fn registration_id(id: &str) -> Result<(), Error> {
     if id.is_empty() {
         return Err(Error::invalid_argument("registration_id is empty"));
@@ -31,15 +34,18 @@ pub(crate) fn registration_id(id: &str) -> Result<(), Error> {
             id.len()
         )));
     }
-    if let Some((at, _)) = id.char_indices().find(|(_, c)| c.is_control()) {
+    if let Some((at, c)) = id.char_indices().find(|(_, c)| !matches!(c, '!'..='~')) {
+        let what = if c.is_control() {
+            "a control character "
+        } else if c.is_whitespace() {
+            "whitespace "
+        } else {
+            ""
+        };
         return Err(Error::invalid_argument(format!(
-            "registration_id contains a control character at byte {at}"
+            "registration_id contains {what}U+{:04X} at byte {at}; registration ids are printable ASCII without spaces",
+            u32::from(c)
         )));
-    }
-    if id.trim() != id {
-        return Err(Error::invalid_argument(
-            "registration_id has leading or trailing whitespace",
-        ));
     }
     if id == "." || id == ".." {
         return Err(Error::invalid_argument(
@@ -55,12 +61,27 @@ pub(crate) fn path_segment(id: &str) -> String {
     utf8_percent_encode(id, SEGMENT).to_string()
 }
 
-/// Checks the AppKey or Master Secret (`what` names which): not empty, no
-/// control characters (a CR or LF would split the header); the AppKey also
-/// without `:`, which Basic authentication uses as separator.
+/// The longest AppKey and the longest Master Secret accepted, in bytes.
+/// EngageLab's are 24 and 32 characters; a longer one is a mistake (a pasted
+/// file, a wrong variable) that would only make the server answer oddly.
+pub const MAX_CREDENTIAL_LEN: usize = 256;
+
+/// The longest User-Agent accepted, in bytes.
+pub const MAX_USER_AGENT_LEN: usize = 256;
+
+/// Checks the AppKey or Master Secret (`what` names which): not empty, at most
+/// [`MAX_CREDENTIAL_LEN`] bytes, no control characters (a CR or LF would split
+/// the header); the AppKey also without `:`, which Basic authentication uses
+/// as separator.
 pub(crate) fn credential(what: &str, value: &str) -> Result<(), Error> {
     if value.is_empty() {
         return Err(Error::invalid_argument(format!("{what} is empty")));
+    }
+    if value.len() > MAX_CREDENTIAL_LEN {
+        return Err(Error::invalid_argument(format!(
+            "{what} is {} bytes long; at most {MAX_CREDENTIAL_LEN} are allowed",
+            value.len()
+        )));
     }
     if value.chars().any(char::is_control) {
         return Err(Error::invalid_argument(format!(
@@ -73,12 +94,13 @@ pub(crate) fn credential(what: &str, value: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Checks a User-Agent: not empty, printable, at most 256 bytes.
+/// Checks a User-Agent: not empty, printable, at most [`MAX_USER_AGENT_LEN`]
+/// bytes.
 pub(crate) fn user_agent(value: &str) -> Result<(), Error> {
-    if value.is_empty() || value.len() > 256 || value.chars().any(char::is_control) {
-        return Err(Error::invalid_argument(
-            "user_agent must be 1 to 256 bytes of printable text",
-        ));
+    if value.is_empty() || value.len() > MAX_USER_AGENT_LEN || value.chars().any(char::is_control) {
+        return Err(Error::invalid_argument(format!(
+            "user_agent must be 1 to {MAX_USER_AGENT_LEN} bytes of printable text"
+        )));
     }
     Ok(())
 }
@@ -88,7 +110,8 @@ pub(crate) fn user_agent(value: &str) -> Result<(), Error> {
 /// Accepted: `https://host[:port][/prefix]`, and `http://` only to a loopback
 /// host (`localhost`, `127.0.0.0/8`, `::1`) unless `allow_insecure_http`.
 /// Refused: other schemes, user info (credentials in a URL leak), a query or
-/// fragment.
+/// fragment, a port outside 1–65535 (an unparsable port would otherwise be
+/// dropped and the default port used).
 pub(crate) fn base_url(url: &str, allow_insecure_http: bool) -> Result<String, Error> {
     let shown = shown_url(url);
     let bad = |why: &str| Error::invalid_argument(format!("base_url {shown:?} {why}"));
@@ -111,6 +134,9 @@ pub(crate) fn base_url(url: &str, allow_insecure_http: bool) -> Result<String, E
     if authority.host().is_empty() {
         return Err(bad("has no host"));
     }
+    if let Err(why) = port(authority.as_str()) {
+        return Err(bad(&why));
+    }
     match scheme.as_deref() {
         Some("https") => {}
         Some("http") if allow_insecure_http || is_loopback(authority.host()) => {}
@@ -124,23 +150,57 @@ pub(crate) fn base_url(url: &str, allow_insecure_http: bool) -> Result<String, E
     Ok(url.trim_end_matches('/').to_owned())
 }
 
-/// Checks a proxy URL: `http://`, `https://`, `socks4://`, `socks4a://` or
-/// `socks5://` with a host.
+/// Checks a proxy URL: `http://` or `https://` with a host and, if given, a
+/// port in 1–65535. SOCKS proxies (`socks4://`, `socks4a://`, `socks5://`)
+/// are refused: this build of the HTTP stack cannot speak SOCKS, and would
+/// fail on every call instead.
 pub(crate) fn proxy(url: &str) -> Result<ureq::Proxy, Error> {
-    let bad = || {
-        Error::invalid_argument(
-            "proxy is not a valid proxy URL (expected e.g. http://host:port or socks5://host:port)",
-        )
+    let bad = |why: &str| {
+        Error::invalid_argument(format!(
+            "proxy {why} (expected http://host:port or https://host:port)"
+        ))
     };
     if url.is_empty() || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(bad());
+        return Err(bad("is not a valid proxy URL"));
     }
-    let uri: Uri = url.parse().map_err(|_| bad())?;
+    let uri: Uri = url.parse().map_err(|_| bad("is not a valid proxy URL"))?;
     match uri.scheme_str().map(str::to_ascii_lowercase).as_deref() {
-        Some("http" | "https" | "socks4" | "socks4a" | "socks5") => {}
-        _ => return Err(bad()),
+        Some("http" | "https") => {}
+        Some("socks4" | "socks4a" | "socks5" | "socks5h") => {
+            return Err(bad(
+                "uses SOCKS, which is not supported; only http:// and https:// proxies are",
+            ));
+        }
+        _ => return Err(bad("is not a valid proxy URL")),
     }
-    ureq::Proxy::new(url).map_err(|_| bad())
+    let authority = uri
+        .authority()
+        .ok_or_else(|| bad("is not a valid proxy URL"))?;
+    if authority.host().is_empty() {
+        return Err(bad("has no host"));
+    }
+    port(authority.as_str()).map_err(|why| bad(&why))?;
+    ureq::Proxy::new(url).map_err(|_| bad("is not a valid proxy URL"))
+}
+
+/// Checks the port of an authority (`[user@]host[:port]`), if one is given:
+/// digits only, 1–65535.
+fn port(authority: &str) -> Result<(), String> {
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    let after_host = match host_port.rfind(']') {
+        Some(end) => &host_port[end + 1..],
+        None => host_port,
+    };
+    let Some((_, port)) = after_host.rsplit_once(':') else {
+        return Ok(());
+    };
+    match port.parse::<u16>() {
+        Ok(1..) if port.bytes().all(|b| b.is_ascii_digit()) => Ok(()),
+        _ => {
+            let shown: String = port.chars().take(12).collect();
+            Err(format!("has port {shown:?}; ports are 1 to 65535"))
+        }
+    }
 }
 
 /// The proxy URL without any user info, for display.
@@ -184,7 +244,7 @@ mod tests {
         assert!(registration_id("a/../../tags/vip").is_ok());
         for (bad, says) in [
             ("", "empty"),
-            ("a\nb", "control character at byte 1"),
+            ("a\nb", "control character U+000A at byte 1"),
             ("a\u{7f}", "control character"),
             (" a", "whitespace"),
             ("..", "\"..\""),
@@ -262,12 +322,75 @@ mod tests {
     #[test]
     fn proxies_are_checked_and_shown_without_user_info() {
         assert!(proxy("http://127.0.0.1:3128").is_ok());
-        assert!(proxy("socks5://127.0.0.1:1080").is_ok());
+        for socks in [
+            "socks5://127.0.0.1:1080",
+            "socks4://127.0.0.1:1080",
+            "SOCKS4A://127.0.0.1:1080",
+        ] {
+            let e = proxy(socks).unwrap_err();
+            assert!(e.message().contains("SOCKS"), "{}", e.message());
+            assert!(e.message().contains("only http:// and https://"));
+        }
         assert!(proxy("ftp://x").is_err());
         assert!(proxy("").is_err());
         assert_eq!(
             proxy_for_display("http://u:secret@p.example:3128"),
             "http://p.example:3128"
         );
+    }
+
+    #[test]
+    fn ids_are_printable_ascii_and_the_character_is_named() {
+        for (bad, says) in [
+            ("ab\u{200B}c", "U+200B at byte 2"),
+            ("abc\u{202E}d", "U+202E at byte 3"),
+            ("\u{FEFF}abc", "U+FEFF at byte 0"),
+            ("a b", "whitespace U+0020 at byte 1"),
+            ("a\u{A0}b", "U+00A0 at byte 1"),
+            ("设备-1", "U+8BBE at byte 0"),
+        ] {
+            let e = registration_id(bad).unwrap_err();
+            assert!(e.message().contains(says), "{bad:?}: {}", e.message());
+            assert!(e.message().contains("printable ASCII"), "{}", e.message());
+        }
+        assert!(registration_id("!~AZaz09%/?#").is_ok());
+    }
+
+    #[test]
+    fn ports_outside_1_to_65535_are_refused() {
+        for bad in [
+            "http://127.0.0.1:99999",
+            "http://127.0.0.1:0",
+            "http://127.0.0.1:65536",
+            "https://h.example:+80",
+            "http://[::1]:70000",
+        ] {
+            let e = base_url(bad, false).unwrap_err();
+            assert!(
+                e.message().contains("ports are 1 to 65535"),
+                "{bad}: {}",
+                e.message()
+            );
+            let e = proxy(bad).unwrap_err();
+            assert!(e.message().starts_with("proxy"), "{bad}: {}", e.message());
+        }
+        assert!(base_url("http://127.0.0.1:65535", false).is_ok());
+        assert!(base_url("http://[::1]:1", false).is_ok());
+        assert!(proxy("http://u:p@127.0.0.1:65535").is_ok());
+        let e = proxy("http://u:p@127.0.0.1:99999").unwrap_err();
+        assert!(e.message().contains("65535"), "{}", e.message());
+    }
+
+    #[test]
+    fn long_credentials_are_refused() {
+        let long = "s".repeat(MAX_CREDENTIAL_LEN + 1);
+        let e = credential("master_secret", &long).unwrap_err();
+        assert!(
+            e.message().contains("master_secret is 257 bytes"),
+            "{}",
+            e.message()
+        );
+        assert!(credential("app_key", &long[1..]).is_ok());
+        assert!(user_agent(&"u".repeat(MAX_USER_AGENT_LEN + 1)).is_err());
     }
 }
