@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Every test of the C ABI, in one command:
 #   header check (and that the check catches a stale header), the Rust unit
-#   tests of the FFI crate, the C scenario runner + C API tests + C++ program
-#   linked dynamically, statically, under ASan+UBSan and under valgrind, the
-#   example against engagelab-mock, the install into a temporary prefix and the
+#   tests of the FFI crate, the C scenario runner + schema check + C API tests
+#   + C++ program linked dynamically, statically, under ASan+UBSan and under
+#   valgrind, the runner failing wrong expectations and refusing a file with
+#   unknown keys, the example against engagelab-mock, the install into a temporary prefix and the
 #   pkg-config / find_package / README static-link consumers built from it.
 # Installs missing test packages (libcjson-dev, libcurl4-openssl-dev) with
 # apt-get. Starts one engagelab-mock and stops it on exit. Ends with
@@ -111,9 +112,30 @@ runner_catches_failures() {
   local out
   out=$("$build/shared/scenarios" tests/c/runner_selftest.json 2>&1)
   echo "$out"
-  [ "$(echo "$out" | tail -n 1)" = "scenarios: 0 passed, 4 failed" ]
+  [ "$(echo "$out" | tail -n 1)" = "scenarios: 0 passed, 3 failed" ]
 }
 step "scenario runner fails wrong expectations" runner_catches_failures
+
+# A file with unknown keys is refused whole (exit 2) before any scenario runs,
+# and each key is named with its scenario and path.
+runner_refuses_unknown_keys() {
+  local out status
+  out=$("$build/shared/scenarios" tests/c/runner_selftest_schema.json 2>&1)
+  status=$?
+  echo "$out"
+  [ "$status" -eq 2 ] || return 1
+  ! echo "$out" | grep -E '^(ok|FAIL) ' >/dev/null || return 1
+  local want
+  for want in \
+    'scenario "unknown_expect_key": $.scenarios[1].expect.no_such_field: unknown key' \
+    'scenario "unknown_client_key": $.scenarios[2].client.timeout: unknown key' \
+    'scenario "unknown_scenario_key": $.scenarios[3].expected: unknown key'; do
+    echo "$out" | grep -F -x "  $want" >/dev/null || { echo "missing: $want"; return 1; }
+  done
+  [ "$(echo "$out" | tail -n 1)" = \
+    "scenarios: tests/c/runner_selftest_schema.json does not match the schema (3 problems); nothing was run" ]
+}
+step "scenario runner refuses unknown keys before running" runner_refuses_unknown_keys
 
 example() {
   local bin=$build/shared/delete_device

@@ -18,6 +18,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "tests" / "scenarios" / "delete_device.json"
+SCHEMA = REPO / "tests" / "scenarios" / "schema.json"
 
 
 class Mock:

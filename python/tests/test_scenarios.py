@@ -1,7 +1,10 @@
 """Every scenario of tests/scenarios/delete_device.json, run against engagelab-mock.
 
 The same file drives the Rust and C suites, so a Python mapping that differs
-from the core's decision fails here.
+from the core's decision fails here. The file is first checked against
+tests/scenarios/schema.json (schema_check.py): an unknown key, a wrong type or a
+missing field stops the collection, naming the scenario and the key's path, and
+no scenario runs.
 """
 
 from __future__ import annotations
@@ -15,10 +18,17 @@ import pytest
 import engagelab_push
 from engagelab_push import EngageLabError
 
-from conftest import SCENARIOS, Mock
+from conftest import SCENARIOS, SCHEMA, Mock
+from schema_check import file_problems
 
 with SCENARIOS.open(encoding="utf-8") as _f:
     _DATA: Dict[str, Any] = json.load(_f)
+with SCHEMA.open(encoding="utf-8") as _f:
+    _PROBLEMS = file_problems(json.load(_f), _DATA)
+if _PROBLEMS:
+    raise AssertionError(
+        f"{SCENARIOS} does not match {SCHEMA}; nothing was run:\n  " + "\n  ".join(_PROBLEMS)
+    )
 
 CREDENTIALS: Dict[str, str] = _DATA["credentials"]
 SCENARIO_LIST: List[Dict[str, Any]] = _DATA["scenarios"]
@@ -37,7 +47,11 @@ CLASSES: Dict[str, type] = {
     "INTERNAL": engagelab_push.InternalError,
 }
 
-#: Scenario `client` settings in milliseconds → Client keyword arguments in seconds.
+#: The fields of `expect` that describe an error: a success has none of them.
+ERROR_ONLY = ("http_status", "api_code", "maybe_deleted", "retry_after_ms", "message_contains")
+
+#: Scenario `client` settings in milliseconds → Client keyword arguments in
+#: seconds; the other settings (the schema lists them) pass as they are.
 MS_SETTINGS = {
     "timeout_ms": "timeout",
     "connect_timeout_ms": "connect_timeout",
@@ -62,10 +76,8 @@ def client_kwargs(settings: Dict[str, Any], mock_url: str) -> Dict[str, Any]:
             continue
         if key in MS_SETTINGS:
             kwargs[MS_SETTINGS[key]] = value / 1000.0
-        elif key in ("max_retries", "region", "allow_insecure_http"):
-            kwargs[key] = value
         else:
-            raise AssertionError(f"unknown client setting {key!r} in the scenario file")
+            kwargs[key] = value
     return kwargs
 
 
@@ -81,23 +93,9 @@ def check_requests(expected: List[Dict[str, Any]], log: List[Dict[str, Any]]) ->
             assert got["body_size"] == want["body_size"]
 
 
-def superseded(scenario: Dict[str, Any]) -> Optional[Dict[str, Any]]:
-    """Expectations the shared file (another owner's) has not caught up with:
-    registration ids are printable ASCII, so a non-ASCII id is refused, not
-    sent. Has no effect once the file says so itself."""
-    if scenario["name"] == "id_unicode_escaped" and scenario["expect"]["status"] == "OK":
-        return {
-            "status": "INVALID_ARGUMENT",
-            "attempts": 0,
-            "requests": [],
-            "message_contains": ["registration_id", "U+8BBE at byte 0", "printable ASCII"],
-        }
-    return None
-
-
 @pytest.mark.parametrize("scenario", SCENARIO_LIST, ids=[s["name"] for s in SCENARIO_LIST])
 def test_scenario(scenario: Dict[str, Any], mock: Mock) -> None:
-    expect: Dict[str, Any] = superseded(scenario) or scenario["expect"]
+    expect: Dict[str, Any] = scenario["expect"]
     for device in scenario.get("devices", []):
         mock.add_device(device)
     if "script" in scenario:
@@ -117,12 +115,15 @@ def test_scenario(scenario: Dict[str, Any], mock: Mock) -> None:
 
     if expect["status"] == "OK":
         assert error is None, f"expected success, got {error!r}"
+        for field in ERROR_ONLY:
+            assert field not in expect, f"{field}: given for a success, which has no error"
         if "attempts" in expect:
             assert len(log) == expect["attempts"]
         if "attempts_at_least" in expect:
             assert len(log) >= expect["attempts_at_least"]
     else:
         assert error is not None, "expected an error, the call succeeded"
+        assert expect["status"] in CLASSES, f"no exception class for {expect['status']}"
         assert type(error) is CLASSES[expect["status"]], repr(error)
         assert error.status == expect["status"]
         if "http_status" in expect:

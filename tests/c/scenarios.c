@@ -3,8 +3,10 @@
  *
  *   scenarios FILE [NAME...]    ENGAGELAB_MOCK_URL must name a running mock.
  *
- * Unknown `client` or `expect` fields fail the scenario, so a format addition
- * cannot be skipped silently. Prints one line per scenario and a summary. */
+ * The file is first checked against tests/scenarios/schema.json (the path is
+ * built in as EL_SCENARIO_SCHEMA): any unknown key, wrong type or missing field
+ * is printed with the scenario and the key's path, and nothing runs (exit 2).
+ * Then prints one line per scenario and a summary. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <engagelab_push.h>
@@ -16,6 +18,7 @@
 #include <time.h>
 
 #include "mock.h"
+#include "schema_check.h"
 
 /* The runners' default backoff when a scenario sets none (README). */
 #define FAST_BACKOFF_BASE_MS 1
@@ -73,25 +76,12 @@ static const char *string_field(const cJSON *o, const char *name, const char *df
  * of the first setter that fails (which is then the scenario's result) or
  * EL_OK; `*out` is the config (NULL if el_config_new failed). */
 static uint32_t configure(const cJSON *credentials, const cJSON *client, el_config **out) {
-    const char *keys[] = {"app_key", "master_secret", "region", "base_url", "timeout_ms",
-                          "connect_timeout_ms", "max_retries", "backoff_base_ms",
-                          "backoff_max_ms", "max_retry_after_ms", "allow_insecure_http"};
     const cJSON *item, *base, *max;
     el_config *config = NULL;
     uint32_t st;
     char *url;
 
     *out = NULL;
-    cJSON_ArrayForEach(item, client) {
-        size_t i, known = 0;
-        for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-            known |= strcmp(item->string, keys[i]) == 0;
-        }
-        if (!known) {
-            fail("unknown client setting \"%s\"", item->string);
-            return EL_INTERNAL;
-        }
-    }
     st = el_config_new(string_field(client, "app_key", string_field(credentials, "app_key", "")),
                        string_field(client, "master_secret",
                                     string_field(credentials, "master_secret", "")),
@@ -203,10 +193,9 @@ static void check_store(const cJSON *ids, int present) {
 
 /* Runs one scenario; returns 0 if every expectation holds. */
 static int run(const cJSON *credentials, const cJSON *scenario) {
-    const char *expect_keys[] = {"status", "http_status", "api_code", "attempts", "attempts_at_least",
-                                 "maybe_deleted", "retry_after_ms", "message_contains",
-                                 "message_excludes", "requests", "device_remains", "device_gone",
-                                 "min_elapsed_ms"};
+    /* The fields of `expect` that describe an error: a success has none. */
+    const char *error_only[] = {"http_status", "api_code", "maybe_deleted", "retry_after_ms",
+                                "message_contains"};
     const cJSON *expect = cJSON_GetObjectItemCaseSensitive(scenario, "expect");
     const cJSON *client = cJSON_GetObjectItemCaseSensitive(scenario, "client");
     const cJSON *devices = cJSON_GetObjectItemCaseSensitive(scenario, "devices");
@@ -221,18 +210,6 @@ static int run(const cJSON *credentials, const cJSON *scenario) {
     const char *want_status;
 
     failure[0] = '\0';
-    if (id == NULL || expect == NULL) {
-        return fail("the scenario has no registration_id or expect");
-    }
-    cJSON_ArrayForEach(item, expect) {
-        size_t i, known = 0;
-        for (i = 0; i < sizeof expect_keys / sizeof expect_keys[0]; i++) {
-            known |= strcmp(item->string, expect_keys[i]) == 0;
-        }
-        if (!known) {
-            fail("unknown expect field \"%s\"", item->string);
-        }
-    }
     if (mock_reset() != 0) {
         return fail("cannot reset the mock");
     }
@@ -250,10 +227,6 @@ static int run(const cJSON *credentials, const cJSON *scenario) {
     err.maybe_deleted = false;
     start = now_ms();
     st = configure(credentials, client, &config);
-    if (failure[0] != '\0') {
-        el_config_free(config);
-        return 1;
-    }
     if (st != EL_OK) {
         /* A setter refused a value: setters report only a status (the scenario
          * format's fields are then those of an error with attempts 0). */
@@ -275,9 +248,15 @@ static int run(const cJSON *credentials, const cJSON *scenario) {
              st == EL_OK ? "" : err.message);
     }
     if (st == EL_OK) {
+        size_t i;
         /* A success writes nothing into the error record. */
         if (err.status != 0xA5A5A5A5u) {
             fail("el_error was written on success");
+        }
+        for (i = 0; i < sizeof error_only / sizeof error_only[0]; i++) {
+            if (cJSON_GetObjectItemCaseSensitive(expect, error_only[i]) != NULL) {
+                fail("%s: given for a success, which has no error", error_only[i]);
+            }
         }
     } else {
         if (err.status != st) {
@@ -310,12 +289,14 @@ static int run(const cJSON *credentials, const cJSON *scenario) {
             fail("maybe_deleted: expected %s", cJSON_IsTrue(item) ? "true" : "false");
         }
     }
-    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(expect, "message_contains")) {
-        if (st == EL_OK || strstr(err.message, item->valuestring) == NULL) {
+    /* C has no Display or Debug: the message is the only text (none on success,
+     * where the record is left unwritten). */
+    cJSON_ArrayForEach(item, (st == EL_OK ? NULL : cJSON_GetObjectItemCaseSensitive(expect, "message_contains"))) {
+        if (strstr(err.message, item->valuestring) == NULL) {
             fail("message \"%s\" lacks \"%s\"", err.message, item->valuestring);
         }
     }
-    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(expect, "message_excludes")) {
+    cJSON_ArrayForEach(item, (st == EL_OK ? NULL : cJSON_GetObjectItemCaseSensitive(expect, "message_excludes"))) {
         if (strstr(err.message, item->valuestring) != NULL) {
             fail("message \"%s\" contains \"%s\"", err.message, item->valuestring);
         }
@@ -351,22 +332,67 @@ static char *read_file(const char *path) {
     return text;
 }
 
+static cJSON *read_json(const char *path) {
+    char *text = read_file(path);
+    cJSON *json = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    if (json == NULL) {
+        fprintf(stderr, "cannot read %s as JSON\n", path);
+    }
+    return json;
+}
+
+/* Prints a schema violation with the name of the scenario it is in. */
+static void print_violation(const char *path, const char *message, void *ctx) {
+    const cJSON *root = (const cJSON *)ctx;
+    int index;
+    if (sscanf(path, "$.scenarios[%d]", &index) == 1) {
+        const cJSON *sc = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "scenarios"), index);
+        printf("  scenario \"%s\": %s: %s\n", string_field(sc, "name", "?"), path, message);
+    } else {
+        printf("  %s: %s\n", path, message);
+    }
+}
+
+/* The number of problems of the file: schema violations and duplicate names. */
+static int file_problems(const char *file, const cJSON *root) {
+    cJSON *schema = read_json(EL_SCENARIO_SCHEMA);
+    const cJSON *a, *b;
+    int problems;
+    if (schema == NULL) {
+        return 1;
+    }
+    printf("checking %s against %s\n", file, EL_SCENARIO_SCHEMA);
+    problems = schema_check(schema, root, print_violation, (void *)root);
+    cJSON_Delete(schema);
+    cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(root, "scenarios")) {
+        for (b = a->next; b != NULL; b = b->next) {
+            if (strcmp(string_field(a, "name", "?"), string_field(b, "name", "!")) == 0) {
+                printf("  scenario \"%s\": the name is used twice\n", string_field(a, "name", "?"));
+                problems++;
+            }
+        }
+    }
+    return problems;
+}
+
 int main(int argc, char **argv) {
-    char *text;
     cJSON *root;
     const cJSON *scenario, *credentials;
-    int passed = 0, failed = 0, i;
+    int passed = 0, failed = 0, i, problems;
 
     if (argc < 2) {
         fprintf(stderr, "usage: %s SCENARIOS.json [NAME...]\n", argv[0]);
         return 2;
     }
-    if ((text = read_file(argv[1])) == NULL || (root = cJSON_Parse(text)) == NULL) {
-        fprintf(stderr, "cannot read %s as JSON\n", argv[1]);
-        free(text);
+    if ((root = read_json(argv[1])) == NULL) {
         return 2;
     }
-    free(text);
+    if ((problems = file_problems(argv[1], root)) != 0) {
+        printf("scenarios: %s does not match the schema (%d problems); nothing was run\n", argv[1], problems);
+        cJSON_Delete(root);
+        return 2;
+    }
     mock_init();
     credentials = cJSON_GetObjectItemCaseSensitive(root, "credentials");
     cJSON_ArrayForEach(scenario, cJSON_GetObjectItemCaseSensitive(root, "scenarios")) {

@@ -1,18 +1,71 @@
 //! Runs every shared scenario of `tests/scenarios/delete_device.json` against a
-//! real `engagelab-mock` on loopback, one fresh server per scenario.
+//! real `engagelab-mock` on loopback, one fresh server per scenario and one test
+//! per scenario, named after it:
+//!
+//!     cargo test -p engagelab-push --test scenarios -- deletes_known_device
+//!
+//! The file is first validated against `tests/scenarios/schema.json` (see
+//! `common/schema.rs`); any unknown key, wrong type or missing field stops the
+//! run before a scenario runs. The `schema_check::` tests prove that check bites.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use engagelab_mock::{Answer, Device, MockConfig, MockServer};
 use engagelab_push::{Client, Error, Region};
+use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
 
-fn scenarios() -> Value {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/scenarios/delete_device.json");
-    let text = std::fs::read_to_string(&path).expect("scenario file readable");
-    serde_json::from_str(&text).expect("scenario file is JSON")
+mod common {
+    pub mod schema;
+}
+use common::schema;
+
+/// The fields of `expect` that describe an error: a success has none of them.
+const ERROR_ONLY: [&str; 5] = [
+    "http_status",
+    "api_code",
+    "maybe_deleted",
+    "retry_after_ms",
+    "message_contains",
+];
+
+fn load(file: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/scenarios")
+        .join(file);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// What is wrong with a scenario file: the schema's violations, each naming the
+/// scenario it is in, and duplicate scenario names (they are test names).
+fn file_problems(schema: &Value, doc: &Value) -> Vec<String> {
+    let name_of = |i: usize| doc["scenarios"][i]["name"].as_str().unwrap_or("?");
+    let mut problems: Vec<String> = schema::validate(schema, doc)
+        .into_iter()
+        .map(|e| {
+            let index = e
+                .strip_prefix("$.scenarios[")
+                .and_then(|rest| rest.split(']').next()?.parse::<usize>().ok());
+            match index {
+                Some(i) => format!("scenario {:?}: {e}", name_of(i)),
+                None => e,
+            }
+        })
+        .collect();
+    let mut seen = HashSet::new();
+    for sc in doc["scenarios"].as_array().into_iter().flatten() {
+        if let Some(name) = sc["name"].as_str()
+            && !seen.insert(name)
+        {
+            problems.push(format!("scenario {name:?}: the name is used twice"));
+        }
+    }
+    problems
 }
 
 fn ms(v: &Value) -> Duration {
@@ -57,23 +110,6 @@ fn build_client(creds: &Value, settings: &Value, mock_url: &str) -> Result<Clien
     b.build()
 }
 
-/// Expectations the shared file has not caught up with yet (it has another
-/// owner): registration ids are printable ASCII since the review that found
-/// invisible characters accepted, so a non-ASCII id is no longer sent but
-/// refused. Once the file says so itself, this has no effect.
-fn superseded(sc: &Value) -> Option<Value> {
-    let name = sc["name"].as_str()?;
-    if name == "id_unicode_escaped" && sc["expect"]["status"] == "OK" {
-        return Some(serde_json::json!({
-            "status": "INVALID_ARGUMENT",
-            "attempts": 0,
-            "requests": [],
-            "message_contains": ["registration_id", "U+8BBE at byte 0", "printable ASCII"]
-        }));
-    }
-    None
-}
-
 fn opt_u64(v: &Value) -> Option<u64> {
     v.as_u64()
 }
@@ -102,8 +138,7 @@ fn run(creds: &Value, sc: &Value) -> Vec<String> {
         c.delete_device(rid)
     });
     let elapsed = started.elapsed();
-    let superseded = superseded(sc);
-    let expect = superseded.as_ref().unwrap_or(&sc["expect"]);
+    let expect = &sc["expect"];
     let mut bad = Vec::new();
     let mut check = |what: &str, ok: bool, detail: String| {
         if !ok {
@@ -112,11 +147,20 @@ fn run(creds: &Value, sc: &Value) -> Vec<String> {
     };
     let want_status = expect["status"].as_str().unwrap();
     match &result {
-        Ok(()) => check(
-            "status",
-            want_status == "OK",
-            format!("got OK, want {want_status}"),
-        ),
+        Ok(()) => {
+            check(
+                "status",
+                want_status == "OK",
+                format!("got OK, want {want_status}"),
+            );
+            for field in ERROR_ONLY {
+                check(
+                    field,
+                    expect.get(field).is_none(),
+                    "given for a success, which has no error".to_owned(),
+                );
+            }
+        }
         Err(e) => {
             let got = e.kind().name();
             check(
@@ -166,22 +210,22 @@ fn run(creds: &Value, sc: &Value) -> Vec<String> {
                     format!("{s:?} not in {:?}", e.message()),
                 );
             }
-            let texts = [
-                e.message().to_owned(),
-                e.to_string(),
-                format!("{e:?}"),
-                client_debug.clone(),
-            ];
-            for s in expect["message_excludes"].as_array().into_iter().flatten() {
-                let s = s.as_str().unwrap();
-                for t in &texts {
-                    check(
-                        "message_excludes",
-                        !t.contains(s),
-                        format!("{s:?} shown in {t:?}"),
-                    );
-                }
-            }
+        }
+    }
+    // Secrets must show nowhere: not in the client's Debug, nor in any text of
+    // the error if there is one.
+    let mut texts = vec![client_debug];
+    if let Err(e) = &result {
+        texts.extend([e.message().to_owned(), e.to_string(), format!("{e:?}")]);
+    }
+    for s in expect["message_excludes"].as_array().into_iter().flatten() {
+        let s = s.as_str().unwrap();
+        for t in &texts {
+            check(
+                "message_excludes",
+                !t.contains(s),
+                format!("{s:?} shown in {t:?}"),
+            );
         }
     }
     let attempts = match &result {
@@ -285,44 +329,165 @@ fn run(creds: &Value, sc: &Value) -> Vec<String> {
     bad
 }
 
-#[test]
-fn every_shared_scenario_behaves_as_described() {
-    let doc = scenarios();
-    let creds = &doc["credentials"];
+/// A failing test's message from what did not match.
+fn outcome(bad: Vec<String>) -> Result<(), Failed> {
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} mismatches:\n{}", bad.len(), bad.join("\n")).into())
+    }
+}
+
+/// The tests that prove the schema check rejects what it must, on copies of the
+/// real file with one thing changed.
+fn schema_checks(schema: &Value, doc: &Value) -> Vec<Trial> {
+    type Change = fn(&mut Value);
+    let cases: [(&str, Change, &str); 9] = [
+        (
+            "rejects_unknown_expect_key",
+            |d| d["scenarios"][0]["expect"]["no_such_field"] = 1.into(),
+            "$.scenarios[0].expect.no_such_field: unknown key",
+        ),
+        (
+            "rejects_unknown_client_key",
+            |d| d["scenarios"][0]["client"] = serde_json::json!({"timeout": 5}),
+            "$.scenarios[0].client.timeout: unknown key",
+        ),
+        (
+            "rejects_unknown_scenario_key",
+            |d| d["scenarios"][0]["expected"] = serde_json::json!({}),
+            "$.scenarios[0].expected: unknown key",
+        ),
+        (
+            "rejects_unknown_request_key",
+            |d| d["scenarios"][0]["expect"]["requests"][0]["query"] = "".into(),
+            "$.scenarios[0].expect.requests[0].query: unknown key",
+        ),
+        (
+            "rejects_unknown_script_key",
+            |d| d["scenarios"][0]["script"] = serde_json::json!([{"code": 200}]),
+            "$.scenarios[0].script[0].code: unknown key",
+        ),
+        (
+            "rejects_unknown_top_level_key",
+            |d| d["scenario"] = serde_json::json!([]),
+            "$.scenario: unknown key",
+        ),
+        (
+            "rejects_wrong_type",
+            |d| d["scenarios"][0]["expect"]["attempts"] = "1".into(),
+            "$.scenarios[0].expect.attempts: expected integer, got string",
+        ),
+        (
+            "rejects_missing_required_key",
+            |d| {
+                d["scenarios"][0]["expect"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("status");
+            },
+            "$.scenarios[0].expect: missing required key \"status\"",
+        ),
+        (
+            "rejects_unknown_status",
+            |d| d["scenarios"][0]["expect"]["status"] = "MAYBE".into(),
+            "$.scenarios[0].expect.status: \"MAYBE\" is not one of",
+        ),
+    ];
+    let mut trials = Vec::new();
+    let (s, d) = (schema.clone(), doc.clone());
+    trials.push(Trial::test("schema_check::real_file_passes", move || {
+        outcome(file_problems(&s, &d))
+    }));
+    for (name, change, want) in cases {
+        let (s, mut d) = (schema.clone(), doc.clone());
+        trials.push(Trial::test(format!("schema_check::{name}"), move || {
+            let first = d["scenarios"][0]["name"].as_str().unwrap().to_owned();
+            change(&mut d);
+            let problems = file_problems(&s, &d);
+            let named = if want.starts_with("$.scenarios[0]") {
+                format!("scenario {first:?}: {want}")
+            } else {
+                want.to_owned()
+            };
+            match problems.as_slice() {
+                [one] if one.starts_with(&named) => Ok(()),
+                _ => Err(format!("want one problem {named:?}, got {problems:?}").into()),
+            }
+        }));
+    }
+    let s = schema.clone();
+    trials.push(Trial::test(
+        "schema_check::rejects_unsupported_schema_keyword",
+        move || {
+            let mut s = s;
+            s["$defs"]["scenario"]["properties"]["name"]["pattern"] = "^[a-z_]+$".into();
+            let errors = schema::validate(&s, &serde_json::json!({"credentials": {"app_key": "k", "master_secret": "s"}, "scenarios": [{"name": "n", "about": "", "registration_id": "r", "expect": {"status": "OK"}}]}));
+            match errors.as_slice() {
+                [one] if one == "$.scenarios[0].name: schema keyword \"pattern\" is not supported" => Ok(()),
+                _ => Err(format!("got {errors:?}").into()),
+            }
+        },
+    ));
+    let s = schema.clone();
+    trials.push(Trial::test(
+        "schema_check::every_object_schema_is_closed",
+        move || {
+            let mut open = Vec::new();
+            closed(&s, "#", &mut open);
+            outcome(open)
+        },
+    ));
+    trials
+}
+
+/// Collects the object schemas under `schema` that do not set
+/// `additionalProperties`: every object of the format must be closed.
+fn closed(schema: &Value, at: &str, open: &mut Vec<String>) {
+    match schema {
+        Value::Object(o) => {
+            if o.get("type").and_then(Value::as_str) == Some("object")
+                && !o.contains_key("additionalProperties")
+            {
+                open.push(format!("{at}: object schema without additionalProperties"));
+            }
+            for (k, v) in o {
+                closed(v, &format!("{at}/{k}"), open);
+            }
+        }
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| closed(v, &format!("{at}/{i}"), open)),
+        _ => {}
+    }
+}
+
+fn main() -> ExitCode {
+    let mut args = Arguments::from_args();
+    // Scenarios are independent (one server each) and mostly wait: run a few at once.
+    args.test_threads.get_or_insert(4);
+    let schema = load("schema.json");
+    let doc = load("delete_device.json");
+    let problems = file_problems(&schema, &doc);
+    if !problems.is_empty() {
+        eprintln!("tests/scenarios/delete_device.json does not match tests/scenarios/schema.json:");
+        for p in &problems {
+            eprintln!("  {p}");
+        }
+        return ExitCode::FAILURE;
+    }
     let all = doc["scenarios"].as_array().expect("scenarios list");
-    assert!(
-        all.len() >= 40,
-        "the scenario file lost scenarios: {}",
-        all.len()
-    );
-    // Scenarios are independent (one server each): run them on a few threads.
-    let failures: Vec<String> = std::thread::scope(|scope| {
-        let chunks: Vec<_> = all.chunks(all.len().div_ceil(4)).collect();
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| {
-                scope.spawn(move || {
-                    chunk
-                        .iter()
-                        .flat_map(|sc| {
-                            let name = sc["name"].as_str().unwrap().to_owned();
-                            run(creds, sc)
-                                .into_iter()
-                                .map(move |f| format!("{name}: {f}"))
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("runner thread"))
-            .collect()
-    });
-    assert!(
-        failures.is_empty(),
-        "{} mismatches:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    if all.len() < 40 {
+        eprintln!("the scenario file lost scenarios: {}", all.len());
+        return ExitCode::FAILURE;
+    }
+    let mut trials = schema_checks(&schema, &doc);
+    for sc in all {
+        let creds = doc["credentials"].clone();
+        let sc = sc.clone();
+        let name = sc["name"].as_str().unwrap().to_owned();
+        trials.push(Trial::test(name, move || outcome(run(&creds, &sc))));
+    }
+    libtest_mimic::run(&args, trials).exit_code()
 }

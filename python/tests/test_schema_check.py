@@ -1,0 +1,102 @@
+"""The schema check the scenario runner uses (schema_check.py) bites.
+
+Each test changes one thing in a copy of the real scenario file and expects
+exactly one problem, naming the scenario and the offending key's path.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any, Callable, Dict, List
+
+import pytest
+
+from conftest import SCENARIOS, SCHEMA
+from schema_check import file_problems, validate
+
+
+def load(path: Any) -> Dict[str, Any]:
+    with path.open(encoding="utf-8") as f:
+        data: Dict[str, Any] = json.load(f)
+    return data
+
+
+REAL = load(SCENARIOS)
+FIRST = REAL["scenarios"][0]["name"]
+
+
+def test_real_file_passes() -> None:
+    assert file_problems(load(SCHEMA), REAL) == []
+
+
+def _set(path: List[Any], value: Any) -> Callable[[Dict[str, Any]], None]:
+    def change(doc: Dict[str, Any]) -> None:
+        target: Any = doc
+        for step in path[:-1]:
+            target = target[step]
+        target[path[-1]] = value
+
+    return change
+
+
+def _drop_status(doc: Dict[str, Any]) -> None:
+    del doc["scenarios"][0]["expect"]["status"]
+
+
+CASES = [
+    ("unknown_expect_key", _set(["scenarios", 0, "expect", "no_such_field"], 1),
+     "$.scenarios[0].expect.no_such_field: unknown key"),
+    ("unknown_client_key", _set(["scenarios", 0, "client"], {"timeout": 5}),
+     "$.scenarios[0].client.timeout: unknown key"),
+    ("unknown_scenario_key", _set(["scenarios", 0, "expected"], {}),
+     "$.scenarios[0].expected: unknown key"),
+    ("unknown_request_key", _set(["scenarios", 0, "expect", "requests", 0, "query"], ""),
+     "$.scenarios[0].expect.requests[0].query: unknown key"),
+    ("unknown_script_key", _set(["scenarios", 0, "script"], [{"code": 200}]),
+     "$.scenarios[0].script[0].code: unknown key"),
+    ("unknown_top_level_key", _set(["scenario"], []), "$.scenario: unknown key"),
+    ("wrong_type", _set(["scenarios", 0, "expect", "attempts"], "1"),
+     "$.scenarios[0].expect.attempts: expected integer, got string"),
+    ("bool_is_not_integer", _set(["scenarios", 0, "expect", "attempts"], True),
+     "$.scenarios[0].expect.attempts: expected integer, got boolean"),
+    ("missing_required_key", _drop_status, '$.scenarios[0].expect: missing required key "status"'),
+    ("unknown_status", _set(["scenarios", 0, "expect", "status"], "MAYBE"),
+     '$.scenarios[0].expect.status: "MAYBE" is not one of'),
+    ("below_minimum", _set(["scenarios", 0, "expect", "attempts"], -1),
+     "$.scenarios[0].expect.attempts: -1 is less than the minimum 0"),
+]
+
+
+@pytest.mark.parametrize("change,want", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_rejects(change: Callable[[Dict[str, Any]], None], want: str) -> None:
+    doc = copy.deepcopy(REAL)
+    change(doc)
+    problems = file_problems(load(SCHEMA), doc)
+    named = f'scenario "{FIRST}": {want}' if want.startswith("$.scenarios[0]") else want
+    assert len(problems) == 1 and problems[0].startswith(named), problems
+
+
+def test_rejects_unsupported_schema_keyword() -> None:
+    schema = load(SCHEMA)
+    schema["$defs"]["scenario"]["properties"]["name"]["pattern"] = "^[a-z_]+$"
+    errors = validate(schema, REAL)
+    assert errors[0] == '$.scenarios[0].name: schema keyword "pattern" is not supported', errors
+
+
+def test_every_object_schema_is_closed() -> None:
+    """Every object of the format sets additionalProperties (false, or a value schema for maps)."""
+    open_objects: List[str] = []
+
+    def walk(node: Any, at: str) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "object" and "additionalProperties" not in node:
+                open_objects.append(at)
+            for key, value in node.items():
+                walk(value, f"{at}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{at}/{i}")
+
+    walk(load(SCHEMA), "#")
+    assert open_objects == []
