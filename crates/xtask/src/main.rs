@@ -3,6 +3,7 @@
 //! `cargo xtask gen [--check]` writes (or checks) every file generated from
 //! `spec/error-model.toml`.
 
+mod bindings;
 mod clib;
 mod generate;
 
@@ -23,7 +24,9 @@ commands:
   gen [--check]   write the files generated from spec/error-model.toml
                   (--check: fail if any is stale instead of writing)
   lib [--release] build the C library into target/PROFILE/lib/ as it ships:
-                  libengagelab_push.so.VERSION, its SONAME and dev links, .a";
+                  libengagelab_push.so.VERSION, its SONAME and dev links, .a
+  binding LANG test|demo
+                  run a language binding's tests or demo (bindings/LANG)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
         ["gen"] => generate::run(false),
         ["gen", "--check"] => generate::run(true),
         ["lib"] => clib::build(false).map(|dir| println!("{}", dir.display())),
+        ["binding", language, action] => bindings::main(language, action),
         ["lib", "--release"] => clib::build(true).map(|dir| println!("{}", dir.display())),
         _ => {
             eprintln!("{USAGE}");

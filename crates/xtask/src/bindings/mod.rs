@@ -1,0 +1,88 @@
+//! The language bindings over the C ABI (`bindings/<language>/`): each one is
+//! a module here whose `test` and `demo` functions run that language's own
+//! tools. `cargo xtask binding LANG test|demo` calls them.
+//!
+//! What every binding is given ([`Env`]):
+//! - `lib_dir`: `cargo xtask lib --release` output, with
+//!   `libengagelab_push.so.VERSION`, its links and `libengagelab_push.a`;
+//! - `mock_bin`: the `engagelab-mock` binary, which the binding's tests start
+//!   themselves (see tests/scenarios/README.md for the contract).
+//!
+//! The same values reach the language's tools as the environment variables
+//! `ENGAGELAB_LIB_DIR` and `ENGAGELAB_MOCK_BIN`.
+
+// Until the first binding module uses them.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// What a binding's test or demo needs, already built.
+pub(crate) struct Env {
+    /// The workspace root.
+    pub root: PathBuf,
+    /// The directory of the C library, laid out as it ships.
+    pub lib_dir: PathBuf,
+    /// The engagelab-mock binary.
+    pub mock_bin: PathBuf,
+}
+
+impl Env {
+    /// Builds the release library and the mock.
+    pub(crate) fn build() -> Result<Env, String> {
+        let lib_dir = crate::clib::build(true)?;
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(crate::root())
+            .args(["build", "--quiet", "-p", "engagelab-mock"])
+            .status()
+            .map_err(|e| format!("cargo: {e}"))?;
+        if !status.success() {
+            return Err("building engagelab-mock failed".into());
+        }
+        Ok(Env {
+            root: crate::root(),
+            lib_dir,
+            mock_bin: crate::clib::target_dir().join("debug/engagelab-mock"),
+        })
+    }
+
+    /// A command run in `bindings/<dir>` with `ENGAGELAB_LIB_DIR` and
+    /// `ENGAGELAB_MOCK_BIN` set.
+    pub(crate) fn command(&self, dir: &str, program: &str) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.current_dir(self.root.join("bindings").join(dir))
+            .env("ENGAGELAB_LIB_DIR", &self.lib_dir)
+            .env("ENGAGELAB_MOCK_BIN", &self.mock_bin);
+        cmd
+    }
+}
+
+/// Runs `cmd`, failing with its description when it does not succeed.
+pub(crate) fn run(cmd: &mut Command) -> Result<(), String> {
+    let shown = format!("{cmd:?}");
+    let status = cmd.status().map_err(|e| format!("{shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
+}
+
+/// `cargo xtask binding LANG ACTION`.
+pub(crate) fn main(language: &str, action: &str) -> Result<(), String> {
+    type Action = fn(&Env) -> Result<(), String>;
+    let known: &[(&str, Action, Action)] = &[];
+    let Some((_, test, demo)) = known.iter().find(|(name, _, _)| *name == language) else {
+        let names: Vec<&str> = known.iter().map(|(n, _, _)| *n).collect();
+        return Err(format!(
+            "no binding {language:?}; the bindings are: {}",
+            names.join(", ")
+        ));
+    };
+    let env = Env::build()?;
+    match action {
+        "test" => test(&env),
+        "demo" => demo(&env),
+        _ => Err(format!("binding actions are test and demo, not {action:?}")),
+    }
+}
