@@ -9,6 +9,7 @@ use pyo3::types::PyString;
 use crate::convert::{Arg, opt_count, opt_flag, opt_path, opt_seconds, opt_string, string};
 use crate::errors::to_py_err;
 use crate::guard::{catch, no_panic};
+use crate::interrupt::Interruptible;
 
 /// A client of EngageLab's Push REST API. Thread-safe: share one between
 /// threads; each call releases the GIL while it waits on the network.
@@ -132,8 +133,10 @@ impl Client {
         no_panic(|| {
             let id = string("registration_id", registration_id)?;
             let client = &self.inner;
-            py.detach(|| catch(|| client.delete_device(&id)))
-                .map_err(|e| to_py_err(py, &e))
+            let call = Interruptible::new();
+            let options = &call.options;
+            py.detach(|| catch(|| client.delete_device_with(&id, options)))
+                .map_err(|e| call.error(py, &e))
         })
     }
 

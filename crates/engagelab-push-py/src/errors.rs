@@ -4,39 +4,24 @@
 use engagelab_push::{Error, ErrorKind};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyType};
 
-/// The classes defined in Python, looked up once.
-mod py {
-    pyo3::import_exception!(engagelab_push.exceptions, EngageLabError);
-    pyo3::import_exception!(engagelab_push.exceptions, InvalidArgumentError);
-    pyo3::import_exception!(engagelab_push.exceptions, AuthError);
-    pyo3::import_exception!(engagelab_push.exceptions, NotFoundError);
-    pyo3::import_exception!(engagelab_push.exceptions, RateLimitedError);
-    pyo3::import_exception!(engagelab_push.exceptions, ServerError);
-    pyo3::import_exception!(engagelab_push.exceptions, ApiError);
-    pyo3::import_exception!(engagelab_push.exceptions, TimeoutError);
-    pyo3::import_exception!(engagelab_push.exceptions, NetworkError);
-    pyo3::import_exception!(engagelab_push.exceptions, InvalidResponseError);
-    pyo3::import_exception!(engagelab_push.exceptions, InternalError);
-}
-
-/// The exception class for a category.
-fn class_for(py: Python<'_>, kind: ErrorKind) -> Bound<'_, PyType> {
-    use pyo3::PyTypeInfo;
-    match kind {
-        ErrorKind::InvalidArgument => py::InvalidArgumentError::type_object(py),
-        ErrorKind::Auth => py::AuthError::type_object(py),
-        ErrorKind::NotFound => py::NotFoundError::type_object(py),
-        ErrorKind::RateLimited => py::RateLimitedError::type_object(py),
-        ErrorKind::Server => py::ServerError::type_object(py),
-        ErrorKind::Api => py::ApiError::type_object(py),
-        ErrorKind::Timeout => py::TimeoutError::type_object(py),
-        ErrorKind::Network => py::NetworkError::type_object(py),
-        ErrorKind::InvalidResponse => py::InvalidResponseError::type_object(py),
-        ErrorKind::Internal => py::InternalError::type_object(py),
-        // A category added to the core later: the base class, with its name.
-        _ => py::EngageLabError::type_object(py),
+/// The exception class of a category: `BY_STATUS[name]` of
+/// `engagelab_push.exceptions` (generated from the error model), looked up
+/// once; the base class for a category this package does not know.
+fn class_for(py: Python<'_>, kind: ErrorKind) -> PyResult<Bound<'_, PyType>> {
+    static BY_STATUS: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+    let by_status = BY_STATUS.get_or_try_init(py, || {
+        let module = py.import("engagelab_push.exceptions")?;
+        Ok::<_, PyErr>(module.getattr("BY_STATUS")?.cast_into::<PyDict>()?.unbind())
+    })?;
+    match by_status.bind(py).get_item(kind.name())? {
+        Some(class) => Ok(class.cast_into::<PyType>()?),
+        None => Ok(py
+            .import("engagelab_push.exceptions")?
+            .getattr("EngageLabError")?
+            .cast_into::<PyType>()?),
     }
 }
 
@@ -55,7 +40,7 @@ fn build(py: Python<'_>, error: &Error) -> PyResult<PyErr> {
     kwargs.set_item("attempts", error.attempts())?;
     kwargs.set_item("retry_after", error.retry_after().map(|d| d.as_secs_f64()))?;
     kwargs.set_item("maybe_deleted", error.maybe_deleted())?;
-    let exc = class_for(py, error.kind()).call((error.to_string(),), Some(&kwargs))?;
+    let exc = class_for(py, error.kind())?.call((error.to_string(),), Some(&kwargs))?;
     Ok(PyErr::from_value(exc))
 }
 

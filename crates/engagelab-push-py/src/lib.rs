@@ -14,6 +14,7 @@ mod client;
 mod convert;
 mod errors;
 mod guard;
+mod interrupt;
 
 use pyo3::prelude::*;
 

@@ -1,0 +1,261 @@
+//! The call's deadline is exact, a cancel stops it mid-request or mid-wait,
+//! and `maybe_deleted` is set only when the request may have reached the
+//! server: each against a real server on loopback (engagelab-mock, or a raw
+//! socket where the mock cannot misbehave that way).
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use engagelab_mock::{Answer, Device, MockConfig, MockServer};
+use engagelab_push::{CallOptions, CancelToken, Client, ErrorKind};
+
+fn client_for(base_url: &str) -> engagelab_push::ClientBuilder {
+    Client::builder("demo-app-key", "demo-master-secret")
+        .base_url(base_url)
+        .backoff(Duration::from_millis(1), Duration::from_millis(5))
+}
+
+fn slow_mock(id: &str, delay_ms: u64) -> MockServer {
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    mock.add_device(Device::new(id));
+    mock.script(id, vec![Answer::status(200).with_delay_ms(delay_ms)]);
+    mock
+}
+
+#[test]
+fn the_deadline_overshoots_by_less_than_100_ms() {
+    let mock = slow_mock("dev-slow", 5_000);
+    let client = client_for(mock.base_url())
+        .timeout(Duration::from_millis(1_000))
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let e = client.delete_device("dev-slow").unwrap_err();
+    let took = started.elapsed();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(e.maybe_deleted(), "the request was written: {e}");
+    assert!(took >= Duration::from_millis(1_000), "{took:?}");
+    assert!(took < Duration::from_millis(1_100), "overshoot: {took:?}");
+}
+
+#[test]
+fn a_per_call_timeout_shortens_the_deadline() {
+    let mock = slow_mock("dev-slow", 5_000);
+    let client = client_for(mock.base_url()).max_retries(0).build().unwrap();
+    let started = Instant::now();
+    let options = CallOptions::new().timeout(Duration::from_millis(300));
+    let e = client.delete_device_with("dev-slow", &options).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(
+        started.elapsed() < Duration::from_millis(400),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_cancel_stops_a_call_waiting_for_its_answer_within_100_ms() {
+    let mock = slow_mock("dev-slow", 5_000);
+    let client = client_for(mock.base_url()).build().unwrap();
+    let token = CancelToken::new();
+    let canceller = {
+        let token = token.clone();
+        thread::spawn(move || {
+            thread::sleep(Duration::from_millis(200));
+            let at = Instant::now();
+            token.cancel();
+            at
+        })
+    };
+    let e = client
+        .delete_device_with("dev-slow", &CallOptions::new().cancel(token))
+        .unwrap_err();
+    let returned = Instant::now();
+    let cancelled_at = canceller.join().unwrap();
+    assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
+    assert_eq!(e.attempts(), 1, "{e}");
+    assert!(e.maybe_deleted(), "the request was written: {e}");
+    assert!(
+        returned - cancelled_at < Duration::from_millis(100),
+        "{:?}",
+        returned - cancelled_at
+    );
+    assert_eq!(mock.log().len(), 1, "no request after the cancel");
+}
+
+#[test]
+fn a_cancel_stops_a_backoff_wait() {
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    mock.script(
+        "dev-busy",
+        vec![Answer::status(429).with_header("Retry-After", "5"); 3],
+    );
+    let client = client_for(mock.base_url())
+        .max_retry_after(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let token = CancelToken::new();
+    let canceller = {
+        let token = token.clone();
+        thread::spawn(move || {
+            thread::sleep(Duration::from_millis(200));
+            token.cancel();
+        })
+    };
+    let started = Instant::now();
+    let e = client
+        .delete_device_with("dev-busy", &CallOptions::new().cancel(token))
+        .unwrap_err();
+    canceller.join().unwrap();
+    assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
+    assert_eq!(e.attempts(), 1, "{e}");
+    assert!(!e.maybe_deleted(), "the server answered 429: {e}");
+    assert!(
+        started.elapsed() < Duration::from_millis(400),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_tiny_timeout_sends_nothing_and_deletes_nothing() {
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    mock.add_device(Device::new("dev-1"));
+    let client = client_for(mock.base_url())
+        .timeout(Duration::from_nanos(1))
+        .build()
+        .unwrap();
+    let e = client.delete_device("dev-1").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(!e.maybe_deleted(), "{e}");
+    assert!(mock.device("dev-1").is_some());
+}
+
+/// A server that accepts and then does `behave` with each connection.
+fn raw_server(behave: fn(TcpStream)) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            thread::spawn(move || behave(stream));
+        }
+    });
+    format!("{addr}")
+}
+
+/// Reads one request head.
+fn read_head(stream: &mut TcpStream) {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+        head.push(byte[0]);
+    }
+}
+
+#[test]
+fn a_tls_server_that_never_handshakes_deleted_nothing() {
+    let addr = raw_server(|stream| {
+        thread::sleep(Duration::from_secs(5));
+        drop(stream);
+    });
+    // The overall deadline, not the connect timeout, ends the handshake.
+    let client = client_for(&format!("https://{addr}"))
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let e = client.delete_device("dev-1").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(!e.maybe_deleted(), "no request can have left: {e}");
+}
+
+#[test]
+fn a_connect_cut_by_the_overall_deadline_deleted_nothing() {
+    // A listener whose accept queue is full: further SYNs go unanswered.
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket
+        .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .unwrap();
+    socket.listen(0).unwrap();
+    let addr = socket.local_addr().unwrap().as_socket().unwrap();
+    let _fillers: Vec<TcpStream> = (0..4)
+        .filter_map(|_| TcpStream::connect_timeout(&addr, Duration::from_millis(200)).ok())
+        .collect();
+    let client = client_for(&format!("http://{addr}"))
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let e = client.delete_device("dev-1").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(!e.maybe_deleted(), "no request can have left: {e}");
+    assert!(
+        started.elapsed() < Duration::from_millis(600),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_tls_server_that_resets_during_the_handshake_deleted_nothing() {
+    let addr = raw_server(|stream| {
+        let socket = socket2::Socket::from(stream);
+        let _ = socket.set_linger(Some(Duration::ZERO));
+        let mut buf = [0u8; 16];
+        let _ = (&socket).read(&mut buf);
+        drop(socket); // RST
+    });
+    let client = client_for(&format!("https://{addr}")).build().unwrap();
+    let e = client.delete_device("dev-1").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Network, "{e}");
+    assert!(!e.maybe_deleted(), "no request can have left: {e}");
+}
+
+#[test]
+fn an_error_body_that_stops_short_is_a_timeout_with_its_status() {
+    let addr = raw_server(|mut stream| {
+        read_head(&mut stream);
+        let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 100\r\n\r\nshort");
+        thread::sleep(Duration::from_secs(5));
+    });
+    let client = client_for(&format!("http://{addr}"))
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let e = client.delete_device("dev-1").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert_eq!(e.http_status(), Some(400), "{e}");
+}
+
+#[test]
+fn a_bad_chunk_in_an_error_body_is_an_invalid_response_and_not_retried() {
+    let addr = raw_server(|mut stream| {
+        read_head(&mut stream);
+        let _ = stream.write_all(
+            b"HTTP/1.1 400 Bad Request\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\nxx\r\n0\r\n\r\n",
+        );
+        thread::sleep(Duration::from_millis(500));
+    });
+    let client = client_for(&format!("http://{addr}")).build().unwrap();
+    let e = client.delete_device("dev-1").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidResponse, "{e}");
+    assert_eq!(e.attempts(), 1, "not retried: {e}");
+    assert_eq!(e.http_status(), Some(400), "{e}");
+}
+
+#[test]
+fn a_gateway_timeout_may_hide_a_deletion() {
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    mock.script("dev-gw", vec![Answer::status(504); 1]);
+    let client = client_for(mock.base_url()).max_retries(0).build().unwrap();
+    let e = client.delete_device("dev-gw").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Server, "{e}");
+    assert!(e.maybe_deleted(), "{e}");
+    mock.script("dev-503", vec![Answer::status(503); 1]);
+    let e = client.delete_device("dev-503").unwrap_err();
+    assert!(!e.maybe_deleted(), "a 503 did not act: {e}");
+}

@@ -1,0 +1,67 @@
+"""Ctrl-C: a KeyboardInterrupt stops a call within about 100 ms of SIGINT,
+while it waits for an answer and while it waits to retry."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from engagelab_push import Client
+
+from conftest import Mock
+
+APP_KEY = "demo-app-key"
+SECRET = "demo-master-secret"
+
+
+def interrupt_after(seconds: float) -> threading.Timer:
+    timer = threading.Timer(seconds, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    return timer
+
+
+def test_ctrl_c_stops_a_call_waiting_for_its_answer(mock: Mock) -> None:
+    mock.add_device("dev-slow")
+    mock.script("dev-slow", [{"status": 200, "delay_ms": 5000}])
+    client = Client(APP_KEY, SECRET, base_url=mock.url, max_retries=0)
+    timer = interrupt_after(0.3)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        client.delete_device("dev-slow")
+    took = time.monotonic() - started
+    timer.join()
+    assert took < 0.3 + 0.1, took
+    assert len(mock.log()) == 1
+
+
+def test_ctrl_c_stops_a_backoff_wait(mock: Mock) -> None:
+    mock.script("dev-busy", [{"status": 429, "headers": {"Retry-After": "5"}}] * 3)
+    client = Client(APP_KEY, SECRET, base_url=mock.url, max_retry_after=10.0)
+    timer = interrupt_after(0.3)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        client.delete_device("dev-busy")
+    took = time.monotonic() - started
+    timer.join()
+    assert took < 0.3 + 0.1, took
+    assert len(mock.log()) == 1, "no retry after the interrupt"
+
+
+def test_a_signal_whose_handler_does_not_raise_lets_the_call_finish(mock: Mock) -> None:
+    mock.add_device("dev-slow")
+    mock.script("dev-slow", [{"status": 200, "delay_ms": 500}])
+    seen = []
+    previous = signal.signal(signal.SIGUSR1, lambda *_: seen.append(True))
+    try:
+        timer = threading.Timer(0.1, lambda: os.kill(os.getpid(), signal.SIGUSR1))
+        timer.start()
+        client = Client(APP_KEY, SECRET, base_url=mock.url)
+        client.delete_device("dev-slow")
+        timer.join()
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+    assert seen == [True]
