@@ -214,8 +214,10 @@ typedef struct el_error {
    */
   int64_t api_code;
   /**
-   * How many requests were sent (1 + retries); 0 when the call was rejected
-   * before sending.
+   * How many attempts were made (1 + retries): each tried a connection
+   * and, if it opened, sent the request, so a refused connection counts
+   * too. 0 when the call was rejected (or cancelled, or out of time) before
+   * any attempt.
    */
   uint32_t attempts;
   /**

@@ -41,8 +41,8 @@ class EngageLabError(Exception):
         message: EngageLab's ``message``, else a short excerpt of the body,
             else a description of the local failure. Never contains the
             Master Secret.
-        attempts: how many requests were sent (1 + retries); 0 when the call
-            was rejected before sending.
+        attempts: how many attempts were made (1 + retries), a refused
+            connection included; 0 when the call was rejected before any.
         retry_after: the server's rate-limit hint in seconds, or ``None``.
         maybe_deleted: whether an attempt may already have deleted the device
             although the call failed (check before acting on the failure).

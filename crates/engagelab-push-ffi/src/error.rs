@@ -32,8 +32,10 @@ pub struct el_error {
     pub http_status: u16,
     /// EngageLab's `code` from the error body; 0 when there was none.
     pub api_code: i64,
-    /// How many requests were sent (1 + retries); 0 when the call was rejected
-    /// before sending.
+    /// How many attempts were made (1 + retries): each tried a connection
+    /// and, if it opened, sent the request, so a refused connection counts
+    /// too. 0 when the call was rejected (or cancelled, or out of time) before
+    /// any attempt.
     pub attempts: u32,
     /// For `EL_RATE_LIMITED`, the server's hint (`Retry-After` or
     /// `X-Rate-Limit-Reset`) in milliseconds; 0 when there was none.

@@ -90,7 +90,9 @@ impl Error {
         &self.message
     }
 
-    /// How many requests were sent (1 + retries); 0 when rejected before sending.
+    /// How many attempts were made (1 + retries): each tried a connection and,
+    /// if it opened, sent the request, so a refused connection counts too. 0
+    /// when the call was rejected (or cancelled, or out of time) before any.
     pub fn attempts(&self) -> u32 {
         self.attempts
     }

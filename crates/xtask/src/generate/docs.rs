@@ -51,7 +51,7 @@ the single source of the categories in every language.
 | HTTP status | `http_status()` | `http_status` (0: none) | the HTTP status of the final attempt's answer; none when no answer arrived |
 | EngageLab code | `api_code()` | `api_code` (0: none) | EngageLab's `code` from the error body (wrapped `{\"error\":{...}}` or flat form) |
 | message | `message()` | `message` | EngageLab's `message`, else a short excerpt of the body (valid UTF-8, control and bidi characters removed), else a description of the local failure; never holds the Master Secret or the Authorization header |
-| attempts | `attempts()` | `attempts` | how many requests were sent (1 + retries); 0 when the call was rejected before sending |
+| attempts | `attempts()` | `attempts` | how many attempts were made (1 + retries), each a connection tried and, if it opened, a request sent: a refused connection counts; 0 when the call was rejected, or cancelled or out of time, before any attempt |
 | retry after | `retry_after()` | `retry_after_ms` (0: none) | for `RATE_LIMITED`, the server's hint (`Retry-After`, `X-Rate-Limit-Reset`) |
 | maybe deleted | `maybe_deleted()` | `maybe_deleted` | whether a request was written whose outcome is unknown, so the device may already be gone |
 
