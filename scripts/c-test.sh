@@ -108,6 +108,29 @@ unset ASAN_OPTIONS UBSAN_OPTIONS
 step "C suites, valgrind" suite valgrind -DEL_LINK=shared \
   "-DEL_LAUNCHER=valgrind;--quiet;--leak-check=full;--errors-for-leak-kinds=definite,indirect;--show-leak-kinds=definite,indirect;--error-exitcode=1"
 
+fault_matrix() {
+  local bin port pid rc
+  bin=${TOXIPROXY_BIN:-$(scripts/toxiproxy.sh)} || return 1
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "$bin" -host 127.0.0.1 -port "$port" >"$work/toxiproxy.log" 2>&1 &
+  pid=$!
+  python3 - "$port" <<'PY' || return 1
+import sys, time, urllib.request
+for _ in range(200):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/version", timeout=1)
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit("toxiproxy did not start")
+PY
+  TOXIPROXY_URL=http://127.0.0.1:$port "$build/shared/faults" tests/faults/matrix.json
+  rc=$?
+  kill "$pid"; wait "$pid" 2>/dev/null
+  return $rc
+}
+step "fault matrix (toxiproxy), C" fault_matrix
+
 runner_catches_failures() {
   local out
   out=$("$build/shared/scenarios" tests/c/runner_selftest.json 2>&1)

@@ -18,6 +18,9 @@ suite() {
   fi
 }
 
+# The fault matrix's server (Rust, C and Python runners read TOXIPROXY_BIN).
+TOXIPROXY_BIN=$(scripts/toxiproxy.sh) && export TOXIPROXY_BIN
+
 suite lint        make --no-print-directory lint
 suite rust        cargo test --workspace
 suite c           scripts/c-test.sh

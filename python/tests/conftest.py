@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
@@ -19,6 +20,20 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "tests" / "scenarios" / "delete_device.json"
 SCHEMA = REPO / "tests" / "scenarios" / "schema.json"
+ERROR_MODEL = REPO / "spec" / "error-model.toml"
+
+
+def error_model() -> List[Dict[str, Any]]:
+    """The categories of spec/error-model.toml, the single source the
+    exception classes are generated from: tests compare against it rather
+    than retype the list."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - the test extra installs tomli there
+        import tomli as tomllib
+    with ERROR_MODEL.open("rb") as f:
+        categories: List[Dict[str, Any]] = tomllib.load(f)["category"]
+    return categories
 
 
 class Mock:

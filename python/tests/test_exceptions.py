@@ -18,31 +18,21 @@ from engagelab_push import (
     EngageLabError,
     InternalError,
     InvalidArgumentError,
-    InvalidResponseError,
     NetworkError,
     NotFoundError,
     RateLimitedError,
-    ServerError,
     TimeoutError,
 )
 
-from conftest import Mock
+from conftest import Mock, error_model
 
 APP_KEY = "demo-app-key"
 SECRET = "demo-master-secret"
 ATTRS = ("status", "http_status", "api_code", "message", "attempts", "retry_after", "maybe_deleted")
 
+#: Every category's class, as spec/error-model.toml names it.
 CLASSES: Dict[Type[EngageLabError], str] = {
-    InvalidArgumentError: "INVALID_ARGUMENT",
-    AuthError: "AUTH",
-    NotFoundError: "NOT_FOUND",
-    RateLimitedError: "RATE_LIMITED",
-    ServerError: "SERVER",
-    ApiError: "API",
-    TimeoutError: "TIMEOUT",
-    NetworkError: "NETWORK",
-    InvalidResponseError: "INVALID_RESPONSE",
-    InternalError: "INTERNAL",
+    getattr(engagelab_push, c["python"]["class"]): c["name"] for c in error_model()
 }
 
 
@@ -55,6 +45,13 @@ def test_hierarchy() -> None:
     assert issubclass(TimeoutError, builtins.TimeoutError)
     assert issubclass(NetworkError, ConnectionError)
     assert TimeoutError is not builtins.TimeoutError
+    for c in error_model():
+        also = c["python"].get("also")
+        if also:
+            cls = getattr(engagelab_push, c["python"]["class"])
+            base = getattr(builtins, also.removeprefix("builtins."))
+            assert issubclass(cls, base), (cls, base)
+    assert engagelab_push.exceptions.BY_STATUS == {name: cls for cls, name in CLASSES.items()}
     assert engagelab_push.exceptions.__all__ == [
         "EngageLabError",
         *[cls.__name__ for cls in CLASSES],

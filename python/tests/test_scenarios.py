@@ -34,18 +34,7 @@ CREDENTIALS: Dict[str, str] = _DATA["credentials"]
 SCENARIO_LIST: List[Dict[str, Any]] = _DATA["scenarios"]
 
 #: The exception class each category must arrive as.
-CLASSES: Dict[str, type] = {
-    "INVALID_ARGUMENT": engagelab_push.InvalidArgumentError,
-    "AUTH": engagelab_push.AuthError,
-    "NOT_FOUND": engagelab_push.NotFoundError,
-    "RATE_LIMITED": engagelab_push.RateLimitedError,
-    "SERVER": engagelab_push.ServerError,
-    "API": engagelab_push.ApiError,
-    "TIMEOUT": engagelab_push.TimeoutError,
-    "NETWORK": engagelab_push.NetworkError,
-    "INVALID_RESPONSE": engagelab_push.InvalidResponseError,
-    "INTERNAL": engagelab_push.InternalError,
-}
+CLASSES: Dict[str, type] = dict(engagelab_push.exceptions.BY_STATUS)
 
 #: The fields of `expect` that describe an error: a success has none of them.
 ERROR_ONLY = ("http_status", "api_code", "maybe_deleted", "retry_after_ms", "message_contains")

@@ -15,28 +15,15 @@ import pytest
 import engagelab_push
 from engagelab_push import Client, EngageLabError, InvalidArgumentError
 
-from conftest import REPO, Mock
+from conftest import REPO, Mock, error_model
 
 APP_KEY = "demo-app-key"
 SECRET = "demo-master-secret"
 
 
 def test_public_names() -> None:
-    assert set(engagelab_push.__all__) == {
-        "Client",
-        "__version__",
-        "EngageLabError",
-        "InvalidArgumentError",
-        "AuthError",
-        "NotFoundError",
-        "RateLimitedError",
-        "ServerError",
-        "ApiError",
-        "TimeoutError",
-        "NetworkError",
-        "InvalidResponseError",
-        "InternalError",
-    }
+    classes = {c["python"]["class"] for c in error_model()}
+    assert set(engagelab_push.__all__) == {"Client", "__version__", "EngageLabError", *classes}
     for name in engagelab_push.__all__:
         assert hasattr(engagelab_push, name), name
     assert Client.__module__ == "engagelab_push"

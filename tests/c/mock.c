@@ -51,13 +51,17 @@ static size_t collect(char *data, size_t size, size_t n, void *user) {
 
 /* Calls the control API; returns the body on HTTP 200 (free it), else NULL. */
 static char *call(const char *method, const char *path, const char *body) {
+    return control_call(mock_url(), method, path, body);
+}
+
+char *control_call(const char *base_url, const char *method, const char *path, const char *body) {
     char url[512];
     struct buffer b = {NULL, 0};
     long status = 0;
     struct curl_slist *headers = NULL;
     CURLcode rc;
 
-    snprintf(url, sizeof url, "%s%s", mock_url(), path);
+    snprintf(url, sizeof url, "%s%s", base_url, path);
     curl_easy_reset(curl);
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
@@ -73,7 +77,7 @@ static char *call(const char *method, const char *path, const char *body) {
     rc = curl_easy_perform(curl);
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     curl_slist_free_all(headers);
-    if (rc != CURLE_OK || status != 200) {
+    if (rc != CURLE_OK || status < 200 || status > 299) {
         fprintf(stderr, "mock: %s %s failed: %s, HTTP %ld: %s\n", method, path,
                 curl_easy_strerror(rc), status, b.data ? b.data : "");
         free(b.data);

@@ -32,6 +32,11 @@ cJSON *mock_devices(void);
 /* Whether `id` is in the mock's store: 1 yes, 0 no, -1 on failure. */
 int mock_has_device(const char *registration_id);
 
+/* Calls `method` `base_url``path` with an optional JSON body (engagelab-mock's or
+ * toxiproxy's control API); returns the body on a 2xx answer (free it), else
+ * NULL after printing why. */
+char *control_call(const char *base_url, const char *method, const char *path, const char *body);
+
 /* Whether the NUL-terminated `s` is valid UTF-8. */
 int valid_utf8(const char *s);
 
