@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds libengagelab_push in release mode and installs it under PREFIX:
 #   lib/libengagelab_push.so.VERSION (+ the links .so.MAJOR and .so)
-#   lib/libengagelab_push.a  include/engagelab_push.h
+#   lib/libengagelab_push.a  include/engagelab_push.h (+ the C++17 engagelab_push.hpp)
 #   lib/pkgconfig/engagelab_push.pc
 #   lib/cmake/EngageLabPush/EngageLabPushConfig.cmake (+ ConfigVersion)
 # Usage: scripts/c-install.sh PREFIX   (DESTDIR is honoured, for packagers)
@@ -35,7 +35,7 @@ install -m 0755 "$lib/libengagelab_push.so.$version" "$dest/lib/"
 ln -sf "libengagelab_push.so.$version" "$dest/lib/libengagelab_push.so.$major"
 ln -sf "libengagelab_push.so.$major" "$dest/lib/libengagelab_push.so"
 install -m 0644 "$lib/libengagelab_push.a" "$dest/lib/"
-install -m 0644 "$root/include/engagelab_push.h" "$dest/include/"
+install -m 0644 "$root/include/engagelab_push.h" "$root/include/engagelab_push.hpp" "$dest/include/"
 fill() {
   sed -e "s|@PREFIX@|$prefix|g" -e "s|@VERSION@|$version|g" \
       -e "s|@VERSION_MAJOR@|$major|g" -e "s|@VERSION_MINOR@|$minor|g" "$1" >"$2"

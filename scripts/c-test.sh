@@ -2,10 +2,10 @@
 # Every test of the C ABI, in one command:
 #   header check (and that the check catches a stale header), the Rust unit
 #   tests of the FFI crate, the C scenario runner + schema check + C API tests
-#   + C++ program linked dynamically, statically, under ASan+UBSan and under
-#   valgrind, the runner failing wrong expectations and refusing a file with
+#   + C++11 and C++17 programs linked dynamically, statically, under ASan+UBSan
+#   and under valgrind, the runner failing wrong expectations and refusing a file with
 #   unknown keys, the example against engagelab-mock, the install into a temporary prefix and the
-#   pkg-config / find_package / README static-link consumers built from it.
+#   pkg-config / C++17 / find_package / README static-link consumers built from it.
 # Installs missing test packages (libcjson-dev, libcurl4-openssl-dev) with
 # apt-get. Starts one engagelab-mock and stops it on exit. Ends with
 # "N passed, N failed" and exits non-zero on any failure.
@@ -78,6 +78,7 @@ step "rust unit tests (ffi)" cargo test --quiet -p engagelab-push-ffi
 c_mock() {
   start_mock --device demo-device --device consumer-pkg-config \
     --device consumer-cmake-shared --device consumer-cmake-static --device consumer-readme-static \
+    --device consumer-cpp17 \
     || return 1
   export ENGAGELAB_MOCK_URL=$MOCK_URL
   echo "engagelab-mock at $ENGAGELAB_MOCK_URL"
@@ -187,6 +188,18 @@ pkg_config_consumer() {
   LD_LIBRARY_PATH=$prefix/lib "$work/consumer-pkg-config" "$ENGAGELAB_MOCK_URL" consumer-pkg-config
 }
 step "consumer: pkg-config" pkg_config_consumer
+
+# The header-only C++17 API, installed beside the C header.
+cpp17_consumer() {
+  export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+  # shellcheck disable=SC2046
+  c++ -std=c++17 -Wall -Wextra -Wpedantic -Werror tests/c/consumer/consumer.cpp \
+    $(pkg-config --cflags --libs engagelab_push) -o "$work/consumer-cpp17" || return 1
+  LD_LIBRARY_PATH=$prefix/lib "$work/consumer-cpp17" "$ENGAGELAB_MOCK_URL" consumer-cpp17 || return 1
+  # Deleted: a second call throws (the mock answers 400/27002 for unknown ids).
+  ! LD_LIBRARY_PATH=$prefix/lib "$work/consumer-cpp17" "$ENGAGELAB_MOCK_URL" consumer-cpp17
+}
+step "consumer: C++17 header, pkg-config" cpp17_consumer
 
 cmake_consumer() {
   cmake -S tests/c/consumer -B "$work/consumer-cmake" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null || return 1

@@ -2,6 +2,7 @@
 //! regions inside hand-written ones (between lines holding
 //! `generated:NAME:begin` and `generated:NAME:end`).
 
+mod cpp;
 mod docs;
 mod ffi;
 mod model;
@@ -74,6 +75,7 @@ fn outputs(model: &Model) -> Vec<Output> {
     all.extend(rust::outputs(model));
     all.extend(ffi::outputs(model));
     all.extend(python::outputs(model));
+    all.extend(cpp::outputs(model));
     all.extend(docs::outputs(model));
     all
 }

@@ -1,0 +1,108 @@
+//! The C++ API's categories: regions of `include/engagelab_push.hpp`.
+//!
+//! - `status`: `enum class engagelab::Status` (its values are the C
+//!   `el_status` codes) and each category's summary and advice, which the
+//!   header uses to give `what()` the same text as the core's `Display`;
+//! - `classes`: one exception class per category, derived from
+//!   `engagelab::Error`, and `Error::raise()`, which throws an error as its
+//!   category's class.
+//!
+//! The C++ names are the Rust ones: the `Status` enumerator is the Rust
+//! `ErrorKind` variant, the class is that name + `Error` (`NotFoundError`).
+
+use std::fmt::Write as _;
+
+use super::{Model, NOTICE, Output, wrap};
+
+const HEADER: &str = "include/engagelab_push.hpp";
+
+pub(crate) fn outputs(model: &Model) -> Vec<Output> {
+    vec![
+        Output::Region(HEADER, "status", status(model)),
+        Output::Region(HEADER, "classes", classes(model)),
+    ]
+}
+
+/// `s` as a C++ string literal (the model's text is plain ASCII prose).
+fn literal(s: &str) -> String {
+    let mut out = String::from('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn status(model: &Model) -> String {
+    let mut s = format!("// {NOTICE}\n\n");
+    s.push_str(
+        "/// The category of a failure, as the error model defines it. The values are\n\
+         /// the C `el_status` codes; an `Error` from a newer library may hold a value\n\
+         /// that is not listed here (treat it as a failure, see `status_name`).\n\
+         enum class Status : std::uint32_t {\n",
+    );
+    for c in &model.categories {
+        s.push_str(&wrap(
+            &format!("{} When: {}.", c.doc, c.when),
+            86,
+            "    /// ",
+        ));
+        let _ = writeln!(s, "    {} = EL_{},", c.rust, c.name);
+    }
+    s.push_str("};\n\nnamespace detail {\n\n");
+    s.push_str(
+        "/// The opening words of an error's `what()`.\n\
+         inline const char *summary(Status status) noexcept {\n    switch (status) {\n",
+    );
+    for c in &model.categories {
+        let _ = writeln!(
+            s,
+            "    case Status::{}:\n        return {};",
+            c.rust,
+            literal(&c.summary)
+        );
+    }
+    s.push_str("    }\n    return \"engagelab-push failed\";\n}\n\n");
+    s.push_str(
+        "/// What the reader of an error's `what()` should do (may be empty).\n\
+         inline const char *advice(Status status) noexcept {\n    switch (status) {\n",
+    );
+    for c in &model.categories {
+        let _ = writeln!(
+            s,
+            "    case Status::{}:\n        return {};",
+            c.rust,
+            literal(&c.advice)
+        );
+    }
+    s.push_str("    }\n    return \"\";\n}\n\n}  // namespace detail\n");
+    s
+}
+
+fn classes(model: &Model) -> String {
+    let mut s = format!("// {NOTICE}\n");
+    for c in &model.categories {
+        let class = format!("{}Error", c.rust);
+        let _ = writeln!(s);
+        s.push_str(&wrap(&format!("{} (`{}`)", c.doc, c.name), 86, "/// "));
+        let _ = writeln!(
+            s,
+            "class {class} : public Error {{\n public:\n    explicit {class}(Error error) : Error(std::move(error)) {{}}\n}};"
+        );
+    }
+    s.push_str("\ninline void Error::raise() const {\n    switch (status()) {\n");
+    for c in &model.categories {
+        let _ = writeln!(
+            s,
+            "    case Status::{}:\n        throw {}Error(*this);",
+            c.rust, c.rust
+        );
+    }
+    s.push_str("    }\n    throw *this;\n}\n");
+    s
+}

@@ -1,0 +1,464 @@
+// The C++17 API (include/engagelab_push.hpp) against engagelab-mock: the
+// builder and every setter, delete_device and its exception classes (one per
+// category), the fields and what() of Error, try_delete_device, CancelToken
+// and per-call timeouts, from_env, move semantics, threads. Built with extra
+// warnings (see CMakeLists.txt) and linked with a second translation unit
+// (cpp17_second_tu.cpp) to prove the header is header-only and ODR-safe.
+// Needs ENGAGELAB_MOCK_URL (a running engagelab-mock).
+#include <engagelab_push.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "mock.h"
+
+// From cpp17_second_tu.cpp: builds a client there and deletes `id`.
+bool delete_in_second_tu(const std::string &url, const std::string &id);
+
+namespace {
+
+using namespace std::chrono_literals;
+using engagelab::Status;
+
+int failures = 0;
+
+#define CHECK(cond)                                                                        \
+    do {                                                                                   \
+        if (!(cond)) {                                                                     \
+            ++failures;                                                                    \
+            std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+        }                                                                                  \
+    } while (0)
+
+// Runs `call`, which must throw exactly `E` (caught as E, checked to be an
+// engagelab::Error and a std::runtime_error); returns the error, or an
+// Internal one (and a failure) if it did not throw E.
+template <typename E, typename F>
+engagelab::Error expect_throw(F call, const char *what) {
+    static_assert(std::is_base_of_v<engagelab::Error, E>);
+    static_assert(std::is_base_of_v<std::runtime_error, E>);
+    try {
+        call();
+    } catch (const E &e) {
+        return e;
+    } catch (const engagelab::Error &e) {
+        ++failures;
+        std::fprintf(stderr, "%s: threw %s (%s), not the expected class\n", what, e.status_name(),
+                     e.what());
+        return e;
+    } catch (const std::exception &e) {
+        ++failures;
+        std::fprintf(stderr, "%s: threw %s\n", what, e.what());
+    }
+    ++failures;
+    std::fprintf(stderr, "%s: did not throw\n", what);
+    return engagelab::Error(Status::Internal, "did not throw");
+}
+
+bool contains(const std::string &s, const std::string &part) {
+    return s.find(part) != std::string::npos;
+}
+
+const char *const SECRET = "demo-master-secret";
+
+// what() and message() never show a Master Secret (the real one or a wrong one).
+void check_no_secret(const engagelab::Error &e, const char *secret = SECRET) {
+    CHECK(!contains(e.what(), secret));
+    CHECK(!contains(e.message(), secret));
+}
+
+engagelab::Client mock_client(const std::string &url) {
+    return engagelab::Client::builder("demo-app-key", SECRET)
+        .base_url(url)
+        .backoff(1ms, 20ms)
+        .build();
+}
+
+int script(const char *id, const char *json) {
+    cJSON *answers = cJSON_Parse(json);
+    int rc = answers != nullptr ? mock_script(id, answers) : -1;
+    cJSON_Delete(answers);
+    return rc;
+}
+
+int requests_logged() {
+    cJSON *log = mock_log();
+    int n = log != nullptr ? cJSON_GetArraySize(log) : -1;
+    cJSON_Delete(log);
+    return n;
+}
+
+// The value of header `name` in the last logged request, or "".
+std::string last_header(const char *name) {
+    std::string value;
+    cJSON *log = mock_log();
+    int n = log != nullptr ? cJSON_GetArraySize(log) : 0;
+    if (n > 0) {
+        cJSON *headers = cJSON_GetObjectItem(cJSON_GetArrayItem(log, n - 1), "headers");
+        cJSON *pair = nullptr;
+        cJSON_ArrayForEach(pair, headers) {
+            const char *key = cJSON_GetStringValue(cJSON_GetArrayItem(pair, 0));
+            const char *val = cJSON_GetStringValue(cJSON_GetArrayItem(pair, 1));
+            if (key != nullptr && val != nullptr && std::string(key) == name) {
+                value = val;
+            }
+        }
+    }
+    cJSON_Delete(log);
+    return value;
+}
+
+// The Status values are the C codes, and the types behave as documented.
+static_assert(static_cast<std::uint32_t>(Status::InvalidArgument) == EL_INVALID_ARGUMENT);
+static_assert(static_cast<std::uint32_t>(Status::NotFound) == 3);
+static_assert(static_cast<std::uint32_t>(Status::Cancelled) == EL_CANCELLED);
+static_assert(!std::is_copy_constructible_v<engagelab::Client>);
+static_assert(!std::is_copy_assignable_v<engagelab::Client>);
+static_assert(std::is_nothrow_move_constructible_v<engagelab::Client>);
+static_assert(std::is_nothrow_move_assignable_v<engagelab::Client>);
+static_assert(!std::is_copy_constructible_v<engagelab::CancelToken>);
+static_assert(std::is_nothrow_move_constructible_v<engagelab::CancelToken>);
+static_assert(std::is_nothrow_move_assignable_v<engagelab::CancelToken>);
+static_assert(std::is_copy_constructible_v<engagelab::Error>);
+static_assert(std::is_base_of_v<engagelab::Error, engagelab::CancelledError>);
+static_assert(noexcept(std::declval<const engagelab::Client &>().try_delete_device("x")));
+
+void test_success_and_every_setter(const std::string &url) {
+    mock_reset();
+    CHECK(mock_add_device("cpp17-ok") == 0);
+    const engagelab::Client client = engagelab::Client::builder("demo-app-key", SECRET)
+                                         .region("usva")  // overridden by the base URL
+                                         .base_url(url)
+                                         .timeout(std::chrono::seconds(5))
+                                         .connect_timeout(2s)
+                                         .max_retries(1)
+                                         .backoff(1ms, 20ms)
+                                         .max_retry_after(500ms)
+                                         .user_agent("cpp17-test/1.0")
+                                         .allow_insecure_http(false)
+                                         .build();
+    client.delete_device("cpp17-ok");
+    CHECK(mock_has_device("cpp17-ok") == 0);
+    CHECK(last_header("user-agent") == "cpp17-test/1.0");
+    CHECK(delete_in_second_tu(url, "cpp17-second-tu") == false);  // unknown id: ApiError there
+}
+
+void test_builder_failures(const std::string &url) {
+    auto e = expect_throw<engagelab::InvalidArgumentError>(
+        [] { engagelab::Client::builder("demo-app-key", SECRET).region("mars").build(); },
+        "unknown region");
+    CHECK(e.status() == Status::InvalidArgument && contains(e.message(), "mars"));
+    CHECK(e.attempts() == 0 && !e.http_status() && !e.api_code() && !e.maybe_deleted());
+    check_no_secret(e);
+
+    e = expect_throw<engagelab::InvalidArgumentError>(
+        [] { engagelab::Client::builder("", SECRET).build(); }, "empty app key");
+    CHECK(contains(e.message(), "app_key"));
+
+    e = expect_throw<engagelab::InvalidArgumentError>(
+        [] { engagelab::Client::builder("demo-app-key", SECRET).timeout(0ms).build(); },
+        "zero timeout");
+    CHECK(contains(e.message(), "timeout"));
+
+    e = expect_throw<engagelab::InvalidArgumentError>(
+        [] { engagelab::Client::builder("demo-app-key", SECRET).timeout(-5ms).build(); },
+        "negative timeout");
+    CHECK(e.message() == "timeout must not be negative");
+
+    e = expect_throw<engagelab::InvalidArgumentError>(
+        [&] {
+            engagelab::Client::builder("demo-app-key", SECRET)
+                .base_url(std::string_view(url.c_str(), url.size() + 1))  // a trailing NUL
+                .build();
+        },
+        "NUL in base_url");
+    CHECK(e.message() == "base_url contains a NUL byte");
+
+    e = expect_throw<engagelab::InvalidArgumentError>(
+        [] {
+            engagelab::Client::builder("demo-app-key", std::string_view("demo-master-secret\0x", 20))
+                .build();
+        },
+        "NUL in master_secret");
+    CHECK(e.message() == "master_secret contains a NUL byte");
+    check_no_secret(e);
+
+    e = expect_throw<engagelab::InvalidArgumentError>(
+        [] { engagelab::Client::builder("demo-app-key", SECRET).backoff(500ms, 10ms).build(); },
+        "backoff base above max");
+    CHECK(contains(e.message(), "backoff"));
+}
+
+void test_categories(const engagelab::Client &client, const std::string &url) {
+    // NOT_FOUND: a scripted 404; what() is the core's Display text.
+    mock_reset();
+    CHECK(script("cpp17-404",
+                 "[{\"status\":404,\"body\":\"{\\\"code\\\":20101,\\\"message\\\":\\\"no such "
+                 "device\\\"}\"}]") == 0);
+    auto e = expect_throw<engagelab::NotFoundError>([&] { client.delete_device("cpp17-404"); },
+                                                   "404");
+    CHECK(e.status() == Status::NotFound && std::string(e.status_name()) == "NOT_FOUND");
+    CHECK(e.http_status() == std::optional<std::uint16_t>(404));
+    CHECK(e.api_code() == std::optional<std::int64_t>(20101));
+    CHECK(e.message() == "no such device");
+    CHECK(e.attempts() == 1 && !e.maybe_deleted() && !e.retry_after());
+    CHECK(std::string(e.what()) ==
+          "EngageLab does not know this registration id (HTTP 404, code 20101): no such device; "
+          "check the registration id, and that it belongs to this AppKey and data center");
+    check_no_secret(e);
+
+    // API: the mock's answer to an unknown id, 400 with code 27002.
+    e = expect_throw<engagelab::ApiError>([&] { client.delete_device("cpp17-unknown"); },
+                                          "unknown id");
+    CHECK(e.status() == Status::Api && e.http_status() == std::optional<std::uint16_t>(400));
+    CHECK(e.api_code() == std::optional<std::int64_t>(27002) && e.attempts() == 1);
+    check_no_secret(e);
+
+    // AUTH: a wrong Master Secret, never shown.
+    const char *wrong = "w4cky-wrong-master-secret-0001";
+    const engagelab::Client bad = engagelab::Client::builder("demo-app-key", wrong).base_url(url).build();
+    CHECK(mock_add_device("cpp17-auth") == 0);
+    e = expect_throw<engagelab::AuthError>([&] { bad.delete_device("cpp17-auth"); }, "wrong secret");
+    CHECK(e.status() == Status::Auth && e.http_status() == std::optional<std::uint16_t>(401));
+    CHECK(e.api_code() == std::optional<std::int64_t>(21004));
+    check_no_secret(e, wrong);
+    check_no_secret(e);
+    CHECK(mock_has_device("cpp17-auth") == 1);
+
+    // RATE_LIMITED with the server's hint, retries off.
+    const engagelab::Client once =
+        engagelab::Client::builder("demo-app-key", SECRET).base_url(url).max_retries(0).build();
+    CHECK(script("cpp17-429",
+                 "[{\"status\":429,\"headers\":{\"Retry-After\":\"2\"},"
+                 "\"body\":\"{\\\"code\\\":23008,\\\"message\\\":\\\"slow down\\\"}\"}]") == 0);
+    e = expect_throw<engagelab::RateLimitedError>([&] { once.delete_device("cpp17-429"); }, "429");
+    CHECK(e.retry_after() == std::optional<std::chrono::milliseconds>(2000ms));
+    CHECK(contains(e.what(), "server asks to wait 2.000s"));
+
+    // SERVER after a retry: "after 2 attempts" in what().
+    CHECK(script("cpp17-503", "[{\"status\":503,\"body\":\"\"},{\"status\":503,\"body\":\"\"}]") == 0);
+    const engagelab::Client retry_once = engagelab::Client::builder("demo-app-key", SECRET)
+                                             .base_url(url)
+                                             .max_retries(1)
+                                             .backoff(1ms, 5ms)
+                                             .build();
+    e = expect_throw<engagelab::ServerError>([&] { retry_once.delete_device("cpp17-503"); }, "503");
+    CHECK(e.attempts() == 2 && contains(e.what(), ", after 2 attempts"));
+
+    // TIMEOUT: the answer comes after 3 s, the per-call deadline is 200 ms.
+    CHECK(script("cpp17-slow", "[{\"status\":200,\"body\":\"{}\",\"delay_ms\":3000}]") == 0);
+    const auto start = std::chrono::steady_clock::now();
+    e = expect_throw<engagelab::TimeoutError>(
+        [&] { client.delete_device("cpp17-slow", engagelab::CallOptions{nullptr, 200ms}); },
+        "per-call timeout");
+    CHECK(std::chrono::steady_clock::now() - start < 2500ms);
+    CHECK(e.status() == Status::Timeout && e.maybe_deleted() && !e.http_status());
+    CHECK(contains(e.what(), "may already have deleted the device"));
+
+    // A per-call timeout must be positive (0 would mean "none" in C).
+    e = expect_throw<engagelab::InvalidArgumentError>(
+        [&] { client.delete_device("x", engagelab::CallOptions{nullptr, 0ms}); }, "zero per-call timeout");
+    CHECK(e.message() == "the per-call timeout must be positive");
+}
+
+void test_invalid_ids(const engagelab::Client &client) {
+    mock_reset();
+    auto e = expect_throw<engagelab::InvalidArgumentError>([&] { client.delete_device(""); }, "empty id");
+    CHECK(e.message() == "registration_id is empty" && e.attempts() == 0);
+    CHECK(std::string(e.what()) == "invalid argument: registration_id is empty");
+
+    // An embedded NUL: refused, not cut to the device "cpp17-nul", which stays.
+    CHECK(mock_add_device("cpp17-nul") == 0);
+    const std::string with_nul("cpp17-nul\0tail", 14);
+    e = expect_throw<engagelab::InvalidArgumentError>([&] { client.delete_device(with_nul); },
+                                                      "NUL in id");
+    CHECK(contains(e.message(), "U+0000 at byte 9"));
+    CHECK(e.attempts() == 0 && !e.maybe_deleted());
+    std::optional<engagelab::Error> r = client.try_delete_device(with_nul);
+    CHECK(r && r->status() == Status::InvalidArgument);
+    CHECK(mock_has_device("cpp17-nul") == 1);
+    CHECK(requests_logged() == 0);
+
+    // A string_view into a longer buffer: only the viewed bytes are the id.
+    CHECK(mock_add_device("cpp17-view") == 0);
+    const std::string buffer = "cpp17-view-and-more";
+    client.delete_device(std::string_view(buffer).substr(0, 10));
+    CHECK(mock_has_device("cpp17-view") == 0);
+    CHECK(mock_has_device("cpp17-nul") == 1);
+}
+
+void test_try_delete_device(const engagelab::Client &client) {
+    mock_reset();
+    CHECK(mock_add_device("cpp17-try") == 0);
+    CHECK(!client.try_delete_device("cpp17-try"));
+    CHECK(mock_has_device("cpp17-try") == 0);
+
+    std::optional<engagelab::Error> r = client.try_delete_device("cpp17-try");
+    CHECK(r && r->status() == Status::Api && r->api_code() == std::optional<std::int64_t>(27002));
+    // raise() throws it as its category's class.
+    auto e = expect_throw<engagelab::ApiError>([&] { r->raise(); }, "raise");
+    CHECK(std::string(e.what()) == r->what());
+    check_no_secret(*r);
+
+    // An error from a C call converts too.
+    el_error c_error = EL_ERROR_INIT;
+    CHECK(el_delete_device(client.c_client(), "", &c_error) == EL_INVALID_ARGUMENT);
+    const engagelab::Error from_c(c_error);
+    CHECK(from_c.status() == Status::InvalidArgument && from_c.message() == "registration_id is empty");
+}
+
+void test_cancel_token(const engagelab::Client &client) {
+    mock_reset();
+    engagelab::CancelToken token;
+    CHECK(!token.is_cancelled() && token.c_cancel() != nullptr);
+
+    // Not cancelled: no effect.
+    CHECK(mock_add_device("cpp17-token-unused") == 0);
+    client.delete_device("cpp17-token-unused", engagelab::CallOptions{&token, std::nullopt});
+    CHECK(mock_has_device("cpp17-token-unused") == 0);
+
+    token.cancel();
+    CHECK(token.is_cancelled());
+    CHECK(mock_add_device("cpp17-cancelled") == 0);
+    const int logged = requests_logged();
+    auto e = expect_throw<engagelab::CancelledError>(
+        [&] { client.delete_device("cpp17-cancelled", engagelab::CallOptions{&token, 1s}); },
+        "cancelled token");
+    CHECK(e.status() == Status::Cancelled && e.attempts() == 0 && !e.maybe_deleted());
+    std::optional<engagelab::Error> r =
+        client.try_delete_device("cpp17-cancelled", engagelab::CallOptions{&token, std::nullopt});
+    CHECK(r && r->status() == Status::Cancelled);
+    CHECK(mock_has_device("cpp17-cancelled") == 1);
+    CHECK(requests_logged() == logged);  // nothing sent
+
+    // Cancelled from another thread: the token is safe to share.
+    engagelab::CancelToken shared;
+    std::thread([&shared] { shared.cancel(); }).join();
+    CHECK(shared.is_cancelled());
+
+    // Moves: the moved-to token is the same token; the moved-from one is empty.
+    engagelab::CancelToken moved(std::move(token));
+    CHECK(moved.is_cancelled() && token.c_cancel() == nullptr && !token.is_cancelled());  // NOLINT
+    token.cancel();  // a no-op on a moved-from token
+    engagelab::CancelToken fresh;
+    fresh = std::move(moved);
+    CHECK(fresh.is_cancelled());
+}
+
+void test_moves(const std::string &url) {
+    mock_reset();
+    engagelab::Client a = mock_client(url);
+    const el_client *raw = a.c_client();
+    engagelab::Client b(std::move(a));
+    CHECK(b.c_client() == raw && a.c_client() == nullptr);  // NOLINT(bugprone-use-after-move)
+    CHECK(mock_add_device("cpp17-moved") == 0);
+    b.delete_device("cpp17-moved");
+    CHECK(mock_has_device("cpp17-moved") == 0);
+
+    // A moved-from client fails every call, as the core reports a NULL client.
+    auto e = expect_throw<engagelab::InvalidArgumentError>([&] { a.delete_device("x"); },
+                                                          "moved-from client");
+    CHECK(e.attempts() == 0);
+
+    // Move assignment frees the old client and takes the other.
+    engagelab::Client c = mock_client(url);
+    c = std::move(b);
+    CHECK(c.c_client() == raw && b.c_client() == nullptr);  // NOLINT(bugprone-use-after-move)
+    engagelab::Client &same = c;
+    c = std::move(same);  // a self-move keeps it
+    CHECK(c.c_client() == raw);
+    std::vector<engagelab::Client> clients;
+    clients.push_back(std::move(c));
+    clients.push_back(mock_client(url));
+    CHECK(mock_add_device("cpp17-in-vector") == 0);
+    clients[0].delete_device("cpp17-in-vector");
+    CHECK(mock_has_device("cpp17-in-vector") == 0);
+}
+
+void test_from_env(const std::string &url) {
+    mock_reset();
+    ::unsetenv("ENGAGELAB_APP_KEY");
+    ::unsetenv("ENGAGELAB_MASTER_SECRET");
+    ::unsetenv("ENGAGELAB_REGION");
+    ::unsetenv("ENGAGELAB_BASE_URL");
+    auto e = expect_throw<engagelab::InvalidArgumentError>([] { engagelab::Client::from_env(); },
+                                                          "no variables");
+    CHECK(e.message() == "ENGAGELAB_APP_KEY is not set");
+    ::setenv("ENGAGELAB_APP_KEY", "demo-app-key", 1);
+    ::setenv("ENGAGELAB_MASTER_SECRET", "", 1);  // empty counts as unset
+    e = expect_throw<engagelab::InvalidArgumentError>([] { engagelab::Client::from_env(); },
+                                                      "no secret");
+    CHECK(e.message() == "ENGAGELAB_MASTER_SECRET is not set");
+    ::setenv("ENGAGELAB_MASTER_SECRET", SECRET, 1);
+    ::setenv("ENGAGELAB_REGION", "hk", 1);
+    ::setenv("ENGAGELAB_BASE_URL", url.c_str(), 1);
+    e = expect_throw<engagelab::InvalidArgumentError>([] { engagelab::Client::from_env(); },
+                                                      "region and base URL");
+    CHECK(e.message() == "set ENGAGELAB_REGION or ENGAGELAB_BASE_URL, not both");
+    ::unsetenv("ENGAGELAB_BASE_URL");
+    ::setenv("ENGAGELAB_REGION", "mars", 1);
+    e = expect_throw<engagelab::InvalidArgumentError>([] { engagelab::Client::from_env(); },
+                                                      "unknown region");
+    CHECK(contains(e.message(), "mars"));
+    ::setenv("ENGAGELAB_REGION", "defra", 1);
+    CHECK(engagelab::Client::from_env().c_client() != nullptr);  // a region alone is fine
+    ::unsetenv("ENGAGELAB_REGION");
+    ::setenv("ENGAGELAB_BASE_URL", url.c_str(), 1);
+    CHECK(mock_add_device("cpp17-env") == 0);
+    engagelab::Client::from_env().delete_device("cpp17-env");
+    CHECK(mock_has_device("cpp17-env") == 0);
+    ::unsetenv("ENGAGELAB_BASE_URL");
+}
+
+void test_threads(const engagelab::Client &client) {
+    mock_reset();
+    std::vector<std::thread> threads;
+    std::vector<int> ok(4, 0);
+    for (std::size_t i = 0; i < ok.size(); ++i) {
+        const std::string id = "cpp17-thread-" + std::to_string(i);
+        CHECK(mock_add_device(id.c_str()) == 0);
+        threads.emplace_back([&client, &ok, i, id] {
+            ok[i] = !client.try_delete_device(id) ? 1 : 0;
+        });
+    }
+    for (auto &t : threads) {
+        t.join();
+    }
+    for (int v : ok) {
+        CHECK(v == 1);
+    }
+}
+
+}  // namespace
+
+int main() {
+    mock_init();
+    const std::string url = mock_url();
+    CHECK(std::string(engagelab::status_name(Status::RateLimited)) == "RATE_LIMITED");
+
+    test_success_and_every_setter(url);
+    test_builder_failures(url);
+    {
+        const engagelab::Client client = mock_client(url);
+        test_categories(client, url);
+        test_invalid_ids(client);
+        test_try_delete_device(client);
+        test_cancel_token(client);
+        test_threads(client);
+    }
+    test_moves(url);
+    test_from_env(url);
+
+    mock_cleanup();
+    if (failures != 0) {
+        std::fprintf(stderr, "cpp17_test: %d failed\n", failures);
+        return 1;
+    }
+    std::printf("cpp17_test: ok\n");
+    return 0;
+}
