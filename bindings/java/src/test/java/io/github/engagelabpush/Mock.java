@@ -36,15 +36,40 @@ final class Mock {
 
     final String url;
     private final Process process;
-    private final HttpClient http =
-            HttpClient.newBuilder()
-                    .proxy(HttpClient.Builder.NO_PROXY)
-                    .connectTimeout(Duration.ofSeconds(10))
-                    .build();
+    private final HttpClient http;
 
-    private Mock(Process process, String url) {
+    private Mock(Process process, String url, Path caPem) {
         this.process = process;
         this.url = url;
+        HttpClient.Builder b =
+                HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY).connectTimeout(Duration.ofSeconds(10));
+        if (caPem != null) {
+            b.sslContext(sslContext(caPem));
+        }
+        this.http = b.build();
+    }
+
+    /** An SSL context trusting only the CA certificate(s) in this PEM file. */
+    static javax.net.ssl.SSLContext sslContext(Path caPem) {
+        try (java.io.InputStream in = Files.newInputStream(caPem)) {
+            java.security.KeyStore store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+            store.load(null, null);
+            int i = 0;
+            for (java.security.cert.Certificate cert :
+                    java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                store.setCertificateEntry("ca" + i++, cert);
+            }
+            javax.net.ssl.TrustManagerFactory tmf =
+                    javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(store);
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static Path binary() {
@@ -60,6 +85,11 @@ final class Mock {
 
     /** Starts a mock of its own with these flags; the caller stops it. */
     static Mock start(String... flags) {
+        return start(null, flags);
+    }
+
+    /** Starts a mock with these flags whose control API is reached trusting {@code caPem}. */
+    static Mock start(Path caPem, String... flags) {
         List<String> command = new ArrayList<>();
         command.add(binary().toString());
         command.addAll(List.of(flags));
@@ -75,7 +105,7 @@ final class Mock {
                 p.destroyForcibly();
                 throw new IllegalStateException("engagelab-mock printed " + line + " instead of its URL");
             }
-            return new Mock(p, line.trim());
+            return new Mock(p, line.trim(), caPem);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
