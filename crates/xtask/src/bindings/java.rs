@@ -133,7 +133,12 @@ fn packaging_proof(env: &Env, jdk: Option<&Path>) -> Result<(), String> {
                     .env("ENGAGELAB_MASTER_SECRET", "demo-master-secret")
                     .env("ENGAGELAB_BASE_URL", &url)
                     .args(["-cp", &class_path, "DeleteDevice.java", "packaged-device-1"]);
-                println!("java: packaging proof in {}: {cmd:?}", dir.display());
+                // Not {cmd:?}: it would print the Master Secret variable.
+                println!(
+                    "java: packaging proof in {}: java -cp {class_path} DeleteDevice.java packaged-device-1 (PATH={}/bin only)",
+                    dir.display(),
+                    java_home.display()
+                );
                 let status = cmd.status().map_err(|e| format!("java: {e}"))?;
                 if status.success() != expect_success {
                     return Err(format!(
@@ -187,7 +192,10 @@ pub(crate) fn demo(env: &Env) -> Result<(), String> {
             .arg(format!("{}:{}", jar.display(), jna.display()))
             .arg(env.root.join("bindings/java/examples/DeleteDevice.java"))
             .arg("demo-device-0001");
-        println!("java demo: {cmd:?}");
+        // Not {cmd:?}: it would print the Master Secret variable.
+        println!(
+            "java demo: java -cp engagelab-push.jar:jna.jar examples/DeleteDevice.java demo-device-0001 (ENGAGELAB_BASE_URL={url})"
+        );
         run(&mut cmd)?;
         println!(
             "java demo: devices after: {}",

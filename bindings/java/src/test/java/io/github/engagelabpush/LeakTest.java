@@ -25,10 +25,14 @@ class LeakTest {
         Mock mock = Mock.shared();
         mock.config("{\"unknown_device\":{\"status\":200}}");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(List.of(
-                        java.toString(), "-Xms64m", "-Xmx64m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC",
-                        "-cp", System.getProperty("java.class.path"),
-                        LeakMain.class.getName(), mock.url, Integer.toString(CALLS)))
+        List<String> command = new java.util.ArrayList<>(List.of(
+                java.toString(), "-Xms64m", "-Xmx64m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC"));
+        if (Runtime.version().feature() >= 22) {
+            command.add("--enable-native-access=ALL-UNNAMED"); // JNA loads a library
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+                LeakMain.class.getName(), mock.url, Integer.toString(CALLS)));
+        Process p = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
