@@ -14,6 +14,8 @@
 // Until the first binding module uses them.
 #![allow(dead_code)]
 
+mod java;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -71,7 +73,7 @@ pub(crate) fn run(cmd: &mut Command) -> Result<(), String> {
 /// `cargo xtask binding LANG ACTION`.
 pub(crate) fn main(language: &str, action: &str) -> Result<(), String> {
     type Action = fn(&Env) -> Result<(), String>;
-    let known: &[(&str, Action, Action)] = &[];
+    let known: &[(&str, Action, Action)] = &[("java", java::test, java::demo)];
     let Some((_, test, demo)) = known.iter().find(|(name, _, _)| *name == language) else {
         let names: Vec<&str> = known.iter().map(|(n, _, _)| *n).collect();
         return Err(format!(

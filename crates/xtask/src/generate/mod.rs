@@ -5,6 +5,7 @@
 mod cpp;
 mod docs;
 mod ffi;
+mod java;
 mod model;
 mod python;
 mod rust;
@@ -76,6 +77,7 @@ fn outputs(model: &Model) -> Vec<Output> {
     all.extend(ffi::outputs(model));
     all.extend(python::outputs(model));
     all.extend(cpp::outputs(model));
+    all.extend(java::outputs(model));
     all.extend(docs::outputs(model));
     all
 }

@@ -1,0 +1,471 @@
+package io.github.engagelabpush;
+
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * A client of EngageLab's Push REST API: its settings and a pool of
+ * connections, in the Rust core behind the C ABI.
+ *
+ * <pre>{@code
+ * try (Client client = Client.builder(appKey, masterSecret).region(Region.SGP).build()) {
+ *     client.deleteDevice("1a0018970a5c4e0b");
+ * } catch (NotFoundException e) {
+ *     // not known to EngageLab
+ * }
+ * }</pre>
+ *
+ * <p><b>Threads.</b> A client is thread-safe: share one between all threads;
+ * calls block the calling thread and share the connection pool.
+ *
+ * <p><b>Interrupts.</b> Interrupting a thread blocked in {@link #deleteDevice}
+ * cancels the call, mid-request included: it throws {@link CancelledException}
+ * within about 100 ms, and the thread's interrupt flag stays set (it is never
+ * cleared). A thread that is already interrupted sends nothing and gets
+ * {@link CancelledException} at once. Check {@link EngageLabException#maybeDeleted()}:
+ * a request may have been written before the cancel.
+ *
+ * <p><b>Lifetime.</b> {@link #close()} frees the native client; it is
+ * idempotent and does not wait: calls already running finish normally, and the
+ * native client is freed when the last of them returns. Any call after
+ * {@code close()} throws {@link IllegalStateException}. A client that becomes
+ * unreachable without being closed is freed by a {@link Cleaner}.
+ */
+public final class Client implements AutoCloseable {
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private final Handle handle;
+    private final Cleaner.Cleanable cleanable;
+    private final String description;
+
+    private Client(long pointer, String description) {
+        this.handle = new Handle(pointer);
+        this.cleanable = CLEANER.register(this, handle);
+        this.description = description;
+    }
+
+    /** Starts configuring a client with the app's AppKey and Master Secret. */
+    public static Builder builder(String appKey, String masterSecret) {
+        return new Builder(appKey, masterSecret);
+    }
+
+    /**
+     * A client configured from the environment: {@code ENGAGELAB_APP_KEY},
+     * {@code ENGAGELAB_MASTER_SECRET}, and optionally {@code ENGAGELAB_REGION}
+     * ({@code sgp usva defra hk jpn bra}) or {@code ENGAGELAB_BASE_URL} (not
+     * both). Empty variables count as unset.
+     *
+     * @throws InvalidArgumentException naming the variable that is missing or wrong
+     */
+    public static Client fromEnv() {
+        return fromLookup(System::getenv);
+    }
+
+    /** {@link #fromEnv()} with the variables looked up by {@code env}. */
+    static Client fromLookup(Function<String, String> env) {
+        Function<String, String> get =
+                name -> {
+                    String v = env.apply(name);
+                    return v == null || v.isEmpty() ? null : v;
+                };
+        String appKey = required(get, "ENGAGELAB_APP_KEY");
+        String masterSecret = required(get, "ENGAGELAB_MASTER_SECRET");
+        Builder builder = builder(appKey, masterSecret);
+        String region = get.apply("ENGAGELAB_REGION");
+        String baseUrl = get.apply("ENGAGELAB_BASE_URL");
+        if (region != null && baseUrl != null) {
+            throw invalid("set ENGAGELAB_REGION or ENGAGELAB_BASE_URL, not both");
+        }
+        if (region != null) {
+            builder.region(region);
+            try {
+                return builder.build();
+            } catch (InvalidArgumentException e) {
+                if (e.detail().contains("region")) {
+                    throw invalid("ENGAGELAB_REGION: " + e.detail());
+                }
+                throw e;
+            }
+        }
+        if (baseUrl != null) {
+            builder.baseUrl(baseUrl);
+        }
+        return builder.build();
+    }
+
+    private static String required(Function<String, String> get, String name) {
+        String value = get.apply(name);
+        if (value == null) {
+            throw invalid(name + " is not set");
+        }
+        return value;
+    }
+
+    private static InvalidArgumentException invalid(String detail) {
+        return new InvalidArgumentException(EngageLabException.Details.local(detail));
+    }
+
+    /**
+     * Deletes one device ({@code DELETE /v4/devices/{registration_id}}): its
+     * tags, alias, device information and timezone. Irreversible; EngageLab
+     * completes it asynchronously. Blocks until done, at most the client's
+     * timeout; transient failures are retried as the error model says.
+     *
+     * @param registrationId the device's registration id
+     * @throws NullPointerException if {@code registrationId} is null
+     * @throws IllegalStateException if the client was closed
+     * @throws EngageLabException on failure: the subclass of its category, e.g.
+     *     {@link NotFoundException}; {@link CancelledException} when the thread
+     *     was interrupted (its interrupt flag stays set)
+     */
+    public void deleteDevice(String registrationId) {
+        call(registrationId, 0);
+    }
+
+    /**
+     * {@link #deleteDevice(String)} with a deadline for this call when it is
+     * shorter than the client's timeout (the earlier applies).
+     *
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     */
+    public void deleteDevice(String registrationId, Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isZero() || timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout must be positive: " + timeout);
+        }
+        call(registrationId, Builder.millis(timeout));
+    }
+
+    private void call(String registrationId, long timeoutMs) {
+        Objects.requireNonNull(registrationId, "registrationId");
+        if (!handle.enter()) {
+            throw new IllegalStateException("the client is closed");
+        }
+        try {
+            byte[] id = CStrings.of("registrationId", registrationId);
+            long[] out = new long[1];
+            int status = Lib.el_cancel_new(out);
+            if (status != Lib.EL_OK) {
+                throw Lib.ErrorRecord.toException(status, Lib.ErrorRecord.create());
+            }
+            long token = out[0];
+            byte[] err = Lib.ErrorRecord.create();
+            try {
+                Watchdog.Call registered = Watchdog.register(token);
+                try {
+                    if (Thread.currentThread().isInterrupted()) {
+                        // Already interrupted: the core sends nothing and says so.
+                        Lib.el_cancel_cancel(token);
+                    }
+                    status =
+                            Lib.el_delete_device_with(
+                                    handle.pointer,
+                                    id,
+                                    Lib.CallOptions.create(token, timeoutMs),
+                                    err);
+                } finally {
+                    Watchdog.unregister(registered);
+                }
+            } finally {
+                Lib.el_cancel_free(token);
+            }
+            if (status != Lib.EL_OK) {
+                throw Lib.ErrorRecord.toException(status, err);
+            }
+        } finally {
+            handle.exit();
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * Frees the native client. Idempotent; does not wait for calls already
+     * running (they finish, then the native client is freed).
+     */
+    @Override
+    public void close() {
+        cleanable.clean();
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return handle.isClosed();
+    }
+
+    /** The version of {@code libengagelab_push} loaded, e.g. {@code "0.1.0"}. */
+    public static String libraryVersion() {
+        return Lib.version();
+    }
+
+    /** The target and state, never a credential, proxy or other setting. */
+    @Override
+    public String toString() {
+        return "Client[" + description + (isClosed() ? ", closed]" : "]");
+    }
+
+    /**
+     * The native client and the count of calls using it. The top bit of
+     * {@code state} means closed; the rest counts running calls. The native
+     * client is freed exactly once: by {@link #run()} (close or the Cleaner)
+     * when no call runs, else by the last call to return.
+     */
+    private static final class Handle implements Runnable {
+        private static final long CLOSED = 1L << 62;
+
+        final long pointer;
+        private final AtomicLong state = new AtomicLong();
+
+        Handle(long pointer) {
+            this.pointer = pointer;
+        }
+
+        boolean enter() {
+            while (true) {
+                long s = state.get();
+                if ((s & CLOSED) != 0) {
+                    return false;
+                }
+                if (state.compareAndSet(s, s + 1)) {
+                    return true;
+                }
+            }
+        }
+
+        void exit() {
+            if (state.decrementAndGet() == CLOSED) {
+                Lib.el_client_free(pointer);
+            }
+        }
+
+        boolean isClosed() {
+            return (state.get() & CLOSED) != 0;
+        }
+
+        /** Close: run at most once, by {@link Cleaner.Cleanable#clean()} or the Cleaner. */
+        @Override
+        public void run() {
+            long before = state.getAndAdd(CLOSED);
+            if (before == 0) {
+                Lib.el_client_free(pointer);
+            }
+        }
+    }
+
+    /**
+     * The settings of a client. Settings not given keep the core's defaults:
+     * region Singapore, timeout 30 s, connect timeout 10 s, 2 retries, backoff
+     * 200 ms to 5 s, server hints honoured up to 10 s, User-Agent
+     * {@code engagelab-push/VERSION}, no proxy. Null arguments throw
+     * {@link NullPointerException}; values Java can hold but the C ABI cannot
+     * (negative numbers) throw {@link IllegalArgumentException}; everything
+     * else is checked by the core in {@link #build()}. A builder is not
+     * thread-safe, and may build any number of clients.
+     */
+    public static final class Builder {
+        private final String appKey;
+        private final String masterSecret;
+        private String region;
+        private String baseUrl;
+        private Long timeoutMs;
+        private Long connectTimeoutMs;
+        private Integer maxRetries;
+        private Long backoffBaseMs;
+        private Long backoffMaxMs;
+        private Long maxRetryAfterMs;
+        private String userAgent;
+        private String proxy;
+        private String caFile;
+        private Boolean allowInsecureHttp;
+
+        private Builder(String appKey, String masterSecret) {
+            this.appKey = Objects.requireNonNull(appKey, "appKey");
+            this.masterSecret = Objects.requireNonNull(masterSecret, "masterSecret");
+        }
+
+        /** The data center (default {@link Region#SGP}); a {@link #baseUrl} overrides it. */
+        public Builder region(Region region) {
+            this.region = Objects.requireNonNull(region, "region").code();
+            return this;
+        }
+
+        /**
+         * The data center by its short name ({@code "sgp"}, {@code "usva"}, ...,
+         * any ASCII case); an unknown name is reported by {@link #build()}.
+         */
+        public Builder region(String region) {
+            this.region = Objects.requireNonNull(region, "region");
+            return this;
+        }
+
+        /**
+         * A custom base URL (a proxy, a legacy host, a test server); it overrides
+         * the region. Plain {@code http://} is accepted only to loopback unless
+         * {@link #allowInsecureHttp(boolean)}.
+         */
+        public Builder baseUrl(String baseUrl) {
+            this.baseUrl = Objects.requireNonNull(baseUrl, "baseUrl");
+            return this;
+        }
+
+        /** The overall deadline of one call, retries and waits included (default 30 s). */
+        public Builder timeout(Duration timeout) {
+            this.timeoutMs = millis(nonNegative(timeout, "timeout"));
+            return this;
+        }
+
+        /** The longest wait for one connection to be set up, TLS included (default 10 s). */
+        public Builder connectTimeout(Duration connectTimeout) {
+            this.connectTimeoutMs = millis(nonNegative(connectTimeout, "connectTimeout"));
+            return this;
+        }
+
+        /** How many times a transient failure is retried (default 2); 0 turns retries off. */
+        public Builder maxRetries(int maxRetries) {
+            if (maxRetries < 0) {
+                throw new IllegalArgumentException("maxRetries must not be negative: " + maxRetries);
+            }
+            this.maxRetries = maxRetries;
+            return this;
+        }
+
+        /**
+         * The backoff before the first retry, doubled for each later one up to
+         * {@code max}, each wait drawn at random below it (default 200 ms and 5 s).
+         */
+        public Builder backoff(Duration base, Duration max) {
+            this.backoffBaseMs = millis(nonNegative(base, "base"));
+            this.backoffMaxMs = millis(nonNegative(max, "max"));
+            return this;
+        }
+
+        /** The longest server hint (Retry-After) waited for as given (default 10 s). */
+        public Builder maxRetryAfter(Duration maxRetryAfter) {
+            this.maxRetryAfterMs = millis(nonNegative(maxRetryAfter, "maxRetryAfter"));
+            return this;
+        }
+
+        /** The User-Agent header (default {@code engagelab-push/VERSION}). */
+        public Builder userAgent(String userAgent) {
+            this.userAgent = Objects.requireNonNull(userAgent, "userAgent");
+            return this;
+        }
+
+        /**
+         * A proxy URL ({@code http://}, {@code https://}, {@code socks5://}; user
+         * info allowed and never shown). Without it no proxy is used: the
+         * {@code *_PROXY} variables and Java's proxy properties are ignored.
+         */
+        public Builder proxy(String proxyUrl) {
+            this.proxy = Objects.requireNonNull(proxyUrl, "proxyUrl");
+            return this;
+        }
+
+        /** A PEM file of extra root certificates, trusted beside the built-in Mozilla roots. */
+        public Builder caFile(Path pemFile) {
+            this.caFile = Objects.requireNonNull(pemFile, "pemFile").toString();
+            return this;
+        }
+
+        /** Allows plain {@code http://} base URLs to hosts that are not loopback (default false). */
+        public Builder allowInsecureHttp(boolean allow) {
+            this.allowInsecureHttp = allow;
+            return this;
+        }
+
+        /**
+         * Builds a client, the core checking every setting.
+         *
+         * @throws InvalidArgumentException naming the setting that is wrong
+         */
+        public Client build() {
+            byte[] err = Lib.ErrorRecord.create();
+            long[] out = new long[1];
+            check(
+                    Lib.el_config_new(
+                            CStrings.of("appKey", appKey),
+                            CStrings.of("masterSecret", masterSecret),
+                            out,
+                            err),
+                    err);
+            long config = out[0];
+            try {
+                if (region != null) {
+                    check(Lib.el_config_set_region(config, CStrings.of("region", region), err), err);
+                }
+                if (baseUrl != null) {
+                    check(Lib.el_config_set_base_url(config, CStrings.of("baseUrl", baseUrl), err), err);
+                }
+                if (timeoutMs != null) {
+                    check(Lib.el_config_set_timeout_ms(config, timeoutMs, err), err);
+                }
+                if (connectTimeoutMs != null) {
+                    check(Lib.el_config_set_connect_timeout_ms(config, connectTimeoutMs, err), err);
+                }
+                if (maxRetries != null) {
+                    check(Lib.el_config_set_max_retries(config, maxRetries, err), err);
+                }
+                if (backoffBaseMs != null) {
+                    check(Lib.el_config_set_backoff_ms(config, backoffBaseMs, backoffMaxMs, err), err);
+                }
+                if (maxRetryAfterMs != null) {
+                    check(Lib.el_config_set_max_retry_after_ms(config, maxRetryAfterMs, err), err);
+                }
+                if (userAgent != null) {
+                    check(
+                            Lib.el_config_set_user_agent(
+                                    config, CStrings.of("userAgent", userAgent), err),
+                            err);
+                }
+                if (proxy != null) {
+                    check(Lib.el_config_set_proxy(config, CStrings.of("proxyUrl", proxy), err), err);
+                }
+                if (caFile != null) {
+                    check(Lib.el_config_set_ca_file(config, CStrings.of("pemFile", caFile), err), err);
+                }
+                if (allowInsecureHttp != null) {
+                    check(Lib.el_config_set_allow_insecure_http(config, allowInsecureHttp, err), err);
+                }
+                out[0] = 0;
+                check(Lib.el_client_new(config, out, err), err);
+            } finally {
+                Lib.el_config_free(config);
+            }
+            return new Client(out[0], baseUrl != null ? "custom base URL" : "region=" + (region == null ? "sgp" : region));
+        }
+
+        private static void check(int status, byte[] err) {
+            if (status != Lib.EL_OK) {
+                throw Lib.ErrorRecord.toException(status, err);
+            }
+        }
+
+        private static Duration nonNegative(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative()) {
+                throw new IllegalArgumentException(name + " must not be negative: " + d);
+            }
+            return d;
+        }
+
+        /** Whole milliseconds, rounded up (so 1 ns is 1 ms, not 0), saturating. */
+        static long millis(Duration d) {
+            try {
+                long ms = d.toMillis();
+                return d.equals(Duration.ofMillis(ms)) ? ms : Math.addExact(ms, 1);
+            } catch (ArithmeticException e) {
+                return Long.MAX_VALUE;
+            }
+        }
+
+        /** The settings given, never the credentials, proxy or other secrets. */
+        @Override
+        public String toString() {
+            return "Client.Builder[" + (baseUrl != null ? "custom base URL" : "region=" + (region == null ? "sgp" : region)) + "]";
+        }
+    }
+}

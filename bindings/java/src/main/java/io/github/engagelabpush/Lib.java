@@ -1,0 +1,177 @@
+package io.github.engagelabpush;
+
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * The C ABI of {@code libengagelab_push} ({@code include/engagelab_push.h}),
+ * bound with JNA direct mapping. Handles ({@code el_config*},
+ * {@code el_client*}, {@code el_cancel*}) are passed as {@code long} (the
+ * library ships for linux-x86-64 only, where pointers are 64-bit); strings as
+ * NUL-terminated UTF-8 {@code byte[]} made by {@link CStrings}; the
+ * caller-owned {@code el_error} and {@code el_call_options} records as
+ * {@code byte[]} laid out by {@link ErrorRecord} and {@link CallOptions}.
+ *
+ * <p>JNA finds the library in the jar (resource
+ * {@code linux-x86-64/libengagelab_push.so}) unless {@code jna.library.path}
+ * or the system's library path has one first.
+ */
+final class Lib {
+    private Lib() {}
+
+    static final int EL_OK = 0;
+
+    static {
+        NativeLibrary library =
+                NativeLibrary.getInstance(
+                        "engagelab_push",
+                        Map.of(Library.OPTION_STRING_ENCODING, StandardCharsets.UTF_8.name()));
+        Native.register(Lib.class, library);
+    }
+
+    static native int el_cancel_new(long[] outCancel);
+
+    static native void el_cancel_cancel(long cancel);
+
+    static native byte el_cancel_is_cancelled(long cancel);
+
+    static native void el_cancel_free(long cancel);
+
+    static native int el_config_new(byte[] appKey, byte[] masterSecret, long[] outConfig, byte[] err);
+
+    static native int el_config_set_region(long config, byte[] region, byte[] err);
+
+    static native int el_config_set_base_url(long config, byte[] baseUrl, byte[] err);
+
+    static native int el_config_set_timeout_ms(long config, long timeoutMs, byte[] err);
+
+    static native int el_config_set_connect_timeout_ms(long config, long timeoutMs, byte[] err);
+
+    static native int el_config_set_max_retries(long config, int maxRetries, byte[] err);
+
+    static native int el_config_set_backoff_ms(long config, long baseMs, long maxMs, byte[] err);
+
+    static native int el_config_set_max_retry_after_ms(long config, long maxMs, byte[] err);
+
+    static native int el_config_set_user_agent(long config, byte[] userAgent, byte[] err);
+
+    static native int el_config_set_proxy(long config, byte[] proxyUrl, byte[] err);
+
+    static native int el_config_set_ca_file(long config, byte[] pemPath, byte[] err);
+
+    static native int el_config_set_allow_insecure_http(long config, boolean allow, byte[] err);
+
+    static native void el_config_free(long config);
+
+    static native int el_client_new(long config, long[] outClient, byte[] err);
+
+    static native void el_client_free(long client);
+
+    static native int el_delete_device(long client, byte[] registrationId, byte[] err);
+
+    static native int el_delete_device_with(
+            long client, byte[] registrationId, byte[] options, byte[] err);
+
+    static native Pointer el_status_name(int status);
+
+    static native Pointer el_version();
+
+    /** {@code el_status_name}: "OK", a category's name, or "UNKNOWN". */
+    static String statusName(int status) {
+        return el_status_name(status).getString(0, StandardCharsets.UTF_8.name());
+    }
+
+    /** {@code el_version}: the version of the library actually loaded. */
+    static String version() {
+        return el_version().getString(0, StandardCharsets.UTF_8.name());
+    }
+
+    /** The caller-set {@code el_error} record (see the header), read by offsets. */
+    static final class ErrorRecord {
+        private ErrorRecord() {}
+
+        // x86_64 System V layout of el_error; checked against the C compiler's
+        // offsetof/sizeof by LayoutTest.
+        static final int SIZE = 296;
+        static final int OFF_SIZE = 0;
+        static final int OFF_STATUS = 8;
+        static final int OFF_HTTP_STATUS = 12;
+        static final int OFF_API_CODE = 16;
+        static final int OFF_ATTEMPTS = 24;
+        static final int OFF_RETRY_AFTER_MS = 28;
+        static final int OFF_MESSAGE = 32;
+        static final int MESSAGE_LEN = 256;
+        static final int OFF_MAYBE_DELETED = 288;
+
+        /** A zeroed record whose size field is set, ready to pass. */
+        static byte[] create() {
+            byte[] record = new byte[SIZE];
+            buffer(record).putLong(OFF_SIZE, SIZE);
+            return record;
+        }
+
+        static ByteBuffer buffer(byte[] record) {
+            return ByteBuffer.wrap(record).order(ByteOrder.nativeOrder());
+        }
+
+        /** The exception a failed call's status code and record describe. */
+        static EngageLabException toException(int code, byte[] record) {
+            ByteBuffer b = buffer(record);
+            int end = OFF_MESSAGE;
+            while (end < OFF_MESSAGE + MESSAGE_LEN && record[end] != 0) {
+                end++;
+            }
+            String message = new String(record, OFF_MESSAGE, end - OFF_MESSAGE, StandardCharsets.UTF_8);
+            EngageLabException.Details details =
+                    new EngageLabException.Details(
+                            message,
+                            Short.toUnsignedInt(b.getShort(OFF_HTTP_STATUS)),
+                            b.getLong(OFF_API_CODE),
+                            b.getInt(OFF_ATTEMPTS),
+                            Integer.toUnsignedLong(b.getInt(OFF_RETRY_AFTER_MS)),
+                            record[OFF_MAYBE_DELETED] != 0);
+            Status status = Status.fromCode(Integer.toUnsignedLong(code));
+            if (status == null) {
+                // A code this binding does not know (a newer library): still a
+                // failure, reported as INTERNAL with the code and its name.
+                details =
+                        new EngageLabException.Details(
+                                "unknown status code " + Integer.toUnsignedString(code)
+                                        + " (" + statusName(code) + ") from libengagelab_push "
+                                        + version() + ": " + message,
+                                details.httpStatus,
+                                details.apiCode,
+                                details.attempts,
+                                details.retryAfterMs,
+                                details.maybeDeleted);
+                status = Status.INTERNAL;
+            }
+            return Exceptions.of(status, details);
+        }
+    }
+
+    /** The caller-set {@code el_call_options} record. */
+    static final class CallOptions {
+        private CallOptions() {}
+
+        static final int SIZE = 24;
+        static final int OFF_SIZE = 0;
+        static final int OFF_CANCEL = 8;
+        static final int OFF_TIMEOUT_MS = 16;
+
+        static byte[] create(long cancel, long timeoutMs) {
+            byte[] record = new byte[SIZE];
+            ByteBuffer b = ByteBuffer.wrap(record).order(ByteOrder.nativeOrder());
+            b.putLong(OFF_SIZE, SIZE);
+            b.putLong(OFF_CANCEL, cancel);
+            b.putLong(OFF_TIMEOUT_MS, timeoutMs);
+            return record;
+        }
+    }
+}

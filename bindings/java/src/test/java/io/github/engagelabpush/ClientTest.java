@@ -1,0 +1,300 @@
+package io.github.engagelabpush;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The Java surface: arguments, lifetime, the environment, what is shown. */
+class ClientTest {
+    private static final String SECRET = "demo-master-secret";
+
+    @Test
+    void deletesADeviceAndReportsTheNextCallAsTheMockAnswers() {
+        Mock mock = Mock.shared();
+        mock.addDevice("dev-1");
+        try (Client client = mock.client().build()) {
+            client.deleteDevice("dev-1");
+            assertFalse(mock.devices().contains("dev-1"));
+            ApiException e = assertThrows(ApiException.class, () -> client.deleteDevice("dev-1"));
+            assertEquals(Status.API, e.status());
+            assertEquals(400, e.httpStatus().getAsInt());
+            assertEquals(27002, e.apiCode().getAsLong());
+            assertEquals(1, e.attempts());
+            assertEquals("unknown error", e.detail());
+            assertEquals("EngageLab rejected the request (HTTP 400, code 27002): unknown error", e.getMessage());
+        }
+    }
+
+    @Test
+    void nullArgumentsThrowNullPointerException() {
+        Mock mock = Mock.shared();
+        assertThrows(NullPointerException.class, () -> Client.builder(null, SECRET));
+        assertThrows(NullPointerException.class, () -> Client.builder("k", null));
+        Client.Builder b = mock.client();
+        assertThrows(NullPointerException.class, () -> b.region((Region) null));
+        assertThrows(NullPointerException.class, () -> b.region((String) null));
+        assertThrows(NullPointerException.class, () -> b.baseUrl(null));
+        assertThrows(NullPointerException.class, () -> b.timeout(null));
+        assertThrows(NullPointerException.class, () -> b.connectTimeout(null));
+        assertThrows(NullPointerException.class, () -> b.backoff(null, Duration.ZERO));
+        assertThrows(NullPointerException.class, () -> b.maxRetryAfter(null));
+        assertThrows(NullPointerException.class, () -> b.userAgent(null));
+        assertThrows(NullPointerException.class, () -> b.proxy(null));
+        assertThrows(NullPointerException.class, () -> b.caFile(null));
+        try (Client client = b.build()) {
+            NullPointerException e = assertThrows(NullPointerException.class, () -> client.deleteDevice(null));
+            assertEquals("registrationId", e.getMessage());
+            assertThrows(NullPointerException.class, () -> client.deleteDevice("x", null));
+        }
+        assertEquals(List.of(), mock.log(), "nothing was sent");
+    }
+
+    @Test
+    void valuesTheCAbiCannotHoldThrowIllegalArgumentException() {
+        Client.Builder b = Mock.shared().client();
+        assertThrows(IllegalArgumentException.class, () -> b.timeout(Duration.ofMillis(-1)));
+        assertThrows(IllegalArgumentException.class, () -> b.connectTimeout(Duration.ofSeconds(-1)));
+        assertThrows(IllegalArgumentException.class, () -> b.maxRetries(-1));
+        assertThrows(IllegalArgumentException.class, () -> b.backoff(Duration.ofMillis(-1), Duration.ZERO));
+        try (Client client = b.build()) {
+            assertThrows(IllegalArgumentException.class, () -> client.deleteDevice("x", Duration.ZERO));
+        }
+    }
+
+    @Test
+    void theCoreRejectsBadSettingsWithInvalidArgumentException() {
+        Mock mock = Mock.shared();
+        InvalidArgumentException e =
+                assertThrows(InvalidArgumentException.class, () -> mock.client().timeout(Duration.ZERO).build());
+        assertEquals(0, e.attempts());
+        assertThrows(InvalidArgumentException.class, () -> mock.client().baseUrl("not a url").build());
+        assertThrows(InvalidArgumentException.class, () -> mock.client().baseUrl("http://example.com").build());
+        assertThrows(InvalidArgumentException.class, () -> mock.client().region("mars").build());
+        assertThrows(InvalidArgumentException.class, () -> mock.client().proxy("nope://x").build());
+        assertThrows(InvalidArgumentException.class, () -> mock.client().caFile(Path.of("/no/such.pem")).build());
+        assertThrows(InvalidArgumentException.class, () -> mock.client().userAgent("").build());
+        assertThrows(InvalidArgumentException.class, () -> Client.builder("", SECRET).baseUrl(mock.url).build());
+        // A 1 ns timeout is rounded up to 1 ms, not down to the invalid 0.
+        mock.client().timeout(Duration.ofNanos(1)).build().close();
+    }
+
+    @Test
+    void everySettingIsAcceptedAndUsed() throws Exception {
+        Mock mock = Mock.shared();
+        Path pem = Files.createTempFile("ca", ".pem");
+        try {
+            // A real PEM is needed: take the mock's own TLS CA.
+            Mock tls = Mock.start(pem, "--tls", "--ca-out", pem.toString(), "--device", "dev-tls");
+            try (Client client =
+                    Client.builder("demo-app-key", SECRET)
+                            .region(Region.HK)
+                            .baseUrl(tls.url)
+                            .timeout(Duration.ofSeconds(5))
+                            .connectTimeout(Duration.ofSeconds(2))
+                            .maxRetries(0)
+                            .backoff(Duration.ofMillis(1), Duration.ofMillis(2))
+                            .maxRetryAfter(Duration.ofSeconds(1))
+                            .userAgent("engagelab-push-java-test/1")
+                            .caFile(pem)
+                            .allowInsecureHttp(false)
+                            .build()) {
+                client.deleteDevice("dev-tls");
+                assertEquals(List.of(), tls.devices());
+                assertEquals("engagelab-push-java-test/1", header(tls.log().get(0), "user-agent"));
+            } finally {
+                tls.stop();
+            }
+        } finally {
+            Files.deleteIfExists(pem);
+        }
+        // The proxy setting is used: the mock stands in for an HTTP proxy.
+        mock.addDevice("dev-proxied");
+        try (Client client = mock.client().baseUrl("http://engagelab.invalid").allowInsecureHttp(true).proxy(mock.url).build()) {
+            client.deleteDevice("dev-proxied");
+        }
+        var log = mock.log();
+        assertEquals("CONNECT engagelab.invalid:80", log.get(0).get("method").asText() + " " + log.get(0).get("path").asText());
+        assertEquals("/v4/devices/dev-proxied", log.get(1).get("path").asText());
+        assertEquals(List.of(), mock.devices());
+    }
+
+    static String header(com.fasterxml.jackson.databind.JsonNode request, String name) {
+        for (com.fasterxml.jackson.databind.JsonNode pair : request.get("headers")) {
+            if (pair.get(0).asText().equals(name)) {
+                return pair.get(1).asText();
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void badIdsAreRejectedBeforeSending() {
+        Mock mock = Mock.shared();
+        try (Client client = mock.client().build()) {
+            for (String id : new String[] {"", "a\0b", "dev\uD800", "\uDC00", "dévice", "x".repeat(100_000), "a b\n"}) {
+                InvalidArgumentException e = assertThrows(InvalidArgumentException.class, () -> client.deleteDevice(id));
+                assertEquals(0, e.attempts(), id);
+                assertFalse(e.maybeDeleted());
+                assertTrue(e.getMessage().startsWith("invalid argument"), e.getMessage());
+            }
+        }
+        assertEquals(List.of(), mock.log(), "nothing was sent");
+    }
+
+    @Test
+    void aNulOrLoneSurrogateIsNeverSentAsAnotherId() {
+        Mock mock = Mock.shared();
+        mock.addDevice("a");
+        mock.addDevice("abc?");
+        try (Client client = mock.client().build()) {
+            assertThrows(InvalidArgumentException.class, () -> client.deleteDevice("a\0b"));
+            assertThrows(InvalidArgumentException.class, () -> client.deleteDevice("abc\uD800"));
+            assertThrows(InvalidArgumentException.class, () -> mock.client().userAgent("ua\0x").build());
+        }
+        assertEquals(List.of("a", "abc?"), mock.devices());
+    }
+
+    @Test
+    void closeIsIdempotentAndLaterCallsThrowIllegalStateException() {
+        Mock mock = Mock.shared();
+        Client client = mock.client().build();
+        assertFalse(client.isClosed());
+        client.close();
+        client.close();
+        assertTrue(client.isClosed());
+        assertTrue(client.toString().endsWith("closed]"));
+        assertThrows(IllegalStateException.class, () -> client.deleteDevice("x"));
+        assertEquals(List.of(), mock.log());
+    }
+
+    @Test
+    void closeWhileCallsRunLetsThemFinish() throws Exception {
+        Mock mock = Mock.shared();
+        mock.script("slow", "[{\"status\":200,\"delay_ms\":500}]");
+        Client client = mock.client().build();
+        CompletableFuture<Void> call = CompletableFuture.runAsync(() -> client.deleteDevice("slow"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (mock.log().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        client.close();
+        assertThrows(IllegalStateException.class, () -> client.deleteDevice("x"));
+        call.get(5, TimeUnit.SECONDS); // succeeded: the native client outlived close()
+    }
+
+    @Test
+    void noTextShowsTheSecret() {
+        Mock mock = Mock.shared();
+        Client.Builder b = Client.builder("demo-app-key", SECRET).baseUrl(mock.url).proxy("http://user:hunter2@127.0.0.1:9");
+        assertFalse(b.toString().contains(SECRET));
+        assertFalse(b.toString().contains("hunter2"));
+        try (Client client = Client.builder("demo-app-key", "wrong-" + SECRET).baseUrl(mock.url).build()) {
+            assertFalse(client.toString().contains(SECRET));
+            AuthException e = assertThrows(AuthException.class, () -> client.deleteDevice("x"));
+            for (String text : List.of(e.getMessage(), e.toString(), e.detail())) {
+                assertFalse(text.contains(SECRET), text);
+                assertFalse(text.contains("Basic "), text);
+            }
+        }
+    }
+
+    @Test
+    void fromEnvReadsTheDocumentedVariables() {
+        Mock mock = Mock.shared();
+        mock.addDevice("dev-env");
+        Map<String, String> env = new HashMap<>();
+        env.put("ENGAGELAB_APP_KEY", "demo-app-key");
+        env.put("ENGAGELAB_MASTER_SECRET", SECRET);
+        env.put("ENGAGELAB_BASE_URL", mock.url);
+        try (Client client = Client.fromLookup(env::get)) {
+            client.deleteDevice("dev-env");
+        }
+        assertEquals(List.of(), mock.devices());
+
+        env.remove("ENGAGELAB_BASE_URL");
+        env.put("ENGAGELAB_REGION", "defra");
+        Client.fromLookup(env::get).close();
+
+        env.put("ENGAGELAB_BASE_URL", mock.url);
+        assertEquals("set ENGAGELAB_REGION or ENGAGELAB_BASE_URL, not both",
+                assertThrows(InvalidArgumentException.class, () -> Client.fromLookup(env::get)).detail());
+        env.remove("ENGAGELAB_BASE_URL");
+        env.put("ENGAGELAB_REGION", "mars");
+        assertTrue(assertThrows(InvalidArgumentException.class, () -> Client.fromLookup(env::get))
+                .detail().startsWith("ENGAGELAB_REGION: "));
+        env.put("ENGAGELAB_APP_KEY", "");
+        assertEquals("ENGAGELAB_APP_KEY is not set",
+                assertThrows(InvalidArgumentException.class, () -> Client.fromLookup(env::get)).detail());
+        env.put("ENGAGELAB_APP_KEY", "k");
+        env.remove("ENGAGELAB_MASTER_SECRET");
+        assertEquals("ENGAGELAB_MASTER_SECRET is not set",
+                assertThrows(InvalidArgumentException.class, () -> Client.fromLookup(env::get)).detail());
+    }
+
+    @Test
+    void theLibraryComesFromTheJarsResource() {
+        assertTrue(ClientTest.class.getClassLoader().getResource("linux-x86-64/libengagelab_push.so") != null);
+        assertEquals("0.1.0", Client.libraryVersion());
+        String path = com.sun.jna.NativeLibrary.getInstance("engagelab_push").getFile().getPath();
+        assertTrue(!path.startsWith("/usr") && !path.startsWith("/lib"), path);
+    }
+
+    @Test
+    void everyStatusNameMatchesTheLibrarys() {
+        for (Status s : Status.values()) {
+            assertEquals(s.name(), Lib.statusName(s.code()));
+            assertEquals(s, Status.fromCode(s.code()));
+        }
+        assertEquals(null, Status.fromCode(0));
+        assertEquals(null, Status.fromCode(4_000_000_000L));
+    }
+
+    @Test
+    void anUnknownStatusCodeIsStillAFailure() {
+        byte[] record = Lib.ErrorRecord.create();
+        EngageLabException e = Lib.ErrorRecord.toException(999, record);
+        assertEquals(Status.INTERNAL, e.status());
+        assertTrue(e.detail().contains("unknown status code 999 (UNKNOWN)"), e.detail());
+    }
+
+    @Test
+    void anUnclosedClientIsFreedByTheCleaner() throws Exception {
+        Mock mock = Mock.shared();
+        mock.config("{\"unknown_device\":{\"status\":200}}");
+        long before = sockets();
+        Client client = mock.client().build();
+        client.deleteDevice("dev"); // leaves a kept-alive connection in its pool
+        assertEquals(before + 1, sockets(), "the client holds one connection");
+        client = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (sockets() > before && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertEquals(before, sockets(), "the Cleaner freed the client and closed its connection");
+    }
+
+    /** Sockets this process has open. */
+    static long sockets() throws Exception {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(p -> {
+                try {
+                    return Files.readSymbolicLink(p).toString().startsWith("socket:");
+                } catch (Exception e) {
+                    return false;
+                }
+            }).count();
+        }
+    }
+}

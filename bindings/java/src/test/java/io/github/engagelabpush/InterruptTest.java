@@ -1,0 +1,119 @@
+package io.github.engagelabpush;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Java's way to cancel a blocking call, {@link Thread#interrupt()}, cancels
+ * {@code deleteDevice} within 100 ms, mid-request included, with
+ * {@link CancelledException} and the interrupt flag left set.
+ */
+class InterruptTest {
+    private static final long LIMIT_MS = 100;
+
+    @Test
+    void anInterruptedThreadSendsNothing() {
+        Mock mock = Mock.shared();
+        mock.addDevice("dev-1");
+        try (Client client = mock.client().build()) {
+            Thread.currentThread().interrupt();
+            try {
+                CancelledException e = assertThrows(CancelledException.class, () -> client.deleteDevice("dev-1"));
+                assertEquals(Status.CANCELLED, e.status());
+                assertEquals(0, e.attempts());
+                assertEquals(false, e.maybeDeleted());
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt flag stays set");
+            } finally {
+                Thread.interrupted();
+            }
+            client.deleteDevice("dev-1"); // the client works on once the flag is cleared
+        }
+        assertEquals(1, mock.log().size(), "only the second call sent a request");
+    }
+
+    /** Runs {@code deleteDevice(id)} on a thread, interrupts it after {@code afterMs}, and returns what happened. */
+    private static Outcome interruptAfter(Client client, String id, long afterMs) throws InterruptedException {
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        AtomicLong returnedAt = new AtomicLong();
+        AtomicReference<Boolean> flag = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                client.deleteDevice(id);
+            } catch (Throwable e) {
+                thrown.set(e);
+            } finally {
+                returnedAt.set(System.nanoTime());
+                flag.set(Thread.currentThread().isInterrupted());
+            }
+        });
+        t.start();
+        Thread.sleep(afterMs);
+        long interruptedAt = System.nanoTime();
+        t.interrupt();
+        t.join(TimeUnit.SECONDS.toMillis(10));
+        return new Outcome(thrown.get(), (returnedAt.get() - interruptedAt) / 1_000_000, Boolean.TRUE.equals(flag.get()));
+    }
+
+    record Outcome(Throwable thrown, long msAfterInterrupt, boolean flagSet) {}
+
+    @Test
+    void anInterruptCancelsACallWaitingForASlowAnswer() throws Exception {
+        Mock mock = Mock.shared();
+        mock.script("slow", "[{\"status\":200,\"delay_ms\":3000}]");
+        try (Client client = mock.client().build()) {
+            Outcome o = interruptAfter(client, "slow", 300);
+            CancelledException e = assertInstanceOf(CancelledException.class, o.thrown());
+            assertTrue(o.msAfterInterrupt() <= LIMIT_MS,
+                    "returned " + o.msAfterInterrupt() + " ms after the interrupt, over " + LIMIT_MS + " ms");
+            assertTrue(o.flagSet(), "the interrupt flag stays set");
+            assertEquals(1, e.attempts());
+            assertTrue(e.maybeDeleted(), "the request was written: the outcome is unknown");
+        }
+    }
+
+    @Test
+    void anInterruptCancelsAWaitBeforeARetry() throws Exception {
+        Mock mock = Mock.shared();
+        mock.script("busy", "[{\"status\":503,\"headers\":{\"Retry-After\":\"3\"}},{\"status\":200}]");
+        try (Client client = mock.client().maxRetries(1).maxRetryAfter(Duration.ofSeconds(10)).build()) {
+            Outcome o = interruptAfter(client, "busy", 300);
+            assertInstanceOf(CancelledException.class, o.thrown());
+            assertTrue(o.msAfterInterrupt() <= LIMIT_MS, "returned " + o.msAfterInterrupt() + " ms after the interrupt");
+            assertTrue(o.flagSet());
+        }
+        assertEquals(1, mock.log().size(), "no retry was sent after the interrupt");
+    }
+
+    @Test
+    void interruptsReachOnlyTheirOwnThread() throws Exception {
+        Mock mock = Mock.shared();
+        mock.script("slow-a", "[{\"status\":200,\"delay_ms\":3000}]");
+        mock.script("slow-b", "[{\"status\":200,\"delay_ms\":600}]");
+        try (Client client = mock.client().build()) {
+            AtomicReference<Throwable> other = new AtomicReference<>();
+            Thread b = new Thread(() -> {
+                try {
+                    client.deleteDevice("slow-b");
+                } catch (Throwable e) {
+                    other.set(e);
+                }
+            });
+            b.start();
+            Outcome o = interruptAfter(client, "slow-a", 200);
+            assertInstanceOf(CancelledException.class, o.thrown());
+            b.join(5000);
+            assertEquals(null, other.get(), "the other thread's call was not cancelled");
+        }
+        assertEquals(List.of("/v4/devices/slow-a", "/v4/devices/slow-b"),
+                mock.log().stream().map(r -> r.get("path").asText()).sorted().toList());
+    }
+}

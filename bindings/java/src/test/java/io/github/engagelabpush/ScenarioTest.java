@@ -1,0 +1,214 @@
+package io.github.engagelabpush;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The shared scenarios (tests/scenarios/delete_device.json) against
+ * engagelab-mock, following the runner contract of tests/scenarios/README.md:
+ * the file is validated against schema.json first (nothing runs if it fails),
+ * then every scenario runs as its own test named after it, and every
+ * {@code expect} field given is checked.
+ */
+class ScenarioTest {
+    private static final List<String> ERROR_ONLY =
+            List.of("http_status", "api_code", "maybe_deleted", "retry_after_ms", "message_contains");
+
+    @TestFactory
+    Stream<DynamicTest> scenarios() throws IOException {
+        JsonNode schema = SchemaCheckTest.load("schema.json");
+        JsonNode file = SchemaCheckTest.load("delete_device.json");
+        List<String> problems = SchemaCheck.fileProblems(schema, file);
+        if (!problems.isEmpty()) {
+            fail("tests/scenarios/delete_device.json does not match schema.json:\n" + String.join("\n", problems));
+        }
+        JsonNode credentials = file.get("credentials");
+        List<DynamicTest> tests = new ArrayList<>();
+        for (JsonNode scenario : file.get("scenarios")) {
+            tests.add(DynamicTest.dynamicTest(scenario.get("name").asText(), () -> run(credentials, scenario)));
+        }
+        return tests.stream();
+    }
+
+    private static String text(JsonNode node, String key, String otherwise) {
+        return node != null && node.has(key) ? node.get(key).asText() : otherwise;
+    }
+
+    static void run(JsonNode credentials, JsonNode scenario) {
+        Mock mock = Mock.shared();
+        for (JsonNode id : scenario.path("devices")) {
+            mock.addDevice(id.asText());
+        }
+        String registrationId = scenario.get("registration_id").asText();
+        if (scenario.has("script")) {
+            mock.script(text(scenario, "script_id", registrationId), scenario.get("script"));
+        }
+        JsonNode c = scenario.get("client");
+        JsonNode expect = scenario.get("expect");
+        String status = expect.get("status").asText();
+        if (status.equals("OK")) {
+            for (String key : ERROR_ONLY) {
+                if (expect.has(key)) {
+                    fail("expect." + key + " describes an error, but the expected status is OK");
+                }
+            }
+        }
+
+        String masterSecret = text(c, "master_secret", credentials.get("master_secret").asText());
+        Client.Builder builder =
+                Client.builder(text(c, "app_key", credentials.get("app_key").asText()), masterSecret);
+        builder.baseUrl(text(c, "base_url", "{mock}").replace("{mock}", mock.url));
+        if (c != null && c.has("region")) {
+            builder.region(c.get("region").asText());
+        }
+        if (c != null && c.has("timeout_ms")) {
+            builder.timeout(Duration.ofMillis(c.get("timeout_ms").asLong()));
+        }
+        if (c != null && c.has("connect_timeout_ms")) {
+            builder.connectTimeout(Duration.ofMillis(c.get("connect_timeout_ms").asLong()));
+        }
+        if (c != null && c.has("max_retries")) {
+            builder.maxRetries(c.get("max_retries").asInt());
+        }
+        builder.backoff(
+                Duration.ofMillis(c != null && c.has("backoff_base_ms") ? c.get("backoff_base_ms").asLong() : 1),
+                Duration.ofMillis(c != null && c.has("backoff_max_ms") ? c.get("backoff_max_ms").asLong() : 20));
+        if (c != null && c.has("max_retry_after_ms")) {
+            builder.maxRetryAfter(Duration.ofMillis(c.get("max_retry_after_ms").asLong()));
+        }
+        if (c != null && c.has("allow_insecure_http")) {
+            builder.allowInsecureHttp(c.get("allow_insecure_http").asBoolean());
+        }
+
+        List<String> shown = new ArrayList<>();
+        shown.add(builder.toString());
+        EngageLabException caught = null;
+        long start = System.nanoTime();
+        try (Client client = builder.build()) {
+            shown.add(client.toString());
+            try {
+                client.deleteDevice(registrationId);
+            } catch (EngageLabException e) {
+                caught = e;
+            }
+        } catch (EngageLabException e) {
+            caught = e; // building the client failed: that is the result
+            assertEquals(0, e.attempts(), "an error while building the client sends nothing");
+        }
+        long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+        EngageLabException error = caught;
+
+        if (status.equals("OK")) {
+            assertNull(error, () -> "expected success, got " + error);
+        } else {
+            assertNotNull(error, "expected " + status + ", the call succeeded");
+            assertEquals(status, error.status().name(), error::toString);
+            assertEquals(className(status), error.getClass().getSimpleName(), "the exception's class");
+            shown.add(error.getMessage());
+            shown.add(error.toString());
+            shown.add(error.detail());
+        }
+        List<JsonNode> log = mock.log();
+        if (expect.has("http_status")) {
+            JsonNode want = expect.get("http_status");
+            assertEquals(want.isNull() ? "none" : want.asText(),
+                    error.httpStatus().isPresent() ? Integer.toString(error.httpStatus().getAsInt()) : "none",
+                    "http_status");
+        }
+        if (expect.has("api_code")) {
+            JsonNode want = expect.get("api_code");
+            assertEquals(want.isNull() ? "none" : want.asText(),
+                    error.apiCode().isPresent() ? Long.toString(error.apiCode().getAsLong()) : "none",
+                    "api_code");
+        }
+        int attempts = error != null ? error.attempts() : log.size();
+        if (expect.has("attempts")) {
+            assertEquals(expect.get("attempts").asInt(), attempts, "attempts");
+        }
+        if (expect.has("attempts_at_least")) {
+            assertTrue(attempts >= expect.get("attempts_at_least").asInt(), "attempts " + attempts + " below the bound");
+        }
+        if (expect.has("maybe_deleted")) {
+            assertEquals(expect.get("maybe_deleted").asBoolean(), error.maybeDeleted(), "maybe_deleted");
+        }
+        if (expect.has("retry_after_ms")) {
+            JsonNode want = expect.get("retry_after_ms");
+            assertEquals(want.isNull() ? "none" : want.asText(),
+                    error.retryAfter().map(d -> Long.toString(d.toMillis())).orElse("none"),
+                    "retry_after_ms");
+        }
+        for (JsonNode piece : expect.path("message_contains")) {
+            assertTrue(error.getMessage().contains(piece.asText()),
+                    () -> "message " + error.getMessage() + " lacks " + piece);
+        }
+        for (JsonNode secret : expect.path("message_excludes")) {
+            for (String text : shown) {
+                assertFalse(text.contains(secret.asText()), () -> "shown text holds " + secret + ": " + text);
+            }
+        }
+        if (expect.has("requests")) {
+            JsonNode want = expect.get("requests");
+            assertEquals(want.size(), log.size(), () -> "requests logged: " + log);
+            for (int i = 0; i < want.size(); i++) {
+                checkRequest(i, want.get(i), log.get(i));
+            }
+        }
+        if (expect.has("device_remains") || expect.has("device_gone")) {
+            List<String> devices = mock.devices();
+            for (JsonNode id : expect.path("device_remains")) {
+                assertTrue(devices.contains(id.asText()), "device " + id + " should remain");
+            }
+            for (JsonNode id : expect.path("device_gone")) {
+                assertFalse(devices.contains(id.asText()), "device " + id + " should be gone");
+            }
+        }
+        if (expect.has("min_elapsed_ms")) {
+            assertTrue(elapsedMs >= expect.get("min_elapsed_ms").asLong(),
+                    "returned after " + elapsedMs + " ms, before " + expect.get("min_elapsed_ms"));
+        }
+    }
+
+    private static void checkRequest(int i, JsonNode want, JsonNode got) {
+        assertEquals(want.get("method").asText(), got.get("method").asText(), "requests[" + i + "].method");
+        assertEquals(want.get("path").asText(), got.get("path").asText(), "requests[" + i + "].path");
+        if (want.has("headers")) {
+            for (Map.Entry<String, JsonNode> header : want.get("headers").properties()) {
+                String value = null;
+                for (JsonNode pair : got.get("headers")) {
+                    if (pair.get(0).asText().equals(header.getKey())) {
+                        value = pair.get(1).asText();
+                        break;
+                    }
+                }
+                assertEquals(header.getValue().asText(), value, "requests[" + i + "].headers." + header.getKey());
+            }
+        }
+        if (want.has("body_size")) {
+            assertEquals(want.get("body_size").asLong(), got.get("body_size").asLong(), "requests[" + i + "].body_size");
+        }
+    }
+
+    /** The exception class a category maps to: NOT_FOUND is NotFoundException. */
+    static String className(String status) {
+        StringBuilder s = new StringBuilder();
+        for (String word : status.split("_")) {
+            s.append(word.charAt(0)).append(word.substring(1).toLowerCase(Locale.ROOT));
+        }
+        return s.append("Exception").toString();
+    }
+}

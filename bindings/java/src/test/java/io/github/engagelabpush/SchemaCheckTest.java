@@ -1,0 +1,117 @@
+package io.github.engagelabpush;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The schema check the scenario runner uses bites: each case changes one thing
+ * in a copy of the real scenario file and expects exactly that one problem,
+ * naming the scenario and the offending key's path (the same cases as
+ * python/tests/test_schema_check.py).
+ */
+class SchemaCheckTest {
+    static JsonNode load(String name) throws IOException {
+        return Mock.JSON.readTree(Mock.REPO.resolve("tests/scenarios/" + name).toFile());
+    }
+
+    @Test
+    void theRealFilePasses() throws IOException {
+        assertEquals(List.of(), SchemaCheck.fileProblems(load("schema.json"), load("delete_device.json")));
+    }
+
+    private static ObjectNode first(JsonNode doc) {
+        return (ObjectNode) doc.get("scenarios").get(0);
+    }
+
+    private static DynamicTest rejects(String name, Consumer<ObjectNode> change, String want) {
+        return DynamicTest.dynamicTest(name, () -> {
+            ObjectNode doc = (ObjectNode) load("delete_device.json");
+            String firstName = first(doc).get("name").asText();
+            change.accept(doc);
+            List<String> problems = SchemaCheck.fileProblems(load("schema.json"), doc);
+            String named = want.startsWith("$.scenarios[0]") ? "scenario \"" + firstName + "\": " + want : want;
+            assertEquals(1, problems.size(), problems.toString());
+            assertTrue(problems.get(0).startsWith(named), problems.get(0) + " does not start with " + named);
+        });
+    }
+
+    @TestFactory
+    Stream<DynamicTest> rejectsOneChange() {
+        return Stream.of(
+                rejects("unknown_expect_key",
+                        d -> ((ObjectNode) first(d).get("expect")).put("no_such_field", 1),
+                        "$.scenarios[0].expect.no_such_field: unknown key"),
+                rejects("unknown_client_key",
+                        d -> first(d).putObject("client").put("timeout", 5),
+                        "$.scenarios[0].client.timeout: unknown key"),
+                rejects("unknown_scenario_key",
+                        d -> first(d).putObject("expected"),
+                        "$.scenarios[0].expected: unknown key"),
+                rejects("unknown_request_key",
+                        d -> ((ObjectNode) first(d).get("expect").get("requests").get(0)).put("query", ""),
+                        "$.scenarios[0].expect.requests[0].query: unknown key"),
+                rejects("unknown_script_key",
+                        d -> first(d).putArray("script").addObject().put("code", 200),
+                        "$.scenarios[0].script[0].code: unknown key"),
+                rejects("unknown_top_level_key",
+                        d -> d.putArray("scenario"),
+                        "$.scenario: unknown key"),
+                rejects("wrong_type",
+                        d -> ((ObjectNode) first(d).get("expect")).put("attempts", "1"),
+                        "$.scenarios[0].expect.attempts: expected integer, got string"),
+                rejects("bool_is_not_integer",
+                        d -> ((ObjectNode) first(d).get("expect")).put("attempts", true),
+                        "$.scenarios[0].expect.attempts: expected integer, got boolean"),
+                rejects("missing_required_key",
+                        d -> ((ObjectNode) first(d).get("expect")).remove("status"),
+                        "$.scenarios[0].expect: missing required key \"status\""),
+                rejects("unknown_status",
+                        d -> ((ObjectNode) first(d).get("expect")).put("status", "MAYBE"),
+                        "$.scenarios[0].expect.status: \"MAYBE\" is not one of"),
+                rejects("below_minimum",
+                        d -> ((ObjectNode) first(d).get("expect")).put("attempts", -1),
+                        "$.scenarios[0].expect.attempts: -1 is less than the minimum 0"),
+                rejects("duplicate_name",
+                        d -> ((ArrayNode) d.get("scenarios")).add(first(d).deepCopy()),
+                        "scenario \"" + "deletes_known_device" + "\": the name is used twice"));
+    }
+
+    @Test
+    void rejectsAnUnsupportedSchemaKeyword() throws IOException {
+        ObjectNode schema = (ObjectNode) load("schema.json");
+        ((ObjectNode) schema.get("$defs").get("scenario").get("properties").get("name")).put("pattern", "^[a-z_]+$");
+        List<String> errors = SchemaCheck.validate(schema, load("delete_device.json"));
+        assertEquals("$.scenarios[0].name: schema keyword \"pattern\" is not supported", errors.get(0));
+    }
+
+    @Test
+    void everyObjectSchemaIsClosed() throws IOException {
+        StringBuilder open = new StringBuilder();
+        walk(load("schema.json"), "#", open);
+        assertEquals("", open.toString());
+    }
+
+    private static void walk(JsonNode node, String at, StringBuilder open) {
+        if (node.isObject()) {
+            if ("object".equals(node.path("type").asText()) && !node.has("additionalProperties")) {
+                open.append(at).append(' ');
+            }
+            node.properties().forEach(e -> walk(e.getValue(), at + "/" + e.getKey(), open));
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                walk(node.get(i), at + "/" + i, open);
+            }
+        }
+    }
+}
