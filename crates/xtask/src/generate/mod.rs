@@ -4,6 +4,7 @@
 
 mod docs;
 mod ffi;
+mod go;
 mod model;
 mod python;
 mod rust;
@@ -74,6 +75,7 @@ fn outputs(model: &Model) -> Vec<Output> {
     all.extend(rust::outputs(model));
     all.extend(ffi::outputs(model));
     all.extend(python::outputs(model));
+    all.extend(go::outputs(model));
     all.extend(docs::outputs(model));
     all
 }
