@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -341,8 +342,18 @@ func build(appKey, masterSecret string, s *settings) (client *Client, err error)
 	default:
 		c.target = `region="sgp"`
 	}
-	runtime.SetFinalizer(c, (*Client).free)
+	runtime.SetFinalizer(c, finalize)
 	return c, nil
+}
+
+// finalized counts the clients freed by their finalizer (read by the tests).
+var finalized atomic.Int64
+
+// finalize frees a client that became unreachable without Close. No call can
+// be running: a call keeps its client reachable until it returns.
+func finalize(c *Client) {
+	c.free()
+	finalized.Add(1)
 }
 
 // free releases the native client; callers hold no lock (the finalizer) or
@@ -474,3 +485,7 @@ func (c *Client) DeleteDevice(ctx context.Context, registrationID string) error 
 // Version returns the version of the linked engagelab-push library, e.g.
 // "0.1.0".
 func Version() string { return C.GoString(C.el_version()) }
+
+// statusName is the C library's name for a status code (el_status_name); the
+// tests check the generated Kind names against it.
+func statusName(code uint32) string { return C.GoString(C.el_status_name(C.uint32_t(code))) }
