@@ -12,6 +12,7 @@ pub(crate) const MAX_EXCERPT: usize = 200;
 /// `{"error":{"code":..,"message":..}}`, the flat form `{"code":..,"message":..}`,
 /// else a short excerpt of the text (HTML, plain text), else a description of
 /// the empty body. Nothing is scrubbed: see [`decode_error_body_scrubbed`].
+#[cfg(test)]
 pub(crate) fn decode_error_body(status: u16, body: &[u8]) -> (Option<i64>, String) {
     decode_error_body_scrubbed(status, body, &Scrubber::default())
 }
@@ -62,6 +63,7 @@ pub(crate) fn decode_error_body_scrubbed(
 ///
 /// Nothing is scrubbed: server text that may echo a secret goes through
 /// [`excerpt_scrubbed`].
+#[cfg(test)]
 pub(crate) fn excerpt(body: &[u8]) -> String {
     excerpt_scrubbed(body, &Scrubber::default())
 }

@@ -81,6 +81,12 @@ impl CancelToken {
         false
     }
 
+    /// Whether [`cancel`](Self::cancel) was called or a check already fired,
+    /// without running the check.
+    pub(crate) fn is_flagged(&self) -> bool {
+        self.inner.cancelled.load(Ordering::SeqCst)
+    }
+
     /// Sleeps until `until`, or until cancelled; returns false when cancelled.
     pub(crate) fn sleep_until(&self, until: Instant) -> bool {
         let mut guard = self.inner.lock.lock().unwrap_or_else(|p| p.into_inner());

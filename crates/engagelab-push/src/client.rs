@@ -11,8 +11,8 @@ use crate::error::Error;
 use crate::options::CallOptions;
 use crate::region::Region;
 use crate::retry::{self, RetryPolicy, SystemClock};
-use crate::secret::{Secret, scrub};
-use crate::transport::{self, AgentSettings};
+use crate::secret::{Scrubber, Secret};
+use crate::transport::{self, AgentSettings, Method, Request};
 use crate::validate;
 
 /// A client of EngageLab's Push REST API.
@@ -42,8 +42,8 @@ struct Inner {
     master_secret: Secret,
     /// `Basic base64(app_key:master_secret)`.
     authorization: Secret,
-    /// The base64 token alone, to scrub from anything shown.
-    token: Secret,
+    /// Removes the Master Secret and the token, in every form, from text shown.
+    scrubber: Scrubber,
     region: Option<Region>,
     base_url: String,
     timeout: Duration,
@@ -124,7 +124,7 @@ impl Client {
             inner: Arc::new(Inner {
                 agent,
                 authorization: Secret::new(format!("Basic {token}")),
-                token: Secret::new(token),
+                scrubber: Scrubber::new(&[b.master_secret.expose(), &token]),
                 region,
                 base_url,
                 timeout: b.timeout,
@@ -198,8 +198,15 @@ impl Client {
             .map_or(inner.timeout, |t| t.min(inner.timeout));
         let deadline = Instant::now() + timeout;
         let cancel = options.cancel.as_ref();
-        retry::run(&inner.retry, &SystemClock, deadline, cancel, |budget| {
-            transport::delete(&inner.agent, &url, inner.authorization.expose(), budget)
+        let request = Request {
+            agent: &inner.agent,
+            method: Method::Delete,
+            url: &url,
+            authorization: inner.authorization.expose(),
+            scrubber: &inner.scrubber,
+        };
+        retry::run(&inner.retry, &SystemClock, deadline, cancel, |_budget| {
+            transport::attempt(&request, deadline, cancel)
         })
         .map_err(|e| self.scrubbed(e))
     }
@@ -207,8 +214,7 @@ impl Client {
     /// The error with the secrets scrubbed from its message.
     fn scrubbed(&self, error: Error) -> Error {
         let inner = &*self.inner;
-        let secrets = [inner.master_secret.expose(), inner.token.expose()];
-        error.map_message(|m| scrub(m, &secrets))
+        error.map_message(|m| inner.scrubber.scrub(m))
     }
 }
 

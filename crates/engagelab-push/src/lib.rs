@@ -38,6 +38,7 @@
 mod answer;
 mod builder;
 mod ca_file;
+mod call;
 mod cancel;
 mod client;
 mod error;
@@ -47,8 +48,10 @@ mod region;
 mod resolver;
 mod retry;
 mod secret;
+mod tcp;
 mod transport;
 mod validate;
+mod wait;
 
 #[cfg(test)]
 mod proptests;

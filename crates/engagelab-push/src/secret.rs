@@ -43,6 +43,7 @@ pub(crate) const MIN_SCRUBBED_PREFIX: usize = 4;
 /// Removes every occurrence of the given secrets from `text` (a server could
 /// echo the Authorization header back in an error page), in every form the
 /// [`Scrubber`] knows, and a secret's prefix left at the end of the text.
+#[cfg(test)]
 pub(crate) fn scrub(text: &str, secrets: &[&str]) -> String {
     Scrubber::new(secrets).scrub(text)
 }

@@ -2,17 +2,21 @@
 //! the retry loop.
 
 use std::io::{self, Read};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ureq::Agent;
 use ureq::http::{HeaderMap, Response};
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
-use ureq::unversioned::transport::DefaultConnector;
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector as _, RustlsConnector};
 
 use crate::answer;
+use crate::call::{self, Trace};
+use crate::cancel::CancelToken;
 use crate::error::{Error, ErrorKind};
 use crate::resolver::CachingResolver;
-use crate::retry::Failure;
+use crate::retry::{Failure, Retry};
+use crate::secret::Scrubber;
+use crate::tcp::{self, MarkWritten, TcpConnector};
 
 /// The most bytes read from any response body. A bigger error body is an
 /// `InvalidResponse`; a bigger success body is dropped unread (the connection
@@ -29,7 +33,8 @@ pub(crate) struct AgentSettings<'a> {
 
 /// A pooled agent: never follows redirects, never reads proxy settings from
 /// the environment, always verifies certificates, hands back every status,
-/// and resolves names without a thread per call.
+/// resolves names without a thread per call, and does its socket I/O through
+/// this crate's own TCP layer (exact deadlines, cancellation, fork safety).
 pub(crate) fn agent(settings: AgentSettings<'_>) -> Agent {
     let roots = if settings.extra_roots.is_empty() {
         RootCerts::WebPki
@@ -56,31 +61,79 @@ pub(crate) fn agent(settings: AgentSettings<'_>) -> Agent {
         .max_idle_connections_per_host(64)
         .tls_config(tls)
         .build();
-    Agent::with_parts(config, DefaultConnector::new(), CachingResolver::default())
+    let connector =
+        ().chain(ConnectProxyConnector::default())
+            .chain(TcpConnector)
+            .chain(RustlsConnector::default())
+            .chain(MarkWritten);
+    Agent::with_parts(config, connector, CachingResolver::default())
 }
 
-/// Sends one `DELETE url` with the Authorization header, within `budget`.
-pub(crate) fn delete(
-    agent: &Agent,
-    url: &str,
-    authorization: &str,
-    budget: Duration,
+/// One request: its method and URL, sent with the Authorization header.
+pub(crate) struct Request<'a> {
+    pub agent: &'a Agent,
+    pub method: Method,
+    pub url: &'a str,
+    pub authorization: &'a str,
+    pub scrubber: &'a Scrubber,
+}
+
+/// The methods this client sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    Delete,
+}
+
+/// Sends `request` once, before `deadline` and until `cancel`: success for
+/// any 2xx, else the failure, with whether the request was written.
+pub(crate) fn attempt(
+    request: &Request<'_>,
+    deadline: Instant,
+    cancel: Option<&CancelToken>,
 ) -> Result<(), Failure> {
-    let result = agent
-        .delete(url)
-        .header("Authorization", authorization)
-        .config()
-        .timeout_global(Some(budget))
-        .build()
-        .call();
-    match result {
-        Ok(response) => answer_of(response),
-        Err(e) => Err(failure_of(e)),
-    }
+    let (result, trace) = call::scope(deadline, cancel, || {
+        let builder = match request.method {
+            Method::Delete => request.agent.delete(request.url),
+        };
+        match builder
+            .header("Authorization", request.authorization)
+            .call()
+        {
+            Ok(response) => answer_of(response, request.scrubber),
+            Err(e) => Err(Fault::Transport(e)),
+        }
+    });
+    result.map_err(|fault| match fault {
+        Fault::Answer(failure) => failure,
+        Fault::Transport(e) => failure_of(e, trace, request.scrubber),
+        Fault::Body(status, e) => {
+            // The server answered this status; only reading its body failed.
+            let mut failure = failure_of(e, trace, request.scrubber);
+            failure.error = failure.error.with_http(status, None);
+            failure.maybe_deleted = maybe_deleted_by_status(status);
+            failure
+        }
+    })
+}
+
+/// What went wrong inside one attempt, before it is classified.
+enum Fault {
+    /// An answer that is a failure.
+    Answer(Failure),
+    /// No usable answer.
+    Transport(ureq::Error),
+    /// An answer with this status whose body could not be read.
+    Body(u16, ureq::Error),
+}
+
+/// Whether an answer of this status may hide a deletion: a gateway's 502 or
+/// 504 may have forwarded the request and lost the answer.
+fn maybe_deleted_by_status(status: u16) -> bool {
+    matches!(status, 502 | 504)
 }
 
 /// Success for any 2xx; otherwise the failure the answer stands for.
-fn answer_of(mut response: Response<ureq::Body>) -> Result<(), Failure> {
+fn answer_of(mut response: Response<ureq::Body>, scrubber: &Scrubber) -> Result<(), Fault> {
     let status = response.status().as_u16();
     if (200..300).contains(&status) {
         // Read what the cap allows so the connection can go back to the pool;
@@ -92,31 +145,27 @@ fn answer_of(mut response: Response<ureq::Body>) -> Result<(), Failure> {
         let location = response
             .headers()
             .get("location")
-            .map(|v| answer::excerpt(v.as_bytes()))
+            .map(|v| answer::excerpt_scrubbed(v.as_bytes(), scrubber))
             .unwrap_or_default();
-        return Err(unusable(
+        return Err(Fault::Answer(unusable(
             status,
             format!(
                 "redirect to {location:?} not followed (it would carry the credentials elsewhere)"
             ),
-        ));
+        )));
     }
     let hint = hint_of(response.headers());
     let body = match read_capped(response.body_mut()) {
         Ok(Some(body)) => body,
         Ok(None) => {
-            return Err(unusable(
+            return Err(Fault::Answer(unusable(
                 status,
                 format!("HTTP {status} with an error body over the {MAX_BODY_BYTES}-byte cap"),
-            ));
+            )));
         }
-        Err(e) => {
-            let mut failure = failure_of(e);
-            failure.error = failure.error.with_http(status, None);
-            return Err(failure);
-        }
+        Err(e) => return Err(Fault::Body(status, e)),
     };
-    let (api_code, message) = answer::decode_error_body(status, &body);
+    let (api_code, message) = answer::decode_error_body_scrubbed(status, &body, scrubber);
     let kind = ErrorKind::of_answer(status, api_code);
     let retry_after = if kind == ErrorKind::RateLimited {
         hint
@@ -126,7 +175,9 @@ fn answer_of(mut response: Response<ureq::Body>) -> Result<(), Failure> {
     let error = Error::new(kind, message)
         .with_http(status, api_code)
         .with_retry_after(retry_after);
-    Err(Failure::answered(error, hint))
+    let mut failure = Failure::answered(error, hint);
+    failure.maybe_deleted = maybe_deleted_by_status(status);
+    Err(Fault::Answer(failure))
 }
 
 /// An answer whose status is unusable (a redirect, an oversized body): the
@@ -162,109 +213,122 @@ fn read_capped(body: &mut ureq::Body) -> Result<Option<Vec<u8>>, ureq::Error> {
     Ok(Some(buf))
 }
 
-/// What a transport error means: its category, whether the request may have
-/// been acted on, and whether another attempt is allowed.
-fn failure_of(error: ureq::Error) -> Failure {
-    use ureq::Timeout as T;
-    match error {
-        ureq::Error::Timeout(stage) => {
-            let (sent, what) = match stage {
-                T::Resolve => (false, "resolving the host timed out"),
-                T::Connect => (false, "connecting timed out"),
-                T::Global | T::PerCall => (true, "the deadline passed before an answer came"),
-                _ => (true, "the answer did not come in time"),
-            };
-            if sent {
-                Failure::after_sending(ErrorKind::Timeout, what)
-            } else {
-                Failure::before_sending(ErrorKind::Timeout, what)
-            }
-        }
-        ureq::Error::HostNotFound => {
-            Failure::before_sending(ErrorKind::Network, "the host name could not be resolved")
-        }
-        ureq::Error::ConnectionFailed => {
-            Failure::before_sending(ErrorKind::Network, "the connection could not be made")
-        }
-        ureq::Error::ConnectProxyFailed(why) => Failure::before_sending(
-            ErrorKind::Network,
-            format!(
-                "the proxy refused the tunnel: {}",
-                answer::excerpt(why.as_bytes())
-            ),
-        )
-        .never_retried(),
-        ureq::Error::Io(e) => io_failure(&e),
-        ureq::Error::Tls(why) => {
-            Failure::before_sending(ErrorKind::Network, format!("TLS failed: {why}"))
-                .never_retried()
-        }
-        ureq::Error::Rustls(e) => Failure::before_sending(
-            ErrorKind::Network,
-            format!("TLS failed: {}", answer::excerpt(e.to_string().as_bytes())),
-        )
-        .never_retried(),
-        ureq::Error::Protocol(e) => Failure::after_sending(
-            ErrorKind::InvalidResponse,
-            format!(
-                "the answer is not usable HTTP ({})",
-                answer::excerpt(e.to_string().as_bytes())
-            ),
-        ),
-        ureq::Error::LargeResponseHeader(..) => Failure::after_sending(
-            ErrorKind::InvalidResponse,
-            "the answer's headers are too large",
-        ),
-        ureq::Error::BodyStalled => {
-            Failure::after_sending(ErrorKind::Timeout, "the answer stalled")
-        }
-        other => Failure::after_sending(
-            ErrorKind::Network,
-            answer::excerpt(other.to_string().as_bytes()),
-        )
-        .never_retried(),
+/// What a transport error means: its category and message, whether the
+/// request may have been acted on (it was written: `trace`), and whether the
+/// category's retry rule applies.
+fn failure_of(error: ureq::Error, trace: Trace, scrubber: &Scrubber) -> Failure {
+    let (kind, message, retry) = classify(error, trace, scrubber);
+    let kind = if trace.cancelled {
+        ErrorKind::Cancelled
+    } else {
+        kind
+    };
+    let failure = if trace.written {
+        Failure::after_sending(kind, message)
+    } else {
+        Failure::before_sending(kind, message)
+    };
+    match retry {
+        Retry::ByCategory => failure,
+        Retry::Never => failure.never_retried(),
     }
 }
 
-fn io_failure(e: &io::Error) -> Failure {
+/// The category, message and retry rule of a transport error.
+fn classify(error: ureq::Error, trace: Trace, scrubber: &Scrubber) -> (ErrorKind, String, Retry) {
+    use ErrorKind::{InvalidResponse, Network, Timeout};
+    use Retry::{ByCategory, Never};
+    let text =
+        |e: &dyn std::fmt::Display| answer::excerpt_scrubbed(e.to_string().as_bytes(), scrubber);
+    match error {
+        ureq::Error::Timeout(stage) => {
+            let what = match stage {
+                _ if trace.written => "the deadline passed before an answer came",
+                ureq::Timeout::Resolve => "resolving the host timed out",
+                ureq::Timeout::Connect => "connecting timed out",
+                _ => "the deadline passed before the request could be sent",
+            };
+            (Timeout, what.into(), ByCategory)
+        }
+        ureq::Error::HostNotFound => (
+            Network,
+            "the host name could not be resolved".into(),
+            ByCategory,
+        ),
+        ureq::Error::ConnectionFailed => (
+            Network,
+            "the connection could not be made".into(),
+            ByCategory,
+        ),
+        ureq::Error::ConnectProxyFailed(why) => (
+            Network,
+            format!(
+                "the proxy refused the tunnel: {}",
+                answer::excerpt_scrubbed(why.as_bytes(), scrubber)
+            ),
+            Never,
+        ),
+        ureq::Error::Io(e) => match e.get_ref().is_some_and(|inner| inner.is::<ureq::Error>()) {
+            // A body reader hands ureq's own error back inside an io::Error:
+            // classify the same fault the same way wherever it happens.
+            true => match e.into_inner().map(|inner| inner.downcast::<ureq::Error>()) {
+                Some(Ok(inner)) => classify(*inner, trace, scrubber),
+                _ => (Network, "the connection failed".into(), ByCategory),
+            },
+            false => io_classify(&e, scrubber),
+        },
+        ureq::Error::Tls(why) => (Network, format!("TLS failed: {why}"), Never),
+        ureq::Error::Rustls(e) => (Network, format!("TLS failed: {}", text(&e)), Never),
+        ureq::Error::Protocol(e) => (
+            InvalidResponse,
+            format!("the answer is not usable HTTP ({})", text(&e)),
+            Never,
+        ),
+        ureq::Error::LargeResponseHeader(..) => (
+            InvalidResponse,
+            "the answer's headers are too large".into(),
+            Never,
+        ),
+        ureq::Error::BodyStalled => (Timeout, "the answer stalled".into(), ByCategory),
+        other => (Network, text(&other), Never),
+    }
+}
+
+fn io_classify(e: &io::Error, scrubber: &Scrubber) -> (ErrorKind, String, Retry) {
+    use ErrorKind::{Cancelled, Network, Timeout};
+    use Retry::{ByCategory, Never};
     use io::ErrorKind as K;
+    if tcp::is_cancelled(e) {
+        return (Cancelled, "the call was cancelled".into(), Never);
+    }
     if let Some(tls) = e
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
     {
-        // A certificate or handshake failure: nothing was sent, and trying
-        // again would meet the same certificate.
-        return Failure::before_sending(
-            ErrorKind::Network,
-            format!(
-                "TLS failed: {}",
-                answer::excerpt(tls.to_string().as_bytes())
-            ),
-        )
-        .never_retried();
+        // A certificate or handshake failure: trying again would meet the
+        // same certificate.
+        let why = answer::excerpt_scrubbed(tls.to_string().as_bytes(), scrubber);
+        return (Network, format!("TLS failed: {why}"), Never);
     }
-    match e.kind() {
-        K::ConnectionRefused => {
-            Failure::before_sending(ErrorKind::Network, "the connection was refused")
-        }
+    let message = match e.kind() {
+        K::ConnectionRefused => "the connection was refused".to_owned(),
         K::AddrNotAvailable | K::NetworkUnreachable | K::HostUnreachable | K::NetworkDown => {
-            Failure::before_sending(ErrorKind::Network, format!("the host is unreachable ({e})"))
+            format!("the host is unreachable ({e})")
         }
         K::TimedOut | K::WouldBlock => {
-            Failure::after_sending(ErrorKind::Timeout, "the answer did not come in time")
+            return (
+                Timeout,
+                "the answer did not come in time".into(),
+                ByCategory,
+            );
         }
         K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
-            Failure::after_sending(
-                ErrorKind::Network,
-                "the connection was closed before an answer came",
-            )
+            "the connection was closed before an answer came".to_owned()
         }
-        _ => Failure::after_sending(
-            ErrorKind::Network,
-            format!(
-                "the connection failed ({})",
-                answer::excerpt(e.to_string().as_bytes())
-            ),
+        _ => format!(
+            "the connection failed ({})",
+            answer::excerpt_scrubbed(e.to_string().as_bytes(), scrubber)
         ),
-    }
+    };
+    (Network, message, ByCategory)
 }

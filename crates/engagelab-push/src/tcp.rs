@@ -1,0 +1,246 @@
+//! The library's own TCP layer under ureq: non-blocking sockets, waited on
+//! with `poll()` against the call's exact deadline and its cancel token, with
+//! no timeout `setsockopt` or liveness probe per call, and fork-safe pooling.
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Instant;
+
+use rustix::net::{AddressFamily, SocketFlags, SocketType};
+use ureq::Timeout;
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, Transport,
+};
+
+use crate::call;
+use crate::wait::{For, Waited, wait};
+
+/// The error a cancelled wait returns to ureq; recognised by
+/// [`is_cancelled`] when the failure is classified.
+#[derive(Debug)]
+struct Cancelled;
+
+impl fmt::Display for Cancelled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the call was cancelled")
+    }
+}
+
+impl std::error::Error for Cancelled {}
+
+fn cancelled() -> ureq::Error {
+    ureq::Error::Io(io::Error::other(Cancelled))
+}
+
+/// Whether an I/O error is a cancelled wait of this module.
+pub(crate) fn is_cancelled(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<Cancelled>())
+}
+
+/// The earlier of ureq's next timeout and the call's deadline.
+fn until(timeout: NextTimeout) -> Option<Instant> {
+    let ureq_until = timeout
+        .not_zero()
+        .and_then(|after| Instant::now().checked_add(*after));
+    match (ureq_until, call::deadline()) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Opens plain TCP connections (the first link of every chain but a
+/// CONNECT proxy's).
+#[derive(Debug, Default)]
+pub(crate) struct TcpConnector;
+
+impl<In: Transport> Connector<In> for TcpConnector {
+    type Out = Either<In, TcpTransport>;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        if let Some(transport) = chained {
+            return Ok(Some(Either::A(transport)));
+        }
+        let until = until(details.timeout);
+        let mut last = None;
+        for addr in details.addrs.iter() {
+            match connect(*addr, until) {
+                Ok(stream) => {
+                    let buffers = LazyBuffers::new(
+                        details.config.input_buffer_size(),
+                        details.config.output_buffer_size(),
+                    );
+                    return Ok(Some(Either::B(TcpTransport {
+                        stream,
+                        buffers,
+                        pid: std::process::id(),
+                    })));
+                }
+                // Out of time or cancelled: no other address gets a turn.
+                Err(e @ ureq::Error::Timeout(_)) => return Err(e),
+                Err(ureq::Error::Io(e)) if is_cancelled(&e) => return Err(ureq::Error::Io(e)),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or(ureq::Error::ConnectionFailed))
+    }
+}
+
+/// One non-blocking connect, waited on until `until`.
+fn connect(addr: SocketAddr, until: Option<Instant>) -> Result<TcpStream, ureq::Error> {
+    let family = match addr {
+        SocketAddr::V4(_) => AddressFamily::INET,
+        SocketAddr::V6(_) => AddressFamily::INET6,
+    };
+    let fd = rustix::net::socket_with(
+        family,
+        SocketType::STREAM,
+        SocketFlags::NONBLOCK | SocketFlags::CLOEXEC,
+        None,
+    )
+    .map_err(io::Error::from)?;
+    match rustix::net::connect(&fd, &addr) {
+        Ok(()) => {}
+        Err(rustix::io::Errno::INPROGRESS) => {
+            match wait(&fd, For::Write, until)? {
+                Waited::Ready => {}
+                Waited::TimedOut => return Err(ureq::Error::Timeout(Timeout::Connect)),
+                Waited::Cancelled => return Err(cancelled()),
+            }
+            if let Err(errno) = rustix::net::sockopt::socket_error(&fd).map_err(io::Error::from)? {
+                return Err(ureq::Error::Io(errno.into()));
+            }
+        }
+        Err(errno) => return Err(ureq::Error::Io(errno.into())),
+    }
+    let stream = TcpStream::from(fd);
+    stream.set_nodelay(true)?;
+    Ok(stream)
+}
+
+/// A connected, non-blocking TCP stream.
+pub(crate) struct TcpTransport {
+    stream: TcpStream,
+    buffers: LazyBuffers,
+    /// The process that opened it: after a `fork()`, the child never uses it.
+    pid: u32,
+}
+
+impl Transport for TcpTransport {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        let until = until(timeout);
+        let mut output = &self.buffers.output()[..amount];
+        while !output.is_empty() {
+            match (&self.stream).write(output) {
+                Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero).into()),
+                Ok(n) => output = &output[n..],
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    match wait(&self.stream, For::Write, until)? {
+                        Waited::Ready => {}
+                        Waited::TimedOut => return Err(ureq::Error::Timeout(timeout.reason)),
+                        Waited::Cancelled => return Err(cancelled()),
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        let until = until(timeout);
+        loop {
+            match wait(&self.stream, For::Read, until)? {
+                Waited::Ready => {}
+                Waited::TimedOut => return Err(ureq::Error::Timeout(timeout.reason)),
+                Waited::Cancelled => return Err(cancelled()),
+            }
+            let input = self.buffers.input_append_buf();
+            match (&self.stream).read(input) {
+                Ok(n) => {
+                    self.buffers.input_appended(n);
+                    return Ok(n > 0);
+                }
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                    ) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    fn is_open(&mut self) -> bool {
+        // A pooled connection is reused only by the process that opened it,
+        // and only while the server has sent nothing (neither a close nor
+        // bytes nobody asked for). Dropping it in a forked child closes the
+        // child's descriptor only: no shutdown, no TLS close, so the parent's
+        // connection is untouched.
+        self.pid == std::process::id() && !crate::wait::readable_now(&self.stream)
+    }
+}
+
+impl fmt::Debug for TcpTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpTransport")
+            .field("peer", &self.stream.peer_addr().ok())
+            .finish()
+    }
+}
+
+/// The outermost link of the chain: marks the call's request as written when
+/// ureq hands request bytes to the connection (TLS and proxy handshakes have
+/// finished by then), so `maybe_deleted` is exact.
+#[derive(Debug, Default)]
+pub(crate) struct MarkWritten;
+
+impl<In: Transport> Connector<In> for MarkWritten {
+    type Out = Marked<In>;
+
+    fn connect(
+        &self,
+        _details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        Ok(chained.map(Marked))
+    }
+}
+
+/// A transport whose writes mark the call's request as written.
+#[derive(Debug)]
+pub(crate) struct Marked<T>(T);
+
+impl<T: Transport> Transport for Marked<T> {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        self.0.buffers()
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        if amount > 0 {
+            call::mark_written();
+        }
+        self.0.transmit_output(amount, timeout)
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.0.await_input(timeout)
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.0.is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        self.0.is_tls()
+    }
+}
