@@ -41,10 +41,10 @@ type Option func(*settings)
 
 type settings struct {
 	region, baseURL, userAgent, proxy, caFile *string
-	timeout, connectTimeout, maxRetryAfter     *time.Duration
-	backoffBase, backoffMax                    *time.Duration
-	maxRetries                                 *int
-	allowInsecureHTTP                          *bool
+	timeout, connectTimeout, maxRetryAfter    *time.Duration
+	backoffBase, backoffMax                   *time.Duration
+	maxRetries                                *int
+	allowInsecureHTTP                         *bool
 }
 
 // WithRegion selects EngageLab's data center by its short name: "sgp"
@@ -476,8 +476,15 @@ func (c *Client) DeleteDevice(ctx context.Context, registrationID string) error 
 		return nil
 	}
 	err := fromC(st, &e)
-	if cause := ctx.Err(); cause != nil && (err.Kind == KindCancelled || err.Kind == KindTimeout) {
-		err.cause = cause
+	switch err.Kind {
+	case KindCancelled:
+		err.cause = ctx.Err()
+	case KindTimeout:
+		// The core keeps the deadline it was given exactly, so it may report
+		// it a moment before ctx's own timer marks ctx done.
+		if deadline, ok := ctx.Deadline(); ok && !time.Now().Before(deadline) {
+			err.cause = context.DeadlineExceeded
+		}
 	}
 	return err
 }
