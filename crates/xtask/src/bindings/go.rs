@@ -141,7 +141,9 @@ pub(crate) fn test(env: &Env) -> Result<(), String> {
 
     // The benchmark still builds and runs: one second each, over TLS, with
     // unknown ids answered 200 so that every call succeeds.
-    let ca = env.root.join("target/go-bench-ca.pem");
+    let target = crate::clib::target_dir();
+    fs::create_dir_all(&target).map_err(|e| format!("{}: {e}", target.display()))?;
+    let ca = target.join("go-bench-ca.pem");
     let ca_arg = ca.to_string_lossy().into_owned();
     let mock = Mock::start(env, &["--tls", "--ca-out", &ca_arg])?;
     for imp in ["binding", "nethttp"] {
