@@ -11,9 +11,7 @@
 //! The same values reach the language's tools as the environment variables
 //! `ENGAGELAB_LIB_DIR` and `ENGAGELAB_MOCK_BIN`.
 
-// Until the first binding module uses them.
-#![allow(dead_code)]
-
+mod go;
 mod java;
 
 use std::path::PathBuf;
@@ -73,7 +71,8 @@ pub(crate) fn run(cmd: &mut Command) -> Result<(), String> {
 /// `cargo xtask binding LANG ACTION`.
 pub(crate) fn main(language: &str, action: &str) -> Result<(), String> {
     type Action = fn(&Env) -> Result<(), String>;
-    let known: &[(&str, Action, Action)] = &[("java", java::test, java::demo)];
+    let known: &[(&str, Action, Action)] =
+        &[("go", go::test, go::demo), ("java", java::test, java::demo)];
     let Some((_, test, demo)) = known.iter().find(|(name, _, _)| *name == language) else {
         let names: Vec<&str> = known.iter().map(|(n, _, _)| *n).collect();
         return Err(format!(

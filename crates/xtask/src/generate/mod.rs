@@ -5,6 +5,7 @@
 mod cpp;
 mod docs;
 mod ffi;
+mod go;
 mod java;
 mod model;
 mod python;
@@ -78,6 +79,7 @@ fn outputs(model: &Model) -> Vec<Output> {
     all.extend(python::outputs(model));
     all.extend(cpp::outputs(model));
     all.extend(java::outputs(model));
+    all.extend(go::outputs(model));
     all.extend(docs::outputs(model));
     all
 }

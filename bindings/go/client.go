@@ -1,0 +1,498 @@
+package engagelab
+
+/*
+#include <stdlib.h>
+#include <engagelab_push.h>
+*/
+import "C"
+
+import (
+	"context"
+	"math"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+)
+
+// Client calls EngageLab's Push REST API. It holds a pool of connections and
+// the settings it was built with.
+//
+// A Client is safe for concurrent use by many goroutines; calls share its
+// connection pool. Close it when done: Close waits for running calls, frees
+// the native client and is idempotent. A Client that is never closed is freed
+// by a finalizer once it is unreachable.
+type Client struct {
+	mu  sync.RWMutex
+	ptr *C.el_client // nil once closed
+	// what String shows: never the Master Secret.
+	appKey string
+	target string
+}
+
+// Option changes one setting of NewClient or NewClientFromEnv. Every setting
+// is checked by the core when the client is built; a bad one makes NewClient
+// return an *Error of KindInvalidArgument naming it.
+type Option func(*settings)
+
+type settings struct {
+	region, baseURL, userAgent, proxy, caFile *string
+	timeout, connectTimeout, maxRetryAfter    *time.Duration
+	backoffBase, backoffMax                   *time.Duration
+	maxRetries                                *int
+	allowInsecureHTTP                         *bool
+}
+
+// WithRegion selects EngageLab's data center by its short name: "sgp"
+// (Singapore, the default), "usva" (Virginia), "defra" (Frankfurt), "hk"
+// (Hong Kong), "jpn" (Japan) or "bra" (Brazil), ignoring case. A base URL,
+// if set, overrides it.
+func WithRegion(region string) Option { return func(s *settings) { s.region = &region } }
+
+// WithBaseURL sets a custom base URL (a proxy, a legacy host, a test server),
+// e.g. "https://push.api.engagelab.cc"; it overrides the region. Plain
+// http:// is accepted only to loopback unless WithAllowInsecureHTTP(true).
+func WithBaseURL(url string) Option { return func(s *settings) { s.baseURL = &url } }
+
+// WithTimeout sets the overall deadline of one call, retries and waits
+// included (default 30s). A context deadline that comes earlier wins.
+func WithTimeout(d time.Duration) Option { return func(s *settings) { s.timeout = &d } }
+
+// WithConnectTimeout sets the longest wait for one connection to be set up,
+// TLS included (default 10s).
+func WithConnectTimeout(d time.Duration) Option {
+	return func(s *settings) { s.connectTimeout = &d }
+}
+
+// WithMaxRetries sets how many times a transient failure (rate limiting,
+// server errors, some connection failures and timeouts) is retried after the
+// first attempt (default 2); 0 turns retries off.
+func WithMaxRetries(n int) Option { return func(s *settings) { s.maxRetries = &n } }
+
+// WithBackoff sets the wait before the first retry (base), doubled for each
+// later one up to max, each wait drawn at random below it (defaults 200ms and
+// 5s).
+func WithBackoff(base, max time.Duration) Option {
+	return func(s *settings) { s.backoffBase, s.backoffMax = &base, &max }
+}
+
+// WithMaxRetryAfter sets the longest server hint (Retry-After,
+// X-Rate-Limit-Reset) waited for as given; longer hints are cut to it
+// (default 10s). Waits never pass the call's deadline.
+func WithMaxRetryAfter(d time.Duration) Option {
+	return func(s *settings) { s.maxRetryAfter = &d }
+}
+
+// WithUserAgent sets the User-Agent header (default engagelab-push/VERSION).
+func WithUserAgent(ua string) Option { return func(s *settings) { s.userAgent = &ua } }
+
+// WithProxy sends the requests through a proxy (http://, https://,
+// socks5://; user info allowed and never shown in messages). Without it no
+// proxy is used: HTTP_PROXY, HTTPS_PROXY and ALL_PROXY are deliberately
+// ignored.
+func WithProxy(url string) Option { return func(s *settings) { s.proxy = &url } }
+
+// WithCAFile trusts the extra root certificates of a PEM file beside the
+// built-in Mozilla roots (a corporate proxy's CA, a test server's CA).
+func WithCAFile(path string) Option { return func(s *settings) { s.caFile = &path } }
+
+// WithAllowInsecureHTTP allows plain http:// base URLs to hosts that are not
+// loopback (default false). Credentials then travel unencrypted.
+func WithAllowInsecureHTTP(allow bool) Option {
+	return func(s *settings) { s.allowInsecureHTTP = &allow }
+}
+
+// NewClient builds a client for the app with this AppKey and Master Secret.
+// The core checks every setting; a bad one gives an *Error of
+// KindInvalidArgument that names it (and never shows the secret).
+func NewClient(appKey, masterSecret string, opts ...Option) (*Client, error) {
+	var s settings
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&s)
+		}
+	}
+	return build(appKey, masterSecret, &s)
+}
+
+// NewClientFromEnv builds a client from the environment, as the Rust core's
+// Client::from_env does: ENGAGELAB_APP_KEY and ENGAGELAB_MASTER_SECRET, and
+// optionally ENGAGELAB_REGION or ENGAGELAB_BASE_URL (not both). An empty
+// variable counts as unset. Options given here apply on top.
+func NewClientFromEnv(opts ...Option) (*Client, error) {
+	get := func(name string) string { return os.Getenv(name) }
+	appKey, secret := get("ENGAGELAB_APP_KEY"), get("ENGAGELAB_MASTER_SECRET")
+	if appKey == "" {
+		return nil, invalidArgument("ENGAGELAB_APP_KEY is not set")
+	}
+	if secret == "" {
+		return nil, invalidArgument("ENGAGELAB_MASTER_SECRET is not set")
+	}
+	var s settings
+	region, baseURL := get("ENGAGELAB_REGION"), get("ENGAGELAB_BASE_URL")
+	switch {
+	case region != "" && baseURL != "":
+		return nil, invalidArgument("set ENGAGELAB_REGION or ENGAGELAB_BASE_URL, not both")
+	case region != "":
+		s.region = &region
+	case baseURL != "":
+		s.baseURL = &baseURL
+	}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&s)
+		}
+	}
+	return build(appKey, secret, &s)
+}
+
+// invalidArgument is the error for what Go can express and C cannot carry
+// (a NUL inside a string, a negative duration, a nil context): nothing is
+// sent.
+func invalidArgument(message string) *Error {
+	return &Error{Kind: KindInvalidArgument, Message: message}
+}
+
+// cString copies s into C memory, refusing a NUL inside it (C would cut the
+// string there). The caller frees the result.
+func cString(name, s string) (*C.char, *Error) {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return nil, invalidArgument(name + " contains a NUL byte at byte " + strconv.Itoa(i))
+	}
+	return C.CString(s), nil
+}
+
+// millis converts a duration setting to the C ABI's milliseconds, rounding
+// up so that a positive duration never becomes 0.
+func millis(name string, d time.Duration) (C.uint64_t, *Error) {
+	if d < 0 {
+		return 0, invalidArgument(name + " is negative: " + d.String())
+	}
+	return C.uint64_t((d + time.Millisecond - 1) / time.Millisecond), nil
+}
+
+// fromC maps a failed call's el_error to an *Error. Only the fields within
+// the size the library was given are read, and the status is the function's
+// return value, which a library never leaves unset.
+func fromC(status C.el_status, e *C.el_error) *Error {
+	return &Error{
+		Kind:         Kind(status),
+		HTTPStatus:   int(e.http_status),
+		APICode:      int64(e.api_code),
+		Message:      C.GoString(&e.message[0]),
+		Attempts:     int(e.attempts),
+		RetryAfter:   time.Duration(e.retry_after_ms) * time.Millisecond,
+		MaybeDeleted: bool(e.maybe_deleted),
+	}
+}
+
+func newError() C.el_error {
+	var e C.el_error
+	e.size = C.sizeof_el_error
+	return e
+}
+
+func build(appKey, masterSecret string, s *settings) (client *Client, err error) {
+	cKey, bad := cString("app_key", appKey)
+	if bad != nil {
+		return nil, bad
+	}
+	defer C.free(unsafe.Pointer(cKey))
+	cSecret, bad := cString("master_secret", masterSecret)
+	if bad != nil {
+		return nil, bad
+	}
+	defer C.free(unsafe.Pointer(cSecret))
+
+	e := newError()
+	var config *C.el_config
+	if st := C.el_config_new(cKey, cSecret, &config, &e); st != C.EL_OK {
+		return nil, fromC(st, &e)
+	}
+	defer C.el_config_free(config)
+
+	setString := func(name string, value *string, set func(*C.char) C.el_status) *Error {
+		if value == nil {
+			return nil
+		}
+		c, bad := cString(name, *value)
+		if bad != nil {
+			return bad
+		}
+		defer C.free(unsafe.Pointer(c))
+		if st := set(c); st != C.EL_OK {
+			return fromC(st, &e)
+		}
+		return nil
+	}
+	setMillis := func(name string, value *time.Duration, set func(C.uint64_t) C.el_status) *Error {
+		if value == nil {
+			return nil
+		}
+		ms, bad := millis(name, *value)
+		if bad != nil {
+			return bad
+		}
+		if st := set(ms); st != C.EL_OK {
+			return fromC(st, &e)
+		}
+		return nil
+	}
+	steps := []func() *Error{
+		func() *Error {
+			return setString("region", s.region, func(c *C.char) C.el_status {
+				return C.el_config_set_region(config, c, &e)
+			})
+		},
+		func() *Error {
+			return setString("base_url", s.baseURL, func(c *C.char) C.el_status {
+				return C.el_config_set_base_url(config, c, &e)
+			})
+		},
+		func() *Error {
+			return setString("user_agent", s.userAgent, func(c *C.char) C.el_status {
+				return C.el_config_set_user_agent(config, c, &e)
+			})
+		},
+		func() *Error {
+			return setString("proxy", s.proxy, func(c *C.char) C.el_status {
+				return C.el_config_set_proxy(config, c, &e)
+			})
+		},
+		func() *Error {
+			return setString("ca_file", s.caFile, func(c *C.char) C.el_status {
+				return C.el_config_set_ca_file(config, c, &e)
+			})
+		},
+		func() *Error {
+			return setMillis("timeout", s.timeout, func(ms C.uint64_t) C.el_status {
+				return C.el_config_set_timeout_ms(config, ms, &e)
+			})
+		},
+		func() *Error {
+			return setMillis("connect_timeout", s.connectTimeout, func(ms C.uint64_t) C.el_status {
+				return C.el_config_set_connect_timeout_ms(config, ms, &e)
+			})
+		},
+		func() *Error {
+			return setMillis("max_retry_after", s.maxRetryAfter, func(ms C.uint64_t) C.el_status {
+				return C.el_config_set_max_retry_after_ms(config, ms, &e)
+			})
+		},
+		func() *Error {
+			if s.backoffBase == nil {
+				return nil
+			}
+			base, bad := millis("backoff base", *s.backoffBase)
+			if bad != nil {
+				return bad
+			}
+			max, bad := millis("backoff max", *s.backoffMax)
+			if bad != nil {
+				return bad
+			}
+			if st := C.el_config_set_backoff_ms(config, base, max, &e); st != C.EL_OK {
+				return fromC(st, &e)
+			}
+			return nil
+		},
+		func() *Error {
+			if s.maxRetries == nil {
+				return nil
+			}
+			n := *s.maxRetries
+			if n < 0 || uint64(n) > math.MaxUint32 {
+				return invalidArgument("max_retries is out of range: " + strconv.Itoa(n))
+			}
+			if st := C.el_config_set_max_retries(config, C.uint32_t(n), &e); st != C.EL_OK {
+				return fromC(st, &e)
+			}
+			return nil
+		},
+		func() *Error {
+			if s.allowInsecureHTTP == nil {
+				return nil
+			}
+			if st := C.el_config_set_allow_insecure_http(config, C.bool(*s.allowInsecureHTTP), &e); st != C.EL_OK {
+				return fromC(st, &e)
+			}
+			return nil
+		},
+	}
+	for _, step := range steps {
+		if bad := step(); bad != nil {
+			return nil, bad
+		}
+	}
+
+	var ptr *C.el_client
+	if st := C.el_client_new(config, &ptr, &e); st != C.EL_OK {
+		return nil, fromC(st, &e)
+	}
+	c := &Client{ptr: ptr, appKey: appKey}
+	switch {
+	case s.baseURL != nil:
+		c.target = "base_url=" + strconv.Quote(*s.baseURL)
+	case s.region != nil:
+		c.target = "region=" + strconv.Quote(strings.ToLower(*s.region))
+	default:
+		c.target = `region="sgp"`
+	}
+	runtime.SetFinalizer(c, finalize)
+	return c, nil
+}
+
+// finalized counts the clients freed by their finalizer (read by the tests).
+var finalized atomic.Int64
+
+// finalize frees a client that became unreachable without Close. No call can
+// be running: a call keeps its client reachable until it returns.
+func finalize(c *Client) {
+	c.free()
+	finalized.Add(1)
+}
+
+// free releases the native client; callers hold no lock (the finalizer) or
+// the write lock (Close).
+func (c *Client) free() {
+	if c.ptr != nil {
+		C.el_client_free(c.ptr)
+		c.ptr = nil
+	}
+}
+
+// Close frees the client's connections and native memory, after waiting for
+// the calls still running. It is idempotent and always returns nil; calls
+// made after it fail with KindInvalidArgument.
+func (c *Client) Close() error {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.free()
+	runtime.SetFinalizer(c, nil)
+	return nil
+}
+
+// String describes the client: its AppKey and target, never the Master
+// Secret.
+func (c *Client) String() string {
+	if c == nil {
+		return "engagelab.Client(nil)"
+	}
+	c.mu.RLock()
+	closed := c.ptr == nil
+	c.mu.RUnlock()
+	s := "engagelab.Client(app_key=" + strconv.Quote(c.appKey) + ", " + c.target
+	if closed {
+		s += ", closed"
+	}
+	return s + ")"
+}
+
+// GoString is String, so that %#v shows no more than %v.
+func (c *Client) GoString() string { return c.String() }
+
+// DeleteDevice deletes one device (DELETE /v4/devices/{registration_id}):
+// its tags, alias, device information and timezone. Irreversible; EngageLab
+// completes it asynchronously.
+//
+// The id is checked by the core before anything is sent and sent as one
+// escaped path segment. Transient failures are retried with backoff within
+// the call's deadline: the earlier of the client's timeout and ctx's
+// deadline. A failure is an *Error; check MaybeDeleted before acting on it.
+//
+// A ctx that is already done returns ctx.Err() and sends nothing. When ctx is
+// cancelled during the call, the call stops (within about 20 ms, mid-request
+// included) with an *Error of KindCancelled that also wraps ctx.Err(); a ctx
+// deadline that passes gives KindTimeout wrapping
+// context.DeadlineExceeded.
+func (c *Client) DeleteDevice(ctx context.Context, registrationID string) error {
+	if ctx == nil {
+		return invalidArgument("ctx is nil: pass context.Background() for no deadline")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if i := strings.IndexByte(registrationID, 0); i >= 0 {
+		return invalidArgument("registration_id contains a NUL byte at byte " + strconv.Itoa(i))
+	}
+	// Go memory holding no Go pointers may be passed to C for the call.
+	id := make([]byte, len(registrationID)+1)
+	copy(id, registrationID)
+
+	options := C.el_call_options{size: C.sizeof_el_call_options}
+	if deadline, ok := ctx.Deadline(); ok {
+		left := time.Until(deadline)
+		if left < time.Millisecond {
+			left = time.Millisecond
+		}
+		ms, _ := millis("deadline", left)
+		options.timeout_ms = ms
+	}
+
+	var stop func() bool
+	var fired chan struct{}
+	if ctx.Done() != nil {
+		var token *C.el_cancel
+		if st := C.el_cancel_new(&token); st != C.EL_OK {
+			return &Error{Kind: Kind(st), Message: "could not create a cancel token"}
+		}
+		defer C.el_cancel_free(token) // runs after the wait below
+		options.cancel = token
+		fired = make(chan struct{})
+		stop = context.AfterFunc(ctx, func() {
+			defer close(fired)
+			// A passed deadline is the core's to report (KindTimeout), from
+			// options.timeout_ms; only a cancellation cancels the token.
+			if ctx.Err() != context.DeadlineExceeded {
+				C.el_cancel_cancel(token)
+			}
+		})
+	}
+
+	e := newError()
+	var st C.el_status
+	if c == nil {
+		// The core reports the missing client (KindInvalidArgument).
+		st = C.el_delete_device_with(nil, (*C.char)(unsafe.Pointer(&id[0])), &options, &e)
+	} else {
+		// Close waits for the read lock's holders: no call runs on a freed
+		// client, and a closed one passes NULL, which the core refuses.
+		c.mu.RLock()
+		st = C.el_delete_device_with(c.ptr, (*C.char)(unsafe.Pointer(&id[0])), &options, &e)
+		c.mu.RUnlock()
+	}
+	runtime.KeepAlive(id)
+	if stop != nil && !stop() {
+		<-fired // the token must outlive every use
+	}
+	if st == C.EL_OK {
+		return nil
+	}
+	err := fromC(st, &e)
+	switch err.Kind {
+	case KindCancelled:
+		err.cause = ctx.Err()
+	case KindTimeout:
+		// The core keeps the deadline it was given exactly, so it may report
+		// it a moment before ctx's own timer marks ctx done.
+		if deadline, ok := ctx.Deadline(); ok && !time.Now().Before(deadline) {
+			err.cause = context.DeadlineExceeded
+		}
+	}
+	return err
+}
+
+// Version returns the version of the linked engagelab-push library, e.g.
+// "0.1.0".
+func Version() string { return C.GoString(C.el_version()) }
+
+// statusName is the C library's name for a status code (el_status_name); the
+// tests check the generated Kind names against it.
+func statusName(code uint32) string { return C.GoString(C.el_status_name(C.uint32_t(code))) }

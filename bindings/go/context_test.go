@@ -1,0 +1,113 @@
+package engagelab
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// slowAnswer is a success the mock sends only after 3 s.
+var slowAnswer = []map[string]any{{"status": 200, "body": `{"success":true}`, "delay_ms": 3000}}
+
+// A context that is already done returns ctx.Err() itself and sends nothing.
+func TestContextAlreadyDone(t *testing.T) {
+	m := fresh(t)
+	m.addDevice(t, "dev-done")
+	c := newMockClient(t, m)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := c.DeleteDevice(ctx, "dev-done"); err != context.Canceled {
+		t.Errorf("cancelled ctx: got %#v, want context.Canceled", err)
+	}
+	ctx, cancel = context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	if err := c.DeleteDevice(ctx, "dev-done"); err != context.DeadlineExceeded {
+		t.Errorf("expired ctx: got %#v, want context.DeadlineExceeded", err)
+	}
+	if log := m.log(t); len(log) != 0 {
+		t.Errorf("a done ctx sent %+v", log)
+	}
+}
+
+// Cancelling ctx mid-call, while the server has not answered, returns within
+// 100 ms: an *Error of KindCancelled that wraps context.Canceled and says the
+// device may have been deleted (the request was written).
+func TestCancelMidCall(t *testing.T) {
+	m := fresh(t)
+	m.script(t, "dev-cancel", slowAnswer)
+	c := newMockClient(t, m, WithMaxRetries(0))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cancelled := make(chan time.Time, 1)
+	go func() {
+		time.Sleep(300 * time.Millisecond) // the request is on the wire by then
+		cancelled <- time.Now()
+		cancel()
+	}()
+	started := time.Now()
+	err := c.DeleteDevice(ctx, "dev-cancel")
+	returned := time.Now()
+	cancelledAt := <-cancelled
+	if took := returned.Sub(cancelledAt); took > 100*time.Millisecond {
+		t.Errorf("returned %v after the cancel (%v after the start); want within 100ms",
+			took, returned.Sub(started))
+	}
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != KindCancelled {
+		t.Fatalf("want an *Error of KindCancelled, got %#v", err)
+	}
+	if !errors.Is(err, context.Canceled) || !errors.Is(err, ErrCancelled) {
+		t.Errorf("errors.Is(err, context.Canceled) and ErrCancelled must both hold: %v", err)
+	}
+	if !e.MaybeDeleted || e.Attempts != 1 {
+		t.Errorf("maybe_deleted %v, attempts %d: the request was written", e.MaybeDeleted, e.Attempts)
+	}
+	if log := m.log(t); len(log) != 1 {
+		t.Errorf("%d requests, want 1", len(log))
+	}
+}
+
+// A ctx deadline earlier than the client's timeout bounds the call: it
+// reports KindTimeout, wrapping context.DeadlineExceeded.
+func TestContextDeadlineBoundsTheCall(t *testing.T) {
+	m := fresh(t)
+	m.script(t, "dev-deadline", slowAnswer)
+	c := newMockClient(t, m, WithTimeout(30*time.Second), WithMaxRetries(0))
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	started := time.Now()
+	err := c.DeleteDevice(ctx, "dev-deadline")
+	took := time.Since(started)
+	if took < 250*time.Millisecond || took > 1000*time.Millisecond {
+		t.Errorf("took %v with a 300ms ctx deadline", took)
+	}
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != KindTimeout {
+		t.Fatalf("want an *Error of KindTimeout, got %#v", err)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrTimeout) {
+		t.Errorf("errors.Is(err, context.DeadlineExceeded) and ErrTimeout must both hold: %v", err)
+	}
+	if !e.MaybeDeleted {
+		t.Error("the request was written: maybe_deleted")
+	}
+}
+
+// The client's timeout still applies when it is earlier than ctx's deadline;
+// the error then does not claim the context expired.
+func TestClientTimeoutBeatsALaterContextDeadline(t *testing.T) {
+	m := fresh(t)
+	m.script(t, "dev-client-timeout", slowAnswer)
+	c := newMockClient(t, m, WithTimeout(300*time.Millisecond), WithMaxRetries(0))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	started := time.Now()
+	err := c.DeleteDevice(ctx, "dev-client-timeout")
+	if took := time.Since(started); took > 1000*time.Millisecond {
+		t.Errorf("took %v with a 300ms client timeout", took)
+	}
+	if !errors.Is(err, ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("want KindTimeout without the context's error, got %#v", err)
+	}
+}

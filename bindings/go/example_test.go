@@ -1,0 +1,96 @@
+package engagelab_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	engagelab "github.com/engagelab-push/engagelab-push/bindings/go"
+)
+
+// Build a client for the app's data center. The core checks every setting.
+func ExampleNewClient() {
+	client, err := engagelab.NewClient("your-app-key", "your-master-secret",
+		engagelab.WithRegion("sgp"),
+		engagelab.WithTimeout(30*time.Second),
+		engagelab.WithConnectTimeout(10*time.Second),
+		engagelab.WithMaxRetries(2),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+	fmt.Println(client)
+	// Output: engagelab.Client(app_key="your-app-key", region="sgp")
+}
+
+// Settings the core refuses come back as KindInvalidArgument, naming them.
+func ExampleNewClient_invalidSetting() {
+	_, err := engagelab.NewClient("your-app-key", "your-master-secret", engagelab.WithRegion("mars"))
+	fmt.Println(errors.Is(err, engagelab.ErrInvalidArgument))
+	// Output: true
+}
+
+// Delete one device. The credentials and endpoint come from
+// ENGAGELAB_APP_KEY, ENGAGELAB_MASTER_SECRET and ENGAGELAB_REGION or
+// ENGAGELAB_BASE_URL (here: the test mock).
+func ExampleClient_DeleteDevice() {
+	client, err := engagelab.NewClientFromEnv()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := client.DeleteDevice(ctx, "1a0018970a5c4e0b"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("deleted")
+	// Output: deleted
+}
+
+// Read the category and the details of a failure with errors.Is and
+// errors.As.
+func ExampleError() {
+	client, err := engagelab.NewClientFromEnv()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+
+	err = client.DeleteDevice(context.Background(), "no-such-device")
+	var e *engagelab.Error
+	switch {
+	case errors.Is(err, engagelab.ErrNotFound):
+		fmt.Println("already gone")
+	case errors.As(err, &e):
+		fmt.Println(e.Kind, e.HTTPStatus, e.APICode, e.Attempts, e.MaybeDeleted)
+		fmt.Println(e.Message)
+	}
+	// Output:
+	// API 400 27002 1 false
+	// unknown error
+}
+
+// Cancel a call through its context: a call in flight stops within about
+// 20 ms with KindCancelled, and errors.Is(err, context.Canceled) holds.
+func ExampleClient_DeleteDevice_cancel() {
+	client, err := engagelab.NewClientFromEnv()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // e.g. the request that wanted the delete went away
+	err = client.DeleteDevice(ctx, "1a0018970a5c4e0b")
+	fmt.Println(errors.Is(err, context.Canceled))
+	// Output: true
+}

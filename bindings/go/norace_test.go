@@ -1,0 +1,5 @@
+//go:build !race
+
+package engagelab
+
+const raceEnabled = false

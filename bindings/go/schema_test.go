@@ -1,0 +1,139 @@
+package engagelab
+
+// The schema check the scenario runner uses bites: each case changes one thing
+// in a copy of the real scenario file and expects exactly that one problem,
+// naming the scenario and the offending key's path.
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var (
+	scenarioPath = filepath.Join(repoRoot, "tests", "scenarios", "delete_device.json")
+	schemaPath   = filepath.Join(repoRoot, "tests", "scenarios", "schema.json")
+)
+
+func loadJSON(t testing.TB, path string) any {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := decodeJSON(raw)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return v
+}
+
+func loadSchema(t testing.TB) map[string]any {
+	t.Helper()
+	s, ok := loadJSON(t, schemaPath).(map[string]any)
+	if !ok {
+		t.Fatalf("%s is not an object", schemaPath)
+	}
+	return s
+}
+
+// at walks a decoded document by keys and indexes.
+func at(doc any, path ...any) any {
+	for _, step := range path {
+		switch s := step.(type) {
+		case string:
+			doc = doc.(map[string]any)[s]
+		case int:
+			doc = doc.([]any)[s]
+		}
+	}
+	return doc
+}
+
+func set(path []any, value any) func(any) {
+	return func(doc any) {
+		parent := at(doc, path[:len(path)-1]...)
+		switch k := path[len(path)-1].(type) {
+		case string:
+			parent.(map[string]any)[k] = value
+		case int:
+			parent.([]any)[k] = value
+		}
+	}
+}
+
+func TestSchemaRealFilePasses(t *testing.T) {
+	if problems := fileProblems(loadSchema(t), loadJSON(t, scenarioPath)); len(problems) != 0 {
+		t.Fatalf("the real file fails its schema:\n%s", strings.Join(problems, "\n"))
+	}
+}
+
+func TestSchemaRejects(t *testing.T) {
+	cases := []struct {
+		name   string
+		change func(any)
+		want   string
+	}{
+		{"unknown_expect_key", set([]any{"scenarios", 0, "expect", "no_such_field"}, json.Number("1")),
+			"$.scenarios[0].expect.no_such_field: unknown key"},
+		{"unknown_client_key", set([]any{"scenarios", 0, "client"}, map[string]any{"timeout": json.Number("5")}),
+			"$.scenarios[0].client.timeout: unknown key"},
+		{"unknown_scenario_key", set([]any{"scenarios", 0, "expected"}, map[string]any{}),
+			"$.scenarios[0].expected: unknown key"},
+		{"unknown_request_key", set([]any{"scenarios", 0, "expect", "requests", 0, "query"}, ""),
+			"$.scenarios[0].expect.requests[0].query: unknown key"},
+		{"unknown_script_key", set([]any{"scenarios", 0, "script"}, []any{map[string]any{"code": json.Number("200")}}),
+			"$.scenarios[0].script[0].code: unknown key"},
+		{"unknown_top_level_key", set([]any{"scenario"}, []any{}), "$.scenario: unknown key"},
+		{"wrong_type", set([]any{"scenarios", 0, "expect", "attempts"}, "1"),
+			"$.scenarios[0].expect.attempts: expected integer, got string"},
+		{"bool_is_not_integer", set([]any{"scenarios", 0, "expect", "attempts"}, true),
+			"$.scenarios[0].expect.attempts: expected integer, got boolean"},
+		{"fraction_is_not_integer", set([]any{"scenarios", 0, "expect", "attempts"}, json.Number("1.5")),
+			"$.scenarios[0].expect.attempts: expected integer, got number"},
+		{"missing_required_key", func(doc any) { delete(at(doc, "scenarios", 0, "expect").(map[string]any), "status") },
+			`$.scenarios[0].expect: missing required key "status"`},
+		{"unknown_status", set([]any{"scenarios", 0, "expect", "status"}, "MAYBE"),
+			`$.scenarios[0].expect.status: "MAYBE" is not one of`},
+		{"below_minimum", set([]any{"scenarios", 0, "expect", "attempts"}, json.Number("-1")),
+			"$.scenarios[0].expect.attempts: -1 is less than the minimum 0"},
+	}
+	schema := loadSchema(t)
+	first := at(loadJSON(t, scenarioPath), "scenarios", 0, "name").(string)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			doc := loadJSON(t, scenarioPath) // a fresh copy
+			c.change(doc)
+			problems := fileProblems(schema, doc)
+			want := c.want
+			if strings.HasPrefix(want, "$.scenarios[0]") {
+				want = `scenario "` + first + `": ` + want
+			}
+			if len(problems) != 1 || !strings.HasPrefix(problems[0], want) {
+				t.Fatalf("want exactly one problem starting %q, got %q", want, problems)
+			}
+		})
+	}
+}
+
+func TestSchemaRejectsDuplicateNames(t *testing.T) {
+	doc := loadJSON(t, scenarioPath)
+	scenarios := at(doc, "scenarios").([]any)
+	second := at(doc, "scenarios", 1).(map[string]any)
+	second["name"] = scenarios[0].(map[string]any)["name"]
+	problems := fileProblems(loadSchema(t), doc)
+	if len(problems) != 1 || !strings.HasSuffix(problems[0], "the name is used twice") {
+		t.Fatalf("got %q", problems)
+	}
+}
+
+func TestSchemaRejectsUnsupportedKeyword(t *testing.T) {
+	schema := loadSchema(t)
+	at(schema, "$defs", "expect").(map[string]any)["maxProperties"] = json.Number("3")
+	problems := fileProblems(schema, loadJSON(t, scenarioPath))
+	if len(problems) == 0 || !strings.Contains(problems[0], `schema keyword "maxProperties" is not supported`) {
+		t.Fatalf("got %q", problems)
+	}
+}

@@ -1,0 +1,184 @@
+//! The Go binding (`bindings/go`, module
+//! `github.com/engagelab-push/engagelab-push/bindings/go`).
+//!
+//! cgo links `libengagelab_push.a` statically from
+//! `bindings/go/lib/GOOS_GOARCH/` and compiles against
+//! `bindings/go/include/engagelab_push.h`; both are copied there from the
+//! build (and are gitignored: a release commits them into its tag).
+
+use std::fs;
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use super::{Env, run};
+
+const DIR: &str = "go";
+
+/// `go env GOOS` + `_` + `go env GOARCH`, e.g. `linux_amd64`.
+fn platform(env: &Env) -> Result<String, String> {
+    let out = env
+        .command(DIR, "go")
+        .args(["env", "GOOS", "GOARCH"])
+        .output()
+        .map_err(|e| format!("go: {e} (install Go 1.22 or later)"))?;
+    if !out.status.success() {
+        return Err("`go env GOOS GOARCH` failed".into());
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let parts: Vec<&str> = text.split_whitespace().collect();
+    match parts.as_slice() {
+        [os, arch] => Ok(format!("{os}_{arch}")),
+        _ => Err(format!("`go env GOOS GOARCH` printed {text:?}")),
+    }
+}
+
+fn copy(from: &Path, to: &Path) -> Result<(), String> {
+    if let Some(dir) = to.parent() {
+        fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    // Replace rather than overwrite in place.
+    let _ = fs::remove_file(to);
+    fs::copy(from, to)
+        .map(|_| ())
+        .map_err(|e| format!("copying {} to {}: {e}", from.display(), to.display()))
+}
+
+/// Places the static library and the header where cgo looks for them.
+fn prepare(env: &Env) -> Result<PathBuf, String> {
+    let module = env.root.join("bindings").join(DIR);
+    let platform = platform(env)?;
+    copy(
+        &env.lib_dir.join("libengagelab_push.a"),
+        &module
+            .join("lib")
+            .join(&platform)
+            .join("libengagelab_push.a"),
+    )?;
+    copy(
+        &env.root.join("include/engagelab_push.h"),
+        &module.join("include/engagelab_push.h"),
+    )?;
+    println!(
+        "go: placed libengagelab_push.a in bindings/go/lib/{platform}/ and the header in bindings/go/include/"
+    );
+    Ok(module)
+}
+
+/// A running engagelab-mock, stopped (by its own handle) when dropped.
+struct Mock {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Mock {
+    fn start(env: &Env, args: &[&str]) -> Result<Mock, String> {
+        let mut cmd = Command::new(&env.mock_bin);
+        cmd.args(args).stdout(Stdio::piped()).stdin(Stdio::null());
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().to_lowercase().ends_with("_proxy") {
+                cmd.env_remove(&name);
+            }
+        }
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("{}: {e}", env.mock_bin.display()))?;
+        let mut line = String::new();
+        let read = child
+            .stdout
+            .take()
+            .map(|out| BufReader::new(out).read_line(&mut line));
+        let url = line.trim().to_owned();
+        let mock = Mock { child, url };
+        match read {
+            Some(Ok(_)) if mock.url.starts_with("http") => Ok(mock),
+            _ => Err(format!(
+                "engagelab-mock printed {line:?} instead of its URL"
+            )),
+        }
+    }
+}
+
+impl Drop for Mock {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Every check: gofmt, go vet, the tests (scenarios, concurrency, bad input,
+/// cancellation, leak check, packaging proof, examples), the tests again under
+/// the race detector and with cgocheck2, and a short run of the benchmark.
+pub(crate) fn test(env: &Env) -> Result<(), String> {
+    prepare(env)?;
+    // The module has no requirements beyond the standard library; this
+    // fetches whatever a future go.mod lists, from the module proxy.
+    run(env.command(DIR, "go").args(["mod", "download"]))?;
+    run(env.command(DIR, "go").args(["mod", "verify"]))?;
+
+    let out = env
+        .command(DIR, "gofmt")
+        .args(["-l", "."])
+        .output()
+        .map_err(|e| format!("gofmt: {e}"))?;
+    let unformatted = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() || !unformatted.trim().is_empty() {
+        return Err(format!("gofmt -l: not formatted: {}", unformatted.trim()));
+    }
+    run(env.command(DIR, "go").args(["vet", "./..."]))?;
+    run(env.command(DIR, "go").args(["test", "-count=1", "./..."]))?;
+    // The leak check and the packaging build skip themselves here (-short
+    // and the race detector): they ran above.
+    run(env
+        .command(DIR, "go")
+        .args(["test", "-race", "-short", "-count=1", "./..."]))?;
+    // GODEBUG=cgocheck=2 moved to build time in Go 1.21: GOEXPERIMENT=cgocheck2
+    // checks every pointer the binding hands to C or writes into C memory.
+    run(env
+        .command(DIR, "go")
+        .env("GOEXPERIMENT", "cgocheck2")
+        .args(["test", "-short", "-count=1", "./..."]))?;
+
+    // The benchmark still builds and runs: one second each, over TLS, with
+    // unknown ids answered 200 so that every call succeeds.
+    let target = crate::clib::target_dir();
+    fs::create_dir_all(&target).map_err(|e| format!("{}: {e}", target.display()))?;
+    let ca = target.join("go-bench-ca.pem");
+    let ca_arg = ca.to_string_lossy().into_owned();
+    let mock = Mock::start(env, &["--tls", "--ca-out", &ca_arg])?;
+    for imp in ["binding", "nethttp"] {
+        let out = env
+            .command(DIR, "go")
+            .args(["run", "./bench", "-url", &mock.url, "-ca", &ca_arg])
+            .args(["-seconds", "1", "-impl", imp, "-mock-unknown-ok"])
+            .output()
+            .map_err(|e| format!("go run ./bench: {e}"))?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() || !text.contains("\"calls_per_sec\"") {
+            return Err(format!(
+                "bench -impl {imp} failed: {text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        print!("go bench (1 s smoke run): {text}");
+    }
+    Ok(())
+}
+
+/// Deletes one device through Go against a fresh mock seeded with it.
+pub(crate) fn demo(env: &Env) -> Result<(), String> {
+    prepare(env)?;
+    let device = "demo-device-go";
+    let mock = Mock::start(env, &["--device", device])?;
+    println!(
+        "go demo: engagelab-mock at {} holds device {device:?}",
+        mock.url
+    );
+    run(env
+        .command(DIR, "go")
+        .args(["run", "./examples/delete_device", device])
+        .env("ENGAGELAB_APP_KEY", "demo-app-key")
+        .env("ENGAGELAB_MASTER_SECRET", "demo-master-secret")
+        .env("ENGAGELAB_BASE_URL", &mock.url)
+        .env_remove("ENGAGELAB_REGION"))
+}
