@@ -4,7 +4,8 @@ package io.github.engagelabpush;
 /**
  * EngageLab failed, and the retries are spent. ({@link Status#SERVER}) When:
  * HTTP 5xx, or codes 27000 21030. Retried: yes. Sets maybeDeleted: when an
- * earlier attempt's answer was lost.
+ * earlier attempt's answer was lost, or a gateway answered 502 or 504 (it may
+ * have forwarded the request).
  */
 public class ServerException extends EngageLabException {
     private static final long serialVersionUID = 1L;

@@ -41,7 +41,8 @@ public enum Status {
     /**
      * EngageLab failed, and the retries are spent. When: HTTP 5xx, or codes
      * 27000 21030. Retried: yes. Sets maybeDeleted: when an earlier attempt's
-     * answer was lost. C status code 5.
+     * answer was lost, or a gateway answered 502 or 504 (it may have forwarded
+     * the request). C status code 5.
      */
     SERVER(5, "EngageLab had a server error", "EngageLab failed, retry later"),
 
