@@ -78,6 +78,7 @@ impl<In: Transport> Connector<In> for TcpConnector {
                         stream,
                         buffers,
                         pid: std::process::id(),
+                        probed: false,
                     })));
                 }
                 // Out of time or cancelled: no other address gets a turn.
@@ -128,6 +129,8 @@ pub(crate) struct TcpTransport {
     buffers: LazyBuffers,
     /// The process that opened it: after a `fork()`, the child never uses it.
     pid: u32,
+    /// Whether `is_open` was asked since the last read or write.
+    probed: bool,
 }
 
 impl Transport for TcpTransport {
@@ -136,6 +139,7 @@ impl Transport for TcpTransport {
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        self.probed = false;
         let until = until(timeout);
         let mut output = &self.buffers.output()[..amount];
         while !output.is_empty() {
@@ -157,6 +161,7 @@ impl Transport for TcpTransport {
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.probed = false;
         let until = until(timeout);
         loop {
             match wait(&self.stream, For::Read, until)? {
@@ -181,11 +186,20 @@ impl Transport for TcpTransport {
     }
 
     fn is_open(&mut self) -> bool {
+        // ureq asks twice per call: when the connection goes back to the pool
+        // right after its answer was read (by the process that read it), and
+        // when it is taken out again. Only the second can meet a fork or a
+        // close, so only it probes; the first costs no system call.
+        //
         // A pooled connection is reused only by the process that opened it,
         // and only while the server has sent nothing (neither a close nor
         // bytes nobody asked for). Dropping it in a forked child closes the
         // child's descriptor only: no shutdown, no TLS close, so the parent's
         // connection is untouched.
+        if !self.probed {
+            self.probed = true;
+            return true;
+        }
         self.pid == std::process::id() && !crate::wait::readable_now(&self.stream)
     }
 }
