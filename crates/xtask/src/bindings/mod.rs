@@ -13,6 +13,7 @@
 
 mod go;
 mod java;
+mod node;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -71,8 +72,11 @@ pub(crate) fn run(cmd: &mut Command) -> Result<(), String> {
 /// `cargo xtask binding LANG ACTION`.
 pub(crate) fn main(language: &str, action: &str) -> Result<(), String> {
     type Action = fn(&Env) -> Result<(), String>;
-    let known: &[(&str, Action, Action)] =
-        &[("go", go::test, go::demo), ("java", java::test, java::demo)];
+    let known: &[(&str, Action, Action)] = &[
+        ("go", go::test, go::demo),
+        ("java", java::test, java::demo),
+        ("node", node::test, node::demo),
+    ];
     let Some((_, test, demo)) = known.iter().find(|(name, _, _)| *name == language) else {
         let names: Vec<&str> = known.iter().map(|(n, _, _)| *n).collect();
         return Err(format!(

@@ -8,6 +8,7 @@ mod ffi;
 mod go;
 mod java;
 mod model;
+mod node;
 mod python;
 mod rust;
 
@@ -80,6 +81,7 @@ fn outputs(model: &Model) -> Vec<Output> {
     all.extend(cpp::outputs(model));
     all.extend(java::outputs(model));
     all.extend(go::outputs(model));
+    all.extend(node::outputs(model));
     all.extend(docs::outputs(model));
     all
 }

@@ -1,0 +1,14 @@
+// A typed program (CommonJS), checked by `tsc --noEmit` in the test suite.
+import engagelab = require('engagelab-push');
+
+export async function remove(id: string): Promise<void> {
+  const client = new engagelab.Client({ appKey: 'k', masterSecret: 's', baseUrl: 'http://127.0.0.1:1' });
+  try {
+    await client.deleteDevice(id);
+  } catch (e) {
+    if (e instanceof engagelab.ApiError) console.error(e.apiCode, e.httpStatus);
+    else throw e;
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,61 @@
+// A typed program (ES module), checked by `tsc --noEmit` in the test suite.
+import {
+  Client,
+  EngageLabError,
+  NotFoundError,
+  RateLimitedError,
+  CancelledError,
+  type ClientOptions,
+  type Status,
+} from 'engagelab-push';
+import engagelab from 'engagelab-push';
+
+const options: ClientOptions = {
+  appKey: 'app-key',
+  masterSecret: 'master-secret',
+  region: 'sgp',
+  timeout: 30_000,
+  connectTimeout: 10_000,
+  maxRetries: 2,
+  allowInsecureHttp: false,
+};
+
+export async function remove(id: string, signal?: AbortSignal): Promise<boolean> {
+  const client = new Client(options);
+  try {
+    const done: Promise<void> = client.deleteDevice(id, { signal, timeout: 5_000 });
+    await done;
+    return true;
+  } catch (e) {
+    if (e instanceof NotFoundError) {
+      const s: 'NOT_FOUND' = e.status;
+      return s === 'NOT_FOUND';
+    }
+    if (e instanceof RateLimitedError && e.retryAfter !== null) {
+      const wait: number = e.retryAfter;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+    if (e instanceof CancelledError) return false;
+    if (e instanceof EngageLabError) {
+      const status: Status | string = e.status;
+      const fields: [number | null, number | null, number, boolean, string] = [
+        e.httpStatus,
+        e.apiCode,
+        e.attempts,
+        e.maybeDeleted,
+        e.detail,
+      ];
+      console.error(status, fields, e.message);
+    }
+    throw e;
+  } finally {
+    client.close();
+  }
+}
+
+export const fromEnv: Client = Client.fromEnv({ timeout: 1_000 });
+export const same: typeof Client = engagelab.Client;
+// @ts-expect-error: the id is a string
+void fromEnv.deleteDevice(42);
+// @ts-expect-error: times are numbers of milliseconds
+void new Client({ appKey: 'k', masterSecret: 's', timeout: '30s' });

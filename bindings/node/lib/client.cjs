@@ -1,0 +1,418 @@
+'use strict';
+
+// Client: the Node face of el_client. Every network call runs on a koffi
+// worker thread (libuv's thread pool) through `.async`, never on the event
+// loop. Validation, categories, retries, deadlines and redaction are the
+// core's: this file only checks JavaScript types and maps C results.
+
+const { C, newError, readError, newCallOptions } = require('./native.cjs');
+const { EngageLabError } = require('./base.cjs');
+const { CATEGORIES } = require('./errors.gen.cjs');
+
+const inspect = Symbol.for('nodejs.util.inspect.custom');
+const U32_MAX = 0xffff_ffff;
+
+/** The error class of each C status code. */
+const BY_CODE = new Map(CATEGORIES.map((c) => [c.code, c]));
+const INVALID_ARGUMENT = CATEGORIES.find((c) => c.status === 'INVALID_ARGUMENT');
+const CANCELLED = CATEGORIES.find((c) => c.status === 'CANCELLED');
+
+/** The error a failed C call reports, as its category's class. */
+function toError(code, fields, cause) {
+  const category = BY_CODE.get(code);
+  const status = category ? category.status : C.el_status_name(code);
+  const f = {
+    status,
+    detail: fields.message,
+    httpStatus: fields.httpStatus === 0 ? null : fields.httpStatus,
+    apiCode: fields.apiCode === 0n ? null : Number(fields.apiCode),
+    attempts: fields.attempts,
+    retryAfter: fields.retryAfterMs === 0 ? null : fields.retryAfterMs,
+    maybeDeleted: fields.maybeDeleted,
+    cause,
+  };
+  // A code this binding does not know (a newer library) is still a failure.
+  const ErrorClass = category ? category.ErrorClass : EngageLabError;
+  const error = new ErrorClass(EngageLabError.sentence(status, f), f);
+  if (category === CANCELLED && cause !== undefined) {
+    // What Node's own APIs give an aborted call, besides the class.
+    Object.defineProperty(error, 'code', { value: 'ABORT_ERR', enumerable: true });
+  }
+  return error;
+}
+
+/** An INVALID_ARGUMENT for what C strings cannot carry (the core never sees it). */
+function nulError(what) {
+  const f = { status: 'INVALID_ARGUMENT', detail: `${what} contains a NUL character` };
+  return new INVALID_ARGUMENT.ErrorClass(EngageLabError.sentence('INVALID_ARGUMENT', f), f);
+}
+
+function cString(value, what) {
+  if (value.includes('\0')) throw nulError(what);
+  return value;
+}
+
+function typeError(message) {
+  const e = new TypeError(message);
+  e.code = 'ERR_INVALID_ARG_TYPE';
+  return e;
+}
+
+function rangeError(message) {
+  const e = new RangeError(message);
+  e.code = 'ERR_OUT_OF_RANGE';
+  return e;
+}
+
+function describe(value) {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `type ${typeof value}`;
+}
+
+function checkString(value, what) {
+  if (typeof value !== 'string') throw typeError(`${what} must be a string, got ${describe(value)}`);
+}
+
+/** A whole number of milliseconds (or a count) that C can hold. */
+function checkInteger(value, what, max) {
+  if (typeof value !== 'number') throw typeError(`${what} must be a number, got ${describe(value)}`);
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw rangeError(`${what} must be a whole number from 0 to ${max}, got ${value}`);
+  }
+}
+
+const OPTION_TYPES = {
+  appKey: 'string',
+  masterSecret: 'string',
+  region: 'string',
+  baseUrl: 'string',
+  timeout: 'ms',
+  connectTimeout: 'ms',
+  maxRetries: 'u32',
+  backoffBase: 'ms',
+  backoffMax: 'ms',
+  maxRetryAfter: 'ms',
+  userAgent: 'string',
+  proxy: 'string',
+  caFile: 'string',
+  allowInsecureHttp: 'boolean',
+};
+
+/** Checks the JavaScript types of the constructor's options (values are the core's). */
+function checkOptions(options) {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw typeError(`options must be an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    const kind = OPTION_TYPES[key];
+    const value = options[key];
+    if (kind === undefined) {
+      throw typeError(`options.${key} is not an option; the options are ${Object.keys(OPTION_TYPES).join(', ')}`);
+    }
+    if (value === undefined) continue;
+    const what = `options.${key}`;
+    if (kind === 'string') checkString(value, what);
+    else if (kind === 'boolean') {
+      if (typeof value !== 'boolean') throw typeError(`${what} must be a boolean, got ${describe(value)}`);
+    } else checkInteger(value, what, kind === 'u32' ? U32_MAX : Number.MAX_SAFE_INTEGER);
+  }
+  checkString(options.appKey, 'options.appKey');
+  checkString(options.masterSecret, 'options.masterSecret');
+  if ((options.backoffBase === undefined) !== (options.backoffMax === undefined)) {
+    throw typeError('options.backoffBase and options.backoffMax must be given together');
+  }
+}
+
+/** Throws the error a failed C call reports. */
+function check(code, err) {
+  if (code !== 0) throw toError(code, readError(err));
+}
+
+/** Builds an el_client from checked options; returns its address. */
+function build(options) {
+  const err = newError();
+  const out = [null];
+  check(
+    C.el_config_new(cString(options.appKey, 'appKey'), cString(options.masterSecret, 'masterSecret'), out, err),
+    err,
+  );
+  const config = out[0];
+  try {
+    const set = (fn, ...args) => check(fn(config, ...args, err), err);
+    if (options.region !== undefined) set(C.el_config_set_region, cString(options.region, 'region'));
+    if (options.baseUrl !== undefined) set(C.el_config_set_base_url, cString(options.baseUrl, 'baseUrl'));
+    if (options.timeout !== undefined) set(C.el_config_set_timeout_ms, options.timeout);
+    if (options.connectTimeout !== undefined) set(C.el_config_set_connect_timeout_ms, options.connectTimeout);
+    if (options.maxRetries !== undefined) set(C.el_config_set_max_retries, options.maxRetries);
+    if (options.backoffBase !== undefined) set(C.el_config_set_backoff_ms, options.backoffBase, options.backoffMax);
+    if (options.maxRetryAfter !== undefined) set(C.el_config_set_max_retry_after_ms, options.maxRetryAfter);
+    if (options.userAgent !== undefined) set(C.el_config_set_user_agent, cString(options.userAgent, 'userAgent'));
+    if (options.proxy !== undefined) set(C.el_config_set_proxy, cString(options.proxy, 'proxy'));
+    if (options.caFile !== undefined) set(C.el_config_set_ca_file, cString(options.caFile, 'caFile'));
+    if (options.allowInsecureHttp !== undefined) set(C.el_config_set_allow_insecure_http, options.allowInsecureHttp);
+    const client = [null];
+    check(C.el_client_new(config, client, err), err);
+    return client[0];
+  } finally {
+    C.el_config_free(config);
+  }
+}
+
+// At most this many calls are handed to koffi at once (koffi throws past its
+// max_async_calls, 256 by default, shared by the whole process); the rest
+// wait here, in order. koffi runs them on libuv's thread pool
+// (UV_THREADPOOL_SIZE threads, 4 by default), one thread per call in flight.
+const MAX_IN_FLIGHT = 64;
+let inFlight = 0;
+const waiting = [];
+
+/** Runs `start` now or once a slot frees; `fail` gets what `start` throws. */
+function submit(start, fail) {
+  const run = () => {
+    try {
+      start();
+    } catch (e) {
+      finished();
+      fail(e);
+    }
+  };
+  if (inFlight < MAX_IN_FLIGHT) {
+    inFlight++;
+    run();
+  } else {
+    waiting.push(run);
+  }
+}
+
+function finished() {
+  const next = waiting.shift();
+  if (next) next();
+  else inFlight--;
+}
+
+/** How many el_clients are alive (for the tests of the finalizer). */
+let live = 0;
+
+/** The native side of a client, shared with the finalizer and pending calls. */
+class Handle {
+  constructor(ptr) {
+    this.ptr = ptr;
+    this.closed = false;
+    this.calls = 0;
+    live++;
+  }
+
+  /** Frees the el_client once closed and no call uses it. */
+  release() {
+    if (this.closed && this.calls === 0 && this.ptr !== null) {
+      const ptr = this.ptr;
+      this.ptr = null;
+      C.el_client_free(ptr);
+      live--;
+    }
+  }
+}
+
+const registry = new FinalizationRegistry((handle) => {
+  handle.closed = true;
+  handle.release();
+});
+
+function closedError() {
+  const e = new Error('engagelab-push: this Client was closed; create a new Client');
+  e.code = 'ERR_ENGAGELAB_CLIENT_CLOSED';
+  return e;
+}
+
+const CALL_OPTIONS = new Set(['signal', 'timeout']);
+
+class Client {
+  #handle;
+  #shown;
+
+  /**
+   * @param {object} options appKey and masterSecret, and optionally region or
+   *   baseUrl, timeout, connectTimeout, backoffBase with backoffMax,
+   *   maxRetryAfter (milliseconds), maxRetries, userAgent, proxy, caFile,
+   *   allowInsecureHttp.
+   */
+  constructor(options) {
+    checkOptions(options);
+    this.#handle = new Handle(build(options));
+    // Only what a person needs to tell clients apart: never the secret.
+    this.#shown = {
+      appKey: options.appKey,
+      ...(options.baseUrl !== undefined ? { baseUrl: options.baseUrl } : { region: options.region ?? 'sgp' }),
+    };
+    registry.register(this, this.#handle, this.#handle);
+  }
+
+  /**
+   * A client from ENGAGELAB_APP_KEY, ENGAGELAB_MASTER_SECRET and optionally
+   * ENGAGELAB_REGION or ENGAGELAB_BASE_URL (not both), as the Rust core's
+   * Client::from_env reads them; `overrides` adds or replaces options.
+   */
+  static fromEnv(overrides = {}) {
+    if (overrides === null || typeof overrides !== 'object') {
+      throw typeError(`overrides must be an object, got ${describe(overrides)}`);
+    }
+    const env = (name) => (process.env[name] ? process.env[name] : undefined);
+    const invalid = (detail) => {
+      const f = { status: 'INVALID_ARGUMENT', detail };
+      return new INVALID_ARGUMENT.ErrorClass(EngageLabError.sentence('INVALID_ARGUMENT', f), f);
+    };
+    const options = {};
+    for (const [key, name] of [
+      ['appKey', 'ENGAGELAB_APP_KEY'],
+      ['masterSecret', 'ENGAGELAB_MASTER_SECRET'],
+    ]) {
+      const value = overrides[key] ?? env(name);
+      if (value === undefined) throw invalid(`${name} is not set`);
+      options[key] = value;
+    }
+    const region = env('ENGAGELAB_REGION');
+    const baseUrl = env('ENGAGELAB_BASE_URL');
+    if (region !== undefined && baseUrl !== undefined) {
+      throw invalid('set ENGAGELAB_REGION or ENGAGELAB_BASE_URL, not both');
+    }
+    if (region !== undefined) options.region = region;
+    if (baseUrl !== undefined) options.baseUrl = baseUrl;
+    return new Client({ ...options, ...overrides });
+  }
+
+  /**
+   * Deletes one device (DELETE /v4/devices/{registrationId}). Irreversible.
+   * Resolves with undefined; rejects with an EngageLabError subclass, a
+   * TypeError for a wrong argument type, or an Error with code
+   * ERR_ENGAGELAB_CLIENT_CLOSED after close().
+   *
+   * @param {string} registrationId
+   * @param {{signal?: AbortSignal, timeout?: number}} [options]
+   * @returns {Promise<void>}
+   */
+  deleteDevice(registrationId, options) {
+    return new Promise((resolve, reject) => {
+      if (typeof registrationId !== 'string') {
+        throw typeError(`registrationId must be a string, got ${describe(registrationId)}`);
+      }
+      let signal;
+      let timeout;
+      if (options !== undefined) {
+        if (options === null || typeof options !== 'object') {
+          throw typeError(`options must be an object, got ${describe(options)}`);
+        }
+        for (const key of Object.keys(options)) {
+          if (!CALL_OPTIONS.has(key)) throw typeError(`options.${key} is not an option; the options are signal, timeout`);
+        }
+        signal = options.signal;
+        timeout = options.timeout;
+        if (signal !== undefined && !(signal instanceof AbortSignal)) {
+          throw typeError(`options.signal must be an AbortSignal, got ${describe(signal)}`);
+        }
+        if (timeout !== undefined) checkInteger(timeout, 'options.timeout', Number.MAX_SAFE_INTEGER);
+      }
+      const handle = this.#handle;
+      if (handle.closed) throw closedError();
+      const id = cString(registrationId, 'registration_id');
+      handle.calls++;
+      if (signal === undefined && timeout === undefined) {
+        callPlain(handle, id, resolve, reject);
+      } else {
+        callWith(handle, id, signal, timeout, resolve, reject);
+      }
+    });
+  }
+
+  /**
+   * Stops accepting calls and frees the native client once the calls in
+   * flight have finished. Idempotent.
+   */
+  close() {
+    const handle = this.#handle;
+    if (handle.closed) return;
+    handle.closed = true;
+    registry.unregister(handle);
+    handle.release();
+  }
+
+  /** Whether close() was called. */
+  get closed() {
+    return this.#handle.closed;
+  }
+
+  [Symbol.dispose ?? Symbol.for('nodejs.dispose')]() {
+    this.close();
+  }
+
+  toJSON() {
+    return { ...this.#shown, closed: this.#handle.closed };
+  }
+
+  [inspect](depth, options, inspectFn) {
+    const body = (inspectFn ?? JSON.stringify)(this.toJSON(), options);
+    return `Client ${body}`;
+  }
+}
+
+/** el_delete_device on a worker thread: no token, no options. */
+function callPlain(handle, id, resolve, reject) {
+  const err = newError();
+  submit(() => {
+    C.el_delete_device.async(handle.ptr, id, err, (ffiError, code) => {
+      finished();
+      handle.calls--;
+      handle.release();
+      if (ffiError) reject(ffiError);
+      else if (code === 0) resolve();
+      else reject(toError(code, readError(err)));
+    });
+  }, (e) => {
+    handle.calls--;
+    handle.release();
+    reject(e);
+  });
+}
+
+/** el_delete_device_with on a worker thread, with a cancel token tied to the signal. */
+function callWith(handle, id, signal, timeout, resolve, reject) {
+  const out = [null];
+  const made = C.el_cancel_new(out);
+  if (made !== 0) {
+    handle.calls--;
+    handle.release();
+    reject(toError(made, { message: 'could not create a cancel token', httpStatus: 0, apiCode: 0n, attempts: 0, retryAfterMs: 0, maybeDeleted: false }));
+    return;
+  }
+  const token = out[0];
+  const onAbort = () => C.el_cancel_cancel(token);
+  // An already-aborted signal cancels the token before the call: the core
+  // then returns CANCELLED without sending anything.
+  if (signal !== undefined) {
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  }
+  const options = newCallOptions(token, timeout);
+  const err = newError();
+  submit(() => {
+    C.el_delete_device_with.async(handle.ptr, id, options, err, (ffiError, code) => {
+      finished();
+      if (signal !== undefined) signal.removeEventListener('abort', onAbort);
+      // Only now, with the call returned, may the token go.
+      C.el_cancel_free(token);
+      handle.calls--;
+      handle.release();
+      if (ffiError) reject(ffiError);
+      else if (code === 0) resolve();
+      else reject(toError(code, readError(err), code === CANCELLED.code && signal?.aborted ? signal.reason : undefined));
+    });
+  }, (e) => {
+    if (signal !== undefined) signal.removeEventListener('abort', onAbort);
+    C.el_cancel_free(token);
+    handle.calls--;
+    handle.release();
+    reject(e);
+  });
+}
+
+module.exports = { Client, toError, MAX_IN_FLIGHT, liveClients: () => live };

@@ -1,0 +1,77 @@
+// Types of engagelab-push (CommonJS and, through index.d.mts, ES modules).
+
+export { EngageLabError, ErrorFields } from './base.cjs';
+export * from './errors.gen.cjs';
+
+/** The data centers, by the short names the core accepts (case is ignored). */
+export type Region = 'sgp' | 'usva' | 'defra' | 'hk' | 'jpn' | 'bra' | (string & {});
+
+/** Settings of a Client. Times are in milliseconds. The core checks every value. */
+export interface ClientOptions {
+  /** The app's AppKey. */
+  appKey: string;
+  /** The app's Master Secret; never shown in any message, inspect output or JSON. */
+  masterSecret: string;
+  /** The data center (default 'sgp'); a baseUrl, if given, overrides it. */
+  region?: Region;
+  /** A custom base URL (a proxy, a test server); plain http:// only to loopback unless allowInsecureHttp. */
+  baseUrl?: string;
+  /** The overall deadline of one call, retries and waits included (default 30000). */
+  timeout?: number;
+  /** The longest wait for one connection to be set up, TLS included (default 10000). */
+  connectTimeout?: number;
+  /** Retries of a transient failure after the first attempt (default 2; 0 turns them off). */
+  maxRetries?: number;
+  /** The backoff before the first retry (default 200); give backoffMax with it. */
+  backoffBase?: number;
+  /** The longest backoff (default 5000); give backoffBase with it. */
+  backoffMax?: number;
+  /** The longest server hint (Retry-After) waited for as given (default 10000). */
+  maxRetryAfter?: number;
+  /** The User-Agent header (default engagelab-push/VERSION). */
+  userAgent?: string;
+  /** A proxy URL (http://, https://, socks5://); environment proxies are ignored. */
+  proxy?: string;
+  /** A PEM file of extra root certificates. */
+  caFile?: string;
+  /** Allow plain http:// base URLs to hosts that are not loopback (default false). */
+  allowInsecureHttp?: boolean;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /**
+   * Cancels the call, mid-request included: the promise rejects with a
+   * CancelledError whose `cause` is `signal.reason` and `code` is 'ABORT_ERR'.
+   * An already-aborted signal rejects without sending anything.
+   */
+  signal?: AbortSignal;
+  /** A deadline for this call in milliseconds, when earlier than the client's timeout. */
+  timeout?: number;
+}
+
+/** A client of EngageLab's Push REST API. Safe to share; calls run concurrently off the event loop. */
+export declare class Client {
+  /** @throws InvalidArgumentError for a bad setting, TypeError for a wrong option type. */
+  constructor(options: ClientOptions);
+  /**
+   * A client from ENGAGELAB_APP_KEY, ENGAGELAB_MASTER_SECRET and optionally
+   * ENGAGELAB_REGION or ENGAGELAB_BASE_URL (not both); `overrides` adds or replaces options.
+   */
+  static fromEnv(overrides?: Partial<ClientOptions>): Client;
+  /**
+   * Deletes one device (DELETE /v4/devices/{registrationId}): its tags, alias,
+   * device information and timezone. Irreversible. Resolves on success;
+   * rejects with an EngageLabError subclass.
+   */
+  deleteDevice(registrationId: string, options?: CallOptions): Promise<void>;
+  /** Refuses new calls and frees the native client once calls in flight end. Idempotent. */
+  close(): void;
+  /** Whether close() was called. */
+  readonly closed: boolean;
+  [Symbol.dispose](): void;
+  toJSON(): { appKey: string; region?: string; baseUrl?: string; closed: boolean };
+}
+
+/** The version of the native library loaded, e.g. "0.1.0". */
+export declare function nativeVersion(): string;

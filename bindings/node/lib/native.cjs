@@ -1,0 +1,214 @@
+'use strict';
+
+// The C ABI of libengagelab_push (include/engagelab_push.h), loaded with koffi.
+// Nothing here decides anything: it declares the functions and the layout of
+// the two caller-allocated structs, el_error and el_call_options.
+
+const fs = require('node:fs');
+const path = require('node:path');
+const koffi = require('koffi');
+
+/** The SONAME this binding was written against (ABI major version 0). */
+const SONAME = 'libengagelab_push.so.0';
+
+/** Where the library is looked for, in order. */
+function candidates() {
+  const list = [];
+  const given = process.env.ENGAGELAB_PUSH_LIB;
+  if (given) {
+    let isDir = false;
+    try {
+      isDir = fs.statSync(given).isDirectory();
+    } catch {
+      // Reported by koffi.load below, naming the path.
+    }
+    list.push(isDir ? path.join(given, SONAME) : given);
+    return list;
+  }
+  list.push(path.join(__dirname, '..', 'prebuilds', `${process.platform}-${process.arch}`, SONAME));
+  return list;
+}
+
+function load() {
+  const tried = [];
+  for (const file of candidates()) {
+    if (!process.env.ENGAGELAB_PUSH_LIB && !fs.existsSync(file)) {
+      tried.push(`${file} (missing)`);
+      continue;
+    }
+    try {
+      return { lib: koffi.load(file), file };
+    } catch (e) {
+      tried.push(`${file} (${e.message})`);
+    }
+  }
+  throw new Error(
+    `engagelab-push: cannot load the native library ${SONAME} for ${process.platform}-${process.arch}; ` +
+      `tried: ${tried.join('; ')}. This package ships it for linux-x64; elsewhere set ` +
+      'ENGAGELAB_PUSH_LIB to the path of a libengagelab_push.so built with `cargo xtask lib --release`.',
+  );
+}
+
+const { lib, file } = load();
+
+// Keep the library mapped until the process ends. koffi dlcloses it when
+// Node tears the environment down, but libuv's worker threads, which ran our
+// calls, exit after that and run the library's thread-local destructors: with
+// the code unmapped, that is a segfault at exit. RTLD_NODELETE on an already
+// loaded library (RTLD_NOLOAD) makes every later dlclose leave it in place.
+const RTLD_NOW = 0x2;
+const RTLD_NOLOAD = 0x4;
+const RTLD_NODELETE = 0x1000;
+let pinned = false;
+if (process.platform === 'linux') {
+  for (const name of ['libc.so.6', 'libdl.so.2']) {
+    try {
+      const dl = koffi.load(name);
+      const dlopen = dl.func('void *dlopen(const char *file, int mode)');
+      pinned = dlopen(file, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) !== null;
+      if (pinned) break;
+    } catch {
+      // Try the next name; an unpinned library still works until exit.
+    }
+  }
+}
+
+koffi.opaque('el_config');
+koffi.opaque('el_client');
+koffi.opaque('el_cancel');
+
+/** el_error, as the header declares it. */
+const ElError = koffi.struct('el_error', {
+  size: 'size_t',
+  status: 'uint32_t',
+  http_status: 'uint16_t',
+  api_code: 'int64_t',
+  attempts: 'uint32_t',
+  retry_after_ms: 'uint32_t',
+  message: koffi.array('char', 256, 'String'),
+  maybe_deleted: 'bool',
+});
+
+/** el_call_options, as the header declares it. */
+const ElCallOptions = koffi.struct('el_call_options', {
+  size: 'size_t',
+  cancel: 'el_cancel *',
+  timeout_ms: 'uint64_t',
+});
+
+const ERROR_SIZE = koffi.sizeof(ElError);
+const OFF = {
+  size: koffi.offsetof(ElError, 'size'),
+  status: koffi.offsetof(ElError, 'status'),
+  http_status: koffi.offsetof(ElError, 'http_status'),
+  api_code: koffi.offsetof(ElError, 'api_code'),
+  attempts: koffi.offsetof(ElError, 'attempts'),
+  retry_after_ms: koffi.offsetof(ElError, 'retry_after_ms'),
+  message: koffi.offsetof(ElError, 'message'),
+  maybe_deleted: koffi.offsetof(ElError, 'maybe_deleted'),
+};
+const MESSAGE_LEN = 256;
+const OPTIONS_SIZE = koffi.sizeof(ElCallOptions);
+const OPT = {
+  size: koffi.offsetof(ElCallOptions, 'size'),
+  cancel: koffi.offsetof(ElCallOptions, 'cancel'),
+  timeout_ms: koffi.offsetof(ElCallOptions, 'timeout_ms'),
+};
+
+// el_error and el_call_options travel as Buffers the binding owns ('void *'),
+// so a successful call costs no struct conversion; they are decoded with the
+// offsets above, which test/layout.test.cjs checks against a C compiler.
+const C = {
+  el_version: lib.func('const char *el_version(void)'),
+  el_status_name: lib.func('const char *el_status_name(uint32_t status)'),
+  el_config_new: lib.func(
+    'uint32_t el_config_new(const char *app_key, const char *master_secret, _Out_ el_config **out_config, void *out_error)',
+  ),
+  el_config_free: lib.func('void el_config_free(el_config *config)'),
+  el_config_set_region: lib.func('uint32_t el_config_set_region(el_config *config, const char *region, void *out_error)'),
+  el_config_set_base_url: lib.func(
+    'uint32_t el_config_set_base_url(el_config *config, const char *base_url, void *out_error)',
+  ),
+  el_config_set_timeout_ms: lib.func(
+    'uint32_t el_config_set_timeout_ms(el_config *config, uint64_t timeout_ms, void *out_error)',
+  ),
+  el_config_set_connect_timeout_ms: lib.func(
+    'uint32_t el_config_set_connect_timeout_ms(el_config *config, uint64_t timeout_ms, void *out_error)',
+  ),
+  el_config_set_max_retries: lib.func(
+    'uint32_t el_config_set_max_retries(el_config *config, uint32_t max_retries, void *out_error)',
+  ),
+  el_config_set_backoff_ms: lib.func(
+    'uint32_t el_config_set_backoff_ms(el_config *config, uint64_t base_ms, uint64_t max_ms, void *out_error)',
+  ),
+  el_config_set_max_retry_after_ms: lib.func(
+    'uint32_t el_config_set_max_retry_after_ms(el_config *config, uint64_t max_retry_after_ms, void *out_error)',
+  ),
+  el_config_set_user_agent: lib.func(
+    'uint32_t el_config_set_user_agent(el_config *config, const char *user_agent, void *out_error)',
+  ),
+  el_config_set_proxy: lib.func('uint32_t el_config_set_proxy(el_config *config, const char *proxy_url, void *out_error)'),
+  el_config_set_ca_file: lib.func('uint32_t el_config_set_ca_file(el_config *config, const char *pem_path, void *out_error)'),
+  el_config_set_allow_insecure_http: lib.func(
+    'uint32_t el_config_set_allow_insecure_http(el_config *config, bool allow, void *out_error)',
+  ),
+  el_client_new: lib.func('uint32_t el_client_new(const el_config *config, _Out_ el_client **out_client, void *out_error)'),
+  el_client_free: lib.func('void el_client_free(el_client *client)'),
+  el_delete_device: lib.func(
+    'uint32_t el_delete_device(const el_client *client, const char *registration_id, void *out_error)',
+  ),
+  el_delete_device_with: lib.func(
+    'uint32_t el_delete_device_with(const el_client *client, const char *registration_id, const void *options, void *out_error)',
+  ),
+  el_cancel_new: lib.func('uint32_t el_cancel_new(_Out_ el_cancel **out_cancel)'),
+  el_cancel_cancel: lib.func('void el_cancel_cancel(const el_cancel *cancel)'),
+  el_cancel_is_cancelled: lib.func('bool el_cancel_is_cancelled(const el_cancel *cancel)'),
+  el_cancel_free: lib.func('void el_cancel_free(el_cancel *cancel)'),
+};
+
+/** A fresh el_error with its size set, as EL_ERROR_INIT does. */
+function newError() {
+  const buf = Buffer.alloc(ERROR_SIZE);
+  buf.writeBigUInt64LE(BigInt(ERROR_SIZE), OFF.size);
+  return buf;
+}
+
+/** The fields of a filled el_error. */
+function readError(buf) {
+  const raw = buf.subarray(OFF.message, OFF.message + MESSAGE_LEN);
+  const nul = raw.indexOf(0);
+  return {
+    status: buf.readUInt32LE(OFF.status),
+    httpStatus: buf.readUInt16LE(OFF.http_status),
+    apiCode: buf.readBigInt64LE(OFF.api_code),
+    attempts: buf.readUInt32LE(OFF.attempts),
+    retryAfterMs: buf.readUInt32LE(OFF.retry_after_ms),
+    message: raw.toString('utf8', 0, nul < 0 ? MESSAGE_LEN : nul),
+    maybeDeleted: buf.readUInt8(OFF.maybe_deleted) !== 0,
+  };
+}
+
+/** An el_call_options holding a cancel token (a BigInt address) and a deadline. */
+function newCallOptions(cancel, timeoutMs) {
+  const buf = Buffer.alloc(OPTIONS_SIZE);
+  buf.writeBigUInt64LE(BigInt(OPTIONS_SIZE), OPT.size);
+  buf.writeBigUInt64LE(cancel ?? 0n, OPT.cancel);
+  buf.writeBigUInt64LE(BigInt(timeoutMs ?? 0), OPT.timeout_ms);
+  return buf;
+}
+
+module.exports = {
+  koffi,
+  pinned,
+  C,
+  file,
+  ElError,
+  ElCallOptions,
+  ERROR_SIZE,
+  OPTIONS_SIZE,
+  OFF,
+  OPT,
+  newError,
+  readError,
+  newCallOptions,
+};

@@ -1,0 +1,155 @@
+'use strict';
+
+// Calls never block the event loop, many run at once on one client, and an
+// AbortSignal cancels a call: before it starts (nothing is sent) and in
+// flight (through the core's cancel token, within 100 ms).
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { getEventListeners } = require('node:events');
+const { Mock, CREDENTIALS } = require('./support/mock.cjs');
+const { Client, CancelledError, TimeoutError, EngageLabError } = require('engagelab-push');
+const { MAX_IN_FLIGHT } = require('../lib/client.cjs');
+
+let mock;
+let base;
+test.before(async () => {
+  mock = await Mock.start();
+  base = { ...CREDENTIALS, baseUrl: mock.url };
+});
+test.after(() => mock.stop());
+test.beforeEach(() => mock.reset());
+
+/** Resolves once the mock has logged `count` requests. */
+async function requestsLogged(count) {
+  for (;;) {
+    if ((await mock.log()).length >= count) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+test('a 10 ms timer keeps firing during a 2-second answer', async () => {
+  const client = new Client(base);
+  await mock.script('slow', [{ status: 200, delay_ms: 2000 }]);
+  const ticks = [];
+  const timer = setInterval(() => ticks.push(performance.now()), 10);
+  const started = performance.now();
+  await client.deleteDevice('slow');
+  const elapsed = performance.now() - started;
+  clearInterval(timer);
+  client.close();
+  assert.ok(elapsed >= 1900, `the call took ${elapsed} ms: the answer was not slow`);
+  let gap = ticks[0] - started;
+  for (let i = 1; i < ticks.length; i++) gap = Math.max(gap, ticks[i] - ticks[i - 1]);
+  // 200 ticks on an idle machine; a blocked loop gives 0 or 1 and a 2 s gap.
+  assert.ok(ticks.length >= 60, `only ${ticks.length} ticks in ${elapsed} ms`);
+  assert.ok(gap < 250, `the loop stalled for ${gap} ms`);
+});
+
+test('many concurrent deleteDevice promises on one client all succeed', async () => {
+  const client = new Client(base);
+  // More than koffi's own limit of queued async calls (256) and our MAX_IN_FLIGHT.
+  const count = 300;
+  assert.ok(count > MAX_IN_FLIGHT);
+  const ids = Array.from({ length: count }, (_, i) => `dev-${i}`);
+  for (const id of ids) await mock.addDevice(id);
+  const results = await Promise.allSettled(ids.map((id) => client.deleteDevice(id)));
+  const failed = results.filter((r) => r.status === 'rejected');
+  assert.deepEqual(failed, []);
+  assert.deepEqual(await mock.devices(), []);
+  const log = await mock.log();
+  assert.equal(log.length, count);
+  assert.deepEqual(new Set(log.map((r) => r.path)), new Set(ids.map((id) => `/v4/devices/${id}`)));
+  client.close();
+});
+
+test('slow calls run in parallel, not one after another', async () => {
+  const client = new Client(base);
+  const ids = Array.from({ length: 4 }, (_, i) => `slow-${i}`);
+  for (const id of ids) await mock.script(id, [{ status: 200, delay_ms: 700 }]);
+  const started = performance.now();
+  await Promise.all(ids.map((id) => client.deleteDevice(id)));
+  const elapsed = performance.now() - started;
+  client.close();
+  // One after another would take 2.8 s.
+  assert.ok(elapsed < 2000, `4 calls of 700 ms took ${elapsed} ms`);
+});
+
+test('an already-aborted signal rejects with CancelledError and sends nothing', async () => {
+  const client = new Client(base);
+  await mock.addDevice('keep');
+  const reason = new Error('user gave up');
+  const error = await client.deleteDevice('keep', { signal: AbortSignal.abort(reason) }).catch((e) => e);
+  assert.ok(error instanceof CancelledError, String(error));
+  assert.ok(error instanceof EngageLabError);
+  assert.equal(error.status, 'CANCELLED');
+  assert.equal(error.cause, reason);
+  assert.equal(error.code, 'ABORT_ERR');
+  assert.equal(error.attempts, 0);
+  assert.equal(error.maybeDeleted, false);
+  assert.deepEqual(await mock.log(), []);
+  assert.deepEqual(await mock.devices(), ['keep']);
+  client.close();
+});
+
+test('aborting a call in flight rejects within 100 ms', async () => {
+  const client = new Client(base);
+  await mock.script('slow', [{ status: 200, delay_ms: 3000 }]);
+  const controller = new AbortController();
+  const call = client.deleteDevice('slow', { signal: controller.signal });
+  let settled = false;
+  call.catch(() => {}).finally(() => (settled = true));
+  await requestsLogged(1);
+  assert.equal(settled, false);
+  const aborted = performance.now();
+  controller.abort();
+  const error = await call.catch((e) => e);
+  const late = performance.now() - aborted;
+  assert.ok(error instanceof CancelledError, String(error));
+  assert.equal(error.cause, controller.signal.reason);
+  assert.equal(error.cause.name, 'AbortError');
+  assert.equal(error.maybeDeleted, true, 'the request was written and its answer never came');
+  console.log(`rejected ${late.toFixed(1)} ms after the abort`);
+  assert.ok(late < 100, `rejected ${late.toFixed(0)} ms after the abort`);
+  client.close();
+});
+
+test('a per-call timeout shorter than the client’s applies', async () => {
+  const client = new Client({ ...base, timeout: 30_000 });
+  await mock.script('slow', [{ status: 200, delay_ms: 3000 }]);
+  const started = performance.now();
+  const error = await client.deleteDevice('slow', { timeout: 300 }).catch((e) => e);
+  const elapsed = performance.now() - started;
+  assert.ok(error instanceof TimeoutError, String(error));
+  assert.ok(elapsed >= 290 && elapsed < 1500, `timed out after ${elapsed} ms`);
+  client.close();
+});
+
+test('a finished call leaves no listener on its signal, and a late abort is harmless', async () => {
+  const client = new Client(base);
+  await mock.addDevice('dev');
+  const controller = new AbortController();
+  await client.deleteDevice('dev', { signal: controller.signal });
+  assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
+  controller.abort();
+  const error = await client.deleteDevice('dev', { signal: AbortSignal.timeout(60_000) }).catch((e) => e);
+  assert.equal(error.status, 'API');
+  client.close();
+});
+
+test('calls queued behind the in-flight limit honour their signal', async () => {
+  const client = new Client(base);
+  const slow = Array.from({ length: MAX_IN_FLIGHT }, (_, i) => `hold-${i}`);
+  for (const id of slow) await mock.script(id, [{ status: 200, delay_ms: 300 }]);
+  const holding = slow.map((id) => client.deleteDevice(id));
+  const controller = new AbortController();
+  await mock.addDevice('queued');
+  const queued = client.deleteDevice('queued', { signal: controller.signal });
+  controller.abort();
+  const error = await queued.catch((e) => e);
+  assert.ok(error instanceof CancelledError, String(error));
+  assert.equal(error.attempts, 0);
+  await Promise.all(holding);
+  assert.ok((await mock.devices()).includes('queued'));
+  client.close();
+});

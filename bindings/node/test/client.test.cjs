@@ -1,0 +1,252 @@
+'use strict';
+
+// The Client's JavaScript surface: wrong types get TypeError/RangeError (never
+// a crash, never a request), NUL-carrying strings are refused rather than cut,
+// close() is idempotent and later calls reject clearly, nothing shows the
+// Master Secret, fromEnv reads the variables the core's from_env reads, and
+// ESM and CommonJS hand out the very same classes.
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const util = require('node:util');
+const { Mock, CREDENTIALS } = require('./support/mock.cjs');
+const engagelab = require('engagelab-push');
+const { Client, EngageLabError, InvalidArgumentError, NotFoundError } = engagelab;
+
+const SECRET = 'demo-master-secret';
+let mock;
+let base;
+test.before(async () => {
+  mock = await Mock.start();
+  base = { ...CREDENTIALS, baseUrl: mock.url };
+});
+test.after(() => mock.stop());
+test.beforeEach(() => mock.reset());
+
+test('a non-string id rejects with a TypeError and sends nothing', async () => {
+  const client = new Client(base);
+  for (const id of [undefined, null, 42, 42n, {}, ['a'], Symbol('s'), () => 'a', new String('a'), Buffer.from('a')]) {
+    await assert.rejects(client.deleteDevice(id), (e) => e instanceof TypeError && e.code === 'ERR_INVALID_ARG_TYPE');
+  }
+  // The promise rejects; nothing throws synchronously.
+  const p = client.deleteDevice(7);
+  assert.ok(p instanceof Promise);
+  await assert.rejects(p, TypeError);
+  assert.deepEqual(await mock.log(), []);
+  client.close();
+});
+
+test('wrong call options reject with a TypeError or RangeError', async () => {
+  const client = new Client(base);
+  const cases = [
+    [null, TypeError],
+    ['x', TypeError],
+    [{ signal: 'abort' }, TypeError],
+    [{ signal: {} }, TypeError],
+    [{ signal: null }, TypeError],
+    [{ timeout: '5s' }, TypeError],
+    [{ timeout: -1 }, RangeError],
+    [{ timeout: 1.5 }, RangeError],
+    [{ timeout: Number.NaN }, RangeError],
+    [{ timout: 5 }, TypeError],
+  ];
+  for (const [options, ErrorClass] of cases) {
+    await assert.rejects(client.deleteDevice('dev', options), ErrorClass, util.inspect(options));
+  }
+  assert.deepEqual(await mock.log(), []);
+  client.close();
+});
+
+test('wrong option types throw TypeError or RangeError from the constructor', () => {
+  const cases = [
+    [undefined, TypeError],
+    [null, TypeError],
+    ['key', TypeError],
+    [[], TypeError],
+    [{}, TypeError],
+    [{ appKey: 'k' }, TypeError],
+    [{ masterSecret: 's' }, TypeError],
+    [{ appKey: 1, masterSecret: 's' }, TypeError],
+    [{ ...base, timeout: '30s' }, TypeError],
+    [{ ...base, timeout: -5 }, RangeError],
+    [{ ...base, timeout: 0.5 }, RangeError],
+    [{ ...base, timeout: Infinity }, RangeError],
+    [{ ...base, connectTimeout: null }, TypeError],
+    [{ ...base, maxRetries: 2 ** 32 }, RangeError],
+    [{ ...base, allowInsecureHttp: 'yes' }, TypeError],
+    [{ ...base, region: 3 }, TypeError],
+    [{ ...base, proxy: {} }, TypeError],
+    [{ ...base, backoffBase: 5 }, TypeError],
+    [{ ...base, timeoutMs: 5 }, TypeError],
+  ];
+  for (const [options, ErrorClass] of cases) {
+    assert.throws(() => new Client(options), ErrorClass, util.inspect(options));
+  }
+});
+
+test('bad values are the core’s to judge: InvalidArgumentError naming the setting', () => {
+  const cases = [
+    [{ ...base, appKey: '' }, 'app_key'],
+    [{ ...base, region: 'mars' }, 'mars'],
+    [{ ...base, baseUrl: 'ftp://example.com' }, 'base'],
+    [{ ...base, timeout: 0 }, 'timeout'],
+    [{ ...base, caFile: '/no/such/file.pem' }, 'file'],
+  ];
+  for (const [options, text] of cases) {
+    assert.throws(
+      () => new Client(options),
+      (e) => e instanceof InvalidArgumentError && e.status === 'INVALID_ARGUMENT' && e.attempts === 0 && e.detail.includes(text),
+      text,
+    );
+  }
+});
+
+test('strings with a NUL are refused, never cut short', async () => {
+  assert.throws(() => new Client({ ...base, masterSecret: `${SECRET}\0tail` }), InvalidArgumentError);
+  const client = new Client(base);
+  await mock.addDevice('dev');
+  await assert.rejects(client.deleteDevice('dev\0x'), (e) => e instanceof InvalidArgumentError && e.attempts === 0);
+  assert.deepEqual(await mock.devices(), ['dev']);
+  assert.deepEqual(await mock.log(), []);
+  client.close();
+});
+
+test('empty, over-long and non-ASCII ids reject with InvalidArgumentError from the core', async () => {
+  const client = new Client(base);
+  for (const id of ['', 'x'.repeat(10_000), 'dév', '\ud800']) {
+    await assert.rejects(client.deleteDevice(id), InvalidArgumentError);
+  }
+  assert.deepEqual(await mock.log(), []);
+  client.close();
+});
+
+test('close() is idempotent and a call after it rejects clearly', async () => {
+  const client = new Client(base);
+  await mock.addDevice('dev');
+  await client.deleteDevice('dev');
+  assert.equal(client.closed, false);
+  client.close();
+  client.close();
+  assert.equal(client.closed, true);
+  await assert.rejects(client.deleteDevice('dev'), (e) => e.code === 'ERR_ENGAGELAB_CLIENT_CLOSED' && /closed/.test(e.message));
+  assert.equal((await mock.log()).length, 1);
+});
+
+test('close() during a call lets the call finish, then frees the client', async () => {
+  const client = new Client(base);
+  await mock.script('slow', [{ status: 200, delay_ms: 300 }]);
+  const pending = client.deleteDevice('slow');
+  client.close();
+  await pending;
+  await assert.rejects(client.deleteDevice('slow'), (e) => e.code === 'ERR_ENGAGELAB_CLIENT_CLOSED');
+});
+
+test('a Symbol.dispose closes the client', () => {
+  const client = new Client(base);
+  client[Symbol.dispose]();
+  assert.equal(client.closed, true);
+});
+
+test('inspect, JSON and errors never show the Master Secret', async () => {
+  const secret = 'a-very-secret-master-secret';
+  const client = new Client({ ...base, masterSecret: secret });
+  const error = await client.deleteDevice('dev').catch((e) => e);
+  assert.ok(error instanceof engagelab.AuthError);
+  const texts = [
+    util.inspect(client, { showHidden: true, depth: 10 }),
+    JSON.stringify(client),
+    String(client),
+    util.inspect(error, { showHidden: true, depth: 10 }),
+    JSON.stringify(error),
+    error.stack,
+    error.message,
+  ];
+  for (const text of texts) assert.ok(!text.includes(secret), text);
+  assert.match(util.inspect(client), /demo-app-key/);
+  client.close();
+});
+
+test('errors carry every field of the error model', async () => {
+  const client = new Client({ ...base, backoffBase: 1, backoffMax: 2 });
+  await mock.script('busy', [{ status: 429, body: '{"error":{"code":23008,"message":"slow down"}}', headers: { 'Retry-After': '0' } }]);
+  await mock.config({ unknown_device: { status: 404, body: '{"error":{"code":20101,"message":"no such device"}}' } });
+  const error = await client.deleteDevice('nope').catch((e) => e);
+  assert.ok(error instanceof NotFoundError);
+  assert.ok(error instanceof EngageLabError);
+  assert.ok(error instanceof Error);
+  assert.equal(error.name, 'NotFoundError');
+  assert.equal(error.status, 'NOT_FOUND');
+  assert.equal(error.httpStatus, 404);
+  assert.equal(error.apiCode, 20101);
+  assert.equal(error.attempts, 1);
+  assert.equal(error.retryAfter, null);
+  assert.equal(error.maybeDeleted, false);
+  assert.equal(error.detail, 'no such device');
+  assert.match(error.message, /^EngageLab does not know this registration id \(HTTP 404, code 20101\): no such device; /);
+  assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(error))).sort(), [
+    'apiCode', 'attempts', 'detail', 'httpStatus', 'maybeDeleted', 'message', 'name', 'retryAfter', 'status',
+  ]);
+  client.close();
+});
+
+test('fromEnv reads ENGAGELAB_APP_KEY, ENGAGELAB_MASTER_SECRET and ENGAGELAB_BASE_URL', async () => {
+  const saved = { ...process.env };
+  try {
+    delete process.env.ENGAGELAB_REGION;
+    process.env.ENGAGELAB_APP_KEY = CREDENTIALS.appKey;
+    process.env.ENGAGELAB_MASTER_SECRET = CREDENTIALS.masterSecret;
+    process.env.ENGAGELAB_BASE_URL = mock.url;
+    await mock.addDevice('env-dev');
+    const client = Client.fromEnv();
+    await client.deleteDevice('env-dev');
+    client.close();
+    assert.deepEqual(await mock.devices(), []);
+
+    process.env.ENGAGELAB_REGION = 'sgp';
+    assert.throws(() => Client.fromEnv(), (e) => e instanceof InvalidArgumentError && /not both/.test(e.detail));
+    delete process.env.ENGAGELAB_REGION;
+    delete process.env.ENGAGELAB_APP_KEY;
+    assert.throws(() => Client.fromEnv(), (e) => e instanceof InvalidArgumentError && /ENGAGELAB_APP_KEY is not set/.test(e.detail));
+    const over = Client.fromEnv({ appKey: CREDENTIALS.appKey, timeout: 1000 });
+    over.close();
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+});
+
+test('ESM and CommonJS share the same classes', async () => {
+  const esm = await import('engagelab-push');
+  assert.equal(esm.Client, Client);
+  assert.equal(esm.NotFoundError, NotFoundError);
+  assert.equal(esm.default, engagelab);
+  const names = Object.keys(engagelab).sort();
+  assert.deepEqual(Object.keys(esm).filter((k) => k !== 'default').sort(), names);
+});
+
+test('clients never closed are freed by the FinalizationRegistry once garbage', async () => {
+  const v8 = require('node:v8');
+  const vm = require('node:vm');
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc');
+  const { liveClients } = require('../lib/client.cjs');
+  const before = liveClients();
+  (() => {
+    for (let i = 0; i < 500; i++) new Client(base);
+  })();
+  assert.equal(liveClients(), before + 500);
+  // A client with a call in flight stays alive until the call returns.
+  await mock.script('slow', [{ status: 200, delay_ms: 300 }]);
+  const pending = new Client(base).deleteDevice('slow');
+  for (let i = 0; i < 50 && liveClients() > before + 1; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(liveClients(), before + 1);
+  await pending;
+  for (let i = 0; i < 50 && liveClients() > before; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(liveClients(), before);
+});

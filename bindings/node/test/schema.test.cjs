@@ -1,0 +1,80 @@
+'use strict';
+
+// The scenario runner's schema check (support/schema.cjs) bites: each case
+// changes one thing in a copy of the real file and expects exactly that one
+// problem, naming the scenario and the key's path.
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { REPO } = require('./support/mock.cjs');
+const { fileProblems, validate } = require('./support/schema.cjs');
+
+const SCENARIOS = path.join(REPO, 'tests', 'scenarios', 'delete_device.json');
+const SCHEMA = path.join(REPO, 'tests', 'scenarios', 'schema.json');
+const load = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
+const REAL = load(SCENARIOS);
+const FIRST = REAL.scenarios[0].name;
+
+test('the real file passes', () => {
+  assert.deepEqual(fileProblems(load(SCHEMA), REAL), []);
+});
+
+const set = (keys, value) => (doc) => {
+  let target = doc;
+  for (const k of keys.slice(0, -1)) target = target[k];
+  target[keys.at(-1)] = value;
+};
+
+const CASES = [
+  ['unknown_expect_key', set(['scenarios', 0, 'expect', 'no_such_field'], 1), '$.scenarios[0].expect.no_such_field: unknown key'],
+  ['unknown_client_key', set(['scenarios', 0, 'client'], { timeout: 5 }), '$.scenarios[0].client.timeout: unknown key'],
+  ['unknown_scenario_key', set(['scenarios', 0, 'expected'], {}), '$.scenarios[0].expected: unknown key'],
+  ['unknown_request_key', set(['scenarios', 0, 'expect', 'requests', 0, 'query'], ''), '$.scenarios[0].expect.requests[0].query: unknown key'],
+  ['unknown_script_key', set(['scenarios', 0, 'script'], [{ code: 200 }]), '$.scenarios[0].script[0].code: unknown key'],
+  ['unknown_top_level_key', set(['scenario'], []), '$.scenario: unknown key'],
+  ['wrong_type', set(['scenarios', 0, 'expect', 'attempts'], '1'), '$.scenarios[0].expect.attempts: expected integer, got string'],
+  ['bool_is_not_integer', set(['scenarios', 0, 'expect', 'attempts'], true), '$.scenarios[0].expect.attempts: expected integer, got boolean'],
+  ['fraction_is_not_integer', set(['scenarios', 0, 'expect', 'attempts'], 1.5), '$.scenarios[0].expect.attempts: expected integer, got number'],
+  ['missing_required_key', (doc) => delete doc.scenarios[0].expect.status, '$.scenarios[0].expect: missing required key "status"'],
+  ['unknown_status', set(['scenarios', 0, 'expect', 'status'], 'MAYBE'), '$.scenarios[0].expect.status: "MAYBE" is not one of'],
+  ['below_minimum', set(['scenarios', 0, 'expect', 'attempts'], -1), '$.scenarios[0].expect.attempts: -1 is less than the minimum 0'],
+  ['duplicate_name', set(['scenarios', 1, 'name'], FIRST), null],
+];
+
+for (const [name, change, want] of CASES) {
+  test(`rejects ${name}`, () => {
+    const doc = structuredClone(REAL);
+    change(doc);
+    const problems = fileProblems(load(SCHEMA), doc);
+    const expected =
+      want === null
+        ? `scenario "${FIRST}": the name is used twice`
+        : want.startsWith('$.scenarios[0]')
+          ? `scenario "${FIRST}": ${want}`
+          : want;
+    assert.equal(problems.length, 1, problems.join('\n'));
+    assert.ok(problems[0].startsWith(expected), `${problems[0]}\n  does not start with\n${expected}`);
+  });
+}
+
+test('rejects a schema keyword it does not implement', () => {
+  const schema = load(SCHEMA);
+  schema.$defs.scenario.properties.name.pattern = '^[a-z_]+$';
+  const errors = validate(schema, REAL);
+  assert.equal(errors[0], '$.scenarios[0].name: schema keyword "pattern" is not supported');
+});
+
+test('every object schema is closed', () => {
+  const open = [];
+  const walk = (node, at) => {
+    if (Array.isArray(node)) node.forEach((v, i) => walk(v, `${at}/${i}`));
+    else if (node !== null && typeof node === 'object') {
+      if (node.type === 'object' && !('additionalProperties' in node)) open.push(at);
+      for (const [k, v] of Object.entries(node)) walk(v, `${at}/${k}`);
+    }
+  };
+  walk(load(SCHEMA), '#');
+  assert.deepEqual(open, []);
+});

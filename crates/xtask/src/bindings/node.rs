@@ -1,0 +1,92 @@
+//! The Node binding (`bindings/node`): `npm ci` from the registry, the
+//! library copied into the package, `node --test`, `tsc --noEmit`; the demo
+//! deletes one device through Node against a fresh engagelab-mock.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use super::{Env, run};
+
+const DIR: &str = "node";
+
+/// `npm ci` (or `npm install` without a lock file) and the library copied in.
+fn prepare(env: &Env) -> Result<(), String> {
+    let lock = env.root.join("bindings/node/package-lock.json");
+    let install = if lock.exists() { "ci" } else { "install" };
+    run(env
+        .command(DIR, "npm")
+        .args([install, "--no-audit", "--no-fund", "--loglevel=error"]))?;
+    run(env.command(DIR, "node").arg("scripts/copy-lib.cjs"))
+}
+
+pub(crate) fn test(env: &Env) -> Result<(), String> {
+    node_version(env)?;
+    prepare(env)?;
+    println!("node: tsc --noEmit over the typed examples");
+    run(env
+        .command(DIR, "npx")
+        .args(["--no-install", "tsc", "-p", "tsconfig.json"]))?;
+    println!("node: node --test");
+    // One file at a time: the timing tests must not share two cores with the
+    // leak check.
+    run(env
+        .command(DIR, "node")
+        .args(["--test", "--test-concurrency=1", "test/"]))
+}
+
+pub(crate) fn demo(env: &Env) -> Result<(), String> {
+    prepare(env)?;
+    let device = "demo-node-device";
+    let mut mock = Command::new(&env.mock_bin)
+        .args(["--device", device])
+        .stdout(Stdio::piped())
+        .stdin(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{}: {e}", env.mock_bin.display()))?;
+    let result = (|| {
+        let stdout = mock.stdout.take().ok_or("engagelab-mock: no stdout")?;
+        let mut url = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut url)
+            .map_err(|e| format!("engagelab-mock: {e}"))?;
+        let url = url.trim();
+        if !url.starts_with("http") {
+            return Err(format!("engagelab-mock printed {url:?} instead of its URL"));
+        }
+        println!("node demo: engagelab-mock at {url}, seeded with {device}");
+        println!("node demo: node examples/delete-device.mjs {device}");
+        run(env
+            .command(DIR, "node")
+            .args(["examples/delete-device.mjs", device])
+            .env("ENGAGELAB_APP_KEY", "demo-app-key")
+            .env("ENGAGELAB_MASTER_SECRET", "demo-master-secret")
+            .env("ENGAGELAB_BASE_URL", url)
+            .env_remove("ENGAGELAB_REGION"))
+    })();
+    let _ = mock.kill();
+    let _ = mock.wait();
+    result
+}
+
+/// Fails early, and clearly, without Node 20 or newer.
+fn node_version(env: &Env) -> Result<(), String> {
+    let out = env
+        .command(DIR, "node")
+        .arg("--version")
+        .output()
+        .map_err(|e| format!("node: {e} (the Node binding needs Node.js 20 or newer)"))?;
+    let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let major: u32 = version
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    if major < 20 {
+        return Err(format!(
+            "node {version}: the Node binding needs Node.js 20 or newer"
+        ));
+    }
+    println!("node: {version}");
+    Ok(())
+}
