@@ -423,6 +423,27 @@ el_status el_config_new(const char *app_key,
                         struct el_error *out_error);
 
 /**
+ * Creates a config from the environment, as the Rust core's
+ * `ClientBuilder::from_env`: `ENGAGELAB_APP_KEY`, `ENGAGELAB_MASTER_SECRET`,
+ * and optionally `ENGAGELAB_REGION` (`sgp usva defra hk jpn bra`) or
+ * `ENGAGELAB_BASE_URL` (not both). Other settings may then be changed with
+ * the setters before `el_client_new`.
+ *
+ * Ownership: on success `*out_config` receives a new config owned by the
+ * caller, to be freed with `el_config_free`; on failure it is not written.
+ * NULL: `out_config` NULL gives `EL_INVALID_ARGUMENT`. A missing or wrong
+ * variable gives `EL_INVALID_ARGUMENT` naming it, in `*out_error` (which may
+ * be NULL).
+ * Threads: reads the environment; do not call it while another thread
+ * changes the environment.
+ *
+ * # Safety
+ * `out_config` must be NULL or valid for writing a pointer; `out_error` NULL
+ * or valid for writing an `el_error`.
+ */
+el_status el_config_from_env(struct el_config **out_config, struct el_error *out_error);
+
+/**
  * Sets the data center by its short name: `"sgp"` (Singapore, the default),
  * `"usva"` (Virginia), `"defra"` (Frankfurt), `"hk"` (Hong Kong), `"jpn"`
  * (Japan), `"bra"` (Brazil), ignoring ASCII case. A base URL, if set,
@@ -557,7 +578,7 @@ el_status el_config_set_user_agent(struct el_config *config,
                                    struct el_error *out_error);
 
 /**
- * Sets a proxy URL (`http://`, `https://`, `socks5://`, ...; user info
+ * Sets a proxy URL (`http://` or `https://`; SOCKS is refused; user info
  * allowed, and never shown in messages). Without it no proxy is used:
  * `HTTP_PROXY`, `HTTPS_PROXY` and `ALL_PROXY` are deliberately ignored.
  * Checked by `el_client_new`.
@@ -619,6 +640,30 @@ el_status el_config_set_allow_insecure_http(struct el_config *config,
  * `config` must be NULL or a config from `el_config_new` not yet freed.
  */
 void el_config_free(struct el_config *config);
+
+/**
+ * Writes the sentence that describes a failure into `buf`: what happened,
+ * the HTTP status and code, the message, the attempts, the server's hint,
+ * what to do, and whether the device may already be deleted — the same text
+ * as the Rust core's error and Python's `str(exc)`. Bindings show it instead
+ * of composing their own.
+ *
+ * Returns the sentence's length in bytes without the NUL, whatever `len` is
+ * (as `snprintf`): if it is `len` or more, the text was cut (on a character
+ * boundary) and a buffer of the returned length + 1 holds it whole.
+ *
+ * Ownership: `buf` belongs to the caller. NULL: `err` NULL describes nothing
+ * (returns 0); `buf` may be NULL when `len` is 0, to ask for the length. A
+ * record with a status this library does not define gets a fixed sentence. Threads: safe from any thread.
+ *
+ * # Safety
+ * `err` must be NULL or a record written by this library (or with `size`
+ * set and readable for `size` bytes); `buf` must be valid for writing `len`
+ * bytes.
+ */
+size_t el_error_describe(const struct el_error *err,
+                         char *buf,
+                         size_t len);
 
 /**
  * The name of a status code: `"OK"`, or the error model's category name
