@@ -11,8 +11,9 @@ import json
 import os
 import subprocess
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ class Mock:
     def __init__(self, url: str) -> None:
         self.url = url
 
-    def _call(self, method: str, path: str, body: Optional[Any] = None) -> Any:
+    def _call(self, method: str, path: str, body: Any | None = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(
             self.url + "/__mock/" + path,
@@ -47,13 +48,13 @@ class Mock:
     def add_device(self, registration_id: str) -> None:
         self._call("POST", "devices", {"registration_id": registration_id})
 
-    def devices(self) -> List[str]:
+    def devices(self) -> list[str]:
         return list(self._call("GET", "devices")["registration_ids"])
 
-    def script(self, registration_id: str, responses: List[Dict[str, Any]]) -> None:
+    def script(self, registration_id: str, responses: list[dict[str, Any]]) -> None:
         self._call("POST", "script", {"registration_id": registration_id, "responses": responses})
 
-    def log(self) -> List[Dict[str, Any]]:
+    def log(self) -> list[dict[str, Any]]:
         return list(self._call("GET", "log")["requests"])
 
     def config(self, **settings: Any) -> None:
@@ -107,7 +108,7 @@ def mock(mock_server: Mock) -> Mock:
 
 
 @pytest.fixture(scope="session")
-def scenario_file() -> Dict[str, Any]:
+def scenario_file() -> dict[str, Any]:
     with SCENARIOS.open(encoding="utf-8") as f:
-        data: Dict[str, Any] = json.load(f)
+        data: dict[str, Any] = json.load(f)
     return data
