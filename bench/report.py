@@ -571,7 +571,11 @@ def main() -> None:
                     f"- {SHORT.get(r.get('client'), r.get('client', ''))} {r.get('transport', '')}: skipped ({r['skipped']})"
                 )
                 continue
-            top = ", ".join(f"`{k}` {v:g}" for k, v in r["per_call"].items() if v >= 0.01)
+            top = ", ".join(
+                f"`{k}` {v:g}"
+                for k, v in sorted(r["per_call"].items(), key=lambda kv: -kv[1])
+                if v >= 0.01
+            )
             L.append(
                 f"- **{SHORT[r['client']]}, {TRANSPORTS[r['transport']]}**: {r['total_per_call']:g} "
                 f"system calls per call: {top}"

@@ -68,10 +68,17 @@ pub(crate) fn run(cmd: &mut Command) -> Result<(), String> {
     }
 }
 
+/// A binding's `test` or `demo`.
+pub(crate) type Action = fn(&Env) -> Result<(), String>;
+
+/// Every binding: its name, its `test` and its `demo`.
+pub(crate) fn known() -> &'static [(&'static str, Action, Action)] {
+    &[]
+}
+
 /// `cargo xtask binding LANG ACTION`.
 pub(crate) fn main(language: &str, action: &str) -> Result<(), String> {
-    type Action = fn(&Env) -> Result<(), String>;
-    let known: &[(&str, Action, Action)] = &[];
+    let known = known();
     let Some((_, test, demo)) = known.iter().find(|(name, _, _)| *name == language) else {
         let names: Vec<&str> = known.iter().map(|(n, _, _)| *n).collect();
         return Err(format!(

@@ -1,0 +1,61 @@
+//! `cargo xtask test`: every test of the project, in dependency order — lint,
+//! the Rust workspace, the declared MSRV, the C suites, the Python suite, the
+//! benchmark harness in quick mode, then every language binding's tests.
+//! Each step prints its result; the run ends with one line per step and
+//! `N passed, N failed`.
+
+mod c;
+mod msrv;
+mod python;
+
+use std::time::Instant;
+
+use crate::process::{cargo, run};
+use crate::steps::Steps;
+
+pub(crate) fn run_all() -> Result<(), String> {
+    let start = Instant::now();
+    let mut steps = Steps::new();
+    crate::lint::run_all(&mut steps);
+    steps.step("rust: cargo test --workspace", || {
+        run(cargo().args(["test", "--workspace"]))
+    });
+    let mut toolchain = String::new();
+    let installed = steps.step("msrv: rustup toolchain install", || {
+        toolchain = msrv::install()?;
+        Ok(())
+    });
+    let name = "msrv: cargo +MSRV test -p engagelab-push";
+    if installed {
+        steps.step(&name.replace("MSRV", &toolchain), || {
+            msrv::test_core(&toolchain)
+        });
+    } else {
+        steps.skipped(name, "the toolchain is not installed");
+    }
+    c::run_suite(&mut steps);
+    python::run_suite(&mut steps);
+    steps.step("bench: harness in quick mode", || crate::bench::run(true));
+    bindings(&mut steps);
+    steps.finish("test", start)
+}
+
+/// Every binding known to `bindings/mod.rs`, through its `test` function.
+fn bindings(steps: &mut Steps) {
+    let known = crate::bindings::known();
+    if known.is_empty() {
+        println!("==== bindings: none yet");
+        return;
+    }
+    let mut env = None;
+    if !steps.step("bindings: release library and mock", || {
+        env = Some(crate::bindings::Env::build()?);
+        Ok(())
+    }) {
+        return;
+    }
+    let env = env.expect("built");
+    for (name, test, _) in known {
+        steps.step(&format!("binding {name}: test"), || test(&env));
+    }
+}
