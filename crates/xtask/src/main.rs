@@ -32,8 +32,9 @@ pub(crate) fn root() -> PathBuf {
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  test            every test (what `make test` and CI run): lint, Rust, MSRV,
-                  C, Python, the benchmark harness (quick), the bindings
+  test [SUITE...] every test (what `make test` and CI run), or only the suites
+                  named, in this order: lint, rust, msrv, c, python, bench
+                  (the harness in quick mode), bindings
   demo            delete a device through Rust, C and Python against the mock
   lint            rustfmt, clippy -D warnings, gen --check, header --check, ruff
   gen [--check]   write the files generated from spec/error-model.toml
@@ -54,7 +55,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
-        ["test"] => test::run_all(),
+        ["test", suites @ ..] => test::run(suites),
         ["demo"] => demo::run_demo(),
         ["lint"] => {
             let start = Instant::now();

@@ -91,7 +91,13 @@ pub(crate) fn create(dir: &Path) -> Result<(), String> {
 /// checks that it imports from outside the source tree.
 pub(crate) fn install_package() -> Result<(), String> {
     run(at_root(python())
-        .args(["-m", "pip", "install", "--disable-pip-version-check"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
         .args(["--force-reinstall", "--no-deps", "./python"]))?;
     let version = stdout(at_root(python()).current_dir("/").args([
         "-c",

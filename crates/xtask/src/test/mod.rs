@@ -13,13 +13,43 @@ use std::time::Instant;
 use crate::process::{cargo, run};
 use crate::steps::Steps;
 
-pub(crate) fn run_all() -> Result<(), String> {
+/// The suites, in the order `cargo xtask test` runs them.
+pub(crate) const SUITES: &[&str] = &["lint", "rust", "msrv", "c", "python", "bench", "bindings"];
+
+/// Runs every suite, or only those named.
+pub(crate) fn run(only: &[&str]) -> Result<(), String> {
+    if let Some(unknown) = only.iter().find(|s| !SUITES.contains(s)) {
+        return Err(format!(
+            "no suite {unknown:?}; the suites are {}",
+            SUITES.join(", ")
+        ));
+    }
     let start = Instant::now();
     let mut steps = Steps::new();
-    crate::lint::run_all(&mut steps);
-    steps.step("rust: cargo test --workspace", || {
-        run(cargo().args(["test", "--workspace"]))
-    });
+    for suite in SUITES
+        .iter()
+        .filter(|s| only.is_empty() || only.contains(s))
+    {
+        match *suite {
+            "lint" => crate::lint::run_all(&mut steps),
+            "rust" => {
+                steps.step("rust: cargo test --workspace", || {
+                    run(cargo().args(["test", "--workspace"]))
+                });
+            }
+            "msrv" => msrv_suite(&mut steps),
+            "c" => c::run_suite(&mut steps),
+            "python" => python::run_suite(&mut steps),
+            "bench" => {
+                steps.step("bench: harness in quick mode", || crate::bench::run(true));
+            }
+            _ => bindings(&mut steps),
+        }
+    }
+    steps.finish("test", start)
+}
+
+fn msrv_suite(steps: &mut Steps) {
     let mut toolchain = String::new();
     let installed = steps.step("msrv: rustup toolchain install", || {
         toolchain = msrv::install()?;
@@ -33,11 +63,6 @@ pub(crate) fn run_all() -> Result<(), String> {
     } else {
         steps.skipped(name, "the toolchain is not installed");
     }
-    c::run_suite(&mut steps);
-    python::run_suite(&mut steps);
-    steps.step("bench: harness in quick mode", || crate::bench::run(true));
-    bindings(&mut steps);
-    steps.finish("test", start)
 }
 
 /// Every binding known to `bindings/mod.rs`, through its `test` function.
