@@ -1,10 +1,10 @@
-"""Turns the results of one run of scripts/bench.sh into BENCHMARKS.md and a
+"""Turns the results of one run of cargo xtask bench into BENCHMARKS.md and a
 PNG chart of calls/s per client.
 
     python bench/report.py RESULTS_DIR MARKDOWN_OUT PNG_OUT
 
 RESULTS_DIR holds results.jsonl (one JSON object a line, written by
-scripts/bench.sh) and meta.json (machine, versions, command, date). Every
+cargo xtask bench) and meta.json (machine, versions, command, date). Every
 figure in the output comes from those files; bench/notes.md (hand-written)
 supplies the explanation shown under a target that is not met.
 """
@@ -355,7 +355,7 @@ def main() -> None:
     L.append("")
     if quick:
         L.append(
-            "> **Quick mode** (`scripts/bench.sh --quick`): small N, for CI to keep the harness working. "
+            "> **Quick mode** (`cargo xtask bench --quick`): small N, for CI to keep the harness working. "
             "These figures are not the published ones."
         )
         L.append("")
@@ -644,7 +644,7 @@ def main() -> None:
         "pinned `requests`, `httpx`, `engagelab-apppush==0.1.1`, `matplotlib` and this project's module "
         "from `./python`), builds the release artifacts, makes a throwaway CA, starts nginx on two "
         "loopback ports, runs every client in turn, stops nginx and writes this file and the chart. "
-        "`scripts/bench.sh --quick` (what CI runs) does the same with small N into `target/bench-quick/`. "
+        "`cargo xtask bench --quick` (what CI runs) does the same with small N into `target/bench-quick/`. "
         f"Raw results of this run: `{results_rel}/results.jsonl` and `meta.json` "
         f"(`python bench/report.py {results_rel} OUT.md OUT.png` rebuilds this page from them). "
         "Run it on an idle machine: other "

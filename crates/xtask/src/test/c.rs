@@ -79,11 +79,13 @@ pub(crate) fn run_suite(steps: &mut Steps) {
     let url = mock.url();
     let build = crate::root().join("tests/c/build");
 
+    // The C tests find the mock through ENGAGELAB_MOCK_URL.
+    let with_mock = [("ENGAGELAB_MOCK_URL", url)];
     steps.step("c: suites, dynamic link", || {
-        cmake_suite(&build, "shared", &["-DEL_LINK=shared"], &[])
+        cmake_suite(&build, "shared", &["-DEL_LINK=shared"], &with_mock)
     });
     steps.step("c: suites, static link", || {
-        cmake_suite(&build, "static", &["-DEL_LINK=static"], &[])
+        cmake_suite(&build, "static", &["-DEL_LINK=static"], &with_mock)
     });
     // Leak detection on: anything left by the library or the tests fails.
     steps.step("c: suites, ASan+UBSan", || {
@@ -102,11 +104,16 @@ pub(crate) fn run_suite(steps: &mut Steps) {
     });
     steps.step("c: suites, valgrind", || {
         let launcher = format!("-DEL_LAUNCHER={VALGRIND}");
-        cmake_suite(&build, "valgrind", &["-DEL_LINK=shared", &launcher], &[])
+        cmake_suite(
+            &build,
+            "valgrind",
+            &["-DEL_LINK=shared", &launcher],
+            &with_mock,
+        )
     });
     let runner = build.join("shared/scenarios");
     steps.step("c: scenario runner fails wrong expectations", || {
-        runner_catches_failures(&runner)
+        runner_catches_failures(&runner, url)
     });
     steps.step(
         "c: scenario runner refuses unknown keys before running",
@@ -169,8 +176,12 @@ fn cmake_suite(
     run(&mut ctest)
 }
 
-fn runner_catches_failures(runner: &Path) -> Result<(), String> {
-    let out = capture(at_root(runner).arg("tests/c/runner_selftest.json"))?;
+fn runner_catches_failures(runner: &Path, url: &str) -> Result<(), String> {
+    let out = capture(
+        at_root(runner)
+            .arg("tests/c/runner_selftest.json")
+            .env("ENGAGELAB_MOCK_URL", url),
+    )?;
     let text = String::from_utf8_lossy(&out.stdout);
     print!("{text}");
     let last = text.lines().last().unwrap_or("");
@@ -183,8 +194,12 @@ fn runner_catches_failures(runner: &Path) -> Result<(), String> {
 
 /// A file with unknown keys is refused whole (exit 2) before any scenario
 /// runs, and each key is named with its scenario and path.
-fn runner_refuses_unknown_keys(runner: &Path) -> Result<(), String> {
-    let out = capture(at_root(runner).arg("tests/c/runner_selftest_schema.json"))?;
+fn runner_refuses_unknown_keys(runner: &Path, url: &str) -> Result<(), String> {
+    let out = capture(
+        at_root(runner)
+            .arg("tests/c/runner_selftest_schema.json")
+            .env("ENGAGELAB_MOCK_URL", url),
+    )?;
     let text = String::from_utf8_lossy(&out.stdout);
     print!("{text}");
     if out.status.code() != Some(2) {

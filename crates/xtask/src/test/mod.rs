@@ -10,7 +10,7 @@ mod python;
 
 use std::time::Instant;
 
-use crate::process::{cargo, run};
+use crate::process::cargo;
 use crate::steps::Steps;
 
 /// The suites, in the order `cargo xtask test` runs them.
@@ -34,7 +34,7 @@ pub(crate) fn run(only: &[&str]) -> Result<(), String> {
             "lint" => crate::lint::run_all(&mut steps),
             "rust" => {
                 steps.step("rust: cargo test --workspace", || {
-                    run(cargo().args(["test", "--workspace"]))
+                    crate::process::run(cargo().args(["test", "--workspace"]))
                 });
             }
             "msrv" => msrv_suite(&mut steps),
