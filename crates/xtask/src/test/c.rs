@@ -117,7 +117,7 @@ pub(crate) fn run_suite(steps: &mut Steps) {
     });
     steps.step(
         "c: scenario runner refuses unknown keys before running",
-        || runner_refuses_unknown_keys(&runner),
+        || runner_refuses_unknown_keys(&runner, url),
     );
     steps.step("c: example delete_device against the mock", || {
         example(&build.join("shared/delete_device"), url)
