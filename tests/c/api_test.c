@@ -115,7 +115,7 @@ static void test_version(void) {
     const char *macros = STR(EL_VERSION_MAJOR) "." STR(EL_VERSION_MINOR) "." STR(EL_VERSION_PATCH);
     CHECK(el_version() != NULL);
     CHECK(strcmp(el_version(), macros) == 0);
-    /* EL_EXPECTED_VERSION comes from Cargo.toml (scripts/c-test.sh). */
+    /* EL_EXPECTED_VERSION comes from Cargo.toml (`cargo xtask test c`). */
     CHECK(strcmp(EL_EXPECTED_VERSION, "") != 0);
     CHECK(strcmp(el_version(), EL_EXPECTED_VERSION) == 0);
     CHECK(EL_ERROR_MESSAGE_LEN == sizeof(((el_error *)0)->message));
