@@ -1,9 +1,9 @@
 # Stubs of the native module (crates/engagelab-push-py), checked by
 # `python -m mypy.stubtest engagelab_push`.
 import os
-from typing import final
+from typing import Any, final
 
-__all__ = ["Client", "__version__", "_panic_for_tests"]
+__all__ = ["Client", "Device", "__version__", "_panic_for_tests"]
 
 __version__: str
 
@@ -41,9 +41,38 @@ class Client:
     def delete_device(self, registration_id: str) -> None:
         """Deletes one device: its tags, alias, device information and
         timezone. Irreversible. Raises an EngageLabError subclass on failure."""
+    def get_device(self, registration_id: str) -> Device:
+        """Queries one device: its tags and alias, and the whole answer. Query
+        before deleting. Raises an EngageLabError subclass on failure
+        (maybe_deleted is always False: a GET never deletes)."""
     @property
     def region(self) -> str | None:
         """The region's short name (e.g. 'sgp'), or None when a base_url was given."""
     @property
     def base_url(self) -> str:
         """The base URL calls go to, without a trailing slash."""
+
+@final
+class Device:
+    """A device as EngageLab reports it (GET /v4/devices/{registration_id}):
+    the tags and alias bound to a registration id, and the whole answer.
+    Immutable: made by Client.get_device, never by the caller."""
+
+    @property
+    def registration_id(self) -> str:
+        """The registration id that was queried."""
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """The tags, in EngageLab's order; () when the answer had none."""
+    @property
+    def alias(self) -> str | None:
+        """The alias; None when the answer had none (missing or null)."""
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The whole answer, unknown fields included: a new dict on every access."""
+    @property
+    def raw_json(self) -> str:
+        """The answer's body exactly as EngageLab sent it (JSON text of one object)."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...

@@ -12,6 +12,7 @@
 
 mod client;
 mod convert;
+mod device;
 mod errors;
 mod guard;
 mod interrupt;
@@ -23,6 +24,9 @@ use pyo3::prelude::*;
 mod _engagelab_push {
     #[pymodule_export]
     use crate::client::Client;
+
+    #[pymodule_export]
+    use crate::device::Device;
 
     /// The version of the Rust crates, single-sourced from Cargo.toml.
     #[pymodule_export]
