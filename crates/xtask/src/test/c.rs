@@ -100,6 +100,7 @@ pub(crate) fn run_suite(steps: &mut Steps) {
                     "detect_leaks=1:abort_on_error=0:halt_on_error=1",
                 ),
                 ("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1"),
+                ("ENGAGELAB_MOCK_URL", url),
             ],
         )
     });
