@@ -51,7 +51,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <cstdlib>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -105,68 +105,6 @@ enum class Status : std::uint32_t {
     /// caller cancelled the call.
     Cancelled = EL_CANCELLED,
 };
-
-namespace detail {
-
-/// The opening words of an error's `what()`.
-inline const char *summary(Status status) noexcept {
-    switch (status) {
-    case Status::InvalidArgument:
-        return "invalid argument";
-    case Status::Auth:
-        return "EngageLab refused the credentials";
-    case Status::NotFound:
-        return "EngageLab does not know this registration id";
-    case Status::RateLimited:
-        return "EngageLab is rate limiting this AppKey";
-    case Status::Server:
-        return "EngageLab had a server error";
-    case Status::Api:
-        return "EngageLab rejected the request";
-    case Status::Timeout:
-        return "no answer in time";
-    case Status::Network:
-        return "could not reach EngageLab";
-    case Status::InvalidResponse:
-        return "EngageLab's answer was unusable";
-    case Status::Internal:
-        return "internal error";
-    case Status::Cancelled:
-        return "the call was cancelled";
-    }
-    return "engagelab-push failed";
-}
-
-/// What the reader of an error's `what()` should do (may be empty).
-inline const char *advice(Status status) noexcept {
-    switch (status) {
-    case Status::InvalidArgument:
-        return "";
-    case Status::Auth:
-        return "check the AppKey and Master Secret, and that the client targets the app's data center";
-    case Status::NotFound:
-        return "check the registration id, and that it belongs to this AppKey and data center";
-    case Status::RateLimited:
-        return "slow down and retry later";
-    case Status::Server:
-        return "EngageLab failed, retry later";
-    case Status::Api:
-        return "";
-    case Status::Timeout:
-        return "raise the timeout or retry later";
-    case Status::Network:
-        return "check the network, proxy and base URL";
-    case Status::InvalidResponse:
-        return "check the base URL and any proxy in between";
-    case Status::Internal:
-        return "this is a bug in engagelab-push, please report it";
-    case Status::Cancelled:
-        return "";
-    }
-    return "";
-}
-
-}  // namespace detail
 // generated:status:end
 
 /// The name of a status: `"OK"`, the error model's category name
@@ -175,23 +113,61 @@ inline const char *status_name(Status status) noexcept {
     return el_status_name(static_cast<std::uint32_t>(status));
 }
 
+namespace detail {
+
+// The core's sentence for a filled el_error (el_error_describe): what an
+// Error's what() shows.
+inline std::string describe(const el_error &error) {
+    // The core's sentence fits in 512 bytes; a longer one is asked for again
+    // with the length el_error_describe reported.
+    std::string text(512, '\0');
+    std::size_t n = el_error_describe(&error, text.data(), text.size());
+    if (n >= text.size()) {
+        text.assign(n + 1, '\0');
+        n = el_error_describe(&error, text.data(), text.size());
+    }
+    text.resize(std::min(n, text.size() - 1));
+    return text;
+}
+
+// An el_error for a failure found before calling C, for the core to describe
+// like any other: `message` is cut to fit, on a character boundary.
+inline el_error local_error(Status status, std::string_view message) noexcept {
+    el_error error = EL_ERROR_INIT;
+    error.status = static_cast<std::uint32_t>(status);
+    std::size_t len = std::min(message.size(), std::size_t{EL_ERROR_MESSAGE_LEN - 1});
+    while (len > 0 && len < message.size() &&
+           (static_cast<unsigned char>(message[len]) & 0xC0U) == 0x80U) {
+        --len;
+    }
+    std::copy_n(message.data(), len, error.message);
+    return error;
+}
+
+}  // namespace detail
+
 /// A failed call: its category and every detail the core reports. Thrown as
 /// the subclass of its category (`NotFoundError`, ...); catch `const Error &`
-/// for all of them. Copyable; `what()` is the core's full description (the
-/// summary of the category, HTTP status and code, message, attempts, server
-/// hint, advice) and never contains the Master Secret.
+/// for all of them. Copyable; `what()` is the core's own sentence
+/// (`el_error_describe`: the summary of the category, HTTP status and code,
+/// message, attempts, server hint, advice) and never contains the Master
+/// Secret.
 class Error : public std::runtime_error {
  public:
-    /// The error a C call filled in (its `status` must not be `EL_OK`).
+    /// The error a C call filled in (its `status` must not be `EL_OK`);
+    /// `what()` is the core's sentence for that record.
     explicit Error(const el_error &error)
         : Error(static_cast<Status>(error.status), error.http_status, error.api_code,
                 std::string(error.message,
                             std::find(error.message, error.message + EL_ERROR_MESSAGE_LEN, '\0')),
-                error.attempts, error.retry_after_ms, error.maybe_deleted) {}
+                error.attempts, error.retry_after_ms, error.maybe_deleted,
+                detail::describe(error)) {}
 
-    /// An error found before any request was sent (attempts 0).
+    /// An error found before any request was sent (attempts 0); `what()` is
+    /// the core's sentence for this status and message.
     Error(Status status, std::string message)
-        : Error(status, 0, 0, std::move(message), 0, 0, false) {}
+        : Error(status, 0, 0, message, 0, 0, false,
+                detail::describe(detail::local_error(status, message))) {}
 
     /// The category.
     Status status() const noexcept { return status_; }
@@ -231,9 +207,9 @@ class Error : public std::runtime_error {
 
  private:
     Error(Status status, std::uint16_t http_status, std::int64_t api_code, std::string message,
-          std::uint32_t attempts, std::uint32_t retry_after_ms, bool maybe_deleted)
-        : std::runtime_error(describe(status, http_status, api_code, message, attempts,
-                                      retry_after_ms, maybe_deleted)),
+          std::uint32_t attempts, std::uint32_t retry_after_ms, bool maybe_deleted,
+          const std::string &sentence)
+        : std::runtime_error(sentence),
           status_(status),
           http_status_(http_status),
           api_code_(api_code),
@@ -241,39 +217,6 @@ class Error : public std::runtime_error {
           attempts_(attempts),
           retry_after_ms_(retry_after_ms),
           maybe_deleted_(maybe_deleted) {}
-
-    // The text of the core's `Display` for an error, from the same parts.
-    static std::string describe(Status status, std::uint16_t http_status, std::int64_t api_code,
-                                const std::string &message, std::uint32_t attempts,
-                                std::uint32_t retry_after_ms, bool maybe_deleted) {
-        std::string s = detail::summary(status);
-        if (http_status != 0 && api_code != 0) {
-            s += " (HTTP " + std::to_string(http_status) + ", code " + std::to_string(api_code) + ")";
-        } else if (http_status != 0) {
-            s += " (HTTP " + std::to_string(http_status) + ")";
-        } else if (api_code != 0) {
-            s += " (code " + std::to_string(api_code) + ")";
-        }
-        if (!message.empty()) {
-            s += ": " + message;
-        }
-        if (attempts > 1) {
-            s += ", after " + std::to_string(attempts) + " attempts";
-        }
-        if (retry_after_ms != 0) {
-            std::string millis = std::to_string(retry_after_ms % 1000);
-            millis.insert(0, 3 - millis.size(), '0');
-            s += ", server asks to wait " + std::to_string(retry_after_ms / 1000) + "." + millis + "s";
-        }
-        const std::string advice = detail::advice(status);
-        if (!advice.empty()) {
-            s += "; " + advice;
-        }
-        if (maybe_deleted) {
-            s += "; an earlier attempt may already have deleted the device";
-        }
-        return s;
-    }
 
     Status status_;
     std::uint16_t http_status_;
@@ -561,41 +504,25 @@ class Client {
         return ClientBuilder(app_key, master_secret);
     }
 
-    /// A client from the environment, as the Rust core's `Client::from_env`:
+    /// A client from the environment, read by the core with its own rules and
+    /// messages (`el_config_from_env`, the Rust core's `Client::from_env`):
     /// ENGAGELAB_APP_KEY and ENGAGELAB_MASTER_SECRET (required), and
     /// ENGAGELAB_REGION or ENGAGELAB_BASE_URL (not both; neither means
     /// "sgp"). Empty variables count as unset. Throws `InvalidArgumentError`
-    /// naming what is missing or wrong. Reads with std::getenv: do not call
-    /// while another thread changes the environment.
+    /// naming what is missing or wrong. Do not call while another thread
+    /// changes the environment.
     static Client from_env() {
-        auto get = [](const char *name) -> std::optional<std::string> {
-            const char *value = std::getenv(name);
-            if (value == nullptr || *value == '\0') {
-                return std::nullopt;
-            }
-            return std::string(value);
-        };
-        auto required = [&](const char *name) {
-            std::optional<std::string> value = get(name);
-            if (!value) {
-                detail::invalid_argument(std::string(name) + " is not set");
-            }
-            return *value;
-        };
-        const std::string app_key = required("ENGAGELAB_APP_KEY");
-        ClientBuilder builder(app_key, required("ENGAGELAB_MASTER_SECRET"));
-        const std::optional<std::string> region = get("ENGAGELAB_REGION");
-        const std::optional<std::string> base_url = get("ENGAGELAB_BASE_URL");
-        if (region && base_url) {
-            detail::invalid_argument("set ENGAGELAB_REGION or ENGAGELAB_BASE_URL, not both");
+        el_error error = EL_ERROR_INIT;
+        el_config *raw = nullptr;
+        if (el_config_from_env(&raw, &error) != EL_OK) {
+            detail::raise(error);
         }
-        if (region) {
-            builder.region(*region);
+        const std::unique_ptr<el_config, detail::ConfigFree> config(raw);
+        el_client *client = nullptr;
+        if (el_client_new(config.get(), &client, &error) != EL_OK) {
+            detail::raise(error);
         }
-        if (base_url) {
-            builder.base_url(*base_url);
-        }
-        return builder.build();
+        return Client(client);
     }
 
     Client(Client &&other) noexcept : client_(std::exchange(other.client_, nullptr)) {}

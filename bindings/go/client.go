@@ -119,35 +119,36 @@ func NewClient(appKey, masterSecret string, opts ...Option) (*Client, error) {
 	return build(appKey, masterSecret, &s)
 }
 
-// NewClientFromEnv builds a client from the environment, as the Rust core's
-// Client::from_env does: ENGAGELAB_APP_KEY and ENGAGELAB_MASTER_SECRET, and
-// optionally ENGAGELAB_REGION or ENGAGELAB_BASE_URL (not both). An empty
-// variable counts as unset. Options given here apply on top.
+// NewClientFromEnv builds a client from the environment with the core's
+// rules and messages (el_config_from_env, the Rust core's
+// ClientBuilder::from_env): ENGAGELAB_APP_KEY and ENGAGELAB_MASTER_SECRET,
+// and optionally ENGAGELAB_REGION or ENGAGELAB_BASE_URL (not both). An empty
+// variable counts as unset. Options given here apply on top. Do not call it
+// while another goroutine changes the environment.
 func NewClientFromEnv(opts ...Option) (*Client, error) {
-	get := func(name string) string { return os.Getenv(name) }
-	appKey, secret := get("ENGAGELAB_APP_KEY"), get("ENGAGELAB_MASTER_SECRET")
-	if appKey == "" {
-		return nil, invalidArgument("ENGAGELAB_APP_KEY is not set")
-	}
-	if secret == "" {
-		return nil, invalidArgument("ENGAGELAB_MASTER_SECRET is not set")
-	}
 	var s settings
-	region, baseURL := get("ENGAGELAB_REGION"), get("ENGAGELAB_BASE_URL")
-	switch {
-	case region != "" && baseURL != "":
-		return nil, invalidArgument("set ENGAGELAB_REGION or ENGAGELAB_BASE_URL, not both")
-	case region != "":
-		s.region = &region
-	case baseURL != "":
-		s.baseURL = &baseURL
-	}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&s)
 		}
 	}
-	return build(appKey, secret, &s)
+	e := newError()
+	var config *C.el_config
+	if st := C.el_config_from_env(&config, &e); st != C.EL_OK {
+		return nil, fromC(st, &e)
+	}
+	defer C.el_config_free(config)
+	// What String shows, and nothing else: the AppKey and target the core has
+	// just accepted from the environment (it refused a region together with
+	// a base URL), unless an option replaces the target.
+	shown := s
+	if v := os.Getenv("ENGAGELAB_BASE_URL"); v != "" && shown.baseURL == nil {
+		shown.baseURL = &v
+	}
+	if v := os.Getenv("ENGAGELAB_REGION"); v != "" && shown.region == nil {
+		shown.region = &v
+	}
+	return configure(config, &s, os.Getenv("ENGAGELAB_APP_KEY"), &shown)
 }
 
 // invalidArgument is the error for what Go can express and C cannot carry
@@ -175,11 +176,13 @@ func millis(name string, d time.Duration) (C.uint64_t, *Error) {
 	return C.uint64_t((d + time.Millisecond - 1) / time.Millisecond), nil
 }
 
-// fromC maps a failed call's el_error to an *Error. Only the fields within
-// the size the library was given are read, and the status is the function's
-// return value, which a library never leaves unset.
+// fromC maps a failed call's el_error to an *Error, its text the core's
+// sentence for that record. Only the fields within the size the library was
+// given are read, and the status is the function's return value, which a
+// library never leaves unset.
 func fromC(status C.el_status, e *C.el_error) *Error {
 	return &Error{
+		text:         describe(e),
 		Kind:         Kind(status),
 		HTTPStatus:   int(e.http_status),
 		APICode:      int64(e.api_code),
@@ -196,7 +199,7 @@ func newError() C.el_error {
 	return e
 }
 
-func build(appKey, masterSecret string, s *settings) (client *Client, err error) {
+func build(appKey, masterSecret string, s *settings) (*Client, error) {
 	cKey, bad := cString("app_key", appKey)
 	if bad != nil {
 		return nil, bad
@@ -214,6 +217,13 @@ func build(appKey, masterSecret string, s *settings) (client *Client, err error)
 		return nil, fromC(st, &e)
 	}
 	defer C.el_config_free(config)
+	return configure(config, s, appKey, s)
+}
+
+// configure applies the settings s to config and builds the client; appKey
+// and shown are what its String shows. The caller frees config.
+func configure(config *C.el_config, s *settings, appKey string, shown *settings) (*Client, error) {
+	e := newError()
 
 	setString := func(name string, value *string, set func(*C.char) C.el_status) *Error {
 		if value == nil {
@@ -335,10 +345,10 @@ func build(appKey, masterSecret string, s *settings) (client *Client, err error)
 	}
 	c := &Client{ptr: ptr, appKey: appKey}
 	switch {
-	case s.baseURL != nil:
-		c.target = "base_url=" + strconv.Quote(*s.baseURL)
-	case s.region != nil:
-		c.target = "region=" + strconv.Quote(strings.ToLower(*s.region))
+	case shown.baseURL != nil:
+		c.target = "base_url=" + strconv.Quote(*shown.baseURL)
+	case shown.region != nil:
+		c.target = "region=" + strconv.Quote(strings.ToLower(*shown.region))
 	default:
 		c.target = `region="sgp"`
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -231,6 +232,9 @@ func TestNewClientFromEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	if want := `engagelab.Client(app_key="demo-app-key", base_url=` + strconv.Quote(m.URL) + ")"; c.String() != want {
+		t.Errorf("String() %q, want %q", c.String(), want)
+	}
 	if err := c.DeleteDevice(context.Background(), "dev-env"); err != nil {
 		t.Fatal(err)
 	}
@@ -247,6 +251,10 @@ func TestNewClientFromEnv(t *testing.T) {
 	t.Setenv("ENGAGELAB_APP_KEY", "")
 	_, err = NewClientFromEnv()
 	wantInvalid(t, err, "ENGAGELAB_APP_KEY is not set")
+	// The core's message and sentence, as el_config_from_env reports them.
+	if err.Error() != "engagelab: invalid argument: ENGAGELAB_APP_KEY is not set" {
+		t.Errorf("Error() %q", err.Error())
+	}
 }
 
 func TestVersion(t *testing.T) {

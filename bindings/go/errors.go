@@ -1,10 +1,6 @@
 package engagelab
 
-import (
-	"strconv"
-	"strings"
-	"time"
-)
+import "time"
 
 // Kind is the category of a failed call, as the error model defines it
 // (docs/error-model.md). The core decides it; the binding only maps the C
@@ -51,40 +47,22 @@ type Error struct {
 
 	// cause is the context error when the call's context stopped it.
 	cause error
+	// text is the core's sentence for the failed call (el_error_describe on
+	// the el_error it filled); empty for an Error the core did not report.
+	text string
 }
 
-// Error returns one sentence a person can act on, the same sentence the Rust
-// core prints for this error.
+// Error returns one sentence a person can act on: "engagelab: " and the
+// sentence the Rust core prints for this error. For an error a call returned
+// it is the core's text for the very record the call filled; for an Error
+// made otherwise (by the binding before calling C, or by hand) the core
+// describes its fields.
 func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("engagelab: ")
-	b.WriteString(e.Kind.summary())
-	switch {
-	case e.HTTPStatus != 0 && e.APICode != 0:
-		b.WriteString(" (HTTP " + strconv.Itoa(e.HTTPStatus) + ", code " + strconv.FormatInt(e.APICode, 10) + ")")
-	case e.HTTPStatus != 0:
-		b.WriteString(" (HTTP " + strconv.Itoa(e.HTTPStatus) + ")")
-	case e.APICode != 0:
-		b.WriteString(" (code " + strconv.FormatInt(e.APICode, 10) + ")")
+	text := e.text
+	if text == "" {
+		text = describeFields(e)
 	}
-	if e.Message != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Message)
-	}
-	if e.Attempts > 1 {
-		b.WriteString(", after " + strconv.Itoa(e.Attempts) + " attempts")
-	}
-	if e.RetryAfter > 0 {
-		b.WriteString(", server asks to wait " + strconv.FormatFloat(e.RetryAfter.Seconds(), 'f', 3, 64) + "s")
-	}
-	if advice := e.Kind.advice(); advice != "" {
-		b.WriteString("; ")
-		b.WriteString(advice)
-	}
-	if e.MaybeDeleted {
-		b.WriteString("; an earlier attempt may already have deleted the device")
-	}
-	return b.String()
+	return "engagelab: " + text
 }
 
 // Is reports whether target is the sentinel of e's Kind, so that

@@ -55,15 +55,18 @@ func TestErrorIsAsAndText(t *testing.T) {
 	if !errors.As(wrapped, &e) || e.APICode != 23008 || !errors.Is(wrapped, ErrRateLimited) {
 		t.Error("errors.As/Is through a wrapper")
 	}
-	// The same sentence as the Rust core's Display.
+	// The same sentence as the Rust core's Display (el_error_describe of
+	// these fields).
 	want := "engagelab: EngageLab is rate limiting this AppKey (HTTP 429, code 23008): too many requests, " +
 		"after 3 attempts, server asks to wait 7.000s; slow down and retry later; " +
 		"an earlier attempt may already have deleted the device"
 	if err.Error() != want {
 		t.Errorf("Error()\n got %q\nwant %q", err.Error(), want)
 	}
+	// A category the library does not define: the core's fixed sentence.
 	unknown := &Error{Kind: Kind(99), Message: "x"}
-	if unknown.Error() != "engagelab: unknown error category 99: x" || errors.Is(unknown, ErrInternal) {
+	if unknown.Error() != "engagelab: a failure of a category this library does not know" ||
+		errors.Is(unknown, ErrInternal) {
 		t.Errorf("an unknown kind: %q", unknown.Error())
 	}
 	cancelled := &Error{Kind: KindCancelled, cause: context.Canceled}
@@ -72,5 +75,35 @@ func TestErrorIsAsAndText(t *testing.T) {
 	}
 	if !strings.HasPrefix(ErrNotFound.Error(), "engagelab: ") {
 		t.Error("sentinel text")
+	}
+}
+
+// A failed call's text is the core's sentence for the record the call filled
+// (el_error_describe), not one the binding composes.
+func TestErrorTextIsTheCores(t *testing.T) {
+	m := fresh(t)
+	c, err := NewClient("demo-app-key", "demo-master-secret", WithBaseURL(m.URL), WithMaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	err = c.DeleteDevice(context.Background(), "no-such-device")
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != KindAPI {
+		t.Fatalf("got %v, want API (the mock answers 400 with code 27002)", err)
+	}
+	if e.text == "" || err.Error() != "engagelab: "+e.text {
+		t.Errorf("Error() %q is not the described record %q", err.Error(), e.text)
+	}
+	if want := describeFields(e); e.text != want {
+		t.Errorf("the record's text %q differs from el_error_describe's %q", e.text, want)
+	}
+	if e.text != "EngageLab rejected the request (HTTP 400, code 27002): unknown error" {
+		t.Errorf("text %q", e.text)
+	}
+	// A setting the core refuses when the client is built: the same.
+	_, err = NewClient("demo-app-key", "demo-master-secret", WithRegion("mars"))
+	if !errors.As(err, &e) || e.text == "" || err.Error() != "engagelab: "+describeFields(e) {
+		t.Errorf("a refused setting: %v", err)
 	}
 }

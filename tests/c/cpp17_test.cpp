@@ -310,6 +310,28 @@ void test_try_delete_device(const engagelab::Client &client) {
     CHECK(el_delete_device(client.c_client(), "", &c_error) == EL_INVALID_ARGUMENT);
     const engagelab::Error from_c(c_error);
     CHECK(from_c.status() == Status::InvalidArgument && from_c.message() == "registration_id is empty");
+    // what() is the core's sentence for that record, el_error_describe's.
+    char described[512];
+    const std::size_t n = el_error_describe(&c_error, described, sizeof described);
+    CHECK(n < sizeof described && std::string(from_c.what()) == std::string(described, n));
+
+    // A sentence longer than the first buffer (invalid UTF-8 in the message
+    // grows as U+FFFD) is asked for again, whole.
+    el_error long_error = EL_ERROR_INIT;
+    long_error.status = EL_NOT_FOUND;
+    long_error.maybe_deleted = true;
+    for (std::size_t i = 0; i + 1 < sizeof long_error.message; i++) {
+        long_error.message[i] = static_cast<char>(0xFF);
+    }
+    const engagelab::Error long_from_c(long_error);
+    const std::size_t needed = el_error_describe(&long_error, nullptr, 0);
+    CHECK(needed > 512 && std::string(long_from_c.what()).size() == needed);
+    CHECK(contains(long_from_c.what(), "may already have deleted the device"));
+
+    // An error the header finds itself (no C call): the core's sentence too.
+    const engagelab::Error local(Status::InvalidArgument, "x contains a NUL byte");
+    CHECK(std::string(local.what()) == "invalid argument: x contains a NUL byte");
+    CHECK(local.message() == "x contains a NUL byte");
 }
 
 void test_cancel_token(const engagelab::Client &client) {
@@ -389,6 +411,8 @@ void test_from_env(const std::string &url) {
     auto e = expect_throw<engagelab::InvalidArgumentError>([] { engagelab::Client::from_env(); },
                                                           "no variables");
     CHECK(e.message() == "ENGAGELAB_APP_KEY is not set");
+    // The core's sentence, as el_config_from_env reports it.
+    CHECK(std::string(e.what()) == "invalid argument: ENGAGELAB_APP_KEY is not set");
     ::setenv("ENGAGELAB_APP_KEY", "demo-app-key", 1);
     ::setenv("ENGAGELAB_MASTER_SECRET", "", 1);  // empty counts as unset
     e = expect_throw<engagelab::InvalidArgumentError>([] { engagelab::Client::from_env(); },
@@ -404,7 +428,7 @@ void test_from_env(const std::string &url) {
     ::setenv("ENGAGELAB_REGION", "mars", 1);
     e = expect_throw<engagelab::InvalidArgumentError>([] { engagelab::Client::from_env(); },
                                                       "unknown region");
-    CHECK(contains(e.message(), "mars"));
+    CHECK(e.message().rfind("ENGAGELAB_REGION: ", 0) == 0 && contains(e.message(), "mars"));
     ::setenv("ENGAGELAB_REGION", "defra", 1);
     CHECK(engagelab::Client::from_env().c_client() != nullptr);  // a region alone is fine
     ::unsetenv("ENGAGELAB_REGION");

@@ -3,16 +3,15 @@
 // EngageLabError, the base of every error class. The subclasses, one per
 // category of the error model, are generated into errors.gen.cjs from
 // spec/error-model.toml; the category itself is decided by the Rust core and
-// arrives here as a C status code.
+// arrives here as a C status code, and the message is the core's sentence
+// (el_error_describe).
 
 const inspect = Symbol.for('nodejs.util.inspect.custom');
 
-/** Per-category data (summary, advice), filled by defineCategory. */
-const byStatus = new Map();
-
 class EngageLabError extends Error {
   /**
-   * @param {string} message the sentence shown to a person
+   * @param {string} message the sentence shown to a person: the core's, from
+   *   el_error_describe
    * @param {object} [fields] the error model's fields
    */
   constructor(message, fields = {}) {
@@ -29,28 +28,8 @@ class EngageLabError extends Error {
     });
   }
 
-  /**
-   * The error as the core's Display prints it: the category's summary, the
-   * HTTP status and code, the detail, the attempts, the server's hint, the
-   * advice and the maybe-deleted warning.
-   */
-  static sentence(status, f) {
-    const c = byStatus.get(status);
-    let s = c ? c.summary : `failed (${status})`;
-    if (f.httpStatus !== null && f.apiCode !== null) s += ` (HTTP ${f.httpStatus}, code ${f.apiCode})`;
-    else if (f.httpStatus !== null) s += ` (HTTP ${f.httpStatus})`;
-    else if (f.apiCode !== null) s += ` (code ${f.apiCode})`;
-    if (f.detail) s += `: ${f.detail}`;
-    if (f.attempts > 1) s += `, after ${f.attempts} attempts`;
-    if (f.retryAfter !== null) s += `, server asks to wait ${(f.retryAfter / 1000).toFixed(3)}s`;
-    if (c && c.advice) s += `; ${c.advice}`;
-    if (f.maybeDeleted) s += '; an earlier attempt may already have deleted the device';
-    return s;
-  }
-
   /** Used by errors.gen.cjs: names a generated class after its category. */
   static defineCategory(c) {
-    byStatus.set(c.status, c);
     const cls = c.ErrorClass;
     Object.defineProperty(cls, 'STATUS', { value: c.status, enumerable: true });
     Object.defineProperty(cls, 'CODE', { value: c.code, enumerable: true });

@@ -2,10 +2,11 @@
 
 // Client: the Node face of el_client. Every network call runs on a koffi
 // worker thread (libuv's thread pool) through `.async`, never on the event
-// loop. Validation, categories, retries, deadlines and redaction are the
-// core's: this file only checks JavaScript types and maps C results.
+// loop. Validation, categories, messages, the environment's rules, retries,
+// deadlines and redaction are the core's: this file only checks JavaScript
+// types and maps C results.
 
-const { C, newError, readError, newCallOptions } = require('./native.cjs');
+const { C, newError, readError, describeError, localError, newCallOptions } = require('./native.cjs');
 const { EngageLabError } = require('./base.cjs');
 const { CATEGORIES } = require('./errors.gen.cjs');
 
@@ -17,8 +18,12 @@ const BY_CODE = new Map(CATEGORIES.map((c) => [c.code, c]));
 const INVALID_ARGUMENT = CATEGORIES.find((c) => c.status === 'INVALID_ARGUMENT');
 const CANCELLED = CATEGORIES.find((c) => c.status === 'CANCELLED');
 
-/** The error a failed C call reports, as its category's class. */
-function toError(code, fields, cause) {
+/**
+ * The error a failed C call reports, as its category's class: `record` is the
+ * el_error the call filled, and the message is the core's sentence for it.
+ */
+function toError(code, record, cause) {
+  const fields = readError(record);
   const category = BY_CODE.get(code);
   const status = category ? category.status : C.el_status_name(code);
   const f = {
@@ -33,7 +38,7 @@ function toError(code, fields, cause) {
   };
   // A code this binding does not know (a newer library) is still a failure.
   const ErrorClass = category ? category.ErrorClass : EngageLabError;
-  const error = new ErrorClass(EngageLabError.sentence(status, f), f);
+  const error = new ErrorClass(describeError(record), f);
   if (category === CANCELLED && cause !== undefined) {
     // What Node's own APIs give an aborted call, besides the class.
     Object.defineProperty(error, 'code', { value: 'ABORT_ERR', enumerable: true });
@@ -41,10 +46,12 @@ function toError(code, fields, cause) {
   return error;
 }
 
-/** An INVALID_ARGUMENT for what C strings cannot carry (the core never sees it). */
+/**
+ * An INVALID_ARGUMENT for what C strings cannot carry (the core never sees
+ * the string, but describes the error).
+ */
 function nulError(what) {
-  const f = { status: 'INVALID_ARGUMENT', detail: `${what} contains a NUL character` };
-  return new INVALID_ARGUMENT.ErrorClass(EngageLabError.sentence('INVALID_ARGUMENT', f), f);
+  return toError(INVALID_ARGUMENT.code, localError(INVALID_ARGUMENT.code, `${what} contains a NUL character`));
 }
 
 function cString(value, what) {
@@ -99,8 +106,13 @@ const OPTION_TYPES = {
   allowInsecureHttp: 'boolean',
 };
 
-/** Checks the JavaScript types of the constructor's options (values are the core's). */
-function checkOptions(options) {
+/**
+ * Checks the JavaScript types of the constructor's options (values are the
+ * core's); `credentials` says whether appKey and masterSecret must be there
+ * (the constructor) or must not (fromEnv, which takes them from the
+ * environment).
+ */
+function checkOptions(options, credentials) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw typeError(`options must be an object, got ${describe(options)}`);
   }
@@ -117,8 +129,18 @@ function checkOptions(options) {
       if (typeof value !== 'boolean') throw typeError(`${what} must be a boolean, got ${describe(value)}`);
     } else checkInteger(value, what, kind === 'u32' ? U32_MAX : Number.MAX_SAFE_INTEGER);
   }
-  checkString(options.appKey, 'options.appKey');
-  checkString(options.masterSecret, 'options.masterSecret');
+  if (credentials) {
+    checkString(options.appKey, 'options.appKey');
+    checkString(options.masterSecret, 'options.masterSecret');
+  } else {
+    for (const key of ['appKey', 'masterSecret']) {
+      if (options[key] !== undefined) {
+        throw typeError(
+          `options.${key} cannot be given to fromEnv, which reads it from the environment; use new Client({ appKey, masterSecret, ... })`,
+        );
+      }
+    }
+  }
   if ((options.backoffBase === undefined) !== (options.backoffMax === undefined)) {
     throw typeError('options.backoffBase and options.backoffMax must be given together');
   }
@@ -126,7 +148,7 @@ function checkOptions(options) {
 
 /** Throws the error a failed C call reports. */
 function check(code, err) {
-  if (code !== 0) throw toError(code, readError(err));
+  if (code !== 0) throw toError(code, err);
 }
 
 /** Builds an el_client from checked options; returns its address. */
@@ -137,7 +159,15 @@ function build(options) {
     C.el_config_new(cString(options.appKey, 'appKey'), cString(options.masterSecret, 'masterSecret'), out, err),
     err,
   );
-  const config = out[0];
+  return configure(out[0], options);
+}
+
+/**
+ * Applies the checked options (all but the credentials) to an el_config,
+ * frees it and returns the address of the el_client built from it.
+ */
+function configure(config, options) {
+  const err = newError();
   try {
     const set = (fn, ...args) => check(fn(config, ...args, err), err);
     if (options.region !== undefined) set(C.el_config_set_region, cString(options.region, 'region'));
@@ -227,6 +257,9 @@ function closedError() {
 
 const CALL_OPTIONS = new Set(['signal', 'timeout']);
 
+/** Marks the constructor's argument as an el_client fromEnv built (module-private). */
+const BUILT = Symbol('built');
+
 class Client {
   #handle;
   #shown;
@@ -238,47 +271,50 @@ class Client {
    *   allowInsecureHttp.
    */
   constructor(options) {
-    checkOptions(options);
-    this.#handle = new Handle(build(options));
+    let ptr;
+    let shown;
+    if (options !== null && typeof options === 'object' && options[BUILT] !== undefined) {
+      ({ ptr, shown } = options[BUILT]);
+    } else {
+      checkOptions(options, true);
+      ptr = build(options);
+      shown = options;
+    }
+    this.#handle = new Handle(ptr);
     // Only what a person needs to tell clients apart: never the secret.
     this.#shown = {
-      appKey: options.appKey,
-      ...(options.baseUrl !== undefined ? { baseUrl: options.baseUrl } : { region: options.region ?? 'sgp' }),
+      appKey: shown.appKey,
+      ...(shown.baseUrl !== undefined ? { baseUrl: shown.baseUrl } : { region: shown.region ?? 'sgp' }),
     };
     registry.register(this, this.#handle, this.#handle);
   }
 
   /**
    * A client from ENGAGELAB_APP_KEY, ENGAGELAB_MASTER_SECRET and optionally
-   * ENGAGELAB_REGION or ENGAGELAB_BASE_URL (not both), as the Rust core's
-   * Client::from_env reads them; `overrides` adds or replaces options.
+   * ENGAGELAB_REGION or ENGAGELAB_BASE_URL (not both), read by the core with
+   * its own rules and messages (el_config_from_env, the Rust core's
+   * ClientBuilder::from_env); `overrides` adds or replaces the other options
+   * (the credentials come from the environment only).
    */
   static fromEnv(overrides = {}) {
-    if (overrides === null || typeof overrides !== 'object') {
+    if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides)) {
       throw typeError(`overrides must be an object, got ${describe(overrides)}`);
     }
-    const env = (name) => (process.env[name] ? process.env[name] : undefined);
-    const invalid = (detail) => {
-      const f = { status: 'INVALID_ARGUMENT', detail };
-      return new INVALID_ARGUMENT.ErrorClass(EngageLabError.sentence('INVALID_ARGUMENT', f), f);
+    checkOptions(overrides, false);
+    const err = newError();
+    const out = [null];
+    check(C.el_config_from_env(out, err), err);
+    const ptr = configure(out[0], overrides);
+    // What inspect and toJSON show: the AppKey and target the core has just
+    // accepted from the environment (it refused a region together with a
+    // base URL), unless an override replaces the target.
+    const env = (name) => process.env[name] || undefined;
+    const shown = {
+      appKey: env('ENGAGELAB_APP_KEY'),
+      region: overrides.region ?? env('ENGAGELAB_REGION'),
+      baseUrl: overrides.baseUrl ?? env('ENGAGELAB_BASE_URL'),
     };
-    const options = {};
-    for (const [key, name] of [
-      ['appKey', 'ENGAGELAB_APP_KEY'],
-      ['masterSecret', 'ENGAGELAB_MASTER_SECRET'],
-    ]) {
-      const value = overrides[key] ?? env(name);
-      if (value === undefined) throw invalid(`${name} is not set`);
-      options[key] = value;
-    }
-    const region = env('ENGAGELAB_REGION');
-    const baseUrl = env('ENGAGELAB_BASE_URL');
-    if (region !== undefined && baseUrl !== undefined) {
-      throw invalid('set ENGAGELAB_REGION or ENGAGELAB_BASE_URL, not both');
-    }
-    if (region !== undefined) options.region = region;
-    if (baseUrl !== undefined) options.baseUrl = baseUrl;
-    return new Client({ ...options, ...overrides });
+    return new Client({ [BUILT]: { ptr, shown } });
   }
 
   /**
@@ -365,7 +401,7 @@ function callPlain(handle, id, resolve, reject) {
       handle.release();
       if (ffiError) reject(ffiError);
       else if (code === 0) resolve();
-      else reject(toError(code, readError(err)));
+      else reject(toError(code, err));
     });
   }, (e) => {
     handle.calls--;
@@ -381,7 +417,7 @@ function callWith(handle, id, signal, timeout, resolve, reject) {
   if (made !== 0) {
     handle.calls--;
     handle.release();
-    reject(toError(made, { message: 'could not create a cancel token', httpStatus: 0, apiCode: 0n, attempts: 0, retryAfterMs: 0, maybeDeleted: false }));
+    reject(toError(made, localError(made, 'could not create a cancel token')));
     return;
   }
   const token = out[0];
@@ -404,7 +440,7 @@ function callWith(handle, id, signal, timeout, resolve, reject) {
       handle.release();
       if (ffiError) reject(ffiError);
       else if (code === 0) resolve();
-      else reject(toError(code, readError(err), code === CANCELLED.code && signal?.aborted ? signal.reason : undefined));
+      else reject(toError(code, err, code === CANCELLED.code && signal?.aborted ? signal.reason : undefined));
     });
   }, (e) => {
     if (signal !== undefined) signal.removeEventListener('abort', onAbort);

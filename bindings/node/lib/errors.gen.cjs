@@ -67,17 +67,17 @@ class CancelledError extends EngageLabError {}
 
 /** Every category, in the order of its C status code (`el_status`). */
 const CATEGORIES = Object.freeze([
-  Object.freeze({ code: 1, status: "INVALID_ARGUMENT", ErrorClass: InvalidArgumentError, summary: "invalid argument", advice: "" }),
-  Object.freeze({ code: 2, status: "AUTH", ErrorClass: AuthError, summary: "EngageLab refused the credentials", advice: "check the AppKey and Master Secret, and that the client targets the app's data center" }),
-  Object.freeze({ code: 3, status: "NOT_FOUND", ErrorClass: NotFoundError, summary: "EngageLab does not know this registration id", advice: "check the registration id, and that it belongs to this AppKey and data center" }),
-  Object.freeze({ code: 4, status: "RATE_LIMITED", ErrorClass: RateLimitedError, summary: "EngageLab is rate limiting this AppKey", advice: "slow down and retry later" }),
-  Object.freeze({ code: 5, status: "SERVER", ErrorClass: ServerError, summary: "EngageLab had a server error", advice: "EngageLab failed, retry later" }),
-  Object.freeze({ code: 6, status: "API", ErrorClass: ApiError, summary: "EngageLab rejected the request", advice: "" }),
-  Object.freeze({ code: 7, status: "TIMEOUT", ErrorClass: TimeoutError, summary: "no answer in time", advice: "raise the timeout or retry later" }),
-  Object.freeze({ code: 8, status: "NETWORK", ErrorClass: NetworkError, summary: "could not reach EngageLab", advice: "check the network, proxy and base URL" }),
-  Object.freeze({ code: 9, status: "INVALID_RESPONSE", ErrorClass: InvalidResponseError, summary: "EngageLab's answer was unusable", advice: "check the base URL and any proxy in between" }),
-  Object.freeze({ code: 10, status: "INTERNAL", ErrorClass: InternalError, summary: "internal error", advice: "this is a bug in engagelab-push, please report it" }),
-  Object.freeze({ code: 11, status: "CANCELLED", ErrorClass: CancelledError, summary: "the call was cancelled", advice: "" }),
+  Object.freeze({ code: 1, status: "INVALID_ARGUMENT", ErrorClass: InvalidArgumentError }),
+  Object.freeze({ code: 2, status: "AUTH", ErrorClass: AuthError }),
+  Object.freeze({ code: 3, status: "NOT_FOUND", ErrorClass: NotFoundError }),
+  Object.freeze({ code: 4, status: "RATE_LIMITED", ErrorClass: RateLimitedError }),
+  Object.freeze({ code: 5, status: "SERVER", ErrorClass: ServerError }),
+  Object.freeze({ code: 6, status: "API", ErrorClass: ApiError }),
+  Object.freeze({ code: 7, status: "TIMEOUT", ErrorClass: TimeoutError }),
+  Object.freeze({ code: 8, status: "NETWORK", ErrorClass: NetworkError }),
+  Object.freeze({ code: 9, status: "INVALID_RESPONSE", ErrorClass: InvalidResponseError }),
+  Object.freeze({ code: 10, status: "INTERNAL", ErrorClass: InternalError }),
+  Object.freeze({ code: 11, status: "CANCELLED", ErrorClass: CancelledError }),
 ]);
 
 for (const c of CATEGORIES) {

@@ -56,9 +56,11 @@ export declare class Client {
   constructor(options: ClientOptions);
   /**
    * A client from ENGAGELAB_APP_KEY, ENGAGELAB_MASTER_SECRET and optionally
-   * ENGAGELAB_REGION or ENGAGELAB_BASE_URL (not both); `overrides` adds or replaces options.
+   * ENGAGELAB_REGION or ENGAGELAB_BASE_URL (not both), read with the core's
+   * rules; `overrides` adds or replaces the other options.
+   * @throws InvalidArgumentError naming a missing or wrong variable or a bad setting, TypeError for a wrong option type or a credential in `overrides`.
    */
-  static fromEnv(overrides?: Partial<ClientOptions>): Client;
+  static fromEnv(overrides?: Partial<Omit<ClientOptions, 'appKey' | 'masterSecret'>>): Client;
   /**
    * Deletes one device (DELETE /v4/devices/{registrationId}): its tags, alias,
    * device information and timezone. Irreversible. Resolves on success;

@@ -124,6 +124,7 @@ const C = {
   el_config_new: lib.func(
     'uint32_t el_config_new(const char *app_key, const char *master_secret, _Out_ el_config **out_config, void *out_error)',
   ),
+  el_config_from_env: lib.func('uint32_t el_config_from_env(_Out_ el_config **out_config, void *out_error)'),
   el_config_free: lib.func('void el_config_free(el_config *config)'),
   el_config_set_region: lib.func('uint32_t el_config_set_region(el_config *config, const char *region, void *out_error)'),
   el_config_set_base_url: lib.func(
@@ -164,6 +165,7 @@ const C = {
   el_cancel_cancel: lib.func('void el_cancel_cancel(const el_cancel *cancel)'),
   el_cancel_is_cancelled: lib.func('bool el_cancel_is_cancelled(const el_cancel *cancel)'),
   el_cancel_free: lib.func('void el_cancel_free(el_cancel *cancel)'),
+  el_error_describe: lib.func('size_t el_error_describe(const void *err, void *buf, size_t len)'),
 };
 
 /** A fresh el_error with its size set, as EL_ERROR_INIT does. */
@@ -188,6 +190,39 @@ function readError(buf) {
   };
 }
 
+/**
+ * The core's sentence for a filled el_error (el_error_describe): what the
+ * error's `message` shows.
+ */
+function describeError(buf) {
+  // The core's sentence fits in 512 bytes; a longer one is asked for again
+  // with the length el_error_describe reported.
+  let out = Buffer.alloc(512);
+  for (;;) {
+    const n = Number(C.el_error_describe(buf, out, out.length));
+    if (n < out.length) return out.toString('utf8', 0, n);
+    out = Buffer.alloc(n + 1);
+  }
+}
+
+/**
+ * An el_error the binding fills itself, for a failure it finds before
+ * calling C (a NUL in a string): described by the core like any other.
+ */
+function localError(status, message) {
+  const buf = newError();
+  buf.writeUInt32LE(status, OFF.status);
+  // At most MESSAGE_LEN - 1 bytes, cut on a character boundary, then the NUL.
+  let bytes = Buffer.from(message, 'utf8');
+  if (bytes.length > MESSAGE_LEN - 1) {
+    let cut = MESSAGE_LEN - 1;
+    while (cut > 0 && (bytes[cut] & 0xc0) === 0x80) cut--;
+    bytes = bytes.subarray(0, cut);
+  }
+  bytes.copy(buf, OFF.message);
+  return buf;
+}
+
 /** An el_call_options holding a cancel token (a BigInt address) and a deadline. */
 function newCallOptions(cancel, timeoutMs) {
   const buf = Buffer.alloc(OPTIONS_SIZE);
@@ -210,5 +245,7 @@ module.exports = {
   OPT,
   newError,
   readError,
+  describeError,
+  localError,
   newCallOptions,
 };

@@ -105,7 +105,14 @@ test('strings with a NUL are refused, never cut short', async () => {
   assert.throws(() => new Client({ ...base, masterSecret: `${SECRET}\0tail` }), InvalidArgumentError);
   const client = new Client(base);
   await mock.addDevice('dev');
-  await assert.rejects(client.deleteDevice('dev\0x'), (e) => e instanceof InvalidArgumentError && e.attempts === 0);
+  await assert.rejects(
+    client.deleteDevice('dev\0x'),
+    (e) =>
+      e instanceof InvalidArgumentError &&
+      e.attempts === 0 &&
+      e.detail === 'registration_id contains a NUL character' &&
+      e.message === 'invalid argument: registration_id contains a NUL character',
+  );
   assert.deepEqual(await mock.devices(), ['dev']);
   assert.deepEqual(await mock.log(), []);
   client.close();
@@ -182,11 +189,44 @@ test('errors carry every field of the error model', async () => {
   assert.equal(error.retryAfter, null);
   assert.equal(error.maybeDeleted, false);
   assert.equal(error.detail, 'no such device');
-  assert.match(error.message, /^EngageLab does not know this registration id \(HTTP 404, code 20101\): no such device; /);
+  assert.equal(
+    error.message,
+    'EngageLab does not know this registration id (HTTP 404, code 20101): no such device; ' +
+      'check the registration id, and that it belongs to this AppKey and data center',
+  );
   assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(error))).sort(), [
     'apiCode', 'attempts', 'detail', 'httpStatus', 'maybeDeleted', 'message', 'name', 'retryAfter', 'status',
   ]);
   client.close();
+});
+
+test('the message is the core\'s sentence for the record (el_error_describe)', () => {
+  const native = require('../lib/native.cjs');
+  const { toError } = require('../lib/client.cjs');
+  const record = native.newError();
+  record.writeUInt32LE(engagelab.RateLimitedError.CODE, native.OFF.status);
+  record.writeUInt16LE(429, native.OFF.http_status);
+  record.writeBigInt64LE(23008n, native.OFF.api_code);
+  record.writeUInt32LE(3, native.OFF.attempts);
+  record.writeUInt32LE(7000, native.OFF.retry_after_ms);
+  record.writeUInt8(1, native.OFF.maybe_deleted);
+  Buffer.from('too many requests').copy(record, native.OFF.message);
+  const error = toError(engagelab.RateLimitedError.CODE, record);
+  assert.ok(error instanceof engagelab.RateLimitedError);
+  assert.equal(error.detail, 'too many requests');
+  assert.equal(error.message, native.describeError(record));
+  assert.equal(
+    error.message,
+    'EngageLab is rate limiting this AppKey (HTTP 429, code 23008): too many requests, after 3 attempts, ' +
+      'server asks to wait 7.000s; slow down and retry later; an earlier attempt may already have deleted the device',
+  );
+  // A sentence longer than the first buffer (invalid UTF-8 in the message
+  // grows as U+FFFD) is asked for again, whole.
+  record.fill(0xff, native.OFF.message, native.OFF.message + 255);
+  const long = native.describeError(record);
+  assert.ok(Buffer.byteLength(long) > 512, `${Buffer.byteLength(long)} bytes`);
+  assert.equal(Buffer.byteLength(long), Number(native.C.el_error_describe(record, null, 0)));
+  assert.ok(long.endsWith('; an earlier attempt may already have deleted the device'));
 });
 
 test('fromEnv reads ENGAGELAB_APP_KEY, ENGAGELAB_MASTER_SECRET and ENGAGELAB_BASE_URL', async () => {
@@ -198,17 +238,36 @@ test('fromEnv reads ENGAGELAB_APP_KEY, ENGAGELAB_MASTER_SECRET and ENGAGELAB_BAS
     process.env.ENGAGELAB_BASE_URL = mock.url;
     await mock.addDevice('env-dev');
     const client = Client.fromEnv();
+    assert.deepEqual(client.toJSON(), { appKey: CREDENTIALS.appKey, baseUrl: mock.url, closed: false });
     await client.deleteDevice('env-dev');
     client.close();
     assert.deepEqual(await mock.devices(), []);
 
     process.env.ENGAGELAB_REGION = 'sgp';
     assert.throws(() => Client.fromEnv(), (e) => e instanceof InvalidArgumentError && /not both/.test(e.detail));
+    process.env.ENGAGELAB_BASE_URL = '';
+    process.env.ENGAGELAB_REGION = 'mars';
+    assert.throws(() => Client.fromEnv(), (e) => e instanceof InvalidArgumentError && e.detail.startsWith('ENGAGELAB_REGION: '));
     delete process.env.ENGAGELAB_REGION;
-    delete process.env.ENGAGELAB_APP_KEY;
-    assert.throws(() => Client.fromEnv(), (e) => e instanceof InvalidArgumentError && /ENGAGELAB_APP_KEY is not set/.test(e.detail));
-    const over = Client.fromEnv({ appKey: CREDENTIALS.appKey, timeout: 1000 });
+    process.env.ENGAGELAB_BASE_URL = mock.url;
+    // Overrides replace the other options; a bad one is the core's to refuse.
+    const over = Client.fromEnv({ timeout: 1000, region: 'hk' });
+    assert.deepEqual(over.toJSON(), { appKey: CREDENTIALS.appKey, baseUrl: mock.url, closed: false });
     over.close();
+    assert.throws(() => Client.fromEnv({ timeout: 0 }), InvalidArgumentError);
+    // The credentials come from the environment only.
+    assert.throws(() => Client.fromEnv({ appKey: CREDENTIALS.appKey }), TypeError);
+    process.env.ENGAGELAB_MASTER_SECRET = '';
+    assert.throws(() => Client.fromEnv(), (e) => e instanceof InvalidArgumentError && e.detail === 'ENGAGELAB_MASTER_SECRET is not set');
+    delete process.env.ENGAGELAB_APP_KEY;
+    assert.throws(
+      () => Client.fromEnv(),
+      (e) =>
+        e instanceof InvalidArgumentError &&
+        e.detail === 'ENGAGELAB_APP_KEY is not set' &&
+        // The core's sentence, as el_config_from_env reports it.
+        e.message === 'invalid argument: ENGAGELAB_APP_KEY is not set',
+    );
   } finally {
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
     Object.assign(process.env, saved);

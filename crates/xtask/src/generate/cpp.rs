@@ -1,8 +1,8 @@
 //! The C++ API's categories: regions of `include/engagelab_push.hpp`.
 //!
 //! - `status`: `enum class engagelab::Status` (its values are the C
-//!   `el_status` codes) and each category's summary and advice, which the
-//!   header uses to give `what()` the same text as the core's `Display`;
+//!   `el_status` codes); `what()` is not generated: it is the core's own
+//!   sentence, from `el_error_describe`;
 //! - `classes`: one exception class per category, derived from
 //!   `engagelab::Error`, and `Error::raise()`, which throws an error as its
 //!   category's class.
@@ -23,21 +23,6 @@ pub(crate) fn outputs(model: &Model) -> Vec<Output> {
     ]
 }
 
-/// `s` as a C++ string literal (the model's text is plain ASCII prose).
-fn literal(s: &str) -> String {
-    let mut out = String::from('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 fn status(model: &Model) -> String {
     let mut s = format!("// {NOTICE}\n\n");
     s.push_str(
@@ -54,33 +39,7 @@ fn status(model: &Model) -> String {
         ));
         let _ = writeln!(s, "    {} = EL_{},", c.rust, c.name);
     }
-    s.push_str("};\n\nnamespace detail {\n\n");
-    s.push_str(
-        "/// The opening words of an error's `what()`.\n\
-         inline const char *summary(Status status) noexcept {\n    switch (status) {\n",
-    );
-    for c in &model.categories {
-        let _ = writeln!(
-            s,
-            "    case Status::{}:\n        return {};",
-            c.rust,
-            literal(&c.summary)
-        );
-    }
-    s.push_str("    }\n    return \"engagelab-push failed\";\n}\n\n");
-    s.push_str(
-        "/// What the reader of an error's `what()` should do (may be empty).\n\
-         inline const char *advice(Status status) noexcept {\n    switch (status) {\n",
-    );
-    for c in &model.categories {
-        let _ = writeln!(
-            s,
-            "    case Status::{}:\n        return {};",
-            c.rust,
-            literal(&c.advice)
-        );
-    }
-    s.push_str("    }\n    return \"\";\n}\n\n}  // namespace detail\n");
+    s.push_str("};\n");
     s
 }
 

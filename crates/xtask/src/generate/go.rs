@@ -1,5 +1,6 @@
-//! The Go binding's kinds, sentinels and their text:
-//! `bindings/go/kinds_gen.go`.
+//! The Go binding's kinds and sentinels: `bindings/go/kinds_gen.go`. An
+//! error's own text is not generated: it is the core's, from
+//! `el_error_describe`.
 //!
 //! The text is emitted gofmt-clean (no aligned columns: every constant and
 //! variable stands in its own block section), and is also run through
@@ -103,22 +104,6 @@ var (
         "func (k Kind) sentinel() error",
         cats.iter().map(|c| (c.go.as_str(), sentinel(c))),
         "nil",
-    );
-    switch(
-        &mut s,
-        "summary returns the opening words of the error sentence for k.",
-        "func (k Kind) summary() string",
-        cats.iter().map(|c| (c.go.as_str(), quote(&c.summary))),
-        "\"unknown error category \" + strconv.FormatUint(uint64(k), 10)",
-    );
-    switch(
-        &mut s,
-        "advice returns what the reader of an error of kind k should do, or \"\".",
-        "func (k Kind) advice() string",
-        cats.iter()
-            .filter(|c| !c.advice.is_empty())
-            .map(|c| (c.go.as_str(), quote(&c.advice))),
-        "\"\"",
     );
     s.truncate(s.trim_end().len());
     s.push('\n');

@@ -1,6 +1,7 @@
 //! The Java binding's error types (`bindings/java`): the `Status` enum, one
 //! exception class per category, and `Exceptions`, which maps a status to its
-//! exception. Whole files, each carrying the notice.
+//! exception. Whole files, each carrying the notice. An exception's message is
+//! not generated: it is the core's, from `el_error_describe`.
 
 use std::fmt::Write as _;
 
@@ -24,26 +25,6 @@ pub(crate) fn outputs(model: &Model) -> Vec<Output> {
 /// few strings live as long as the process anyway.
 fn path(class: &str) -> &'static str {
     Box::leak(format!("{DIR}/{class}.java").into_boxed_str())
-}
-
-/// `text` as a Java string literal.
-fn literal(text: &str) -> String {
-    let mut s = String::from("\"");
-    for ch in text.chars() {
-        match ch {
-            '"' => s.push_str("\\\""),
-            '\\' => s.push_str("\\\\"),
-            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(s, "\\u{unit:04x}");
-                }
-            }
-            c => s.push(c),
-        }
-    }
-    s.push('"');
-    s
 }
 
 /// Text made safe for a Javadoc comment.
@@ -80,24 +61,13 @@ fn status(model: &Model) -> String {
         } else {
             ","
         };
-        let _ = writeln!(
-            s,
-            "    {}({}, {}, {}){end}\n",
-            c.name,
-            c.code,
-            literal(&c.summary),
-            literal(&c.advice)
-        );
+        let _ = writeln!(s, "    {}({}){end}\n", c.name, c.code);
     }
     s.push_str(concat!(
         "    private final int code;\n",
-        "    private final String summary;\n",
-        "    private final String advice;\n",
         "\n",
-        "    Status(int code, String summary, String advice) {\n",
+        "    Status(int code) {\n",
         "        this.code = code;\n",
-        "        this.summary = summary;\n",
-        "        this.advice = advice;\n",
         "    }\n",
         "\n",
         "    /** The category's stable C status code ({@code el_status}). */\n",
@@ -105,16 +75,7 @@ fn status(model: &Model) -> String {
         "        return code;\n",
         "    }\n",
         "\n",
-        "    /** The opening words of the error's message sentence. */\n",
-        "    String summary() {\n",
-        "        return summary;\n",
-        "    }\n",
-        "\n",
-        "    /** What the person reading the message should do; may be empty. */\n",
-        "    String advice() {\n",
-        "        return advice;\n",
-        "    }\n",
-        "\n",
+
         "    /** The category with this C status code, or {@code null} for 0 (success) or a code this\n",
         "     * version does not know. */\n",
         "    static Status fromCode(long code) {\n",

@@ -1,5 +1,7 @@
 //! The Node error classes (`bindings/node/lib/errors.gen.cjs`), their types
-//! (`errors.gen.d.cts`) and the ESM re-exports (a region of `index.mjs`).
+//! (`errors.gen.d.cts`) and the ESM re-exports (a region of `index.mjs`). An
+//! error's message is not generated: it is the core's, from
+//! `el_error_describe`.
 
 use std::fmt::Write as _;
 
@@ -46,12 +48,10 @@ fn classes(model: &Model) -> String {
     for c in &model.categories {
         let _ = writeln!(
             s,
-            "  Object.freeze({{ code: {}, status: {}, ErrorClass: {}, summary: {}, advice: {} }}),",
+            "  Object.freeze({{ code: {}, status: {}, ErrorClass: {} }}),",
             c.code,
             js(&c.name),
-            c.node,
-            js(&c.summary),
-            js(&c.advice)
+            c.node
         );
     }
     s.push_str("]);\n\nfor (const c of CATEGORIES) {\n");

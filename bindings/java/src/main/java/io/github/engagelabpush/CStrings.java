@@ -13,7 +13,8 @@ import java.util.Objects;
  * could delete another device): a NUL character, which would cut the string
  * short, and a lone surrogate, which a lenient encoder would turn into
  * {@code '?'}. Both are reported as {@link InvalidArgumentException}, before
- * anything is sent; every other check is the core's.
+ * anything is sent (in the core's words, {@code el_error_describe}); every
+ * other check is the core's.
  */
 final class CStrings {
     private CStrings() {}
@@ -48,18 +49,16 @@ final class CStrings {
                             .onUnmappableCharacter(CodingErrorAction.REPORT)
                             .encode(CharBuffer.wrap(value));
         } catch (CharacterCodingException e) {
-            throw new InvalidArgumentException(
-                    EngageLabException.Details.local(
-                            name + " is not valid Unicode: it holds a lone surrogate"));
+            throw Lib.ErrorRecord.invalidArgument(
+                    name + " is not valid Unicode: it holds a lone surrogate");
         }
         byte[] out = new byte[encoded.remaining() + 1];
         encoded.get(out, 0, encoded.remaining());
         return out;
     }
 
-    private static InvalidArgumentException nul(String name) {
-        return new InvalidArgumentException(
-                EngageLabException.Details.local(
-                        name + " contains a NUL character, which a C string cannot carry"));
+    private static EngageLabException nul(String name) {
+        return Lib.ErrorRecord.invalidArgument(
+                name + " contains a NUL character, which a C string cannot carry");
     }
 }

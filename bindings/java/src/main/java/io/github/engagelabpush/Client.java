@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 
 /**
  * A client of EngageLab's Push REST API: its settings and a pool of
@@ -55,7 +54,9 @@ public final class Client implements AutoCloseable {
     }
 
     /**
-     * A client configured from the environment: {@code ENGAGELAB_APP_KEY},
+     * A client configured from the environment, read by the core with its own
+     * rules and messages ({@code el_config_from_env}, the Rust core's
+     * {@code ClientBuilder::from_env}): {@code ENGAGELAB_APP_KEY},
      * {@code ENGAGELAB_MASTER_SECRET}, and optionally {@code ENGAGELAB_REGION}
      * ({@code sgp usva defra hk jpn bra}) or {@code ENGAGELAB_BASE_URL} (not
      * both). Empty variables count as unset.
@@ -63,51 +64,23 @@ public final class Client implements AutoCloseable {
      * @throws InvalidArgumentException naming the variable that is missing or wrong
      */
     public static Client fromEnv() {
-        return fromLookup(System::getenv);
-    }
-
-    /** {@link #fromEnv()} with the variables looked up by {@code env}. */
-    static Client fromLookup(Function<String, String> env) {
-        Function<String, String> get =
-                name -> {
-                    String v = env.apply(name);
-                    return v == null || v.isEmpty() ? null : v;
-                };
-        String appKey = required(get, "ENGAGELAB_APP_KEY");
-        String masterSecret = required(get, "ENGAGELAB_MASTER_SECRET");
-        Builder builder = builder(appKey, masterSecret);
-        String region = get.apply("ENGAGELAB_REGION");
-        String baseUrl = get.apply("ENGAGELAB_BASE_URL");
-        if (region != null && baseUrl != null) {
-            throw invalid("set ENGAGELAB_REGION or ENGAGELAB_BASE_URL, not both");
+        byte[] err = Lib.ErrorRecord.create();
+        long[] out = new long[1];
+        Builder.check(Lib.el_config_from_env(out, err), err);
+        long config = out[0];
+        try {
+            // What toString shows: the target the core has just accepted from
+            // the environment (it refused a region together with a base URL).
+            String baseUrl = System.getenv("ENGAGELAB_BASE_URL");
+            String region = System.getenv("ENGAGELAB_REGION");
+            return Builder.create(
+                    config,
+                    baseUrl != null && !baseUrl.isEmpty()
+                            ? "custom base URL"
+                            : "region=" + (region == null || region.isEmpty() ? "sgp" : region));
+        } finally {
+            Lib.el_config_free(config);
         }
-        if (region != null) {
-            builder.region(region);
-            try {
-                return builder.build();
-            } catch (InvalidArgumentException e) {
-                if (e.detail().contains("region")) {
-                    throw invalid("ENGAGELAB_REGION: " + e.detail());
-                }
-                throw e;
-            }
-        }
-        if (baseUrl != null) {
-            builder.baseUrl(baseUrl);
-        }
-        return builder.build();
-    }
-
-    private static String required(Function<String, String> get, String name) {
-        String value = get.apply(name);
-        if (value == null) {
-            throw invalid(name + " is not set");
-        }
-        return value;
-    }
-
-    private static InvalidArgumentException invalid(String detail) {
-        return new InvalidArgumentException(EngageLabException.Details.local(detail));
     }
 
     /**
@@ -151,7 +124,8 @@ public final class Client implements AutoCloseable {
             long[] out = new long[1];
             int status = Lib.el_cancel_new(out);
             if (status != Lib.EL_OK) {
-                throw Lib.ErrorRecord.toException(status, Lib.ErrorRecord.create());
+                throw Lib.ErrorRecord.toException(
+                        status, Lib.ErrorRecord.local(status, "could not create a cancel token"));
             }
             long token = out[0];
             byte[] err = Lib.ErrorRecord.create();
@@ -430,15 +404,21 @@ public final class Client implements AutoCloseable {
                 if (allowInsecureHttp != null) {
                     check(Lib.el_config_set_allow_insecure_http(config, allowInsecureHttp, err), err);
                 }
-                out[0] = 0;
-                check(Lib.el_client_new(config, out, err), err);
+                return create(config, baseUrl != null ? "custom base URL" : "region=" + (region == null ? "sgp" : region));
             } finally {
                 Lib.el_config_free(config);
             }
-            return new Client(out[0], baseUrl != null ? "custom base URL" : "region=" + (region == null ? "sgp" : region));
         }
 
-        private static void check(int status, byte[] err) {
+        /** The client built from {@code config}, which the caller frees; {@code description} is for toString. */
+        static Client create(long config, String description) {
+            byte[] err = Lib.ErrorRecord.create();
+            long[] out = new long[1];
+            check(Lib.el_client_new(config, out, err), err);
+            return new Client(out[0], description);
+        }
+
+        static void check(int status, byte[] err) {
             if (status != Lib.EL_OK) {
                 throw Lib.ErrorRecord.toException(status, err);
             }

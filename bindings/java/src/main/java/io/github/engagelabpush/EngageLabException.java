@@ -13,15 +13,19 @@ import java.util.OptionalLong;
  * handle and let the rest through. The category is decided by the Rust core,
  * never by this binding.
  *
- * <p>{@link #getMessage()} is a sentence a person can act on; the fields carry
- * the same facts for programs. No text of an exception ever contains the Master
+ * <p>{@link #getMessage()} is a sentence a person can act on, the core's own
+ * ({@code el_error_describe}); the fields carry the same facts for programs. No text of an exception ever contains the Master
  * Secret or the Authorization header.
  */
 public class EngageLabException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** The fields of a failed call, as the C ABI's {@code el_error} carries them. */
+    /**
+     * The fields of a failed call, as the C ABI's {@code el_error} carries them,
+     * and the sentence the core gives for that record ({@code el_error_describe}).
+     */
     static final class Details {
+        final String sentence;
         final String detail;
         final int httpStatus;
         final long apiCode;
@@ -35,23 +39,20 @@ public class EngageLabException extends RuntimeException {
          * @param retryAfterMs 0 for none
          */
         Details(
+                String sentence,
                 String detail,
                 int httpStatus,
                 long apiCode,
                 int attempts,
                 long retryAfterMs,
                 boolean maybeDeleted) {
+            this.sentence = Objects.requireNonNull(sentence, "sentence");
             this.detail = Objects.requireNonNull(detail, "detail");
             this.httpStatus = httpStatus;
             this.apiCode = apiCode;
             this.attempts = attempts;
             this.retryAfterMs = retryAfterMs;
             this.maybeDeleted = maybeDeleted;
-        }
-
-        /** A failure found before anything was sent. */
-        static Details local(String detail) {
-            return new Details(detail, 0, 0, 0, 0, false);
         }
     }
 
@@ -64,7 +65,7 @@ public class EngageLabException extends RuntimeException {
     private final boolean maybeDeleted;
 
     EngageLabException(Status status, Details d) {
-        super(sentence(status, d));
+        super(d.sentence);
         this.status = Objects.requireNonNull(status, "status");
         this.detail = d.detail;
         this.httpStatus = d.httpStatus;
@@ -72,39 +73,6 @@ public class EngageLabException extends RuntimeException {
         this.attempts = d.attempts;
         this.retryAfterMs = d.retryAfterMs;
         this.maybeDeleted = d.maybeDeleted;
-    }
-
-    /**
-     * The message sentence, worded as the Rust core's {@code Display}: the
-     * category's summary, the HTTP status and EngageLab code, the detail, the
-     * attempts, the server's hint, the advice, and the maybe-deleted warning.
-     * The summary and advice come from the error model.
-     */
-    private static String sentence(Status status, Details d) {
-        StringBuilder s = new StringBuilder(status.summary());
-        if (d.httpStatus != 0 && d.apiCode != 0) {
-            s.append(" (HTTP ").append(d.httpStatus).append(", code ").append(d.apiCode).append(')');
-        } else if (d.httpStatus != 0) {
-            s.append(" (HTTP ").append(d.httpStatus).append(')');
-        } else if (d.apiCode != 0) {
-            s.append(" (code ").append(d.apiCode).append(')');
-        }
-        if (!d.detail.isEmpty()) {
-            s.append(": ").append(d.detail);
-        }
-        if (d.attempts > 1) {
-            s.append(", after ").append(d.attempts).append(" attempts");
-        }
-        if (d.retryAfterMs != 0) {
-            s.append(String.format(", server asks to wait %.3fs", d.retryAfterMs / 1000.0));
-        }
-        if (!status.advice().isEmpty()) {
-            s.append("; ").append(status.advice());
-        }
-        if (d.maybeDeleted) {
-            s.append("; an earlier attempt may already have deleted the device");
-        }
-        return s.toString();
     }
 
     /** The category of the failure; every instance of a subclass reports that subclass's. */

@@ -45,6 +45,8 @@ final class Lib {
 
     static native int el_config_new(byte[] appKey, byte[] masterSecret, long[] outConfig, byte[] err);
 
+    static native int el_config_from_env(long[] outConfig, byte[] err);
+
     static native int el_config_set_region(long config, byte[] region, byte[] err);
 
     static native int el_config_set_base_url(long config, byte[] baseUrl, byte[] err);
@@ -77,6 +79,9 @@ final class Lib {
 
     static native int el_delete_device_with(
             long client, byte[] registrationId, byte[] options, byte[] err);
+
+    /** {@code size_t} is a {@code long} on linux-x86-64, the one platform shipped. */
+    static native long el_error_describe(byte[] err, byte[] buf, long len);
 
     static native Pointer el_status_name(int status);
 
@@ -120,7 +125,51 @@ final class Lib {
             return ByteBuffer.wrap(record).order(ByteOrder.nativeOrder());
         }
 
-        /** The exception a failed call's status code and record describe. */
+        /**
+         * The core's sentence for a filled record ({@code el_error_describe}):
+         * what the exception's message shows.
+         */
+        static String describe(byte[] record) {
+            // The core's sentence fits in 512 bytes; a longer one is asked for
+            // again with the length el_error_describe reported.
+            byte[] buf = new byte[512];
+            while (true) {
+                long n = el_error_describe(record, buf, buf.length);
+                if (n < buf.length) {
+                    return new String(buf, 0, (int) n, StandardCharsets.UTF_8);
+                }
+                buf = new byte[Math.toIntExact(n + 1)];
+            }
+        }
+
+        /**
+         * A record the binding fills itself, for a failure it finds before
+         * calling C: described by the core like any other. The message is cut
+         * to fit on a character boundary.
+         */
+        static byte[] local(int code, String message) {
+            byte[] record = create();
+            buffer(record).putInt(OFF_STATUS, code);
+            byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
+            int len = Math.min(bytes.length, MESSAGE_LEN - 1);
+            while (len > 0 && len < bytes.length && (bytes[len] & 0xc0) == 0x80) {
+                len--;
+            }
+            System.arraycopy(bytes, 0, record, OFF_MESSAGE, len);
+            return record;
+        }
+
+        /** An {@link InvalidArgumentException} the binding finds before calling C. */
+        static EngageLabException invalidArgument(String message) {
+            int code = Status.INVALID_ARGUMENT.code();
+            return toException(code, local(code, message));
+        }
+
+        /**
+         * The exception a failed call's status code and record describe; its
+         * message is the core's sentence for the record, taken now, while the
+         * caller still holds it.
+         */
         static EngageLabException toException(int code, byte[] record) {
             ByteBuffer b = buffer(record);
             int end = OFF_MESSAGE;
@@ -128,8 +177,10 @@ final class Lib {
                 end++;
             }
             String message = new String(record, OFF_MESSAGE, end - OFF_MESSAGE, StandardCharsets.UTF_8);
+            String sentence = describe(record);
             EngageLabException.Details details =
                     new EngageLabException.Details(
+                            sentence,
                             message,
                             Short.toUnsignedInt(b.getShort(OFF_HTTP_STATUS)),
                             b.getLong(OFF_API_CODE),
@@ -142,6 +193,7 @@ final class Lib {
                 // failure, reported as INTERNAL with the code and its name.
                 details =
                         new EngageLabException.Details(
+                                sentence,
                                 "unknown status code " + Integer.toUnsignedString(code)
                                         + " (" + statusName(code) + ") from libengagelab_push "
                                         + version() + ": " + message,

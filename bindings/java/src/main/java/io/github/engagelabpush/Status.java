@@ -14,14 +14,14 @@ public enum Status {
      * NULL or non-UTF-8 string from C. Retried: no. Sets maybeDeleted: never:
      * nothing was sent. C status code 1.
      */
-    INVALID_ARGUMENT(1, "invalid argument", ""),
+    INVALID_ARGUMENT(1),
 
     /**
      * EngageLab refused the credentials. When: HTTP 401 or 403, or codes 21004
      * 27001 21008 21038 23009. Retried: no. Sets maybeDeleted: never: the
      * server answered. C status code 2.
      */
-    AUTH(2, "EngageLab refused the credentials", "check the AppKey and Master Secret, and that the client targets the app's data center"),
+    AUTH(2),
 
     /**
      * EngageLab does not know the registration id for this AppKey. When: HTTP
@@ -29,14 +29,14 @@ public enum Status {
      * attempt's answer was lost: that attempt may have deleted it. C status
      * code 3.
      */
-    NOT_FOUND(3, "EngageLab does not know this registration id", "check the registration id, and that it belongs to this AppKey and data center"),
+    NOT_FOUND(3),
 
     /**
      * Throttled, and the retries are spent. When: HTTP 429, or code 23008.
      * Retried: yes, honouring Retry-After. Sets maybeDeleted: when an earlier
      * attempt's answer was lost. C status code 4.
      */
-    RATE_LIMITED(4, "EngageLab is rate limiting this AppKey", "slow down and retry later"),
+    RATE_LIMITED(4),
 
     /**
      * EngageLab failed, and the retries are spent. When: HTTP 5xx, or codes
@@ -44,7 +44,7 @@ public enum Status {
      * answer was lost, or a gateway answered 502 or 504 (it may have forwarded
      * the request). C status code 5.
      */
-    SERVER(5, "EngageLab had a server error", "EngageLab failed, retry later"),
+    SERVER(5),
 
     /**
      * Any other non-2xx answer, e.g. HTTP 400 with code 27002. When: any other
@@ -52,7 +52,7 @@ public enum Status {
      * an earlier attempt's answer was lost: a 27002 can mean the first attempt
      * worked. C status code 6.
      */
-    API(6, "EngageLab rejected the request", ""),
+    API(6),
 
     /**
      * The overall deadline, or a connect or read timeout, passed. When: the
@@ -60,7 +60,7 @@ public enum Status {
      * deadline. Sets maybeDeleted: when the request was written and its answer
      * did not come. C status code 7.
      */
-    TIMEOUT(7, "no answer in time", "raise the timeout or retry later"),
+    TIMEOUT(7),
 
     /**
      * The connection could not be made or was lost: refused, reset, DNS, TLS or
@@ -68,7 +68,7 @@ public enum Status {
      * not TLS or proxy refusals. Sets maybeDeleted: when the connection was
      * lost after the request was written. C status code 8.
      */
-    NETWORK(8, "could not reach EngageLab", "check the network, proxy and base URL"),
+    NETWORK(8),
 
     /**
      * An answer that is not usable: not HTTP, a redirect (never followed), or
@@ -77,14 +77,14 @@ public enum Status {
      * when the request was written: the server may have acted before answering
      * badly. C status code 9.
      */
-    INVALID_RESPONSE(9, "EngageLab's answer was unusable", "check the base URL and any proxy in between"),
+    INVALID_RESPONSE(9),
 
     /**
      * A bug caught at a boundary: a Rust panic never crosses into C or any
      * other language. When: a bug caught at the boundary. Retried: no. Sets
      * maybeDeleted: never. C status code 10.
      */
-    INTERNAL(10, "internal error", "this is a bug in engagelab-push, please report it"),
+    INTERNAL(10),
 
     /**
      * The caller cancelled the call (a cancel token, Ctrl-C, a Go context, an
@@ -93,31 +93,17 @@ public enum Status {
      * was written before the cancel and its answer did not come. C status code
      * 11.
      */
-    CANCELLED(11, "the call was cancelled", "");
+    CANCELLED(11);
 
     private final int code;
-    private final String summary;
-    private final String advice;
 
-    Status(int code, String summary, String advice) {
+    Status(int code) {
         this.code = code;
-        this.summary = summary;
-        this.advice = advice;
     }
 
     /** The category's stable C status code ({@code el_status}). */
     public int code() {
         return code;
-    }
-
-    /** The opening words of the error's message sentence. */
-    String summary() {
-        return summary;
-    }
-
-    /** What the person reading the message should do; may be empty. */
-    String advice() {
-        return advice;
     }
 
     /** The category with this C status code, or {@code null} for 0 (success) or a code this

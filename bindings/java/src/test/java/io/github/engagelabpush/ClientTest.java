@@ -209,6 +209,29 @@ class ClientTest {
         }
     }
 
+    /**
+     * The process's environment as the core reads it (libc's, which
+     * {@link System#getenv} does not follow once the JVM has started).
+     */
+    interface LibC extends com.sun.jna.Library {
+        LibC INSTANCE = com.sun.jna.Native.load("c", LibC.class);
+
+        int setenv(String name, String value, int overwrite);
+
+        int unsetenv(String name);
+    }
+
+    private static final List<String> ENV_NAMES =
+            List.of("ENGAGELAB_APP_KEY", "ENGAGELAB_MASTER_SECRET", "ENGAGELAB_REGION", "ENGAGELAB_BASE_URL");
+
+    /** Sets the variables in {@code env} (a null value unsets one) for the core to read. */
+    private static void setEnv(Map<String, String> env) {
+        for (String name : ENV_NAMES) {
+            String value = env.get(name);
+            assertEquals(0, value == null ? LibC.INSTANCE.unsetenv(name) : LibC.INSTANCE.setenv(name, value, 1), name);
+        }
+    }
+
     @Test
     void fromEnvReadsTheDocumentedVariables() {
         Mock mock = Mock.shared();
@@ -217,29 +240,79 @@ class ClientTest {
         env.put("ENGAGELAB_APP_KEY", "demo-app-key");
         env.put("ENGAGELAB_MASTER_SECRET", SECRET);
         env.put("ENGAGELAB_BASE_URL", mock.url);
-        try (Client client = Client.fromLookup(env::get)) {
-            client.deleteDevice("dev-env");
+        try {
+            setEnv(env);
+            try (Client client = Client.fromEnv()) {
+                client.deleteDevice("dev-env");
+            }
+            assertEquals(List.of(), mock.devices());
+
+            env.remove("ENGAGELAB_BASE_URL");
+            env.put("ENGAGELAB_REGION", "defra");
+            setEnv(env);
+            Client.fromEnv().close();
+
+            env.put("ENGAGELAB_BASE_URL", mock.url);
+            setEnv(env);
+            assertEquals("set ENGAGELAB_REGION or ENGAGELAB_BASE_URL, not both",
+                    assertThrows(InvalidArgumentException.class, Client::fromEnv).detail());
+            env.put("ENGAGELAB_BASE_URL", "");
+            env.put("ENGAGELAB_REGION", "mars");
+            setEnv(env);
+            assertTrue(assertThrows(InvalidArgumentException.class, Client::fromEnv)
+                    .detail().startsWith("ENGAGELAB_REGION: "));
+            env.put("ENGAGELAB_APP_KEY", "");
+            setEnv(env);
+            InvalidArgumentException e = assertThrows(InvalidArgumentException.class, Client::fromEnv);
+            assertEquals("ENGAGELAB_APP_KEY is not set", e.detail());
+            // The core's sentence, as el_config_from_env reports it.
+            assertEquals("invalid argument: ENGAGELAB_APP_KEY is not set", e.getMessage());
+            env.put("ENGAGELAB_APP_KEY", "k");
+            env.remove("ENGAGELAB_MASTER_SECRET");
+            setEnv(env);
+            assertEquals("ENGAGELAB_MASTER_SECRET is not set",
+                    assertThrows(InvalidArgumentException.class, Client::fromEnv).detail());
+        } finally {
+            // Back to the environment the JVM started with.
+            Map<String, String> original = new HashMap<>();
+            for (String name : ENV_NAMES) {
+                original.put(name, System.getenv(name));
+            }
+            setEnv(original);
         }
-        assertEquals(List.of(), mock.devices());
+    }
 
-        env.remove("ENGAGELAB_BASE_URL");
-        env.put("ENGAGELAB_REGION", "defra");
-        Client.fromLookup(env::get).close();
-
-        env.put("ENGAGELAB_BASE_URL", mock.url);
-        assertEquals("set ENGAGELAB_REGION or ENGAGELAB_BASE_URL, not both",
-                assertThrows(InvalidArgumentException.class, () -> Client.fromLookup(env::get)).detail());
-        env.remove("ENGAGELAB_BASE_URL");
-        env.put("ENGAGELAB_REGION", "mars");
-        assertTrue(assertThrows(InvalidArgumentException.class, () -> Client.fromLookup(env::get))
-                .detail().startsWith("ENGAGELAB_REGION: "));
-        env.put("ENGAGELAB_APP_KEY", "");
-        assertEquals("ENGAGELAB_APP_KEY is not set",
-                assertThrows(InvalidArgumentException.class, () -> Client.fromLookup(env::get)).detail());
-        env.put("ENGAGELAB_APP_KEY", "k");
-        env.remove("ENGAGELAB_MASTER_SECRET");
-        assertEquals("ENGAGELAB_MASTER_SECRET is not set",
-                assertThrows(InvalidArgumentException.class, () -> Client.fromLookup(env::get)).detail());
+    @Test
+    void theMessageIsTheCoresSentenceForTheRecord() {
+        byte[] record = Lib.ErrorRecord.local(Status.RATE_LIMITED.code(), "too many requests");
+        java.nio.ByteBuffer b = Lib.ErrorRecord.buffer(record);
+        b.putShort(Lib.ErrorRecord.OFF_HTTP_STATUS, (short) 429);
+        b.putLong(Lib.ErrorRecord.OFF_API_CODE, 23008);
+        b.putInt(Lib.ErrorRecord.OFF_ATTEMPTS, 3);
+        b.putInt(Lib.ErrorRecord.OFF_RETRY_AFTER_MS, 7000);
+        record[Lib.ErrorRecord.OFF_MAYBE_DELETED] = 1;
+        EngageLabException e = Lib.ErrorRecord.toException(Status.RATE_LIMITED.code(), record);
+        assertTrue(e instanceof RateLimitedException);
+        assertEquals("too many requests", e.detail());
+        assertEquals(Lib.ErrorRecord.describe(record), e.getMessage());
+        assertEquals("EngageLab is rate limiting this AppKey (HTTP 429, code 23008): too many requests, "
+                + "after 3 attempts, server asks to wait 7.000s; slow down and retry later; "
+                + "an earlier attempt may already have deleted the device", e.getMessage());
+        // A sentence longer than the first buffer (invalid UTF-8 in the message
+        // grows as U+FFFD) is asked for again, whole.
+        java.util.Arrays.fill(record, Lib.ErrorRecord.OFF_MESSAGE,
+                Lib.ErrorRecord.OFF_MESSAGE + Lib.ErrorRecord.MESSAGE_LEN - 1, (byte) 0xff);
+        String longer = Lib.ErrorRecord.describe(record);
+        int bytes = longer.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        assertTrue(bytes > 512, bytes + " bytes");
+        assertEquals(Lib.el_error_describe(record, null, 0), bytes);
+        // A failure the binding finds itself reads the same way.
+        Mock mock = Mock.shared();
+        try (Client client = mock.client().build()) {
+            InvalidArgumentException nul = assertThrows(InvalidArgumentException.class, () -> client.deleteDevice("a\0b"));
+            assertEquals("invalid argument: registrationId contains a NUL character, which a C string cannot carry",
+                    nul.getMessage());
+        }
     }
 
     @Test
