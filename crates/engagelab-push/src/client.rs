@@ -206,7 +206,7 @@ impl Client {
             scrubber: &inner.scrubber,
         };
         retry::run(&inner.retry, &SystemClock, deadline, cancel, |_budget| {
-            transport::attempt(&request, deadline, cancel)
+            transport::attempt(&request, deadline, cancel).map_err(|f| options.shape(f))
         })
         .map_err(|e| self.scrubbed(e))
     }
