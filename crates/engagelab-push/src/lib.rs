@@ -62,7 +62,7 @@ pub use builder::{
 };
 pub use bulk::{
     BulkDelete, BulkError, BulkErrorKind, BulkInput, BulkSummary, CANCEL_GRACE, Counts,
-    DEFAULT_MAX_DELETIONS, DEFAULT_QPS, Outcome, PROGRESS_INTERVAL, Progress,
+    DEFAULT_MAX_DELETIONS, DEFAULT_QPS, Outcome, PROGRESS_INTERVAL, Plan, Progress,
 };
 pub use ca_file::MAX_CA_FILE_BYTES;
 pub use cancel::{CANCEL_CHECK_INTERVAL, CancelToken};

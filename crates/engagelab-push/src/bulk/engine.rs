@@ -13,7 +13,7 @@ use super::input::{self, BulkInput, Entry, IdSet};
 use super::journal::Journal;
 use super::pacer::Pacer;
 use super::report::{BulkSummary, Outcome, Progress, Report, Tally};
-use super::{BulkDelete, CANCEL_GRACE, PROGRESS_INTERVAL};
+use super::{BulkDelete, CANCEL_GRACE, PROGRESS_INTERVAL, Plan};
 use crate::cancel::CancelToken;
 use crate::client::Client;
 use crate::error::{Error, ErrorKind};
@@ -73,6 +73,19 @@ pub(super) fn run(cfg: BulkDelete<'_>, input: BulkInput) -> Result<BulkSummary, 
         ));
     }
     seen.clear();
+    if let Some(confirm) = cfg.confirm {
+        let plan = Plan {
+            entries: counted.entries,
+            ids: counted.unique_valid,
+            dry_run: cfg.dry_run,
+        };
+        if !confirm(&plan) {
+            return Err(BulkError::new(
+                BulkErrorKind::Declined,
+                "the run was not confirmed; nothing was sent",
+            ));
+        }
+    }
 
     let (journal, finished) = match &cfg.journal {
         Some(path) => {

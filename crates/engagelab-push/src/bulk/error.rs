@@ -11,6 +11,9 @@ use crate::error::Error;
 pub enum BulkErrorKind {
     /// The input holds more ids than `max_deletions`: nothing was sent.
     Guard,
+    /// The [`confirm`](super::BulkDelete::confirm) callback said no: nothing
+    /// was sent.
+    Declined,
     /// The journal belongs to another input, or is not a journal: nothing
     /// was sent.
     JournalMismatch,

@@ -34,6 +34,21 @@ pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
 pub const CANCEL_GRACE: Duration = Duration::from_secs(5);
 
 type ProgressFn<'a> = Box<dyn FnMut(&Progress) + 'a>;
+type ConfirmFn<'a> = Box<dyn FnOnce(&Plan) -> bool + 'a>;
+
+/// What a run is about to do, once the input is counted and the guard
+/// passed; handed to the [`confirm`](BulkDelete::confirm) callback.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Plan {
+    /// Entries in the input (blank and `#` lines not counted).
+    pub entries: u64,
+    /// Distinct valid ids: what the run deletes (less those a journal holds
+    /// as done).
+    pub ids: u64,
+    /// Whether it is a dry run.
+    pub dry_run: bool,
+}
 
 /// A bulk deletion run, configured step by step; made by
 /// [`Client::bulk_delete`], started by [`run`](Self::run).
@@ -96,6 +111,7 @@ pub struct BulkDelete<'a> {
     max_deletions: u64,
     dry_run: bool,
     on_progress: Option<ProgressFn<'a>>,
+    confirm: Option<ConfirmFn<'a>>,
     cancel: Option<CancelToken>,
 }
 
@@ -112,6 +128,7 @@ impl Client {
             max_deletions: DEFAULT_MAX_DELETIONS,
             dry_run: false,
             on_progress: None,
+            confirm: None,
             cancel: None,
         }
     }
@@ -176,8 +193,17 @@ impl<'a> BulkDelete<'a> {
             max_deletions: self.max_deletions,
             dry_run: self.dry_run,
             on_progress: Some(Box::new(f)),
+            confirm: self.confirm,
             cancel: self.cancel,
         }
+    }
+
+    /// Called once the input is counted and the guard passed, before any
+    /// file is opened or request sent; returning false ends the run with
+    /// [`BulkErrorKind::Declined`] (e.g. an operator who did not confirm).
+    pub fn confirm(mut self, f: impl FnOnce(&Plan) -> bool + 'a) -> Self {
+        self.confirm = Some(Box::new(f));
+        self
     }
 
     /// A token that stops the run when cancelled (from any thread, or by the
