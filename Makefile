@@ -1,38 +1,38 @@
-# The project's commands. `make demo` runs the main job, `make test` every test.
+# The project's commands: a thin wrapper over `cargo xtask` (crates/xtask).
+# `make demo` runs the main job, `make test` every test (what CI runs).
 .PHONY: demo test test-rust test-c test-python lint header header-check install bench bench-quick
 
 PREFIX ?= /usr/local
 
 demo:
-	scripts/demo.sh
+	cargo xtask demo
 
 test:
-	scripts/test.sh
+	cargo xtask test
 
 lint:
-	cargo fmt --all -- --check
-	cargo clippy --workspace --all-targets -- -D warnings
+	cargo xtask lint
 
 test-rust:
-	cargo test --workspace
+	cargo xtask test rust
 
 test-c:
-	scripts/c-test.sh
+	cargo xtask test c
 
 test-python:
-	scripts/python-test.sh
+	cargo xtask test python
 
 header:
-	scripts/c-header.sh
+	cargo xtask header
 
 header-check:
-	scripts/c-header.sh --check
+	cargo xtask header --check
 
 install:
-	scripts/c-install.sh "$(PREFIX)"
+	cargo xtask install "$(PREFIX)"
 
 bench:
-	scripts/bench.sh
+	cargo xtask bench
 
 bench-quick:
-	scripts/bench.sh --quick
+	cargo xtask bench --quick

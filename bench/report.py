@@ -1,10 +1,10 @@
-"""Turns the results of one run of scripts/bench.sh into BENCHMARKS.md and a
+"""Turns the results of one run of cargo xtask bench into BENCHMARKS.md and a
 PNG chart of calls/s per client.
 
     python bench/report.py RESULTS_DIR MARKDOWN_OUT PNG_OUT
 
 RESULTS_DIR holds results.jsonl (one JSON object a line, written by
-scripts/bench.sh) and meta.json (machine, versions, command, date). Every
+cargo xtask bench) and meta.json (machine, versions, command, date). Every
 figure in the output comes from those files; bench/notes.md (hand-written)
 supplies the explanation shown under a target that is not met.
 """
@@ -194,16 +194,48 @@ def target_rows(rows, meta):
         py, w = cps("seq", tr, "py"), wrk(tr)
         ok = None if py is None or w is None else py >= 0.8 * w
         fig = f"{100 * py / w:.0f}% ({py:,.0f} of {w:,.0f} calls/s)" if ok is not None else "–"
-        t.append(("py-limit-" + tr, f"Python module, sequential over {TRANSPORTS[tr]}: ≥ 80% of the `wrk -c1` limit", fig, verdict(ok)))
-    py, off, rq = cps("seq", "tls", "py"), cps("seq", "tls", "official"), cps("seq", "tls", "requests")
+        t.append(
+            (
+                "py-limit-" + tr,
+                f"Python module, sequential over {TRANSPORTS[tr]}: ≥ 80% of the `wrk -c1` limit",
+                fig,
+                verdict(ok),
+            )
+        )
+    py, off, rq = (
+        cps("seq", "tls", "py"),
+        cps("seq", "tls", "official"),
+        cps("seq", "tls", "requests"),
+    )
     ok = None if py is None or off is None else py >= 20 * off
-    t.append(("py-vs-official", "Python module ≥ 20× the official SDK (sequential, TLS)", f"{py / off:.1f}×" if ok is not None else "–", verdict(ok)))
+    t.append(
+        (
+            "py-vs-official",
+            "Python module ≥ 20× the official SDK (sequential, TLS)",
+            f"{py / off:.1f}×" if ok is not None else "–",
+            verdict(ok),
+        )
+    )
     ok = None if py is None or rq is None else py >= 5 * rq
-    t.append(("py-vs-requests", "Python module ≥ 5× `requests.Session` (sequential, TLS)", f"{py / rq:.1f}×" if ok is not None else "–", verdict(ok)))
+    t.append(
+        (
+            "py-vs-requests",
+            "Python module ≥ 5× `requests.Session` (sequential, TLS)",
+            f"{py / rq:.1f}×" if ok is not None else "–",
+            verdict(ok),
+        )
+    )
     for tr in ("tls", "plain"):
         th, sq = cps("threads", tr, "py"), cps("seq", tr, "py")
         ok = None if th is None or sq is None else th >= 1.5 * sq
-        t.append(("py-threads-" + tr, f"Python module, 8 threads ≥ 1.5× its sequential rate ({TRANSPORTS[tr]})", f"{th / sq:.2f}×" if ok is not None else "–", verdict(ok)))
+        t.append(
+            (
+                "py-threads-" + tr,
+                f"Python module, 8 threads ≥ 1.5× its sequential rate ({TRANSPORTS[tr]})",
+                f"{th / sq:.2f}×" if ok is not None else "–",
+                verdict(ok),
+            )
+        )
     for tr in ("tls", "plain"):
         c, r = res(rows, "seq", tr, "c-abi"), res(rows, "seq", tr, "rust")
         if c and r:
@@ -213,7 +245,14 @@ def target_rows(rows, meta):
             fig = f"median {d_med:+.1%}, mean time per call {d_mean:+.1%}"
         else:
             ok, fig = None, "–"
-        t.append(("c-vs-rust-" + tr, f"C ABI within 5% of the Rust core per call ({TRANSPORTS[tr]})", fig, verdict(ok)))
+        t.append(
+            (
+                "c-vs-rust-" + tr,
+                f"C ABI within 5% of the Rust core per call ({TRANSPORTS[tr]})",
+                fig,
+                verdict(ok),
+            )
+        )
     for tr in ("tls", "plain"):
         r, c = res(rows, "seq", tr, "rust"), res(rows, "seq", tr, "libcurl")
         if r and c:
@@ -221,7 +260,14 @@ def target_rows(rows, meta):
             fig = f"{r['cpu_us_per_call']:.1f} vs {c['cpu_us_per_call']:.1f} µs ({r['cpu_us_per_call'] / c['cpu_us_per_call']:.2f}×)"
         else:
             ok, fig = None, "–"
-        t.append(("rust-cpu-" + tr, f"Rust core's CPU per call ≤ libcurl's ({TRANSPORTS[tr]})", fig, verdict(ok)))
+        t.append(
+            (
+                "rust-cpu-" + tr,
+                f"Rust core's CPU per call ≤ libcurl's ({TRANSPORTS[tr]})",
+                fig,
+                verdict(ok),
+            )
+        )
     imp = pick(rows, "import", client="engagelab_push")
     if imp and "median_ms" in imp:
         ok = imp["median_ms"] <= 20
@@ -234,7 +280,9 @@ def target_rows(rows, meta):
 
 def notes_for(key: str, notes_text: str) -> str | None:
     """The paragraph of bench/notes.md under `## key`."""
-    m = re.search(rf"^## {re.escape(key)}\s*$(.*?)(?=^## |\Z)", notes_text, re.S | re.M)
+    m = re.search(
+        rf"^## {re.escape(key)}\s*$(.*?)(?=^## |\Z)", notes_text, re.DOTALL | re.MULTILINE
+    )
     return m.group(1).strip() if m else None
 
 
@@ -252,22 +300,41 @@ def chart(rows, png: Path, title_suffix: str) -> None:
     for i, tr in enumerate(("tls", "plain")):
         ys = [j + (i - 0.5) * height for j in range(len(keys))]
         vals = [(res(rows, "seq", tr, k) or {"calls_per_s": 0})["calls_per_s"] for k in keys]
-        bars = ax.barh(ys, vals, height=height, color=colors[tr], label=f"sequential, {TRANSPORTS[tr]}")
+        bars = ax.barh(
+            ys, vals, height=height, color=colors[tr], label=f"sequential, {TRANSPORTS[tr]}"
+        )
         for bar, v in zip(bars, vals):
             if v:
-                ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {v:,.0f}", va="center", fontsize=8)
+                ax.text(
+                    bar.get_width(),
+                    bar.get_y() + bar.get_height() / 2,
+                    f" {v:,.0f}",
+                    va="center",
+                    fontsize=8,
+                )
         w = res(rows, "wrk", tr, "wrk")
         if w:
-            ax.axvline(w["calls_per_s"], color=colors[tr], ls="--", lw=1.2,
-                       label=f"wrk -c1 limit, {TRANSPORTS[tr]} ({w['calls_per_s']:,.0f}/s)")
+            ax.axvline(
+                w["calls_per_s"],
+                color=colors[tr],
+                ls="--",
+                lw=1.2,
+                label=f"wrk -c1 limit, {TRANSPORTS[tr]} ({w['calls_per_s']:,.0f}/s)",
+            )
     ax.set_yticks(range(len(keys)), [SHORT[k] for k in keys])
     ax.invert_yaxis()
     ax.set_xlabel("calls/s (one DELETE /v4/devices/{id} each; higher is better)")
     ax.set_title(f"Sequential deletes on loopback, nginx server{title_suffix}")
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
-    xmax = max([(res(rows, "wrk", tr, "wrk") or {"calls_per_s": 0})["calls_per_s"] for tr in TRANSPORTS]
-               + [(res(rows, "seq", tr, k) or {"calls_per_s": 0})["calls_per_s"] for tr in TRANSPORTS for k in keys])
+    xmax = max(
+        [(res(rows, "wrk", tr, "wrk") or {"calls_per_s": 0})["calls_per_s"] for tr in TRANSPORTS]
+        + [
+            (res(rows, "seq", tr, k) or {"calls_per_s": 0})["calls_per_s"]
+            for tr in TRANSPORTS
+            for k in keys
+        ]
+    )
     ax.set_xlim(0, xmax * 1.15 if xmax else 1)
     fig.tight_layout()
     fig.savefig(png)
@@ -287,13 +354,17 @@ def main() -> None:
     L.append("# Benchmarks")
     L.append("")
     if quick:
-        L.append("> **Quick mode** (`scripts/bench.sh --quick`): small N, for CI to keep the harness working. "
-                 "These figures are not the published ones.")
+        L.append(
+            "> **Quick mode** (`cargo xtask bench --quick`): small N, for CI to keep the harness working. "
+            "These figures are not the published ones."
+        )
         L.append("")
-    L.append("What one `DELETE /v4/devices/{registration_id}` costs through this library (Rust core, C ABI, "
-             "Python module) next to what one would use instead: the official EngageLab Python SDK, "
-             "`requests`, `httpx`, and a C program on libcurl. Every figure below comes from one run of "
-             f"`{meta['command']}` on {meta['date']}; ratios compare clients measured in that same run.")
+    L.append(
+        "What one `DELETE /v4/devices/{registration_id}` costs through this library (Rust core, C ABI, "
+        "Python module) next to what one would use instead: the official EngageLab Python SDK, "
+        "`requests`, `httpx`, and a C program on libcurl. Every figure below comes from one run of "
+        f"`{meta['command']}` on {meta['date']}; ratios compare clients measured in that same run."
+    )
     L.append("")
     png_rel = meta.get("png_rel", "bench/calls_per_sec.png")
     L.append(f"![calls/s per client]({png_rel})")
@@ -303,7 +374,7 @@ def main() -> None:
     L.append(
         "- **Server**: {nginx} (Debian package), one worker, on loopback, with a throwaway CA and an "
         "ECDSA P-256 server certificate made by `openssl` at bench time; it answers every "
-        "`DELETE /v4/devices/...` with `200 {{\"success\":true}}` (`application/json; charset=utf-8`), "
+        '`DELETE /v4/devices/...` with `200 {{"success":true}}` (`application/json; charset=utf-8`), '
         "`access_log off`, keep-alive for 100M requests / 1 h. Plain HTTP and TLS (1.2/1.3, whatever each "
         "client negotiates) on two ports of the same server.".format(nginx=meta.get("nginx", "?"))
     )
@@ -313,8 +384,7 @@ def main() -> None:
         "in the same rounds as the clients. Every client's rate is shown as a fraction of it. It is the "
         "practical limit rather than an absolute one: wrk is an epoll event loop (for every request it "
         "re-arms its interest in the socket and waits in `epoll_wait`), so a lean blocking client can "
-        "come out at or slightly above 100%."
-        .format(d=meta.get("wrk_duration", "?"))
+        "come out at or slightly above 100%.".format(d=meta.get("wrk_duration", "?"))
     )
     L.append(
         "- **Each client** is its own process: {warm} untimed warm-up calls, then timed calls for "
@@ -322,11 +392,18 @@ def main() -> None:
         "/ wall time of the timed phase. CPU µs/call = the process's user+system CPU time "
         "(`getrusage(RUSAGE_SELF)`) over the timed phase / calls: client-side cost only, the server's is not "
         "counted. Peak RSS = `ru_maxrss` of the whole process at the end.".format(
-            warm=meta.get("warmup", "?"), dur=meta.get("duration_text", "?"),
-            rounds=("every client (and wrk) runs once in each of {n} rounds, one round after the other, "
-                    "and each row shows the round with the median calls/s (its other figures are that "
-                    "same process's); the last column gives every round's calls/s".format(n=meta["rounds"])
-                    if meta.get("rounds", 1) > 1 else "one round"))
+            warm=meta.get("warmup", "?"),
+            dur=meta.get("duration_text", "?"),
+            rounds=(
+                "every client (and wrk) runs once in each of {n} rounds, one round after the other, "
+                "and each row shows the round with the median calls/s (its other figures are that "
+                "same process's); the last column gives every round's calls/s".format(
+                    n=meta["rounds"]
+                )
+                if meta.get("rounds", 1) > 1
+                else "one round"
+            ),
+        )
     )
     L.append(
         "- **Same request everywhere**: `DELETE /v4/devices/bench-device-0001`, `Authorization: Basic …`, "
@@ -351,8 +428,9 @@ def main() -> None:
     )
     L.append(
         "- The machine has {nproc} cores shared by client and server: over loopback a call is a round "
-        "trip between two processes, so the client's own CPU time per call adds directly to it."
-        .format(nproc=meta.get("nproc", "?"))
+        "trip between two processes, so the client's own CPU time per call adds directly to it.".format(
+            nproc=meta.get("nproc", "?")
+        )
     )
     if meta.get("pinned"):
         L.append(
@@ -369,8 +447,10 @@ def main() -> None:
         wrk = res(rows, "wrk", tr, "wrk")
         L.append(f"## Sequential deletes, {TRANSPORTS[tr]}")
         L.append("")
-        L.append("One client, one call at a time. In brackets: the ratio to the official SDK measured in "
-                 "the same run (calls/s: higher is better; µs, CPU and RSS: lower is better).")
+        L.append(
+            "One client, one call at a time. In brackets: the ratio to the official SDK measured in "
+            "the same run (calls/s: higher is better; µs, CPU and RSS: lower is better)."
+        )
         L.append("")
         L += seq_table(rows, "seq", tr, list(CLIENTS), wrk)
         L.append("")
@@ -381,7 +461,9 @@ def main() -> None:
         L.append(f"### {TRANSPORTS[tr]}")
         L.append("")
         base = res(rows, "threads", tr, "official")
-        L.append("| Client (8 threads) | calls/s | vs its own sequential rate | median µs/call | p99 µs/call | CPU µs/call | peak RSS MiB | calls/s, all rounds |")
+        L.append(
+            "| Client (8 threads) | calls/s | vs its own sequential rate | median µs/call | p99 µs/call | CPU µs/call | peak RSS MiB | calls/s, all rounds |"
+        )
         L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
         for key in ("py", "requests", "official", "rust"):
             entry = pick(rows, "threads", tr, key)
@@ -390,21 +472,25 @@ def main() -> None:
             name = CLIENTS[key] + (" (reference)" if key == "rust" else "")
             if "result" not in entry:
                 why = entry.get("skipped") or entry.get("error") or "no result"
-                L.append(f"| {name} | {'skipped' if 'skipped' in entry else 'FAILED'}: {why} | | | | | | |")
+                L.append(
+                    f"| {name} | {'skipped' if 'skipped' in entry else 'FAILED'}: {why} | | | | | | |"
+                )
                 continue
             r = entry["result"]
             s = res(rows, "seq", tr, key)
             b = base or {}
-            L.append("| {name} | {cps} | {vs} | {med} | {p99} | {cpu} | {rss} | {spread} |".format(
-                name=name,
-                cps=cell(r["calls_per_s"], b.get("calls_per_s")),
-                vs=f"{r['calls_per_s'] / s['calls_per_s']:.2f}×" if s else "–",
-                med=cell(r["median_us"], b.get("median_us"), 1),
-                p99=cell(r["p99_us"], b.get("p99_us"), 1),
-                cpu=cell(r["cpu_us_per_call"], b.get("cpu_us_per_call"), 1),
-                rss=cell(r["maxrss_kb"] / 1024, (b.get("maxrss_kb") or 0) / 1024 or None, 1),
-                spread=spread(entry),
-            ))
+            L.append(
+                "| {name} | {cps} | {vs} | {med} | {p99} | {cpu} | {rss} | {spread} |".format(
+                    name=name,
+                    cps=cell(r["calls_per_s"], b.get("calls_per_s")),
+                    vs=f"{r['calls_per_s'] / s['calls_per_s']:.2f}×" if s else "–",
+                    med=cell(r["median_us"], b.get("median_us"), 1),
+                    p99=cell(r["p99_us"], b.get("p99_us"), 1),
+                    cpu=cell(r["cpu_us_per_call"], b.get("cpu_us_per_call"), 1),
+                    rss=cell(r["maxrss_kb"] / 1024, (b.get("maxrss_kb") or 0) / 1024 or None, 1),
+                    spread=spread(entry),
+                )
+            )
         L.append("")
 
     L.append("## Footprint")
@@ -423,9 +509,11 @@ def main() -> None:
     L.append("### Python import time")
     L.append("")
     runs = next((r.get("runs") for r in rows if r.get("section") == "import" and "runs" in r), "?")
-    L.append(f"`python -X importtime -c 'import X'` in a fresh interpreter, {runs} times each (after one "
-             "untimed run that writes the bytecode caches); the median of X's cumulative import time. "
-             "In brackets: the ratio to `import engagelab` (the official SDK).")
+    L.append(
+        f"`python -X importtime -c 'import X'` in a fresh interpreter, {runs} times each (after one "
+        "untimed run that writes the bytecode caches); the median of X's cumulative import time. "
+        "In brackets: the ratio to `import engagelab` (the official SDK)."
+    )
     L.append("")
     L.append("| Module | median ms | min ms | max ms |")
     L.append("|---|---:|---:|---:|")
@@ -434,22 +522,35 @@ def main() -> None:
     for r in rows:
         if r.get("section") == "import":
             if "median_ms" in r:
-                L.append(f"| `import {r['client']}` | {cell(r['median_ms'], off_ms, 2)} | {r['min_ms']:.2f} | {r['max_ms']:.2f} |")
+                L.append(
+                    f"| `import {r['client']}` | {cell(r['median_ms'], off_ms, 2)} | {r['min_ms']:.2f} | {r['max_ms']:.2f} |"
+                )
             else:
                 L.append(f"| `import {r['client']}` | skipped: {r.get('skipped', '?')} | | |")
     L.append("")
     L.append("### Peak RSS of a process that deletes one device")
     L.append("")
-    L.append("A whole process that builds its client, deletes one device over TLS and exits "
-             "(`ru_maxrss`). In brackets: the ratio to the official SDK.")
+    L.append(
+        "A whole process that builds its client, deletes one device over TLS and exits "
+        "(`ru_maxrss`). In brackets: the ratio to the official SDK."
+    )
     L.append("")
     L.append("| Program | peak RSS MiB |")
     L.append("|---|---:|")
-    off_rss = next((r["maxrss_kb"] for r in rows if r.get("section") == "rss1" and r.get("client") == "official" and "maxrss_kb" in r), None)
+    off_rss = next(
+        (
+            r["maxrss_kb"]
+            for r in rows
+            if r.get("section") == "rss1" and r.get("client") == "official" and "maxrss_kb" in r
+        ),
+        None,
+    )
     for r in rows:
         if r.get("section") == "rss1":
             if "maxrss_kb" in r:
-                L.append(f"| {r['label']} | {cell(r['maxrss_kb'] / 1024, (off_rss or 0) / 1024 or None, 1)} |")
+                L.append(
+                    f"| {r['label']} | {cell(r['maxrss_kb'] / 1024, (off_rss or 0) / 1024 or None, 1)} |"
+                )
             else:
                 L.append(f"| {r['label']} | skipped: {r.get('skipped') or r.get('error', '?')} |")
     L.append("")
@@ -458,17 +559,27 @@ def main() -> None:
     if sys_rows:
         L.append("## Where the time goes: system calls per call")
         L.append("")
-        L.append("`strace -f -c` over a whole process making 2,000 sequential calls with no warm-up "
-                 "(set-up included, so about 0.05 of each figure is start-up), divided by 2,000. "
-                 "strace slows everything; only the counts matter here.")
+        L.append(
+            "`strace -f -c` over a whole process making 2,000 sequential calls with no warm-up "
+            "(set-up included, so about 0.05 of each figure is start-up), divided by 2,000. "
+            "strace slows everything; only the counts matter here."
+        )
         L.append("")
         for r in sys_rows:
             if "skipped" in r:
-                L.append(f"- {SHORT.get(r.get('client'), r.get('client', ''))} {r.get('transport', '')}: skipped ({r['skipped']})")
+                L.append(
+                    f"- {SHORT.get(r.get('client'), r.get('client', ''))} {r.get('transport', '')}: skipped ({r['skipped']})"
+                )
                 continue
-            top = ", ".join(f"`{k}` {v:g}" for k, v in r["per_call"].items() if v >= 0.01)
-            L.append(f"- **{SHORT[r['client']]}, {TRANSPORTS[r['transport']]}**: {r['total_per_call']:g} "
-                     f"system calls per call: {top}")
+            top = ", ".join(
+                f"`{k}` {v:g}"
+                for k, v in sorted(r["per_call"].items(), key=lambda kv: -kv[1])
+                if v >= 0.01
+            )
+            L.append(
+                f"- **{SHORT[r['client']]}, {TRANSPORTS[r['transport']]}**: {r['total_per_call']:g} "
+                f"system calls per call: {top}"
+            )
         L.append("")
 
     L.append("## Targets")
@@ -503,8 +614,22 @@ def main() -> None:
 
     L.append("## Machine and versions")
     L.append("")
-    for k in ("cpu", "nproc", "memory", "kernel", "os", "load_before", "rustc", "cc", "python", "nginx",
-              "wrk", "openssl", "libcurl", "python_packages"):
+    for k in (
+        "cpu",
+        "nproc",
+        "memory",
+        "kernel",
+        "os",
+        "load_before",
+        "rustc",
+        "cc",
+        "python",
+        "nginx",
+        "wrk",
+        "openssl",
+        "libcurl",
+        "python_packages",
+    ):
         if k in meta:
             L.append(f"- **{k.replace('_', ' ')}**: {meta[k]}")
     L.append("")
@@ -514,15 +639,17 @@ def main() -> None:
     L.append(meta["command"])
     L.append("```")
     L.append("")
-    L.append("It installs what it needs (nginx, wrk, libcurl headers from Debian; a venv `.venv-bench` with "
-             "pinned `requests`, `httpx`, `engagelab-apppush==0.1.1`, `matplotlib` and this project's module "
-             "from `./python`), builds the release artifacts, makes a throwaway CA, starts nginx on two "
-             "loopback ports, runs every client in turn, stops nginx and writes this file and the chart. "
-             "`scripts/bench.sh --quick` (what CI runs) does the same with small N into `target/bench-quick/`. "
-             f"Raw results of this run: `{results_rel}/results.jsonl` and `meta.json` "
-             f"(`python bench/report.py {results_rel} OUT.md OUT.png` rebuilds this page from them). "
-             "Run it on an idle machine: other "
-             "load on the 2 cores shows up directly in the figures.")
+    L.append(
+        "It installs what it needs (nginx, wrk, libcurl headers from Debian; a venv `.venv-bench` with "
+        "pinned `requests`, `httpx`, `engagelab-apppush==0.1.1`, `matplotlib` and this project's module "
+        "from `./python`), builds the release artifacts, makes a throwaway CA, starts nginx on two "
+        "loopback ports, runs every client in turn, stops nginx and writes this file and the chart. "
+        "`cargo xtask bench --quick` (what CI runs) does the same with small N into `target/bench-quick/`. "
+        f"Raw results of this run: `{results_rel}/results.jsonl` and `meta.json` "
+        f"(`python bench/report.py {results_rel} OUT.md OUT.png` rebuilds this page from them). "
+        "Run it on an idle machine: other "
+        "load on the 2 cores shows up directly in the figures."
+    )
     L.append("")
     md_out.write_text("\n".join(L))
     chart(rows, png_out, " (quick mode)" if quick else "")

@@ -1,4 +1,4 @@
--- wrk script of scripts/bench.sh: the same request every bench client sends.
+-- wrk script of cargo xtask bench: the same request every bench client sends.
 wrk.method = "DELETE"
 wrk.path = "/v4/devices/bench-device-0001"
 wrk.headers["Authorization"] = "Basic YmVuY2gtYXBwLWtleTpiZW5jaC1tYXN0ZXItc2VjcmV0"

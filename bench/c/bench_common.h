@@ -1,4 +1,4 @@
-/* Shared by the C benchmark clients of scripts/bench.sh: argument parsing,
+/* Shared by the C benchmark clients of cargo xtask bench: argument parsing,
  * per-call timing, and the one JSON line every client prints.
  *
  * Usage of every program: PROG N|SECONDSs BASE_URL [CA_FILE|-] [WARMUP]

@@ -1,4 +1,4 @@
-/* The native anchor of scripts/bench.sh: libcurl with ONE easy handle reused
+/* The native anchor of cargo xtask bench: libcurl with ONE easy handle reused
  * for every call, so the connection (and TLS session) is kept alive, the way
  * a careful C programmer would write it. Same arguments and output as every
  * bench client (see bench_common.h). */

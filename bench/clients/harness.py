@@ -1,4 +1,4 @@
-"""Timing harness shared by the Python benchmark clients of scripts/bench.sh.
+"""Timing harness shared by the Python benchmark clients of cargo xtask bench.
 
 Every client is run as
 

@@ -8,7 +8,7 @@ import harness
 import requests
 
 # requests lets these variables override a Session's `verify`; the bench CA
-# must win (scripts/bench.sh unsets them too).
+# must win (cargo xtask bench unsets them too).
 for _name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
     os.environ.pop(_name, None)
 

@@ -1,7 +1,7 @@
 # Stubs of the native module (crates/engagelab-push-py), checked by
 # `python -m mypy.stubtest engagelab_push`.
 import os
-from typing import Optional, Union, final
+from typing import final
 
 __all__ = ["Client", "__version__", "_panic_for_tests"]
 
@@ -21,17 +21,17 @@ class Client:
         app_key: str,
         master_secret: str,
         *,
-        region: Optional[str] = "sgp",
-        base_url: Optional[str] = None,
+        region: str | None = "sgp",
+        base_url: str | None = None,
         timeout: float = 30.0,
         connect_timeout: float = 10.0,
         max_retries: int = 2,
         backoff_base: float = 0.2,
         backoff_max: float = 5.0,
         max_retry_after: float = 10.0,
-        user_agent: Optional[str] = None,
-        proxy: Optional[str] = None,
-        ca_file: Union[str, os.PathLike[str], None] = None,
+        user_agent: str | None = None,
+        proxy: str | None = None,
+        ca_file: str | os.PathLike[str] | None = None,
         allow_insecure_http: bool = False,
     ) -> Client: ...
     @staticmethod
@@ -42,7 +42,7 @@ class Client:
         """Deletes one device: its tags, alias, device information and
         timezone. Irreversible. Raises an EngageLabError subclass on failure."""
     @property
-    def region(self) -> Optional[str]:
+    def region(self) -> str | None:
         """The region's short name (e.g. 'sgp'), or None when a base_url was given."""
     @property
     def base_url(self) -> str:

@@ -9,7 +9,7 @@ attributes and survives ``pickle`` with them.
 from __future__ import annotations
 
 import builtins
-from typing import Any, ClassVar, Optional
+from typing import Any, ClassVar
 
 __all__ = [
     # generated:all:begin
@@ -52,23 +52,23 @@ class EngageLabError(Exception):
     STATUS: ClassVar[str] = ""
 
     status: str
-    http_status: Optional[int]
-    api_code: Optional[int]
+    http_status: int | None
+    api_code: int | None
     message: str
     attempts: int
-    retry_after: Optional[float]
+    retry_after: float | None
     maybe_deleted: bool
 
     def __init__(
         self,
         text: str = "",
         *,
-        status: Optional[str] = None,
-        message: Optional[str] = None,
-        http_status: Optional[int] = None,
-        api_code: Optional[int] = None,
+        status: str | None = None,
+        message: str | None = None,
+        http_status: int | None = None,
+        api_code: int | None = None,
         attempts: int = 0,
-        retry_after: Optional[float] = None,
+        retry_after: float | None = None,
         maybe_deleted: bool = False,
     ) -> None:
         super().__init__(text)

@@ -6,7 +6,6 @@ import os
 import pickle
 import threading
 from pathlib import Path
-from typing import Optional
 
 import engagelab_push
 from engagelab_push import (
@@ -19,7 +18,7 @@ from engagelab_push import (
 )
 
 
-def make_client(base_url: Optional[str] = None, ca_file: Optional[Path] = None) -> Client:
+def make_client(base_url: str | None = None, ca_file: Path | None = None) -> Client:
     return Client(
         "my-app-key",
         "my-master-secret",
@@ -46,24 +45,24 @@ def delete(client: Client, registration_id: str) -> bool:
     except NotFoundError:
         return False
     except RateLimitedError as e:
-        wait: Optional[float] = e.retry_after
+        wait: float | None = e.retry_after
         raise RuntimeError(f"rate limited, retry after {wait}s") from e
     except TimeoutError as e:
         maybe: bool = e.maybe_deleted
         raise RuntimeError(f"timed out (maybe deleted: {maybe})") from e
     except EngageLabError as e:
         status: str = e.status
-        http_status: Optional[int] = e.http_status
-        api_code: Optional[int] = e.api_code
+        http_status: int | None = e.http_status
+        api_code: int | None = e.api_code
         attempts: int = e.attempts
         message: str = e.message
         raise RuntimeError(f"{status} {http_status} {api_code} {attempts}: {message}") from e
 
 
 def describe(client: Client) -> str:
-    region: Optional[str] = client.region
+    region: str | None = client.region
     base_url: str = client.base_url
-    return f"{region or 'custom'} {base_url} {repr(client)}"
+    return f"{region or 'custom'} {base_url} {client!r}"
 
 
 def delete_in_threads(client: Client, ids: list[str]) -> None:

@@ -12,8 +12,9 @@ import os
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ SCHEMA = REPO / "tests" / "scenarios" / "schema.json"
 ERROR_MODEL = REPO / "spec" / "error-model.toml"
 
 
-def error_model() -> List[Dict[str, Any]]:
+def error_model() -> list[dict[str, Any]]:
     """The categories of spec/error-model.toml, the single source the
     exception classes are generated from: tests compare against it rather
     than retype the list."""
@@ -32,7 +33,7 @@ def error_model() -> List[Dict[str, Any]]:
     else:  # pragma: no cover - the test extra installs tomli there
         import tomli as tomllib
     with ERROR_MODEL.open("rb") as f:
-        categories: List[Dict[str, Any]] = tomllib.load(f)["category"]
+        categories: list[dict[str, Any]] = tomllib.load(f)["category"]
     return categories
 
 
@@ -42,7 +43,7 @@ class Mock:
     def __init__(self, url: str) -> None:
         self.url = url
 
-    def _call(self, method: str, path: str, body: Optional[Any] = None) -> Any:
+    def _call(self, method: str, path: str, body: Any | None = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(
             self.url + "/__mock/" + path,
@@ -62,13 +63,13 @@ class Mock:
     def add_device(self, registration_id: str) -> None:
         self._call("POST", "devices", {"registration_id": registration_id})
 
-    def devices(self) -> List[str]:
+    def devices(self) -> list[str]:
         return list(self._call("GET", "devices")["registration_ids"])
 
-    def script(self, registration_id: str, responses: List[Dict[str, Any]]) -> None:
+    def script(self, registration_id: str, responses: list[dict[str, Any]]) -> None:
         self._call("POST", "script", {"registration_id": registration_id, "responses": responses})
 
-    def log(self) -> List[Dict[str, Any]]:
+    def log(self) -> list[dict[str, Any]]:
         return list(self._call("GET", "log")["requests"])
 
     def config(self, **settings: Any) -> None:
@@ -122,7 +123,7 @@ def mock(mock_server: Mock) -> Mock:
 
 
 @pytest.fixture(scope="session")
-def scenario_file() -> Dict[str, Any]:
+def scenario_file() -> dict[str, Any]:
     with SCENARIOS.open(encoding="utf-8") as f:
-        data: Dict[str, Any] = json.load(f)
+        data: dict[str, Any] = json.load(f)
     return data

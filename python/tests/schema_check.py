@@ -11,20 +11,29 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Dict, List
+from typing import Any
 
-KEYWORDS = {"type", "properties", "required", "additionalProperties", "items", "enum", "$ref", "minimum"}
+KEYWORDS = {
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "enum",
+    "$ref",
+    "minimum",
+}
 ANNOTATIONS = {"$schema", "$id", "$comment", "title", "description", "$defs"}
 
 
-def validate(schema: Dict[str, Any], instance: Any) -> List[str]:
+def validate(schema: dict[str, Any], instance: Any) -> list[str]:
     """Every violation of `schema` by `instance`, as "$.path.to.key: what"."""
-    errors: List[str] = []
+    errors: list[str] = []
     _check(schema, schema, instance, "$", errors)
     return errors
 
 
-def file_problems(schema: Dict[str, Any], doc: Any) -> List[str]:
+def file_problems(schema: dict[str, Any], doc: Any) -> list[str]:
     """The violations of a scenario file, each naming its scenario, and duplicate names."""
     scenarios = doc.get("scenarios") if isinstance(doc, dict) else None
     scenarios = scenarios if isinstance(scenarios, list) else []
@@ -68,7 +77,7 @@ def _json(v: Any) -> str:
     return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
 
 
-def _check(root: Dict[str, Any], schema: Any, v: Any, path: str, errors: List[str]) -> None:
+def _check(root: dict[str, Any], schema: Any, v: Any, path: str, errors: list[str]) -> None:
     if not isinstance(schema, dict):
         errors.append(f"{path}: the schema here is not an object")
         return
@@ -77,7 +86,9 @@ def _check(root: Dict[str, Any], schema: Any, v: Any, path: str, errors: List[st
             errors.append(f'{path}: schema keyword "{key}" is not supported')
     if "$ref" in schema:
         ref = schema["$ref"]
-        name = ref[len("#/$defs/") :] if isinstance(ref, str) and ref.startswith("#/$defs/") else None
+        name = (
+            ref[len("#/$defs/") :] if isinstance(ref, str) and ref.startswith("#/$defs/") else None
+        )
         if name is not None and name in root.get("$defs", {}):
             _check(root, root["$defs"][name], v, path, errors)
         else:
@@ -88,7 +99,9 @@ def _check(root: Dict[str, Any], schema: Any, v: Any, path: str, errors: List[st
         if not any(t == got or (t == "number" and got == "integer") for t in types):
             errors.append(f"{path}: expected {' or '.join(types)}, got {got}")
             return
-    if "enum" in schema and not any(_type_name(a) == _type_name(v) and a == v for a in schema["enum"]):
+    if "enum" in schema and not any(
+        _type_name(a) == _type_name(v) and a == v for a in schema["enum"]
+    ):
         errors.append(f"{path}: {_json(v)} is not one of {_json(schema['enum'])}")
     minimum = schema.get("minimum")
     if minimum is not None and _type_name(v) in ("integer", "number") and v < minimum:

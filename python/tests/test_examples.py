@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from typing import Dict
 
 from conftest import REPO, Mock
 
 EXAMPLES = REPO / "python" / "examples"
 
 
-def env_for(mock: Mock) -> Dict[str, str]:
+def env_for(mock: Mock) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ENGAGELAB_")}
     env.update(
         ENGAGELAB_APP_KEY="demo-app-key",
@@ -22,7 +21,7 @@ def env_for(mock: Mock) -> Dict[str, str]:
     return env
 
 
-def run(script: str, *args: str, env: Dict[str, str]) -> "subprocess.CompletedProcess[str]":
+def run(script: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(EXAMPLES / script), *args],
         env=env,
@@ -30,6 +29,7 @@ def run(script: str, *args: str, env: Dict[str, str]) -> "subprocess.CompletedPr
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,  # the tests check the exit status themselves
     )
 
 

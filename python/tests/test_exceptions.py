@@ -6,11 +6,11 @@ import base64
 import builtins
 import copy
 import pickle
-from typing import Any, Dict, List, Type
-
-import pytest
+from typing import Any
 
 import engagelab_push
+import pytest
+from conftest import Mock, error_model
 from engagelab_push import (
     ApiError,
     AuthError,
@@ -24,14 +24,12 @@ from engagelab_push import (
     TimeoutError,
 )
 
-from conftest import Mock, error_model
-
 APP_KEY = "demo-app-key"
 SECRET = "demo-master-secret"
 ATTRS = ("status", "http_status", "api_code", "message", "attempts", "retry_after", "maybe_deleted")
 
 #: Every category's class, as spec/error-model.toml names it.
-CLASSES: Dict[Type[EngageLabError], str] = {
+CLASSES: dict[type[EngageLabError], str] = {
     getattr(engagelab_push, c["python"]["class"]): c["name"] for c in error_model()
 }
 
@@ -59,7 +57,7 @@ def test_hierarchy() -> None:
 
 
 @pytest.mark.parametrize("cls", list(CLASSES), ids=[c.__name__ for c in CLASSES])
-def test_pickle_keeps_class_and_attributes(cls: Type[EngageLabError]) -> None:
+def test_pickle_keeps_class_and_attributes(cls: type[EngageLabError]) -> None:
     e = cls(
         "a sentence",
         message="the message",
@@ -82,7 +80,15 @@ def test_pickle_keeps_class_and_attributes(cls: Type[EngageLabError]) -> None:
 
 def test_defaults_when_built_by_hand() -> None:
     e = NotFoundError("gone")
-    assert (e.status, e.message, e.http_status, e.api_code, e.attempts, e.retry_after, e.maybe_deleted) == (
+    assert (
+        e.status,
+        e.message,
+        e.http_status,
+        e.api_code,
+        e.attempts,
+        e.retry_after,
+        e.maybe_deleted,
+    ) == (
         "NOT_FOUND",
         "gone",
         None,
@@ -96,7 +102,16 @@ def test_defaults_when_built_by_hand() -> None:
 
 
 def test_raised_error_pickles(mock: Mock) -> None:
-    mock.script("dev-rl", [{"status": 429, "body": '{"code": 23008, "message": "slow down"}', "headers": {"Retry-After": "2"}}])
+    mock.script(
+        "dev-rl",
+        [
+            {
+                "status": 429,
+                "body": '{"code": 23008, "message": "slow down"}',
+                "headers": {"Retry-After": "2"},
+            }
+        ],
+    )
     client = Client(APP_KEY, SECRET, base_url=mock.url, max_retries=0)
     with pytest.raises(RateLimitedError) as info:
         client.delete_device("dev-rl")
@@ -110,7 +125,9 @@ def test_raised_error_pickles(mock: Mock) -> None:
         False,
     )
     assert e.message == "slow down"
-    assert str(e).startswith("EngageLab is rate limiting this AppKey (HTTP 429, code 23008): slow down")
+    assert str(e).startswith(
+        "EngageLab is rate limiting this AppKey (HTTP 429, code 23008): slow down"
+    )
     back = pickle.loads(pickle.dumps(e))
     assert type(back) is RateLimitedError
     assert str(back) == str(e)
@@ -150,7 +167,7 @@ def test_panics_become_internal_error() -> None:
         assert "please report it" in str(info.value)
 
 
-def texts_of(client: Client, e: BaseException) -> List[str]:
+def texts_of(client: Client, e: BaseException) -> list[str]:
     shown = [repr(client), str(client), str(e), repr(e), repr(e.args)]
     if isinstance(e, EngageLabError):
         shown += [e.message, repr(pickle.loads(pickle.dumps(e)))]
@@ -161,13 +178,17 @@ def test_secret_never_shown(mock: Mock) -> None:
     secret = "s3cr3t-master-value"
     token = base64.b64encode(f"{APP_KEY}:{secret}".encode()).decode()
     # A server that echoes the credentials back in its error body.
-    body = '{"error": {"code": 21004, "message": "bad auth %s Basic %s"}}' % (secret, token)
+    body = f'{{"error": {{"code": 21004, "message": "bad auth {secret} Basic {token}"}}}}'
     mock.script("dev-echo", [{"status": 401, "body": body}])
     client = Client(APP_KEY, secret, base_url=mock.url)
     with pytest.raises(AuthError) as info:
         client.delete_device("dev-echo")
-    failures: List[BaseException] = [info.value]
-    for kwargs in ({"timeout": -1}, {"base_url": "https://user:%s@x.example" % secret}, {"proxy": "http://u:%s@" % secret}):
+    failures: list[BaseException] = [info.value]
+    for kwargs in (
+        {"timeout": -1},
+        {"base_url": f"https://user:{secret}@x.example"},
+        {"proxy": f"http://u:{secret}@"},
+    ):
         try:
             Client(APP_KEY, secret, **kwargs)
         except EngageLabError as e:

@@ -14,17 +14,16 @@ import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any
 
 import pytest
-
+from conftest import REPO, Mock
 from engagelab_push import Client, EngageLabError
 
-from conftest import REPO, Mock
-
-MATRIX: Dict[str, Any] = json.loads((REPO / "tests" / "faults" / "matrix.json").read_text())
-CASES: List[Dict[str, Any]] = MATRIX["cases"]
+MATRIX: dict[str, Any] = json.loads((REPO / "tests" / "faults" / "matrix.json").read_text())
+CASES: list[dict[str, Any]] = MATRIX["cases"]
 DEVICE = "fault-device"
 
 
@@ -33,7 +32,7 @@ class Toxiproxy:
         self.api = api
         self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
-    def call(self, method: str, path: str, body: Optional[Any] = None) -> Any:
+    def call(self, method: str, path: str, body: Any | None = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.api + path, data=data, method=method)
         with self.opener.open(req, timeout=10) as resp:
@@ -44,7 +43,7 @@ class Toxiproxy:
             return raw.decode()
 
 
-def toxiproxy_bin() -> Optional[Path]:
+def toxiproxy_bin() -> Path | None:
     given = os.environ.get("TOXIPROXY_BIN")
     path = Path(given) if given else REPO / ".tools" / "bin" / "toxiproxy-server"
     return path if path.exists() else None
@@ -90,7 +89,7 @@ def proxy_url(toxiproxy: Toxiproxy, mock_server: Mock) -> str:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
-def test_fault(case: Dict[str, Any], mock: Mock, toxiproxy: Toxiproxy, proxy_url: str) -> None:
+def test_fault(case: dict[str, Any], mock: Mock, toxiproxy: Toxiproxy, proxy_url: str) -> None:
     mock.add_device(DEVICE)
     toxiproxy.call("POST", "/reset")
     toxic = dict(case["toxic"], name="fault", toxicity=1.0)
@@ -107,7 +106,7 @@ def test_fault(case: Dict[str, Any], mock: Mock, toxiproxy: Toxiproxy, proxy_url
         backoff_max=cfg["backoff_max_ms"] / 1000,
     )
     started = time.monotonic()
-    error: Optional[EngageLabError] = None
+    error: EngageLabError | None = None
     try:
         client.delete_device(DEVICE)
     except EngageLabError as e:
@@ -121,9 +120,12 @@ def test_fault(case: Dict[str, Any], mock: Mock, toxiproxy: Toxiproxy, proxy_url
     status = "OK" if error is None else error.status
     if status != expect["status"]:
         wrong.append(f"status {status} ({error!r}), want {expect['status']}")
-    if "maybe_deleted" in expect and error is not None:
-        if error.maybe_deleted != expect["maybe_deleted"]:
-            wrong.append(f"maybe_deleted {error.maybe_deleted}, want {expect['maybe_deleted']}")
+    if (
+        "maybe_deleted" in expect
+        and error is not None
+        and error.maybe_deleted != expect["maybe_deleted"]
+    ):
+        wrong.append(f"maybe_deleted {error.maybe_deleted}, want {expect['maybe_deleted']}")
     limit = cfg["timeout_ms"] + MATRIX["deadline_slack_ms"]
     if took_ms > limit:
         wrong.append(f"took {took_ms:.0f} ms, past the deadline plus slack ({limit} ms)")

@@ -7,13 +7,10 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from typing import List
 
 import pytest
-
-from engagelab_push import ApiError, Client
-
 from conftest import Mock
+from engagelab_push import ApiError, Client
 
 APP_KEY = "demo-app-key"
 SECRET = "demo-master-secret"
@@ -21,7 +18,7 @@ SECRET = "demo-master-secret"
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
 
 
-def child(work: "callable[[], None]") -> int:  # type: ignore[valid-type]
+def child(work: callable[[], None]) -> int:  # type: ignore[valid-type]
     """Runs `work` in a forked child; its exit status (0: every check held)."""
     pid = os.fork()
     if pid == 0:
@@ -29,7 +26,7 @@ def child(work: "callable[[], None]") -> int:  # type: ignore[valid-type]
         try:
             work()
             code = 0
-        except BaseException as e:  # reported by the exit status
+        except BaseException as e:  # noqa: BLE001 - reported by the exit status
             print(f"child failed: {e!r}", file=sys.stderr)
         finally:
             os._exit(code)
@@ -37,7 +34,7 @@ def child(work: "callable[[], None]") -> int:  # type: ignore[valid-type]
     return os.waitstatus_to_exitcode(status)
 
 
-def connections(mock: Mock, path_part: str) -> List[int]:
+def connections(mock: Mock, path_part: str) -> list[int]:
     return [r["connection"] for r in mock.log() if path_part in r["path"]]
 
 
@@ -69,13 +66,13 @@ def test_fork_with_calls_in_flight_on_other_threads(mock: Mock) -> None:
     for i in range(n):
         mock.add_device(f"bg-{i}")
     client = Client(APP_KEY, SECRET, base_url=mock.url)
-    errors: List[BaseException] = []
+    errors: list[BaseException] = []
 
     def background() -> None:
         try:
             for i in range(n):
                 client.delete_device(f"bg-{i}")
-        except BaseException as e:
+        except BaseException as e:  # noqa: BLE001 - the main thread asserts on it
             errors.append(e)
 
     threads = [threading.Thread(target=background) for _ in range(1)]

@@ -9,10 +9,8 @@ import threading
 import time
 
 import pytest
-
-from engagelab_push import Client
-
 from conftest import Mock
+from engagelab_push import Client
 
 APP_KEY = "demo-app-key"
 SECRET = "demo-master-secret"

@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Dict, List, Optional
-
-import pytest
+from typing import Any
 
 import engagelab_push
-from engagelab_push import EngageLabError
-
+import pytest
 from conftest import SCENARIOS, SCHEMA, Mock
+from engagelab_push import EngageLabError
 from schema_check import file_problems
 
 with SCENARIOS.open(encoding="utf-8") as _f:
-    _DATA: Dict[str, Any] = json.load(_f)
+    _DATA: dict[str, Any] = json.load(_f)
 with SCHEMA.open(encoding="utf-8") as _f:
     _PROBLEMS = file_problems(json.load(_f), _DATA)
 if _PROBLEMS:
@@ -30,11 +28,11 @@ if _PROBLEMS:
         f"{SCENARIOS} does not match {SCHEMA}; nothing was run:\n  " + "\n  ".join(_PROBLEMS)
     )
 
-CREDENTIALS: Dict[str, str] = _DATA["credentials"]
-SCENARIO_LIST: List[Dict[str, Any]] = _DATA["scenarios"]
+CREDENTIALS: dict[str, str] = _DATA["credentials"]
+SCENARIO_LIST: list[dict[str, Any]] = _DATA["scenarios"]
 
 #: The exception class each category must arrive as.
-CLASSES: Dict[str, type] = dict(engagelab_push.exceptions.BY_STATUS)
+CLASSES: dict[str, type] = dict(engagelab_push.exceptions.BY_STATUS)
 
 #: The fields of `expect` that describe an error: a success has none of them.
 ERROR_ONLY = ("http_status", "api_code", "maybe_deleted", "retry_after_ms", "message_contains")
@@ -50,9 +48,9 @@ MS_SETTINGS = {
 }
 
 
-def client_kwargs(settings: Dict[str, Any], mock_url: str) -> Dict[str, Any]:
+def client_kwargs(settings: dict[str, Any], mock_url: str) -> dict[str, Any]:
     """The Client arguments a scenario's `client` object describes."""
-    kwargs: Dict[str, Any] = {
+    kwargs: dict[str, Any] = {
         "app_key": settings.get("app_key", CREDENTIALS["app_key"]),
         "master_secret": settings.get("master_secret", CREDENTIALS["master_secret"]),
         "base_url": str(settings.get("base_url", "{mock}")).replace("{mock}", mock_url),
@@ -70,7 +68,7 @@ def client_kwargs(settings: Dict[str, Any], mock_url: str) -> Dict[str, Any]:
     return kwargs
 
 
-def check_requests(expected: List[Dict[str, Any]], log: List[Dict[str, Any]]) -> None:
+def check_requests(expected: list[dict[str, Any]], log: list[dict[str, Any]]) -> None:
     assert len(log) == len(expected), f"requests sent: {[(r['method'], r['path']) for r in log]}"
     for want, got in zip(expected, log):
         assert got["method"] == want["method"]
@@ -83,16 +81,16 @@ def check_requests(expected: List[Dict[str, Any]], log: List[Dict[str, Any]]) ->
 
 
 @pytest.mark.parametrize("scenario", SCENARIO_LIST, ids=[s["name"] for s in SCENARIO_LIST])
-def test_scenario(scenario: Dict[str, Any], mock: Mock) -> None:
-    expect: Dict[str, Any] = scenario["expect"]
+def test_scenario(scenario: dict[str, Any], mock: Mock) -> None:
+    expect: dict[str, Any] = scenario["expect"]
     for device in scenario.get("devices", []):
         mock.add_device(device)
     if "script" in scenario:
         mock.script(scenario.get("script_id", scenario["registration_id"]), scenario["script"])
 
     kwargs = client_kwargs(scenario.get("client", {}), mock.url)
-    client: Optional[engagelab_push.Client] = None
-    error: Optional[EngageLabError] = None
+    client: engagelab_push.Client | None = None
+    error: EngageLabError | None = None
     started = time.monotonic()
     try:
         client = engagelab_push.Client(**kwargs)
@@ -130,7 +128,9 @@ def test_scenario(scenario: Dict[str, Any], mock: Mock) -> None:
                 assert error.retry_after is None
             else:
                 assert error.retry_after is not None
-                assert error.retry_after * 1000.0 == pytest.approx(expect["retry_after_ms"], abs=1.0)
+                assert error.retry_after * 1000.0 == pytest.approx(
+                    expect["retry_after_ms"], abs=1.0
+                )
         for text in expect.get("message_contains", []):
             assert text in error.message, error.message
         # The sentence always carries the message.

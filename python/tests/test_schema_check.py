@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable
 
 import pytest
-
 from conftest import SCENARIOS, SCHEMA
 from schema_check import file_problems, validate
 
 
-def load(path: Any) -> Dict[str, Any]:
+def load(path: Any) -> dict[str, Any]:
     with path.open(encoding="utf-8") as f:
-        data: Dict[str, Any] = json.load(f)
+        data: dict[str, Any] = json.load(f)
     return data
 
 
@@ -30,8 +29,8 @@ def test_real_file_passes() -> None:
     assert file_problems(load(SCHEMA), REAL) == []
 
 
-def _set(path: List[Any], value: Any) -> Callable[[Dict[str, Any]], None]:
-    def change(doc: Dict[str, Any]) -> None:
+def _set(path: list[Any], value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(doc: dict[str, Any]) -> None:
         target: Any = doc
         for step in path[:-1]:
             target = target[step]
@@ -40,36 +39,63 @@ def _set(path: List[Any], value: Any) -> Callable[[Dict[str, Any]], None]:
     return change
 
 
-def _drop_status(doc: Dict[str, Any]) -> None:
+def _drop_status(doc: dict[str, Any]) -> None:
     del doc["scenarios"][0]["expect"]["status"]
 
 
 CASES = [
-    ("unknown_expect_key", _set(["scenarios", 0, "expect", "no_such_field"], 1),
-     "$.scenarios[0].expect.no_such_field: unknown key"),
-    ("unknown_client_key", _set(["scenarios", 0, "client"], {"timeout": 5}),
-     "$.scenarios[0].client.timeout: unknown key"),
-    ("unknown_scenario_key", _set(["scenarios", 0, "expected"], {}),
-     "$.scenarios[0].expected: unknown key"),
-    ("unknown_request_key", _set(["scenarios", 0, "expect", "requests", 0, "query"], ""),
-     "$.scenarios[0].expect.requests[0].query: unknown key"),
-    ("unknown_script_key", _set(["scenarios", 0, "script"], [{"code": 200}]),
-     "$.scenarios[0].script[0].code: unknown key"),
+    (
+        "unknown_expect_key",
+        _set(["scenarios", 0, "expect", "no_such_field"], 1),
+        "$.scenarios[0].expect.no_such_field: unknown key",
+    ),
+    (
+        "unknown_client_key",
+        _set(["scenarios", 0, "client"], {"timeout": 5}),
+        "$.scenarios[0].client.timeout: unknown key",
+    ),
+    (
+        "unknown_scenario_key",
+        _set(["scenarios", 0, "expected"], {}),
+        "$.scenarios[0].expected: unknown key",
+    ),
+    (
+        "unknown_request_key",
+        _set(["scenarios", 0, "expect", "requests", 0, "query"], ""),
+        "$.scenarios[0].expect.requests[0].query: unknown key",
+    ),
+    (
+        "unknown_script_key",
+        _set(["scenarios", 0, "script"], [{"code": 200}]),
+        "$.scenarios[0].script[0].code: unknown key",
+    ),
     ("unknown_top_level_key", _set(["scenario"], []), "$.scenario: unknown key"),
-    ("wrong_type", _set(["scenarios", 0, "expect", "attempts"], "1"),
-     "$.scenarios[0].expect.attempts: expected integer, got string"),
-    ("bool_is_not_integer", _set(["scenarios", 0, "expect", "attempts"], True),
-     "$.scenarios[0].expect.attempts: expected integer, got boolean"),
+    (
+        "wrong_type",
+        _set(["scenarios", 0, "expect", "attempts"], "1"),
+        "$.scenarios[0].expect.attempts: expected integer, got string",
+    ),
+    (
+        "bool_is_not_integer",
+        _set(["scenarios", 0, "expect", "attempts"], True),
+        "$.scenarios[0].expect.attempts: expected integer, got boolean",
+    ),
     ("missing_required_key", _drop_status, '$.scenarios[0].expect: missing required key "status"'),
-    ("unknown_status", _set(["scenarios", 0, "expect", "status"], "MAYBE"),
-     '$.scenarios[0].expect.status: "MAYBE" is not one of'),
-    ("below_minimum", _set(["scenarios", 0, "expect", "attempts"], -1),
-     "$.scenarios[0].expect.attempts: -1 is less than the minimum 0"),
+    (
+        "unknown_status",
+        _set(["scenarios", 0, "expect", "status"], "MAYBE"),
+        '$.scenarios[0].expect.status: "MAYBE" is not one of',
+    ),
+    (
+        "below_minimum",
+        _set(["scenarios", 0, "expect", "attempts"], -1),
+        "$.scenarios[0].expect.attempts: -1 is less than the minimum 0",
+    ),
 ]
 
 
 @pytest.mark.parametrize("change,want", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_rejects(change: Callable[[Dict[str, Any]], None], want: str) -> None:
+def test_rejects(change: Callable[[dict[str, Any]], None], want: str) -> None:
     doc = copy.deepcopy(REAL)
     change(doc)
     problems = file_problems(load(SCHEMA), doc)
@@ -86,7 +112,7 @@ def test_rejects_unsupported_schema_keyword() -> None:
 
 def test_every_object_schema_is_closed() -> None:
     """Every object of the format sets additionalProperties (false, or a value schema for maps)."""
-    open_objects: List[str] = []
+    open_objects: list[str] = []
 
     def walk(node: Any, at: str) -> None:
         if isinstance(node, dict):

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import List, Optional
-
-from engagelab_push import Client
 
 from conftest import Mock
+from engagelab_push import Client
 
 APP_KEY = "demo-app-key"
 SECRET = "demo-master-secret"
@@ -23,7 +21,7 @@ def test_eight_threads_share_one_client(mock: Mock) -> None:
     # Every device-API answer is slowed down: only parallel calls finish in time.
     mock.config(latency_ms=latency_ms)
     client = Client(APP_KEY, SECRET, base_url=mock.url)
-    errors: List[BaseException] = []
+    errors: list[BaseException] = []
     barrier = threading.Barrier(threads)
 
     def work(t: int) -> None:
@@ -31,7 +29,7 @@ def test_eight_threads_share_one_client(mock: Mock) -> None:
             barrier.wait()
             for i in range(per_thread):
                 client.delete_device(f"dev-{t}-{i}")
-        except BaseException as e:  # reported below
+        except BaseException as e:  # noqa: BLE001 - the main thread asserts on it
             errors.append(e)
 
     started = time.monotonic()
@@ -58,8 +56,8 @@ def test_gil_is_released_during_the_call(mock: Mock) -> None:
     mock.script("dev-slow", [{"status": 200, "delay_ms": int(delay * 1000)}])
     client = Client(APP_KEY, SECRET, base_url=mock.url, max_retries=0)
     in_call = threading.Event()
-    span: List[float] = []
-    failure: List[Optional[BaseException]] = [None]
+    span: list[float] = []
+    failure: list[BaseException | None] = [None]
 
     def worker() -> None:
         try:
@@ -67,7 +65,7 @@ def test_gil_is_released_during_the_call(mock: Mock) -> None:
             span.append(time.monotonic())
             client.delete_device("dev-slow")
             span.append(time.monotonic())
-        except BaseException as e:
+        except BaseException as e:  # noqa: BLE001 - the main thread asserts on it
             failure[0] = e
 
     t = threading.Thread(target=worker)
@@ -75,7 +73,7 @@ def test_gil_is_released_during_the_call(mock: Mock) -> None:
     in_call.wait()
     # Pure-Python work on the main thread while the worker is inside the call;
     # record when each slice of work ran.
-    ticks: List[float] = []
+    ticks: list[float] = []
     total = 0
     while t.is_alive():
         for i in range(2000):

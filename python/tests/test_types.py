@@ -8,14 +8,12 @@ import os
 import pathlib
 import re
 import sys
-from typing import Any, Dict
-
-import pytest
+from typing import Any
 
 import engagelab_push
-from engagelab_push import Client, EngageLabError, InvalidArgumentError
-
+import pytest
 from conftest import REPO, Mock, error_model
+from engagelab_push import Client, EngageLabError, InvalidArgumentError
 
 APP_KEY = "demo-app-key"
 SECRET = "demo-master-secret"
@@ -33,7 +31,7 @@ def test_public_names() -> None:
 def test_version_comes_from_cargo_toml() -> None:
     cargo = (REPO / "Cargo.toml").read_text(encoding="utf-8")
     section = cargo.split("[workspace.package]", 1)[1]
-    match = re.search(r'^version\s*=\s*"([^"]+)"', section, re.M)
+    match = re.search(r'^version\s*=\s*"([^"]+)"', section, re.MULTILINE)
     assert match is not None
     assert engagelab_push.__version__ == match.group(1)
 
@@ -107,7 +105,7 @@ def test_lone_surrogate_id_is_invalid_argument(mock: Mock) -> None:
     assert mock.log() == []
 
 
-TYPE_ERRORS: Dict[str, Any] = {
+TYPE_ERRORS: dict[str, Any] = {
     "app_key": 1,
     "master_secret": None,
     "region": 3,
@@ -127,7 +125,7 @@ TYPE_ERRORS: Dict[str, Any] = {
 
 @pytest.mark.parametrize("name", sorted(TYPE_ERRORS))
 def test_wrong_type_is_a_type_error_naming_the_argument(name: str) -> None:
-    kwargs: Dict[str, Any] = {"app_key": APP_KEY, "master_secret": SECRET}
+    kwargs: dict[str, Any] = {"app_key": APP_KEY, "master_secret": SECRET}
     kwargs[name] = TYPE_ERRORS[name]
     with pytest.raises(TypeError) as info:
         Client(**kwargs)
@@ -166,9 +164,11 @@ INVALID_VALUES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "value"), INVALID_VALUES, ids=[f"{n}={v!r}"[:40] for n, v in INVALID_VALUES])
+@pytest.mark.parametrize(
+    ("name", "value"), INVALID_VALUES, ids=[f"{n}={v!r}"[:40] for n, v in INVALID_VALUES]
+)
 def test_bad_value_is_invalid_argument_naming_it(name: str, value: Any) -> None:
-    kwargs: Dict[str, Any] = {"app_key": APP_KEY, "master_secret": SECRET, name: value}
+    kwargs: dict[str, Any] = {"app_key": APP_KEY, "master_secret": SECRET, name: value}
     with pytest.raises(InvalidArgumentError) as info:
         Client(**kwargs)
     e = info.value

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "mock.h"
 
 /* el_error of a header without the last field. */
@@ -31,16 +32,6 @@ struct guarded {
     struct old_error err;
     unsigned char guard[64];
 };
-
-static int failures;
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            failures++;                                                              \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                            \
-    } while (0)
 
 static int guard_intact(const struct guarded *g) {
     for (size_t i = 0; i < sizeof g->guard; i++) {

@@ -115,7 +115,7 @@ static void test_version(void) {
     const char *macros = STR(EL_VERSION_MAJOR) "." STR(EL_VERSION_MINOR) "." STR(EL_VERSION_PATCH);
     CHECK(el_version() != NULL);
     CHECK(strcmp(el_version(), macros) == 0);
-    /* EL_EXPECTED_VERSION comes from Cargo.toml (scripts/c-test.sh). */
+    /* EL_EXPECTED_VERSION comes from Cargo.toml (`cargo xtask test c`). */
     CHECK(strcmp(EL_EXPECTED_VERSION, "") != 0);
     CHECK(strcmp(el_version(), EL_EXPECTED_VERSION) == 0);
     CHECK(EL_ERROR_MESSAGE_LEN == sizeof(((el_error *)0)->message));
@@ -454,6 +454,47 @@ static void test_create_free_loops(void) {
     }
 }
 
+/* el_error_describe gives the core's sentence; el_config_from_env reads the
+ * environment with the core's rules. */
+static void test_describe_and_from_env(void) {
+    el_config *config = mock_config();
+    el_client *client = NULL;
+    el_error err = EL_ERROR_INIT;
+    CHECK_STATUS(el_client_new(config, &client, &err), EL_OK);
+    CHECK_STATUS(el_delete_device(client, "describe-unknown", &err), EL_API);
+    char text[512];
+    size_t n = el_error_describe(&err, text, sizeof text);
+    CHECK(n == strlen(text));
+    CHECK_CONTAINS(text, "EngageLab rejected the request (HTTP 400, code 27002): unknown error");
+    char small[10];
+    CHECK(el_error_describe(&err, small, sizeof small) == n);
+    CHECK(strlen(small) == sizeof small - 1);
+    CHECK(el_error_describe(&err, NULL, 0) == n);
+    CHECK(el_error_describe(NULL, text, sizeof text) == 0 && text[0] == '\0');
+    el_client_free(client);
+    el_config_free(config);
+
+    el_config *from_env = NULL;
+    unsetenv("ENGAGELAB_APP_KEY");
+    CHECK_STATUS(el_config_from_env(&from_env, &err), EL_INVALID_ARGUMENT);
+    CHECK_CONTAINS(err.message, "ENGAGELAB_APP_KEY is not set");
+    CHECK(from_env == NULL);
+    setenv("ENGAGELAB_APP_KEY", APP_KEY, 1);
+    setenv("ENGAGELAB_MASTER_SECRET", MASTER_SECRET, 1);
+    setenv("ENGAGELAB_BASE_URL", mock_url(), 1);
+    CHECK_STATUS(el_config_from_env(&from_env, &err), EL_OK);
+    CHECK_STATUS(el_client_new(from_env, &client, &err), EL_OK);
+    CHECK(mock_add_device("from-env") == 0);
+    CHECK_STATUS(el_delete_device(client, "from-env", &err), EL_OK);
+    el_client_free(client);
+    el_config_free(from_env);
+    setenv("ENGAGELAB_REGION", "hk", 1);
+    CHECK_STATUS(el_config_from_env(&from_env, &err), EL_INVALID_ARGUMENT);
+    CHECK_CONTAINS(err.message, "not both");
+    unsetenv("ENGAGELAB_REGION");
+    unsetenv("ENGAGELAB_BASE_URL");
+}
+
 int main(void) {
     mock_init();
     test_status_names();
@@ -465,6 +506,7 @@ int main(void) {
     test_outputs();
     test_threads_share_one_client();
     test_create_free_loops();
+    test_describe_and_from_env();
     mock_cleanup();
     printf("api: %d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;

@@ -14,17 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "mock.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            failures++;                                                              \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                            \
-    } while (0)
 
 static double now_ms(void) {
     struct timespec ts;

@@ -16,7 +16,7 @@ static CURL *curl;
 const char *mock_url(void) {
     const char *url = getenv("ENGAGELAB_MOCK_URL");
     if (url == NULL || url[0] == '\0') {
-        fprintf(stderr, "ENGAGELAB_MOCK_URL is not set (start engagelab-mock, see scripts/c-test.sh)\n");
+        fprintf(stderr, "ENGAGELAB_MOCK_URL is not set (start engagelab-mock, see `cargo xtask test c`)\n");
         exit(2);
     }
     return url;

@@ -14,16 +14,7 @@ const USAGE: &str = "\
 usage: engagelab-mock [options]
 
   --listen ADDR            address to listen on (default 127.0.0.1:0, a free port)
-  --app-key KEY            AppKey accepted (default demo-app-key)
-  --master-secret SECRET   Master Secret accepted (default demo-master-secret)
   --device ID              seed a device with this registration id (repeatable)
-  --devices-file FILE      seed devices from a JSON array of
-                           {\"registration_id\":..,\"tags\":[..],\"alias\":..}
-  --rate-limit-qps N       allow N device-API requests per second (default: no limit)
-  --latency-ms N           wait N ms before every device-API answer (default 0)
-  --unknown-status N       HTTP status for an unknown registration id (default 400)
-  --unknown-body STR       body for an unknown registration id
-                           (default {\"error\":{\"code\":27002,\"message\":\"unknown error\"}})
   --tls                    serve HTTPS with a throwaway CA (needs --ca-out)
   --ca-out PATH            write the CA certificate (PEM) here before printing the URL
   -h, --help               show this help
@@ -51,8 +42,6 @@ fn parse_args() -> Result<Option<Args>, String> {
                     .parse::<SocketAddr>()
                     .map_err(|e| format!("--listen {v}: {e}"))?;
             }
-            Long("app-key") => config.app_key = text(parser.value())?,
-            Long("master-secret") => config.master_secret = text(parser.value())?,
             Long("device") => {
                 let id = text(parser.value())?;
                 if id.is_empty() {
@@ -60,26 +49,6 @@ fn parse_args() -> Result<Option<Args>, String> {
                 }
                 config.devices.push(Device::new(id));
             }
-            Long("devices-file") => {
-                let path = text(parser.value())?;
-                config.devices.extend(read_devices(&path)?);
-            }
-            Long("rate-limit-qps") => {
-                config.rate_limit_qps = Some(number("--rate-limit-qps", &text(parser.value())?)?)
-            }
-            Long("latency-ms") => {
-                config.latency_ms = number("--latency-ms", &text(parser.value())?)?
-            }
-            Long("unknown-status") => {
-                let status: u16 = number("--unknown-status", &text(parser.value())?)?;
-                if !(100..=999).contains(&status) {
-                    return Err(format!(
-                        "--unknown-status {status}: must be between 100 and 999"
-                    ));
-                }
-                config.unknown_status = status;
-            }
-            Long("unknown-body") => config.unknown_body = text(parser.value())?,
             Long("tls") => config.tls = true,
             Long("ca-out") => ca_out = Some(PathBuf::from(text(parser.value())?)),
             Short('h') | Long("help") => return Ok(None),
@@ -99,27 +68,6 @@ fn text(value: Result<std::ffi::OsString, lexopt::Error>) -> Result<String, Stri
         .map_err(|e| e.to_string())?
         .into_string()
         .map_err(|v| format!("{} is not valid UTF-8", v.to_string_lossy()))
-}
-
-/// Parses a flag's numeric value.
-fn number<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String>
-where
-    T::Err: std::fmt::Display,
-{
-    v.parse::<T>().map_err(|e| format!("{flag} {v}: {e}"))
-}
-
-/// Reads a JSON array of devices.
-fn read_devices(path: &str) -> Result<Vec<Device>, String> {
-    let text = fs::read_to_string(path).map_err(|e| format!("--devices-file {path}: {e}"))?;
-    let devices: Vec<Device> =
-        serde_json::from_str(&text).map_err(|e| format!("--devices-file {path}: {e}"))?;
-    for (i, device) in devices.iter().enumerate() {
-        device
-            .validate()
-            .map_err(|e| format!("--devices-file {path}: entry {i}: {e}"))?;
-    }
-    Ok(devices)
 }
 
 fn main() -> ExitCode {

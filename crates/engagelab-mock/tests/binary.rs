@@ -41,28 +41,7 @@ fn raw(host_port: &str, request: &str) -> String {
 
 #[test]
 fn prints_its_url_first_and_serves_seeded_devices() {
-    let dir = std::env::temp_dir().join(format!("engagelab-mock-bin-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("devices.json");
-    std::fs::write(
-        &file,
-        r#"[{"registration_id":"f1","tags":["t"],"alias":"a"},{"registration_id":"f2"}]"#,
-    )
-    .unwrap();
-    let (_child, url) = spawn(&[
-        "--device",
-        "d1",
-        "--devices-file",
-        file.to_str().unwrap(),
-        "--app-key",
-        "k",
-        "--master-secret",
-        "s",
-        "--unknown-status",
-        "404",
-        "--unknown-body",
-        "{}",
-    ]);
+    let (_child, url) = spawn(&["--device", "d1", "--device", "d2"]);
     let host_port = url
         .strip_prefix("http://127.0.0.1:")
         .map(|p| format!("127.0.0.1:{p}"));
@@ -72,21 +51,15 @@ fn prints_its_url_first_and_serves_seeded_devices() {
         "GET /__mock/devices HTTP/1.1\r\nConnection: close\r\n\r\n",
     );
     assert!(
-        list.ends_with(r#"{"registration_ids":["d1","f1","f2"]}"#),
+        list.ends_with(r#"{"registration_ids":["d1","d2"]}"#),
         "{list}"
     );
-    // base64("k:s") = "azpz"
-    let get = raw(
+    // The demo credentials: base64("demo-app-key:demo-master-secret").
+    let delete = raw(
         &host_port,
-        "GET /v4/devices/f1 HTTP/1.1\r\nAuthorization: Basic azpz\r\nConnection: close\r\n\r\n",
+        "DELETE /v4/devices/d1 HTTP/1.1\r\nAuthorization: Basic ZGVtby1hcHAta2V5OmRlbW8tbWFzdGVyLXNlY3JldA==\r\nConnection: close\r\n\r\n",
     );
-    assert!(get.ends_with(r#"{"tags":["t"],"alias":"a"}"#), "{get}");
-    let unknown = raw(
-        &host_port,
-        "GET /v4/devices/zz HTTP/1.1\r\nAuthorization: Basic azpz\r\nConnection: close\r\n\r\n",
-    );
-    assert!(unknown.starts_with("HTTP/1.1 404 "), "{unknown}");
-    std::fs::remove_dir_all(&dir).ok();
+    assert!(delete.starts_with("HTTP/1.1 200 "), "{delete}");
 }
 
 #[test]
@@ -111,11 +84,10 @@ fn tls_writes_the_ca_before_printing_the_url() {
 fn bad_flags_exit_2_with_usage() {
     for args in [
         &["--bogus"][..],
-        &["--latency-ms", "soon"],
+        &["--device", ""],
         &["--listen", "nowhere"],
         &["--tls"],
-        &["--unknown-status", "42"],
-        &["--devices-file", "/nonexistent/devices.json"],
+        &["--ca-out", "ca.pem"],
     ] {
         let out = Command::new(BIN).args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -132,5 +104,5 @@ fn bad_flags_exit_2_with_usage() {
 fn help_goes_to_stdout() {
     let out = Command::new(BIN).arg("--help").output().unwrap();
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("--rate-limit-qps"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--ca-out"));
 }

@@ -140,6 +140,42 @@ pub unsafe extern "C" fn el_config_new(
     unsafe { panic::report(out_error, result) }
 }
 
+/// Creates a config from the environment, as the Rust core's
+/// `ClientBuilder::from_env`: `ENGAGELAB_APP_KEY`, `ENGAGELAB_MASTER_SECRET`,
+/// and optionally `ENGAGELAB_REGION` (`sgp usva defra hk jpn bra`) or
+/// `ENGAGELAB_BASE_URL` (not both). Other settings may then be changed with
+/// the setters before `el_client_new`.
+///
+/// Ownership: on success `*out_config` receives a new config owned by the
+/// caller, to be freed with `el_config_free`; on failure it is not written.
+/// NULL: `out_config` NULL gives `EL_INVALID_ARGUMENT`. A missing or wrong
+/// variable gives `EL_INVALID_ARGUMENT` naming it, in `*out_error` (which may
+/// be NULL).
+/// Threads: reads the environment; do not call it while another thread
+/// changes the environment.
+///
+/// # Safety
+/// `out_config` must be NULL or valid for writing a pointer; `out_error` NULL
+/// or valid for writing an `el_error`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn el_config_from_env(
+    out_config: *mut *mut el_config,
+    out_error: *mut el_error,
+) -> el_status {
+    let result = panic::catch("el_config_from_env", || {
+        let out = args::out(out_config, "out_config")?;
+        let config = Box::new(el_config {
+            builder: ClientBuilder::from_env()?,
+            region: None,
+        });
+        // SAFETY: `out` is not NULL and the caller guarantees it is writable.
+        unsafe { out.write(Box::into_raw(config)) };
+        Ok(())
+    });
+    // SAFETY: the caller guarantees `out_error` is NULL or writable.
+    unsafe { panic::report(out_error, result) }
+}
+
 /// Sets the data center by its short name: `"sgp"` (Singapore, the default),
 /// `"usva"` (Virginia), `"defra"` (Frankfurt), `"hk"` (Hong Kong), `"jpn"`
 /// (Japan), `"bra"` (Brazil), ignoring ASCII case. A base URL, if set,
@@ -322,7 +358,7 @@ pub unsafe extern "C" fn el_config_set_user_agent(
     }
 }
 
-/// Sets a proxy URL (`http://`, `https://`, `socks5://`, ...; user info
+/// Sets a proxy URL (`http://` or `https://`; SOCKS is refused; user info
 /// allowed, and never shown in messages). Without it no proxy is used:
 /// `HTTP_PROXY`, `HTTPS_PROXY` and `ALL_PROXY` are deliberately ignored.
 /// Checked by `el_client_new`.

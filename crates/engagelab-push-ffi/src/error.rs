@@ -129,6 +129,110 @@ pub(crate) unsafe fn write(out: *mut el_error, failure: &Error) {
     }
 }
 
+/// The error a record describes, reading only the fields within its `size`
+/// (a missing field reads as none); `None` for a status this library does not
+/// define.
+///
+/// # Safety
+/// `err` must point to a record whose `size` is initialised and which is
+/// readable for `size` bytes.
+unsafe fn read(err: *const el_error) -> Option<Error> {
+    use std::mem::{offset_of, size_of};
+    // SAFETY: the caller guarantees `size` is readable.
+    let size = unsafe { std::ptr::addr_of!((*err).size).read_unaligned() };
+    let has = |offset: usize, len: usize| offset + len <= size;
+    macro_rules! field {
+        ($name:ident, $ty:ty) => {
+            if has(offset_of!(el_error, $name), size_of::<$ty>()) {
+                // SAFETY: the field lies within the caller's `size` bytes.
+                Some(unsafe {
+                    std::ptr::addr_of!((*err).$name)
+                        .cast::<$ty>()
+                        .read_unaligned()
+                })
+            } else {
+                None
+            }
+        };
+    }
+    let status: u32 = field!(status, u32)?;
+    let kind = engagelab::ErrorKind::ALL
+        .into_iter()
+        .find(|k| k.code() == status)?;
+    let message = field!(message, [c_char; EL_ERROR_MESSAGE_LEN])
+        .map(|m| {
+            let bytes: Vec<u8> = m
+                .iter()
+                .take_while(|c| **c != 0)
+                .map(|c| *c as u8)
+                .collect();
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+        .unwrap_or_default();
+    Some(Error::from_parts(
+        kind,
+        field!(http_status, u16).filter(|s| *s != 0),
+        field!(api_code, i64).filter(|c| *c != 0),
+        message,
+        field!(attempts, u32).unwrap_or(0),
+        field!(retry_after_ms, u32)
+            .filter(|ms| *ms != 0)
+            .map(|ms| std::time::Duration::from_millis(u64::from(ms))),
+        field!(maybe_deleted, u8).is_some_and(|b| b != 0),
+    ))
+}
+
+/// Writes the sentence that describes a failure into `buf`: what happened,
+/// the HTTP status and code, the message, the attempts, the server's hint,
+/// what to do, and whether the device may already be deleted — the same text
+/// as the Rust core's error and Python's `str(exc)`. Bindings show it instead
+/// of composing their own.
+///
+/// Returns the sentence's length in bytes without the NUL, whatever `len` is
+/// (as `snprintf`): if it is `len` or more, the text was cut (on a character
+/// boundary) and a buffer of the returned length + 1 holds it whole.
+///
+/// Ownership: `buf` belongs to the caller. NULL: `err` NULL describes nothing
+/// (returns 0); `buf` may be NULL when `len` is 0, to ask for the length. A
+/// record with a status this library does not define gets a fixed sentence. Threads: safe from any thread.
+///
+/// # Safety
+/// `err` must be NULL or a record written by this library (or with `size`
+/// set and readable for `size` bytes); `buf` must be valid for writing `len`
+/// bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn el_error_describe(
+    err: *const el_error,
+    buf: *mut c_char,
+    len: usize,
+) -> usize {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        if err.is_null() {
+            if !buf.is_null() && len > 0 {
+                // SAFETY: the caller guarantees `buf` is writable for `len` bytes.
+                unsafe { buf.write(0) };
+            }
+            return 0;
+        }
+        // SAFETY: the caller guarantees `err` is a readable record.
+        let text = match unsafe { read(err) } {
+            Some(error) => error.to_string(),
+            None => String::from("a failure of a category this library does not know"),
+        };
+        if !buf.is_null() && len > 0 {
+            let cut = truncate_utf8(&text, len - 1);
+            // SAFETY: `cut` is at most `len - 1` bytes and `buf` is writable
+            // for `len` bytes; the two do not overlap.
+            unsafe {
+                std::ptr::copy_nonoverlapping(cut.as_ptr().cast::<c_char>(), buf, cut.len());
+                buf.add(cut.len()).write(0);
+            }
+        }
+        text.len()
+    }))
+    .unwrap_or(0)
+}
+
 /// The message of a written record, for tests.
 #[cfg(test)]
 pub(crate) fn message_str(e: &el_error) -> String {
@@ -153,6 +257,42 @@ pub(crate) mod tests {
             std::ptr::addr_of_mut!((*e.as_mut_ptr()).size).write(std::mem::size_of::<el_error>());
             e.assume_init()
         }
+    }
+
+    #[test]
+    fn describe_gives_the_cores_sentence_and_its_length() {
+        let error = Error::from_parts(
+            engagelab::ErrorKind::Api,
+            Some(400),
+            Some(27002),
+            "unknown error",
+            3,
+            None,
+            true,
+        );
+        let mut out = filled(0);
+        // SAFETY: `out` is writable.
+        unsafe { write(&mut out, &error) };
+        let want = error.to_string();
+        let mut buf = [0 as c_char; 512];
+        // SAFETY: `out` is a written record; `buf` is writable for its length.
+        let n = unsafe { el_error_describe(&out, buf.as_mut_ptr(), buf.len()) };
+        assert_eq!(n, want.len());
+        // SAFETY: el_error_describe NUL-terminates.
+        let got = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) };
+        assert_eq!(got.to_str().unwrap(), want);
+        // A short buffer: cut, NUL-terminated, full length returned.
+        let mut small = [0x55 as c_char; 8];
+        // SAFETY: as above.
+        let n = unsafe { el_error_describe(&out, small.as_mut_ptr(), small.len()) };
+        assert_eq!(n, want.len());
+        assert_eq!(small[7], 0);
+        // SAFETY: NULL record and NULL buffer with length 0 are allowed.
+        let none = unsafe { el_error_describe(std::ptr::null(), std::ptr::null_mut(), 0) };
+        assert_eq!(none, 0);
+        // SAFETY: asking for the length only.
+        let needed = unsafe { el_error_describe(&out, std::ptr::null_mut(), 0) };
+        assert_eq!(needed, want.len());
     }
 
     #[test]

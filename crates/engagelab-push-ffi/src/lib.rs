@@ -41,12 +41,13 @@ pub use client::{
     el_client, el_client_free, el_client_new, el_delete_device, el_delete_device_with,
 };
 pub use config::{
-    el_config, el_config_free, el_config_new, el_config_set_allow_insecure_http,
-    el_config_set_backoff_ms, el_config_set_base_url, el_config_set_ca_file,
-    el_config_set_connect_timeout_ms, el_config_set_max_retries, el_config_set_max_retry_after_ms,
-    el_config_set_proxy, el_config_set_region, el_config_set_timeout_ms, el_config_set_user_agent,
+    el_config, el_config_free, el_config_from_env, el_config_new,
+    el_config_set_allow_insecure_http, el_config_set_backoff_ms, el_config_set_base_url,
+    el_config_set_ca_file, el_config_set_connect_timeout_ms, el_config_set_max_retries,
+    el_config_set_max_retry_after_ms, el_config_set_proxy, el_config_set_region,
+    el_config_set_timeout_ms, el_config_set_user_agent,
 };
-pub use error::{EL_ERROR_MESSAGE_LEN, el_error};
+pub use error::{EL_ERROR_MESSAGE_LEN, el_error, el_error_describe};
 pub use status::{el_status, el_status_name};
 
 pub use version::{EL_VERSION_MAJOR, EL_VERSION_MINOR, EL_VERSION_PATCH, el_version};

@@ -1,4 +1,4 @@
-//! Benchmark client of `scripts/bench.sh`: deletes one device over and over
+//! Benchmark client of `cargo xtask bench`: deletes one device over and over
 //! through one pooled [`Client`] and prints one JSON line of figures.
 //!
 //! ```sh

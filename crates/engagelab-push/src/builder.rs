@@ -76,6 +76,46 @@ impl ClientBuilder {
         }
     }
 
+    /// A builder from the environment: `ENGAGELAB_APP_KEY`,
+    /// `ENGAGELAB_MASTER_SECRET`, and optionally `ENGAGELAB_REGION`
+    /// (`sgp usva defra hk jpn bra`) or `ENGAGELAB_BASE_URL` (not both); other
+    /// settings may then be changed before [`build`](Self::build).
+    ///
+    /// # Errors
+    /// `InvalidArgument` naming the variable that is missing or wrong.
+    pub fn from_env() -> Result<ClientBuilder, Error> {
+        ClientBuilder::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub(crate) fn from_lookup(
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<ClientBuilder, Error> {
+        let get = |name: &str| get(name).filter(|v| !v.is_empty());
+        let required = |name: &str| {
+            get(name).ok_or_else(|| Error::invalid_argument(format!("{name} is not set")))
+        };
+        let mut builder = Client::builder(
+            required("ENGAGELAB_APP_KEY")?,
+            required("ENGAGELAB_MASTER_SECRET")?,
+        );
+        match (get("ENGAGELAB_REGION"), get("ENGAGELAB_BASE_URL")) {
+            (Some(_), Some(_)) => {
+                return Err(Error::invalid_argument(
+                    "set ENGAGELAB_REGION or ENGAGELAB_BASE_URL, not both",
+                ));
+            }
+            (Some(region), None) => {
+                let region: Region = region.parse().map_err(|e: Error| {
+                    Error::invalid_argument(format!("ENGAGELAB_REGION: {}", e.message()))
+                })?;
+                builder = builder.region(region);
+            }
+            (None, Some(url)) => builder = builder.base_url(url),
+            (None, None) => {}
+        }
+        Ok(builder)
+    }
+
     /// The data center to call (default Singapore). A [`base_url`](Self::base_url)
     /// overrides it.
     pub fn region(mut self, region: Region) -> Self {

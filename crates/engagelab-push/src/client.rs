@@ -70,30 +70,7 @@ impl Client {
     }
 
     pub(crate) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Client, Error> {
-        let get = |name: &str| get(name).filter(|v| !v.is_empty());
-        let required = |name: &str| {
-            get(name).ok_or_else(|| Error::invalid_argument(format!("{name} is not set")))
-        };
-        let mut builder = Client::builder(
-            required("ENGAGELAB_APP_KEY")?,
-            required("ENGAGELAB_MASTER_SECRET")?,
-        );
-        match (get("ENGAGELAB_REGION"), get("ENGAGELAB_BASE_URL")) {
-            (Some(_), Some(_)) => {
-                return Err(Error::invalid_argument(
-                    "set ENGAGELAB_REGION or ENGAGELAB_BASE_URL, not both",
-                ));
-            }
-            (Some(region), None) => {
-                let region: Region = region.parse().map_err(|e: Error| {
-                    Error::invalid_argument(format!("ENGAGELAB_REGION: {}", e.message()))
-                })?;
-                builder = builder.region(region);
-            }
-            (None, Some(url)) => builder = builder.base_url(url),
-            (None, None) => {}
-        }
-        builder.build()
+        ClientBuilder::from_lookup(get)?.build()
     }
 
     pub(crate) fn from_builder(b: ClientBuilder) -> Result<Client, Error> {

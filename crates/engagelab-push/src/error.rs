@@ -46,6 +46,30 @@ impl Error {
         Error::new(ErrorKind::Internal, message)
     }
 
+    /// An error with every field given, for a binding that carries an error
+    /// across a boundary (such as C's `el_error`) and needs its sentence back:
+    /// `Display` then reads exactly as the original's. The message is taken
+    /// as given (it was scrubbed when the error was made).
+    pub fn from_parts(
+        kind: ErrorKind,
+        http_status: Option<u16>,
+        api_code: Option<i64>,
+        message: impl Into<String>,
+        attempts: u32,
+        retry_after: Option<Duration>,
+        maybe_deleted: bool,
+    ) -> Error {
+        Error {
+            kind,
+            http_status,
+            api_code,
+            message: message.into(),
+            attempts,
+            retry_after,
+            maybe_deleted,
+        }
+    }
+
     pub(crate) fn with_http(mut self, status: u16, api_code: Option<i64>) -> Error {
         self.http_status = Some(status);
         self.api_code = api_code;

@@ -1,14 +1,26 @@
-//! `cargo xtask`: the project's tooling, in Rust rather than shell.
-//!
-//! `cargo xtask gen [--check]` writes (or checks) every file generated from
-//! `spec/error-model.toml`.
+//! `cargo xtask`: the project's tooling, in Rust rather than shell. One
+//! module per command; `make` is a thin wrapper over these (see Makefile).
 
+mod apt;
+mod bench;
 mod bindings;
 mod clib;
+mod demo;
 mod generate;
+mod header;
+mod install;
+mod lint;
+mod mock;
+mod process;
+mod scratch;
+mod steps;
+mod test;
+mod toxiproxy;
+mod venv;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
 /// The workspace root (this crate lives in `crates/xtask`).
 pub(crate) fn root() -> PathBuf {
@@ -21,10 +33,22 @@ pub(crate) fn root() -> PathBuf {
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
+  test [SUITE...] every test (what `make test` and CI run), or only the suites
+                  named, in this order: lint, rust, msrv, c, python, bench
+                  (the harness in quick mode), bindings
+  demo            delete a device through Rust, C and Python against the mock
+  lint            rustfmt, clippy -D warnings, gen --check, header --check, ruff
   gen [--check]   write the files generated from spec/error-model.toml
                   (--check: fail if any is stale instead of writing)
+  header [--check]
+                  write include/engagelab_push.h with the pinned cbindgen
+                  (--check: fail with a diff if it is stale)
   lib [--release] build the C library into target/PROFILE/lib/ as it ships:
                   libengagelab_push.so.VERSION, its SONAME and dev links, .a
+  install PREFIX  install the release C library, header, pkg-config file and
+                  CMake package under PREFIX (DESTDIR honoured)
+  bench [--quick] the benchmarks (BENCHMARKS.md); --quick: small N into
+                  target/bench-quick/
   binding LANG test|demo
                   run a language binding's tests or demo (bindings/LANG)";
 
@@ -32,11 +56,24 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
+        ["test", suites @ ..] => test::run(suites),
+        ["demo"] => demo::run_demo(),
+        ["lint"] => {
+            let start = Instant::now();
+            let mut steps = steps::Steps::new();
+            lint::run_all(&mut steps);
+            steps.finish("lint", start)
+        }
         ["gen"] => generate::run(false),
         ["gen", "--check"] => generate::run(true),
+        ["header"] => header::write(),
+        ["header", "--check"] => header::check(&header::committed()),
         ["lib"] => clib::build(false).map(|dir| println!("{}", dir.display())),
-        ["binding", language, action] => bindings::main(language, action),
         ["lib", "--release"] => clib::build(true).map(|dir| println!("{}", dir.display())),
+        ["install", prefix] => install::install(prefix),
+        ["bench"] => bench::run(false),
+        ["bench", "--quick"] => bench::run(true),
+        ["binding", language, action] => bindings::main(language, action),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -69,14 +69,21 @@ pub(crate) fn run(cmd: &mut Command) -> Result<(), String> {
     }
 }
 
-/// `cargo xtask binding LANG ACTION`.
-pub(crate) fn main(language: &str, action: &str) -> Result<(), String> {
-    type Action = fn(&Env) -> Result<(), String>;
-    let known: &[(&str, Action, Action)] = &[
+/// A binding's `test` or `demo`.
+pub(crate) type Action = fn(&Env) -> Result<(), String>;
+
+/// Every binding: its name, its `test` and its `demo`.
+pub(crate) fn known() -> &'static [(&'static str, Action, Action)] {
+    &[
         ("go", go::test, go::demo),
         ("java", java::test, java::demo),
         ("node", node::test, node::demo),
-    ];
+    ]
+}
+
+/// `cargo xtask binding LANG ACTION`.
+pub(crate) fn main(language: &str, action: &str) -> Result<(), String> {
+    let known = known();
     let Some((_, test, demo)) = known.iter().find(|(name, _, _)| *name == language) else {
         let names: Vec<&str> = known.iter().map(|(n, _, _)| *n).collect();
         return Err(format!(

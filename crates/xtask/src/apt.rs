@@ -1,0 +1,83 @@
+//! Installing the system packages a step needs on a fresh Debian machine,
+//! saying which and why before doing it.
+
+use std::process::Command;
+
+use crate::process::{on_path, run};
+
+/// A Debian package and how to tell it is already there.
+pub(crate) struct Package {
+    pub name: &'static str,
+    pub present: Presence,
+}
+
+pub(crate) enum Presence {
+    /// A program on the PATH (or in /usr/sbin, for daemons).
+    Program(&'static str),
+    /// `dpkg -s` knows it (libraries and headers).
+    Dpkg,
+}
+
+impl Package {
+    pub(crate) const fn program(name: &'static str, program: &'static str) -> Package {
+        Package {
+            name,
+            present: Presence::Program(program),
+        }
+    }
+
+    pub(crate) const fn dpkg(name: &'static str) -> Package {
+        Package {
+            name,
+            present: Presence::Dpkg,
+        }
+    }
+
+    fn is_present(&self) -> bool {
+        match self.present {
+            Presence::Program(p) => {
+                on_path(p) || std::path::Path::new("/usr/sbin").join(p).is_file()
+            }
+            Presence::Dpkg => Command::new("dpkg")
+                .args(["-s", self.name])
+                .output()
+                .is_ok_and(|o| o.status.success()),
+        }
+    }
+}
+
+/// Installs the packages of `wanted` that are missing, printing their names
+/// and `why` first. Needs root (or sudo).
+pub(crate) fn ensure(wanted: &[Package], why: &str) -> Result<(), String> {
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|p| !p.is_present())
+        .map(|p| p.name)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    println!(
+        "==== installing system packages {} with apt-get: {why}",
+        missing.join(" ")
+    );
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0"));
+    let apt = |args: &[&str]| {
+        let mut cmd = if root {
+            Command::new("apt-get")
+        } else {
+            let mut c = Command::new("sudo");
+            c.arg("apt-get");
+            c
+        };
+        cmd.env("DEBIAN_FRONTEND", "noninteractive").args(args);
+        cmd
+    };
+    run(&mut apt(&["update", "-qq"]))?;
+    let mut install = apt(&["install", "-y", "-qq", "--no-install-recommends"]);
+    install.args(&missing);
+    run(&mut install).map_err(|e| format!("cannot install {}: {e}", missing.join(" ")))
+}

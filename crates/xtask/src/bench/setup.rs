@@ -1,0 +1,166 @@
+//! The benchmark's installs and builds: system packages, the `.venv-bench`
+//! virtualenv, the release artifacts of each client.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::{Mode, log};
+use crate::apt::{self, Package};
+use crate::process::{at_root, capture, cargo, run, run_quiet};
+
+const PACKAGES: &[Package] = &[
+    Package::program("nginx", "nginx"),
+    Package::program("wrk", "wrk"),
+    Package::dpkg("libcurl4-openssl-dev"),
+    Package::program("openssl", "openssl"),
+    Package::program("binutils", "strip"),
+];
+
+pub(crate) fn install_system() -> Result<(), String> {
+    apt::ensure(
+        PACKAGES,
+        "the benchmark's server (nginx), load generator (wrk), libcurl client, throwaway CA \
+         (openssl) and size measurements (strip)",
+    )
+}
+
+/// `.venv-bench` with bench/requirements.txt; returns its interpreter.
+pub(crate) fn install_python() -> Result<PathBuf, String> {
+    let venv = crate::root().join(".venv-bench");
+    let py = venv.join("bin/python");
+    if !py.is_file() {
+        log("creating .venv-bench");
+        crate::venv::create(&venv)?;
+    }
+    let requirements = crate::root().join("bench/requirements.txt");
+    let stamp = venv.join(".bench-requirements");
+    let wanted = fs::read(&requirements).map_err(|e| format!("{}: {e}", requirements.display()))?;
+    if fs::read(&stamp).ok() != Some(wanted.clone()) {
+        log("pip install -r bench/requirements.txt");
+        run(at_root(&py)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                "-r",
+            ])
+            .arg(&requirements))?;
+        fs::write(&stamp, wanted).map_err(|e| format!("{}: {e}", stamp.display()))?;
+    }
+    Ok(py)
+}
+
+/// The project's module, a release build through maturin; a note when it
+/// cannot be installed or imported (the Python rows are then skipped).
+pub(crate) fn install_py_module(py: &Path, out: &Path) -> Option<String> {
+    log("pip install ./python (release build through maturin)");
+    let log_path = out.join("pip-python-module.log");
+    let bin = py.parent().expect("the venv's bin directory");
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let path = std::env::join_paths(
+        std::iter::once(bin.to_path_buf()).chain(std::env::split_paths(&path)),
+    )
+    .ok()?;
+    let install = capture(
+        at_root(py)
+            .env("PATH", path)
+            .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
+            .args([
+                "--no-build-isolation",
+                "--no-deps",
+                "--force-reinstall",
+                "./python",
+            ]),
+    );
+    let imported = || {
+        capture(
+            at_root(py)
+                .current_dir(out)
+                .args(["-c", "import engagelab_push; engagelab_push.Client"]),
+        )
+    };
+    let note = match install {
+        Ok(o) if o.status.success() => match imported() {
+            Ok(i) if i.status.success() => return None,
+            Ok(i) => {
+                let _ = fs::write(&log_path, &i.stderr);
+                "engagelab_push installed but does not import"
+            }
+            Err(_) => "engagelab_push installed but does not import",
+        },
+        Ok(o) => {
+            let _ = fs::write(&log_path, [o.stdout, o.stderr].concat());
+            "pip install ./python failed"
+        }
+        Err(_) => "pip install ./python did not run",
+    };
+    Some(format!("{note} (see {})", log_path.display()))
+}
+
+/// What `build_native` produced, and why a client cannot run.
+pub(crate) struct Built {
+    pub bin: PathBuf,
+    pub rust_bin: PathBuf,
+    pub lib_dir: Option<PathBuf>,
+    pub rust_note: Option<String>,
+    pub ffi_note: Option<String>,
+}
+
+const CFLAGS: &[&str] = &["-O2", "-std=c99", "-Wall", "-Wextra", "-Werror"];
+
+pub(crate) fn build_native(mode: &Mode) -> Result<Built, String> {
+    let bin = mode.out.join("bin");
+    fs::create_dir_all(&bin).map_err(|e| format!("{}: {e}", bin.display()))?;
+    log("cargo build --release -p engagelab-push --example bench_sequential");
+    let rust_note = run_quiet(cargo().args([
+        "build",
+        "--quiet",
+        "--release",
+        "-p",
+        "engagelab-push",
+        "--example",
+        "bench_sequential",
+    ]))
+    .err()
+    .map(|e| format!("cargo build of examples/bench_sequential failed: {e}"));
+    log("cc bench/c/curl_bench.c, bench/c/curl_one.c (libcurl)");
+    for name in ["curl_bench", "curl_one"] {
+        run(at_root("cc")
+            .args(CFLAGS)
+            .arg(format!("bench/c/{name}.c"))
+            .arg("-lcurl")
+            .arg("-o")
+            .arg(bin.join(name)))?;
+    }
+    log("cargo xtask lib --release; cc bench/c/el_bench.c, bench/c/el_one.c");
+    let (lib_dir, ffi_note) = match crate::clib::build(true) {
+        Err(e) => (None, Some(format!("cargo xtask lib --release failed: {e}"))),
+        Ok(lib) => {
+            let mut note = None;
+            for name in ["el_bench", "el_one"] {
+                let built = run(at_root("cc")
+                    .args(CFLAGS)
+                    .arg(format!("bench/c/{name}.c"))
+                    .arg("-Iinclude")
+                    .arg(format!("-L{}", lib.display()))
+                    .arg(format!("-Wl,-rpath,{}", lib.display()))
+                    .arg("-lengagelab_push")
+                    .arg("-o")
+                    .arg(bin.join(name)));
+                if let Err(e) = built {
+                    note = Some(format!("compiling bench/c/{name}.c failed: {e}"));
+                }
+            }
+            (Some(lib), note)
+        }
+    };
+    Ok(Built {
+        rust_bin: crate::clib::target_dir().join("release/examples/bench_sequential"),
+        bin,
+        lib_dir,
+        rust_note,
+        ffi_note,
+    })
+}

@@ -1,0 +1,76 @@
+//! `cargo xtask header [--check [FILE]]`: `include/engagelab_push.h` from
+//! crates/engagelab-push-ffi, by cbindgen at a pinned version installed into
+//! `.tools/` (so every machine writes the same bytes).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::process::{at_root, cargo, run, stdout};
+use crate::scratch::Scratch;
+
+const CBINDGEN: &str = "0.29.4";
+
+/// The committed header.
+pub(crate) fn committed() -> PathBuf {
+    crate::root().join("include/engagelab_push.h")
+}
+
+/// `.tools/bin/cbindgen` at the pinned version, installed when missing.
+fn cbindgen() -> Result<PathBuf, String> {
+    let tools = crate::root().join(".tools");
+    let bin = tools.join("bin/cbindgen");
+    let have = stdout(at_root(&bin).arg("--version")).unwrap_or_default();
+    if have != format!("cbindgen {CBINDGEN}") {
+        println!("header: installing cbindgen {CBINDGEN} into .tools/ (found {have:?})");
+        run(cargo()
+            .args([
+                "install",
+                "cbindgen",
+                "--version",
+                CBINDGEN,
+                "--locked",
+                "--quiet",
+            ])
+            .arg("--root")
+            .arg(&tools))?;
+    }
+    Ok(bin)
+}
+
+fn generate(out: &Path) -> Result<(), String> {
+    run(at_root(cbindgen()?)
+        .args([
+            "--quiet",
+            "--config",
+            "crates/engagelab-push-ffi/cbindgen.toml",
+        ])
+        .args(["--crate", "engagelab-push-ffi", "--output"])
+        .arg(out)
+        .arg("crates/engagelab-push-ffi"))
+}
+
+/// Writes the committed header.
+pub(crate) fn write() -> Result<(), String> {
+    generate(&committed())?;
+    println!("header: wrote include/engagelab_push.h");
+    Ok(())
+}
+
+/// Fails, showing a diff, when `header` is not what cbindgen writes now.
+pub(crate) fn check(header: &Path) -> Result<(), String> {
+    let scratch = Scratch::new("header")?;
+    let fresh = scratch.join("engagelab_push.h");
+    generate(&fresh)?;
+    let now = fs::read(&fresh).map_err(|e| format!("{}: {e}", fresh.display()))?;
+    let was = fs::read(header).map_err(|e| format!("{}: {e}", header.display()))?;
+    if now == was {
+        println!("header: {} is up to date", header.display());
+        return Ok(());
+    }
+    // Show what differs; diff exits 1 on a difference, which is expected here.
+    let _ = at_root("diff").arg("-u").arg(header).arg(&fresh).status();
+    Err(format!(
+        "{} is stale: run `cargo xtask header` and commit it",
+        header.display()
+    ))
+}

@@ -1,0 +1,41 @@
+//! `cargo xtask lint`: rustfmt, clippy with warnings denied, the generated
+//! files and the C header up to date, ruff (lint and format) on every Python
+//! file.
+
+use crate::process::{at_root, cargo, run};
+use crate::steps::Steps;
+
+/// Runs every check as a step of `steps`.
+pub(crate) fn run_all(steps: &mut Steps) {
+    steps.step("lint: cargo fmt --check", || {
+        run(cargo().args(["fmt", "--all", "--", "--check"]))
+    });
+    steps.step("lint: cargo clippy -D warnings", || {
+        run(cargo().args([
+            "clippy",
+            "--quiet",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    });
+    steps.step("lint: generated files up to date (gen --check)", || {
+        crate::generate::run(true)
+    });
+    steps.step("lint: C header up to date (header --check)", || {
+        crate::header::check(&crate::header::committed())
+    });
+    if !steps.step("lint: Python dev tools in .venv", crate::venv::ensure) {
+        steps.skipped("lint: ruff check", "no .venv");
+        steps.skipped("lint: ruff format --check", "no .venv");
+        return;
+    }
+    steps.step("lint: ruff check", || {
+        run(at_root(crate::venv::tool("ruff")).args(["check", "."]))
+    });
+    steps.step("lint: ruff format --check", || {
+        run(at_root(crate::venv::tool("ruff")).args(["format", "--check", "."]))
+    });
+}

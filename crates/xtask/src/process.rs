@@ -1,0 +1,77 @@
+//! Running other programs: cargo, compilers, test binaries.
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+/// `cargo`, the one that runs this xtask (so the same toolchain).
+pub(crate) fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(crate::root());
+    cmd
+}
+
+/// A command run from the workspace root.
+pub(crate) fn at_root(program: impl Into<PathBuf>) -> Command {
+    let mut cmd = Command::new(program.into());
+    cmd.current_dir(crate::root());
+    cmd
+}
+
+/// How a command is shown in messages: the program and its arguments.
+pub(crate) fn shown(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for arg in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&arg.to_string_lossy());
+    }
+    s
+}
+
+/// Runs `cmd` with the terminal as its output; fails unless it exits 0.
+pub(crate) fn run(cmd: &mut Command) -> Result<(), String> {
+    let status = cmd.status().map_err(|e| format!("{}: {e}", shown(cmd)))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{}` failed ({status})", shown(cmd)))
+    }
+}
+
+/// Runs `cmd` capturing stdout and stderr, whatever its exit status.
+pub(crate) fn capture(cmd: &mut Command) -> Result<Output, String> {
+    cmd.stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("{}: {e}", shown(cmd)))
+}
+
+/// Runs `cmd` and returns its stdout, trimmed; fails unless it exits 0
+/// (showing its stderr).
+pub(crate) fn stdout(cmd: &mut Command) -> Result<String, String> {
+    let out = capture(cmd)?;
+    if !out.status.success() {
+        return Err(format!(
+            "`{}` failed ({}): {}",
+            shown(cmd),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// Runs `cmd` quietly, showing what it printed only when it fails.
+pub(crate) fn run_quiet(cmd: &mut Command) -> Result<(), String> {
+    let out = capture(cmd)?;
+    if out.status.success() {
+        return Ok(());
+    }
+    eprint!("{}", String::from_utf8_lossy(&out.stdout));
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    Err(format!("`{}` failed ({})", shown(cmd), out.status))
+}
+
+/// Whether `program` is on the PATH.
+pub(crate) fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}

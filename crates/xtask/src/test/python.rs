@@ -1,0 +1,85 @@
+//! The Python suite: `.venv` with the pinned dev tools, `pip install ./python`
+//! (maturin as the PEP 517 backend, as a user installs it), pytest against
+//! engagelab-mock, `mypy --strict` on the typed example, the installed
+//! package and the tests, `mypy.stubtest`, and the release abi3 wheel (with
+//! the license texts in it).
+
+use std::fs;
+
+use crate::process::{at_root, run, stdout};
+use crate::steps::Steps;
+use crate::venv;
+
+pub(crate) fn run_suite(steps: &mut Steps) {
+    let ready = steps.step("python: .venv with the dev tools", venv::ensure)
+        && steps.step("python: pip install ./python", venv::install_package);
+    if !ready {
+        return steps.skipped("python: the suite", "no .venv with the package");
+    }
+    let py = venv::python;
+    steps.step("python: pytest", || {
+        let mock = crate::mock::binary()?;
+        // pytest exits 5 when it collects no test: that fails here too.
+        run(at_root(py())
+            .args(["-m", "pytest", "-p", "no:cacheprovider", "python/tests"])
+            .env("ENGAGELAB_MOCK_BIN", mock))
+    });
+    // --python-version 3.9: the stubs and annotations must hold on the oldest
+    // supported Python too.
+    steps.step("python: mypy --strict", || {
+        let mypy = || {
+            let mut cmd = at_root(py());
+            cmd.args(["-m", "mypy", "--strict", "--no-incremental"]);
+            cmd
+        };
+        run(mypy().args(["--python-version", "3.9", "python/examples/typed_usage.py"]))?;
+        run(mypy().args(["--python-version", "3.9", "-p", "engagelab_push"]))?;
+        run(mypy().arg("python/tests"))
+    });
+    steps.step("python: stubtest", || {
+        run(at_root(py()).args(["-m", "mypy.stubtest", "engagelab_push"]))
+    });
+    steps.step("python: abi3 wheel (maturin build --release)", abi3_wheel);
+}
+
+fn abi3_wheel() -> Result<(), String> {
+    let out = crate::clib::target_dir().join("python-wheels");
+    let _ = fs::remove_dir_all(&out);
+    run(at_root(venv::tool("maturin"))
+        .current_dir(crate::root().join("python"))
+        .args(["build", "--release", "--out"])
+        .arg(&out))?;
+    let wheels: Vec<String> = fs::read_dir(&out)
+        .map_err(|e| format!("{}: {e}", out.display()))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    let [wheel] = wheels.as_slice() else {
+        return Err(format!(
+            "expected one wheel in {}, found {wheels:?}",
+            out.display()
+        ));
+    };
+    if !wheel.starts_with("engagelab_push-") || !wheel.contains("-abi3-") {
+        return Err(format!("{wheel} is not an abi3 wheel of engagelab_push"));
+    }
+    // The license texts travel with the wheel (pyproject's license-files).
+    let names = stdout(
+        at_root(venv::python())
+            .args([
+                "-c",
+                "import sys, zipfile; print('\\n'.join(zipfile.ZipFile(sys.argv[1]).namelist()))",
+            ])
+            .arg(out.join(wheel)),
+    )?;
+    for license in ["LICENSE-MIT", "LICENSE-APACHE"] {
+        if !names
+            .lines()
+            .any(|n| n.ends_with(&format!("/licenses/{license}")))
+        {
+            return Err(format!("{wheel} lacks {license}"));
+        }
+    }
+    println!("built {wheel}");
+    Ok(())
+}
