@@ -32,9 +32,10 @@ from engagelab_push.exceptions import (
 )
 # generated:imports:end
 # fmt: on
-from engagelab_push._engagelab_push import Client, __version__
+from engagelab_push._engagelab_push import BulkSummary, Client, __version__
 
 __all__ = [
+    "BulkSummary",
     "Client",
     "__version__",
     # generated:all:begin

@@ -10,6 +10,7 @@
 //! Python as `engagelab_push.InternalError`, never as pyo3's `PanicException`.
 #![forbid(unsafe_code)]
 
+mod bulk;
 mod client;
 mod convert;
 mod errors;
@@ -23,6 +24,9 @@ use pyo3::prelude::*;
 mod _engagelab_push {
     #[pymodule_export]
     use crate::client::Client;
+
+    #[pymodule_export]
+    use crate::bulk::BulkSummary;
 
     /// The version of the Rust crates, single-sourced from Cargo.toml.
     #[pymodule_export]

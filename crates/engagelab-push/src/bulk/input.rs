@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
-use super::error::BulkError;
+use super::error::{BulkError, BulkErrorKind};
 
 /// Where a bulk run reads its ids: one id per line (a file, a reader) or per
 /// item (an iterator).
@@ -30,6 +30,10 @@ pub enum BulkInput {
     Reader(Box<dyn Read + Send>),
     /// Any iterator of ids, one per item.
     Ids(Box<dyn Iterator<Item = String> + Send>),
+    /// An iterator whose items may fail (e.g. one driven by another
+    /// language): the first `Err` stops the run before anything is sent,
+    /// with its text in a [`BulkErrorKind::Io`](super::BulkErrorKind::Io).
+    TryIds(Box<dyn Iterator<Item = Result<String, String>> + Send>),
 }
 
 impl BulkInput {
@@ -60,6 +64,7 @@ impl std::fmt::Debug for BulkInput {
             BulkInput::File(p) => f.debug_tuple("File").field(p).finish(),
             BulkInput::Reader(_) => f.write_str("Reader(..)"),
             BulkInput::Ids(_) => f.write_str("Ids(..)"),
+            BulkInput::TryIds(_) => f.write_str("TryIds(..)"),
         }
     }
 }
@@ -238,6 +243,16 @@ pub(crate) fn count(
         BulkInput::Reader(reader) => each_line(BufReader::new(reader), &mut add, "the input")?,
         BulkInput::Ids(ids) => {
             for (i, raw) in ids.enumerate() {
+                if let Some(text) = normalize(&raw, i == 0) {
+                    add(i as u64 + 1, text)?;
+                }
+            }
+        }
+        BulkInput::TryIds(ids) => {
+            for (i, raw) in ids.enumerate() {
+                let raw = raw.map_err(|e| {
+                    BulkError::new(BulkErrorKind::Io, format!("cannot read the input: {e}"))
+                })?;
                 if let Some(text) = normalize(&raw, i == 0) {
                     add(i as u64 + 1, text)?;
                 }

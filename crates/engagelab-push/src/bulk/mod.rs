@@ -33,8 +33,8 @@ pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
 /// they are cancelled too.
 pub const CANCEL_GRACE: Duration = Duration::from_secs(5);
 
-type ProgressFn<'a> = Box<dyn FnMut(&Progress) + 'a>;
-type ConfirmFn<'a> = Box<dyn FnOnce(&Plan) -> bool + 'a>;
+type ProgressFn<'a> = Box<dyn FnMut(&Progress) + Send + 'a>;
+type ConfirmFn<'a> = Box<dyn FnOnce(&Plan) -> bool + Send + 'a>;
 
 /// What a run is about to do, once the input is counted and the guard
 /// passed; handed to the [`confirm`](BulkDelete::confirm) callback.
@@ -180,7 +180,7 @@ impl<'a> BulkDelete<'a> {
 
     /// Called on the thread that runs [`run`](Self::run), at most every
     /// [`PROGRESS_INTERVAL`] and once at the end.
-    pub fn on_progress<'b>(self, f: impl FnMut(&Progress) + 'b) -> BulkDelete<'b>
+    pub fn on_progress<'b>(self, f: impl FnMut(&Progress) + Send + 'b) -> BulkDelete<'b>
     where
         'a: 'b,
     {
@@ -201,7 +201,7 @@ impl<'a> BulkDelete<'a> {
     /// Called once the input is counted and the guard passed, before any
     /// file is opened or request sent; returning false ends the run with
     /// [`BulkErrorKind::Declined`] (e.g. an operator who did not confirm).
-    pub fn confirm(mut self, f: impl FnOnce(&Plan) -> bool + 'a) -> Self {
+    pub fn confirm(mut self, f: impl FnOnce(&Plan) -> bool + Send + 'a) -> Self {
         self.confirm = Some(Box::new(f));
         self
     }
