@@ -1,6 +1,7 @@
 /*
  * engagelab_push.h: the C API of engagelab-push, a client for EngageLab's Push
- * REST API that deletes devices (DELETE /v4/devices/{registration_id}).
+ * REST API that deletes devices (DELETE /v4/devices/{registration_id}) and
+ * queries them first (GET /v4/devices/{registration_id}).
  *
  * C99 and C++11. Conventions:
  * - every fallible function returns an el_status (EL_OK on success) and writes
@@ -180,6 +181,23 @@ typedef struct el_client el_client;
  * `el_client_new` on it at once.
  */
 typedef struct el_config el_config;
+
+/**
+ * A device as EngageLab reports it (opaque): the tags and alias bound to a
+ * registration id, and the whole answer as JSON text. Made by
+ * `el_get_device`, read with the `el_device_*` accessors, freed with
+ * `el_device_free`.
+ *
+ * Every string it returns is NUL-terminated UTF-8 owned by the device: valid
+ * until `el_device_free`, never to be freed or changed by the caller. No tag
+ * or alias is ever cut short: an answer with a NUL character in a tag or the
+ * alias is refused by `el_get_device` as `EL_INVALID_RESPONSE`.
+ *
+ * Threads: it never changes after `el_get_device` returns it, so a
+ * `const el_device *` may be read from many threads at once; free it once,
+ * when no thread reads it any more.
+ */
+typedef struct el_device el_device;
 
 /**
  * The details of a failed call, in memory the caller owns (e.g. on the
@@ -640,6 +658,139 @@ el_status el_config_set_allow_insecure_http(struct el_config *config,
  * `config` must be NULL or a config from `el_config_new` not yet freed.
  */
 void el_config_free(struct el_config *config);
+
+/**
+ * Queries one device (`GET /v4/devices/{registration_id}`): the tags and
+ * alias bound to it, and the whole answer. Query before deleting: check that
+ * the id is the one meant, and keep `el_device_raw_json` as a backup. Blocks
+ * until done, at most the config's overall timeout.
+ *
+ * The id is checked and sent as `el_delete_device` does, and the same error
+ * model, retries, deadline and redaction apply. Reading is safe to repeat,
+ * so a lost answer is retried, and `out_error->maybe_deleted` is always
+ * false. A 2xx answer over the 64 KiB body cap, not a JSON object, with
+ * `tags` not a list of strings or `alias` not a string, or with a NUL
+ * character in a tag or the alias, is `EL_INVALID_RESPONSE` with its HTTP
+ * status. An unknown id is what EngageLab answers for it (`EL_NOT_FOUND`, or
+ * `EL_API` with HTTP 400 and code 27002).
+ *
+ * Ownership: on success `*out_device` receives a new device owned by the
+ * caller, to be freed with `el_device_free`; on failure it is not written.
+ * `registration_id` is only read during the call.
+ * Errors: the failure's category with `*out_error` filled when `out_error`
+ * is not NULL (untouched on success).
+ * NULL: `client`, `registration_id` or `out_device` NULL, or
+ * `registration_id` not UTF-8, gives `EL_INVALID_ARGUMENT`; `out_error` may
+ * be NULL.
+ * Threads: safe to call from many threads at once on the same client.
+ *
+ * # Safety
+ * `client` must be NULL or a live client; `registration_id` NULL or a
+ * NUL-terminated string; `out_device` NULL or valid for writing a pointer;
+ * `out_error` NULL or valid for writing an `el_error`.
+ */
+el_status el_get_device(const struct el_client *client,
+                        const char *registration_id,
+                        struct el_device **out_device,
+                        struct el_error *out_error);
+
+/**
+ * Queries one device, as `el_get_device`, with per-call options: a cancel
+ * token (`el_cancel`) that stops the call, and a deadline shorter than the
+ * client's timeout. A cancelled call returns `EL_CANCELLED` within about
+ * 20 ms, mid-request included.
+ *
+ * Ownership: as `el_get_device`; nothing of `options` is kept after the call
+ * returns. NULL: `options` may be NULL (the same as `el_get_device`);
+ * `options->cancel` may be NULL.
+ * Threads: as `el_get_device`; the cancel token may be cancelled from any
+ * thread while the call runs.
+ *
+ * # Safety
+ * `client`, `registration_id`, `out_device` and `out_error` as for
+ * `el_get_device`; `options` NULL or a readable `el_call_options` whose
+ * `size` is set and whose `cancel` is NULL or a live cancel token.
+ */
+el_status el_get_device_with(const struct el_client *client,
+                             const char *registration_id,
+                             const struct el_call_options *options,
+                             struct el_device **out_device,
+                             struct el_error *out_error);
+
+/**
+ * The registration id that was queried.
+ *
+ * Ownership: owned by the device; valid until `el_device_free`.
+ * NULL: NULL when `device` is NULL.
+ * Threads: safe from many threads at once.
+ *
+ * # Safety
+ * `device` must be NULL or a live device.
+ */
+const char *el_device_registration_id(const struct el_device *device);
+
+/**
+ * The number of tags bound to the device; 0 when it has none (the answer's
+ * `tags` missing or null) and when `device` is NULL.
+ *
+ * Threads: safe from many threads at once.
+ *
+ * # Safety
+ * `device` must be NULL or a live device.
+ */
+size_t el_device_tag_count(const struct el_device *device);
+
+/**
+ * The tag at `index` (from 0, in the order EngageLab gave them).
+ *
+ * Ownership: owned by the device; valid until `el_device_free`.
+ * NULL: NULL when `index` is not below `el_device_tag_count` or `device` is
+ * NULL.
+ * Threads: safe from many threads at once.
+ *
+ * # Safety
+ * `device` must be NULL or a live device.
+ */
+const char *el_device_tag(const struct el_device *device, size_t index);
+
+/**
+ * The alias bound to the device.
+ *
+ * Ownership: owned by the device; valid until `el_device_free`.
+ * NULL: NULL when the device has no alias (the answer's `alias` missing or
+ * null) or `device` is NULL. An empty alias is `""`, not NULL.
+ * Threads: safe from many threads at once.
+ *
+ * # Safety
+ * `device` must be NULL or a live device.
+ */
+const char *el_device_alias(const struct el_device *device);
+
+/**
+ * The whole answer, unknown fields included, as JSON text: the body exactly
+ * as EngageLab sent it (one JSON object, at most 64 KiB, no NUL byte), so a
+ * backup written from it loses nothing.
+ *
+ * Ownership: owned by the device; valid until `el_device_free`.
+ * NULL: NULL only when `device` is NULL.
+ * Threads: safe from many threads at once.
+ *
+ * # Safety
+ * `device` must be NULL or a live device.
+ */
+const char *el_device_raw_json(const struct el_device *device);
+
+/**
+ * Frees a device made by `el_get_device`, and every string it returned.
+ *
+ * Ownership: takes `device` back; do not use it or its strings afterwards.
+ * NULL: a no-op.
+ * Threads: only once no other thread reads `device`.
+ *
+ * # Safety
+ * `device` must be NULL or a device from `el_get_device` not yet freed.
+ */
+void el_device_free(struct el_device *device);
 
 /**
  * Writes the sentence that describes a failure into `buf`: what happened,

@@ -2,9 +2,9 @@
 # `python -m mypy.stubtest engagelab_push`.
 import os
 from collections.abc import Callable, Iterable
-from typing import final
+from typing import Any, final
 
-__all__ = ["BulkSummary", "Client", "__version__", "_panic_for_tests"]
+__all__ = ["BulkSummary", "Client", "Device", "__version__", "_panic_for_tests"]
 
 __version__: str
 
@@ -62,6 +62,10 @@ class Client:
         setting is out of range (nothing sent), OSError for a file that cannot
         be read or written. Ctrl-C stops the run gracefully, then raises
         KeyboardInterrupt."""
+    def get_device(self, registration_id: str) -> Device:
+        """Queries one device: its tags and alias, and the whole answer. Query
+        before deleting. Raises an EngageLabError subclass on failure
+        (maybe_deleted is always False: a GET never deletes)."""
     @property
     def region(self) -> str | None:
         """The region's short name (e.g. 'sgp'), or None when a base_url was given."""
@@ -120,3 +124,28 @@ class BulkSummary:
         """Whether it was a dry run."""
     def to_dict(self) -> dict[str, int | float | bool]:
         """The summary as a dict (the report's summary line)."""
+
+@final
+class Device:
+    """A device as EngageLab reports it (GET /v4/devices/{registration_id}):
+    the tags and alias bound to a registration id, and the whole answer.
+    Immutable: made by Client.get_device, never by the caller."""
+
+    @property
+    def registration_id(self) -> str:
+        """The registration id that was queried."""
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """The tags, in EngageLab's order; () when the answer had none."""
+    @property
+    def alias(self) -> str | None:
+        """The alias; None when the answer had none (missing or null)."""
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The whole answer, unknown fields included: a new dict on every access."""
+    @property
+    def raw_json(self) -> str:
+        """The answer's body exactly as EngageLab sent it (JSON text of one object)."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...

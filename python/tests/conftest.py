@@ -20,6 +20,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "tests" / "scenarios" / "delete_device.json"
+GET_SCENARIOS = REPO / "tests" / "scenarios" / "get_device.json"
+SCENARIO_FILES = (SCENARIOS, GET_SCENARIOS)
 SCHEMA = REPO / "tests" / "scenarios" / "schema.json"
 ERROR_MODEL = REPO / "spec" / "error-model.toml"
 
@@ -60,8 +62,10 @@ class Mock:
     def reset(self) -> None:
         self._call("POST", "reset", {})
 
-    def add_device(self, registration_id: str) -> None:
-        self._call("POST", "devices", {"registration_id": registration_id})
+    def add_device(self, seed: str | dict[str, Any]) -> None:
+        """Adds a device: a registration id, or {"registration_id", "tags", "alias"}."""
+        body = {"registration_id": seed} if isinstance(seed, str) else seed
+        self._call("POST", "devices", body)
 
     def devices(self) -> list[str]:
         return list(self._call("GET", "devices")["registration_ids"])

@@ -85,7 +85,7 @@ def proxy_url(toxiproxy: Toxiproxy, mock_server: Mock) -> str:
     created = toxiproxy.call(
         "POST", "/proxies", {"name": "engagelab-py", "listen": "127.0.0.1:0", "upstream": upstream}
     )
-    return "http://" + created["listen"]
+    return "http://" + str(created["listen"])
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from typing import Callable
 
 import pytest
 from conftest import Mock
@@ -18,7 +19,7 @@ SECRET = "demo-master-secret"
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
 
 
-def child(work: callable[[], None]) -> int:  # type: ignore[valid-type]
+def child(work: Callable[[], None]) -> int:
     """Runs `work` in a forked child; its exit status (0: every check held)."""
     pid = os.fork()
     if pid == 0:

@@ -1,7 +1,8 @@
-"""Every scenario of tests/scenarios/delete_device.json, run against engagelab-mock.
+"""Every scenario of tests/scenarios/delete_device.json and
+tests/scenarios/get_device.json, run against engagelab-mock.
 
-The same file drives the Rust and C suites, so a Python mapping that differs
-from the core's decision fails here. The file is first checked against
+The same files drive the Rust and C suites, so a Python mapping that differs
+from the core's decision fails here. Each file is first checked against
 tests/scenarios/schema.json (schema_check.py): an unknown key, a wrong type or a
 missing field stops the collection, naming the scenario and the key's path, and
 no scenario runs.
@@ -15,21 +16,27 @@ from typing import Any
 
 import engagelab_push
 import pytest
-from conftest import SCENARIOS, SCHEMA, Mock
+from conftest import SCENARIO_FILES, SCHEMA, Mock
 from engagelab_push import EngageLabError
 from schema_check import file_problems
 
-with SCENARIOS.open(encoding="utf-8") as _f:
-    _DATA: dict[str, Any] = json.load(_f)
 with SCHEMA.open(encoding="utf-8") as _f:
-    _PROBLEMS = file_problems(json.load(_f), _DATA)
-if _PROBLEMS:
-    raise AssertionError(
-        f"{SCENARIOS} does not match {SCHEMA}; nothing was run:\n  " + "\n  ".join(_PROBLEMS)
-    )
-
-CREDENTIALS: dict[str, str] = _DATA["credentials"]
-SCENARIO_LIST: list[dict[str, Any]] = _DATA["scenarios"]
+    _SCHEMA: dict[str, Any] = json.load(_f)
+SCENARIO_LIST: list[dict[str, Any]] = []
+for _path in SCENARIO_FILES:
+    with _path.open(encoding="utf-8") as _f:
+        _DATA: dict[str, Any] = json.load(_f)
+    _PROBLEMS = file_problems(_SCHEMA, _DATA)
+    if _PROBLEMS:
+        raise AssertionError(
+            f"{_path} does not match {SCHEMA}; nothing was run:\n  " + "\n  ".join(_PROBLEMS)
+        )
+    # Both files use the same credentials (the mock's defaults).
+    CREDENTIALS: dict[str, str] = _DATA["credentials"]
+    SCENARIO_LIST += _DATA["scenarios"]
+_NAMES = [s["name"] for s in SCENARIO_LIST]
+if len(set(_NAMES)) != len(_NAMES):
+    raise AssertionError("a scenario name is used in two files; nothing was run")
 
 #: The exception class each category must arrive as.
 CLASSES: dict[str, type] = dict(engagelab_push.exceptions.BY_STATUS)
@@ -80,11 +87,27 @@ def check_requests(expected: list[dict[str, Any]], log: list[dict[str, Any]]) ->
             assert got["body_size"] == want["body_size"]
 
 
+def check_device(device: engagelab_push.Device, registration_id: str, want: dict[str, Any]) -> None:
+    """The device get_device returned, against `expect.device`; the types always."""
+    assert device.registration_id == registration_id
+    assert isinstance(device.tags, tuple) and all(isinstance(t, str) for t in device.tags)
+    assert device.alias is None or isinstance(device.alias, str)
+    assert isinstance(device.raw, dict) and device.raw == json.loads(device.raw_json)
+    if "tags" in want:
+        assert device.tags == tuple(want["tags"])
+    if "alias" in want:
+        assert device.alias == want["alias"]
+    if "raw" in want:
+        assert device.raw == want["raw"]
+    if "raw_json" in want:
+        assert device.raw_json == want["raw_json"]
+
+
 @pytest.mark.parametrize("scenario", SCENARIO_LIST, ids=[s["name"] for s in SCENARIO_LIST])
 def test_scenario(scenario: dict[str, Any], mock: Mock) -> None:
     expect: dict[str, Any] = scenario["expect"]
-    for device in scenario.get("devices", []):
-        mock.add_device(device)
+    for seed in scenario.get("devices", []):
+        mock.add_device(seed)
     if "script" in scenario:
         mock.script(scenario.get("script_id", scenario["registration_id"]), scenario["script"])
 
@@ -92,9 +115,14 @@ def test_scenario(scenario: dict[str, Any], mock: Mock) -> None:
     client: engagelab_push.Client | None = None
     error: EngageLabError | None = None
     started = time.monotonic()
+    call = scenario.get("call", "delete_device")
+    device: engagelab_push.Device | None = None
     try:
         client = engagelab_push.Client(**kwargs)
-        client.delete_device(scenario["registration_id"])
+        if call == "get_device":
+            device = client.get_device(scenario["registration_id"])
+        else:
+            client.delete_device(scenario["registration_id"])
     except EngageLabError as e:
         error = e
     elapsed_ms = (time.monotonic() - started) * 1000.0
@@ -108,7 +136,13 @@ def test_scenario(scenario: dict[str, Any], mock: Mock) -> None:
             assert len(log) == expect["attempts"]
         if "attempts_at_least" in expect:
             assert len(log) >= expect["attempts_at_least"]
+        if call == "get_device":
+            assert device is not None
+            check_device(device, scenario["registration_id"], expect.get("device", {}))
+        else:
+            assert "device" not in expect, "device: given for a delete_device call"
     else:
+        assert "device" not in expect, "device: given for an error, which returns no device"
         assert error is not None, "expected an error, the call succeeded"
         assert expect["status"] in CLASSES, f"no exception class for {expect['status']}"
         assert type(error) is CLASSES[expect["status"]], repr(error)
@@ -147,9 +181,9 @@ def test_scenario(scenario: dict[str, Any], mock: Mock) -> None:
         check_requests(expect["requests"], log)
     if "device_remains" in expect or "device_gone" in expect:
         devices = mock.devices()
-        for device in expect.get("device_remains", []):
-            assert device in devices
-        for device in expect.get("device_gone", []):
-            assert device not in devices
+        for remains in expect.get("device_remains", []):
+            assert remains in devices
+        for gone in expect.get("device_gone", []):
+            assert gone not in devices
     if "min_elapsed_ms" in expect:
         assert elapsed_ms >= expect["min_elapsed_ms"]

@@ -11,7 +11,7 @@ import json
 from typing import Any, Callable
 
 import pytest
-from conftest import SCENARIOS, SCHEMA
+from conftest import GET_SCENARIOS, SCENARIOS, SCHEMA
 from schema_check import file_problems, validate
 
 
@@ -23,10 +23,16 @@ def load(path: Any) -> dict[str, Any]:
 
 REAL = load(SCENARIOS)
 FIRST = REAL["scenarios"][0]["name"]
+REAL_GET = load(GET_SCENARIOS)
+FIRST_GET = REAL_GET["scenarios"][0]["name"]
 
 
 def test_real_file_passes() -> None:
     assert file_problems(load(SCHEMA), REAL) == []
+
+
+def test_real_get_file_passes() -> None:
+    assert file_problems(load(SCHEMA), REAL_GET) == []
 
 
 def _set(path: list[Any], value: Any) -> Callable[[dict[str, Any]], None]:
@@ -92,6 +98,46 @@ CASES = [
         "$.scenarios[0].expect.attempts: -1 is less than the minimum 0",
     ),
 ]
+
+
+# Changes to the first scenario of get_device.json (a device seed with tags,
+# an expected device).
+GET_CASES = [
+    (
+        "unknown_call",
+        _set(["scenarios", 0, "call"], "get_devices"),
+        '$.scenarios[0].call: "get_devices" is not one of',
+    ),
+    (
+        "unknown_device_key",
+        _set(["scenarios", 0, "expect", "device", "tag"], []),
+        "$.scenarios[0].expect.device.tag: unknown key",
+    ),
+    (
+        "unknown_device_seed_key",
+        _set(["scenarios", 0, "devices", 0, "extra"], {}),
+        "$.scenarios[0].devices[0].extra: unknown key",
+    ),
+    (
+        "device_seed_wrong_type",
+        _set(["scenarios", 0, "devices", 0], 7),
+        "$.scenarios[0].devices[0]: expected string or object, got integer",
+    ),
+    (
+        "device_alias_wrong_type",
+        _set(["scenarios", 0, "expect", "device", "alias"], 1),
+        "$.scenarios[0].expect.device.alias: expected string or null, got integer",
+    ),
+]
+
+
+@pytest.mark.parametrize("change,want", [c[1:] for c in GET_CASES], ids=[c[0] for c in GET_CASES])
+def test_rejects_in_get_file(change: Callable[[dict[str, Any]], None], want: str) -> None:
+    doc = copy.deepcopy(REAL_GET)
+    change(doc)
+    problems = file_problems(load(SCHEMA), doc)
+    named = f'scenario "{FIRST_GET}": {want}'
+    assert len(problems) == 1 and problems[0].startswith(named), problems
 
 
 @pytest.mark.parametrize("change,want", [c[1:] for c in CASES], ids=[c[0] for c in CASES])

@@ -21,7 +21,13 @@ SECRET = "demo-master-secret"
 
 def test_public_names() -> None:
     classes = {c["python"]["class"] for c in error_model()}
-    assert set(engagelab_push.__all__) == {"Client", "__version__", "EngageLabError", *classes}
+    assert set(engagelab_push.__all__) == {
+        "Client",
+        "Device",
+        "__version__",
+        "EngageLabError",
+        *classes,
+    }
     for name in engagelab_push.__all__:
         assert hasattr(engagelab_push, name), name
     assert Client.__module__ == "engagelab_push"

@@ -109,6 +109,18 @@ int mock_add_device(const char *registration_id) {
     return rc;
 }
 
+int mock_add_device_seed(const cJSON *seed) {
+    char *body;
+    int rc;
+    if (cJSON_IsString(seed)) {
+        return mock_add_device(seed->valuestring);
+    }
+    body = cJSON_PrintUnformatted(seed);
+    rc = body ? post("/__mock/devices", body) : -1;
+    cJSON_free(body);
+    return rc;
+}
+
 int mock_script(const char *registration_id, const cJSON *responses) {
     cJSON *o = cJSON_CreateObject();
     char *body;

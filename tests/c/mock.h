@@ -22,6 +22,10 @@ void mock_cleanup(void);
 int mock_reset(void);
 /* POST /__mock/devices {"registration_id": id}. Returns 0 on success. */
 int mock_add_device(const char *registration_id);
+/* POST /__mock/devices with a scenario's device seed: a registration id
+ * (string) or an object {"registration_id", "tags", "alias"} passed as it is.
+ * `seed` is not consumed. Returns 0 on success. */
+int mock_add_device_seed(const cJSON *seed);
 /* POST /__mock/script {"registration_id": id, "responses": responses}.
  * `responses` is not consumed. Returns 0 on success. */
 int mock_script(const char *registration_id, const cJSON *responses);

@@ -1,5 +1,7 @@
-/* Runs every scenario of tests/scenarios/delete_device.json through the C API
- * against engagelab-mock (see tests/scenarios/README.md for the format).
+/* Runs every scenario of a scenario file (tests/scenarios/delete_device.json,
+ * tests/scenarios/get_device.json) through the C API against engagelab-mock
+ * (see tests/scenarios/README.md for the format): el_delete_device, or
+ * el_get_device when the scenario's "call" says get_device.
  *
  *   scenarios FILE [NAME...]    ENGAGELAB_MOCK_URL must name a running mock.
  *
@@ -181,6 +183,66 @@ static void check_requests(const cJSON *expected) {
     cJSON_Delete(log);
 }
 
+/* Checks the device el_get_device returned against `expect.device`: tags,
+ * alias, raw (el_device_raw_json parsed and compared as JSON) and raw_json
+ * (byte for byte); and always that every string is valid UTF-8. */
+static void check_device(const el_device *device, const char *id, const cJSON *want) {
+    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(want, "tags");
+    const cJSON *alias = cJSON_GetObjectItemCaseSensitive(want, "alias");
+    const cJSON *raw = cJSON_GetObjectItemCaseSensitive(want, "raw");
+    const cJSON *raw_json = cJSON_GetObjectItemCaseSensitive(want, "raw_json");
+    const char *got_alias = el_device_alias(device);
+    size_t i, count = el_device_tag_count(device);
+    const char *got_id = el_device_registration_id(device);
+    if (got_id == NULL || strcmp(got_id, id) != 0) {
+        fail("device registration_id: expected %s, got %s", id, got_id ? got_id : "(NULL)");
+    }
+    if (el_device_raw_json(device) == NULL || !valid_utf8(el_device_raw_json(device))) {
+        fail("el_device_raw_json is not a UTF-8 string");
+    }
+    for (i = 0; i < count; i++) {
+        if (el_device_tag(device, i) == NULL || !valid_utf8(el_device_tag(device, i))) {
+            fail("el_device_tag(%zu) is not a UTF-8 string", i);
+        }
+    }
+    if (el_device_tag(device, count) != NULL) {
+        fail("el_device_tag(%zu) past the end is not NULL", count);
+    }
+    if (got_alias != NULL && !valid_utf8(got_alias)) {
+        fail("el_device_alias is not a UTF-8 string");
+    }
+    if (tags != NULL) {
+        if ((size_t)cJSON_GetArraySize(tags) != count) {
+            fail("device tags: expected %d, got %zu", cJSON_GetArraySize(tags), count);
+        } else {
+            for (i = 0; i < count; i++) {
+                const char *w = cJSON_GetArrayItem(tags, (int)i)->valuestring;
+                const char *g = el_device_tag(device, i) ? el_device_tag(device, i) : "(NULL)";
+                if (strcmp(w, g) != 0) {
+                    fail("device tag %zu: expected \"%s\", got \"%s\"", i, w, g);
+                }
+            }
+        }
+    }
+    if (alias != NULL) {
+        if (cJSON_IsNull(alias) ? got_alias != NULL
+                                : got_alias == NULL || strcmp(got_alias, alias->valuestring) != 0) {
+            fail("device alias: expected %s, got %s", cJSON_IsNull(alias) ? "NULL" : alias->valuestring,
+                 got_alias ? got_alias : "NULL");
+        }
+    }
+    if (raw != NULL) {
+        cJSON *parsed = cJSON_Parse(el_device_raw_json(device));
+        if (parsed == NULL || !cJSON_Compare(parsed, raw, 1)) {
+            fail("device raw: got %s", el_device_raw_json(device));
+        }
+        cJSON_Delete(parsed);
+    }
+    if (raw_json != NULL && strcmp(raw_json->valuestring, el_device_raw_json(device)) != 0) {
+        fail("device raw_json: expected %s, got %s", raw_json->valuestring, el_device_raw_json(device));
+    }
+}
+
 static void check_store(const cJSON *ids, int present) {
     const cJSON *id;
     cJSON_ArrayForEach(id, ids) {
@@ -201,7 +263,9 @@ static int run(const cJSON *credentials, const cJSON *scenario) {
     const cJSON *devices = cJSON_GetObjectItemCaseSensitive(scenario, "devices");
     const cJSON *script = cJSON_GetObjectItemCaseSensitive(scenario, "script");
     const char *id = string_field(scenario, "registration_id", NULL);
+    const int get = strcmp(string_field(scenario, "call", "delete_device"), "get_device") == 0;
     const cJSON *item;
+    el_device *device = NULL;
     el_config *config = NULL;
     el_client *c = NULL;
     el_error err = EL_ERROR_INIT;
@@ -214,8 +278,8 @@ static int run(const cJSON *credentials, const cJSON *scenario) {
         return fail("cannot reset the mock");
     }
     cJSON_ArrayForEach(item, devices) {
-        if (mock_add_device(item->valuestring) != 0) {
-            return fail("cannot add device %s", item->valuestring);
+        if (mock_add_device_seed(item) != 0) {
+            return fail("cannot add a device");
         }
     }
     if (script != NULL && mock_script(string_field(scenario, "script_id", id), script) != 0) {
@@ -234,7 +298,14 @@ static int run(const cJSON *credentials, const cJSON *scenario) {
         err.status = st;
     } else {
         st = el_client_new(config, &c, &err);
-        if (st == EL_OK) {
+        if (st == EL_OK && get) {
+            /* Poisoned too: a failure must leave it unwritten. */
+            device = (el_device *)&err;
+            st = el_get_device(c, id, &device, &err);
+            if (st != EL_OK && device != (el_device *)&err) {
+                fail("out_device was written on failure");
+            }
+        } else if (st == EL_OK) {
             st = el_delete_device(c, id, &err);
         }
     }
@@ -258,7 +329,19 @@ static int run(const cJSON *credentials, const cJSON *scenario) {
                 fail("%s: given for a success, which has no error", error_only[i]);
             }
         }
+        if (get) {
+            if (device == NULL) {
+                fail("el_get_device succeeded without a device");
+            } else {
+                check_device(device, id, cJSON_GetObjectItemCaseSensitive(expect, "device"));
+            }
+        } else if (cJSON_GetObjectItemCaseSensitive(expect, "device") != NULL) {
+            fail("device: given for a delete_device call");
+        }
     } else {
+        if (cJSON_GetObjectItemCaseSensitive(expect, "device") != NULL) {
+            fail("device: given for an error, which returns no device");
+        }
         if (err.status != st) {
             fail("el_error.status %u differs from the returned %u", err.status, st);
         }
@@ -310,6 +393,9 @@ static int run(const cJSON *credentials, const cJSON *scenario) {
     }
     check_store(cJSON_GetObjectItemCaseSensitive(expect, "device_remains"), 1);
     check_store(cJSON_GetObjectItemCaseSensitive(expect, "device_gone"), 0);
+    if (st == EL_OK) {
+        el_device_free(device);
+    }
     return failure[0] != '\0';
 }
 

@@ -60,6 +60,21 @@ static void wrong_type(cJSON *d) {
     cJSON_ReplaceItemInObjectCaseSensitive(expect0(d), "attempts", cJSON_CreateString("1"));
 }
 static void missing_required_key(cJSON *d) { cJSON_DeleteItemFromObjectCaseSensitive(expect0(d), "status"); }
+static void unknown_call(cJSON *d) {
+    cJSON_DeleteItemFromObjectCaseSensitive(scenario0(d), "call");
+    cJSON_AddStringToObject(scenario0(d), "call", "get_devices");
+}
+static void unknown_device_key(cJSON *d) {
+    cJSON_DeleteItemFromObjectCaseSensitive(expect0(d), "device");
+    cJSON_AddArrayToObject(cJSON_AddObjectToObject(expect0(d), "device"), "tag");
+}
+static void unknown_device_seed_key(cJSON *d) {
+    cJSON *seed = cJSON_CreateObject();
+    cJSON_AddStringToObject(seed, "registration_id", "x");
+    cJSON_AddObjectToObject(seed, "extra");
+    cJSON_DeleteItemFromObjectCaseSensitive(scenario0(d), "devices");
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(scenario0(d), "devices"), seed);
+}
 static void unknown_status(cJSON *d) {
     cJSON_ReplaceItemInObjectCaseSensitive(expect0(d), "status", cJSON_CreateString("MAYBE"));
 }
@@ -78,6 +93,10 @@ int main(int argc, char **argv) {
         {"rejects_unknown_top_level_key", unknown_top_level_key, "$.scenario: unknown key"},
         {"rejects_wrong_type", wrong_type, "$.scenarios[0].expect.attempts: expected integer, got string"},
         {"rejects_missing_required_key", missing_required_key, "$.scenarios[0].expect: missing required key \"status\""},
+        {"rejects_unknown_call", unknown_call, "$.scenarios[0].call: \"get_devices\" is not one of"},
+        {"rejects_unknown_device_key", unknown_device_key, "$.scenarios[0].expect.device.tag: unknown key"},
+        {"rejects_unknown_device_seed_key", unknown_device_seed_key,
+         "$.scenarios[0].devices[0].extra: unknown key"},
         {"rejects_unknown_status", unknown_status, "$.scenarios[0].expect.status: \"MAYBE\" is not one of"},
     };
     cJSON *schema, *doc;

@@ -19,7 +19,7 @@ use crate::status::el_status;
 /// calls block the calling thread and share the connection pool. Free it only
 /// once no call is running.
 pub struct el_client {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 /// Builds a client from `config`, checking every setting (the credentials, the

@@ -27,6 +27,7 @@ mod args;
 mod cancel;
 mod client;
 mod config;
+mod device;
 mod error;
 mod panic;
 mod status;
@@ -46,6 +47,10 @@ pub use config::{
     el_config_set_ca_file, el_config_set_connect_timeout_ms, el_config_set_max_retries,
     el_config_set_max_retry_after_ms, el_config_set_proxy, el_config_set_region,
     el_config_set_timeout_ms, el_config_set_user_agent,
+};
+pub use device::{
+    el_device, el_device_alias, el_device_free, el_device_raw_json, el_device_registration_id,
+    el_device_tag, el_device_tag_count, el_get_device, el_get_device_with,
 };
 pub use error::{EL_ERROR_MESSAGE_LEN, el_error, el_error_describe};
 pub use status::{el_status, el_status_name};

@@ -44,6 +44,18 @@ pub(crate) fn guard_ptr(
     catch_unwind(AssertUnwindSafe(body)).unwrap_or(on_panic.as_ptr())
 }
 
+/// Runs `body`, an accessor whose NULL means "none", and returns its result,
+/// or NULL if it panicked.
+pub(crate) fn guard_nullable(body: impl FnOnce() -> *const c_char) -> *const c_char {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or(std::ptr::null())
+}
+
+/// Runs `body`, an accessor returning a count, and returns its result, or 0
+/// if it panicked.
+pub(crate) fn guard_size(body: impl FnOnce() -> usize) -> usize {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or(0)
+}
+
 /// Runs `body`, a function without a result (the `_free` functions); a panic
 /// is swallowed, as there is nowhere to report it.
 pub(crate) fn guard_void(body: impl FnOnce()) {
@@ -53,21 +65,16 @@ pub(crate) fn guard_void(body: impl FnOnce()) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::mem::MaybeUninit;
 
     #[test]
     fn a_panic_becomes_el_internal() {
-        let mut out = MaybeUninit::<el_error>::uninit();
-        // SAFETY: `out` is writable.
-        let status = unsafe {
-            report(
-                out.as_mut_ptr(),
-                catch("el_test", || panic!("secret-in-payload")),
-            )
-        };
+        // The caller sets `size` (the library reads it to know what it may
+        // write): an uninitialised record would make the test depend on
+        // whatever the stack held.
+        let mut out = error::tests::filled(0);
+        // SAFETY: `out` is writable, its size set.
+        let status = unsafe { report(&mut out, catch("el_test", || panic!("secret-in-payload"))) };
         assert_eq!(status, el_status::EL_INTERNAL);
-        // SAFETY: guard wrote the error on failure.
-        let out = unsafe { out.assume_init() };
         assert_eq!(out.status, el_status::EL_INTERNAL as u32);
         let msg = error::message_str(&out);
         assert!(msg.contains("el_test"), "{msg}");
@@ -98,5 +105,7 @@ mod tests {
             c"fallback".as_ptr()
         );
         guard_void(|| panic!("swallowed"));
+        assert!(guard_nullable(|| panic!("boom")).is_null());
+        assert_eq!(guard_size(|| panic!("boom")), 0);
     }
 }

@@ -8,6 +8,7 @@ use pyo3::types::PyString;
 
 use crate::bulk::{BulkSummary, Settings};
 use crate::convert::{Arg, opt_count, opt_flag, opt_path, opt_seconds, opt_string, string};
+use crate::device::Device;
 use crate::errors::to_py_err;
 use crate::guard::{catch, no_panic};
 use crate::interrupt::Interruptible;
@@ -181,6 +182,23 @@ impl Client {
                 dry_run,
             };
             crate::bulk::delete_devices(py, &self.inner, ids, settings, on_progress)
+        })
+    }
+
+    /// Queries one device (GET /v4/devices/{registration_id}): its tags and
+    /// alias, and the whole answer. Query before deleting. Returns a Device;
+    /// raises an EngageLabError subclass otherwise (maybe_deleted is always
+    /// False: a GET never deletes). The GIL is released for the whole call,
+    /// retries and waits included; Ctrl-C stops it as it stops delete_device.
+    fn get_device(&self, py: Python<'_>, registration_id: &Bound<'_, PyAny>) -> PyResult<Device> {
+        no_panic(|| {
+            let id = string("registration_id", registration_id)?;
+            let client = &self.inner;
+            let call = Interruptible::new();
+            let options = &call.options;
+            py.detach(|| catch(|| client.get_device_with(&id, options)))
+                .map(Device::new)
+                .map_err(|e| call.error(py, &e))
         })
     }
 

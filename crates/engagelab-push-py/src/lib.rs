@@ -13,6 +13,7 @@
 mod bulk;
 mod client;
 mod convert;
+mod device;
 mod errors;
 mod guard;
 mod interrupt;
@@ -27,6 +28,9 @@ mod _engagelab_push {
 
     #[pymodule_export]
     use crate::bulk::BulkSummary;
+
+    #[pymodule_export]
+    use crate::device::Device;
 
     /// The version of the Rust crates, single-sourced from Cargo.toml.
     #[pymodule_export]

@@ -1,4 +1,4 @@
-//! `Client`: a pooled, thread-safe handle that deletes devices.
+//! `Client`: a pooled, thread-safe handle that queries and deletes devices.
 
 use std::fmt;
 use std::sync::Arc;
@@ -7,12 +7,13 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 
 use crate::builder::ClientBuilder;
+use crate::device::Device;
 use crate::error::Error;
 use crate::options::CallOptions;
 use crate::region::Region;
-use crate::retry::{self, RetryPolicy, SystemClock};
+use crate::retry::{self, Failure, RetryPolicy, SystemClock};
 use crate::secret::{Scrubber, Secret};
-use crate::transport::{self, AgentSettings, Method, Request};
+use crate::transport::{self, AgentSettings, Method, Request, Success};
 use crate::validate;
 
 /// A client of EngageLab's Push REST API.
@@ -163,6 +164,60 @@ impl Client {
         registration_id: &str,
         options: &CallOptions,
     ) -> Result<(), Error> {
+        self.call(Method::Delete, registration_id, options, |_| Ok(()))
+    }
+
+    /// Queries one device (`GET /v4/devices/{registration_id}`): the tags and
+    /// alias bound to it, and the whole answer, unknown fields included (see
+    /// [`Device`]). Query before deleting: check that the id is the one meant,
+    /// and keep [`Device::raw_json`] as a backup.
+    ///
+    /// The id is checked and sent as [`delete_device`](Self::delete_device)
+    /// does, and the same error model, retries, deadline and redaction apply.
+    /// Reading is safe to repeat, so a lost answer is retried like any
+    /// transient failure, and [`Error::maybe_deleted`] is always false. The
+    /// answer's body is read up to [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES).
+    ///
+    /// # Errors
+    /// As [`delete_device`](Self::delete_device); an unknown id is what
+    /// EngageLab answers for it (`NotFound`, or `Api` with HTTP 400 and code
+    /// 27002). A 2xx answer whose body is over the cap, not a JSON object, has
+    /// a `tags` that is not a list of strings or an `alias` that is not a
+    /// string, or a NUL character in a tag or the alias, is `InvalidResponse`
+    /// with the answer's HTTP status, and is not retried.
+    pub fn get_device(&self, registration_id: &str) -> Result<Device, Error> {
+        self.get_device_with(registration_id, &CallOptions::new())
+    }
+
+    /// [`get_device`](Self::get_device) with per-call options: a
+    /// [`CancelToken`](crate::CancelToken) that stops the call, and a deadline
+    /// shorter than the client's timeout.
+    ///
+    /// # Errors
+    /// As [`get_device`](Self::get_device), plus `Cancelled` when the token
+    /// was cancelled before the call completed.
+    pub fn get_device_with(
+        &self,
+        registration_id: &str,
+        options: &CallOptions,
+    ) -> Result<Device, Error> {
+        self.call(Method::Get, registration_id, options, |success| {
+            Device::from_answer(registration_id, success.status, &success.body)
+                // A 2xx the client cannot use: asking again would get the same.
+                .map_err(|e| Failure::answered(e, None))
+        })
+    }
+
+    /// One call on `/v4/devices/{registration_id}`: validation, the deadline,
+    /// and the retry loop around single attempts; `decode` turns a 2xx answer
+    /// into the call's value, or into a failure the loop treats like any other.
+    fn call<T>(
+        &self,
+        method: Method,
+        registration_id: &str,
+        options: &CallOptions,
+        decode: impl Fn(Success) -> Result<T, Failure>,
+    ) -> Result<T, Error> {
         validate::registration_id(registration_id)?;
         let inner = &*self.inner;
         let url = format!(
@@ -177,13 +232,15 @@ impl Client {
         let cancel = options.cancel.as_ref();
         let request = Request {
             agent: &inner.agent,
-            method: Method::Delete,
+            method,
             url: &url,
             authorization: inner.authorization.expose(),
             scrubber: &inner.scrubber,
         };
         retry::run(&inner.retry, &SystemClock, deadline, cancel, |_budget| {
-            transport::attempt(&request, deadline, cancel).map_err(|f| options.shape(f))
+            transport::attempt(&request, deadline, cancel)
+                .map_err(|f| options.shape(f))
+                .and_then(&decode)
         })
         .map_err(|e| self.scrubbed(e))
     }

@@ -129,8 +129,9 @@ impl Error {
 
     /// Whether an attempt may already have deleted the device although the call
     /// failed: a request was sent and its outcome is unknown (a read timeout or a
-    /// connection lost after sending). Check with a `GET` before acting on the
-    /// failure.
+    /// connection lost after sending). Check with
+    /// [`Client::get_device`](crate::Client::get_device) before acting on the
+    /// failure. Always false for `get_device`, which never deletes.
     pub fn maybe_deleted(&self) -> bool {
         self.maybe_deleted
     }

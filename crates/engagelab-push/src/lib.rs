@@ -1,10 +1,12 @@
 //! A client for EngageLab's Push REST API, built to delete devices exactly and
-//! safely: `DELETE /v4/devices/{registration_id}`.
+//! safely: `DELETE /v4/devices/{registration_id}`, and to query them first:
+//! `GET /v4/devices/{registration_id}` ([`Client::get_device`]).
 //!
 //! Deleting a device is irreversible: it removes the device's tags, alias,
 //! device information and timezone, and it only receives messages again once
 //! the app's SDK re-initialises. Before deleting, query the tags and alias bound
-//! to the id, check the audience, and never delete all users.
+//! to the id ([`Client::get_device`]), check the audience, and never delete all
+//! users.
 //!
 //! ```no_run
 //! use engagelab_push::{Client, ErrorKind, Region};
@@ -42,6 +44,7 @@ mod ca_file;
 mod call;
 mod cancel;
 mod client;
+mod device;
 mod error;
 mod error_kind;
 mod options;
@@ -67,6 +70,7 @@ pub use bulk::{
 pub use ca_file::MAX_CA_FILE_BYTES;
 pub use cancel::{CANCEL_CHECK_INTERVAL, CancelToken};
 pub use client::Client;
+pub use device::Device;
 pub use error::{Error, ErrorKind};
 pub use options::CallOptions;
 pub use region::Region;

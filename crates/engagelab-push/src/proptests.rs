@@ -4,6 +4,7 @@ use percent_encoding::percent_decode_str;
 use proptest::prelude::*;
 
 use crate::answer::{MAX_EXCERPT, decode_error_body, excerpt_scrubbed, retry_hint};
+use crate::device::Device;
 use crate::secret::{MIN_SCRUBBED_PREFIX, Scrubber, ignorable};
 use crate::validate::{base_url, path_segment, proxy, registration_id};
 
@@ -63,6 +64,27 @@ fn shown(secret: &str, form: u8, splits: &[usize]) -> String {
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn device_decoding_never_panics_and_keeps_the_body(
+        body in prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..200),
+            "\\{(\"(tags|alias|x)\":(null|\"[a-z\\\\u0]{0,8}\"|\\[(\"[a-z]{0,3}\",?|1,?){0,3}\\]|[0-9]{1,30}),?){0,4}\\}"
+                .prop_map(String::into_bytes),
+        ]
+    ) {
+        match Device::from_answer("id", 200, &body) {
+            Ok(d) => {
+                prop_assert_eq!(d.raw_json().as_bytes(), body.as_slice());
+                prop_assert!(d.tags().iter().all(|t| !t.contains('\0')));
+                prop_assert!(!d.alias().is_some_and(|a| a.contains('\0')));
+            }
+            Err(e) => {
+                prop_assert_eq!(e.kind(), crate::ErrorKind::InvalidResponse);
+                prop_assert_eq!(e.http_status(), Some(200));
+            }
+        }
+    }
 
     #[test]
     fn valid_ids_round_trip_through_the_path_segment(id in "[!-~]{1,256}") {

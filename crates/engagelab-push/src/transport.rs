@@ -19,8 +19,9 @@ use crate::secret::Scrubber;
 use crate::tcp::{self, MarkWritten, TcpConnector};
 
 /// The most bytes read from any response body. A bigger error body is an
-/// `InvalidResponse`; a bigger success body is dropped unread (the connection
-/// is closed instead of reused).
+/// `InvalidResponse`, and so is a bigger success body of a call that reads its
+/// answer (`get_device`); a bigger success body of `delete_device` is dropped
+/// unread (the connection is closed instead of reused).
 pub const MAX_BODY_BYTES: u64 = 64 * 1024;
 
 /// The connection settings an agent is built from.
@@ -81,39 +82,77 @@ pub(crate) struct Request<'a> {
 /// The methods this client sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Method {
+    /// Deletes: a lost answer may hide a deletion (`maybe_deleted`); the
+    /// success body is not read.
     Delete,
+    /// Reads: it never deletes, so `maybe_deleted` is always false; the
+    /// success body is the answer.
+    Get,
+}
+
+impl Method {
+    /// Whether a request with this method can delete a device.
+    fn may_delete(self) -> bool {
+        match self {
+            Method::Delete => true,
+            Method::Get => false,
+        }
+    }
+}
+
+/// A 2xx answer.
+#[derive(Debug)]
+pub(crate) struct Success {
+    /// Its HTTP status.
+    pub status: u16,
+    /// Its body, read up to [`MAX_BODY_BYTES`], for a method that reads it
+    /// ([`Method::Get`]); empty for [`Method::Delete`], whose body is drained
+    /// and dropped.
+    pub body: Vec<u8>,
 }
 
 /// Sends `request` once, before `deadline` and until `cancel`: success for
-/// any 2xx, else the failure, with whether the request was written.
+/// any 2xx, else the failure, with whether the request was written (which
+/// only counts as `maybe_deleted` for a method that may delete).
 pub(crate) fn attempt(
     request: &Request<'_>,
     deadline: Instant,
     cancel: Option<&CancelToken>,
-) -> Result<(), Failure> {
+) -> Result<Success, Failure> {
     let (result, trace) = call::scope(deadline, cancel, || {
         let builder = match request.method {
             Method::Delete => request.agent.delete(request.url),
+            Method::Get => request.agent.get(request.url),
         };
         match builder
             .header("Authorization", request.authorization)
             .call()
         {
-            Ok(response) => answer_of(response, request.scrubber),
+            Ok(response) => answer_of(response, request.method, request.scrubber),
             Err(e) => Err(Fault::Transport(e)),
         }
     });
-    result.map_err(|fault| match fault {
+    let may_delete = request.method.may_delete();
+    result.map_err(|fault| {
+        let mut failure = failure_of_fault(fault, trace, request.scrubber);
+        failure.maybe_deleted &= may_delete;
+        failure
+    })
+}
+
+/// The failure a fault stands for.
+fn failure_of_fault(fault: Fault, trace: Trace, scrubber: &Scrubber) -> Failure {
+    match fault {
         Fault::Answer(failure) => failure,
-        Fault::Transport(e) => failure_of(e, trace, request.scrubber),
+        Fault::Transport(e) => failure_of(e, trace, scrubber),
         Fault::Body(status, e) => {
             // The server answered this status; only reading its body failed.
-            let mut failure = failure_of(e, trace, request.scrubber);
+            let mut failure = failure_of(e, trace, scrubber);
             failure.error = failure.error.with_http(status, None);
             failure.maybe_deleted = maybe_deleted_by_status(status);
             failure
         }
-    })
+    }
 }
 
 /// What went wrong inside one attempt, before it is classified.
@@ -132,14 +171,36 @@ fn maybe_deleted_by_status(status: u16) -> bool {
     matches!(status, 502 | 504)
 }
 
-/// Success for any 2xx; otherwise the failure the answer stands for.
-fn answer_of(mut response: Response<ureq::Body>, scrubber: &Scrubber) -> Result<(), Fault> {
+/// Success for any 2xx (with its body when `method` reads it); otherwise the
+/// failure the answer stands for.
+fn answer_of(
+    mut response: Response<ureq::Body>,
+    method: Method,
+    scrubber: &Scrubber,
+) -> Result<Success, Fault> {
     let status = response.status().as_u16();
     if (200..300).contains(&status) {
-        // Read what the cap allows so the connection can go back to the pool;
-        // whatever the body says, 2xx is success.
-        let _ = read_capped(response.body_mut());
-        return Ok(());
+        return match method {
+            Method::Delete => {
+                // Read what the cap allows so the connection can go back to
+                // the pool; whatever the body says, 2xx is success.
+                let _ = read_capped(response.body_mut());
+                Ok(Success {
+                    status,
+                    body: Vec::new(),
+                })
+            }
+            Method::Get => match read_capped(response.body_mut()) {
+                Ok(Some(body)) => Ok(Success { status, body }),
+                Ok(None) => Err(Fault::Answer(unusable(
+                    status,
+                    format!("HTTP {status} with a body over the {MAX_BODY_BYTES}-byte cap"),
+                ))),
+                // The answer came but was cut short: a lost answer, retried
+                // by its category (reading is safe to repeat).
+                Err(e) => Err(Fault::Body(status, e)),
+            },
+        };
     }
     if (300..400).contains(&status) {
         let location = response

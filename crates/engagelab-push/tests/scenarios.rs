@@ -1,10 +1,12 @@
-//! Runs every shared scenario of `tests/scenarios/delete_device.json` against a
-//! real `engagelab-mock` on loopback, one fresh server per scenario and one test
-//! per scenario, named after it:
+//! Runs every shared scenario of `tests/scenarios/delete_device.json` and
+//! `tests/scenarios/get_device.json` against a real `engagelab-mock` on
+//! loopback, one fresh server per scenario and one test per scenario, named
+//! after it:
 //!
 //!     cargo test -p engagelab-push --test scenarios -- deletes_known_device
+//!     cargo test -p engagelab-push --test scenarios -- gets_tags_and_alias
 //!
-//! The file is first validated against `tests/scenarios/schema.json` (see
+//! Each file is first validated against `tests/scenarios/schema.json` (see
 //! `common/schema.rs`); any unknown key, wrong type or missing field stops the
 //! run before a scenario runs. The `schema_check::` tests prove that check bites.
 
@@ -14,7 +16,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use engagelab_mock::{Answer, Device, MockConfig, MockServer};
-use engagelab_push::{Client, Error, Region};
+use engagelab_push::{Client, Device as Got, Error, Region};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
 
@@ -31,6 +33,10 @@ const ERROR_ONLY: [&str; 5] = [
     "retry_after_ms",
     "message_contains",
 ];
+
+/// The scenario files, and the fewest scenarios each must hold (a file that
+/// lost scenarios fails the run).
+const FILES: [(&str, usize); 2] = [("delete_device.json", 40), ("get_device.json", 30)];
 
 fn load(file: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -117,8 +123,13 @@ fn opt_u64(v: &Value) -> Option<u64> {
 /// Runs one scenario; returns what did not match.
 fn run(creds: &Value, sc: &Value) -> Vec<String> {
     let mock = MockServer::start(MockConfig::default()).expect("mock starts");
-    for id in sc["devices"].as_array().into_iter().flatten() {
-        mock.add_device(Device::new(id.as_str().unwrap()));
+    for seed in sc["devices"].as_array().into_iter().flatten() {
+        // A bare id, or an object with the mock's own fields.
+        let device = match seed.as_str() {
+            Some(id) => Device::new(id),
+            None => serde_json::from_value(seed.clone()).expect("device seed parses"),
+        };
+        mock.add_device(device);
     }
     let rid = sc["registration_id"].as_str().unwrap();
     if let Some(script) = sc.get("script") {
@@ -133,10 +144,18 @@ fn run(creds: &Value, sc: &Value) -> Vec<String> {
     let settings = sc.get("client").unwrap_or(&null);
     let started = Instant::now();
     let mut client_debug = String::new();
-    let result = build_client(creds, settings, mock.base_url()).and_then(|c| {
-        client_debug = format!("{c:?}");
-        c.delete_device(rid)
-    });
+    let call = sc
+        .get("call")
+        .and_then(Value::as_str)
+        .unwrap_or("delete_device");
+    let result: Result<Option<Got>, Error> = build_client(creds, settings, mock.base_url())
+        .and_then(|c| {
+            client_debug = format!("{c:?}");
+            match call {
+                "get_device" => c.get_device(rid).map(Some),
+                _ => c.delete_device(rid).map(|()| None),
+            }
+        });
     let elapsed = started.elapsed();
     let expect = &sc["expect"];
     let mut bad = Vec::new();
@@ -147,12 +166,25 @@ fn run(creds: &Value, sc: &Value) -> Vec<String> {
     };
     let want_status = expect["status"].as_str().unwrap();
     match &result {
-        Ok(()) => {
+        Ok(got) => {
             check(
                 "status",
                 want_status == "OK",
                 format!("got OK, want {want_status}"),
             );
+            if let Some(device) = got {
+                check(
+                    "device registration_id",
+                    device.registration_id() == rid,
+                    format!("got {:?}", device.registration_id()),
+                );
+            }
+            if let Some(want) = expect.get("device") {
+                match got {
+                    Some(device) => check_device(device, want, &mut check),
+                    None => check("device", false, "given for a delete_device call".into()),
+                }
+            }
             for field in ERROR_ONLY {
                 check(
                     field,
@@ -167,6 +199,11 @@ fn run(creds: &Value, sc: &Value) -> Vec<String> {
                 "status",
                 got == want_status,
                 format!("got {got} ({e}), want {want_status}"),
+            );
+            check(
+                "device",
+                expect.get("device").is_none(),
+                "given for an error, which returns no device".to_owned(),
             );
             if let Some(v) = expect.get("http_status") {
                 let want = opt_u64(v);
@@ -229,7 +266,7 @@ fn run(creds: &Value, sc: &Value) -> Vec<String> {
         }
     }
     let attempts = match &result {
-        Ok(()) => None,
+        Ok(_) => None,
         Err(e) => Some(e.attempts()),
     };
     let log = mock.log();
@@ -329,6 +366,41 @@ fn run(creds: &Value, sc: &Value) -> Vec<String> {
     bad
 }
 
+/// Checks the device a `get_device` returned against `expect.device`.
+fn check_device(device: &Got, want: &Value, check: &mut impl FnMut(&str, bool, String)) {
+    if let Some(tags) = want.get("tags") {
+        let tags: Vec<&str> = tags
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        check(
+            "device tags",
+            device.tags() == tags.as_slice(),
+            format!("got {:?}, want {tags:?}", device.tags()),
+        );
+    }
+    if let Some(alias) = want.get("alias") {
+        check(
+            "device alias",
+            device.alias() == alias.as_str(),
+            format!("got {:?}, want {alias}", device.alias()),
+        );
+    }
+    if let Some(raw) = want.get("raw") {
+        let got = Value::Object(device.raw().clone());
+        check("device raw", &got == raw, format!("got {got}, want {raw}"));
+    }
+    if let Some(raw_json) = want.get("raw_json").and_then(Value::as_str) {
+        check(
+            "device raw_json",
+            device.raw_json() == raw_json,
+            format!("got {:?}, want {raw_json:?}", device.raw_json()),
+        );
+    }
+}
+
 /// A failing test's message from what did not match.
 fn outcome(bad: Vec<String>) -> Result<(), Failed> {
     if bad.is_empty() {
@@ -340,8 +412,32 @@ fn outcome(bad: Vec<String>) -> Result<(), Failed> {
 
 /// The tests that prove the schema check rejects what it must, on copies of the
 /// real file with one thing changed.
-fn schema_checks(schema: &Value, doc: &Value) -> Vec<Trial> {
+fn schema_checks(schema: &Value, doc: &Value, get_doc: &Value) -> Vec<Trial> {
     type Change = fn(&mut Value);
+    // Changes to the first scenario of get_device.json (which seeds a device
+    // with tags and expects a device).
+    let get_cases: [(&str, Change, &str); 4] = [
+        (
+            "rejects_unknown_call",
+            |d| d["scenarios"][0]["call"] = "get_devices".into(),
+            "$.scenarios[0].call: \"get_devices\" is not one of",
+        ),
+        (
+            "rejects_unknown_device_key",
+            |d| d["scenarios"][0]["expect"]["device"]["tag"] = serde_json::json!([]),
+            "$.scenarios[0].expect.device.tag: unknown key",
+        ),
+        (
+            "rejects_unknown_device_seed_key",
+            |d| d["scenarios"][0]["devices"][0]["extra"] = serde_json::json!({}),
+            "$.scenarios[0].devices[0].extra: unknown key",
+        ),
+        (
+            "rejects_device_seed_of_wrong_type",
+            |d| d["scenarios"][0]["devices"][0] = 7.into(),
+            "$.scenarios[0].devices[0]: expected string or object, got integer",
+        ),
+    ];
     let cases: [(&str, Change, &str); 9] = [
         (
             "rejects_unknown_expect_key",
@@ -399,7 +495,16 @@ fn schema_checks(schema: &Value, doc: &Value) -> Vec<Trial> {
     trials.push(Trial::test("schema_check::real_file_passes", move || {
         outcome(file_problems(&s, &d))
     }));
-    for (name, change, want) in cases {
+    let (s, d) = (schema.clone(), get_doc.clone());
+    trials.push(Trial::test(
+        "schema_check::real_get_file_passes",
+        move || outcome(file_problems(&s, &d)),
+    ));
+    let all = cases
+        .into_iter()
+        .map(|case| (case, doc))
+        .chain(get_cases.into_iter().map(|case| (case, get_doc)));
+    for ((name, change, want), doc) in all {
         let (s, mut d) = (schema.clone(), doc.clone());
         trials.push(Trial::test(format!("schema_check::{name}"), move || {
             let first = d["scenarios"][0]["name"].as_str().unwrap().to_owned();
@@ -468,26 +573,38 @@ fn main() -> ExitCode {
     // Scenarios are independent (one server each) and mostly wait: run a few at once.
     args.test_threads.get_or_insert(4);
     let schema = load("schema.json");
-    let doc = load("delete_device.json");
-    let problems = file_problems(&schema, &doc);
-    if !problems.is_empty() {
-        eprintln!("tests/scenarios/delete_device.json does not match tests/scenarios/schema.json:");
-        for p in &problems {
-            eprintln!("  {p}");
+    let docs: Vec<Value> = FILES.iter().map(|(file, _)| load(file)).collect();
+    let mut names = HashSet::new();
+    for ((file, fewest), doc) in FILES.iter().zip(&docs) {
+        let mut problems = file_problems(&schema, doc);
+        let all = doc["scenarios"].as_array().map_or(&[][..], Vec::as_slice);
+        if all.len() < *fewest {
+            problems.push(format!("the file lost scenarios: {} left", all.len()));
         }
-        return ExitCode::FAILURE;
+        // Test names are scenario names: unique across the files too.
+        for name in all.iter().filter_map(|sc| sc["name"].as_str()) {
+            if !names.insert(name.to_owned()) {
+                problems.push(format!(
+                    "scenario {name:?}: the name is used in another file"
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            eprintln!("tests/scenarios/{file} does not match tests/scenarios/schema.json:");
+            for p in &problems {
+                eprintln!("  {p}");
+            }
+            return ExitCode::FAILURE;
+        }
     }
-    let all = doc["scenarios"].as_array().expect("scenarios list");
-    if all.len() < 40 {
-        eprintln!("the scenario file lost scenarios: {}", all.len());
-        return ExitCode::FAILURE;
-    }
-    let mut trials = schema_checks(&schema, &doc);
-    for sc in all {
-        let creds = doc["credentials"].clone();
-        let sc = sc.clone();
-        let name = sc["name"].as_str().unwrap().to_owned();
-        trials.push(Trial::test(name, move || outcome(run(&creds, &sc))));
+    let mut trials = schema_checks(&schema, &docs[0], &docs[1]);
+    for doc in &docs {
+        for sc in doc["scenarios"].as_array().expect("scenarios list") {
+            let creds = doc["credentials"].clone();
+            let sc = sc.clone();
+            let name = sc["name"].as_str().unwrap().to_owned();
+            trials.push(Trial::test(name, move || outcome(run(&creds, &sc))));
+        }
     }
     libtest_mimic::run(&args, trials).exit_code()
 }

@@ -53,7 +53,7 @@ the single source of the categories in every language.
 | message | `message()` | `message` | EngageLab's `message`, else a short excerpt of the body (valid UTF-8, control and bidi characters removed), else a description of the local failure; never holds the Master Secret or the Authorization header |
 | attempts | `attempts()` | `attempts` | how many attempts were made (1 + retries), each a connection tried and, if it opened, a request sent: a refused connection counts; 0 when the call was rejected, or cancelled or out of time, before any attempt |
 | retry after | `retry_after()` | `retry_after_ms` (0: none) | for `RATE_LIMITED`, the server's hint (`Retry-After`, `X-Rate-Limit-Reset`) |
-| maybe deleted | `maybe_deleted()` | `maybe_deleted` | whether a request was written whose outcome is unknown, so the device may already be gone |
+| maybe deleted | `maybe_deleted()` | `maybe_deleted` | whether a request was written whose outcome is unknown, so the device may already be gone; always false for `get_device`, which never deletes |
 
 Python, Go, Node and Java carry the same fields under their languages' names.
 
@@ -109,12 +109,18 @@ Answers that are not 2xx are classified in this order; the first match wins:
 - `DELETE` is idempotent, so a request whose answer was lost is retried too;
   the error then says `maybe_deleted`. A later `27002 unknown error` can mean
   the first attempt worked.
+- `GET` (`get_device`) is safe to repeat: a request whose answer was lost is
+  retried, and `maybe_deleted` is never set.
 - A cancelled call sends no further request and waits for nothing.
 
 ## Success
 
-Any 2xx answer is success, whatever its body (`{\"success\":true}`, the text
-`success`, nothing).
+For `delete_device`, any 2xx answer is success, whatever its body
+(`{\"success\":true}`, the text `success`, nothing). For `get_device`, a 2xx
+answer is success when its body, at most `MAX_BODY_BYTES` (64 KiB), is a JSON
+object whose `tags` is a list of strings, missing or null and whose `alias` is
+a string, missing or null, neither holding a NUL character; any other 2xx is
+`INVALID_RESPONSE` with its HTTP status, not retried.
 ",
     );
     s
