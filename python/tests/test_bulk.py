@@ -109,3 +109,19 @@ def test_ctrl_c_stops_gracefully_then_raises(mock: Mock, tmp_path: Path) -> None
     summary = json.loads(report.read_text().splitlines()[-1])["summary"]
     assert summary["interrupted"] is True
     assert summary["deleted"] == 200 - left
+
+
+def test_a_backup_holds_every_device_s_tags(mock: Mock, tmp_path: Path) -> None:
+    for i in range(5):
+        mock._call(
+            "POST", "devices", {"registration_id": f"d{i}", "tags": [f"t{i}"], "alias": f"u{i}"}
+        )
+    backup = tmp_path / "backup.jsonl"
+    summary = client(mock).delete_devices([f"d{i}" for i in range(5)], backup=backup)
+    assert summary.deleted == 5
+    kept = {
+        line["registration_id"]: line for line in map(json.loads, backup.read_text().splitlines())
+    }
+    assert {k: (v["tags"], v["alias"]) for k, v in kept.items()} == {
+        f"d{i}": ([f"t{i}"], f"u{i}") for i in range(5)
+    }

@@ -20,6 +20,17 @@ pub enum Command {
     /// Delete devices: ids as arguments, or one per line from a file or `-`
     /// (standard input).
     Delete(DeleteArgs),
+    /// Print each device (tags, alias, the whole answer) as one JSON line.
+    Get(GetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// Registration ids to query.
+    #[arg(value_name = "ID", required = true)]
+    pub ids: Vec<String>,
+    #[command(flatten)]
+    pub connection: Connection,
 }
 
 /// Where to connect and with which secret.

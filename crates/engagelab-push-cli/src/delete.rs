@@ -67,10 +67,8 @@ pub fn run(args: DeleteArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32
     if let Some(p) = &args.report {
         bulk = bulk.report(p);
     }
-    if args.backup.is_some() {
-        return Err(Failure::usage(
-            "--backup needs get_device, which this build does not have yet",
-        ));
+    if let Some(p) = &args.backup {
+        bulk = bulk.backup(p);
     }
     let result = bulk.on_progress(|p| display.update(p)).run(input);
     display.finish();

@@ -7,6 +7,7 @@ mod args;
 mod connect;
 mod delete;
 mod fail;
+mod get;
 mod progress;
 
 use std::ffi::OsString;
@@ -54,6 +55,7 @@ fn run(args: Vec<OsString>) -> i32 {
     let env = |name: &str| std::env::var(name).ok();
     let result = match cli.command {
         args::Command::Delete(a) => delete::run(a, &env),
+        args::Command::Get(a) => get::run(a, &env),
     };
     match result {
         Ok(code) => code,

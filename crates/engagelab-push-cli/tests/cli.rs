@@ -316,3 +316,45 @@ fn a_rerun_after_sigkill_finishes_and_resends_at_most_the_ids_in_flight() {
     );
     assert!(sent.values().all(|c| *c <= 2));
 }
+
+#[test]
+fn get_prints_one_json_line_per_device_and_delete_backs_up_first() {
+    let mock = MockServer::start(MockConfig {
+        devices: vec![
+            Device::new("a").with_tags(["vip"]).with_alias("alice"),
+            Device::new("b"),
+        ],
+        ..MockConfig::default()
+    })
+    .unwrap();
+    let out = run(&mock, &["get", "a", "b", "zz"]);
+    assert_eq!(out.status.code(), Some(1), "zz is unknown");
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["tags"], serde_json::json!(["vip"]));
+    assert_eq!(lines[0]["alias"], "alice");
+    assert_eq!(lines[1]["alias"], serde_json::Value::Null);
+    assert_eq!(text(&out.stderr).lines().count(), 1);
+
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("backup.jsonl");
+    let out = run(
+        &mock,
+        &[
+            "delete",
+            "a",
+            "b",
+            "--yes",
+            "--backup",
+            backup.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let kept = std::fs::read_to_string(&backup).unwrap();
+    assert_eq!(kept.lines().count(), 2);
+    assert!(kept.contains(r#""tags":["vip"]"#), "{kept}");
+    assert!(mock.devices().is_empty());
+}

@@ -235,11 +235,8 @@ pub(crate) fn delete_devices(
     if let Some(p) = settings.report {
         b = b.report(p);
     }
-    if settings.backup.is_some() {
-        return Err(to_py_err(
-            py,
-            &Error::invalid_argument("backup needs get_device, which this build does not have yet"),
-        ));
+    if let Some(p) = settings.backup {
+        b = b.backup(p);
     }
     let b = b.on_progress(move |p: &Progress| {
         let Some(f) = &on_progress else { return };

@@ -282,3 +282,78 @@ fn bad_settings_and_a_missing_input_are_refused() {
     assert!(e.message().contains("/nonexistent/ids.txt"), "{e}");
     assert!(mock.log().is_empty());
 }
+
+#[test]
+fn a_backup_holds_every_device_s_tags_before_it_is_deleted() {
+    let all = ids(30);
+    let mock = MockServer::start(MockConfig {
+        devices: all
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                Device::new(id)
+                    .with_tags([format!("t{i}"), "vip".to_owned()])
+                    .with_alias(format!("user-{i}"))
+            })
+            .collect(),
+        rate_limit_qps: Some(25),
+        latency_ms: 10,
+        ..MockConfig::default()
+    })
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("backup.jsonl");
+    let mut input = all.clone();
+    input.push("never-there".into());
+    let summary = client(&mock)
+        .bulk_delete()
+        .qps(100)
+        .backup(&backup)
+        .run(input)
+        .expect("run");
+    assert_eq!((summary.counts.deleted, summary.counts.not_found), (30, 1));
+    assert!(mock.devices().is_empty());
+    let lines = report_lines(&backup);
+    assert_eq!(lines.len(), 30);
+    for line in &lines {
+        let id = line["registration_id"].as_str().unwrap();
+        let i: usize = id.trim_start_matches("dev-").parse().unwrap();
+        assert_eq!(line["tags"], serde_json::json!([format!("t{i}"), "vip"]));
+        assert_eq!(line["alias"], format!("user-{i}"));
+        assert_eq!(line["raw"]["tags"], line["tags"]);
+        assert!(line["fetched_at"].as_str().unwrap().ends_with('Z'));
+    }
+    // Not found on GET: never deleted.
+    assert!(!deletes(&mock).iter().any(|p| p == "never-there"));
+    // Every DELETE came after its device's GET.
+    let log = mock.log();
+    for id in &all {
+        let path = format!("/v4/devices/{id}");
+        let get = log
+            .iter()
+            .rposition(|r| r.method == "GET" && r.path == path);
+        let del = log
+            .iter()
+            .position(|r| r.method == "DELETE" && r.path == path);
+        assert!(get.unwrap() < del.unwrap(), "{id}");
+    }
+}
+
+#[test]
+fn a_dry_run_with_a_backup_sends_gets_only() {
+    let all = ids(5);
+    let mock = mock(&all, None, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("backup.jsonl");
+    let summary = client(&mock)
+        .bulk_delete()
+        .dry_run(true)
+        .backup(&backup)
+        .run(all)
+        .expect("run");
+    assert_eq!(summary.counts.would_delete, 5);
+    assert_eq!(report_lines(&backup).len(), 5);
+    let log = mock.log();
+    assert_eq!(log.len(), 5);
+    assert!(log.iter().all(|r| r.method == "GET"));
+}

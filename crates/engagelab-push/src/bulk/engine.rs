@@ -8,6 +8,7 @@ use std::sync::{Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::backup::Backup;
 use super::error::{BulkError, BulkErrorKind};
 use super::input::{self, BulkInput, Entry, IdSet};
 use super::journal::Journal;
@@ -35,6 +36,7 @@ struct Shared {
     pacer: Pacer,
     tally: Tally,
     journal: Option<Journal>,
+    backup: Option<Backup>,
     report: Option<Report>,
     dry_run: bool,
     /// Fired by a cancel or a write failure: no new request starts.
@@ -99,6 +101,12 @@ pub(super) fn run(cfg: BulkDelete<'_>, input: BulkInput) -> Result<BulkSummary, 
         }
         None => (None, None),
     };
+    let backup = match &cfg.backup {
+        Some(path) => Some(Backup::open(path).map_err(|e| {
+            BulkError::io(format!("cannot open the backup {}", path.display()), &e)
+        })?),
+        None => None,
+    };
     let report = match &cfg.report {
         Some(path) => Some(Report::open(path).map_err(|e| {
             BulkError::io(format!("cannot open the report {}", path.display()), &e)
@@ -111,6 +119,7 @@ pub(super) fn run(cfg: BulkDelete<'_>, input: BulkInput) -> Result<BulkSummary, 
         pacer: Pacer::new(f64::from(cfg.qps)),
         tally: Tally::default(),
         journal,
+        backup,
         report,
         dry_run: cfg.dry_run,
         stop: CancelToken::new(),
@@ -267,6 +276,18 @@ impl Shared {
     /// What becomes of one id; `None` when the run stopped before it was
     /// settled (it is sent again by a rerun).
     fn settle(&self, id: &str) -> Option<(Outcome, Option<Error>)> {
+        if let Some(backup) = &self.backup {
+            match self.call(|c, o| c.get_device_with(id, o))? {
+                Ok(device) => {
+                    if let Err(e) = backup.keep(&device) {
+                        self.fail(BulkError::io("cannot write the backup", &e));
+                        return None;
+                    }
+                }
+                Err(e) if is_not_found(&e) => return Some((Outcome::NotFound, None)),
+                Err(e) => return Some((Outcome::Failed, Some(e))),
+            }
+        }
         if self.dry_run {
             return Some((Outcome::WouldDelete, None));
         }

@@ -3,6 +3,7 @@
 //! [`Client::bulk_delete`] configures a run; [`BulkDelete::run`] does it and
 //! returns a [`BulkSummary`]. See [`BulkDelete`] for what a run guarantees.
 
+mod backup;
 mod engine;
 mod error;
 mod input;
@@ -107,6 +108,7 @@ pub struct BulkDelete<'a> {
     qps: u32,
     concurrency: Option<usize>,
     journal: Option<PathBuf>,
+    backup: Option<PathBuf>,
     report: Option<PathBuf>,
     max_deletions: u64,
     dry_run: bool,
@@ -124,6 +126,7 @@ impl Client {
             qps: DEFAULT_QPS,
             concurrency: None,
             journal: None,
+            backup: None,
             report: None,
             max_deletions: DEFAULT_MAX_DELETIONS,
             dry_run: false,
@@ -153,6 +156,15 @@ impl<'a> BulkDelete<'a> {
     /// The journal file that makes the run resumable; created if missing.
     pub fn journal(mut self, path: impl Into<PathBuf>) -> Self {
         self.journal = Some(path.into());
+        self
+    }
+
+    /// The backup file: each device is fetched (GET) and appended as a JSON
+    /// line `{"registration_id","tags","alias","raw","fetched_at"}`, on disk
+    /// before its DELETE is sent. A device GET does not find is `not_found`
+    /// and is not deleted; one GET fails for is `failed` and is not deleted.
+    pub fn backup(mut self, path: impl Into<PathBuf>) -> Self {
+        self.backup = Some(path.into());
         self
     }
 
@@ -189,6 +201,7 @@ impl<'a> BulkDelete<'a> {
             qps: self.qps,
             concurrency: self.concurrency,
             journal: self.journal,
+            backup: self.backup,
             report: self.report,
             max_deletions: self.max_deletions,
             dry_run: self.dry_run,
@@ -233,6 +246,7 @@ impl fmt::Debug for BulkDelete<'_> {
             .field("qps", &self.qps)
             .field("concurrency", &self.concurrency)
             .field("journal", &self.journal)
+            .field("backup", &self.backup)
             .field("report", &self.report)
             .field("max_deletions", &self.max_deletions)
             .field("dry_run", &self.dry_run)
