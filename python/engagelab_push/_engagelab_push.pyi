@@ -4,9 +4,13 @@ import os
 from collections.abc import Callable, Iterable
 from typing import Any, final
 
-__all__ = ["BulkSummary", "Client", "Device", "__version__", "_panic_for_tests"]
+__all__ = ["BulkSummary", "Client", "Device", "__version__", "_cli_main", "_panic_for_tests"]
 
 __version__: str
+
+def _cli_main(argv: list[str]) -> int:
+    """Private: runs the `engagelab-push` command line (program name first)
+    compiled into this module and returns its exit code."""
 
 def _panic_for_tests(detached: bool) -> None:
     """Private, for the test suite: panics in Rust (with the GIL released when

@@ -125,3 +125,27 @@ def test_a_backup_holds_every_device_s_tags(mock: Mock, tmp_path: Path) -> None:
     assert {k: (v["tags"], v["alias"]) for k, v in kept.items()} == {
         f"d{i}": ([f"t{i}"], f"u{i}") for i in range(5)
     }
+
+
+def test_the_console_script_runs_the_rust_cli(mock: Mock) -> None:
+    import subprocess
+    import sys
+
+    seed(mock, 2)
+    env = {
+        "ENGAGELAB_APP_KEY": APP_KEY,
+        "ENGAGELAB_MASTER_SECRET": SECRET,
+        "ENGAGELAB_BASE_URL": mock.url,
+        "PATH": os.environ.get("PATH", ""),
+    }
+    cmd = [sys.executable, "-m", "engagelab_push._cli", "delete", "dev-0000", "dev-0001"]
+    refused = subprocess.run(
+        cmd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False
+    )
+    assert refused.returncode == 3, refused.stderr
+    done = subprocess.run(
+        [*cmd, "--yes", "--json"], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["deleted"] == 2
+    assert mock.devices() == []

@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 mod bulk;
+mod cli;
 mod client;
 mod convert;
 mod device;
@@ -39,4 +40,7 @@ mod _engagelab_push {
 
     #[pymodule_export]
     use crate::guard::_panic_for_tests;
+
+    #[pymodule_export]
+    use crate::cli::_cli_main;
 }
