@@ -36,9 +36,10 @@ from engagelab_push.exceptions import (
 )
 # generated:imports:end
 # fmt: on
-from engagelab_push._engagelab_push import Client, Device, __version__
+from engagelab_push._engagelab_push import BulkSummary, Client, Device, __version__
 
 __all__ = [
+    "BulkSummary",
     "Client",
     "Device",
     "__version__",

@@ -1,11 +1,16 @@
 # Stubs of the native module (crates/engagelab-push-py), checked by
 # `python -m mypy.stubtest engagelab_push`.
 import os
+from collections.abc import Callable, Iterable
 from typing import Any, final
 
-__all__ = ["Client", "Device", "__version__", "_panic_for_tests"]
+__all__ = ["BulkSummary", "Client", "Device", "__version__", "_cli_main", "_panic_for_tests"]
 
 __version__: str
+
+def _cli_main(argv: list[str]) -> int:
+    """Private: runs the `engagelab-push` command line (program name first)
+    compiled into this module and returns its exit code."""
 
 def _panic_for_tests(detached: bool) -> None:
     """Private, for the test suite: panics in Rust (with the GIL released when
@@ -41,6 +46,26 @@ class Client:
     def delete_device(self, registration_id: str) -> None:
         """Deletes one device: its tags, alias, device information and
         timezone. Irreversible. Raises an EngageLabError subclass on failure."""
+    def delete_devices(
+        self,
+        ids: str | os.PathLike[str] | Iterable[str],
+        *,
+        qps: int = 100,
+        concurrency: int | None = None,
+        journal: str | os.PathLike[str] | None = None,
+        backup: str | os.PathLike[str] | None = None,
+        report: str | os.PathLike[str] | None = None,
+        max_deletions: int = 1000,
+        dry_run: bool = False,
+        on_progress: Callable[[dict[str, int | float | bool]], object] | None = None,
+    ) -> BulkSummary:
+        """Deletes many devices, paced, resumable and reported, with the GIL
+        released while the engine runs. `ids` is a path (one id per line) or
+        any iterable of str. Raises InvalidArgumentError when the input holds
+        more than max_deletions ids, a journal belongs to another input or a
+        setting is out of range (nothing sent), OSError for a file that cannot
+        be read or written. Ctrl-C stops the run gracefully, then raises
+        KeyboardInterrupt."""
     def get_device(self, registration_id: str) -> Device:
         """Queries one device: its tags and alias, and the whole answer. Query
         before deleting. Raises an EngageLabError subclass on failure
@@ -51,6 +76,58 @@ class Client:
     @property
     def base_url(self) -> str:
         """The base URL calls go to, without a trailing slash."""
+
+@final
+class BulkSummary:
+    """What a bulk deletion did (`Client.delete_devices`)."""
+
+    @property
+    def deleted(self) -> int:
+        """Devices deleted."""
+    @property
+    def not_found(self) -> int:
+        """Ids EngageLab did not know (nothing deleted)."""
+    @property
+    def failed(self) -> int:
+        """Ids whose call failed (see the report for every error field)."""
+    @property
+    def invalid(self) -> int:
+        """Entries that are not registration ids (never sent)."""
+    @property
+    def duplicate(self) -> int:
+        """Repeated ids (sent once)."""
+    @property
+    def already_done(self) -> int:
+        """Ids the journal holds as finished by an earlier run."""
+    @property
+    def would_delete(self) -> int:
+        """Dry run: ids that would be deleted."""
+    @property
+    def entries(self) -> int:
+        """Entries in the input (blank and '#' lines not counted)."""
+    @property
+    def ids(self) -> int:
+        """Distinct valid ids in the input (what max_deletions was checked against)."""
+    @property
+    def not_started(self) -> int:
+        """Entries never reached because the run was interrupted."""
+    @property
+    def rate_limited(self) -> int:
+        """Rate-limit answers received (each was paced and retried)."""
+    @property
+    def elapsed(self) -> float:
+        """Seconds from the first request to the end."""
+    @property
+    def rate(self) -> float:
+        """Deletions (dry run: ids checked) per second."""
+    @property
+    def interrupted(self) -> bool:
+        """Whether the run was stopped before its end."""
+    @property
+    def dry_run(self) -> bool:
+        """Whether it was a dry run."""
+    def to_dict(self) -> dict[str, int | float | bool]:
+        """The summary as a dict (the report's summary line)."""
 
 @final
 class Device:

@@ -22,6 +22,7 @@ SECRET = "demo-master-secret"
 def test_public_names() -> None:
     classes = {c["python"]["class"] for c in error_model()}
     assert set(engagelab_push.__all__) == {
+        "BulkSummary",
         "Client",
         "Device",
         "__version__",

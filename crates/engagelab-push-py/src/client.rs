@@ -6,6 +6,7 @@ use engagelab_push::{
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
+use crate::bulk::{BulkSummary, Settings};
 use crate::convert::{Arg, opt_count, opt_flag, opt_path, opt_seconds, opt_string, string};
 use crate::device::Device;
 use crate::errors::to_py_err;
@@ -138,6 +139,49 @@ impl Client {
             let options = &call.options;
             py.detach(|| catch(|| client.delete_device_with(&id, options)))
                 .map_err(|e| call.error(py, &e))
+        })
+    }
+
+    /// Deletes many devices, paced, resumable and reported, with the GIL
+    /// released while the engine runs. `ids` is a path (one id per line) or
+    /// any iterable of str. Raises InvalidArgumentError when the input holds
+    /// more than max_deletions ids, a journal belongs to another input or a
+    /// setting is out of range (nothing sent), OSError for a file that cannot
+    /// be read or written. Ctrl-C stops the run gracefully, then raises
+    /// KeyboardInterrupt.
+    #[pyo3(signature = (
+        ids, *, qps = 100, concurrency = None, journal = Arg::absent(), backup = Arg::absent(),
+        report = Arg::absent(), max_deletions = 1000, dry_run = false, on_progress = None,
+    ))]
+    #[pyo3(
+        text_signature = "(self, ids, *, qps=100, concurrency=None, journal=None, backup=None, \
+        report=None, max_deletions=1000, dry_run=False, on_progress=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn delete_devices(
+        &self,
+        py: Python<'_>,
+        ids: &Bound<'_, PyAny>,
+        qps: u32,
+        concurrency: Option<usize>,
+        journal: Arg<'_>,
+        backup: Arg<'_>,
+        report: Arg<'_>,
+        max_deletions: u64,
+        dry_run: bool,
+        on_progress: Option<Py<PyAny>>,
+    ) -> PyResult<BulkSummary> {
+        no_panic(|| {
+            let settings = Settings {
+                qps,
+                concurrency,
+                journal: opt_path("journal", &journal)?,
+                backup: opt_path("backup", &backup)?,
+                report: opt_path("report", &report)?,
+                max_deletions,
+                dry_run,
+            };
+            crate::bulk::delete_devices(py, &self.inner, ids, settings, on_progress)
         })
     }
 

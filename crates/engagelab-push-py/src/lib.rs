@@ -10,6 +10,8 @@
 //! Python as `engagelab_push.InternalError`, never as pyo3's `PanicException`.
 #![forbid(unsafe_code)]
 
+mod bulk;
+mod cli;
 mod client;
 mod convert;
 mod device;
@@ -26,6 +28,9 @@ mod _engagelab_push {
     use crate::client::Client;
 
     #[pymodule_export]
+    use crate::bulk::BulkSummary;
+
+    #[pymodule_export]
     use crate::device::Device;
 
     /// The version of the Rust crates, single-sourced from Cargo.toml.
@@ -35,4 +40,7 @@ mod _engagelab_push {
 
     #[pymodule_export]
     use crate::guard::_panic_for_tests;
+
+    #[pymodule_export]
+    use crate::cli::_cli_main;
 }

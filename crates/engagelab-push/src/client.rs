@@ -238,7 +238,9 @@ impl Client {
             scrubber: &inner.scrubber,
         };
         retry::run(&inner.retry, &SystemClock, deadline, cancel, |_budget| {
-            transport::attempt(&request, deadline, cancel).and_then(&decode)
+            transport::attempt(&request, deadline, cancel)
+                .map_err(|f| options.shape(f))
+                .and_then(&decode)
         })
         .map_err(|e| self.scrubbed(e))
     }

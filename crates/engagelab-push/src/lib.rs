@@ -39,6 +39,7 @@
 
 mod answer;
 mod builder;
+mod bulk;
 mod ca_file;
 mod call;
 mod cancel;
@@ -61,6 +62,10 @@ mod proptests;
 
 pub use builder::{
     ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, MAX_DURATION,
+};
+pub use bulk::{
+    BulkDelete, BulkError, BulkErrorKind, BulkInput, BulkSummary, CANCEL_GRACE, Counts,
+    DEFAULT_MAX_DELETIONS, DEFAULT_QPS, Outcome, PROGRESS_INTERVAL, Plan, Progress,
 };
 pub use ca_file::MAX_CA_FILE_BYTES;
 pub use cancel::{CANCEL_CHECK_INTERVAL, CancelToken};

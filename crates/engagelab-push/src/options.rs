@@ -3,6 +3,8 @@
 use std::time::Duration;
 
 use crate::cancel::CancelToken;
+use crate::error::ErrorKind;
+use crate::retry::Failure;
 
 /// Per-call options for the `_with` variants of the client's calls.
 ///
@@ -20,6 +22,9 @@ use crate::cancel::CancelToken;
 pub struct CallOptions {
     pub(crate) cancel: Option<CancelToken>,
     pub(crate) timeout: Option<Duration>,
+    /// Whether a rate-limited attempt is retried inside the call (the
+    /// default); the bulk engine turns it off to pace every call itself.
+    pub(crate) no_rate_limit_retry: bool,
 }
 
 impl CallOptions {
@@ -39,5 +44,21 @@ impl CallOptions {
     pub fn timeout(mut self, timeout: Duration) -> CallOptions {
         self.timeout = Some(timeout);
         self
+    }
+
+    /// Hands every rate-limited answer straight back to the caller instead of
+    /// retrying it inside the call.
+    pub(crate) fn without_rate_limit_retry(mut self) -> CallOptions {
+        self.no_rate_limit_retry = true;
+        self
+    }
+
+    /// One attempt's failure as these options want the retry loop to see it.
+    pub(crate) fn shape(&self, failure: Failure) -> Failure {
+        if self.no_rate_limit_retry && failure.error.kind() == ErrorKind::RateLimited {
+            failure.never_retried()
+        } else {
+            failure
+        }
     }
 }

@@ -1,0 +1,67 @@
+//! The `engagelab-push` command: delete EngageLab devices safely from a
+//! shell. The same code runs as the Rust binary and as the Python package's
+//! console script; see the crate's README.
+#![forbid(unsafe_code)]
+
+mod args;
+mod connect;
+mod delete;
+mod fail;
+mod get;
+mod progress;
+
+use std::ffi::OsString;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use clap::Parser;
+
+pub use fail::{FAILED, INTERRUPTED, OK, REFUSED, USAGE};
+
+/// Runs the command line `args` (the program name first) with the process's
+/// environment, and returns the exit code: 0 every id deleted or not found,
+/// 1 some failed, 2 a usage or configuration error, 3 the guard or the
+/// confirmation refused, 130 interrupted. Errors are one line on standard
+/// error; a panic is reported in one line too, never with a backtrace.
+pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("engagelab-push: internal error{place} (a bug; please report it)");
+    }));
+    let args: Vec<OsString> = args.into_iter().collect();
+    match catch_unwind(AssertUnwindSafe(|| run(args))) {
+        Ok(code) => code,
+        Err(_) => FAILED,
+    }
+}
+
+fn run(args: Vec<OsString>) -> i32 {
+    let cli = match args::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return OK;
+        }
+        Err(e) => {
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("bad arguments");
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            eprintln!("engagelab-push: error: {first} (see --help)");
+            return USAGE;
+        }
+    };
+    let env = |name: &str| std::env::var(name).ok();
+    let result = match cli.command {
+        args::Command::Delete(a) => delete::run(a, &env),
+        args::Command::Get(a) => get::run(a, &env),
+    };
+    match result {
+        Ok(code) => code,
+        Err(f) => {
+            eprintln!("engagelab-push: error: {}", f.message);
+            f.code
+        }
+    }
+}

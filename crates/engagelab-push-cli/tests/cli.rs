@@ -1,0 +1,360 @@
+//! The `engagelab-push` binary, run as a child process against
+//! engagelab-mock: exit codes, non-terminal output, SIGINT, and resume after
+//! a real SIGKILL.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use engagelab_mock::{Answer, Device, MockConfig, MockServer};
+
+fn mock(n: usize, latency_ms: u64) -> MockServer {
+    MockServer::start(MockConfig {
+        devices: ids(n).into_iter().map(Device::new).collect(),
+        latency_ms,
+        ..MockConfig::default()
+    })
+    .expect("mock starts")
+}
+
+fn ids(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("dev-{i:05}")).collect()
+}
+
+fn write_ids(dir: &Path, ids: &[String]) -> String {
+    let path = dir.join("ids.txt");
+    std::fs::write(&path, ids.join("\n")).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+/// The binary with the mock's credentials in its environment, stdin closed.
+fn cli(mock: &MockServer, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_engagelab-push"));
+    c.args(args)
+        .env_clear()
+        .env("ENGAGELAB_APP_KEY", "demo-app-key")
+        .env("ENGAGELAB_MASTER_SECRET", "demo-master-secret")
+        .env("ENGAGELAB_BASE_URL", mock.base_url())
+        .stdin(Stdio::null());
+    c
+}
+
+fn run(mock: &MockServer, args: &[&str]) -> Output {
+    cli(mock, args).output().expect("binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn deletes_per_id(mock: &MockServer) -> HashMap<String, usize> {
+    let mut n = HashMap::new();
+    for r in mock.log() {
+        if r.method == "DELETE" {
+            *n.entry(r.path.trim_start_matches("/v4/devices/").to_owned())
+                .or_insert(0) += 1;
+        }
+    }
+    n
+}
+
+fn signal(child: &Child, name: &str) {
+    let ok = Command::new("kill")
+        .args([format!("-{name}"), child.id().to_string()])
+        .status()
+        .expect("kill runs")
+        .success();
+    assert!(ok);
+}
+
+#[test]
+fn exit_0_when_every_id_is_deleted_or_not_found_with_a_json_summary() {
+    let mock = mock(3, 0);
+    let out = run(
+        &mock,
+        &[
+            "delete",
+            "dev-00000",
+            "dev-00001",
+            "dev-00002",
+            "gone",
+            "--yes",
+            "--json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+    assert_eq!(summary["deleted"], 3);
+    assert_eq!(summary["not_found"], 1);
+    assert!(mock.devices().is_empty());
+    let err = text(&out.stderr);
+    assert!(err.contains("deleted 3"), "{err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "no terminal escapes off a terminal: {err:?}"
+    );
+}
+
+#[test]
+fn exit_1_when_some_fail() {
+    let mock = mock(2, 0);
+    mock.script(
+        "dev-00001",
+        vec![Answer::body(
+            403,
+            r#"{"error":{"code":21004,"message":"no"}}"#,
+        )],
+    );
+    let out = run(&mock, &["delete", "dev-00000", "dev-00001", "--yes"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("failed 1"));
+}
+
+#[test]
+fn exit_2_for_usage_and_configuration_errors_in_one_line() {
+    let mock = mock(1, 0);
+    for (args, says) in [
+        (vec!["delete", "--bogus"], "--bogus"),
+        (
+            vec!["delete", "--yes", "--from", "/nonexistent/ids"],
+            "/nonexistent/ids",
+        ),
+        (vec!["delete", "--yes", "--qps", "0", "x"], "--qps"),
+        (vec!["delete", "--yes"], "--from"),
+        (vec!["delete", "x", "--yes", "--region", "mars"], "mars"),
+    ] {
+        let out = run(&mock, &args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.starts_with("engagelab-push: error: ") && err.contains(says),
+            "{err}"
+        );
+    }
+    let out = cli(&mock, &["delete", "x", "--yes"])
+        .env_remove("ENGAGELAB_MASTER_SECRET")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("ENGAGELAB_MASTER_SECRET"));
+    assert!(mock.log().is_empty());
+}
+
+#[test]
+fn the_master_secret_can_come_from_a_file_and_is_never_shown() {
+    let mock = mock(1, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "demo-master-secret\n").unwrap();
+    let out = cli(
+        &mock,
+        &[
+            "delete",
+            "dev-00000",
+            "--yes",
+            "--master-secret-file",
+            secret.to_str().unwrap(),
+        ],
+    )
+    .env_remove("ENGAGELAB_MASTER_SECRET")
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("demo-master-secret"));
+    assert!(!text(&out.stdout).contains("demo-master-secret"));
+}
+
+#[test]
+fn exit_3_when_the_guard_or_the_missing_confirmation_refuses() {
+    let mock = mock(5, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_ids(dir.path(), &ids(5));
+    let out = run(
+        &mock,
+        &["delete", "--from", &file, "--yes", "--max-deletions", "4"],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("more than max_deletions"));
+    // Off a terminal, --yes is required.
+    let out = run(&mock, &["delete", "--from", &file]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("--yes"));
+    assert!(mock.log().is_empty());
+    assert_eq!(mock.devices().len(), 5);
+}
+
+#[test]
+fn a_dry_run_needs_no_confirmation_and_sends_nothing() {
+    let mock = mock(4, 0);
+    let out = cli(&mock, &["delete", "--from", "-", "--dry-run", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(b"dev-00000\ndev-00001\ndev-00001\n# x\n")?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (s["would_delete"].as_u64(), s["duplicate"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert!(mock.log().is_empty());
+}
+
+#[test]
+fn sigint_stops_gracefully_with_exit_130_and_a_summary_and_plain_progress_lines() {
+    let mock = mock(400, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_ids(dir.path(), &ids(400));
+    let report = dir.path().join("report.jsonl");
+    let child = cli(
+        &mock,
+        &[
+            "delete",
+            "--from",
+            &file,
+            "--yes",
+            "--qps",
+            "10",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    // A plain progress line comes every 5 s off a terminal.
+    sleep(Duration::from_millis(5800));
+    signal(&child, "INT");
+    let out = child.wait_with_output().unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("progress: "), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    let report = std::fs::read_to_string(&report).unwrap();
+    let last: serde_json::Value = serde_json::from_str(report.lines().last().unwrap()).unwrap();
+    assert_eq!(last["summary"]["interrupted"], true);
+    let deleted = 400 - mock.devices().len() as u64;
+    assert_eq!(last["summary"]["deleted"], deleted);
+    assert!(
+        (40..=120).contains(&deleted),
+        "about 10/s for 6 s: {deleted}"
+    );
+}
+
+#[test]
+fn a_rerun_after_sigkill_finishes_and_resends_at_most_the_ids_in_flight() {
+    let n = 300;
+    let mock = mock(n, 40);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_ids(dir.path(), &ids(n));
+    let journal = dir.path().join("journal");
+    let journal = journal.to_str().unwrap();
+    let args = [
+        "delete",
+        "--from",
+        &file,
+        "--yes",
+        "--qps",
+        "100",
+        "--concurrency",
+        "8",
+        "--journal",
+        journal,
+    ];
+    let mut child = cli(&mock, &args).stderr(Stdio::null()).spawn().unwrap();
+    let start = Instant::now();
+    while mock.devices().len() > n - 60 && start.elapsed() < Duration::from_secs(20) {
+        sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let left = mock.devices().len();
+    assert!(left > 0 && left < n, "killed mid-run: {left} left");
+
+    let out = run(
+        &mock,
+        &[
+            "delete",
+            "--from",
+            &file,
+            "--yes",
+            "--qps",
+            "500",
+            "--journal",
+            journal,
+            "--json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(mock.devices().is_empty());
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let done_before = s["already_done"].as_u64().unwrap();
+    assert!(done_before > 0);
+    assert_eq!(
+        done_before + s["deleted"].as_u64().unwrap() + s["not_found"].as_u64().unwrap(),
+        n as u64
+    );
+    let sent = deletes_per_id(&mock);
+    assert_eq!(sent.len(), n);
+    let twice = sent.values().filter(|c| **c > 1).count();
+    assert!(
+        twice <= 8,
+        "{twice} ids were sent twice; at most the 8 in flight may be"
+    );
+    assert!(sent.values().all(|c| *c <= 2));
+}
+
+#[test]
+fn get_prints_one_json_line_per_device_and_delete_backs_up_first() {
+    let mock = MockServer::start(MockConfig {
+        devices: vec![
+            Device::new("a").with_tags(["vip"]).with_alias("alice"),
+            Device::new("b"),
+        ],
+        ..MockConfig::default()
+    })
+    .unwrap();
+    let out = run(&mock, &["get", "a", "b", "zz"]);
+    assert_eq!(out.status.code(), Some(1), "zz is unknown");
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["tags"], serde_json::json!(["vip"]));
+    assert_eq!(lines[0]["alias"], "alice");
+    assert_eq!(lines[1]["alias"], serde_json::Value::Null);
+    assert_eq!(text(&out.stderr).lines().count(), 1);
+
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("backup.jsonl");
+    let out = run(
+        &mock,
+        &[
+            "delete",
+            "a",
+            "b",
+            "--yes",
+            "--backup",
+            backup.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let kept = std::fs::read_to_string(&backup).unwrap();
+    assert_eq!(kept.lines().count(), 2);
+    assert!(kept.contains(r#""tags":["vip"]"#), "{kept}");
+    assert!(mock.devices().is_empty());
+}

@@ -1,0 +1,269 @@
+//! `Client.delete_devices` and `engagelab_push.BulkSummary`: the Python face
+//! of the core's bulk engine. The engine runs with the GIL released; the
+//! GIL is taken only to pull the next id from a Python iterable, to call
+//! `on_progress`, and to run signal handlers (Ctrl-C) a few times a second.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use engagelab_push::{
+    BulkError, BulkErrorKind, BulkInput, BulkSummary as Core, CancelToken, Client, Error, Progress,
+};
+use pyo3::exceptions::PyOSError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyIterator, PyString};
+
+use crate::errors::to_py_err;
+use crate::guard::catch;
+
+/// The first Python exception raised while the engine ran (by the ids'
+/// iterator, `on_progress`, or a signal handler); it is raised once the
+/// engine has stopped.
+type Raised = Arc<Mutex<Option<PyErr>>>;
+
+/// What a bulk deletion did (`Client.delete_devices`).
+#[pyclass(frozen, module = "engagelab_push", name = "BulkSummary")]
+pub(crate) struct BulkSummary {
+    inner: Core,
+}
+
+#[pymethods]
+impl BulkSummary {
+    /// Devices deleted.
+    #[getter]
+    fn deleted(&self) -> u64 {
+        self.inner.counts.deleted
+    }
+    /// Ids EngageLab did not know (nothing deleted).
+    #[getter]
+    fn not_found(&self) -> u64 {
+        self.inner.counts.not_found
+    }
+    /// Ids whose call failed (see the report for every error field).
+    #[getter]
+    fn failed(&self) -> u64 {
+        self.inner.counts.failed
+    }
+    /// Entries that are not registration ids (never sent).
+    #[getter]
+    fn invalid(&self) -> u64 {
+        self.inner.counts.invalid
+    }
+    /// Repeated ids (sent once).
+    #[getter]
+    fn duplicate(&self) -> u64 {
+        self.inner.counts.duplicate
+    }
+    /// Ids the journal holds as finished by an earlier run.
+    #[getter]
+    fn already_done(&self) -> u64 {
+        self.inner.counts.already_done
+    }
+    /// Dry run: ids that would be deleted.
+    #[getter]
+    fn would_delete(&self) -> u64 {
+        self.inner.counts.would_delete
+    }
+    /// Entries in the input (blank and '#' lines not counted).
+    #[getter]
+    fn entries(&self) -> u64 {
+        self.inner.entries
+    }
+    /// Distinct valid ids in the input (what max_deletions was checked against).
+    #[getter]
+    fn ids(&self) -> u64 {
+        self.inner.ids
+    }
+    /// Entries never reached because the run was interrupted.
+    #[getter]
+    fn not_started(&self) -> u64 {
+        self.inner.not_started
+    }
+    /// Rate-limit answers received (each was paced and retried).
+    #[getter]
+    fn rate_limited(&self) -> u64 {
+        self.inner.rate_limited
+    }
+    /// Seconds from the first request to the end.
+    #[getter]
+    fn elapsed(&self) -> f64 {
+        self.inner.elapsed.as_secs_f64()
+    }
+    /// Deletions (dry run: ids checked) per second.
+    #[getter]
+    fn rate(&self) -> f64 {
+        self.inner.rate()
+    }
+    /// Whether the run was stopped before its end.
+    #[getter]
+    fn interrupted(&self) -> bool {
+        self.inner.interrupted
+    }
+    /// Whether it was a dry run.
+    #[getter]
+    fn dry_run(&self) -> bool {
+        self.inner.dry_run
+    }
+    /// The summary as a dict (the report's summary line).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        json_dict(py, &self.inner.to_json())
+    }
+    fn __repr__(&self) -> String {
+        format!("BulkSummary({})", self.inner.to_json())
+    }
+}
+
+fn json_dict<'py>(py: Python<'py>, v: &serde_json::Value) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    if let serde_json::Value::Object(m) = v {
+        for (k, v) in m {
+            match v {
+                serde_json::Value::Bool(b) => d.set_item(k, b)?,
+                serde_json::Value::Number(n) if n.is_u64() => d.set_item(k, n.as_u64())?,
+                serde_json::Value::Number(n) => d.set_item(k, n.as_f64())?,
+                other => d.set_item(k, other.to_string())?,
+            }
+        }
+    }
+    Ok(d)
+}
+
+fn progress_dict<'py>(py: Python<'py>, p: &Progress) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    let c = &p.counts;
+    d.set_item("done", p.done)?;
+    d.set_item("total", p.total)?;
+    d.set_item("deleted", c.deleted)?;
+    d.set_item("not_found", c.not_found)?;
+    d.set_item("failed", c.failed)?;
+    d.set_item("invalid", c.invalid)?;
+    d.set_item("duplicate", c.duplicate)?;
+    d.set_item("already_done", c.already_done)?;
+    d.set_item("would_delete", c.would_delete)?;
+    d.set_item("rate_limited", p.rate_limited)?;
+    d.set_item("elapsed", p.elapsed.as_secs_f64())?;
+    d.set_item("qps", p.qps)?;
+    d.set_item("in_flight", p.in_flight)?;
+    d.set_item("interrupted", p.interrupted)?;
+    Ok(d)
+}
+
+/// The settings of one `delete_devices` call, already converted.
+pub(crate) struct Settings {
+    pub qps: u32,
+    pub concurrency: Option<usize>,
+    pub journal: Option<PathBuf>,
+    pub backup: Option<PathBuf>,
+    pub report: Option<PathBuf>,
+    pub max_deletions: u64,
+    pub dry_run: bool,
+}
+
+/// `ids` as the engine's input: a path (`str` or `os.PathLike`) is a file of
+/// ids; any other iterable yields ids, pulled one by one with the GIL.
+fn input(ids: &Bound<'_, PyAny>, raised: &Raised) -> PyResult<BulkInput> {
+    if ids.is_instance_of::<PyString>() || ids.hasattr("__fspath__")? {
+        let path: PathBuf = ids.extract()?;
+        return Ok(BulkInput::file(path));
+    }
+    let iter: Py<PyIterator> = ids.try_iter()?.unbind();
+    let raised = raised.clone();
+    let items = std::iter::from_fn(move || {
+        Python::attach(|py| match iter.bind(py).clone().next() {
+            None => None,
+            Some(Ok(item)) => match item.cast::<PyString>() {
+                Ok(s) => Some(
+                    s.to_cow()
+                        .map(|s| s.into_owned())
+                        .map_err(|e| keep(&raised, e)),
+                ),
+                Err(_) => {
+                    let e = crate::errors::type_error("each id", "str", &item);
+                    Some(Err(keep(&raised, e)))
+                }
+            },
+            Some(Err(e)) => Some(Err(keep(&raised, e))),
+        })
+    });
+    Ok(BulkInput::TryIds(Box::new(items)))
+}
+
+/// Stores the first exception and returns a short text for the engine.
+fn keep(raised: &Raised, e: PyErr) -> String {
+    let mut slot = raised.lock().unwrap_or_else(|p| p.into_inner());
+    if slot.is_none() {
+        *slot = Some(e);
+    }
+    "a Python exception".to_owned()
+}
+
+pub(crate) fn delete_devices(
+    py: Python<'_>,
+    client: &Client,
+    ids: &Bound<'_, PyAny>,
+    settings: Settings,
+    on_progress: Option<Py<PyAny>>,
+) -> PyResult<BulkSummary> {
+    let raised: Raised = Arc::default();
+    let input = input(ids, &raised)?;
+    // Runs on the calling (main) thread only: the engine checks its token
+    // there, so Ctrl-C reaches Python's handlers within a tick.
+    let signals = raised.clone();
+    let token = CancelToken::with_check(move || {
+        Python::attach(|py| match py.check_signals() {
+            Ok(()) => false,
+            Err(e) => {
+                keep(&signals, e);
+                true
+            }
+        })
+    });
+    let stopper = token.clone();
+    let progress_raised = raised.clone();
+    let mut b = client
+        .bulk_delete()
+        .qps(settings.qps)
+        .max_deletions(settings.max_deletions)
+        .dry_run(settings.dry_run)
+        .cancel(token);
+    if let Some(n) = settings.concurrency {
+        b = b.concurrency(n);
+    }
+    if let Some(p) = settings.journal {
+        b = b.journal(p);
+    }
+    if let Some(p) = settings.report {
+        b = b.report(p);
+    }
+    if let Some(p) = settings.backup {
+        b = b.backup(p);
+    }
+    let b = b.on_progress(move |p: &Progress| {
+        let Some(f) = &on_progress else { return };
+        Python::attach(|py| {
+            let result = progress_dict(py, p).and_then(|d| f.call1(py, (d,)));
+            if let Err(e) = result {
+                keep(&progress_raised, e);
+                stopper.cancel();
+            }
+        });
+    });
+    let result = py.detach(|| catch(|| Ok(b.run(input))));
+    if let Some(e) = raised.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        return Err(e);
+    }
+    match result {
+        Ok(Ok(summary)) => Ok(BulkSummary { inner: summary }),
+        Ok(Err(e)) => Err(bulk_error(py, &e)),
+        Err(e) => Err(to_py_err(py, &e)),
+    }
+}
+
+/// A file problem is `OSError`; anything else that refused the run (the
+/// guard, a journal of another input, a bad setting) `InvalidArgumentError`.
+fn bulk_error(py: Python<'_>, e: &BulkError) -> PyErr {
+    match e.kind() {
+        BulkErrorKind::Io => PyOSError::new_err(e.message().to_owned()),
+        _ => to_py_err(py, &Error::invalid_argument(e.message())),
+    }
+}

@@ -1,0 +1,362 @@
+//! One bulk run: the first pass and the guard, then a producer that reads the
+//! input's copy, workers that call EngageLab, and the calling thread that
+//! watches for a cancel, sizes the pool and reports progress.
+
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::{Mutex, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::backup::Backup;
+use super::error::{BulkError, BulkErrorKind};
+use super::input::{self, BulkInput, Entry, IdSet};
+use super::journal::Journal;
+use super::pacer::Pacer;
+use super::report::{BulkSummary, Outcome, Progress, Report, Tally};
+use super::{BulkDelete, CANCEL_GRACE, PROGRESS_INTERVAL, Plan};
+use crate::cancel::CancelToken;
+use crate::client::Client;
+use crate::error::{Error, ErrorKind};
+use crate::options::CallOptions;
+use crate::validate;
+
+/// How often the calling thread looks at the cancel token and the pool.
+const TICK: Duration = Duration::from_millis(50);
+/// Rate-limit answers one id may get before it counts as failed.
+const MAX_RATE_LIMITED_TRIES: u32 = 20;
+/// Workers started before any latency is known.
+const FIRST_WORKERS: usize = 8;
+/// The EngageLab code of its answer for an unknown id.
+const UNKNOWN_ID_CODE: i64 = 27002;
+
+/// Everything the threads of a run share.
+struct Shared {
+    client: Client,
+    pacer: Pacer,
+    tally: Tally,
+    journal: Option<Journal>,
+    backup: Option<Backup>,
+    report: Option<Report>,
+    dry_run: bool,
+    /// Fired by a cancel or a write failure: no new request starts.
+    stop: CancelToken,
+    /// Given to every call: fired [`CANCEL_GRACE`] after `stop`.
+    hard: CancelToken,
+    /// The first write failure, which ends the run with an error.
+    failure: OnceLock<BulkError>,
+}
+
+struct Job {
+    id: String,
+    position: u64,
+}
+
+pub(super) fn run(cfg: BulkDelete<'_>, input: BulkInput) -> Result<BulkSummary, BulkError> {
+    if cfg.qps == 0 {
+        return Err(BulkError::invalid("qps must be at least 1"));
+    }
+    if cfg.concurrency == Some(0) {
+        return Err(BulkError::invalid("concurrency must be at least 1"));
+    }
+    let cap = cfg
+        .concurrency
+        .unwrap_or_else(|| (cfg.qps as usize).clamp(16, 512));
+
+    let mut seen = IdSet::default();
+    let mut counted = input::count(input, |id| validate::registration_id(id).is_ok(), &mut seen)?;
+    if counted.unique_valid > cfg.max_deletions {
+        return Err(BulkError::new(
+            BulkErrorKind::Guard,
+            format!(
+                "the input holds {} ids, more than max_deletions ({}); nothing was sent",
+                counted.unique_valid, cfg.max_deletions
+            ),
+        ));
+    }
+    seen.clear();
+    if let Some(confirm) = cfg.confirm {
+        let plan = Plan {
+            entries: counted.entries,
+            ids: counted.unique_valid,
+            dry_run: cfg.dry_run,
+        };
+        if !confirm(&plan) {
+            return Err(BulkError::new(
+                BulkErrorKind::Declined,
+                "the run was not confirmed; nothing was sent",
+            ));
+        }
+    }
+
+    let (journal, finished) = match &cfg.journal {
+        Some(path) => {
+            let (j, f) = Journal::open(
+                path,
+                &counted.fingerprint,
+                counted.unique_valid,
+                !cfg.dry_run,
+            )?;
+            (j, Some(f.ids))
+        }
+        None => (None, None),
+    };
+    let backup = match &cfg.backup {
+        Some(path) => Some(Backup::open(path).map_err(|e| {
+            BulkError::io(format!("cannot open the backup {}", path.display()), &e)
+        })?),
+        None => None,
+    };
+    let report = match &cfg.report {
+        Some(path) => Some(Report::open(path).map_err(|e| {
+            BulkError::io(format!("cannot open the report {}", path.display()), &e)
+        })?),
+        None => None,
+    };
+
+    let shared = Shared {
+        client: cfg.client.clone(),
+        pacer: Pacer::new(f64::from(cfg.qps)),
+        tally: Tally::default(),
+        journal,
+        backup,
+        report,
+        dry_run: cfg.dry_run,
+        stop: CancelToken::new(),
+        hard: CancelToken::new(),
+        failure: OnceLock::new(),
+    };
+    let mut on_progress = cfg.on_progress;
+    let user_cancel = cfg.cancel;
+    let entries = counted.entries;
+    let spool = counted.spool.entries()?;
+    let start = Instant::now();
+
+    let (tx, rx) = sync_channel::<Job>(cap.max(FIRST_WORKERS) * 2);
+    let rx = Mutex::new(rx);
+    let shared = &shared;
+    let rx = &rx;
+    let mut interrupted = false;
+
+    thread::scope(|s| {
+        let producer = s.spawn(move || produce(shared, spool, finished, tx));
+        let mut workers = Vec::new();
+        while workers.len() < FIRST_WORKERS.min(cap) {
+            workers.push(s.spawn(move || work(shared, rx)));
+        }
+        let mut stopped_at: Option<Instant> = None;
+        let mut last_progress = Instant::now();
+        let mut last_flush = Instant::now();
+        loop {
+            thread::sleep(TICK);
+            if stopped_at.is_none()
+                && (user_cancel.as_ref().is_some_and(CancelToken::is_cancelled)
+                    || shared.stop.is_flagged())
+            {
+                interrupted |= shared.failure.get().is_none();
+                shared.stop.cancel();
+                stopped_at = Some(Instant::now());
+            }
+            if stopped_at.is_some_and(|t| t.elapsed() >= CANCEL_GRACE) {
+                shared.hard.cancel();
+            }
+            if stopped_at.is_none() {
+                let latency = shared.tally.mean_latency().as_secs_f64();
+                let needed = (shared.pacer.rate() * latency * 1.25).ceil() as usize + 2;
+                while workers.len() < needed.min(cap) {
+                    workers.push(s.spawn(move || work(shared, rx)));
+                }
+            }
+            if let Some(f) = on_progress.as_mut()
+                && last_progress.elapsed() >= PROGRESS_INTERVAL
+            {
+                f(&progress(shared, entries, start, stopped_at.is_some()));
+                last_progress = Instant::now();
+            }
+            if last_flush.elapsed() >= Duration::from_secs(1) {
+                if let Some(r) = &shared.report {
+                    let _ = r.flush();
+                }
+                last_flush = Instant::now();
+            }
+            if producer.is_finished() && workers.iter().all(|w| w.is_finished()) {
+                break;
+            }
+        }
+        if let Ok(Err(e)) = producer.join() {
+            let _ = shared.failure.set(e);
+        }
+    });
+
+    let counts = shared.tally.counts();
+    let summary = BulkSummary {
+        entries,
+        ids: counted.unique_valid,
+        counts,
+        not_started: entries.saturating_sub(counts.total()),
+        rate_limited: shared.tally.rate_limited.load(Ordering::Relaxed),
+        elapsed: start.elapsed(),
+        interrupted,
+        dry_run: cfg.dry_run,
+    };
+    if let Some(f) = on_progress.as_mut() {
+        f(&progress(shared, entries, start, interrupted));
+    }
+    if let Some(r) = &shared.report
+        && let Err(e) = r.summary(&summary)
+    {
+        let _ = shared
+            .failure
+            .set(BulkError::io("cannot write the report", &e));
+    }
+    match shared.failure.get() {
+        Some(e) => Err(e.clone()),
+        None => Ok(summary),
+    }
+}
+
+fn progress(shared: &Shared, total: u64, start: Instant, interrupted: bool) -> Progress {
+    let counts = shared.tally.counts();
+    Progress {
+        done: counts.total(),
+        total,
+        counts,
+        rate_limited: shared.tally.rate_limited.load(Ordering::Relaxed),
+        elapsed: start.elapsed(),
+        qps: shared.pacer.rate(),
+        in_flight: shared.tally.in_flight.load(Ordering::Relaxed),
+        interrupted,
+    }
+}
+
+/// Reads the input's copy, settles what needs no request, and hands the
+/// rest to the workers.
+fn produce(
+    shared: &Shared,
+    entries: input::SpoolReader<'_>,
+    finished: Option<IdSet>,
+    tx: std::sync::mpsc::SyncSender<Job>,
+) -> Result<(), BulkError> {
+    let mut seen = IdSet::default();
+    for entry in entries {
+        if shared.stop.is_flagged() {
+            break;
+        }
+        let Entry { position, text } = entry?;
+        if let Err(e) = validate::registration_id(&text) {
+            shared.record(&text, position, Outcome::Invalid, Some(&e));
+        } else if !seen.insert(&text) {
+            shared.record(&text, position, Outcome::Duplicate, None);
+        } else if finished.as_ref().is_some_and(|f| f.contains(&text)) {
+            shared.record(&text, position, Outcome::AlreadyDone, None);
+        } else if tx.send(Job { id: text, position }).is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// One worker: takes ids until the input ends; after a stop it only drains.
+fn work(shared: &Shared, rx: &Mutex<Receiver<Job>>) {
+    loop {
+        let job = match rx.lock().unwrap_or_else(|p| p.into_inner()).recv() {
+            Ok(job) => job,
+            Err(_) => return,
+        };
+        if shared.stop.is_flagged() {
+            continue;
+        }
+        if let Some((outcome, error)) = shared.settle(&job.id) {
+            shared.record(&job.id, job.position, outcome, error.as_ref());
+        }
+    }
+}
+
+impl Shared {
+    /// What becomes of one id; `None` when the run stopped before it was
+    /// settled (it is sent again by a rerun).
+    fn settle(&self, id: &str) -> Option<(Outcome, Option<Error>)> {
+        if let Some(backup) = &self.backup {
+            match self.call(|c, o| c.get_device_with(id, o))? {
+                Ok(device) => {
+                    if let Err(e) = backup.keep(&device) {
+                        self.fail(BulkError::io("cannot write the backup", &e));
+                        return None;
+                    }
+                }
+                Err(e) if is_not_found(&e) => return Some((Outcome::NotFound, None)),
+                Err(e) => return Some((Outcome::Failed, Some(e))),
+            }
+        }
+        if self.dry_run {
+            return Some((Outcome::WouldDelete, None));
+        }
+        match self.call(|c, o| c.delete_device_with(id, o))? {
+            Ok(()) => Some((Outcome::Deleted, None)),
+            Err(e) if is_not_found(&e) => Some((Outcome::NotFound, None)),
+            Err(e) => Some((Outcome::Failed, Some(e))),
+        }
+    }
+
+    /// One paced call, tried again after each rate-limit answer; `None` when
+    /// the run stopped first.
+    fn call<T>(
+        &self,
+        f: impl Fn(&Client, &CallOptions) -> Result<T, Error>,
+    ) -> Option<Result<T, Error>> {
+        let options = CallOptions::new()
+            .cancel(self.hard.clone())
+            .without_rate_limit_retry();
+        let mut tries = 0;
+        loop {
+            if !self.pacer.acquire(&self.stop) {
+                return None;
+            }
+            self.tally.in_flight.fetch_add(1, Ordering::Relaxed);
+            let started = Instant::now();
+            let result = f(&self.client, &options);
+            self.tally.latency(started.elapsed());
+            self.tally.in_flight.fetch_sub(1, Ordering::Relaxed);
+            match result {
+                Err(e) if e.kind() == ErrorKind::RateLimited => {
+                    self.tally.rate_limited.fetch_add(1, Ordering::Relaxed);
+                    tries += 1;
+                    if tries >= MAX_RATE_LIMITED_TRIES {
+                        return Some(Err(e));
+                    }
+                    self.pacer.rate_limited(e.retry_after());
+                }
+                other => return Some(other),
+            }
+        }
+    }
+
+    /// Journal first (on disk before the worker moves on), then the report
+    /// and the counts.
+    fn record(&self, id: &str, position: u64, outcome: Outcome, error: Option<&Error>) {
+        if let Some(j) = &self.journal
+            && matches!(outcome, Outcome::Deleted | Outcome::NotFound)
+            && let Err(e) = j.finish(id, outcome == Outcome::Deleted)
+        {
+            self.fail(BulkError::io("cannot write the journal", &e));
+        }
+        if let Some(r) = &self.report
+            && let Err(e) = r.line(id, position, outcome, error)
+        {
+            self.fail(BulkError::io("cannot write the report", &e));
+        }
+        self.tally.add(outcome);
+    }
+
+    fn fail(&self, error: BulkError) {
+        let _ = self.failure.set(error);
+        self.stop.cancel();
+    }
+}
+
+/// EngageLab's answers for an id it does not know: `NOT_FOUND`, or `API`
+/// with code 27002.
+fn is_not_found(e: &Error) -> bool {
+    e.kind() == ErrorKind::NotFound
+        || (e.kind() == ErrorKind::Api && e.api_code() == Some(UNKNOWN_ID_CODE))
+}

@@ -1,0 +1,87 @@
+//! Why a bulk run did not start, or stopped before its end.
+
+use std::fmt;
+use std::io;
+
+use crate::error::Error;
+
+/// What kind of problem stopped a bulk run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BulkErrorKind {
+    /// The input holds more ids than `max_deletions`: nothing was sent.
+    Guard,
+    /// The [`confirm`](super::BulkDelete::confirm) callback said no: nothing
+    /// was sent.
+    Declined,
+    /// The journal belongs to another input, or is not a journal: nothing
+    /// was sent.
+    JournalMismatch,
+    /// A file could not be read or written (the input, the journal, the
+    /// backup, the report). When this happens mid-run, new requests stop and
+    /// those in flight finish first.
+    Io,
+    /// A setting is out of range (e.g. `qps` 0), or the client was refused
+    /// before sending: its [`Error`] is [`source`](std::error::Error::source).
+    InvalidArgument,
+}
+
+/// A bulk run that refused to start or had to stop. A run that merely had
+/// failed deletions, or was cancelled, is not an error: its
+/// [`BulkSummary`](super::BulkSummary) says so.
+#[derive(Debug, Clone)]
+pub struct BulkError {
+    kind: BulkErrorKind,
+    message: String,
+    source: Option<Error>,
+}
+
+impl BulkError {
+    pub(crate) fn new(kind: BulkErrorKind, message: impl Into<String>) -> BulkError {
+        BulkError {
+            kind,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    pub(crate) fn io(what: impl Into<String>, error: &io::Error) -> BulkError {
+        BulkError::new(BulkErrorKind::Io, format!("{}: {error}", what.into()))
+    }
+
+    pub(crate) fn invalid(message: impl Into<String>) -> BulkError {
+        BulkError::new(BulkErrorKind::InvalidArgument, message)
+    }
+
+    /// The kind of problem.
+    pub fn kind(&self) -> BulkErrorKind {
+        self.kind
+    }
+
+    /// One line saying what happened, naming the file or setting concerned.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl From<Error> for BulkError {
+    fn from(error: Error) -> BulkError {
+        BulkError {
+            kind: BulkErrorKind::InvalidArgument,
+            message: error.to_string(),
+            source: Some(error),
+        }
+    }
+}
+
+impl fmt::Display for BulkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for BulkError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_ref().map(|e| e as _)
+    }
+}

@@ -1,0 +1,255 @@
+//! Bulk deletion: many ids, paced, resumable, backed up, reported.
+//!
+//! [`Client::bulk_delete`] configures a run; [`BulkDelete::run`] does it and
+//! returns a [`BulkSummary`]. See [`BulkDelete`] for what a run guarantees.
+
+mod backup;
+mod engine;
+mod error;
+mod input;
+mod journal;
+mod pacer;
+mod report;
+mod synced;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::cancel::CancelToken;
+use crate::client::Client;
+
+pub use error::{BulkError, BulkErrorKind};
+pub use input::BulkInput;
+pub use report::{BulkSummary, Counts, Outcome, Progress};
+
+/// The pacing rate by default, requests per second: a fifth of EngageLab's
+/// default AppKey quota (500/s), which the app's own pushes share.
+pub const DEFAULT_QPS: u32 = 100;
+/// The guard by default: a run whose input holds more ids refuses to start.
+pub const DEFAULT_MAX_DELETIONS: u64 = 1000;
+/// How often the progress callback is called, at most.
+pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
+/// After a cancel, how long requests in flight may take to finish before
+/// they are cancelled too.
+pub const CANCEL_GRACE: Duration = Duration::from_secs(5);
+
+type ProgressFn<'a> = Box<dyn FnMut(&Progress) + Send + 'a>;
+type ConfirmFn<'a> = Box<dyn FnOnce(&Plan) -> bool + Send + 'a>;
+
+/// What a run is about to do, once the input is counted and the guard
+/// passed; handed to the [`confirm`](BulkDelete::confirm) callback.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Plan {
+    /// Entries in the input (blank and `#` lines not counted).
+    pub entries: u64,
+    /// Distinct valid ids: what the run deletes (less those a journal holds
+    /// as done).
+    pub ids: u64,
+    /// Whether it is a dry run.
+    pub dry_run: bool,
+}
+
+/// A bulk deletion run, configured step by step; made by
+/// [`Client::bulk_delete`], started by [`run`](Self::run).
+///
+/// What a run does with each entry of the input, in order: skips blank and
+/// `#` lines; reports an entry that is not a registration id as `invalid`
+/// and a repeated id as `duplicate` (neither is sent); reports an id that
+/// the journal holds as finished as `already_done`; with a backup, GETs the
+/// device and appends it to the backup file (a device GET does not find is
+/// `not_found` and is not deleted); then DELETEs it: `deleted`,
+/// `not_found` or `failed`.
+///
+/// - **Guard.** The input is read once, first, and counted: more distinct
+///   valid ids than [`max_deletions`](Self::max_deletions) and the run
+///   refuses to start ([`BulkErrorKind::Guard`]); nothing is sent.
+/// - **Pacing.** At most [`qps`](Self::qps) requests per second (GET and
+///   DELETE alike), from one shared token bucket. A rate-limit answer halves
+///   the rate and pauses every worker for the server's `Retry-After`; the id
+///   is tried again, and the rate climbs back to `qps` once calm returns.
+/// - **Concurrency.** Worker threads share the client's one connection
+///   pool; there are as many as keep `qps` going at the observed latency, at
+///   most [`concurrency`](Self::concurrency).
+/// - **Journal.** Each finished id is on disk before its worker takes the
+///   next one, so a crash (even SIGKILL) loses nothing and a rerun with the
+///   same journal and input resends at most the ids that were in flight. A
+///   journal refuses an input other than the one it was started with
+///   ([`BulkErrorKind::JournalMismatch`]). Failed ids are not recorded: a
+///   rerun tries them again.
+/// - **Memory** stays flat: ids are streamed, and only a set of 64-bit
+///   hashes of the ids (for duplicates, and the journal's finished ids) grows
+///   with the input, about 9 to 18 bytes per id.
+/// - **Cancellation.** When the [`cancel`](Self::cancel) token fires, no new
+///   request starts; those in flight finish (or are cancelled after
+///   [`CANCEL_GRACE`]); journal and report are flushed; the summary says
+///   `interrupted`.
+///
+/// ```no_run
+/// use engagelab_push::{BulkInput, Client, CancelToken};
+///
+/// let client = Client::from_env()?;
+/// let stop = CancelToken::new();
+/// let summary = client
+///     .bulk_delete()
+///     .qps(100)
+///     .journal("erasure.journal")
+///     .report("erasure.report.jsonl")
+///     .max_deletions(5000)
+///     .cancel(stop.clone())
+///     .on_progress(|p| eprintln!("{} of {}", p.done, p.total))
+///     .run(BulkInput::file("erasure-queue.txt"))?;
+/// println!("{} deleted, {} failed", summary.counts.deleted, summary.counts.failed);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct BulkDelete<'a> {
+    client: Client,
+    qps: u32,
+    concurrency: Option<usize>,
+    journal: Option<PathBuf>,
+    backup: Option<PathBuf>,
+    report: Option<PathBuf>,
+    max_deletions: u64,
+    dry_run: bool,
+    on_progress: Option<ProgressFn<'a>>,
+    confirm: Option<ConfirmFn<'a>>,
+    cancel: Option<CancelToken>,
+}
+
+impl Client {
+    /// Starts configuring a bulk deletion with this client (and its
+    /// connection pool); see [`BulkDelete`].
+    pub fn bulk_delete(&self) -> BulkDelete<'static> {
+        BulkDelete {
+            client: self.clone(),
+            qps: DEFAULT_QPS,
+            concurrency: None,
+            journal: None,
+            backup: None,
+            report: None,
+            max_deletions: DEFAULT_MAX_DELETIONS,
+            dry_run: false,
+            on_progress: None,
+            confirm: None,
+            cancel: None,
+        }
+    }
+}
+
+impl<'a> BulkDelete<'a> {
+    /// Requests per second, GET and DELETE together (default
+    /// [`DEFAULT_QPS`]; at least 1). Up to the AppKey's quota, less what the
+    /// app's pushes need.
+    pub fn qps(mut self, qps: u32) -> Self {
+        self.qps = qps;
+        self
+    }
+
+    /// The most requests in flight at once (default: `qps`, between 16 and
+    /// 512, enough for a second of latency; at least 1).
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = Some(concurrency);
+        self
+    }
+
+    /// The journal file that makes the run resumable; created if missing.
+    pub fn journal(mut self, path: impl Into<PathBuf>) -> Self {
+        self.journal = Some(path.into());
+        self
+    }
+
+    /// The backup file: each device is fetched (GET) and appended as a JSON
+    /// line `{"registration_id","tags","alias","raw","fetched_at"}`, on disk
+    /// before its DELETE is sent. A device GET does not find is `not_found`
+    /// and is not deleted; one GET fails for is `failed` and is not deleted.
+    pub fn backup(mut self, path: impl Into<PathBuf>) -> Self {
+        self.backup = Some(path.into());
+        self
+    }
+
+    /// The report file: one JSON line per entry, then a summary line.
+    /// Appended to, so reruns add to it.
+    pub fn report(mut self, path: impl Into<PathBuf>) -> Self {
+        self.report = Some(path.into());
+        self
+    }
+
+    /// The guard: the most distinct valid ids the input may hold (default
+    /// [`DEFAULT_MAX_DELETIONS`]).
+    pub fn max_deletions(mut self, max: u64) -> Self {
+        self.max_deletions = max;
+        self
+    }
+
+    /// Validate, dedupe and count, and send no DELETE (with a backup, GETs
+    /// are still sent). Valid ids are reported as `would_delete`; the
+    /// journal is read but not written.
+    pub fn dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = dry_run;
+        self
+    }
+
+    /// Called on the thread that runs [`run`](Self::run), at most every
+    /// [`PROGRESS_INTERVAL`] and once at the end.
+    pub fn on_progress<'b>(self, f: impl FnMut(&Progress) + Send + 'b) -> BulkDelete<'b>
+    where
+        'a: 'b,
+    {
+        BulkDelete {
+            client: self.client,
+            qps: self.qps,
+            concurrency: self.concurrency,
+            journal: self.journal,
+            backup: self.backup,
+            report: self.report,
+            max_deletions: self.max_deletions,
+            dry_run: self.dry_run,
+            on_progress: Some(Box::new(f)),
+            confirm: self.confirm,
+            cancel: self.cancel,
+        }
+    }
+
+    /// Called once the input is counted and the guard passed, before any
+    /// file is opened or request sent; returning false ends the run with
+    /// [`BulkErrorKind::Declined`] (e.g. an operator who did not confirm).
+    pub fn confirm(mut self, f: impl FnOnce(&Plan) -> bool + Send + 'a) -> Self {
+        self.confirm = Some(Box::new(f));
+        self
+    }
+
+    /// A token that stops the run when cancelled (from any thread, or by the
+    /// token's check, which runs on the thread that called `run`).
+    pub fn cancel(mut self, token: CancelToken) -> Self {
+        self.cancel = Some(token);
+        self
+    }
+
+    /// Runs the deletion and returns what it did.
+    ///
+    /// # Errors
+    /// [`BulkError`] when the run refuses to start (the guard, a journal of
+    /// another input, a setting out of range, a file that cannot be opened;
+    /// nothing is sent then) or must stop (a file that cannot be written).
+    /// Failed deletions and cancellation are not errors: see
+    /// [`BulkSummary`].
+    pub fn run(self, input: impl Into<BulkInput>) -> Result<BulkSummary, BulkError> {
+        engine::run(self, input.into())
+    }
+}
+
+impl fmt::Debug for BulkDelete<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BulkDelete")
+            .field("client", &self.client)
+            .field("qps", &self.qps)
+            .field("concurrency", &self.concurrency)
+            .field("journal", &self.journal)
+            .field("backup", &self.backup)
+            .field("report", &self.report)
+            .field("max_deletions", &self.max_deletions)
+            .field("dry_run", &self.dry_run)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,303 @@
+//! Outcomes, the counts kept while a run goes, the report file (JSON Lines)
+//! and the summary a run returns.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::error::Error;
+
+/// What became of one entry of the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// The device was deleted (a 2xx answer).
+    Deleted,
+    /// EngageLab does not know the id (`NOT_FOUND`, or `API` with code 27002,
+    /// EngageLab's answer for an unknown id); to DELETE or, with a backup,
+    /// to GET. Nothing was deleted.
+    NotFound,
+    /// The call failed; the report line holds every field of the error.
+    Failed,
+    /// Not a registration id; never sent.
+    Invalid,
+    /// An id seen earlier in the input; not sent again.
+    Duplicate,
+    /// The journal records this id as finished by an earlier run; not sent.
+    AlreadyDone,
+    /// Dry run only: the id would be deleted (no DELETE was sent).
+    WouldDelete,
+}
+
+impl Outcome {
+    /// The name used in the report: `deleted`, `not_found`, `failed`,
+    /// `invalid`, `duplicate`, `already_done`, `would_delete`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Deleted => "deleted",
+            Outcome::NotFound => "not_found",
+            Outcome::Failed => "failed",
+            Outcome::Invalid => "invalid",
+            Outcome::Duplicate => "duplicate",
+            Outcome::AlreadyDone => "already_done",
+            Outcome::WouldDelete => "would_delete",
+        }
+    }
+
+    const ALL: [Outcome; 7] = [
+        Outcome::Deleted,
+        Outcome::NotFound,
+        Outcome::Failed,
+        Outcome::Invalid,
+        Outcome::Duplicate,
+        Outcome::AlreadyDone,
+        Outcome::WouldDelete,
+    ];
+
+    fn index(self) -> usize {
+        Outcome::ALL.iter().position(|o| *o == self).unwrap_or(0)
+    }
+}
+
+/// Counts per outcome, as a run goes or at its end.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Counts {
+    /// Devices deleted.
+    pub deleted: u64,
+    /// Ids EngageLab did not know.
+    pub not_found: u64,
+    /// Ids whose call failed.
+    pub failed: u64,
+    /// Entries that are not registration ids.
+    pub invalid: u64,
+    /// Repeated ids.
+    pub duplicate: u64,
+    /// Ids the journal holds as finished.
+    pub already_done: u64,
+    /// Dry run: ids that would be deleted.
+    pub would_delete: u64,
+}
+
+impl Counts {
+    /// Entries with an outcome so far.
+    pub fn total(&self) -> u64 {
+        self.deleted
+            + self.not_found
+            + self.failed
+            + self.invalid
+            + self.duplicate
+            + self.already_done
+            + self.would_delete
+    }
+
+    fn json(&self) -> Value {
+        json!({
+            "deleted": self.deleted,
+            "not_found": self.not_found,
+            "failed": self.failed,
+            "invalid": self.invalid,
+            "duplicate": self.duplicate,
+            "already_done": self.already_done,
+            "would_delete": self.would_delete,
+        })
+    }
+}
+
+/// Where a run stands; handed to the progress callback.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Progress {
+    /// Entries with an outcome so far.
+    pub done: u64,
+    /// Entries of the input (blank and `#` lines not counted).
+    pub total: u64,
+    /// Counts per outcome so far.
+    pub counts: Counts,
+    /// Rate-limit answers received so far.
+    pub rate_limited: u64,
+    /// Time since the run started sending.
+    pub elapsed: Duration,
+    /// The pacing rate in force, requests per second.
+    pub qps: f64,
+    /// Requests in flight right now.
+    pub in_flight: u64,
+    /// Whether the run was asked to stop.
+    pub interrupted: bool,
+}
+
+/// What a run did. Also written, as `{"summary":{...}}`, as the last line
+/// of the report.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct BulkSummary {
+    /// Entries in the input (blank and `#` lines not counted).
+    pub entries: u64,
+    /// Distinct valid ids in the input (what the guard counted).
+    pub ids: u64,
+    /// Counts per outcome.
+    pub counts: Counts,
+    /// Entries the run never reached because it was interrupted.
+    pub not_started: u64,
+    /// Rate-limit answers received (each was paced and retried).
+    pub rate_limited: u64,
+    /// Time from the first request to the end.
+    pub elapsed: Duration,
+    /// Whether the run was cancelled before its end.
+    pub interrupted: bool,
+    /// Whether it was a dry run.
+    pub dry_run: bool,
+}
+
+impl BulkSummary {
+    /// Deletions (or, in a dry run, ids checked) per second of `elapsed`.
+    pub fn rate(&self) -> f64 {
+        let secs = self.elapsed.as_secs_f64();
+        let n = if self.dry_run {
+            self.counts.would_delete + self.counts.not_found
+        } else {
+            self.counts.deleted + self.counts.not_found
+        };
+        if secs > 0.0 { n as f64 / secs } else { 0.0 }
+    }
+
+    /// True when no id failed and the run was not interrupted: every id was
+    /// deleted, not found, invalid, a duplicate, or already done.
+    pub fn is_success(&self) -> bool {
+        self.counts.failed == 0 && !self.interrupted
+    }
+
+    /// The summary as a JSON object (the report's last line, the CLI's
+    /// `--json`).
+    pub fn to_json(&self) -> Value {
+        let mut v = self.counts.json();
+        if let Value::Object(m) = &mut v {
+            m.insert("entries".into(), json!(self.entries));
+            m.insert("ids".into(), json!(self.ids));
+            m.insert("not_started".into(), json!(self.not_started));
+            m.insert("rate_limited".into(), json!(self.rate_limited));
+            m.insert(
+                "elapsed_s".into(),
+                json!((self.elapsed.as_secs_f64() * 1000.0).round() / 1000.0),
+            );
+            m.insert(
+                "rate_per_s".into(),
+                json!((self.rate() * 10.0).round() / 10.0),
+            );
+            m.insert("interrupted".into(), json!(self.interrupted));
+            m.insert("dry_run".into(), json!(self.dry_run));
+        }
+        v
+    }
+}
+
+/// Counters shared by every thread of a run.
+#[derive(Default)]
+pub(crate) struct Tally {
+    by_outcome: [AtomicU64; 7],
+    pub rate_limited: AtomicU64,
+    pub in_flight: AtomicU64,
+    /// Mean latency of recent requests, microseconds (moving average).
+    latency_us: AtomicU64,
+}
+
+impl Tally {
+    pub fn add(&self, outcome: Outcome) {
+        self.by_outcome[outcome.index()].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn counts(&self) -> Counts {
+        let n = |o: Outcome| self.by_outcome[o.index()].load(Ordering::Relaxed);
+        Counts {
+            deleted: n(Outcome::Deleted),
+            not_found: n(Outcome::NotFound),
+            failed: n(Outcome::Failed),
+            invalid: n(Outcome::Invalid),
+            duplicate: n(Outcome::Duplicate),
+            already_done: n(Outcome::AlreadyDone),
+            would_delete: n(Outcome::WouldDelete),
+        }
+    }
+
+    pub fn latency(&self, took: Duration) {
+        let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        let old = self.latency_us.load(Ordering::Relaxed);
+        let new = if old == 0 { us } else { (old * 7 + us) / 8 };
+        self.latency_us.store(new, Ordering::Relaxed);
+    }
+
+    pub fn mean_latency(&self) -> Duration {
+        Duration::from_micros(self.latency_us.load(Ordering::Relaxed))
+    }
+}
+
+/// The longest entry text quoted in a report line (invalid entries can be
+/// anything).
+const MAX_QUOTED: usize = 300;
+
+/// The report file: one JSON line per entry, appended; a summary line ends
+/// each run.
+pub(crate) struct Report {
+    out: Mutex<BufWriter<File>>,
+}
+
+impl Report {
+    pub fn open(path: &Path) -> std::io::Result<Report> {
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        Ok(Report {
+            out: Mutex::new(BufWriter::new(file)),
+        })
+    }
+
+    pub fn line(
+        &self,
+        id: &str,
+        position: u64,
+        outcome: Outcome,
+        error: Option<&Error>,
+    ) -> std::io::Result<()> {
+        let id: String = if id.len() > MAX_QUOTED {
+            id.chars().take(MAX_QUOTED).collect()
+        } else {
+            id.to_owned()
+        };
+        let mut v = json!({"registration_id": id, "outcome": outcome.name(), "position": position});
+        if let (Some(e), Value::Object(m)) = (error, &mut v) {
+            m.insert("error".into(), error_json(e));
+        }
+        self.write(&v)
+    }
+
+    pub fn summary(&self, summary: &BulkSummary) -> std::io::Result<()> {
+        self.write(&json!({"summary": summary.to_json()}))?;
+        self.flush()
+    }
+
+    pub fn flush(&self) -> std::io::Result<()> {
+        self.out.lock().unwrap_or_else(|p| p.into_inner()).flush()
+    }
+
+    fn write(&self, v: &Value) -> std::io::Result<()> {
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        serde_json::to_writer(&mut *out, v)?;
+        out.write_all(b"\n")
+    }
+}
+
+/// Every field of the error model, as JSON.
+pub(crate) fn error_json(e: &Error) -> Value {
+    json!({
+        "kind": e.kind().name(),
+        "http_status": e.http_status(),
+        "api_code": e.api_code(),
+        "message": e.message(),
+        "attempts": e.attempts(),
+        "retry_after": e.retry_after().map(|d| d.as_secs_f64()),
+        "maybe_deleted": e.maybe_deleted(),
+    })
+}

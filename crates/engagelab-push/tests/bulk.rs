@@ -1,0 +1,359 @@
+//! The bulk engine against engagelab-mock: pacing under rate limits and
+//! latency, the guard, dry runs, duplicates, invalid ids, the journal and
+//! cancellation.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use engagelab_mock::{Device, MockConfig, MockServer};
+use engagelab_push::{BulkErrorKind, BulkInput, CancelToken, Client};
+use serde_json::Value;
+
+fn ids(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("dev-{i:05}")).collect()
+}
+
+fn mock(devices: &[String], rate_limit_qps: Option<u32>, latency_ms: u64) -> MockServer {
+    MockServer::start(MockConfig {
+        devices: devices.iter().map(Device::new).collect(),
+        rate_limit_qps,
+        latency_ms,
+        ..MockConfig::default()
+    })
+    .expect("mock starts")
+}
+
+fn client(mock: &MockServer) -> Client {
+    Client::builder("demo-app-key", "demo-master-secret")
+        .base_url(mock.base_url())
+        .build()
+        .expect("client builds")
+}
+
+fn deletes(mock: &MockServer) -> Vec<String> {
+    mock.log()
+        .into_iter()
+        .filter(|r| r.method == "DELETE")
+        .map(|r| r.path.trim_start_matches("/v4/devices/").to_owned())
+        .collect()
+}
+
+fn report_lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .expect("report")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect()
+}
+
+#[test]
+fn a_429_storm_slows_the_run_down_and_every_device_is_still_deleted() {
+    let all = ids(60);
+    let mock = mock(&all, Some(20), 20);
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.jsonl");
+    let summary = client(&mock)
+        .bulk_delete()
+        .qps(200)
+        .report(&report)
+        .run(all.clone())
+        .expect("run");
+    assert_eq!(summary.counts.deleted, 60, "{summary:?}");
+    assert_eq!(summary.counts.failed, 0);
+    assert!(
+        summary.rate_limited > 0,
+        "the mock limits to 20/s: {summary:?}"
+    );
+    assert!(summary.is_success());
+    assert!(mock.devices().is_empty());
+    let mut sent = deletes(&mock);
+    let attempts = sent.len();
+    sent.sort();
+    sent.dedup();
+    assert_eq!(sent.len(), 60);
+    // Pacing backs off: far fewer 429s than a blind 200/s would earn.
+    assert!(
+        (attempts - 60) < 60,
+        "{attempts} DELETEs for 60 devices at a 20/s limit"
+    );
+    let lines = report_lines(&report);
+    assert_eq!(lines.len(), 61);
+    assert!(lines[..60].iter().all(|l| l["outcome"] == "deleted"));
+    let s = &lines[60]["summary"];
+    assert_eq!(s["deleted"], 60);
+    assert_eq!(s["interrupted"], false);
+    assert!(s["rate_per_s"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn requests_overlap_to_hold_the_rate_at_the_observed_latency() {
+    let all = ids(100);
+    let mock = mock(&all, None, 100);
+    let start = Instant::now();
+    let summary = client(&mock).bulk_delete().qps(200).run(all).expect("run");
+    assert_eq!(summary.counts.deleted, 100);
+    // Sequentially this takes 10 s; at 200/s about 0.5 s.
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn the_guard_refuses_before_sending_anything() {
+    let all = ids(5);
+    let mock = mock(&all, None, 0);
+    let e = client(&mock)
+        .bulk_delete()
+        .max_deletions(4)
+        .run(all)
+        .unwrap_err();
+    assert_eq!(e.kind(), BulkErrorKind::Guard);
+    assert!(e.message().contains("5 ids"), "{e}");
+    assert!(mock.log().is_empty());
+    assert_eq!(mock.devices().len(), 5);
+}
+
+#[test]
+fn duplicates_comments_and_invalid_ids_are_counted_and_never_sent_twice() {
+    let all = ids(3);
+    let mock = mock(&all, None, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.jsonl");
+    let text = format!(
+        "\u{feff}{a}\n\n# a comment\n  {b}  \r\n{a}\nnot valid\ndévice\n{c}\n{b}\ngone\n",
+        a = all[0],
+        b = all[1],
+        c = all[2]
+    );
+    let summary = client(&mock)
+        .bulk_delete()
+        .max_deletions(4)
+        .report(&report)
+        .run(BulkInput::reader(std::io::Cursor::new(text.into_bytes())))
+        .expect("run");
+    let c = summary.counts;
+    assert_eq!(
+        (c.deleted, c.not_found, c.duplicate, c.invalid, c.failed),
+        (3, 1, 2, 2, 0),
+        "{summary:?}"
+    );
+    assert_eq!((summary.entries, summary.ids), (8, 4));
+    let mut sent = deletes(&mock);
+    sent.sort();
+    assert_eq!(sent, ["dev-00000", "dev-00001", "dev-00002", "gone"]);
+    let lines = report_lines(&report);
+    let invalid: Vec<&Value> = lines.iter().filter(|l| l["outcome"] == "invalid").collect();
+    assert_eq!(invalid[0]["registration_id"], "not valid");
+    assert_eq!(invalid[0]["position"], 6);
+    assert_eq!(invalid[0]["error"]["kind"], "INVALID_ARGUMENT");
+    let gone = lines
+        .iter()
+        .find(|l| l["registration_id"] == "gone")
+        .unwrap();
+    assert_eq!(gone["outcome"], "not_found");
+}
+
+#[test]
+fn a_dry_run_sends_no_delete() {
+    let all = ids(10);
+    let mock = mock(&all, None, 0);
+    let summary = client(&mock)
+        .bulk_delete()
+        .dry_run(true)
+        .run(all)
+        .expect("run");
+    assert_eq!(summary.counts.would_delete, 10);
+    assert_eq!(summary.counts.deleted, 0);
+    assert!(summary.dry_run);
+    assert!(mock.log().is_empty());
+    assert_eq!(mock.devices().len(), 10);
+}
+
+#[test]
+fn a_failure_keeps_every_error_field_and_a_rerun_tries_it_again() {
+    let all = ids(3);
+    let mock = mock(&all, None, 0);
+    mock.script(
+        &all[1],
+        vec![engagelab_mock::Answer::body(
+            403,
+            r#"{"error":{"code":21004,"message":"no"}}"#,
+        )],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (report, journal) = (dir.path().join("r.jsonl"), dir.path().join("j"));
+    let run = || {
+        client(&mock)
+            .bulk_delete()
+            .journal(&journal)
+            .report(&report)
+            .run(all.clone())
+            .expect("run")
+    };
+    let first = run();
+    assert_eq!((first.counts.deleted, first.counts.failed), (2, 1));
+    assert!(!first.is_success());
+    let failed = report_lines(&report)
+        .into_iter()
+        .find(|l| l["outcome"] == "failed")
+        .unwrap();
+    let e = &failed["error"];
+    assert_eq!(failed["registration_id"], all[1].as_str());
+    assert_eq!(
+        (e["kind"].as_str(), e["http_status"].as_u64()),
+        (Some("AUTH"), Some(403))
+    );
+    assert_eq!(
+        (e["api_code"].as_i64(), e["attempts"].as_u64()),
+        (Some(21004), Some(1))
+    );
+    assert_eq!(e["maybe_deleted"], false);
+    assert!(e.get("retry_after").is_some() && e.get("message").is_some());
+
+    let second = run();
+    assert_eq!((second.counts.already_done, second.counts.deleted), (2, 1));
+    assert!(mock.devices().is_empty());
+}
+
+#[test]
+fn a_journal_resumes_after_a_cancel_and_refuses_another_input() {
+    let all = ids(200);
+    let mock = mock(&all, None, 30);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal");
+    let token = CancelToken::new();
+    let stopper = token.clone();
+    let client = client(&mock);
+    let start = Instant::now();
+    let first = client
+        .bulk_delete()
+        .qps(100)
+        .journal(&journal)
+        .cancel(token)
+        .on_progress(move |p| {
+            if p.counts.deleted >= 30 {
+                stopper.cancel();
+            }
+        })
+        .run(all.clone())
+        .expect("first run");
+    assert!(first.interrupted);
+    assert!(first.not_started > 0, "{first:?}");
+    assert!(start.elapsed() < Duration::from_secs(5));
+    let deleted_first = first.counts.deleted;
+    assert_eq!(deleted_first as usize, 200 - mock.devices().len());
+
+    let second = client
+        .bulk_delete()
+        .qps(500)
+        .journal(&journal)
+        .run(all.clone())
+        .expect("second run");
+    assert!(!second.interrupted);
+    assert_eq!(second.counts.already_done, deleted_first);
+    assert_eq!(second.counts.deleted + deleted_first, 200);
+    assert!(mock.devices().is_empty());
+    // Nothing finished was sent twice.
+    assert_eq!(deletes(&mock).len(), 200);
+
+    let mut other = all.clone();
+    other.push("one-more".into());
+    let e = client
+        .bulk_delete()
+        .journal(&journal)
+        .run(other)
+        .unwrap_err();
+    assert_eq!(e.kind(), BulkErrorKind::JournalMismatch);
+}
+
+#[test]
+fn bad_settings_and_a_missing_input_are_refused() {
+    let mock = mock(&[], None, 0);
+    let c = client(&mock);
+    let e = c.bulk_delete().qps(0).run(ids(1)).unwrap_err();
+    assert_eq!(e.kind(), BulkErrorKind::InvalidArgument);
+    let e = c
+        .bulk_delete()
+        .run(BulkInput::file("/nonexistent/ids.txt"))
+        .unwrap_err();
+    assert_eq!(e.kind(), BulkErrorKind::Io);
+    assert!(e.message().contains("/nonexistent/ids.txt"), "{e}");
+    assert!(mock.log().is_empty());
+}
+
+#[test]
+fn a_backup_holds_every_device_s_tags_before_it_is_deleted() {
+    let all = ids(30);
+    let mock = MockServer::start(MockConfig {
+        devices: all
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                Device::new(id)
+                    .with_tags([format!("t{i}"), "vip".to_owned()])
+                    .with_alias(format!("user-{i}"))
+            })
+            .collect(),
+        rate_limit_qps: Some(25),
+        latency_ms: 10,
+        ..MockConfig::default()
+    })
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("backup.jsonl");
+    let mut input = all.clone();
+    input.push("never-there".into());
+    let summary = client(&mock)
+        .bulk_delete()
+        .qps(100)
+        .backup(&backup)
+        .run(input)
+        .expect("run");
+    assert_eq!((summary.counts.deleted, summary.counts.not_found), (30, 1));
+    assert!(mock.devices().is_empty());
+    let lines = report_lines(&backup);
+    assert_eq!(lines.len(), 30);
+    for line in &lines {
+        let id = line["registration_id"].as_str().unwrap();
+        let i: usize = id.trim_start_matches("dev-").parse().unwrap();
+        assert_eq!(line["tags"], serde_json::json!([format!("t{i}"), "vip"]));
+        assert_eq!(line["alias"], format!("user-{i}"));
+        assert_eq!(line["raw"]["tags"], line["tags"]);
+        assert!(line["fetched_at"].as_str().unwrap().ends_with('Z'));
+    }
+    // Not found on GET: never deleted.
+    assert!(!deletes(&mock).iter().any(|p| p == "never-there"));
+    // Every DELETE came after its device's GET.
+    let log = mock.log();
+    for id in &all {
+        let path = format!("/v4/devices/{id}");
+        let get = log
+            .iter()
+            .rposition(|r| r.method == "GET" && r.path == path);
+        let del = log
+            .iter()
+            .position(|r| r.method == "DELETE" && r.path == path);
+        assert!(get.unwrap() < del.unwrap(), "{id}");
+    }
+}
+
+#[test]
+fn a_dry_run_with_a_backup_sends_gets_only() {
+    let all = ids(5);
+    let mock = mock(&all, None, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("backup.jsonl");
+    let summary = client(&mock)
+        .bulk_delete()
+        .dry_run(true)
+        .backup(&backup)
+        .run(all)
+        .expect("run");
+    assert_eq!(summary.counts.would_delete, 5);
+    assert_eq!(report_lines(&backup).len(), 5);
+    let log = mock.log();
+    assert_eq!(log.len(), 5);
+    assert!(log.iter().all(|r| r.method == "GET"));
+}

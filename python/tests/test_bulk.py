@@ -1,0 +1,151 @@
+"""Client.delete_devices: the core's bulk engine from Python, against
+engagelab-mock: pacing under a rate limit, the guard, dry run, duplicates,
+invalid ids, the journal, progress, and Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import Mock
+from engagelab_push import BulkSummary, Client, InvalidArgumentError
+
+APP_KEY = "demo-app-key"
+SECRET = "demo-master-secret"
+
+
+def seed(mock: Mock, n: int) -> list[str]:
+    ids = [f"dev-{i:04}" for i in range(n)]
+    for i in ids:
+        mock.add_device(i)
+    return ids
+
+
+def client(mock: Mock) -> Client:
+    return Client(APP_KEY, SECRET, base_url=mock.url)
+
+
+def test_a_rate_limited_run_deletes_everything_and_reports_each_id(
+    mock: Mock, tmp_path: Path
+) -> None:
+    ids = seed(mock, 40)
+    mock.config(rate_limit_qps=20, latency_ms=10)
+    report = tmp_path / "report.jsonl"
+    seen: list[dict[str, int | float | bool]] = []
+    summary = client(mock).delete_devices(ids, qps=100, report=report, on_progress=seen.append)
+    assert isinstance(summary, BulkSummary)
+    assert (summary.deleted, summary.failed, summary.interrupted) == (40, 0, False)
+    assert summary.rate_limited > 0
+    assert mock.devices() == []
+    lines = [json.loads(line) for line in report.read_text().splitlines()]
+    assert sorted(line["registration_id"] for line in lines[:-1]) == ids
+    assert lines[-1]["summary"]["deleted"] == 40
+    assert summary.to_dict()["deleted"] == 40
+    assert seen and seen[-1]["done"] == 40
+
+
+def test_a_path_with_duplicates_invalid_ids_and_comments(mock: Mock, tmp_path: Path) -> None:
+    seed(mock, 2)
+    path = tmp_path / "ids.txt"
+    path.write_text("\ufeffdev-0000\n# note\n\ndev-0001\ndev-0000\nnot an id\n", encoding="utf-8")
+    summary = client(mock).delete_devices(path)
+    assert (summary.deleted, summary.duplicate, summary.invalid) == (2, 1, 1)
+    deletes = [r for r in mock.log() if r["method"] == "DELETE"]
+    assert len(deletes) == 2
+
+
+def test_the_guard_refuses_and_sends_nothing(mock: Mock) -> None:
+    ids = seed(mock, 5)
+    with pytest.raises(InvalidArgumentError, match="max_deletions"):
+        client(mock).delete_devices(iter(ids), max_deletions=4)
+    assert mock.log() == []
+
+
+def test_a_dry_run_sends_no_delete(mock: Mock) -> None:
+    ids = seed(mock, 3)
+    summary = client(mock).delete_devices(ids, dry_run=True)
+    assert (summary.would_delete, summary.deleted, summary.dry_run) == (3, 0, True)
+    assert mock.log() == []
+
+
+def test_a_bad_item_raises_its_own_error_before_anything_is_sent(mock: Mock) -> None:
+    seed(mock, 1)
+    with pytest.raises(TypeError, match="str"):
+        client(mock).delete_devices(["dev-0000", 7])  # type: ignore[list-item]
+    assert mock.log() == []
+
+
+def test_a_journal_skips_finished_ids_and_refuses_another_input(mock: Mock, tmp_path: Path) -> None:
+    ids = seed(mock, 6)
+    journal = tmp_path / "journal"
+    first = client(mock).delete_devices(ids[:3] + ids[:3], journal=journal)
+    assert first.deleted == 3
+    with pytest.raises(InvalidArgumentError, match="another input"):
+        client(mock).delete_devices(ids, journal=journal)
+    again = client(mock).delete_devices(ids[:3] + ids[:3], journal=journal)
+    assert (again.already_done, again.deleted) == (3, 0)
+
+
+def test_ctrl_c_stops_gracefully_then_raises(mock: Mock, tmp_path: Path) -> None:
+    ids = seed(mock, 200)
+    mock.config(latency_ms=20)
+    report = tmp_path / "report.jsonl"
+
+    def gen() -> Iterator[str]:
+        yield from ids
+
+    timer = threading.Timer(0.8, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        client(mock).delete_devices(gen(), qps=50, report=report)
+    timer.join()
+    left = len(mock.devices())
+    assert 0 < left < 200
+    summary = json.loads(report.read_text().splitlines()[-1])["summary"]
+    assert summary["interrupted"] is True
+    assert summary["deleted"] == 200 - left
+
+
+def test_a_backup_holds_every_device_s_tags(mock: Mock, tmp_path: Path) -> None:
+    for i in range(5):
+        mock._call(
+            "POST", "devices", {"registration_id": f"d{i}", "tags": [f"t{i}"], "alias": f"u{i}"}
+        )
+    backup = tmp_path / "backup.jsonl"
+    summary = client(mock).delete_devices([f"d{i}" for i in range(5)], backup=backup)
+    assert summary.deleted == 5
+    kept = {
+        line["registration_id"]: line for line in map(json.loads, backup.read_text().splitlines())
+    }
+    assert {k: (v["tags"], v["alias"]) for k, v in kept.items()} == {
+        f"d{i}": ([f"t{i}"], f"u{i}") for i in range(5)
+    }
+
+
+def test_the_console_script_runs_the_rust_cli(mock: Mock) -> None:
+    import subprocess
+    import sys
+
+    seed(mock, 2)
+    env = {
+        "ENGAGELAB_APP_KEY": APP_KEY,
+        "ENGAGELAB_MASTER_SECRET": SECRET,
+        "ENGAGELAB_BASE_URL": mock.url,
+        "PATH": os.environ.get("PATH", ""),
+    }
+    cmd = [sys.executable, "-m", "engagelab_push._cli", "delete", "dev-0000", "dev-0001"]
+    refused = subprocess.run(
+        cmd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False
+    )
+    assert refused.returncode == 3, refused.stderr
+    done = subprocess.run(
+        [*cmd, "--yes", "--json"], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["deleted"] == 2
+    assert mock.devices() == []
