@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use crate::apt::{self, Package};
 use crate::clib::VERSION;
 use crate::dist::{self, Artifacts};
 use crate::mock::Mock;
@@ -43,6 +44,15 @@ const GLIBC_ONLY: &[&str] = &[
     "ld-linux-x86-64.so",
 ];
 
+/// What the C SDK's consumers build with (also installed by the `c` suite;
+/// here for `cargo xtask test dist` alone on a fresh machine).
+const PACKAGES: &[Package] = &[
+    Package::program("cmake", "cmake"),
+    Package::program("pkg-config", "pkg-config"),
+    Package::program("g++", "g++"),
+    Package::program("make", "make"),
+];
+
 const DEVICES: &[&str] = &[
     "dist-python",
     "consumer-pkg-config",
@@ -52,6 +62,12 @@ const DEVICES: &[&str] = &[
 ];
 
 pub(crate) fn run_suite(steps: &mut Steps) {
+    steps.step("dist: packages for the C SDK consumers", || {
+        apt::ensure(
+            PACKAGES,
+            "the C SDK's consumers build with pkg-config, CMake and g++",
+        )
+    });
     let mut artifacts = None;
     if !steps.step("dist: cargo xtask dist --no-aarch64 --allow-dirty", || {
         artifacts = Some(dist::build(&dist::Options {
