@@ -1,6 +1,6 @@
 # The project's commands: a thin wrapper over `cargo xtask` (crates/xtask).
 # `make demo` runs the main job, `make test` every test (what CI runs).
-.PHONY: demo test test-rust test-c test-python lint header header-check install bench bench-quick
+.PHONY: demo dist test test-rust test-c test-python lint header header-check install bench bench-quick
 
 PREFIX ?= /usr/local
 
@@ -9,6 +9,10 @@ demo:
 
 test:
 	cargo xtask test
+
+# The release artifacts into dist/ (crates/xtask/src/dist.rs).
+dist:
+	cargo xtask dist
 
 lint:
 	cargo xtask lint

@@ -60,6 +60,11 @@ mod wait;
 #[cfg(test)]
 mod proptests;
 
+// The crate README's example (the crates.io page) compiles: a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;
+
 pub use builder::{
     ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, MAX_DURATION,
 };

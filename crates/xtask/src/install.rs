@@ -4,10 +4,13 @@
 //!
 //! ```text
 //! lib/libengagelab_push.so.VERSION (+ the links .so.MAJOR and .so)
-//! lib/libengagelab_push.a  include/engagelab_push.h
+//! lib/libengagelab_push.a  include/engagelab_push.h  include/engagelab_push.hpp
 //! lib/pkgconfig/engagelab_push.pc
 //! lib/cmake/EngageLabPush/EngageLabPushConfig.cmake (+ ConfigVersion)
 //! ```
+//!
+//! The C SDK tarball of `cargo xtask dist` is the same tree, installed by
+//! [`install_tree`] with a relocatable pkg-config file.
 
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
@@ -27,6 +30,28 @@ pub(crate) fn install(prefix: &str) -> Result<(), String> {
         Some(destdir) => PathBuf::from(destdir).join(prefix.strip_prefix("/").unwrap_or(&prefix)),
         None => prefix.clone(),
     };
+    let prefix_text = prefix
+        .to_str()
+        .ok_or_else(|| format!("{}: not UTF-8", prefix.display()))?;
+    install_tree(&dest, prefix_text)?;
+    println!(
+        "install: engagelab_push {VERSION} installed under {}",
+        dest.display()
+    );
+    Ok(())
+}
+
+/// What the pkg-config file's `prefix` says when the tree is relocatable:
+/// the directory two levels above the `.pc` file, wherever it was unpacked
+/// (pkg-config and pkgconf both define `pcfiledir`; a consumer can still
+/// override it with `--define-variable=prefix=DIR`). The CMake package is
+/// relocatable anyway: it finds its prefix from `CMAKE_CURRENT_LIST_DIR`.
+pub(crate) const RELOCATABLE_PREFIX: &str = "${pcfiledir}/../..";
+
+/// Builds the release library and installs the tree into `dest`, with
+/// `prefix` written into the pkg-config file (an absolute path, or
+/// [`RELOCATABLE_PREFIX`]).
+pub(crate) fn install_tree(dest: &Path, prefix_text: &str) -> Result<(), String> {
     let lib = crate::clib::build(true)?;
     let root = crate::root();
     let pkg = root.join("crates/engagelab-push-ffi/pkg");
@@ -58,9 +83,12 @@ pub(crate) fn install(prefix: &str) -> Result<(), String> {
         &dest.join("include/engagelab_push.h"),
         0o644,
     )?;
-    let prefix_text = prefix
-        .to_str()
-        .ok_or_else(|| format!("{}: not UTF-8", prefix.display()))?;
+    // The header-only C++17 API over the C one.
+    copy(
+        &root.join("include/engagelab_push.hpp"),
+        &dest.join("include/engagelab_push.hpp"),
+        0o644,
+    )?;
     for (template, out) in [
         (
             "engagelab_push.pc.in",
@@ -77,10 +105,6 @@ pub(crate) fn install(prefix: &str) -> Result<(), String> {
     ] {
         fill(&pkg.join(template), &out, prefix_text)?;
     }
-    println!(
-        "install: engagelab_push {VERSION} installed under {}",
-        dest.display()
-    );
     Ok(())
 }
 

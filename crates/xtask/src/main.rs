@@ -6,6 +6,7 @@ mod bench;
 mod bindings;
 mod clib;
 mod demo;
+mod dist;
 mod generate;
 mod header;
 mod install;
@@ -34,8 +35,8 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   test [SUITE...] every test (what `make test` and CI run), or only the suites
-                  named, in this order: lint, rust, msrv, c, python, bench
-                  (the harness in quick mode), bindings
+                  named, in this order: lint, rust, msrv, c, python, dist,
+                  bench (the harness in quick mode), bindings
   demo            delete a device through Rust, C and Python against the mock
   lint            rustfmt, clippy -D warnings, gen --check, header --check, ruff
   gen [--check]   write the files generated from spec/error-model.toml
@@ -47,6 +48,10 @@ commands:
                   libengagelab_push.so.VERSION, its SONAME and dev links, .a
   install PREFIX  install the release C library, header, pkg-config file and
                   CMake package under PREFIX (DESTDIR honoured)
+  dist [--no-aarch64] [--allow-dirty]
+                  the release artifacts into dist/: manylinux abi3 wheels
+                  (x86_64, aarch64), the sdist, the C SDK tarball, the .crate,
+                  SHA256SUMS (--allow-dirty: package uncommitted work)
   bench [--quick] the benchmarks (BENCHMARKS.md); --quick: small N into
                   target/bench-quick/
   binding LANG test|demo
@@ -71,6 +76,7 @@ fn main() -> ExitCode {
         ["lib"] => clib::build(false).map(|dir| println!("{}", dir.display())),
         ["lib", "--release"] => clib::build(true).map(|dir| println!("{}", dir.display())),
         ["install", prefix] => install::install(prefix),
+        ["dist", options @ ..] => dist::main(options),
         ["bench"] => bench::run(false),
         ["bench", "--quick"] => bench::run(true),
         ["binding", language, action] => bindings::main(language, action),

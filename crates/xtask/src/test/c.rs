@@ -270,7 +270,11 @@ fn expect_code(cmd: &mut Command, code: i32) -> Result<(), String> {
     }
 }
 
-fn pkg_config_consumer(prefix: &Path, scratch: &Scratch, url: &str) -> Result<(), String> {
+pub(crate) fn pkg_config_consumer(
+    prefix: &Path,
+    scratch: &Scratch,
+    url: &str,
+) -> Result<(), String> {
     let pkg_config = |args: &[&str]| {
         let mut cmd = at_root("pkg-config");
         cmd.env("PKG_CONFIG_PATH", prefix.join("lib/pkgconfig"))
@@ -305,7 +309,7 @@ fn pkg_config_consumer(prefix: &Path, scratch: &Scratch, url: &str) -> Result<()
         .args([url, "consumer-pkg-config"]))
 }
 
-fn cmake_consumer(prefix: &Path, scratch: &Scratch, url: &str) -> Result<(), String> {
+pub(crate) fn cmake_consumer(prefix: &Path, scratch: &Scratch, url: &str) -> Result<(), String> {
     let dir = scratch.join("consumer-cmake");
     run_quiet(
         at_root("cmake")

@@ -1,10 +1,12 @@
 //! `cargo xtask test`: every test of the project, in dependency order — lint,
 //! the Rust workspace, the declared MSRV, the C suites, the Python suite, the
+//! release artifacts (`cargo xtask dist` and what users do with them), the
 //! benchmark harness in quick mode, then every language binding's tests.
 //! Each step prints its result; the run ends with one line per step and
 //! `N passed, N failed`.
 
 mod c;
+mod dist;
 mod msrv;
 mod python;
 
@@ -14,7 +16,9 @@ use crate::process::cargo;
 use crate::steps::Steps;
 
 /// The suites, in the order `cargo xtask test` runs them.
-pub(crate) const SUITES: &[&str] = &["lint", "rust", "msrv", "c", "python", "bench", "bindings"];
+pub(crate) const SUITES: &[&str] = &[
+    "lint", "rust", "msrv", "c", "python", "dist", "bench", "bindings",
+];
 
 /// Runs every suite, or only those named.
 pub(crate) fn run(only: &[&str]) -> Result<(), String> {
@@ -44,6 +48,7 @@ pub(crate) fn run(only: &[&str]) -> Result<(), String> {
             "msrv" => msrv_suite(&mut steps),
             "c" => c::run_suite(&mut steps),
             "python" => python::run_suite(&mut steps),
+            "dist" => dist::run_suite(&mut steps),
             "bench" => {
                 steps.step("bench: harness in quick mode", || crate::bench::run(true));
             }
