@@ -1,6 +1,7 @@
 /*
  * engagelab_push.hpp: the C++ API of engagelab-push, a client for EngageLab's
- * Push REST API that deletes devices (DELETE /v4/devices/{registration_id}).
+ * Push REST API that queries and deletes devices (GET and DELETE
+ * /v4/devices/{registration_id}).
  *
  * Header-only, C++17, over the C API of engagelab_push.h (link the same
  * library: -lengagelab_push, or libengagelab_push.a -lpthread -ldl -lm). The
@@ -28,8 +29,8 @@
  * code this header does not know is thrown as a plain Error). what() never
  * contains the Master Secret. std::bad_alloc may also be thrown.
  *
- * Threads: a Client's const member functions (delete_device,
- * try_delete_device) are safe from many threads at once on the same client;
+ * Threads: a Client's const member functions (get_device, try_get_device,
+ * delete_device, try_delete_device) are safe from many threads at once on the same client;
  * moving, assigning or destroying it is not. A CancelToken may be cancelled
  * from any thread while calls using it run, and must outlive them. Builders,
  * errors and options are plain values.
@@ -58,6 +59,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace engagelab {
 
@@ -369,7 +371,55 @@ struct ConfigFree {
     void operator()(el_config *config) const noexcept { el_config_free(config); }
 };
 
+struct DeviceFree {
+    void operator()(el_device *device) const noexcept { el_device_free(device); }
+};
+
 }  // namespace detail
+
+/// A device as EngageLab reports it, from `Client::get_device`: the tags and
+/// alias bound to a registration id, and the whole answer as JSON text. A
+/// plain value: it copies everything out of the C `el_device`, which is freed
+/// before `get_device` returns.
+class Device {
+ public:
+    /// An empty device (no id, no tags, no alias, no answer), for
+    /// `try_get_device` to fill.
+    Device() = default;
+
+    /// The registration id that was queried.
+    const std::string &registration_id() const noexcept { return registration_id_; }
+    /// The tags bound to the device, in EngageLab's order; empty when none.
+    const std::vector<std::string> &tags() const noexcept { return tags_; }
+    /// The alias bound to the device; std::nullopt when it has none (an
+    /// empty alias is `""`).
+    const std::optional<std::string> &alias() const noexcept { return alias_; }
+    /// The whole answer, unknown fields included, exactly as EngageLab sent
+    /// it (one JSON object, at most 64 KiB): keep it as a backup before
+    /// deleting the device.
+    const std::string &raw_json() const noexcept { return raw_json_; }
+
+ private:
+    friend class Client;
+    // Copies a device from the C API; the caller still owns and frees it.
+    explicit Device(const el_device *device)
+        : registration_id_(el_device_registration_id(device)),
+          raw_json_(el_device_raw_json(device)) {
+        const std::size_t count = el_device_tag_count(device);
+        tags_.reserve(count);
+        for (std::size_t i = 0; i < count; ++i) {
+            tags_.emplace_back(el_device_tag(device, i));
+        }
+        if (const char *alias = el_device_alias(device)) {
+            alias_ = std::string(alias);
+        }
+    }
+
+    std::string registration_id_;
+    std::vector<std::string> tags_;
+    std::optional<std::string> alias_;
+    std::string raw_json_;
+};
 
 /// A cancel token (RAII over `el_cancel`): cancelling it stops every call
 /// given it (through `CallOptions`) with `CancelledError`, and calls given it
@@ -409,7 +459,8 @@ class CancelToken {
     el_cancel *cancel_ = nullptr;
 };
 
-/// Per-call options of `delete_device` and `try_delete_device`.
+/// Per-call options of `get_device`, `try_get_device`, `delete_device` and
+/// `try_delete_device`.
 struct CallOptions {
     /// A token that stops the call when cancelled; none when null. Must
     /// outlive the call.
@@ -492,7 +543,8 @@ class ClientBuilder {
 /// connections and the settings it was built with. Move-only; a moved-from
 /// client fails every call with `InvalidArgumentError`.
 ///
-/// Threads: `delete_device` and `try_delete_device` may run on many threads
+/// Threads: `get_device`, `try_get_device`, `delete_device` and
+/// `try_delete_device` may run on many threads
 /// at once on the same client (they block and share the pool); move, assign
 /// or destroy it only when no call runs.
 class Client {
@@ -567,6 +619,41 @@ class Client {
         return call(registration_id, options);
     }
 
+    /// Queries one device (GET /v4/devices/{registration_id}): the tags and
+    /// alias bound to it, and the whole answer. Query before deleting: check
+    /// that the id is the one meant, and keep `raw_json()` as a backup. The
+    /// id is checked and sent as `delete_device` does, and the same retries,
+    /// deadline and errors apply (`maybe_deleted()` is always false). An
+    /// unknown id is what EngageLab answers for it (`ApiError` with HTTP 400
+    /// and code 27002, or `NotFoundError`). Throws the `Error` subclass of
+    /// the failure's category.
+    Device get_device(std::string_view registration_id) const {
+        return get_device(registration_id, CallOptions{});
+    }
+
+    /// `get_device` with a cancel token and/or a shorter deadline.
+    Device get_device(std::string_view registration_id, const CallOptions &options) const {
+        Device device;
+        if (std::optional<Error> error = get(registration_id, options, device)) {
+            error->raise();
+        }
+        return device;
+    }
+
+    /// `get_device` without exceptions: std::nullopt on success, with the
+    /// device in `out`; else the error (as the base class `Error`, as
+    /// `try_delete_device` gives it), `out` left untouched. noexcept: running
+    /// out of memory while copying ends the program (std::terminate).
+    std::optional<Error> try_get_device(std::string_view registration_id, Device &out) const noexcept {
+        return get(registration_id, CallOptions{}, out);
+    }
+
+    /// `try_get_device` with a cancel token and/or a shorter deadline.
+    std::optional<Error> try_get_device(std::string_view registration_id, const CallOptions &options,
+                                        Device &out) const noexcept {
+        return get(registration_id, options, out);
+    }
+
     /// The C client (NULL once moved from), for mixing with the C API. Owned
     /// by this object.
     const el_client *c_client() const noexcept { return client_; }
@@ -575,11 +662,13 @@ class Client {
     friend class ClientBuilder;
     explicit Client(el_client *client) noexcept : client_(client) {}
 
-    std::optional<Error> call(std::string_view registration_id, const CallOptions &options) const {
+    // The C options for `options`, or the error a C call cannot report.
+    static std::optional<Error> c_options_for(std::string_view registration_id,
+                                              const CallOptions &options,
+                                              el_call_options &c_options) {
         if (std::optional<Error> error = detail::nul_in_id(registration_id)) {
             return error;
         }
-        el_call_options c_options = EL_CALL_OPTIONS_INIT;
         c_options.cancel = options.cancel != nullptr ? options.cancel->c_cancel() : nullptr;
         if (options.timeout) {
             // 0 means "the client's timeout" in C: a zero deadline is refused here.
@@ -588,12 +677,37 @@ class Client {
             }
             c_options.timeout_ms = static_cast<std::uint64_t>(options.timeout->count());
         }
+        return std::nullopt;
+    }
+
+    std::optional<Error> call(std::string_view registration_id, const CallOptions &options) const {
+        el_call_options c_options = EL_CALL_OPTIONS_INIT;
+        if (std::optional<Error> error = c_options_for(registration_id, options, c_options)) {
+            return error;
+        }
         const std::string id(registration_id);  // a string_view need not end in NUL
         el_error error = EL_ERROR_INIT;
         if (el_delete_device_with(client_, id.c_str(), &c_options, &error) == EL_OK) {
             return std::nullopt;
         }
         return Error(error);
+    }
+
+    std::optional<Error> get(std::string_view registration_id, const CallOptions &options,
+                             Device &out) const {
+        el_call_options c_options = EL_CALL_OPTIONS_INIT;
+        if (std::optional<Error> error = c_options_for(registration_id, options, c_options)) {
+            return error;
+        }
+        const std::string id(registration_id);  // a string_view need not end in NUL
+        el_error error = EL_ERROR_INIT;
+        el_device *raw = nullptr;
+        if (el_get_device_with(client_, id.c_str(), &c_options, &raw, &error) != EL_OK) {
+            return Error(error);
+        }
+        const std::unique_ptr<el_device, detail::DeviceFree> device(raw);
+        out = Device(device.get());
+        return std::nullopt;
     }
 
     el_client *client_ = nullptr;

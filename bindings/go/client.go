@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"os"
 	"runtime"
@@ -423,6 +424,83 @@ func (c *Client) GoString() string { return c.String() }
 // deadline that passes gives KindTimeout wrapping
 // context.DeadlineExceeded.
 func (c *Client) DeleteDevice(ctx context.Context, registrationID string) error {
+	return c.invoke(ctx, registrationID, func(client *C.el_client, id *C.char, options *C.el_call_options, e *C.el_error) C.el_status {
+		return C.el_delete_device_with(client, id, options, e)
+	})
+}
+
+// Device is a device as EngageLab reports it: the tags and alias bound to a
+// registration id, and the whole answer. GetDevice returns it; it is a plain
+// copy, owning no native memory.
+type Device struct {
+	// RegistrationID is the id that was queried.
+	RegistrationID string
+	// Tags are the tags bound to the device, in the order EngageLab gave
+	// them; empty (never nil) when it has none.
+	Tags []string
+	// Alias is the alias bound to the device, or nil when it has none (the
+	// answer's alias missing or null). An empty alias is a pointer to "", not
+	// nil, so the two stay apart.
+	Alias *string
+	// RawJSON is the whole answer, unknown fields included, exactly as
+	// EngageLab sent it (one JSON object, at most 64 KiB): keep it as a backup
+	// before deleting the device.
+	RawJSON string
+}
+
+// Raw decodes RawJSON into a map, numbers as json.Number so that none loses
+// precision.
+func (d *Device) Raw() (map[string]any, error) {
+	dec := json.NewDecoder(strings.NewReader(d.RawJSON))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// GetDevice queries one device (GET /v4/devices/{registration_id}): the tags
+// and alias bound to it, and the whole answer. Query before deleting: check
+// that the id is the one meant, and keep RawJSON as a backup.
+//
+// The id is checked and sent as DeleteDevice does, and the same errors,
+// retries, deadline and context handling apply; reading is safe to repeat, so
+// MaybeDeleted is always false. An unknown id is what EngageLab answers for
+// it (KindNotFound, or KindAPI with HTTP 400 and code 27002); an answer that
+// is not a JSON object, or whose tags or alias have the wrong type, is
+// KindInvalidResponse.
+func (c *Client) GetDevice(ctx context.Context, registrationID string) (*Device, error) {
+	var out *C.el_device
+	err := c.invoke(ctx, registrationID, func(client *C.el_client, id *C.char, options *C.el_call_options, e *C.el_error) C.el_status {
+		return C.el_get_device_with(client, id, options, &out, e)
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer C.el_device_free(out)
+	n := int(C.el_device_tag_count(out))
+	d := &Device{
+		RegistrationID: C.GoString(C.el_device_registration_id(out)),
+		Tags:           make([]string, n),
+		RawJSON:        C.GoString(C.el_device_raw_json(out)),
+	}
+	for i := range n {
+		d.Tags[i] = C.GoString(C.el_device_tag(out, C.size_t(i)))
+	}
+	if alias := C.el_device_alias(out); alias != nil {
+		s := C.GoString(alias)
+		d.Alias = &s
+	}
+	return d, nil
+}
+
+// invoke runs one call of the C ABI taking a registration id and per-call
+// options, with ctx mapped to them: a deadline to options.timeout_ms, a
+// cancellation to a cancel token. It returns nil or an *Error.
+func (c *Client) invoke(ctx context.Context, registrationID string,
+	call func(client *C.el_client, id *C.char, options *C.el_call_options, e *C.el_error) C.el_status,
+) error {
 	if ctx == nil {
 		return invalidArgument("ctx is nil: pass context.Background() for no deadline")
 	}
@@ -470,12 +548,12 @@ func (c *Client) DeleteDevice(ctx context.Context, registrationID string) error 
 	var st C.el_status
 	if c == nil {
 		// The core reports the missing client (KindInvalidArgument).
-		st = C.el_delete_device_with(nil, (*C.char)(unsafe.Pointer(&id[0])), &options, &e)
+		st = call(nil, (*C.char)(unsafe.Pointer(&id[0])), &options, &e)
 	} else {
 		// Close waits for the read lock's holders: no call runs on a freed
 		// client, and a closed one passes NULL, which the core refuses.
 		c.mu.RLock()
-		st = C.el_delete_device_with(c.ptr, (*C.char)(unsafe.Pointer(&id[0])), &options, &e)
+		st = call(c.ptr, (*C.char)(unsafe.Pointer(&id[0])), &options, &e)
 		c.mu.RUnlock()
 	}
 	runtime.KeepAlive(id)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -260,5 +261,68 @@ func TestNewClientFromEnv(t *testing.T) {
 func TestVersion(t *testing.T) {
 	if v := Version(); len(strings.Split(v, ".")) != 3 {
 		t.Errorf("Version() = %q", v)
+	}
+}
+
+// GetDevice returns what the mock holds for a device: its tags in order, its
+// alias and the whole answer; a device without an alias has a nil Alias; an
+// unknown id is EngageLab's API error (HTTP 400, code 27002), the core's
+// sentence in Error(). The device stays.
+func TestGetDevice(t *testing.T) {
+	m := fresh(t)
+	if err := m.call("POST", "devices", map[string]any{
+		"registration_id": "dev-go-get", "tags": []string{"vip", "beta"}, "alias": "alice",
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	m.addDevice(t, "dev-go-plain")
+	c := newMockClient(t, m)
+
+	d, err := c.GetDevice(context.Background(), "dev-go-get")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.RegistrationID != "dev-go-get" || strings.Join(d.Tags, ",") != "vip,beta" || d.Alias == nil || *d.Alias != "alice" {
+		t.Fatalf("got %+v", d)
+	}
+	raw, err := d.Raw()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw["alias"] != "alice" || fmt.Sprint(raw["tags"]) != "[vip beta]" {
+		t.Errorf("Raw() = %v from %q", raw, d.RawJSON)
+	}
+
+	plain, err := c.GetDevice(context.Background(), "dev-go-plain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.Alias != nil || plain.Tags == nil || len(plain.Tags) != 0 {
+		t.Errorf("got %+v, want no tags and no alias", plain)
+	}
+
+	d, err = c.GetDevice(context.Background(), "dev-go-nope")
+	var e *Error
+	if d != nil || !errors.As(err, &e) || e.Kind != KindAPI || !errors.Is(err, ErrAPI) {
+		t.Fatalf("want KindAPI and no device, got %v, %#v", d, err)
+	}
+	if e.HTTPStatus != 400 || e.APICode != 27002 || e.Attempts != 1 || e.MaybeDeleted {
+		t.Errorf("got %+v", e)
+	}
+	if !strings.HasPrefix(err.Error(), "engagelab: ") || !strings.Contains(err.Error(), e.Message) {
+		t.Errorf("Error() %q", err.Error())
+	}
+	if !slices.Contains(m.devices(t), "dev-go-get") {
+		t.Error("GetDevice removed the device")
+	}
+
+	// Like DeleteDevice: bad input is refused before sending, a cancelled
+	// context stops the call.
+	_, err = c.GetDevice(context.Background(), "a\x00b")
+	wantInvalid(t, err, "NUL")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.GetDevice(ctx, "dev-go-get"); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled ctx: %v", err)
 	}
 }

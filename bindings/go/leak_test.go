@@ -94,3 +94,44 @@ func TestLeak100kCalls(t *testing.T) {
 		t.Errorf("RSS grew by %d KiB over %d calls: a leak", growth, calls)
 	}
 }
+
+// GetDevice frees every el_device it gets: 100k queries of a device with tags
+// and an alias keep the resident size flat. A device not freed (its tags,
+// alias and answer, a few hundred bytes) would add well over 20 MiB.
+func TestLeakGetDevice(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("100k calls: run without -short and without -race")
+	}
+	const calls = 100_000
+	m := fresh(t)
+	t.Cleanup(func() { m.reset(t) })
+	if err := m.call("POST", "devices", map[string]any{
+		"registration_id": "leak-get", "tags": []string{"tag-one", "tag-two", "tag-three"},
+		"alias": "an-alias-of-some-length",
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	c := newMockClient(t, m, WithMaxRetries(0))
+	run := func(n int) {
+		for i := 0; i < n; i++ {
+			d, err := c.GetDevice(context.Background(), "leak-get")
+			if err != nil || len(d.Tags) != 3 || d.Alias == nil {
+				t.Fatalf("call %d: %+v, %v", i, d, err)
+			}
+		}
+	}
+	settle := func() int64 {
+		runtime.GC()
+		runtime.GC()
+		return rssKiB(t)
+	}
+	run(5_000)
+	before := settle()
+	run(calls)
+	after := settle()
+	growth := after - before
+	t.Logf("RSS %d KiB before, %d KiB after %d calls: %+d KiB", before, after, calls, growth)
+	if growth > 8*1024 {
+		t.Errorf("RSS grew by %d KiB over %d calls: a leak", growth, calls)
+	}
+}

@@ -1,11 +1,13 @@
 package engagelab
 
-// Every scenario of tests/scenarios/delete_device.json against engagelab-mock,
-// as the runner contract of tests/scenarios/README.md says: the file is first
-// checked against schema.json (nothing runs if it fails), then each scenario
-// is its own subtest, named after it:
+// Every scenario of tests/scenarios/delete_device.json and get_device.json
+// against engagelab-mock, as the runner contract of tests/scenarios/README.md
+// says: each file is first checked against schema.json (nothing runs if one
+// fails, or if a name is used in both), then each scenario is its own subtest,
+// named after it:
 //
 //	go test -run 'TestScenarios/deletes_known_device$'
+//	go test -run 'TestScenarios/gets_tags_and_alias$'
 
 import (
 	"context"
@@ -13,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -43,13 +46,14 @@ type scenarioFile struct {
 }
 
 type scenario struct {
-	Name           string          `json:"name"`
-	About          string          `json:"about"`
-	Devices        []string        `json:"devices"`
-	Script         json.RawMessage `json:"script"`
-	ScriptID       *string         `json:"script_id"`
-	RegistrationID string          `json:"registration_id"`
-	Client         map[string]any  `json:"client"`
+	Name           string            `json:"name"`
+	About          string            `json:"about"`
+	Call           string            `json:"call"`
+	Devices        []json.RawMessage `json:"devices"`
+	Script         json.RawMessage   `json:"script"`
+	ScriptID       *string           `json:"script_id"`
+	RegistrationID string            `json:"registration_id"`
+	Client         map[string]any    `json:"client"`
 	Expect         struct {
 		Status          string          `json:"status"`
 		HTTPStatus      optInt          `json:"http_status"`
@@ -64,6 +68,9 @@ type scenario struct {
 		DeviceRemains   []string        `json:"device_remains"`
 		DeviceGone      []string        `json:"device_gone"`
 		MinElapsedMS    optInt          `json:"min_elapsed_ms"`
+		// Device is what get_device must return; a field left out is not
+		// checked, so each is kept raw to tell absent from null.
+		Device map[string]json.RawMessage `json:"device"`
 	} `json:"expect"`
 }
 
@@ -123,34 +130,129 @@ func clientOptions(t *testing.T, settings map[string]any, mockURL string) (appKe
 }
 
 func TestScenarios(t *testing.T) {
-	raw, err := os.ReadFile(scenarioPath)
-	if err != nil {
+	schema := loadSchema(t)
+	var files []scenarioFile
+	var problems []string
+	seen := map[string]string{}
+	for _, path := range scenarioPaths {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := decodeJSON(raw)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		// Validate first: any problem fails the run and nothing runs.
+		for _, p := range fileProblems(schema, doc) {
+			problems = append(problems, filepath.Base(path)+": "+p)
+		}
+		var file scenarioFile
+		dec := json.NewDecoder(strings.NewReader(string(raw)))
+		dec.UseNumber()
+		if err := dec.Decode(&file); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		for _, sc := range file.Scenarios {
+			if other, ok := seen[sc.Name]; ok && other != path {
+				problems = append(problems, fmt.Sprintf("scenario %q: the name is used in both %s and %s",
+					sc.Name, filepath.Base(other), filepath.Base(path)))
+			}
+			seen[sc.Name] = path
+		}
+		files = append(files, file)
+	}
+	if len(problems) != 0 {
+		t.Fatalf("the scenario files do not match %s; nothing was run:\n  %s",
+			schemaPath, strings.Join(problems, "\n  "))
+	}
+	for _, file := range files {
+		for _, sc := range file.Scenarios {
+			t.Run(sc.Name, func(t *testing.T) { runScenario(t, file, sc) })
+		}
+	}
+}
+
+// seedDevice adds one entry of a scenario's devices: a string as
+// {"registration_id": id}, an object posted as it is.
+func seedDevice(t *testing.T, m *mock, seed json.RawMessage) {
+	t.Helper()
+	var id string
+	if json.Unmarshal(seed, &id) == nil {
+		m.addDevice(t, id)
+		return
+	}
+	if err := m.call("POST", "devices", seed, nil); err != nil {
 		t.Fatal(err)
 	}
-	doc, err := decodeJSON(raw)
-	if err != nil {
-		t.Fatal(err)
+}
+
+// checkDevice checks a device get_device returned: its id is the one queried,
+// and every field of expect.device given holds.
+func checkDevice(t *testing.T, sc scenario, d *Device) {
+	t.Helper()
+	if d == nil {
+		t.Fatal("GetDevice returned no device and no error")
 	}
-	// Validate first: any problem fails the run and nothing runs.
-	if problems := fileProblems(loadSchema(t), doc); len(problems) != 0 {
-		t.Fatalf("%s does not match %s; nothing was run:\n  %s",
-			scenarioPath, schemaPath, strings.Join(problems, "\n  "))
+	if d.RegistrationID != sc.RegistrationID {
+		t.Errorf("registration id %q, want %q", d.RegistrationID, sc.RegistrationID)
 	}
-	var file scenarioFile
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.UseNumber()
-	if err := dec.Decode(&file); err != nil {
-		t.Fatal(err)
+	if d.Tags == nil {
+		t.Errorf("Tags is nil, want a slice (empty when none)")
 	}
-	for _, sc := range file.Scenarios {
-		t.Run(sc.Name, func(t *testing.T) { runScenario(t, file, sc) })
+	for key, want := range sc.Expect.Device {
+		switch key {
+		case "tags":
+			var tags []string
+			if err := json.Unmarshal(want, &tags); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(d.Tags, tags) {
+				t.Errorf("tags %q, want %q", d.Tags, tags)
+			}
+		case "alias":
+			var alias *string
+			if err := json.Unmarshal(want, &alias); err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case alias == nil && d.Alias != nil:
+				t.Errorf("alias %q, want none", *d.Alias)
+			case alias != nil && d.Alias == nil:
+				t.Errorf("no alias, want %q", *alias)
+			case alias != nil && *alias != *d.Alias:
+				t.Errorf("alias %q, want %q", *d.Alias, *alias)
+			}
+		case "raw":
+			wantRaw, err := decodeJSON(want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := d.Raw()
+			if err != nil {
+				t.Fatalf("Raw(): %v", err)
+			}
+			if !sameJSON(any(got), wantRaw) {
+				t.Errorf("raw %s, want %s", compactJSON(got), compactJSON(wantRaw))
+			}
+		case "raw_json":
+			var rawJSON string
+			if err := json.Unmarshal(want, &rawJSON); err != nil {
+				t.Fatal(err)
+			}
+			if d.RawJSON != rawJSON {
+				t.Errorf("raw_json %q, want %q", d.RawJSON, rawJSON)
+			}
+		default:
+			t.Fatalf("expect.device.%s: this runner does not check it", key)
+		}
 	}
 }
 
 func runScenario(t *testing.T, file scenarioFile, sc scenario) {
 	m := fresh(t)
-	for _, id := range sc.Devices {
-		m.addDevice(t, id)
+	for _, seed := range sc.Devices {
+		seedDevice(t, m, seed)
 	}
 	if len(sc.Script) > 0 {
 		id := sc.RegistrationID
@@ -168,11 +270,28 @@ func runScenario(t *testing.T, file scenarioFile, sc scenario) {
 		secret = &file.Credentials.MasterSecret
 	}
 
+	getting := false
+	switch sc.Call {
+	case "", "delete_device":
+	case "get_device":
+		getting = true
+	default:
+		t.Fatalf("call %q: this runner does not make it", sc.Call)
+	}
+	if sc.Expect.Device != nil && (!getting || sc.Expect.Status != "OK") {
+		t.Fatalf("expect.device is given for a scenario that returns no device")
+	}
+
+	var device *Device
 	started := time.Now()
 	client, err := NewClient(*appKey, *secret, opts...)
 	if err == nil {
 		defer client.Close()
-		err = client.DeleteDevice(context.Background(), sc.RegistrationID)
+		if getting {
+			device, err = client.GetDevice(context.Background(), sc.RegistrationID)
+		} else {
+			err = client.DeleteDevice(context.Background(), sc.RegistrationID)
+		}
 	}
 	elapsed := time.Since(started)
 	log := m.log(t)
@@ -197,7 +316,13 @@ func runScenario(t *testing.T, file scenarioFile, sc scenario) {
 		if x.AttemptsAtLeast.set && int64(len(log)) < x.AttemptsAtLeast.v {
 			t.Errorf("attempts: the mock logged %d requests, want at least %d", len(log), x.AttemptsAtLeast.v)
 		}
+		if getting {
+			checkDevice(t, sc, device)
+		}
 	} else {
+		if device != nil {
+			t.Errorf("GetDevice returned a device with its error")
+		}
 		var e *Error
 		if !errors.As(err, &e) {
 			t.Fatalf("expected an *Error of %s, got %#v", x.Status, err)

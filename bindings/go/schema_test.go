@@ -13,8 +13,11 @@ import (
 )
 
 var (
-	scenarioPath = filepath.Join(repoRoot, "tests", "scenarios", "delete_device.json")
-	schemaPath   = filepath.Join(repoRoot, "tests", "scenarios", "schema.json")
+	scenarioPath    = filepath.Join(repoRoot, "tests", "scenarios", "delete_device.json")
+	getScenarioPath = filepath.Join(repoRoot, "tests", "scenarios", "get_device.json")
+	schemaPath      = filepath.Join(repoRoot, "tests", "scenarios", "schema.json")
+	// scenarioPaths are the files TestScenarios runs, in order.
+	scenarioPaths = []string{scenarioPath, getScenarioPath}
 )
 
 func loadJSON(t testing.TB, path string) any {
@@ -65,8 +68,46 @@ func set(path []any, value any) func(any) {
 }
 
 func TestSchemaRealFilePasses(t *testing.T) {
-	if problems := fileProblems(loadSchema(t), loadJSON(t, scenarioPath)); len(problems) != 0 {
-		t.Fatalf("the real file fails its schema:\n%s", strings.Join(problems, "\n"))
+	for _, path := range scenarioPaths {
+		if problems := fileProblems(loadSchema(t), loadJSON(t, path)); len(problems) != 0 {
+			t.Fatalf("%s fails its schema:\n%s", path, strings.Join(problems, "\n"))
+		}
+	}
+}
+
+// The keys get_device.json added bite too: each change is to its first
+// scenario (a device seed with tags, an expected device).
+func TestSchemaRejectsInGetFile(t *testing.T) {
+	cases := []struct {
+		name   string
+		change func(any)
+		want   string
+	}{
+		{"unknown_call", set([]any{"scenarios", 0, "call"}, "get_devices"),
+			`$.scenarios[0].call: "get_devices" is not one of`},
+		{"unknown_device_key", set([]any{"scenarios", 0, "expect", "device", "tag"}, []any{}),
+			"$.scenarios[0].expect.device.tag: unknown key"},
+		{"unknown_device_seed_key", set([]any{"scenarios", 0, "devices", 0, "extra"}, map[string]any{}),
+			"$.scenarios[0].devices[0].extra: unknown key"},
+		{"device_seed_wrong_type", set([]any{"scenarios", 0, "devices", 0}, json.Number("7")),
+			"$.scenarios[0].devices[0]: expected string or object, got integer"},
+		{"device_alias_wrong_type", set([]any{"scenarios", 0, "expect", "device", "alias"}, json.Number("1")),
+			"$.scenarios[0].expect.device.alias: expected string or null, got integer"},
+		{"unknown_expect_key", set([]any{"scenarios", 0, "expect", "no_such_field"}, json.Number("1")),
+			"$.scenarios[0].expect.no_such_field: unknown key"},
+	}
+	schema := loadSchema(t)
+	first := at(loadJSON(t, getScenarioPath), "scenarios", 0, "name").(string)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			doc := loadJSON(t, getScenarioPath) // a fresh copy
+			c.change(doc)
+			problems := fileProblems(schema, doc)
+			want := `scenario "` + first + `": ` + c.want
+			if len(problems) != 1 || !strings.HasPrefix(problems[0], want) {
+				t.Fatalf("want exactly one problem starting %q, got %q", want, problems)
+			}
+		})
 	}
 }
 

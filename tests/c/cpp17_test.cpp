@@ -1,6 +1,7 @@
 // The C++17 API (include/engagelab_push.hpp) against engagelab-mock: the
 // builder and every setter, delete_device and its exception classes (one per
-// category), the fields and what() of Error, try_delete_device, CancelToken
+// category), the fields and what() of Error, try_delete_device, get_device
+// and try_get_device (a device's tags, alias and answer), CancelToken
 // and per-call timeouts, from_env, move semantics, threads. Built with extra
 // warnings (see CMakeLists.txt) and linked with a second translation unit
 // (cpp17_second_tu.cpp) to prove the header is header-only and ODR-safe.
@@ -127,6 +128,10 @@ static_assert(std::is_nothrow_move_assignable_v<engagelab::CancelToken>);
 static_assert(std::is_copy_constructible_v<engagelab::Error>);
 static_assert(std::is_base_of_v<engagelab::Error, engagelab::CancelledError>);
 static_assert(noexcept(std::declval<const engagelab::Client &>().try_delete_device("x")));
+static_assert(noexcept(std::declval<const engagelab::Client &>().try_get_device(
+    "x", std::declval<engagelab::Device &>())));
+static_assert(std::is_copy_constructible_v<engagelab::Device>);
+static_assert(std::is_nothrow_move_constructible_v<engagelab::Device>);
 
 void test_success_and_every_setter(const std::string &url) {
     mock_reset();
@@ -458,6 +463,57 @@ void test_threads(const engagelab::Client &client) {
     }
 }
 
+// get_device copies a device's tags, alias and whole answer out of the C
+// device (freed inside; ASan would see a leak or a use after free); an unknown
+// id is the API error, thrown as ApiError or returned by try_get_device with
+// `out` untouched; a cancelled token and a NUL are refused like delete's.
+void test_get_device(const engagelab::Client &client) {
+    mock_reset();
+    cJSON *seed = cJSON_Parse(
+        R"({"registration_id":"cpp17-get","tags":["vip","beta"],"alias":"alice"})");
+    CHECK(seed != nullptr && mock_add_device_seed(seed) == 0);
+    cJSON_Delete(seed);
+    CHECK(mock_add_device("cpp17-get-plain") == 0);
+
+    const engagelab::Device device = client.get_device("cpp17-get");
+    CHECK(device.registration_id() == "cpp17-get");
+    CHECK(device.tags() == std::vector<std::string>({"vip", "beta"}));
+    CHECK(device.alias() == std::optional<std::string>("alice"));
+    cJSON *raw = cJSON_Parse(device.raw_json().c_str());
+    cJSON *want = cJSON_Parse(R"({"tags":["vip","beta"],"alias":"alice"})");
+    CHECK(raw != nullptr && want != nullptr && cJSON_Compare(raw, want, true));
+    cJSON_Delete(raw);
+    cJSON_Delete(want);
+    CHECK(mock_has_device("cpp17-get") == 1);
+
+    engagelab::Device plain;
+    CHECK(!client.try_get_device("cpp17-get-plain", engagelab::CallOptions{nullptr, 5s}, plain));
+    CHECK(plain.registration_id() == "cpp17-get-plain" && plain.tags().empty() && !plain.alias());
+
+    auto e = expect_throw<engagelab::ApiError>([&] { client.get_device("cpp17-get-nope"); },
+                                               "unknown id");
+    CHECK(e.status() == Status::Api && e.http_status() == std::optional<std::uint16_t>(400));
+    CHECK(e.api_code() == std::optional<std::int64_t>(27002) && e.attempts() == 1);
+    CHECK(!e.maybe_deleted() && contains(e.what(), e.message()));
+    check_no_secret(e);
+
+    engagelab::Device untouched = device;
+    std::optional<engagelab::Error> r = client.try_get_device("cpp17-get-nope", untouched);
+    CHECK(r && r->status() == Status::Api && std::string(r->what()) == e.what());
+    CHECK(untouched.registration_id() == "cpp17-get" && untouched.tags().size() == 2);
+
+    const std::string with_nul("cpp17\0get", 9);
+    e = expect_throw<engagelab::InvalidArgumentError>([&] { client.get_device(with_nul); },
+                                                      "NUL in id");
+    CHECK(e.attempts() == 0);
+    const engagelab::CancelToken token;
+    token.cancel();
+    e = expect_throw<engagelab::CancelledError>(
+        [&] { client.get_device("cpp17-get", engagelab::CallOptions{&token, std::nullopt}); },
+        "cancelled token");
+    CHECK(e.attempts() == 0);
+}
+
 }  // namespace
 
 int main() {
@@ -472,6 +528,7 @@ int main() {
         test_categories(client, url);
         test_invalid_ids(client);
         test_try_delete_device(client);
+        test_get_device(client);
         test_cancel_token(client);
         test_threads(client);
     }

@@ -6,6 +6,8 @@ import {
   RateLimitedError,
   CancelledError,
   type ClientOptions,
+  type Device,
+  type JsonValue,
   type Status,
 } from 'engagelab-push';
 import engagelab from 'engagelab-push';
@@ -59,3 +61,18 @@ export const same: typeof Client = engagelab.Client;
 void fromEnv.deleteDevice(42);
 // @ts-expect-error: times are numbers of milliseconds
 void new Client({ appKey: 'k', masterSecret: 's', timeout: '30s' });
+
+export async function backup(id: string, signal?: AbortSignal): Promise<string> {
+  const device: Device = await fromEnv.getDevice(id, { signal });
+  const tags: readonly string[] = device.tags;
+  const alias: string | null = device.alias;
+  const raw: { readonly [key: string]: JsonValue } = device.raw;
+  console.log(device.registrationId, tags, alias, raw);
+  // @ts-expect-error: a device is read-only
+  device.alias = 'other';
+  // @ts-expect-error: so are its tags
+  device.tags.push('x');
+  return device.rawJson;
+}
+// @ts-expect-error: the id is a string
+void fromEnv.getDevice(42);

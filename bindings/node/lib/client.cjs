@@ -328,6 +328,32 @@ class Client {
    * @returns {Promise<void>}
    */
   deleteDevice(registrationId, options) {
+    return this.#call(DELETE, registrationId, options);
+  }
+
+  /**
+   * Queries one device (GET /v4/devices/{registrationId}): the tags and alias
+   * bound to it, and the whole answer. Query before deleting: check that the
+   * id is the one meant, and keep `rawJson` as a backup. The same checks,
+   * retries, deadline, signal and errors as deleteDevice (`maybeDeleted` is
+   * always false); an unknown id is what EngageLab answers for it (ApiError
+   * with HTTP 400 and code 27002, or NotFoundError).
+   *
+   * Resolves with a frozen Device: `registrationId`, `tags` (a frozen array,
+   * empty when none), `alias` (a string, or null when none), `raw` (the
+   * answer as a frozen object) and `rawJson` (the answer exactly as
+   * received).
+   *
+   * @param {string} registrationId
+   * @param {{signal?: AbortSignal, timeout?: number}} [options]
+   * @returns {Promise<Device>}
+   */
+  getDevice(registrationId, options) {
+    return this.#call(GET, registrationId, options);
+  }
+
+  /** Checks the arguments of a call and starts it on a worker thread. */
+  #call(op, registrationId, options) {
     return new Promise((resolve, reject) => {
       if (typeof registrationId !== 'string') {
         throw typeError(`registrationId must be a string, got ${describe(registrationId)}`);
@@ -353,9 +379,9 @@ class Client {
       const id = cString(registrationId, 'registration_id');
       handle.calls++;
       if (signal === undefined && timeout === undefined) {
-        callPlain(handle, id, resolve, reject);
+        callPlain(op, handle, id, resolve, reject);
       } else {
-        callWith(handle, id, signal, timeout, resolve, reject);
+        callWith(op, handle, id, signal, timeout, resolve, reject);
       }
     });
   }
@@ -391,17 +417,76 @@ class Client {
   }
 }
 
-/** el_delete_device on a worker thread: no token, no options. */
-function callPlain(handle, id, resolve, reject) {
+/**
+ * A call of the C ABI: its plain and per-call-options functions, and what a
+ * success resolves with, from the out-parameter when it has one.
+ */
+const DELETE = {
+  plain: (ptr, id, out, err, cb) => C.el_delete_device.async(ptr, id, err, cb),
+  with: (ptr, id, options, out, err, cb) => C.el_delete_device_with.async(ptr, id, options, err, cb),
+  result: () => undefined,
+};
+const GET = {
+  plain: (ptr, id, out, err, cb) => C.el_get_device.async(ptr, id, out, err, cb),
+  with: (ptr, id, options, out, err, cb) => C.el_get_device_with.async(ptr, id, options, out, err, cb),
+  result: (out) => readDevice(out[0]),
+};
+
+/** Deep-freezes a value parsed from JSON. */
+function freeze(value) {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) freeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Copies an el_device into a frozen plain object and frees it: nothing of
+ * the native device outlives this call.
+ */
+function readDevice(device) {
+  try {
+    const count = Number(C.el_device_tag_count(device));
+    const tags = [];
+    for (let i = 0; i < count; i++) tags.push(C.el_device_tag(device, i));
+    const rawJson = C.el_device_raw_json(device);
+    return Object.freeze({
+      registrationId: C.el_device_registration_id(device),
+      tags: Object.freeze(tags),
+      alias: C.el_device_alias(device) ?? null,
+      // The core checked it is one JSON object.
+      raw: freeze(JSON.parse(rawJson)),
+      rawJson,
+    });
+  } finally {
+    C.el_device_free(device);
+  }
+}
+
+/** Settles a finished call: its result, or the error its el_error describes. */
+function settle(op, out, ffiError, code, err, cause, resolve, reject) {
+  if (ffiError) reject(ffiError);
+  else if (code !== 0) reject(toError(code, err, cause));
+  else {
+    try {
+      resolve(op.result(out));
+    } catch (e) {
+      reject(e);
+    }
+  }
+}
+
+/** The plain call (no token, no options) on a worker thread. */
+function callPlain(op, handle, id, resolve, reject) {
   const err = newError();
+  const out = [null];
   submit(() => {
-    C.el_delete_device.async(handle.ptr, id, err, (ffiError, code) => {
+    op.plain(handle.ptr, id, out, err, (ffiError, code) => {
       finished();
       handle.calls--;
       handle.release();
-      if (ffiError) reject(ffiError);
-      else if (code === 0) resolve();
-      else reject(toError(code, err));
+      settle(op, out, ffiError, code, err, undefined, resolve, reject);
     });
   }, (e) => {
     handle.calls--;
@@ -410,17 +495,17 @@ function callPlain(handle, id, resolve, reject) {
   });
 }
 
-/** el_delete_device_with on a worker thread, with a cancel token tied to the signal. */
-function callWith(handle, id, signal, timeout, resolve, reject) {
-  const out = [null];
-  const made = C.el_cancel_new(out);
+/** The call with options on a worker thread, with a cancel token tied to the signal. */
+function callWith(op, handle, id, signal, timeout, resolve, reject) {
+  const tokenOut = [null];
+  const made = C.el_cancel_new(tokenOut);
   if (made !== 0) {
     handle.calls--;
     handle.release();
     reject(toError(made, localError(made, 'could not create a cancel token')));
     return;
   }
-  const token = out[0];
+  const token = tokenOut[0];
   const onAbort = () => C.el_cancel_cancel(token);
   // An already-aborted signal cancels the token before the call: the core
   // then returns CANCELLED without sending anything.
@@ -430,17 +515,17 @@ function callWith(handle, id, signal, timeout, resolve, reject) {
   }
   const options = newCallOptions(token, timeout);
   const err = newError();
+  const out = [null];
   submit(() => {
-    C.el_delete_device_with.async(handle.ptr, id, options, err, (ffiError, code) => {
+    op.with(handle.ptr, id, options, out, err, (ffiError, code) => {
       finished();
       if (signal !== undefined) signal.removeEventListener('abort', onAbort);
       // Only now, with the call returned, may the token go.
       C.el_cancel_free(token);
       handle.calls--;
       handle.release();
-      if (ffiError) reject(ffiError);
-      else if (code === 0) resolve();
-      else reject(toError(code, err, code === CANCELLED.code && signal?.aborted ? signal.reason : undefined));
+      const cause = code === CANCELLED.code && signal?.aborted ? signal.reason : undefined;
+      settle(op, out, ffiError, code, err, cause, resolve, reject);
     });
   }, (e) => {
     if (signal !== undefined) signal.removeEventListener('abort', onAbort);

@@ -50,6 +50,23 @@ export interface CallOptions {
   timeout?: number;
 }
 
+/** A JSON value, as `raw` holds it (frozen). */
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/** A device as EngageLab reports it, from getDevice. Frozen, deeply. */
+export interface Device {
+  /** The registration id that was queried. */
+  readonly registrationId: string;
+  /** The tags bound to the device, in EngageLab's order; empty when none. */
+  readonly tags: readonly string[];
+  /** The alias bound to the device, or null when none ('' is an empty alias). */
+  readonly alias: string | null;
+  /** The whole answer, unknown fields included, parsed. */
+  readonly raw: { readonly [key: string]: JsonValue };
+  /** The whole answer exactly as received: keep it as a backup before deleting. */
+  readonly rawJson: string;
+}
+
 /** A client of EngageLab's Push REST API. Safe to share; calls run concurrently off the event loop. */
 export declare class Client {
   /** @throws InvalidArgumentError for a bad setting, TypeError for a wrong option type. */
@@ -67,6 +84,13 @@ export declare class Client {
    * rejects with an EngageLabError subclass.
    */
   deleteDevice(registrationId: string, options?: CallOptions): Promise<void>;
+  /**
+   * Queries one device (GET /v4/devices/{registrationId}): its tags, alias
+   * and the whole answer. The same checks, retries, deadline, signal and
+   * errors as deleteDevice (`maybeDeleted` is always false); an unknown id is
+   * what EngageLab answers (ApiError, HTTP 400, code 27002, or NotFoundError).
+   */
+  getDevice(registrationId: string, options?: CallOptions): Promise<Device>;
   /** Refuses new calls and frees the native client once calls in flight end. Idempotent. */
   close(): void;
   /** Whether close() was called. */

@@ -76,6 +76,7 @@ if (process.platform === 'linux') {
 koffi.opaque('el_config');
 koffi.opaque('el_client');
 koffi.opaque('el_cancel');
+koffi.opaque('el_device');
 
 /** el_error, as the header declares it. */
 const ElError = koffi.struct('el_error', {
@@ -161,6 +162,18 @@ const C = {
   el_delete_device_with: lib.func(
     'uint32_t el_delete_device_with(const el_client *client, const char *registration_id, const void *options, void *out_error)',
   ),
+  el_get_device: lib.func(
+    'uint32_t el_get_device(const el_client *client, const char *registration_id, _Out_ el_device **out_device, void *out_error)',
+  ),
+  el_get_device_with: lib.func(
+    'uint32_t el_get_device_with(const el_client *client, const char *registration_id, const void *options, _Out_ el_device **out_device, void *out_error)',
+  ),
+  el_device_registration_id: lib.func('const char *el_device_registration_id(const el_device *device)'),
+  el_device_tag_count: lib.func('size_t el_device_tag_count(const el_device *device)'),
+  el_device_tag: lib.func('const char *el_device_tag(const el_device *device, size_t index)'),
+  el_device_alias: lib.func('const char *el_device_alias(const el_device *device)'),
+  el_device_raw_json: lib.func('const char *el_device_raw_json(const el_device *device)'),
+  el_device_free: lib.func('void el_device_free(el_device *device)'),
   el_cancel_new: lib.func('uint32_t el_cancel_new(_Out_ el_cancel **out_cancel)'),
   el_cancel_cancel: lib.func('void el_cancel_cancel(const el_cancel *cancel)'),
   el_cancel_is_cancelled: lib.func('bool el_cancel_is_cancelled(const el_cancel *cancel)'),

@@ -309,3 +309,41 @@ test('clients never closed are freed by the FinalizationRegistry once garbage', 
   }
   assert.equal(liveClients(), before);
 });
+
+test('getDevice returns the tags, alias and whole answer, frozen; an unknown id is the API error', async () => {
+  const { ApiError, CancelledError } = engagelab;
+  await mock.addDevice({ registration_id: 'dev-node-get', tags: ['vip', 'beta'], alias: 'alice' });
+  await mock.addDevice('dev-node-plain');
+  const client = new Client({ ...base, backoffBase: 1, backoffMax: 20 });
+
+  const device = await client.getDevice('dev-node-get');
+  assert.equal(device.registrationId, 'dev-node-get');
+  assert.deepEqual(device.tags, ['vip', 'beta']);
+  assert.equal(device.alias, 'alice');
+  assert.deepEqual(device.raw, { tags: ['vip', 'beta'], alias: 'alice' });
+  assert.deepEqual(JSON.parse(device.rawJson), device.raw);
+  assert.ok(Object.isFrozen(device) && Object.isFrozen(device.tags) && Object.isFrozen(device.raw));
+  assert.throws(() => device.tags.push('x'), TypeError);
+
+  const plain = await client.getDevice('dev-node-plain', { timeout: 5_000 });
+  assert.deepEqual([plain.tags, plain.alias], [[], null]);
+
+  const error = await client.getDevice('dev-node-nope').catch((e) => e);
+  assert.ok(error instanceof ApiError, util.inspect(error));
+  assert.equal(error.status, 'API');
+  assert.equal(error.httpStatus, 400);
+  assert.equal(error.apiCode, 27002);
+  assert.equal(error.attempts, 1);
+  assert.equal(error.maybeDeleted, false);
+  assert.ok(error.message.includes(error.detail), error.message);
+  assert.ok((await mock.devices()).includes('dev-node-get'), 'getDevice removed the device');
+
+  // The same argument checks and signal as deleteDevice.
+  await assert.rejects(client.getDevice(7), TypeError);
+  await assert.rejects(client.getDevice('dev\0x'), InvalidArgumentError);
+  const abort = new AbortController();
+  abort.abort();
+  await assert.rejects(client.getDevice('dev-node-get', { signal: abort.signal }), CancelledError);
+  client.close();
+  await assert.rejects(client.getDevice('dev-node-get'), (e) => e.code === 'ERR_ENGAGELAB_CLIENT_CLOSED');
+});

@@ -1,11 +1,12 @@
 'use strict';
 
-// Every scenario of tests/scenarios/delete_device.json, run against
-// engagelab-mock, one named test each (`node --test --test-name-pattern NAME`).
-// The same file drives the Rust, C and Python suites, so a Node mapping that
-// differs from the core's decision fails here. The file is first checked
-// against tests/scenarios/schema.json: any problem stops the run before a
-// single scenario starts.
+// Every scenario of tests/scenarios/delete_device.json and get_device.json,
+// run against engagelab-mock, one named test each (`node --test
+// --test-name-pattern NAME`). The same files drive the Rust, C and Python
+// suites, so a Node mapping that differs from the core's decision fails here.
+// Each file is first checked against tests/scenarios/schema.json: any problem
+// (or a name used in both files) stops the run before a single scenario
+// starts.
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -17,12 +18,25 @@ const { fileProblems } = require('./support/schema.cjs');
 const engagelab = require('engagelab-push');
 const { CATEGORIES } = require('../lib/errors.gen.cjs');
 
-const SCENARIOS = path.join(REPO, 'tests', 'scenarios', 'delete_device.json');
+const FILES = ['delete_device.json', 'get_device.json'].map((f) => path.join(REPO, 'tests', 'scenarios', f));
 const SCHEMA = path.join(REPO, 'tests', 'scenarios', 'schema.json');
-const DATA = JSON.parse(fs.readFileSync(SCENARIOS, 'utf8'));
-const PROBLEMS = fileProblems(JSON.parse(fs.readFileSync(SCHEMA, 'utf8')), DATA);
+const SCHEMA_DATA = JSON.parse(fs.readFileSync(SCHEMA, 'utf8'));
+const PROBLEMS = [];
+const SEEN = new Map();
+const DATAS = FILES.map((file) => {
+  const data = JSON.parse(fs.readFileSync(file, 'utf8'));
+  for (const p of fileProblems(SCHEMA_DATA, data)) PROBLEMS.push(`${path.basename(file)}: ${p}`);
+  for (const s of data.scenarios ?? []) {
+    const other = SEEN.get(s.name);
+    if (other !== undefined && other !== file) {
+      PROBLEMS.push(`scenario "${s.name}": the name is used in both ${path.basename(other)} and ${path.basename(file)}`);
+    }
+    SEEN.set(s.name, file);
+  }
+  return data;
+});
 if (PROBLEMS.length > 0) {
-  throw new Error(`${SCENARIOS} does not match ${SCHEMA}; nothing was run:\n  ${PROBLEMS.join('\n  ')}`);
+  throw new Error(`the scenario files do not match ${SCHEMA}; nothing was run:\n  ${PROBLEMS.join('\n  ')}`);
 }
 
 /** The class each category must arrive as. */
@@ -44,10 +58,10 @@ const SETTINGS = {
   allow_insecure_http: 'allowInsecureHttp',
 };
 
-function clientOptions(settings, mockUrl) {
+function clientOptions(data, settings, mockUrl) {
   const options = {
-    appKey: DATA.credentials.app_key,
-    masterSecret: DATA.credentials.master_secret,
+    appKey: data.credentials.app_key,
+    masterSecret: data.credentials.master_secret,
     baseUrl: mockUrl,
     // Fast backoff unless the scenario tests the backoff itself.
     backoffBase: 1,
@@ -83,20 +97,43 @@ test.after(async () => {
   await mock.stop();
 });
 
-for (const scenario of DATA.scenarios) {
+/** A device getDevice returned: its id, every expect.device field given, and frozen. */
+function checkDevice(scenario, device) {
+  assert.ok(device !== null && typeof device === 'object', util.inspect(device));
+  assert.ok(Object.isFrozen(device) && Object.isFrozen(device.tags) && Object.isFrozen(device.raw), 'the device is not frozen');
+  assert.deepEqual(Object.keys(device).sort(), ['alias', 'raw', 'rawJson', 'registrationId', 'tags']);
+  assert.equal(device.registrationId, scenario.registration_id);
+  for (const [key, want] of Object.entries(scenario.expect.device ?? {})) {
+    if (key === 'tags') assert.deepEqual([...device.tags], want, 'tags');
+    else if (key === 'alias') assert.equal(device.alias, want, 'alias');
+    else if (key === 'raw') assert.deepEqual(device.raw, want, 'raw');
+    else if (key === 'raw_json') assert.equal(device.rawJson, want, 'raw_json');
+    else assert.fail(`expect.device.${key}: this runner does not check it`);
+  }
+}
+
+for (const [data, scenario] of DATAS.flatMap((d) => d.scenarios.map((s) => [d, s]))) {
   test(scenario.name, async () => {
     const expect = scenario.expect;
+    const call = scenario.call ?? 'delete_device';
+    assert.ok(call === 'delete_device' || call === 'get_device', `call ${call}: this runner does not make it`);
+    assert.ok(
+      !('device' in expect) || (call === 'get_device' && expect.status === 'OK'),
+      'expect.device is given for a scenario that returns no device',
+    );
     await mock.reset();
     for (const device of scenario.devices ?? []) await mock.addDevice(device);
     if (scenario.script) await mock.script(scenario.script_id ?? scenario.registration_id, scenario.script);
 
-    const options = clientOptions(scenario.client ?? {}, mock.url);
+    const options = clientOptions(data, scenario.client ?? {}, mock.url);
     let client;
     let error;
+    let device;
     const started = performance.now();
     try {
       client = new engagelab.Client(options);
-      await client.deleteDevice(scenario.registration_id);
+      if (call === 'get_device') device = await client.getDevice(scenario.registration_id);
+      else await client.deleteDevice(scenario.registration_id);
     } catch (e) {
       error = e;
     }
@@ -109,6 +146,7 @@ for (const scenario of DATA.scenarios) {
       for (const field of ERROR_ONLY) assert.ok(!(field in expect), `${field}: given for a success, which has no error`);
       if ('attempts' in expect) assert.equal(log.length, expect.attempts);
       if ('attempts_at_least' in expect) assert.ok(log.length >= expect.attempts_at_least);
+      if (call === 'get_device') checkDevice(scenario, device);
     } else {
       assert.ok(error !== undefined, 'expected an error, the call succeeded');
       assert.ok(error instanceof engagelab.EngageLabError, util.inspect(error));

@@ -12,13 +12,20 @@ const { REPO } = require('./support/mock.cjs');
 const { fileProblems, validate } = require('./support/schema.cjs');
 
 const SCENARIOS = path.join(REPO, 'tests', 'scenarios', 'delete_device.json');
+const GET_SCENARIOS = path.join(REPO, 'tests', 'scenarios', 'get_device.json');
 const SCHEMA = path.join(REPO, 'tests', 'scenarios', 'schema.json');
 const load = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
 const REAL = load(SCENARIOS);
 const FIRST = REAL.scenarios[0].name;
+const REAL_GET = load(GET_SCENARIOS);
+const FIRST_GET = REAL_GET.scenarios[0].name;
 
 test('the real file passes', () => {
   assert.deepEqual(fileProblems(load(SCHEMA), REAL), []);
+});
+
+test('the real get_device file passes', () => {
+  assert.deepEqual(fileProblems(load(SCHEMA), REAL_GET), []);
 });
 
 const set = (keys, value) => (doc) => {
@@ -54,6 +61,28 @@ for (const [name, change, want] of CASES) {
         : want.startsWith('$.scenarios[0]')
           ? `scenario "${FIRST}": ${want}`
           : want;
+    assert.equal(problems.length, 1, problems.join('\n'));
+    assert.ok(problems[0].startsWith(expected), `${problems[0]}\n  does not start with\n${expected}`);
+  });
+}
+
+// The keys get_device.json added bite too: each change is to its first
+// scenario (a device seed with tags, an expected device).
+const GET_CASES = [
+  ['unknown_call', set(['scenarios', 0, 'call'], 'get_devices'), '$.scenarios[0].call: "get_devices" is not one of'],
+  ['unknown_device_key', set(['scenarios', 0, 'expect', 'device', 'tag'], []), '$.scenarios[0].expect.device.tag: unknown key'],
+  ['unknown_device_seed_key', set(['scenarios', 0, 'devices', 0, 'extra'], {}), '$.scenarios[0].devices[0].extra: unknown key'],
+  ['device_seed_wrong_type', set(['scenarios', 0, 'devices', 0], 7), '$.scenarios[0].devices[0]: expected string or object, got integer'],
+  ['device_alias_wrong_type', set(['scenarios', 0, 'expect', 'device', 'alias'], 1), '$.scenarios[0].expect.device.alias: expected string or null, got integer'],
+  ['unknown_expect_key', set(['scenarios', 0, 'expect', 'no_such_field'], 1), '$.scenarios[0].expect.no_such_field: unknown key'],
+];
+
+for (const [name, change, want] of GET_CASES) {
+  test(`rejects in get_device.json ${name}`, () => {
+    const doc = structuredClone(REAL_GET);
+    change(doc);
+    const problems = fileProblems(load(SCHEMA), doc);
+    const expected = `scenario "${FIRST_GET}": ${want}`;
     assert.equal(problems.length, 1, problems.join('\n'));
     assert.ok(problems[0].startsWith(expected), `${problems[0]}\n  does not start with\n${expected}`);
   });

@@ -70,8 +70,9 @@ class Mock {
   reset() {
     return this.call('POST', 'reset', {});
   }
-  addDevice(id) {
-    return this.call('POST', 'devices', { registration_id: id });
+  /** Adds a device: an id as {registration_id: id}, an object ({registration_id, tags, alias}) as it is. */
+  addDevice(device) {
+    return this.call('POST', 'devices', typeof device === 'string' ? { registration_id: device } : device);
   }
   async devices() {
     return (await this.call('GET', 'devices')).registration_ids;

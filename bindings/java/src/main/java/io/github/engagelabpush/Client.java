@@ -4,6 +4,8 @@ import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -22,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Threads.</b> A client is thread-safe: share one between all threads;
  * calls block the calling thread and share the connection pool.
  *
- * <p><b>Interrupts.</b> Interrupting a thread blocked in {@link #deleteDevice}
+ * <p><b>Interrupts.</b> Interrupting a thread blocked in {@link #deleteDevice} (or {@link #getDevice})
  * cancels the call, mid-request included: it throws {@link CancelledException}
  * within about 100 ms, and the thread's interrupt flag stays set (it is never
  * cleared). A thread that is already interrupted sends nothing and gets
@@ -97,7 +99,7 @@ public final class Client implements AutoCloseable {
      *     was interrupted (its interrupt flag stays set)
      */
     public void deleteDevice(String registrationId) {
-        call(registrationId, 0);
+        call(registrationId, 0, DELETE);
     }
 
     /**
@@ -107,14 +109,105 @@ public final class Client implements AutoCloseable {
      * @throws IllegalArgumentException if {@code timeout} is zero or negative
      */
     public void deleteDevice(String registrationId, Duration timeout) {
+        call(registrationId, positiveMillis(timeout), DELETE);
+    }
+
+    /**
+     * Queries one device ({@code GET /v4/devices/{registration_id}}): the tags
+     * and alias bound to it, and the whole answer. Query before deleting: check
+     * that the id is the one meant, and keep {@link Device#rawJson()} as a
+     * backup. The id is checked and sent as {@link #deleteDevice(String)} does,
+     * and the same errors, retries, deadline and interrupt handling apply;
+     * reading is safe to repeat, so {@link EngageLabException#maybeDeleted()}
+     * is always false. An unknown id is what EngageLab answers for it
+     * ({@link ApiException} with HTTP 400 and code 27002, or
+     * {@link NotFoundException}).
+     *
+     * @param registrationId the device's registration id
+     * @return the device, a copy that holds no native memory
+     * @throws NullPointerException if {@code registrationId} is null
+     * @throws IllegalStateException if the client was closed
+     * @throws EngageLabException on failure, as {@link #deleteDevice(String)};
+     *     {@link InvalidResponseException} for an answer that is not a device
+     */
+    public Device getDevice(String registrationId) {
+        return call(registrationId, 0, GET);
+    }
+
+    /**
+     * {@link #getDevice(String)} with a deadline for this call when it is
+     * shorter than the client's timeout (the earlier applies).
+     *
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     */
+    public Device getDevice(String registrationId, Duration timeout) {
+        return call(registrationId, positiveMillis(timeout), GET);
+    }
+
+    private static long positiveMillis(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.isZero() || timeout.isNegative()) {
             throw new IllegalArgumentException("timeout must be positive: " + timeout);
         }
-        call(registrationId, Builder.millis(timeout));
+        return Builder.millis(timeout);
     }
 
-    private void call(String registrationId, long timeoutMs) {
+    /**
+     * One call of the C ABI that takes a client, an id and per-call options:
+     * {@code invoke} makes it and returns its status, {@code result} reads what
+     * a success returned.
+     */
+    private interface Operation<T> {
+        int invoke(long client, byte[] id, byte[] options, long[] out, byte[] err);
+
+        T result(long[] out);
+    }
+
+    private static final Operation<Void> DELETE =
+            new Operation<>() {
+                @Override
+                public int invoke(long client, byte[] id, byte[] options, long[] out, byte[] err) {
+                    return Lib.el_delete_device_with(client, id, options, err);
+                }
+
+                @Override
+                public Void result(long[] out) {
+                    return null;
+                }
+            };
+
+    private static final Operation<Device> GET =
+            new Operation<>() {
+                @Override
+                public int invoke(long client, byte[] id, byte[] options, long[] out, byte[] err) {
+                    return Lib.el_get_device_with(client, id, options, out, err);
+                }
+
+                @Override
+                public Device result(long[] out) {
+                    return readDevice(out[0]);
+                }
+            };
+
+    /** Copies an {@code el_device} into a {@link Device} and frees it. */
+    private static Device readDevice(long device) {
+        try {
+            long count = Lib.el_device_tag_count(device);
+            List<String> tags = new ArrayList<>((int) count);
+            for (long i = 0; i < count; i++) {
+                tags.add(Lib.string(Lib.el_device_tag(device, i)));
+            }
+            return new Device(
+                    Lib.string(Lib.el_device_registration_id(device)),
+                    tags,
+                    Lib.string(Lib.el_device_alias(device)),
+                    Lib.string(Lib.el_device_raw_json(device)));
+        } finally {
+            Lib.el_device_free(device);
+        }
+    }
+
+    private <T> T call(String registrationId, long timeoutMs, Operation<T> operation) {
         Objects.requireNonNull(registrationId, "registrationId");
         if (!handle.enter()) {
             throw new IllegalStateException("the client is closed");
@@ -129,6 +222,7 @@ public final class Client implements AutoCloseable {
             }
             long token = out[0];
             byte[] err = Lib.ErrorRecord.create();
+            long[] result = new long[1];
             try {
                 Watchdog.Call registered = Watchdog.register(token);
                 try {
@@ -137,10 +231,11 @@ public final class Client implements AutoCloseable {
                         Lib.el_cancel_cancel(token);
                     }
                     status =
-                            Lib.el_delete_device_with(
+                            operation.invoke(
                                     handle.pointer,
                                     id,
                                     Lib.CallOptions.create(token, timeoutMs),
+                                    result,
                                     err);
                 } finally {
                     Watchdog.unregister(registered);
@@ -151,6 +246,7 @@ public final class Client implements AutoCloseable {
             if (status != Lib.EL_OK) {
                 throw Lib.ErrorRecord.toException(status, err);
             }
+            return operation.result(result);
         } finally {
             handle.exit();
             Reference.reachabilityFence(this);

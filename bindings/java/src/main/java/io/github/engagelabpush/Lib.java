@@ -80,6 +80,29 @@ final class Lib {
     static native int el_delete_device_with(
             long client, byte[] registrationId, byte[] options, byte[] err);
 
+    static native int el_get_device(long client, byte[] registrationId, long[] outDevice, byte[] err);
+
+    static native int el_get_device_with(
+            long client, byte[] registrationId, byte[] options, long[] outDevice, byte[] err);
+
+    static native Pointer el_device_registration_id(long device);
+
+    /** {@code size_t} is a {@code long} on linux-x86-64, the one platform shipped. */
+    static native long el_device_tag_count(long device);
+
+    static native Pointer el_device_tag(long device, long index);
+
+    static native Pointer el_device_alias(long device);
+
+    static native Pointer el_device_raw_json(long device);
+
+    static native void el_device_free(long device);
+
+    /** A NUL-terminated UTF-8 string the library owns, copied; null for NULL. */
+    static String string(Pointer p) {
+        return p == null ? null : p.getString(0, StandardCharsets.UTF_8.name());
+    }
+
     /** {@code size_t} is a {@code long} on linux-x86-64, the one platform shipped. */
     static native long el_error_describe(byte[] err, byte[] buf, long len);
 

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,50 @@ class ClientTest {
             assertEquals("unknown error", e.detail());
             assertEquals("EngageLab rejected the request (HTTP 400, code 27002): unknown error", e.getMessage());
         }
+    }
+
+    @Test
+    void getsADevicesTagsAliasAndAnswerAndReportsAnUnknownIdAsTheApiError() throws Exception {
+        Mock mock = Mock.shared();
+        mock.addDevice(Mock.JSON.readTree(
+                "{\"registration_id\":\"dev-java-get\",\"tags\":[\"vip\",\"beta\"],\"alias\":\"alice\"}"));
+        mock.addDevice("dev-java-plain");
+        Client client = mock.client().build();
+        try {
+            Device device = client.getDevice("dev-java-get");
+            assertEquals("dev-java-get", device.registrationId());
+            assertEquals(List.of("vip", "beta"), device.tags());
+            assertEquals(Optional.of("alice"), device.alias());
+            assertEquals(Mock.JSON.readTree("{\"tags\":[\"vip\",\"beta\"],\"alias\":\"alice\"}"),
+                    Mock.JSON.readTree(device.rawJson()));
+            assertThrows(UnsupportedOperationException.class, () -> device.tags().add("x"));
+            assertTrue(mock.devices().contains("dev-java-get"), "getDevice must not remove the device");
+
+            Device plain = client.getDevice("dev-java-plain", Duration.ofSeconds(5));
+            assertEquals(List.of(), plain.tags());
+            assertEquals(Optional.empty(), plain.alias());
+
+            ApiException e = assertThrows(ApiException.class, () -> client.getDevice("dev-java-nope"));
+            assertEquals(Status.API, e.status());
+            assertEquals(400, e.httpStatus().getAsInt());
+            assertEquals(27002, e.apiCode().getAsLong());
+            assertEquals(1, e.attempts());
+            assertFalse(e.maybeDeleted());
+            assertTrue(e.getMessage().contains(e.detail()), e.getMessage());
+
+            assertThrows(NullPointerException.class, () -> client.getDevice(null));
+            assertThrows(InvalidArgumentException.class, () -> client.getDevice("a\0b"));
+            assertThrows(IllegalArgumentException.class, () -> client.getDevice("dev", Duration.ZERO));
+            Thread.currentThread().interrupt();
+            try {
+                assertThrows(CancelledException.class, () -> client.getDevice("dev-java-get"));
+            } finally {
+                Thread.interrupted();
+            }
+        } finally {
+            client.close();
+        }
+        assertThrows(IllegalStateException.class, () -> client.getDevice("dev-java-get"));
     }
 
     @Test

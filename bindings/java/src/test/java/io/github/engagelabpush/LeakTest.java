@@ -24,20 +24,7 @@ class LeakTest {
     void oneHundredThousandCallsKeepTheRssFlat() throws Exception {
         Mock mock = Mock.shared();
         mock.config("{\"unknown_device\":{\"status\":200}}");
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> command = new java.util.ArrayList<>(List.of(
-                java.toString(), "-Xms64m", "-Xmx64m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC"));
-        if (Runtime.version().feature() >= 22) {
-            command.add("--enable-native-access=ALL-UNNAMED"); // JNA loads a library
-        }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-                LeakMain.class.getName(), mock.url, Integer.toString(CALLS)));
-        Process p = new ProcessBuilder(command)
-                .redirectError(ProcessBuilder.Redirect.INHERIT)
-                .start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "the child JVM finished");
-        assertEquals(0, p.exitValue(), out);
+        String out = child(mock, "delete");
         // "before=KIB after=KIB ok=N failed=N"
         String[] f = out.split("[ =]");
         long before = Long.parseLong(f[1]);
@@ -49,14 +36,57 @@ class LeakTest {
                 "VmRSS grew by " + (after - before) + " KiB over " + CALLS + " calls (limit " + LIMIT_KIB + "): " + out);
     }
 
+    /**
+     * getDevice frees every el_device it copies: 100 000 queries of a device
+     * with tags and an alias (a few hundred bytes each if kept) stay flat.
+     */
+    @Test
+    void oneHundredThousandGetDeviceCallsKeepTheRssFlat() throws Exception {
+        Mock mock = Mock.shared();
+        mock.addDevice(Mock.JSON.readTree("{\"registration_id\":\"leak-get\","
+                + "\"tags\":[\"tag-one\",\"tag-two\",\"tag-three\"],\"alias\":\"an-alias-of-some-length\"}"));
+        String out = child(mock, "get");
+        String[] f = out.split("[ =]");
+        long before = Long.parseLong(f[1]);
+        long after = Long.parseLong(f[3]);
+        System.out.println("LeakTest: VmRSS " + before + " KiB -> " + after + " KiB over " + CALLS + " getDevice calls");
+        assertEquals(CALLS, Integer.parseInt(f[5]), out);
+        assertTrue(after - before <= LIMIT_KIB,
+                "VmRSS grew by " + (after - before) + " KiB over " + CALLS + " getDevice calls (limit " + LIMIT_KIB + "): " + out);
+    }
+
+    /** Runs LeakMain in a child JVM against the mock; returns its one line. */
+    private static String child(Mock mock, String mode) throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        List<String> command = new java.util.ArrayList<>(List.of(
+                java.toString(), "-Xms64m", "-Xmx64m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC"));
+        if (Runtime.version().feature() >= 22) {
+            command.add("--enable-native-access=ALL-UNNAMED"); // JNA loads a library
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+                LeakMain.class.getName(), mock.url, Integer.toString(CALLS), mode));
+        Process p = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "the child JVM finished");
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+
     /** The child: warm up, measure, run the calls (half succeed, half fail in the core), measure. */
     public static final class LeakMain {
         public static void main(String[] args) throws Exception {
             int calls = Integer.parseInt(args[1]);
+            boolean get = args.length > 2 && args[2].equals("get");
             try (Client client = Client.builder("demo-app-key", "demo-master-secret").baseUrl(args[0]).build()) {
-                run(client, 20_000);
+                if (get) {
+                    gets(client, 20_000);
+                } else {
+                    run(client, 20_000);
+                }
                 long before = rss();
-                int[] counts = run(client, calls);
+                int[] counts = get ? gets(client, calls) : run(client, calls);
                 long after = rss();
                 System.out.println("before=" + before + " after=" + after + " ok=" + counts[0] + " failed=" + counts[1]);
             }
@@ -77,6 +107,20 @@ class LeakTest {
             }
             System.gc();
             return new int[] {ok, failed};
+        }
+
+        /** Queries the seeded device {@code calls} times; every answer must be whole. */
+        static int[] gets(Client client, int calls) {
+            int ok = 0;
+            for (int i = 0; i < calls; i++) {
+                Device d = client.getDevice("leak-get");
+                if (d.tags().size() != 3 || d.alias().isEmpty()) {
+                    throw new IllegalStateException("got " + d);
+                }
+                ok++;
+            }
+            System.gc();
+            return new int[] {ok, 0};
         }
 
         static long rss() throws Exception {

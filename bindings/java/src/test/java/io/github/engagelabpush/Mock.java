@@ -167,6 +167,11 @@ final class Mock {
         call("POST", "devices", Map.of("registration_id", registrationId));
     }
 
+    /** Adds a device given as an object ({@code registration_id}, {@code tags}, {@code alias}), posted as it is. */
+    void addDevice(JsonNode device) {
+        call("POST", "devices", device);
+    }
+
     List<String> devices() {
         List<String> ids = new ArrayList<>();
         call("GET", "devices", null).get("registration_ids").forEach(n -> ids.add(n.asText()));

@@ -4,43 +4,61 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The shared scenarios (tests/scenarios/delete_device.json) against
- * engagelab-mock, following the runner contract of tests/scenarios/README.md:
- * the file is validated against schema.json first (nothing runs if it fails),
- * then every scenario runs as its own test named after it, and every
- * {@code expect} field given is checked.
+ * The shared scenarios (tests/scenarios/delete_device.json and
+ * get_device.json) against engagelab-mock, following the runner contract of
+ * tests/scenarios/README.md: each file is validated against schema.json first
+ * (nothing runs if one fails, or if a name is used in both), then every
+ * scenario runs as its own test named after it, and every {@code expect}
+ * field given is checked.
  */
 class ScenarioTest {
     private static final List<String> ERROR_ONLY =
             List.of("http_status", "api_code", "maybe_deleted", "retry_after_ms", "message_contains");
 
+    static final List<String> FILES = List.of("delete_device.json", "get_device.json");
+
     @TestFactory
     Stream<DynamicTest> scenarios() throws IOException {
         JsonNode schema = SchemaCheckTest.load("schema.json");
-        JsonNode file = SchemaCheckTest.load("delete_device.json");
-        List<String> problems = SchemaCheck.fileProblems(schema, file);
-        if (!problems.isEmpty()) {
-            fail("tests/scenarios/delete_device.json does not match schema.json:\n" + String.join("\n", problems));
-        }
-        JsonNode credentials = file.get("credentials");
+        List<String> problems = new ArrayList<>();
+        Map<String, String> seen = new HashMap<>();
         List<DynamicTest> tests = new ArrayList<>();
-        for (JsonNode scenario : file.get("scenarios")) {
-            tests.add(DynamicTest.dynamicTest(scenario.get("name").asText(), () -> run(credentials, scenario)));
+        for (String name : FILES) {
+            JsonNode file = SchemaCheckTest.load(name);
+            for (String problem : SchemaCheck.fileProblems(schema, file)) {
+                problems.add(name + ": " + problem);
+            }
+            JsonNode credentials = file.get("credentials");
+            for (JsonNode scenario : file.path("scenarios")) {
+                String scenarioName = scenario.path("name").asText();
+                String other = seen.put(scenarioName, name);
+                if (other != null && !other.equals(name)) {
+                    problems.add("scenario \"" + scenarioName + "\": the name is used in both " + other + " and " + name);
+                }
+                tests.add(DynamicTest.dynamicTest(scenarioName, () -> run(credentials, scenario)));
+            }
+        }
+        if (!problems.isEmpty()) {
+            fail("the scenario files do not match schema.json; nothing was run:\n" + String.join("\n", problems));
         }
         return tests.stream();
     }
@@ -51,8 +69,12 @@ class ScenarioTest {
 
     static void run(JsonNode credentials, JsonNode scenario) {
         Mock mock = Mock.shared();
-        for (JsonNode id : scenario.path("devices")) {
-            mock.addDevice(id.asText());
+        for (JsonNode seed : scenario.path("devices")) {
+            if (seed.isTextual()) {
+                mock.addDevice(seed.asText());
+            } else {
+                mock.addDevice(seed);
+            }
         }
         String registrationId = scenario.get("registration_id").asText();
         if (scenario.has("script")) {
@@ -61,6 +83,16 @@ class ScenarioTest {
         JsonNode c = scenario.get("client");
         JsonNode expect = scenario.get("expect");
         String status = expect.get("status").asText();
+        String call = text(scenario, "call", "delete_device");
+        boolean getting;
+        switch (call) {
+            case "delete_device" -> getting = false;
+            case "get_device" -> getting = true;
+            default -> throw new AssertionError("call " + call + ": this runner does not make it");
+        }
+        if (expect.has("device") && !(getting && status.equals("OK"))) {
+            fail("expect.device is given for a scenario that returns no device");
+        }
         if (status.equals("OK")) {
             for (String key : ERROR_ONLY) {
                 if (expect.has(key)) {
@@ -98,11 +130,16 @@ class ScenarioTest {
         List<String> shown = new ArrayList<>();
         shown.add(builder.toString());
         EngageLabException caught = null;
+        Device device = null;
         long start = System.nanoTime();
         try (Client client = builder.build()) {
             shown.add(client.toString());
             try {
-                client.deleteDevice(registrationId);
+                if (getting) {
+                    device = client.getDevice(registrationId);
+                } else {
+                    client.deleteDevice(registrationId);
+                }
             } catch (EngageLabException e) {
                 caught = e;
             }
@@ -115,6 +152,9 @@ class ScenarioTest {
 
         if (status.equals("OK")) {
             assertNull(error, () -> "expected success, got " + error);
+            if (getting) {
+                checkDevice(registrationId, expect.path("device"), device);
+            }
         } else {
             assertNotNull(error, "expected " + status + ", the call succeeded");
             assertEquals(status, error.status().name(), error::toString);
@@ -180,6 +220,34 @@ class ScenarioTest {
         if (expect.has("min_elapsed_ms")) {
             assertTrue(elapsedMs >= expect.get("min_elapsed_ms").asLong(),
                     "returned after " + elapsedMs + " ms, before " + expect.get("min_elapsed_ms"));
+        }
+    }
+
+    /** The device's id is the one queried, and every field of expect.device given holds. */
+    private static void checkDevice(String registrationId, JsonNode want, Device device) {
+        assertNotNull(device, "getDevice returned null");
+        assertEquals(registrationId, device.registrationId(), "registration id");
+        assertThrows(UnsupportedOperationException.class, () -> device.tags().add("x"), "tags() is immutable");
+        for (Map.Entry<String, JsonNode> field : want.properties()) {
+            JsonNode value = field.getValue();
+            switch (field.getKey()) {
+                case "tags" -> {
+                    List<String> tags = new ArrayList<>();
+                    value.forEach(t -> tags.add(t.asText()));
+                    assertEquals(tags, device.tags(), "tags");
+                }
+                case "alias" -> assertEquals(
+                        value.isNull() ? Optional.empty() : Optional.of(value.asText()), device.alias(), "alias");
+                case "raw" -> {
+                    try {
+                        assertEquals(value, Mock.JSON.readTree(device.rawJson()), "raw");
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+                case "raw_json" -> assertEquals(value.asText(), device.rawJson(), "raw_json");
+                default -> fail("expect.device." + field.getKey() + ": this runner does not check it");
+            }
         }
     }
 

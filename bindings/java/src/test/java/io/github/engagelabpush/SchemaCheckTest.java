@@ -88,6 +88,54 @@ class SchemaCheckTest {
     }
 
     @Test
+    void theRealGetFilePasses() throws IOException {
+        assertEquals(List.of(), SchemaCheck.fileProblems(load("schema.json"), load("get_device.json")));
+    }
+
+    /** A change to the first scenario of get_device.json (a device seed with tags, an expected device). */
+    private static DynamicTest rejectsInGetFile(String name, Consumer<ObjectNode> change, String want) {
+        return DynamicTest.dynamicTest(name, () -> {
+            ObjectNode doc = (ObjectNode) load("get_device.json");
+            String named = "scenario \"" + first(doc).get("name").asText() + "\": " + want;
+            change.accept(doc);
+            List<String> problems = SchemaCheck.fileProblems(load("schema.json"), doc);
+            assertEquals(1, problems.size(), problems.toString());
+            assertTrue(problems.get(0).startsWith(named), problems.get(0) + " does not start with " + named);
+        });
+    }
+
+    private static ObjectNode firstSeed(ObjectNode doc) {
+        return (ObjectNode) first(doc).get("devices").get(0);
+    }
+
+    private static ObjectNode expectedDevice(ObjectNode doc) {
+        return (ObjectNode) first(doc).get("expect").get("device");
+    }
+
+    @TestFactory
+    Stream<DynamicTest> rejectsOneChangeInGetFile() {
+        return Stream.of(
+                rejectsInGetFile("unknown_call",
+                        d -> first(d).put("call", "get_devices"),
+                        "$.scenarios[0].call: \"get_devices\" is not one of"),
+                rejectsInGetFile("unknown_device_key",
+                        d -> expectedDevice(d).putArray("tag"),
+                        "$.scenarios[0].expect.device.tag: unknown key"),
+                rejectsInGetFile("unknown_device_seed_key",
+                        d -> firstSeed(d).putObject("extra"),
+                        "$.scenarios[0].devices[0].extra: unknown key"),
+                rejectsInGetFile("device_seed_wrong_type",
+                        d -> ((ArrayNode) first(d).get("devices")).set(0, Mock.JSON.getNodeFactory().numberNode(7)),
+                        "$.scenarios[0].devices[0]: expected string or object, got integer"),
+                rejectsInGetFile("device_alias_wrong_type",
+                        d -> expectedDevice(d).put("alias", 1),
+                        "$.scenarios[0].expect.device.alias: expected string or null, got integer"),
+                rejectsInGetFile("unknown_expect_key",
+                        d -> ((ObjectNode) first(d).get("expect")).put("no_such_field", 1),
+                        "$.scenarios[0].expect.no_such_field: unknown key"));
+    }
+
+    @Test
     void rejectsAnUnsupportedSchemaKeyword() throws IOException {
         ObjectNode schema = (ObjectNode) load("schema.json");
         ((ObjectNode) schema.get("$defs").get("scenario").get("properties").get("name")).put("pattern", "^[a-z_]+$");
