@@ -26,6 +26,13 @@ CLIENTS = {
     "requests": "`requests.Session`",
     "httpx": "`httpx.Client`",
     "libcurl": "libcurl, one easy handle (C)",
+    "go-binding": "Go binding (cgo, static `libengagelab_push.a`)",
+    "go-nethttp": "Go `net/http` (hand-written)",
+    "node-binding": "Node binding (koffi over `libengagelab_push.so`)",
+    "node-http": "Node `https`/`http` with `Agent({keepAlive: true})`",
+    "node-fetch": "Node built-in `fetch` (undici)",
+    "java-binding": "Java binding (JNA over `libengagelab_push.so`)",
+    "java-httpclient": "Java `java.net.http.HttpClient`",
 }
 SHORT = {
     "rust": "engagelab-push: Rust core",
@@ -36,7 +43,16 @@ SHORT = {
     "requests": "requests.Session",
     "httpx": "httpx.Client",
     "libcurl": "libcurl (C)",
+    "go-binding": "engagelab-push: Go",
+    "go-nethttp": "Go net/http",
+    "node-binding": "engagelab-push: Node",
+    "node-http": "Node http.Agent",
+    "node-fetch": "Node fetch",
+    "java-binding": "engagelab-push: Java",
+    "java-httpclient": "Java HttpClient",
 }
+# The language bindings, the language's own client beside each.
+BINDINGS = {"go-binding": "Go", "node-binding": "Node", "java-binding": "Java"}
 TRANSPORTS = {"tls": "TLS (HTTPS)", "plain": "plain HTTP"}
 
 
@@ -81,7 +97,19 @@ def merge_rounds(rows: list[dict]) -> list[dict]:
         elif ok:
             m["result"] = ok[(len(ok) - 1) // 2]["result"]
             m["rounds_cps"] = [r["result"]["calls_per_s"] for r in ok]
+            m["by_round"] = {r["round"]: r["result"]["calls_per_s"] for r in ok}
     return out
+
+
+def same_round_ratios(rows, section, transport, client, base, base_section=None) -> list[float]:
+    """client's calls/s over base's, round by round (each pair measured
+    seconds apart), in round order."""
+    a = pick(rows, section, transport, client)
+    b = pick(rows, base_section or section, transport, base)
+    if not a or not b:
+        return []
+    ra, rb = a.get("by_round", {}), b.get("by_round", {})
+    return [ra[k] / rb[k] for k in sorted(ra) if rb.get(k)]
 
 
 def pick(rows, section, transport=None, client=None):
@@ -194,6 +222,9 @@ def target_rows(rows, meta):
         py, w = cps("seq", tr, "py"), wrk(tr)
         ok = None if py is None or w is None else py >= 0.8 * w
         fig = f"{100 * py / w:.0f}% ({py:,.0f} of {w:,.0f} calls/s)" if ok is not None else "–"
+        per = same_round_ratios(rows, "seq", tr, "py", "wrk", "wrk")
+        if ok is not None and len(per) > 1:
+            fig += "; round by round " + ", ".join(f"{100 * x:.0f}%" for x in per)
         t.append(
             (
                 "py-limit-" + tr,
@@ -268,6 +299,37 @@ def target_rows(rows, meta):
                 verdict(ok),
             )
         )
+    for key, lang in BINDINGS.items():
+        b, c = cps("seq", "tls", key), cps("seq", "tls", "c-abi")
+        ok = None if b is None or c is None else b >= 0.9 * c
+        fig = f"{100 * b / c:.0f}% ({b:,.0f} of {c:,.0f} calls/s)" if ok is not None else "–"
+        per = same_round_ratios(rows, "seq", "tls", key, "c-abi")
+        if ok is not None and len(per) > 1:
+            fig += "; round by round " + ", ".join(f"{100 * x:.0f}%" for x in per)
+        t.append(
+            (
+                "binding-" + lang.lower(),
+                f"{lang} binding ≥ 90% of the C ABI's calls/s (sequential, TLS)",
+                fig,
+                verdict(ok),
+            )
+        )
+    for tr in ("plain", "tls"):
+        sc = {
+            r["client"]: r["total_per_call"]
+            for r in rows
+            if r.get("section") == "syscalls" and r.get("transport") == tr and "total_per_call" in r
+        }
+        r, c = sc.get("rust"), sc.get("libcurl")
+        ok = None if r is None or c is None else r <= c
+        t.append(
+            (
+                "syscalls-" + tr,
+                f"System calls per pooled call ≤ libcurl's ({TRANSPORTS[tr]})",
+                f"{r:g} vs {c:g}" if ok is not None else "–",
+                verdict(ok),
+            )
+        )
     imp = pick(rows, "import", client="engagelab_push")
     if imp and "median_ms" in imp:
         ok = imp["median_ms"] <= 20
@@ -276,6 +338,110 @@ def target_rows(rows, meta):
         ok, fig = None, "–"
     t.append(("import", "`import engagelab_push` ≤ 20 ms", fig, verdict(ok)))
     return t
+
+
+def load_bulk(results_dir: Path) -> dict | None:
+    """bulk.json of bench/bulk.py, when it has been run."""
+    path = results_dir / "bulk.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def bulk_targets(bulk: dict | None) -> list:
+    if not bulk:
+        return []
+    c = bulk["cli"]
+    ok = c["of_limit"] >= 0.9 and (c["rate_limited_share"] or 0) <= 0.05
+    return [
+        (
+            "bulk",
+            (
+                f"Bulk CLI: ≥ 90% of a {bulk['limit_qps']}/s server limit with ≤ 5% of requests "
+                f"rate-limited ({c['ids']:,} ids, {bulk['added_latency_ms']} ms added latency)"
+            ),
+            (
+                f"{100 * c['of_limit']:.1f}% ({c['rate_per_s']:,.1f}/s), "
+                f"{100 * (c['rate_limited_share'] or 0):.2f}% answered 429"
+            ),
+            "**met**" if ok else "**not met**",
+        )
+    ] + [
+        (
+            "bulk",
+            (
+                f"Bulk CLI, the same with `--qps {r['qps']}` ({100 * r['qps'] / bulk['limit_qps']:.0f}% "
+                "of the limit)"
+            ),
+            (
+                f"{100 * r['of_limit']:.1f}% ({r['rate_per_s']:,.1f}/s), "
+                f"{100 * (r['rate_limited_share'] or 0):.2f}% answered 429"
+            ),
+            "**met**"
+            if r["of_limit"] >= 0.9 and (r["rate_limited_share"] or 0) <= 0.05
+            else "**not met**",
+        )
+        for r in bulk.get("cli_runs", [])[1:]
+    ]
+
+
+def bulk_section(bulk: dict) -> list[str]:
+    c, sdk = bulk["cli"], bulk["official_sdk"]
+    lim, lat = bulk["limit_qps"], bulk["added_latency_ms"]
+    L = ["## Bulk deletion", ""]
+    L.append(
+        "`engagelab-push delete --from ids.txt --qps N --yes --report ...` (the release CLI) over "
+        f"{c['ids']:,} ids against `engagelab-mock` behind toxiproxy, which adds {lat} ms to every "
+        f"answer (a `latency` toxic on the downstream), the mock limiting the AppKey to {lim} requests/s "
+        "(fixed one-second windows, `429` with `X-Rate-Limit-Reset: 1` above it) and answering 200 for "
+        f"every id. Measured by `{bulk['command']}` on {bulk['date']} ({bulk['machine']}), separately "
+        "from the loopback runs above; raw figures in `bench/results/bulk.json`."
+    )
+    L.append("")
+    L.append(
+        "| Client | deletions/s | of the limit | answered 429 | time for 10k ids | peak RSS MiB |"
+    )
+    L.append("|---|---:|---:|---:|---:|---:|")
+    for run in bulk.get("cli_runs", [c]):
+        s = run["summary"]
+        sent = s.get("deleted", 0) + s.get("rate_limited", 0)
+        L.append(
+            f"| `engagelab-push delete --qps {run.get('qps', lim)}` | {run['rate_per_s']:,.1f} "
+            f"| {100 * run['of_limit']:.1f}% | {s.get('rate_limited', 0):,} of {sent:,} requests "
+            f"({100 * (run['rate_limited_share'] or 0):.2f}%) | {s.get('elapsed_s', 0):,.1f} s "
+            f"| {run['maxrss_kb'] / 1024:.1f} |"
+        )
+    ext = sdk.get("extrapolated_10k_s")
+    L.append(
+        f"| Official SDK `engagelab-apppush` {sdk['version']}, sequential loop | "
+        f"{sdk['rate_per_s']:,.2f} | {100 * sdk['rate_per_s'] / lim:.1f}% "
+        f"| {sdk['rate_limited']:,} of {sdk['deleted'] + sdk['rate_limited'] + sdk['failed']:,} "
+        f"| ~{ext / 60:,.0f} min (extrapolated) | – |"
+        if ext
+        else f"| Official SDK | {sdk['rate_per_s']} | | | | |"
+    )
+    L.append("")
+    L.append(
+        f"The official SDK was run for {bulk['sdk_seconds']:g} s only ({sdk['deleted']:,} deletions) "
+        "and its time for 10k ids extrapolated from that rate: one call at a time, each a new "
+        f"connection and at least one {lat} ms round trip, so it cannot come near the limit."
+    )
+    L.append("")
+    L.append("![deletions per second over time](bench/bulk_deletions.png)")
+    L.append("")
+    L.append("Peak RSS of the CLI (`wait4`'s `ru_maxrss`), by input size:")
+    L.append("")
+    L.append("| ids | run | peak RSS MiB | elapsed s |")
+    L.append("|---:|---|---:|---:|")
+    for r in bulk["rss"]:
+        how = (
+            "`--dry-run` (read, validated, deduplicated, counted; nothing sent)"
+            if r["dry_run"]
+            else f"real run, `--qps {lim}`, no `--report`"
+        )
+        L.append(
+            f"| {r['ids']:,} | {how} | {r['maxrss_kb'] / 1024:.1f} | {r.get('elapsed_s') or 0:,.1f} |"
+        )
+    L.append("")
+    return L
 
 
 def notes_for(key: str, notes_text: str) -> str | None:
@@ -410,6 +576,18 @@ def main() -> None:
         "`Accept: application/json`; every client checks the status and reads the body; one client object "
         "(one connection pool) per process. `requests` and `httpx` get a ready `Authorization` header in "
         "the session (their best case). Retries off in this library (`max_retries(0)`)."
+    )
+    L.append(
+        "- **Language bindings**: the Go, Node and Java bindings (each over the same release build "
+        "of the C ABI, retries off) next to what a user of that language would write by hand: Go "
+        "`net/http`, Node `https`/`http` with a keep-alive `Agent` and Node's `fetch`, Java "
+        "`java.net.http.HttpClient`. Their bench clients live with each binding "
+        "(`bindings/go/bench`, `bindings/node/bench/delete.mjs`, `bindings/java/src/test/.../Bench.java`); "
+        "the harness turns their JSON into the fields above. The Node and Java clients get 2,000 "
+        "warm-up calls (their JITs are still compiling after 200); the Go client makes its own 100. "
+        "The Go client reports the RSS at its end (`VmRSS`) rather than the peak. Their calls/s are "
+        "compared with the C ABI's measured in the same round. They are left out of "
+        "`cargo xtask bench --quick`."
     )
     L.append(
         "- **Official SDK**: `engagelab.Client(app_key, master_secret, base_url=...)` and its own "
@@ -582,11 +760,21 @@ def main() -> None:
             )
         L.append("")
 
+    bulk = load_bulk(results_dir)
+    if bulk:
+        L += bulk_section(bulk)
+
     L.append("## Targets")
+    L.append("")
+    L.append(
+        "Where a row says *round by round*, it gives the two clients' ratio in each round, "
+        "measured seconds apart; when those disagree by more than the target's margin, this run "
+        "does not settle the verdict (other load on the machine moves whole rounds)."
+    )
     L.append("")
     L.append("| Target | Measured | Verdict |")
     L.append("|---|---|---|")
-    targets = target_rows(rows, meta)
+    targets = target_rows(rows, meta) + bulk_targets(bulk)
     for _, what, fig, v in targets:
         L.append(f"| {what} | {fig} | {v} |")
     L.append("")

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use serde_json::{Value, json};
 
 use super::server::Server;
-use super::setup::Built;
+use super::setup::{Bindings, Built};
 use super::{Mode, Results, log, row};
 use crate::process::capture;
 
@@ -23,7 +23,29 @@ const SEQUENTIAL: &[&str] = &[
     "requests",
     "httpx",
     "libcurl",
+    "go-binding",
+    "go-nethttp",
+    "node-binding",
+    "node-http",
+    "node-fetch",
+    "java-binding",
+    "java-httpclient",
 ];
+/// The language bindings' clients (and their languages' own HTTP clients):
+/// left out of quick mode, whose builds (Go, npm, Maven) and JVM start-ups
+/// would take most of its time budget.
+pub(crate) const BINDING_CLIENTS: &[&str] = &[
+    "go-binding",
+    "go-nethttp",
+    "node-binding",
+    "node-http",
+    "node-fetch",
+    "java-binding",
+    "java-httpclient",
+];
+/// Warm-up calls of the clients on a JIT (Node, the JVM), at least: 200
+/// calls leave the JVM interpreting.
+const JIT_WARMUP: u32 = 2000;
 const THREADED: &[&str] = &["py", "requests", "official", "rust"];
 
 /// The environment of every client: no proxies, no CA overrides from the
@@ -47,6 +69,7 @@ pub(crate) struct Clients<'a> {
     pub mode: &'a Mode,
     pub py: &'a Path,
     pub built: &'a Built,
+    pub bindings: &'a Bindings,
     pub py_module_note: Option<&'a str>,
     pub server: &'a Server,
 }
@@ -59,6 +82,11 @@ impl Clients<'_> {
             "c-abi" => self.built.ffi_note.clone(),
             "py" => self.py_module_note.map(str::to_owned),
             "official-sysca" => self.server.system_ca.as_ref().err().cloned(),
+            "go-binding" | "go-nethttp" => self.bindings.go.as_ref().err().cloned(),
+            "node-binding" | "node-http" | "node-fetch" => {
+                self.bindings.node.as_ref().err().cloned()
+            }
+            "java-binding" | "java-httpclient" => self.bindings.java.as_ref().err().cloned(),
             _ => None,
         }
     }
@@ -93,14 +121,78 @@ impl Clients<'_> {
             }
             "requests" => vec![self.py.into(), script("requests_client.py").into()],
             "httpx" => vec![self.py.into(), script("httpx_client.py").into()],
+            "go-binding" | "go-nethttp" => {
+                return self.go_command(client, url, &ca, amount);
+            }
+            "node-binding" | "node-http" | "node-fetch" => {
+                let dir = self.bindings.node.clone().unwrap_or_default();
+                warmup = warmup.max(JIT_WARMUP);
+                let which = match client {
+                    "node-binding" => "engagelab",
+                    "node-http" => "http",
+                    _ => "fetch",
+                };
+                vec![
+                    "node".into(),
+                    dir.join("bench/delete.mjs").into(),
+                    which.into(),
+                ]
+            }
+            "java-binding" | "java-httpclient" => {
+                let (java, cp) = self.bindings.java.clone().unwrap_or_default();
+                warmup = warmup.max(JIT_WARMUP);
+                let which = if client == "java-binding" {
+                    "engagelab"
+                } else {
+                    "httpclient"
+                };
+                vec![
+                    java.into(),
+                    "-cp".into(),
+                    cp.into(),
+                    "io.github.engagelabpush.bench.Bench".into(),
+                    which.into(),
+                ]
+            }
             other => unreachable!("no client {other}"),
         };
         cmd.extend([amount.into(), url.into(), ca.into()]);
-        // The C clients take no thread count.
-        if !matches!(client, "c-abi" | "libcurl") {
+        // The C, Node and Java clients take no thread count.
+        if !matches!(client, "c-abi" | "libcurl") && !BINDING_CLIENTS.contains(&client) {
             cmd.push(threads.to_string().into());
         }
         cmd.push(warmup.to_string().into());
+        cmd
+    }
+
+    /// bindings/go/bench: flags rather than positions, AMOUNT in seconds
+    /// only, its own 100 warm-up calls.
+    fn go_command(&self, client: &str, url: &str, ca: &str, amount: &str) -> Vec<OsString> {
+        let bin = self.bindings.go.clone().unwrap_or_default();
+        let seconds = amount.strip_suffix('s').unwrap_or(amount);
+        let impl_ = if client == "go-binding" {
+            "binding"
+        } else {
+            "nethttp"
+        };
+        let mut cmd: Vec<OsString> = vec![bin.into()];
+        for arg in [
+            "-impl",
+            impl_,
+            "-url",
+            url,
+            "-seconds",
+            seconds,
+            "-app-key",
+            "bench-app-key",
+            "-master-secret",
+            "bench-master-secret",
+        ] {
+            cmd.push(arg.into());
+        }
+        if ca != "-" {
+            cmd.extend(["-ca".into(), ca.into()]);
+        }
         cmd
     }
 
@@ -128,6 +220,9 @@ impl Clients<'_> {
             self.wrk(round, transport, results)?;
             for client in SEQUENTIAL {
                 if *client == "official-sysca" && transport != "tls" {
+                    continue;
+                }
+                if self.mode.quick && BINDING_CLIENTS.contains(client) {
                     continue;
                 }
                 let argv = self.command(client, transport, &amount, 1, self.mode.warmup);
@@ -177,7 +272,10 @@ impl Clients<'_> {
             .join(format!("{section}-{transport}-{client}-{round}.stderr"));
         let out = capture(&mut self.process(argv, pinned))?;
         fs::write(&stderr, &out.stderr).map_err(|e| e.to_string())?;
-        match last_json(&out.stdout).filter(|r| out.status.success() && no_errors(r)) {
+        match last_json(&out.stdout)
+            .map(normalise)
+            .filter(|r| out.status.success() && no_errors(r))
+        {
             Some(result) => {
                 log(format!(
                     "round {round}: {section} {transport} {client}: {result}"
@@ -246,6 +344,42 @@ pub(crate) fn last_json(stdout: &[u8]) -> Option<Value> {
     serde_json::from_str::<Value>(line)
         .ok()
         .filter(Value::is_object)
+}
+
+/// The JSON of the Go and Node clients (`calls_per_sec`, `seconds`,
+/// `p50_us`, `rss_mib`) in the harness's fields (`calls_per_s`, `wall_s`,
+/// `median_us`, `maxrss_kb`); the mean is wall time / calls there. Other
+/// results are returned as they are.
+fn normalise(mut result: Value) -> Value {
+    let Some(r) = result.as_object_mut() else {
+        return result;
+    };
+    if r.contains_key("calls_per_s") || !r.contains_key("calls_per_sec") {
+        return result;
+    }
+    let num = |r: &serde_json::Map<String, Value>, k: &str| r.get(k).and_then(Value::as_f64);
+    let calls = num(r, "calls").unwrap_or(0.0);
+    let wall = num(r, "seconds").unwrap_or(0.0);
+    let moved = [
+        ("calls_per_sec", "calls_per_s"),
+        ("seconds", "wall_s"),
+        ("p50_us", "median_us"),
+    ];
+    for (from, to) in moved {
+        if let Some(v) = r.remove(from) {
+            r.insert(to.to_owned(), v);
+        }
+    }
+    if let Some(mib) = r.remove("rss_mib").and_then(|v| v.as_f64()) {
+        r.insert("maxrss_kb".to_owned(), json!((mib * 1024.0).round()));
+    }
+    if calls > 0.0 {
+        let mean = (wall * 1e8 / calls).round() / 100.0;
+        r.insert("mean_us".to_owned(), json!(mean));
+    }
+    r.entry("threads").or_insert(json!(1));
+    r.entry("errors").or_insert(json!(0));
+    result
 }
 
 fn no_errors(result: &Value) -> bool {

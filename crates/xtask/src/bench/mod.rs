@@ -148,6 +148,11 @@ pub(crate) fn run(quick: bool) -> Result<(), String> {
     let py = setup::install_python()?;
     let built = setup::build_native(&mode)?;
     let py_module_note = setup::install_py_module(&py, &mode.out);
+    let bindings = if quick {
+        setup::Bindings::skipped("left out of quick mode")
+    } else {
+        setup::build_bindings(&mode, &built)
+    };
     log(format!("setup done in {} s", started.elapsed().as_secs()));
     let runs_started = Instant::now();
 
@@ -158,6 +163,7 @@ pub(crate) fn run(quick: bool) -> Result<(), String> {
         mode: &mode,
         py: &py,
         built: &built,
+        bindings: &bindings,
         py_module_note: py_module_note.as_deref(),
         server: &server,
     };

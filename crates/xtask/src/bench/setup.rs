@@ -164,3 +164,125 @@ pub(crate) fn build_native(mode: &Mode) -> Result<Built, String> {
         ffi_note,
     })
 }
+
+/// The language bindings' bench clients (`bindings/{go,node,java}`), each
+/// ready to run or with the reason it is not.
+pub(crate) struct Bindings {
+    /// `go build -o bin/go_bench ./bench` in bindings/go.
+    pub go: Result<PathBuf, String>,
+    /// bindings/node after `npm ci` and the library copied in.
+    pub node: Result<PathBuf, String>,
+    /// The `java` program and the class path of the bench client.
+    pub java: Result<(PathBuf, String), String>,
+}
+
+impl Bindings {
+    /// Every binding skipped with `why` (quick mode).
+    pub(crate) fn skipped(why: &str) -> Bindings {
+        Bindings {
+            go: Err(why.to_owned()),
+            node: Err(why.to_owned()),
+            java: Err(why.to_owned()),
+        }
+    }
+}
+
+/// Builds the Go, Node and Java bench clients over the release library; a
+/// binding whose toolchain or build is missing gets a note instead.
+pub(crate) fn build_bindings(mode: &Mode, built: &Built) -> Bindings {
+    let Some(lib_dir) = built.lib_dir.clone() else {
+        return Bindings::skipped("the release library did not build");
+    };
+    let env = crate::bindings::Env {
+        root: crate::root(),
+        lib_dir,
+        // The bench clients never start the mock.
+        mock_bin: PathBuf::new(),
+    };
+    let bin = mode.out.join("bin");
+    let logged = |name: &str, what: &str, result: Result<(), String>| {
+        result.map_err(|e| {
+            let path = mode.out.join(format!("build-{name}.log"));
+            let _ = fs::write(&path, &e);
+            format!("{what} failed (see {})", path.display())
+        })
+    };
+
+    log("bindings/go: library copied in; go build ./bench");
+    let go = if !crate::process::on_path("go") {
+        Err("no Go toolchain (`go`) on the PATH".to_owned())
+    } else {
+        let out = bin.join("go_bench");
+        logged(
+            "go",
+            "go build ./bench",
+            crate::bindings::go::prepare(&env).and_then(|_| {
+                build_output(
+                    env.command("go", "go")
+                        .args(["build", "-o"])
+                        .arg(&out)
+                        .arg("./bench"),
+                )
+            }),
+        )
+        .map(|()| out)
+    };
+
+    log("bindings/node: npm ci; node scripts/copy-lib.cjs");
+    let node = if !crate::process::on_path("node") || !crate::process::on_path("npm") {
+        Err("no Node.js (`node`, `npm`) on the PATH".to_owned())
+    } else {
+        logged("node", "npm ci", crate::bindings::node::prepare(&env))
+            .map(|()| env.root.join("bindings/node"))
+    };
+
+    log("bindings/java: mvn package -DskipTests");
+    let jdk = crate::bindings::java::jdk17();
+    let java_bin = jdk
+        .as_ref()
+        .map_or_else(|| PathBuf::from("java"), |home| home.join("bin/java"));
+    let java = if !crate::process::on_path("mvn")
+        || (jdk.is_none() && !crate::process::on_path("java"))
+    {
+        Err("no JDK 17+ and Maven (`java`, `mvn`) on the PATH".to_owned())
+    } else {
+        logged(
+            "java",
+            "mvn package",
+            build_output(&mut crate::bindings::java::mvn(
+                &env,
+                jdk.as_deref(),
+                &["package", "-DskipTests"],
+            )),
+        )
+        .and_then(|()| {
+            let target = env.root.join("bindings/java/target");
+            let mut cp = vec![target.join("classes"), target.join("test-classes")];
+            let jars = fs::read_dir(target.join("lib")).map_err(|e| format!("target/lib: {e}"))?;
+            let mut jars: Vec<PathBuf> = jars
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "jar"))
+                .collect();
+            jars.sort();
+            cp.extend(jars);
+            let cp = std::env::join_paths(cp).map_err(|e| e.to_string())?;
+            Ok((java_bin, cp.to_string_lossy().into_owned()))
+        })
+    };
+    Bindings { go, node, java }
+}
+
+/// Runs a build, its output kept for the error.
+fn build_output(cmd: &mut std::process::Command) -> Result<(), String> {
+    let out = capture(cmd)?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}

@@ -45,7 +45,7 @@ fn copy(from: &Path, to: &Path) -> Result<(), String> {
 }
 
 /// Places the static library and the header where cgo looks for them.
-fn prepare(env: &Env) -> Result<PathBuf, String> {
+pub(crate) fn prepare(env: &Env) -> Result<PathBuf, String> {
     let module = env.root.join("bindings").join(DIR);
     let platform = platform(env)?;
     copy(

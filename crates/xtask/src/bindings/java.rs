@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use super::{Env, run};
 
 /// The JDK the build runs on: Java 17, the oldest the binding supports.
-fn jdk17() -> Option<PathBuf> {
+pub(crate) fn jdk17() -> Option<PathBuf> {
     find_jdk(
         "ENGAGELAB_JAVA17_HOME",
         &["java-17-openjdk-amd64", "temurin-17-jdk-amd64"],
@@ -38,7 +38,7 @@ fn find_jdk(variable: &str, names: &[&str]) -> Option<PathBuf> {
         .find(|home| home.join("bin/java").is_file())
 }
 
-fn mvn(env: &Env, jdk: Option<&Path>, args: &[&str]) -> Command {
+pub(crate) fn mvn(env: &Env, jdk: Option<&Path>, args: &[&str]) -> Command {
     let mut cmd = env.command("java", "mvn");
     cmd.args(["-q", "-B"]).args(args);
     if let Some(home) = jdk {

@@ -11,9 +11,9 @@
 //! The same values reach the language's tools as the environment variables
 //! `ENGAGELAB_LIB_DIR` and `ENGAGELAB_MOCK_BIN`.
 
-mod go;
-mod java;
-mod node;
+pub(crate) mod go;
+pub(crate) mod java;
+pub(crate) mod node;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -10,7 +10,7 @@ use super::{Env, run};
 const DIR: &str = "node";
 
 /// `npm ci` (or `npm install` without a lock file) and the library copied in.
-fn prepare(env: &Env) -> Result<(), String> {
+pub(crate) fn prepare(env: &Env) -> Result<(), String> {
     let lock = env.root.join("bindings/node/package-lock.json");
     let install = if lock.exists() { "ci" } else { "install" };
     run(env
