@@ -128,25 +128,7 @@ fn switch<'a>(
 
 /// Go source as `gofmt` prints it, or as given when gofmt is not available.
 fn gofmt(source: &str) -> String {
-    use std::io::Write as _;
-    use std::process::{Command, Stdio};
-    let child = Command::new("gofmt")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn();
-    let Ok(mut child) = child else {
-        return source.to_owned();
-    };
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(source.as_bytes());
-    }
-    match child.wait_with_output() {
-        Ok(out) if out.status.success() => {
-            String::from_utf8(out.stdout).unwrap_or_else(|_| source.to_owned())
-        }
-        _ => source.to_owned(),
-    }
+    super::formatted("gofmt", &[], source)
 }
 
 #[cfg(test)]

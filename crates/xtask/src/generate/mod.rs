@@ -132,12 +132,23 @@ fn read(path: &Path) -> Result<Option<String>, String> {
 
 /// Rust source as `rustfmt` (edition 2024) prints it.
 pub(crate) fn rustfmt(source: &str) -> String {
+    formatted(
+        "rustfmt",
+        &["--edition", "2024", "--emit", "stdout", "--quiet"],
+        source,
+    )
+}
+
+/// `source` as the formatter `program` (reading stdin, writing stdout) prints
+/// it, or as given when the formatter is not available or fails.
+pub(crate) fn formatted(program: &str, args: &[&str], source: &str) -> String {
     use std::io::Write as _;
     use std::process::{Command, Stdio};
-    let child = Command::new("rustfmt")
-        .args(["--edition", "2024", "--emit", "stdout", "--quiet"])
+    let child = Command::new(program)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn();
     let Ok(mut child) = child else {
         return source.to_owned();
@@ -146,7 +157,9 @@ pub(crate) fn rustfmt(source: &str) -> String {
         let _ = stdin.write_all(source.as_bytes());
     }
     match child.wait_with_output() {
-        Ok(out) if out.status.success() => String::from_utf8(out.stdout).unwrap_or_default(),
+        Ok(out) if out.status.success() => {
+            String::from_utf8(out.stdout).unwrap_or_else(|_| source.to_owned())
+        }
         _ => source.to_owned(),
     }
 }
