@@ -125,6 +125,7 @@ fn packaging_proof(env: &Env, jdk: Option<&Path>) -> Result<(), String> {
             );
             let example = |expect_success: bool| -> Result<(), String> {
                 let mut cmd = Command::new(java_home.join("bin/java"));
+                cmd.env_remove("LD_LIBRARY_PATH");
                 cmd.current_dir(&dir)
                     .env_clear()
                     .env("PATH", java_home.join("bin"))
@@ -185,6 +186,7 @@ pub(crate) fn demo(env: &Env) -> Result<(), String> {
             .as_ref()
             .map_or_else(|| PathBuf::from("java"), |h| h.join("bin/java"));
         let mut cmd = Command::new(java);
+        cmd.env_remove("LD_LIBRARY_PATH");
         cmd.env("ENGAGELAB_APP_KEY", "demo-app-key")
             .env("ENGAGELAB_MASTER_SECRET", "demo-master-secret")
             .env("ENGAGELAB_BASE_URL", &url)

@@ -51,6 +51,9 @@ impl Env {
     /// `ENGAGELAB_MOCK_BIN` set.
     pub(crate) fn command(&self, dir: &str, program: &str) -> Command {
         let mut cmd = Command::new(program);
+        // `cargo run` (which runs xtask) points LD_LIBRARY_PATH at target/;
+        // a binding must find the library its own way, as users' would.
+        cmd.env_remove("LD_LIBRARY_PATH");
         cmd.current_dir(self.root.join("bindings").join(dir))
             .env("ENGAGELAB_LIB_DIR", &self.lib_dir)
             .env("ENGAGELAB_MOCK_BIN", &self.mock_bin);
