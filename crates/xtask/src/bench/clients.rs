@@ -51,6 +51,9 @@ const THREADED: &[&str] = &["py", "requests", "official", "rust"];
 /// The environment of every client: no proxies, no CA overrides from the
 /// machine (requests would let REQUESTS_CA_BUNDLE beat its Session.verify).
 const UNSET: &[&str] = &[
+    // `cargo run` points it at target/, where a stale library could shadow
+    // the one a client is meant to load (JNA searches it first).
+    "LD_LIBRARY_PATH",
     "REQUESTS_CA_BUNDLE",
     "CURL_CA_BUNDLE",
     "SSL_CERT_FILE",
