@@ -14,13 +14,14 @@ const PACKAGES: &[Package] = &[
     Package::dpkg("libcurl4-openssl-dev"),
     Package::program("openssl", "openssl"),
     Package::program("binutils", "strip"),
+    Package::program("strace", "strace"),
 ];
 
 pub(crate) fn install_system() -> Result<(), String> {
     apt::ensure(
         PACKAGES,
         "the benchmark's server (nginx), load generator (wrk), libcurl client, throwaway CA \
-         (openssl) and size measurements (strip)",
+         (openssl), size measurements (strip) and system-call counts (strace)",
     )
 }
 
