@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "mock.h"
 
 #ifndef EL_EXPECTED_VERSION
@@ -19,38 +20,6 @@
 
 #define APP_KEY "demo-app-key"
 #define MASTER_SECRET "demo-master-secret"
-
-static int checks, failures;
-
-#define CHECK(cond)                                                              \
-    do {                                                                         \
-        checks++;                                                                \
-        if (!(cond)) {                                                           \
-            failures++;                                                          \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                        \
-    } while (0)
-
-#define CHECK_STATUS(got, want)                                                   \
-    do {                                                                          \
-        uint32_t got_ = (got);                                                    \
-        checks++;                                                                 \
-        if (got_ != (uint32_t)(want)) {                                           \
-            failures++;                                                           \
-            fprintf(stderr, "%s:%d: %s gave %s, expected %s\n", __FILE__, __LINE__, \
-                    #got, el_status_name(got_), el_status_name(want));            \
-        }                                                                         \
-    } while (0)
-
-#define CHECK_CONTAINS(text, part)                                                   \
-    do {                                                                             \
-        checks++;                                                                    \
-        if (strstr((text), (part)) == NULL) {                                        \
-            failures++;                                                              \
-            fprintf(stderr, "%s:%d: \"%s\" lacks \"%s\"\n", __FILE__, __LINE__, (text), \
-                    (part));                                                         \
-        }                                                                            \
-    } while (0)
 
 /* A record full of a byte no call writes, to see what a call writes. */
 static void poison(el_error *e) {

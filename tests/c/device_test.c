@@ -18,18 +18,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "mock.h"
-
-static int checks, failures;
-
-#define CHECK(cond)                                                                 \
-    do {                                                                            \
-        checks++;                                                                   \
-        if (!(cond)) {                                                              \
-            failures++;                                                             \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                           \
-    } while (0)
 
 static double now_ms(void) {
     struct timespec ts;
