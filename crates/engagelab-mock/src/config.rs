@@ -78,7 +78,14 @@ pub struct Device {
     /// Alias bound to the device, if any.
     #[serde(default)]
     pub alias: Option<String>,
+    /// The device's platform (`android`, `ios` or `hmos`), if known: an alias
+    /// lookup narrowed to platforms lists only devices of those platforms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
 }
+
+/// The platforms EngageLab's alias lookup can be narrowed to.
+pub const PLATFORMS: [&str; 3] = ["android", "ios", "hmos"];
 
 impl Device {
     /// A device with this registration id, no tags and no alias.
@@ -87,6 +94,7 @@ impl Device {
             registration_id: registration_id.into(),
             tags: Vec::new(),
             alias: None,
+            platform: None,
         }
     }
 
@@ -106,10 +114,24 @@ impl Device {
         self
     }
 
+    /// This device on this platform (`android`, `ios` or `hmos`).
+    pub fn with_platform(mut self, platform: impl Into<String>) -> Self {
+        self.platform = Some(platform.into());
+        self
+    }
+
     /// Why this device cannot be stored, if it cannot.
     pub fn validate(&self) -> Result<(), String> {
         if self.registration_id.is_empty() {
             return Err("registration_id: must not be empty".to_owned());
+        }
+        if let Some(p) = &self.platform
+            && !PLATFORMS.contains(&p.as_str())
+        {
+            return Err(format!(
+                "platform: {p:?} is not one of {}",
+                PLATFORMS.join(", ")
+            ));
         }
         Ok(())
     }

@@ -174,7 +174,8 @@ fn handle<T: Transport>(
         connection,
     ));
     let path = http::path_of(&request.target);
-    match device::answer(state, &request.method, path, authorized) {
+    let query = http::query_of(&request.target);
+    match device::answer(state, &request.method, path, query, authorized) {
         Outcome::Reply(reply) => send(reader, &reply, framing),
         Outcome::Drop => Next::Abort,
         Outcome::Reset => {

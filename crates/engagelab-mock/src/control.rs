@@ -31,12 +31,16 @@ pub(crate) fn answer(state: &State, method: &str, path: &str, body: &[u8]) -> Re
         },
         ("POST", "/__mock/script") => match parse::<ScriptRequest>(body, path) {
             Ok(script) => {
+                let target = match script.target() {
+                    Ok(target) => target,
+                    Err(e) => return bad(path, &e),
+                };
                 for (i, answer) in script.responses.iter().enumerate() {
                     if let Err(e) = answer.validate() {
                         return bad(path, &format!("responses[{i}].{e}"));
                     }
                 }
-                state.script(&script.registration_id, script.responses);
+                state.script(target, script.responses);
                 ok()
             }
             Err(reply) => reply,

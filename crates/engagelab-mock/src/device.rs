@@ -1,4 +1,5 @@
-//! The device API: what EngageLab answers on `/v4/...`, plus scripted answers.
+//! The device API: what EngageLab answers on `/v4/...` (devices and aliases), plus scripted
+//! answers.
 
 use std::thread;
 use std::time::Duration;
@@ -6,8 +7,9 @@ use std::time::Duration;
 use percent_encoding::percent_decode_str;
 use serde::Serialize;
 
+use crate::config::PLATFORMS;
 use crate::http::{Body, Reply};
-use crate::script::{Action, Answer};
+use crate::script::{Action, Answer, Target};
 use crate::state::State;
 
 const SUCCESS: &[u8] = br#"{"success":true}"#;
@@ -15,6 +17,8 @@ const AUTH_FAILED: &[u8] = br#"{"error":{"code":21004,"message":"authentication 
 const METHOD_NOT_ALLOWED: &[u8] = br#"{"error":{"code":21001,"message":"method not allowed"}}"#;
 const NOT_FOUND: &[u8] = br#"{"error":{"code":404,"message":"not found"}}"#;
 const TOO_MANY_REQUESTS: &[u8] = br#"{"error":{"code":23008,"message":"too many requests"}}"#;
+const BAD_PLATFORM: &[u8] =
+    br#"{"error":{"code":21003,"message":"platform must be android, ios or hmos"}}"#;
 
 /// What to do with a request outside the control API.
 #[derive(Debug)]
@@ -34,6 +38,8 @@ pub(crate) enum Outcome {
 enum Route {
     /// `/v4/devices/{id}` with this decoded id.
     Device(String),
+    /// `/v4/aliases/{alias}` with this decoded alias.
+    Alias(String),
     /// Another path under `/v4/`.
     OtherV4,
     /// Anything else.
@@ -42,14 +48,20 @@ enum Route {
 
 /// Classifies a request path (query already cut).
 fn route(path: &str) -> Route {
-    if let Some(rest) = path.strip_prefix("/v4/devices/") {
+    let segment = |rest: &str| {
         if rest.is_empty() || rest.contains('/') {
-            return Route::OtherV4;
+            return None;
         }
-        return match percent_decode_str(rest).decode_utf8() {
-            Ok(id) => Route::Device(id.into_owned()),
-            Err(_) => Route::OtherV4,
-        };
+        percent_decode_str(rest)
+            .decode_utf8()
+            .ok()
+            .map(|s| s.into_owned())
+    };
+    if let Some(rest) = path.strip_prefix("/v4/devices/") {
+        return segment(rest).map_or(Route::OtherV4, Route::Device);
+    }
+    if let Some(rest) = path.strip_prefix("/v4/aliases/") {
+        return segment(rest).map_or(Route::OtherV4, Route::Alias);
     }
     if path == "/v4" || path.starts_with("/v4/") {
         Route::OtherV4
@@ -62,11 +74,20 @@ fn route(path: &str) -> Route {
 ///
 /// A device path with a queued scripted answer takes it (no auth, latency or rate limit);
 /// otherwise: injected latency, then auth on `/v4/`, then the rate limit, then the device API.
-pub(crate) fn answer(state: &State, method: &str, path: &str, authorized: bool) -> Outcome {
+pub(crate) fn answer(
+    state: &State,
+    method: &str,
+    path: &str,
+    query: Option<&str>,
+    authorized: bool,
+) -> Outcome {
     let route = route(path);
-    if let Route::Device(id) = &route
-        && let Some(answer) = state.next_answer(id)
-    {
+    let target = match &route {
+        Route::Device(id) => Some(Target::Device(id.clone())),
+        Route::Alias(alias) => Some(Target::Alias(alias.clone())),
+        _ => None,
+    };
+    if let Some(answer) = target.and_then(|t| state.next_answer(&t)) {
         return scripted(answer);
     }
     let (latency_ms, rate_limit) = state.latency_and_rate();
@@ -87,8 +108,10 @@ pub(crate) fn answer(state: &State, method: &str, path: &str, authorized: bool) 
             .push(("X-Rate-Limit-Reset".to_owned(), "1".to_owned()));
         return Outcome::Reply(reply);
     }
-    let Route::Device(id) = id else {
-        return Outcome::Reply(Reply::new(404, NOT_FOUND));
+    let id = match id {
+        Route::Device(id) => id,
+        Route::Alias(alias) => return Outcome::Reply(alias_answer(state, method, &alias, query)),
+        _ => return Outcome::Reply(Reply::new(404, NOT_FOUND)),
     };
     let reply = match method {
         "DELETE" => {
@@ -111,6 +134,46 @@ pub(crate) fn answer(state: &State, method: &str, path: &str, authorized: bool) 
         }
     };
     Outcome::Reply(reply)
+}
+
+/// `GET /v4/aliases/{alias}[?platform=a,b]`: the ids bound to the alias, sorted (`[]` for
+/// an alias no device has); an unknown platform is a 400.
+fn alias_answer(state: &State, method: &str, alias: &str, query: Option<&str>) -> Reply {
+    if method != "GET" {
+        let mut reply = Reply::new(405, METHOD_NOT_ALLOWED);
+        reply.headers.push(("Allow".to_owned(), "GET".to_owned()));
+        return reply;
+    }
+    let wanted = platforms(query);
+    let wanted: Vec<&str> = wanted.iter().map(String::as_str).collect();
+    if wanted.iter().any(|p| !PLATFORMS.contains(p)) {
+        return Reply::new(400, BAD_PLATFORM);
+    }
+    let ids = state.alias_ids(alias, &wanted);
+    #[derive(Serialize)]
+    struct View {
+        registration_ids: Vec<String>,
+    }
+    Reply::new(
+        200,
+        serde_json::to_vec(&View {
+            registration_ids: ids,
+        })
+        .unwrap_or_default(),
+    )
+}
+
+/// The values of every `platform=` parameter of the query, percent-decoded and split at
+/// commas: `platform=android,ios` is `["android", "ios"]`; an empty value is `[""]`.
+fn platforms(query: Option<&str>) -> Vec<String> {
+    let mut out = Vec::new();
+    for pair in query.into_iter().flat_map(|q| q.split('&')) {
+        if let Some(value) = pair.strip_prefix("platform=") {
+            let value = percent_decode_str(value).decode_utf8_lossy();
+            out.extend(value.split(',').map(str::to_owned));
+        }
+    }
+    out
 }
 
 /// The configured answer for an unknown registration id.
@@ -178,6 +241,25 @@ mod tests {
         assert_eq!(route("/v4"), Route::OtherV4);
         assert_eq!(route("/"), Route::Other);
         assert_eq!(route("/v40/devices/x"), Route::Other);
+        assert_eq!(route("/v4/aliases/u%2F1"), Route::Alias("u/1".into()));
+        assert_eq!(
+            route("/v4/aliases/%E7%94%A8"),
+            Route::Alias("\u{7528}".into())
+        );
+        assert_eq!(route("/v4/aliases/a/b"), Route::OtherV4);
+        assert_eq!(route("/v4/aliases/"), Route::OtherV4);
+    }
+
+    #[test]
+    fn platform_queries() {
+        assert_eq!(platforms(None), Vec::<String>::new());
+        assert_eq!(platforms(Some("platform=android,ios")), ["android", "ios"]);
+        assert_eq!(platforms(Some("x=1&platform=hmos")), ["hmos"]);
+        assert_eq!(
+            platforms(Some("platform=android%2Cios")),
+            ["android", "ios"]
+        );
+        assert_eq!(platforms(Some("platform=")), [""]);
     }
 
     #[test]

@@ -199,6 +199,12 @@ pub(crate) fn path_of(target: &str) -> &str {
     path.find(['?', '#']).map_or(path, |j| &path[..j])
 }
 
+/// The query of a request target (after `?`, before any `#`), if it has one.
+pub(crate) fn query_of(target: &str) -> Option<&str> {
+    let before_fragment = target.split('#').next().unwrap_or(target);
+    before_fragment.split_once('?').map(|(_, q)| q)
+}
+
 /// A response body.
 #[derive(Debug)]
 pub(crate) enum Body {
@@ -385,6 +391,12 @@ mod tests {
         assert_eq!(path_of("http://h?q"), "/");
         assert_eq!(path_of("*"), "*");
         assert_eq!(path_of("h:443"), "h:443");
+        assert_eq!(
+            query_of("/v4/aliases/a?platform=ios#f"),
+            Some("platform=ios")
+        );
+        assert_eq!(query_of("/v4/aliases/a#f?x"), None);
+        assert_eq!(query_of("/v4/aliases/a"), None);
     }
 
     #[test]

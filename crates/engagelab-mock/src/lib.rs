@@ -1,8 +1,9 @@
 //! A mock of EngageLab's Push device API, for tests and benchmarks.
 //!
 //! [`MockServer`] is a real HTTP/1.1 server (optionally HTTPS) on a loopback port that
-//! answers `/v4/devices/{registration_id}` like EngageLab, and offers a control API under
-//! `/__mock/` to seed devices, script answers and read the request log. The
+//! answers `/v4/devices/{registration_id}` and `/v4/aliases/{alias}` like EngageLab, and
+//! offers a control API under `/__mock/` to seed devices, script answers and read the
+//! request log. The
 //! `engagelab-mock` binary serves the same thing for tests written in other languages.
 //!
 //! ```
@@ -36,7 +37,7 @@ mod tls;
 
 pub use config::{
     ConfigUpdate, DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET, DEFAULT_UNKNOWN_BODY,
-    DEFAULT_UNKNOWN_STATUS, Device, MockConfig, Settings, UnknownDevice,
+    DEFAULT_UNKNOWN_STATUS, Device, MockConfig, PLATFORMS, Settings, UnknownDevice,
 };
 pub use log::{LOG_CAPACITY, LoggedRequest};
 pub use script::{Action, Answer};

@@ -1,4 +1,5 @@
-//! Scripted answers: what a test queues for a registration id instead of normal behaviour.
+//! Scripted answers: what a test queues for a registration id or an alias instead of normal
+//! behaviour.
 
 use std::fmt;
 
@@ -136,14 +137,39 @@ impl Answer {
     }
 }
 
-/// The JSON body of `POST /__mock/script`.
+/// What a script is queued for: one device path or one alias path.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Target {
+    /// `/v4/devices/{id}`, by decoded id.
+    Device(String),
+    /// `/v4/aliases/{alias}`, by decoded alias.
+    Alias(String),
+}
+
+/// The JSON body of `POST /__mock/script`: exactly one of `registration_id`
+/// and `alias`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ScriptRequest {
     /// The decoded registration id the answers are queued under.
-    pub registration_id: String,
+    #[serde(default)]
+    pub registration_id: Option<String>,
+    /// The decoded alias the answers are queued under.
+    #[serde(default)]
+    pub alias: Option<String>,
     /// Answers, first to be used first.
     pub responses: Vec<Answer>,
+}
+
+impl ScriptRequest {
+    /// What the answers are queued for, or why the request names none or both.
+    pub fn target(&self) -> Result<Target, String> {
+        match (&self.registration_id, &self.alias) {
+            (Some(id), None) => Ok(Target::Device(id.clone())),
+            (None, Some(alias)) => Ok(Target::Alias(alias.clone())),
+            _ => Err("give exactly one of registration_id and alias".to_owned()),
+        }
+    }
 }
 
 fn serialize_headers<S: Serializer>(headers: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {

@@ -13,7 +13,7 @@ use rustls::{ServerConfig, ServerConnection, StreamOwned};
 use crate::config::{ConfigUpdate, Device, MockConfig, Settings, check_status};
 use crate::conn;
 use crate::log::LoggedRequest;
-use crate::script::Answer;
+use crate::script::{Answer, Target};
 use crate::state::State;
 use crate::tls;
 
@@ -126,7 +126,16 @@ impl MockServer {
 
     /// Queues answers for requests to `/v4/devices/{registration_id}` (the decoded id).
     pub fn script(&self, registration_id: &str, answers: Vec<Answer>) {
-        self.shared.state.script(registration_id, answers);
+        self.shared
+            .state
+            .script(Target::Device(registration_id.to_owned()), answers);
+    }
+
+    /// Queues answers for requests to `/v4/aliases/{alias}` (the decoded alias).
+    pub fn script_alias(&self, alias: &str, answers: Vec<Answer>) {
+        self.shared
+            .state
+            .script(Target::Alias(alias.to_owned()), answers);
     }
 
     /// The requests received outside the control API, oldest first.

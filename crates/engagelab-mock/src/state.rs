@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use crate::config::{ConfigUpdate, Device, MockConfig, Settings};
 use crate::log::{LoggedRequest, RequestLog};
 use crate::rate::RateWindow;
-use crate::script::Answer;
+use crate::script::{Answer, Target};
 use crate::store::Store;
 
 /// Everything the connections of one server share.
@@ -23,7 +23,7 @@ pub(crate) struct State {
     initial: Settings,
     settings: RwLock<Settings>,
     store: Mutex<Store>,
-    scripts: Mutex<HashMap<String, VecDeque<Answer>>>,
+    scripts: Mutex<HashMap<Target, VecDeque<Answer>>>,
     rate: Mutex<RateWindow>,
     log: Mutex<RequestLog>,
 }
@@ -80,29 +80,35 @@ impl State {
         lock(&self.store).ids()
     }
 
-    /// Queues answers for requests to this (decoded) registration id.
-    pub fn script(&self, registration_id: &str, answers: Vec<Answer>) {
+    /// Queues answers for requests to this (decoded) device or alias path.
+    pub fn script(&self, target: Target, answers: Vec<Answer>) {
         if answers.is_empty() {
             return;
         }
         lock(&self.scripts)
-            .entry(registration_id.to_owned())
+            .entry(target)
             .or_default()
             .extend(answers);
     }
 
-    /// Takes the next scripted answer for this registration id, if one is queued.
-    pub fn next_answer(&self, registration_id: &str) -> Option<Answer> {
+    /// Takes the next scripted answer for this device or alias path, if one is queued.
+    pub fn next_answer(&self, target: &Target) -> Option<Answer> {
         let mut scripts = lock(&self.scripts);
         if scripts.is_empty() {
             return None;
         }
-        let queue = scripts.get_mut(registration_id)?;
+        let queue = scripts.get_mut(target)?;
         let answer = queue.pop_front();
         if queue.is_empty() {
-            scripts.remove(registration_id);
+            scripts.remove(target);
         }
         answer
+    }
+
+    /// The registration ids of the devices bound to `alias`, sorted; only those of
+    /// `platforms` when some are given.
+    pub fn alias_ids(&self, alias: &str, platforms: &[&str]) -> Vec<String> {
+        lock(&self.store).bound_to(alias, platforms)
     }
 
     /// Appends a request to the log.

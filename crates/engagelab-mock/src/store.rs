@@ -35,6 +35,25 @@ impl Store {
         self.devices.remove(registration_id).is_some()
     }
 
+    /// The sorted ids of the devices bound to `alias` on one of `platforms` (every device
+    /// bound to it when `platforms` is empty; a device of no known platform only then).
+    pub fn bound_to(&self, alias: &str, platforms: &[&str]) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .devices
+            .values()
+            .filter(|d| d.alias.as_deref() == Some(alias))
+            .filter(|d| {
+                platforms.is_empty()
+                    || d.platform
+                        .as_deref()
+                        .is_some_and(|p| platforms.contains(&p))
+            })
+            .map(|d| d.registration_id.clone())
+            .collect();
+        ids.sort();
+        ids
+    }
+
     /// All registration ids, sorted.
     pub fn ids(&self) -> Vec<String> {
         let mut ids: Vec<String> = self.devices.keys().cloned().collect();

@@ -367,6 +367,16 @@ fn bad_control_requests_say_what_is_wrong() {
         ),
         ("/__mock/script", r#"{"responses":[]}"#, "registration_id"),
         (
+            "/__mock/script",
+            r#"{"registration_id":"a","alias":"u","responses":[]}"#,
+            "exactly one of registration_id and alias",
+        ),
+        (
+            "/__mock/devices",
+            r#"{"registration_id":"a","platform":"web"}"#,
+            "platform",
+        ),
+        (
             "/__mock/devices",
             r#"{"registration_id":""}"#,
             "registration_id",
