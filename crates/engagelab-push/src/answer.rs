@@ -3,6 +3,9 @@
 
 use std::time::{Duration, SystemTime};
 
+use serde_json::{Map, Value};
+
+use crate::error::{Error, ErrorKind};
 use crate::secret::{Scrubber, is_format};
 
 /// The longest message excerpt taken from a body, in bytes.
@@ -99,6 +102,60 @@ pub(crate) fn excerpt_scrubbed(body: &[u8], scrubber: &Scrubber) -> String {
     scrubber.scrub_tail(out, MAX_EXCERPT)
 }
 
+/// The body of a 2xx answer to `call` (e.g. `"GET /v4/devices"`) as a JSON
+/// object, with its text: it must be UTF-8 JSON whose top level is an
+/// object. Otherwise [`invalid_json`].
+pub(crate) fn json_object<'a>(
+    call: &str,
+    status: u16,
+    body: &'a [u8],
+) -> Result<(Map<String, Value>, &'a str), Error> {
+    let text = std::str::from_utf8(body).map_err(|e| {
+        invalid_json(
+            call,
+            status,
+            &format!("is not UTF-8 (at byte {})", e.valid_up_to()),
+        )
+    })?;
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        invalid_json(
+            call,
+            status,
+            &format!("is not JSON (line {}, column {})", e.line(), e.column()),
+        )
+    })?;
+    match value {
+        Value::Object(map) => Ok((map, text)),
+        other => Err(invalid_json(
+            call,
+            status,
+            &format!("is JSON {}, not an object", type_name(&other)),
+        )),
+    }
+}
+
+/// `InvalidResponse` with the answer's HTTP status: "the HTTP 200 answer to
+/// `call` `what`". The message names what is wrong but never quotes the body.
+pub(crate) fn invalid_json(call: &str, status: u16, what: &str) -> Error {
+    Error::new(
+        ErrorKind::InvalidResponse,
+        format!("the HTTP {status} answer to {call} {what}"),
+    )
+    .with_http(status, None)
+}
+
+/// A JSON value's type, as a message names it: `null`, `a string`, ...
+pub(crate) fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// The longest retry hint taken from a server: longer hints are cut to it,
 /// so no header value makes the arithmetic on it overflow.
 pub(crate) const MAX_HINT: Duration = Duration::from_secs(24 * 60 * 60);
@@ -154,7 +211,6 @@ fn retry_hint_uncapped(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ErrorKind;
 
     fn classify(status: u16, api_code: Option<i64>) -> ErrorKind {
         ErrorKind::of_answer(status, api_code)

@@ -1,4 +1,5 @@
-//! `Client`: a pooled, thread-safe handle that queries and deletes devices.
+//! `Client`: a pooled, thread-safe handle that queries and deletes devices
+//! and resolves aliases.
 
 use std::fmt;
 use std::sync::Arc;
@@ -6,10 +7,12 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 
+use crate::alias;
 use crate::builder::ClientBuilder;
 use crate::device::Device;
 use crate::error::Error;
 use crate::options::CallOptions;
+use crate::platform::Platform;
 use crate::region::Region;
 use crate::retry::{self, Failure, RetryPolicy, SystemClock};
 use crate::secret::{Scrubber, Secret};
@@ -164,7 +167,8 @@ impl Client {
         registration_id: &str,
         options: &CallOptions,
     ) -> Result<(), Error> {
-        self.call(Method::Delete, registration_id, options, |_| Ok(()))
+        let path = device_path(registration_id)?;
+        self.call(Method::Delete, &path, options, |_| Ok(()))
     }
 
     /// Queries one device (`GET /v4/devices/{registration_id}`): the tags and
@@ -201,30 +205,84 @@ impl Client {
         registration_id: &str,
         options: &CallOptions,
     ) -> Result<Device, Error> {
-        self.call(Method::Get, registration_id, options, |success| {
+        let path = device_path(registration_id)?;
+        self.call(Method::Get, &path, options, |success| {
             Device::from_answer(registration_id, success.status, &success.body)
                 // A 2xx the client cannot use: asking again would get the same.
                 .map_err(|e| Failure::answered(e, None))
         })
     }
 
-    /// One call on `/v4/devices/{registration_id}`: validation, the deadline,
-    /// and the retry loop around single attempts; `decode` turns a 2xx answer
+    /// Resolves an alias (`GET /v4/aliases/{alias}`): the registration ids of
+    /// the devices the app bound to it, in the order EngageLab gave them;
+    /// empty when no device is bound. An alias is how an app names its user,
+    /// so this is the first step of erasing a user
+    /// ([`erase_user`](Self::erase_user)).
+    ///
+    /// `platforms` narrows the lookup (`?platform=android,ios`); empty means
+    /// every platform. The alias is checked before anything is sent (at most
+    /// [`MAX_ALIAS_LEN`](crate::MAX_ALIAS_LEN) bytes, no `/`, no control,
+    /// whitespace or invisible format character) and sent as one escaped path
+    /// segment. The same error model, retries, deadline and redaction apply
+    /// as to [`get_device`](Self::get_device); [`Error::maybe_deleted`] is
+    /// always false.
+    ///
+    /// ```no_run
+    /// use engagelab_push::{Client, Platform};
+    ///
+    /// let client = Client::from_env()?;
+    /// let ids = client.get_alias("user-42", &[Platform::Android, Platform::Ios])?;
+    /// println!("user-42 has {} device(s): {ids:?}", ids.len());
+    /// # Ok::<(), engagelab_push::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`get_device`](Self::get_device): `InvalidArgument` for a bad alias
+    /// (nothing sent), the answer's category otherwise. A 2xx answer that is
+    /// not a JSON object with a `registration_ids` list of strings (missing
+    /// or `null` included), or whose id holds a NUL character, is
+    /// `InvalidResponse` and is not retried.
+    pub fn get_alias(&self, alias: &str, platforms: &[Platform]) -> Result<Vec<String>, Error> {
+        self.get_alias_with(alias, platforms, &CallOptions::new())
+    }
+
+    /// [`get_alias`](Self::get_alias) with per-call options: a
+    /// [`CancelToken`](crate::CancelToken) that stops the call, and a deadline
+    /// shorter than the client's timeout.
+    ///
+    /// # Errors
+    /// As [`get_alias`](Self::get_alias), plus `Cancelled` when the token was
+    /// cancelled before the call completed.
+    pub fn get_alias_with(
+        &self,
+        alias: &str,
+        platforms: &[Platform],
+        options: &CallOptions,
+    ) -> Result<Vec<String>, Error> {
+        validate::alias(alias)?;
+        let mut path = format!("/v4/aliases/{}", validate::path_segment(alias));
+        if let Some(query) = Platform::query(platforms) {
+            path.push_str("?platform=");
+            path.push_str(&query);
+        }
+        self.call(Method::Get, &path, options, |success| {
+            alias::registration_ids_from_answer(success.status, &success.body)
+                .map_err(|e| Failure::answered(e, None))
+        })
+    }
+
+    /// One call on `path` (already checked and escaped): the deadline, and
+    /// the retry loop around single attempts; `decode` turns a 2xx answer
     /// into the call's value, or into a failure the loop treats like any other.
     fn call<T>(
         &self,
         method: Method,
-        registration_id: &str,
+        path: &str,
         options: &CallOptions,
         decode: impl Fn(Success) -> Result<T, Failure>,
     ) -> Result<T, Error> {
-        validate::registration_id(registration_id)?;
         let inner = &*self.inner;
-        let url = format!(
-            "{}/v4/devices/{}",
-            inner.base_url,
-            validate::path_segment(registration_id)
-        );
+        let url = format!("{}{path}", inner.base_url);
         let timeout = options
             .timeout
             .map_or(inner.timeout, |t| t.min(inner.timeout));
@@ -250,6 +308,15 @@ impl Client {
         let inner = &*self.inner;
         error.map_message(|m| inner.scrubber.scrub(m))
     }
+}
+
+/// `/v4/devices/{registration_id}`, once the id is checked.
+fn device_path(registration_id: &str) -> Result<String, Error> {
+    validate::registration_id(registration_id)?;
+    Ok(format!(
+        "/v4/devices/{}",
+        validate::path_segment(registration_id)
+    ))
 }
 
 impl fmt::Debug for Client {

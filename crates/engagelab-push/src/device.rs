@@ -3,7 +3,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::error::{Error, ErrorKind};
+use crate::answer;
+use crate::error::Error;
 
 /// A device as EngageLab reports it (`GET /v4/devices/{registration_id}`,
 /// [`Client::get_device`](crate::Client::get_device)): the tags and the alias
@@ -45,28 +46,8 @@ impl Device {
         status: u16,
         body: &[u8],
     ) -> Result<Device, Error> {
-        let invalid = |what: String| {
-            Error::new(
-                ErrorKind::InvalidResponse,
-                format!("the HTTP {status} answer to GET {what}"),
-            )
-            .with_http(status, None)
-        };
-        let text = std::str::from_utf8(body)
-            .map_err(|e| invalid(format!("is not UTF-8 (at byte {})", e.valid_up_to())))?;
-        let value: Value = serde_json::from_str(text).map_err(|e| {
-            invalid(format!(
-                "is not JSON (line {}, column {})",
-                e.line(),
-                e.column()
-            ))
-        })?;
-        let Value::Object(raw) = value else {
-            return Err(invalid(format!(
-                "is JSON {}, not an object",
-                type_name(&value)
-            )));
-        };
+        let (raw, text) = answer::json_object("GET /v4/devices", status, body)?;
+        let invalid = |what: String| answer::invalid_json("GET /v4/devices", status, &what);
         let tags = match raw.get("tags") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(items)) => {
@@ -80,7 +61,7 @@ impl Device {
                         other => {
                             return Err(invalid(format!(
                                 "has {} in tags[{i}], not a string",
-                                type_name(other)
+                                answer::type_name(other)
                             )));
                         }
                     }
@@ -90,7 +71,7 @@ impl Device {
             Some(other) => {
                 return Err(invalid(format!(
                     "has {} as tags, not a list of strings",
-                    type_name(other)
+                    answer::type_name(other)
                 )));
             }
         };
@@ -103,7 +84,7 @@ impl Device {
             Some(other) => {
                 return Err(invalid(format!(
                     "has {} as alias, not a string or null",
-                    type_name(other)
+                    answer::type_name(other)
                 )));
             }
         };
@@ -150,20 +131,10 @@ impl Device {
     }
 }
 
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
 
     fn ok(body: &str) -> Device {
         Device::from_answer("id", 200, body.as_bytes()).unwrap()

@@ -1,6 +1,8 @@
 //! A client for EngageLab's Push REST API, built to delete devices exactly and
 //! safely: `DELETE /v4/devices/{registration_id}`, and to query them first:
-//! `GET /v4/devices/{registration_id}` ([`Client::get_device`]).
+//! `GET /v4/devices/{registration_id}` ([`Client::get_device`]). A user is
+//! erased by alias: `GET /v4/aliases/{alias}` ([`Client::get_alias`]) finds
+//! the user's devices, and [`Client::erase_user`] deletes them and checks.
 //!
 //! Deleting a device is irreversible: it removes the device's tags, alias,
 //! device information and timezone, and it only receives messages again once
@@ -37,6 +39,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod alias;
 mod answer;
 mod builder;
 mod bulk;
@@ -48,6 +51,7 @@ mod device;
 mod error;
 mod error_kind;
 mod options;
+mod platform;
 mod region;
 mod resolver;
 mod retry;
@@ -70,7 +74,8 @@ pub use builder::{
 };
 pub use bulk::{
     BulkDelete, BulkError, BulkErrorKind, BulkInput, BulkSummary, CANCEL_GRACE, Counts,
-    DEFAULT_MAX_DELETIONS, DEFAULT_QPS, Outcome, PROGRESS_INTERVAL, Plan, Progress,
+    DEFAULT_MAX_DELETIONS, DEFAULT_QPS, ErasedUser, Erasure, Outcome, PROGRESS_INTERVAL, Plan,
+    Progress,
 };
 pub use ca_file::MAX_CA_FILE_BYTES;
 pub use cancel::{CANCEL_CHECK_INTERVAL, CancelToken};
@@ -78,12 +83,15 @@ pub use client::Client;
 pub use device::Device;
 pub use error::{Error, ErrorKind};
 pub use options::CallOptions;
+pub use platform::Platform;
 pub use region::Region;
 pub use retry::{
     DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_AFTER,
 };
 pub use transport::MAX_BODY_BYTES;
-pub use validate::{MAX_CREDENTIAL_LEN, MAX_REGISTRATION_ID_LEN, MAX_USER_AGENT_LEN};
+pub use validate::{
+    MAX_ALIAS_LEN, MAX_CREDENTIAL_LEN, MAX_REGISTRATION_ID_LEN, MAX_USER_AGENT_LEN,
+};
 
 /// This crate's version, e.g. `"0.1.0"`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

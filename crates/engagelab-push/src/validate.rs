@@ -6,6 +6,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use ureq::http::Uri;
 
 use crate::error::Error;
+use crate::secret::is_format;
 
 /// The longest registration id accepted, in bytes. EngageLab's ids are a few
 /// dozen characters; anything this long is a mistake, not an id.
@@ -55,10 +56,50 @@ pub(crate) fn registration_id(id: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// The id as one percent-encoded path segment: `a/../b` becomes `a%2F..%2Fb`,
-/// so no id can reach another endpoint.
-pub(crate) fn path_segment(id: &str) -> String {
-    utf8_percent_encode(id, SEGMENT).to_string()
+/// The longest alias accepted, in bytes of UTF-8: EngageLab's own limit.
+pub const MAX_ALIAS_LEN: usize = 40;
+
+/// Checks an alias (the app's user id bound to devices): not empty, at most
+/// [`MAX_ALIAS_LEN`] bytes, no `/`, no control, whitespace or invisible
+/// format character (a bidi override or zero-width space could make two
+/// aliases look alike in a log), not `.` or `..`. Other characters, letters
+/// of any script and `@!#$&*+=.|` among them, are allowed and sent escaped.
+/// The message names the first offending character and its byte offset.
+pub(crate) fn alias(alias: &str) -> Result<(), Error> {
+    if alias.is_empty() {
+        return Err(Error::invalid_argument("alias is empty"));
+    }
+    if alias.len() > MAX_ALIAS_LEN {
+        return Err(Error::invalid_argument(format!(
+            "alias is {} bytes long; EngageLab allows at most {MAX_ALIAS_LEN}",
+            alias.len()
+        )));
+    }
+    let bad = |c: char| c == '/' || c.is_control() || c.is_whitespace() || is_format(c);
+    if let Some((at, c)) = alias.char_indices().find(|(_, c)| bad(*c)) {
+        let what = if c == '/' {
+            "'/'".to_owned()
+        } else if c.is_control() {
+            format!("a control character U+{:04X}", u32::from(c))
+        } else if c.is_whitespace() {
+            format!("whitespace U+{:04X}", u32::from(c))
+        } else {
+            format!("an invisible format character U+{:04X}", u32::from(c))
+        };
+        return Err(Error::invalid_argument(format!(
+            "alias contains {what} at byte {at}; an alias is one path segment of visible characters"
+        )));
+    }
+    if alias == "." || alias == ".." {
+        return Err(Error::invalid_argument("alias must not be \".\" or \"..\""));
+    }
+    Ok(())
+}
+
+/// A registration id or alias as one percent-encoded path segment: `a/../b`
+/// becomes `a%2F..%2Fb`, so no id can reach another endpoint.
+pub(crate) fn path_segment(text: &str) -> String {
+    utf8_percent_encode(text, SEGMENT).to_string()
 }
 
 /// The longest AppKey and the longest Master Secret accepted, in bytes.
@@ -392,5 +433,39 @@ mod tests {
         );
         assert!(credential("app_key", &long[1..]).is_ok());
         assert!(user_agent(&"u".repeat(MAX_USER_AGENT_LEN + 1)).is_err());
+    }
+
+    #[test]
+    fn aliases_are_checked_and_the_character_is_named() {
+        for good in [
+            "user-42",
+            "用户42",
+            "a@b.c|d+e=f#g$h&i*j!",
+            "x".repeat(40).as_str(),
+        ] {
+            assert!(alias(good).is_ok(), "{good:?}");
+        }
+        for (bad, says) in [
+            ("", "alias is empty"),
+            ("a/b", "'/' at byte 1"),
+            ("a\nb", "control character U+000A at byte 1"),
+            ("a\u{7}", "control character U+0007 at byte 1"),
+            ("a b", "whitespace U+0020 at byte 1"),
+            ("\u{3000}a", "whitespace U+3000 at byte 0"),
+            ("ab\u{200B}", "format character U+200B at byte 2"),
+            ("\u{202E}ab", "format character U+202E at byte 0"),
+            ("..", "\"..\""),
+            (".", "\".\""),
+        ] {
+            let e = alias(bad).unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::InvalidArgument);
+            assert!(e.message().contains(says), "{bad:?}: {}", e.message());
+        }
+        let e = alias(&"x".repeat(41)).unwrap_err();
+        assert!(e.message().contains("41 bytes"), "{}", e.message());
+        // 14 three-byte characters: 42 bytes, though only 14 characters.
+        let e = alias(&"用".repeat(14)).unwrap_err();
+        assert!(e.message().contains("42 bytes"), "{}", e.message());
+        assert_eq!(path_segment("用户?#%"), "%E7%94%A8%E6%88%B7%3F%23%25");
     }
 }

@@ -52,7 +52,13 @@ struct Job {
     position: u64,
 }
 
-pub(super) fn run(cfg: BulkDelete<'_>, input: BulkInput) -> Result<BulkSummary, BulkError> {
+/// Runs `cfg` over `input`; a journal is tied to `fingerprint` when given
+/// (an erasure's aliases), else to the input's own.
+pub(super) fn run(
+    cfg: BulkDelete<'_>,
+    input: BulkInput,
+    fingerprint: Option<String>,
+) -> Result<BulkSummary, BulkError> {
     if cfg.qps == 0 {
         return Err(BulkError::invalid("qps must be at least 1"));
     }
@@ -93,7 +99,7 @@ pub(super) fn run(cfg: BulkDelete<'_>, input: BulkInput) -> Result<BulkSummary, 
         Some(path) => {
             let (j, f) = Journal::open(
                 path,
-                &counted.fingerprint,
+                fingerprint.as_deref().unwrap_or(&counted.fingerprint),
                 counted.unique_valid,
                 !cfg.dry_run,
             )?;
@@ -354,9 +360,9 @@ impl Shared {
     }
 }
 
-/// EngageLab's answers for an id it does not know: `NOT_FOUND`, or `API`
-/// with code 27002.
-fn is_not_found(e: &Error) -> bool {
+/// EngageLab's answers for an id (or alias) it does not know: `NOT_FOUND`,
+/// or `API` with code 27002.
+pub(super) fn is_not_found(e: &Error) -> bool {
     e.kind() == ErrorKind::NotFound
         || (e.kind() == ErrorKind::Api && e.api_code() == Some(UNKNOWN_ID_CODE))
 }

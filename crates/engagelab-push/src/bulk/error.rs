@@ -21,9 +21,14 @@ pub enum BulkErrorKind {
     /// backup, the report). When this happens mid-run, new requests stop and
     /// those in flight finish first.
     Io,
-    /// A setting is out of range (e.g. `qps` 0), or the client was refused
-    /// before sending: its [`Error`] is [`source`](std::error::Error::source).
+    /// A setting is out of range (e.g. `qps` 0), an alias is bad, or the
+    /// client was refused before sending: its [`Error`], if any, is
+    /// [`source`](std::error::Error::source).
     InvalidArgument,
+    /// An erasure could not resolve an alias to its devices (the lookup
+    /// failed after its retries): nothing was deleted. The lookup's
+    /// [`Error`] is [`source`](std::error::Error::source).
+    Lookup,
 }
 
 /// A bulk run that refused to start or had to stop. A run that merely had
@@ -45,6 +50,18 @@ impl BulkError {
         }
     }
 
+    pub(crate) fn with_source(
+        kind: BulkErrorKind,
+        message: impl Into<String>,
+        source: Error,
+    ) -> BulkError {
+        BulkError {
+            kind,
+            message: message.into(),
+            source: Some(source),
+        }
+    }
+
     pub(crate) fn io(what: impl Into<String>, error: &io::Error) -> BulkError {
         BulkError::new(BulkErrorKind::Io, format!("{}: {error}", what.into()))
     }
@@ -61,6 +78,12 @@ impl BulkError {
     /// One line saying what happened, naming the file or setting concerned.
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// The call's error behind this one, if any (a failed lookup, a bad
+    /// alias, a client refused before sending).
+    pub fn error(&self) -> Option<&Error> {
+        self.source.as_ref()
     }
 }
 

@@ -2,9 +2,12 @@
 //!
 //! [`Client::bulk_delete`] configures a run; [`BulkDelete::run`] does it and
 //! returns a [`BulkSummary`]. See [`BulkDelete`] for what a run guarantees.
+//! [`BulkDelete::erase_users`] (and [`Client::erase_user`]) erase users by
+//! alias through the same run.
 
 mod backup;
 mod engine;
+mod erase;
 mod error;
 mod input;
 mod journal;
@@ -19,6 +22,7 @@ use std::time::Duration;
 use crate::cancel::CancelToken;
 use crate::client::Client;
 
+pub use erase::{ErasedUser, Erasure};
 pub use error::{BulkError, BulkErrorKind};
 pub use input::BulkInput;
 pub use report::{BulkSummary, Counts, Outcome, Progress};
@@ -36,6 +40,7 @@ pub const CANCEL_GRACE: Duration = Duration::from_secs(5);
 
 type ProgressFn<'a> = Box<dyn FnMut(&Progress) + Send + 'a>;
 type ConfirmFn<'a> = Box<dyn FnOnce(&Plan) -> bool + Send + 'a>;
+type ResolvedFn<'a> = Box<dyn FnMut(&ErasedUser) + Send + 'a>;
 
 /// What a run is about to do, once the input is counted and the guard
 /// passed; handed to the [`confirm`](BulkDelete::confirm) callback.
@@ -114,6 +119,7 @@ pub struct BulkDelete<'a> {
     dry_run: bool,
     on_progress: Option<ProgressFn<'a>>,
     confirm: Option<ConfirmFn<'a>>,
+    on_resolved: Option<ResolvedFn<'a>>,
     cancel: Option<CancelToken>,
 }
 
@@ -132,6 +138,7 @@ impl Client {
             dry_run: false,
             on_progress: None,
             confirm: None,
+            on_resolved: None,
             cancel: None,
         }
     }
@@ -207,6 +214,7 @@ impl<'a> BulkDelete<'a> {
             dry_run: self.dry_run,
             on_progress: Some(Box::new(f)),
             confirm: self.confirm,
+            on_resolved: self.on_resolved,
             cancel: self.cancel,
         }
     }
@@ -235,7 +243,7 @@ impl<'a> BulkDelete<'a> {
     /// Failed deletions and cancellation are not errors: see
     /// [`BulkSummary`].
     pub fn run(self, input: impl Into<BulkInput>) -> Result<BulkSummary, BulkError> {
-        engine::run(self, input.into())
+        engine::run(self, input.into(), None)
     }
 }
 

@@ -282,7 +282,8 @@ impl Report {
         self.out.lock().unwrap_or_else(|p| p.into_inner()).flush()
     }
 
-    fn write(&self, v: &Value) -> std::io::Result<()> {
+    /// Appends one JSON line.
+    pub fn write(&self, v: &Value) -> std::io::Result<()> {
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
         serde_json::to_writer(&mut *out, v)?;
         out.write_all(b"\n")

@@ -1,0 +1,382 @@
+//! Erasing users by alias: each alias resolved to its registration ids, the
+//! ids deleted by one bulk run, then each alias resolved again to confirm
+//! that no device is still bound to it.
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::BulkDelete;
+use super::engine::{self, is_not_found};
+use super::error::{BulkError, BulkErrorKind};
+use super::input::{BulkInput, hex};
+use super::pacer::Pacer;
+use super::report::{BulkSummary, Counts, Report, error_json};
+use crate::cancel::CancelToken;
+use crate::client::Client;
+use crate::error::{Error, ErrorKind};
+use crate::options::CallOptions;
+use crate::validate;
+
+/// One user of an erasure: the alias, the devices bound to it before, and
+/// those still bound after.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ErasedUser {
+    /// The alias, as given.
+    pub alias: String,
+    /// The registration ids bound to the alias before the erasure, in the
+    /// order EngageLab gave them: what the run deleted. Empty for an alias
+    /// with no device, and for one EngageLab does not know (answered
+    /// `NOT_FOUND`, or `API` with code 27002).
+    pub registration_ids: Vec<String>,
+    /// The registration ids bound to the alias when it was resolved again
+    /// after the deletions: empty when the erasure is complete. `None` when
+    /// it was not checked: a dry run, an interrupted run, or a lookup that
+    /// failed (`verify_error`). EngageLab deletes asynchronously, so an id
+    /// the run deleted may still be listed for a short while: resolve the
+    /// alias again later (a rerun with the same journal sends no id twice).
+    pub still_bound: Option<Vec<String>>,
+    /// Why the second lookup failed, if it did.
+    pub verify_error: Option<Error>,
+}
+
+impl ErasedUser {
+    fn new(alias: String, registration_ids: Vec<String>) -> ErasedUser {
+        ErasedUser {
+            alias,
+            registration_ids,
+            still_bound: None,
+            verify_error: None,
+        }
+    }
+
+    /// Whether the alias was resolved again and no device is bound to it.
+    pub fn is_verified(&self) -> bool {
+        self.still_bound.as_ref().is_some_and(Vec::is_empty)
+    }
+
+    /// The user as a JSON object: `alias`, `registration_ids`,
+    /// `still_bound` (`null` when not checked) and, after a failed second
+    /// lookup, `verify_error` with every field of the error.
+    pub fn to_json(&self) -> Value {
+        let mut v = json!({
+            "alias": self.alias,
+            "registration_ids": self.registration_ids,
+            "still_bound": self.still_bound,
+        });
+        if let (Some(e), Value::Object(m)) = (&self.verify_error, &mut v) {
+            m.insert("verify_error".into(), error_json(e));
+        }
+        v
+    }
+}
+
+/// What an erasure did: each user, and the bulk run over their devices.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Erasure {
+    /// Each alias, in the order given (a repeated alias once).
+    pub users: Vec<ErasedUser>,
+    /// The bulk run over every registration id the aliases resolved to.
+    pub summary: BulkSummary,
+}
+
+impl Erasure {
+    /// True when every device was deleted (or was already gone), the run was
+    /// not interrupted, and, unless it was a dry run, every alias was
+    /// resolved again with no device still bound.
+    pub fn is_success(&self) -> bool {
+        self.summary.is_success()
+            && (self.summary.dry_run || self.users.iter().all(ErasedUser::is_verified))
+    }
+
+    /// The registration ids still bound after the erasure, alias by alias.
+    pub fn still_bound(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.users.iter().flat_map(|u| {
+            u.still_bound
+                .iter()
+                .flatten()
+                .map(move |id| (u.alias.as_str(), id.as_str()))
+        })
+    }
+
+    /// The erasure as a JSON object: the summary's fields and `users`, one
+    /// [`ErasedUser::to_json`] each.
+    pub fn to_json(&self) -> Value {
+        let mut v = self.summary.to_json();
+        if let Value::Object(m) = &mut v {
+            let users: Vec<Value> = self.users.iter().map(ErasedUser::to_json).collect();
+            m.insert("users".into(), Value::Array(users));
+        }
+        v
+    }
+}
+
+impl Client {
+    /// Erases one user: resolves `alias` to the registration ids bound to it
+    /// ([`get_alias`](Self::get_alias), every platform), deletes them with
+    /// the bulk engine's defaults ([`DEFAULT_QPS`](crate::DEFAULT_QPS), the
+    /// [`DEFAULT_MAX_DELETIONS`](crate::DEFAULT_MAX_DELETIONS) guard), then
+    /// resolves the alias again to confirm that no device is still bound.
+    /// An alias with no device succeeds, having deleted nothing. For a
+    /// backup, a report, a journal, a dry run or many aliases, configure a
+    /// run: [`bulk_delete`](Self::bulk_delete) then
+    /// [`erase_users`](BulkDelete::erase_users).
+    ///
+    /// ```no_run
+    /// use engagelab_push::Client;
+    ///
+    /// let client = Client::from_env()?;
+    /// let erasure = client.erase_user("user-42")?;
+    /// let user = &erasure.users[0];
+    /// println!("deleted {:?}; still bound: {:?}", user.registration_ids, user.still_bound);
+    /// assert!(erasure.is_success());
+    /// # Ok::<(), engagelab_push::BulkError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`erase_users`](BulkDelete::erase_users).
+    pub fn erase_user(&self, alias: &str) -> Result<Erasure, BulkError> {
+        self.bulk_delete().erase_users([alias])
+    }
+}
+
+impl<'a> BulkDelete<'a> {
+    /// Called on the thread that runs [`erase_users`](Self::erase_users)
+    /// once per alias, as soon as it is resolved and before anything is
+    /// deleted (`still_bound` is `None` then): to show an operator what will
+    /// be deleted, before [`confirm`](Self::confirm) asks.
+    pub fn on_resolved(mut self, f: impl FnMut(&ErasedUser) + Send + 'a) -> Self {
+        self.on_resolved = Some(Box::new(f));
+        self
+    }
+
+    /// Erases users by alias, as a GDPR or account-deletion request asks:
+    ///
+    /// 1. every alias is checked (nothing is sent if one is bad), then
+    ///    resolved, one lookup at a time within [`qps`](Self::qps);
+    /// 2. the registration ids of every alias go through one bulk run,
+    ///    configured as usual: backup, report, journal, guard (counting the
+    ///    ids of all aliases together), dry run, confirm, cancel;
+    /// 3. unless it was a dry run or was interrupted, each alias is resolved
+    ///    again: [`ErasedUser::still_bound`] lists any device still bound.
+    ///
+    /// A repeated alias is erased once. The report, when configured, gets
+    /// one line `{"alias","registration_ids"}` per alias before the
+    /// deletions, the run's lines and summary, then one line
+    /// `{"alias","still_bound"}` per alias checked. A journal belongs to
+    /// the list of aliases: rerun with the same aliases and journal to
+    /// resume; ids already deleted are not sent again.
+    ///
+    /// # Errors
+    /// [`BulkError`] when the run refuses to start (no alias, a bad alias,
+    /// the guard, a journal of other aliases, a declined confirmation, a
+    /// file that cannot be opened; nothing is deleted then) or must stop (a
+    /// file that cannot be written). A first lookup that fails (other than
+    /// for an unknown alias) is [`BulkErrorKind::Lookup`], whose
+    /// [`source`](std::error::Error::source) is the lookup's [`Error`]:
+    /// nothing was deleted. Failed deletions, devices still bound and
+    /// cancellation are not errors: see [`Erasure`].
+    pub fn erase_users<I>(mut self, aliases: I) -> Result<Erasure, BulkError>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        let aliases = checked(aliases)?;
+        if self.qps == 0 {
+            return Err(BulkError::invalid("qps must be at least 1"));
+        }
+        let pacer = Pacer::new(f64::from(self.qps));
+        let cancel = self.cancel.clone().unwrap_or_default();
+        let options = CallOptions::new().cancel(cancel.clone());
+        let mut on_resolved = self.on_resolved.take();
+        let client = self.client.clone();
+
+        let mut users = Vec::with_capacity(aliases.len());
+        for alias in aliases.iter() {
+            let Some(found) = lookup(&client, &pacer, &cancel, &options, alias) else {
+                return Ok(interrupted(users, self.dry_run));
+            };
+            let ids = match found {
+                Ok(ids) => ids,
+                Err(e) if is_not_found(&e) => Vec::new(),
+                Err(e) if e.kind() == ErrorKind::Cancelled => {
+                    return Ok(interrupted(users, self.dry_run));
+                }
+                Err(e) => {
+                    return Err(BulkError::with_source(
+                        BulkErrorKind::Lookup,
+                        format!("cannot resolve the alias {alias:?}: {e}; nothing was deleted"),
+                        e,
+                    ));
+                }
+            };
+            let user = ErasedUser::new(alias.clone(), ids);
+            if let Some(f) = on_resolved.as_mut() {
+                f(&user);
+            }
+            users.push(user);
+        }
+
+        if let Some(path) = &self.report {
+            let lines = users
+                .iter()
+                .map(|u| json!({"alias": u.alias, "registration_ids": u.registration_ids}));
+            write_report(path, lines)?;
+        }
+        let ids: Vec<String> = users
+            .iter()
+            .flat_map(|u| u.registration_ids.iter().cloned())
+            .collect();
+        if ids.is_empty() {
+            // Nothing to delete: nothing to confirm either.
+            self.confirm = None;
+        }
+        let report = self.report.clone();
+        let summary = engine::run(self, BulkInput::ids(ids), Some(fingerprint(&aliases)))?;
+
+        if !summary.dry_run && !summary.interrupted {
+            for user in &mut users {
+                match lookup(&client, &pacer, &cancel, &options, &user.alias) {
+                    None => break,
+                    Some(Ok(ids)) => user.still_bound = Some(ids),
+                    Some(Err(e)) if is_not_found(&e) => user.still_bound = Some(Vec::new()),
+                    Some(Err(e)) => user.verify_error = Some(e),
+                }
+            }
+            if let Some(path) = &report {
+                let lines = users
+                    .iter()
+                    .filter(|u| u.still_bound.is_some() || u.verify_error.is_some())
+                    .map(|u| {
+                        let mut v = u.to_json();
+                        if let Value::Object(m) = &mut v {
+                            m.remove("registration_ids");
+                        }
+                        v
+                    });
+                write_report(path, lines)?;
+            }
+        }
+        Ok(Erasure { users, summary })
+    }
+}
+
+/// The aliases, each checked, a repeated one once, in the order given.
+fn checked<I>(aliases: I) -> Result<Vec<String>, BulkError>
+where
+    I: IntoIterator,
+    I::Item: AsRef<str>,
+{
+    let mut out: Vec<String> = Vec::new();
+    for (i, alias) in aliases.into_iter().enumerate() {
+        let alias = alias.as_ref();
+        if let Err(e) = validate::alias(alias) {
+            let shown: String = alias.chars().take(48).collect();
+            return Err(BulkError::with_source(
+                BulkErrorKind::InvalidArgument,
+                format!(
+                    "alias {} ({shown:?}): {}; nothing was sent",
+                    i + 1,
+                    e.message()
+                ),
+                e,
+            ));
+        }
+        if !out.iter().any(|a| a == alias) {
+            out.push(alias.to_owned());
+        }
+    }
+    if out.is_empty() {
+        return Err(BulkError::invalid("no alias to erase"));
+    }
+    Ok(out)
+}
+
+/// One paced lookup of every platform; `None` when the run was cancelled
+/// while waiting for its slot.
+fn lookup(
+    client: &Client,
+    pacer: &Pacer,
+    cancel: &CancelToken,
+    options: &CallOptions,
+    alias: &str,
+) -> Option<Result<Vec<String>, Error>> {
+    if !pacer.acquire(cancel) {
+        return None;
+    }
+    Some(client.get_alias_with(alias, &[], options))
+}
+
+/// The journal's fingerprint of an erasure: its aliases, so that a rerun of
+/// the same aliases resumes whatever they resolve to by then.
+fn fingerprint(aliases: &[String]) -> String {
+    let mut digest = Sha256::new();
+    digest.update(b"erase-users\n");
+    for alias in aliases {
+        digest.update(alias.as_bytes());
+        digest.update(b"\n");
+    }
+    hex(&digest.finalize())
+}
+
+/// An erasure cancelled while its aliases were being resolved: nothing
+/// was deleted.
+fn interrupted(users: Vec<ErasedUser>, dry_run: bool) -> Erasure {
+    Erasure {
+        users,
+        summary: BulkSummary {
+            entries: 0,
+            ids: 0,
+            counts: Counts::default(),
+            not_started: 0,
+            rate_limited: 0,
+            elapsed: std::time::Duration::ZERO,
+            interrupted: true,
+            dry_run,
+        },
+    }
+}
+
+fn write_report(
+    path: &std::path::Path,
+    lines: impl Iterator<Item = Value>,
+) -> Result<(), BulkError> {
+    let io = |e: std::io::Error| {
+        BulkError::io(format!("cannot write the report {}", path.display()), &e)
+    };
+    let report = Report::open(path).map_err(io)?;
+    for line in lines {
+        report.write(&line).map_err(io)?;
+    }
+    report.flush().map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_are_checked_and_deduplicated() {
+        assert_eq!(checked(["a", "b", "a"]).unwrap(), ["a", "b"]);
+        let e = checked(["ok", "a/b"]).unwrap_err();
+        assert_eq!(e.kind(), BulkErrorKind::InvalidArgument);
+        assert!(
+            e.message()
+                .starts_with("alias 2 (\"a/b\"): alias contains '/'"),
+            "{}",
+            e.message()
+        );
+        assert!(e.message().ends_with("nothing was sent"));
+        let e = checked(Vec::<String>::new()).unwrap_err();
+        assert_eq!(e.message(), "no alias to erase");
+    }
+
+    #[test]
+    fn the_fingerprint_follows_the_aliases() {
+        let a = fingerprint(&["u1".into(), "u2".into()]);
+        assert_eq!(a, fingerprint(&["u1".into(), "u2".into()]));
+        assert_ne!(a, fingerprint(&["u2".into(), "u1".into()]));
+        assert_ne!(a, fingerprint(&["u1u2".into()]));
+    }
+}

@@ -1,0 +1,330 @@
+//! Erasing users by alias against engagelab-mock: the lookup, the deletions
+//! through the bulk engine, the second lookup, and everything a run takes
+//! (dry run, guard, backup, report, journal, confirmation).
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use engagelab_mock::{Answer, Device, MockConfig, MockServer};
+use engagelab_push::{BulkErrorKind, Client, ErrorKind};
+use serde_json::{Value, json};
+
+/// `user-1` has two devices (android, ios), `user-2` one, `x` none bound.
+fn mock() -> MockServer {
+    MockServer::start(MockConfig {
+        devices: vec![
+            Device::new("a1")
+                .with_alias("user-1")
+                .with_platform("android")
+                .with_tags(["vip"]),
+            Device::new("b1").with_alias("user-1").with_platform("ios"),
+            Device::new("c2").with_alias("user-2").with_platform("hmos"),
+            Device::new("x"),
+        ],
+        ..MockConfig::default()
+    })
+    .expect("mock starts")
+}
+
+fn client(mock: &MockServer) -> Client {
+    Client::builder("demo-app-key", "demo-master-secret")
+        .base_url(mock.base_url())
+        .build()
+        .expect("client builds")
+}
+
+/// The mock's log as `METHOD path` lines.
+fn sent(mock: &MockServer) -> Vec<String> {
+    mock.log()
+        .into_iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+fn lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .expect("file")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect()
+}
+
+#[test]
+fn erasing_a_user_deletes_every_device_of_the_alias_and_checks_again() {
+    let mock = mock();
+    let erasure = client(&mock).erase_user("user-1").expect("erase");
+    assert_eq!(erasure.users.len(), 1);
+    let user = &erasure.users[0];
+    assert_eq!(user.alias, "user-1");
+    assert_eq!(user.registration_ids, ["a1", "b1"]);
+    assert_eq!(user.still_bound.as_deref(), Some(&[][..]));
+    assert!(user.is_verified());
+    assert_eq!(erasure.summary.counts.deleted, 2);
+    assert!(erasure.is_success(), "{erasure:?}");
+    assert_eq!(mock.devices(), ["c2", "x"]);
+    let log = sent(&mock);
+    assert_eq!(
+        log.first().map(String::as_str),
+        Some("GET /v4/aliases/user-1")
+    );
+    assert_eq!(
+        log.last().map(String::as_str),
+        Some("GET /v4/aliases/user-1")
+    );
+    let mut deletes: Vec<&String> = log.iter().filter(|l| l.starts_with("DELETE")).collect();
+    deletes.sort();
+    assert_eq!(deletes, ["DELETE /v4/devices/a1", "DELETE /v4/devices/b1"]);
+    assert_eq!(log.len(), 4);
+}
+
+#[test]
+fn an_unknown_alias_succeeds_with_nothing_deleted() {
+    let mock = mock();
+    // EngageLab's answer for an unknown alias is undocumented: an empty list
+    // (the mock's), a 404 or a 400 with code 27002 all mean no device.
+    mock.script_alias("gone-404", vec![Answer::status(404); 2]);
+    let e27002 = r#"{"error":{"code":27002,"message":"unknown error"}}"#;
+    mock.script_alias("gone-27002", vec![Answer::body(400, e27002); 2]);
+    for alias in ["nobody", "gone-404", "gone-27002"] {
+        let erasure = client(&mock).erase_user(alias).expect("erase");
+        let user = &erasure.users[0];
+        assert!(user.registration_ids.is_empty(), "{alias}");
+        assert_eq!(user.still_bound.as_deref(), Some(&[][..]), "{alias}");
+        assert_eq!(erasure.summary.ids, 0);
+        assert_eq!(erasure.summary.counts.total(), 0);
+        assert!(erasure.is_success(), "{alias}: {erasure:?}");
+    }
+    assert!(
+        sent(&mock)
+            .iter()
+            .all(|l| l.starts_with("GET /v4/aliases/"))
+    );
+    assert_eq!(mock.devices().len(), 4);
+}
+
+#[test]
+fn bad_aliases_are_refused_before_anything_is_sent() {
+    let mock = mock();
+    let long = "a".repeat(41);
+    for (aliases, says) in [
+        (vec![""], "alias 1 (\"\"): alias is empty"),
+        (vec![long.as_str()], "41 bytes"),
+        (vec!["user/1"], "'/' at byte 4"),
+        (vec!["user\n1"], "control character U+000A"),
+        (
+            vec!["user-1", "user 2"],
+            "alias 2 (\"user 2\"): alias contains whitespace",
+        ),
+        (vec![], "no alias to erase"),
+    ] {
+        let e = client(&mock)
+            .bulk_delete()
+            .erase_users(&aliases)
+            .expect_err("refused");
+        assert_eq!(e.kind(), BulkErrorKind::InvalidArgument, "{aliases:?}");
+        assert!(e.message().contains(says), "{aliases:?}: {}", e.message());
+        if !aliases.is_empty() {
+            let cause = e.error().expect("the alias's error");
+            assert_eq!(cause.kind(), ErrorKind::InvalidArgument);
+        }
+    }
+    assert!(mock.log().is_empty(), "{:?}", sent(&mock));
+}
+
+#[test]
+fn a_dry_run_resolves_and_deletes_nothing() {
+    let mock = mock();
+    let erasure = client(&mock)
+        .bulk_delete()
+        .dry_run(true)
+        .erase_users(["user-1", "user-2"])
+        .expect("dry run");
+    assert!(erasure.summary.dry_run);
+    assert_eq!(erasure.summary.counts.would_delete, 3);
+    assert_eq!(erasure.users[1].registration_ids, ["c2"]);
+    assert!(erasure.users.iter().all(|u| u.still_bound.is_none()));
+    assert!(erasure.is_success());
+    assert_eq!(mock.devices().len(), 4);
+    assert_eq!(
+        sent(&mock),
+        ["GET /v4/aliases/user-1", "GET /v4/aliases/user-2"]
+    );
+}
+
+#[test]
+fn backup_and_report_cover_every_user_and_device() {
+    let mock = mock();
+    let dir = tempfile::tempdir().unwrap();
+    let (backup, report) = (dir.path().join("b.jsonl"), dir.path().join("r.jsonl"));
+    let erasure = client(&mock)
+        .bulk_delete()
+        .backup(&backup)
+        .report(&report)
+        .erase_users(["user-1", "user-2", "user-1", "nobody"])
+        .expect("erase");
+    assert_eq!(erasure.users.len(), 3, "a repeated alias is erased once");
+    assert!(erasure.is_success());
+    let mut kept: Vec<Value> = lines(&backup);
+    kept.sort_by_key(|l| l["registration_id"].as_str().unwrap().to_owned());
+    assert_eq!(kept.len(), 3);
+    assert_eq!(kept[0]["registration_id"], "a1");
+    assert_eq!(kept[0]["tags"], json!(["vip"]));
+    assert_eq!(kept[0]["alias"], "user-1");
+
+    let report = lines(&report);
+    assert_eq!(report.len(), 3 + 3 + 1 + 3, "{report:#?}");
+    assert_eq!(
+        report[..3],
+        [
+            json!({"alias": "user-1", "registration_ids": ["a1", "b1"]}),
+            json!({"alias": "user-2", "registration_ids": ["c2"]}),
+            json!({"alias": "nobody", "registration_ids": []}),
+        ]
+    );
+    assert!(report[3..6].iter().all(|l| l["outcome"] == "deleted"));
+    assert_eq!(report[6]["summary"]["deleted"], 3);
+    assert_eq!(
+        report[7..],
+        [
+            json!({"alias": "user-1", "still_bound": []}),
+            json!({"alias": "user-2", "still_bound": []}),
+            json!({"alias": "nobody", "still_bound": []}),
+        ]
+    );
+    assert_eq!(
+        erasure.to_json()["users"][0]["registration_ids"],
+        json!(["a1", "b1"])
+    );
+}
+
+#[test]
+fn a_device_still_bound_after_the_deletions_is_reported() {
+    let mock = mock();
+    // Before: one device. After: a device bound meanwhile (the user signed
+    // in again on a new phone).
+    mock.script_alias(
+        "user-9",
+        vec![
+            Answer::body(200, r#"{"registration_ids":["a1"]}"#),
+            Answer::body(200, r#"{"registration_ids":["new-phone"]}"#),
+        ],
+    );
+    let erasure = client(&mock).erase_user("user-9").expect("erase");
+    assert_eq!(erasure.summary.counts.deleted, 1);
+    assert_eq!(
+        erasure.users[0].still_bound.as_deref(),
+        Some(&["new-phone".to_owned()][..])
+    );
+    assert_eq!(
+        erasure.still_bound().collect::<Vec<_>>(),
+        [("user-9", "new-phone")]
+    );
+    assert!(!erasure.is_success());
+}
+
+#[test]
+fn a_failed_lookup_stops_the_erasure_before_anything_is_deleted() {
+    let mock = mock();
+    let busy = r#"{"error":{"code":27000,"message":"busy"}}"#;
+    mock.script_alias("user-2", vec![Answer::body(500, busy); 3]);
+    let client = Client::builder("demo-app-key", "demo-master-secret")
+        .base_url(mock.base_url())
+        .backoff(
+            std::time::Duration::from_millis(1),
+            std::time::Duration::from_millis(5),
+        )
+        .build()
+        .unwrap();
+    let e = client
+        .bulk_delete()
+        .erase_users(["user-1", "user-2"])
+        .expect_err("lookup fails");
+    assert_eq!(e.kind(), BulkErrorKind::Lookup);
+    assert!(e.message().contains("\"user-2\""), "{}", e.message());
+    assert!(
+        e.message().contains("nothing was deleted"),
+        "{}",
+        e.message()
+    );
+    let cause = e.error().expect("the lookup's error");
+    assert_eq!((cause.kind(), cause.attempts()), (ErrorKind::Server, 3));
+    assert!(!sent(&mock).iter().any(|l| l.starts_with("DELETE")));
+    assert_eq!(mock.devices().len(), 4);
+}
+
+#[test]
+fn the_guard_counts_the_devices_of_every_alias_together() {
+    let mock = mock();
+    let e = client(&mock)
+        .bulk_delete()
+        .max_deletions(2)
+        .erase_users(["user-1", "user-2"])
+        .expect_err("guarded");
+    assert_eq!(e.kind(), BulkErrorKind::Guard);
+    assert!(!sent(&mock).iter().any(|l| l.starts_with("DELETE")));
+}
+
+#[test]
+fn resolutions_are_shown_before_the_confirmation_which_may_decline() {
+    let mock = mock();
+    let shown = Arc::new(Mutex::new(Vec::new()));
+    let seen = shown.clone();
+    let plans = Arc::new(Mutex::new(Vec::new()));
+    let planned = plans.clone();
+    let e = client(&mock)
+        .bulk_delete()
+        .on_resolved(move |u| {
+            assert!(u.still_bound.is_none());
+            seen.lock()
+                .unwrap()
+                .push((u.alias.clone(), u.registration_ids.len()));
+        })
+        .confirm(move |plan| {
+            planned.lock().unwrap().push(plan.ids);
+            false
+        })
+        .erase_users(["user-1", "user-2"])
+        .expect_err("declined");
+    assert_eq!(e.kind(), BulkErrorKind::Declined);
+    assert_eq!(
+        *shown.lock().unwrap(),
+        [("user-1".to_owned(), 2), ("user-2".to_owned(), 1)]
+    );
+    assert_eq!(*plans.lock().unwrap(), [3]);
+    assert_eq!(mock.devices().len(), 4);
+}
+
+#[test]
+fn a_journal_resumes_the_same_aliases_and_refuses_others() {
+    let mock = mock();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("erase.journal");
+    let run = |aliases: &[&str]| {
+        client(&mock)
+            .bulk_delete()
+            .journal(&journal)
+            .erase_users(aliases)
+    };
+    let first = run(&["user-1", "user-2"]).expect("first run");
+    assert_eq!(first.summary.counts.deleted, 3);
+    // EngageLab deletes asynchronously: a rerun may still see a deleted id
+    // bound. The journal knows it is done, so it is not sent again.
+    mock.script_alias(
+        "user-1",
+        vec![Answer::body(200, r#"{"registration_ids":["a1"]}"#)],
+    );
+    let before = mock.log().len();
+    let again = run(&["user-1", "user-2"]).expect("rerun");
+    assert_eq!(again.summary.counts.already_done, 1);
+    assert_eq!(again.summary.counts.deleted, 0);
+    assert!(again.is_success());
+    assert!(
+        !sent(&mock)[before..]
+            .iter()
+            .any(|l| l.starts_with("DELETE")),
+        "{:?}",
+        &sent(&mock)[before..]
+    );
+    let e = run(&["user-2"]).expect_err("another list of aliases");
+    assert_eq!(e.kind(), BulkErrorKind::JournalMismatch);
+}
