@@ -1,10 +1,11 @@
-//! Runs every shared scenario of `tests/scenarios/delete_device.json` and
-//! `tests/scenarios/get_device.json` against a real `engagelab-mock` on
-//! loopback, one fresh server per scenario and one test per scenario, named
-//! after it:
+//! Runs every shared scenario of `tests/scenarios/delete_device.json`,
+//! `tests/scenarios/get_device.json` and `tests/scenarios/get_alias.json`
+//! against a real `engagelab-mock` on loopback, one fresh server per scenario
+//! and one test per scenario, named after it:
 //!
 //!     cargo test -p engagelab-push --test scenarios -- deletes_known_device
 //!     cargo test -p engagelab-push --test scenarios -- gets_tags_and_alias
+//!     cargo test -p engagelab-push --test scenarios -- resolves_alias_to_its_devices
 //!
 //! Each file is first validated against `tests/scenarios/schema.json` (see
 //! `common/schema.rs`); any unknown key, wrong type or missing field stops the
@@ -15,8 +16,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use engagelab_mock::{Answer, Device, MockConfig, MockServer};
-use engagelab_push::{Client, Device as Got, Error, Region};
+use engagelab_mock::{Answer, Device as Seed, MockConfig, MockServer};
+use engagelab_push::{Client, Device, Error, Platform, Region};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
 
@@ -36,7 +37,44 @@ const ERROR_ONLY: [&str; 5] = [
 
 /// The scenario files, and the fewest scenarios each must hold (a file that
 /// lost scenarios fails the run).
-const FILES: [(&str, usize); 2] = [("delete_device.json", 40), ("get_device.json", 30)];
+const FILES: [(&str, usize); 3] = [
+    ("delete_device.json", 40),
+    ("get_device.json", 30),
+    ("get_alias.json", 40),
+];
+
+/// What a successful call returned.
+enum Got {
+    Deleted,
+    Device(Device),
+    Ids(Vec<String>),
+}
+
+/// What is wrong with a scenario's input for its call: `registration_id` for
+/// the device calls, `alias` (and `platforms`) for `get_alias`, never both.
+fn input_problems(sc: &Value) -> Vec<String> {
+    let call = sc.get("call").and_then(Value::as_str);
+    let has = |k: &str| sc.get(k).is_some();
+    let mut bad = Vec::new();
+    if call == Some("get_alias") {
+        if !has("alias") {
+            bad.push("input: a get_alias scenario needs alias".to_owned());
+        }
+        if has("registration_id") {
+            bad.push("input: a get_alias scenario takes no registration_id".to_owned());
+        }
+    } else {
+        if !has("registration_id") {
+            bad.push("input: a device scenario needs registration_id".to_owned());
+        }
+        for k in ["alias", "platforms"] {
+            if has(k) {
+                bad.push(format!("input: {k} is for get_alias scenarios only"));
+            }
+        }
+    }
+    bad
+}
 
 fn load(file: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -65,10 +103,12 @@ fn file_problems(schema: &Value, doc: &Value) -> Vec<String> {
         .collect();
     let mut seen = HashSet::new();
     for sc in doc["scenarios"].as_array().into_iter().flatten() {
-        if let Some(name) = sc["name"].as_str()
-            && !seen.insert(name)
-        {
+        let name = sc["name"].as_str().unwrap_or("?");
+        if !seen.insert(name) {
             problems.push(format!("scenario {name:?}: the name is used twice"));
+        }
+        for p in input_problems(sc) {
+            problems.push(format!("scenario {name:?}: {p}"));
         }
     }
     problems
@@ -123,42 +163,59 @@ fn opt_u64(v: &Value) -> Option<u64> {
 /// Runs one scenario; returns what did not match.
 fn run(creds: &Value, sc: &Value) -> Vec<String> {
     let mock = MockServer::start(MockConfig::default()).expect("mock starts");
+    let mut bad = Vec::new();
     for seed in sc["devices"].as_array().into_iter().flatten() {
         // A bare id, or an object with the mock's own fields.
         let device = match seed.as_str() {
-            Some(id) => Device::new(id),
+            Some(id) => Seed::new(id),
             None => serde_json::from_value(seed.clone()).expect("device seed parses"),
         };
         mock.add_device(device);
     }
-    let rid = sc["registration_id"].as_str().unwrap();
-    if let Some(script) = sc.get("script") {
-        let answers: Vec<Answer> =
-            serde_json::from_value(script.clone()).expect("script answers parse");
-        mock.script(
-            sc.get("script_id").and_then(Value::as_str).unwrap_or(rid),
-            answers,
-        );
-    }
-    let null = Value::Null;
-    let settings = sc.get("client").unwrap_or(&null);
-    let started = Instant::now();
-    let mut client_debug = String::new();
     let call = sc
         .get("call")
         .and_then(Value::as_str)
         .unwrap_or("delete_device");
-    let result: Result<Option<Got>, Error> = build_client(creds, settings, mock.base_url())
-        .and_then(|c| {
-            client_debug = format!("{c:?}");
-            match call {
-                "get_device" => c.get_device(rid).map(Some),
-                _ => c.delete_device(rid).map(|()| None),
+    let input = sc
+        .get("registration_id")
+        .or_else(|| sc.get("alias"))
+        .and_then(Value::as_str)
+        .unwrap();
+    if let Some(script) = sc.get("script") {
+        let answers: Vec<Answer> =
+            serde_json::from_value(script.clone()).expect("script answers parse");
+        let key = sc.get("script_id").and_then(Value::as_str).unwrap_or(input);
+        match call {
+            "get_alias" => mock.script_alias(key, answers),
+            _ => mock.script(key, answers),
+        }
+    }
+    let platforms: Vec<&str> = sc["platforms"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let null = Value::Null;
+    let settings = sc.get("client").unwrap_or(&null);
+    let started = Instant::now();
+    let mut client_debug = String::new();
+    let result: Result<Got, Error> = build_client(creds, settings, mock.base_url()).and_then(|c| {
+        client_debug = format!("{c:?}");
+        match call {
+            "get_device" => c.get_device(input).map(Got::Device),
+            "get_alias" => {
+                let platforms = platforms
+                    .iter()
+                    .map(|p| p.parse::<Platform>())
+                    .collect::<Result<Vec<_>, _>>()?;
+                c.get_alias(input, &platforms).map(Got::Ids)
             }
-        });
+            _ => c.delete_device(input).map(|()| Got::Deleted),
+        }
+    });
     let elapsed = started.elapsed();
     let expect = &sc["expect"];
-    let mut bad = Vec::new();
     let mut check = |what: &str, ok: bool, detail: String| {
         if !ok {
             bad.push(format!("{what}: {detail}"));
@@ -172,17 +229,37 @@ fn run(creds: &Value, sc: &Value) -> Vec<String> {
                 want_status == "OK",
                 format!("got OK, want {want_status}"),
             );
-            if let Some(device) = got {
+            if let Got::Device(device) = got {
                 check(
                     "device registration_id",
-                    device.registration_id() == rid,
+                    device.registration_id() == input,
                     format!("got {:?}", device.registration_id()),
                 );
             }
             if let Some(want) = expect.get("device") {
                 match got {
-                    Some(device) => check_device(device, want, &mut check),
-                    None => check("device", false, "given for a delete_device call".into()),
+                    Got::Device(device) => check_device(device, want, &mut check),
+                    _ => check("device", false, format!("given for a {call} call")),
+                }
+            }
+            if let Some(want) = expect.get("registration_ids") {
+                let want: Vec<&str> = want
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect();
+                match got {
+                    Got::Ids(ids) => check(
+                        "registration_ids",
+                        *ids == want,
+                        format!("got {ids:?}, want {want:?}"),
+                    ),
+                    _ => check(
+                        "registration_ids",
+                        false,
+                        format!("given for a {call} call"),
+                    ),
                 }
             }
             for field in ERROR_ONLY {
@@ -200,11 +277,13 @@ fn run(creds: &Value, sc: &Value) -> Vec<String> {
                 got == want_status,
                 format!("got {got} ({e}), want {want_status}"),
             );
-            check(
-                "device",
-                expect.get("device").is_none(),
-                "given for an error, which returns no device".to_owned(),
-            );
+            for field in ["device", "registration_ids"] {
+                check(
+                    field,
+                    expect.get(field).is_none(),
+                    "given for an error, which returns nothing".to_owned(),
+                );
+            }
             if let Some(v) = expect.get("http_status") {
                 let want = opt_u64(v);
                 check(
@@ -367,7 +446,7 @@ fn run(creds: &Value, sc: &Value) -> Vec<String> {
 }
 
 /// Checks the device a `get_device` returned against `expect.device`.
-fn check_device(device: &Got, want: &Value, check: &mut impl FnMut(&str, bool, String)) {
+fn check_device(device: &Device, want: &Value, check: &mut impl FnMut(&str, bool, String)) {
     if let Some(tags) = want.get("tags") {
         let tags: Vec<&str> = tags
             .as_array()
@@ -412,7 +491,7 @@ fn outcome(bad: Vec<String>) -> Result<(), Failed> {
 
 /// The tests that prove the schema check rejects what it must, on copies of the
 /// real file with one thing changed.
-fn schema_checks(schema: &Value, doc: &Value, get_doc: &Value) -> Vec<Trial> {
+fn schema_checks(schema: &Value, doc: &Value, get_doc: &Value, alias_doc: &Value) -> Vec<Trial> {
     type Change = fn(&mut Value);
     // Changes to the first scenario of get_device.json (which seeds a device
     // with tags and expects a device).
@@ -436,6 +515,25 @@ fn schema_checks(schema: &Value, doc: &Value, get_doc: &Value) -> Vec<Trial> {
             "rejects_device_seed_of_wrong_type",
             |d| d["scenarios"][0]["devices"][0] = 7.into(),
             "$.scenarios[0].devices[0]: expected string or object, got integer",
+        ),
+    ];
+    // Changes to the first scenario of get_alias.json (which seeds devices
+    // with platforms and expects registration ids).
+    let alias_cases: [(&str, Change, &str); 3] = [
+        (
+            "rejects_unknown_seed_platform",
+            |d| d["scenarios"][0]["devices"][0]["platform"] = "web".into(),
+            "$.scenarios[0].devices[0].platform: \"web\" is not one of",
+        ),
+        (
+            "rejects_registration_ids_of_wrong_type",
+            |d| d["scenarios"][0]["expect"]["registration_ids"] = "a".into(),
+            "$.scenarios[0].expect.registration_ids: expected array, got string",
+        ),
+        (
+            "rejects_platforms_of_wrong_type",
+            |d| d["scenarios"][0]["platforms"] = serde_json::json!([1]),
+            "$.scenarios[0].platforms[0]: expected string, got integer",
         ),
     ];
     let cases: [(&str, Change, &str); 9] = [
@@ -500,10 +598,16 @@ fn schema_checks(schema: &Value, doc: &Value, get_doc: &Value) -> Vec<Trial> {
         "schema_check::real_get_file_passes",
         move || outcome(file_problems(&s, &d)),
     ));
+    let (s, d) = (schema.clone(), alias_doc.clone());
+    trials.push(Trial::test(
+        "schema_check::real_alias_file_passes",
+        move || outcome(file_problems(&s, &d)),
+    ));
     let all = cases
         .into_iter()
         .map(|case| (case, doc))
-        .chain(get_cases.into_iter().map(|case| (case, get_doc)));
+        .chain(get_cases.into_iter().map(|case| (case, get_doc)))
+        .chain(alias_cases.into_iter().map(|case| (case, alias_doc)));
     for ((name, change, want), doc) in all {
         let (s, mut d) = (schema.clone(), doc.clone());
         trials.push(Trial::test(format!("schema_check::{name}"), move || {
@@ -597,7 +701,36 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    let mut trials = schema_checks(&schema, &docs[0], &docs[1]);
+    let mut trials = schema_checks(&schema, &docs[0], &docs[1], &docs[2]);
+    for (name, sc, want) in [
+        (
+            "input_check::alias_scenario_without_alias",
+            serde_json::json!({"call": "get_alias"}),
+            "needs alias",
+        ),
+        (
+            "input_check::alias_scenario_with_registration_id",
+            serde_json::json!({"call": "get_alias", "alias": "a", "registration_id": "r"}),
+            "takes no registration_id",
+        ),
+        (
+            "input_check::device_scenario_with_platforms",
+            serde_json::json!({"registration_id": "r", "platforms": []}),
+            "platforms is for get_alias",
+        ),
+        (
+            "input_check::device_scenario_without_registration_id",
+            serde_json::json!({"call": "get_device"}),
+            "needs registration_id",
+        ),
+    ] {
+        trials.push(Trial::test(name, move || {
+            match input_problems(&sc).as_slice() {
+                [one] if one.contains(want) => Ok(()),
+                other => Err(format!("want one problem naming {want:?}, got {other:?}").into()),
+            }
+        }));
+    }
     for doc in &docs {
         for sc in doc["scenarios"].as_array().expect("scenarios list") {
             let creds = doc["credentials"].clone();
