@@ -1,7 +1,8 @@
 /*
  * engagelab_push.h: the C API of engagelab-push, a client for EngageLab's Push
- * REST API that deletes devices (DELETE /v4/devices/{registration_id}) and
- * queries them first (GET /v4/devices/{registration_id}).
+ * REST API that deletes devices (DELETE /v4/devices/{registration_id}),
+ * queries them first (GET /v4/devices/{registration_id}) and resolves a
+ * user's alias to its devices (GET /v4/aliases/{alias}).
  *
  * C99 and C++11. Conventions:
  * - every fallible function returns an el_status (EL_OK on success) and writes
@@ -200,6 +201,22 @@ typedef struct el_config el_config;
 typedef struct el_device el_device;
 
 /**
+ * A list of registration ids (opaque), as `el_get_alias` returns them: read
+ * with `el_id_list_count` and `el_id_list_get`, freed with one
+ * `el_id_list_free`.
+ *
+ * Every string it returns is NUL-terminated UTF-8 owned by the list: valid
+ * until `el_id_list_free`, never to be freed or changed by the caller. No id
+ * is ever cut short: an answer with a NUL character in an id is refused by
+ * `el_get_alias` as `EL_INVALID_RESPONSE`.
+ *
+ * Threads: it never changes after `el_get_alias` returns it, so a
+ * `const el_id_list *` may be read from many threads at once; free it once,
+ * when no thread reads it any more.
+ */
+typedef struct el_id_list el_id_list;
+
+/**
  * The details of a failed call, in memory the caller owns (e.g. on the
  * stack). A function taking an `el_error *out_error` writes it when it fails
  * and leaves it untouched when it succeeds; `out_error` may be NULL when the
@@ -286,6 +303,105 @@ typedef struct el_call_options {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Resolves an alias (`GET /v4/aliases/{alias}`): the registration ids of the
+ * devices the app bound to it, in the order EngageLab gave them; an empty
+ * list when no device is bound. An alias is how an app names its user, so
+ * this is the first step of erasing a user: delete each id
+ * (`el_delete_device`), then resolve the alias again to check that none is
+ * still bound. Blocks until done, at most the config's overall timeout.
+ *
+ * `platforms` narrows the lookup: a comma-separated list of `android`,
+ * `ios` and `hmos` (e.g. `"android,ios"`); NULL or `""` means every
+ * platform. The alias and the platforms are checked before anything is sent
+ * (an alias is 1 to 40 bytes with no `/`, no control, whitespace or
+ * invisible format character, and not `.` or `..`), and the alias is sent
+ * as one escaped path segment. The same error model, retries, deadline and
+ * redaction apply as to `el_get_device`; `out_error->maybe_deleted` is
+ * always false. A 2xx answer that is not a JSON object with a
+ * `registration_ids` list of strings (missing or null included), or with a
+ * NUL character in an id, is `EL_INVALID_RESPONSE` with its HTTP status.
+ *
+ * Ownership: on success `*out_ids` receives a new list owned by the caller,
+ * to be freed with `el_id_list_free`; on failure it is not written. `alias`
+ * and `platforms` are only read during the call.
+ * Errors: the failure's category with `*out_error` filled when `out_error`
+ * is not NULL (untouched on success).
+ * NULL: `client`, `alias` or `out_ids` NULL, or `alias` or `platforms` not
+ * UTF-8, gives `EL_INVALID_ARGUMENT`; `platforms` and `out_error` may be
+ * NULL.
+ * Threads: safe to call from many threads at once on the same client.
+ *
+ * # Safety
+ * `client` must be NULL or a live client; `alias` and `platforms` NULL or
+ * NUL-terminated strings; `out_ids` NULL or valid for writing a pointer;
+ * `out_error` NULL or valid for writing an `el_error`.
+ */
+el_status el_get_alias(const struct el_client *client,
+                       const char *alias,
+                       const char *platforms,
+                       struct el_id_list **out_ids,
+                       struct el_error *out_error);
+
+/**
+ * Resolves an alias, as `el_get_alias`, with per-call options: a cancel
+ * token (`el_cancel`) that stops the call, and a deadline shorter than the
+ * client's timeout. A cancelled call returns `EL_CANCELLED` within about
+ * 20 ms, mid-request included.
+ *
+ * Ownership: as `el_get_alias`; nothing of `options` is kept after the call
+ * returns. NULL: `options` may be NULL (the same as `el_get_alias`);
+ * `options->cancel` may be NULL.
+ * Threads: as `el_get_alias`; the cancel token may be cancelled from any
+ * thread while the call runs.
+ *
+ * # Safety
+ * `client`, `alias`, `platforms`, `out_ids` and `out_error` as for
+ * `el_get_alias`; `options` NULL or a readable `el_call_options` whose
+ * `size` is set and whose `cancel` is NULL or a live cancel token.
+ */
+el_status el_get_alias_with(const struct el_client *client,
+                            const char *alias,
+                            const char *platforms,
+                            const struct el_call_options *options,
+                            struct el_id_list **out_ids,
+                            struct el_error *out_error);
+
+/**
+ * The number of registration ids in the list; 0 when it is empty and when
+ * `ids` is NULL.
+ *
+ * Threads: safe from many threads at once.
+ *
+ * # Safety
+ * `ids` must be NULL or a live list.
+ */
+size_t el_id_list_count(const struct el_id_list *ids);
+
+/**
+ * The registration id at `index` (from 0, in the order EngageLab gave them).
+ *
+ * Ownership: owned by the list; valid until `el_id_list_free`.
+ * NULL: NULL when `index` is not below `el_id_list_count` or `ids` is NULL.
+ * Threads: safe from many threads at once.
+ *
+ * # Safety
+ * `ids` must be NULL or a live list.
+ */
+const char *el_id_list_get(const struct el_id_list *ids, size_t index);
+
+/**
+ * Frees a list made by `el_get_alias`, and every string it returned.
+ *
+ * Ownership: takes `ids` back; do not use it or its strings afterwards.
+ * NULL: a no-op.
+ * Threads: only once no other thread reads `ids`.
+ *
+ * # Safety
+ * `ids` must be NULL or a list from `el_get_alias` not yet freed.
+ */
+void el_id_list_free(struct el_id_list *ids);
 
 /**
  * Creates a cancel token, not cancelled.

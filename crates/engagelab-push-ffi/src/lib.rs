@@ -23,6 +23,7 @@
 #![allow(non_camel_case_types)]
 
 // Declaration order is the header's order.
+mod alias;
 mod args;
 mod cancel;
 mod client;
@@ -34,6 +35,9 @@ mod status;
 mod status_code;
 mod version;
 
+pub use alias::{
+    el_get_alias, el_get_alias_with, el_id_list, el_id_list_count, el_id_list_free, el_id_list_get,
+};
 pub use cancel::{
     el_call_options, el_cancel, el_cancel_cancel, el_cancel_free, el_cancel_is_cancelled,
     el_cancel_new,
