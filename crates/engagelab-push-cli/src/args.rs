@@ -22,6 +22,9 @@ pub enum Command {
     Delete(DeleteArgs),
     /// Print each device (tags, alias, the whole answer) as one JSON line.
     Get(GetArgs),
+    /// Erase users by alias: resolve each alias to its devices, delete them,
+    /// then check that no device is still bound.
+    EraseUser(EraseArgs),
 }
 
 #[derive(Debug, Args)]
@@ -65,6 +68,29 @@ pub struct DeleteArgs {
     /// Read ids from FILE, one per line; `-` reads standard input.
     #[arg(long, value_name = "FILE|-")]
     pub from: Option<PathBuf>,
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub connection: Connection,
+}
+
+#[derive(Debug, Args)]
+pub struct EraseArgs {
+    /// Aliases (the app's user ids) to erase.
+    #[arg(value_name = "ALIAS", conflicts_with = "from")]
+    pub aliases: Vec<String>,
+    /// Read aliases from FILE, one per line; `-` reads standard input.
+    #[arg(long, value_name = "FILE|-")]
+    pub from: Option<PathBuf>,
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub connection: Connection,
+}
+
+/// The safety flags of a bulk run, shared by `delete` and `erase-user`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
     /// Requests per second; keep room for the app's own pushes.
     #[arg(long, value_name = "N", default_value_t = engagelab_push::DEFAULT_QPS,
           value_parser = clap::value_parser!(u32).range(1..))]
@@ -96,6 +122,4 @@ pub struct DeleteArgs {
     /// Print the summary as JSON on standard output.
     #[arg(long)]
     pub json: bool,
-    #[command(flatten)]
-    pub connection: Connection,
 }

@@ -2,7 +2,8 @@
 
 /// Every id was deleted or not found (or, dry run, checked).
 pub const OK: i32 = 0;
-/// Some ids failed.
+/// Some ids failed (or, erasing users, an alias could not be resolved or a
+/// device is still bound).
 pub const FAILED: i32 = 1;
 /// A usage or configuration error: nothing was sent.
 pub const USAGE: i32 = 2;
@@ -22,6 +23,13 @@ impl Failure {
     pub fn usage(message: impl Into<String>) -> Failure {
         Failure {
             code: USAGE,
+            message: message.into(),
+        }
+    }
+
+    pub fn failed(message: impl Into<String>) -> Failure {
+        Failure {
+            code: FAILED,
             message: message.into(),
         }
     }

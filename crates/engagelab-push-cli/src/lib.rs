@@ -6,9 +6,11 @@
 mod args;
 mod connect;
 mod delete;
+mod erase;
 mod fail;
 mod get;
 mod progress;
+mod session;
 
 use std::ffi::OsString;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -18,8 +20,8 @@ use clap::Parser;
 pub use fail::{FAILED, INTERRUPTED, OK, REFUSED, USAGE};
 
 /// Runs the command line `args` (the program name first) with the process's
-/// environment, and returns the exit code: 0 every id deleted or not found,
-/// 1 some failed, 2 a usage or configuration error, 3 the guard or the
+/// environment, and returns the exit code: 0 every id deleted or not found
+/// (erasing users: and no device still bound), 1 some failed, 2 a usage or configuration error, 3 the guard or the
 /// confirmation refused, 130 interrupted. Errors are one line on standard
 /// error; a panic is reported in one line too, never with a backtrace.
 pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
@@ -56,6 +58,7 @@ fn run(args: Vec<OsString>) -> i32 {
     let result = match cli.command {
         args::Command::Delete(a) => delete::run(a, &env),
         args::Command::Get(a) => get::run(a, &env),
+        args::Command::EraseUser(a) => erase::run(a, &env),
     };
     match result {
         Ok(code) => code,

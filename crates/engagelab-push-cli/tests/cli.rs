@@ -4,11 +4,14 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use engagelab_mock::{Answer, Device, MockConfig, MockServer};
+
+mod common;
+use common::{cli, run, text};
 
 fn mock(n: usize, latency_ms: u64) -> MockServer {
     MockServer::start(MockConfig {
@@ -27,26 +30,6 @@ fn write_ids(dir: &Path, ids: &[String]) -> String {
     let path = dir.join("ids.txt");
     std::fs::write(&path, ids.join("\n")).unwrap();
     path.to_str().unwrap().to_owned()
-}
-
-/// The binary with the mock's credentials in its environment, stdin closed.
-fn cli(mock: &MockServer, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_engagelab-push"));
-    c.args(args)
-        .env_clear()
-        .env("ENGAGELAB_APP_KEY", "demo-app-key")
-        .env("ENGAGELAB_MASTER_SECRET", "demo-master-secret")
-        .env("ENGAGELAB_BASE_URL", mock.base_url())
-        .stdin(Stdio::null());
-    c
-}
-
-fn run(mock: &MockServer, args: &[&str]) -> Output {
-    cli(mock, args).output().expect("binary runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn deletes_per_id(mock: &MockServer) -> HashMap<String, usize> {

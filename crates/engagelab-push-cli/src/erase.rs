@@ -1,0 +1,130 @@
+//! `engagelab-push erase-user ALIAS... [--from FILE|-]`: erase users by
+//! alias. Standard output gets one line per alias as it is resolved
+//! (`ALIAS: ID ID...`) and one per alias checked afterwards (`ALIAS: no
+//! device bound`, `ALIAS: still bound: ID...`), or with `--json` one JSON
+//! object at the end; the rest is as `delete`.
+
+use std::io::{BufRead, BufReader, IsTerminal, Read};
+
+use engagelab_push::{ErasedUser, Erasure};
+
+use crate::args::EraseArgs;
+use crate::connect;
+use crate::fail::Failure;
+use crate::progress::Display;
+use crate::session::{self, Session};
+
+pub fn run(args: EraseArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32, Failure> {
+    let stdin_aliases = args.from.as_deref().is_some_and(|p| p.as_os_str() == "-");
+    let aliases = match &args.from {
+        Some(_) if stdin_aliases => read_aliases(std::io::stdin(), "standard input")?,
+        Some(path) => {
+            let file = std::fs::File::open(path).map_err(|e| {
+                Failure::usage(format!("cannot open --from {}: {e}", path.display()))
+            })?;
+            read_aliases(file, &path.display().to_string())?
+        }
+        None => args.aliases.clone(),
+    };
+    if aliases.is_empty() {
+        return Err(Failure::usage(
+            "give aliases as arguments, or --from FILE (or - for standard input) holding some",
+        ));
+    }
+    let session = Session::start(&args.run, stdin_aliases)?;
+    let client = connect::client(&args.connection, env)?;
+    let json = args.run.json;
+    let mut display = Display::new(args.run.quiet, std::io::stderr().is_terminal());
+    let result = session
+        .bulk(&client, &args.run)
+        .on_resolved(move |u| {
+            if !json {
+                println!("{}", resolved(u));
+            }
+        })
+        .on_progress(|p| display.update(p))
+        .erase_users(&aliases);
+    display.finish();
+    let erasure = result.map_err(|e| session::failure(&e))?;
+    if json {
+        println!("{}", erasure.to_json());
+    } else {
+        for user in &erasure.users {
+            if let Some(line) = checked(user) {
+                println!("{line}");
+            }
+        }
+    }
+    session::show(&args.run, &erasure.summary);
+    if !args.run.quiet {
+        warn_still_bound(&erasure);
+    }
+    Ok(session::exit_code(&erasure.summary, !erasure.is_success()))
+}
+
+/// The aliases of a file or standard input, one per line: whitespace trimmed,
+/// blank lines and `#` lines skipped, a UTF-8 byte-order mark removed, as
+/// `delete` reads ids.
+fn read_aliases(input: impl Read, name: &str) -> Result<Vec<String>, Failure> {
+    let mut aliases = Vec::new();
+    for (i, line) in BufReader::new(input).lines().enumerate() {
+        let line = line.map_err(|e| Failure::usage(format!("cannot read {name}: {e}")))?;
+        let line = if i == 0 {
+            line.strip_prefix('\u{feff}').unwrap_or(&line)
+        } else {
+            &line
+        };
+        let alias = line.trim();
+        if !alias.is_empty() && !alias.starts_with('#') {
+            aliases.push(alias.to_owned());
+        }
+    }
+    Ok(aliases)
+}
+
+/// `ALIAS: ID ID...`, or `ALIAS: no device`.
+fn resolved(u: &ErasedUser) -> String {
+    if u.registration_ids.is_empty() {
+        format!("{}: no device", u.alias)
+    } else {
+        format!("{}: {}", u.alias, u.registration_ids.join(" "))
+    }
+}
+
+/// What the second lookup found; `None` when there was none (a dry run, an
+/// interrupted run).
+fn checked(u: &ErasedUser) -> Option<String> {
+    match (&u.still_bound, &u.verify_error) {
+        (Some(ids), _) if ids.is_empty() => Some(format!("{}: no device bound", u.alias)),
+        (Some(ids), _) => Some(format!("{}: still bound: {}", u.alias, ids.join(" "))),
+        (None, Some(e)) => Some(format!("{}: not checked: {e}", u.alias)),
+        (None, None) => None,
+    }
+}
+
+/// Says why devices may still be bound, and what to do.
+fn warn_still_bound(erasure: &Erasure) {
+    let n = erasure.still_bound().count();
+    if n > 0 {
+        eprintln!(
+            "{n} device(s) still bound after the deletions: EngageLab deletes \
+             asynchronously, or the user signed in again. Run erase-user again \
+             later (with the same --journal, deleted ids are not sent twice)."
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alias_files_are_read_like_id_files() {
+        let text = "\u{feff}user-1\n\n  # a comment\n user-2 \r\nuser-3";
+        assert_eq!(
+            read_aliases(text.as_bytes(), "t").unwrap(),
+            ["user-1", "user-2", "user-3"]
+        );
+        assert!(read_aliases(&b"\xff\n"[..], "t").is_err());
+    }
+}

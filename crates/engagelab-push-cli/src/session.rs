@@ -1,0 +1,150 @@
+//! What `delete` and `erase-user` share: the confirmation rule, Ctrl-C, the
+//! bulk run configured from the safety flags, the summary line and the exit
+//! code.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use engagelab_push::{
+    BulkDelete, BulkError, BulkErrorKind, BulkSummary, CancelToken, Client, Plan,
+};
+
+use crate::args::RunArgs;
+use crate::connect;
+use crate::fail::{self, Failure};
+use crate::progress;
+
+/// A bulk run about to start: whether it must be confirmed, and the token
+/// Ctrl-C and SIGTERM cancel.
+pub struct Session {
+    must_confirm: bool,
+    token: CancelToken,
+    prompting: Arc<AtomicBool>,
+}
+
+impl Session {
+    /// Checks that a run that must be confirmed can be (a terminal, and
+    /// standard input not used for the input), and installs the Ctrl-C
+    /// handler: the first stops the run gracefully; a second one, or one
+    /// while the prompt waits (nothing sent yet), exits at once.
+    pub fn start(run: &RunArgs, input_on_stdin: bool) -> Result<Session, Failure> {
+        let interactive =
+            !input_on_stdin && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        let must_confirm = !run.yes && !run.dry_run;
+        if must_confirm && !interactive {
+            return Err(Failure::refused(
+                "not on a terminal: add --yes to delete without a confirmation",
+            ));
+        }
+        let token = CancelToken::new();
+        let prompting = Arc::new(AtomicBool::new(false));
+        {
+            let token = token.clone();
+            let prompting = prompting.clone();
+            let _ = ctrlc::set_handler(move || {
+                if prompting.load(Ordering::SeqCst) || token.is_cancelled() {
+                    eprintln!();
+                    std::process::exit(fail::INTERRUPTED);
+                }
+                token.cancel();
+            });
+        }
+        Ok(Session {
+            must_confirm,
+            token,
+            prompting,
+        })
+    }
+
+    /// The bulk run the flags describe, confirmed by typing the AppKey when
+    /// it must be.
+    pub fn bulk<'a>(&'a self, client: &'a Client, run: &RunArgs) -> BulkDelete<'a> {
+        let mut bulk = client
+            .bulk_delete()
+            .qps(run.qps)
+            .max_deletions(run.max_deletions)
+            .dry_run(run.dry_run)
+            .cancel(self.token.clone())
+            .confirm(|plan: &Plan| !self.must_confirm || confirm(client, plan, &self.prompting));
+        if let Some(n) = run.concurrency {
+            bulk = bulk.concurrency(n as usize);
+        }
+        if let Some(p) = &run.journal {
+            bulk = bulk.journal(p);
+        }
+        if let Some(p) = &run.report {
+            bulk = bulk.report(p);
+        }
+        if let Some(p) = &run.backup {
+            bulk = bulk.backup(p);
+        }
+        bulk
+    }
+}
+
+/// Shows what is about to happen and asks for the AppKey.
+fn confirm(client: &Client, plan: &Plan, prompting: &AtomicBool) -> bool {
+    prompting.store(true, Ordering::SeqCst);
+    eprintln!(
+        "About to delete {} device(s) (irreversible).\n  target: {}\n  AppKey: {}",
+        plan.ids,
+        connect::target(client),
+        client.app_key()
+    );
+    eprint!("Type the AppKey to confirm: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let ok =
+        std::io::stdin().lock().read_line(&mut answer).is_ok() && answer.trim() == client.app_key();
+    prompting.store(false, Ordering::SeqCst);
+    if !ok {
+        eprintln!("The answer did not match the AppKey.");
+    }
+    ok
+}
+
+/// A run that refused to start or had to stop: the guard and a declined
+/// confirmation are exit 3, a failed alias lookup exit 1, anything else 2.
+pub fn failure(e: &BulkError) -> Failure {
+    match e.kind() {
+        BulkErrorKind::Guard | BulkErrorKind::Declined => Failure::refused(e.message()),
+        BulkErrorKind::Lookup => Failure::failed(e.message()),
+        _ => Failure::usage(e.message()),
+    }
+}
+
+/// The summary line on standard error (unless quiet).
+pub fn show(run: &RunArgs, s: &BulkSummary) {
+    if run.quiet {
+        return;
+    }
+    let what = if s.dry_run { "dry run" } else { "done" };
+    let mut line = format!(
+        "{what}: {} in {:.1}s ({:.1}/s)",
+        progress::counts(&s.counts),
+        s.elapsed.as_secs_f64(),
+        s.rate()
+    );
+    if s.rate_limited > 0 {
+        line.push_str(&format!(", {} rate-limited answers", s.rate_limited));
+    }
+    if s.interrupted {
+        line.push_str(&format!(
+            "; interrupted, {} not started (rerun with the same --journal to resume)",
+            s.not_started
+        ));
+    }
+    eprintln!("{line}");
+}
+
+/// 130 interrupted, 1 when anything failed, else 0.
+pub fn exit_code(s: &BulkSummary, failed: bool) -> i32 {
+    if s.interrupted {
+        fail::INTERRUPTED
+    } else if failed || s.counts.failed > 0 {
+        fail::FAILED
+    } else {
+        fail::OK
+    }
+}

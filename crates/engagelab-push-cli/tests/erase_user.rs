@@ -1,0 +1,218 @@
+//! `engagelab-push erase-user`, run as a child process against
+//! engagelab-mock: users erased from a file with a report and a backup,
+//! unknown and bad aliases, a dry run, devices still bound, a failed lookup.
+
+use std::path::Path;
+
+use engagelab_mock::{Answer, Device, MockConfig, MockServer};
+use serde_json::{Value, json};
+
+mod common;
+use common::{cli, run, text};
+
+/// `user-1` has two devices, `user-2` one, `user-3` one; `x` has no alias.
+fn mock() -> MockServer {
+    MockServer::start(MockConfig {
+        devices: vec![
+            Device::new("a1")
+                .with_alias("user-1")
+                .with_platform("android")
+                .with_tags(["vip"]),
+            Device::new("b1").with_alias("user-1").with_platform("ios"),
+            Device::new("c2").with_alias("user-2").with_platform("ios"),
+            Device::new("d3").with_alias("user-3"),
+            Device::new("x"),
+        ],
+        ..MockConfig::default()
+    })
+    .expect("mock starts")
+}
+
+fn lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .expect("file")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect()
+}
+
+fn deletes(mock: &MockServer) -> usize {
+    mock.log().iter().filter(|r| r.method == "DELETE").count()
+}
+
+#[test]
+fn erases_two_users_from_a_file_with_a_report_and_a_backup() {
+    let mock = mock();
+    let dir = tempfile::tempdir().unwrap();
+    let from = dir.path().join("erasure-requests.txt");
+    std::fs::write(&from, "# GDPR requests of the week\nuser-1\n\n user-2 \n").unwrap();
+    let (report, backup) = (dir.path().join("report.jsonl"), dir.path().join("b.jsonl"));
+    let out = run(
+        &mock,
+        &[
+            "erase-user",
+            "--from",
+            from.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+            "--backup",
+            backup.to_str().unwrap(),
+            "--yes",
+        ],
+    );
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "user-1: a1 b1",
+            "user-2: c2",
+            "user-1: no device bound",
+            "user-2: no device bound",
+        ]
+    );
+    assert!(stderr.contains("deleted 3"), "{stderr}");
+    assert_eq!(mock.devices(), ["d3", "x"]);
+
+    let report = lines(&report);
+    assert_eq!(report.len(), 2 + 3 + 1 + 2, "{report:#?}");
+    assert_eq!(
+        report[0],
+        json!({"alias": "user-1", "registration_ids": ["a1", "b1"]})
+    );
+    assert_eq!(
+        report[1],
+        json!({"alias": "user-2", "registration_ids": ["c2"]})
+    );
+    let mut deleted: Vec<&str> = report[2..5]
+        .iter()
+        .map(|l| {
+            assert_eq!(l["outcome"], "deleted", "{l}");
+            l["registration_id"].as_str().unwrap()
+        })
+        .collect();
+    deleted.sort();
+    assert_eq!(deleted, ["a1", "b1", "c2"]);
+    assert_eq!(report[5]["summary"]["deleted"], 3);
+    assert_eq!(report[5]["summary"]["failed"], 0);
+    assert_eq!(report[6], json!({"alias": "user-1", "still_bound": []}));
+    assert_eq!(report[7], json!({"alias": "user-2", "still_bound": []}));
+    let kept = lines(&backup);
+    assert_eq!(kept.len(), 3);
+    assert!(
+        kept.iter()
+            .any(|d| d["registration_id"] == "a1" && d["tags"] == json!(["vip"]))
+    );
+}
+
+#[test]
+fn an_unknown_alias_succeeds_and_says_no_device() {
+    let mock = mock();
+    let out = run(&mock, &["erase-user", "nobody", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).lines().collect::<Vec<_>>(),
+        ["nobody: no device", "nobody: no device bound"]
+    );
+    assert_eq!(deletes(&mock), 0);
+}
+
+#[test]
+fn bad_aliases_are_usage_errors_and_nothing_is_sent() {
+    let mock = mock();
+    let long = "a".repeat(41);
+    for (alias, says) in [
+        ("", "alias is empty"),
+        (long.as_str(), "41 bytes"),
+        ("user/1", "'/'"),
+        ("user\u{7}1", "control character U+0007"),
+    ] {
+        let out = run(&mock, &["erase-user", "user-1", alias, "--yes"]);
+        assert_eq!(out.status.code(), Some(2), "{alias:?}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("alias 2") && err.contains(says),
+            "{alias:?}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    let out = run(&mock, &["erase-user", "--yes"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("give aliases"));
+    assert!(mock.log().is_empty());
+}
+
+#[test]
+fn a_dry_run_shows_what_would_be_deleted_and_deletes_nothing() {
+    let mock = mock();
+    let out = run(
+        &mock,
+        &["erase-user", "user-1", "user-3", "--dry-run", "--json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let erasure: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(erasure["dry_run"], true);
+    assert_eq!(erasure["would_delete"], 3);
+    assert_eq!(
+        erasure["users"],
+        json!([
+            {"alias": "user-1", "registration_ids": ["a1", "b1"], "still_bound": null},
+            {"alias": "user-3", "registration_ids": ["d3"], "still_bound": null},
+        ])
+    );
+    assert_eq!(deletes(&mock), 0);
+    assert_eq!(mock.devices().len(), 5);
+}
+
+#[test]
+fn a_device_still_bound_is_reported_with_exit_1() {
+    let mock = mock();
+    mock.script_alias(
+        "user-9",
+        vec![
+            Answer::body(200, r#"{"registration_ids":["a1"]}"#),
+            Answer::body(200, r#"{"registration_ids":["a1"]}"#),
+        ],
+    );
+    let out = run(&mock, &["erase-user", "user-9", "--yes"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("user-9: still bound: a1"));
+    assert!(text(&out.stderr).contains("asynchronously"));
+}
+
+#[test]
+fn a_failed_lookup_deletes_nothing_and_exits_1() {
+    let mock = mock();
+    let refused = r#"{"error":{"code":21004,"message":"authentication failed"}}"#;
+    mock.script_alias("user-2", vec![Answer::body(401, refused)]);
+    let out = run(&mock, &["erase-user", "user-1", "user-2", "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("cannot resolve the alias \"user-2\""), "{err}");
+    assert!(err.contains("nothing was deleted"), "{err}");
+    assert_eq!(deletes(&mock), 0);
+}
+
+#[test]
+fn off_a_terminal_yes_is_required_and_the_guard_counts_every_user() {
+    let mock = mock();
+    let out = run(&mock, &["erase-user", "user-1"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("--yes"));
+    let out = cli(
+        &mock,
+        &[
+            "erase-user",
+            "user-1",
+            "user-2",
+            "--max-deletions",
+            "2",
+            "--yes",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("more than max_deletions"));
+    assert_eq!(deletes(&mock), 0);
+}
