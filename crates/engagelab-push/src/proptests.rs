@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use crate::answer::{MAX_EXCERPT, decode_error_body, excerpt_scrubbed, retry_hint};
 use crate::device::Device;
 use crate::secret::{MIN_SCRUBBED_PREFIX, Scrubber, ignorable};
-use crate::validate::{base_url, path_segment, proxy, registration_id};
+use crate::validate::{self, MAX_ALIAS_LEN, base_url, path_segment, proxy, registration_id};
 
 /// The text as the scrubber compares it: `%XX` decoded, ignorable characters
 /// (and decoded spaces and controls) left out.
@@ -93,6 +93,17 @@ proptest! {
         let seg = path_segment(&id);
         prop_assert!(!seg.contains('/') && !seg.contains('?') && !seg.contains('#'));
         prop_assert_eq!(percent_decode_str(&seg).decode_utf8().unwrap(), id.as_str());
+    }
+
+    #[test]
+    fn accepted_aliases_are_one_segment_that_decodes_back(alias in any::<String>()) {
+        if validate::alias(&alias).is_ok() {
+            prop_assert!(!alias.is_empty() && alias.len() <= MAX_ALIAS_LEN);
+            let seg = path_segment(&alias);
+            prop_assert!(seg.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~%".contains(&b)));
+            prop_assert!(seg != "." && seg != "..");
+            prop_assert_eq!(percent_decode_str(&seg).decode_utf8().unwrap(), alias.as_str());
+        }
     }
 
     #[test]

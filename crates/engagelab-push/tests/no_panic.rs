@@ -1,10 +1,11 @@
 //! No public API panics on any input: builders with arbitrary settings, region
-//! names, and calls with arbitrary ids (against a closed loopback port).
+//! names, and calls with arbitrary ids, aliases and platform lists (against a
+//! closed loopback port).
 
 use std::net::TcpListener;
 use std::time::Duration;
 
-use engagelab_push::{Client, Region};
+use engagelab_push::{Client, Platform, Region};
 use proptest::prelude::*;
 
 /// A loopback URL where nothing listens.
@@ -80,6 +81,23 @@ proptest! {
             .max_retries(max_retries);
         if let Ok(client) = b.build()
             && let Err(e) = client.delete_device(&id)
+        {
+            let _ = (e.to_string(), format!("{e:?}"));
+        }
+    }
+
+    #[test]
+    fn alias_lookups_and_platform_lists_never_panic(
+        alias in prop_oneof![any::<String>(), "[!-~]{0,60}", "\\PC{0,20}"],
+        platforms in prop_oneof![any::<String>(), "(android|ios|hmos|,|web){0,6}"],
+    ) {
+        let client = Client::builder("k", "s")
+            .base_url(closed_port_url())
+            .max_retries(0)
+            .build()
+            .unwrap();
+        if let Ok(platforms) = Platform::parse_list(&platforms)
+            && let Err(e) = client.get_alias(&alias, &platforms)
         {
             let _ = (e.to_string(), format!("{e:?}"));
         }
