@@ -4,13 +4,18 @@
  *   - a child deleting unknown ids gets its own EL_API answers, never a
  *     success meant for the parent;
  *   - the mock's log shows no connection used by both;
- *   - the same while a parent thread is mid-call during the fork.
+ *   - the same while parent threads are mid-call during each of many forks,
+ *     and no child ever blocks on a lock a parent thread held at the fork
+ *     (a child that does is killed by its alarm and fails the test).
  * Needs ENGAGELAB_MOCK_URL (a running engagelab-mock). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <engagelab_push.h>
 
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +27,10 @@
 
 static el_client *client;
 
-/* In a forked child: delete unknown ids, each must be the child's own 400. */
-static int run_child(void) {
-    for (int i = 0; i < 20; i++) {
+/* In a forked child: delete `calls` unknown ids, each must be the child's
+ * own 400. */
+static int run_child(int calls) {
+    for (int i = 0; i < calls; i++) {
         char id[32];
         el_error err = EL_ERROR_INIT;
         snprintf(id, sizeof id, "unknown-%d", i);
@@ -36,12 +42,23 @@ static int run_child(void) {
     return 0;
 }
 
-static int fork_child(void) {
+/* The longest a child may take, in seconds: its calls take milliseconds. */
+#define CHILD_SECONDS 20
+
+static int fork_child(int calls) {
     fflush(NULL);
     pid_t pid = fork();
-    if (pid == 0) _exit(run_child());
+    if (pid == 0) {
+        alarm(CHILD_SECONDS);
+        _exit(run_child(calls));
+    }
     int status = 0;
     if (pid < 0 || waitpid(pid, &status, 0) != pid) return -1;
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
+        fprintf(stderr, "child: hung for %d s (a lock held by a parent thread at fork()?)\n",
+                CHILD_SECONDS);
+        return -1;
+    }
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -66,16 +83,22 @@ static int shared_connection(const char *a, const char *b) {
     return shared;
 }
 
+/* Parent threads calling without pause until `stop`, at most BG_CALLS each;
+ * their failures are counted apart (CHECK's counters are not atomic). */
+#define BG_THREADS 4
+#define BG_CALLS 20000
+static atomic_int stop, bg_failures;
+
 static void *background(void *arg) {
-    (void)arg;
-    for (int i = 0; i < 200; i++) {
+    int thread = (int)(intptr_t)arg;
+    for (int i = 0; i < BG_CALLS && !atomic_load(&stop); i++) {
         char id[32];
-        snprintf(id, sizeof id, "bg-%d", i);
+        snprintf(id, sizeof id, "bg-%d-%d", thread, i);
         el_error err = EL_ERROR_INIT;
-        if (el_delete_device(client, id, &err) != EL_OK) {
+        if (el_delete_device(client, id, &err) != EL_API || err.api_code != 27002) {
             fprintf(stderr, "parent thread: %s gave %s (%s)\n", id, el_status_name(err.status),
                     err.message);
-            failures++;
+            atomic_fetch_add(&bg_failures, 1);
         }
     }
     return NULL;
@@ -96,7 +119,7 @@ int main(void) {
         mock_add_device(id);
     }
     CHECK(el_delete_device(client, "parent-0", NULL) == EL_OK); /* a pooled connection */
-    CHECK(fork_child() == 0);
+    CHECK(fork_child(20) == 0);
     for (int i = 1; i < 20; i++) {
         char id[32];
         snprintf(id, sizeof id, "parent-%d", i);
@@ -104,17 +127,16 @@ int main(void) {
     }
     CHECK(!shared_connection("unknown-", "parent-"));
 
-    /* Again with a parent thread mid-call during each fork. */
+    /* Again with parent threads mid-call during each of many forks: each
+     * fork may catch one of them inside the connection pool's lock. */
     CHECK(mock_reset() == 0);
-    for (int i = 0; i < 200; i++) {
-        char id[32];
-        snprintf(id, sizeof id, "bg-%d", i);
-        mock_add_device(id);
-    }
-    pthread_t thread;
-    pthread_create(&thread, NULL, background, NULL);
-    for (int k = 0; k < 3; k++) CHECK(fork_child() == 0);
-    pthread_join(thread, NULL);
+    pthread_t threads[BG_THREADS];
+    for (int t = 0; t < BG_THREADS; t++)
+        CHECK(pthread_create(&threads[t], NULL, background, (void *)(intptr_t)t) == 0);
+    for (int k = 0; k < 100; k++) CHECK(fork_child(3) == 0);
+    atomic_store(&stop, 1);
+    for (int t = 0; t < BG_THREADS; t++) pthread_join(threads[t], NULL);
+    CHECK(atomic_load(&bg_failures) == 0);
     CHECK(!shared_connection("unknown-", "bg-"));
 
     el_client_free(client);

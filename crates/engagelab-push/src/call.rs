@@ -1,5 +1,6 @@
 //! What the transport needs to know about the call running on this thread:
-//! its deadline, its cancel token, and whether its request was written.
+//! its deadline, its cancel token, the calling process, and whether its
+//! request was written.
 //!
 //! ureq runs every request on the calling thread, so a thread-local scope set
 //! around one attempt reaches the socket waits below it without threading
@@ -13,6 +14,7 @@ use crate::cancel::CancelToken;
 /// One attempt's context.
 struct Call {
     deadline: Instant,
+    pid: u32,
     cancel: Option<CancelToken>,
     written: Cell<bool>,
     cancelled: Cell<bool>,
@@ -37,10 +39,12 @@ pub(crate) struct Trace {
 pub(crate) fn scope<T>(
     deadline: Instant,
     cancel: Option<&CancelToken>,
+    pid: u32,
     attempt: impl FnOnce() -> T,
 ) -> (T, Trace) {
     let call = Call {
         deadline,
+        pid,
         cancel: cancel.cloned(),
         written: Cell::new(false),
         cancelled: Cell::new(false),
@@ -64,6 +68,14 @@ pub(crate) fn scope<T>(
 /// The current attempt's deadline, if one runs on this thread.
 pub(crate) fn deadline() -> Option<Instant> {
     CURRENT.with(|c| c.borrow().as_ref().map(|c| c.deadline))
+}
+
+/// The id of the process making the current call (read once per call), or
+/// of this process when no call runs on this thread.
+pub(crate) fn pid() -> u32 {
+    CURRENT
+        .with(|c| c.borrow().as_ref().map(|c| c.pid))
+        .unwrap_or_else(std::process::id)
 }
 
 /// Records that request bytes are being handed to the socket.

@@ -2,7 +2,7 @@
 //! and resolves aliases.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -41,7 +41,18 @@ pub struct Client {
 }
 
 struct Inner {
+    /// The agent (and its connection pool) of the process that built the
+    /// client.
     agent: ureq::Agent,
+    /// That process's id.
+    owner: u32,
+    /// What a forked child's own agent is built from.
+    settings: AgentSettings,
+    /// A forked child's own agent, by the child's process id. The owner never
+    /// touches it: a parent thread mid-call at the moment of a `fork()`
+    /// leaves the parent agent's pool locked forever in the child, so a child
+    /// never uses the parent's agent, pool, resolver cache or TLS state.
+    forked: Mutex<Option<(u32, ureq::Agent)>>,
     app_key: String,
     master_secret: Secret,
     /// `Basic base64(app_key:master_secret)`.
@@ -95,15 +106,18 @@ impl Client {
             b.app_key,
             b.master_secret.expose()
         ));
-        let agent = transport::agent(AgentSettings {
+        let settings = AgentSettings {
             connect_timeout: b.connect_timeout,
-            user_agent: &b.user_agent,
+            user_agent: b.user_agent.clone(),
             proxy,
             extra_roots,
-        });
+        };
         Ok(Client {
             inner: Arc::new(Inner {
-                agent,
+                agent: transport::agent(&settings),
+                owner: std::process::id(),
+                settings,
+                forked: Mutex::new(None),
                 authorization: Secret::new(format!("Basic {token}")),
                 scrubber: Scrubber::new(&[b.master_secret.expose(), &token]),
                 region,
@@ -282,6 +296,14 @@ impl Client {
         decode: impl Fn(Success) -> Result<T, Failure>,
     ) -> Result<T, Error> {
         let inner = &*self.inner;
+        let pid = std::process::id();
+        let forked;
+        let agent = if pid == inner.owner {
+            &inner.agent
+        } else {
+            forked = inner.forked_agent(pid);
+            &forked
+        };
         let url = format!("{}{path}", inner.base_url);
         let timeout = options
             .timeout
@@ -289,7 +311,8 @@ impl Client {
         let deadline = Instant::now() + timeout;
         let cancel = options.cancel.as_ref();
         let request = Request {
-            agent: &inner.agent,
+            agent,
+            pid,
             method,
             url: &url,
             authorization: inner.authorization.expose(),
@@ -317,6 +340,21 @@ fn device_path(registration_id: &str) -> Result<String, Error> {
         "/v4/devices/{}",
         validate::path_segment(registration_id)
     ))
+}
+
+impl Inner {
+    /// The agent of the forked child `pid`, built on its first call there.
+    fn forked_agent(&self, pid: u32) -> ureq::Agent {
+        let mut slot = self.forked.lock().unwrap_or_else(|p| p.into_inner());
+        match &*slot {
+            Some((owner, agent)) if *owner == pid => agent.clone(),
+            _ => {
+                let agent = transport::agent(&self.settings);
+                *slot = Some((pid, agent.clone()));
+                agent
+            }
+        }
+    }
 }
 
 impl fmt::Debug for Client {

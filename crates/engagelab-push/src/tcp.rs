@@ -77,7 +77,7 @@ impl<In: Transport> Connector<In> for TcpConnector {
                     return Ok(Some(Either::B(TcpTransport {
                         stream,
                         buffers,
-                        pid: std::process::id(),
+                        pid: call::pid(),
                         probed: false,
                     })));
                 }
@@ -193,14 +193,16 @@ impl Transport for TcpTransport {
         //
         // A pooled connection is reused only by the process that opened it,
         // and only while the server has sent nothing (neither a close nor
-        // bytes nobody asked for). Dropping it in a forked child closes the
-        // child's descriptor only: no shutdown, no TLS close, so the parent's
-        // connection is untouched.
+        // bytes nobody asked for). A forked child has its own agent and pool
+        // (client.rs), so this is a second guard, at no system call: the
+        // call's process id was read once when the call began. Dropping a
+        // connection in a forked child closes the child's descriptor only: no
+        // shutdown, no TLS close, so the parent's connection is untouched.
         if !self.probed {
             self.probed = true;
             return true;
         }
-        self.pid == std::process::id() && !crate::wait::readable_now(&self.stream)
+        self.pid == call::pid() && !crate::wait::readable_now(&self.stream)
     }
 }
 

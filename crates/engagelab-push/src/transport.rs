@@ -24,10 +24,12 @@ use crate::tcp::{self, MarkWritten, TcpConnector};
 /// unread (the connection is closed instead of reused).
 pub const MAX_BODY_BYTES: u64 = 64 * 1024;
 
-/// The connection settings an agent is built from.
-pub(crate) struct AgentSettings<'a> {
+/// The connection settings an agent is built from; kept by the client to
+/// build a forked child's own agent.
+#[derive(Clone)]
+pub(crate) struct AgentSettings {
     pub connect_timeout: Duration,
-    pub user_agent: &'a str,
+    pub user_agent: String,
     pub proxy: Option<ureq::Proxy>,
     pub extra_roots: Vec<Certificate<'static>>,
 }
@@ -36,7 +38,7 @@ pub(crate) struct AgentSettings<'a> {
 /// the environment, always verifies certificates, hands back every status,
 /// resolves names without a thread per call, and does its socket I/O through
 /// this crate's own TCP layer (exact deadlines, cancellation, fork safety).
-pub(crate) fn agent(settings: AgentSettings<'_>) -> Agent {
+pub(crate) fn agent(settings: &AgentSettings) -> Agent {
     let roots = if settings.extra_roots.is_empty() {
         RootCerts::WebPki
     } else {
@@ -44,7 +46,7 @@ pub(crate) fn agent(settings: AgentSettings<'_>) -> Agent {
             .iter()
             .map(|der| Certificate::from_der(der.as_ref()).to_owned())
             .collect();
-        roots.extend(settings.extra_roots);
+        roots.extend(settings.extra_roots.iter().cloned());
         RootCerts::from(roots)
     };
     let tls = TlsConfig::builder()
@@ -54,9 +56,9 @@ pub(crate) fn agent(settings: AgentSettings<'_>) -> Agent {
     let config = Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
-        .proxy(settings.proxy)
+        .proxy(settings.proxy.clone())
         .timeout_connect(Some(settings.connect_timeout))
-        .user_agent(settings.user_agent)
+        .user_agent(&settings.user_agent)
         .accept("application/json")
         .max_idle_connections(64)
         .max_idle_connections_per_host(64)
@@ -70,9 +72,11 @@ pub(crate) fn agent(settings: AgentSettings<'_>) -> Agent {
     Agent::with_parts(config, connector, CachingResolver::default())
 }
 
-/// One request: its method and URL, sent with the Authorization header.
+/// One request: its method and URL, sent with the Authorization header
+/// through the agent of the process `pid`.
 pub(crate) struct Request<'a> {
     pub agent: &'a Agent,
+    pub pid: u32,
     pub method: Method,
     pub url: &'a str,
     pub authorization: &'a str,
@@ -119,7 +123,7 @@ pub(crate) fn attempt(
     deadline: Instant,
     cancel: Option<&CancelToken>,
 ) -> Result<Success, Failure> {
-    let (result, trace) = call::scope(deadline, cancel, || {
+    let (result, trace) = call::scope(deadline, cancel, request.pid, || {
         let builder = match request.method {
             Method::Delete => request.agent.delete(request.url),
             Method::Get => request.agent.get(request.url),
