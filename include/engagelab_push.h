@@ -312,9 +312,10 @@ extern "C" {
  * (`el_delete_device`), then resolve the alias again to check that none is
  * still bound. Blocks until done, at most the config's overall timeout.
  *
- * `platforms` narrows the lookup: a comma-separated list of `android`,
- * `ios` and `hmos` (e.g. `"android,ios"`); NULL or `""` means every
- * platform. The alias and the platforms are checked before anything is sent
+ * `platforms` narrows the lookup: an array of `platform_count` names, each
+ * `android`, `ios` or `hmos` (a repeated one is sent once); a count of 0
+ * (the array may then be NULL) means every platform. The alias and the
+ * platforms are checked before anything is sent
  * (an alias is 1 to 40 bytes with no `/`, no control, whitespace or
  * invisible format character, and not `.` or `..`), and the alias is sent
  * as one escaped path segment. The same error model, retries, deadline and
@@ -325,22 +326,24 @@ extern "C" {
  *
  * Ownership: on success `*out_ids` receives a new list owned by the caller,
  * to be freed with `el_id_list_free`; on failure it is not written. `alias`
- * and `platforms` are only read during the call.
+ * and `platforms` (the array and its strings) are only read during the call.
  * Errors: the failure's category with `*out_error` filled when `out_error`
  * is not NULL (untouched on success).
- * NULL: `client`, `alias` or `out_ids` NULL, or `alias` or `platforms` not
- * UTF-8, gives `EL_INVALID_ARGUMENT`; `platforms` and `out_error` may be
- * NULL.
+ * NULL: `client`, `alias` or `out_ids` NULL, `platforms` NULL with a count
+ * above 0, a NULL entry, or a string not UTF-8 gives `EL_INVALID_ARGUMENT`
+ * naming it (`platforms[1] is NULL`); `out_error` may be NULL.
  * Threads: safe to call from many threads at once on the same client.
  *
  * # Safety
- * `client` must be NULL or a live client; `alias` and `platforms` NULL or
- * NUL-terminated strings; `out_ids` NULL or valid for writing a pointer;
- * `out_error` NULL or valid for writing an `el_error`.
+ * `client` must be NULL or a live client; `alias` NULL or a NUL-terminated
+ * string; `platforms` NULL or `platform_count` readable pointers, each NULL
+ * or a NUL-terminated string; `out_ids` NULL or valid for writing a
+ * pointer; `out_error` NULL or valid for writing an `el_error`.
  */
 el_status el_get_alias(const struct el_client *client,
                        const char *alias,
-                       const char *platforms,
+                       const char *const *platforms,
+                       size_t platform_count,
                        struct el_id_list **out_ids,
                        struct el_error *out_error);
 
@@ -357,13 +360,14 @@ el_status el_get_alias(const struct el_client *client,
  * thread while the call runs.
  *
  * # Safety
- * `client`, `alias`, `platforms`, `out_ids` and `out_error` as for
- * `el_get_alias`; `options` NULL or a readable `el_call_options` whose
+ * `client`, `alias`, `platforms`, `platform_count`, `out_ids` and
+ * `out_error` as for `el_get_alias`; `options` NULL or a readable `el_call_options` whose
  * `size` is set and whose `cancel` is NULL or a live cancel token.
  */
 el_status el_get_alias_with(const struct el_client *client,
                             const char *alias,
-                            const char *platforms,
+                            const char *const *platforms,
+                            size_t platform_count,
                             const struct el_call_options *options,
                             struct el_id_list **out_ids,
                             struct el_error *out_error);

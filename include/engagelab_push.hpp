@@ -1,7 +1,8 @@
 /*
  * engagelab_push.hpp: the C++ API of engagelab-push, a client for EngageLab's
  * Push REST API that queries and deletes devices (GET and DELETE
- * /v4/devices/{registration_id}).
+ * /v4/devices/{registration_id}) and resolves a user's alias to its devices
+ * (GET /v4/aliases/{alias}).
  *
  * Header-only, C++17, over the C API of engagelab_push.h (link the same
  * library: -lengagelab_push, or libengagelab_push.a -lpthread -ldl -lm). The
@@ -30,14 +31,16 @@
  * contains the Master Secret. std::bad_alloc may also be thrown.
  *
  * Threads: a Client's const member functions (get_device, try_get_device,
- * delete_device, try_delete_device) are safe from many threads at once on the same client;
+ * get_alias, try_get_alias, delete_device, try_delete_device) are safe from
+ * many threads at once on the same client;
  * moving, assigning or destroying it is not. A CancelToken may be cancelled
  * from any thread while calls using it run, and must outlive them. Builders,
  * errors and options are plain values.
  *
  * Checked here and not by the core, because C strings cannot carry them: a
- * NUL byte inside a registration id or a setting (InvalidArgumentError, not a
- * silent truncation), a negative duration and a per-call timeout of zero.
+ * NUL byte inside a registration id, an alias, a platform list or a setting
+ * (InvalidArgumentError, not a silent truncation), a negative duration and a
+ * per-call timeout of zero.
  */
 
 #ifndef ENGAGELAB_PUSH_HPP
@@ -340,21 +343,41 @@ namespace detail {
     throw InvalidArgumentError(Error(Status::InvalidArgument, std::move(message)));
 }
 
-// The message the core gives for the first NUL of a registration id.
-inline std::optional<Error> nul_in_id(std::string_view id) {
-    const std::size_t at = id.find('\0');
+// The message the core gives for the first NUL of `value`, the argument
+// `what`, whose rule is `rule`: as for any other control character.
+inline std::optional<Error> nul_in(std::string_view value, const char *what, const char *rule) {
+    const std::size_t at = value.find('\0');
     if (at == std::string_view::npos) {
         return std::nullopt;
     }
-    return Error(Status::InvalidArgument,
-                 "registration_id contains a control character U+0000 at byte " +
-                     std::to_string(at) + "; registration ids are printable ASCII without spaces");
+    std::string message = std::string(what) + " contains a control character U+0000 at byte ";
+    message += std::to_string(at) + "; " + rule;
+    return Error(Status::InvalidArgument, std::move(message));
+}
+
+// The message the core gives for the first NUL of a registration id.
+inline std::optional<Error> nul_in_id(std::string_view id) {
+    return nul_in(id, "registration_id", "registration ids are printable ASCII without spaces");
+}
+
+// The message the core gives for the first NUL of an alias.
+inline std::optional<Error> nul_in_alias(std::string_view alias) {
+    return nul_in(alias, "alias", "an alias is one path segment of visible characters");
+}
+
+// The error for a NUL byte in `value`, the argument `what`, when the core
+// has no rule of its own for it.
+inline std::optional<Error> nul_byte_in(std::string_view value, const char *what) {
+    if (value.find('\0') == std::string_view::npos) {
+        return std::nullopt;
+    }
+    return Error(Status::InvalidArgument, std::string(what) + " contains a NUL byte");
 }
 
 // `value` as a C string, or InvalidArgumentError naming `what` if it holds a NUL.
 inline std::string c_string(std::string_view value, const char *what) {
-    if (value.find('\0') != std::string_view::npos) {
-        invalid_argument(std::string(what) + " contains a NUL byte");
+    if (std::optional<Error> error = nul_byte_in(value, what)) {
+        error->raise();
     }
     return std::string(value);
 }
@@ -373,6 +396,10 @@ struct ConfigFree {
 
 struct DeviceFree {
     void operator()(el_device *device) const noexcept { el_device_free(device); }
+};
+
+struct IdListFree {
+    void operator()(el_id_list *ids) const noexcept { el_id_list_free(ids); }
 };
 
 }  // namespace detail
@@ -459,8 +486,8 @@ class CancelToken {
     el_cancel *cancel_ = nullptr;
 };
 
-/// Per-call options of `get_device`, `try_get_device`, `delete_device` and
-/// `try_delete_device`.
+/// Per-call options of `get_device`, `try_get_device`, `get_alias`,
+/// `try_get_alias`, `delete_device` and `try_delete_device`.
 struct CallOptions {
     /// A token that stops the call when cancelled; none when null. Must
     /// outlive the call.
@@ -543,8 +570,8 @@ class ClientBuilder {
 /// connections and the settings it was built with. Move-only; a moved-from
 /// client fails every call with `InvalidArgumentError`.
 ///
-/// Threads: `get_device`, `try_get_device`, `delete_device` and
-/// `try_delete_device` may run on many threads
+/// Threads: `get_device`, `try_get_device`, `get_alias`, `try_get_alias`,
+/// `delete_device` and `try_delete_device` may run on many threads
 /// at once on the same client (they block and share the pool); move, assign
 /// or destroy it only when no call runs.
 class Client {
@@ -654,6 +681,58 @@ class Client {
         return get(registration_id, options, out);
     }
 
+    /// Resolves an alias, the app's name for its user (GET
+    /// /v4/aliases/{alias}): the registration ids of the devices bound to
+    /// it, in EngageLab's order; empty when none is. The first step of
+    /// erasing a user: delete each id, then resolve again to check that none
+    /// is left. `platforms` narrows the lookup: names among `android`, `ios`
+    /// and `hmos` (e.g. `{"android", "ios"}`); none means every platform. The alias (1 to 40 bytes; no `/`, control, whitespace or
+    /// invisible format character; not `.` or `..`) and the platforms are
+    /// checked before anything is sent, and the same retries, deadline and
+    /// errors apply as to `get_device` (`maybe_deleted()` is always false).
+    /// An unknown alias is an empty vector, not an error. Throws the `Error`
+    /// subclass of the failure's category.
+    std::vector<std::string> get_alias(std::string_view alias,
+                                       const std::vector<std::string_view> &platforms = {}) const {
+        return get_alias(alias, platforms, CallOptions{});
+    }
+
+    /// `get_alias` with a cancel token and/or a shorter deadline.
+    std::vector<std::string> get_alias(std::string_view alias,
+                                       const std::vector<std::string_view> &platforms,
+                                       const CallOptions &options) const {
+        std::vector<std::string> ids;
+        if (std::optional<Error> error = resolve(alias, platforms, options, ids)) {
+            error->raise();
+        }
+        return ids;
+    }
+
+    /// `get_alias` of every platform without exceptions: std::nullopt on
+    /// success, with the ids in `out`; else the error (as the base class
+    /// `Error`, as `try_delete_device` gives it), `out` left untouched.
+    /// noexcept: running out of memory while copying ends the program
+    /// (std::terminate).
+    std::optional<Error> try_get_alias(std::string_view alias,
+                                       std::vector<std::string> &out) const noexcept {
+        return resolve(alias, {}, CallOptions{}, out);
+    }
+
+    /// `try_get_alias` narrowed to `platforms` (as `get_alias` takes them).
+    std::optional<Error> try_get_alias(std::string_view alias,
+                                       const std::vector<std::string_view> &platforms,
+                                       std::vector<std::string> &out) const noexcept {
+        return resolve(alias, platforms, CallOptions{}, out);
+    }
+
+    /// `try_get_alias` with a cancel token and/or a shorter deadline.
+    std::optional<Error> try_get_alias(std::string_view alias,
+                                       const std::vector<std::string_view> &platforms,
+                                       const CallOptions &options,
+                                       std::vector<std::string> &out) const noexcept {
+        return resolve(alias, platforms, options, out);
+    }
+
     /// The C client (NULL once moved from), for mixing with the C API. Owned
     /// by this object.
     const el_client *c_client() const noexcept { return client_; }
@@ -669,6 +748,12 @@ class Client {
         if (std::optional<Error> error = detail::nul_in_id(registration_id)) {
             return error;
         }
+        return c_options_for(options, c_options);
+    }
+
+    // The C options for `options` alone.
+    static std::optional<Error> c_options_for(const CallOptions &options,
+                                              el_call_options &c_options) {
         c_options.cancel = options.cancel != nullptr ? options.cancel->c_cancel() : nullptr;
         if (options.timeout) {
             // 0 means "the client's timeout" in C: a zero deadline is refused here.
@@ -707,6 +792,47 @@ class Client {
         }
         const std::unique_ptr<el_device, detail::DeviceFree> device(raw);
         out = Device(device.get());
+        return std::nullopt;
+    }
+
+    // The ids of `alias` into `out`, or the error (`out` then untouched).
+    std::optional<Error> resolve(std::string_view alias,
+                                 const std::vector<std::string_view> &platforms,
+                                 const CallOptions &options, std::vector<std::string> &out) const {
+        el_call_options c_options = EL_CALL_OPTIONS_INIT;
+        if (std::optional<Error> error = detail::nul_in_alias(alias)) {
+            return error;
+        }
+        // A string_view need not end in NUL: C copies of each name.
+        std::vector<std::string> names;
+        names.reserve(platforms.size());
+        for (std::size_t i = 0; i < platforms.size(); ++i) {
+            const std::string what = "platforms[" + std::to_string(i) + "]";
+            if (std::optional<Error> error = detail::nul_byte_in(platforms[i], what.c_str())) {
+                return error;
+            }
+            names.emplace_back(platforms[i]);
+        }
+        std::vector<const char *> c_names;
+        c_names.reserve(names.size());
+        for (const std::string &n : names) c_names.push_back(n.c_str());
+        if (std::optional<Error> error = c_options_for(options, c_options)) {
+            return error;
+        }
+        const std::string name(alias);
+        el_error error = EL_ERROR_INIT;
+        el_id_list *raw = nullptr;
+        if (el_get_alias_with(client_, name.c_str(), c_names.data(), c_names.size(), &c_options,
+                              &raw, &error) != EL_OK) {
+            return Error(error);
+        }
+        const std::unique_ptr<el_id_list, detail::IdListFree> list(raw);
+        std::vector<std::string> ids;
+        ids.reserve(el_id_list_count(list.get()));
+        for (std::size_t i = 0; i < el_id_list_count(list.get()); ++i) {
+            ids.emplace_back(el_id_list_get(list.get(), i));
+        }
+        out = std::move(ids);
         return std::nullopt;
     }
 

@@ -12,21 +12,10 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "check.h"
 #include "mock.h"
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
-static void sleep_ms(long ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
+#include "mock_client.h"
 
 /* Scripts a 3 s delay before the mock's answer for `id`. */
 static int slow(const char *id) {
@@ -34,12 +23,6 @@ static int slow(const char *id) {
     int rc = mock_script(id, answers);
     cJSON_Delete(answers);
     return rc;
-}
-
-static void *cancel_later(void *token) {
-    sleep_ms(200);
-    el_cancel_cancel((const el_cancel *)token);
-    return NULL;
 }
 
 int main(void) {

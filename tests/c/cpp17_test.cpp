@@ -1,8 +1,9 @@
 // The C++17 API (include/engagelab_push.hpp) against engagelab-mock: the
 // builder and every setter, delete_device and its exception classes (one per
 // category), the fields and what() of Error, try_delete_device, get_device
-// and try_get_device (a device's tags, alias and answer), CancelToken
-// and per-call timeouts, from_env, move semantics, threads. Built with extra
+// and try_get_device (a device's tags, alias and answer), get_alias and
+// try_get_alias (an alias's registration ids), CancelToken and per-call
+// timeouts, from_env, move semantics, threads. Built with extra
 // warnings (see CMakeLists.txt) and linked with a second translation unit
 // (cpp17_second_tu.cpp) to prove the header is header-only and ODR-safe.
 // Needs ENGAGELAB_MOCK_URL (a running engagelab-mock).
@@ -87,11 +88,32 @@ int script(const char *id, const char *json) {
     return rc;
 }
 
+int script_alias(const char *alias, const char *json) {
+    cJSON *answers = cJSON_Parse(json);
+    int rc = answers != nullptr ? mock_script_alias(alias, answers) : -1;
+    cJSON_Delete(answers);
+    return rc;
+}
+
 int requests_logged() {
     cJSON *log = mock_log();
     int n = log != nullptr ? cJSON_GetArraySize(log) : -1;
     cJSON_Delete(log);
     return n;
+}
+
+// The path (query included) of the last logged request, or "".
+std::string last_path() {
+    std::string path;
+    cJSON *log = mock_log();
+    int n = log != nullptr ? cJSON_GetArraySize(log) : 0;
+    if (n > 0) {
+        const char *value =
+            cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(log, n - 1), "path"));
+        path = value != nullptr ? value : "";
+    }
+    cJSON_Delete(log);
+    return path;
 }
 
 // The value of header `name` in the last logged request, or "".
@@ -130,6 +152,11 @@ static_assert(std::is_base_of_v<engagelab::Error, engagelab::CancelledError>);
 static_assert(noexcept(std::declval<const engagelab::Client &>().try_delete_device("x")));
 static_assert(noexcept(std::declval<const engagelab::Client &>().try_get_device(
     "x", std::declval<engagelab::Device &>())));
+static_assert(noexcept(std::declval<const engagelab::Client &>().try_get_alias(
+    "x", std::declval<std::vector<std::string> &>())));
+static_assert(noexcept(std::declval<const engagelab::Client &>().try_get_alias(
+    "x", std::declval<const std::vector<std::string_view> &>(), engagelab::CallOptions{},
+    std::declval<std::vector<std::string> &>())));
 static_assert(std::is_copy_constructible_v<engagelab::Device>);
 static_assert(std::is_nothrow_move_constructible_v<engagelab::Device>);
 
@@ -514,6 +541,124 @@ void test_get_device(const engagelab::Client &client) {
     CHECK(e.attempts() == 0);
 }
 
+using Ids = std::vector<std::string>;
+
+// get_alias copies the ids out of the C list (freed inside; ASan would see a
+// leak or a use after free), narrowed by platforms; an unknown alias is an
+// empty vector; a bad alias or platform list, and a NUL in either, are
+// refused before sending; try_get_alias returns the error with `out`
+// untouched; a server's error is thrown as its class.
+void test_get_alias(const engagelab::Client &client) {
+    mock_reset();
+    for (const char *seed : {R"({"registration_id":"cpp17-a","alias":"cpp17-user","platform":"android"})",
+                             R"({"registration_id":"cpp17-i","alias":"cpp17-user","platform":"ios"})",
+                             R"({"registration_id":"cpp17-x","alias":"cpp17-other"})"}) {
+        CHECK(mock_add_device_json(seed) == 0);
+    }
+    CHECK(client.get_alias("cpp17-user") == Ids({"cpp17-a", "cpp17-i"}));
+    CHECK(client.get_alias("cpp17-user", {"ios"}) == Ids({"cpp17-i"}));
+    CHECK(client.get_alias("cpp17-user", {}, engagelab::CallOptions{nullptr, 5s}) ==
+          Ids({"cpp17-a", "cpp17-i"}));
+    // Views into longer buffers: only the viewed bytes are sent.
+    const std::string buffer = "cpp17-user-and-more", names = "android-web";
+    CHECK(client.get_alias(std::string_view(buffer).substr(0, 10),
+                           {std::string_view(names).substr(0, 7)}) == Ids({"cpp17-a"}));
+    CHECK(last_path() == "/v4/aliases/cpp17-user?platform=android");
+    CHECK(client.get_alias("cpp17-nobody").empty());
+    CHECK(mock_has_device("cpp17-a") == 1 && mock_has_device("cpp17-i") == 1);
+
+    Ids out = {"stale"};
+    CHECK(!client.try_get_alias("cpp17-user", {"android"}, out));
+    CHECK(out == Ids({"cpp17-a"}));
+    CHECK(!client.try_get_alias("cpp17-nobody", out) && out.empty());
+    CHECK(requests_logged() == 7);
+
+    // Refused before sending, named as the core names them.
+    mock_reset();
+    auto e = expect_throw<engagelab::InvalidArgumentError>([&] { client.get_alias(""); },
+                                                          "empty alias");
+    CHECK(e.message() == "alias is empty" && e.attempts() == 0 && !e.maybe_deleted());
+    e = expect_throw<engagelab::InvalidArgumentError>([&] { client.get_alias("cpp17/user"); },
+                                                      "slash in alias");
+    CHECK(contains(e.message(), "'/' at byte 5"));
+    e = expect_throw<engagelab::InvalidArgumentError>(
+        [&] { client.get_alias("cpp17-user", {"android", "web"}); }, "unknown platform");
+    CHECK(contains(e.message(), "platform \"web\" is not one of android, ios, hmos"));
+    // A NUL: refused, not cut to "cpp17" or to "ios".
+    e = expect_throw<engagelab::InvalidArgumentError>(
+        [&] { client.get_alias(std::string_view("cpp17\0user", 10)); }, "NUL in alias");
+    CHECK(e.message() ==
+          "alias contains a control character U+0000 at byte 5; an alias is one path segment of "
+          "visible characters");
+    e = expect_throw<engagelab::InvalidArgumentError>(
+        [&] { client.get_alias("cpp17-user", {"android", std::string_view("ios\0web", 7)}); },
+        "NUL in platforms");
+    CHECK(e.message() == "platforms[1] contains a NUL byte");
+    out = {"kept"};
+    std::optional<engagelab::Error> r = client.try_get_alias("", out);
+    CHECK(r && r->status() == Status::InvalidArgument && r->message() == "alias is empty");
+    r = client.try_get_alias(std::string_view("a\0", 2), {}, out);
+    CHECK(r && r->status() == Status::InvalidArgument);
+    CHECK(out == Ids({"kept"}));
+    CHECK(requests_logged() == 0);
+
+    // A server's error: returned, or thrown as its class.
+    CHECK(script_alias("cpp17-404",
+                       "[{\"status\":404,\"body\":\"{\\\"code\\\":20101,\\\"message\\\":\\\"no "
+                       "such alias\\\"}\"}]") == 0);
+    r = client.try_get_alias("cpp17-404", {"hmos"}, out);
+    CHECK(r && r->status() == Status::NotFound);
+    CHECK(r && r->http_status() == std::optional<std::uint16_t>(404) && r->message() == "no such alias");
+    CHECK(r && r->attempts() == 1 && !r->maybe_deleted());
+    CHECK(out == Ids({"kept"}));
+    if (r) {
+        check_no_secret(*r);
+    }
+    CHECK(script_alias("cpp17-404", "[{\"status\":404,\"body\":\"\"}]") == 0);
+    e = expect_throw<engagelab::NotFoundError>([&] { client.get_alias("cpp17-404"); }, "404");
+    CHECK(e.http_status() == std::optional<std::uint16_t>(404));
+}
+
+// get_alias with a cancel token: cancelled before, nothing is sent; cancelled
+// from another thread while the server is silent, CancelledError long before
+// the answer; a zero per-call timeout is refused.
+void test_get_alias_cancel(const engagelab::Client &client) {
+    mock_reset();
+    const engagelab::CancelToken before;
+    before.cancel();
+    auto e = expect_throw<engagelab::CancelledError>(
+        [&] { client.get_alias("cpp17-user", {}, engagelab::CallOptions{&before, std::nullopt}); },
+        "cancelled token");
+    CHECK(e.attempts() == 0 && !e.maybe_deleted());
+    Ids out = {"kept"};
+    std::optional<engagelab::Error> r =
+        client.try_get_alias("cpp17-user", {"ios"}, engagelab::CallOptions{&before, std::nullopt}, out);
+    CHECK(r && r->status() == Status::Cancelled && out == Ids({"kept"}));
+    CHECK(requests_logged() == 0);
+
+    CHECK(script_alias("cpp17-slow",
+                       "[{\"status\":200,\"body\":\"{\\\"registration_ids\\\":[]}\","
+                       "\"delay_ms\":5000}]") == 0);
+    const engagelab::CancelToken token;
+    std::thread canceller([&token] {
+        std::this_thread::sleep_for(200ms);
+        token.cancel();
+    });
+    const auto start = std::chrono::steady_clock::now();
+    e = expect_throw<engagelab::CancelledError>(
+        [&] { client.get_alias("cpp17-slow", {}, engagelab::CallOptions{&token, std::nullopt}); },
+        "cancelled mid-call");
+    const auto took = std::chrono::steady_clock::now() - start;
+    canceller.join();
+    CHECK(took < 3000ms);  // the answer would come after 5000 ms; valgrind is slow
+    CHECK(e.status() == Status::Cancelled && e.attempts() == 1 && !e.maybe_deleted());
+
+    e = expect_throw<engagelab::InvalidArgumentError>(
+        [&] { client.get_alias("cpp17-user", {}, engagelab::CallOptions{nullptr, 0ms}); },
+        "zero per-call timeout");
+    CHECK(e.message() == "the per-call timeout must be positive");
+}
+
 }  // namespace
 
 int main() {
@@ -529,6 +674,8 @@ int main() {
         test_invalid_ids(client);
         test_try_delete_device(client);
         test_get_device(client);
+        test_get_alias(client);
+        test_get_alias_cancel(client);
         test_cancel_token(client);
         test_threads(client);
     }

@@ -14,54 +14,11 @@
 
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "check.h"
 #include "mock.h"
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-static void sleep_ms(long ms) {
-    struct timespec ts;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000L;
-    nanosleep(&ts, NULL);
-}
-
-static int seed(const char *json) {
-    cJSON *device = cJSON_Parse(json);
-    int rc = device ? mock_add_device_seed(device) : -1;
-    cJSON_Delete(device);
-    return rc;
-}
-
-static int requests_seen(void) {
-    cJSON *log = mock_log();
-    int n = log ? cJSON_GetArraySize(log) : -1;
-    cJSON_Delete(log);
-    return n;
-}
-
-static el_client *mock_client(void) {
-    el_config *config = NULL;
-    el_client *client = NULL;
-    el_error err = EL_ERROR_INIT;
-    if (el_config_new("demo-app-key", "demo-master-secret", &config, NULL) != EL_OK ||
-        el_config_set_base_url(config, mock_url(), NULL) != EL_OK ||
-        el_config_set_backoff_ms(config, 1, 20, NULL) != EL_OK ||
-        el_client_new(config, &client, &err) != EL_OK) {
-        fprintf(stderr, "device_test: cannot set up a client\n");
-        exit(1);
-    }
-    el_config_free(config);
-    return client;
-}
+#include "mock_client.h"
 
 static void test_null_arguments(el_client *client) {
     el_error err = EL_ERROR_INIT;
@@ -76,7 +33,7 @@ static void test_null_arguments(el_client *client) {
     CHECK(strstr(err.message, "not valid UTF-8") != NULL);
     CHECK(el_get_device(client, "id", &device, NULL) == EL_API); /* unknown id, no record */
     CHECK(device == (el_device *)&err);
-    CHECK(requests_seen() == 1);
+    CHECK(mock_request_count() == 1);
     CHECK(el_device_tag_count(NULL) == 0);
     CHECK(el_device_tag(NULL, 0) == NULL);
     CHECK(el_device_alias(NULL) == NULL);
@@ -89,7 +46,7 @@ static void test_accessors_outlive_the_client(void) {
     el_client *client = mock_client();
     el_device *device = NULL;
     el_error err = EL_ERROR_INIT;
-    CHECK(seed("{\"registration_id\":\"c-dev\",\"tags\":[\"vip\",\"\"],\"alias\":\"\"}") == 0);
+    CHECK(mock_add_device_json("{\"registration_id\":\"c-dev\",\"tags\":[\"vip\",\"\"],\"alias\":\"\"}") == 0);
     CHECK(el_get_device(client, "c-dev", &device, &err) == EL_OK);
     el_client_free(client);
     if (device == NULL) {
@@ -109,12 +66,6 @@ static void test_accessors_outlive_the_client(void) {
     el_device_free(device);
 }
 
-static void *cancel_later(void *token) {
-    sleep_ms(200);
-    el_cancel_cancel((const el_cancel *)token);
-    return NULL;
-}
-
 static void test_cancel(el_client *client) {
     el_call_options options = EL_CALL_OPTIONS_INIT;
     el_error err = EL_ERROR_INIT;
@@ -130,7 +81,7 @@ static void test_cancel(el_client *client) {
     options.cancel = token;
     CHECK(el_get_device_with(client, "cancel-before", &options, &device, &err) == EL_CANCELLED);
     CHECK(err.attempts == 0 && !err.maybe_deleted && device == NULL);
-    CHECK(requests_seen() == 0);
+    CHECK(mock_request_count() == 0);
     el_cancel_free(token);
 
     /* Cancelled mid-call: a GET never deletes, so maybe_deleted is false. */
@@ -178,7 +129,7 @@ static void *worker(void *arg) {
 static void test_threads(el_client *client) {
     pthread_t threads[THREADS];
     int bad[THREADS] = {0}, i;
-    CHECK(seed("{\"registration_id\":\"threaded\",\"tags\":[\"t\"]}") == 0);
+    CHECK(mock_add_device_json("{\"registration_id\":\"threaded\",\"tags\":[\"t\"]}") == 0);
     shared_client = client;
     CHECK(el_get_device(client, "threaded", &shared_device, NULL) == EL_OK);
     for (i = 0; i < THREADS; i++) pthread_create(&threads[i], NULL, worker, &bad[i]);
@@ -187,7 +138,7 @@ static void test_threads(el_client *client) {
         CHECK(bad[i] == 0);
     }
     el_device_free(shared_device);
-    CHECK(requests_seen() == 1 + THREADS * CALLS);
+    CHECK(mock_request_count() == 1 + THREADS * CALLS);
 }
 
 int main(void) {

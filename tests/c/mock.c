@@ -121,17 +121,33 @@ int mock_add_device_seed(const cJSON *seed) {
     return rc;
 }
 
-int mock_script(const char *registration_id, const cJSON *responses) {
+int mock_add_device_json(const char *json) {
+    cJSON *seed = cJSON_Parse(json);
+    int rc = seed ? mock_add_device_seed(seed) : -1;
+    cJSON_Delete(seed);
+    return rc;
+}
+
+/* POST /__mock/script {key: value, "responses": responses}. */
+static int script_under(const char *key, const char *value, const cJSON *responses) {
     cJSON *o = cJSON_CreateObject();
     char *body;
     int rc;
-    cJSON_AddStringToObject(o, "registration_id", registration_id);
+    cJSON_AddStringToObject(o, key, value);
     cJSON_AddItemToObject(o, "responses", cJSON_Duplicate(responses, 1));
     body = cJSON_PrintUnformatted(o);
     rc = post("/__mock/script", body);
     cJSON_free(body);
     cJSON_Delete(o);
     return rc;
+}
+
+int mock_script(const char *registration_id, const cJSON *responses) {
+    return script_under("registration_id", registration_id, responses);
+}
+
+int mock_script_alias(const char *alias, const cJSON *responses) {
+    return script_under("alias", alias, responses);
 }
 
 /* GET path and detach the array `field` of the answer. */
@@ -153,6 +169,13 @@ static cJSON *get_array(const char *path, const char *field) {
 }
 
 cJSON *mock_log(void) { return get_array("/__mock/log", "requests"); }
+
+int mock_request_count(void) {
+    cJSON *log = mock_log();
+    int n = log ? cJSON_GetArraySize(log) : -1;
+    cJSON_Delete(log);
+    return n;
+}
 
 cJSON *mock_devices(void) { return get_array("/__mock/devices", "registration_ids"); }
 

@@ -23,14 +23,22 @@ int mock_reset(void);
 /* POST /__mock/devices {"registration_id": id}. Returns 0 on success. */
 int mock_add_device(const char *registration_id);
 /* POST /__mock/devices with a scenario's device seed: a registration id
- * (string) or an object {"registration_id", "tags", "alias"} passed as it is.
+ * (string) or an object {"registration_id", "tags", "alias", "platform"}
+ * passed as it is.
  * `seed` is not consumed. Returns 0 on success. */
 int mock_add_device_seed(const cJSON *seed);
+/* mock_add_device_seed with the seed given as JSON text. Returns 0 on success. */
+int mock_add_device_json(const char *json);
 /* POST /__mock/script {"registration_id": id, "responses": responses}.
  * `responses` is not consumed. Returns 0 on success. */
 int mock_script(const char *registration_id, const cJSON *responses);
+/* POST /__mock/script {"alias": alias, "responses": responses}: answers for
+ * GET /v4/aliases/{alias}. `responses` is not consumed. Returns 0 on success. */
+int mock_script_alias(const char *alias, const cJSON *responses);
 /* GET /__mock/log: the "requests" array, or NULL on failure. Free with cJSON_Delete. */
 cJSON *mock_log(void);
+/* The number of requests in the mock's log, or -1 on failure. */
+int mock_request_count(void);
 /* GET /__mock/devices: the "registration_ids" array, or NULL. Free with cJSON_Delete. */
 cJSON *mock_devices(void);
 /* Whether `id` is in the mock's store: 1 yes, 0 no, -1 on failure. */

@@ -1,14 +1,16 @@
 /* Runs every scenario of a scenario file (tests/scenarios/delete_device.json,
- * tests/scenarios/get_device.json) through the C API against engagelab-mock
- * (see tests/scenarios/README.md for the format): el_delete_device, or
- * el_get_device when the scenario's "call" says get_device.
+ * tests/scenarios/get_device.json, tests/scenarios/get_alias.json) through the
+ * C API against engagelab-mock (see tests/scenarios/README.md for the format):
+ * el_delete_device, or el_get_device or el_get_alias when the scenario's
+ * "call" says so.
  *
  *   scenarios FILE [NAME...]    ENGAGELAB_MOCK_URL must name a running mock.
  *
  * The file is first checked against tests/scenarios/schema.json (the path is
  * built in as EL_SCENARIO_SCHEMA): any unknown key, wrong type or missing field
- * is printed with the scenario and the key's path, and nothing runs (exit 2).
- * Then prints one line per scenario and a summary. */
+ * is printed with the scenario and the key's path, and so is a scenario
+ * without its call's input or with the other call's; then nothing runs
+ * (exit 2). Otherwise prints one line per scenario and a summary. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <engagelab_push.h>
@@ -27,6 +29,20 @@
 #define FAST_BACKOFF_MAX_MS 20
 
 static char failure[2048];
+
+/* The C call a scenario makes, from its "call". */
+typedef enum { DELETE_DEVICE, GET_DEVICE, GET_ALIAS } call_kind;
+
+static call_kind call_of(const cJSON *scenario) {
+    const cJSON *call = cJSON_GetObjectItemCaseSensitive(scenario, "call");
+    if (cJSON_IsString(call) && strcmp(call->valuestring, "get_device") == 0) {
+        return GET_DEVICE;
+    }
+    if (cJSON_IsString(call) && strcmp(call->valuestring, "get_alias") == 0) {
+        return GET_ALIAS;
+    }
+    return DELETE_DEVICE;
+}
 
 static int fail(const char *fmt, ...) {
     va_list ap;
@@ -243,6 +259,53 @@ static void check_device(const el_device *device, const char *id, const cJSON *w
     }
 }
 
+/* Checks the list el_get_alias returned against `expect.registration_ids`
+ * (when given: exactly, in order); and always that the count and every id
+ * read back agree, that each id is UTF-8 and that past the end is NULL. */
+static void check_ids(const el_id_list *ids, const cJSON *want) {
+    size_t i, count = el_id_list_count(ids);
+    for (i = 0; i < count; i++) {
+        if (el_id_list_get(ids, i) == NULL || !valid_utf8(el_id_list_get(ids, i))) {
+            fail("el_id_list_get(%zu) is not a UTF-8 string", i);
+        }
+    }
+    if (el_id_list_get(ids, count) != NULL) {
+        fail("el_id_list_get(%zu) past the end is not NULL", count);
+    }
+    if (want == NULL) {
+        return;
+    }
+    if ((size_t)cJSON_GetArraySize(want) != count) {
+        fail("registration_ids: expected %d, got %zu", cJSON_GetArraySize(want), count);
+        return;
+    }
+    for (i = 0; i < count; i++) {
+        const char *w = cJSON_GetArrayItem(want, (int)i)->valuestring;
+        const char *g = el_id_list_get(ids, i) ? el_id_list_get(ids, i) : "(NULL)";
+        if (strcmp(w, g) != 0) {
+            fail("registration_ids[%zu]: expected \"%s\", got \"%s\"", i, w, g);
+        }
+    }
+}
+
+/* The scenario's `platforms` as el_get_alias takes them: an array of its
+ * strings (owned by the scenario), and its length in `count`; NULL (and 0)
+ * when absent or empty. Free the array. */
+static const char **platform_array(const cJSON *scenario, size_t *count) {
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(scenario, "platforms"), *p;
+    const char **out;
+    size_t i = 0;
+    *count = list == NULL ? 0 : (size_t)cJSON_GetArraySize(list);
+    if (*count == 0) {
+        return NULL;
+    }
+    out = (const char **)malloc(*count * sizeof *out);
+    cJSON_ArrayForEach(p, list) {
+        out[i++] = p->valuestring;
+    }
+    return out;
+}
+
 static void check_store(const cJSON *ids, int present) {
     const cJSON *id;
     cJSON_ArrayForEach(id, ids) {
@@ -262,10 +325,14 @@ static int run(const cJSON *credentials, const cJSON *scenario) {
     const cJSON *client = cJSON_GetObjectItemCaseSensitive(scenario, "client");
     const cJSON *devices = cJSON_GetObjectItemCaseSensitive(scenario, "devices");
     const cJSON *script = cJSON_GetObjectItemCaseSensitive(scenario, "script");
-    const char *id = string_field(scenario, "registration_id", NULL);
-    const int get = strcmp(string_field(scenario, "call", "delete_device"), "get_device") == 0;
+    const call_kind call = call_of(scenario);
+    /* The call's input: the registration id, or the alias for get_alias. */
+    const char *id = string_field(scenario, call == GET_ALIAS ? "alias" : "registration_id", NULL);
     const cJSON *item;
     el_device *device = NULL;
+    el_id_list *ids = NULL;
+    const char **platforms;
+    size_t platform_count;
     el_config *config = NULL;
     el_client *c = NULL;
     el_error err = EL_ERROR_INIT;
@@ -282,9 +349,13 @@ static int run(const cJSON *credentials, const cJSON *scenario) {
             return fail("cannot add a device");
         }
     }
-    if (script != NULL && mock_script(string_field(scenario, "script_id", id), script) != 0) {
-        return fail("cannot script the mock");
+    if (script != NULL) {
+        const char *key = string_field(scenario, "script_id", id);
+        if ((call == GET_ALIAS ? mock_script_alias(key, script) : mock_script(key, script)) != 0) {
+            return fail("cannot script the mock");
+        }
     }
+    platforms = platform_array(scenario, &platform_count);
 
     /* Start with a record no call would produce, to see what is written. */
     memset(&err, 0xA5, sizeof err);
@@ -298,12 +369,18 @@ static int run(const cJSON *credentials, const cJSON *scenario) {
         err.status = st;
     } else {
         st = el_client_new(config, &c, &err);
-        if (st == EL_OK && get) {
+        if (st == EL_OK && call == GET_DEVICE) {
             /* Poisoned too: a failure must leave it unwritten. */
             device = (el_device *)&err;
             st = el_get_device(c, id, &device, &err);
             if (st != EL_OK && device != (el_device *)&err) {
                 fail("out_device was written on failure");
+            }
+        } else if (st == EL_OK && call == GET_ALIAS) {
+            ids = (el_id_list *)&err;
+            st = el_get_alias(c, id, platforms, platform_count, &ids, &err);
+            if (st != EL_OK && ids != (el_id_list *)&err) {
+                fail("out_ids was written on failure");
             }
         } else if (st == EL_OK) {
             st = el_delete_device(c, id, &err);
@@ -312,6 +389,7 @@ static int run(const cJSON *credentials, const cJSON *scenario) {
     elapsed = now_ms() - start;
     el_client_free(c);
     el_config_free(config);
+    free((void *)platforms);
 
     want_status = string_field(expect, "status", "?");
     if (strcmp(el_status_name(st), want_status) != 0) {
@@ -329,18 +407,31 @@ static int run(const cJSON *credentials, const cJSON *scenario) {
                 fail("%s: given for a success, which has no error", error_only[i]);
             }
         }
-        if (get) {
+        if (call == GET_DEVICE) {
             if (device == NULL) {
                 fail("el_get_device succeeded without a device");
             } else {
                 check_device(device, id, cJSON_GetObjectItemCaseSensitive(expect, "device"));
             }
         } else if (cJSON_GetObjectItemCaseSensitive(expect, "device") != NULL) {
-            fail("device: given for a delete_device call");
+            fail("device: given for a %s call", call == GET_ALIAS ? "get_alias" : "delete_device");
+        }
+        if (call == GET_ALIAS) {
+            if (ids == NULL) {
+                fail("el_get_alias succeeded without a list");
+            } else {
+                check_ids(ids, cJSON_GetObjectItemCaseSensitive(expect, "registration_ids"));
+            }
+        } else if (cJSON_GetObjectItemCaseSensitive(expect, "registration_ids") != NULL) {
+            fail("registration_ids: given for a %s call",
+                 call == GET_DEVICE ? "get_device" : "delete_device");
         }
     } else {
         if (cJSON_GetObjectItemCaseSensitive(expect, "device") != NULL) {
             fail("device: given for an error, which returns no device");
+        }
+        if (cJSON_GetObjectItemCaseSensitive(expect, "registration_ids") != NULL) {
+            fail("registration_ids: given for an error, which returns no list");
         }
         if (err.status != st) {
             fail("el_error.status %u differs from the returned %u", err.status, st);
@@ -371,6 +462,9 @@ static int run(const cJSON *credentials, const cJSON *scenario) {
         if (item != NULL && cJSON_IsTrue(item) != err.maybe_deleted) {
             fail("maybe_deleted: expected %s", cJSON_IsTrue(item) ? "true" : "false");
         }
+        if (call != DELETE_DEVICE && err.maybe_deleted) {
+            fail("maybe_deleted: true for a lookup, which never deletes");
+        }
     }
     /* C has no Display or Debug: the message is the only text (none on success,
      * where the record is left unwritten). */
@@ -395,6 +489,7 @@ static int run(const cJSON *credentials, const cJSON *scenario) {
     check_store(cJSON_GetObjectItemCaseSensitive(expect, "device_gone"), 0);
     if (st == EL_OK) {
         el_device_free(device);
+        el_id_list_free(ids);
     }
     return failure[0] != '\0';
 }
@@ -440,7 +535,45 @@ static void print_violation(const char *path, const char *message, void *ctx) {
     }
 }
 
-/* The number of problems of the file: schema violations and duplicate names. */
+static int has(const cJSON *o, const char *key) {
+    return cJSON_GetObjectItemCaseSensitive(o, key) != NULL;
+}
+
+/* Prints one problem of a scenario's input; returns 1. */
+static int input_problem(const cJSON *scenario, const char *what) {
+    printf("  scenario \"%s\": input: %s\n", string_field(scenario, "name", "?"), what);
+    return 1;
+}
+
+/* Prints what is wrong with a scenario's input for its call, which the schema
+ * cannot say (a get_alias scenario needs `alias` and takes no
+ * `registration_id`; a device scenario needs `registration_id` and takes no
+ * `alias` or `platforms`); returns the number of problems. */
+static int input_problems(const cJSON *sc) {
+    int problems = 0;
+    if (call_of(sc) == GET_ALIAS) {
+        if (!has(sc, "alias")) {
+            problems += input_problem(sc, "a get_alias scenario needs alias");
+        }
+        if (has(sc, "registration_id")) {
+            problems += input_problem(sc, "a get_alias scenario takes no registration_id");
+        }
+        return problems;
+    }
+    if (!has(sc, "registration_id")) {
+        problems += input_problem(sc, "a device scenario needs registration_id");
+    }
+    if (has(sc, "alias")) {
+        problems += input_problem(sc, "alias is for get_alias scenarios only");
+    }
+    if (has(sc, "platforms")) {
+        problems += input_problem(sc, "platforms is for get_alias scenarios only");
+    }
+    return problems;
+}
+
+/* The number of problems of the file: schema violations, duplicate names and
+ * inputs that do not fit the call. */
 static int file_problems(const char *file, const cJSON *root) {
     cJSON *schema = read_json(EL_SCENARIO_SCHEMA);
     const cJSON *a, *b;
@@ -458,6 +591,7 @@ static int file_problems(const char *file, const cJSON *root) {
                 problems++;
             }
         }
+        problems += input_problems(a);
     }
     return problems;
 }

@@ -2,7 +2,11 @@
  * the real scenario file and rejects, with the offending key's path, copies of
  * it with one thing changed: an unknown key in expect, client, a scenario, a
  * request entry, a script entry or the top level, a wrong type, a missing
- * required key, an unknown status, and a schema keyword it does not support.
+ * required key, an unknown status, an unknown call, an unknown key in
+ * expect.device or a device seed, an unknown seed platform, registration_ids
+ * that are not a list, a platforms item that is not a string, and a schema
+ * keyword it does not support. Each change is made to the first scenario, so
+ * every case applies to every scenario file (CTest runs it on each).
  *
  *   schema_check_test SCHEMA.json SCENARIOS.json        (needs no mock) */
 #define _POSIX_C_SOURCE 200809L
@@ -68,12 +72,30 @@ static void unknown_device_key(cJSON *d) {
     cJSON_DeleteItemFromObjectCaseSensitive(expect0(d), "device");
     cJSON_AddArrayToObject(cJSON_AddObjectToObject(expect0(d), "device"), "tag");
 }
+/* Replaces the first scenario's devices with the one object `seed` (consumed). */
+static void seed_only(cJSON *d, cJSON *seed) {
+    cJSON_DeleteItemFromObjectCaseSensitive(scenario0(d), "devices");
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(scenario0(d), "devices"), seed);
+}
 static void unknown_device_seed_key(cJSON *d) {
     cJSON *seed = cJSON_CreateObject();
     cJSON_AddStringToObject(seed, "registration_id", "x");
     cJSON_AddObjectToObject(seed, "extra");
-    cJSON_DeleteItemFromObjectCaseSensitive(scenario0(d), "devices");
-    cJSON_AddItemToArray(cJSON_AddArrayToObject(scenario0(d), "devices"), seed);
+    seed_only(d, seed);
+}
+static void unknown_seed_platform(cJSON *d) {
+    cJSON *seed = cJSON_CreateObject();
+    cJSON_AddStringToObject(seed, "registration_id", "x");
+    cJSON_AddStringToObject(seed, "platform", "web");
+    seed_only(d, seed);
+}
+static void registration_ids_not_a_list(cJSON *d) {
+    cJSON_DeleteItemFromObjectCaseSensitive(expect0(d), "registration_ids");
+    cJSON_AddStringToObject(expect0(d), "registration_ids", "a");
+}
+static void platform_not_a_string(cJSON *d) {
+    cJSON_DeleteItemFromObjectCaseSensitive(scenario0(d), "platforms");
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(scenario0(d), "platforms"), cJSON_CreateNumber(1));
 }
 static void unknown_status(cJSON *d) {
     cJSON_ReplaceItemInObjectCaseSensitive(expect0(d), "status", cJSON_CreateString("MAYBE"));
@@ -97,6 +119,12 @@ int main(int argc, char **argv) {
         {"rejects_unknown_device_key", unknown_device_key, "$.scenarios[0].expect.device.tag: unknown key"},
         {"rejects_unknown_device_seed_key", unknown_device_seed_key,
          "$.scenarios[0].devices[0].extra: unknown key"},
+        {"rejects_unknown_seed_platform", unknown_seed_platform,
+         "$.scenarios[0].devices[0].platform: \"web\" is not one of"},
+        {"rejects_registration_ids_of_wrong_type", registration_ids_not_a_list,
+         "$.scenarios[0].expect.registration_ids: expected array, got string"},
+        {"rejects_platforms_of_wrong_type", platform_not_a_string,
+         "$.scenarios[0].platforms[0]: expected string, got integer"},
         {"rejects_unknown_status", unknown_status, "$.scenarios[0].expect.status: \"MAYBE\" is not one of"},
     };
     cJSON *schema, *doc;

@@ -50,9 +50,10 @@ impl el_id_list {
 /// (`el_delete_device`), then resolve the alias again to check that none is
 /// still bound. Blocks until done, at most the config's overall timeout.
 ///
-/// `platforms` narrows the lookup: a comma-separated list of `android`,
-/// `ios` and `hmos` (e.g. `"android,ios"`); NULL or `""` means every
-/// platform. The alias and the platforms are checked before anything is sent
+/// `platforms` narrows the lookup: an array of `platform_count` names, each
+/// `android`, `ios` or `hmos` (a repeated one is sent once); a count of 0
+/// (the array may then be NULL) means every platform. The alias and the
+/// platforms are checked before anything is sent
 /// (an alias is 1 to 40 bytes with no `/`, no control, whitespace or
 /// invisible format character, and not `.` or `..`), and the alias is sent
 /// as one escaped path segment. The same error model, retries, deadline and
@@ -63,23 +64,25 @@ impl el_id_list {
 ///
 /// Ownership: on success `*out_ids` receives a new list owned by the caller,
 /// to be freed with `el_id_list_free`; on failure it is not written. `alias`
-/// and `platforms` are only read during the call.
+/// and `platforms` (the array and its strings) are only read during the call.
 /// Errors: the failure's category with `*out_error` filled when `out_error`
 /// is not NULL (untouched on success).
-/// NULL: `client`, `alias` or `out_ids` NULL, or `alias` or `platforms` not
-/// UTF-8, gives `EL_INVALID_ARGUMENT`; `platforms` and `out_error` may be
-/// NULL.
+/// NULL: `client`, `alias` or `out_ids` NULL, `platforms` NULL with a count
+/// above 0, a NULL entry, or a string not UTF-8 gives `EL_INVALID_ARGUMENT`
+/// naming it (`platforms[1] is NULL`); `out_error` may be NULL.
 /// Threads: safe to call from many threads at once on the same client.
 ///
 /// # Safety
-/// `client` must be NULL or a live client; `alias` and `platforms` NULL or
-/// NUL-terminated strings; `out_ids` NULL or valid for writing a pointer;
-/// `out_error` NULL or valid for writing an `el_error`.
+/// `client` must be NULL or a live client; `alias` NULL or a NUL-terminated
+/// string; `platforms` NULL or `platform_count` readable pointers, each NULL
+/// or a NUL-terminated string; `out_ids` NULL or valid for writing a
+/// pointer; `out_error` NULL or valid for writing an `el_error`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn el_get_alias(
     client: *const el_client,
     alias: *const c_char,
-    platforms: *const c_char,
+    platforms: *const *const c_char,
+    platform_count: usize,
     out_ids: *mut *mut el_id_list,
     out_error: *mut el_error,
 ) -> el_status {
@@ -90,7 +93,7 @@ pub unsafe extern "C" fn el_get_alias(
             "el_get_alias",
             client,
             alias,
-            platforms,
+            (platforms, platform_count),
             null(),
             out_ids,
             out_error,
@@ -110,14 +113,15 @@ pub unsafe extern "C" fn el_get_alias(
 /// thread while the call runs.
 ///
 /// # Safety
-/// `client`, `alias`, `platforms`, `out_ids` and `out_error` as for
-/// `el_get_alias`; `options` NULL or a readable `el_call_options` whose
+/// `client`, `alias`, `platforms`, `platform_count`, `out_ids` and
+/// `out_error` as for `el_get_alias`; `options` NULL or a readable `el_call_options` whose
 /// `size` is set and whose `cancel` is NULL or a live cancel token.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn el_get_alias_with(
     client: *const el_client,
     alias: *const c_char,
-    platforms: *const c_char,
+    platforms: *const *const c_char,
+    platform_count: usize,
     options: *const el_call_options,
     out_ids: *mut *mut el_id_list,
     out_error: *mut el_error,
@@ -128,7 +132,7 @@ pub unsafe extern "C" fn el_get_alias_with(
             "el_get_alias_with",
             client,
             alias,
-            platforms,
+            (platforms, platform_count),
             options,
             out_ids,
             out_error,
@@ -144,7 +148,7 @@ unsafe fn get_alias(
     name: &str,
     client: *const el_client,
     alias: *const c_char,
-    platforms: *const c_char,
+    (platforms, platform_count): (*const *const c_char, usize),
     options: *const el_call_options,
     out_ids: *mut *mut el_id_list,
     out_error: *mut el_error,
@@ -155,13 +159,13 @@ unsafe fn get_alias(
         // SAFETY: the caller guarantees `alias` is NULL or a NUL-terminated
         // string that outlives the call.
         let alias = unsafe { args::text(alias, "alias") }?;
-        let platforms = if platforms.is_null() {
-            Vec::new()
-        } else {
-            // SAFETY: not NULL, and the caller guarantees a NUL-terminated
-            // string that outlives the call.
-            Platform::parse_list(unsafe { args::text(platforms, "platforms") }?)?
-        };
+        // SAFETY: the caller guarantees `platforms` is NULL or
+        // `platform_count` readable entries, each NULL or a NUL-terminated
+        // string that outlives the call.
+        let platforms = unsafe { args::texts(platforms, platform_count, "platforms") }?
+            .into_iter()
+            .map(str::parse)
+            .collect::<Result<Vec<Platform>, _>>()?;
         let out = args::out(out_ids, "out_ids")?;
         // SAFETY: the caller guarantees `options` is NULL or readable, with a
         // NULL or live cancel token.
@@ -241,7 +245,7 @@ mod tests {
         // SAFETY: NULLs are allowed everywhere here.
         unsafe {
             let (mut out, mut err) = (null_mut(), filled(0));
-            let status = el_get_alias(null(), c"u".as_ptr(), null(), &mut out, &mut err);
+            let status = el_get_alias(null(), c"u".as_ptr(), null(), 0, &mut out, &mut err);
             assert_eq!(status, EL_INVALID_ARGUMENT);
             assert_eq!(message_str(&err), "client is NULL");
             assert!(out.is_null());

@@ -30,19 +30,6 @@ impl Platform {
         }
     }
 
-    /// Parses a comma-separated list such as `"android,ios"` (the form the C
-    /// ABI takes); an empty text is no platform, which means all of them.
-    ///
-    /// # Errors
-    /// `InvalidArgument` naming the first entry that is not a platform; an
-    /// empty entry (`"android,,ios"`) is one.
-    pub fn parse_list(text: &str) -> Result<Vec<Platform>, Error> {
-        if text.is_empty() {
-            return Ok(Vec::new());
-        }
-        text.split(',').map(str::parse).collect()
-    }
-
     /// The value of the `platform` query for these platforms: their names
     /// joined by commas, each once, in the order first given; `None` for no
     /// platform (the lookup covers every platform).
@@ -97,19 +84,6 @@ mod tests {
                 e.message()
             );
         }
-    }
-
-    #[test]
-    fn lists_parse_and_name_the_bad_entry() {
-        assert_eq!(Platform::parse_list("").unwrap(), []);
-        assert_eq!(
-            Platform::parse_list("ios,android").unwrap(),
-            [Platform::Ios, Platform::Android]
-        );
-        let e = Platform::parse_list("ios,,android").unwrap_err();
-        assert!(e.message().contains("platform \"\""), "{}", e.message());
-        let e = Platform::parse_list("ios,web").unwrap_err();
-        assert!(e.message().contains("\"web\""), "{}", e.message());
     }
 
     #[test]

@@ -194,15 +194,16 @@ fn runner_catches_failures(runner: &Path, url: &str) -> Result<(), String> {
     let text = String::from_utf8_lossy(&out.stdout);
     print!("{text}");
     let last = text.lines().last().unwrap_or("");
-    if last == "scenarios: 0 passed, 3 failed" {
+    if last == "scenarios: 0 passed, 7 failed" {
         Ok(())
     } else {
         Err(format!("the last line is {last:?}"))
     }
 }
 
-/// A file with unknown keys is refused whole (exit 2) before any scenario
-/// runs, and each key is named with its scenario and path.
+/// A file with unknown keys, or with scenarios whose input does not fit
+/// their call, is refused whole (exit 2) before any scenario runs, and each
+/// problem is named with its scenario (and the key's path).
 fn runner_refuses_unknown_keys(runner: &Path, url: &str) -> Result<(), String> {
     let out = capture(
         at_root(runner)
@@ -224,6 +225,11 @@ fn runner_refuses_unknown_keys(runner: &Path, url: &str) -> Result<(), String> {
         r#"scenario "unknown_expect_key": $.scenarios[1].expect.no_such_field: unknown key"#,
         r#"scenario "unknown_client_key": $.scenarios[2].client.timeout: unknown key"#,
         r#"scenario "unknown_scenario_key": $.scenarios[3].expected: unknown key"#,
+        r#"scenario "alias_without_alias": input: a get_alias scenario needs alias"#,
+        r#"scenario "alias_with_registration_id": input: a get_alias scenario takes no registration_id"#,
+        r#"scenario "device_with_alias_input": input: alias is for get_alias scenarios only"#,
+        r#"scenario "device_with_alias_input": input: platforms is for get_alias scenarios only"#,
+        r#"scenario "device_without_registration_id": input: a device scenario needs registration_id"#,
     ] {
         if !text.lines().any(|l| l == format!("  {want}")) {
             return Err(format!("missing: {want}"));
@@ -231,7 +237,7 @@ fn runner_refuses_unknown_keys(runner: &Path, url: &str) -> Result<(), String> {
     }
     let last = text.lines().last().unwrap_or("");
     let want = "scenarios: tests/c/runner_selftest_schema.json does not match the schema \
-                (3 problems); nothing was run";
+                (8 problems); nothing was run";
     if last == want {
         Ok(())
     } else {
