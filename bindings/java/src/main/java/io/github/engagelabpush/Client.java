@@ -1,5 +1,6 @@
 package io.github.engagelabpush;
 
+import com.sun.jna.Memory;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.nio.file.Path;
@@ -24,8 +25,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Threads.</b> A client is thread-safe: share one between all threads;
  * calls block the calling thread and share the connection pool.
  *
- * <p><b>Interrupts.</b> Interrupting a thread blocked in {@link #deleteDevice} (or {@link #getDevice})
- * cancels the call, mid-request included: it throws {@link CancelledException}
+ * <p><b>Interrupts.</b> Interrupting a thread blocked in a call
+ * ({@link #deleteDevice}, {@link #getDevice}, {@link #getAlias}) cancels it,
+ * mid-request included: it throws {@link CancelledException}
  * within about 100 ms, and the thread's interrupt flag stays set (it is never
  * cleared). A thread that is already interrupted sends nothing and gets
  * {@link CancelledException} at once. Check {@link EngageLabException#maybeDeleted()}:
@@ -99,7 +101,7 @@ public final class Client implements AutoCloseable {
      *     was interrupted (its interrupt flag stays set)
      */
     public void deleteDevice(String registrationId) {
-        call(registrationId, 0, DELETE);
+        call("registrationId", registrationId, 0, DELETE);
     }
 
     /**
@@ -109,7 +111,7 @@ public final class Client implements AutoCloseable {
      * @throws IllegalArgumentException if {@code timeout} is zero or negative
      */
     public void deleteDevice(String registrationId, Duration timeout) {
-        call(registrationId, positiveMillis(timeout), DELETE);
+        call("registrationId", registrationId, positiveMillis(timeout), DELETE);
     }
 
     /**
@@ -131,7 +133,7 @@ public final class Client implements AutoCloseable {
      *     {@link InvalidResponseException} for an answer that is not a device
      */
     public Device getDevice(String registrationId) {
-        return call(registrationId, 0, GET);
+        return call("registrationId", registrationId, 0, GET);
     }
 
     /**
@@ -141,7 +143,46 @@ public final class Client implements AutoCloseable {
      * @throws IllegalArgumentException if {@code timeout} is zero or negative
      */
     public Device getDevice(String registrationId, Duration timeout) {
-        return call(registrationId, positiveMillis(timeout), GET);
+        return call("registrationId", registrationId, positiveMillis(timeout), GET);
+    }
+
+    /**
+     * Resolves an alias ({@code GET /v4/aliases/{alias}}), the app's name for
+     * its user: the registration ids of the devices bound to it. The first
+     * step of erasing a user: delete each id, then resolve the alias again to
+     * check that none is left. The alias is checked before anything is sent
+     * (1 to 40 bytes of UTF-8, no {@code /}, no control, whitespace or
+     * invisible format character, not {@code .} or {@code ..}) and sent as one
+     * escaped path segment. The same errors, retries, deadline and interrupt
+     * handling apply as to {@link #getDevice(String)};
+     * {@link EngageLabException#maybeDeleted()} is always false.
+     *
+     * @param alias the alias
+     * @param platforms the platforms to look on: {@code "android"},
+     *     {@code "ios"}, {@code "hmos"} (exactly so, lower case; one given
+     *     twice counts once); none means every platform
+     * @return the ids in the order EngageLab gave them, unmodifiable; empty
+     *     when no device is bound to the alias
+     * @throws NullPointerException if {@code alias}, {@code platforms} or one
+     *     of its elements is null
+     * @throws IllegalStateException if the client was closed
+     * @throws EngageLabException on failure, as {@link #getDevice(String)}:
+     *     {@link InvalidArgumentException} for a bad alias or platform (nothing
+     *     sent); {@link InvalidResponseException} for an answer that is not a
+     *     list of registration ids
+     */
+    public List<String> getAlias(String alias, String... platforms) {
+        return call("alias", alias, 0, lookup(platforms));
+    }
+
+    /**
+     * {@link #getAlias(String, String...)} with a deadline for this call when
+     * it is shorter than the client's timeout (the earlier applies).
+     *
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     */
+    public List<String> getAlias(String alias, Duration timeout, String... platforms) {
+        return call("alias", alias, positiveMillis(timeout), lookup(platforms));
     }
 
     private static long positiveMillis(Duration timeout) {
@@ -153,9 +194,9 @@ public final class Client implements AutoCloseable {
     }
 
     /**
-     * One call of the C ABI that takes a client, an id and per-call options:
-     * {@code invoke} makes it and returns its status, {@code result} reads what
-     * a success returned.
+     * One call of the C ABI that takes a client, an id (or an alias) and
+     * per-call options: {@code invoke} makes it and returns its status,
+     * {@code result} reads what a success returned.
      */
     private interface Operation<T> {
         int invoke(long client, byte[] id, byte[] options, long[] out, byte[] err);
@@ -189,6 +230,37 @@ public final class Client implements AutoCloseable {
                 }
             };
 
+    /** The alias lookup on these platforms (none: every platform). */
+    private static Operation<List<String>> lookup(String[] platforms) {
+        Memory names = CStrings.array("platforms", platforms);
+        long count = platforms.length;
+        return new Operation<>() {
+            @Override
+            public int invoke(long client, byte[] alias, byte[] options, long[] out, byte[] err) {
+                return Lib.el_get_alias_with(client, alias, names, count, options, out, err);
+            }
+
+            @Override
+            public List<String> result(long[] out) {
+                return readIds(out[0]);
+            }
+        };
+    }
+
+    /** Copies an {@code el_id_list} into an unmodifiable list and frees it. */
+    private static List<String> readIds(long ids) {
+        try {
+            long count = Lib.el_id_list_count(ids);
+            List<String> copy = new ArrayList<>((int) count);
+            for (long i = 0; i < count; i++) {
+                copy.add(Lib.string(Lib.el_id_list_get(ids, i)));
+            }
+            return List.copyOf(copy);
+        } finally {
+            Lib.el_id_list_free(ids);
+        }
+    }
+
     /** Copies an {@code el_device} into a {@link Device} and frees it. */
     private static Device readDevice(long device) {
         try {
@@ -207,13 +279,14 @@ public final class Client implements AutoCloseable {
         }
     }
 
-    private <T> T call(String registrationId, long timeoutMs, Operation<T> operation) {
-        Objects.requireNonNull(registrationId, "registrationId");
+    /** Makes {@code operation} for the id (or alias) {@code value}, the argument named {@code name}. */
+    private <T> T call(String name, String value, long timeoutMs, Operation<T> operation) {
+        Objects.requireNonNull(value, name);
         if (!handle.enter()) {
             throw new IllegalStateException("the client is closed");
         }
         try {
-            byte[] id = CStrings.of("registrationId", registrationId);
+            byte[] id = CStrings.of(name, value);
             long[] out = new long[1];
             int status = Lib.el_cancel_new(out);
             if (status != Lib.EL_OK) {

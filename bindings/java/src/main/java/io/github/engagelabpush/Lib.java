@@ -12,9 +12,10 @@ import java.util.Map;
 /**
  * The C ABI of {@code libengagelab_push} ({@code include/engagelab_push.h}),
  * bound with JNA direct mapping. Handles ({@code el_config*},
- * {@code el_client*}, {@code el_cancel*}) are passed as {@code long} (the
- * library ships for linux-x86-64 only, where pointers are 64-bit); strings as
- * NUL-terminated UTF-8 {@code byte[]} made by {@link CStrings}; the
+ * {@code el_client*}, {@code el_cancel*}, {@code el_device*},
+ * {@code el_id_list*}) are passed as {@code long} (the library ships for
+ * linux-x86-64 only, where pointers are 64-bit); strings as NUL-terminated
+ * UTF-8 {@code byte[]} made by {@link CStrings}, a null array being NULL; the
  * caller-owned {@code el_error} and {@code el_call_options} records as
  * {@code byte[]} laid out by {@link ErrorRecord} and {@link CallOptions}.
  *
@@ -97,6 +98,26 @@ final class Lib {
     static native Pointer el_device_raw_json(long device);
 
     static native void el_device_free(long device);
+
+    /** {@code platform_count} ({@code size_t}) is a {@code long} on linux-x86-64. */
+    static native int el_get_alias(
+            long client, byte[] alias, Pointer platforms, long platformCount, long[] outIds, byte[] err);
+
+    static native int el_get_alias_with(
+            long client,
+            byte[] alias,
+            Pointer platforms,
+            long platformCount,
+            byte[] options,
+            long[] outIds,
+            byte[] err);
+
+    /** {@code size_t} is a {@code long} on linux-x86-64, the one platform shipped. */
+    static native long el_id_list_count(long ids);
+
+    static native Pointer el_id_list_get(long ids, long index);
+
+    static native void el_id_list_free(long ids);
 
     /** A NUL-terminated UTF-8 string the library owns, copied; null for NULL. */
     static String string(Pointer p) {

@@ -12,7 +12,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** Many threads share one client: every call gets its own answer, and close() is safe meanwhile. */
+/**
+ * Many threads share one client: every call (deleteDevice, getAlias) gets its
+ * own answer, and close() is safe meanwhile.
+ */
 class ConcurrencyTest {
     private static final int THREADS = 16;
     private static final int CALLS = 100;
@@ -61,6 +64,50 @@ class ConcurrencyTest {
         assertEquals(THREADS * CALLS / 2, unknown.get());
         assertEquals(List.of(), mock.devices());
         assertEquals(THREADS * CALLS, mock.log().size());
+    }
+
+    @Test
+    void manyThreadsResolveAliasesOnOneClient() throws Exception {
+        Mock mock = Mock.shared();
+        for (int t = 0; t < THREADS; t++) {
+            mock.addDevice(Mock.JSON.readTree("{\"registration_id\":\"u" + t + "-android\",\"alias\":\"user-" + t
+                    + "\",\"platform\":\"android\"}"));
+            mock.addDevice(Mock.JSON.readTree("{\"registration_id\":\"u" + t + "-ios\",\"alias\":\"user-" + t
+                    + "\",\"platform\":\"ios\"}"));
+        }
+        AtomicInteger answers = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+        CountDownLatch start = new CountDownLatch(1);
+        try (Client client = mock.client().build()) {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < THREADS; t++) {
+                String user = "user-" + t;
+                String prefix = "u" + t;
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < CALLS; i++) {
+                        // Each call gets its own answer: this thread's user's
+                        // devices, narrowed as asked, or none for an unknown user.
+                        switch (i % 3) {
+                            case 0 -> assertEquals(List.of(prefix + "-android", prefix + "-ios"), client.getAlias(user));
+                            case 1 -> assertEquals(List.of(prefix + "-ios"), client.getAlias(user, "ios"));
+                            default -> assertEquals(List.of(), client.getAlias(user + "-unknown"));
+                        }
+                        answers.incrementAndGet();
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(THREADS * CALLS, answers.get());
+        assertEquals(THREADS * CALLS, mock.log().size());
+        assertEquals(2 * THREADS, mock.devices().size(), "resolving deletes nothing");
     }
 
     @Test

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Java's way to cancel a blocking call, {@link Thread#interrupt()}, cancels
- * {@code deleteDevice} within 100 ms, mid-request included, with
- * {@link CancelledException} and the interrupt flag left set.
+ * {@code deleteDevice} and {@code getAlias} within 100 ms, mid-request
+ * included, with {@link CancelledException} and the interrupt flag left set.
  */
 class InterruptTest {
     private static final long LIMIT_MS = 100;
@@ -40,14 +40,38 @@ class InterruptTest {
         assertEquals(1, mock.log().size(), "only the second call sent a request");
     }
 
+    @Test
+    void anInterruptedThreadResolvesNothing() {
+        Mock mock = Mock.shared();
+        try (Client client = mock.client().build()) {
+            Thread.currentThread().interrupt();
+            try {
+                CancelledException e = assertThrows(CancelledException.class, () -> client.getAlias("user-1", "ios"));
+                assertEquals(Status.CANCELLED, e.status());
+                assertEquals(0, e.attempts());
+                assertEquals(false, e.maybeDeleted());
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt flag stays set");
+            } finally {
+                Thread.interrupted();
+            }
+            assertEquals(List.of(), client.getAlias("user-1")); // works on once the flag is cleared
+        }
+        assertEquals(1, mock.log().size(), "only the second call sent a request");
+    }
+
     /** Runs {@code deleteDevice(id)} on a thread, interrupts it after {@code afterMs}, and returns what happened. */
     private static Outcome interruptAfter(Client client, String id, long afterMs) throws InterruptedException {
+        return interruptAfter(() -> client.deleteDevice(id), afterMs);
+    }
+
+    /** Runs {@code call} on a thread, interrupts it after {@code afterMs}, and returns what happened. */
+    private static Outcome interruptAfter(Runnable call, long afterMs) throws InterruptedException {
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         AtomicLong returnedAt = new AtomicLong();
         AtomicReference<Boolean> flag = new AtomicReference<>();
         Thread t = new Thread(() -> {
             try {
-                client.deleteDevice(id);
+                call.run();
             } catch (Throwable e) {
                 thrown.set(e);
             } finally {
@@ -78,6 +102,22 @@ class InterruptTest {
             assertEquals(1, e.attempts());
             assertTrue(e.maybeDeleted(), "the request was written: the outcome is unknown");
         }
+    }
+
+    @Test
+    void anInterruptCancelsAnAliasLookupWaitingForASlowAnswer() throws Exception {
+        Mock mock = Mock.shared();
+        mock.scriptAlias("slow-user", "[{\"status\":200,\"body\":\"{\\\"registration_ids\\\":[]}\",\"delay_ms\":3000}]");
+        try (Client client = mock.client().build()) {
+            Outcome o = interruptAfter(() -> client.getAlias("slow-user", "android"), 300);
+            CancelledException e = assertInstanceOf(CancelledException.class, o.thrown());
+            assertTrue(o.msAfterInterrupt() <= LIMIT_MS,
+                    "returned " + o.msAfterInterrupt() + " ms after the interrupt, over " + LIMIT_MS + " ms");
+            assertTrue(o.flagSet(), "the interrupt flag stays set");
+            assertEquals(1, e.attempts());
+            assertEquals(false, e.maybeDeleted(), "a lookup deletes nothing");
+        }
+        assertEquals(1, mock.log().size());
     }
 
     @Test

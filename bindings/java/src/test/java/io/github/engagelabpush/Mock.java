@@ -167,7 +167,10 @@ final class Mock {
         call("POST", "devices", Map.of("registration_id", registrationId));
     }
 
-    /** Adds a device given as an object ({@code registration_id}, {@code tags}, {@code alias}), posted as it is. */
+    /**
+     * Adds a device given as an object ({@code registration_id}, {@code tags},
+     * {@code alias}, {@code platform}), posted as it is.
+     */
     void addDevice(JsonNode device) {
         call("POST", "devices", device);
     }
@@ -179,16 +182,35 @@ final class Mock {
     }
 
     void script(String registrationId, JsonNode responses) {
-        ObjectNode body = JSON.createObjectNode();
-        body.put("registration_id", registrationId);
-        body.set("responses", responses);
-        call("POST", "script", body);
+        script("registration_id", registrationId, responses);
     }
 
     /** Queues answers given as JSON text, e.g. {@code [{"status":200,"delay_ms":3000}]}. */
     void script(String registrationId, String responsesJson) {
+        script(registrationId, parse(responsesJson));
+    }
+
+    /** Queues answers for {@code GET /v4/aliases/{alias}}. */
+    void scriptAlias(String alias, JsonNode responses) {
+        script("alias", alias, responses);
+    }
+
+    /** Queues answers for an alias given as JSON text. */
+    void scriptAlias(String alias, String responsesJson) {
+        scriptAlias(alias, parse(responsesJson));
+    }
+
+    /** Queues answers under {@code key} ({@code registration_id} or {@code alias}). */
+    private void script(String key, String value, JsonNode responses) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put(key, value);
+        body.set("responses", responses);
+        call("POST", "script", body);
+    }
+
+    private static JsonNode parse(String json) {
         try {
-            script(registrationId, JSON.readTree(responsesJson));
+            return JSON.readTree(json);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -201,11 +223,7 @@ final class Mock {
     }
 
     void config(String settingsJson) {
-        try {
-            call("POST", "config", JSON.readTree(settingsJson));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        call("POST", "config", parse(settingsJson));
     }
 
     /** A client of this mock with the demo credentials and fast backoff. */

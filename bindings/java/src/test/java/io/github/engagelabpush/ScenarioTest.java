@@ -23,18 +23,18 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The shared scenarios (tests/scenarios/delete_device.json and
- * get_device.json) against engagelab-mock, following the runner contract of
- * tests/scenarios/README.md: each file is validated against schema.json first
- * (nothing runs if one fails, or if a name is used in both), then every
- * scenario runs as its own test named after it, and every {@code expect}
- * field given is checked.
+ * The shared scenarios (tests/scenarios/delete_device.json, get_device.json
+ * and get_alias.json) against engagelab-mock, following the runner contract
+ * of tests/scenarios/README.md: each file is validated against schema.json
+ * first, with each scenario's input checked for its call (nothing runs if one
+ * fails, or if a name is used in two files), then every scenario runs as its
+ * own test named after it, and every {@code expect} field given is checked.
  */
 class ScenarioTest {
     private static final List<String> ERROR_ONLY =
             List.of("http_status", "api_code", "maybe_deleted", "retry_after_ms", "message_contains");
 
-    static final List<String> FILES = List.of("delete_device.json", "get_device.json");
+    static final List<String> FILES = List.of("delete_device.json", "get_device.json", "get_alias.json");
 
     @TestFactory
     Stream<DynamicTest> scenarios() throws IOException {
@@ -76,22 +76,31 @@ class ScenarioTest {
                 mock.addDevice(seed);
             }
         }
-        String registrationId = scenario.get("registration_id").asText();
-        if (scenario.has("script")) {
-            mock.script(text(scenario, "script_id", registrationId), scenario.get("script"));
+        String call = text(scenario, "call", "delete_device");
+        if (!List.of("delete_device", "get_device", "get_alias").contains(call)) {
+            throw new AssertionError("call " + call + ": this runner does not make it");
         }
+        boolean resolving = call.equals("get_alias");
+        // The input: the alias for get_alias, else the registration id.
+        String input = scenario.get(resolving ? "alias" : "registration_id").asText();
+        if (scenario.has("script")) {
+            String scriptId = text(scenario, "script_id", input);
+            if (resolving) {
+                mock.scriptAlias(scriptId, scenario.get("script"));
+            } else {
+                mock.script(scriptId, scenario.get("script"));
+            }
+        }
+        List<String> platforms = new ArrayList<>();
+        scenario.path("platforms").forEach(p -> platforms.add(p.asText()));
         JsonNode c = scenario.get("client");
         JsonNode expect = scenario.get("expect");
         String status = expect.get("status").asText();
-        String call = text(scenario, "call", "delete_device");
-        boolean getting;
-        switch (call) {
-            case "delete_device" -> getting = false;
-            case "get_device" -> getting = true;
-            default -> throw new AssertionError("call " + call + ": this runner does not make it");
-        }
-        if (expect.has("device") && !(getting && status.equals("OK"))) {
+        if (expect.has("device") && !(call.equals("get_device") && status.equals("OK"))) {
             fail("expect.device is given for a scenario that returns no device");
+        }
+        if (expect.has("registration_ids") && !(resolving && status.equals("OK"))) {
+            fail("expect.registration_ids is given for a scenario that returns no ids");
         }
         if (status.equals("OK")) {
             for (String key : ERROR_ONLY) {
@@ -131,14 +140,15 @@ class ScenarioTest {
         shown.add(builder.toString());
         EngageLabException caught = null;
         Device device = null;
+        List<String> ids = null;
         long start = System.nanoTime();
         try (Client client = builder.build()) {
             shown.add(client.toString());
             try {
-                if (getting) {
-                    device = client.getDevice(registrationId);
-                } else {
-                    client.deleteDevice(registrationId);
+                switch (call) {
+                    case "get_device" -> device = client.getDevice(input);
+                    case "get_alias" -> ids = client.getAlias(input, platforms.toArray(String[]::new));
+                    default -> client.deleteDevice(input);
                 }
             } catch (EngageLabException e) {
                 caught = e;
@@ -152,13 +162,19 @@ class ScenarioTest {
 
         if (status.equals("OK")) {
             assertNull(error, () -> "expected success, got " + error);
-            if (getting) {
-                checkDevice(registrationId, expect.path("device"), device);
+            if (call.equals("get_device")) {
+                checkDevice(input, expect.path("device"), device);
+            }
+            if (resolving) {
+                checkIds(expect.get("registration_ids"), ids);
             }
         } else {
             assertNotNull(error, "expected " + status + ", the call succeeded");
             assertEquals(status, error.status().name(), error::toString);
             assertEquals(className(status), error.getClass().getSimpleName(), "the exception's class");
+            if (!call.equals("delete_device")) {
+                assertFalse(error.maybeDeleted(), "a lookup deletes nothing: maybe_deleted is always false");
+            }
             shown.add(error.getMessage());
             shown.add(error.toString());
             shown.add(error.detail());
@@ -248,6 +264,17 @@ class ScenarioTest {
                 case "raw_json" -> assertEquals(value.asText(), device.rawJson(), "raw_json");
                 default -> fail("expect.device." + field.getKey() + ": this runner does not check it");
             }
+        }
+    }
+
+    /** The ids are an unmodifiable list, exactly {@code want} in order when given. */
+    private static void checkIds(JsonNode want, List<String> ids) {
+        assertNotNull(ids, "getAlias returned null");
+        assertThrows(UnsupportedOperationException.class, () -> ids.add("x"), "the list is unmodifiable");
+        if (want != null) {
+            List<String> expected = new ArrayList<>();
+            want.forEach(id -> expected.add(id.asText()));
+            assertEquals(expected, ids, "registration_ids");
         }
     }
 

@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * other keyword in the schema is reported, so a rule this validator would skip
  * cannot be added silently. The same rules and messages as the Rust
  * (crates/engagelab-push/tests/common/schema.rs), C (tests/c/schema_check.c) and
- * Python (python/tests/schema_check.py) runners.
+ * Python (python/tests/schema_check.py) runners, and beside the schema the
+ * same check of each scenario's input for its call.
  */
 final class SchemaCheck {
     private SchemaCheck() {}
@@ -36,7 +37,10 @@ final class SchemaCheck {
         return errors;
     }
 
-    /** The violations of a scenario file, each naming its scenario, and duplicate names. */
+    /**
+     * The violations of a scenario file, each naming its scenario, duplicate
+     * names, and inputs that do not fit the call ({@link #inputProblems}).
+     */
     static List<String> fileProblems(JsonNode schema, JsonNode doc) {
         JsonNode scenarios = doc.isObject() && doc.get("scenarios") != null && doc.get("scenarios").isArray()
                 ? doc.get("scenarios")
@@ -45,17 +49,56 @@ final class SchemaCheck {
         for (String error : validate(schema, doc)) {
             Matcher m = SCENARIO.matcher(error);
             if (m.find()) {
-                JsonNode scenario = scenarios.get(Integer.parseInt(m.group(1)));
-                JsonNode name = scenario != null && scenario.isObject() ? scenario.get("name") : null;
-                error = "scenario \"" + (name != null && name.isTextual() ? name.asText() : "?") + "\": " + error;
+                error = "scenario \"" + nameOf(scenarios.get(Integer.parseInt(m.group(1)))) + "\": " + error;
             }
             problems.add(error);
         }
         Set<String> seen = new HashSet<>();
         for (JsonNode scenario : scenarios) {
-            JsonNode name = scenario.isObject() ? scenario.get("name") : null;
-            if (name != null && name.isTextual() && !seen.add(name.asText())) {
-                problems.add("scenario \"" + name.asText() + "\": the name is used twice");
+            String name = nameOf(scenario);
+            if (scenario.path("name").isTextual() && !seen.add(name)) {
+                problems.add("scenario \"" + name + "\": the name is used twice");
+            }
+            for (String problem : inputProblems(scenario)) {
+                problems.add("scenario \"" + name + "\": " + problem);
+            }
+        }
+        return problems;
+    }
+
+    /** A scenario's name, or "?" when it has none. */
+    private static String nameOf(JsonNode scenario) {
+        JsonNode name = scenario != null && scenario.isObject() ? scenario.get("name") : null;
+        return name != null && name.isTextual() ? name.asText() : "?";
+    }
+
+    /**
+     * What is wrong with a scenario's input for its call, which the schema
+     * cannot say: {@code get_alias} needs {@code alias} and takes no
+     * {@code registration_id}; the device calls need {@code registration_id}
+     * and take no {@code alias} or {@code platforms}.
+     */
+    static List<String> inputProblems(JsonNode scenario) {
+        List<String> problems = new ArrayList<>();
+        if (!scenario.isObject()) {
+            return problems;
+        }
+        JsonNode call = scenario.get("call");
+        if (call != null && call.isTextual() && call.asText().equals("get_alias")) {
+            if (!scenario.has("alias")) {
+                problems.add("input: a get_alias scenario needs alias");
+            }
+            if (scenario.has("registration_id")) {
+                problems.add("input: a get_alias scenario takes no registration_id");
+            }
+        } else {
+            if (!scenario.has("registration_id")) {
+                problems.add("input: a device scenario needs registration_id");
+            }
+            for (String key : List.of("alias", "platforms")) {
+                if (scenario.has(key)) {
+                    problems.add("input: " + key + " is for get_alias scenarios only");
+                }
             }
         }
         return problems;

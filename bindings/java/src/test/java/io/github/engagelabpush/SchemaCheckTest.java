@@ -18,7 +18,8 @@ import org.junit.jupiter.api.TestFactory;
  * The schema check the scenario runner uses bites: each case changes one thing
  * in a copy of the real scenario file and expects exactly that one problem,
  * naming the scenario and the offending key's path (the same cases as
- * python/tests/test_schema_check.py).
+ * python/tests/test_schema_check.py and the Rust runner's), and so does the
+ * check of each scenario's input for its call.
  */
 class SchemaCheckTest {
     static JsonNode load(String name) throws IOException {
@@ -94,8 +95,13 @@ class SchemaCheckTest {
 
     /** A change to the first scenario of get_device.json (a device seed with tags, an expected device). */
     private static DynamicTest rejectsInGetFile(String name, Consumer<ObjectNode> change, String want) {
+        return rejectsIn("get_device.json", name, change, want);
+    }
+
+    /** A change to the first scenario of {@code file}, expecting one problem that names it. */
+    private static DynamicTest rejectsIn(String file, String name, Consumer<ObjectNode> change, String want) {
         return DynamicTest.dynamicTest(name, () -> {
-            ObjectNode doc = (ObjectNode) load("get_device.json");
+            ObjectNode doc = (ObjectNode) load(file);
             String named = "scenario \"" + first(doc).get("name").asText() + "\": " + want;
             change.accept(doc);
             List<String> problems = SchemaCheck.fileProblems(load("schema.json"), doc);
@@ -133,6 +139,58 @@ class SchemaCheckTest {
                 rejectsInGetFile("unknown_expect_key",
                         d -> ((ObjectNode) first(d).get("expect")).put("no_such_field", 1),
                         "$.scenarios[0].expect.no_such_field: unknown key"));
+    }
+
+    @Test
+    void theRealAliasFilePasses() throws IOException {
+        assertEquals(List.of(), SchemaCheck.fileProblems(load("schema.json"), load("get_alias.json")));
+    }
+
+    /** Changes to the first scenario of get_alias.json (device seeds with platforms, expected ids). */
+    @TestFactory
+    Stream<DynamicTest> rejectsOneChangeInAliasFile() {
+        return Stream.of(
+                rejectsIn("get_alias.json", "unknown_seed_platform",
+                        d -> firstSeed(d).put("platform", "web"),
+                        "$.scenarios[0].devices[0].platform: \"web\" is not one of"),
+                rejectsIn("get_alias.json", "registration_ids_wrong_type",
+                        d -> ((ObjectNode) first(d).get("expect")).put("registration_ids", "a"),
+                        "$.scenarios[0].expect.registration_ids: expected array, got string"),
+                rejectsIn("get_alias.json", "platforms_item_wrong_type",
+                        d -> first(d).putArray("platforms").add(1),
+                        "$.scenarios[0].platforms[0]: expected string, got integer"),
+                rejectsIn("get_alias.json", "alias_scenario_with_registration_id",
+                        d -> first(d).put("registration_id", "r"),
+                        "input: a get_alias scenario takes no registration_id"),
+                rejectsIn("get_alias.json", "alias_scenario_without_alias",
+                        d -> first(d).remove("alias"),
+                        "input: a get_alias scenario needs alias"),
+                rejectsIn("get_device.json", "device_scenario_with_alias",
+                        d -> first(d).put("alias", "a"),
+                        "input: alias is for get_alias scenarios only"));
+    }
+
+    /** The input check on its own: one problem for each input that does not fit the call. */
+    @TestFactory
+    Stream<DynamicTest> inputCheck() {
+        return Stream.of(
+                inputRejected("alias_scenario_without_alias",
+                        "{\"call\":\"get_alias\"}", "needs alias"),
+                inputRejected("alias_scenario_with_registration_id",
+                        "{\"call\":\"get_alias\",\"alias\":\"a\",\"registration_id\":\"r\"}",
+                        "takes no registration_id"),
+                inputRejected("device_scenario_with_platforms",
+                        "{\"registration_id\":\"r\",\"platforms\":[]}", "platforms is for get_alias"),
+                inputRejected("device_scenario_without_registration_id",
+                        "{\"call\":\"get_device\"}", "needs registration_id"));
+    }
+
+    private static DynamicTest inputRejected(String name, String scenario, String want) {
+        return DynamicTest.dynamicTest(name, () -> {
+            List<String> problems = SchemaCheck.inputProblems(Mock.JSON.readTree(scenario));
+            assertEquals(1, problems.size(), problems.toString());
+            assertTrue(problems.get(0).contains(want), problems.get(0) + " does not name " + want);
+        });
     }
 
     @Test
