@@ -4,7 +4,20 @@ import os
 from collections.abc import Callable, Iterable
 from typing import Any, final
 
-__all__ = ["BulkSummary", "Client", "Device", "__version__", "_cli_main", "_panic_for_tests"]
+from typing_extensions import disjoint_base
+
+from engagelab_push.exceptions import EngageLabError
+
+__all__ = [
+    "BulkSummary",
+    "Client",
+    "Device",
+    "EraseSummary",
+    "ErasedUser",
+    "__version__",
+    "_cli_main",
+    "_panic_for_tests",
+]
 
 __version__: str
 
@@ -70,6 +83,50 @@ class Client:
         """Queries one device: its tags and alias, and the whole answer. Query
         before deleting. Raises an EngageLabError subclass on failure
         (maybe_deleted is always False: a GET never deletes)."""
+    def get_alias(self, alias: str, platforms: Iterable[str] | None = None) -> list[str]:
+        """Resolves an alias (the app's user id) to the registration ids bound
+        to it, in EngageLab's order; [] when no device is bound. `platforms`
+        (any iterable of 'android', 'ios', 'hmos'; not a str) narrows the
+        lookup; None or empty means every platform. Raises
+        InvalidArgumentError for a bad alias or platform (nothing sent), an
+        EngageLabError subclass otherwise."""
+    def erase_user(
+        self,
+        alias: str,
+        *,
+        qps: int = 100,
+        concurrency: int | None = None,
+        journal: str | os.PathLike[str] | None = None,
+        backup: str | os.PathLike[str] | None = None,
+        report: str | os.PathLike[str] | None = None,
+        max_deletions: int = 1000,
+        dry_run: bool = False,
+        on_progress: Callable[[dict[str, int | float | bool]], object] | None = None,
+    ) -> EraseSummary:
+        """Erases one user: resolves the alias to its registration ids, deletes
+        them as delete_devices does, then resolves the alias again to confirm
+        that no device is still bound. Raises as erase_users does."""
+    def erase_users(
+        self,
+        aliases: Iterable[str],
+        *,
+        qps: int = 100,
+        concurrency: int | None = None,
+        journal: str | os.PathLike[str] | None = None,
+        backup: str | os.PathLike[str] | None = None,
+        report: str | os.PathLike[str] | None = None,
+        max_deletions: int = 1000,
+        dry_run: bool = False,
+        on_progress: Callable[[dict[str, int | float | bool]], object] | None = None,
+    ) -> EraseSummary:
+        """Erases users by alias: each alias checked and resolved, their
+        registration ids deleted by one run of delete_devices (its settings;
+        the guard counts every alias's ids), then each alias resolved again.
+        `aliases` is any iterable of str (not a str). Raises
+        InvalidArgumentError for a bad alias, the guard, a journal of other
+        aliases or a bad setting, OSError for a file, and a first lookup's own
+        EngageLabError subclass when it fails (nothing deleted). Ctrl-C stops
+        the run gracefully, then raises KeyboardInterrupt."""
     @property
     def region(self) -> str | None:
         """The region's short name (e.g. 'sgp'), or None when a base_url was given."""
@@ -77,9 +134,10 @@ class Client:
     def base_url(self) -> str:
         """The base URL calls go to, without a trailing slash."""
 
-@final
+@disjoint_base
 class BulkSummary:
-    """What a bulk deletion did (`Client.delete_devices`)."""
+    """What a bulk deletion did (`Client.delete_devices`); `EraseSummary`
+    extends it. Made by the client, never by the caller."""
 
     @property
     def deleted(self) -> int:
@@ -128,6 +186,47 @@ class BulkSummary:
         """Whether it was a dry run."""
     def to_dict(self) -> dict[str, int | float | bool]:
         """The summary as a dict (the report's summary line)."""
+
+@final
+class EraseSummary(BulkSummary):
+    """What an erasure did (`Client.erase_users`): the bulk run over the users'
+    devices (the BulkSummary fields), and each user."""
+
+    @property
+    def users(self) -> tuple[ErasedUser, ...]:
+        """Each alias, in the order given (a repeated alias once)."""
+    @property
+    def still_bound(self) -> tuple[tuple[str, str], ...]:
+        """The registration ids still bound after the erasure, as (alias, id) pairs."""
+    @property
+    def is_success(self) -> bool:
+        """True when every device was deleted (or was already gone), the run was
+        not interrupted, and, unless it was a dry run, every alias was resolved
+        again with no device still bound."""
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as a dict (the report's summary line) with `users`: one
+        dict per user."""
+
+@final
+class ErasedUser:
+    """One user of an erasure: the alias, the devices bound to it before, and
+    those still bound after. Immutable: made by Client.erase_users."""
+
+    @property
+    def alias(self) -> str:
+        """The alias, as given."""
+    @property
+    def registration_ids(self) -> tuple[str, ...]:
+        """The registration ids bound to the alias before the erasure: what the
+        run deleted. () for an alias with no device or one EngageLab does not know."""
+    @property
+    def still_bound(self) -> tuple[str, ...] | None:
+        """The ids still bound when the alias was resolved again: () when the
+        erasure is complete; None when not checked (dry run, interrupted run,
+        failed lookup)."""
+    @property
+    def verify_error(self) -> EngageLabError | None:
+        """Why the second lookup failed, or None."""
 
 @final
 class Device:

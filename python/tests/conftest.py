@@ -21,7 +21,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "tests" / "scenarios" / "delete_device.json"
 GET_SCENARIOS = REPO / "tests" / "scenarios" / "get_device.json"
-SCENARIO_FILES = (SCENARIOS, GET_SCENARIOS)
+ALIAS_SCENARIOS = REPO / "tests" / "scenarios" / "get_alias.json"
+SCENARIO_FILES = (SCENARIOS, GET_SCENARIOS, ALIAS_SCENARIOS)
 SCHEMA = REPO / "tests" / "scenarios" / "schema.json"
 ERROR_MODEL = REPO / "spec" / "error-model.toml"
 
@@ -63,7 +64,7 @@ class Mock:
         self._call("POST", "reset", {})
 
     def add_device(self, seed: str | dict[str, Any]) -> None:
-        """Adds a device: a registration id, or {"registration_id", "tags", "alias"}."""
+        """Adds a device: a registration id, or {"registration_id", "tags", "alias", "platform"}."""
         body = {"registration_id": seed} if isinstance(seed, str) else seed
         self._call("POST", "devices", body)
 
@@ -72,6 +73,10 @@ class Mock:
 
     def script(self, registration_id: str, responses: list[dict[str, Any]]) -> None:
         self._call("POST", "script", {"registration_id": registration_id, "responses": responses})
+
+    def script_alias(self, alias: str, responses: list[dict[str, Any]]) -> None:
+        """Queues answers for GET /v4/aliases/{alias} (the decoded alias)."""
+        self._call("POST", "script", {"alias": alias, "responses": responses})
 
     def log(self) -> list[dict[str, Any]]:
         return list(self._call("GET", "log")["requests"])

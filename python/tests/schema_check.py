@@ -1,4 +1,5 @@
-"""A validator for the subset of JSON Schema that tests/scenarios/schema.json uses.
+"""A validator for the subset of JSON Schema that tests/scenarios/schema.json uses,
+and the check of each scenario's input for its call, which the schema cannot say.
 
 The keywords are `type`, `properties`, `required`, `additionalProperties`
 (false or a schema), `items`, `enum`, `$ref` to `#/$defs/...` and `minimum`. Any
@@ -54,6 +55,30 @@ def file_problems(schema: dict[str, Any], doc: Any) -> list[str]:
             if name in seen:
                 problems.append(f'scenario "{name}": the name is used twice')
             seen.add(name)
+        if isinstance(scenario, dict):
+            shown = name if isinstance(name, str) else "?"
+            problems += [f'scenario "{shown}": {p}' for p in input_problems(scenario)]
+    return problems
+
+
+def input_problems(scenario: dict[str, Any]) -> list[str]:
+    """What is wrong with a scenario's input for its call, which the schema
+    cannot say: `registration_id` for the device calls, `alias` (and
+    `platforms`) for `get_alias`, never both."""
+    problems: list[str] = []
+    if scenario.get("call") == "get_alias":
+        if "alias" not in scenario:
+            problems.append("input: a get_alias scenario needs alias")
+        if "registration_id" in scenario:
+            problems.append("input: a get_alias scenario takes no registration_id")
+    else:
+        if "registration_id" not in scenario:
+            problems.append("input: a device scenario needs registration_id")
+        problems += [
+            f"input: {key} is for get_alias scenarios only"
+            for key in ("alias", "platforms")
+            if key in scenario
+        ]
     return problems
 
 

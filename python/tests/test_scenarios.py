@@ -1,11 +1,13 @@
-"""Every scenario of tests/scenarios/delete_device.json and
-tests/scenarios/get_device.json, run against engagelab-mock.
+"""Every scenario of tests/scenarios/delete_device.json,
+tests/scenarios/get_device.json and tests/scenarios/get_alias.json, run
+against engagelab-mock.
 
 The same files drive the Rust and C suites, so a Python mapping that differs
 from the core's decision fails here. Each file is first checked against
 tests/scenarios/schema.json (schema_check.py): an unknown key, a wrong type or a
 missing field stops the collection, naming the scenario and the key's path, and
-no scenario runs.
+no scenario runs; so does a scenario without its call's input, or with the
+other call's (registration_id for the device calls, alias for get_alias).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ for _path in SCENARIO_FILES:
         raise AssertionError(
             f"{_path} does not match {SCHEMA}; nothing was run:\n  " + "\n  ".join(_PROBLEMS)
         )
-    # Both files use the same credentials (the mock's defaults).
+    # Every file uses the same credentials (the mock's defaults).
     CREDENTIALS: dict[str, str] = _DATA["credentials"]
     SCENARIO_LIST += _DATA["scenarios"]
 _NAMES = [s["name"] for s in SCENARIO_LIST]
@@ -108,18 +110,24 @@ def test_scenario(scenario: dict[str, Any], mock: Mock) -> None:
     expect: dict[str, Any] = scenario["expect"]
     for seed in scenario.get("devices", []):
         mock.add_device(seed)
+    call = scenario.get("call", "delete_device")
     if "script" in scenario:
-        mock.script(scenario.get("script_id", scenario["registration_id"]), scenario["script"])
+        if call == "get_alias":
+            mock.script_alias(scenario.get("script_id", scenario["alias"]), scenario["script"])
+        else:
+            mock.script(scenario.get("script_id", scenario["registration_id"]), scenario["script"])
 
     kwargs = client_kwargs(scenario.get("client", {}), mock.url)
     client: engagelab_push.Client | None = None
     error: EngageLabError | None = None
     started = time.monotonic()
-    call = scenario.get("call", "delete_device")
     device: engagelab_push.Device | None = None
+    ids: list[str] | None = None
     try:
         client = engagelab_push.Client(**kwargs)
-        if call == "get_device":
+        if call == "get_alias":
+            ids = client.get_alias(scenario["alias"], scenario.get("platforms"))
+        elif call == "get_device":
             device = client.get_device(scenario["registration_id"])
         else:
             client.delete_device(scenario["registration_id"])
@@ -140,9 +148,16 @@ def test_scenario(scenario: dict[str, Any], mock: Mock) -> None:
             assert device is not None
             check_device(device, scenario["registration_id"], expect.get("device", {}))
         else:
-            assert "device" not in expect, "device: given for a delete_device call"
+            assert "device" not in expect, f"device: given for a {call} call"
+        if call == "get_alias":
+            assert type(ids) is list and all(type(i) is str for i in ids), repr(ids)
+            if "registration_ids" in expect:
+                assert ids == expect["registration_ids"]
+        else:
+            assert "registration_ids" not in expect, f"registration_ids: given for a {call} call"
     else:
-        assert "device" not in expect, "device: given for an error, which returns no device"
+        for field in ("device", "registration_ids"):
+            assert field not in expect, f"{field}: given for an error, which returns nothing"
         assert error is not None, "expected an error, the call succeeded"
         assert expect["status"] in CLASSES, f"no exception class for {expect['status']}"
         assert type(error) is CLASSES[expect["status"]], repr(error)

@@ -1,7 +1,8 @@
 """The schema check the scenario runner uses (schema_check.py) bites.
 
-Each test changes one thing in a copy of the real scenario file and expects
-exactly one problem, naming the scenario and the offending key's path.
+Each test changes one thing in a copy of a real scenario file and expects
+exactly one problem, naming the scenario and the offending key's path; the
+input check (a scenario's input for its call) bites the same way.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import json
 from typing import Any, Callable
 
 import pytest
-from conftest import GET_SCENARIOS, SCENARIOS, SCHEMA
-from schema_check import file_problems, validate
+from conftest import ALIAS_SCENARIOS, GET_SCENARIOS, SCENARIOS, SCHEMA
+from schema_check import file_problems, input_problems, validate
 
 
 def load(path: Any) -> dict[str, Any]:
@@ -25,6 +26,8 @@ REAL = load(SCENARIOS)
 FIRST = REAL["scenarios"][0]["name"]
 REAL_GET = load(GET_SCENARIOS)
 FIRST_GET = REAL_GET["scenarios"][0]["name"]
+REAL_ALIAS = load(ALIAS_SCENARIOS)
+FIRST_ALIAS = REAL_ALIAS["scenarios"][0]["name"]
 
 
 def test_real_file_passes() -> None:
@@ -33,6 +36,10 @@ def test_real_file_passes() -> None:
 
 def test_real_get_file_passes() -> None:
     assert file_problems(load(SCHEMA), REAL_GET) == []
+
+
+def test_real_alias_file_passes() -> None:
+    assert file_problems(load(SCHEMA), REAL_ALIAS) == []
 
 
 def _set(path: list[Any], value: Any) -> Callable[[dict[str, Any]], None]:
@@ -138,6 +145,78 @@ def test_rejects_in_get_file(change: Callable[[dict[str, Any]], None], want: str
     problems = file_problems(load(SCHEMA), doc)
     named = f'scenario "{FIRST_GET}": {want}'
     assert len(problems) == 1 and problems[0].startswith(named), problems
+
+
+# Changes to the first scenario of get_alias.json (devices seeded with
+# platforms, expected registration ids), and to its input.
+ALIAS_CASES = [
+    (
+        "unknown_seed_platform",
+        _set(["scenarios", 0, "devices", 0, "platform"], "web"),
+        '$.scenarios[0].devices[0].platform: "web" is not one of',
+    ),
+    (
+        "registration_ids_wrong_type",
+        _set(["scenarios", 0, "expect", "registration_ids"], "a"),
+        "$.scenarios[0].expect.registration_ids: expected array, got string",
+    ),
+    (
+        "platforms_item_wrong_type",
+        _set(["scenarios", 0, "platforms"], [1]),
+        "$.scenarios[0].platforms[0]: expected string, got integer",
+    ),
+    (
+        "alias_scenario_with_registration_id",
+        _set(["scenarios", 0, "registration_id"], "r"),
+        "input: a get_alias scenario takes no registration_id",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "change,want", [c[1:] for c in ALIAS_CASES], ids=[c[0] for c in ALIAS_CASES]
+)
+def test_rejects_in_alias_file(change: Callable[[dict[str, Any]], None], want: str) -> None:
+    doc = copy.deepcopy(REAL_ALIAS)
+    change(doc)
+    problems = file_problems(load(SCHEMA), doc)
+    named = f'scenario "{FIRST_ALIAS}": {want}'
+    assert len(problems) == 1 and problems[0].startswith(named), problems
+
+
+INPUT_CASES = [
+    ("alias_scenario_without_alias", {"call": "get_alias"}, "needs alias"),
+    (
+        "alias_scenario_with_registration_id",
+        {"call": "get_alias", "alias": "a", "registration_id": "r"},
+        "takes no registration_id",
+    ),
+    (
+        "device_scenario_with_platforms",
+        {"registration_id": "r", "platforms": []},
+        "platforms is for get_alias",
+    ),
+    (
+        "device_scenario_with_alias",
+        {"call": "get_device", "registration_id": "r", "alias": "a"},
+        "alias is for get_alias",
+    ),
+    ("device_scenario_without_registration_id", {"call": "get_device"}, "needs registration_id"),
+]
+
+
+@pytest.mark.parametrize(
+    "scenario,want", [c[1:] for c in INPUT_CASES], ids=[c[0] for c in INPUT_CASES]
+)
+def test_input_check(scenario: dict[str, Any], want: str) -> None:
+    problems = input_problems(scenario)
+    assert len(problems) == 1 and want in problems[0], problems
+
+
+def test_input_check_passes_each_call_s_own_input() -> None:
+    assert input_problems({"call": "get_alias", "alias": "a", "platforms": ["ios"]}) == []
+    assert input_problems({"registration_id": "r"}) == []
+    assert input_problems({"call": "get_device", "registration_id": "r"}) == []
 
 
 @pytest.mark.parametrize("change,want", [c[1:] for c in CASES], ids=[c[0] for c in CASES])

@@ -25,6 +25,8 @@ def test_public_names() -> None:
         "BulkSummary",
         "Client",
         "Device",
+        "ErasedUser",
+        "EraseSummary",
         "__version__",
         "EngageLabError",
         *classes,
@@ -33,6 +35,9 @@ def test_public_names() -> None:
         assert hasattr(engagelab_push, name), name
     assert Client.__module__ == "engagelab_push"
     assert engagelab_push._engagelab_push.__name__ == "engagelab_push._engagelab_push"
+    for cls in (engagelab_push.EraseSummary, engagelab_push.ErasedUser):
+        assert cls.__module__ == "engagelab_push", cls
+    assert issubclass(engagelab_push.EraseSummary, engagelab_push.BulkSummary)
 
 
 def test_version_comes_from_cargo_toml() -> None:
@@ -51,6 +56,17 @@ def test_signature_matches_the_documented_one() -> None:
         "max_retry_after=10.0, user_agent=None, proxy=None, ca_file=None, "
         "allow_insecure_http=False)"
     )
+
+
+def test_bulk_signatures_match_the_documented_ones() -> None:
+    settings = (
+        "*, qps=100, concurrency=None, journal=None, backup=None, report=None, "
+        "max_deletions=1000, dry_run=False, on_progress=None)"
+    )
+    assert str(inspect.signature(Client.delete_devices)) == "(self, ids, " + settings
+    assert str(inspect.signature(Client.erase_user)) == "(self, alias, " + settings
+    assert str(inspect.signature(Client.erase_users)) == "(self, aliases, " + settings
+    assert str(inspect.signature(Client.get_alias)) == "(self, /, alias, platforms=None)"
 
 
 def test_defaults_and_properties() -> None:

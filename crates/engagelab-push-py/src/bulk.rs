@@ -2,29 +2,39 @@
 //! of the core's bulk engine. The engine runs with the GIL released; the
 //! GIL is taken only to pull the next id from a Python iterable, to call
 //! `on_progress`, and to run signal handlers (Ctrl-C) a few times a second.
+//! [`run`] is that one path, shared with `Client.erase_users` (erase.rs).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use engagelab_push::{
-    BulkError, BulkErrorKind, BulkInput, BulkSummary as Core, CancelToken, Client, Error, Progress,
+    BulkDelete, BulkError, BulkErrorKind, BulkInput, BulkSummary as Core, CancelToken, Client,
+    Error, Progress,
 };
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyIterator, PyString};
 
-use crate::errors::to_py_err;
+use crate::convert::{Arg, opt_path};
+use crate::errors::{to_py_err, to_py_err_saying};
 use crate::guard::catch;
 
 /// The first Python exception raised while the engine ran (by the ids'
 /// iterator, `on_progress`, or a signal handler); it is raised once the
 /// engine has stopped.
-type Raised = Arc<Mutex<Option<PyErr>>>;
+pub(crate) type Raised = Arc<Mutex<Option<PyErr>>>;
 
-/// What a bulk deletion did (`Client.delete_devices`).
-#[pyclass(frozen, module = "engagelab_push", name = "BulkSummary")]
+/// What a bulk deletion did (`Client.delete_devices`); `EraseSummary`
+/// extends it.
+#[pyclass(frozen, subclass, module = "engagelab_push", name = "BulkSummary")]
 pub(crate) struct BulkSummary {
     inner: Core,
+}
+
+impl BulkSummary {
+    pub(crate) fn new(inner: Core) -> BulkSummary {
+        BulkSummary { inner }
+    }
 }
 
 #[pymethods]
@@ -148,15 +158,41 @@ fn progress_dict<'py>(py: Python<'py>, p: &Progress) -> PyResult<Bound<'py, PyDi
     Ok(d)
 }
 
-/// The settings of one `delete_devices` call, already converted.
+/// The settings of one bulk call (`delete_devices`, `erase_users`),
+/// already converted.
 pub(crate) struct Settings {
-    pub qps: u32,
-    pub concurrency: Option<usize>,
-    pub journal: Option<PathBuf>,
-    pub backup: Option<PathBuf>,
-    pub report: Option<PathBuf>,
-    pub max_deletions: u64,
-    pub dry_run: bool,
+    qps: u32,
+    concurrency: Option<usize>,
+    journal: Option<PathBuf>,
+    backup: Option<PathBuf>,
+    report: Option<PathBuf>,
+    max_deletions: u64,
+    dry_run: bool,
+}
+
+impl Settings {
+    /// The keyword arguments every bulk call takes, each path `str` or
+    /// `os.PathLike`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        qps: u32,
+        concurrency: Option<usize>,
+        journal: &Arg<'_>,
+        backup: &Arg<'_>,
+        report: &Arg<'_>,
+        max_deletions: u64,
+        dry_run: bool,
+    ) -> PyResult<Settings> {
+        Ok(Settings {
+            qps,
+            concurrency,
+            journal: opt_path("journal", journal)?,
+            backup: opt_path("backup", backup)?,
+            report: opt_path("report", report)?,
+            max_deletions,
+            dry_run,
+        })
+    }
 }
 
 /// `ids` as the engine's input: a path (`str` or `os.PathLike`) is a file of
@@ -206,6 +242,24 @@ pub(crate) fn delete_devices(
 ) -> PyResult<BulkSummary> {
     let raised: Raised = Arc::default();
     let input = input(ids, &raised)?;
+    let summary = run(py, client, settings, on_progress, raised, move |b| {
+        b.run(input)
+    })?;
+    Ok(BulkSummary::new(summary))
+}
+
+/// Configures a run from `settings`, then calls `go` with the GIL released:
+/// Ctrl-C and an exception of `on_progress` (or of the ids' iterator, kept in
+/// `raised`) stop the run, and are raised once it has stopped; a refused run
+/// raises as [`bulk_error`] maps it.
+pub(crate) fn run<T: Send>(
+    py: Python<'_>,
+    client: &Client,
+    settings: Settings,
+    on_progress: Option<Py<PyAny>>,
+    raised: Raised,
+    go: impl FnOnce(BulkDelete<'static>) -> Result<T, BulkError> + Send,
+) -> PyResult<T> {
     // Runs on the calling (main) thread only: the engine checks its token
     // there, so Ctrl-C reaches Python's handlers within a tick.
     let signals = raised.clone();
@@ -248,22 +302,25 @@ pub(crate) fn delete_devices(
             }
         });
     });
-    let result = py.detach(|| catch(|| Ok(b.run(input))));
+    let result = py.detach(|| catch(|| Ok(go(b))));
     if let Some(e) = raised.lock().unwrap_or_else(|p| p.into_inner()).take() {
         return Err(e);
     }
     match result {
-        Ok(Ok(summary)) => Ok(BulkSummary { inner: summary }),
+        Ok(Ok(done)) => Ok(done),
         Ok(Err(e)) => Err(bulk_error(py, &e)),
         Err(e) => Err(to_py_err(py, &e)),
     }
 }
 
-/// A file problem is `OSError`; anything else that refused the run (the
-/// guard, a journal of another input, a bad setting) `InvalidArgumentError`.
+/// A file problem is `OSError`; a failed alias lookup the lookup's own
+/// exception class (its fields, the run's sentence); anything else that
+/// refused the run (the guard, a journal of another input, a bad setting or
+/// alias) `InvalidArgumentError`.
 fn bulk_error(py: Python<'_>, e: &BulkError) -> PyErr {
-    match e.kind() {
-        BulkErrorKind::Io => PyOSError::new_err(e.message().to_owned()),
+    match (e.kind(), e.error()) {
+        (BulkErrorKind::Io, _) => PyOSError::new_err(e.message().to_owned()),
+        (BulkErrorKind::Lookup, Some(cause)) => to_py_err_saying(py, cause, e.message()),
         _ => to_py_err(py, &Error::invalid_argument(e.message())),
     }
 }

@@ -7,8 +7,11 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 
 use crate::bulk::{BulkSummary, Settings};
-use crate::convert::{Arg, opt_count, opt_flag, opt_path, opt_seconds, opt_string, string};
+use crate::convert::{
+    Arg, opt_count, opt_flag, opt_path, opt_seconds, opt_string, string, strings,
+};
 use crate::device::Device;
+use crate::erase::EraseSummary;
 use crate::errors::to_py_err;
 use crate::guard::{catch, no_panic};
 use crate::interrupt::Interruptible;
@@ -172,16 +175,106 @@ impl Client {
         on_progress: Option<Py<PyAny>>,
     ) -> PyResult<BulkSummary> {
         no_panic(|| {
-            let settings = Settings {
+            let settings = Settings::new(
                 qps,
                 concurrency,
-                journal: opt_path("journal", &journal)?,
-                backup: opt_path("backup", &backup)?,
-                report: opt_path("report", &report)?,
+                &journal,
+                &backup,
+                &report,
                 max_deletions,
                 dry_run,
-            };
+            )?;
             crate::bulk::delete_devices(py, &self.inner, ids, settings, on_progress)
+        })
+    }
+
+    /// Erases one user: resolves the alias to the registration ids bound to
+    /// it (every platform), deletes them as delete_devices does, then
+    /// resolves the alias again to confirm that no device is still bound. An
+    /// alias with no device succeeds, having deleted nothing. Takes the
+    /// settings of delete_devices; raises as erase_users does.
+    #[pyo3(signature = (
+        alias, *, qps = 100, concurrency = None, journal = Arg::absent(), backup = Arg::absent(),
+        report = Arg::absent(), max_deletions = 1000, dry_run = false, on_progress = None,
+    ))]
+    #[pyo3(
+        text_signature = "(self, alias, *, qps=100, concurrency=None, journal=None, backup=None, \
+        report=None, max_deletions=1000, dry_run=False, on_progress=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn erase_user(
+        &self,
+        py: Python<'_>,
+        alias: &Bound<'_, PyAny>,
+        qps: u32,
+        concurrency: Option<usize>,
+        journal: Arg<'_>,
+        backup: Arg<'_>,
+        report: Arg<'_>,
+        max_deletions: u64,
+        dry_run: bool,
+        on_progress: Option<Py<PyAny>>,
+    ) -> PyResult<Py<EraseSummary>> {
+        no_panic(|| {
+            let alias = string("alias", alias)?;
+            let settings = Settings::new(
+                qps,
+                concurrency,
+                &journal,
+                &backup,
+                &report,
+                max_deletions,
+                dry_run,
+            )?;
+            crate::erase::erase_users(py, &self.inner, vec![alias], settings, on_progress)
+        })
+    }
+
+    /// Erases users by alias, as an erasure request asks: each alias is
+    /// checked (nothing is sent if one is bad) and resolved, the registration
+    /// ids of them all go through one run of delete_devices (its settings:
+    /// backup, report, journal, the max_deletions guard counting every
+    /// alias's ids, dry run), then each alias is resolved again. `aliases` is
+    /// any iterable of str (not a str). Raises InvalidArgumentError for a bad
+    /// alias, the guard, a journal of other aliases or a bad setting, and
+    /// OSError for a file, as delete_devices does (nothing deleted); a first
+    /// lookup that fails raises its own EngageLabError subclass (nothing
+    /// deleted). Ctrl-C stops the run gracefully, then raises
+    /// KeyboardInterrupt.
+    #[pyo3(signature = (
+        aliases, *, qps = 100, concurrency = None, journal = Arg::absent(), backup = Arg::absent(),
+        report = Arg::absent(), max_deletions = 1000, dry_run = false, on_progress = None,
+    ))]
+    #[pyo3(
+        text_signature = "(self, aliases, *, qps=100, concurrency=None, journal=None, backup=None, \
+        report=None, max_deletions=1000, dry_run=False, on_progress=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn erase_users(
+        &self,
+        py: Python<'_>,
+        aliases: &Bound<'_, PyAny>,
+        qps: u32,
+        concurrency: Option<usize>,
+        journal: Arg<'_>,
+        backup: Arg<'_>,
+        report: Arg<'_>,
+        max_deletions: u64,
+        dry_run: bool,
+        on_progress: Option<Py<PyAny>>,
+    ) -> PyResult<Py<EraseSummary>> {
+        no_panic(|| {
+            let aliases = strings("aliases", "alias", aliases)?;
+            let settings = Settings::new(
+                qps,
+                concurrency,
+                &journal,
+                &backup,
+                &report,
+                max_deletions,
+                dry_run,
+            )?;
+            crate::erase::erase_users(py, &self.inner, aliases, settings, on_progress)
         })
     }
 
@@ -198,6 +291,32 @@ impl Client {
             let options = &call.options;
             py.detach(|| catch(|| client.get_device_with(&id, options)))
                 .map(Device::new)
+                .map_err(|e| call.error(py, &e))
+        })
+    }
+
+    /// Resolves an alias (the app's user id) to the registration ids bound
+    /// to it (GET /v4/aliases/{alias}), in EngageLab's order; [] when no
+    /// device is bound. `platforms` (any iterable of 'android', 'ios',
+    /// 'hmos'; not a str) narrows the lookup; None or empty means every
+    /// platform. Raises InvalidArgumentError for a bad alias or platform
+    /// (nothing sent), an EngageLabError subclass otherwise (maybe_deleted is
+    /// always False). The GIL is released for the whole call, retries and
+    /// waits included; Ctrl-C stops it as it stops delete_device.
+    #[pyo3(signature = (alias, platforms = None))]
+    fn get_alias(
+        &self,
+        py: Python<'_>,
+        alias: &Bound<'_, PyAny>,
+        platforms: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<String>> {
+        no_panic(|| {
+            let alias = string("alias", alias)?;
+            let platforms = crate::convert::platforms(platforms)?;
+            let client = &self.inner;
+            let call = Interruptible::new();
+            let options = &call.options;
+            py.detach(|| catch(|| client.get_alias_with(&alias, &platforms, options)))
                 .map_err(|e| call.error(py, &e))
         })
     }

@@ -8,11 +8,12 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use engagelab_push::MAX_DURATION;
+use engagelab_push::{MAX_DURATION, Platform};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
 
-use crate::errors::{invalid_argument, type_error};
+use crate::errors::{invalid_argument, to_py_err, type_error};
 
 /// A keyword argument as given, or `absent` when the caller left it out.
 /// Unlike `Option<T>`, an explicit `None` is kept, so `timeout=None` is a
@@ -50,6 +51,38 @@ pub(crate) fn string(name: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
             &format!("{name} is not valid Unicode (it contains a lone surrogate)"),
         )),
     }
+}
+
+/// Any iterable of `str`, each item named `each ITEM` in its error. A bare
+/// `str` is a `TypeError`: iterating it would give its letters.
+pub(crate) fn strings(name: &str, item: &str, value: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    if value.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err(format!(
+            "{name} must be an iterable of str, not a str (iterating a str \
+             would give its letters): wrap a single value in a list"
+        )));
+    }
+    let iter = value.try_iter().map_err(|e| {
+        if e.is_instance_of::<PyTypeError>(value.py()) {
+            type_error(name, "an iterable of str", value)
+        } else {
+            e
+        }
+    })?;
+    let item = format!("each {item}");
+    iter.map(|v| string(&item, &v?)).collect()
+}
+
+/// The platforms of an alias lookup: `None` is none (every platform), else
+/// an iterable of names, each parsed by the core.
+pub(crate) fn platforms(value: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Platform>> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    strings("platforms", "platform", value)?
+        .iter()
+        .map(|name| name.parse().map_err(|e| to_py_err(value.py(), &e)))
+        .collect()
 }
 
 /// An optional `str`: absent or `None` gives `None`.

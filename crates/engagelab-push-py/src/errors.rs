@@ -28,10 +28,16 @@ fn class_for(py: Python<'_>, kind: ErrorKind) -> PyResult<Bound<'_, PyType>> {
 /// The Python exception for a core error: `str(exc)` is the error's `Display`
 /// sentence, every field of the error model an attribute.
 pub(crate) fn to_py_err(py: Python<'_>, error: &Error) -> PyErr {
-    build(py, error).unwrap_or_else(|e| e)
+    to_py_err_saying(py, error, &error.to_string())
 }
 
-fn build(py: Python<'_>, error: &Error) -> PyResult<PyErr> {
+/// As [`to_py_err`], with `str(exc)` the given sentence: a bulk run's
+/// message that names what the error stopped.
+pub(crate) fn to_py_err_saying(py: Python<'_>, error: &Error, text: &str) -> PyErr {
+    build(py, error, text).unwrap_or_else(|e| e)
+}
+
+fn build(py: Python<'_>, error: &Error, text: &str) -> PyResult<PyErr> {
     let kwargs = PyDict::new(py);
     kwargs.set_item("status", error.kind().name())?;
     kwargs.set_item("message", error.message())?;
@@ -40,7 +46,7 @@ fn build(py: Python<'_>, error: &Error) -> PyResult<PyErr> {
     kwargs.set_item("attempts", error.attempts())?;
     kwargs.set_item("retry_after", error.retry_after().map(|d| d.as_secs_f64()))?;
     kwargs.set_item("maybe_deleted", error.maybe_deleted())?;
-    let exc = class_for(py, error.kind())?.call((error.to_string(),), Some(&kwargs))?;
+    let exc = class_for(py, error.kind())?.call((text,), Some(&kwargs))?;
     Ok(PyErr::from_value(exc))
 }
 

@@ -15,6 +15,7 @@ mod cli;
 mod client;
 mod convert;
 mod device;
+mod erase;
 mod errors;
 mod guard;
 mod interrupt;
@@ -32,6 +33,9 @@ mod _engagelab_push {
 
     #[pymodule_export]
     use crate::device::Device;
+
+    #[pymodule_export]
+    use crate::erase::{EraseSummary, ErasedUser};
 
     /// The version of the Rust crates, single-sourced from Cargo.toml.
     #[pymodule_export]
