@@ -159,11 +159,20 @@ func invalidArgument(message string) *Error {
 	return &Error{Kind: KindInvalidArgument, Message: message}
 }
 
-// cString copies s into C memory, refusing a NUL inside it (C would cut the
-// string there). The caller frees the result.
-func cString(name, s string) (*C.char, *Error) {
+// refuseNUL is the error for a string s named name that holds a NUL byte (C
+// would cut the string there), or nil when it holds none.
+func refuseNUL(name, s string) *Error {
 	if i := strings.IndexByte(s, 0); i >= 0 {
-		return nil, invalidArgument(name + " contains a NUL byte at byte " + strconv.Itoa(i))
+		return invalidArgument(name + " contains a NUL byte at byte " + strconv.Itoa(i))
+	}
+	return nil
+}
+
+// cString copies s into C memory, refusing a NUL inside it. The caller frees
+// the result.
+func cString(name, s string) (*C.char, *Error) {
+	if bad := refuseNUL(name, s); bad != nil {
+		return nil, bad
 	}
 	return C.CString(s), nil
 }
@@ -424,8 +433,8 @@ func (c *Client) GoString() string { return c.String() }
 // deadline that passes gives KindTimeout wrapping
 // context.DeadlineExceeded.
 func (c *Client) DeleteDevice(ctx context.Context, registrationID string) error {
-	return c.invoke(ctx, registrationID, func(client *C.el_client, id *C.char, options *C.el_call_options, e *C.el_error) C.el_status {
-		return C.el_delete_device_with(client, id, options, e)
+	return c.invoke(ctx, text{"registration_id", registrationID}, func(client *C.el_client, s *C.char, options *C.el_call_options, e *C.el_error) C.el_status {
+		return C.el_delete_device_with(client, s, options, e)
 	})
 }
 
@@ -472,8 +481,8 @@ func (d *Device) Raw() (map[string]any, error) {
 // KindInvalidResponse.
 func (c *Client) GetDevice(ctx context.Context, registrationID string) (*Device, error) {
 	var out *C.el_device
-	err := c.invoke(ctx, registrationID, func(client *C.el_client, id *C.char, options *C.el_call_options, e *C.el_error) C.el_status {
-		return C.el_get_device_with(client, id, options, &out, e)
+	err := c.invoke(ctx, text{"registration_id", registrationID}, func(client *C.el_client, s *C.char, options *C.el_call_options, e *C.el_error) C.el_status {
+		return C.el_get_device_with(client, s, options, &out, e)
 	})
 	if err != nil {
 		return nil, err
@@ -495,11 +504,16 @@ func (c *Client) GetDevice(ctx context.Context, registrationID string) (*Device,
 	return d, nil
 }
 
-// invoke runs one call of the C ABI taking a registration id and per-call
-// options, with ctx mapped to them: a deadline to options.timeout_ms, a
-// cancellation to a cancel token. It returns nil or an *Error.
-func (c *Client) invoke(ctx context.Context, registrationID string,
-	call func(client *C.el_client, id *C.char, options *C.el_call_options, e *C.el_error) C.el_status,
+// text is the string argument of a call: its name in errors, and its value.
+type text struct{ name, value string }
+
+// invoke runs one call of the C ABI taking a string (an id or an alias) and
+// per-call options, with ctx mapped to them: a deadline to
+// options.timeout_ms, a cancellation to a cancel token. call receives the
+// text as a C string; one holding a NUL is refused before. It returns nil or
+// an *Error.
+func (c *Client) invoke(ctx context.Context, arg text,
+	call func(client *C.el_client, s *C.char, options *C.el_call_options, e *C.el_error) C.el_status,
 ) error {
 	if ctx == nil {
 		return invalidArgument("ctx is nil: pass context.Background() for no deadline")
@@ -507,12 +521,13 @@ func (c *Client) invoke(ctx context.Context, registrationID string,
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if i := strings.IndexByte(registrationID, 0); i >= 0 {
-		return invalidArgument("registration_id contains a NUL byte at byte " + strconv.Itoa(i))
-	}
 	// Go memory holding no Go pointers may be passed to C for the call.
-	id := make([]byte, len(registrationID)+1)
-	copy(id, registrationID)
+	if bad := refuseNUL(arg.name, arg.value); bad != nil {
+		return bad
+	}
+	buf := make([]byte, len(arg.value)+1)
+	copy(buf, arg.value)
+	s := (*C.char)(unsafe.Pointer(&buf[0]))
 
 	options := C.el_call_options{size: C.sizeof_el_call_options}
 	if deadline, ok := ctx.Deadline(); ok {
@@ -548,15 +563,15 @@ func (c *Client) invoke(ctx context.Context, registrationID string,
 	var st C.el_status
 	if c == nil {
 		// The core reports the missing client (KindInvalidArgument).
-		st = call(nil, (*C.char)(unsafe.Pointer(&id[0])), &options, &e)
+		st = call(nil, s, &options, &e)
 	} else {
 		// Close waits for the read lock's holders: no call runs on a freed
 		// client, and a closed one passes NULL, which the core refuses.
 		c.mu.RLock()
-		st = call(c.ptr, (*C.char)(unsafe.Pointer(&id[0])), &options, &e)
+		st = call(c.ptr, s, &options, &e)
 		c.mu.RUnlock()
 	}
-	runtime.KeepAlive(id)
+	runtime.KeepAlive(buf)
 	if stop != nil && !stop() {
 		<-fired // the token must outlive every use
 	}

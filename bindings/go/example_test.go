@@ -94,3 +94,70 @@ func ExampleClient_DeleteDevice_cancel() {
 	fmt.Println(errors.Is(err, context.Canceled))
 	// Output: true
 }
+
+// Resolve an alias (the app's user id) to the registration ids of its
+// devices, here only those on Android and iOS. An alias with no device gives
+// an empty slice; a bad alias is refused before anything is sent.
+func ExampleClient_GetAlias() {
+	client, err := engagelab.NewClientFromEnv()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+
+	ctx := context.Background()
+	ids, err := client.GetAlias(ctx, "user-without-devices", "android", "ios")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(len(ids), ids != nil)
+
+	_, err = client.GetAlias(ctx, "user/42")
+	fmt.Println(errors.Is(err, engagelab.ErrInvalidArgument))
+	fmt.Println(err)
+	// Output:
+	// 0 true
+	// true
+	// engagelab: invalid argument: alias contains '/' at byte 4; an alias is one path segment of visible characters
+}
+
+// Erase a user: resolve the alias, back up and delete each device, then
+// resolve again to check that no device is still bound to it.
+func ExampleClient_GetAlias_eraseUser() {
+	client, err := engagelab.NewClientFromEnv()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ids, err := client.GetAlias(ctx, "user-42")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var backups []string
+	for _, id := range ids {
+		device, err := client.GetDevice(ctx, id)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		backups = append(backups, device.RawJSON) // store them before deleting
+		if err := client.DeleteDevice(ctx, id); err != nil {
+			fmt.Println(err) // check e.MaybeDeleted before retrying
+			return
+		}
+	}
+	left, err := client.GetAlias(ctx, "user-42")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(len(left), "devices still bound to user-42")
+	// Output: 0 devices still bound to user-42
+}

@@ -135,3 +135,47 @@ func TestLeakGetDevice(t *testing.T) {
 		t.Errorf("RSS grew by %d KiB over %d calls: a leak", growth, calls)
 	}
 }
+
+// GetAlias frees every el_id_list it gets: 100k resolutions of an alias bound
+// to four devices keep the resident size flat. A list not freed (its ids and
+// their array, a few hundred bytes) would add well over 20 MiB.
+func TestLeakGetAlias(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("100k calls: run without -short and without -race")
+	}
+	const calls = 100_000
+	m := fresh(t)
+	t.Cleanup(func() { m.reset(t) })
+	for _, p := range []string{"android", "ios", "hmos", ""} {
+		m.bind(t, "leak-alias-registration-id-"+p, "leak-user", p)
+	}
+	c := newMockClient(t, m, WithMaxRetries(0))
+	run := func(n int) {
+		for i := 0; i < n; i++ {
+			var ids []string
+			var err error
+			if i%2 == 0 {
+				ids, err = c.GetAlias(context.Background(), "leak-user")
+			} else { // the platforms string too
+				ids, err = c.GetAlias(context.Background(), "leak-user", "android", "ios", "hmos")
+			}
+			if err != nil || len(ids) != 4-i%2 {
+				t.Fatalf("call %d: %q, %v", i, ids, err)
+			}
+		}
+	}
+	settle := func() int64 {
+		runtime.GC()
+		runtime.GC()
+		return rssKiB(t)
+	}
+	run(5_000)
+	before := settle()
+	run(calls)
+	after := settle()
+	growth := after - before
+	t.Logf("RSS %d KiB before, %d KiB after %d calls: %+d KiB", before, after, calls, growth)
+	if growth > 8*1024 {
+		t.Errorf("RSS grew by %d KiB over %d calls: a leak", growth, calls)
+	}
+}

@@ -147,6 +147,26 @@ func (m *mock) script(t testing.TB, id string, answers any) {
 	}
 }
 
+// scriptAlias queues answers for GET /v4/aliases/{alias}.
+func (m *mock) scriptAlias(t testing.TB, alias string, answers any) {
+	t.Helper()
+	if err := m.call("POST", "script", map[string]any{"alias": alias, "responses": answers}, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// bind adds a device bound to alias, of platform (none when "").
+func (m *mock) bind(t testing.TB, id, alias, platform string) {
+	t.Helper()
+	seed := map[string]any{"registration_id": id, "alias": alias}
+	if platform != "" {
+		seed["platform"] = platform
+	}
+	if err := m.call("POST", "devices", seed, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (m *mock) config(t testing.TB, settings map[string]any) {
 	t.Helper()
 	if err := m.call("POST", "config", settings, nil); err != nil {

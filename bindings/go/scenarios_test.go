@@ -1,13 +1,15 @@
 package engagelab
 
-// Every scenario of tests/scenarios/delete_device.json and get_device.json
-// against engagelab-mock, as the runner contract of tests/scenarios/README.md
-// says: each file is first checked against schema.json (nothing runs if one
-// fails, or if a name is used in both), then each scenario is its own subtest,
-// named after it:
+// Every scenario of tests/scenarios/delete_device.json, get_device.json and
+// get_alias.json against engagelab-mock, as the runner contract of
+// tests/scenarios/README.md says: each file is first checked against
+// schema.json and for its scenarios' inputs (nothing runs if one fails, or if
+// a name is used in two files), then each scenario is its own subtest, named
+// after it:
 //
 //	go test -run 'TestScenarios/deletes_known_device$'
 //	go test -run 'TestScenarios/gets_tags_and_alias$'
+//	go test -run 'TestScenarios/resolves_alias_to_its_devices$'
 
 import (
 	"context"
@@ -53,6 +55,8 @@ type scenario struct {
 	Script         json.RawMessage   `json:"script"`
 	ScriptID       *string           `json:"script_id"`
 	RegistrationID string            `json:"registration_id"`
+	Alias          string            `json:"alias"`
+	Platforms      []string          `json:"platforms"`
 	Client         map[string]any    `json:"client"`
 	Expect         struct {
 		Status          string          `json:"status"`
@@ -71,6 +75,8 @@ type scenario struct {
 		// Device is what get_device must return; a field left out is not
 		// checked, so each is kept raw to tell absent from null.
 		Device map[string]json.RawMessage `json:"device"`
+		// RegistrationIDs is what get_alias must return; nil when not given.
+		RegistrationIDs *[]string `json:"registration_ids"`
 	} `json:"expect"`
 }
 
@@ -249,17 +255,37 @@ func checkDevice(t *testing.T, sc scenario, d *Device) {
 	}
 }
 
+// checkIDs checks the ids get_alias returned: a slice (empty when none), and
+// exactly expect.registration_ids when given.
+func checkIDs(t *testing.T, sc scenario, ids []string) {
+	t.Helper()
+	if ids == nil {
+		t.Fatal("GetAlias returned nil ids and no error, want a slice (empty when none)")
+	}
+	if want := sc.Expect.RegistrationIDs; want != nil && !slices.Equal(ids, *want) {
+		t.Errorf("registration_ids %q, want %q", ids, *want)
+	}
+}
+
 func runScenario(t *testing.T, file scenarioFile, sc scenario) {
 	m := fresh(t)
 	for _, seed := range sc.Devices {
 		seedDevice(t, m, seed)
 	}
+	resolving := sc.Call == "get_alias"
 	if len(sc.Script) > 0 {
 		id := sc.RegistrationID
+		if resolving {
+			id = sc.Alias
+		}
 		if sc.ScriptID != nil {
 			id = *sc.ScriptID
 		}
-		m.script(t, id, sc.Script)
+		if resolving {
+			m.scriptAlias(t, id, sc.Script)
+		} else {
+			m.script(t, id, sc.Script)
+		}
 	}
 
 	appKey, secret, opts := clientOptions(t, sc.Client, m.URL)
@@ -272,7 +298,7 @@ func runScenario(t *testing.T, file scenarioFile, sc scenario) {
 
 	getting := false
 	switch sc.Call {
-	case "", "delete_device":
+	case "", "delete_device", "get_alias":
 	case "get_device":
 		getting = true
 	default:
@@ -281,15 +307,22 @@ func runScenario(t *testing.T, file scenarioFile, sc scenario) {
 	if sc.Expect.Device != nil && (!getting || sc.Expect.Status != "OK") {
 		t.Fatalf("expect.device is given for a scenario that returns no device")
 	}
+	if sc.Expect.RegistrationIDs != nil && (!resolving || sc.Expect.Status != "OK") {
+		t.Fatalf("expect.registration_ids is given for a scenario that returns no ids")
+	}
 
 	var device *Device
+	var ids []string
 	started := time.Now()
 	client, err := NewClient(*appKey, *secret, opts...)
 	if err == nil {
 		defer client.Close()
-		if getting {
+		switch {
+		case getting:
 			device, err = client.GetDevice(context.Background(), sc.RegistrationID)
-		} else {
+		case resolving:
+			ids, err = client.GetAlias(context.Background(), sc.Alias, sc.Platforms...)
+		default:
 			err = client.DeleteDevice(context.Background(), sc.RegistrationID)
 		}
 	}
@@ -319,9 +352,15 @@ func runScenario(t *testing.T, file scenarioFile, sc scenario) {
 		if getting {
 			checkDevice(t, sc, device)
 		}
+		if resolving {
+			checkIDs(t, sc, ids)
+		}
 	} else {
 		if device != nil {
 			t.Errorf("GetDevice returned a device with its error")
+		}
+		if ids != nil {
+			t.Errorf("GetAlias returned ids with its error")
 		}
 		var e *Error
 		if !errors.As(err, &e) {

@@ -7,7 +7,9 @@ package engagelab
 // required, additionalProperties (false or a schema), items, enum, $ref to
 // #/$defs/..., minimum. Any other keyword in the schema is reported, so a rule
 // this validator would skip cannot be added silently. It is driven by the
-// schema alone: no key list lives here.
+// schema alone: no key list lives here, except in inputProblems, the check of
+// each scenario's input for its call that the contract adds beside the
+// schema.
 
 import (
 	"bytes"
@@ -205,10 +207,37 @@ func checkSchema(root map[string]any, node any, v any, path string, errs *[]stri
 	}
 }
 
+// inputProblems is what is wrong with a scenario's input for its call, which
+// the schema cannot say: get_alias needs alias and takes no registration_id;
+// the device calls need registration_id and take no alias or platforms.
+func inputProblems(sc map[string]any) []string {
+	has := func(key string) bool { _, ok := sc[key]; return ok }
+	var bad []string
+	if sc["call"] == "get_alias" {
+		if !has("alias") {
+			bad = append(bad, "input: a get_alias scenario needs alias")
+		}
+		if has("registration_id") {
+			bad = append(bad, "input: a get_alias scenario takes no registration_id")
+		}
+		return bad
+	}
+	if !has("registration_id") {
+		bad = append(bad, "input: a device scenario needs registration_id")
+	}
+	for _, key := range []string{"alias", "platforms"} {
+		if has(key) {
+			bad = append(bad, "input: "+key+" is for get_alias scenarios only")
+		}
+	}
+	return bad
+}
+
 var scenarioIndex = regexp.MustCompile(`^\$\.scenarios\[(\d+)\]`)
 
 // fileProblems returns the violations of a scenario file, each naming its
-// scenario, and the names used twice.
+// scenario, the names used twice and the scenarios whose input does not fit
+// their call.
 func fileProblems(schema map[string]any, doc any) []string {
 	var scenarios []any
 	if top, ok := doc.(map[string]any); ok {
@@ -240,6 +269,9 @@ func fileProblems(schema map[string]any, doc any) []string {
 					problems = append(problems, fmt.Sprintf("scenario %q: the name is used twice", name))
 				}
 				seen[name] = true
+			}
+			for _, p := range inputProblems(s) {
+				problems = append(problems, fmt.Sprintf("scenario %q: %s", nameOf(i), p))
 			}
 		}
 	}

@@ -13,11 +13,12 @@ import (
 )
 
 var (
-	scenarioPath    = filepath.Join(repoRoot, "tests", "scenarios", "delete_device.json")
-	getScenarioPath = filepath.Join(repoRoot, "tests", "scenarios", "get_device.json")
-	schemaPath      = filepath.Join(repoRoot, "tests", "scenarios", "schema.json")
+	scenarioPath      = filepath.Join(repoRoot, "tests", "scenarios", "delete_device.json")
+	getScenarioPath   = filepath.Join(repoRoot, "tests", "scenarios", "get_device.json")
+	aliasScenarioPath = filepath.Join(repoRoot, "tests", "scenarios", "get_alias.json")
+	schemaPath        = filepath.Join(repoRoot, "tests", "scenarios", "schema.json")
 	// scenarioPaths are the files TestScenarios runs, in order.
-	scenarioPaths = []string{scenarioPath, getScenarioPath}
+	scenarioPaths = []string{scenarioPath, getScenarioPath, aliasScenarioPath}
 )
 
 func loadJSON(t testing.TB, path string) any {
@@ -106,6 +107,87 @@ func TestSchemaRejectsInGetFile(t *testing.T) {
 			want := `scenario "` + first + `": ` + c.want
 			if len(problems) != 1 || !strings.HasPrefix(problems[0], want) {
 				t.Fatalf("want exactly one problem starting %q, got %q", want, problems)
+			}
+		})
+	}
+}
+
+// The keys get_alias.json added bite too: each change is to its first
+// scenario (device seeds with platforms, expected registration ids).
+func TestSchemaRejectsInAliasFile(t *testing.T) {
+	cases := []struct {
+		name   string
+		change func(any)
+		want   string
+	}{
+		{"unknown_seed_platform", set([]any{"scenarios", 0, "devices", 0, "platform"}, "web"),
+			`$.scenarios[0].devices[0].platform: "web" is not one of`},
+		{"registration_ids_wrong_type", set([]any{"scenarios", 0, "expect", "registration_ids"}, "a"),
+			"$.scenarios[0].expect.registration_ids: expected array, got string"},
+		{"platforms_item_wrong_type", set([]any{"scenarios", 0, "platforms"}, []any{json.Number("1")}),
+			"$.scenarios[0].platforms[0]: expected string, got integer"},
+		{"unknown_expect_key", set([]any{"scenarios", 0, "expect", "no_such_field"}, json.Number("1")),
+			"$.scenarios[0].expect.no_such_field: unknown key"},
+	}
+	schema := loadSchema(t)
+	first := at(loadJSON(t, aliasScenarioPath), "scenarios", 0, "name").(string)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			doc := loadJSON(t, aliasScenarioPath) // a fresh copy
+			c.change(doc)
+			problems := fileProblems(schema, doc)
+			want := `scenario "` + first + `": ` + c.want
+			if len(problems) != 1 || !strings.HasPrefix(problems[0], want) {
+				t.Fatalf("want exactly one problem starting %q, got %q", want, problems)
+			}
+		})
+	}
+}
+
+// The input check beside the schema: a get_alias scenario needs alias and
+// takes no registration_id; a device scenario needs registration_id and
+// takes no alias or platforms. Each bad scenario is exactly one problem, and
+// one in a copy of the real file fails it with the scenario's name.
+func TestInputCheck(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		scenario map[string]any
+		want     string
+	}{
+		{"alias_scenario_without_alias", map[string]any{"call": "get_alias"}, "needs alias"},
+		{"alias_scenario_with_registration_id",
+			map[string]any{"call": "get_alias", "alias": "a", "registration_id": "r"}, "takes no registration_id"},
+		{"device_scenario_with_platforms",
+			map[string]any{"registration_id": "r", "platforms": []any{}}, "platforms is for get_alias"},
+		{"device_scenario_with_alias",
+			map[string]any{"call": "get_device", "registration_id": "r", "alias": "a"}, "alias is for get_alias"},
+		{"device_scenario_without_registration_id", map[string]any{"call": "get_device"}, "needs registration_id"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			problems := inputProblems(c.scenario)
+			if len(problems) != 1 || !strings.Contains(problems[0], c.want) {
+				t.Fatalf("want exactly one problem naming %q, got %q", c.want, problems)
+			}
+		})
+	}
+	for _, c := range []struct {
+		name, path string
+		change     func(any)
+		want       string
+	}{
+		{"alias_file", aliasScenarioPath, set([]any{"scenarios", 0, "registration_id"}, "r"),
+			"input: a get_alias scenario takes no registration_id"},
+		{"device_file", getScenarioPath, set([]any{"scenarios", 0, "alias"}, "a"),
+			"input: alias is for get_alias scenarios only"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			doc := loadJSON(t, c.path)
+			first := at(doc, "scenarios", 0, "name").(string)
+			c.change(doc)
+			problems := fileProblems(loadSchema(t), doc)
+			want := `scenario "` + first + `": ` + c.want
+			if len(problems) != 1 || problems[0] != want {
+				t.Fatalf("want exactly the problem %q, got %q", want, problems)
 			}
 		})
 	}
