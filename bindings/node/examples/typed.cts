@@ -12,3 +12,13 @@ export async function remove(id: string): Promise<void> {
     client.close();
   }
 }
+
+export async function devicesOf(alias: string): Promise<string[]> {
+  const client = new engagelab.Client({ appKey: 'k', masterSecret: 's', baseUrl: 'http://127.0.0.1:1' });
+  try {
+    const options: engagelab.AliasOptions = { platforms: ['hmos'], timeout: 5_000 };
+    return await client.getAlias(alias, options);
+  } finally {
+    client.close();
+  }
+}

@@ -5,6 +5,7 @@ import {
   NotFoundError,
   RateLimitedError,
   CancelledError,
+  type AliasOptions,
   type ClientOptions,
   type Device,
   type JsonValue,
@@ -76,3 +77,22 @@ export async function backup(id: string, signal?: AbortSignal): Promise<string> 
 }
 // @ts-expect-error: the id is a string
 void fromEnv.getDevice(42);
+
+/** Erases a user: deletes every device bound to the alias, then checks that none is left. */
+export async function eraseUser(alias: string, signal?: AbortSignal): Promise<readonly string[]> {
+  const ids: string[] = await fromEnv.getAlias(alias, { signal });
+  for (const id of ids) await fromEnv.deleteDevice(id, { signal });
+  const left = await fromEnv.getAlias(alias, { signal, timeout: 5_000 });
+  if (left.length > 0) throw new Error(`still bound to ${alias}: ${left.join(', ')}`);
+  return ids;
+}
+const mobile: AliasOptions = { platforms: ['android', 'ios'] };
+export const onMobile: Promise<string[]> = fromEnv.getAlias('user-42', mobile);
+// @ts-expect-error: the alias is a string
+void fromEnv.getAlias(42);
+// @ts-expect-error: platforms is a list of names
+void fromEnv.getAlias('user-42', { platforms: 'ios' });
+// @ts-expect-error: the option is platforms
+void fromEnv.getAlias('user-42', { platform: ['ios'] });
+// @ts-expect-error: device calls take no platforms
+void fromEnv.getDevice('id', { platforms: ['ios'] });

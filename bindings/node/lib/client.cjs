@@ -3,148 +3,25 @@
 // Client: the Node face of el_client. Every network call runs on a koffi
 // worker thread (libuv's thread pool) through `.async`, never on the event
 // loop. Validation, categories, messages, the environment's rules, retries,
-// deadlines and redaction are the core's: this file only checks JavaScript
-// types and maps C results.
+// deadlines and redaction are the core's: the binding only checks JavaScript
+// types (arguments.cjs) and maps C results (errors.cjs, results.cjs).
 
-const { C, newError, readError, describeError, localError, newCallOptions } = require('./native.cjs');
-const { EngageLabError } = require('./base.cjs');
-const { CATEGORIES } = require('./errors.gen.cjs');
+const { C, newError, localError, newCallOptions } = require('./native.cjs');
+const { toError, CANCELLED } = require('./errors.cjs');
+const {
+  typeError,
+  describe,
+  checkString,
+  checkOptions,
+  checkCallOptions,
+  CALL_OPTIONS,
+  ALIAS_OPTIONS,
+  cString,
+  platformList,
+} = require('./arguments.cjs');
+const { readDevice, readIds } = require('./results.cjs');
 
 const inspect = Symbol.for('nodejs.util.inspect.custom');
-const U32_MAX = 0xffff_ffff;
-
-/** The error class of each C status code. */
-const BY_CODE = new Map(CATEGORIES.map((c) => [c.code, c]));
-const INVALID_ARGUMENT = CATEGORIES.find((c) => c.status === 'INVALID_ARGUMENT');
-const CANCELLED = CATEGORIES.find((c) => c.status === 'CANCELLED');
-
-/**
- * The error a failed C call reports, as its category's class: `record` is the
- * el_error the call filled, and the message is the core's sentence for it.
- */
-function toError(code, record, cause) {
-  const fields = readError(record);
-  const category = BY_CODE.get(code);
-  const status = category ? category.status : C.el_status_name(code);
-  const f = {
-    status,
-    detail: fields.message,
-    httpStatus: fields.httpStatus === 0 ? null : fields.httpStatus,
-    apiCode: fields.apiCode === 0n ? null : Number(fields.apiCode),
-    attempts: fields.attempts,
-    retryAfter: fields.retryAfterMs === 0 ? null : fields.retryAfterMs,
-    maybeDeleted: fields.maybeDeleted,
-    cause,
-  };
-  // A code this binding does not know (a newer library) is still a failure.
-  const ErrorClass = category ? category.ErrorClass : EngageLabError;
-  const error = new ErrorClass(describeError(record), f);
-  if (category === CANCELLED && cause !== undefined) {
-    // What Node's own APIs give an aborted call, besides the class.
-    Object.defineProperty(error, 'code', { value: 'ABORT_ERR', enumerable: true });
-  }
-  return error;
-}
-
-/**
- * An INVALID_ARGUMENT for what C strings cannot carry (the core never sees
- * the string, but describes the error).
- */
-function nulError(what) {
-  return toError(INVALID_ARGUMENT.code, localError(INVALID_ARGUMENT.code, `${what} contains a NUL character`));
-}
-
-function cString(value, what) {
-  if (value.includes('\0')) throw nulError(what);
-  return value;
-}
-
-function typeError(message) {
-  const e = new TypeError(message);
-  e.code = 'ERR_INVALID_ARG_TYPE';
-  return e;
-}
-
-function rangeError(message) {
-  const e = new RangeError(message);
-  e.code = 'ERR_OUT_OF_RANGE';
-  return e;
-}
-
-function describe(value) {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `type ${typeof value}`;
-}
-
-function checkString(value, what) {
-  if (typeof value !== 'string') throw typeError(`${what} must be a string, got ${describe(value)}`);
-}
-
-/** A whole number of milliseconds (or a count) that C can hold. */
-function checkInteger(value, what, max) {
-  if (typeof value !== 'number') throw typeError(`${what} must be a number, got ${describe(value)}`);
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw rangeError(`${what} must be a whole number from 0 to ${max}, got ${value}`);
-  }
-}
-
-const OPTION_TYPES = {
-  appKey: 'string',
-  masterSecret: 'string',
-  region: 'string',
-  baseUrl: 'string',
-  timeout: 'ms',
-  connectTimeout: 'ms',
-  maxRetries: 'u32',
-  backoffBase: 'ms',
-  backoffMax: 'ms',
-  maxRetryAfter: 'ms',
-  userAgent: 'string',
-  proxy: 'string',
-  caFile: 'string',
-  allowInsecureHttp: 'boolean',
-};
-
-/**
- * Checks the JavaScript types of the constructor's options (values are the
- * core's); `credentials` says whether appKey and masterSecret must be there
- * (the constructor) or must not (fromEnv, which takes them from the
- * environment).
- */
-function checkOptions(options, credentials) {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw typeError(`options must be an object, got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    const kind = OPTION_TYPES[key];
-    const value = options[key];
-    if (kind === undefined) {
-      throw typeError(`options.${key} is not an option; the options are ${Object.keys(OPTION_TYPES).join(', ')}`);
-    }
-    if (value === undefined) continue;
-    const what = `options.${key}`;
-    if (kind === 'string') checkString(value, what);
-    else if (kind === 'boolean') {
-      if (typeof value !== 'boolean') throw typeError(`${what} must be a boolean, got ${describe(value)}`);
-    } else checkInteger(value, what, kind === 'u32' ? U32_MAX : Number.MAX_SAFE_INTEGER);
-  }
-  if (credentials) {
-    checkString(options.appKey, 'options.appKey');
-    checkString(options.masterSecret, 'options.masterSecret');
-  } else {
-    for (const key of ['appKey', 'masterSecret']) {
-      if (options[key] !== undefined) {
-        throw typeError(
-          `options.${key} cannot be given to fromEnv, which reads it from the environment; use new Client({ appKey, masterSecret, ... })`,
-        );
-      }
-    }
-  }
-  if ((options.backoffBase === undefined) !== (options.backoffMax === undefined)) {
-    throw typeError('options.backoffBase and options.backoffMax must be given together');
-  }
-}
 
 /** Throws the error a failed C call reports. */
 function check(code, err) {
@@ -255,8 +132,6 @@ function closedError() {
   return e;
 }
 
-const CALL_OPTIONS = new Set(['signal', 'timeout']);
-
 /** Marks the constructor's argument as an el_client fromEnv built (module-private). */
 const BUILT = Symbol('built');
 
@@ -352,36 +227,39 @@ class Client {
     return this.#call(GET, registrationId, options);
   }
 
+  /**
+   * Resolves an alias (GET /v4/aliases/{alias}), the app's name for its
+   * user: the registration ids of the devices bound to it. The first step of
+   * erasing a user: delete each id, then resolve the alias again to check
+   * that none is left. `platforms` narrows the lookup ('android', 'ios',
+   * 'hmos'); none means every platform. The same checks, retries, deadline,
+   * signal and errors as getDevice (`maybeDeleted` is always false).
+   *
+   * Resolves with the ids in the order EngageLab gave them; [] when no device
+   * is bound to the alias.
+   *
+   * @param {string} alias
+   * @param {{signal?: AbortSignal, timeout?: number, platforms?: readonly string[]}} [options]
+   * @returns {Promise<string[]>}
+   */
+  getAlias(alias, options) {
+    return this.#call(ALIAS, alias, options);
+  }
+
   /** Checks the arguments of a call and starts it on a worker thread. */
-  #call(op, registrationId, options) {
+  #call(op, input, options) {
     return new Promise((resolve, reject) => {
-      if (typeof registrationId !== 'string') {
-        throw typeError(`registrationId must be a string, got ${describe(registrationId)}`);
-      }
-      let signal;
-      let timeout;
-      if (options !== undefined) {
-        if (options === null || typeof options !== 'object') {
-          throw typeError(`options must be an object, got ${describe(options)}`);
-        }
-        for (const key of Object.keys(options)) {
-          if (!CALL_OPTIONS.has(key)) throw typeError(`options.${key} is not an option; the options are signal, timeout`);
-        }
-        signal = options.signal;
-        timeout = options.timeout;
-        if (signal !== undefined && !(signal instanceof AbortSignal)) {
-          throw typeError(`options.signal must be an AbortSignal, got ${describe(signal)}`);
-        }
-        if (timeout !== undefined) checkInteger(timeout, 'options.timeout', Number.MAX_SAFE_INTEGER);
-      }
+      checkString(input, op.input);
+      const checked = checkCallOptions(options, op.options);
       const handle = this.#handle;
       if (handle.closed) throw closedError();
-      const id = cString(registrationId, 'registration_id');
+      const args = op.args(input, checked);
       handle.calls++;
+      const { signal, timeout } = checked;
       if (signal === undefined && timeout === undefined) {
-        callPlain(op, handle, id, resolve, reject);
+        callPlain(op, handle, args, resolve, reject);
       } else {
-        callWith(op, handle, id, signal, timeout, resolve, reject);
+        callWith(op, handle, args, signal, timeout, resolve, reject);
       }
     });
   }
@@ -418,51 +296,37 @@ class Client {
 }
 
 /**
- * A call of the C ABI: its plain and per-call-options functions, and what a
- * success resolves with, from the out-parameter when it has one.
+ * A call of the C ABI: the name of its string argument and the options it
+ * takes, its C arguments from them (`args`), its plain and per-call-options
+ * functions, and what a success resolves with, from the out-parameter when
+ * it has one.
  */
 const DELETE = {
-  plain: (ptr, id, out, err, cb) => C.el_delete_device.async(ptr, id, err, cb),
-  with: (ptr, id, options, out, err, cb) => C.el_delete_device_with.async(ptr, id, options, err, cb),
+  input: 'registrationId',
+  options: CALL_OPTIONS,
+  args: (id) => [cString(id, 'registration_id')],
+  plain: (ptr, [id], out, err, cb) => C.el_delete_device.async(ptr, id, err, cb),
+  with: (ptr, [id], options, out, err, cb) => C.el_delete_device_with.async(ptr, id, options, err, cb),
   result: () => undefined,
 };
 const GET = {
-  plain: (ptr, id, out, err, cb) => C.el_get_device.async(ptr, id, out, err, cb),
-  with: (ptr, id, options, out, err, cb) => C.el_get_device_with.async(ptr, id, options, out, err, cb),
+  input: 'registrationId',
+  options: CALL_OPTIONS,
+  args: DELETE.args,
+  plain: (ptr, [id], out, err, cb) => C.el_get_device.async(ptr, id, out, err, cb),
+  with: (ptr, [id], options, out, err, cb) => C.el_get_device_with.async(ptr, id, options, out, err, cb),
   result: (out) => readDevice(out[0]),
 };
-
-/** Deep-freezes a value parsed from JSON. */
-function freeze(value) {
-  if (value !== null && typeof value === 'object') {
-    for (const v of Object.values(value)) freeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}
-
-/**
- * Copies an el_device into a frozen plain object and frees it: nothing of
- * the native device outlives this call.
- */
-function readDevice(device) {
-  try {
-    const count = Number(C.el_device_tag_count(device));
-    const tags = [];
-    for (let i = 0; i < count; i++) tags.push(C.el_device_tag(device, i));
-    const rawJson = C.el_device_raw_json(device);
-    return Object.freeze({
-      registrationId: C.el_device_registration_id(device),
-      tags: Object.freeze(tags),
-      alias: C.el_device_alias(device) ?? null,
-      // The core checked it is one JSON object.
-      raw: freeze(JSON.parse(rawJson)),
-      rawJson,
-    });
-  } finally {
-    C.el_device_free(device);
-  }
-}
+const ALIAS = {
+  input: 'alias',
+  options: ALIAS_OPTIONS,
+  args: (alias, { platforms }) => [cString(alias, 'alias'), ...platformList(platforms)],
+  plain: (ptr, [alias, platforms, count], out, err, cb) =>
+    C.el_get_alias.async(ptr, alias, platforms, count, out, err, cb),
+  with: (ptr, [alias, platforms, count], options, out, err, cb) =>
+    C.el_get_alias_with.async(ptr, alias, platforms, count, options, out, err, cb),
+  result: (out) => readIds(out[0]),
+};
 
 /** Settles a finished call: its result, or the error its el_error describes. */
 function settle(op, out, ffiError, code, err, cause, resolve, reject) {
@@ -478,11 +342,11 @@ function settle(op, out, ffiError, code, err, cause, resolve, reject) {
 }
 
 /** The plain call (no token, no options) on a worker thread. */
-function callPlain(op, handle, id, resolve, reject) {
+function callPlain(op, handle, args, resolve, reject) {
   const err = newError();
   const out = [null];
   submit(() => {
-    op.plain(handle.ptr, id, out, err, (ffiError, code) => {
+    op.plain(handle.ptr, args, out, err, (ffiError, code) => {
       finished();
       handle.calls--;
       handle.release();
@@ -496,7 +360,7 @@ function callPlain(op, handle, id, resolve, reject) {
 }
 
 /** The call with options on a worker thread, with a cancel token tied to the signal. */
-function callWith(op, handle, id, signal, timeout, resolve, reject) {
+function callWith(op, handle, args, signal, timeout, resolve, reject) {
   const tokenOut = [null];
   const made = C.el_cancel_new(tokenOut);
   if (made !== 0) {
@@ -517,7 +381,7 @@ function callWith(op, handle, id, signal, timeout, resolve, reject) {
   const err = newError();
   const out = [null];
   submit(() => {
-    op.with(handle.ptr, id, options, out, err, (ffiError, code) => {
+    op.with(handle.ptr, args, options, out, err, (ffiError, code) => {
       finished();
       if (signal !== undefined) signal.removeEventListener('abort', onAbort);
       // Only now, with the call returned, may the token go.
@@ -536,4 +400,4 @@ function callWith(op, handle, id, signal, timeout, resolve, reject) {
   });
 }
 
-module.exports = { Client, toError, MAX_IN_FLIGHT, liveClients: () => live };
+module.exports = { Client, MAX_IN_FLIGHT, liveClients: () => live };

@@ -50,6 +50,15 @@ export interface CallOptions {
   timeout?: number;
 }
 
+/** The platforms EngageLab names exactly so, in lower case; the core refuses any other name. */
+export type Platform = 'android' | 'ios' | 'hmos' | (string & {});
+
+/** Options of getAlias: those of every call, and the platforms to look on. */
+export interface AliasOptions extends CallOptions {
+  /** Only the devices on these platforms (one given twice counts once); absent or empty: every platform. */
+  platforms?: readonly Platform[];
+}
+
 /** A JSON value, as `raw` holds it (frozen). */
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
@@ -91,6 +100,15 @@ export declare class Client {
    * what EngageLab answers (ApiError, HTTP 400, code 27002, or NotFoundError).
    */
   getDevice(registrationId: string, options?: CallOptions): Promise<Device>;
+  /**
+   * Resolves an alias (GET /v4/aliases/{alias}), the app's name for its user:
+   * the registration ids of the devices bound to it, in EngageLab's order; []
+   * when none is. The first step of erasing a user: delete each id, then
+   * resolve the alias again. The same checks, retries, deadline, signal and
+   * errors as getDevice (`maybeDeleted` is always false); a bad alias or
+   * platform is an InvalidArgumentError, with nothing sent.
+   */
+  getAlias(alias: string, options?: AliasOptions): Promise<string[]>;
   /** Refuses new calls and frees the native client once calls in flight end. Idempotent. */
   close(): void;
   /** Whether close() was called. */

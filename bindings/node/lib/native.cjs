@@ -77,6 +77,7 @@ koffi.opaque('el_config');
 koffi.opaque('el_client');
 koffi.opaque('el_cancel');
 koffi.opaque('el_device');
+koffi.opaque('el_id_list');
 
 /** el_error, as the header declares it. */
 const ElError = koffi.struct('el_error', {
@@ -174,6 +175,15 @@ const C = {
   el_device_alias: lib.func('const char *el_device_alias(const el_device *device)'),
   el_device_raw_json: lib.func('const char *el_device_raw_json(const el_device *device)'),
   el_device_free: lib.func('void el_device_free(el_device *device)'),
+  el_get_alias: lib.func(
+    'uint32_t el_get_alias(const el_client *client, const char *alias, const char **platforms, size_t platform_count, _Out_ el_id_list **out_ids, void *out_error)',
+  ),
+  el_get_alias_with: lib.func(
+    'uint32_t el_get_alias_with(const el_client *client, const char *alias, const char **platforms, size_t platform_count, const void *options, _Out_ el_id_list **out_ids, void *out_error)',
+  ),
+  el_id_list_count: lib.func('size_t el_id_list_count(const el_id_list *ids)'),
+  el_id_list_get: lib.func('const char *el_id_list_get(const el_id_list *ids, size_t index)'),
+  el_id_list_free: lib.func('void el_id_list_free(el_id_list *ids)'),
   el_cancel_new: lib.func('uint32_t el_cancel_new(_Out_ el_cancel **out_cancel)'),
   el_cancel_cancel: lib.func('void el_cancel_cancel(const el_cancel *cancel)'),
   el_cancel_is_cancelled: lib.func('bool el_cancel_is_cancelled(const el_cancel *cancel)'),

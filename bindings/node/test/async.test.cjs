@@ -2,7 +2,8 @@
 
 // Calls never block the event loop, many run at once on one client, and an
 // AbortSignal cancels a call: before it starts (nothing is sent) and in
-// flight (through the core's cancel token, within 100 ms).
+// flight (through the core's cancel token, within 100 ms). getAlias runs the
+// same way as deleteDevice.
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -42,6 +43,24 @@ test('a 10 ms timer keeps firing during a 2-second answer', async () => {
   let gap = ticks[0] - started;
   for (let i = 1; i < ticks.length; i++) gap = Math.max(gap, ticks[i] - ticks[i - 1]);
   // 200 ticks on an idle machine; a blocked loop gives 0 or 1 and a 2 s gap.
+  assert.ok(ticks.length >= 60, `only ${ticks.length} ticks in ${elapsed} ms`);
+  assert.ok(gap < 250, `the loop stalled for ${gap} ms`);
+});
+
+test('a 10 ms timer keeps firing during a 2-second alias lookup', async () => {
+  const client = new Client(base);
+  await mock.scriptAlias('slow-user', [{ status: 200, body: '{"registration_ids":["s-1","s-2"]}', delay_ms: 2000 }]);
+  const ticks = [];
+  const timer = setInterval(() => ticks.push(performance.now()), 10);
+  const started = performance.now();
+  const ids = await client.getAlias('slow-user', { platforms: ['ios'] });
+  const elapsed = performance.now() - started;
+  clearInterval(timer);
+  client.close();
+  assert.deepEqual(ids, ['s-1', 's-2']);
+  assert.ok(elapsed >= 1900, `the call took ${elapsed} ms: the answer was not slow`);
+  let gap = ticks[0] - started;
+  for (let i = 1; i < ticks.length; i++) gap = Math.max(gap, ticks[i] - ticks[i - 1]);
   assert.ok(ticks.length >= 60, `only ${ticks.length} ticks in ${elapsed} ms`);
   assert.ok(gap < 250, `the loop stalled for ${gap} ms`);
 });
@@ -111,6 +130,38 @@ test('aborting a call in flight rejects within 100 ms', async () => {
   assert.equal(error.maybeDeleted, true, 'the request was written and its answer never came');
   console.log(`rejected ${late.toFixed(1)} ms after the abort`);
   assert.ok(late < 100, `rejected ${late.toFixed(0)} ms after the abort`);
+  client.close();
+});
+
+test('aborting a getAlias in flight rejects within 100 ms; an aborted signal sends nothing', async () => {
+  const client = new Client(base);
+  await mock.scriptAlias('slow-user', [{ status: 200, body: '{"registration_ids":["s-1"]}', delay_ms: 3000 }]);
+  const controller = new AbortController();
+  const call = client.getAlias('slow-user', { signal: controller.signal, platforms: ['android', 'ios'] });
+  let settled = false;
+  call.catch(() => {}).finally(() => (settled = true));
+  await requestsLogged(1);
+  assert.equal(settled, false);
+  const aborted = performance.now();
+  controller.abort();
+  const error = await call.catch((e) => e);
+  const late = performance.now() - aborted;
+  assert.ok(error instanceof CancelledError, String(error));
+  assert.equal(error.cause, controller.signal.reason);
+  assert.equal(error.cause.name, 'AbortError');
+  assert.equal(error.code, 'ABORT_ERR');
+  assert.equal(error.attempts, 1);
+  assert.equal(error.maybeDeleted, false, 'a lookup deletes nothing');
+  console.log(`getAlias rejected ${late.toFixed(1)} ms after the abort`);
+  assert.ok(late < 100, `rejected ${late.toFixed(0)} ms after the abort`);
+  assert.deepEqual(getEventListeners(controller.signal, 'abort'), []);
+
+  const reason = new Error('user gave up');
+  const early = await client.getAlias('slow-user', { signal: AbortSignal.abort(reason) }).catch((e) => e);
+  assert.ok(early instanceof CancelledError, String(early));
+  assert.equal(early.cause, reason);
+  assert.equal(early.attempts, 0);
+  assert.equal((await mock.log()).length, 1);
   client.close();
 });
 

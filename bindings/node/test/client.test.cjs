@@ -202,7 +202,7 @@ test('errors carry every field of the error model', async () => {
 
 test('the message is the core\'s sentence for the record (el_error_describe)', () => {
   const native = require('../lib/native.cjs');
-  const { toError } = require('../lib/client.cjs');
+  const { toError } = require('../lib/errors.cjs');
   const record = native.newError();
   record.writeUInt32LE(engagelab.RateLimitedError.CODE, native.OFF.status);
   record.writeUInt16LE(429, native.OFF.http_status);

@@ -1,12 +1,12 @@
 'use strict';
 
-// Every scenario of tests/scenarios/delete_device.json and get_device.json,
-// run against engagelab-mock, one named test each (`node --test
-// --test-name-pattern NAME`). The same files drive the Rust, C and Python
-// suites, so a Node mapping that differs from the core's decision fails here.
-// Each file is first checked against tests/scenarios/schema.json: any problem
-// (or a name used in both files) stops the run before a single scenario
-// starts.
+// Every scenario of tests/scenarios/delete_device.json, get_device.json and
+// get_alias.json, run against engagelab-mock, one named test each (`node
+// --test --test-name-pattern NAME`). The same files drive the Rust, C and
+// Python suites, so a Node mapping that differs from the core's decision
+// fails here. Each file is first checked against tests/scenarios/schema.json
+// and for inputs that do not fit their call: any problem (or a name used in
+// two files) stops the run before a single scenario starts.
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -18,7 +18,7 @@ const { fileProblems } = require('./support/schema.cjs');
 const engagelab = require('engagelab-push');
 const { CATEGORIES } = require('../lib/errors.gen.cjs');
 
-const FILES = ['delete_device.json', 'get_device.json'].map((f) => path.join(REPO, 'tests', 'scenarios', f));
+const FILES = ['delete_device.json', 'get_device.json', 'get_alias.json'].map((f) => path.join(REPO, 'tests', 'scenarios', f));
 const SCHEMA = path.join(REPO, 'tests', 'scenarios', 'schema.json');
 const SCHEMA_DATA = JSON.parse(fs.readFileSync(SCHEMA, 'utf8'));
 const PROBLEMS = [];
@@ -112,28 +112,47 @@ function checkDevice(scenario, device) {
   }
 }
 
+/** The ids getAlias returned: exactly expect.registration_ids, in order, when given. */
+function checkIds(scenario, ids) {
+  assert.ok(Array.isArray(ids) && ids.every((id) => typeof id === 'string'), util.inspect(ids));
+  if ('registration_ids' in scenario.expect) assert.deepEqual(ids, scenario.expect.registration_ids, 'registration_ids');
+}
+
+const CALLS = ['delete_device', 'get_device', 'get_alias'];
+
 for (const [data, scenario] of DATAS.flatMap((d) => d.scenarios.map((s) => [d, s]))) {
   test(scenario.name, async () => {
     const expect = scenario.expect;
     const call = scenario.call ?? 'delete_device';
-    assert.ok(call === 'delete_device' || call === 'get_device', `call ${call}: this runner does not make it`);
+    assert.ok(CALLS.includes(call), `call ${call}: this runner does not make it`);
     assert.ok(
       !('device' in expect) || (call === 'get_device' && expect.status === 'OK'),
       'expect.device is given for a scenario that returns no device',
     );
+    assert.ok(
+      !('registration_ids' in expect) || (call === 'get_alias' && expect.status === 'OK'),
+      'expect.registration_ids is given for a scenario that returns no ids',
+    );
     await mock.reset();
     for (const device of scenario.devices ?? []) await mock.addDevice(device);
-    if (scenario.script) await mock.script(scenario.script_id ?? scenario.registration_id, scenario.script);
+    if (scenario.script) {
+      if (call === 'get_alias') await mock.scriptAlias(scenario.script_id ?? scenario.alias, scenario.script);
+      else await mock.script(scenario.script_id ?? scenario.registration_id, scenario.script);
+    }
 
     const options = clientOptions(data, scenario.client ?? {}, mock.url);
     let client;
     let error;
     let device;
+    let ids;
     const started = performance.now();
     try {
       client = new engagelab.Client(options);
       if (call === 'get_device') device = await client.getDevice(scenario.registration_id);
-      else await client.deleteDevice(scenario.registration_id);
+      else if (call === 'get_alias') {
+        const platforms = scenario.platforms === undefined ? undefined : { platforms: scenario.platforms };
+        ids = await client.getAlias(scenario.alias, platforms);
+      } else await client.deleteDevice(scenario.registration_id);
     } catch (e) {
       error = e;
     }
@@ -147,6 +166,7 @@ for (const [data, scenario] of DATAS.flatMap((d) => d.scenarios.map((s) => [d, s
       if ('attempts' in expect) assert.equal(log.length, expect.attempts);
       if ('attempts_at_least' in expect) assert.ok(log.length >= expect.attempts_at_least);
       if (call === 'get_device') checkDevice(scenario, device);
+      if (call === 'get_alias') checkIds(scenario, ids);
     } else {
       assert.ok(error !== undefined, 'expected an error, the call succeeded');
       assert.ok(error instanceof engagelab.EngageLabError, util.inspect(error));

@@ -1,8 +1,10 @@
 'use strict';
 
 // The scenario runner's schema check (support/schema.cjs) bites: each case
-// changes one thing in a copy of the real file and expects exactly that one
-// problem, naming the scenario and the key's path.
+// changes one thing in a copy of a real file and expects exactly that one
+// problem, naming the scenario and the key's path. So does the input check
+// beside it (a get_alias scenario needs alias, a device scenario
+// registration_id, and neither takes the other's).
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -13,12 +15,14 @@ const { fileProblems, validate } = require('./support/schema.cjs');
 
 const SCENARIOS = path.join(REPO, 'tests', 'scenarios', 'delete_device.json');
 const GET_SCENARIOS = path.join(REPO, 'tests', 'scenarios', 'get_device.json');
+const ALIAS_SCENARIOS = path.join(REPO, 'tests', 'scenarios', 'get_alias.json');
 const SCHEMA = path.join(REPO, 'tests', 'scenarios', 'schema.json');
 const load = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
 const REAL = load(SCENARIOS);
 const FIRST = REAL.scenarios[0].name;
 const REAL_GET = load(GET_SCENARIOS);
 const FIRST_GET = REAL_GET.scenarios[0].name;
+const REAL_ALIAS = load(ALIAS_SCENARIOS);
 
 test('the real file passes', () => {
   assert.deepEqual(fileProblems(load(SCHEMA), REAL), []);
@@ -26,6 +30,10 @@ test('the real file passes', () => {
 
 test('the real get_device file passes', () => {
   assert.deepEqual(fileProblems(load(SCHEMA), REAL_GET), []);
+});
+
+test('the real get_alias file passes', () => {
+  assert.deepEqual(fileProblems(load(SCHEMA), REAL_ALIAS), []);
 });
 
 const set = (keys, value) => (doc) => {
@@ -83,6 +91,35 @@ for (const [name, change, want] of GET_CASES) {
     change(doc);
     const problems = fileProblems(load(SCHEMA), doc);
     const expected = `scenario "${FIRST_GET}": ${want}`;
+    assert.equal(problems.length, 1, problems.join('\n'));
+    assert.ok(problems[0].startsWith(expected), `${problems[0]}\n  does not start with\n${expected}`);
+  });
+}
+
+// The keys get_alias.json added bite too, and so does the input check: each
+// change is to the first scenario of the file named (for get_alias.json, one
+// that seeds devices with platforms and expects registration ids).
+const ALIAS_CASES = [
+  ['get_alias.json', 'unknown_seed_platform', set(['scenarios', 0, 'devices', 0, 'platform'], 'web'), '$.scenarios[0].devices[0].platform: "web" is not one of'],
+  ['get_alias.json', 'registration_ids_of_wrong_type', set(['scenarios', 0, 'expect', 'registration_ids'], 'a'), '$.scenarios[0].expect.registration_ids: expected array, got string'],
+  ['get_alias.json', 'platforms_of_wrong_type', set(['scenarios', 0, 'platforms'], [1]), '$.scenarios[0].platforms[0]: expected string, got integer'],
+  ['get_alias.json', 'unknown_expect_key', set(['scenarios', 0, 'expect', 'no_such_field'], 1), '$.scenarios[0].expect.no_such_field: unknown key'],
+  ['get_alias.json', 'alias_scenario_without_alias', (doc) => delete doc.scenarios[0].alias, 'input: a get_alias scenario needs alias'],
+  ['get_alias.json', 'alias_scenario_with_registration_id', set(['scenarios', 0, 'registration_id'], 'r'), 'input: a get_alias scenario takes no registration_id'],
+  ['delete_device.json', 'device_scenario_without_registration_id', (doc) => delete doc.scenarios[0].registration_id, 'input: a device scenario needs registration_id'],
+  ['delete_device.json', 'device_scenario_with_alias', set(['scenarios', 0, 'alias'], 'a'), 'input: alias is for get_alias scenarios only'],
+  ['get_device.json', 'device_scenario_with_platforms', set(['scenarios', 0, 'platforms'], []), 'input: platforms is for get_alias scenarios only'],
+];
+
+const REALS = { 'delete_device.json': REAL, 'get_device.json': REAL_GET, 'get_alias.json': REAL_ALIAS };
+
+for (const [file, name, change, want] of ALIAS_CASES) {
+  test(`rejects in ${file} ${name}`, () => {
+    const real = REALS[file];
+    const doc = structuredClone(real);
+    change(doc);
+    const problems = fileProblems(load(SCHEMA), doc);
+    const expected = `scenario "${real.scenarios[0].name}": ${want}`;
     assert.equal(problems.length, 1, problems.join('\n'));
     assert.ok(problems[0].startsWith(expected), `${problems[0]}\n  does not start with\n${expected}`);
   });

@@ -70,7 +70,7 @@ class Mock {
   reset() {
     return this.call('POST', 'reset', {});
   }
-  /** Adds a device: an id as {registration_id: id}, an object ({registration_id, tags, alias}) as it is. */
+  /** Adds a device: an id as {registration_id: id}, an object ({registration_id, tags, alias, platform}) as it is. */
   addDevice(device) {
     return this.call('POST', 'devices', typeof device === 'string' ? { registration_id: device } : device);
   }
@@ -79,6 +79,10 @@ class Mock {
   }
   script(id, responses) {
     return this.call('POST', 'script', { registration_id: id, responses });
+  }
+  /** Queues answers for GET /v4/aliases/{alias}. */
+  scriptAlias(alias, responses) {
+    return this.call('POST', 'script', { alias, responses });
   }
   async log() {
     return (await this.call('GET', 'log')).requests;

@@ -5,7 +5,10 @@
 // items, enum, $ref to #/$defs/..., minimum. Any other keyword in the schema is
 // reported, so a rule this validator would skip cannot be added silently. It
 // follows python/tests/schema_check.py, tests/c/schema_check.c and
-// crates/engagelab-push/tests/common/schema.rs rule for rule.
+// crates/engagelab-push/tests/common/schema.rs rule for rule. Beside the
+// schema, fileProblems checks what it cannot say (step 2 of the runner
+// contract, tests/scenarios/README.md): unique names, and each scenario's
+// input for its call, as crates/engagelab-push/tests/scenarios.rs does.
 
 const KEYWORDS = new Set(['type', 'properties', 'required', 'additionalProperties', 'items', 'enum', '$ref', 'minimum']);
 const ANNOTATIONS = new Set(['$schema', '$id', '$comment', 'title', 'description', '$defs']);
@@ -85,7 +88,28 @@ function validate(schema, instance) {
   return errors;
 }
 
-/** The violations of a scenario file, each naming its scenario, and duplicate names. */
+/**
+ * What is wrong with a scenario's input for its call, which the schema cannot
+ * say: registration_id for the device calls, alias (and platforms) for
+ * get_alias, never both.
+ */
+function inputProblems(scenario) {
+  const has = (key) => Object.hasOwn(scenario, key);
+  const bad = [];
+  if (scenario.call === 'get_alias') {
+    if (!has('alias')) bad.push('input: a get_alias scenario needs alias');
+    if (has('registration_id')) bad.push('input: a get_alias scenario takes no registration_id');
+  } else {
+    if (!has('registration_id')) bad.push('input: a device scenario needs registration_id');
+    for (const key of ['alias', 'platforms']) if (has(key)) bad.push(`input: ${key} is for get_alias scenarios only`);
+  }
+  return bad;
+}
+
+/**
+ * The violations of a scenario file, each naming its scenario, duplicate
+ * names and inputs that do not fit their call.
+ */
 function fileProblems(schema, doc) {
   const scenarios = isObject(doc) && Array.isArray(doc.scenarios) ? doc.scenarios : [];
   const named = (error) => {
@@ -103,8 +127,11 @@ function fileProblems(schema, doc) {
       if (seen.has(name)) problems.push(`scenario "${name}": the name is used twice`);
       seen.add(name);
     }
+    if (isObject(s)) {
+      for (const p of inputProblems(s)) problems.push(`scenario "${typeof name === 'string' ? name : '?'}": ${p}`);
+    }
   }
   return problems;
 }
 
-module.exports = { validate, fileProblems, typeName };
+module.exports = { validate, fileProblems, inputProblems, typeName };
