@@ -82,10 +82,10 @@ enum el_status
    */
   EL_OK = 0,
   /**
-   * Rejected before any request was sent: a bad registration id, credential, base URL
-   * or setting. When: rejected before sending: an empty, over-long or non-ASCII id,
-   * bad credentials, base URL, proxy, CA file or setting; a NULL or non-UTF-8 string
-   * from C.
+   * Rejected before any request was sent: a bad registration id, alias, platform,
+   * credential, base URL or setting. When: rejected before sending: an empty,
+   * over-long or non-ASCII id, a bad alias or platform, bad credentials, base URL,
+   * proxy, CA file or setting; a NULL or non-UTF-8 string from C.
    */
   EL_INVALID_ARGUMENT = 1,
   /**
@@ -94,8 +94,8 @@ enum el_status
    */
   EL_AUTH = 2,
   /**
-   * EngageLab does not know the registration id for this AppKey. When: HTTP 404, or
-   * code 20101.
+   * EngageLab does not know the registration id (or alias) for this AppKey. When: HTTP
+   * 404, or code 20101.
    */
   EL_NOT_FOUND = 3,
   /**

@@ -12,14 +12,15 @@ import (
 // codes, so a status maps to its Kind by number.
 const (
 	// KindInvalidArgument (INVALID_ARGUMENT): Rejected before any request was
-	// sent: a bad registration id, credential, base URL or setting.
+	// sent: a bad registration id, alias, platform, credential, base URL or
+	// setting.
 	KindInvalidArgument Kind = 1
 
 	// KindAuth (AUTH): EngageLab refused the credentials.
 	KindAuth Kind = 2
 
-	// KindNotFound (NOT_FOUND): EngageLab does not know the registration id for
-	// this AppKey.
+	// KindNotFound (NOT_FOUND): EngageLab does not know the registration id (or
+	// alias) for this AppKey.
 	KindNotFound Kind = 3
 
 	// KindRateLimited (RATE_LIMITED): Throttled, and the retries are spent.
@@ -63,7 +64,7 @@ var (
 	ErrAuth = errors.New("engagelab: EngageLab refused the credentials")
 
 	// ErrNotFound matches every *Error of KindNotFound.
-	ErrNotFound = errors.New("engagelab: EngageLab does not know this registration id")
+	ErrNotFound = errors.New("engagelab: EngageLab does not know this registration id or alias")
 
 	// ErrRateLimited matches every *Error of KindRateLimited.
 	ErrRateLimited = errors.New("engagelab: EngageLab is rate limiting this AppKey")

@@ -109,8 +109,8 @@ class EngageLabError(Exception):
 
 
 class InvalidArgumentError(EngageLabError, ValueError):
-    """Rejected before any request was sent: a bad registration id, credential,
-    base URL or setting. (``INVALID_ARGUMENT``)"""
+    """Rejected before any request was sent: a bad registration id, alias,
+    platform, credential, base URL or setting. (``INVALID_ARGUMENT``)"""
 
     STATUS = "INVALID_ARGUMENT"
 
@@ -122,7 +122,7 @@ class AuthError(EngageLabError):
 
 
 class NotFoundError(EngageLabError):
-    """EngageLab does not know the registration id for this AppKey.
+    """EngageLab does not know the registration id (or alias) for this AppKey.
     (``NOT_FOUND``)"""
 
     STATUS = "NOT_FOUND"

@@ -240,8 +240,8 @@ void test_categories(const engagelab::Client &client, const std::string &url) {
     CHECK(e.message() == "no such device");
     CHECK(e.attempts() == 1 && !e.maybe_deleted() && !e.retry_after());
     CHECK(std::string(e.what()) ==
-          "EngageLab does not know this registration id (HTTP 404, code 20101): no such device; "
-          "check the registration id, and that it belongs to this AppKey and data center");
+          "EngageLab does not know this registration id or alias (HTTP 404, code 20101): no such "
+          "device; check it, and that it belongs to this AppKey and data center");
     check_no_secret(e);
 
     // API: the mock's answer to an unknown id, 400 with code 27002.

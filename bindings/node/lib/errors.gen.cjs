@@ -6,8 +6,8 @@
 const { EngageLabError } = require('./base.cjs');
 
 /**
- * Rejected before any request was sent: a bad registration id, credential, base
- * URL or setting. (`INVALID_ARGUMENT`)
+ * Rejected before any request was sent: a bad registration id, alias, platform,
+ * credential, base URL or setting. (`INVALID_ARGUMENT`)
  */
 class InvalidArgumentError extends EngageLabError {}
 
@@ -17,7 +17,8 @@ class InvalidArgumentError extends EngageLabError {}
 class AuthError extends EngageLabError {}
 
 /**
- * EngageLab does not know the registration id for this AppKey. (`NOT_FOUND`)
+ * EngageLab does not know the registration id (or alias) for this AppKey.
+ * (`NOT_FOUND`)
  */
 class NotFoundError extends EngageLabError {}
 

@@ -17,8 +17,8 @@ export type Status =
   | "CANCELLED";
 
 /**
- * Rejected before any request was sent: a bad registration id, credential, base
- * URL or setting. (`INVALID_ARGUMENT`)
+ * Rejected before any request was sent: a bad registration id, alias, platform,
+ * credential, base URL or setting. (`INVALID_ARGUMENT`)
  */
 export declare class InvalidArgumentError extends EngageLabError {
   static readonly STATUS: "INVALID_ARGUMENT";
@@ -36,7 +36,8 @@ export declare class AuthError extends EngageLabError {
 }
 
 /**
- * EngageLab does not know the registration id for this AppKey. (`NOT_FOUND`)
+ * EngageLab does not know the registration id (or alias) for this AppKey.
+ * (`NOT_FOUND`)
  */
 export declare class NotFoundError extends EngageLabError {
   static readonly STATUS: "NOT_FOUND";

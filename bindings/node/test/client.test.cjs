@@ -191,8 +191,8 @@ test('errors carry every field of the error model', async () => {
   assert.equal(error.detail, 'no such device');
   assert.equal(
     error.message,
-    'EngageLab does not know this registration id (HTTP 404, code 20101): no such device; ' +
-      'check the registration id, and that it belongs to this AppKey and data center',
+    'EngageLab does not know this registration id or alias (HTTP 404, code 20101): no such device; ' +
+      'check it, and that it belongs to this AppKey and data center',
   );
   assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(error))).sort(), [
     'apiCode', 'attempts', 'detail', 'httpStatus', 'maybeDeleted', 'message', 'name', 'retryAfter', 'status',

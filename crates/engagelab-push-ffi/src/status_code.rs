@@ -9,16 +9,16 @@
 pub enum el_status {
     /// Success.
     EL_OK = 0,
-    /// Rejected before any request was sent: a bad registration id, credential, base URL
-    /// or setting. When: rejected before sending: an empty, over-long or non-ASCII id,
-    /// bad credentials, base URL, proxy, CA file or setting; a NULL or non-UTF-8 string
-    /// from C.
+    /// Rejected before any request was sent: a bad registration id, alias, platform,
+    /// credential, base URL or setting. When: rejected before sending: an empty,
+    /// over-long or non-ASCII id, a bad alias or platform, bad credentials, base URL,
+    /// proxy, CA file or setting; a NULL or non-UTF-8 string from C.
     EL_INVALID_ARGUMENT = 1,
     /// EngageLab refused the credentials. When: HTTP 401 or 403, or codes 21004 27001
     /// 21008 21038 23009.
     EL_AUTH = 2,
-    /// EngageLab does not know the registration id for this AppKey. When: HTTP 404, or
-    /// code 20101.
+    /// EngageLab does not know the registration id (or alias) for this AppKey. When: HTTP
+    /// 404, or code 20101.
     EL_NOT_FOUND = 3,
     /// Throttled, and the retries are spent. When: HTTP 429, or code 23008.
     EL_RATE_LIMITED = 4,

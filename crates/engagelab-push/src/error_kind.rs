@@ -7,12 +7,13 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// Rejected before any request was sent: a bad registration id, credential, base URL or
-    /// setting.
+    /// Rejected before any request was sent: a bad registration id, alias, platform, credential,
+    /// base URL or setting.
     InvalidArgument,
     /// EngageLab refused the credentials. (HTTP 401, 403; codes 21004, 27001, 21008, 21038, 23009.)
     Auth,
-    /// EngageLab does not know the registration id for this AppKey. (HTTP 404; code 20101.)
+    /// EngageLab does not know the registration id (or alias) for this AppKey. (HTTP 404; code
+    /// 20101.)
     NotFound,
     /// Throttled, and the retries are spent. (HTTP 429; code 23008.)
     RateLimited,
@@ -107,7 +108,7 @@ impl ErrorKind {
         match self {
             ErrorKind::InvalidArgument => "invalid argument",
             ErrorKind::Auth => "EngageLab refused the credentials",
-            ErrorKind::NotFound => "EngageLab does not know this registration id",
+            ErrorKind::NotFound => "EngageLab does not know this registration id or alias",
             ErrorKind::RateLimited => "EngageLab is rate limiting this AppKey",
             ErrorKind::Server => "EngageLab had a server error",
             ErrorKind::Api => "EngageLab rejected the request",
@@ -126,9 +127,7 @@ impl ErrorKind {
             ErrorKind::Auth => {
                 "check the AppKey and Master Secret, and that the client targets the app's data center"
             }
-            ErrorKind::NotFound => {
-                "check the registration id, and that it belongs to this AppKey and data center"
-            }
+            ErrorKind::NotFound => "check it, and that it belongs to this AppKey and data center",
             ErrorKind::RateLimited => "slow down and retry later",
             ErrorKind::Server => "EngageLab failed, retry later",
             ErrorKind::Api => "",

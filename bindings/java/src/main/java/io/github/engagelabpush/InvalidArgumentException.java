@@ -2,11 +2,12 @@
 package io.github.engagelabpush;
 
 /**
- * Rejected before any request was sent: a bad registration id, credential, base
- * URL or setting. ({@link Status#INVALID_ARGUMENT}) When: rejected before
- * sending: an empty, over-long or non-ASCII id, bad credentials, base URL,
- * proxy, CA file or setting; a NULL or non-UTF-8 string from C. Retried: no.
- * Sets maybeDeleted: never: nothing was sent.
+ * Rejected before any request was sent: a bad registration id, alias, platform,
+ * credential, base URL or setting. ({@link Status#INVALID_ARGUMENT}) When:
+ * rejected before sending: an empty, over-long or non-ASCII id, a bad alias or
+ * platform, bad credentials, base URL, proxy, CA file or setting; a NULL or
+ * non-UTF-8 string from C. Retried: no. Sets maybeDeleted: never: nothing was
+ * sent.
  */
 public class InvalidArgumentException extends EngageLabException {
     private static final long serialVersionUID = 1L;

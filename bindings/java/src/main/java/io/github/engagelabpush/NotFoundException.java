@@ -2,8 +2,8 @@
 package io.github.engagelabpush;
 
 /**
- * EngageLab does not know the registration id for this AppKey. ({@link
- * Status#NOT_FOUND}) When: HTTP 404, or code 20101. Retried: no. Sets
+ * EngageLab does not know the registration id (or alias) for this AppKey.
+ * ({@link Status#NOT_FOUND}) When: HTTP 404, or code 20101. Retried: no. Sets
  * maybeDeleted: when an earlier attempt's answer was lost: that attempt may
  * have deleted it.
  */

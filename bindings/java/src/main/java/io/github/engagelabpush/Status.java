@@ -8,11 +8,12 @@ package io.github.engagelabpush;
  */
 public enum Status {
     /**
-     * Rejected before any request was sent: a bad registration id, credential,
-     * base URL or setting. When: rejected before sending: an empty, over-long
-     * or non-ASCII id, bad credentials, base URL, proxy, CA file or setting; a
-     * NULL or non-UTF-8 string from C. Retried: no. Sets maybeDeleted: never:
-     * nothing was sent. C status code 1.
+     * Rejected before any request was sent: a bad registration id, alias,
+     * platform, credential, base URL or setting. When: rejected before sending:
+     * an empty, over-long or non-ASCII id, a bad alias or platform, bad
+     * credentials, base URL, proxy, CA file or setting; a NULL or non-UTF-8
+     * string from C. Retried: no. Sets maybeDeleted: never: nothing was sent. C
+     * status code 1.
      */
     INVALID_ARGUMENT(1),
 
@@ -24,10 +25,10 @@ public enum Status {
     AUTH(2),
 
     /**
-     * EngageLab does not know the registration id for this AppKey. When: HTTP
-     * 404, or code 20101. Retried: no. Sets maybeDeleted: when an earlier
-     * attempt's answer was lost: that attempt may have deleted it. C status
-     * code 3.
+     * EngageLab does not know the registration id (or alias) for this AppKey.
+     * When: HTTP 404, or code 20101. Retried: no. Sets maybeDeleted: when an
+     * earlier attempt's answer was lost: that attempt may have deleted it. C
+     * status code 3.
      */
     NOT_FOUND(3),
 
