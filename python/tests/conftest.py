@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from engagelab_push import Client
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "tests" / "scenarios" / "delete_device.json"
@@ -25,6 +26,8 @@ ALIAS_SCENARIOS = REPO / "tests" / "scenarios" / "get_alias.json"
 SCENARIO_FILES = (SCENARIOS, GET_SCENARIOS, ALIAS_SCENARIOS)
 SCHEMA = REPO / "tests" / "scenarios" / "schema.json"
 ERROR_MODEL = REPO / "spec" / "error-model.toml"
+APP_KEY = "demo-app-key"
+SECRET = "demo-master-secret"
 
 
 def error_model() -> list[dict[str, Any]]:
@@ -136,3 +139,15 @@ def scenario_file() -> dict[str, Any]:
     with SCENARIOS.open(encoding="utf-8") as f:
         data: dict[str, Any] = json.load(f)
     return data
+
+
+def client_for(mock: Mock, max_retries: int = 2, secret: str = SECRET) -> Client:
+    """A client of `mock` with the mock's credentials and millisecond backoff."""
+    return Client(
+        APP_KEY,
+        secret,
+        base_url=mock.url,
+        backoff_base=0.001,
+        backoff_max=0.02,
+        max_retries=max_retries,
+    )

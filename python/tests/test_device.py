@@ -13,22 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import engagelab_push
 import pytest
-from conftest import Mock
-from engagelab_push import ApiError, Client, Device, InvalidArgumentError
-
-APP_KEY = "demo-app-key"
-SECRET = "demo-master-secret"
-
-
-def client_for(mock: Mock, max_retries: int = 2) -> Client:
-    return Client(
-        APP_KEY,
-        SECRET,
-        base_url=mock.url,
-        backoff_base=0.001,
-        backoff_max=0.02,
-        max_retries=max_retries,
-    )
+from conftest import Mock, client_for
+from engagelab_push import ApiError, Device, InvalidArgumentError
 
 
 def test_device_is_exported_and_typed(mock: Mock) -> None:

@@ -15,24 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Mock
+from conftest import APP_KEY, Mock, client_for
 from engagelab_push import (
     AuthError,
     BulkSummary,
-    Client,
     EngageLabError,
     ErasedUser,
     EraseSummary,
     InvalidArgumentError,
     ServerError,
 )
-
-APP_KEY = "demo-app-key"
-SECRET = "demo-master-secret"
-
-
-def client_for(mock: Mock, secret: str = SECRET) -> Client:
-    return Client(APP_KEY, secret, base_url=mock.url, backoff_base=0.001, backoff_max=0.005)
 
 
 def seed(mock: Mock) -> None:
@@ -342,7 +334,7 @@ def test_the_secret_is_never_shown(mock: Mock) -> None:
         "user-echo",
         [{"status": 200, "body": '{"registration_ids":["e1"]}'}, {"status": 401, "body": body}],
     )
-    client = client_for(mock, secret)
+    client = client_for(mock, secret=secret)
     with pytest.raises(AuthError) as info:
         client.erase_user("user-first")
     summary = client.erase_user("user-echo")
