@@ -30,6 +30,17 @@ const FIRST_WORKERS: usize = 8;
 /// The EngageLab code of its answer for an unknown id.
 const UNKNOWN_ID_CODE: i64 = 27002;
 
+/// Refuses settings out of range, before anything is read or sent.
+pub(super) fn check_settings(cfg: &BulkDelete<'_>) -> Result<(), BulkError> {
+    if cfg.qps == 0 {
+        return Err(BulkError::invalid("qps must be at least 1"));
+    }
+    if cfg.concurrency == Some(0) {
+        return Err(BulkError::invalid("concurrency must be at least 1"));
+    }
+    Ok(())
+}
+
 /// Everything the threads of a run share.
 struct Shared {
     client: Client,
@@ -59,12 +70,7 @@ pub(super) fn run(
     input: BulkInput,
     fingerprint: Option<String>,
 ) -> Result<BulkSummary, BulkError> {
-    if cfg.qps == 0 {
-        return Err(BulkError::invalid("qps must be at least 1"));
-    }
-    if cfg.concurrency == Some(0) {
-        return Err(BulkError::invalid("concurrency must be at least 1"));
-    }
+    check_settings(&cfg)?;
     let cap = cfg
         .concurrency
         .unwrap_or_else(|| (cfg.qps as usize).clamp(16, 512));

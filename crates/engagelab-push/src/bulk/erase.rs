@@ -183,9 +183,7 @@ impl<'a> BulkDelete<'a> {
         I::Item: AsRef<str>,
     {
         let aliases = checked(aliases)?;
-        if self.qps == 0 {
-            return Err(BulkError::invalid("qps must be at least 1"));
-        }
+        engine::check_settings(&self)?;
         let pacer = Pacer::new(f64::from(self.qps));
         let cancel = self.cancel.clone().unwrap_or_default();
         let options = CallOptions::new().cancel(cancel.clone());
