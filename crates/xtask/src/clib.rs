@@ -6,7 +6,6 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The project's version: the workspace's, which every crate inherits.
 pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -20,17 +19,34 @@ pub(crate) fn target_dir() -> PathBuf {
         .unwrap_or_else(|| crate::root().join("target"))
 }
 
+/// Builds the whole workspace in debug, every target: the selection that
+/// `cargo test --workspace` makes, so the dependencies are compiled once
+/// with one set of features (a `-p` build would enable fewer features of
+/// libc and a few others, and so compile everything above them again).
+pub(crate) fn build_debug_workspace() -> Result<(), String> {
+    let status = crate::process::cargo()
+        .args(["build", "--quiet", "--workspace", "--all-targets"])
+        .status()
+        .map_err(|e| format!("cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err("cargo build --workspace --all-targets failed".into())
+    }
+}
+
 /// Builds the library and returns the directory holding it.
 pub(crate) fn build(release: bool) -> Result<PathBuf, String> {
-    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cargo.current_dir(crate::root());
-    cargo.args(["build", "--quiet", "-p", "engagelab-push-ffi"]);
     if release {
-        cargo.arg("--release");
-    }
-    let status = cargo.status().map_err(|e| format!("cargo: {e}"))?;
-    if !status.success() {
-        return Err("building engagelab-push-ffi failed".into());
+        let status = crate::process::cargo()
+            .args(["build", "--quiet", "--release", "-p", "engagelab-push-ffi"])
+            .status()
+            .map_err(|e| format!("cargo: {e}"))?;
+        if !status.success() {
+            return Err("building engagelab-push-ffi failed".into());
+        }
+    } else {
+        build_debug_workspace()?;
     }
     let profile = target_dir().join(if release { "release" } else { "debug" });
     let out = profile.join("lib");
