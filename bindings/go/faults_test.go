@@ -153,7 +153,7 @@ func faultCheck(t *testing.T, m *faultMatrix, c *faultCase, err error, elapsed t
 		status, maybeDeleted = e.Kind.String(), e.MaybeDeleted
 	}
 	if status != c.Expect.Status {
-		t.Errorf("status %s (%v), want %s", status, err, c.Expect.Status)
+		t.Errorf("status %s, want %s (error: %v)", status, c.Expect.Status, err)
 	}
 	if want := c.Expect.MaybeDeleted; want != nil && *want != maybeDeleted {
 		t.Errorf("maybe_deleted %v, want %v", maybeDeleted, *want)
