@@ -82,6 +82,12 @@ func (m *mock) stop() {
 }
 
 func (m *mock) call(method, path string, body, into any) error {
+	return callJSON(m.http, method, m.URL+"/__mock/"+path, body, into)
+}
+
+// callJSON sends body (when not nil) as JSON and decodes a 2xx answer into
+// into (when not nil); any other answer is an error.
+func callJSON(client *http.Client, method, url string, body, into any) error {
 	var r io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -90,12 +96,12 @@ func (m *mock) call(method, path string, body, into any) error {
 		}
 		r = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, m.URL+"/__mock/"+path, r)
+	req, err := http.NewRequest(method, url, r)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := m.http.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}
@@ -104,8 +110,8 @@ func (m *mock) call(method, path string, body, into any) error {
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("%s /__mock/%s: %d %s", method, path, resp.StatusCode, raw)
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: %d %s", method, url, resp.StatusCode, raw)
 	}
 	if into != nil {
 		return json.Unmarshal(raw, into)
