@@ -198,6 +198,32 @@ func (m *mock) log(t testing.TB) []loggedRequest {
 	return got.Requests
 }
 
+// awaitRequests waits until the mock has logged n requests (it logs each on
+// arrival, before any scripted delay): "the request is on the wire" as a
+// fact rather than a sleep. Safe on any goroutine: it reports a failure with
+// t.Errorf and returns.
+func (m *mock) awaitRequests(t testing.TB, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var got struct {
+			Requests []loggedRequest `json:"requests"`
+		}
+		if err := m.call("GET", "log", nil, &got); err != nil {
+			t.Errorf("reading the mock's log: %v", err)
+			return
+		}
+		if len(got.Requests) >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("the mock did not log %d requests within 10 s", n)
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // fresh resets the shared mock and returns it.
 func fresh(t testing.TB) *mock {
 	t.Helper()

@@ -2,6 +2,12 @@
 //! and `maybe_deleted` is set only when the request may have reached the
 //! server: each against a real server on loopback (engagelab-mock, or a raw
 //! socket where the mock cannot misbehave that way).
+//!
+//! The servers answer seconds late, so a call that ends by its deadline or
+//! its cancel ends long before them. The bounds sit halfway between: a loaded
+//! machine cannot fail them, a deadline or cancel that does not work does.
+//! (On an idle machine the overshoot is a few milliseconds; the tests print
+//! it.)
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -25,7 +31,7 @@ fn slow_mock(id: &str, delay_ms: u64) -> MockServer {
 }
 
 #[test]
-fn the_deadline_overshoots_by_less_than_100_ms() {
+fn the_deadline_ends_the_call_not_the_answer() {
     let mock = slow_mock("dev-slow", 5_000);
     let client = client_for(mock.base_url())
         .timeout(Duration::from_millis(1_000))
@@ -38,7 +44,8 @@ fn the_deadline_overshoots_by_less_than_100_ms() {
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
     assert!(e.maybe_deleted(), "the request was written: {e}");
     assert!(took >= Duration::from_millis(1_000), "{took:?}");
-    assert!(took < Duration::from_millis(1_100), "overshoot: {took:?}");
+    println!("overshoot: {:?}", took - Duration::from_millis(1_000));
+    assert!(took < Duration::from_millis(3_000), "overshoot: {took:?}");
 }
 
 #[test]
@@ -50,21 +57,32 @@ fn a_per_call_timeout_shortens_the_deadline() {
     let e = client.delete_device_with("dev-slow", &options).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
     assert!(
-        started.elapsed() < Duration::from_millis(400),
+        started.elapsed() < Duration::from_millis(2_500),
         "{:?}",
         started.elapsed()
     );
 }
 
+/// Waits until `mock` has logged `n` requests (it logs each on arrival,
+/// before any scripted delay): the request is on the wire, as a fact.
+fn await_requests(mock: &MockServer, n: usize) {
+    let started = Instant::now();
+    while mock.log().len() < n {
+        assert!(started.elapsed() < Duration::from_secs(10), "no request");
+        thread::sleep(Duration::from_millis(2));
+    }
+}
+
 #[test]
-fn a_cancel_stops_a_call_waiting_for_its_answer_within_100_ms() {
-    let mock = slow_mock("dev-slow", 5_000);
+fn a_cancel_stops_a_call_waiting_for_its_answer() {
+    let mock = std::sync::Arc::new(slow_mock("dev-slow", 5_000));
     let client = client_for(mock.base_url()).build().unwrap();
     let token = CancelToken::new();
     let canceller = {
         let token = token.clone();
+        let mock = mock.clone();
         thread::spawn(move || {
-            thread::sleep(Duration::from_millis(200));
+            await_requests(&mock, 1);
             let at = Instant::now();
             token.cancel();
             at
@@ -78,8 +96,9 @@ fn a_cancel_stops_a_call_waiting_for_its_answer_within_100_ms() {
     assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
     assert_eq!(e.attempts(), 1, "{e}");
     assert!(e.maybe_deleted(), "the request was written: {e}");
+    println!("returned {:?} after the cancel", returned - cancelled_at);
     assert!(
-        returned - cancelled_at < Duration::from_millis(100),
+        returned - cancelled_at < Duration::from_millis(2_500),
         "{:?}",
         returned - cancelled_at
     );
@@ -114,7 +133,7 @@ fn a_cancel_stops_a_backoff_wait() {
     assert_eq!(e.attempts(), 1, "{e}");
     assert!(!e.maybe_deleted(), "the server answered 429: {e}");
     assert!(
-        started.elapsed() < Duration::from_millis(400),
+        started.elapsed() < Duration::from_millis(2_500),
         "{:?}",
         started.elapsed()
     );
@@ -194,7 +213,7 @@ fn a_connect_cut_by_the_overall_deadline_deleted_nothing() {
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
     assert!(!e.maybe_deleted(), "no request can have left: {e}");
     assert!(
-        started.elapsed() < Duration::from_millis(600),
+        started.elapsed() < Duration::from_millis(2_500),
         "{:?}",
         started.elapsed()
     );

@@ -24,7 +24,8 @@ pub(crate) fn run_suite(steps: &mut Steps) {
         let mock = crate::mock::binary()?;
         // pytest exits 5 when it collects no test: that fails here too.
         run(at_root(py())
-            .args(["-m", "pytest", "-p", "no:cacheprovider", "python/tests"])
+            .args(["-m", "pytest", "-p", "no:cacheprovider", "--durations=10"])
+            .arg("python/tests")
             .env("ENGAGELAB_MOCK_BIN", mock))
     });
     // --python-version 3.9: the stubs and annotations must hold on the oldest
