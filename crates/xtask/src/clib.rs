@@ -35,15 +35,26 @@ pub(crate) fn build_debug_workspace() -> Result<(), String> {
     }
 }
 
-/// Builds the library and returns the directory holding it.
+/// Builds the library and returns the directory holding it. In release, the
+/// core's examples (the demo's and the benchmark's Rust programs) are built
+/// with it, in one selection, so the dependencies are compiled once for
+/// all three rather than once per selection's features.
 pub(crate) fn build(release: bool) -> Result<PathBuf, String> {
     if release {
         let status = crate::process::cargo()
-            .args(["build", "--quiet", "--release", "-p", "engagelab-push-ffi"])
+            .args(["build", "--quiet", "--release"])
+            .args([
+                "-p",
+                "engagelab-push-ffi",
+                "-p",
+                "engagelab-push",
+                "--examples",
+            ])
+            .args(["-p", "engagelab-push-ffi", "--lib"])
             .status()
             .map_err(|e| format!("cargo: {e}"))?;
         if !status.success() {
-            return Err("building engagelab-push-ffi failed".into());
+            return Err("building engagelab-push-ffi and the core's examples failed".into());
         }
     } else {
         build_debug_workspace()?;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Mode, log};
 use crate::apt::{self, Package};
-use crate::process::{at_root, capture, cargo, run, run_quiet};
+use crate::process::{at_root, capture, run};
 
 const PACKAGES: &[Package] = &[
     Package::program("nginx", "nginx"),
@@ -109,18 +109,10 @@ const CFLAGS: &[&str] = &["-O2", "-std=c99", "-Wall", "-Wextra", "-Werror"];
 pub(crate) fn build_native(mode: &Mode) -> Result<Built, String> {
     let bin = mode.out.join("bin");
     fs::create_dir_all(&bin).map_err(|e| format!("{}: {e}", bin.display()))?;
-    log("cargo build --release -p engagelab-push --example bench_sequential");
-    let rust_note = run_quiet(cargo().args([
-        "build",
-        "--quiet",
-        "--release",
-        "-p",
-        "engagelab-push",
-        "--example",
-        "bench_sequential",
-    ]))
-    .err()
-    .map(|e| format!("cargo build of examples/bench_sequential failed: {e}"));
+    log("cargo xtask lib --release (with the core's examples, bench_sequential among them)");
+    let rust_note = crate::clib::build(true)
+        .err()
+        .map(|e| format!("cargo build of examples/bench_sequential failed: {e}"));
     log("cc bench/c/curl_bench.c, bench/c/curl_one.c (libcurl)");
     for name in ["curl_bench", "curl_one"] {
         run(at_root("cc")
