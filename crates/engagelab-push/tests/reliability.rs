@@ -334,3 +334,56 @@ fn a_call_cancelled_after_a_nested_call_still_says_it_may_have_deleted() {
     assert_ne!(n.kind(), ErrorKind::Internal, "{n:?}");
     assert!(!n.maybe_deleted(), "{n:?}");
 }
+
+#[test]
+fn a_call_from_a_check_during_a_backoff_wait_may_use_the_same_token() {
+    // Before: the waiting call held its token's lock while the check ran, so
+    // a nested call that waited on the same token blocked forever.
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, OnceLock, mpsc};
+    let mock = Arc::new(MockServer::start(MockConfig::default()).unwrap());
+    mock.add_device(Device::new("dev-busy"));
+    mock.add_device(Device::new("dev-nested"));
+    let busy = || Answer::status(429).with_header("Retry-After", "1");
+    mock.script("dev-busy", vec![busy(), Answer::status(200)]);
+    mock.script("dev-nested", vec![busy(), Answer::status(200)]);
+    let client = client_for(mock.base_url())
+        .max_retries(1)
+        .max_retry_after(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let token_slot: Arc<OnceLock<CancelToken>> = Arc::default();
+    let nested: Arc<OnceLock<Result<(), engagelab_push::Error>>> = Arc::default();
+    let inside = Arc::new(AtomicBool::new(false));
+    let token = {
+        let (client, token_slot, nested, inside, mock) = (
+            client.clone(),
+            token_slot.clone(),
+            nested.clone(),
+            inside.clone(),
+            mock.clone(),
+        );
+        CancelToken::with_check(move || {
+            // The first check once the first attempt was answered: the call
+            // waits to retry.
+            let answered = || mock.log().iter().any(|r| r.path == "/v4/devices/dev-busy");
+            if nested.get().is_none() && answered() && !inside.swap(true, Ordering::SeqCst) {
+                let same = token_slot.get().unwrap().clone();
+                let r = client.delete_device_with("dev-nested", &CallOptions::new().cancel(same));
+                let _ = nested.set(r);
+            }
+            false
+        })
+    };
+    let _ = token_slot.set(token.clone());
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(client.delete_device_with("dev-busy", &CallOptions::new().cancel(token)));
+    });
+    let outer = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the calls returned");
+    assert!(outer.is_ok(), "{outer:?}");
+    let nested = nested.get().expect("the nested call ran");
+    assert!(nested.is_ok(), "{nested:?}");
+}
