@@ -8,6 +8,7 @@ import signal
 import threading
 import time
 
+import engagelab_push
 import pytest
 from conftest import Mock
 from engagelab_push import Client
@@ -79,3 +80,72 @@ def test_a_signal_whose_handler_does_not_raise_lets_the_call_finish(mock: Mock) 
     finally:
         signal.signal(signal.SIGUSR1, previous)
     assert seen == [True]
+
+
+def test_a_call_from_a_signal_handler_while_a_call_waits(mock: Mock) -> None:
+    # Before: both calls raised InternalError ("RefCell already borrowed")
+    # and the waiting DELETE said maybe_deleted=False, attempts=0.
+    mock.add_device("dev-slow")
+    mock.add_device("dev-other")
+    mock.script("dev-slow", [{"status": 200, "delay_ms": 5000}])
+    client = Client(APP_KEY, SECRET, base_url=mock.url, max_retries=0, timeout=1.0)
+    nested: list[object] = []
+
+    def handler(*_: object) -> None:
+        # Runs once the server has read the slow DELETE: the call is waiting.
+        if not nested and any(r["path"] == "/v4/devices/dev-slow" for r in mock.log()):
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            nested.append("started")
+            try:
+                client.delete_device("dev-other")
+                nested.append("deleted")
+            except Exception as e:  # noqa: BLE001 - recorded for the assertion
+                nested.append(e)
+
+    previous = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
+    try:
+        with pytest.raises(engagelab_push.TimeoutError) as raised:
+            client.delete_device("dev-slow")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert nested == ["started", "deleted"]
+    # The server read the DELETE and never answered: it may have acted.
+    assert raised.value.maybe_deleted is True
+    assert raised.value.attempts == 1
+    assert "dev-other" not in mock.devices()
+
+
+def test_a_call_interrupted_after_a_nested_call_says_it_may_have_deleted(mock: Mock) -> None:
+    # The handler makes a call, then raises: the nested call fails with its
+    # own error, and the handler's exception stops the waiting call.
+    mock.add_device("dev-slow")
+    mock.script("dev-slow", [{"status": 200, "delay_ms": 5000}])
+    client = Client(APP_KEY, SECRET, base_url=mock.url, max_retries=0)
+    nested: list[object] = []
+
+    class Stop(Exception):
+        pass
+
+    def handler(*_: object) -> None:
+        if not nested and any(r["path"] == "/v4/devices/dev-slow" for r in mock.log()):
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            nested.append("started")
+            try:
+                client.get_device("dev-unknown")
+            except Exception as e:  # noqa: BLE001 - recorded for the assertion
+                nested.append(e)
+            raise Stop
+
+    previous = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
+    try:
+        with pytest.raises(Stop):
+            client.delete_device("dev-slow")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert len(nested) == 2, nested
+    assert not isinstance(nested[1], engagelab_push.InternalError), nested[1]
+    assert isinstance(nested[1], engagelab_push.EngageLabError), nested[1]
