@@ -68,7 +68,9 @@ pub(crate) fn agent(settings: &AgentSettings) -> Agent {
         ().chain(ConnectProxyConnector::default())
             .chain(TcpConnector)
             .chain(RustlsConnector::default())
-            .chain(MarkWritten);
+            .chain(MarkWritten {
+                proxied: settings.proxy.is_some(),
+            });
     Agent::with_parts(config, connector, CachingResolver::default())
 }
 
