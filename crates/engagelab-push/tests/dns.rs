@@ -88,7 +88,7 @@ fn retries_on() -> Result<(), Failed> {
 
 fn proxy_host() -> Result<(), Failed> {
     let mock = MockServer::start(MockConfig::default()).map_err(|e| e.to_string())?;
-    let c = client(&mock.base_url(), 2)
+    let c = client(mock.base_url(), 2)
         .proxy(format!("http://{HANG}:3128"))
         .build()
         .map_err(|e| e.to_string())?;
