@@ -292,7 +292,16 @@ mod helpers {
 
     /// Takes a helper slot for process `pid`; false when all are taken.
     pub(super) fn take(pid: u32) -> bool {
-        HELPERS
+        take_in(&HELPERS, pid)
+    }
+
+    /// Gives back a slot taken by [`take`] in process `pid`.
+    pub(super) fn give_back(pid: u32) {
+        give_back_in(&HELPERS, pid)
+    }
+
+    pub(super) fn take_in(counter: &AtomicU64, pid: u32) -> bool {
+        counter
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |word| {
                 let count = count_in(word, pid);
                 (count < MAX_HELPERS).then(|| pack(pid, count + 1))
@@ -300,9 +309,8 @@ mod helpers {
             .is_ok()
     }
 
-    /// Gives back a slot taken by [`take`] in process `pid`.
-    pub(super) fn give_back(pid: u32) {
-        let _ = HELPERS.fetch_update(Ordering::AcqRel, Ordering::Acquire, |word| {
+    pub(super) fn give_back_in(counter: &AtomicU64, pid: u32) {
+        let _ = counter.fetch_update(Ordering::AcqRel, Ordering::Acquire, |word| {
             let count = count_in(word, pid);
             (count > 0).then(|| pack(pid, count - 1))
         });
@@ -354,6 +362,29 @@ mod tests {
         assert!(!first.is_empty());
         assert_eq!(r.shared.state().cache.len(), 1);
         assert_eq!(resolve(&r, "http://localhost:9/other").unwrap(), first);
+    }
+
+    #[test]
+    fn helper_threads_are_bounded_per_process_and_a_forked_child_starts_from_zero() {
+        let counter = AtomicU64::new(0);
+        let (parent, child) = (1000, 1001);
+        for _ in 0..MAX_HELPERS {
+            assert!(helpers::take_in(&counter, parent));
+        }
+        assert!(!helpers::take_in(&counter, parent), "the bound holds");
+        helpers::give_back_in(&counter, parent);
+        assert!(
+            helpers::take_in(&counter, parent),
+            "a slot given back is reusable"
+        );
+        // After a fork the parent's helpers do not run in the child.
+        assert!(helpers::take_in(&counter, child));
+        // A give-back tagged with another process is ignored.
+        helpers::give_back_in(&counter, parent);
+        for _ in 1..MAX_HELPERS {
+            assert!(helpers::take_in(&counter, child));
+        }
+        assert!(!helpers::take_in(&counter, child));
     }
 
     #[test]
