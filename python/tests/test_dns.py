@@ -27,9 +27,9 @@ CHILD = r"""
 import os, signal, sys, threading, time
 from engagelab_push import Client, EngageLabError
 
-case = sys.argv[1]
+case, host = sys.argv[1], sys.argv[2]
 timeout = 30.0 if case == "interrupt" else 1.0
-client = Client("demo-app-key", "demo-master-secret", base_url="http://%s:8080",
+client = Client("demo-app-key", "demo-master-secret", base_url=f"http://{host}:8080",
                 allow_insecure_http=True, timeout=timeout, max_retries=2)
 sent = []
 
@@ -45,10 +45,11 @@ try:
     client.delete_device("dns-device")
     print("the call succeeded")
 except KeyboardInterrupt:
-    print("interrupted %%.3f s after SIGINT" %% (time.monotonic() - sent[0]))
+    print(f"interrupted {time.monotonic() - sent[0]:.3f} s after SIGINT")
 except EngageLabError as e:
-    print("%%s maybe_deleted=%%s after %%.3f s" %% (e.status, e.maybe_deleted, time.monotonic() - started))
-""" % HANG
+    took = time.monotonic() - started
+    print(f"{e.status} maybe_deleted={e.maybe_deleted} after {took:.3f} s")
+"""
 
 
 class BlackHole:
@@ -115,7 +116,8 @@ def run_child(hole: BlackHole, tmp_path: Path, case: str) -> str:
     )
     out = subprocess.run(
         ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh"]
-        + [str(resolv), str(nsswitch), sys.executable, "-c", CHILD, case],
+        + [str(resolv), str(nsswitch), sys.executable, "-c", CHILD, case, HANG],
+        check=False,
         capture_output=True,
         text=True,
         timeout=60,
