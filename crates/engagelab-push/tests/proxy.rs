@@ -297,3 +297,48 @@ mod phases {
         assert_eq!(proxy.connects(), 1);
     }
 }
+
+/// An `https://` proxy: the CONNECT travels inside TLS to the proxy, which
+/// must not count as the request either.
+#[test]
+fn a_tls_proxy_refusing_the_connect_is_not_maybe_deleted() {
+    use engagelab_mock::{ConfigUpdate, ConnectAnswer, Tunnel};
+    let proxy = MockServer::start(MockConfig {
+        tls: true,
+        ..MockConfig::default()
+    })
+    .unwrap();
+    proxy.add_device(Device::new("dev-tp"));
+    let dir = std::env::temp_dir().join(format!("engagelab-push-tls-proxy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, proxy.ca_pem().unwrap()).unwrap();
+    let client = Client::builder("demo-app-key", "demo-master-secret")
+        .base_url("http://push.example.invalid")
+        .allow_insecure_http(true)
+        .proxy(proxy.base_url())
+        .ca_file(&ca)
+        .build()
+        .unwrap();
+
+    proxy.set_config(ConfigUpdate {
+        connect: Some(ConnectAnswer {
+            status: 407,
+            then: Tunnel::Serve,
+        }),
+        ..ConfigUpdate::default()
+    });
+    let e = client.delete_device("dev-tp").unwrap_err();
+    assert_eq!(e.kind(), engagelab_push::ErrorKind::Network, "{e:?}");
+    assert!(!e.maybe_deleted(), "{e:?}");
+    assert_eq!(proxy.devices(), vec!["dev-tp".to_owned()]);
+
+    proxy.set_config(ConfigUpdate {
+        connect: Some(ConnectAnswer::default()),
+        ..ConfigUpdate::default()
+    });
+    client
+        .delete_device("dev-tp")
+        .expect("deleted through the TLS proxy");
+    assert!(proxy.devices().is_empty());
+}
