@@ -35,7 +35,7 @@ SECRET = "demo-master-secret"
 def _on_cpu_or_queued(tid: int) -> float:
     """Seconds thread `tid` has spent running or waiting for a CPU
     (/proc's schedstat): all its time but what it spent blocked."""
-    cpu, queued, _ = open(f"/proc/self/task/{tid}/schedstat").read().split()
+    cpu, queued, _ = Path(f"/proc/self/task/{tid}/schedstat").read_text().split()
     return (int(cpu) + int(queued)) / 1e9
 
 

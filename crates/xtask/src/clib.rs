@@ -76,15 +76,28 @@ pub(crate) fn build(release: bool) -> Result<PathBuf, String> {
     Ok(out)
 }
 
+/// Copies `from` to `to` by way of a temporary file renamed over `to`: a
+/// program that maps the old file keeps it, and a suite reading `to` in
+/// another lane sees the old file or the new one, never none.
 fn copy(from: &Path, to: &Path) -> Result<(), String> {
-    // Replace rather than overwrite in place: a running program may map it.
-    let _ = fs::remove_file(to);
-    fs::copy(from, to)
-        .map(|_| ())
+    let tmp = temporary(to);
+    fs::copy(from, &tmp)
+        .and_then(|_| fs::rename(&tmp, to))
         .map_err(|e| format!("copying {} to {}: {e}", from.display(), to.display()))
 }
 
+/// A symbolic link `at` -> `target`, replaced the same way.
 fn link(target: &str, at: &Path) -> Result<(), String> {
-    let _ = fs::remove_file(at);
-    std::os::unix::fs::symlink(target, at).map_err(|e| format!("{}: {e}", at.display()))
+    let tmp = temporary(at);
+    let _ = fs::remove_file(&tmp);
+    std::os::unix::fs::symlink(target, &tmp)
+        .and_then(|()| fs::rename(&tmp, at))
+        .map_err(|e| format!("{}: {e}", at.display()))
+}
+
+/// A name beside `path` that only this process uses.
+fn temporary(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".tmp-{}", std::process::id()));
+    path.with_file_name(name)
 }

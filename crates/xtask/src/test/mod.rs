@@ -1,9 +1,9 @@
-//! `cargo xtask test`: every test of the project, in dependency order — lint,
-//! the Rust workspace, the declared MSRV, the C suites, the Python suite, the
-//! release artifacts (`cargo xtask dist` and what users do with them), the
-//! benchmark harness in quick mode, then every language binding's tests.
-//! Each step prints its result; the run ends with one line per step and
-//! `N passed, N failed`.
+//! `cargo xtask test`: every test of the project — lint, the Rust workspace,
+//! the declared MSRV, the C suites, the Python suite, the release artifacts
+//! (`cargo xtask dist` and what users do with them), the benchmark harness in
+//! quick mode and every language binding's tests — in lanes side by side
+//! (lanes.rs). Each step prints its result; the run ends with one line per
+//! step, the slowest steps, the total time and `N passed, N failed`.
 
 mod c;
 mod dist;
@@ -21,14 +21,16 @@ pub(crate) const SUITES: &[&str] = &[
     "lint", "rust", "msrv", "c", "python", "dist", "bench", "bindings",
 ];
 
-/// How a whole run is laid out on two cores: `lint` first and alone (it
-/// builds what the rest checks), then these lanes side by side, each running
-/// its suites in order. A lane pairs suites that mostly compute with suites
-/// that mostly wait (on timers, sockets and registries), so that neither
-/// core idles and no timing test shares a core with two builds.
+/// How a whole run is laid out on two cores: what the suites share is set up
+/// first (the Python tools' venv, toxiproxy), then these lanes run side by
+/// side, each running its suites in order. Most steps either compile or wait
+/// (on timers, sockets, registries); five lanes keep both cores busy through
+/// the waits, and the suites' tests hold on a machine that busy.
 const LANES: &[(&str, &[&str])] = &[
-    ("rust", &["rust", "c"]),
-    ("python", &["python", "dist", "msrv"]),
+    ("lint", &["lint"]),
+    ("rust", &["rust", "msrv"]),
+    ("c", &["c"]),
+    ("python", &["python", "dist"]),
     ("bindings", &["bindings", "bench"]),
 ];
 
@@ -62,9 +64,11 @@ pub(crate) fn run(only: &[&str]) -> Result<(), String> {
         }
         return steps.finish("test", start);
     }
-    if wanted("lint") {
-        run_suite("lint", &mut steps);
-    }
+    // Set up once what several lanes use, so that no two install it at once.
+    steps.step("setup: Python dev tools in .venv", crate::venv::ensure);
+    steps.step("setup: toxiproxy installed (fault matrix)", || {
+        crate::toxiproxy::install().map(|_| ())
+    });
     let mut running = Vec::new();
     for (name, suites) in &lanes_wanted {
         match lanes::spawn(name, suites) {
@@ -142,15 +146,14 @@ mod tests {
     use super::{LANES, SUITES};
 
     #[test]
-    fn every_suite_but_lint_is_in_exactly_one_lane() {
-        for suite in SUITES.iter().filter(|s| **s != "lint") {
+    fn every_suite_is_in_exactly_one_lane() {
+        for suite in SUITES {
             let lanes = LANES.iter().filter(|(_, s)| s.contains(suite)).count();
             assert_eq!(lanes, 1, "{suite} is in {lanes} lanes");
         }
         for (name, suites) in LANES {
             for suite in *suites {
                 assert!(SUITES.contains(suite), "lane {name}: no suite {suite}");
-                assert_ne!(*suite, "lint", "lint runs before the lanes");
             }
         }
     }
