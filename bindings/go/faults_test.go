@@ -3,7 +3,7 @@ package engagelab
 // The fault matrix of tests/faults/matrix.json (format and checks in
 // tests/faults/README.md): each case is a subtest that deletes a device
 // through one toxiproxy proxy in front of the shared mock, with the case's
-// toxic on it:
+// toxic (if any) on it, or with that proxy as the client's CONNECT proxy:
 //
 //	TOXIPROXY_URL=http://127.0.0.1:PORT go test -v -run 'TestFaults/timeout_upstream$'
 //
@@ -40,10 +40,12 @@ type faultMatrix struct {
 
 // faultCase is one case; a key it does not list fails the case.
 type faultCase struct {
-	Name   string         `json:"name"`
-	About  string         `json:"about"`
-	Toxic  map[string]any `json:"toxic"`
-	Expect struct {
+	Name         string         `json:"name"`
+	About        string         `json:"about"`
+	Toxic        map[string]any `json:"toxic"`
+	ThroughProxy string         `json:"through_proxy"`
+	MockConfig   map[string]any `json:"mock_config"`
+	Expect       struct {
 		Status       string `json:"status"`
 		MaybeDeleted *bool  `json:"maybe_deleted"`
 		MinElapsedMS *int64 `json:"min_elapsed_ms"`
@@ -113,28 +115,50 @@ func TestFaults(t *testing.T) {
 
 const faultDevice = "fault-device"
 
-// faultSetUp prepares one case: the mock reset and seeded, toxiproxy reset
-// with the case's toxic on the proxy; it returns the client that makes the
-// call. A new kind of case (a proxy phase, DNS) is set up here.
-func faultSetUp(t *testing.T, x *toxiproxy, proxyName, proxyURL string, m *faultMatrix, c *faultCase) *Client {
-	fresh(t).addDevice(t, faultDevice)
-	x.call(t, "POST", "/reset", nil, nil)
-	if c.Toxic == nil {
-		t.Fatal("the case has no toxic")
-	}
-	toxic := map[string]any{"name": "fault", "toxicity": 1.0}
-	for k, v := range c.Toxic {
-		toxic[k] = v
-	}
-	x.call(t, "POST", "/proxies/"+proxyName+"/toxics", toxic, nil)
+// proxiedHost is the API host of a case run through a proxy
+// (through_proxy): never resolved, the proxy is asked for it.
+const proxiedHost = "push.example.invalid"
 
+// faultSetUp prepares one case: the mock reset, seeded and given the case's
+// mock_config, toxiproxy reset with the case's toxic (if any) on the proxy;
+// it returns the client that makes the call, through that proxy as its
+// CONNECT proxy when the case says through_proxy. A new kind of case is set
+// up here.
+func faultSetUp(t *testing.T, x *toxiproxy, proxyName, proxyURL string, m *faultMatrix, c *faultCase) *Client {
+	mock := fresh(t)
+	mock.addDevice(t, faultDevice)
+	x.call(t, "POST", "/reset", nil, nil)
+	if c.MockConfig != nil {
+		mock.config(t, c.MockConfig)
+	}
+	if c.Toxic != nil {
+		toxic := map[string]any{"name": "fault", "toxicity": 1.0}
+		for k, v := range c.Toxic {
+			toxic[k] = v
+		}
+		x.call(t, "POST", "/proxies/"+proxyName+"/toxics", toxic, nil)
+	}
+
+	// Through a proxy, toxiproxy stands before the mock as a CONNECT proxy.
+	var route []Option
+	switch c.ThroughProxy {
+	case "":
+		route = []Option{WithBaseURL(proxyURL)}
+	case "http", "https":
+		route = []Option{
+			WithBaseURL(c.ThroughProxy + "://" + proxiedHost),
+			WithAllowInsecureHTTP(true),
+			WithProxy(proxyURL),
+		}
+	default:
+		t.Fatalf("through_proxy %q: want \"http\" or \"https\"", c.ThroughProxy)
+	}
 	ms := func(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
-	client, err := NewClient("demo-app-key", "demo-master-secret",
-		WithBaseURL(proxyURL),
+	client, err := NewClient("demo-app-key", "demo-master-secret", append(route,
 		WithTimeout(ms(m.Client.TimeoutMS)),
 		WithConnectTimeout(ms(m.Client.ConnectTimeoutMS)),
 		WithMaxRetries(m.Client.MaxRetries),
-		WithBackoff(ms(m.Client.BackoffBaseMS), ms(m.Client.BackoffMaxMS)))
+		WithBackoff(ms(m.Client.BackoffBaseMS), ms(m.Client.BackoffMaxMS)))...)
 	if err != nil {
 		t.Fatalf("building the client: %v", err)
 	}

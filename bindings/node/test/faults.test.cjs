@@ -2,8 +2,9 @@
 
 // The fault matrix of tests/faults/matrix.json (format and checks in
 // tests/faults/README.md): each case is a named test that deletes a device
-// through one toxiproxy proxy in front of the mock, with the case's toxic on
-// it (`node --test --test-name-pattern NAME test/faults.test.cjs`). It needs a
+// through one toxiproxy proxy in front of the mock, with the case's toxic (if
+// any) on it, or with that proxy as the client's CONNECT proxy
+// (`node --test --test-name-pattern NAME test/faults.test.cjs`). It needs a
 // running toxiproxy server at TOXIPROXY_URL, which `cargo xtask binding node
 // test` starts; without it every case is skipped, saying why.
 
@@ -17,6 +18,8 @@ const engagelab = require('engagelab-push');
 
 const MATRIX = JSON.parse(fs.readFileSync(path.join(REPO, 'tests', 'faults', 'matrix.json'), 'utf8'));
 const DEVICE = 'fault-device';
+// The API host of a case run through a proxy: never resolved, the proxy is asked for it.
+const PROXIED_HOST = 'push.example.invalid';
 const TOXIPROXY = process.env.TOXIPROXY_URL?.replace(/\/+$/, '');
 const SKIP = TOXIPROXY ? false : 'TOXIPROXY_URL is not set: the fault matrix needs a running toxiproxy server (`cargo xtask binding node test` starts one)';
 
@@ -48,22 +51,30 @@ test.after(async () => {
 });
 
 /**
- * Prepares one case: the mock reset and seeded, toxiproxy reset with the
- * case's toxic on the proxy; returns the client that makes the call. A new
- * kind of case (a proxy phase, DNS) is set up here.
+ * Prepares one case: the mock reset, seeded and given the case's
+ * mock_config, toxiproxy reset with the case's toxic (if any) on the proxy;
+ * returns the client that makes the call, through that proxy as its CONNECT
+ * proxy when the case says through_proxy. A new kind of case is set up here.
  */
 async function setUp(c) {
-  knownKeys(c, ['name', 'about', 'toxic', 'expect'], 'case');
+  knownKeys(c, ['name', 'about', 'toxic', 'through_proxy', 'mock_config', 'expect'], 'case');
   knownKeys(c.expect, ['status', 'maybe_deleted', 'min_elapsed_ms'], 'case expect');
-  assert.ok(c.toxic, 'the case has no toxic');
+  const through = c.through_proxy;
+  assert.ok(through === undefined || through === 'http' || through === 'https', `through_proxy ${JSON.stringify(through)}: want "http" or "https"`);
   await mock.reset();
   await mock.addDevice(DEVICE);
   await toxiproxy('POST', '/reset');
-  await toxiproxy('POST', `/proxies/${PROXY}/toxics`, { ...c.toxic, name: 'fault', toxicity: 1 });
+  if (c.mock_config !== undefined) await mock.config(c.mock_config);
+  if (c.toxic !== undefined) await toxiproxy('POST', `/proxies/${PROXY}/toxics`, { ...c.toxic, name: 'fault', toxicity: 1 });
   const s = MATRIX.client;
+  // Through a proxy, toxiproxy stands before the mock as a CONNECT proxy.
+  const route =
+    through === undefined
+      ? { baseUrl: proxyUrl }
+      : { baseUrl: `${through}://${PROXIED_HOST}`, proxy: proxyUrl, allowInsecureHttp: true };
   return new engagelab.Client({
     ...CREDENTIALS,
-    baseUrl: proxyUrl,
+    ...route,
     timeout: s.timeout_ms,
     connectTimeout: s.connect_timeout_ms,
     maxRetries: s.max_retries,

@@ -1,7 +1,7 @@
 package io.github.engagelabpush;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,7 +24,8 @@ import org.junit.jupiter.api.TestFactory;
  * The fault matrix of tests/faults/matrix.json (format and checks in
  * tests/faults/README.md): each case is a dynamic test, named after it, that
  * deletes a device through one toxiproxy proxy in front of the shared mock,
- * with the case's toxic on it. It needs a running toxiproxy server at
+ * with the case's toxic (if any) on it, or with that proxy as the client's
+ * CONNECT proxy. It needs a running toxiproxy server at
  * {@code TOXIPROXY_URL}, which {@code cargo xtask binding java test} starts;
  * without it the matrix is skipped, saying why.
  */
@@ -38,11 +39,13 @@ class FaultsTest {
 
     record Settings(long timeoutMs, long connectTimeoutMs, int maxRetries, long backoffBaseMs, long backoffMaxMs) {}
 
-    record Case(String name, String about, ObjectNode toxic, Expect expect) {}
+    record Case(String name, String about, ObjectNode toxic, String throughProxy, ObjectNode mockConfig, Expect expect) {}
 
     record Expect(String status, Boolean maybeDeleted, Long minElapsedMs) {}
 
     private static final String DEVICE = "fault-device";
+    /** The API host of a case run through a proxy: never resolved, the proxy is asked for it. */
+    private static final String PROXIED_HOST = "push.example.invalid";
     private static final String PROXY = "engagelab-java-" + ProcessHandle.current().pid();
     private static final HttpClient HTTP =
             HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY).connectTimeout(Duration.ofSeconds(10)).build();
@@ -88,21 +91,36 @@ class FaultsTest {
     }
 
     /**
-     * Prepares one case: the mock reset and seeded, toxiproxy reset with the
-     * case's toxic on the proxy; returns the client that makes the call. A new
-     * kind of case (a proxy phase, DNS) is set up here.
+     * Prepares one case: the mock reset, seeded and given the case's
+     * mock_config, toxiproxy reset with the case's toxic (if any) on the proxy;
+     * returns the client that makes the call, through that proxy as its
+     * CONNECT proxy when the case says through_proxy. A new kind of case is
+     * set up here.
      */
     private static Client setUp(Matrix matrix, Case c) {
+        String through = c.throughProxy();
+        assertTrue(
+                through == null || through.equals("http") || through.equals("https"),
+                "through_proxy \"" + through + "\": want \"http\" or \"https\"");
         mock.reset();
         mock.addDevice(DEVICE);
         toxiproxy("POST", "/reset", null);
-        assertNotNull(c.toxic(), "the case has no toxic");
-        ObjectNode toxic = c.toxic().deepCopy().put("name", "fault").put("toxicity", 1.0);
-        toxiproxy("POST", "/proxies/" + PROXY + "/toxics", toxic);
+        if (c.mockConfig() != null) {
+            mock.config(c.mockConfig().toString());
+        }
+        if (c.toxic() != null) {
+            ObjectNode toxic = c.toxic().deepCopy().put("name", "fault").put("toxicity", 1.0);
+            toxiproxy("POST", "/proxies/" + PROXY + "/toxics", toxic);
+        }
         Settings s = matrix.client();
-        return Client.builder("demo-app-key", "demo-master-secret")
-                .baseUrl(proxyUrl)
-                .timeout(Duration.ofMillis(s.timeoutMs()))
+        Client.Builder builder = Client.builder("demo-app-key", "demo-master-secret");
+        // Through a proxy, toxiproxy stands before the mock as a CONNECT proxy.
+        if (through == null) {
+            builder.baseUrl(proxyUrl);
+        } else {
+            builder.baseUrl(through + "://" + PROXIED_HOST).allowInsecureHttp(true).proxy(proxyUrl);
+        }
+        return builder.timeout(Duration.ofMillis(s.timeoutMs()))
                 .connectTimeout(Duration.ofMillis(s.connectTimeoutMs()))
                 .maxRetries(s.maxRetries())
                 .backoff(Duration.ofMillis(s.backoffBaseMs()), Duration.ofMillis(s.backoffMaxMs()))
