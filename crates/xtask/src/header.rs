@@ -1,6 +1,9 @@
 //! `cargo xtask header [--check [FILE]]`: `include/engagelab_push.h` from
-//! crates/engagelab-push-ffi, by cbindgen at a pinned version installed into
-//! `.tools/` (so every machine writes the same bytes).
+//! crates/engagelab-push-ffi, by cbindgen at a pinned version (so every
+//! machine writes the same bytes), installed once per machine into the
+//! user's cache (`$XDG_CACHE_HOME` or `~/.cache`, `engagelab-push/`), as
+//! rustup keeps the MSRV toolchain and Go its build cache: a fresh clone
+//! does not compile it again.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -15,13 +18,27 @@ pub(crate) fn committed() -> PathBuf {
     crate::root().join("include/engagelab_push.h")
 }
 
-/// `.tools/bin/cbindgen` at the pinned version, installed when missing.
+/// Where pinned tools are installed, one folder per tool and version.
+fn tool_cache() -> PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .map_or_else(
+            || crate::root().join(".tools"),
+            |c| c.join("engagelab-push"),
+        )
+}
+
+/// cbindgen at the pinned version, installed when missing.
 fn cbindgen() -> Result<PathBuf, String> {
-    let tools = crate::root().join(".tools");
+    let tools = tool_cache().join(format!("cbindgen-{CBINDGEN}"));
     let bin = tools.join("bin/cbindgen");
     let have = stdout(at_root(&bin).arg("--version")).unwrap_or_default();
     if have != format!("cbindgen {CBINDGEN}") {
-        println!("header: installing cbindgen {CBINDGEN} into .tools/ (found {have:?})");
+        println!(
+            "header: installing cbindgen {CBINDGEN} into {} (found {have:?})",
+            tools.display()
+        );
         run(cargo()
             .args([
                 "install",
