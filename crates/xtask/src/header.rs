@@ -30,7 +30,7 @@ fn tool_cache() -> PathBuf {
 }
 
 /// cbindgen at the pinned version, installed when missing.
-fn cbindgen() -> Result<PathBuf, String> {
+pub(crate) fn cbindgen() -> Result<PathBuf, String> {
     let tools = tool_cache().join(format!("cbindgen-{CBINDGEN}"));
     let bin = tools.join("bin/cbindgen");
     let have = stdout(at_root(&bin).arg("--version")).unwrap_or_default();

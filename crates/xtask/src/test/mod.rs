@@ -22,7 +22,7 @@ pub(crate) const SUITES: &[&str] = &[
 ];
 
 /// How a whole run is laid out on two cores: what the suites share is set up
-/// first (the Python tools' venv, toxiproxy), then these lanes run side by
+/// first (the Python tools' venv, toxiproxy, cbindgen), then these lanes run side by
 /// side, each running its suites in order. Most steps either compile or wait
 /// (on timers, sockets, registries); five lanes keep both cores busy through
 /// the waits, and the suites' tests hold on a machine that busy.
@@ -70,6 +70,9 @@ pub(crate) fn run(only: &[&str]) -> Result<(), String> {
     steps.step("setup: Python dev tools in .venv", crate::venv::ensure);
     steps.step("setup: toxiproxy installed (fault matrix)", || {
         crate::toxiproxy::install().map(|_| ())
+    });
+    steps.step("setup: the pinned cbindgen installed (lint, c)", || {
+        crate::header::cbindgen().map(|_| ())
     });
     let mut running = Vec::new();
     for (name, suites) in &lanes_wanted {
