@@ -94,8 +94,9 @@ enum el_status
    */
   EL_AUTH = 2,
   /**
-   * EngageLab does not know the registration id (or alias) for this AppKey. When: HTTP
-   * 404, or code 20101.
+   * EngageLab does not know the registration id (or alias) for this AppKey: HTTP 404,
+   * or code 20101 or 27002 (EngageLab's answer for an unknown id). When: HTTP 404, or
+   * codes 20101 27002 (EngageLab's 400 for an unknown id).
    */
   EL_NOT_FOUND = 3,
   /**
@@ -107,8 +108,8 @@ enum el_status
    */
   EL_SERVER = 5,
   /**
-   * Any other non-2xx answer, e.g. HTTP 400 with code 27002. When: any other non-2xx
-   * answer, e.g. 400 with 27002.
+   * Any other non-2xx answer, e.g. HTTP 400 with a code of no other category. When:
+   * any other non-2xx answer, e.g. 400 with a code of no other category.
    */
   EL_API = 6,
   /**
