@@ -161,11 +161,15 @@ fn b2_a_second_run_on_a_journal_in_use_refuses_and_sends_nothing() {
         });
         started_rx.recv().unwrap();
         let before = count(&mock, "DELETE");
-        let e = client(&mock)
+        let second = client(&mock)
             .bulk_delete()
             .journal(&journal)
-            .run(ids(40))
-            .expect_err("the journal is in use");
+            .run(ids(40));
+        let sent_meanwhile = count(&mock, "DELETE") - before;
+        release_tx.send(()).unwrap();
+        let summary = first.join().unwrap().expect("first run");
+        assert_eq!(summary.counts.deleted, 40);
+        let e = second.expect_err("the journal is in use");
         assert_eq!(e.kind(), BulkErrorKind::JournalBusy, "{e}");
         assert!(e.message().contains("in use by another run"), "{e}");
         assert!(
@@ -173,10 +177,7 @@ fn b2_a_second_run_on_a_journal_in_use_refuses_and_sends_nothing() {
                 .contains(&format!("process {}", std::process::id())),
             "{e}"
         );
-        assert_eq!(count(&mock, "DELETE"), before);
-        release_tx.send(()).unwrap();
-        let summary = first.join().unwrap().expect("first run");
-        assert_eq!(summary.counts.deleted, 40);
+        assert_eq!(sent_meanwhile, 0);
     });
     // Once the first run ended, the journal is free again.
     let again = client(&mock)
