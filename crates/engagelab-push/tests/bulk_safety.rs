@@ -161,10 +161,7 @@ fn b2_a_second_run_on_a_journal_in_use_refuses_and_sends_nothing() {
         });
         started_rx.recv().unwrap();
         let before = count(&mock, "DELETE");
-        let second = client(&mock)
-            .bulk_delete()
-            .journal(&journal)
-            .run(ids(40));
+        let second = client(&mock).bulk_delete().journal(&journal).run(ids(40));
         let sent_meanwhile = count(&mock, "DELETE") - before;
         release_tx.send(()).unwrap();
         let summary = first.join().unwrap().expect("first run");
