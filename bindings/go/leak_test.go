@@ -55,8 +55,8 @@ func TestLeak100kCalls(t *testing.T) {
 		for i := 0; i < n; i++ {
 			err := c.DeleteDevice(contexts[i%len(contexts)], "leak-"+strconv.Itoa(i%1000))
 			var e *Error
-			if wantErr && (!errors.As(err, &e) || e.Kind != KindAPI || e.Message == "") {
-				t.Fatalf("call %d: want KindAPI, got %v", i, err)
+			if wantErr && (!errors.As(err, &e) || e.Kind != KindNotFound || e.Message == "") {
+				t.Fatalf("call %d: want KindNotFound, got %v", i, err)
 			}
 			if !wantErr && err != nil {
 				t.Fatalf("call %d: %v", i, err)

@@ -23,12 +23,12 @@ async function run(client, count, state) {
   const worker = async () => {
     while (state.done < count) {
       const n = state.done++;
-      // Unknown ids: the mock answers 400/27002, an ApiError, every call.
+      // Unknown ids: the mock answers 400/27002, a NotFoundError, every call.
       const options = n % 2 === 0 ? undefined : { signal: new AbortController().signal };
       await client.deleteDevice(`leak-${n % 64}`, options).then(
         () => state.ok++,
         (e) => {
-          if (e.status !== 'API') throw e;
+          if (e.status !== 'NOT_FOUND') throw e;
           state.errors++;
         },
       );
