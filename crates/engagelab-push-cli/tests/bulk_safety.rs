@@ -179,7 +179,7 @@ fn a_full_disk_mid_run_exits_4_with_the_summary_of_what_was_sent() {
         "{err}"
     );
     let deleted = (n - mock.devices().len()) as u64;
-    assert!(deleted >= 1 && deleted < n as u64, "{deleted}");
+    assert!((1..n as u64).contains(&deleted), "{deleted}");
     assert!(err.contains(&format!("deleted {deleted}")), "{err}");
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("--json summary");
     assert_eq!(summary["deleted"], deleted);

@@ -281,7 +281,7 @@ fn b4_a_report_that_cannot_be_written_stops_the_run_with_its_summary() {
     );
     let summary = e.summary().expect("what was sent");
     let deleted = 200 - mock.devices().len() as u64;
-    assert!(deleted >= 1 && deleted < 200, "{deleted}");
+    assert!((1..200).contains(&deleted), "{deleted}");
     assert_eq!(summary.counts.deleted, deleted);
 }
 

@@ -163,9 +163,10 @@ fn reopen_append(path: &Path) -> std::io::Result<File> {
 /// Takes the run's exclusive lock on the journal, or refuses, naming the
 /// process that holds it when the system says (Linux: `/proc/locks`).
 fn lock(file: &File, path: &Path) -> Result<(), BulkError> {
-    match file.try_lock() {
+    use rustix::fs::{FlockOperation, flock};
+    match flock(file, FlockOperation::NonBlockingLockExclusive) {
         Ok(()) => Ok(()),
-        Err(std::fs::TryLockError::WouldBlock) => {
+        Err(rustix::io::Errno::WOULDBLOCK) => {
             let holder = holder_of(file)
                 .map(|pid| format!(" (process {pid})"))
                 .unwrap_or_default();
@@ -178,9 +179,9 @@ fn lock(file: &File, path: &Path) -> Result<(), BulkError> {
                 ),
             ))
         }
-        Err(std::fs::TryLockError::Error(e)) => Err(BulkError::io(
+        Err(e) => Err(BulkError::io(
             format!("cannot lock the journal {}", path.display()),
-            &e,
+            &e.into(),
         )),
     }
 }
