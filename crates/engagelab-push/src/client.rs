@@ -255,7 +255,10 @@ impl Client {
     /// (nothing sent), the answer's category otherwise. A 2xx answer that is
     /// not a JSON object with a `registration_ids` list of strings (missing
     /// or `null` included), or whose id holds a NUL character, is
-    /// `InvalidResponse` and is not retried.
+    /// `InvalidResponse` and is not retried. An alias may be bound to any
+    /// number of devices: the answer is read up to
+    /// [`MAX_LIST_BODY_BYTES`](crate::MAX_LIST_BODY_BYTES) (16 MiB, about
+    /// 250,000 ids), not the 64 KiB of other bodies.
     pub fn get_alias(&self, alias: &str, platforms: &[Platform]) -> Result<Vec<String>, Error> {
         self.get_alias_with(alias, platforms, &CallOptions::new())
     }
