@@ -236,3 +236,52 @@ fn an_input_with_no_valid_id_exits_2_and_comments_after_ids_are_read() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(mock.devices().is_empty());
 }
+
+#[test]
+fn ctrl_c_during_erase_user_s_checks_exits_130_and_names_each_unchecked_alias() {
+    use engagelab_mock::Answer;
+    let mock = MockServer::start(MockConfig {
+        devices: vec![
+            Device::new("a1").with_alias("user-1"),
+            Device::new("b2").with_alias("user-2"),
+        ],
+        ..MockConfig::default()
+    })
+    .unwrap();
+    // The second lookup of user-1 (the check after the deletions) hangs.
+    mock.script_alias(
+        "user-1",
+        vec![
+            Answer::body(200, r#"{"registration_ids":["a1"]}"#),
+            Answer::body(200, r#"{"registration_ids":[]}"#).with_delay_ms(30_000),
+        ],
+    );
+    let child = cli(&mock, &["erase-user", "user-1", "user-2", "--yes"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lookups = || {
+        mock.log()
+            .iter()
+            .filter(|r| r.path.starts_with("/v4/aliases/user-1"))
+            .count()
+    };
+    wait_for("the check of user-1", || lookups() == 2);
+    let ok = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(130), "{stdout}{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    for alias in ["user-1", "user-2"] {
+        assert!(
+            stdout.contains(&format!("{alias}: not checked (interrupted)")),
+            "{stdout}"
+        );
+    }
+}
