@@ -25,11 +25,15 @@ import (
 //
 // A Client is safe for concurrent use by many goroutines; calls share its
 // connection pool. Close it when done: Close waits for running calls, frees
-// the native client and is idempotent. A Client that is never closed is freed
-// by a finalizer once it is unreachable.
+// the native client and is idempotent; a call made once Close has begun
+// fails at once (KindInvalidArgument, "the client is closed"). A Client that
+// is never closed is freed by a finalizer once it is unreachable.
 type Client struct {
-	mu  sync.RWMutex
-	ptr *C.el_client // nil once closed
+	mu      sync.Mutex // held only briefly: no call ever waits on Close
+	idle    sync.Cond  // signalled when the last running call ends; L is &mu
+	ptr     *C.el_client
+	running int  // calls using ptr
+	closing bool // Close has begun: no new call starts
 	// what String shows: never the Master Secret.
 	appKey string
 	target string
@@ -354,6 +358,7 @@ func configure(config *C.el_config, s *settings, appKey string, shown *settings)
 		return nil, fromC(st, &e)
 	}
 	c := &Client{ptr: ptr, appKey: appKey}
+	c.idle.L = &c.mu
 	switch {
 	case shown.baseURL != nil:
 		c.target = "base_url=" + strconv.Quote(*shown.baseURL)
@@ -376,6 +381,30 @@ func finalize(c *Client) {
 	finalized.Add(1)
 }
 
+// errClosed is the error of a call on a client Close has begun on.
+func errClosed() *Error { return invalidArgument("the client is closed") }
+
+// start counts a call as running and returns the native client, or nil when
+// Close has begun; end undoes it. Neither waits on Close.
+func (c *Client) start() *C.el_client {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing || c.ptr == nil {
+		return nil
+	}
+	c.running++
+	return c.ptr
+}
+
+func (c *Client) end() {
+	c.mu.Lock()
+	c.running--
+	if c.running == 0 {
+		c.idle.Broadcast()
+	}
+	c.mu.Unlock()
+}
+
 // free releases the native client; callers hold no lock (the finalizer) or
 // the write lock (Close).
 func (c *Client) free() {
@@ -387,13 +416,18 @@ func (c *Client) free() {
 
 // Close frees the client's connections and native memory, after waiting for
 // the calls still running. It is idempotent and always returns nil; calls
-// made after it fail with KindInvalidArgument.
+// made once it has begun, while it waits included, fail at once with
+// KindInvalidArgument ("the client is closed").
 func (c *Client) Close() error {
 	if c == nil {
 		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.closing = true
+	for c.running > 0 {
+		c.idle.Wait()
+	}
 	c.free()
 	runtime.SetFinalizer(c, nil)
 	return nil
@@ -405,9 +439,9 @@ func (c *Client) String() string {
 	if c == nil {
 		return "engagelab.Client(nil)"
 	}
-	c.mu.RLock()
-	closed := c.ptr == nil
-	c.mu.RUnlock()
+	c.mu.Lock()
+	closed := c.closing || c.ptr == nil
+	c.mu.Unlock()
 	s := "engagelab.Client(app_key=" + strconv.Quote(c.appKey) + ", " + c.target
 	if closed {
 		s += ", closed"
@@ -525,6 +559,16 @@ func (c *Client) invoke(ctx context.Context, arg text,
 	if bad := refuseNUL(arg.name, arg.value); bad != nil {
 		return bad
 	}
+	// A nil client passes NULL, which the core reports (KindInvalidArgument).
+	// Close waits for the running calls, so none runs on a freed client; a
+	// call starting once Close has begun fails at once.
+	var ptr *C.el_client
+	if c != nil {
+		if ptr = c.start(); ptr == nil {
+			return errClosed()
+		}
+		defer c.end()
+	}
 	buf := make([]byte, len(arg.value)+1)
 	copy(buf, arg.value)
 	s := (*C.char)(unsafe.Pointer(&buf[0]))
@@ -560,17 +604,7 @@ func (c *Client) invoke(ctx context.Context, arg text,
 	}
 
 	e := newError()
-	var st C.el_status
-	if c == nil {
-		// The core reports the missing client (KindInvalidArgument).
-		st = call(nil, s, &options, &e)
-	} else {
-		// Close waits for the read lock's holders: no call runs on a freed
-		// client, and a closed one passes NULL, which the core refuses.
-		c.mu.RLock()
-		st = call(c.ptr, s, &options, &e)
-		c.mu.RUnlock()
-	}
+	st := call(ptr, s, &options, &e)
 	runtime.KeepAlive(buf)
 	if stop != nil && !stop() {
 		<-fired // the token must outlive every use

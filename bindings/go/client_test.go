@@ -149,6 +149,49 @@ func TestCloseWaitsForRunningCalls(t *testing.T) {
 	}
 }
 
+// A call made while Close waits for a slow call fails at once with "the
+// client is closed", whatever its context; before, it waited for Close
+// (ignoring its own deadline) and then failed with "client is NULL".
+func TestACallWhileCloseWaitsFailsAtOnce(t *testing.T) {
+	m := fresh(t)
+	m.script(t, "dev-slow-closing", []map[string]any{{"status": 200, "delay_ms": 3000}})
+	c := newMockClient(t, m)
+	slow := make(chan error)
+	go func() { slow <- c.DeleteDevice(context.Background(), "dev-slow-closing") }()
+	for len(m.log(t)) == 0 { // the slow call is running
+		time.Sleep(5 * time.Millisecond)
+	}
+	closed := make(chan struct{})
+	go func() { c.Close(); close(closed) }()
+	for !strings.HasSuffix(c.String(), ", closed)") { // Close has begun
+		time.Sleep(5 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	started := time.Now()
+	err := c.DeleteDevice(ctx, "dev-other")
+	took := time.Since(started)
+	wantInvalid(t, err, "the client is closed")
+	_, err = c.GetAlias(context.Background(), "user-go")
+	wantInvalid(t, err, "the client is closed")
+	select {
+	case <-closed:
+		t.Fatal("Close returned before the slow call ended")
+	default:
+	}
+	// The slow call takes 3 s; a call that waited for Close took that long.
+	if took > 2*time.Second {
+		t.Errorf("the call after Close took %v", took)
+	}
+	if err := <-slow; err != nil {
+		t.Fatalf("the running call failed: %v", err)
+	}
+	<-closed
+	if n := len(m.log(t)); n != 1 {
+		t.Errorf("%d requests sent, want only the slow call's", n)
+	}
+}
+
 // The finalizer frees clients that were never closed, and only those.
 func TestFinalizerFreesUnclosedClients(t *testing.T) {
 	const n = 50

@@ -30,8 +30,8 @@ func TestContextAlreadyDone(t *testing.T) {
 	}
 }
 
-// Cancelling ctx mid-call, while the server has not answered, returns within
-// 100 ms: an *Error of KindCancelled that wraps context.Canceled and says the
+// Cancelling ctx mid-call, while the server has not answered, returns at
+// once rather than with the answer: an *Error of KindCancelled that wraps context.Canceled and says the
 // device may have been deleted (the request was written).
 func TestCancelMidCall(t *testing.T) {
 	m := fresh(t)
@@ -41,7 +41,7 @@ func TestCancelMidCall(t *testing.T) {
 	defer cancel()
 	cancelled := make(chan time.Time, 1)
 	go func() {
-		time.Sleep(300 * time.Millisecond) // the request is on the wire by then
+		m.awaitRequests(t, 1) // the request is on the wire
 		cancelled <- time.Now()
 		cancel()
 	}()
@@ -49,8 +49,11 @@ func TestCancelMidCall(t *testing.T) {
 	err := c.DeleteDevice(ctx, "dev-cancel")
 	returned := time.Now()
 	cancelledAt := <-cancelled
-	if took := returned.Sub(cancelledAt); took > 100*time.Millisecond {
-		t.Errorf("returned %v after the cancel (%v after the start); want within 100ms",
+	// The answer comes 3 s after the request: a call that returns well
+	// before that was stopped by the cancel, on however busy a machine.
+	// (How fast is a figure of the benchmarks, not of a test.)
+	if took := returned.Sub(cancelledAt); took > time.Second {
+		t.Errorf("returned %v after the cancel (%v after the start); the answer was due 3 s after the request",
 			took, returned.Sub(started))
 	}
 	var e *Error
@@ -79,7 +82,7 @@ func TestContextDeadlineBoundsTheCall(t *testing.T) {
 	started := time.Now()
 	err := c.DeleteDevice(ctx, "dev-deadline")
 	took := time.Since(started)
-	if took < 250*time.Millisecond || took > 1000*time.Millisecond {
+	if took < 250*time.Millisecond || took > 2*time.Second { // the answer was due after 3 s
 		t.Errorf("took %v with a 300ms ctx deadline", took)
 	}
 	var e *Error
@@ -104,7 +107,7 @@ func TestClientTimeoutBeatsALaterContextDeadline(t *testing.T) {
 	defer cancel()
 	started := time.Now()
 	err := c.DeleteDevice(ctx, "dev-client-timeout")
-	if took := time.Since(started); took > 1000*time.Millisecond {
+	if took := time.Since(started); took > 2*time.Second { // the answer was due after 3 s
 		t.Errorf("took %v with a 300ms client timeout", took)
 	}
 	if !errors.Is(err, ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {

@@ -82,6 +82,12 @@ func (m *mock) stop() {
 }
 
 func (m *mock) call(method, path string, body, into any) error {
+	return callJSON(m.http, method, m.URL+"/__mock/"+path, body, into)
+}
+
+// callJSON sends body (when not nil) as JSON and decodes a 2xx answer into
+// into (when not nil); any other answer is an error.
+func callJSON(client *http.Client, method, url string, body, into any) error {
 	var r io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -90,12 +96,12 @@ func (m *mock) call(method, path string, body, into any) error {
 		}
 		r = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, m.URL+"/__mock/"+path, r)
+	req, err := http.NewRequest(method, url, r)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := m.http.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}
@@ -104,8 +110,8 @@ func (m *mock) call(method, path string, body, into any) error {
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("%s /__mock/%s: %d %s", method, path, resp.StatusCode, raw)
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: %d %s", method, url, resp.StatusCode, raw)
 	}
 	if into != nil {
 		return json.Unmarshal(raw, into)
@@ -190,6 +196,32 @@ func (m *mock) log(t testing.TB) []loggedRequest {
 		t.Fatal(err)
 	}
 	return got.Requests
+}
+
+// awaitRequests waits until the mock has logged n requests (it logs each on
+// arrival, before any scripted delay): "the request is on the wire" as a
+// fact rather than a sleep. Safe on any goroutine: it reports a failure with
+// t.Errorf and returns.
+func (m *mock) awaitRequests(t testing.TB, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var got struct {
+			Requests []loggedRequest `json:"requests"`
+		}
+		if err := m.call("GET", "log", nil, &got); err != nil {
+			t.Errorf("reading the mock's log: %v", err)
+			return
+		}
+		if len(got.Requests) >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("the mock did not log %d requests within 10 s", n)
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // fresh resets the shared mock and returns it.

@@ -11,8 +11,10 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,57 @@ SCHEMA = REPO / "tests" / "scenarios" / "schema.json"
 ERROR_MODEL = REPO / "spec" / "error-model.toml"
 APP_KEY = "demo-app-key"
 SECRET = "demo-master-secret"
+
+
+def _on_cpu_or_queued(tid: int) -> float:
+    """Seconds thread `tid` has spent running or waiting for a CPU
+    (/proc's schedstat): all its time but what it spent blocked."""
+    cpu, queued, _ = Path(f"/proc/self/task/{tid}/schedstat").read_text().split()
+    return (int(cpu) + int(queued)) / 1e9
+
+
+def main_thread_during(call: Callable[[], Any]) -> tuple[Any, int, float]:
+    """Runs `call` on a worker thread while this thread computes in pure
+    Python. Returns what `call` returned, how many slices of that work ran
+    while the call did, and how long this thread was blocked (neither running
+    nor waiting for a CPU) meanwhile: on the GIL, had the call held it.
+    Time spent waiting for a CPU on a busy machine does not count as blocked,
+    so the figure does not depend on the load."""
+    tid = threading.get_native_id()
+    span: list[float] = []
+    result: list[Any] = []
+    failure: list[BaseException | None] = [None]
+    started = threading.Event()
+
+    def worker() -> None:
+        try:
+            span.append(time.monotonic())
+            started.set()
+            result.append(call())
+            span.append(time.monotonic())
+        except BaseException as e:  # noqa: BLE001 - the main thread raises it
+            failure[0] = e
+            started.set()
+
+    t = threading.Thread(target=worker)
+    t.start()
+    started.wait()
+    wall_before, busy_before = time.monotonic(), _on_cpu_or_queued(tid)
+    ticks: list[float] = []
+    total = 0
+    while t.is_alive():
+        for i in range(2000):
+            total += i * i
+        ticks.append(time.monotonic())
+    wall_after, busy_after = time.monotonic(), _on_cpu_or_queued(tid)
+    t.join()
+    if failure[0] is not None:
+        raise failure[0]
+    assert total > 0
+    start, end = span
+    slices = sum(1 for tick in ticks if start < tick < end)
+    blocked = (wall_after - wall_before) - (busy_after - busy_before)
+    return result[0], slices, blocked
 
 
 def error_model() -> list[dict[str, Any]]:

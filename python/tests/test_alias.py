@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import Mock, client_for
+from conftest import Mock, client_for, main_thread_during
 from engagelab_push import InvalidArgumentError
 
 
@@ -130,48 +130,15 @@ def test_a_non_str_alias_is_a_type_error(mock: Mock, bad: Any) -> None:
 
 def test_the_gil_is_released_during_a_slow_lookup(mock: Mock) -> None:
     """A worker thread waits 1.5 s on a slow answer; the main thread keeps
-    computing in pure Python the whole time."""
+    computing in pure Python the whole time, never blocked on the GIL."""
     delay = 1.5
     body = '{"registration_ids":["slow-1"]}'
     mock.script_alias("user-slow", [{"status": 200, "body": body, "delay_ms": int(delay * 1000)}])
     client = client_for(mock, max_retries=0)
-    in_call = threading.Event()
-    span: list[float] = []
-    got: list[list[str]] = []
-    failure: list[BaseException | None] = [None]
-
-    def worker() -> None:
-        try:
-            in_call.set()
-            span.append(time.monotonic())
-            got.append(client.get_alias("user-slow"))
-            span.append(time.monotonic())
-        except BaseException as e:  # noqa: BLE001 - the main thread asserts on it
-            failure[0] = e
-
-    t = threading.Thread(target=worker)
-    t.start()
-    in_call.wait()
-    ticks: list[float] = []
-    total = 0
-    while t.is_alive():
-        for i in range(2000):
-            total += i * i
-        ticks.append(time.monotonic())
-    t.join()
-
-    assert failure[0] is None, failure[0]
-    assert got == [["slow-1"]]
-    start, end = span
-    assert end - start >= delay * 0.9
-    during = [x for x in ticks if start < x < end]
-    # Had the call held the GIL, the main thread could not have run while the
-    # worker waited on the server.
-    middle = [x for x in during if start + 0.3 < x < end - 0.3]
-    assert len(middle) > 100, f"only {len(middle)} slices of main-thread work ran during the call"
-    gaps = [b - a for a, b in zip([start] + during, during + [end])]
-    assert max(gaps) < delay / 3, f"the main thread stalled for {max(gaps):.2f}s"
-    assert total > 0
+    got, slices, blocked = main_thread_during(lambda: client.get_alias("user-slow"))
+    assert got == ["slow-1"]
+    assert slices > 100, f"only {slices} slices of main-thread work ran during the call"
+    assert blocked < delay / 3, f"the main thread was blocked for {blocked:.2f}s"
 
 
 def test_ctrl_c_stops_get_alias(mock: Mock) -> None:

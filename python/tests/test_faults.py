@@ -25,6 +25,8 @@ from engagelab_push import Client, EngageLabError
 MATRIX: dict[str, Any] = json.loads((REPO / "tests" / "faults" / "matrix.json").read_text())
 CASES: list[dict[str, Any]] = MATRIX["cases"]
 DEVICE = "fault-device"
+# The API host of a case run through a proxy: never resolved, the proxy is asked for it.
+PROXIED_HOST = "push.example.invalid"
 
 
 class Toxiproxy:
@@ -92,13 +94,27 @@ def proxy_url(toxiproxy: Toxiproxy, mock_server: Mock) -> str:
 def test_fault(case: dict[str, Any], mock: Mock, toxiproxy: Toxiproxy, proxy_url: str) -> None:
     mock.add_device(DEVICE)
     toxiproxy.call("POST", "/reset")
-    toxic = dict(case["toxic"], name="fault", toxicity=1.0)
-    toxiproxy.call("POST", "/proxies/engagelab-py/toxics", toxic)
+    if "mock_config" in case:
+        mock.config(**case["mock_config"])
+    if case.get("toxic") is not None:
+        toxic = dict(case["toxic"], name="fault", toxicity=1.0)
+        toxiproxy.call("POST", "/proxies/engagelab-py/toxics", toxic)
     cfg = MATRIX["client"]
+    # Through a proxy, toxiproxy stands before the mock as a CONNECT proxy.
+    through = case.get("through_proxy")
+    route: dict[str, Any] = (
+        {"base_url": proxy_url}
+        if through is None
+        else {
+            "base_url": f"{through}://{PROXIED_HOST}",
+            "proxy": proxy_url,
+            "allow_insecure_http": True,
+        }
+    )
     client = Client(
         "demo-app-key",
         "demo-master-secret",
-        base_url=proxy_url,
+        **route,
         timeout=cfg["timeout_ms"] / 1000,
         connect_timeout=cfg["connect_timeout_ms"] / 1000,
         max_retries=cfg["max_retries"],

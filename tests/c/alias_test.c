@@ -213,7 +213,7 @@ static void test_cancel(el_client *client) {
     answers = cJSON_Parse("[{\"status\":200,\"body\":\"{\\\"registration_ids\\\":[]}\",\"delay_ms\":5000}]");
     CHECK(mock_script_alias("c-slow", answers) == 0);
     cJSON_Delete(answers);
-    pthread_create(&thread, NULL, cancel_later, token);
+    CHECK(cancel_once_sent(&thread, token) == 0);
     start = now_ms();
     {
         static const char *const ios[] = {"ios"};

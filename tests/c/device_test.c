@@ -90,7 +90,7 @@ static void test_cancel(el_client *client) {
     answers = cJSON_Parse("[{\"status\":200,\"body\":\"{}\",\"delay_ms\":5000}]");
     CHECK(mock_script("cancel-mid", answers) == 0);
     cJSON_Delete(answers);
-    pthread_create(&thread, NULL, cancel_later, token);
+    CHECK(cancel_once_sent(&thread, token) == 0);
     start = now_ms();
     CHECK(el_get_device_with(client, "cancel-mid", &options, &device, &err) == EL_CANCELLED);
     took = now_ms() - start;

@@ -12,6 +12,7 @@
 
 #include <engagelab_push.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,9 @@
 #include "mock.h"
 
 #define DEVICE "fault-device"
+/* The API host of a case run through a proxy: never resolved, the proxy is
+ * asked for it. */
+#define PROXIED_HOST "push.example.invalid"
 
 static double now_ms(void) {
     struct timespec ts;
@@ -63,22 +67,43 @@ static int run_case(const cJSON *doc, const cJSON *c, const char *listen) {
     int bad = 0;
 
     if (mock_reset() != 0 || mock_add_device(DEVICE) != 0 || toxi("POST", "/reset", NULL) != 0) return 1;
-    cJSON *toxic = cJSON_Duplicate(cJSON_GetObjectItem(c, "toxic"), 1);
-    cJSON_AddStringToObject(toxic, "name", "fault");
-    cJSON_AddNumberToObject(toxic, "toxicity", 1.0);
-    char *toxic_text = cJSON_PrintUnformatted(toxic);
-    int rc = toxi("POST", "/proxies/engagelab-c/toxics", toxic_text);
-    free(toxic_text);
-    cJSON_Delete(toxic);
-    if (rc != 0) return 1;
+    const cJSON *mock_config = cJSON_GetObjectItem(c, "mock_config");
+    if (mock_config != NULL) {
+        char *config_text = cJSON_PrintUnformatted(mock_config);
+        char *answer = control_call(mock_url(), "POST", "/__mock/config", config_text);
+        free(config_text);
+        if (answer == NULL) {
+            fprintf(stderr, "%s: the mock refused mock_config\n", name);
+            return 1;
+        }
+        free(answer);
+    }
+    if (cJSON_IsObject(cJSON_GetObjectItem(c, "toxic"))) {
+        cJSON *toxic = cJSON_Duplicate(cJSON_GetObjectItem(c, "toxic"), 1);
+        cJSON_AddStringToObject(toxic, "name", "fault");
+        cJSON_AddNumberToObject(toxic, "toxicity", 1.0);
+        char *toxic_text = cJSON_PrintUnformatted(toxic);
+        int rc = toxi("POST", "/proxies/engagelab-c/toxics", toxic_text);
+        free(toxic_text);
+        cJSON_Delete(toxic);
+        if (rc != 0) return 1;
+    }
 
-    char url[256];
-    snprintf(url, sizeof url, "http://%s", listen);
+    /* Through a proxy, toxiproxy stands before the mock as a CONNECT proxy. */
+    const char *through = cJSON_GetStringValue(cJSON_GetObjectItem(c, "through_proxy"));
+    char url[256], proxy_url[256];
+    snprintf(proxy_url, sizeof proxy_url, "http://%s", listen);
+    if (through != NULL)
+        snprintf(url, sizeof url, "%s://" PROXIED_HOST, through);
+    else
+        snprintf(url, sizeof url, "http://%s", listen);
     el_config *config = NULL;
     el_client *client = NULL;
     el_error err = EL_ERROR_INIT;
     if (el_config_new("demo-app-key", "demo-master-secret", &config, &err) != EL_OK ||
         el_config_set_base_url(config, url, &err) != EL_OK ||
+        (through != NULL && el_config_set_allow_insecure_http(config, true, &err) != EL_OK) ||
+        (through != NULL && el_config_set_proxy(config, proxy_url, &err) != EL_OK) ||
         el_config_set_timeout_ms(config, timeout_ms, &err) != EL_OK ||
         el_config_set_connect_timeout_ms(config, num(client_cfg, "connect_timeout_ms"), &err) != EL_OK ||
         el_config_set_max_retries(config, max_retries, &err) != EL_OK ||

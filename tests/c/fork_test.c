@@ -6,8 +6,18 @@
  *   - the mock's log shows no connection used by both;
  *   - the same while parent threads are mid-call during each of many forks,
  *     and no child ever blocks on a lock a parent thread held at the fork
- *     (a child that does is killed by its alarm and fails the test).
- * Needs ENGAGELAB_MOCK_URL (a running engagelab-mock). */
+ *     (a child that does is killed by its alarm and fails the test);
+ *   - a fork from a fork: children whose own threads are mid-call (on the
+ *     child's own agent) fork grandchildren, and no grandchild blocks on a
+ *     lock a child thread held at that fork.
+ * Needs ENGAGELAB_MOCK_URL (a running engagelab-mock).
+ *
+ * `fork_test --no-threads` runs the single-threaded checks only: the
+ * sanitizer build uses it, because GCC's AddressSanitizer runtime takes no
+ * lock around fork(), so a child forked while a parent thread is inside
+ * ASan's malloc inherits ASan's allocator locked and hangs there, in the
+ * sanitizer and not in the library. The threaded checks run in the shared
+ * and static builds, where the allocator is glibc's (fork-safe). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <engagelab_push.h>
@@ -104,7 +114,105 @@ static void *background(void *arg) {
     return NULL;
 }
 
-int main(void) {
+/* Grandchildren: each child runs CHILD_THREADS threads calling without pause
+ * on the client (so on the child's own agent), and forks GRANDCHILDREN
+ * grandchildren one after another while they run; each grandchild makes two
+ * calls of its own under an alarm. A child exits 0 when every grandchild
+ * did; 2 when one hung (it stops there). */
+#define CHILD_THREADS 6
+#define GRANDCHILDREN 20
+#define CHILD_CALLS 100000
+
+static void *child_background(void *arg) {
+    int thread = (int)(intptr_t)arg;
+    for (int i = 0; i < CHILD_CALLS && !atomic_load(&stop); i++) {
+        char id[32];
+        snprintf(id, sizeof id, "child-%d-%d", thread, i);
+        el_error err = EL_ERROR_INIT;
+        if (el_delete_device(client, id, &err) != EL_NOT_FOUND || err.api_code != 27002)
+            atomic_fetch_add(&bg_failures, 1);
+    }
+    return NULL;
+}
+
+static int run_child_with_grandchildren(void) {
+    pthread_t threads[CHILD_THREADS];
+    for (int t = 0; t < CHILD_THREADS; t++)
+        if (pthread_create(&threads[t], NULL, child_background, (void *)(intptr_t)t) != 0) return 1;
+    int result = 0;
+    for (int g = 0; g < GRANDCHILDREN && result == 0; g++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            alarm(CHILD_SECONDS);
+            _exit(run_child(2));
+        }
+        int status = 0;
+        if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+            result = 1;
+        } else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
+            fprintf(stderr, "grandchild %d: hung for %d s (a lock held by a child thread at fork()?)\n",
+                    g, CHILD_SECONDS);
+            result = 2;
+        } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            result = 1;
+        }
+    }
+    atomic_store(&stop, 1);
+    for (int t = 0; t < CHILD_THREADS; t++) pthread_join(threads[t], NULL);
+    if (result == 0 && atomic_load(&bg_failures) != 0) {
+        fprintf(stderr, "child: %d calls of its threads failed\n", atomic_load(&bg_failures));
+        result = 1;
+    }
+    return result;
+}
+
+/* Forks a child that forks grandchildren (run_child_with_grandchildren);
+ * its alarm covers every grandchild's. */
+static int fork_child_with_grandchildren(void) {
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        alarm(CHILD_SECONDS * 3);
+        _exit(run_child_with_grandchildren());
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid) return -1;
+    if (WIFSIGNALED(status)) {
+        fprintf(stderr, "child: killed by signal %d\n", WTERMSIG(status));
+        return -1;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Forks while parent threads are mid-call: each fork may catch one of them
+ * inside the connection pool's lock; then forks from such forks. */
+static void forks_under_threads(void) {
+    CHECK(mock_reset() == 0);
+    pthread_t threads[BG_THREADS];
+    for (int t = 0; t < BG_THREADS; t++)
+        CHECK(pthread_create(&threads[t], NULL, background, (void *)(intptr_t)t) == 0);
+    for (int k = 0; k < 100; k++) CHECK(fork_child(3) == 0);
+    atomic_store(&stop, 1);
+    for (int t = 0; t < BG_THREADS; t++) pthread_join(threads[t], NULL);
+    CHECK(atomic_load(&bg_failures) == 0);
+    CHECK(!shared_connection("unknown-", "bg-"));
+
+    /* A fork from a fork: each grandchild may catch a child thread inside
+     * the lock guarding the child's own agent. */
+    CHECK(mock_reset() == 0);
+    atomic_store(&stop, 0);
+    for (int k = 0; k < 100; k++) {
+        int result = fork_child_with_grandchildren();
+        if (result != 0) {
+            fprintf(stderr, "child %d with grandchildren: failed (%d)\n", k, result);
+            CHECK(result == 0);
+            break;
+        }
+    }
+}
+
+int main(int argc, char **argv) {
+    int threaded = !(argc > 1 && strcmp(argv[1], "--no-threads") == 0);
     el_config *config = NULL;
     mock_init();
     if (mock_reset() != 0 || el_config_new("demo-app-key", "demo-master-secret", &config, NULL) != EL_OK ||
@@ -127,17 +235,7 @@ int main(void) {
     }
     CHECK(!shared_connection("unknown-", "parent-"));
 
-    /* Again with parent threads mid-call during each of many forks: each
-     * fork may catch one of them inside the connection pool's lock. */
-    CHECK(mock_reset() == 0);
-    pthread_t threads[BG_THREADS];
-    for (int t = 0; t < BG_THREADS; t++)
-        CHECK(pthread_create(&threads[t], NULL, background, (void *)(intptr_t)t) == 0);
-    for (int k = 0; k < 100; k++) CHECK(fork_child(3) == 0);
-    atomic_store(&stop, 1);
-    for (int t = 0; t < BG_THREADS; t++) pthread_join(threads[t], NULL);
-    CHECK(atomic_load(&bg_failures) == 0);
-    CHECK(!shared_connection("unknown-", "bg-"));
+    if (threaded) forks_under_threads();
 
     el_client_free(client);
     el_config_free(config);

@@ -37,8 +37,28 @@ void sleep_ms(long ms) {
     nanosleep(&ts, NULL);
 }
 
-void *cancel_later(void *token) {
-    sleep_ms(200);
-    el_cancel_cancel((const el_cancel *)token);
+struct canceller {
+    const el_cancel *token;
+    int requests;
+};
+
+static void *cancel_when_logged(void *arg) {
+    struct canceller *c = arg;
+    double give_up = now_ms() + 10000;
+    while (mock_request_count() <= c->requests && now_ms() < give_up) sleep_ms(2);
+    el_cancel_cancel(c->token);
+    free(c);
     return NULL;
+}
+
+int cancel_once_sent(pthread_t *thread, const el_cancel *token) {
+    struct canceller *c = malloc(sizeof *c);
+    if (c == NULL) return -1;
+    c->token = token;
+    c->requests = mock_request_count();
+    if (pthread_create(thread, NULL, cancel_when_logged, c) != 0) {
+        free(c);
+        return -1;
+    }
+    return 0;
 }

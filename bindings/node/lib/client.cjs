@@ -127,7 +127,7 @@ const registry = new FinalizationRegistry((handle) => {
 });
 
 function closedError() {
-  const e = new Error('engagelab-push: this Client was closed; create a new Client');
+  const e = new Error('engagelab-push: the client is closed; create a new Client');
   e.code = 'ERR_ENGAGELAB_CLIENT_CLOSED';
   return e;
 }

@@ -139,6 +139,22 @@ test('close() is idempotent and a call after it rejects clearly', async () => {
   assert.equal((await mock.log()).length, 1);
 });
 
+test('a call made after close() while a slow call runs is refused at once', async () => {
+  const client = new Client(base);
+  await mock.script('slow-closing', [{ status: 200, delay_ms: 3000 }]);
+  let settled = false;
+  const pending = client.deleteDevice('slow-closing').finally(() => {
+    settled = true;
+  });
+  client.close();
+  await assert.rejects(
+    client.deleteDevice('dev-other', { timeout: 300 }),
+    (e) => e.code === 'ERR_ENGAGELAB_CLIENT_CLOSED' && /the client is closed/.test(e.message),
+  );
+  assert.equal(settled, false, 'the refusal waited for the running call');
+  await pending;
+});
+
 test('close() during a call lets the call finish, then frees the client', async () => {
   const client = new Client(base);
   await mock.script('slow', [{ status: 200, delay_ms: 300 }]);

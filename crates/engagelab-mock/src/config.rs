@@ -62,6 +62,7 @@ impl MockConfig {
                 status: self.unknown_status,
                 body: self.unknown_body.clone(),
             },
+            connect: ConnectAnswer::default(),
         }
     }
 }
@@ -148,6 +149,46 @@ pub struct UnknownDevice {
     pub body: String,
 }
 
+/// How the mock, standing in for an HTTP proxy, answers a `CONNECT`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectAnswer {
+    /// The status answered; anything but 200 is sent with an empty body, and
+    /// the connection is closed.
+    #[serde(default = "ok_status")]
+    pub status: u16,
+    /// What follows a 200.
+    #[serde(default)]
+    pub then: Tunnel,
+}
+
+impl Default for ConnectAnswer {
+    fn default() -> Self {
+        ConnectAnswer {
+            status: 200,
+            then: Tunnel::Serve,
+        }
+    }
+}
+
+fn ok_status() -> u16 {
+    200
+}
+
+/// What the mock does on a tunnel it opened with a 200.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tunnel {
+    /// Serve what follows as plain HTTP requests (the default).
+    #[default]
+    Serve,
+    /// Close the connection at once (a TLS handshake in the tunnel meets an EOF).
+    Close,
+    /// Read and discard what follows, never answering (a TLS handshake in the
+    /// tunnel stalls), until the client closes.
+    Stall,
+}
+
 /// The behaviour settings in force: start-up values plus control-API overrides.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Settings {
@@ -157,6 +198,8 @@ pub struct Settings {
     pub latency_ms: u64,
     /// The answer for an unknown registration id.
     pub unknown_device: UnknownDevice,
+    /// The answer to a `CONNECT`.
+    pub connect: ConnectAnswer,
 }
 
 /// Overrides of the settings in force, kept until the next reset; `None` fields keep their value.
@@ -172,6 +215,9 @@ pub struct ConfigUpdate {
     /// New answer for an unknown registration id.
     #[serde(default)]
     pub unknown_device: Option<UnknownDevice>,
+    /// New answer to a `CONNECT`.
+    #[serde(default)]
+    pub connect: Option<ConnectAnswer>,
 }
 
 impl ConfigUpdate {
@@ -179,6 +225,9 @@ impl ConfigUpdate {
     pub fn validate(&self) -> Result<(), String> {
         if let Some(unknown) = &self.unknown_device {
             check_status(unknown.status).map_err(|e| format!("unknown_device.status: {e}"))?;
+        }
+        if let Some(connect) = &self.connect {
+            check_status(connect.status).map_err(|e| format!("connect.status: {e}"))?;
         }
         Ok(())
     }
@@ -193,6 +242,9 @@ impl ConfigUpdate {
         }
         if let Some(unknown) = &self.unknown_device {
             settings.unknown_device = unknown.clone();
+        }
+        if let Some(connect) = &self.connect {
+            settings.connect = connect.clone();
         }
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use rustls::{ServerConnection, StreamOwned};
 
+use crate::config::Tunnel;
 use crate::control;
 use crate::device::{self, Outcome};
 use crate::http::{self, Framing, ReadError, Reply, Request};
@@ -194,8 +195,9 @@ fn handle<T: Transport>(
     }
 }
 
-/// Acts as an HTTP proxy that tunnels to this very server: logs the `CONNECT`,
-/// answers 200, and serves what follows on the connection as plain requests.
+/// Acts as an HTTP proxy that tunnels to this very server: logs the `CONNECT`
+/// and answers it as the settings say (by default 200, then serves what
+/// follows on the connection as plain requests).
 fn tunnel<T: Transport>(
     state: &State,
     reader: &mut BufReader<T>,
@@ -204,13 +206,31 @@ fn tunnel<T: Transport>(
 ) -> Next {
     let headers = std::mem::take(&mut request.headers);
     state.record(logged(&request, headers, 0, connection));
+    let answer = state.settings().connect;
     let sock = reader.get_mut();
-    match sock
+    if answer.status != 200 {
+        let head = format!(
+            "HTTP/1.1 {} Refused\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            answer.status
+        );
+        let _ = sock.write_all(head.as_bytes()).and_then(|()| sock.flush());
+        return Next::Close;
+    }
+    if sock
         .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
         .and_then(|()| sock.flush())
+        .is_err()
     {
-        Ok(()) => Next::KeepGoing,
-        Err(_) => Next::Abort,
+        return Next::Abort;
+    }
+    match answer.then {
+        Tunnel::Serve => Next::KeepGoing,
+        Tunnel::Close => Next::Close,
+        Tunnel::Stall => {
+            let mut sink = [0u8; 4096];
+            while matches!(reader.read(&mut sink), Ok(n) if n > 0) {}
+            Next::Close
+        }
     }
 }
 

@@ -36,8 +36,8 @@ mod store;
 mod tls;
 
 pub use config::{
-    ConfigUpdate, DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET, DEFAULT_UNKNOWN_BODY,
-    DEFAULT_UNKNOWN_STATUS, Device, MockConfig, PLATFORMS, Settings, UnknownDevice,
+    ConfigUpdate, ConnectAnswer, DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET, DEFAULT_UNKNOWN_BODY,
+    DEFAULT_UNKNOWN_STATUS, Device, MockConfig, PLATFORMS, Settings, Tunnel, UnknownDevice,
 };
 pub use log::{LOG_CAPACITY, LoggedRequest};
 pub use script::{Action, Answer};

@@ -423,3 +423,55 @@ fn connect_opens_a_tunnel_to_the_mock_itself() {
     assert_eq!(log[1].connection, log[0].connection);
     assert!(server.devices().is_empty());
 }
+
+#[test]
+fn connect_answers_as_configured() {
+    let server = common::start(&["via-proxy"]);
+    let connect =
+        b"CONNECT push.example.invalid:443 HTTP/1.1\r\nHost: push.example.invalid:443\r\n\r\n";
+    let configure = |body: &str| {
+        assert_eq!(
+            common::control(&server, "POST", "/__mock/config", body).status,
+            200
+        );
+    };
+
+    configure(r#"{"connect": {"status": 407}}"#);
+    let mut conn = common::Conn::to(&server);
+    conn.send_raw(connect);
+    let text = String::from_utf8(conn.read_to_close().unwrap()).unwrap();
+    assert!(text.starts_with("HTTP/1.1 407 "), "{text}");
+
+    configure(r#"{"connect": {"then": "close"}}"#);
+    let mut conn = common::Conn::to(&server);
+    conn.send_raw(connect);
+    let text = String::from_utf8(conn.read_to_close().unwrap()).unwrap();
+    assert_eq!(text, "HTTP/1.1 200 Connection established\r\n\r\n");
+
+    configure(r#"{"connect": {"then": "stall"}}"#);
+    let mut conn = common::Conn::to(&server);
+    conn.send_raw(connect);
+    conn.send_raw(b"\x16\x03\x01 a TLS ClientHello, never answered");
+    conn.stream()
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let mut head = [0u8; 39];
+    std::io::Read::read_exact(conn.reader(), &mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200 Connection established\r\n\r\n");
+    let mut more = [0u8; 1];
+    let err = std::io::Read::read(conn.reader(), &mut more).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock, "{err}");
+
+    assert_eq!(server.log().len(), 3);
+    assert!(server.log().iter().all(|r| r.method == "CONNECT"));
+    assert_eq!(
+        common::control(
+            &server,
+            "POST",
+            "/__mock/config",
+            r#"{"connect": {"status": 99}}"#
+        )
+        .status,
+        400
+    );
+}

@@ -17,10 +17,11 @@ pub const MAX_CA_FILE_BYTES: u64 = 4 * 1024 * 1024;
 ///
 /// Only a regular file (a symlink to one is followed) of at most
 /// [`MAX_CA_FILE_BYTES`] is read: its metadata is checked before it is opened
-/// (so a FIFO, which would block the open, or a device such as `/dev/zero`,
-/// which never ends, is never opened), checked again on the opened file (it
-/// may have been replaced in between), and at most one byte past the cap is
-/// read in any case. Anything else is `InvalidArgument` naming `ca_file`.
+/// (so a device such as `/dev/zero`, which never ends, is not opened), the
+/// open never blocks (a FIFO swapped in after that check is opened and
+/// refused, not waited on), the opened file is checked again, and at most one
+/// byte past the cap is read in any case. Anything else is `InvalidArgument`
+/// naming `ca_file`.
 pub(crate) fn load(path: &Path) -> Result<Vec<Certificate<'static>>, Error> {
     let shown = crate::validate::shown_url(&path.to_string_lossy());
     let bad = |why: String| Error::invalid_argument(format!("ca_file {shown}: {why}"));
@@ -40,7 +41,7 @@ pub(crate) fn load(path: &Path) -> Result<Vec<Certificate<'static>>, Error> {
     };
     let cannot = |e: std::io::Error| bad(format!("cannot read it ({})", e.kind()));
     check(&std::fs::metadata(path).map_err(cannot)?)?;
-    let file = File::open(path).map_err(cannot)?;
+    let file = open_without_blocking(path).map_err(cannot)?;
     check(&file.metadata().map_err(cannot)?)?;
     let mut pem = Vec::new();
     file.take(MAX_CA_FILE_BYTES + 1)
@@ -63,6 +64,17 @@ pub(crate) fn load(path: &Path) -> Result<Vec<Certificate<'static>>, Error> {
         return Err(bad("contains no PEM certificate".to_owned()));
     }
     Ok(certs)
+}
+
+/// Opens `path` for reading with `O_NONBLOCK` (and `O_NOCTTY`): opening a
+/// FIFO with no writer returns at once. Reading a regular file is unchanged.
+fn open_without_blocking(path: &Path) -> std::io::Result<File> {
+    use rustix::fs::OFlags;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags((OFlags::NONBLOCK | OFlags::NOCTTY).bits() as i32)
+        .open(path)
 }
 
 #[cfg(test)]

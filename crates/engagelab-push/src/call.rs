@@ -5,8 +5,14 @@
 //! ureq runs every request on the calling thread, so a thread-local scope set
 //! around one attempt reaches the socket waits below it without threading
 //! values through ureq.
+//!
+//! A call may start on a thread while another call of that thread is
+//! suspended inside its cancel check (a Python signal handler, a check that
+//! calls the client): the scope is a stack, each attempt keeps its own
+//! record, and no borrow of the thread-local is held while user code runs.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
+use std::rc::Rc;
 use std::time::Instant;
 
 use crate::cancel::CancelToken;
@@ -21,7 +27,26 @@ struct Call {
 }
 
 thread_local! {
-    static CURRENT: RefCell<Option<Call>> = const { RefCell::new(None) };
+    static CURRENT: Cell<Option<Rc<Call>>> = const { Cell::new(None) };
+}
+
+/// The attempt running on this thread, if any (the innermost one).
+fn current() -> Option<Rc<Call>> {
+    CURRENT.with(|c| {
+        let call = c.take();
+        c.set(call.clone());
+        call
+    })
+}
+
+/// Puts back the attempt a scope replaced, also when the attempt unwinds.
+struct Restore(Option<Rc<Call>>);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        CURRENT.with(|c| c.set(previous));
+    }
 }
 
 /// What an attempt left behind.
@@ -42,71 +67,59 @@ pub(crate) fn scope<T>(
     pid: u32,
     attempt: impl FnOnce() -> T,
 ) -> (T, Trace) {
-    let call = Call {
+    let call = Rc::new(Call {
         deadline,
         pid,
         cancel: cancel.cloned(),
         written: Cell::new(false),
         cancelled: Cell::new(false),
-    };
-    let previous = CURRENT.with(|c| c.replace(Some(call)));
+    });
+    let restore = Restore(CURRENT.with(|c| c.replace(Some(call.clone()))));
     let value = attempt();
-    let call = CURRENT.with(|c| c.replace(previous));
-    let trace = call.map_or(
-        Trace {
-            written: false,
-            cancelled: false,
-        },
-        |c| Trace {
-            written: c.written.get(),
-            cancelled: c.cancelled.get(),
-        },
-    );
+    drop(restore);
+    let trace = Trace {
+        written: call.written.get(),
+        cancelled: call.cancelled.get(),
+    };
     (value, trace)
 }
 
 /// The current attempt's deadline, if one runs on this thread.
 pub(crate) fn deadline() -> Option<Instant> {
-    CURRENT.with(|c| c.borrow().as_ref().map(|c| c.deadline))
+    current().map(|c| c.deadline)
 }
 
 /// The id of the process making the current call (read once per call), or
 /// of this process when no call runs on this thread.
 pub(crate) fn pid() -> u32 {
-    CURRENT
-        .with(|c| c.borrow().as_ref().map(|c| c.pid))
-        .unwrap_or_else(std::process::id)
+    current().map_or_else(std::process::id, |c| c.pid)
 }
 
 /// Records that request bytes are being handed to the socket.
 pub(crate) fn mark_written() {
-    CURRENT.with(|c| {
-        if let Some(c) = c.borrow().as_ref() {
-            c.written.set(true);
-        }
-    });
+    if let Some(c) = current() {
+        c.written.set(true);
+    }
 }
 
 /// Whether the current attempt's token is cancelled. `thorough` also runs
 /// the token's check (e.g. asking Python about Ctrl-C); without it only the
 /// flag is read, which is cheap enough for every wait.
 pub(crate) fn cancelled(thorough: bool) -> bool {
-    CURRENT.with(|c| {
-        let c = c.borrow();
-        let Some(c) = c.as_ref() else {
-            return false;
-        };
-        let Some(token) = &c.cancel else {
-            return false;
-        };
-        let yes = if thorough {
-            token.is_cancelled()
-        } else {
-            token.is_flagged()
-        };
-        if yes {
-            c.cancelled.set(true);
-        }
-        yes
-    })
+    let Some(call) = current() else {
+        return false;
+    };
+    let Some(token) = &call.cancel else {
+        return false;
+    };
+    // The check may run any code, a call on this thread included.
+    let yes = if thorough {
+        token.is_cancelled()
+    } else {
+        token.is_flagged()
+    };
+    if yes {
+        call.cancelled.set(true);
+    }
+    yes
 }

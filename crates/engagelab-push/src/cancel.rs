@@ -88,8 +88,10 @@ impl CancelToken {
     }
 
     /// Sleeps until `until`, or until cancelled; returns false when cancelled.
+    /// The check runs with no lock held: it may run any code, a call using
+    /// this very token included, and [`cancel`](Self::cancel) never waits
+    /// for it.
     pub(crate) fn sleep_until(&self, until: Instant) -> bool {
-        let mut guard = self.inner.lock.lock().unwrap_or_else(|p| p.into_inner());
         loop {
             if self.is_cancelled() {
                 return false;
@@ -99,10 +101,13 @@ impl CancelToken {
                 return true;
             }
             let slice = (until - now).min(CANCEL_CHECK_INTERVAL);
-            guard = match self.inner.wake.wait_timeout(guard, slice) {
-                Ok((g, _)) => g,
-                Err(p) => p.into_inner().0,
-            };
+            let guard = self.inner.lock.lock().unwrap_or_else(|p| p.into_inner());
+            // A cancel since the check has notified already: look again,
+            // under the lock its notification takes.
+            if self.is_flagged() {
+                return false;
+            }
+            drop(self.inner.wake.wait_timeout(guard, slice));
         }
     }
 }

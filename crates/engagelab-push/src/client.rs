@@ -2,7 +2,7 @@
 //! and resolves aliases.
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, TryLockError};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -48,10 +48,12 @@ struct Inner {
     owner: u32,
     /// What a forked child's own agent is built from.
     settings: AgentSettings,
-    /// A forked child's own agent, by the child's process id. The owner never
+    /// A forked process's own agent, by that process's id. The owner never
     /// touches it: a parent thread mid-call at the moment of a `fork()`
     /// leaves the parent agent's pool locked forever in the child, so a child
-    /// never uses the parent's agent, pool, resolver cache or TLS state.
+    /// never uses the parent's agent, pool, resolver cache or TLS state. It is
+    /// only ever taken with `try_lock` (see [`Inner::forked_agent`]): a fork
+    /// from a forked process may catch one of its threads holding it.
     forked: Mutex<Option<(u32, ureq::Agent)>>,
     app_key: String,
     master_secret: Secret,
@@ -345,18 +347,56 @@ fn device_path(registration_id: &str) -> Result<String, Error> {
     ))
 }
 
+/// How many times a forked process tries the lock of its agent's slot,
+/// yielding between tries, before it gives up on the slot for one call. A
+/// thread holds it only to compare a process id and clone or store an agent,
+/// so a live holder lets go within a few tries; one that held it at a
+/// `fork()` never does in the new process.
+const SLOT_TRIES: usize = 64;
+
 impl Inner {
-    /// The agent of the forked child `pid`, built on its first call there.
+    /// The agent of the forked process `pid`: built on its first call there
+    /// and kept in the slot for its next calls. Never waits on the slot's
+    /// lock: when it stays taken (a thread held it when this process was
+    /// forked from another forked one), the call gets an agent of its own.
     fn forked_agent(&self, pid: u32) -> ureq::Agent {
-        let mut slot = self.forked.lock().unwrap_or_else(|p| p.into_inner());
-        match &*slot {
-            Some((owner, agent)) if *owner == pid => agent.clone(),
+        if let Some(agent) = self.with_slot(|slot| match slot {
+            Some((owner, agent)) if *owner == pid => Some(agent.clone()),
+            _ => None,
+        }) {
+            return agent;
+        }
+        // Built outside the lock: building takes a while.
+        let built = transport::agent(&self.settings);
+        self.with_slot(|slot| match slot {
+            Some((owner, agent)) if *owner == pid => Some(agent.clone()),
             _ => {
-                let agent = transport::agent(&self.settings);
-                *slot = Some((pid, agent.clone()));
-                agent
+                // The agent of the process this one was forked from is never
+                // dropped here: its pool may hold state its threads were
+                // changing at the fork.
+                if let Some(inherited) = slot.replace((pid, built.clone())) {
+                    std::mem::forget(inherited);
+                }
+                Some(built.clone())
+            }
+        })
+        .unwrap_or(built)
+    }
+
+    /// `f` on the forked agent's slot if its lock can be taken within
+    /// [`SLOT_TRIES`] tries; `None` otherwise.
+    fn with_slot<T>(
+        &self,
+        f: impl FnOnce(&mut Option<(u32, ureq::Agent)>) -> Option<T>,
+    ) -> Option<T> {
+        for _ in 0..SLOT_TRIES {
+            match self.forked.try_lock() {
+                Ok(mut slot) => return f(&mut slot),
+                Err(TryLockError::Poisoned(p)) => return f(&mut p.into_inner()),
+                Err(TryLockError::WouldBlock) => std::thread::yield_now(),
             }
         }
+        None
     }
 }
 

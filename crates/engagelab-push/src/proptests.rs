@@ -5,11 +5,11 @@ use proptest::prelude::*;
 
 use crate::answer::{MAX_EXCERPT, decode_error_body, excerpt_scrubbed, retry_hint};
 use crate::device::Device;
-use crate::secret::{MIN_SCRUBBED_PREFIX, Scrubber, ignorable};
+use crate::secret::{MIN_SCRUBBED_PREFIX, MIN_SCRUBBED_RUN, Scrubber, ignorable};
 use crate::validate::{self, MAX_ALIAS_LEN, base_url, path_segment, proxy, registration_id};
 
-/// The text as the scrubber compares it: `%XX` decoded, ignorable characters
-/// (and decoded spaces and controls) left out.
+/// The text as the scrubber compares it: `%XX` decoded, `\/` read as `/`,
+/// ignorable characters (and decoded spaces and controls) left out.
 fn skeleton(text: &str) -> Vec<u8> {
     let b = text.as_bytes();
     let mut out = Vec::new();
@@ -28,6 +28,11 @@ fn skeleton(text: &str) -> Vec<u8> {
                 continue;
             }
         }
+        if text[i..].starts_with("\\/") {
+            out.push(b'/');
+            i += 2;
+            continue;
+        }
         let c = text[i..].chars().next().unwrap();
         if !ignorable(c) {
             out.extend_from_slice(c.to_string().as_bytes());
@@ -41,10 +46,19 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
 }
 
+/// Whether some run of [`MIN_SCRUBBED_RUN`] bytes of `hay` is a piece of
+/// `secret` (the whole `secret` when it is shorter).
+fn holds_a_run_of(hay: &[u8], secret: &[u8]) -> bool {
+    let w = secret.len().min(MIN_SCRUBBED_RUN);
+    secret.windows(w).any(|piece| contains(hay, piece))
+}
+
 /// Ways a server may show a secret.
 fn shown(secret: &str, form: u8, splits: &[usize]) -> String {
-    match form % 4 {
+    match form % 5 {
         0 => secret.to_owned(),
+        // JSON with `/` escaped, as PHP's json_encode writes it.
+        4 => secret.replace('/', "\\/"),
         // Every byte percent-encoded, upper or lower case.
         1 => secret.bytes().map(|b| format!("%{b:02X}")).collect(),
         2 => secret.bytes().map(|b| format!("%{b:02x}")).collect(),
@@ -163,6 +177,30 @@ proptest! {
             for len in MIN_SCRUBBED_PREFIX..p.len() {
                 prop_assert!(!seen.ends_with(&p[..len]), "prefix of {:?} ends {:?}", secret, out);
             }
+        }
+    }
+
+    #[test]
+    fn no_run_of_a_secret_survives_wherever_it_stands(
+        secret in "[!-~]{12,64}",
+        start in 0usize..64,
+        len in 12usize..64,
+        before in prop_oneof![".{0,300}", "[a-z ]{0,300}", Just("Basic ".to_owned())],
+        after in prop_oneof![".{0,40}", Just("... rejected".to_owned())],
+        form in any::<u8>(),
+        splits in proptest::collection::vec(0usize..64, 0..4),
+    ) {
+        // A piece of the secret of 12 characters or more, anywhere.
+        let start = start % (secret.len() - 11);
+        let end = (start + len).min(secret.len());
+        prop_assume!(end - start >= MIN_SCRUBBED_RUN);
+        let piece = &secret[start..end];
+        let body = format!("{before}{}{after}", shown(piece, form, &splits));
+        let scrubber = Scrubber::new(&[&secret]);
+        for out in [excerpt_scrubbed(body.as_bytes(), &scrubber), scrubber.scrub(&body)] {
+            let seen = skeleton(&out);
+            prop_assert!(!holds_a_run_of(&seen, secret.as_bytes()), "{:?} in {:?}", piece, out);
+            prop_assert!(!holds_a_run_of(&seen, &skeleton(&secret)), "{:?} in {:?}", piece, out);
         }
     }
 }

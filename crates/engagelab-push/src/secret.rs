@@ -2,6 +2,7 @@
 //! header built from it, and the scrubber that removes them from text a server
 //! may have echoed.
 
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
 /// What `Debug` prints in place of a secret, and what scrubbing leaves where a
@@ -34,6 +35,13 @@ impl fmt::Debug for Secret {
 /// (EngageLab's Master Secrets are 24 characters).
 pub(crate) const MIN_SCRUBBED_LEN: usize = 4;
 
+/// The shortest run of a secret's characters that is removed wherever it
+/// stands: any substring of a secret this long or longer (a server may quote
+/// a secret cut short, `Basic ZGVtby1h...`, with text after it). Runs of 11
+/// or fewer characters are kept, so ordinary words are never taken for a
+/// piece of a secret; a secret shorter than this is removed whole.
+pub(crate) const MIN_SCRUBBED_RUN: usize = 12;
+
 /// The shortest prefix of a secret that is removed when text *ends* with it
 /// (where a cut, by the server or by an excerpt, may have left the start of a
 /// secret). Shorter prefixes are kept: 3 of 24+ characters give nothing away,
@@ -51,24 +59,33 @@ pub(crate) fn scrub(text: &str, secrets: &[&str]) -> String {
 /// Removes secrets from text, built once from every secret (the Master Secret
 /// and the base64 token of the Authorization header).
 ///
-/// What it finds, anywhere in the text:
-/// - the secret as it is;
-/// - the secret percent-encoded, wholly or partly, in upper or lower case hex
+/// What it finds, anywhere in the text: every run of at least
+/// [`MIN_SCRUBBED_RUN`] characters that is a substring of a secret (the whole
+/// secret when it is shorter), in any of these forms:
+/// - as it is;
+/// - percent-encoded, wholly or partly, in upper or lower case hex
 ///   (`Basic%20ZGVt...%3D%3D`);
-/// - the secret split by whitespace, control or Unicode format characters
-///   (CR/LF from header folding or base64 line wrapping, a zero-width space),
-///   raw or percent-encoded (`%0D%0A`): these are ignored while matching, as
+/// - with `/` escaped as `\/` (JSON as PHP's `json_encode` writes it);
+/// - split by whitespace, control or Unicode format characters (CR/LF from
+///   header folding or base64 line wrapping, a zero-width space), raw or
+///   percent-encoded (`%0D%0A`): these are ignored while matching, as
 ///   [`crate::answer::excerpt`] would fold or strip them;
 ///
 /// and, at the very end of the text, any prefix of at least
-/// [`MIN_SCRUBBED_PREFIX`] bytes of a secret in those forms (a dangling `%` or
-/// `%X` included), which a cut may have left. Each finding is replaced by
-/// [`REDACTED`]. Over-redaction is accepted: `ab cd` is removed for the secret
-/// `abcd`. Not found: doubly encoded forms (`%2541`), `+` for a space.
+/// [`MIN_SCRUBBED_PREFIX`] bytes of a secret in those forms (a dangling `%`,
+/// `%X` or `\` included), which a cut may have left. Each finding is replaced
+/// by [`REDACTED`]; findings that overlap or touch are replaced once.
+/// Over-redaction is accepted: `ab cd` is removed for the secret `abcd`. Not
+/// found: doubly encoded forms (`%2541`), `+` for a space, other JSON escapes
+/// (`\u002f`).
 #[derive(Clone, Default)]
 pub(crate) struct Scrubber {
-    /// Byte patterns to find in the decoded view of a text.
+    /// The secrets as byte patterns of the decoded view of a text.
     patterns: Vec<Vec<u8>>,
+    /// What is looked for in the decoded view, by length: every
+    /// [`MIN_SCRUBBED_RUN`]-byte window of each pattern, or a shorter pattern
+    /// whole.
+    windows: BTreeMap<usize, HashSet<Vec<u8>>>,
 }
 
 impl fmt::Debug for Scrubber {
@@ -110,7 +127,15 @@ impl Scrubber {
                 }
             }
         }
-        Scrubber { patterns }
+        let mut windows: BTreeMap<usize, HashSet<Vec<u8>>> = BTreeMap::new();
+        for p in &patterns {
+            let w = p.len().min(MIN_SCRUBBED_RUN);
+            windows
+                .entry(w)
+                .or_default()
+                .extend(p.windows(w).map(<[u8]>::to_vec));
+        }
+        Scrubber { patterns, windows }
     }
 
     /// `text` with every secret found replaced by [`REDACTED`], and a secret's
@@ -120,28 +145,21 @@ impl Scrubber {
         self.scrub_tail(whole, usize::MAX)
     }
 
-    /// `text` with every whole secret replaced.
+    /// `text` with every run of a secret (see [`Scrubber`]) replaced.
     pub(crate) fn scrub_whole(&self, text: &str) -> String {
-        if self.patterns.is_empty() {
+        if self.windows.is_empty() {
             return text.to_owned();
         }
         let units = units(text);
+        let bytes: Vec<u8> = units.iter().map(|u| u.byte).collect();
         let mut spans: Vec<(usize, usize)> = Vec::new();
-        for p in &self.patterns {
-            if p.len() > units.len() {
+        for (&w, set) in &self.windows {
+            if w > bytes.len() {
                 continue;
             }
-            let mut s = 0;
-            while s + p.len() <= units.len() {
-                if units[s..s + p.len()]
-                    .iter()
-                    .zip(p)
-                    .all(|(u, b)| u.byte == *b)
-                {
-                    spans.push((units[s].start, units[s + p.len() - 1].end));
-                    s += p.len();
-                } else {
-                    s += 1;
+            for (s, window) in bytes.windows(w).enumerate() {
+                if set.contains(window) {
+                    spans.push((units[s].start, units[s + w - 1].end));
                 }
             }
         }
@@ -150,18 +168,19 @@ impl Scrubber {
         }
         spans.sort_unstable();
         let mut out = String::with_capacity(text.len());
-        let mut at = 0;
+        // The end of the redaction being extended, once there is one.
+        let mut open: Option<usize> = None;
         for (start, end) in spans {
-            if end <= at {
-                continue;
+            match open {
+                Some(at) if start <= at => open = Some(at.max(end)),
+                _ => {
+                    out.push_str(&text[open.unwrap_or(0)..start]);
+                    out.push_str(REDACTED);
+                    open = Some(end);
+                }
             }
-            if start >= at {
-                out.push_str(&text[at..start]);
-                out.push_str(REDACTED);
-            }
-            at = end;
         }
-        out.push_str(&text[at..]);
+        out.push_str(&text[open.unwrap_or(0)..]);
         out
     }
 
@@ -183,10 +202,11 @@ impl Scrubber {
         if self.patterns.is_empty() {
             return None;
         }
-        // A cut inside `%XX` leaves `%` or `%X`: it belongs to the prefix.
+        // A cut inside `%XX` leaves `%` or `%X`, and inside `\/` a `\`: it
+        // belongs to the prefix.
         let b = text.as_bytes();
         let n = b.len();
-        let body_end = if n >= 1 && b[n - 1] == b'%' {
+        let body_end = if n >= 1 && (b[n - 1] == b'%' || b[n - 1] == b'\\') {
             n - 1
         } else if n >= 2 && b[n - 2] == b'%' && b[n - 1].is_ascii_hexdigit() {
             n - 2
@@ -207,8 +227,11 @@ impl Scrubber {
             }
         }
         if best.is_none() && body_end < n {
-            // A lone dangling `%` after a shorter prefix: nothing to hide.
-            return None;
+            // A dangling `%` or `\` right after a removed run goes with it;
+            // after a shorter prefix, it hides nothing.
+            return text[..body_end]
+                .ends_with(REDACTED)
+                .then(|| body_end - REDACTED.len());
         }
         best
     }
@@ -255,9 +278,9 @@ pub(crate) fn is_format(c: char) -> bool {
     )
 }
 
-/// The decoded view of `text`: `%XX` decoded to its byte, every other
-/// character as its UTF-8 bytes, ignorable characters (and decoded ASCII
-/// control bytes and spaces) left out.
+/// The decoded view of `text`: `%XX` decoded to its byte, `\/` to `/`, every
+/// other character as its UTF-8 bytes, ignorable characters (and decoded
+/// ASCII control bytes and spaces) left out.
 fn units(text: &str) -> Vec<Unit> {
     let b = text.as_bytes();
     let mut out = Vec::with_capacity(b.len());
@@ -276,6 +299,15 @@ fn units(text: &str) -> Vec<Unit> {
                 });
             }
             i += 3;
+            continue;
+        }
+        if b[i] == b'\\' && b.get(i + 1) == Some(&b'/') {
+            out.push(Unit {
+                byte: b'/',
+                start: i,
+                end: i + 2,
+            });
+            i += 2;
             continue;
         }
         let c = text[i..].chars().next().unwrap_or('\u{FFFD}');
@@ -347,6 +379,39 @@ mod tests {
             let out = scrub(text, &[TOKEN]);
             assert_eq!(out, REDACTED, "{text:?}");
         }
+    }
+
+    /// A 24-character Master Secret, as EngageLab issues them.
+    const MASTER: &str = "b7c2e19fa04d4e5c8a1f3d6e";
+
+    #[test]
+    fn a_truncated_credential_with_text_after_it_is_removed() {
+        let s = Scrubber::new(&[MASTER, TOKEN]);
+        let out = s.scrub(&format!("Basic {}... was refused", &TOKEN[..40]));
+        assert_eq!(out, format!("Basic {REDACTED}... was refused"));
+        let out = s.scrub(&format!("master secret {}... rejected", &MASTER[..20]));
+        assert_eq!(out, format!("master secret {REDACTED}... rejected"));
+        // Any 12 characters from inside a secret, not only its start.
+        let out = s.scrub(&format!("x {} y", &MASTER[5..17]));
+        assert_eq!(out, format!("x {REDACTED} y"));
+        let out = s.scrub(&format!("x {}%3D y", &TOKEN[30..43]));
+        assert_eq!(out, format!("x {REDACTED} y"));
+        // 11 characters are kept: ordinary words are never runs of a secret.
+        let out = s.scrub(&format!("x {} y", &MASTER[5..16]));
+        assert_eq!(out, format!("x {} y", &MASTER[5..16]));
+    }
+
+    #[test]
+    fn a_json_escaped_slash_is_seen_through() {
+        let token = "YWJj/ZGVm+Z2hp/amts/bW5vcA==";
+        let s = Scrubber::new(&[token]);
+        let escaped = token.replace('/', "\\/");
+        assert_eq!(
+            s.scrub(&format!("got {escaped} back")),
+            format!("got {REDACTED} back")
+        );
+        let cut = &escaped[..escaped.find("\\/").unwrap() + 1];
+        assert_eq!(s.scrub(&format!("got {cut}")), format!("got {REDACTED}"));
     }
 
     #[test]

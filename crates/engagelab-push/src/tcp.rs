@@ -29,7 +29,8 @@ impl fmt::Display for Cancelled {
 
 impl std::error::Error for Cancelled {}
 
-fn cancelled() -> ureq::Error {
+/// The error of a wait the call's cancel token stopped.
+pub(crate) fn cancelled() -> ureq::Error {
     ureq::Error::Io(io::Error::other(Cancelled))
 }
 
@@ -39,7 +40,7 @@ pub(crate) fn is_cancelled(e: &io::Error) -> bool {
 }
 
 /// The earlier of ureq's next timeout and the call's deadline.
-fn until(timeout: NextTimeout) -> Option<Instant> {
+pub(crate) fn until(timeout: NextTimeout) -> Option<Instant> {
     let ureq_until = timeout
         .not_zero()
         .and_then(|after| Instant::now().checked_add(*after));
@@ -215,48 +216,62 @@ impl fmt::Debug for TcpTransport {
 }
 
 /// The outermost link of the chain: marks the call's request as written when
-/// ureq hands request bytes to the connection (TLS and proxy handshakes have
-/// finished by then), so `maybe_deleted` is exact.
+/// ureq hands request bytes to the origin's connection (TLS and proxy
+/// handshakes have finished by then), so `maybe_deleted` is exact.
+///
+/// ureq runs the whole chain a second time for a CONNECT proxy's own
+/// connection, with the proxy removed from that run's settings; the transport
+/// of that run carries the CONNECT and, once tunnelled, the origin's TLS
+/// handshake, so it never marks.
 #[derive(Debug, Default)]
-pub(crate) struct MarkWritten;
+pub(crate) struct MarkWritten {
+    /// Whether the client goes through a proxy.
+    pub proxied: bool,
+}
 
 impl<In: Transport> Connector<In> for MarkWritten {
     type Out = Marked<In>;
 
     fn connect(
         &self,
-        _details: &ConnectionDetails,
+        details: &ConnectionDetails,
         chained: Option<In>,
     ) -> Result<Option<Self::Out>, ureq::Error> {
-        Ok(chained.map(Marked))
+        // The proxy's own connection is the one built without the proxy.
+        let marks = !self.proxied || details.config.proxy().is_some();
+        Ok(chained.map(|inner| Marked { inner, marks }))
     }
 }
 
-/// A transport whose writes mark the call's request as written.
+/// A transport whose writes mark the call's request as written (when it is
+/// the origin's).
 #[derive(Debug)]
-pub(crate) struct Marked<T>(T);
+pub(crate) struct Marked<T> {
+    inner: T,
+    marks: bool,
+}
 
 impl<T: Transport> Transport for Marked<T> {
     fn buffers(&mut self) -> &mut dyn Buffers {
-        self.0.buffers()
+        self.inner.buffers()
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
-        if amount > 0 {
+        if amount > 0 && self.marks {
             call::mark_written();
         }
-        self.0.transmit_output(amount, timeout)
+        self.inner.transmit_output(amount, timeout)
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
-        self.0.await_input(timeout)
+        self.inner.await_input(timeout)
     }
 
     fn is_open(&mut self) -> bool {
-        self.0.is_open()
+        self.inner.is_open()
     }
 
     fn is_tls(&self) -> bool {
-        self.0.is_tls()
+        self.inner.is_tls()
     }
 }

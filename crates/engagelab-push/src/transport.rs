@@ -41,8 +41,9 @@ pub(crate) struct AgentSettings {
 
 /// A pooled agent: never follows redirects, never reads proxy settings from
 /// the environment, always verifies certificates, hands back every status,
-/// resolves names without a thread per call, and does its socket I/O through
-/// this crate's own TCP layer (exact deadlines, cancellation, fork safety).
+/// resolves names within the call's deadline and cancel token (cached), and
+/// does its socket I/O through this crate's own TCP layer (exact deadlines,
+/// cancellation, fork safety).
 pub(crate) fn agent(settings: &AgentSettings) -> Agent {
     let roots = if settings.extra_roots.is_empty() {
         RootCerts::WebPki
@@ -73,7 +74,9 @@ pub(crate) fn agent(settings: &AgentSettings) -> Agent {
         ().chain(ConnectProxyConnector::default())
             .chain(TcpConnector)
             .chain(RustlsConnector::default())
-            .chain(MarkWritten);
+            .chain(MarkWritten {
+                proxied: settings.proxy.is_some(),
+            });
     Agent::with_parts(config, connector, CachingResolver::default())
 }
 

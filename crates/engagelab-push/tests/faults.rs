@@ -19,6 +19,30 @@ use serde_json::{Value, json};
 
 const DEVICE: &str = "fault-device";
 
+/// The API host of a case run through a proxy (`through_proxy`): never
+/// resolved, the proxy is asked for it.
+const PROXIED_HOST: &str = "push.example.invalid";
+
+/// POSTs `body` to the mock's control API at `path`.
+fn mock_control(mock: &MockServer, path: &str, body: &Value) -> Result<(), String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .proxy(None)
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut response = agent
+        .post(format!("{}{path}", mock.base_url()))
+        .header("Content-Type", "application/json")
+        .send(body.to_string())
+        .map_err(|e| e.to_string())?;
+    let status = response.status().as_u16();
+    if status != 200 {
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        return Err(format!("mock {path}: HTTP {status}: {text}"));
+    }
+    Ok(())
+}
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -110,16 +134,29 @@ fn run_case(toxi: &Toxiproxy, mock: &MockServer, doc: &Value, case: &Value) -> R
         .as_str()
         .ok_or("no listen address")?
         .to_owned();
-    let mut toxic = case["toxic"].clone();
-    toxic["name"] = json!("fault");
-    toxic["toxicity"] = json!(1.0);
-    toxi.call("POST", "/proxies/engagelab/toxics", Some(toxic))?;
+    if let Some(config) = case.get("mock_config") {
+        mock_control(mock, "/__mock/config", config)?;
+    }
+    if case["toxic"].is_object() {
+        let mut toxic = case["toxic"].clone();
+        toxic["name"] = json!("fault");
+        toxic["toxicity"] = json!(1.0);
+        toxi.call("POST", "/proxies/engagelab/toxics", Some(toxic))?;
+    }
 
     let c = &doc["client"];
     let ms = |name: &str| Duration::from_millis(c[name].as_u64().unwrap_or_default());
     let max_retries = c["max_retries"].as_u64().unwrap_or_default() as u32;
-    let client = Client::builder("demo-app-key", "demo-master-secret")
-        .base_url(format!("http://{listen}"))
+    let builder = Client::builder("demo-app-key", "demo-master-secret");
+    // Through a proxy, toxiproxy stands before the mock as a CONNECT proxy.
+    let builder = match case["through_proxy"].as_str() {
+        Some(scheme) => builder
+            .base_url(format!("{scheme}://{PROXIED_HOST}"))
+            .allow_insecure_http(true)
+            .proxy(format!("http://{listen}")),
+        None => builder.base_url(format!("http://{listen}")),
+    };
+    let client = builder
         .timeout(ms("timeout_ms"))
         .connect_timeout(ms("connect_timeout_ms"))
         .max_retries(max_retries)

@@ -291,6 +291,83 @@ mod ca_file {
     }
 
     #[test]
+    fn a_fifo_swapped_in_after_the_check_never_blocks() {
+        use std::os::unix::fs::symlink;
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        // The path is a symlink that another thread keeps pointing at a
+        // regular file, then at a FIFO: a check of the path followed by a
+        // blocking open() of it used to hang whenever the swap fell between
+        // the two.
+        let dir = std::env::temp_dir().join(format!("engagelab-swap-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let regular = dir.join("real.pem");
+        std::fs::write(&regular, "no certificate here\n").unwrap();
+        let fifo = dir.join("fifo");
+        let status = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !status.is_ok_and(|s| s.success()) {
+            eprintln!("mkfifo unavailable; skipped");
+            return;
+        }
+        let link = dir.join("ca.pem");
+        symlink(&regular, &link).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let swapper = {
+            let (stop, dir, link) = (stop.clone(), dir.clone(), link.clone());
+            let targets = [fifo.clone(), regular.clone()];
+            std::thread::spawn(move || {
+                let tmp = dir.join("next");
+                for i in 0usize.. {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let _ = std::fs::remove_file(&tmp);
+                    symlink(&targets[i % 2], &tmp).unwrap();
+                    std::fs::rename(&tmp, &link).unwrap();
+                }
+            })
+        };
+        let (tx, rx) = mpsc::channel();
+        {
+            let link = link.clone();
+            std::thread::spawn(move || {
+                for _ in 0..50000 {
+                    let r = Client::builder(KEY, SECRET).ca_file(&link).build();
+                    let r = r
+                        .map(|_| ())
+                        .map_err(|e| (e.kind(), e.message().to_owned()));
+                    if tx.send(r).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        let mut refused = [0usize; 2];
+        for round in 0..50000 {
+            let Ok(r) = rx.recv_timeout(Duration::from_secs(30)) else {
+                stop.store(true, Ordering::Relaxed);
+                panic!("building with the ca_file blocked (round {round})");
+            };
+            let (kind, message) = r.unwrap_err();
+            assert_eq!(kind, ErrorKind::InvalidArgument, "{message}");
+            if message.contains("not a regular file") {
+                refused[0] += 1;
+            } else {
+                assert!(message.contains("contains no PEM certificate"), "{message}");
+                refused[1] += 1;
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        swapper.join().unwrap();
+        eprintln!(
+            "refused as a FIFO: {}, read and refused: {}",
+            refused[0], refused[1]
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn a_file_over_4_mib_is_not_read() {
         let dir = std::env::temp_dir().join(format!("engagelab-big-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

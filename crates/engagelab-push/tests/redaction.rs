@@ -46,3 +46,70 @@ fn builder_client_and_errors_never_show_secrets() {
     assert_clean("error Debug", &format!("{e:?}"));
     assert!(e.message().contains("** redacted **"), "{}", e.message());
 }
+
+/// Fails when `text` (with JSON's `\/` read as `/`) holds any 12 characters
+/// in a row of `secret`.
+fn assert_no_run_of(what: &str, text: &str, secret: &str) {
+    let seen = text.replace("\\/", "/");
+    for piece in secret.as_bytes().windows(12) {
+        let piece = std::str::from_utf8(piece).unwrap();
+        assert!(
+            !seen.contains(piece),
+            "{what} shows {piece:?} of a secret: {text}"
+        );
+    }
+}
+
+/// The message of the error a client with `secret` gets when the server
+/// answers 400 with `body`.
+fn message_for(secret: &str, body: String) -> String {
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    let client = Client::builder("demo-app-key", secret)
+        .base_url(mock.base_url())
+        .max_retries(0)
+        .build()
+        .unwrap();
+    mock.script("dev-echo", vec![Answer::body(400, body)]);
+    let e = client.delete_device("dev-echo").unwrap_err();
+    e.message().to_owned()
+}
+
+#[test]
+fn a_credential_echoed_cut_short_with_text_after_it_is_removed() {
+    // A 24-character Master Secret, as EngageLab issues them.
+    let secret = "b7c2e19fa04d4e5c8a1f3d6e";
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("demo-app-key:{secret}"));
+    for body in [
+        format!("auth failed for Basic {}... (truncated)", &token[..40]),
+        format!("master secret {}... rejected", &secret[..20]),
+        format!(
+            "{{\"error\":{{\"code\":21004,\"message\":\"secret {}... rejected\"}}}}",
+            &secret[..20]
+        ),
+        format!("key ...{}... and more", &token[10..30]),
+    ] {
+        let m = message_for(secret, body.clone());
+        assert_no_run_of(&body, &m, secret);
+        assert_no_run_of(&body, &m, &token);
+        assert!(m.contains("** redacted **"), "{m}");
+        assert!(m.contains("..."), "the text around is kept: {m}");
+    }
+}
+
+#[test]
+fn a_token_json_escaped_with_backslash_slash_is_removed() {
+    // A Master Secret whose Basic token holds `/`, which PHP's json_encode
+    // writes as `\/`.
+    let secret = "q?q?q?q?q?q?q?q?q?q?q?q?";
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("demo-app-key:{secret}"));
+    assert!(token.contains('/'));
+    let escaped = token.replace('/', "\\/");
+    for body in [
+        format!("{{\"headers\":{{\"Authorization\":\"Basic {escaped}\"}},\"ok\":false}}"),
+        format!("you sent Basic {escaped}"),
+    ] {
+        let m = message_for(secret, body.clone());
+        assert_no_run_of(&body, &m, &token);
+        assert!(m.contains("** redacted **"), "{m}");
+    }
+}

@@ -2,6 +2,12 @@
 //! and `maybe_deleted` is set only when the request may have reached the
 //! server: each against a real server on loopback (engagelab-mock, or a raw
 //! socket where the mock cannot misbehave that way).
+//!
+//! The servers answer seconds late, so a call that ends by its deadline or
+//! its cancel ends long before them. The bounds sit halfway between: a loaded
+//! machine cannot fail them, a deadline or cancel that does not work does.
+//! (On an idle machine the overshoot is a few milliseconds; the tests print
+//! it.)
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -25,7 +31,7 @@ fn slow_mock(id: &str, delay_ms: u64) -> MockServer {
 }
 
 #[test]
-fn the_deadline_overshoots_by_less_than_100_ms() {
+fn the_deadline_ends_the_call_not_the_answer() {
     let mock = slow_mock("dev-slow", 5_000);
     let client = client_for(mock.base_url())
         .timeout(Duration::from_millis(1_000))
@@ -38,7 +44,8 @@ fn the_deadline_overshoots_by_less_than_100_ms() {
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
     assert!(e.maybe_deleted(), "the request was written: {e}");
     assert!(took >= Duration::from_millis(1_000), "{took:?}");
-    assert!(took < Duration::from_millis(1_100), "overshoot: {took:?}");
+    println!("overshoot: {:?}", took - Duration::from_millis(1_000));
+    assert!(took < Duration::from_millis(3_000), "overshoot: {took:?}");
 }
 
 #[test]
@@ -50,21 +57,32 @@ fn a_per_call_timeout_shortens_the_deadline() {
     let e = client.delete_device_with("dev-slow", &options).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
     assert!(
-        started.elapsed() < Duration::from_millis(400),
+        started.elapsed() < Duration::from_millis(2_500),
         "{:?}",
         started.elapsed()
     );
 }
 
+/// Waits until `mock` has logged `n` requests (it logs each on arrival,
+/// before any scripted delay): the request is on the wire, as a fact.
+fn await_requests(mock: &MockServer, n: usize) {
+    let started = Instant::now();
+    while mock.log().len() < n {
+        assert!(started.elapsed() < Duration::from_secs(10), "no request");
+        thread::sleep(Duration::from_millis(2));
+    }
+}
+
 #[test]
-fn a_cancel_stops_a_call_waiting_for_its_answer_within_100_ms() {
-    let mock = slow_mock("dev-slow", 5_000);
+fn a_cancel_stops_a_call_waiting_for_its_answer() {
+    let mock = std::sync::Arc::new(slow_mock("dev-slow", 5_000));
     let client = client_for(mock.base_url()).build().unwrap();
     let token = CancelToken::new();
     let canceller = {
         let token = token.clone();
+        let mock = mock.clone();
         thread::spawn(move || {
-            thread::sleep(Duration::from_millis(200));
+            await_requests(&mock, 1);
             let at = Instant::now();
             token.cancel();
             at
@@ -78,8 +96,9 @@ fn a_cancel_stops_a_call_waiting_for_its_answer_within_100_ms() {
     assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
     assert_eq!(e.attempts(), 1, "{e}");
     assert!(e.maybe_deleted(), "the request was written: {e}");
+    println!("returned {:?} after the cancel", returned - cancelled_at);
     assert!(
-        returned - cancelled_at < Duration::from_millis(100),
+        returned - cancelled_at < Duration::from_millis(2_500),
         "{:?}",
         returned - cancelled_at
     );
@@ -114,7 +133,7 @@ fn a_cancel_stops_a_backoff_wait() {
     assert_eq!(e.attempts(), 1, "{e}");
     assert!(!e.maybe_deleted(), "the server answered 429: {e}");
     assert!(
-        started.elapsed() < Duration::from_millis(400),
+        started.elapsed() < Duration::from_millis(2_500),
         "{:?}",
         started.elapsed()
     );
@@ -194,7 +213,7 @@ fn a_connect_cut_by_the_overall_deadline_deleted_nothing() {
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
     assert!(!e.maybe_deleted(), "no request can have left: {e}");
     assert!(
-        started.elapsed() < Duration::from_millis(600),
+        started.elapsed() < Duration::from_millis(2_500),
         "{:?}",
         started.elapsed()
     );
@@ -258,4 +277,132 @@ fn a_gateway_timeout_may_hide_a_deletion() {
     mock.script("dev-503", vec![Answer::status(503); 1]);
     let e = client.delete_device("dev-503").unwrap_err();
     assert!(!e.maybe_deleted(), "a 503 did not act: {e}");
+}
+
+/// A cancel token whose check, the first time it runs once `mock` has read
+/// the request for `path` (so inside the waiting call, as a Python signal
+/// handler runs), makes `nested` on the calling thread, then answers `cancel`;
+/// what `nested` returned is kept.
+fn reentrant_token<T: Send + 'static>(
+    mock: &std::sync::Arc<MockServer>,
+    path: &'static str,
+    nested: impl Fn() -> T + Send + Sync + 'static,
+    cancel: bool,
+) -> (CancelToken, std::sync::Arc<std::sync::Mutex<Vec<T>>>) {
+    use std::sync::{Arc, Mutex};
+    let results: Arc<Mutex<Vec<T>>> = Arc::default();
+    let kept = results.clone();
+    let mock = mock.clone();
+    let token = CancelToken::with_check(move || {
+        if !mock.log().iter().any(|r| r.path == path) {
+            return false;
+        }
+        let mut results = kept.lock().unwrap();
+        if results.is_empty() {
+            results.push(nested());
+        }
+        cancel
+    });
+    (token, results)
+}
+
+#[test]
+fn a_call_from_inside_a_waiting_call_on_the_same_thread_works() {
+    // Before: the nested call panicked ("RefCell already borrowed").
+    let mock = std::sync::Arc::new(slow_mock("dev-slow", 1_000));
+    mock.add_device(Device::new("dev-other"));
+    let client = client_for(mock.base_url()).max_retries(0).build().unwrap();
+    let inner = client.clone();
+    let (token, nested) = reentrant_token(
+        &mock,
+        "/v4/devices/dev-slow",
+        move || inner.delete_device("dev-other"),
+        false,
+    );
+    let outer = client.delete_device_with("dev-slow", &CallOptions::new().cancel(token));
+    assert!(outer.is_ok(), "{outer:?}");
+    let nested = nested.lock().unwrap();
+    assert_eq!(nested.len(), 1, "the check ran while the call waited");
+    assert!(nested[0].is_ok(), "{:?}", nested[0]);
+    let mut deleted: Vec<String> = mock.log().iter().map(|r| r.path.clone()).collect();
+    deleted.sort();
+    assert_eq!(deleted, ["/v4/devices/dev-other", "/v4/devices/dev-slow"]);
+}
+
+#[test]
+fn a_call_cancelled_after_a_nested_call_still_says_it_may_have_deleted() {
+    // The waiting DELETE was read by the server: whatever ran inside it, its
+    // error says it may have deleted the device, after one attempt.
+    let mock = std::sync::Arc::new(slow_mock("dev-slow", 5_000));
+    let client = client_for(mock.base_url()).max_retries(0).build().unwrap();
+    let inner = client.clone();
+    let (token, nested) = reentrant_token(
+        &mock,
+        "/v4/devices/dev-slow",
+        move || inner.get_device("dev-unknown"),
+        true,
+    );
+    let e = client
+        .delete_device_with("dev-slow", &CallOptions::new().cancel(token))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
+    assert!(e.maybe_deleted(), "{e:?}");
+    assert_eq!(e.attempts(), 1, "{e:?}");
+    let nested = nested.lock().unwrap();
+    let n = nested[0].as_ref().unwrap_err();
+    assert_ne!(n.kind(), ErrorKind::Internal, "{n:?}");
+    assert!(!n.maybe_deleted(), "{n:?}");
+}
+
+#[test]
+fn a_call_from_a_check_during_a_backoff_wait_may_use_the_same_token() {
+    // Before: the waiting call held its token's lock while the check ran, so
+    // a nested call that waited on the same token blocked forever.
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, OnceLock, mpsc};
+    let mock = Arc::new(MockServer::start(MockConfig::default()).unwrap());
+    mock.add_device(Device::new("dev-busy"));
+    mock.add_device(Device::new("dev-nested"));
+    let busy = || Answer::status(429).with_header("Retry-After", "1");
+    mock.script("dev-busy", vec![busy(), Answer::status(200)]);
+    mock.script("dev-nested", vec![busy(), Answer::status(200)]);
+    let client = client_for(mock.base_url())
+        .max_retries(1)
+        .max_retry_after(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let token_slot: Arc<OnceLock<CancelToken>> = Arc::default();
+    let nested: Arc<OnceLock<Result<(), engagelab_push::Error>>> = Arc::default();
+    let inside = Arc::new(AtomicBool::new(false));
+    let token = {
+        let (client, token_slot, nested, inside, mock) = (
+            client.clone(),
+            token_slot.clone(),
+            nested.clone(),
+            inside.clone(),
+            mock.clone(),
+        );
+        CancelToken::with_check(move || {
+            // The first check once the first attempt was answered: the call
+            // waits to retry.
+            let answered = || mock.log().iter().any(|r| r.path == "/v4/devices/dev-busy");
+            if nested.get().is_none() && answered() && !inside.swap(true, Ordering::SeqCst) {
+                let same = token_slot.get().unwrap().clone();
+                let r = client.delete_device_with("dev-nested", &CallOptions::new().cancel(same));
+                let _ = nested.set(r);
+            }
+            false
+        })
+    };
+    let _ = token_slot.set(token.clone());
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(client.delete_device_with("dev-busy", &CallOptions::new().cancel(token)));
+    });
+    let outer = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the calls returned");
+    assert!(outer.is_ok(), "{outer:?}");
+    let nested = nested.get().expect("the nested call ran");
+    assert!(nested.is_ok(), "{nested:?}");
 }

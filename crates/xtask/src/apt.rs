@@ -65,15 +65,23 @@ pub(crate) fn ensure(wanted: &[Package], why: &str) -> Result<(), String> {
         .arg("-u")
         .output()
         .is_ok_and(|o| o.stdout.starts_with(b"0"));
+    // Suites run side by side (test/lanes.rs) may install at once: flock(1)
+    // takes turns between them, and dpkg's own lock is waited for rather than
+    // failed on (another apt user of the machine).
+    let lock = crate::clib::target_dir().join("apt.lock");
     let apt = |args: &[&str]| {
         let mut cmd = if root {
-            Command::new("apt-get")
+            Command::new("flock")
         } else {
             let mut c = Command::new("sudo");
-            c.arg("apt-get");
+            c.arg("flock");
             c
         };
-        cmd.env("DEBIAN_FRONTEND", "noninteractive").args(args);
+        cmd.arg(&lock)
+            .arg("apt-get")
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .args(["-o", "DPkg::Lock::Timeout=600"])
+            .args(args);
         cmd
     };
     run(&mut apt(&["update", "-qq"]))?;

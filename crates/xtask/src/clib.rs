@@ -6,7 +6,6 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The project's version: the workspace's, which every crate inherits.
 pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -20,17 +19,45 @@ pub(crate) fn target_dir() -> PathBuf {
         .unwrap_or_else(|| crate::root().join("target"))
 }
 
-/// Builds the library and returns the directory holding it.
-pub(crate) fn build(release: bool) -> Result<PathBuf, String> {
-    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cargo.current_dir(crate::root());
-    cargo.args(["build", "--quiet", "-p", "engagelab-push-ffi"]);
-    if release {
-        cargo.arg("--release");
+/// Builds the whole workspace in debug, every target: the selection that
+/// `cargo test --workspace` makes, so the dependencies are compiled once
+/// with one set of features (a `-p` build would enable fewer features of
+/// libc and a few others, and so compile everything above them again).
+pub(crate) fn build_debug_workspace() -> Result<(), String> {
+    let status = crate::process::cargo()
+        .args(["build", "--quiet", "--workspace", "--all-targets"])
+        .status()
+        .map_err(|e| format!("cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err("cargo build --workspace --all-targets failed".into())
     }
-    let status = cargo.status().map_err(|e| format!("cargo: {e}"))?;
-    if !status.success() {
-        return Err("building engagelab-push-ffi failed".into());
+}
+
+/// Builds the library and returns the directory holding it. In release, the
+/// core's examples (the demo's and the benchmark's Rust programs) are built
+/// with it, in one selection, so the dependencies are compiled once for
+/// all three rather than once per selection's features.
+pub(crate) fn build(release: bool) -> Result<PathBuf, String> {
+    if release {
+        let status = crate::process::cargo()
+            .args(["build", "--quiet", "--release"])
+            .args([
+                "-p",
+                "engagelab-push-ffi",
+                "-p",
+                "engagelab-push",
+                "--examples",
+            ])
+            .args(["-p", "engagelab-push-ffi", "--lib"])
+            .status()
+            .map_err(|e| format!("cargo: {e}"))?;
+        if !status.success() {
+            return Err("building engagelab-push-ffi and the core's examples failed".into());
+        }
+    } else {
+        build_debug_workspace()?;
     }
     let profile = target_dir().join(if release { "release" } else { "debug" });
     let out = profile.join("lib");
@@ -49,15 +76,28 @@ pub(crate) fn build(release: bool) -> Result<PathBuf, String> {
     Ok(out)
 }
 
+/// Copies `from` to `to` by way of a temporary file renamed over `to`: a
+/// program that maps the old file keeps it, and a suite reading `to` in
+/// another lane sees the old file or the new one, never none.
 fn copy(from: &Path, to: &Path) -> Result<(), String> {
-    // Replace rather than overwrite in place: a running program may map it.
-    let _ = fs::remove_file(to);
-    fs::copy(from, to)
-        .map(|_| ())
+    let tmp = temporary(to);
+    fs::copy(from, &tmp)
+        .and_then(|_| fs::rename(&tmp, to))
         .map_err(|e| format!("copying {} to {}: {e}", from.display(), to.display()))
 }
 
+/// A symbolic link `at` -> `target`, replaced the same way.
 fn link(target: &str, at: &Path) -> Result<(), String> {
-    let _ = fs::remove_file(at);
-    std::os::unix::fs::symlink(target, at).map_err(|e| format!("{}: {e}", at.display()))
+    let tmp = temporary(at);
+    let _ = fs::remove_file(&tmp);
+    std::os::unix::fs::symlink(target, &tmp)
+        .and_then(|()| fs::rename(&tmp, at))
+        .map_err(|e| format!("{}: {e}", at.display()))
+}
+
+/// A name beside `path` that only this process uses.
+fn temporary(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".tmp-{}", std::process::id()));
+    path.with_file_name(name)
 }

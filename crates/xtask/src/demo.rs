@@ -6,7 +6,7 @@
 use std::process::Command;
 
 use crate::mock::Mock;
-use crate::process::{at_root, cargo, run, run_quiet};
+use crate::process::{at_root, run};
 
 const KEEP: &str = "keep/../me";
 
@@ -16,15 +16,7 @@ type Example<'a> = (&'a str, Box<dyn Fn() -> Command + 'a>);
 pub(crate) fn run_demo() -> Result<(), String> {
     let root = crate::root();
     println!("== building (the first run takes a few minutes)");
-    run_quiet(cargo().args([
-        "build",
-        "--quiet",
-        "--release",
-        "-p",
-        "engagelab-push",
-        "--example",
-        "delete_device",
-    ]))?;
+    // The library and the core's examples, delete_device among them.
     let lib = crate::clib::build(true)?;
     let demo = crate::clib::target_dir().join("demo");
     std::fs::create_dir_all(&demo).map_err(|e| format!("{}: {e}", demo.display()))?;

@@ -152,6 +152,26 @@ fn new_file(dir: &Path, before: &[String], suffix: &str) -> Result<String, Strin
     }
 }
 
+/// The x86_64 release wheel (the same build as `dist/`'s) in
+/// `target/python-wheels/FOR/`: what the Python suite, the demo and the
+/// benchmarks install. cargo compiles the extension once; each later call
+/// finds it fresh and only packs the wheel again, into its own directory,
+/// so suites running side by side never read a wheel another is writing.
+pub(crate) fn host_wheel(for_: &str) -> Result<PathBuf, String> {
+    venv::ensure()?;
+    let dir = crate::clib::target_dir().join("python-wheels").join(for_);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    build_wheel(&dir, None)
+}
+
+/// Where the wheels are compiled: apart from `target/release`, because
+/// zig as the C compiler makes cc-built crates (ring) rebuild, and all that
+/// depends on them, whenever a plain release build ran in between.
+pub(crate) fn zig_target_dir() -> PathBuf {
+    crate::clib::target_dir().join("zig")
+}
+
 /// `maturin build --release --zig --compatibility manylinux2014`, for the
 /// host or for `target`. maturin finds zig as `python3 -m ziglang` (the
 /// ziglang package of the dev group), hence the venv first on the PATH.
@@ -159,6 +179,7 @@ fn build_wheel(dir: &Path, target: Option<&str>) -> Result<PathBuf, String> {
     let before = list(dir)?;
     let mut cmd = at_root(venv::tool("maturin"));
     cmd.current_dir(crate::root().join("python"))
+        .env("CARGO_TARGET_DIR", zig_target_dir())
         .args([
             "build",
             "--release",

@@ -7,16 +7,15 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-use crate::process::{cargo, run_quiet};
-
 pub(crate) struct Mock {
     child: Child,
     url: String,
 }
 
-/// `target/debug/engagelab-mock`, built first.
+/// `target/debug/engagelab-mock`, built first (with the workspace, see
+/// `clib::build_debug_workspace`).
 pub(crate) fn binary() -> Result<PathBuf, String> {
-    run_quiet(cargo().args(["build", "--quiet", "-p", "engagelab-mock"]))?;
+    crate::clib::build_debug_workspace()?;
     Ok(crate::clib::target_dir().join("debug/engagelab-mock"))
 }
 

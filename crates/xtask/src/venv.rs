@@ -87,9 +87,12 @@ pub(crate) fn create(dir: &Path) -> Result<(), String> {
         .args(["install", "--quiet", "pip"]))
 }
 
-/// `pip install ./python` into the venv (maturin builds the extension), then
-/// checks that it imports from outside the source tree.
+/// The release wheel (`dist::host_wheel`, built once for the demo, the
+/// Python suite and the benchmarks) installed into the venv, then checked
+/// to import from outside the source tree. Building from source, as `pip
+/// install ./python` does, is the `dist` suite's sdist check.
 pub(crate) fn install_package() -> Result<(), String> {
+    let wheel = crate::dist::host_wheel("venv")?;
     run(at_root(python())
         .args([
             "-m",
@@ -98,7 +101,8 @@ pub(crate) fn install_package() -> Result<(), String> {
             "--quiet",
             "--disable-pip-version-check",
         ])
-        .args(["--force-reinstall", "--no-deps", "./python"]))?;
+        .args(["--force-reinstall", "--no-deps"])
+        .arg(&wheel))?;
     let version = stdout(at_root(python()).current_dir("/").args([
         "-c",
         "import engagelab_push; print(engagelab_push.__version__)",

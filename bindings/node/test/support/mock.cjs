@@ -21,6 +21,27 @@ function mockBinary() {
   return bin;
 }
 
+/**
+ * Sends `body` (when given) as JSON with node:http and resolves with the
+ * parsed 2xx answer (null when empty); any other answer rejects.
+ */
+function callJSON(method, url, body, agent) {
+  const data = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent, headers: { 'content-type': 'application/json' } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (res.statusCode < 200 || res.statusCode > 299) reject(new Error(`${method} ${url}: ${res.statusCode} ${text}`));
+        else resolve(text ? JSON.parse(text) : null);
+      });
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
 class Mock {
   constructor(proc, url) {
     this.proc = proc;
@@ -47,24 +68,7 @@ class Mock {
   }
 
   call(method, what, body) {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const req = http.request(
-        `${this.url}/__mock/${what}`,
-        { method, agent: this.agent, headers: { 'content-type': 'application/json' } },
-        (res) => {
-          const chunks = [];
-          res.on('data', (c) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            if (res.statusCode !== 200) reject(new Error(`mock ${method} ${what}: ${res.statusCode} ${text}`));
-            else resolve(text ? JSON.parse(text) : null);
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(data);
-    });
+    return callJSON(method, `${this.url}/__mock/${what}`, body, this.agent);
   }
 
   reset() {
@@ -103,4 +107,4 @@ class Mock {
 
 const CREDENTIALS = { appKey: 'demo-app-key', masterSecret: 'demo-master-secret' };
 
-module.exports = { Mock, REPO, CREDENTIALS, mockBinary };
+module.exports = { Mock, REPO, CREDENTIALS, mockBinary, callJSON };

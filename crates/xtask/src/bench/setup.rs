@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Mode, log};
 use crate::apt::{self, Package};
-use crate::process::{at_root, capture, cargo, run, run_quiet};
+use crate::process::{at_root, capture, run};
 
 const PACKAGES: &[Package] = &[
     Package::program("nginx", "nginx"),
@@ -53,28 +53,20 @@ pub(crate) fn install_python() -> Result<PathBuf, String> {
     Ok(py)
 }
 
-/// The project's module, a release build through maturin; a note when it
-/// cannot be installed or imported (the Python rows are then skipped).
+/// The project's module, the release wheel (`dist::host_wheel`, shared with
+/// the Python suite); a note when it cannot be installed or imported (the
+/// Python rows are then skipped).
 pub(crate) fn install_py_module(py: &Path, out: &Path) -> Option<String> {
-    log("pip install ./python (release build through maturin)");
+    log("pip install the release wheel (maturin build --release --zig)");
     let log_path = out.join("pip-python-module.log");
-    let bin = py.parent().expect("the venv's bin directory");
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let path = std::env::join_paths(
-        std::iter::once(bin.to_path_buf()).chain(std::env::split_paths(&path)),
-    )
-    .ok()?;
-    let install = capture(
-        at_root(py)
-            .env("PATH", path)
-            .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
-            .args([
-                "--no-build-isolation",
-                "--no-deps",
-                "--force-reinstall",
-                "./python",
-            ]),
-    );
+    let install = crate::dist::host_wheel("bench").and_then(|wheel| {
+        capture(
+            at_root(py)
+                .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
+                .args(["--no-deps", "--force-reinstall"])
+                .arg(wheel),
+        )
+    });
     let imported = || {
         capture(
             at_root(py)
@@ -93,9 +85,12 @@ pub(crate) fn install_py_module(py: &Path, out: &Path) -> Option<String> {
         },
         Ok(o) => {
             let _ = fs::write(&log_path, [o.stdout, o.stderr].concat());
-            "pip install ./python failed"
+            "pip install of the wheel failed"
         }
-        Err(_) => "pip install ./python did not run",
+        Err(e) => {
+            let _ = fs::write(&log_path, e);
+            "the wheel did not build"
+        }
     };
     Some(format!("{note} (see {})", log_path.display()))
 }
@@ -114,18 +109,10 @@ const CFLAGS: &[&str] = &["-O2", "-std=c99", "-Wall", "-Wextra", "-Werror"];
 pub(crate) fn build_native(mode: &Mode) -> Result<Built, String> {
     let bin = mode.out.join("bin");
     fs::create_dir_all(&bin).map_err(|e| format!("{}: {e}", bin.display()))?;
-    log("cargo build --release -p engagelab-push --example bench_sequential");
-    let rust_note = run_quiet(cargo().args([
-        "build",
-        "--quiet",
-        "--release",
-        "-p",
-        "engagelab-push",
-        "--example",
-        "bench_sequential",
-    ]))
-    .err()
-    .map(|e| format!("cargo build of examples/bench_sequential failed: {e}"));
+    log("cargo xtask lib --release (with the core's examples, bench_sequential among them)");
+    let rust_note = crate::clib::build(true)
+        .err()
+        .map(|e| format!("cargo build of examples/bench_sequential failed: {e}"));
     log("cc bench/c/curl_bench.c, bench/c/curl_one.c (libcurl)");
     for name in ["curl_bench", "curl_one"] {
         run(at_root("cc")

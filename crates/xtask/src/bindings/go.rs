@@ -106,9 +106,10 @@ impl Drop for Mock {
     }
 }
 
-/// Every check: gofmt, go vet, the tests (scenarios, concurrency, bad input,
-/// cancellation, leak check, packaging proof, examples), the tests again under
-/// the race detector and with cgocheck2, and a short run of the benchmark.
+/// Every check: gofmt, go vet, the tests (scenarios, the fault matrix through
+/// toxiproxy, concurrency, bad input, cancellation, leak check, packaging
+/// proof, examples), the tests again under the race detector and with
+/// cgocheck2, and a short run of the benchmark.
 pub(crate) fn test(env: &Env) -> Result<(), String> {
     prepare(env)?;
     // The module has no requirements beyond the standard library; this
@@ -126,9 +127,14 @@ pub(crate) fn test(env: &Env) -> Result<(), String> {
         return Err(format!("gofmt -l: not formatted: {}", unformatted.trim()));
     }
     run(env.command(DIR, "go").args(["vet", "./..."]))?;
-    run(env.command(DIR, "go").args(["test", "-count=1", "./..."]))?;
-    // The leak check and the packaging build skip themselves here (-short
-    // and the race detector): they ran above.
+    let toxiproxy = crate::toxiproxy::Toxiproxy::start()?;
+    run(env
+        .command(DIR, "go")
+        .args(["test", "-count=1", "./..."])
+        .env("TOXIPROXY_URL", toxiproxy.url()))?;
+    drop(toxiproxy);
+    // The leak check, the packaging build and the fault matrix skip
+    // themselves here (-short and the race detector): they ran above.
     run(env
         .command(DIR, "go")
         .args(["test", "-race", "-short", "-count=1", "./..."]))?;

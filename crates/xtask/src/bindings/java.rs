@@ -1,7 +1,8 @@
 //! The Java binding (`bindings/java`), built and tested with Maven.
 //!
-//! `test`: `mvn verify` on JDK 17 (every JUnit test, the jar with the library
-//! inside), the same tests again on Temurin 25, then the packaging proof: the
+//! `test`: `mvn verify` on JDK 17 (every JUnit test, the fault matrix through
+//! a toxiproxy server started here, the jar with the library inside), the
+//! same tests again on Temurin 25, then the packaging proof: the
 //! example run from an empty folder with only the jar, JNA's jar and a JDK on
 //! the PATH, deleting a device from a freshly started mock.
 //! `demo`: deletes one device through Java from a freshly started mock.
@@ -49,8 +50,10 @@ pub(crate) fn mvn(env: &Env, jdk: Option<&Path>, args: &[&str]) -> Command {
 
 pub(crate) fn test(env: &Env) -> Result<(), String> {
     let jdk17 = jdk17();
+    // The fault matrix's runner (FaultsTest) uses this server.
+    let toxiproxy = crate::toxiproxy::Toxiproxy::start()?;
     println!("java: mvn verify on {}", shown(jdk17.as_deref()));
-    run(&mut mvn(env, jdk17.as_deref(), &["verify"]))?;
+    run(mvn(env, jdk17.as_deref(), &["verify"]).env("TOXIPROXY_URL", toxiproxy.url()))?;
 
     let jdk25 = jdk25().ok_or(
         "Temurin 25 not found under /usr/lib/jvm: install it or set ENGAGELAB_JAVA25_HOME",
@@ -59,11 +62,11 @@ pub(crate) fn test(env: &Env) -> Result<(), String> {
     let jvm = format!("-Djvm={}", jdk25.join("bin/java").display());
     // JDK 24+ warns when JNA loads a library unless native access is enabled.
     let arg_line = "-DargLine=--enable-native-access=ALL-UNNAMED";
-    run(&mut mvn(
-        env,
-        jdk17.as_deref(),
-        &["surefire:test", &jvm, arg_line],
-    ))?;
+    run(
+        mvn(env, jdk17.as_deref(), &["surefire:test", &jvm, arg_line])
+            .env("TOXIPROXY_URL", toxiproxy.url()),
+    )?;
+    drop(toxiproxy);
 
     packaging_proof(env, jdk17.as_deref())
 }

@@ -32,18 +32,10 @@ impl Env {
     /// Builds the release library and the mock.
     pub(crate) fn build() -> Result<Env, String> {
         let lib_dir = crate::clib::build(true)?;
-        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .current_dir(crate::root())
-            .args(["build", "--quiet", "-p", "engagelab-mock"])
-            .status()
-            .map_err(|e| format!("cargo: {e}"))?;
-        if !status.success() {
-            return Err("building engagelab-mock failed".into());
-        }
         Ok(Env {
             root: crate::root(),
             lib_dir,
-            mock_bin: crate::clib::target_dir().join("debug/engagelab-mock"),
+            mock_bin: crate::mock::binary()?,
         })
     }
 

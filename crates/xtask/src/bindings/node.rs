@@ -1,5 +1,6 @@
 //! The Node binding (`bindings/node`): `npm ci` from the registry, the
-//! library copied into the package, `node --test`, `tsc --noEmit`; the demo
+//! library copied into the package, `node --test` (the fault matrix through
+//! a toxiproxy server started here), `tsc --noEmit`; the demo
 //! deletes one device through Node against a fresh engagelab-mock.
 
 use std::io::{BufRead, BufReader};
@@ -27,11 +28,14 @@ pub(crate) fn test(env: &Env) -> Result<(), String> {
         .command(DIR, "npx")
         .args(["--no-install", "tsc", "-p", "tsconfig.json"]))?;
     println!("node: node --test");
+    // The fault matrix's runner (test/faults.test.cjs) uses this server.
+    let toxiproxy = crate::toxiproxy::Toxiproxy::start()?;
     // One file at a time: the timing tests must not share two cores with the
     // leak check.
     run(env
         .command(DIR, "node")
-        .args(["--test", "--test-concurrency=1", "test/"]))
+        .args(["--test", "--test-concurrency=1", "test/"])
+        .env("TOXIPROXY_URL", toxiproxy.url()))
 }
 
 pub(crate) fn demo(env: &Env) -> Result<(), String> {

@@ -278,8 +278,8 @@ fn last_word(text: &str) -> String {
 
 /// Unpacks the sdist into an empty directory and builds a wheel from it with
 /// pip (maturin from PyPI as the PEP 517 backend, in build isolation). The
-/// registry crates come from the workspace's release build (the same
-/// `target/`); the project's own crates compile from the unpacked copy.
+/// registry crates come from the wheel's release build (the same target
+/// directory); the project's own crates compile from the unpacked copy.
 fn sdist_builds(
     a: &Artifacts,
     scratch: &Scratch,
@@ -304,7 +304,7 @@ fn sdist_builds(
         .args(["--no-deps", "--wheel-dir"])
         .arg(&out)
         .arg(&top)
-        .env("CARGO_TARGET_DIR", crate::clib::target_dir()))?;
+        .env("CARGO_TARGET_DIR", dist::zig_target_dir()))?;
     let wheels: Vec<String> = fs::read_dir(&out)
         .map_err(|e| e.to_string())?
         .filter_map(|e| e.ok())

@@ -1,12 +1,13 @@
-//! `cargo xtask test`: every test of the project, in dependency order — lint,
-//! the Rust workspace, the declared MSRV, the C suites, the Python suite, the
-//! release artifacts (`cargo xtask dist` and what users do with them), the
-//! benchmark harness in quick mode, then every language binding's tests.
-//! Each step prints its result; the run ends with one line per step and
-//! `N passed, N failed`.
+//! `cargo xtask test`: every test of the project — lint, the Rust workspace,
+//! the declared MSRV, the C suites, the Python suite, the release artifacts
+//! (`cargo xtask dist` and what users do with them), the benchmark harness in
+//! quick mode and every language binding's tests — in lanes side by side
+//! (lanes.rs). Each step prints its result; the run ends with one line per
+//! step, the slowest steps, the total time and `N passed, N failed`.
 
 mod c;
 mod dist;
+pub(crate) mod lanes;
 mod msrv;
 mod python;
 
@@ -20,7 +21,22 @@ pub(crate) const SUITES: &[&str] = &[
     "lint", "rust", "msrv", "c", "python", "dist", "bench", "bindings",
 ];
 
-/// Runs every suite, or only those named.
+/// How a whole run is laid out on two cores: what the suites share is set up
+/// first (the Python tools' venv, toxiproxy), then these lanes run side by
+/// side, each running its suites in order. Most steps either compile or wait
+/// (on timers, sockets, registries); five lanes keep both cores busy through
+/// the waits, and the suites' tests hold on a machine that busy.
+const LANES: &[(&str, &[&str])] = &[
+    ("lint", &["lint"]),
+    ("rust", &["rust", "msrv"]),
+    ("c", &["c"]),
+    ("python", &["python", "dist"]),
+    ("bindings", &["bindings", "bench"]),
+];
+
+/// Runs every suite, or only those named. A run of more than one lane's
+/// suites runs the lanes side by side (see [`LANES`]); a lane itself, or a
+/// run of one lane's suites, runs them in order here.
 pub(crate) fn run(only: &[&str]) -> Result<(), String> {
     if let Some(unknown) = only.iter().find(|s| !SUITES.contains(s)) {
         return Err(format!(
@@ -30,32 +46,65 @@ pub(crate) fn run(only: &[&str]) -> Result<(), String> {
     }
     let start = Instant::now();
     let mut steps = Steps::new();
-    for suite in SUITES
+    let wanted = |suite: &str| only.is_empty() || only.contains(&suite);
+    let in_lane = std::env::var_os(lanes::RESULTS_ENV).is_some();
+    let lanes_wanted: Vec<(&str, Vec<&str>)> = LANES
         .iter()
-        .filter(|s| only.is_empty() || only.contains(s))
-    {
-        match *suite {
-            "lint" => crate::lint::run_all(&mut steps),
-            "rust" => {
-                // The fault matrix's runners (Rust, Python, C) find it there.
-                steps.step("rust: toxiproxy installed (fault matrix)", || {
-                    crate::toxiproxy::install().map(|_| ())
-                });
-                steps.step("rust: cargo test --workspace", || {
-                    crate::process::run(cargo().args(["test", "--workspace"]))
-                });
-            }
-            "msrv" => msrv_suite(&mut steps),
-            "c" => c::run_suite(&mut steps),
-            "python" => python::run_suite(&mut steps),
-            "dist" => dist::run_suite(&mut steps),
-            "bench" => {
-                steps.step("bench: harness in quick mode", || crate::bench::run(true));
-            }
-            _ => bindings(&mut steps),
+        .map(|(name, suites)| {
+            (
+                *name,
+                suites.iter().copied().filter(|s| wanted(s)).collect(),
+            )
+        })
+        .filter(|(_, suites): &(&str, Vec<&str>)| !suites.is_empty())
+        .collect();
+    if in_lane || lanes_wanted.len() < 2 {
+        // In the order given (a lane's), or the suites' own.
+        let order = if only.is_empty() { SUITES } else { only };
+        for suite in order {
+            run_suite(suite, &mut steps);
+        }
+        return steps.finish("test", start);
+    }
+    // Set up once what several lanes use, so that no two install it at once.
+    steps.step("setup: Python dev tools in .venv", crate::venv::ensure);
+    steps.step("setup: toxiproxy installed (fault matrix)", || {
+        crate::toxiproxy::install().map(|_| ())
+    });
+    let mut running = Vec::new();
+    for (name, suites) in &lanes_wanted {
+        match lanes::spawn(name, suites) {
+            Ok(lane) => running.push(lane),
+            Err(e) => steps.skipped(&format!("lane {name}"), &e),
         }
     }
+    for lane in running {
+        lane.finish(&mut steps);
+    }
     steps.finish("test", start)
+}
+
+fn run_suite(suite: &str, steps: &mut Steps) {
+    match suite {
+        "lint" => crate::lint::run_all(steps),
+        "rust" => {
+            // The fault matrix's runners (Rust, Python, C) find it there.
+            steps.step("rust: toxiproxy installed (fault matrix)", || {
+                crate::toxiproxy::install().map(|_| ())
+            });
+            steps.step("rust: cargo test --workspace", || {
+                crate::process::run(cargo().args(["test", "--workspace"]))
+            });
+        }
+        "msrv" => msrv_suite(steps),
+        "c" => c::run_suite(steps),
+        "python" => python::run_suite(steps),
+        "dist" => dist::run_suite(steps),
+        "bench" => {
+            steps.step("bench: harness in quick mode", || crate::bench::run(true));
+        }
+        _ => bindings(steps),
+    }
 }
 
 fn msrv_suite(steps: &mut Steps) {
@@ -91,5 +140,23 @@ fn bindings(steps: &mut Steps) {
     let env = env.expect("built");
     for (name, test, _) in known {
         steps.step(&format!("binding {name}: test"), || test(&env));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{LANES, SUITES};
+
+    #[test]
+    fn every_suite_is_in_exactly_one_lane() {
+        for suite in SUITES {
+            let lanes = LANES.iter().filter(|(_, s)| s.contains(suite)).count();
+            assert_eq!(lanes, 1, "{suite} is in {lanes} lanes");
+        }
+        for (name, suites) in LANES {
+            for suite in *suites {
+                assert!(SUITES.contains(suite), "lane {name}: no suite {suite}");
+            }
+        }
     }
 }

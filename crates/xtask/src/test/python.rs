@@ -1,8 +1,8 @@
-//! The Python suite: `.venv` with the pinned dev tools, `pip install ./python`
-//! (maturin as the PEP 517 backend, as a user installs it), pytest against
-//! engagelab-mock, `mypy --strict` on the typed example, the installed
-//! package and the tests, `mypy.stubtest`, and the release abi3 wheel (with
-//! the license texts in it).
+//! The Python suite: `.venv` with the pinned dev tools, the release abi3
+//! wheel (the one `cargo xtask dist` ships, with the license texts in it)
+//! installed into it, pytest against engagelab-mock, `mypy --strict` on the
+//! typed example, the installed package and the tests, and `mypy.stubtest`.
+//! (A build from source through pip is the `dist` suite's sdist check.)
 
 use std::fs;
 
@@ -12,7 +12,10 @@ use crate::venv;
 
 pub(crate) fn run_suite(steps: &mut Steps) {
     let ready = steps.step("python: .venv with the dev tools", venv::ensure)
-        && steps.step("python: pip install ./python", venv::install_package);
+        && steps.step(
+            "python: the release abi3 wheel installed into .venv",
+            venv::install_package,
+        );
     if !ready {
         return steps.skipped("python: the suite", "no .venv with the package");
     }
@@ -21,7 +24,8 @@ pub(crate) fn run_suite(steps: &mut Steps) {
         let mock = crate::mock::binary()?;
         // pytest exits 5 when it collects no test: that fails here too.
         run(at_root(py())
-            .args(["-m", "pytest", "-p", "no:cacheprovider", "python/tests"])
+            .args(["-m", "pytest", "-p", "no:cacheprovider", "--durations=10"])
+            .arg("python/tests")
             .env("ENGAGELAB_MOCK_BIN", mock))
     });
     // --python-version 3.9: the stubs and annotations must hold on the oldest
@@ -39,16 +43,14 @@ pub(crate) fn run_suite(steps: &mut Steps) {
     steps.step("python: stubtest", || {
         run(at_root(py()).args(["-m", "mypy.stubtest", "engagelab_push"]))
     });
-    steps.step("python: abi3 wheel (maturin build --release)", abi3_wheel);
+    steps.step(
+        "python: the wheel is abi3 and carries the licenses",
+        abi3_wheel,
+    );
 }
 
 fn abi3_wheel() -> Result<(), String> {
-    let out = crate::clib::target_dir().join("python-wheels");
-    let _ = fs::remove_dir_all(&out);
-    run(at_root(venv::tool("maturin"))
-        .current_dir(crate::root().join("python"))
-        .args(["build", "--release", "--out"])
-        .arg(&out))?;
+    let out = crate::clib::target_dir().join("python-wheels/venv");
     let wheels: Vec<String> = fs::read_dir(&out)
         .map_err(|e| format!("{}: {e}", out.display()))?
         .filter_map(|e| e.ok())

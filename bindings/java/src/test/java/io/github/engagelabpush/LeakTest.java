@@ -13,46 +13,49 @@ import org.junit.jupiter.api.Test;
 /**
  * 100k calls with flat memory. The calls run in a child JVM whose heap is fixed
  * and touched up front (-Xms = -Xmx, AlwaysPreTouch), so its resident size
- * (VmRSS) moves only with native memory and code: a leak of even 40 bytes per
- * call (a cancel token, an error record, a string) would show as 4 MB.
+ * (VmRSS) moves only with native memory and code. After a warm-up, the child
+ * samples, after each of {@link #SEGMENTS} segments, the bytes glibc's malloc
+ * has handed out and not had back (mallinfo2), which every native object of
+ * the library is made of, and VmRSS. The growth per call is the Theil-Sen
+ * slope over the samples (the median of the slopes between every pair), so
+ * warm-up and a one-off jump of an allocator are never taken for a leak.
  */
 class LeakTest {
     static final int CALLS = 100_000;
-    static final long LIMIT_KIB = 3 * 1024;
+    static final int SEGMENTS = 8;
+    /** Bytes per call malloc's bytes in use may grow by. */
+    static final double MALLOC_LIMIT = 16;
+    /** Bytes per call VmRSS may grow by: a loose bound beside malloc's. */
+    static final double RSS_LIMIT = 100;
 
+    /**
+     * Half the calls reach the mock, half are refused by the core; each takes
+     * a cancel token. With el_cancel_free skipped, malloc's bytes in use grew
+     * 101 B/call here; flat runs stay under 2.
+     */
     @Test
     void oneHundredThousandCallsKeepTheRssFlat() throws Exception {
         Mock mock = Mock.shared();
         mock.config("{\"unknown_device\":{\"status\":200}}");
-        String out = child(mock, "delete");
-        // "before=KIB after=KIB ok=N failed=N"
-        String[] f = out.split("[ =]");
-        long before = Long.parseLong(f[1]);
-        long after = Long.parseLong(f[3]);
-        System.out.println("LeakTest: VmRSS " + before + " KiB -> " + after + " KiB over " + CALLS + " calls");
-        assertEquals(CALLS / 2, Integer.parseInt(f[5]), out);
-        assertEquals(CALLS / 2, Integer.parseInt(f[7]), out);
-        assertTrue(after - before <= LIMIT_KIB,
-                "VmRSS grew by " + (after - before) + " KiB over " + CALLS + " calls (limit " + LIMIT_KIB + "): " + out);
+        Run run = child(mock, "delete");
+        assertEquals(CALLS / 2, run.ok, run.line);
+        assertEquals(CALLS / 2, run.failed, run.line);
+        run.assertFlat("deleteDevice");
     }
 
     /**
      * getDevice frees every el_device it copies: 100 000 queries of a device
-     * with tags and an alias (a few hundred bytes each if kept) stay flat.
+     * with tags and an alias stay flat. With el_device_free skipped, malloc's
+     * bytes in use grew 416 B/call here.
      */
     @Test
     void oneHundredThousandGetDeviceCallsKeepTheRssFlat() throws Exception {
         Mock mock = Mock.shared();
         mock.addDevice(Mock.JSON.readTree("{\"registration_id\":\"leak-get\","
                 + "\"tags\":[\"tag-one\",\"tag-two\",\"tag-three\"],\"alias\":\"an-alias-of-some-length\"}"));
-        String out = child(mock, "get");
-        String[] f = out.split("[ =]");
-        long before = Long.parseLong(f[1]);
-        long after = Long.parseLong(f[3]);
-        System.out.println("LeakTest: VmRSS " + before + " KiB -> " + after + " KiB over " + CALLS + " getDevice calls");
-        assertEquals(CALLS, Integer.parseInt(f[5]), out);
-        assertTrue(after - before <= LIMIT_KIB,
-                "VmRSS grew by " + (after - before) + " KiB over " + CALLS + " getDevice calls (limit " + LIMIT_KIB + "): " + out);
+        Run run = child(mock, "get");
+        assertEquals(CALLS, run.ok, run.line);
+        run.assertFlat("getDevice");
     }
 
     /**
@@ -60,7 +63,7 @@ class LeakTest {
      * lookups (a third of all platforms, a third narrowed, a third refused by
      * the core for an unknown platform) of a user with three devices stay flat.
      * A list kept would cost its three ids, their vector and the list itself:
-     * with el_id_list_free skipped, VmRSS grew by 11 MB here.
+     * with el_id_list_free skipped, malloc's bytes in use grew 135 B/call here.
      */
     @Test
     void oneHundredThousandGetAliasCallsKeepTheRssFlat() throws Exception {
@@ -69,23 +72,64 @@ class LeakTest {
             mock.addDevice(Mock.JSON.readTree("{\"registration_id\":\"leak-alias-device-" + platform
                     + "\",\"alias\":\"leak-user\",\"platform\":\"" + platform + "\"}"));
         }
-        String out = child(mock, "alias");
-        String[] f = out.split("[ =]");
-        long before = Long.parseLong(f[1]);
-        long after = Long.parseLong(f[3]);
-        System.out.println("LeakTest: VmRSS " + before + " KiB -> " + after + " KiB over " + CALLS + " getAlias calls");
-        int failed = CALLS / 3;
-        assertEquals(CALLS - failed, Integer.parseInt(f[5]), out);
-        assertEquals(failed, Integer.parseInt(f[7]), out);
-        assertTrue(after - before <= LIMIT_KIB,
-                "VmRSS grew by " + (after - before) + " KiB over " + CALLS + " getAlias calls (limit " + LIMIT_KIB + "): " + out);
+        Run run = child(mock, "alias");
+        int failed = CALLS / SEGMENTS / 3 * SEGMENTS; // i % 3 == 2 of each segment
+        assertEquals(CALLS - failed, run.ok, run.line);
+        assertEquals(failed, run.failed, run.line);
+        run.assertFlat("getAlias");
+    }
+
+    /**
+     * The child's line, "ok=N failed=N malloc=B,B,... rss=KIB,KIB,...": the
+     * calls that succeeded and failed, and malloc's bytes in use and VmRSS
+     * before and after each segment.
+     */
+    record Run(String line, int ok, int failed, long[] malloc, long[] rssKib) {
+        static Run parse(String line) {
+            String[] f = line.split("[ =]");
+            return new Run(line, Integer.parseInt(f[1]), Integer.parseInt(f[3]), longs(f[5]), longs(f[7]));
+        }
+
+        private static long[] longs(String csv) {
+            return java.util.Arrays.stream(csv.split(",")).mapToLong(Long::parseLong).toArray();
+        }
+
+        /** Fails when malloc's bytes in use or VmRSS grow steadily by their limit per call. */
+        void assertFlat(String what) {
+            int perSegment = CALLS / SEGMENTS;
+            double mallocPerCall = theilSen(malloc) / perSegment;
+            double rssPerCall = theilSen(rssKib) * 1024 / perSegment;
+            System.out.printf("LeakTest %s: malloc in use %s: %.1f B/call; VmRSS KiB %s: %.1f B/call%n",
+                    what, java.util.Arrays.toString(malloc), mallocPerCall,
+                    java.util.Arrays.toString(rssKib), rssPerCall);
+            assertTrue(mallocPerCall < MALLOC_LIMIT, String.format(
+                    "%s: malloc's bytes in use grew %.1f B/call over %d calls: %s", what, mallocPerCall, CALLS, line));
+            assertTrue(rssPerCall < RSS_LIMIT, String.format(
+                    "%s: VmRSS grew %.1f B/call over %d calls: %s", what, rssPerCall, CALLS, line));
+        }
+    }
+
+    /** The Theil-Sen slope of ys over 0, 1, 2, ...: the median of the pairwise slopes. */
+    static double theilSen(long[] ys) {
+        List<Double> slopes = new java.util.ArrayList<>();
+        for (int i = 0; i < ys.length; i++) {
+            for (int j = i + 1; j < ys.length; j++) {
+                slopes.add((double) (ys[j] - ys[i]) / (j - i));
+            }
+        }
+        java.util.Collections.sort(slopes);
+        int mid = slopes.size() / 2;
+        return slopes.size() % 2 == 1 ? slopes.get(mid) : (slopes.get(mid - 1) + slopes.get(mid)) / 2;
     }
 
     /** Runs LeakMain in a child JVM against the mock; returns its one line. */
-    private static String child(Mock mock, String mode) throws Exception {
+    private static Run child(Mock mock, String mode) throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> command = new java.util.ArrayList<>(List.of(
-                java.toString(), "-Xms64m", "-Xmx64m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC"));
+                java.toString(), "-Xms64m", "-Xmx64m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC",
+                // Interpreted only: the JIT's compiler arenas come and go in
+                // malloc by megabytes, which would drown a leak of bytes.
+                "-Xint"));
         if (Runtime.version().feature() >= 22) {
             command.add("--enable-native-access=ALL-UNNAMED"); // JNA loads a library
         }
@@ -97,21 +141,65 @@ class LeakTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         assertTrue(p.waitFor(300, TimeUnit.SECONDS), "the child JVM finished");
         assertEquals(0, p.exitValue(), out);
-        return out;
+        return Run.parse(out);
     }
 
-    /** The child: warm up, measure, run the calls (half succeed, half fail in the core), measure. */
+    /** glibc's mallinfo2, for malloc's bytes in use. */
+    public interface LibC extends com.sun.jna.Library {
+        LibC INSTANCE = com.sun.jna.Native.load("c", LibC.class);
+
+        MallInfo2 mallinfo2();
+    }
+
+    /** struct mallinfo2, returned by value. */
+    @com.sun.jna.Structure.FieldOrder({"arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+            "uordblks", "fordblks", "keepcost"})
+    public static class MallInfo2 extends com.sun.jna.Structure implements com.sun.jna.Structure.ByValue {
+        public long arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
+    }
+
+    /** The child: warm up, then run the calls in segments, measuring around each. */
     public static final class LeakMain {
         public static void main(String[] args) throws Exception {
             int calls = Integer.parseInt(args[1]);
             String mode = args.length > 2 ? args[2] : "delete";
             try (Client client = Client.builder("demo-app-key", "demo-master-secret").baseUrl(args[0]).build()) {
                 calls(mode, client, 20_000);
-                long before = rss();
-                int[] counts = calls(mode, client, calls);
-                long after = rss();
-                System.out.println("before=" + before + " after=" + after + " ok=" + counts[0] + " failed=" + counts[1]);
+                StringBuilder malloc = new StringBuilder().append(mallocInUse());
+                StringBuilder rss = new StringBuilder().append(rss());
+                int ok = 0;
+                int failed = 0;
+                for (int i = 0; i < SEGMENTS; i++) {
+                    int[] counts = calls(mode, client, calls / SEGMENTS);
+                    ok += counts[0];
+                    failed += counts[1];
+                    malloc.append(',').append(mallocInUse());
+                    rss.append(',').append(rss());
+                }
+                System.out.println("ok=" + ok + " failed=" + failed + " malloc=" + malloc + " rss=" + rss);
             }
+        }
+
+        /**
+         * malloc's bytes in use (small blocks plus mmap'd ones), once the
+         * collector and JNA's cleaner have given back what they will: JNA
+         * frees a call's native buffers when their Java objects are
+         * collected, on a thread of its own, so the count is read after
+         * collections until two readings agree within 16 KiB (at most 50).
+         */
+        static long mallocInUse() throws InterruptedException {
+            long last = Long.MAX_VALUE;
+            for (int i = 0; i < 50; i++) {
+                System.gc();
+                Thread.sleep(10);
+                MallInfo2 m = LibC.INSTANCE.mallinfo2();
+                long now = m.uordblks + m.hblkhd;
+                if (Math.abs(now - last) < 16 * 1024) {
+                    return now;
+                }
+                last = now;
+            }
+            return last;
         }
 
         /** The calls of one mode: {@code delete}, {@code get} or {@code alias}. */

@@ -134,21 +134,29 @@ final class Mock {
     }
 
     JsonNode call(String method, String path, Object body) {
+        return callJson(http, method, url + "/__mock/" + path, body);
+    }
+
+    /**
+     * Sends {@code body} (when not null) as JSON and returns the parsed 2xx
+     * answer (a null node when empty); any other answer throws.
+     */
+    static JsonNode callJson(HttpClient http, String method, String url, Object body) {
         try {
             HttpRequest.BodyPublisher publisher =
                     body == null
                             ? HttpRequest.BodyPublishers.noBody()
                             : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body));
             HttpRequest request =
-                    HttpRequest.newBuilder(URI.create(url + "/__mock/" + path))
+                    HttpRequest.newBuilder(URI.create(url))
                             .timeout(Duration.ofSeconds(10))
                             .header("Content-Type", "application/json")
                             .method(method, publisher)
                             .build();
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
+            if (response.statusCode() / 100 != 2) {
                 throw new IllegalStateException(
-                        method + " /__mock/" + path + ": " + response.statusCode() + " " + response.body());
+                        method + " " + url + ": " + response.statusCode() + " " + response.body());
             }
             return response.body().isEmpty() ? JSON.nullNode() : JSON.readTree(response.body());
         } catch (IOException e) {
