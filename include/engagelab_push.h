@@ -94,8 +94,9 @@ enum el_status
    */
   EL_AUTH = 2,
   /**
-   * EngageLab does not know the registration id (or alias) for this AppKey. When: HTTP
-   * 404, or code 20101.
+   * EngageLab does not know the registration id (or alias) for this AppKey: HTTP 404,
+   * or code 20101 or 27002 (EngageLab's answer for an unknown id). When: HTTP 404, or
+   * codes 20101 27002 (EngageLab's 400 for an unknown id).
    */
   EL_NOT_FOUND = 3,
   /**
@@ -107,8 +108,8 @@ enum el_status
    */
   EL_SERVER = 5,
   /**
-   * Any other non-2xx answer, e.g. HTTP 400 with code 27002. When: any other non-2xx
-   * answer, e.g. 400 with 27002.
+   * Any other non-2xx answer, e.g. HTTP 400 with a code of no other category. When:
+   * any other non-2xx answer, e.g. 400 with a code of no other category.
    */
   EL_API = 6,
   /**
@@ -791,8 +792,8 @@ void el_config_free(struct el_config *config);
  * false. A 2xx answer over the 64 KiB body cap, not a JSON object, with
  * `tags` not a list of strings or `alias` not a string, or with a NUL
  * character in a tag or the alias, is `EL_INVALID_RESPONSE` with its HTTP
- * status. An unknown id is what EngageLab answers for it (`EL_NOT_FOUND`, or
- * `EL_API` with HTTP 400 and code 27002).
+ * status. An unknown id is `EL_NOT_FOUND` (HTTP 404, or EngageLab's HTTP
+ * 400 with code 27002).
  *
  * Ownership: on success `*out_device` receives a new device owned by the
  * caller, to be freed with `el_device_free`; on failure it is not written.

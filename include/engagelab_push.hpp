@@ -81,16 +81,17 @@ enum class Status : std::uint32_t {
     /// EngageLab refused the credentials. When: HTTP 401 or 403, or codes 21004 27001
     /// 21008 21038 23009.
     Auth = EL_AUTH,
-    /// EngageLab does not know the registration id (or alias) for this AppKey. When:
-    /// HTTP 404, or code 20101.
+    /// EngageLab does not know the registration id (or alias) for this AppKey: HTTP
+    /// 404, or code 20101 or 27002 (EngageLab's answer for an unknown id). When: HTTP
+    /// 404, or codes 20101 27002 (EngageLab's 400 for an unknown id).
     NotFound = EL_NOT_FOUND,
     /// Throttled, and the retries are spent. When: HTTP 429, or code 23008.
     RateLimited = EL_RATE_LIMITED,
     /// EngageLab failed, and the retries are spent. When: HTTP 5xx, or codes 27000
     /// 21030.
     Server = EL_SERVER,
-    /// Any other non-2xx answer, e.g. HTTP 400 with code 27002. When: any other
-    /// non-2xx answer, e.g. 400 with 27002.
+    /// Any other non-2xx answer, e.g. HTTP 400 with a code of no other category.
+    /// When: any other non-2xx answer, e.g. 400 with a code of no other category.
     Api = EL_API,
     /// The overall deadline, or a connect or read timeout, passed. When: the overall
     /// deadline, or a connect or read timeout.
@@ -248,8 +249,8 @@ class AuthError : public Error {
     explicit AuthError(Error error) : Error(std::move(error)) {}
 };
 
-/// EngageLab does not know the registration id (or alias) for this AppKey.
-/// (`NOT_FOUND`)
+/// EngageLab does not know the registration id (or alias) for this AppKey: HTTP 404,
+/// or code 20101 or 27002 (EngageLab's answer for an unknown id). (`NOT_FOUND`)
 class NotFoundError : public Error {
  public:
     explicit NotFoundError(Error error) : Error(std::move(error)) {}
@@ -267,7 +268,7 @@ class ServerError : public Error {
     explicit ServerError(Error error) : Error(std::move(error)) {}
 };
 
-/// Any other non-2xx answer, e.g. HTTP 400 with code 27002. (`API`)
+/// Any other non-2xx answer, e.g. HTTP 400 with a code of no other category. (`API`)
 class ApiError : public Error {
  public:
     explicit ApiError(Error error) : Error(std::move(error)) {}

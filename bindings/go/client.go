@@ -509,8 +509,8 @@ func (d *Device) Raw() (map[string]any, error) {
 //
 // The id is checked and sent as DeleteDevice does, and the same errors,
 // retries, deadline and context handling apply; reading is safe to repeat, so
-// MaybeDeleted is always false. An unknown id is what EngageLab answers for
-// it (KindNotFound, or KindAPI with HTTP 400 and code 27002); an answer that
+// MaybeDeleted is always false. An unknown id is KindNotFound (HTTP 404, or
+// EngageLab's HTTP 400 with code 27002); an answer that
 // is not a JSON object, or whose tags or alias have the wrong type, is
 // KindInvalidResponse.
 func (c *Client) GetDevice(ctx context.Context, registrationID string) (*Device, error) {

@@ -245,7 +245,7 @@ func TestConcurrentDeletesShareOneClient(t *testing.T) {
 				}
 				// An unknown id: an error, mapped concurrently too.
 				var e *Error
-				if err := c.DeleteDevice(ctx, fmt.Sprintf("missing-%d-%d", g, i)); !errors.As(err, &e) || e.Kind != KindAPI {
+				if err := c.DeleteDevice(ctx, fmt.Sprintf("missing-%d-%d", g, i)); !errors.As(err, &e) || e.Kind != KindNotFound {
 					errs <- fmt.Errorf("unknown id: %v", err)
 				}
 			}
@@ -309,7 +309,7 @@ func TestVersion(t *testing.T) {
 
 // GetDevice returns what the mock holds for a device: its tags in order, its
 // alias and the whole answer; a device without an alias has a nil Alias; an
-// unknown id is EngageLab's API error (HTTP 400, code 27002), the core's
+// unknown id is NOT_FOUND (EngageLab's HTTP 400 with code 27002), the core's
 // sentence in Error(). The device stays.
 func TestGetDevice(t *testing.T) {
 	m := fresh(t)
@@ -346,8 +346,8 @@ func TestGetDevice(t *testing.T) {
 
 	d, err = c.GetDevice(context.Background(), "dev-go-nope")
 	var e *Error
-	if d != nil || !errors.As(err, &e) || e.Kind != KindAPI || !errors.Is(err, ErrAPI) {
-		t.Fatalf("want KindAPI and no device, got %v, %#v", d, err)
+	if d != nil || !errors.As(err, &e) || e.Kind != KindNotFound || !errors.Is(err, ErrNotFound) {
+		t.Fatalf("want KindNotFound and no device, got %v, %#v", d, err)
 	}
 	if e.HTTPStatus != 400 || e.APICode != 27002 || e.Attempts != 1 || e.MaybeDeleted {
 		t.Errorf("got %+v", e)

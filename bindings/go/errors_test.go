@@ -89,8 +89,8 @@ func TestErrorTextIsTheCores(t *testing.T) {
 	defer c.Close()
 	err = c.DeleteDevice(context.Background(), "no-such-device")
 	var e *Error
-	if !errors.As(err, &e) || e.Kind != KindAPI {
-		t.Fatalf("got %v, want API (the mock answers 400 with code 27002)", err)
+	if !errors.As(err, &e) || e.Kind != KindNotFound {
+		t.Fatalf("got %v, want NOT_FOUND (the mock answers 400 with code 27002)", err)
 	}
 	if e.text == "" || err.Error() != "engagelab: "+e.text {
 		t.Errorf("Error() %q is not the described record %q", err.Error(), e.text)
@@ -98,7 +98,8 @@ func TestErrorTextIsTheCores(t *testing.T) {
 	if want := describeFields(e); e.text != want {
 		t.Errorf("the record's text %q differs from el_error_describe's %q", e.text, want)
 	}
-	if e.text != "EngageLab rejected the request (HTTP 400, code 27002): unknown error" {
+	if e.text != "EngageLab does not know this registration id or alias (HTTP 400, code 27002): "+
+		"unknown error; check it, and that it belongs to this AppKey and data center" {
 		t.Errorf("text %q", e.text)
 	}
 	// A setting the core refuses when the client is built: the same.

@@ -66,16 +66,17 @@ func ExampleError() {
 
 	err = client.DeleteDevice(context.Background(), "no-such-device")
 	var e *engagelab.Error
-	switch {
-	case errors.Is(err, engagelab.ErrNotFound):
-		fmt.Println("already gone")
-	case errors.As(err, &e):
+	if errors.As(err, &e) {
 		fmt.Println(e.Kind, e.HTTPStatus, e.APICode, e.Attempts, e.MaybeDeleted)
 		fmt.Println(e.Message)
 	}
+	if errors.Is(err, engagelab.ErrNotFound) {
+		fmt.Println("already gone (or never known)")
+	}
 	// Output:
-	// API 400 27002 1 false
+	// NOT_FOUND 400 27002 1 false
 	// unknown error
+	// already gone (or never known)
 }
 
 // Cancel a call through its context: a call in flight stops within about

@@ -20,7 +20,8 @@ const (
 	KindAuth Kind = 2
 
 	// KindNotFound (NOT_FOUND): EngageLab does not know the registration id (or
-	// alias) for this AppKey.
+	// alias) for this AppKey: HTTP 404, or code 20101 or 27002 (EngageLab's
+	// answer for an unknown id).
 	KindNotFound Kind = 3
 
 	// KindRateLimited (RATE_LIMITED): Throttled, and the retries are spent.
@@ -29,7 +30,8 @@ const (
 	// KindServer (SERVER): EngageLab failed, and the retries are spent.
 	KindServer Kind = 5
 
-	// KindAPI (API): Any other non-2xx answer, e.g. HTTP 400 with code 27002.
+	// KindAPI (API): Any other non-2xx answer, e.g. HTTP 400 with a code of no
+	// other category.
 	KindAPI Kind = 6
 
 	// KindTimeout (TIMEOUT): The overall deadline, or a connect or read timeout,

@@ -113,7 +113,7 @@ func TestLeak100kCalls(t *testing.T) {
 	contexts := []context.Context{context.Background(), cancelCtx, deadlineCtx}
 
 	// Each segment: half the calls on unknown ids answered 200 (the success
-	// path), then half answered the default 400/27002 (the error path: the
+	// path), then half answered the default 400/27002 (NOT_FOUND, the error path: the
 	// el_error is filled and mapped). The reset also drops the mock's log.
 	done := 0
 	call := func(wantErr bool) {
@@ -121,8 +121,8 @@ func TestLeak100kCalls(t *testing.T) {
 		done++
 		err := c.DeleteDevice(contexts[i%len(contexts)], "leak-"+strconv.Itoa(i%1000))
 		var e *Error
-		if wantErr && (!errors.As(err, &e) || e.Kind != KindAPI || e.Message == "") {
-			t.Fatalf("call %d: want KindAPI, got %v", i, err)
+		if wantErr && (!errors.As(err, &e) || e.Kind != KindNotFound || e.Message == "") {
+			t.Fatalf("call %d: want KindNotFound, got %v", i, err)
 		}
 		if !wantErr && err != nil {
 			t.Fatalf("call %d: %v", i, err)

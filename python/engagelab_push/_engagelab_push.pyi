@@ -75,10 +75,17 @@ class Client:
         """Deletes many devices, paced, resumable and reported, with the GIL
         released while the engine runs. `ids` is a path (one id per line) or
         any iterable of str. Raises InvalidArgumentError when the input holds
-        more than max_deletions ids, a journal belongs to another input or a
-        setting is out of range (nothing sent), OSError for a file that cannot
-        be read or written. Ctrl-C stops the run gracefully, then raises
-        KeyboardInterrupt."""
+        more than max_deletions ids or not one valid id, a journal belongs to
+        another set of ids or is in use by another run, or a setting is out of
+        range (a negative or huge qps, concurrency or max_deletions included;
+        a wrong type is a TypeError): nothing sent. OSError for a file that
+        cannot be read, or written mid-run: the run stops, and the exception's
+        `summary` (a BulkSummary) says what was sent. Ctrl-C stops the run
+        gracefully, and nothing is sent once it was pressed, even while the
+        input is still being read; then KeyboardInterrupt is raised with the
+        run's BulkSummary as its `summary` attribute. The first answer
+        refusing the credentials, or the same failure 20 times in a row, stops
+        the run: see BulkSummary.stopped."""
     def get_device(self, registration_id: str) -> Device:
         """Queries one device: its tags and alias, and the whole answer. Query
         before deleting. Raises an EngageLabError subclass on failure
@@ -125,8 +132,11 @@ class Client:
         `aliases` is any iterable of str (not a str). Raises
         InvalidArgumentError for a bad alias, the guard, a journal of other
         aliases or a bad setting, OSError for a file, and a first lookup's own
-        EngageLabError subclass when it fails (nothing deleted). Ctrl-C stops
-        the run gracefully, then raises KeyboardInterrupt."""
+        EngageLabError subclass when it fails (nothing deleted). A device
+        still bound after the deletions that the run was to delete is deleted
+        once more, journal or not, and its alias resolved again. Ctrl-C stops
+        the run gracefully, then raises KeyboardInterrupt with the
+        EraseSummary as its `summary` attribute."""
     @property
     def region(self) -> str | None:
         """The region's short name (e.g. 'sgp'), or None when a base_url was given."""
@@ -180,11 +190,15 @@ class BulkSummary:
         """Deletions (dry run: ids checked) per second."""
     @property
     def interrupted(self) -> bool:
-        """Whether the run was stopped before its end."""
+        """Whether the run was stopped before its end (Ctrl-C, on_progress)."""
+    @property
+    def stopped(self) -> str | None:
+        """Why the engine stopped the run before its end (the credentials
+        refused, or the same failure 20 times in a row), or None."""
     @property
     def dry_run(self) -> bool:
         """Whether it was a dry run."""
-    def to_dict(self) -> dict[str, int | float | bool]:
+    def to_dict(self) -> dict[str, int | float | bool | str | None]:
         """The summary as a dict (the report's summary line)."""
 
 @final

@@ -122,7 +122,8 @@ class AuthError(EngageLabError):
 
 
 class NotFoundError(EngageLabError):
-    """EngageLab does not know the registration id (or alias) for this AppKey.
+    """EngageLab does not know the registration id (or alias) for this AppKey:
+    HTTP 404, or code 20101 or 27002 (EngageLab's answer for an unknown id).
     (``NOT_FOUND``)"""
 
     STATUS = "NOT_FOUND"
@@ -141,7 +142,8 @@ class ServerError(EngageLabError):
 
 
 class ApiError(EngageLabError):
-    """Any other non-2xx answer, e.g. HTTP 400 with code 27002. (``API``)"""
+    """Any other non-2xx answer, e.g. HTTP 400 with a code of no other
+    category. (``API``)"""
 
     STATUS = "API"
 

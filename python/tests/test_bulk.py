@@ -101,7 +101,7 @@ def test_ctrl_c_stops_gracefully_then_raises(mock: Mock, tmp_path: Path) -> None
 
     timer = threading.Timer(0.8, lambda: os.kill(os.getpid(), signal.SIGINT))
     timer.start()
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as info:
         client(mock).delete_devices(gen(), qps=50, report=report)
     timer.join()
     left = len(mock.devices())
@@ -109,6 +109,114 @@ def test_ctrl_c_stops_gracefully_then_raises(mock: Mock, tmp_path: Path) -> None
     summary = json.loads(report.read_text().splitlines()[-1])["summary"]
     assert summary["interrupted"] is True
     assert summary["deleted"] == 200 - left
+    # The exception carries what the run did.
+    done = info.value.summary  # type: ignore[attr-defined]
+    assert isinstance(done, BulkSummary)
+    assert (done.interrupted, done.deleted) == (True, 200 - left)
+
+
+def test_ctrl_c_while_a_file_is_counted_sends_nothing(mock: Mock, tmp_path: Path) -> None:
+    ids = seed(mock, 300)
+    fifo = tmp_path / "ids.fifo"
+    os.mkfifo(fifo)
+    main = threading.get_ident()
+
+    def feed() -> None:
+        with open(fifo, "w", encoding="utf-8") as out:
+            out.write("\n".join(ids[:150]) + "\n")
+            out.flush()
+            # Ctrl-C while the engine still reads (counts) the input: the
+            # signal is queued for the main thread before the rest is written.
+            signal.pthread_kill(main, signal.SIGINT)
+            out.write("\n".join(ids[150:]) + "\n")
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    with pytest.raises(KeyboardInterrupt) as info:
+        client(mock).delete_devices(fifo, qps=500)
+    writer.join()
+    assert [r for r in mock.log() if r["method"] == "DELETE"] == []
+    done = info.value.summary  # type: ignore[attr-defined]
+    assert (done.interrupted, done.deleted) == (True, 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("qps", -1),
+        ("qps", 2**40),
+        ("qps", 0),
+        ("concurrency", -1),
+        ("concurrency", 0),
+        ("max_deletions", -1),
+        ("max_deletions", 2**70),
+    ],
+)
+def test_numbers_out_of_range_raise_invalid_argument(mock: Mock, name: str, value: int) -> None:
+    seed(mock, 1)
+    with pytest.raises(InvalidArgumentError, match=name):
+        client(mock).delete_devices(["dev-0000"], **{name: value})  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match=name):
+        client(mock).erase_users(["u"], **{name: value})  # type: ignore[arg-type]
+    assert mock.log() == []
+
+
+@pytest.mark.parametrize("name", ["qps", "concurrency", "max_deletions"])
+def test_numbers_of_the_wrong_type_raise_type_error(mock: Mock, name: str) -> None:
+    for value in ("5", 5.0, True):
+        with pytest.raises(TypeError, match=name):
+            client(mock).delete_devices(["x"], **{name: value})  # type: ignore[arg-type]
+    assert mock.log() == []
+
+
+def test_a_set_resumes_in_another_process_whatever_its_order(mock: Mock, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    ids = seed(mock, 40)
+    journal = tmp_path / "journal"
+    script = (
+        "import json, sys\n"
+        "from engagelab_push import Client\n"
+        "c = Client('demo-app-key', 'demo-master-secret', base_url=sys.argv[1])\n"
+        "ids = {f'dev-{i:04}' for i in range(40)}\n"
+        "s = c.delete_devices(ids, journal=sys.argv[2])\n"
+        "print(json.dumps(s.to_dict()))\n"
+    )
+    results = []
+    for seed_value in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed_value)
+        done = subprocess.run(
+            [sys.executable, "-c", script, mock.url, str(journal)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        results.append(json.loads(done.stdout))
+    assert (results[0]["deleted"], results[1]["already_done"]) == (40, 40)
+    assert ids and mock.devices() == []
+
+
+def test_a_full_disk_raises_os_error_with_the_summary(mock: Mock) -> None:
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    seed(mock, 100)
+    with pytest.raises(OSError, match="stopped: cannot write the report") as info:
+        client(mock).delete_devices([f"dev-{i:04}" for i in range(100)], report="/dev/full")
+    done = info.value.summary  # type: ignore[attr-defined]
+    assert 1 <= done.deleted < 100
+    assert done.deleted == 100 - len(mock.devices())
+
+
+def test_a_refused_secret_stops_the_run(mock: Mock) -> None:
+    ids = seed(mock, 30)
+    bad = Client(APP_KEY, "wrong-secret", base_url=mock.url)
+    summary = bad.delete_devices(ids, concurrency=1)
+    assert summary.failed == 1 and summary.not_started == 29
+    assert summary.stopped is not None and "refused the credentials" in summary.stopped
+    assert summary.to_dict()["stopped"] == summary.stopped
 
 
 def test_a_backup_holds_every_device_s_tags(mock: Mock, tmp_path: Path) -> None:

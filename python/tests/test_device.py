@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import engagelab_push
 import pytest
 from conftest import Mock, client_for
-from engagelab_push import ApiError, Device, InvalidArgumentError
+from engagelab_push import Device, InvalidArgumentError, NotFoundError
 
 
 def test_device_is_exported_and_typed(mock: Mock) -> None:
@@ -63,7 +63,7 @@ def test_equality_hash_and_repr(mock: Mock) -> None:
 
 def test_errors_map_as_for_delete(mock: Mock) -> None:
     client = client_for(mock)
-    with pytest.raises(ApiError) as info:
+    with pytest.raises(NotFoundError) as info:
         client.get_device("py-unknown")
     assert (info.value.http_status, info.value.api_code, info.value.maybe_deleted) == (
         400,

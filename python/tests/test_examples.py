@@ -44,7 +44,7 @@ def test_delete_device_example_deletes(mock: Mock) -> None:
 def test_delete_device_example_reports_failure(mock: Mock) -> None:
     done = run("delete_device.py", "dev-unknown", env=env_for(mock))
     assert done.returncode == 1
-    assert "(API)" in done.stderr and "27002" in done.stderr
+    assert "(NOT_FOUND)" in done.stderr and "27002" in done.stderr
     assert "demo-master-secret" not in done.stderr + done.stdout
 
 

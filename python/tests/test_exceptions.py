@@ -12,7 +12,6 @@ import engagelab_push
 import pytest
 from conftest import Mock, error_model
 from engagelab_push import (
-    ApiError,
     AuthError,
     Client,
     EngageLabError,
@@ -136,7 +135,7 @@ def test_raised_error_pickles(mock: Mock) -> None:
 
 def test_attribute_types(mock: Mock) -> None:
     client = Client(APP_KEY, SECRET, base_url=mock.url)
-    with pytest.raises(ApiError) as info:
+    with pytest.raises(NotFoundError) as info:
         client.delete_device("unknown-device")
     e = info.value
     assert type(e.status) is str and type(e.message) is str and type(str(e)) is str

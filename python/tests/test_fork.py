@@ -11,7 +11,7 @@ from typing import Callable
 
 import pytest
 from conftest import Mock
-from engagelab_push import ApiError, Client
+from engagelab_push import Client, NotFoundError
 
 APP_KEY = "demo-app-key"
 SECRET = "demo-master-secret"
@@ -47,9 +47,9 @@ def test_the_child_opens_its_own_connection_and_gets_its_own_answers(mock: Mock)
 
     def in_child() -> None:
         for i in range(20):
-            # Unknown ids: every answer must be the child's own 400/27002,
+            # Unknown ids: every answer must be the child's own 400/27002 (NOT_FOUND),
             # never a success meant for the parent.
-            with pytest.raises(ApiError):
+            with pytest.raises(NotFoundError):
                 client.delete_device(f"unknown-{i}")
 
     status = child(in_child)
@@ -82,7 +82,7 @@ def test_fork_with_calls_in_flight_on_other_threads(mock: Mock) -> None:
 
     def in_child() -> None:
         for i in range(20):
-            with pytest.raises(ApiError):
+            with pytest.raises(NotFoundError):
                 client.delete_device(f"unknown-{i}")
 
     statuses = [child(in_child) for _ in range(3)]

@@ -61,8 +61,8 @@ int main(void) {
     /* An unknown id: the mock answers 400 with code 27002. */
     memset(&g, 0x5A, sizeof g);
     g.err.size = offsetof(struct old_error, message) + sizeof g.err.message;
-    CHECK(el_delete_device(client, "abi-unknown", (el_error *)&g.err) == EL_API);
-    CHECK(g.err.status == EL_API);
+    CHECK(el_delete_device(client, "abi-unknown", (el_error *)&g.err) == EL_NOT_FOUND);
+    CHECK(g.err.status == EL_NOT_FOUND);
     CHECK(g.err.http_status == 400);
     CHECK(g.err.api_code == 27002);
     CHECK(g.err.attempts == 1);
@@ -80,7 +80,7 @@ int main(void) {
     /* Today's layout gets every field. */
     el_error now = EL_ERROR_INIT;
     CHECK(now.size == sizeof(el_error));
-    CHECK(el_delete_device(client, "abi-unknown", &now) == EL_API);
+    CHECK(el_delete_device(client, "abi-unknown", &now) == EL_NOT_FOUND);
     CHECK(now.api_code == 27002 && now.maybe_deleted == false);
 
     el_client_free(client);

@@ -309,10 +309,10 @@ static void test_outputs(void) {
     CHECK(untouched(&err));
     CHECK(mock_has_device("dev-ok") == 0);
     /* Unknown id with a NULL out_error: the status alone. */
-    CHECK_STATUS(el_delete_device(client, "dev-ok", NULL), EL_API);
+    CHECK_STATUS(el_delete_device(client, "dev-ok", NULL), EL_NOT_FOUND);
     poison(&err);
-    CHECK_STATUS(el_delete_device(client, "dev-ok", &err), EL_API);
-    CHECK(err.status == EL_API && err.http_status == 400 && err.api_code == 27002);
+    CHECK_STATUS(el_delete_device(client, "dev-ok", &err), EL_NOT_FOUND);
+    CHECK(err.status == EL_NOT_FOUND && err.http_status == 400 && err.api_code == 27002);
     CHECK(err.attempts == 1 && err.retry_after_ms == 0 && !err.maybe_deleted);
     el_client_free(client);
 }
@@ -342,7 +342,7 @@ static void *worker(void *arg) {
         /* Unknown ids fail with the same category from every thread. */
         snprintf(id, sizeof id, "missing-t%d-%d", job->index, i);
         st = el_delete_device(job->client, id, &err);
-        if (st != EL_API || err.api_code != 27002) {
+        if (st != EL_NOT_FOUND || err.api_code != 27002) {
             job->failures++;
         }
     }
@@ -418,7 +418,7 @@ static void test_create_free_loops(void) {
     mock_reset();
     for (i = 0; i < 50; i++) {
         el_client *client = mock_client();
-        CHECK_STATUS(el_delete_device(client, "missing", NULL), EL_API);
+        CHECK_STATUS(el_delete_device(client, "missing", NULL), EL_NOT_FOUND);
         el_client_free(client);
     }
 }
@@ -430,11 +430,11 @@ static void test_describe_and_from_env(void) {
     el_client *client = NULL;
     el_error err = EL_ERROR_INIT;
     CHECK_STATUS(el_client_new(config, &client, &err), EL_OK);
-    CHECK_STATUS(el_delete_device(client, "describe-unknown", &err), EL_API);
+    CHECK_STATUS(el_delete_device(client, "describe-unknown", &err), EL_NOT_FOUND);
     char text[512];
     size_t n = el_error_describe(&err, text, sizeof text);
     CHECK(n == strlen(text));
-    CHECK_CONTAINS(text, "EngageLab rejected the request (HTTP 400, code 27002): unknown error");
+    CHECK_CONTAINS(text, "EngageLab does not know this registration id or alias (HTTP 400, code 27002): unknown error");
     char small[10];
     CHECK(el_error_describe(&err, small, sizeof small) == n);
     CHECK(strlen(small) == sizeof small - 1);

@@ -10,7 +10,7 @@ bool delete_in_second_tu(const std::string &url, const std::string &id) {
     try {
         engagelab::Client::builder("demo-app-key", "demo-master-secret").base_url(url).build().delete_device(id);
         return true;
-    } catch (const engagelab::ApiError &) {
+    } catch (const engagelab::NotFoundError &) {
         return false;
     }
 }

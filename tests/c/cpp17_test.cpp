@@ -177,7 +177,7 @@ void test_success_and_every_setter(const std::string &url) {
     client.delete_device("cpp17-ok");
     CHECK(mock_has_device("cpp17-ok") == 0);
     CHECK(last_header("user-agent") == "cpp17-test/1.0");
-    CHECK(delete_in_second_tu(url, "cpp17-second-tu") == false);  // unknown id: ApiError there
+    CHECK(delete_in_second_tu(url, "cpp17-second-tu") == false);  // unknown id: NotFoundError there
 }
 
 void test_builder_failures(const std::string &url) {
@@ -244,10 +244,10 @@ void test_categories(const engagelab::Client &client, const std::string &url) {
           "device; check it, and that it belongs to this AppKey and data center");
     check_no_secret(e);
 
-    // API: the mock's answer to an unknown id, 400 with code 27002.
-    e = expect_throw<engagelab::ApiError>([&] { client.delete_device("cpp17-unknown"); },
-                                          "unknown id");
-    CHECK(e.status() == Status::Api && e.http_status() == std::optional<std::uint16_t>(400));
+    // NOT_FOUND: EngageLab's answer to an unknown id, 400 with code 27002.
+    e = expect_throw<engagelab::NotFoundError>([&] { client.delete_device("cpp17-unknown"); },
+                                               "unknown id");
+    CHECK(e.status() == Status::NotFound && e.http_status() == std::optional<std::uint16_t>(400));
     CHECK(e.api_code() == std::optional<std::int64_t>(27002) && e.attempts() == 1);
     check_no_secret(e);
 
@@ -331,9 +331,10 @@ void test_try_delete_device(const engagelab::Client &client) {
     CHECK(mock_has_device("cpp17-try") == 0);
 
     std::optional<engagelab::Error> r = client.try_delete_device("cpp17-try");
-    CHECK(r && r->status() == Status::Api && r->api_code() == std::optional<std::int64_t>(27002));
+    CHECK(r && r->status() == Status::NotFound &&
+          r->api_code() == std::optional<std::int64_t>(27002));
     // raise() throws it as its category's class.
-    auto e = expect_throw<engagelab::ApiError>([&] { r->raise(); }, "raise");
+    auto e = expect_throw<engagelab::NotFoundError>([&] { r->raise(); }, "raise");
     CHECK(std::string(e.what()) == r->what());
     check_no_secret(*r);
 
@@ -492,7 +493,7 @@ void test_threads(const engagelab::Client &client) {
 
 // get_device copies a device's tags, alias and whole answer out of the C
 // device (freed inside; ASan would see a leak or a use after free); an unknown
-// id is the API error, thrown as ApiError or returned by try_get_device with
+// id is NOT_FOUND, thrown as NotFoundError or returned by try_get_device with
 // `out` untouched; a cancelled token and a NUL are refused like delete's.
 void test_get_device(const engagelab::Client &client) {
     mock_reset();
@@ -517,16 +518,16 @@ void test_get_device(const engagelab::Client &client) {
     CHECK(!client.try_get_device("cpp17-get-plain", engagelab::CallOptions{nullptr, 5s}, plain));
     CHECK(plain.registration_id() == "cpp17-get-plain" && plain.tags().empty() && !plain.alias());
 
-    auto e = expect_throw<engagelab::ApiError>([&] { client.get_device("cpp17-get-nope"); },
-                                               "unknown id");
-    CHECK(e.status() == Status::Api && e.http_status() == std::optional<std::uint16_t>(400));
+    auto e = expect_throw<engagelab::NotFoundError>([&] { client.get_device("cpp17-get-nope"); },
+                                                    "unknown id");
+    CHECK(e.status() == Status::NotFound && e.http_status() == std::optional<std::uint16_t>(400));
     CHECK(e.api_code() == std::optional<std::int64_t>(27002) && e.attempts() == 1);
     CHECK(!e.maybe_deleted() && contains(e.what(), e.message()));
     check_no_secret(e);
 
     engagelab::Device untouched = device;
     std::optional<engagelab::Error> r = client.try_get_device("cpp17-get-nope", untouched);
-    CHECK(r && r->status() == Status::Api && std::string(r->what()) == e.what());
+    CHECK(r && r->status() == Status::NotFound && std::string(r->what()) == e.what());
     CHECK(untouched.registration_id() == "cpp17-get" && untouched.tags().size() == 2);
 
     const std::string with_nul("cpp17\0get", 9);

@@ -65,7 +65,7 @@ int main() {
     check(mock_has_device("cpp-dev") == 0, "device gone");
 
     st = el_delete_device(client.get(), "cpp-dev", &err);
-    check(st == EL_API && err.status == EL_API, "unknown device is EL_API");
+    check(st == EL_NOT_FOUND && err.status == EL_NOT_FOUND, "unknown device is EL_NOT_FOUND");
     check(err.http_status == 400 && err.api_code == 27002 && err.attempts == 1, "error fields");
     check(!err.maybe_deleted, "maybe_deleted");
 
@@ -87,7 +87,7 @@ int main() {
         t.join();
     }
     for (uint32_t r : results) {
-        check(r == EL_API, "threads");
+        check(r == EL_NOT_FOUND, "threads");
     }
 
     client.reset();

@@ -31,7 +31,7 @@ static void test_null_arguments(el_client *client) {
     CHECK(strcmp(err.message, "out_device is NULL") == 0);
     CHECK(el_get_device(client, "bad\xff", &device, &err) == EL_INVALID_ARGUMENT);
     CHECK(strstr(err.message, "not valid UTF-8") != NULL);
-    CHECK(el_get_device(client, "id", &device, NULL) == EL_API); /* unknown id, no record */
+    CHECK(el_get_device(client, "id", &device, NULL) == EL_NOT_FOUND); /* unknown id, no record */
     CHECK(device == (el_device *)&err);
     CHECK(mock_request_count() == 1);
     CHECK(el_device_tag_count(NULL) == 0);

@@ -1,7 +1,7 @@
 /* Fork safety: a client used before fork() never shares a pooled connection
  * with the child, with or without calls in flight on other threads, and the
  * parent's connections stay usable.
- *   - a child deleting unknown ids gets its own EL_API answers, never a
+ *   - a child deleting unknown ids gets its own EL_NOT_FOUND answers, never a
  *     success meant for the parent;
  *   - the mock's log shows no connection used by both;
  *   - the same while parent threads are mid-call during each of many forks,
@@ -44,7 +44,7 @@ static int run_child(int calls) {
         char id[32];
         el_error err = EL_ERROR_INIT;
         snprintf(id, sizeof id, "unknown-%d", i);
-        if (el_delete_device(client, id, &err) != EL_API || err.api_code != 27002) {
+        if (el_delete_device(client, id, &err) != EL_NOT_FOUND || err.api_code != 27002) {
             fprintf(stderr, "child: %s gave %s (%s)\n", id, el_status_name(err.status), err.message);
             return 1;
         }
@@ -105,7 +105,7 @@ static void *background(void *arg) {
         char id[32];
         snprintf(id, sizeof id, "bg-%d-%d", thread, i);
         el_error err = EL_ERROR_INIT;
-        if (el_delete_device(client, id, &err) != EL_API || err.api_code != 27002) {
+        if (el_delete_device(client, id, &err) != EL_NOT_FOUND || err.api_code != 27002) {
             fprintf(stderr, "parent thread: %s gave %s (%s)\n", id, el_status_name(err.status),
                     err.message);
             atomic_fetch_add(&bg_failures, 1);
@@ -129,7 +129,7 @@ static void *child_background(void *arg) {
         char id[32];
         snprintf(id, sizeof id, "child-%d-%d", thread, i);
         el_error err = EL_ERROR_INIT;
-        if (el_delete_device(client, id, &err) != EL_API || err.api_code != 27002)
+        if (el_delete_device(client, id, &err) != EL_NOT_FOUND || err.api_code != 27002)
             atomic_fetch_add(&bg_failures, 1);
     }
     return NULL;

@@ -18,7 +18,11 @@ public class DeleteDevice {
             client.deleteDevice(id);
             System.out.println("deleted " + id);
         } catch (NotFoundException e) {
+            // HTTP 404, or EngageLab's 400 with code 27002.
             System.err.println("no such device: " + e.getMessage());
+            if (e.maybeDeleted()) {
+                System.err.println("an earlier attempt of this call may have deleted it");
+            }
             System.exit(1);
         } catch (EngageLabException e) {
             System.err.println(e.status() + ": " + e.getMessage());

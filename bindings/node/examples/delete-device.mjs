@@ -19,7 +19,9 @@ try {
   console.log(`deleted ${id}`);
 } catch (e) {
   if (e instanceof NotFoundError) {
+    // HTTP 404, or EngageLab's 400 with code 27002.
     console.error(`no such device: ${id}`);
+    if (e.maybeDeleted) console.error('an earlier attempt of this call may have deleted it');
   } else if (e instanceof EngageLabError) {
     console.error(`${e.name} [${e.status}] ${e.message}`);
     if (e.maybeDeleted) console.error('the device may already be gone: check before retrying');

@@ -211,8 +211,8 @@ class Client {
    * bound to it, and the whole answer. Query before deleting: check that the
    * id is the one meant, and keep `rawJson` as a backup. The same checks,
    * retries, deadline, signal and errors as deleteDevice (`maybeDeleted` is
-   * always false); an unknown id is what EngageLab answers for it (ApiError
-   * with HTTP 400 and code 27002, or NotFoundError).
+   * always false); an unknown id is a NotFoundError (HTTP 404, or
+   * EngageLab's HTTP 400 with code 27002).
    *
    * Resolves with a frozen Device: `registrationId`, `tags` (a frozen array,
    * empty when none), `alias` (a string, or null when none), `raw` (the

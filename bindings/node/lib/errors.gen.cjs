@@ -17,7 +17,8 @@ class InvalidArgumentError extends EngageLabError {}
 class AuthError extends EngageLabError {}
 
 /**
- * EngageLab does not know the registration id (or alias) for this AppKey.
+ * EngageLab does not know the registration id (or alias) for this AppKey: HTTP
+ * 404, or code 20101 or 27002 (EngageLab's answer for an unknown id).
  * (`NOT_FOUND`)
  */
 class NotFoundError extends EngageLabError {}
@@ -33,7 +34,8 @@ class RateLimitedError extends EngageLabError {}
 class ServerError extends EngageLabError {}
 
 /**
- * Any other non-2xx answer, e.g. HTTP 400 with code 27002. (`API`)
+ * Any other non-2xx answer, e.g. HTTP 400 with a code of no other category.
+ * (`API`)
  */
 class ApiError extends EngageLabError {}
 

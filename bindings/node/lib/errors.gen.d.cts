@@ -36,7 +36,8 @@ export declare class AuthError extends EngageLabError {
 }
 
 /**
- * EngageLab does not know the registration id (or alias) for this AppKey.
+ * EngageLab does not know the registration id (or alias) for this AppKey: HTTP
+ * 404, or code 20101 or 27002 (EngageLab's answer for an unknown id).
  * (`NOT_FOUND`)
  */
 export declare class NotFoundError extends EngageLabError {
@@ -64,7 +65,8 @@ export declare class ServerError extends EngageLabError {
 }
 
 /**
- * Any other non-2xx answer, e.g. HTTP 400 with code 27002. (`API`)
+ * Any other non-2xx answer, e.g. HTTP 400 with a code of no other category.
+ * (`API`)
  */
 export declare class ApiError extends EngageLabError {
   static readonly STATUS: "API";

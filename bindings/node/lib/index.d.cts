@@ -97,7 +97,7 @@ export declare class Client {
    * Queries one device (GET /v4/devices/{registrationId}): its tags, alias
    * and the whole answer. The same checks, retries, deadline, signal and
    * errors as deleteDevice (`maybeDeleted` is always false); an unknown id is
-   * what EngageLab answers (ApiError, HTTP 400, code 27002, or NotFoundError).
+   * a NotFoundError (HTTP 404, or EngageLab's HTTP 400 with code 27002).
    */
   getDevice(registrationId: string, options?: CallOptions): Promise<Device>;
   /**

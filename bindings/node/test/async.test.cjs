@@ -189,7 +189,7 @@ test('a finished call leaves no listener on its signal, and a late abort is harm
   assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
   controller.abort();
   const error = await client.deleteDevice('dev', { signal: AbortSignal.timeout(60_000) }).catch((e) => e);
-  assert.equal(error.status, 'API');
+  assert.equal(error.status, 'NOT_FOUND');
   client.close();
 });
 

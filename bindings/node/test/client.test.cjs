@@ -326,8 +326,8 @@ test('clients never closed are freed by the FinalizationRegistry once garbage', 
   assert.equal(liveClients(), before);
 });
 
-test('getDevice returns the tags, alias and whole answer, frozen; an unknown id is the API error', async () => {
-  const { ApiError, CancelledError } = engagelab;
+test('getDevice returns the tags, alias and whole answer, frozen; an unknown id is NOT_FOUND', async () => {
+  const { NotFoundError, CancelledError } = engagelab;
   await mock.addDevice({ registration_id: 'dev-node-get', tags: ['vip', 'beta'], alias: 'alice' });
   await mock.addDevice('dev-node-plain');
   const client = new Client({ ...base, backoffBase: 1, backoffMax: 20 });
@@ -345,8 +345,8 @@ test('getDevice returns the tags, alias and whole answer, frozen; an unknown id 
   assert.deepEqual([plain.tags, plain.alias], [[], null]);
 
   const error = await client.getDevice('dev-node-nope').catch((e) => e);
-  assert.ok(error instanceof ApiError, util.inspect(error));
-  assert.equal(error.status, 'API');
+  assert.ok(error instanceof NotFoundError, util.inspect(error));
+  assert.equal(error.status, 'NOT_FOUND');
   assert.equal(error.httpStatus, 400);
   assert.equal(error.apiCode, 27002);
   assert.equal(error.attempts, 1);

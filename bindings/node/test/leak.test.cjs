@@ -27,12 +27,12 @@ async function run(client, count, state) {
   const worker = async () => {
     while (state.done < count) {
       const n = state.done++;
-      // Unknown ids: the mock answers 400/27002, an ApiError, every call.
+      // Unknown ids: the mock answers 400/27002, a NotFoundError, every call.
       const options = n % 2 === 0 ? undefined : { signal: new AbortController().signal };
       await client.deleteDevice(`leak-${n % 64}`, options).then(
         () => state.ok++,
         (e) => {
-          if (e.status !== 'API') throw e;
+          if (e.status !== 'NOT_FOUND') throw e;
           state.errors++;
         },
       );
@@ -85,7 +85,7 @@ async function assertFlat(label, { warmUp, calls, limitBytesPerCall }, segment) 
   );
 }
 
-// Unknown ids, the mock answers 400/27002 (an ApiError) every call; half the
+// Unknown ids, the mock answers 400/27002 (a NotFoundError) every call; half the
 // calls take an AbortSignal, so cancel tokens cycle too. Not freeing the
 // cancel token of the calls that take a signal added 50 B/call to malloc's
 // bytes in use when tried; flat runs stay under 1.

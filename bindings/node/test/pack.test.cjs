@@ -77,5 +77,5 @@ test('npm pack, install into an empty project, run against the mock without Rust
 
   const again = spawnSync(process.execPath, ['delete-device.mjs', 'packed-device'], { cwd: project, env, encoding: 'utf8' });
   assert.equal(again.status, 1);
-  assert.match(again.stderr, /ApiError \[API\]/);
+  assert.match(again.stderr, /no such device: packed-device/);
 });

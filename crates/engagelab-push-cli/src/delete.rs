@@ -31,7 +31,7 @@ pub fn run(args: DeleteArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32
         .on_progress(|p| display.update(p))
         .run(input);
     display.finish();
-    let summary = result.map_err(|e| session::failure(&e))?;
+    let summary = result.map_err(|e| session::failure(&args.run, &e))?;
     if args.run.json {
         println!("{}", summary.to_json());
     }

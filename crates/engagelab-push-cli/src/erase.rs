@@ -6,7 +6,7 @@
 
 use std::io::{BufRead, BufReader, IsTerminal, Read};
 
-use engagelab_push::{ErasedUser, Erasure};
+use engagelab_push::{BulkSummary, ErasedUser, Erasure};
 
 use crate::args::EraseArgs;
 use crate::connect;
@@ -45,12 +45,12 @@ pub fn run(args: EraseArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32,
         .on_progress(|p| display.update(p))
         .erase_users(&aliases);
     display.finish();
-    let erasure = result.map_err(|e| session::failure(&e))?;
+    let erasure = result.map_err(|e| session::failure(&args.run, &e))?;
     if json {
         println!("{}", erasure.to_json());
     } else {
         for user in &erasure.users {
-            if let Some(line) = checked(user) {
+            if let Some(line) = checked(user, &erasure.summary) {
                 println!("{line}");
             }
         }
@@ -91,13 +91,16 @@ fn resolved(u: &ErasedUser) -> String {
     }
 }
 
-/// What the second lookup found; `None` when there was none (a dry run, an
-/// interrupted run).
-fn checked(u: &ErasedUser) -> Option<String> {
+/// What the second lookup found; `ALIAS: not checked (interrupted)` when a
+/// cancel came first; `None` for a dry run.
+fn checked(u: &ErasedUser, s: &BulkSummary) -> Option<String> {
     match (&u.still_bound, &u.verify_error) {
         (Some(ids), _) if ids.is_empty() => Some(format!("{}: no device bound", u.alias)),
         (Some(ids), _) => Some(format!("{}: still bound: {}", u.alias, ids.join(" "))),
         (None, Some(e)) => Some(format!("{}: not checked: {e}", u.alias)),
+        (None, None) if s.interrupted && !s.dry_run => {
+            Some(format!("{}: not checked (interrupted)", u.alias))
+        }
         (None, None) => None,
     }
 }
@@ -108,8 +111,9 @@ fn warn_still_bound(erasure: &Erasure) {
     if n > 0 {
         eprintln!(
             "{n} device(s) still bound after the deletions: EngageLab deletes \
-             asynchronously, or the user signed in again. Run erase-user again \
-             later (with the same --journal, deleted ids are not sent twice)."
+             asynchronously, or the user signed in again. Run the same erase-user \
+             command again later: it deletes every device still bound (a device \
+             bound since the first lookup is shown and confirmed first)."
         );
     }
 }

@@ -2,13 +2,17 @@
 
 /// Every id was deleted or not found (or, dry run, checked).
 pub const OK: i32 = 0;
-/// Some ids failed (or, erasing users, an alias could not be resolved or a
-/// device is still bound).
+/// Some ids failed, or the run stopped on a failure every id would get (the
+/// credentials refused, the same failure many times in a row); erasing
+/// users, also an alias that could not be resolved or a device still bound.
 pub const FAILED: i32 = 1;
 /// A usage or configuration error: nothing was sent.
 pub const USAGE: i32 = 2;
 /// The guard or the confirmation refused: nothing was sent.
 pub const REFUSED: i32 = 3;
+/// Stopped because a file the run keeps (backup, report, journal) could not
+/// be written: the summary says what was sent before.
+pub const WRITE_FAILED: i32 = 4;
 /// Interrupted (Ctrl-C, SIGTERM).
 pub const INTERRUPTED: i32 = 130;
 

@@ -17,12 +17,14 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use clap::Parser;
 
-pub use fail::{FAILED, INTERRUPTED, OK, REFUSED, USAGE};
+pub use fail::{FAILED, INTERRUPTED, OK, REFUSED, USAGE, WRITE_FAILED};
 
 /// Runs the command line `args` (the program name first) with the process's
 /// environment, and returns the exit code: 0 every id deleted or not found
-/// (erasing users: and no device still bound), 1 some failed, 2 a usage or configuration error, 3 the guard or the
-/// confirmation refused, 130 interrupted. Errors are one line on standard
+/// (erasing users: and no device still bound), 1 some failed or the run
+/// stopped on a failure every id would get, 2 a usage or configuration error
+/// (nothing sent), 3 the guard or the confirmation refused, 4 stopped because
+/// a file could not be written, 130 interrupted. Errors are one line on standard
 /// error; a panic is reported in one line too, never with a backtrace.
 pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
     std::panic::set_hook(Box::new(|info| {

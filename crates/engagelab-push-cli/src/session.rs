@@ -105,11 +105,25 @@ fn confirm(client: &Client, plan: &Plan, prompting: &AtomicBool) -> bool {
 }
 
 /// A run that refused to start or had to stop: the guard and a declined
-/// confirmation are exit 3, a failed alias lookup exit 1, anything else 2.
-pub fn failure(e: &BulkError) -> Failure {
+/// confirmation are exit 3, a failed alias lookup exit 1, a file that could
+/// not be written mid-run exit 4 (its summary shown first, as `--json` too),
+/// anything else 2.
+pub fn failure(run: &RunArgs, e: &BulkError) -> Failure {
     match e.kind() {
         BulkErrorKind::Guard | BulkErrorKind::Declined => Failure::refused(e.message()),
         BulkErrorKind::Lookup => Failure::failed(e.message()),
+        BulkErrorKind::WriteFailed => {
+            if let Some(summary) = e.summary() {
+                if run.json {
+                    println!("{}", summary.to_json());
+                }
+                show(run, summary);
+            }
+            Failure {
+                code: fail::WRITE_FAILED,
+                message: e.message().to_owned(),
+            }
+        }
         _ => Failure::usage(e.message()),
     }
 }
@@ -129,6 +143,9 @@ pub fn show(run: &RunArgs, s: &BulkSummary) {
     if s.rate_limited > 0 {
         line.push_str(&format!(", {} rate-limited answers", s.rate_limited));
     }
+    if let Some(why) = &s.stopped {
+        line.push_str(&format!("; stopped, {} not started: {why}", s.not_started));
+    }
     if s.interrupted {
         line.push_str(&format!(
             "; interrupted, {} not started (rerun with the same --journal to resume)",
@@ -138,11 +155,11 @@ pub fn show(run: &RunArgs, s: &BulkSummary) {
     eprintln!("{line}");
 }
 
-/// 130 interrupted, 1 when anything failed, else 0.
+/// 130 interrupted, 1 when anything failed or the run stopped, else 0.
 pub fn exit_code(s: &BulkSummary, failed: bool) -> i32 {
     if s.interrupted {
         fail::INTERRUPTED
-    } else if failed || s.counts.failed > 0 {
+    } else if failed || s.counts.failed > 0 || s.stopped.is_some() {
         fail::FAILED
     } else {
         fail::OK

@@ -167,17 +167,20 @@ fn a_dry_run_shows_what_would_be_deleted_and_deletes_nothing() {
 #[test]
 fn a_device_still_bound_is_reported_with_exit_1() {
     let mock = mock();
+    // Still listed after the deletion, and again after it was deleted once
+    // more (EngageLab deletes asynchronously).
     mock.script_alias(
         "user-9",
-        vec![
-            Answer::body(200, r#"{"registration_ids":["a1"]}"#),
-            Answer::body(200, r#"{"registration_ids":["a1"]}"#),
-        ],
+        vec![Answer::body(200, r#"{"registration_ids":["a1"]}"#); 3],
     );
     let out = run(&mock, &["erase-user", "user-9", "--yes"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("user-9: still bound: a1"));
     assert!(text(&out.stderr).contains("asynchronously"));
+    assert_eq!(deletes(&mock), 2, "deleted, then deleted once more");
+    // The advice leads to completion: the same command again.
+    let out = run(&mock, &["erase-user", "user-9", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
 
 #[test]

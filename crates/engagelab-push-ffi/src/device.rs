@@ -64,8 +64,8 @@ impl el_device {
 /// false. A 2xx answer over the 64 KiB body cap, not a JSON object, with
 /// `tags` not a list of strings or `alias` not a string, or with a NUL
 /// character in a tag or the alias, is `EL_INVALID_RESPONSE` with its HTTP
-/// status. An unknown id is what EngageLab answers for it (`EL_NOT_FOUND`, or
-/// `EL_API` with HTTP 400 and code 27002).
+/// status. An unknown id is `EL_NOT_FOUND` (HTTP 404, or EngageLab's HTTP
+/// 400 with code 27002).
 ///
 /// Ownership: on success `*out_device` receives a new device owned by the
 /// caller, to be freed with `el_device_free`; on failure it is not written.

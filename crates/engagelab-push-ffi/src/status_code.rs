@@ -17,15 +17,16 @@ pub enum el_status {
     /// EngageLab refused the credentials. When: HTTP 401 or 403, or codes 21004 27001
     /// 21008 21038 23009.
     EL_AUTH = 2,
-    /// EngageLab does not know the registration id (or alias) for this AppKey. When: HTTP
-    /// 404, or code 20101.
+    /// EngageLab does not know the registration id (or alias) for this AppKey: HTTP 404,
+    /// or code 20101 or 27002 (EngageLab's answer for an unknown id). When: HTTP 404, or
+    /// codes 20101 27002 (EngageLab's 400 for an unknown id).
     EL_NOT_FOUND = 3,
     /// Throttled, and the retries are spent. When: HTTP 429, or code 23008.
     EL_RATE_LIMITED = 4,
     /// EngageLab failed, and the retries are spent. When: HTTP 5xx, or codes 27000 21030.
     EL_SERVER = 5,
-    /// Any other non-2xx answer, e.g. HTTP 400 with code 27002. When: any other non-2xx
-    /// answer, e.g. 400 with 27002.
+    /// Any other non-2xx answer, e.g. HTTP 400 with a code of no other category. When:
+    /// any other non-2xx answer, e.g. 400 with a code of no other category.
     EL_API = 6,
     /// The overall deadline, or a connect or read timeout, passed. When: the overall
     /// deadline, or a connect or read timeout.

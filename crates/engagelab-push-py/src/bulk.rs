@@ -15,7 +15,7 @@ use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyIterator, PyString};
 
-use crate::convert::{Arg, opt_path};
+use crate::convert::{Arg, int_or, opt_path};
 use crate::errors::{to_py_err, to_py_err_saying};
 use crate::guard::catch;
 
@@ -109,6 +109,12 @@ impl BulkSummary {
     fn interrupted(&self) -> bool {
         self.inner.interrupted
     }
+    /// Why the engine stopped the run before its end (the credentials
+    /// refused, or the same failure many times in a row), or None.
+    #[getter]
+    fn stopped(&self) -> Option<String> {
+        self.inner.stopped.clone()
+    }
     /// Whether it was a dry run.
     #[getter]
     fn dry_run(&self) -> bool {
@@ -131,6 +137,8 @@ fn json_dict<'py>(py: Python<'py>, v: &serde_json::Value) -> PyResult<Bound<'py,
                 serde_json::Value::Bool(b) => d.set_item(k, b)?,
                 serde_json::Value::Number(n) if n.is_u64() => d.set_item(k, n.as_u64())?,
                 serde_json::Value::Number(n) => d.set_item(k, n.as_f64())?,
+                serde_json::Value::Null => d.set_item(k, py.None())?,
+                serde_json::Value::String(text) => d.set_item(k, text)?,
                 other => d.set_item(k, other.to_string())?,
             }
         }
@@ -175,21 +183,30 @@ impl Settings {
     /// `os.PathLike`.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
-        qps: u32,
-        concurrency: Option<usize>,
+        qps: &Arg<'_>,
+        concurrency: &Arg<'_>,
         journal: &Arg<'_>,
         backup: &Arg<'_>,
         report: &Arg<'_>,
-        max_deletions: u64,
+        max_deletions: &Arg<'_>,
         dry_run: bool,
     ) -> PyResult<Settings> {
+        let concurrency = match int_or::<usize>("concurrency", concurrency, 0, true)? {
+            0 if concurrency.is_absent_or_none() => None,
+            n => Some(n),
+        };
         Ok(Settings {
-            qps,
+            qps: int_or("qps", qps, engagelab_push::DEFAULT_QPS, false)?,
             concurrency,
             journal: opt_path("journal", journal)?,
             backup: opt_path("backup", backup)?,
             report: opt_path("report", report)?,
-            max_deletions,
+            max_deletions: int_or(
+                "max_deletions",
+                max_deletions,
+                engagelab_push::DEFAULT_MAX_DELETIONS,
+                false,
+            )?,
             dry_run,
         })
     }
@@ -242,16 +259,23 @@ pub(crate) fn delete_devices(
 ) -> PyResult<BulkSummary> {
     let raised: Raised = Arc::default();
     let input = input(ids, &raised)?;
-    let summary = run(py, client, settings, on_progress, raised, move |b| {
-        b.run(input)
-    })?;
+    let summary = run(
+        py,
+        client,
+        settings,
+        on_progress,
+        raised,
+        move |b| b.run(input),
+        |py, s| Ok(Py::new(py, BulkSummary::new(s.clone()))?.into_any()),
+    )?;
     Ok(BulkSummary::new(summary))
 }
 
 /// Configures a run from `settings`, then calls `go` with the GIL released:
 /// Ctrl-C and an exception of `on_progress` (or of the ids' iterator, kept in
-/// `raised`) stop the run, and are raised once it has stopped; a refused run
-/// raises as [`bulk_error`] maps it.
+/// `raised`) stop the run, and are raised once it has stopped, with what the
+/// run did (`summarize`) as their `summary` attribute; a refused run raises
+/// as [`bulk_error`] maps it.
 pub(crate) fn run<T: Send>(
     py: Python<'_>,
     client: &Client,
@@ -259,6 +283,7 @@ pub(crate) fn run<T: Send>(
     on_progress: Option<Py<PyAny>>,
     raised: Raised,
     go: impl FnOnce(BulkDelete<'static>) -> Result<T, BulkError> + Send,
+    summarize: impl FnOnce(Python<'_>, &T) -> PyResult<Py<PyAny>>,
 ) -> PyResult<T> {
     // Runs on the calling (main) thread only: the engine checks its token
     // there, so Ctrl-C reaches Python's handlers within a tick.
@@ -304,6 +329,17 @@ pub(crate) fn run<T: Send>(
     });
     let result = py.detach(|| catch(|| Ok(go(b))));
     if let Some(e) = raised.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        let summary = match &result {
+            Ok(Ok(done)) => Some(summarize(py, done)?),
+            Ok(Err(bulk)) => bulk
+                .summary()
+                .map(|s| Py::new(py, BulkSummary::new(s.clone())).map(Py::into_any))
+                .transpose()?,
+            Err(_) => None,
+        };
+        if let Some(summary) = summary {
+            e.value(py).setattr("summary", summary)?;
+        }
         return Err(e);
     }
     match result {
@@ -313,12 +349,22 @@ pub(crate) fn run<T: Send>(
     }
 }
 
-/// A file problem is `OSError`; a failed alias lookup the lookup's own
-/// exception class (its fields, the run's sentence); anything else that
-/// refused the run (the guard, a journal of another input, a bad setting or
+/// A file problem is `OSError` (mid-run, with the run's BulkSummary as its
+/// `summary` attribute); a failed alias lookup the lookup's own exception
+/// class (its fields, the run's sentence); anything else that refused the
+/// run (the guard, a journal of another input or in use, a bad setting or
 /// alias) `InvalidArgumentError`.
 fn bulk_error(py: Python<'_>, e: &BulkError) -> PyErr {
     match (e.kind(), e.error()) {
+        (BulkErrorKind::WriteFailed, _) => {
+            let err = PyOSError::new_err(e.message().to_owned());
+            if let Some(s) = e.summary()
+                && let Ok(summary) = Py::new(py, BulkSummary::new(s.clone()))
+            {
+                let _ = err.value(py).setattr("summary", summary);
+            }
+            err
+        }
         (BulkErrorKind::Io, _) => PyOSError::new_err(e.message().to_owned()),
         (BulkErrorKind::Lookup, Some(cause)) => to_py_err_saying(py, cause, e.message()),
         _ => to_py_err(py, &Error::invalid_argument(e.message())),

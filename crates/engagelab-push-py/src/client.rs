@@ -149,12 +149,15 @@ impl Client {
     /// released while the engine runs. `ids` is a path (one id per line) or
     /// any iterable of str. Raises InvalidArgumentError when the input holds
     /// more than max_deletions ids, a journal belongs to another input or a
-    /// setting is out of range (nothing sent), OSError for a file that cannot
-    /// be read or written. Ctrl-C stops the run gracefully, then raises
-    /// KeyboardInterrupt.
+    /// setting is out of range, or another run holds the journal (nothing
+    /// sent); OSError for a file that cannot be read, or written mid-run (its
+    /// `summary` attribute then says what was done). Ctrl-C stops the run
+    /// gracefully (nothing is sent once it was pressed), then raises
+    /// KeyboardInterrupt with the run's BulkSummary as its `summary`
+    /// attribute.
     #[pyo3(signature = (
-        ids, *, qps = 100, concurrency = None, journal = Arg::absent(), backup = Arg::absent(),
-        report = Arg::absent(), max_deletions = 1000, dry_run = false, on_progress = None,
+        ids, *, qps = Arg::absent(), concurrency = Arg::absent(), journal = Arg::absent(),
+        backup = Arg::absent(), report = Arg::absent(), max_deletions = Arg::absent(), dry_run = false, on_progress = None,
     ))]
     #[pyo3(
         text_signature = "(self, ids, *, qps=100, concurrency=None, journal=None, backup=None, \
@@ -165,23 +168,23 @@ impl Client {
         &self,
         py: Python<'_>,
         ids: &Bound<'_, PyAny>,
-        qps: u32,
-        concurrency: Option<usize>,
+        qps: Arg<'_>,
+        concurrency: Arg<'_>,
         journal: Arg<'_>,
         backup: Arg<'_>,
         report: Arg<'_>,
-        max_deletions: u64,
+        max_deletions: Arg<'_>,
         dry_run: bool,
         on_progress: Option<Py<PyAny>>,
     ) -> PyResult<BulkSummary> {
         no_panic(|| {
             let settings = Settings::new(
-                qps,
-                concurrency,
+                &qps,
+                &concurrency,
                 &journal,
                 &backup,
                 &report,
-                max_deletions,
+                &max_deletions,
                 dry_run,
             )?;
             crate::bulk::delete_devices(py, &self.inner, ids, settings, on_progress)
@@ -194,8 +197,8 @@ impl Client {
     /// alias with no device succeeds, having deleted nothing. Takes the
     /// settings of delete_devices; raises as erase_users does.
     #[pyo3(signature = (
-        alias, *, qps = 100, concurrency = None, journal = Arg::absent(), backup = Arg::absent(),
-        report = Arg::absent(), max_deletions = 1000, dry_run = false, on_progress = None,
+        alias, *, qps = Arg::absent(), concurrency = Arg::absent(), journal = Arg::absent(),
+        backup = Arg::absent(), report = Arg::absent(), max_deletions = Arg::absent(), dry_run = false, on_progress = None,
     ))]
     #[pyo3(
         text_signature = "(self, alias, *, qps=100, concurrency=None, journal=None, backup=None, \
@@ -206,24 +209,24 @@ impl Client {
         &self,
         py: Python<'_>,
         alias: &Bound<'_, PyAny>,
-        qps: u32,
-        concurrency: Option<usize>,
+        qps: Arg<'_>,
+        concurrency: Arg<'_>,
         journal: Arg<'_>,
         backup: Arg<'_>,
         report: Arg<'_>,
-        max_deletions: u64,
+        max_deletions: Arg<'_>,
         dry_run: bool,
         on_progress: Option<Py<PyAny>>,
     ) -> PyResult<Py<EraseSummary>> {
         no_panic(|| {
             let alias = string("alias", alias)?;
             let settings = Settings::new(
-                qps,
-                concurrency,
+                &qps,
+                &concurrency,
                 &journal,
                 &backup,
                 &report,
-                max_deletions,
+                &max_deletions,
                 dry_run,
             )?;
             crate::erase::erase_users(py, &self.inner, vec![alias], settings, on_progress)
@@ -240,10 +243,10 @@ impl Client {
     /// OSError for a file, as delete_devices does (nothing deleted); a first
     /// lookup that fails raises its own EngageLabError subclass (nothing
     /// deleted). Ctrl-C stops the run gracefully, then raises
-    /// KeyboardInterrupt.
+    /// KeyboardInterrupt with the EraseSummary as its `summary` attribute.
     #[pyo3(signature = (
-        aliases, *, qps = 100, concurrency = None, journal = Arg::absent(), backup = Arg::absent(),
-        report = Arg::absent(), max_deletions = 1000, dry_run = false, on_progress = None,
+        aliases, *, qps = Arg::absent(), concurrency = Arg::absent(), journal = Arg::absent(),
+        backup = Arg::absent(), report = Arg::absent(), max_deletions = Arg::absent(), dry_run = false, on_progress = None,
     ))]
     #[pyo3(
         text_signature = "(self, aliases, *, qps=100, concurrency=None, journal=None, backup=None, \
@@ -254,24 +257,24 @@ impl Client {
         &self,
         py: Python<'_>,
         aliases: &Bound<'_, PyAny>,
-        qps: u32,
-        concurrency: Option<usize>,
+        qps: Arg<'_>,
+        concurrency: Arg<'_>,
         journal: Arg<'_>,
         backup: Arg<'_>,
         report: Arg<'_>,
-        max_deletions: u64,
+        max_deletions: Arg<'_>,
         dry_run: bool,
         on_progress: Option<Py<PyAny>>,
     ) -> PyResult<Py<EraseSummary>> {
         no_panic(|| {
             let aliases = strings("aliases", "alias", aliases)?;
             let settings = Settings::new(
-                qps,
-                concurrency,
+                &qps,
+                &concurrency,
                 &journal,
                 &backup,
                 &report,
-                max_deletions,
+                &max_deletions,
                 dry_run,
             )?;
             crate::erase::erase_users(py, &self.inner, aliases, settings, on_progress)

@@ -25,6 +25,11 @@ impl<'py> Arg<'py> {
         Arg(None)
     }
 
+    /// Whether the argument was left out or given as Python `None`.
+    pub(crate) fn is_absent_or_none(&self) -> bool {
+        self.given_or_none().is_none()
+    }
+
     /// The argument, or `None` when absent or given as Python `None`.
     fn given_or_none(&self) -> Option<&Bound<'py, PyAny>> {
         self.0.as_ref().filter(|v| !v.is_none())
@@ -155,6 +160,49 @@ pub(crate) fn opt_count(name: &str, value: &Arg<'_>) -> PyResult<Option<u32>> {
             &format!("{name} must be between 0 and {}, got {shown}", u32::MAX),
         )
     })
+}
+
+/// A whole number of type `T` as `int` (not `bool`): `default` when absent
+/// (and when `None` is given, if `none_ok`). A value `T` cannot hold (a
+/// negative one, a huge one) raises `InvalidArgumentError`; whether one it
+/// can hold is acceptable (e.g. `qps=0`) is the core's to say.
+pub(crate) fn int_or<'py, T>(name: &str, value: &Arg<'py>, default: T, none_ok: bool) -> PyResult<T>
+where
+    T: for<'a> FromPyObject<'a, 'py> + std::fmt::Display + num_max::Max,
+{
+    let Some(v) = &value.0 else {
+        return Ok(default);
+    };
+    if none_ok && v.is_none() {
+        return Ok(default);
+    }
+    if !v.is_instance_of::<PyInt>() || v.is_instance_of::<PyBool>() {
+        return Err(type_error(name, "an int", v));
+    }
+    v.extract::<T>().map_err(|_| {
+        let shown = v.repr().map(|r| r.to_string()).unwrap_or_default();
+        let shown: String = shown.chars().take(40).collect();
+        invalid_argument(
+            v.py(),
+            &format!("{name} must be between 0 and {}, got {shown}", T::MAX),
+        )
+    })
+}
+
+/// The largest value of an unsigned type, for messages.
+pub(crate) mod num_max {
+    pub trait Max {
+        const MAX: Self;
+    }
+    impl Max for u32 {
+        const MAX: u32 = u32::MAX;
+    }
+    impl Max for u64 {
+        const MAX: u64 = u64::MAX;
+    }
+    impl Max for usize {
+        const MAX: usize = usize::MAX;
+    }
 }
 
 /// A `bool`, or `None` when absent.

@@ -144,9 +144,20 @@ pub(crate) fn erase_users(
     on_progress: Option<Py<PyAny>>,
 ) -> PyResult<Py<EraseSummary>> {
     let raised = Raised::default();
-    let erasure = run(py, client, settings, on_progress, raised, move |b| {
-        b.erase_users(aliases)
-    })?;
+    let erasure = run(
+        py,
+        client,
+        settings,
+        on_progress,
+        raised,
+        move |b| b.erase_users(aliases),
+        |py, e: &Erasure| Ok(summary(py, e.clone())?.into_any()),
+    )?;
+    summary(py, erasure)
+}
+
+/// The EraseSummary of an erasure.
+fn summary(py: Python<'_>, erasure: Erasure) -> PyResult<Py<EraseSummary>> {
     let users = erasure
         .users
         .iter()

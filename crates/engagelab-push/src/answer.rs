@@ -230,7 +230,8 @@ mod tests {
         assert_eq!(classify(502, None), ErrorKind::Server);
         assert_eq!(classify(400, Some(27000)), ErrorKind::Server);
         assert_eq!(classify(400, Some(21030)), ErrorKind::Server);
-        assert_eq!(classify(400, Some(27002)), ErrorKind::Api);
+        assert_eq!(classify(400, Some(27002)), ErrorKind::NotFound);
+        assert_eq!(classify(400, Some(27003)), ErrorKind::Api);
         assert_eq!(classify(418, None), ErrorKind::Api);
     }
 

@@ -199,9 +199,9 @@ impl Client {
     /// answer's body is read up to [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES).
     ///
     /// # Errors
-    /// As [`delete_device`](Self::delete_device); an unknown id is what
-    /// EngageLab answers for it (`NotFound`, or `Api` with HTTP 400 and code
-    /// 27002). A 2xx answer whose body is over the cap, not a JSON object, has
+    /// As [`delete_device`](Self::delete_device); an unknown id is
+    /// `NotFound` (HTTP 404, or EngageLab's HTTP 400 with code 27002). A 2xx
+    /// answer whose body is over the cap, not a JSON object, has
     /// a `tags` that is not a list of strings or an `alias` that is not a
     /// string, or a NUL character in a tag or the alias, is `InvalidResponse`
     /// with the answer's HTTP status, and is not retried.
@@ -257,7 +257,10 @@ impl Client {
     /// (nothing sent), the answer's category otherwise. A 2xx answer that is
     /// not a JSON object with a `registration_ids` list of strings (missing
     /// or `null` included), or whose id holds a NUL character, is
-    /// `InvalidResponse` and is not retried.
+    /// `InvalidResponse` and is not retried. An alias may be bound to any
+    /// number of devices: the answer is read up to
+    /// [`MAX_LIST_BODY_BYTES`](crate::MAX_LIST_BODY_BYTES) (16 MiB, about
+    /// 250,000 ids), not the 64 KiB of other bodies.
     pub fn get_alias(&self, alias: &str, platforms: &[Platform]) -> Result<Vec<String>, Error> {
         self.get_alias_with(alias, platforms, &CallOptions::new())
     }
@@ -281,7 +284,7 @@ impl Client {
             path.push_str("?platform=");
             path.push_str(&query);
         }
-        self.call(Method::Get, &path, options, |success| {
+        self.call(Method::GetList, &path, options, |success| {
             alias::registration_ids_from_answer(success.status, &success.body)
                 .map_err(|e| Failure::answered(e, None))
         })

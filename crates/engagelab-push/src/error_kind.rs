@@ -12,14 +12,14 @@ pub enum ErrorKind {
     InvalidArgument,
     /// EngageLab refused the credentials. (HTTP 401, 403; codes 21004, 27001, 21008, 21038, 23009.)
     Auth,
-    /// EngageLab does not know the registration id (or alias) for this AppKey. (HTTP 404; code
-    /// 20101.)
+    /// EngageLab does not know the registration id (or alias) for this AppKey: HTTP 404, or code
+    /// 20101 or 27002 (EngageLab's answer for an unknown id). (HTTP 404; codes 20101, 27002.)
     NotFound,
     /// Throttled, and the retries are spent. (HTTP 429; code 23008.)
     RateLimited,
     /// EngageLab failed, and the retries are spent. (HTTP 500-599; codes 27000, 21030.)
     Server,
-    /// Any other non-2xx answer, e.g. HTTP 400 with code 27002.
+    /// Any other non-2xx answer, e.g. HTTP 400 with a code of no other category.
     Api,
     /// The overall deadline, or a connect or read timeout, passed.
     Timeout,
@@ -152,7 +152,7 @@ impl ErrorKind {
         {
             return ErrorKind::Auth;
         }
-        if status == 404 || api_code == Some(20101) {
+        if status == 404 || api_code == Some(20101) || api_code == Some(27002) {
             return ErrorKind::NotFound;
         }
         if status == 429 || api_code == Some(23008) {

@@ -74,8 +74,8 @@ pub use builder::{
 };
 pub use bulk::{
     BulkDelete, BulkError, BulkErrorKind, BulkInput, BulkSummary, CANCEL_GRACE, Counts,
-    DEFAULT_MAX_DELETIONS, DEFAULT_QPS, ErasedUser, Erasure, Outcome, PROGRESS_INTERVAL, Plan,
-    Progress,
+    DEFAULT_MAX_DELETIONS, DEFAULT_QPS, ErasedUser, Erasure, MAX_LINE_BYTES, MAX_SAME_FAILURES,
+    Outcome, PROGRESS_INTERVAL, Plan, Progress,
 };
 pub use ca_file::MAX_CA_FILE_BYTES;
 pub use cancel::{CANCEL_CHECK_INTERVAL, CancelToken};
@@ -88,7 +88,7 @@ pub use region::Region;
 pub use retry::{
     DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_AFTER,
 };
-pub use transport::MAX_BODY_BYTES;
+pub use transport::{MAX_BODY_BYTES, MAX_LIST_BODY_BYTES};
 pub use validate::{
     MAX_ALIAS_LEN, MAX_CREDENTIAL_LEN, MAX_REGISTRATION_ID_LEN, MAX_USER_AGENT_LEN,
 };

@@ -347,7 +347,7 @@ mod tests {
             match calls {
                 1 => Err(Failure::after_sending(ErrorKind::Timeout, "lost")),
                 _ => Err(Failure::answered(
-                    Error::new(ErrorKind::Api, "27002").with_http(400, Some(27002)),
+                    Error::new(ErrorKind::NotFound, "27002").with_http(400, Some(27002)),
                     None,
                 )),
             }
@@ -355,7 +355,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             (e.kind(), e.attempts(), e.maybe_deleted()),
-            (ErrorKind::Api, 2, true)
+            (ErrorKind::NotFound, 2, true)
         );
     }
 

@@ -24,6 +24,11 @@ use crate::tcp::{self, MarkWritten, TcpConnector};
 /// unread (the connection is closed instead of reused).
 pub const MAX_BODY_BYTES: u64 = 64 * 1024;
 
+/// The most bytes read from a successful alias lookup: an alias may be bound
+/// to any number of devices, and 16 MiB holds about 250,000 registration ids.
+/// A bigger answer is an `InvalidResponse` that says so.
+pub const MAX_LIST_BODY_BYTES: u64 = 16 * 1024 * 1024;
+
 /// The connection settings an agent is built from; kept by the client to
 /// build a forked child's own agent.
 #[derive(Clone)]
@@ -95,6 +100,10 @@ pub(crate) enum Method {
     /// Reads: it never deletes, so `maybe_deleted` is always false; the
     /// success body is the answer.
     Get,
+    /// Reads a list (an alias's devices, any number of them): as
+    /// [`Method::Get`], with the success body read up to
+    /// [`MAX_LIST_BODY_BYTES`].
+    GetList,
 }
 
 impl Method {
@@ -102,7 +111,7 @@ impl Method {
     fn may_delete(self) -> bool {
         match self {
             Method::Delete => true,
-            Method::Get => false,
+            Method::Get | Method::GetList => false,
         }
     }
 }
@@ -129,7 +138,7 @@ pub(crate) fn attempt(
     let (result, trace) = call::scope(deadline, cancel, request.pid, || {
         let builder = match request.method {
             Method::Delete => request.agent.delete(request.url),
-            Method::Get => request.agent.get(request.url),
+            Method::Get | Method::GetList => request.agent.get(request.url),
         };
         match builder
             .header("Authorization", request.authorization)
@@ -203,6 +212,17 @@ fn answer_of(
                     status,
                     format!("HTTP {status} with a body over the {MAX_BODY_BYTES}-byte cap"),
                 ))),
+                Err(e) => Err(Fault::Body(status, e)),
+            },
+            Method::GetList => match read_capped_to(response.body_mut(), MAX_LIST_BODY_BYTES) {
+                Ok(Some(body)) => Ok(Success { status, body }),
+                Ok(None) => Err(Fault::Answer(unusable(
+                    status,
+                    format!(
+                        "HTTP {status} with a list over the {MAX_LIST_BODY_BYTES}-byte cap \
+                         (more devices than this library reads in one answer)"
+                    ),
+                ))),
                 // The answer came but was cut short: a lost answer, retried
                 // by its category (reading is safe to repeat).
                 Err(e) => Err(Fault::Body(status, e)),
@@ -264,18 +284,20 @@ fn hint_of(headers: &HeaderMap) -> Option<Duration> {
 
 /// The body, or `None` when it is longer than [`MAX_BODY_BYTES`].
 fn read_capped(body: &mut ureq::Body) -> Result<Option<Vec<u8>>, ureq::Error> {
-    if body
-        .content_length()
-        .is_some_and(|len| len > MAX_BODY_BYTES)
-    {
+    read_capped_to(body, MAX_BODY_BYTES)
+}
+
+/// The body, or `None` when it is longer than `cap`.
+fn read_capped_to(body: &mut ureq::Body, cap: u64) -> Result<Option<Vec<u8>>, ureq::Error> {
+    if body.content_length().is_some_and(|len| len > cap) {
         return Ok(None);
     }
     let mut buf = Vec::new();
     body.as_reader()
-        .take(MAX_BODY_BYTES + 1)
+        .take(cap + 1)
         .read_to_end(&mut buf)
         .map_err(ureq::Error::Io)?;
-    if buf.len() as u64 > MAX_BODY_BYTES {
+    if buf.len() as u64 > cap {
         return Ok(None);
     }
     Ok(Some(buf))

@@ -178,8 +178,8 @@ fn a_failure_keeps_every_error_field_and_a_rerun_tries_it_again() {
     mock.script(
         &all[1],
         vec![engagelab_mock::Answer::body(
-            403,
-            r#"{"error":{"code":21004,"message":"no"}}"#,
+            400,
+            r#"{"error":{"code":21003,"message":"no"}}"#,
         )],
     );
     let dir = tempfile::tempdir().unwrap();
@@ -203,11 +203,11 @@ fn a_failure_keeps_every_error_field_and_a_rerun_tries_it_again() {
     assert_eq!(failed["registration_id"], all[1].as_str());
     assert_eq!(
         (e["kind"].as_str(), e["http_status"].as_u64()),
-        (Some("AUTH"), Some(403))
+        (Some("API"), Some(400))
     );
     assert_eq!(
         (e["api_code"].as_i64(), e["attempts"].as_u64()),
-        (Some(21004), Some(1))
+        (Some(21003), Some(1))
     );
     assert_eq!(e["maybe_deleted"], false);
     assert!(e.get("retry_after").is_some() && e.get("message").is_some());

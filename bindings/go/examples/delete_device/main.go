@@ -40,8 +40,11 @@ func main() {
 	switch {
 	case err == nil:
 		fmt.Printf("Go: deleted device %q\n", id)
-	case errors.Is(err, engagelab.ErrNotFound):
+	case errors.Is(err, engagelab.ErrNotFound): // HTTP 404, or EngageLab's 400 with code 27002
 		fmt.Printf("Go: EngageLab does not know device %q\n", id)
+		if errors.As(err, &e) && e.MaybeDeleted {
+			fmt.Println("Go: an earlier attempt of this call may have deleted it")
+		}
 		os.Exit(1)
 	case errors.As(err, &e):
 		fmt.Fprintf(os.Stderr, "Go: %v (kind %s, HTTP %d, code %d, %d attempts, maybe deleted: %v)\n",

@@ -27,8 +27,9 @@ const TICK: Duration = Duration::from_millis(50);
 const MAX_RATE_LIMITED_TRIES: u32 = 20;
 /// Workers started before any latency is known.
 const FIRST_WORKERS: usize = 8;
-/// The EngageLab code of its answer for an unknown id.
-const UNKNOWN_ID_CODE: i64 = 27002;
+/// The same non-retryable failure this many times in a row stops a run:
+/// every other id would get it too.
+pub const MAX_SAME_FAILURES: u32 = 20;
 
 /// Refuses settings out of range, before anything is read or sent.
 pub(super) fn check_settings(cfg: &BulkDelete<'_>) -> Result<(), BulkError> {
@@ -50,13 +51,23 @@ struct Shared {
     backup: Option<Backup>,
     report: Option<Report>,
     dry_run: bool,
-    /// Fired by a cancel or a write failure: no new request starts.
+    /// The caller's token, looked at (without its check) before every
+    /// request.
+    user: Option<CancelToken>,
+    /// Fired by a cancel, a write failure or a stop: no new request starts.
     stop: CancelToken,
     /// Given to every call: fired [`CANCEL_GRACE`] after `stop`.
     hard: CancelToken,
     /// The first write failure, which ends the run with an error.
     failure: OnceLock<BulkError>,
+    /// Why the engine stopped the run (see [`BulkSummary::stopped`]).
+    stopped: OnceLock<String>,
+    /// The last failure's signature and how many times in a row it came.
+    streak: Mutex<(Option<Signature>, u32)>,
 }
+
+/// What makes two failures "the same": category, HTTP status, EngageLab code.
+type Signature = (ErrorKind, Option<u16>, Option<i64>);
 
 struct Job {
     id: String,
@@ -64,19 +75,27 @@ struct Job {
 }
 
 /// Runs `cfg` over `input`; a journal is tied to `fingerprint` when given
-/// (an erasure's aliases), else to the input's own.
+/// (an erasure's aliases), else to the input's own. With `resend`, ids the
+/// journal holds as finished are sent again (an erasure's devices found
+/// still bound).
 pub(super) fn run(
-    cfg: BulkDelete<'_>,
+    cfg: &mut BulkDelete<'_>,
     input: BulkInput,
     fingerprint: Option<String>,
+    resend: bool,
 ) -> Result<BulkSummary, BulkError> {
-    check_settings(&cfg)?;
+    check_settings(cfg)?;
     let cap = cfg
         .concurrency
         .unwrap_or_else(|| (cfg.qps as usize).clamp(16, 512));
+    let user_cancel = cfg.cancel.clone();
+    let cancelled = || user_cancel.as_ref().is_some_and(CancelToken::is_cancelled);
 
     let mut seen = IdSet::default();
-    let mut counted = input::count(input, |id| validate::registration_id(id).is_ok(), &mut seen)?;
+    let valid = |id: &str| validate::registration_id(id).is_ok();
+    let Some(mut counted) = input::count(input, valid, &mut seen, &cancelled)? else {
+        return Ok(not_sent(0, 0, cfg.dry_run));
+    };
     if counted.unique_valid > cfg.max_deletions {
         return Err(BulkError::new(
             BulkErrorKind::Guard,
@@ -86,8 +105,18 @@ pub(super) fn run(
             ),
         ));
     }
+    if counted.entries > 0 && counted.unique_valid == 0 && fingerprint.is_none() {
+        return Err(BulkError::invalid(format!(
+            "the input holds {} entries and not one registration id (is it UTF-8 or \
+             ASCII text, one id per line?); nothing was sent",
+            counted.entries
+        )));
+    }
     seen.clear();
-    if let Some(confirm) = cfg.confirm {
+    if cancelled() {
+        return Ok(not_sent(counted.entries, counted.unique_valid, cfg.dry_run));
+    }
+    if let Some(confirm) = cfg.confirm.take() {
         let plan = Plan {
             entries: counted.entries,
             ids: counted.unique_valid,
@@ -100,6 +129,9 @@ pub(super) fn run(
             ));
         }
     }
+    if cancelled() {
+        return Ok(not_sent(counted.entries, counted.unique_valid, cfg.dry_run));
+    }
 
     let (journal, finished) = match &cfg.journal {
         Some(path) => {
@@ -109,7 +141,7 @@ pub(super) fn run(
                 counted.unique_valid,
                 !cfg.dry_run,
             )?;
-            (j, Some(f.ids))
+            (j, (!resend).then_some(f.ids))
         }
         None => (None, None),
     };
@@ -120,11 +152,14 @@ pub(super) fn run(
         None => None,
     };
     let report = match &cfg.report {
-        Some(path) => Some(Report::open(path).map_err(|e| {
+        Some(path) => Some(Report::open(path, journal.is_some()).map_err(|e| {
             BulkError::io(format!("cannot open the report {}", path.display()), &e)
         })?),
         None => None,
     };
+    if cancelled() {
+        return Ok(not_sent(counted.entries, counted.unique_valid, cfg.dry_run));
+    }
 
     let shared = Shared {
         client: cfg.client.clone(),
@@ -134,12 +169,14 @@ pub(super) fn run(
         backup,
         report,
         dry_run: cfg.dry_run,
+        user: user_cancel.clone(),
         stop: CancelToken::new(),
         hard: CancelToken::new(),
         failure: OnceLock::new(),
+        stopped: OnceLock::new(),
+        streak: Mutex::new((None, 0)),
     };
-    let mut on_progress = cfg.on_progress;
-    let user_cancel = cfg.cancel;
+    let on_progress = &mut cfg.on_progress;
     let entries = counted.entries;
     let spool = counted.spool.entries()?;
     let start = Instant::now();
@@ -158,19 +195,17 @@ pub(super) fn run(
         }
         let mut stopped_at: Option<Instant> = None;
         let mut last_progress = Instant::now();
-        let mut last_flush = Instant::now();
         loop {
-            thread::sleep(TICK);
-            if stopped_at.is_none()
-                && (user_cancel.as_ref().is_some_and(CancelToken::is_cancelled)
-                    || shared.stop.is_flagged())
-            {
-                interrupted |= shared.failure.get().is_none();
+            if stopped_at.is_none() && (cancelled() || shared.stop.is_flagged()) {
+                interrupted |= shared.failure.get().is_none() && shared.stopped.get().is_none();
                 shared.stop.cancel();
                 stopped_at = Some(Instant::now());
             }
             if stopped_at.is_some_and(|t| t.elapsed() >= CANCEL_GRACE) {
                 shared.hard.cancel();
+            }
+            if producer.is_finished() && workers.iter().all(|w| w.is_finished()) {
+                break;
             }
             if stopped_at.is_none() {
                 let latency = shared.tally.mean_latency().as_secs_f64();
@@ -185,15 +220,7 @@ pub(super) fn run(
                 f(&progress(shared, entries, start, stopped_at.is_some()));
                 last_progress = Instant::now();
             }
-            if last_flush.elapsed() >= Duration::from_secs(1) {
-                if let Some(r) = &shared.report {
-                    let _ = r.flush();
-                }
-                last_flush = Instant::now();
-            }
-            if producer.is_finished() && workers.iter().all(|w| w.is_finished()) {
-                break;
-            }
+            thread::sleep(TICK);
         }
         if let Ok(Err(e)) = producer.join() {
             let _ = shared.failure.set(e);
@@ -209,6 +236,7 @@ pub(super) fn run(
         rate_limited: shared.tally.rate_limited.load(Ordering::Relaxed),
         elapsed: start.elapsed(),
         interrupted,
+        stopped: shared.stopped.get().cloned(),
         dry_run: cfg.dry_run,
     };
     if let Some(f) = on_progress.as_mut() {
@@ -219,11 +247,27 @@ pub(super) fn run(
     {
         let _ = shared
             .failure
-            .set(BulkError::io("cannot write the report", &e));
+            .set(BulkError::write("cannot write the report", &e));
     }
     match shared.failure.get() {
+        Some(e) if e.kind() == BulkErrorKind::WriteFailed => Err(e.clone().with_summary(summary)),
         Some(e) => Err(e.clone()),
         None => Ok(summary),
+    }
+}
+
+/// The summary of a run cancelled before it sent anything.
+fn not_sent(entries: u64, ids: u64, dry_run: bool) -> BulkSummary {
+    BulkSummary {
+        entries,
+        ids,
+        counts: Default::default(),
+        not_started: entries,
+        rate_limited: 0,
+        elapsed: Duration::ZERO,
+        interrupted: true,
+        stopped: None,
+        dry_run,
     }
 }
 
@@ -251,7 +295,7 @@ fn produce(
 ) -> Result<(), BulkError> {
     let mut seen = IdSet::default();
     for entry in entries {
-        if shared.stop.is_flagged() {
+        if shared.halted() {
             break;
         }
         let Entry { position, text } = entry?;
@@ -275,7 +319,7 @@ fn work(shared: &Shared, rx: &Mutex<Receiver<Job>>) {
             Ok(job) => job,
             Err(_) => return,
         };
-        if shared.stop.is_flagged() {
+        if shared.halted() {
             continue;
         }
         if let Some((outcome, error)) = shared.settle(&job.id) {
@@ -285,6 +329,13 @@ fn work(shared: &Shared, rx: &Mutex<Receiver<Job>>) {
 }
 
 impl Shared {
+    /// Whether no new request may start: the run was stopped, or the
+    /// caller's token fired (seen here at once, before the calling thread's
+    /// next look).
+    fn halted(&self) -> bool {
+        self.stop.is_flagged() || self.user.as_ref().is_some_and(CancelToken::is_flagged)
+    }
+
     /// What becomes of one id; `None` when the run stopped before it was
     /// settled (it is sent again by a rerun).
     fn settle(&self, id: &str) -> Option<(Outcome, Option<Error>)> {
@@ -292,7 +343,7 @@ impl Shared {
             match self.call(|c, o| c.get_device_with(id, o))? {
                 Ok(device) => {
                     if let Err(e) = backup.keep(&device) {
-                        self.fail(BulkError::io("cannot write the backup", &e));
+                        self.fail(BulkError::write("cannot write the backup", &e));
                         return None;
                     }
                 }
@@ -311,7 +362,7 @@ impl Shared {
     }
 
     /// One paced call, tried again after each rate-limit answer; `None` when
-    /// the run stopped first.
+    /// the run stopped first. Nothing is sent once the run is halted.
     fn call<T>(
         &self,
         f: impl Fn(&Client, &CallOptions) -> Result<T, Error>,
@@ -321,7 +372,7 @@ impl Shared {
             .without_rate_limit_retry();
         let mut tries = 0;
         loop {
-            if !self.pacer.acquire(&self.stop) {
+            if self.halted() || !self.pacer.acquire(&self.stop) || self.halted() {
                 return None;
             }
             self.tally.in_flight.fetch_add(1, Ordering::Relaxed);
@@ -343,21 +394,64 @@ impl Shared {
         }
     }
 
-    /// Journal first (on disk before the worker moves on), then the report
-    /// and the counts.
+    /// The report first, then the journal (on disk before the worker moves
+    /// on: a journaled id always has its report line), then the counts; a
+    /// failure may stop the run (see [`Shared::watch`]).
     fn record(&self, id: &str, position: u64, outcome: Outcome, error: Option<&Error>) {
+        if let Some(r) = &self.report
+            && let Err(e) = r.line(id, position, outcome, error)
+        {
+            self.fail(BulkError::write("cannot write the report", &e));
+        }
         if let Some(j) = &self.journal
             && matches!(outcome, Outcome::Deleted | Outcome::NotFound)
             && let Err(e) = j.finish(id, outcome == Outcome::Deleted)
         {
-            self.fail(BulkError::io("cannot write the journal", &e));
-        }
-        if let Some(r) = &self.report
-            && let Err(e) = r.line(id, position, outcome, error)
-        {
-            self.fail(BulkError::io("cannot write the report", &e));
+            self.fail(BulkError::write("cannot write the journal", &e));
         }
         self.tally.add(outcome);
+        self.watch(outcome, error);
+    }
+
+    /// Stops the run on an answer every other id would get too: the
+    /// credentials refused (`AUTH`, at the first), or the same
+    /// non-retryable failure [`MAX_SAME_FAILURES`] times in a row.
+    fn watch(&self, outcome: Outcome, error: Option<&Error>) {
+        let mut streak = self.streak.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(e) = error.filter(|_| outcome == Outcome::Failed) else {
+            if matches!(
+                outcome,
+                Outcome::Deleted | Outcome::NotFound | Outcome::WouldDelete
+            ) {
+                *streak = (None, 0);
+            }
+            return;
+        };
+        if e.kind() == ErrorKind::Auth {
+            self.halt(format!("EngageLab refused the credentials: {e}"));
+            return;
+        }
+        if e.kind().retryable() || e.kind() == ErrorKind::Cancelled {
+            *streak = (None, 0);
+            return;
+        }
+        let signature = (e.kind(), e.http_status(), e.api_code());
+        if streak.0 == Some(signature) {
+            streak.1 += 1;
+        } else {
+            *streak = (Some(signature), 1);
+        }
+        if streak.1 >= MAX_SAME_FAILURES {
+            self.halt(format!(
+                "the same failure {MAX_SAME_FAILURES} times in a row: {e}"
+            ));
+        }
+    }
+
+    /// Stops the run, saying why.
+    fn halt(&self, why: String) {
+        let _ = self.stopped.set(why);
+        self.stop.cancel();
     }
 
     fn fail(&self, error: BulkError) {
@@ -366,9 +460,8 @@ impl Shared {
     }
 }
 
-/// EngageLab's answers for an id (or alias) it does not know: `NOT_FOUND`,
-/// or `API` with code 27002.
+/// EngageLab's answer for an id (or alias) it does not know; the error model
+/// decides (`NOT_FOUND`, which a 400 with code 27002 is too).
 pub(super) fn is_not_found(e: &Error) -> bool {
     e.kind() == ErrorKind::NotFound
-        || (e.kind() == ErrorKind::Api && e.api_code() == Some(UNKNOWN_ID_CODE))
 }

@@ -27,7 +27,7 @@ pub struct ErasedUser {
     /// The registration ids bound to the alias before the erasure, in the
     /// order EngageLab gave them: what the run deleted. Empty for an alias
     /// with no device, and for one EngageLab does not know (answered
-    /// `NOT_FOUND`, or `API` with code 27002).
+    /// `NOT_FOUND`, which EngageLab's 400 with code 27002 is too).
     pub registration_ids: Vec<String>,
     /// The registration ids bound to the alias when it was resolved again
     /// after the deletions: empty when the erasure is complete. `None` when
@@ -159,11 +159,19 @@ impl<'a> BulkDelete<'a> {
     ///    configured as usual: backup, report, journal, guard (counting the
     ///    ids of all aliases together), dry run, confirm, cancel;
     /// 3. unless it was a dry run or was interrupted, each alias is resolved
-    ///    again: [`ErasedUser::still_bound`] lists any device still bound.
+    ///    again: [`ErasedUser::still_bound`] lists any device still bound;
+    /// 4. a device still bound that step 2 was to delete (the journal held
+    ///    it as done, but EngageLab bound it again, or has not finished
+    ///    deleting it) is deleted once more, journal or not, and its alias
+    ///    resolved again. A device bound since step 1 is only reported: a
+    ///    rerun shows it, and its confirmation covers it.
+    ///
+    /// A cancel during step 3 or 4 marks the summary `interrupted`; users not
+    /// checked keep `still_bound` `None`.
     ///
     /// A repeated alias is erased once. The report, when configured, gets
     /// one line `{"alias","registration_ids"}` per alias before the
-    /// deletions, the run's lines and summary, then one line
+    /// deletions, the run's lines and summary (and those of step 4), then one line
     /// `{"alias","still_bound"}` per alias checked. A journal belongs to
     /// the list of aliases: rerun with the same aliases and journal to
     /// resume; ids already deleted are not sent again.
@@ -220,7 +228,7 @@ impl<'a> BulkDelete<'a> {
             let lines = users
                 .iter()
                 .map(|u| json!({"alias": u.alias, "registration_ids": u.registration_ids}));
-            write_report(path, lines)?;
+            write_report(path, lines, None)?;
         }
         let ids: Vec<String> = users
             .iter()
@@ -231,17 +239,41 @@ impl<'a> BulkDelete<'a> {
             self.confirm = None;
         }
         let report = self.report.clone();
-        let summary = engine::run(self, BulkInput::ids(ids), Some(fingerprint(&aliases)))?;
+        let fingerprint = fingerprint(&aliases);
+        let mut summary = engine::run(
+            &mut self,
+            BulkInput::ids(ids),
+            Some(fingerprint.clone()),
+            false,
+        )?;
 
-        if !summary.dry_run && !summary.interrupted {
-            for user in &mut users {
-                match lookup(&client, &pacer, &cancel, &options, &user.alias) {
-                    None => break,
-                    Some(Ok(ids)) => user.still_bound = Some(ids),
-                    Some(Err(e)) if is_not_found(&e) => user.still_bound = Some(Vec::new()),
-                    Some(Err(e)) => user.verify_error = Some(e),
+        if !summary.dry_run && !summary.interrupted && summary.stopped.is_none() {
+            let mut complete = verify(&client, &pacer, &cancel, &options, &mut users, |_| true);
+            // A device still bound that the run was to delete (a journal held
+            // it as done, or EngageLab bound it again) is deleted once more,
+            // journal or not, then checked again. A device bound since the
+            // first lookup is left for a rerun, which shows and confirms it.
+            let again: Vec<String> = users
+                .iter()
+                .flat_map(|u| {
+                    u.still_bound
+                        .iter()
+                        .flatten()
+                        .filter(|id| u.registration_ids.contains(id))
+                        .cloned()
+                })
+                .collect();
+            if complete && !again.is_empty() {
+                let second =
+                    engine::run(&mut self, BulkInput::ids(again), Some(fingerprint), true)?;
+                summary = merged(summary, &second);
+                if !second.interrupted && second.stopped.is_none() {
+                    complete = verify(&client, &pacer, &cancel, &options, &mut users, |u| {
+                        u.still_bound.as_ref().is_some_and(|ids| !ids.is_empty())
+                    });
                 }
             }
+            summary.interrupted |= !complete;
             if let Some(path) = &report {
                 let lines = users
                     .iter()
@@ -253,10 +285,58 @@ impl<'a> BulkDelete<'a> {
                         }
                         v
                     });
-                write_report(path, lines)?;
+                write_report(path, lines, Some(&summary))?;
             }
         }
         Ok(Erasure { users, summary })
+    }
+}
+
+/// Resolves again each user `which` picks, setting `still_bound` (or
+/// `verify_error`); false when a cancel stopped it (the users not reached
+/// are left unchecked).
+fn verify(
+    client: &Client,
+    pacer: &Pacer,
+    cancel: &CancelToken,
+    options: &CallOptions,
+    users: &mut [ErasedUser],
+    which: impl Fn(&ErasedUser) -> bool,
+) -> bool {
+    for user in users.iter_mut().filter(|u| which(u)) {
+        match lookup(client, pacer, cancel, options, &user.alias) {
+            None => return false,
+            Some(Err(e)) if e.kind() == ErrorKind::Cancelled => return false,
+            Some(Ok(ids)) => user.still_bound = Some(ids),
+            Some(Err(e)) if is_not_found(&e) => user.still_bound = Some(Vec::new()),
+            Some(Err(e)) => user.verify_error = Some(e),
+        }
+    }
+    true
+}
+
+/// The summary of an erasure's two passes: the first's entries, the counts
+/// of both.
+fn merged(first: BulkSummary, second: &BulkSummary) -> BulkSummary {
+    let (a, b) = (first.counts, second.counts);
+    BulkSummary {
+        counts: Counts {
+            deleted: a.deleted + b.deleted,
+            not_found: a.not_found + b.not_found,
+            failed: a.failed + b.failed,
+            invalid: a.invalid + b.invalid,
+            duplicate: a.duplicate + b.duplicate,
+            // Sent again on purpose: no longer "already done".
+            already_done: a
+                .already_done
+                .saturating_sub(b.deleted + b.not_found + b.failed),
+            would_delete: a.would_delete + b.would_delete,
+        },
+        rate_limited: first.rate_limited + second.rate_limited,
+        elapsed: first.elapsed + second.elapsed,
+        interrupted: first.interrupted || second.interrupted,
+        stopped: first.stopped.or_else(|| second.stopped.clone()),
+        ..first
     }
 }
 
@@ -306,12 +386,15 @@ fn lookup(
     Some(client.get_alias_with(alias, &[], options))
 }
 
-/// The journal's fingerprint of an erasure: its aliases, so that a rerun of
-/// the same aliases resumes whatever they resolve to by then.
+/// The journal's fingerprint of an erasure: its set of aliases (in any
+/// order), so that a rerun of the same aliases resumes whatever they resolve
+/// to by then.
 fn fingerprint(aliases: &[String]) -> String {
+    let mut sorted: Vec<&String> = aliases.iter().collect();
+    sorted.sort();
     let mut digest = Sha256::new();
     digest.update(b"erase-users\n");
-    for alias in aliases {
+    for alias in sorted {
         digest.update(alias.as_bytes());
         digest.update(b"\n");
     }
@@ -331,23 +414,29 @@ fn interrupted(users: Vec<ErasedUser>, dry_run: bool) -> Erasure {
             rate_limited: 0,
             elapsed: std::time::Duration::ZERO,
             interrupted: true,
+            stopped: None,
             dry_run,
         },
     }
 }
 
+/// Appends `lines` to the report; after the deletions (`done` says what
+/// they did) a failure is [`BulkErrorKind::WriteFailed`] with that summary.
 fn write_report(
     path: &std::path::Path,
     lines: impl Iterator<Item = Value>,
+    done: Option<&BulkSummary>,
 ) -> Result<(), BulkError> {
-    let io = |e: std::io::Error| {
-        BulkError::io(format!("cannot write the report {}", path.display()), &e)
+    let what = format!("cannot write the report {}", path.display());
+    let io = |e: std::io::Error| match done {
+        Some(summary) => BulkError::write(what.clone(), &e).with_summary(summary.clone()),
+        None => BulkError::io(what.clone(), &e),
     };
-    let report = Report::open(path).map_err(io)?;
+    let report = Report::open(path, false).map_err(io)?;
     for line in lines {
         report.write(&line).map_err(io)?;
     }
-    report.flush().map_err(io)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -371,10 +460,11 @@ mod tests {
     }
 
     #[test]
-    fn the_fingerprint_follows_the_aliases() {
+    fn the_fingerprint_follows_the_set_of_aliases() {
         let a = fingerprint(&["u1".into(), "u2".into()]);
         assert_eq!(a, fingerprint(&["u1".into(), "u2".into()]));
-        assert_ne!(a, fingerprint(&["u2".into(), "u1".into()]));
+        assert_eq!(a, fingerprint(&["u2".into(), "u1".into()]));
+        assert_ne!(a, fingerprint(&["u1".into()]));
         assert_ne!(a, fingerprint(&["u1u2".into()]));
     }
 }

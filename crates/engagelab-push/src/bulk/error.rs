@@ -3,6 +3,7 @@
 use std::fmt;
 use std::io;
 
+use super::report::BulkSummary;
 use crate::error::Error;
 
 /// What kind of problem stopped a bulk run.
@@ -17,10 +18,17 @@ pub enum BulkErrorKind {
     /// The journal belongs to another input, or is not a journal: nothing
     /// was sent.
     JournalMismatch,
-    /// A file could not be read or written (the input, the journal, the
-    /// backup, the report). When this happens mid-run, new requests stop and
-    /// those in flight finish first.
+    /// A file could not be opened or read before the run started (the
+    /// input, the journal, the backup, the report): nothing was sent.
     Io,
+    /// Another run holds the journal (each journal serves one run at a
+    /// time): nothing was sent.
+    JournalBusy,
+    /// A file the run keeps (the backup, the report, the journal) could not
+    /// be written mid-run, e.g. on a full disk: no request was sent after
+    /// that, those in flight finished, and [`BulkError::summary`] says what
+    /// was done.
+    WriteFailed,
     /// A setting is out of range (e.g. `qps` 0), an alias is bad, or the
     /// client was refused before sending: its [`Error`], if any, is
     /// [`source`](std::error::Error::source).
@@ -39,6 +47,7 @@ pub struct BulkError {
     kind: BulkErrorKind,
     message: String,
     source: Option<Error>,
+    summary: Option<Box<BulkSummary>>,
 }
 
 impl BulkError {
@@ -47,6 +56,7 @@ impl BulkError {
             kind,
             message: message.into(),
             source: None,
+            summary: None,
         }
     }
 
@@ -59,11 +69,25 @@ impl BulkError {
             kind,
             message: message.into(),
             source: Some(source),
+            summary: None,
         }
     }
 
     pub(crate) fn io(what: impl Into<String>, error: &io::Error) -> BulkError {
         BulkError::new(BulkErrorKind::Io, format!("{}: {error}", what.into()))
+    }
+
+    /// A write that failed mid-run: the run stops ([`BulkErrorKind::WriteFailed`]).
+    pub(crate) fn write(what: impl Into<String>, error: &io::Error) -> BulkError {
+        BulkError::new(
+            BulkErrorKind::WriteFailed,
+            format!("stopped: {}: {error}", what.into()),
+        )
+    }
+
+    pub(crate) fn with_summary(mut self, summary: BulkSummary) -> BulkError {
+        self.summary = Some(Box::new(summary));
+        self
     }
 
     pub(crate) fn invalid(message: impl Into<String>) -> BulkError {
@@ -80,6 +104,12 @@ impl BulkError {
         &self.message
     }
 
+    /// What the run did before it stopped: set for
+    /// [`BulkErrorKind::WriteFailed`], when requests were sent.
+    pub fn summary(&self) -> Option<&BulkSummary> {
+        self.summary.as_deref()
+    }
+
     /// The call's error behind this one, if any (a failed lookup, a bad
     /// alias, a client refused before sending).
     pub fn error(&self) -> Option<&Error> {
@@ -93,6 +123,7 @@ impl From<Error> for BulkError {
             kind: BulkErrorKind::InvalidArgument,
             message: error.to_string(),
             source: Some(error),
+            summary: None,
         }
     }
 }

@@ -15,7 +15,11 @@ use super::error::{BulkError, BulkErrorKind};
 /// item (an iterator).
 ///
 /// Whitespace around an id is trimmed; blank entries and entries starting
-/// with `#` are skipped; a UTF-8 byte-order mark at the start is removed.
+/// with `#` are skipped, and so is a comment after an id (`ID # note`); a
+/// UTF-8 byte-order mark at the start is removed. Lines end with `\n`,
+/// `\r\n` or a lone `\r`. A line longer than [`MAX_LINE_BYTES`] is an
+/// invalid entry, read in pieces and never held whole. A UTF-16 file is
+/// refused before anything is sent.
 ///
 /// Every input is read **once**, in a first pass that counts and
 /// fingerprints it while copying its entries to an anonymous temporary file
@@ -86,14 +90,32 @@ pub(crate) struct Entry {
     pub text: String,
 }
 
-/// The trimmed entry, or `None` for a blank or `#` comment entry.
+/// The longest line of a file or reader kept as an entry's text: longer
+/// than any registration id or alias, so a longer line is an invalid entry
+/// whatever follows; the rest of it is read and dropped.
+pub const MAX_LINE_BYTES: usize = 1024;
+
+/// How many entries the first pass reads between two looks at the cancel
+/// token.
+const CANCEL_EVERY: u64 = 1024;
+
+/// The trimmed entry, or `None` for a blank or `#` comment entry; a comment
+/// after whitespace (`ID # note`) is cut off (ids hold no whitespace).
 pub(crate) fn normalize(raw: &str, first: bool) -> Option<&str> {
     let raw = if first {
         raw.strip_prefix('\u{feff}').unwrap_or(raw)
     } else {
         raw
     };
-    let text = raw.trim();
+    let mut text = raw.trim();
+    let mut prev_space = false;
+    if let Some((at, _)) = text.char_indices().find(|&(_, c)| {
+        let cut = c == '#' && prev_space;
+        prev_space = c.is_whitespace();
+        cut
+    }) {
+        text = text[..at].trim_end();
+    }
     if text.is_empty() || text.starts_with('#') {
         None
     } else {
@@ -154,7 +176,7 @@ pub(crate) struct Counted {
     pub entries: u64,
     /// Valid ids, each counted once.
     pub unique_valid: u64,
-    /// SHA-256 over the entries in order, hex.
+    /// A hash of the set of distinct valid ids, whatever their order, hex.
     pub fingerprint: String,
     /// The copy read by the run.
     pub spool: Spool,
@@ -206,28 +228,35 @@ impl Iterator for SpoolReader<'_> {
 }
 
 /// The first pass: reads the whole input once, counts its unique valid ids
-/// (`valid` decides), fingerprints it and copies its entries to a spool.
+/// (`valid` decides), fingerprints their set and copies the entries to a
+/// spool. `Ok(None)` when `cancelled` said yes (it is asked every
+/// [`CANCEL_EVERY`] entries): nothing more is read.
 pub(crate) fn count(
     input: BulkInput,
     valid: impl Fn(&str) -> bool,
     seen: &mut IdSet,
-) -> Result<Counted, BulkError> {
+    cancelled: &dyn Fn() -> bool,
+) -> Result<Option<Counted>, BulkError> {
     let spool = tempfile::tempfile()
         .map_err(|e| BulkError::io("cannot create a temporary file for the input", &e))?;
     let mut out = BufWriter::new(spool);
-    let mut digest = Sha256::new();
+    let mut set = SetHash::default();
     let mut unique_valid = 0u64;
     let mut entries = 0u64;
-    let mut add = |position: u64, text: &str| -> Result<(), BulkError> {
+    let mut stop = false;
+    let mut add = |position: u64, text: &str| -> Result<bool, BulkError> {
         entries += 1;
-        digest.update(text.as_bytes());
-        digest.update(b"\n");
         if valid(text) && seen.insert(text) {
             unique_valid += 1;
+            set.add(text);
         }
         let quoted = serde_json::to_string(text).unwrap_or_default();
         writeln!(out, "{position}\t{quoted}")
-            .map_err(|e| BulkError::io("cannot write the input's temporary copy", &e))
+            .map_err(|e| BulkError::io("cannot write the input's temporary copy", &e))?;
+        if entries.is_multiple_of(CANCEL_EVERY) && cancelled() {
+            stop = true;
+        }
+        Ok(!stop)
     };
     match input {
         BulkInput::File(path) => {
@@ -243,8 +272,10 @@ pub(crate) fn count(
         BulkInput::Reader(reader) => each_line(BufReader::new(reader), &mut add, "the input")?,
         BulkInput::Ids(ids) => {
             for (i, raw) in ids.enumerate() {
-                if let Some(text) = normalize(&raw, i == 0) {
-                    add(i as u64 + 1, text)?;
+                if let Some(text) = normalize(&raw, i == 0)
+                    && !add(i as u64 + 1, text)?
+                {
+                    break;
                 }
             }
         }
@@ -253,45 +284,132 @@ pub(crate) fn count(
                 let raw = raw.map_err(|e| {
                     BulkError::new(BulkErrorKind::Io, format!("cannot read the input: {e}"))
                 })?;
-                if let Some(text) = normalize(&raw, i == 0) {
-                    add(i as u64 + 1, text)?;
+                if let Some(text) = normalize(&raw, i == 0)
+                    && !add(i as u64 + 1, text)?
+                {
+                    break;
                 }
             }
         }
     }
+    if stop || cancelled() {
+        return Ok(None);
+    }
     let spool = out
         .into_inner()
         .map_err(|e| BulkError::io("cannot write the input's temporary copy", e.error()))?;
-    Ok(Counted {
+    Ok(Some(Counted {
         entries,
         unique_valid,
-        fingerprint: hex(&digest.finalize()),
+        fingerprint: set.finish(unique_valid),
         spool: Spool { file: spool },
-    })
+    }))
 }
 
-/// Calls `add` for every entry of a line-oriented reader. Lines that are not
-/// UTF-8 are kept, with the bad bytes replaced, so they are reported as
-/// invalid ids rather than stopping the run.
+/// An order-insensitive hash of a set of ids: the SHA-256 of each id, added
+/// lane by lane (wrapping), then hashed with the count.
+#[derive(Default)]
+struct SetHash {
+    lanes: [u64; 4],
+}
+
+impl SetHash {
+    fn add(&mut self, id: &str) {
+        let h = Sha256::digest(id.as_bytes());
+        for (lane, bytes) in self.lanes.iter_mut().zip(h.chunks_exact(8)) {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(bytes);
+            *lane = lane.wrapping_add(u64::from_le_bytes(b));
+        }
+    }
+
+    fn finish(&self, count: u64) -> String {
+        let mut digest = Sha256::new();
+        digest.update(b"engagelab-push id set\n");
+        digest.update(count.to_le_bytes());
+        for lane in self.lanes {
+            digest.update(lane.to_le_bytes());
+        }
+        hex(&digest.finalize())
+    }
+}
+
+/// Calls `add` for every entry of a line-oriented reader, until it returns
+/// false. Lines that are not UTF-8 are kept, with the bad bytes replaced, so
+/// they are reported as invalid ids rather than stopping the run; a line is
+/// kept up to [`MAX_LINE_BYTES`]. A UTF-16 byte-order mark is refused.
 fn each_line(
     mut reader: impl BufRead,
-    add: &mut impl FnMut(u64, &str) -> Result<(), BulkError>,
+    add: &mut impl FnMut(u64, &str) -> Result<bool, BulkError>,
     name: &str,
 ) -> Result<(), BulkError> {
     let mut buf = Vec::new();
     let mut position = 0u64;
-    loop {
-        buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| BulkError::io(format!("cannot read {name}"), &e))?;
-        if n == 0 {
+    let read_err = |e: std::io::Error| BulkError::io(format!("cannot read {name}"), &e);
+    while read_line_capped(&mut reader, &mut buf, MAX_LINE_BYTES).map_err(read_err)? {
+        position += 1;
+        if position == 1 && (buf.starts_with(&[0xff, 0xfe]) || buf.starts_with(&[0xfe, 0xff])) {
+            return Err(BulkError::invalid(format!(
+                "{name} is UTF-16 text: save it as UTF-8 (or ASCII), one id per line; \
+                 nothing was sent"
+            )));
+        }
+        let line = String::from_utf8_lossy(&buf);
+        if let Some(text) = normalize(&line, position == 1)
+            && !add(position, text)?
+        {
             return Ok(());
         }
-        position += 1;
-        let line = String::from_utf8_lossy(&buf);
-        if let Some(text) = normalize(&line, position == 1) {
-            add(position, text)?;
+    }
+    Ok(())
+}
+
+/// Reads the next line into `buf`, without its ending (`\n`, `\r\n` or a
+/// lone `\r`), keeping at most `cap` bytes of it and dropping the rest
+/// unread into memory; false at the end of the input.
+fn read_line_capped(
+    reader: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    cap: usize,
+) -> std::io::Result<bool> {
+    buf.clear();
+    let mut any = false;
+    loop {
+        let (used, ended_by) = {
+            let chunk = match reader.fill_buf() {
+                Ok(chunk) => chunk,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if chunk.is_empty() {
+                return Ok(any);
+            }
+            any = true;
+            let end = chunk.iter().position(|b| *b == b'\n' || *b == b'\r');
+            let body = &chunk[..end.unwrap_or(chunk.len())];
+            let room = cap.saturating_sub(buf.len());
+            buf.extend_from_slice(&body[..body.len().min(room)]);
+            match end {
+                Some(i) => (i + 1, Some(chunk[i])),
+                None => (chunk.len(), None),
+            }
+        };
+        reader.consume(used);
+        match ended_by {
+            None => continue,
+            Some(b'\r') => loop {
+                match reader.fill_buf() {
+                    Ok(next) => {
+                        if next.first() == Some(&b'\n') {
+                            reader.consume(1);
+                        }
+                        return Ok(true);
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            },
+            Some(_) => return Ok(true),
         }
     }
 }
@@ -318,9 +436,13 @@ mod tests {
     fn the_first_pass_counts_unique_valid_ids_and_keeps_every_entry() {
         let mut seen = IdSet::default();
         let input = BulkInput::reader(io::Cursor::new(
-            "\u{feff}a\n\n# c\n b \na\nbad id\nc".as_bytes().to_vec(),
+            "\u{feff}a\n\n# c\n b \na\nbad id\nc # a note\n"
+                .as_bytes()
+                .to_vec(),
         ));
-        let mut counted = count(input, |id| !id.contains(' '), &mut seen).unwrap();
+        let mut counted = count(input, |id| !id.contains(' '), &mut seen, &|| false)
+            .unwrap()
+            .unwrap();
         assert_eq!(counted.unique_valid, 3);
         let entries: Vec<Entry> = counted
             .spool
@@ -335,20 +457,89 @@ mod tests {
         assert_eq!(got, [(1, "a"), (4, "b"), (5, "a"), (6, "bad id"), (7, "c")]);
     }
 
+    fn entries_of(bytes: Vec<u8>) -> Vec<(u64, String)> {
+        let mut seen = IdSet::default();
+        let mut counted = count(
+            BulkInput::reader(io::Cursor::new(bytes)),
+            |_| true,
+            &mut seen,
+            &|| false,
+        )
+        .unwrap()
+        .unwrap();
+        counted
+            .spool
+            .entries()
+            .unwrap()
+            .map(|e| e.map(|e| (e.position, e.text)).unwrap())
+            .collect()
+    }
+
     #[test]
-    fn the_fingerprint_follows_the_entries_not_the_layout() {
+    fn the_fingerprint_follows_the_set_of_ids_not_their_order_or_layout() {
         let fp = |text: &str| {
             let mut seen = IdSet::default();
             count(
                 BulkInput::reader(io::Cursor::new(text.as_bytes().to_vec())),
-                |_| true,
+                |id| !id.contains(' '),
                 &mut seen,
+                &|| false,
             )
+            .unwrap()
             .unwrap()
             .fingerprint
         };
         assert_eq!(fp("a\nb\n"), fp("# x\n a\r\n\nb"));
+        assert_eq!(fp("a\nb\n"), fp("b\na\n"));
+        assert_eq!(fp("a\nb\n"), fp("b\na\na\nbad id\n"));
         assert_ne!(fp("a\nb\n"), fp("a\nc\n"));
-        assert_ne!(fp("a\nb\n"), fp("b\na\n"));
+        assert_ne!(fp("a\nb\n"), fp("a\n"));
+        assert_ne!(fp("a\nb\n"), fp("a\nb\nc\n"));
+    }
+
+    #[test]
+    fn cr_only_endings_and_comments_after_an_id_are_read() {
+        assert_eq!(
+            entries_of(b"a\rb # note\r\rc\r\nd".to_vec()),
+            [
+                (1, "a".into()),
+                (2, "b".into()),
+                (4, "c".into()),
+                (5, "d".into())
+            ]
+        );
+        assert_eq!(normalize("a#b", false), Some("a#b"));
+        assert_eq!(normalize("a\t# x", false), Some("a"));
+    }
+
+    #[test]
+    fn a_line_longer_than_any_id_is_never_held_whole() {
+        let mut bytes = vec![b'x'; 8 * 1024 * 1024];
+        bytes.extend_from_slice(b"\nok\n");
+        let got = entries_of(bytes);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].1.len(), MAX_LINE_BYTES);
+        assert_eq!(got[1], (2, "ok".into()));
+    }
+
+    #[test]
+    fn utf16_is_refused_and_a_cancel_stops_the_first_pass() {
+        let mut seen = IdSet::default();
+        let utf16: Vec<u8> = "\u{feff}a\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let e = count(
+            BulkInput::reader(io::Cursor::new(utf16)),
+            |_| true,
+            &mut seen,
+            &|| false,
+        )
+        .err()
+        .unwrap();
+        assert!(e.message().contains("UTF-16"), "{e}");
+        let ids = (0..10_000).map(|i| format!("id{i}"));
+        let got = count(BulkInput::ids(ids), |_| true, &mut seen, &|| true).unwrap();
+        assert!(got.is_none());
     }
 }

@@ -1,28 +1,34 @@
 //! The journal: an append-only text file that makes a bulk run resumable.
 //!
-//! Its first line is a header, `{"journal":"engagelab-push bulk 1",
-//! "fingerprint":"<sha-256 of the input>","ids":N}`. Each later line is
+//! Its first line is a header, `{"journal":"engagelab-push bulk 2",
+//! "fingerprint":"<hash of the set of ids>","ids":N}`. Each later line is
 //! `D <id>` (deleted) or `N <id>` (not found), written and fsync'd once the
 //! answer arrived and before the worker takes another id. So after a crash,
 //! even a SIGKILL, every id with a line is finished, and the ids without one
 //! are at most those that were in flight. A last line cut short by a crash is
-//! dropped when the journal is opened again.
+//! dropped when the journal is opened again. A run holds an exclusive lock
+//! (`flock`) on its journal until it ends: a second run on the same journal
+//! refuses to start.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::path::Path;
 
 use serde_json::{Value, json};
 
 use super::error::{BulkError, BulkErrorKind};
 use super::input::IdSet;
-use super::synced::SyncedLog;
+use super::synced::{SyncedLog, open_private};
 
-const MAGIC: &str = "engagelab-push bulk 1";
+const MAGIC: &str = "engagelab-push bulk 2";
+/// Journals of releases whose fingerprint followed the input's order.
+const OLD_MAGIC: &str = "engagelab-push bulk 1";
 
-/// An open journal: the ids it holds as finished, and the log to add more.
+/// An open journal: the log to add finished ids to, and the lock that keeps
+/// other runs out while it is open.
 pub(crate) struct Journal {
     log: SyncedLog,
+    _lock: File,
 }
 
 /// The finished ids a journal holds, and how many.
@@ -33,8 +39,9 @@ pub(crate) struct Finished {
 
 impl Journal {
     /// Opens the journal at `path` for an input with this fingerprint, or
-    /// creates it. Refuses a journal started for another input.
-    /// `create` false (a dry run) reads an existing journal only.
+    /// creates it (0600), and locks it for the run. Refuses a journal started
+    /// for another input, and one another run holds. `create` false (a dry
+    /// run) reads an existing journal only, without locking it.
     pub fn open(
         path: &Path,
         fingerprint: &str,
@@ -46,29 +53,36 @@ impl Journal {
             ids: IdSet::default(),
             count: 0,
         };
-        let file = match OpenOptions::new().read(true).write(create).open(path) {
-            Ok(file) => Some(file),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => {
-                return Err(BulkError::io(
-                    format!("cannot open the journal {shown}"),
-                    &e,
-                ));
+        let open_err =
+            |e: std::io::Error| BulkError::io(format!("cannot open the journal {shown}"), &e);
+        let mut file = if create {
+            open_private(path, true).map_err(open_err)?
+        } else {
+            match File::open(path) {
+                Ok(file) => file,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((None, finished)),
+                Err(e) => return Err(open_err(e)),
             }
         };
-        let Some(mut file) = file.filter(|f| f.metadata().is_ok_and(|m| m.len() > 0)) else {
+        if create {
+            lock(&file, path)?;
+        }
+        let read_err =
+            |e: std::io::Error| BulkError::io(format!("cannot read the journal {shown}"), &e);
+        let len = file.metadata().map_err(read_err)?.len();
+        if len == 0 {
             if !create {
                 return Ok((None, finished));
             }
-            let log = SyncedLog::open(path)
-                .map_err(|e| BulkError::io(format!("cannot create the journal {shown}"), &e))?;
             let header = json!({"journal": MAGIC, "fingerprint": fingerprint, "ids": ids});
-            log.append(format!("{header}\n").as_bytes())
+            (&file)
+                .write_all(format!("{header}\n").as_bytes())
+                .and_then(|()| file.sync_data())
                 .map_err(|e| BulkError::io(format!("cannot write the journal {shown}"), &e))?;
-            return Ok((Some(Journal { log }), finished));
-        };
-        let read_err =
-            |e: std::io::Error| BulkError::io(format!("cannot read the journal {shown}"), &e);
+            let log = SyncedLog::from_file(reopen_append(path).map_err(open_err)?);
+            return Ok((Some(Journal { log, _lock: file }), finished));
+        }
+        file.seek(SeekFrom::Start(0)).map_err(read_err)?;
         let mut reader = BufReader::new(&mut file);
         let mut header = String::new();
         reader.read_line(&mut header).map_err(read_err)?;
@@ -77,6 +91,16 @@ impl Journal {
             .as_ref()
             .and_then(|v| v.get("journal"))
             .and_then(Value::as_str);
+        if magic == Some(OLD_MAGIC) {
+            return Err(BulkError::new(
+                BulkErrorKind::JournalMismatch,
+                format!(
+                    "the journal {shown} was written by an earlier release of engagelab-push \
+                     (its journals followed the input's order); finish it with that \
+                     release, or start another journal"
+                ),
+            ));
+        }
         if magic != Some(MAGIC) || !header.ends_with('\n') {
             return Err(BulkError::new(
                 BulkErrorKind::JournalMismatch,
@@ -116,19 +140,13 @@ impl Journal {
         if !create {
             return Ok((None, finished));
         }
-        let len = file.seek(SeekFrom::End(0)).map_err(read_err)?;
         if len != good_len {
             file.set_len(good_len)
                 .map_err(|e| BulkError::io(format!("cannot repair the journal {shown}"), &e))?;
             file.sync_all().map_err(read_err)?;
         }
-        let file = reopen_append(path).map_err(read_err)?;
-        Ok((
-            Some(Journal {
-                log: SyncedLog::from_file(file),
-            }),
-            finished,
-        ))
+        let log = SyncedLog::from_file(reopen_append(path).map_err(read_err)?);
+        Ok((Some(Journal { log, _lock: file }), finished))
     }
 
     /// Records a finished id; returns once it is on disk.
@@ -139,7 +157,57 @@ impl Journal {
 }
 
 fn reopen_append(path: &Path) -> std::io::Result<File> {
-    OpenOptions::new().append(true).open(PathBuf::from(path))
+    OpenOptions::new().append(true).open(path)
+}
+
+/// Takes the run's exclusive lock on the journal, or refuses, naming the
+/// process that holds it when the system says (Linux: `/proc/locks`).
+fn lock(file: &File, path: &Path) -> Result<(), BulkError> {
+    use rustix::fs::{FlockOperation, flock};
+    match flock(file, FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(()),
+        Err(rustix::io::Errno::WOULDBLOCK) => {
+            let holder = holder_of(file)
+                .map(|pid| format!(" (process {pid})"))
+                .unwrap_or_default();
+            Err(BulkError::new(
+                BulkErrorKind::JournalBusy,
+                format!(
+                    "the journal {} is in use by another run{holder}; wait for it to end, \
+                     or stop it; nothing was sent",
+                    path.display()
+                ),
+            ))
+        }
+        Err(e) => Err(BulkError::io(
+            format!("cannot lock the journal {}", path.display()),
+            &e.into(),
+        )),
+    }
+}
+
+/// The process holding a `flock` on this file, from `/proc/locks`.
+#[cfg(target_os = "linux")]
+fn holder_of(file: &File) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = file.metadata().ok()?;
+    let dev = meta.dev();
+    let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
+    let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+    let wanted = format!("{major:02x}:{minor:02x}:{}", meta.ino());
+    let locks = std::fs::read_to_string("/proc/locks").ok()?;
+    locks.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let at = fields.iter().position(|f| *f == "FLOCK")?;
+        let pid = fields.get(at + 3)?;
+        let inode = fields.get(at + 4)?;
+        (*inode == wanted).then(|| pid.parse().ok()).flatten()
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn holder_of(_file: &File) -> Option<u32> {
+    None
 }
 
 /// The whole text of a journal, for tests.

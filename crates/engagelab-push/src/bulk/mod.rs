@@ -22,9 +22,11 @@ use std::time::Duration;
 use crate::cancel::CancelToken;
 use crate::client::Client;
 
+pub use engine::MAX_SAME_FAILURES;
 pub use erase::{ErasedUser, Erasure};
 pub use error::{BulkError, BulkErrorKind};
 pub use input::BulkInput;
+pub use input::MAX_LINE_BYTES;
 pub use report::{BulkSummary, Counts, Outcome, Progress};
 
 /// The pacing rate by default, requests per second: a fifth of EngageLab's
@@ -80,16 +82,33 @@ pub struct Plan {
 /// - **Journal.** Each finished id is on disk before its worker takes the
 ///   next one, so a crash (even SIGKILL) loses nothing and a rerun with the
 ///   same journal and input resends at most the ids that were in flight. A
-///   journal refuses an input other than the one it was started with
-///   ([`BulkErrorKind::JournalMismatch`]). Failed ids are not recorded: a
-///   rerun tries them again.
+///   journal belongs to the set of ids it was started with, in any order,
+///   and refuses another ([`BulkErrorKind::JournalMismatch`]); a run locks
+///   its journal, and a second run on it refuses to start
+///   ([`BulkErrorKind::JournalBusy`]). Failed ids are not recorded: a rerun
+///   tries them again.
+/// - **Report.** Each line is written whole, in one `write`, as soon as its
+///   outcome is known (with a journal, on disk before the journal's line):
+///   a crash leaves every journaled id reported, and a torn last line is cut
+///   off when the report is opened again.
+/// - **Files** the run creates (journal, backup, report) are private to
+///   their owner (0600): the backup holds users' tags and aliases. When one
+///   cannot be written mid-run, no request is sent after that and the run
+///   ends with [`BulkErrorKind::WriteFailed`], carrying the summary.
+/// - **Stops.** The first `AUTH` failure, or the same non-retryable failure
+///   [`MAX_SAME_FAILURES`] times in a row, stops the run: the summary's
+///   [`stopped`](BulkSummary::stopped) says why.
+/// - **Input.** An input with entries but not one valid id refuses to start
+///   ([`BulkErrorKind::InvalidArgument`]).
 /// - **Memory** stays flat: ids are streamed, and only a set of 64-bit
 ///   hashes of the ids (for duplicates, and the journal's finished ids) grows
 ///   with the input, about 9 to 18 bytes per id.
-/// - **Cancellation.** When the [`cancel`](Self::cancel) token fires, no new
-///   request starts; those in flight finish (or are cancelled after
-///   [`CANCEL_GRACE`]); journal and report are flushed; the summary says
-///   `interrupted`.
+/// - **Cancellation.** Once the [`cancel`](Self::cancel) token fired, no
+///   request is sent, whatever the phase (counting, confirming, starting):
+///   a run cancelled before sending returns at once, `interrupted`, having
+///   sent nothing. Workers look at the token before every request; those in
+///   flight finish (or are cancelled after [`CANCEL_GRACE`]); the summary
+///   says `interrupted`.
 ///
 /// ```no_run
 /// use engagelab_push::{BulkInput, Client, CancelToken};
@@ -238,12 +257,14 @@ impl<'a> BulkDelete<'a> {
     ///
     /// # Errors
     /// [`BulkError`] when the run refuses to start (the guard, a journal of
-    /// another input, a setting out of range, a file that cannot be opened;
-    /// nothing is sent then) or must stop (a file that cannot be written).
+    /// another input or in use, an input without a valid id, a setting out
+    /// of range, a file that cannot be opened; nothing is sent then) or must
+    /// stop (a file that cannot be written: [`BulkErrorKind::WriteFailed`],
+    /// with the summary).
     /// Failed deletions and cancellation are not errors: see
     /// [`BulkSummary`].
-    pub fn run(self, input: impl Into<BulkInput>) -> Result<BulkSummary, BulkError> {
-        engine::run(self, input.into(), None)
+    pub fn run(mut self, input: impl Into<BulkInput>) -> Result<BulkSummary, BulkError> {
+        engine::run(&mut self, input.into(), None, false)
     }
 }
 

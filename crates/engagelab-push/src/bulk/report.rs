@@ -1,15 +1,14 @@
 //! Outcomes, the counts kept while a run goes, the report file (JSON Lines)
 //! and the summary a run returns.
 
-use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::fs::File;
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::synced::{SyncedLog, open_private};
 use crate::error::Error;
 
 /// What became of one entry of the input.
@@ -18,9 +17,10 @@ use crate::error::Error;
 pub enum Outcome {
     /// The device was deleted (a 2xx answer).
     Deleted,
-    /// EngageLab does not know the id (`NOT_FOUND`, or `API` with code 27002,
-    /// EngageLab's answer for an unknown id); to DELETE or, with a backup,
-    /// to GET. Nothing was deleted.
+    /// EngageLab does not know the id (`NOT_FOUND`: HTTP 404, or its HTTP
+    /// 400 with code 27002); to DELETE or, with a backup, to GET. Nothing
+    /// was deleted by this answer; a retried DELETE's earlier attempt may
+    /// have deleted it.
     NotFound,
     /// The call failed; the report line holds every field of the error.
     Failed,
@@ -150,6 +150,10 @@ pub struct BulkSummary {
     pub elapsed: Duration,
     /// Whether the run was cancelled before its end.
     pub interrupted: bool,
+    /// Why the engine stopped the run before its end, when it did: the
+    /// credentials were refused (`AUTH`), or the same non-retryable failure
+    /// came back for many ids in a row. Sending more would only repeat it.
+    pub stopped: Option<String>,
     /// Whether it was a dry run.
     pub dry_run: bool,
 }
@@ -166,10 +170,11 @@ impl BulkSummary {
         if secs > 0.0 { n as f64 / secs } else { 0.0 }
     }
 
-    /// True when no id failed and the run was not interrupted: every id was
-    /// deleted, not found, invalid, a duplicate, or already done.
+    /// True when no id failed and the run was neither interrupted nor
+    /// stopped: every id was deleted, not found, invalid, a duplicate, or
+    /// already done.
     pub fn is_success(&self) -> bool {
-        self.counts.failed == 0 && !self.interrupted
+        self.counts.failed == 0 && !self.interrupted && self.stopped.is_none()
     }
 
     /// The summary as a JSON object (the report's last line, the CLI's
@@ -190,6 +195,7 @@ impl BulkSummary {
                 json!((self.rate() * 10.0).round() / 10.0),
             );
             m.insert("interrupted".into(), json!(self.interrupted));
+            m.insert("stopped".into(), json!(self.stopped));
             m.insert("dry_run".into(), json!(self.dry_run));
         }
         v
@@ -241,16 +247,24 @@ impl Tally {
 const MAX_QUOTED: usize = 300;
 
 /// The report file: one JSON line per entry, appended; a summary line ends
-/// each run.
+/// each run. Each line is written whole, in one `write`, the moment its
+/// outcome is known; with a journal, it is on disk before the journal's line
+/// for the same id, so a journaled id always has its report line.
 pub(crate) struct Report {
-    out: Mutex<BufWriter<File>>,
+    log: SyncedLog,
+    /// Whether each line is fsync'd (a run with a journal).
+    sync: bool,
 }
 
 impl Report {
-    pub fn open(path: &Path) -> std::io::Result<Report> {
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
+    /// Opens (or creates, 0600) the report; a last line cut short by a crash
+    /// or a full disk is cut off first, so the file stays JSON Lines.
+    pub fn open(path: &Path, sync: bool) -> std::io::Result<Report> {
+        let file = open_private(path, true)?;
+        drop_torn_tail(&file)?;
         Ok(Report {
-            out: Mutex::new(BufWriter::new(file)),
+            log: SyncedLog::from_file(file),
+            sync,
         })
     }
 
@@ -273,21 +287,62 @@ impl Report {
         self.write(&v)
     }
 
+    /// Appends the summary line, on disk when it returns.
     pub fn summary(&self, summary: &BulkSummary) -> std::io::Result<()> {
-        self.write(&json!({"summary": summary.to_json()}))?;
-        self.flush()
+        self.log
+            .append(format!("{}\n", json!({"summary": summary.to_json()})).as_bytes())
     }
 
-    pub fn flush(&self) -> std::io::Result<()> {
-        self.out.lock().unwrap_or_else(|p| p.into_inner()).flush()
-    }
-
-    /// Appends one JSON line.
+    /// Appends one JSON line, in one write.
     pub fn write(&self, v: &Value) -> std::io::Result<()> {
-        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
-        serde_json::to_writer(&mut *out, v)?;
-        out.write_all(b"\n")
+        let line = format!("{v}\n");
+        if self.sync {
+            self.log.append(line.as_bytes())
+        } else {
+            self.log.write(line.as_bytes())
+        }
     }
+}
+
+/// Cuts a last line that has no newline (a crash or a full disk mid-write)
+/// off a regular file, so every line left is whole.
+fn drop_torn_tail(file: &File) -> std::io::Result<()> {
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.len() == 0 {
+        return Ok(());
+    }
+    let mut end = meta.len();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut first = true;
+    while end > 0 {
+        let start = end.saturating_sub(buf.len() as u64);
+        let chunk = &mut buf[..(end - start) as usize];
+        read_exact_at(file, chunk, start)?;
+        if first && chunk.last() == Some(&b'\n') {
+            return Ok(());
+        }
+        first = false;
+        if let Some(i) = chunk.iter().rposition(|b| *b == b'\n') {
+            file.set_len(start + i as u64 + 1)?;
+            return file.sync_data();
+        }
+        end = start;
+    }
+    file.set_len(0)?;
+    file.sync_data()
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
+}
+
+#[cfg(not(unix))]
+fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = file;
+    f.seek(SeekFrom::Start(at))?;
+    f.read_exact(buf)
 }
 
 /// Every field of the error model, as JSON.

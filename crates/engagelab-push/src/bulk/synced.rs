@@ -25,16 +25,10 @@ struct State {
 }
 
 impl SyncedLog {
-    /// Opens `path` for appending, creating it (and making its directory
-    /// entry durable) when missing.
+    /// Opens `path` for appending, creating it private to its owner (0600)
+    /// and making its directory entry durable when missing.
     pub fn open(path: &Path) -> io::Result<SyncedLog> {
-        let existed = path.exists();
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
-        if !existed {
-            file.sync_all()?;
-            sync_dir(path);
-        }
-        Ok(SyncedLog::from_file(file))
+        Ok(SyncedLog::from_file(open_private(path, false)?))
     }
 
     pub fn from_file(file: File) -> SyncedLog {
@@ -50,17 +44,40 @@ impl SyncedLog {
         }
     }
 
+    /// Appends `line` (which must end with a newline) in one write, not
+    /// waiting for the disk: a crash of the process loses nothing, a crash of
+    /// the machine may.
+    pub fn write(&self, line: &[u8]) -> io::Result<()> {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        Self::write_locked(&mut st, line)
+    }
+
+    fn write_locked(st: &mut State, line: &[u8]) -> io::Result<()> {
+        if let Some(kind) = st.failed {
+            return Err(kind.into());
+        }
+        // One write(2) per line, so no other writer (nor a crash) can cut it.
+        match st.file.write(line) {
+            Ok(n) if n == line.len() => Ok(()),
+            Ok(_) => {
+                st.failed = Some(io::ErrorKind::WriteZero);
+                Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "a line was written only in part (is the disk full?)",
+                ))
+            }
+            Err(e) => {
+                st.failed = Some(e.kind());
+                Err(e)
+            }
+        }
+    }
+
     /// Appends `line` (which must end with a newline) in one write and
     /// returns once it is on disk.
     pub fn append(&self, line: &[u8]) -> io::Result<()> {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(kind) = st.failed {
-            return Err(kind.into());
-        }
-        if let Err(e) = st.file.write_all(line) {
-            st.failed = Some(e.kind());
-            return Err(e);
-        }
+        Self::write_locked(&mut st, line)?;
         st.written += 1;
         let mine = st.written;
         loop {
@@ -88,6 +105,23 @@ impl SyncedLog {
             self.synced.notify_all();
         }
     }
+}
+
+/// Opens `path` for appending (and reading, with `read`), creating it
+/// private to its owner (0600 on Unix) and making its directory entry durable
+/// when missing. An existing file keeps its mode.
+pub(crate) fn open_private(path: &Path, read: bool) -> io::Result<File> {
+    let existed = path.exists();
+    let mut options = OpenOptions::new();
+    options.create(true).append(true).read(read);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(path)?;
+    if !existed {
+        file.sync_all()?;
+        sync_dir(path);
+    }
+    Ok(file)
 }
 
 /// Makes a new file's directory entry durable (POSIX); elsewhere a no-op.

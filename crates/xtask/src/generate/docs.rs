@@ -107,8 +107,9 @@ Answers that are not 2xx are classified in this order; the first match wins:
 - Some transport failures opt out although their category is retried: TLS
   failures and proxy refusals would fail the same way again.
 - `DELETE` is idempotent, so a request whose answer was lost is retried too;
-  the error then says `maybe_deleted`. A later `27002 unknown error` can mean
-  the first attempt worked.
+  the error then says `maybe_deleted`. A later `NOT_FOUND` (404, or 400 with
+  code 27002, EngageLab's answer for an unknown id) can mean the first attempt
+  worked.
 - `GET` (`get_device`) is safe to repeat: a request whose answer was lost is
   retried, and `maybe_deleted` is never set.
 - A cancelled call sends no further request and waits for nothing.

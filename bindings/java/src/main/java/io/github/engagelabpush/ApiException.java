@@ -2,10 +2,10 @@
 package io.github.engagelabpush;
 
 /**
- * Any other non-2xx answer, e.g. HTTP 400 with code 27002. ({@link Status#API})
- * When: any other non-2xx answer, e.g. 400 with 27002. Retried: no. Sets
- * maybeDeleted: when an earlier attempt's answer was lost: a 27002 can mean the
- * first attempt worked.
+ * Any other non-2xx answer, e.g. HTTP 400 with a code of no other category.
+ * ({@link Status#API}) When: any other non-2xx answer, e.g. 400 with a code of
+ * no other category. Retried: no. Sets maybeDeleted: when an earlier attempt's
+ * answer was lost.
  */
 public class ApiException extends EngageLabException {
     private static final long serialVersionUID = 1L;

@@ -121,9 +121,8 @@ public final class Client implements AutoCloseable {
      * backup. The id is checked and sent as {@link #deleteDevice(String)} does,
      * and the same errors, retries, deadline and interrupt handling apply;
      * reading is safe to repeat, so {@link EngageLabException#maybeDeleted()}
-     * is always false. An unknown id is what EngageLab answers for it
-     * ({@link ApiException} with HTTP 400 and code 27002, or
-     * {@link NotFoundException}).
+     * is always false. An unknown id is a {@link NotFoundException} (HTTP
+     * 404, or EngageLab's HTTP 400 with code 27002).
      *
      * @param registrationId the device's registration id
      * @return the device, a copy that holds no native memory

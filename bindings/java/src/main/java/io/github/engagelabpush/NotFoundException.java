@@ -2,10 +2,11 @@
 package io.github.engagelabpush;
 
 /**
- * EngageLab does not know the registration id (or alias) for this AppKey.
- * ({@link Status#NOT_FOUND}) When: HTTP 404, or code 20101. Retried: no. Sets
- * maybeDeleted: when an earlier attempt's answer was lost: that attempt may
- * have deleted it.
+ * EngageLab does not know the registration id (or alias) for this AppKey: HTTP
+ * 404, or code 20101 or 27002 (EngageLab's answer for an unknown id). ({@link
+ * Status#NOT_FOUND}) When: HTTP 404, or codes 20101 27002 (EngageLab's 400 for
+ * an unknown id). Retried: no. Sets maybeDeleted: when an earlier attempt's
+ * answer was lost: that attempt may have deleted it.
  */
 public class NotFoundException extends EngageLabException {
     private static final long serialVersionUID = 1L;

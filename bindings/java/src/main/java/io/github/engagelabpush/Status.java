@@ -25,10 +25,11 @@ public enum Status {
     AUTH(2),
 
     /**
-     * EngageLab does not know the registration id (or alias) for this AppKey.
-     * When: HTTP 404, or code 20101. Retried: no. Sets maybeDeleted: when an
-     * earlier attempt's answer was lost: that attempt may have deleted it. C
-     * status code 3.
+     * EngageLab does not know the registration id (or alias) for this AppKey:
+     * HTTP 404, or code 20101 or 27002 (EngageLab's answer for an unknown id).
+     * When: HTTP 404, or codes 20101 27002 (EngageLab's 400 for an unknown id).
+     * Retried: no. Sets maybeDeleted: when an earlier attempt's answer was
+     * lost: that attempt may have deleted it. C status code 3.
      */
     NOT_FOUND(3),
 
@@ -48,10 +49,10 @@ public enum Status {
     SERVER(5),
 
     /**
-     * Any other non-2xx answer, e.g. HTTP 400 with code 27002. When: any other
-     * non-2xx answer, e.g. 400 with 27002. Retried: no. Sets maybeDeleted: when
-     * an earlier attempt's answer was lost: a 27002 can mean the first attempt
-     * worked. C status code 6.
+     * Any other non-2xx answer, e.g. HTTP 400 with a code of no other category.
+     * When: any other non-2xx answer, e.g. 400 with a code of no other
+     * category. Retried: no. Sets maybeDeleted: when an earlier attempt's
+     * answer was lost. C status code 6.
      */
     API(6),
 

@@ -27,18 +27,19 @@ class ClientTest {
         try (Client client = mock.client().build()) {
             client.deleteDevice("dev-1");
             assertFalse(mock.devices().contains("dev-1"));
-            ApiException e = assertThrows(ApiException.class, () -> client.deleteDevice("dev-1"));
-            assertEquals(Status.API, e.status());
+            NotFoundException e = assertThrows(NotFoundException.class, () -> client.deleteDevice("dev-1"));
+            assertEquals(Status.NOT_FOUND, e.status());
             assertEquals(400, e.httpStatus().getAsInt());
             assertEquals(27002, e.apiCode().getAsLong());
             assertEquals(1, e.attempts());
             assertEquals("unknown error", e.detail());
-            assertEquals("EngageLab rejected the request (HTTP 400, code 27002): unknown error", e.getMessage());
+            assertEquals("EngageLab does not know this registration id or alias (HTTP 400, code 27002): unknown error; "
+                    + "check it, and that it belongs to this AppKey and data center", e.getMessage());
         }
     }
 
     @Test
-    void getsADevicesTagsAliasAndAnswerAndReportsAnUnknownIdAsTheApiError() throws Exception {
+    void getsADevicesTagsAliasAndAnswerAndReportsAnUnknownIdAsNotFound() throws Exception {
         Mock mock = Mock.shared();
         mock.addDevice(Mock.JSON.readTree(
                 "{\"registration_id\":\"dev-java-get\",\"tags\":[\"vip\",\"beta\"],\"alias\":\"alice\"}"));
@@ -58,8 +59,8 @@ class ClientTest {
             assertEquals(List.of(), plain.tags());
             assertEquals(Optional.empty(), plain.alias());
 
-            ApiException e = assertThrows(ApiException.class, () -> client.getDevice("dev-java-nope"));
-            assertEquals(Status.API, e.status());
+            NotFoundException e = assertThrows(NotFoundException.class, () -> client.getDevice("dev-java-nope"));
+            assertEquals(Status.NOT_FOUND, e.status());
             assertEquals(400, e.httpStatus().getAsInt());
             assertEquals(27002, e.apiCode().getAsLong());
             assertEquals(1, e.attempts());

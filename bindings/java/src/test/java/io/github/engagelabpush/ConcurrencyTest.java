@@ -45,7 +45,7 @@ class ConcurrencyTest {
                             deleted.incrementAndGet();
                         } else {
                             // Odd ids were never seeded: each call gets its own error.
-                            ApiException e = assertThrows(ApiException.class, () -> client.deleteDevice(id));
+                            NotFoundException e = assertThrows(NotFoundException.class, () -> client.deleteDevice(id));
                             assertEquals(400, e.httpStatus().getAsInt());
                             unknown.incrementAndGet();
                         }
