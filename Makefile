@@ -21,7 +21,7 @@ test-rust:
 	cargo xtask test rust
 
 test-c:
-	cargo xtask test c
+	cargo xtask test c sanitizers
 
 test-python:
 	cargo xtask test python

@@ -35,7 +35,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   test [SUITE...] every test (what `make test` and CI run), or only the suites
-                  named, in this order: lint, rust, msrv, c, python, dist,
+                  named: lint, rust, msrv, c, sanitizers, python, dist,
                   bench (the harness in quick mode), bindings
   demo            delete a device through Rust, C and Python against the mock
   lint            rustfmt, clippy -D warnings, gen --check, header --check, ruff

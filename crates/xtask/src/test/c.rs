@@ -1,7 +1,7 @@
 //! The C ABI's suites: the header check catches a stale header; the scenario
 //! runner, schema check, C API tests and C++ program under tests/c/ built by
-//! CMake and run linked dynamically, statically, under ASan+UBSan and under
-//! valgrind; the fault matrix (tests/faults) through toxiproxy; the runner's
+//! CMake and run linked dynamically and statically (and, as the `sanitizers`
+//! suite, under ASan+UBSan and under valgrind); the fault matrix (tests/faults) through toxiproxy; the runner's
 //! self-tests; the example against engagelab-mock;
 //! the install into a scratch prefix and the pkg-config, find_package and
 //! README static-link consumers built against the installed copy only.
@@ -44,52 +44,49 @@ const DEVICES: &[&str] = &[
 const VALGRIND: &str = "valgrind;--quiet;--leak-check=full;--errors-for-leak-kinds=definite,indirect;\
 --show-leak-kinds=definite,indirect;--error-exitcode=1";
 
-pub(crate) fn run_suite(steps: &mut Steps) {
-    let ready = steps.step("c: test packages installed", || {
+/// What every C suite starts from: the test packages, the debug library and
+/// a mock (with the devices the example and consumers delete). `None` when
+/// any is missing (the steps say why).
+fn prepare(steps: &mut Steps, suite: &str) -> Option<Mock> {
+    let ready = steps.step(&format!("{suite}: test packages installed"), || {
         apt::ensure(
             PACKAGES,
             "the C test suites build with cJSON and libcurl, CMake, valgrind",
         )
     });
-    let scratch = match Scratch::new("c-test") {
-        Ok(s) => s,
-        Err(e) => return steps.skipped("c: the C suites", &e),
-    };
-    steps.step("c: header check fails on a stale header", || {
-        stale_header_is_caught(&scratch)
-    });
     let built = ready
-        && steps.step("c: cargo xtask lib (debug)", || {
+        && steps.step(&format!("{suite}: cargo xtask lib (debug)"), || {
             crate::clib::build(false).map(|_| ())
         });
-    let mock = if built {
-        let mut mock = None;
-        steps.step("c: start engagelab-mock", || {
+    let mut mock = None;
+    if built {
+        steps.step(&format!("{suite}: start engagelab-mock"), || {
             let m = Mock::start(DEVICES)?;
             println!("engagelab-mock at {}", m.url());
             mock = Some(m);
             Ok(())
         });
-        mock
-    } else {
-        None
-    };
-    let Some(mock) = mock else {
-        return steps.skipped("c: the C suites", "the library or the mock is missing");
+    }
+    if mock.is_none() {
+        steps.skipped(
+            &format!("{suite}: the C suites"),
+            "the library or the mock is missing",
+        );
+    }
+    mock
+}
+
+/// The sanitizer builds of tests/c, a suite of their own so that they run
+/// beside the others (`cargo xtask test sanitizers`): ASan+UBSan with leak
+/// detection, and valgrind.
+pub(crate) fn run_sanitizers(steps: &mut Steps) {
+    let Some(mock) = prepare(steps, "sanitizers") else {
+        return;
     };
     let url = mock.url();
     let build = crate::root().join("tests/c/build");
-
-    // The C tests find the mock through ENGAGELAB_MOCK_URL.
-    let with_mock = [("ENGAGELAB_MOCK_URL", url)];
-    steps.step("c: suites, dynamic link", || {
-        cmake_suite(&build, "shared", &["-DEL_LINK=shared"], &with_mock)
-    });
-    steps.step("c: suites, static link", || {
-        cmake_suite(&build, "static", &["-DEL_LINK=static"], &with_mock)
-    });
     // Leak detection on: anything left by the library or the tests fails.
-    steps.step("c: suites, ASan+UBSan", || {
+    steps.step("sanitizers: C suites, ASan+UBSan", || {
         cmake_suite(
             &build,
             "asan",
@@ -104,14 +101,38 @@ pub(crate) fn run_suite(steps: &mut Steps) {
             ],
         )
     });
-    steps.step("c: suites, valgrind", || {
+    steps.step("sanitizers: C suites, valgrind", || {
         let launcher = format!("-DEL_LAUNCHER={VALGRIND}");
         cmake_suite(
             &build,
             "valgrind",
             &["-DEL_LINK=shared", &launcher],
-            &with_mock,
+            &[("ENGAGELAB_MOCK_URL", url)],
         )
+    });
+}
+
+pub(crate) fn run_suite(steps: &mut Steps) {
+    let scratch = match Scratch::new("c-test") {
+        Ok(s) => s,
+        Err(e) => return steps.skipped("c: the C suites", &e),
+    };
+    steps.step("c: header check fails on a stale header", || {
+        stale_header_is_caught(&scratch)
+    });
+    let Some(mock) = prepare(steps, "c") else {
+        return;
+    };
+    let url = mock.url();
+    let build = crate::root().join("tests/c/build");
+
+    // The C tests find the mock through ENGAGELAB_MOCK_URL.
+    let with_mock = [("ENGAGELAB_MOCK_URL", url)];
+    steps.step("c: suites, dynamic link", || {
+        cmake_suite(&build, "shared", &["-DEL_LINK=shared"], &with_mock)
+    });
+    steps.step("c: suites, static link", || {
+        cmake_suite(&build, "static", &["-DEL_LINK=static"], &with_mock)
     });
     steps.step("c: fault matrix through toxiproxy", || {
         let toxiproxy = crate::toxiproxy::Toxiproxy::start()?;

@@ -18,18 +18,27 @@ use crate::steps::Steps;
 
 /// The suites, in the order `cargo xtask test` runs them.
 pub(crate) const SUITES: &[&str] = &[
-    "lint", "rust", "msrv", "c", "python", "dist", "bench", "bindings",
+    "lint",
+    "rust",
+    "msrv",
+    "c",
+    "sanitizers",
+    "python",
+    "dist",
+    "bench",
+    "bindings",
 ];
 
 /// How a whole run is laid out on two cores: what the suites share is set up
 /// first (the Python tools' venv, toxiproxy, cbindgen), then these lanes run side by
 /// side, each running its suites in order. Most steps either compile or wait
-/// (on timers, sockets, registries); five lanes keep both cores busy through
+/// (on timers, sockets, registries); six lanes keep both cores busy through
 /// the waits, and the suites' tests hold on a machine that busy.
 const LANES: &[(&str, &[&str])] = &[
     ("lint", &["lint"]),
     ("rust", &["rust", "msrv"]),
     ("c", &["c"]),
+    ("sanitizers", &["sanitizers"]),
     ("python", &["python", "dist"]),
     ("bindings", &["bindings", "bench"]),
 ];
@@ -101,6 +110,7 @@ fn run_suite(suite: &str, steps: &mut Steps) {
         }
         "msrv" => msrv_suite(steps),
         "c" => c::run_suite(steps),
+        "sanitizers" => c::run_sanitizers(steps),
         "python" => python::run_suite(steps),
         "dist" => dist::run_suite(steps),
         "bench" => {
