@@ -79,7 +79,7 @@ pub(crate) fn build(release: bool) -> Result<PathBuf, String> {
 /// Copies `from` to `to` by way of a temporary file renamed over `to`: a
 /// program that maps the old file keeps it, and a suite reading `to` in
 /// another lane sees the old file or the new one, never none.
-fn copy(from: &Path, to: &Path) -> Result<(), String> {
+pub(crate) fn copy(from: &Path, to: &Path) -> Result<(), String> {
     let tmp = temporary(to);
     fs::copy(from, &tmp)
         .and_then(|_| fs::rename(&tmp, to))

@@ -33,15 +33,13 @@ fn platform(env: &Env) -> Result<String, String> {
     }
 }
 
+/// Into a directory made as needed, replaced by rename (`clib::copy`): the
+/// benchmark's Go client may place the library while the tests link it.
 fn copy(from: &Path, to: &Path) -> Result<(), String> {
     if let Some(dir) = to.parent() {
         fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
-    // Replace rather than overwrite in place.
-    let _ = fs::remove_file(to);
-    fs::copy(from, to)
-        .map(|_| ())
-        .map_err(|e| format!("copying {} to {}: {e}", from.display(), to.display()))
+    crate::clib::copy(from, to)
 }
 
 /// Places the static library and the header where cgo looks for them.

@@ -26,13 +26,18 @@ pub(crate) const SUITES: &[&str] = &[
     "python",
     "dist",
     "bench",
-    "bindings",
+    "go",
+    "java",
+    "node",
 ];
+
+/// A name for every binding's suite at once.
+const BINDINGS: &[&str] = &["go", "java", "node"];
 
 /// How a whole run is laid out on two cores: what the suites share is set up
 /// first (the Python tools' venv, toxiproxy, cbindgen), then these lanes run side by
 /// side, each running its suites in order. Most steps either compile or wait
-/// (on timers, sockets, registries); six lanes keep both cores busy through
+/// (on timers, sockets, registries); seven lanes keep both cores busy through
 /// the waits, and the suites' tests hold on a machine that busy.
 const LANES: &[(&str, &[&str])] = &[
     ("lint", &["lint"]),
@@ -40,16 +45,28 @@ const LANES: &[(&str, &[&str])] = &[
     ("c", &["c"]),
     ("sanitizers", &["sanitizers"]),
     ("python", &["python", "dist"]),
-    ("bindings", &["bindings", "bench"]),
+    ("go", &["go"]),
+    // The benchmark harness builds every binding's client (npm ci, mvn
+    // package, go build): after the Java and Node.js tests, in their lane.
+    ("java", &["java", "node", "bench"]),
 ];
 
 /// Runs every suite, or only those named. A run of more than one lane's
 /// suites runs the lanes side by side (see [`LANES`]); a lane itself, or a
 /// run of one lane's suites, runs them in order here.
 pub(crate) fn run(only: &[&str]) -> Result<(), String> {
+    // `bindings` names every binding's suite.
+    let only: Vec<&str> = only
+        .iter()
+        .flat_map(|s| match *s {
+            "bindings" => BINDINGS.to_vec(),
+            s => vec![s],
+        })
+        .collect();
+    let only = only.as_slice();
     if let Some(unknown) = only.iter().find(|s| !SUITES.contains(s)) {
         return Err(format!(
-            "no suite {unknown:?}; the suites are {}",
+            "no suite {unknown:?}; the suites are {} (bindings: all three)",
             SUITES.join(", ")
         ));
     }
@@ -116,7 +133,7 @@ fn run_suite(suite: &str, steps: &mut Steps) {
         "bench" => {
             steps.step("bench: harness in quick mode", || crate::bench::run(true));
         }
-        _ => bindings(steps),
+        binding => bindings(steps, binding),
     }
 }
 
@@ -136,24 +153,20 @@ fn msrv_suite(steps: &mut Steps) {
     }
 }
 
-/// Every binding known to `bindings/mod.rs`, through its `test` function.
-fn bindings(steps: &mut Steps) {
-    let known = crate::bindings::known();
-    if known.is_empty() {
-        println!("==== bindings: none yet");
-        return;
-    }
+/// One binding known to `bindings/mod.rs`, through its `test` function.
+fn bindings(steps: &mut Steps, name: &str) {
+    let Some((_, test, _)) = crate::bindings::known().iter().find(|(n, _, _)| *n == name) else {
+        return steps.skipped(&format!("binding {name}"), "no such binding");
+    };
     let mut env = None;
-    if !steps.step("bindings: release library and mock", || {
+    if !steps.step(&format!("binding {name}: release library and mock"), || {
         env = Some(crate::bindings::Env::build()?);
         Ok(())
     }) {
         return;
     }
     let env = env.expect("built");
-    for (name, test, _) in known {
-        steps.step(&format!("binding {name}: test"), || test(&env));
-    }
+    steps.step(&format!("binding {name}: test"), || test(&env));
 }
 
 #[cfg(test)]
