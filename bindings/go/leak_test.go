@@ -41,8 +41,9 @@ func rssKiB(t *testing.T) int64 {
 const segments = 8
 
 // rssLimit is the growth per call the resident size may show (Go's heap and
-// runtime too): a loose bound beside malloc's exact one.
-const rssLimit = 100
+// runtime too, whose scavenger moves it by megabytes): a loose bound beside
+// malloc's exact one, for what a binding might keep outside malloc.
+const rssLimit = 300
 
 // theilSen is the Theil-Sen slope of ys over 0, 1, 2, ...: the median of the
 // slopes between every pair of samples. A steady leak moves it; a one-off
@@ -95,14 +96,14 @@ func assertFlat(t *testing.T, warmUp, calls int, limit float64, run func(n int))
 	}
 }
 
-// 100k calls on one client stay flat: successes and errors, with and without
+// 40k calls on one client stay flat: successes and errors, with and without
 // a cancel token and deadline, and client builds. Not freeing the cancel
 // token added 64 B/call to malloc's bytes in use when tried (flat: under 1).
-func TestLeak100kCalls(t *testing.T) {
+func TestLeakDeleteDevice(t *testing.T) {
 	if testing.Short() || raceEnabled {
-		t.Skip("100k calls: run without -short and without -race")
+		t.Skip("40k calls: run without -short and without -race")
 	}
-	const calls = 100_000
+	const calls = 40_000
 	m := fresh(t)
 	t.Cleanup(func() { m.reset(t) })
 	c := newMockClient(t, m, WithMaxRetries(0))
@@ -150,14 +151,14 @@ func TestLeak100kCalls(t *testing.T) {
 	})
 }
 
-// GetDevice frees every el_device it gets: 100k queries of a device with tags
+// GetDevice frees every el_device it gets: 40k queries of a device with tags
 // and an alias stay flat. A device not freed (its tags, alias and answer)
 // added 416 B/call when tried.
 func TestLeakGetDevice(t *testing.T) {
 	if testing.Short() || raceEnabled {
-		t.Skip("100k calls: run without -short and without -race")
+		t.Skip("40k calls: run without -short and without -race")
 	}
-	const calls = 100_000
+	const calls = 40_000
 	m := fresh(t)
 	t.Cleanup(func() { m.reset(t) })
 	if err := m.call("POST", "devices", map[string]any{
@@ -178,14 +179,14 @@ func TestLeakGetDevice(t *testing.T) {
 	assertFlat(t, 5_000, calls, 16, run)
 }
 
-// GetAlias frees every el_id_list it gets: 100k resolutions of an alias bound
+// GetAlias frees every el_id_list it gets: 40k resolutions of an alias bound
 // to four devices stay flat. A list not freed (its ids and their array)
 // added 297 B/call when tried.
 func TestLeakGetAlias(t *testing.T) {
 	if testing.Short() || raceEnabled {
-		t.Skip("100k calls: run without -short and without -race")
+		t.Skip("40k calls: run without -short and without -race")
 	}
-	const calls = 100_000
+	const calls = 40_000
 	m := fresh(t)
 	t.Cleanup(func() { m.reset(t) })
 	for _, p := range []string{"android", "ios", "hmos", ""} {
