@@ -189,7 +189,12 @@ impl BlackHole {
     fn bind() -> std::io::Result<BlackHole> {
         let mut last = None;
         for _ in 0..20 {
-            let n = std::process::id() ^ (Instant::now().elapsed().subsec_nanos());
+            // RandomState is seeded afresh per instance: a random address
+            // for each test of this binary and each attempt.
+            let n = std::hash::BuildHasher::hash_one(
+                &std::collections::hash_map::RandomState::new(),
+                std::process::id(),
+            );
             let ip = Ipv4Addr::new(127, 53, (n >> 8) as u8, (n as u8).max(2));
             match UdpSocket::bind(SocketAddr::from((ip, 53))) {
                 Ok(socket) => {
