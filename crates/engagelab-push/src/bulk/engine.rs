@@ -372,11 +372,14 @@ impl Shared {
             .without_rate_limit_retry();
         let mut tries = 0;
         loop {
-            if self.halted() || !self.pacer.acquire(&self.stop) || self.halted() {
+            if self.halted() {
+                return None;
+            }
+            let started = self.pacer.acquire(&self.stop)?;
+            if self.halted() {
                 return None;
             }
             self.tally.in_flight.fetch_add(1, Ordering::Relaxed);
-            let started = Instant::now();
             let result = f(&self.client, &options);
             self.tally.latency(started.elapsed());
             self.tally.in_flight.fetch_sub(1, Ordering::Relaxed);
@@ -387,7 +390,7 @@ impl Shared {
                     if tries >= MAX_RATE_LIMITED_TRIES {
                         return Some(Err(e));
                     }
-                    self.pacer.rate_limited(e.retry_after());
+                    self.pacer.rate_limited(started, e.retry_after());
                 }
                 other => return Some(other),
             }

@@ -380,9 +380,7 @@ fn lookup(
     options: &CallOptions,
     alias: &str,
 ) -> Option<Result<Vec<String>, Error>> {
-    if !pacer.acquire(cancel) {
-        return None;
-    }
+    pacer.acquire(cancel)?;
     Some(client.get_alias_with(alias, &[], options))
 }
 

@@ -5,6 +5,7 @@
 //! [`BulkDelete::erase_users`] (and [`Client::erase_user`]) erase users by
 //! alias through the same run.
 
+mod aimd;
 mod backup;
 mod engine;
 mod erase;

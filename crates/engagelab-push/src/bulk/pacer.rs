@@ -1,146 +1,231 @@
-//! Pacing: a token bucket (GCRA: one slot every `1/rate` seconds, with a
-//! small burst) shared by every worker. A rate-limit answer halves the rate
-//! and pauses everyone for the server's hint; after a calm spell the rate
-//! climbs back to the target in steps.
+//! Pacing: slots one every `1/rate` seconds (GCRA, with a small burst),
+//! shared by every worker, at the rate [`Aimd`] sets; short pauses after a
+//! rate-limit answer; and the server's quota headers, when it sends them,
+//! read before any rate-limit answer.
+//!
+//! A pause after a rate-limit answer is only as long as the hint requires:
+//! a hint of a second or less (a per-second window, or none at all) is an
+//! upper bound, so the first pause of an episode is [`SHORT_PAUSE`] and each
+//! further episode close behind it doubles it, up to the hint; a longer
+//! hint is honoured in full.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::aimd::Aimd;
+use crate::answer;
 use crate::cancel::CancelToken;
+use crate::retry::{Clock, SystemClock};
 
 /// Burst allowance: slots that may be taken at once after an idle spell.
 const BURST: Duration = Duration::from_millis(20);
-/// The pause after a rate-limit answer that carried no hint.
-const DEFAULT_PAUSE: Duration = Duration::from_secs(1);
-/// Quiet time after a rate-limit answer before the rate climbs again.
-const CALM: Duration = Duration::from_secs(2);
-/// Time between two climbs.
-const STEP: Duration = Duration::from_millis(500);
-/// Factor of each climb.
-const CLIMB: f64 = 1.25;
-/// Rate-limit answers this close together count as one (they were sent at
-/// the same time).
-const SAME_STORM: Duration = Duration::from_millis(500);
-/// The rate never drops below this (requests per second).
-const MIN_RATE: f64 = 1.0;
+/// The first pause of an episode with a hint of a second or less.
+pub(crate) const SHORT_PAUSE: Duration = Duration::from_millis(20);
+/// Hints up to this long are upper bounds; longer ones are honoured.
+pub(crate) const COARSE_HINT: Duration = Duration::from_secs(1);
+/// An episode this soon after the last pause ended doubles the next pause.
+const STORM_GAP: Duration = Duration::from_secs(1);
+
+/// The quota headers of one answer (`X-Rate-Limit-Limit`, `-Remaining`,
+/// `-Reset`), as JPush sends them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Quota {
+    /// Requests allowed per window.
+    pub limit: Option<u64>,
+    /// Requests left in the current window.
+    pub remaining: Option<u64>,
+    /// Time until the window resets.
+    pub reset: Option<Duration>,
+}
+
+impl Quota {
+    /// The quota headers, from their texts; `None` when none is there.
+    pub(crate) fn of(
+        limit: Option<&str>,
+        remaining: Option<&str>,
+        reset: Option<&str>,
+    ) -> Option<Quota> {
+        let number = |v: Option<&str>| v.and_then(|v| v.trim().parse::<u64>().ok());
+        let q = Quota {
+            limit: number(limit),
+            remaining: number(remaining),
+            reset: reset.and_then(|r| answer::retry_hint(None, Some(r))),
+        };
+        (q != Quota::default()).then_some(q)
+    }
+}
+
+/// Why the workers wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PauseReason {
+    /// A rate-limit answer (its hint, or a short pause).
+    RateLimited,
+    /// The server said the quota's window is used up
+    /// (`X-Rate-Limit-Remaining: 0`) until it resets.
+    QuotaUsedUp,
+}
+
+impl PauseReason {
+    pub(crate) fn text(self) -> &'static str {
+        match self {
+            PauseReason::RateLimited => {
+                "EngageLab answered 429 (rate limited) and asked to wait (Retry-After / X-Rate-Limit-Reset)"
+            }
+            PauseReason::QuotaUsedUp => {
+                "EngageLab said the AppKey's quota is used up until its window resets (X-Rate-Limit-Remaining: 0)"
+            }
+        }
+    }
+}
 
 pub(crate) struct Pacer {
-    target: f64,
+    clock: Arc<dyn Clock + Send + Sync>,
     state: Mutex<State>,
 }
 
 struct State {
-    rate: f64,
+    aimd: Aimd,
     /// The theoretical time of the next slot.
     next: Instant,
-    /// No slot is given before this (a server's hint).
+    /// No slot is given before this.
     paused_until: Instant,
-    /// When the rate may climb next.
-    next_climb: Instant,
-    last_limited: Option<Instant>,
+    reason: Option<PauseReason>,
+    /// Counts pauses, so a worker that slept through the start of one
+    /// takes a new slot.
+    pauses: u64,
+    /// The pause an episode with a coarse hint gets.
+    short: Duration,
+    /// The longest `Reset` seen: the quota's window.
+    window: Duration,
 }
 
 impl Pacer {
     pub fn new(qps: f64) -> Pacer {
-        let now = Instant::now();
+        Pacer::with_clock(qps, Arc::new(SystemClock))
+    }
+
+    pub(crate) fn with_clock(qps: f64, clock: Arc<dyn Clock + Send + Sync>) -> Pacer {
+        let now = clock.now();
         Pacer {
-            target: qps,
+            clock,
             state: Mutex::new(State {
-                rate: qps,
+                aimd: Aimd::new(qps, now),
                 next: now,
                 paused_until: now,
-                next_climb: now,
-                last_limited: None,
+                reason: None,
+                pauses: 0,
+                short: SHORT_PAUSE,
+                window: Duration::from_secs(1),
             }),
         }
     }
 
-    /// Waits for a slot; false when `cancel` fired first.
-    pub fn acquire(&self, cancel: &CancelToken) -> bool {
-        let slot = {
-            let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-            let now = Instant::now();
-            if st.rate < self.target && now >= st.next_climb {
-                st.rate = (st.rate * CLIMB).min(self.target);
-                st.next_climb = now + STEP;
-            }
-            let earliest = now.checked_sub(BURST).unwrap_or(now);
-            let slot = st.next.max(earliest).max(st.paused_until);
-            st.next = slot + Duration::from_secs_f64(1.0 / st.rate);
-            slot
-        };
-        if cancel.is_cancelled() {
-            return false;
-        }
-        slot <= Instant::now() || cancel.sleep_until(slot)
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// A rate-limit answer arrived: pause for `hint` (or a second) and halve
-    /// the rate, once per storm.
-    pub fn rate_limited(&self, hint: Option<Duration>) {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        let pause = hint.unwrap_or(DEFAULT_PAUSE).min(Duration::from_secs(60));
-        st.paused_until = st.paused_until.max(now + pause);
-        st.next = st.next.max(st.paused_until);
-        let new_storm = st.last_limited.is_none_or(|t| now >= t + SAME_STORM);
-        if new_storm {
-            st.rate = (st.rate / 2.0).max(MIN_RATE);
-            st.last_limited = Some(now);
+    /// Waits for a slot; the time it was given, or `None` when `cancel`
+    /// fired first.
+    pub fn acquire(&self, cancel: &CancelToken) -> Option<Instant> {
+        loop {
+            let (slot, pauses) = {
+                let mut st = self.state();
+                let now = self.clock.now();
+                st.aimd.tick(now);
+                let earliest = now.checked_sub(BURST).unwrap_or(now);
+                let slot = st.next.max(earliest).max(st.paused_until);
+                st.next = slot + Duration::from_secs_f64(1.0 / st.aimd.rate());
+                (slot, st.pauses)
+            };
+            if cancel.is_cancelled() {
+                return None;
+            }
+            if slot > self.clock.now() && !self.clock.sleep_until(slot, Some(cancel)) {
+                return None;
+            }
+            let st = self.state();
+            if st.pauses == pauses || st.paused_until <= slot {
+                return Some(self.clock.now());
+            }
         }
-        st.next_climb = st.paused_until + CALM;
+    }
+
+    /// A rate-limit answer to a request sent at `sent`, with the server's
+    /// hint.
+    pub fn rate_limited(&self, sent: Instant, hint: Option<Duration>) {
+        let mut st = self.state();
+        let now = self.clock.now();
+        let episode = st.aimd.limited(sent, now);
+        let pause = match hint {
+            Some(h) if h > COARSE_HINT => Some(h),
+            _ if episode => {
+                let storm = now < st.paused_until + STORM_GAP && st.pauses > 0;
+                st.short = if storm {
+                    (st.short * 2).min(COARSE_HINT)
+                } else {
+                    SHORT_PAUSE
+                };
+                Some(st.short.min(hint.unwrap_or(COARSE_HINT)))
+            }
+            _ => None,
+        };
+        if let Some(p) = pause {
+            st.pause(now + p, PauseReason::RateLimited);
+        }
+    }
+
+    /// The quota headers of an answer: a stated limit caps the rate, a
+    /// used-up window pauses until it resets.
+    pub fn quota(&self, q: Quota) {
+        let mut st = self.state();
+        let now = self.clock.now();
+        if let Some(reset) = q.reset {
+            let secs = Duration::from_secs(reset.as_secs() + u64::from(reset.subsec_nanos() > 0));
+            st.window = st.window.max(secs).min(Duration::from_secs(3600));
+        }
+        if let Some(limit) = q.limit {
+            let window = st.window.as_secs_f64();
+            st.aimd.stated_limit(limit as f64 / window);
+        }
+        if q.remaining == Some(0)
+            && let Some(reset) = q.reset
+        {
+            // A reset of a second or less is an upper bound, as a hint is.
+            let pause = if reset > COARSE_HINT {
+                reset
+            } else {
+                reset.min(SHORT_PAUSE)
+            };
+            st.pause(now + pause, PauseReason::QuotaUsedUp);
+        }
     }
 
     /// The rate in force, requests per second.
     pub fn rate(&self) -> f64 {
-        self.state.lock().unwrap_or_else(|p| p.into_inner()).rate
+        self.state().aimd.rate()
+    }
+
+    /// The pause in force: how long it has left and why.
+    pub fn pause(&self) -> Option<(Duration, PauseReason)> {
+        let st = self.state();
+        let left = st.paused_until.saturating_duration_since(self.clock.now());
+        match st.reason {
+            Some(r) if !left.is_zero() => Some((left, r)),
+            _ => None,
+        }
+    }
+}
+
+impl State {
+    fn pause(&mut self, until: Instant, reason: PauseReason) {
+        if until > self.paused_until {
+            self.paused_until = until;
+            self.reason = Some(reason);
+            self.pauses += 1;
+            self.next = self.next.max(until);
+        }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slots_follow_the_rate() {
-        let pacer = Pacer::new(200.0);
-        let token = CancelToken::new();
-        let start = Instant::now();
-        for _ in 0..41 {
-            assert!(pacer.acquire(&token));
-        }
-        let took = start.elapsed();
-        // 40 intervals of 5 ms, less the small burst.
-        assert!(took >= Duration::from_millis(170), "{took:?}");
-        assert!(took < Duration::from_millis(600), "{took:?}");
-    }
-
-    #[test]
-    fn a_rate_limit_pauses_halves_once_per_storm_and_cancel_stops_the_wait() {
-        let pacer = Pacer::new(100.0);
-        pacer.rate_limited(Some(Duration::from_secs(30)));
-        pacer.rate_limited(Some(Duration::from_secs(30)));
-        assert_eq!(pacer.rate(), 50.0);
-        let token = CancelToken::new();
-        let other = token.clone();
-        let start = Instant::now();
-        let waiter = std::thread::spawn(move || pacer.acquire(&other));
-        std::thread::sleep(Duration::from_millis(50));
-        token.cancel();
-        assert!(!waiter.join().unwrap());
-        assert!(start.elapsed() < Duration::from_secs(5));
-    }
-
-    #[test]
-    fn the_rate_climbs_back_after_a_calm_spell() {
-        let pacer = Pacer::new(100.0);
-        pacer.rate_limited(Some(Duration::ZERO));
-        assert_eq!(pacer.rate(), 50.0);
-        {
-            let mut st = pacer.state.lock().unwrap();
-            st.next_climb = Instant::now();
-        }
-        assert!(pacer.acquire(&CancelToken::new()));
-        assert_eq!(pacer.rate(), 62.5);
-    }
-}
+mod tests;
