@@ -24,6 +24,12 @@ pub struct MockConfig {
     pub devices: Vec<Device>,
     /// Requests per second allowed on the device API; `None` means unlimited.
     pub rate_limit_qps: Option<u32>,
+    /// The rate limit's kind: `None`, fixed one-second windows; `Some(b)`, a
+    /// leaky bucket (as nginx's `limit_req ... burst=b nodelay`).
+    pub rate_limit_burst: Option<u32>,
+    /// Whether device-API answers carry `X-Rate-Limit-Limit`, `-Remaining`
+    /// and `-Reset` (as JPush's do) while a rate limit is set.
+    pub rate_limit_headers: bool,
     /// Milliseconds to wait before every device-API answer.
     pub latency_ms: u64,
     /// HTTP status answered for an unknown registration id.
@@ -43,6 +49,8 @@ impl Default for MockConfig {
             master_secret: DEFAULT_MASTER_SECRET.to_owned(),
             devices: Vec::new(),
             rate_limit_qps: None,
+            rate_limit_burst: None,
+            rate_limit_headers: false,
             latency_ms: 0,
             unknown_status: DEFAULT_UNKNOWN_STATUS,
             unknown_body: DEFAULT_UNKNOWN_BODY.to_owned(),
@@ -57,6 +65,8 @@ impl MockConfig {
     pub fn settings(&self) -> Settings {
         Settings {
             rate_limit_qps: self.rate_limit_qps,
+            rate_limit_burst: self.rate_limit_burst,
+            rate_limit_headers: self.rate_limit_headers,
             latency_ms: self.latency_ms,
             unknown_device: UnknownDevice {
                 status: self.unknown_status,
@@ -194,6 +204,10 @@ pub enum Tunnel {
 pub struct Settings {
     /// Requests per second allowed on the device API; `None` means unlimited.
     pub rate_limit_qps: Option<u32>,
+    /// `None`: fixed one-second windows; `Some(b)`: a leaky bucket with burst `b`.
+    pub rate_limit_burst: Option<u32>,
+    /// Whether answers carry the `X-Rate-Limit-*` headers.
+    pub rate_limit_headers: bool,
     /// Milliseconds to wait before every device-API answer.
     pub latency_ms: u64,
     /// The answer for an unknown registration id.
@@ -209,6 +223,13 @@ pub struct ConfigUpdate {
     /// New rate limit: `Some(None)` (JSON `null`) removes the limit.
     #[serde(default, deserialize_with = "present")]
     pub rate_limit_qps: Option<Option<u32>>,
+    /// New limiter kind: `Some(None)` (JSON `null`), fixed windows;
+    /// `Some(Some(b))`, a leaky bucket with burst `b`.
+    #[serde(default, deserialize_with = "present")]
+    pub rate_limit_burst: Option<Option<u32>>,
+    /// Whether answers carry the `X-Rate-Limit-*` headers.
+    #[serde(default)]
+    pub rate_limit_headers: Option<bool>,
     /// New injected latency in milliseconds.
     #[serde(default)]
     pub latency_ms: Option<u64>,
@@ -236,6 +257,12 @@ impl ConfigUpdate {
     pub fn apply_to(&self, settings: &mut Settings) {
         if let Some(qps) = self.rate_limit_qps {
             settings.rate_limit_qps = qps;
+        }
+        if let Some(burst) = self.rate_limit_burst {
+            settings.rate_limit_burst = burst;
+        }
+        if let Some(headers) = self.rate_limit_headers {
+            settings.rate_limit_headers = headers;
         }
         if let Some(latency) = self.latency_ms {
             settings.latency_ms = latency;

@@ -99,19 +99,31 @@ pub(crate) fn answer(
         _ if !authorized => return Outcome::Reply(Reply::new(401, AUTH_FAILED)),
         route => route,
     };
-    if let Some(qps) = rate_limit
-        && !state.admit(qps)
-    {
+    let (burst, quota_headers) = state.limiter_kind();
+    let verdict = rate_limit.map(|qps| state.admit(qps, burst));
+    let with_quota = |mut reply: Reply| {
+        if let (true, Some(v)) = (quota_headers, verdict) {
+            reply.headers.extend([
+                ("X-Rate-Limit-Limit".to_owned(), v.limit.to_string()),
+                ("X-Rate-Limit-Remaining".to_owned(), v.remaining.to_string()),
+                ("X-Rate-Limit-Reset".to_owned(), v.reset_s.to_string()),
+            ]);
+        }
+        Outcome::Reply(reply)
+    };
+    if verdict.is_some_and(|v| !v.admitted) {
         let mut reply = Reply::new(429, TOO_MANY_REQUESTS);
-        reply
-            .headers
-            .push(("X-Rate-Limit-Reset".to_owned(), "1".to_owned()));
-        return Outcome::Reply(reply);
+        if !quota_headers {
+            reply
+                .headers
+                .push(("X-Rate-Limit-Reset".to_owned(), "1".to_owned()));
+        }
+        return with_quota(reply);
     }
     let id = match id {
         Route::Device(id) => id,
-        Route::Alias(alias) => return Outcome::Reply(alias_answer(state, method, &alias, query)),
-        _ => return Outcome::Reply(Reply::new(404, NOT_FOUND)),
+        Route::Alias(alias) => return with_quota(alias_answer(state, method, &alias, query)),
+        _ => return with_quota(Reply::new(404, NOT_FOUND)),
     };
     let reply = match method {
         "DELETE" => {
@@ -133,7 +145,7 @@ pub(crate) fn answer(
             reply
         }
     };
-    Outcome::Reply(reply)
+    with_quota(reply)
 }
 
 /// `GET /v4/aliases/{alias}[?platform=a,b]`: the ids bound to the alias, sorted (`[]` for

@@ -17,6 +17,9 @@ usage: engagelab-mock [options]
   --device ID              seed a device with this registration id (repeatable)
   --tls                    serve HTTPS with a throwaway CA (needs --ca-out)
   --ca-out PATH            write the CA certificate (PEM) here before printing the URL
+  --rate-limit N           allow N device-API requests per second (fixed one-second windows)
+  --rate-limit-burst B     with --rate-limit: a leaky bucket with burst B instead of windows
+  --rate-limit-headers     send X-Rate-Limit-Limit/-Remaining/-Reset with every answer
   -h, --help               show this help
 
 Prints the base URL (http://127.0.0.1:PORT, or https://localhost:PORT with --tls)
@@ -50,6 +53,9 @@ fn parse_args() -> Result<Option<Args>, String> {
                 config.devices.push(Device::new(id));
             }
             Long("tls") => config.tls = true,
+            Long("rate-limit") => config.rate_limit_qps = Some(number(parser.value())?),
+            Long("rate-limit-burst") => config.rate_limit_burst = Some(number(parser.value())?),
+            Long("rate-limit-headers") => config.rate_limit_headers = true,
             Long("ca-out") => ca_out = Some(PathBuf::from(text(parser.value())?)),
             Short('h') | Long("help") => return Ok(None),
             _ => return Err(arg.unexpected().to_string()),
@@ -60,6 +66,12 @@ fn parse_args() -> Result<Option<Args>, String> {
         (false, Some(_)) => Err("--ca-out only makes sense with --tls".to_owned()),
         _ => Ok(Some(Args { config, ca_out })),
     }
+}
+
+/// A flag's value as a whole number.
+fn number(value: Result<std::ffi::OsString, lexopt::Error>) -> Result<u32, String> {
+    let v = text(value)?;
+    v.parse().map_err(|e| format!("{v}: {e}"))
 }
 
 /// A flag's value as UTF-8 text.

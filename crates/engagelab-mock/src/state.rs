@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 
 use crate::config::{ConfigUpdate, Device, MockConfig, Settings};
 use crate::log::{LoggedRequest, RequestLog};
-use crate::rate::RateWindow;
+use crate::rate::{Limiter, Verdict};
 use crate::script::{Answer, Target};
 use crate::store::Store;
 
@@ -24,7 +24,7 @@ pub(crate) struct State {
     settings: RwLock<Settings>,
     store: Mutex<Store>,
     scripts: Mutex<HashMap<Target, VecDeque<Answer>>>,
-    rate: Mutex<RateWindow>,
+    rate: Mutex<Limiter>,
     log: Mutex<RequestLog>,
 }
 
@@ -46,7 +46,7 @@ impl State {
             settings: RwLock::new(settings),
             store: Mutex::new(Store::seeded(&config.devices)),
             scripts: Mutex::new(HashMap::new()),
-            rate: Mutex::new(RateWindow::default()),
+            rate: Mutex::new(Limiter::default()),
             log: Mutex::new(RequestLog::default()),
         }
     }
@@ -56,7 +56,7 @@ impl State {
         *lock(&self.store) = Store::seeded(&self.seed);
         lock(&self.scripts).clear();
         *self.settings.write().unwrap_or_else(|e| e.into_inner()) = self.initial.clone();
-        *lock(&self.rate) = RateWindow::default();
+        *lock(&self.rate) = Limiter::default();
         lock(&self.log).clear();
     }
 
@@ -135,23 +135,32 @@ impl State {
         (s.latency_ms, s.rate_limit_qps)
     }
 
+    /// The limiter's kind in force: its burst (a leaky bucket) or `None`
+    /// (fixed windows), and whether answers carry the quota headers.
+    pub fn limiter_kind(&self) -> (Option<u32>, bool) {
+        let s = self.settings.read().unwrap_or_else(|e| e.into_inner());
+        (s.rate_limit_burst, s.rate_limit_headers)
+    }
+
     /// The status and body of the unknown-device answer in force.
     pub fn unknown_device(&self) -> (u16, String) {
         let s = self.settings.read().unwrap_or_else(|e| e.into_inner());
         (s.unknown_device.status, s.unknown_device.body.clone())
     }
 
-    /// Overrides settings until the next reset; a new rate limit starts a new window.
+    /// Overrides settings until the next reset; a new rate limit (or limiter
+    /// kind) starts a new window and an empty bucket.
     pub fn set_config(&self, update: &ConfigUpdate) {
         update.apply_to(&mut self.settings.write().unwrap_or_else(|e| e.into_inner()));
-        if update.rate_limit_qps.is_some() {
-            *lock(&self.rate) = RateWindow::default();
+        if update.rate_limit_qps.is_some() || update.rate_limit_burst.is_some() {
+            *lock(&self.rate) = Limiter::default();
         }
     }
 
-    /// Counts a request against the rate limit; whether it is allowed.
-    pub fn admit(&self, qps: u32) -> bool {
-        lock(&self.rate).admit(qps)
+    /// Counts a request against the rate limit (a leaky bucket with
+    /// `burst`, or fixed windows); whether it is allowed, and the quota left.
+    pub fn admit(&self, qps: u32, burst: Option<u32>) -> Verdict {
+        lock(&self.rate).admit(qps, burst)
     }
 
     /// Whether an `Authorization` header value carries the configured credentials.

@@ -475,3 +475,35 @@ fn connect_answers_as_configured() {
         400
     );
 }
+
+#[test]
+fn leaky_bucket_with_quota_headers() {
+    let server = MockServer::start(MockConfig {
+        rate_limit_qps: Some(1),
+        rate_limit_burst: Some(2),
+        rate_limit_headers: true,
+        devices: vec![Device::new("a")],
+        ..MockConfig::default()
+    })
+    .unwrap();
+    let mut conn = Conn::to(&server);
+    // A burst of 2 on top of the one request the rate allows: three at once
+    // (a 1/s bucket drains too slowly for this loop to matter).
+    let answers: Vec<_> = (0..4)
+        .map(|_| conn.authed("GET", "/v4/devices/a"))
+        .collect();
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 200, 200, 429]);
+    let first = &answers[0];
+    assert_eq!(first.header("x-rate-limit-limit"), Some("1"));
+    assert_eq!(first.header("x-rate-limit-remaining"), Some("2"));
+    assert_eq!(first.header("x-rate-limit-reset"), Some("1"));
+    let refused = &answers[3];
+    assert_eq!(refused.header("x-rate-limit-remaining"), Some("0"));
+    assert_eq!(refused.header("x-rate-limit-reset"), Some("3"));
+    // Back to fixed windows through the control API, headers still on.
+    server.set_config(serde_json::from_str(r#"{"rate_limit_burst":null}"#).unwrap());
+    let r = conn.authed("GET", "/v4/devices/a");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("x-rate-limit-remaining"), Some("0"));
+}
