@@ -324,11 +324,17 @@ impl Client {
             scrubber: &inner.scrubber,
         };
         retry::run(&inner.retry, &SystemClock, deadline, cancel, |_budget| {
-            transport::attempt(&request, deadline, cancel)
+            transport::attempt(&request, deadline, cancel, options.quota.as_ref())
                 .map_err(|f| options.shape(f))
                 .and_then(&decode)
         })
         .map_err(|e| self.scrubbed(e))
+    }
+
+    /// The client's retry settings (the bulk engine retries through its
+    /// pacer with them).
+    pub(crate) fn retry_policy(&self) -> RetryPolicy {
+        self.inner.retry
     }
 
     /// The error with the secrets scrubbed from its message.

@@ -52,6 +52,7 @@ mod error;
 mod error_kind;
 mod options;
 mod platform;
+mod quota;
 mod region;
 mod resolver;
 mod retry;

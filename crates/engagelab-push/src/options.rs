@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::cancel::CancelToken;
-use crate::error::ErrorKind;
+use crate::quota::QuotaSink;
 use crate::retry::Failure;
 
 /// Per-call options for the `_with` variants of the client's calls.
@@ -22,9 +22,11 @@ use crate::retry::Failure;
 pub struct CallOptions {
     pub(crate) cancel: Option<CancelToken>,
     pub(crate) timeout: Option<Duration>,
-    /// Whether a rate-limited attempt is retried inside the call (the
-    /// default); the bulk engine turns it off to pace every call itself.
-    pub(crate) no_rate_limit_retry: bool,
+    /// Whether no failure is retried inside the call: the bulk engine
+    /// retries through its pacer, so every request counts against its rate.
+    pub(crate) no_retry: bool,
+    /// Handed the quota headers of every answer that has them.
+    pub(crate) quota: Option<QuotaSink>,
 }
 
 impl CallOptions {
@@ -46,16 +48,22 @@ impl CallOptions {
         self
     }
 
-    /// Hands every rate-limited answer straight back to the caller instead of
-    /// retrying it inside the call.
-    pub(crate) fn without_rate_limit_retry(mut self) -> CallOptions {
-        self.no_rate_limit_retry = true;
+    /// Hands every failure straight back to the caller: no retry inside the
+    /// call.
+    pub(crate) fn without_retries(mut self) -> CallOptions {
+        self.no_retry = true;
+        self
+    }
+
+    /// Hands the quota headers of every answer to `sink`.
+    pub(crate) fn on_quota(mut self, sink: QuotaSink) -> CallOptions {
+        self.quota = Some(sink);
         self
     }
 
     /// One attempt's failure as these options want the retry loop to see it.
     pub(crate) fn shape(&self, failure: Failure) -> Failure {
-        if self.no_rate_limit_retry && failure.error.kind() == ErrorKind::RateLimited {
+        if self.no_retry {
             failure.never_retried()
         } else {
             failure

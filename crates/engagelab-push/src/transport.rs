@@ -13,6 +13,7 @@ use crate::answer;
 use crate::call::{self, Trace};
 use crate::cancel::CancelToken;
 use crate::error::{Error, ErrorKind};
+use crate::quota::{Quota, QuotaSink};
 use crate::resolver::CachingResolver;
 use crate::retry::{Failure, Retry};
 use crate::secret::Scrubber;
@@ -134,6 +135,7 @@ pub(crate) fn attempt(
     request: &Request<'_>,
     deadline: Instant,
     cancel: Option<&CancelToken>,
+    quota: Option<&QuotaSink>,
 ) -> Result<Success, Failure> {
     let (result, trace) = call::scope(deadline, cancel, request.pid, || {
         let builder = match request.method {
@@ -144,7 +146,14 @@ pub(crate) fn attempt(
             .header("Authorization", request.authorization)
             .call()
         {
-            Ok(response) => answer_of(response, request.method, request.scrubber),
+            Ok(response) => {
+                if let Some(q) = quota.and_then(|_| Quota::of_headers(response.headers()))
+                    && let Some(sink) = quota
+                {
+                    (sink.0)(q);
+                }
+                answer_of(response, request.method, request.scrubber)
+            }
             Err(e) => Err(Fault::Transport(e)),
         }
     });

@@ -4,7 +4,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, sync_channel};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -19,6 +19,7 @@ use crate::cancel::CancelToken;
 use crate::client::Client;
 use crate::error::{Error, ErrorKind};
 use crate::options::CallOptions;
+use crate::quota::QuotaSink;
 use crate::validate;
 
 /// How often the calling thread looks at the cancel token and the pool.
@@ -45,7 +46,7 @@ pub(super) fn check_settings(cfg: &BulkDelete<'_>) -> Result<(), BulkError> {
 /// Everything the threads of a run share.
 struct Shared {
     client: Client,
-    pacer: Pacer,
+    pacer: Arc<Pacer>,
     tally: Tally,
     journal: Option<Journal>,
     backup: Option<Backup>,
@@ -163,7 +164,7 @@ pub(super) fn run(
 
     let shared = Shared {
         client: cfg.client.clone(),
-        pacer: Pacer::new(f64::from(cfg.qps)),
+        pacer: Arc::new(Pacer::new(f64::from(cfg.qps))),
         tally: Tally::default(),
         journal,
         backup,
@@ -177,6 +178,7 @@ pub(super) fn run(
         streak: Mutex::new((None, 0)),
     };
     let on_progress = &mut cfg.on_progress;
+    let stall_timeout = cfg.stall_timeout;
     let entries = counted.entries;
     let spool = counted.spool.entries()?;
     let start = Instant::now();
@@ -195,7 +197,13 @@ pub(super) fn run(
         }
         let mut stopped_at: Option<Instant> = None;
         let mut last_progress = Instant::now();
+        let mut stall = Stall::new(shared);
         loop {
+            if stopped_at.is_none()
+                && let Some(why) = stall.check(shared, stall_timeout)
+            {
+                shared.halt(why);
+            }
             if stopped_at.is_none() && (cancelled() || shared.stop.is_flagged()) {
                 interrupted |= shared.failure.get().is_none() && shared.stopped.get().is_none();
                 shared.stop.cancel();
@@ -273,6 +281,7 @@ fn not_sent(entries: u64, ids: u64, dry_run: bool) -> BulkSummary {
 
 fn progress(shared: &Shared, total: u64, start: Instant, interrupted: bool) -> Progress {
     let counts = shared.tally.counts();
+    let pause = shared.pacer.pause();
     Progress {
         done: counts.total(),
         total,
@@ -281,7 +290,58 @@ fn progress(shared: &Shared, total: u64, start: Instant, interrupted: bool) -> P
         elapsed: start.elapsed(),
         qps: shared.pacer.rate(),
         in_flight: shared.tally.in_flight.load(Ordering::Relaxed),
+        pause: pause.map_or(Duration::ZERO, |p| p.0),
+        pause_reason: pause.map(|p| p.1.text()),
         interrupted,
+    }
+}
+
+/// Watches for a run that stays rate-limited with no id settled.
+struct Stall {
+    /// Ids settled (deleted, not found, would delete) at the last look.
+    settled: u64,
+    /// Since when none was.
+    since: Instant,
+    /// Rate-limit answers at that time.
+    limited: u64,
+}
+
+impl Stall {
+    fn new(shared: &Shared) -> Stall {
+        Stall {
+            settled: 0,
+            since: Instant::now(),
+            limited: shared.tally.rate_limited.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Why the run must stop, once it has been rate-limited with no id
+    /// settled for `timeout`.
+    fn check(&mut self, shared: &Shared, timeout: Duration) -> Option<String> {
+        let c = shared.tally.counts();
+        let settled = c.deleted + c.not_found + c.would_delete;
+        let limited = shared.tally.rate_limited.load(Ordering::Relaxed);
+        if settled != self.settled {
+            *self = Stall {
+                settled,
+                since: Instant::now(),
+                limited,
+            };
+            return None;
+        }
+        let held = shared.pacer.pause();
+        if (limited == self.limited && held.is_none()) || self.since.elapsed() < timeout {
+            return None;
+        }
+        let reason = held.map_or("", |p| p.1.text());
+        Some(format!(
+            "rate-limited with no device deleted for {} s ({} rate-limited answers since the \
+             last one{}{reason}); the AppKey's quota is taken, likely by other traffic: try \
+             again later or with a lower qps",
+            timeout.as_secs(),
+            limited - self.limited,
+            if reason.is_empty() { "" } else { "; " },
+        ))
     }
 }
 
@@ -361,16 +421,23 @@ impl Shared {
         }
     }
 
-    /// One paced call, tried again after each rate-limit answer; `None` when
-    /// the run stopped first. Nothing is sent once the run is halted.
+    /// One paced call, tried again after each rate-limit answer and, as
+    /// the client's retry settings say, after each retryable failure: every
+    /// attempt takes a slot of the pacer. `None` when the run stopped first.
+    /// Nothing is sent once the run is halted.
     fn call<T>(
         &self,
         f: impl Fn(&Client, &CallOptions) -> Result<T, Error>,
     ) -> Option<Result<T, Error>> {
+        let pacer = Arc::clone(&self.pacer);
         let options = CallOptions::new()
             .cancel(self.hard.clone())
-            .without_rate_limit_retry();
-        let mut tries = 0;
+            .without_retries()
+            .on_quota(QuotaSink(Arc::new(move |q| pacer.quota(q))));
+        let policy = self.client.retry_policy();
+        let mut limited = 0;
+        let mut attempts = 0;
+        let mut maybe_deleted = false;
         loop {
             if self.halted() {
                 return None;
@@ -383,16 +450,27 @@ impl Shared {
             let result = f(&self.client, &options);
             self.tally.latency(started.elapsed());
             self.tally.in_flight.fetch_sub(1, Ordering::Relaxed);
-            match result {
-                Err(e) if e.kind() == ErrorKind::RateLimited => {
-                    self.tally.rate_limited.fetch_add(1, Ordering::Relaxed);
-                    tries += 1;
-                    if tries >= MAX_RATE_LIMITED_TRIES {
-                        return Some(Err(e));
-                    }
-                    self.pacer.rate_limited(started, e.retry_after());
+            let e = match result {
+                Err(e) => e,
+                ok => return Some(ok),
+            };
+            if e.kind() == ErrorKind::RateLimited {
+                self.tally.rate_limited.fetch_add(1, Ordering::Relaxed);
+                limited += 1;
+                if limited >= MAX_RATE_LIMITED_TRIES {
+                    return Some(Err(e));
                 }
-                other => return Some(other),
+                self.pacer.rate_limited(started, e.retry_after());
+                continue;
+            }
+            attempts += 1;
+            maybe_deleted |= e.maybe_deleted();
+            if !e.kind().retryable() || attempts > policy.max_retries {
+                return Some(Err(e.with_attempts(attempts, maybe_deleted)));
+            }
+            let wait = policy.wait(attempts, e.retry_after());
+            if !self.stop.sleep_until(Instant::now() + wait) {
+                return Some(Err(e.with_attempts(attempts, maybe_deleted)));
             }
         }
     }

@@ -37,6 +37,9 @@ pub const DEFAULT_QPS: u32 = 100;
 pub const DEFAULT_MAX_DELETIONS: u64 = 1000;
 /// How often the progress callback is called, at most.
 pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
+/// How long a run may stay rate-limited with no id settled before it stops,
+/// by default.
+pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(300);
 /// After a cancel, how long requests in flight may take to finish before
 /// they are cancelled too.
 pub const CANCEL_GRACE: Duration = Duration::from_secs(5);
@@ -74,9 +77,18 @@ pub struct Plan {
 ///   valid ids than [`max_deletions`](Self::max_deletions) and the run
 ///   refuses to start ([`BulkErrorKind::Guard`]); nothing is sent.
 /// - **Pacing.** At most [`qps`](Self::qps) requests per second (GET and
-///   DELETE alike), from one shared token bucket. A rate-limit answer halves
-///   the rate and pauses every worker for the server's `Retry-After`; the id
-///   is tried again, and the rate climbs back to `qps` once calm returns.
+///   DELETE alike, retries included), from one shared token bucket. Below
+///   the server's limit the run holds `qps` and is never rate-limited. At
+///   the limit, a rate-limit answer lowers the rate by 5% (once per round
+///   trip), pauses briefly (a hint of a second or less is an upper bound;
+///   a longer `Retry-After` is honoured in full), and the rate climbs back
+///   to just under where limiting began, probing past it only after a calm
+///   spell (AIMD with a remembered ceiling). The id is tried again. When
+///   answers carry `X-Rate-Limit-Limit`/`-Remaining`/`-Reset`, the rate
+///   stays under the stated limit and a used-up window pauses the run until
+///   it resets, before any rate-limit answer.
+/// - **Retries.** The client's retry settings apply, but each retry of a
+///   server error or a lost connection goes through the pacer too.
 /// - **Concurrency.** Worker threads share the client's one connection
 ///   pool; there are as many as keep `qps` going at the observed latency, at
 ///   most [`concurrency`](Self::concurrency).
@@ -96,9 +108,10 @@ pub struct Plan {
 ///   their owner (0600): the backup holds users' tags and aliases. When one
 ///   cannot be written mid-run, no request is sent after that and the run
 ///   ends with [`BulkErrorKind::WriteFailed`], carrying the summary.
-/// - **Stops.** The first `AUTH` failure, or the same non-retryable failure
-///   [`MAX_SAME_FAILURES`] times in a row, stops the run: the summary's
-///   [`stopped`](BulkSummary::stopped) says why.
+/// - **Stops.** The first `AUTH` failure, the same non-retryable failure
+///   [`MAX_SAME_FAILURES`] times in a row, or a run rate-limited with no id
+///   settled for the [`stall_timeout`](Self::stall_timeout) stops the run:
+///   the summary's [`stopped`](BulkSummary::stopped) says why.
 /// - **Input.** An input with entries but not one valid id refuses to start
 ///   ([`BulkErrorKind::InvalidArgument`]).
 /// - **Memory** stays flat: ids are streamed, and only a set of 64-bit
@@ -137,6 +150,7 @@ pub struct BulkDelete<'a> {
     report: Option<PathBuf>,
     max_deletions: u64,
     dry_run: bool,
+    stall_timeout: Duration,
     on_progress: Option<ProgressFn<'a>>,
     confirm: Option<ConfirmFn<'a>>,
     on_resolved: Option<ResolvedFn<'a>>,
@@ -156,6 +170,7 @@ impl Client {
             report: None,
             max_deletions: DEFAULT_MAX_DELETIONS,
             dry_run: false,
+            stall_timeout: DEFAULT_STALL_TIMEOUT,
             on_progress: None,
             confirm: None,
             on_resolved: None,
@@ -217,6 +232,15 @@ impl<'a> BulkDelete<'a> {
         self
     }
 
+    /// How long the run may stay rate-limited (answered 429, or held by a
+    /// used-up quota) with no id settled before it stops, its summary's
+    /// [`stopped`](BulkSummary::stopped) saying why (default
+    /// [`DEFAULT_STALL_TIMEOUT`], five minutes).
+    pub fn stall_timeout(mut self, timeout: Duration) -> Self {
+        self.stall_timeout = timeout;
+        self
+    }
+
     /// Called on the thread that runs [`run`](Self::run), at most every
     /// [`PROGRESS_INTERVAL`] and once at the end.
     pub fn on_progress<'b>(self, f: impl FnMut(&Progress) + Send + 'b) -> BulkDelete<'b>
@@ -232,6 +256,7 @@ impl<'a> BulkDelete<'a> {
             report: self.report,
             max_deletions: self.max_deletions,
             dry_run: self.dry_run,
+            stall_timeout: self.stall_timeout,
             on_progress: Some(Box::new(f)),
             confirm: self.confirm,
             on_resolved: self.on_resolved,
@@ -280,6 +305,7 @@ impl fmt::Debug for BulkDelete<'_> {
             .field("report", &self.report)
             .field("max_deletions", &self.max_deletions)
             .field("dry_run", &self.dry_run)
+            .field("stall_timeout", &self.stall_timeout)
             .finish_non_exhaustive()
     }
 }

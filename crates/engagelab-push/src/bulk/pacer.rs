@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::aimd::Aimd;
-use crate::answer;
 use crate::cancel::CancelToken;
+pub(crate) use crate::quota::Quota;
 use crate::retry::{Clock, SystemClock};
 
 /// Burst allowance: slots that may be taken at once after an idle spell.
@@ -25,35 +25,6 @@ pub(crate) const SHORT_PAUSE: Duration = Duration::from_millis(20);
 pub(crate) const COARSE_HINT: Duration = Duration::from_secs(1);
 /// An episode this soon after the last pause ended doubles the next pause.
 const STORM_GAP: Duration = Duration::from_secs(1);
-
-/// The quota headers of one answer (`X-Rate-Limit-Limit`, `-Remaining`,
-/// `-Reset`), as JPush sends them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Quota {
-    /// Requests allowed per window.
-    pub limit: Option<u64>,
-    /// Requests left in the current window.
-    pub remaining: Option<u64>,
-    /// Time until the window resets.
-    pub reset: Option<Duration>,
-}
-
-impl Quota {
-    /// The quota headers, from their texts; `None` when none is there.
-    pub(crate) fn of(
-        limit: Option<&str>,
-        remaining: Option<&str>,
-        reset: Option<&str>,
-    ) -> Option<Quota> {
-        let number = |v: Option<&str>| v.and_then(|v| v.trim().parse::<u64>().ok());
-        let q = Quota {
-            limit: number(limit),
-            remaining: number(remaining),
-            reset: reset.and_then(|r| answer::retry_hint(None, Some(r))),
-        };
-        (q != Quota::default()).then_some(q)
-    }
-}
 
 /// Why the workers wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

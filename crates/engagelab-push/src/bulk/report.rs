@@ -127,6 +127,11 @@ pub struct Progress {
     pub qps: f64,
     /// Requests in flight right now.
     pub in_flight: u64,
+    /// How long the workers still wait before the next request, when the
+    /// pacer holds them (after a rate-limit answer, or a used-up quota).
+    pub pause: Duration,
+    /// Why they wait, when they do.
+    pub pause_reason: Option<&'static str>,
     /// Whether the run was asked to stop.
     pub interrupted: bool,
 }
@@ -151,8 +156,10 @@ pub struct BulkSummary {
     /// Whether the run was cancelled before its end.
     pub interrupted: bool,
     /// Why the engine stopped the run before its end, when it did: the
-    /// credentials were refused (`AUTH`), or the same non-retryable failure
-    /// came back for many ids in a row. Sending more would only repeat it.
+    /// credentials were refused (`AUTH`), the same non-retryable failure
+    /// came back for many ids in a row (sending more would only repeat it),
+    /// or the run stayed rate-limited with no id settled for the
+    /// [`stall_timeout`](super::BulkDelete::stall_timeout).
     pub stopped: Option<String>,
     /// Whether it was a dry run.
     pub dry_run: bool,
