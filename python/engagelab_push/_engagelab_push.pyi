@@ -70,7 +70,8 @@ class Client:
         report: str | os.PathLike[str] | None = None,
         max_deletions: int = 1000,
         dry_run: bool = False,
-        on_progress: Callable[[dict[str, int | float | bool]], object] | None = None,
+        on_progress: Callable[[dict[str, int | float | bool | str | None]], object] | None = None,
+        stall_timeout: float = 300,
     ) -> BulkSummary:
         """Deletes many devices, paced, resumable and reported, with the GIL
         released while the engine runs. `ids` is a path (one id per line) or
@@ -84,8 +85,11 @@ class Client:
         gracefully, and nothing is sent once it was pressed, even while the
         input is still being read; then KeyboardInterrupt is raised with the
         run's BulkSummary as its `summary` attribute. The first answer
-        refusing the credentials, or the same failure 20 times in a row, stops
-        the run: see BulkSummary.stopped."""
+        refusing the credentials, the same failure 20 times in a row, or a run
+        rate-limited with no device deleted for stall_timeout seconds stops
+        the run: see BulkSummary.stopped. Every request, retries included,
+        is paced to qps; on_progress's dict also holds `pause` (seconds the
+        workers still wait) and `pause_reason` (why, or None)."""
     def get_device(self, registration_id: str) -> Device:
         """Queries one device: its tags and alias, and the whole answer. Query
         before deleting. Raises an EngageLabError subclass on failure
@@ -108,7 +112,8 @@ class Client:
         report: str | os.PathLike[str] | None = None,
         max_deletions: int = 1000,
         dry_run: bool = False,
-        on_progress: Callable[[dict[str, int | float | bool]], object] | None = None,
+        on_progress: Callable[[dict[str, int | float | bool | str | None]], object] | None = None,
+        stall_timeout: float = 300,
     ) -> EraseSummary:
         """Erases one user: resolves the alias to its registration ids, deletes
         them as delete_devices does, then resolves the alias again to confirm
@@ -124,7 +129,8 @@ class Client:
         report: str | os.PathLike[str] | None = None,
         max_deletions: int = 1000,
         dry_run: bool = False,
-        on_progress: Callable[[dict[str, int | float | bool]], object] | None = None,
+        on_progress: Callable[[dict[str, int | float | bool | str | None]], object] | None = None,
+        stall_timeout: float = 300,
     ) -> EraseSummary:
         """Erases users by alias: each alias checked and resolved, their
         registration ids deleted by one run of delete_devices (its settings;

@@ -110,6 +110,11 @@ pub struct RunArgs {
     /// Refuse to start when the input holds more ids than this.
     #[arg(long, value_name = "N", default_value_t = engagelab_push::DEFAULT_MAX_DELETIONS)]
     pub max_deletions: u64,
+    /// Stop when the run stays rate-limited with no device deleted for this
+    /// many seconds (the quota is taken by other traffic).
+    #[arg(long, value_name = "SECS", default_value_t = engagelab_push::DEFAULT_STALL_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub stall_timeout: u64,
     /// Validate, dedupe and count; send no DELETE.
     #[arg(long)]
     pub dry_run: bool,

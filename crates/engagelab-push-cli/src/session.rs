@@ -65,6 +65,7 @@ impl Session {
             .qps(run.qps)
             .max_deletions(run.max_deletions)
             .dry_run(run.dry_run)
+            .stall_timeout(std::time::Duration::from_secs(run.stall_timeout))
             .cancel(self.token.clone())
             .confirm(|plan: &Plan| !self.must_confirm || confirm(client, plan, &self.prompting));
         if let Some(n) = run.concurrency {

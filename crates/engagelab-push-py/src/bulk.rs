@@ -15,7 +15,7 @@ use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyIterator, PyString};
 
-use crate::convert::{Arg, int_or, opt_path};
+use crate::convert::{Arg, int_or, opt_path, opt_seconds};
 use crate::errors::{to_py_err, to_py_err_saying};
 use crate::guard::catch;
 
@@ -162,6 +162,8 @@ fn progress_dict<'py>(py: Python<'py>, p: &Progress) -> PyResult<Bound<'py, PyDi
     d.set_item("elapsed", p.elapsed.as_secs_f64())?;
     d.set_item("qps", p.qps)?;
     d.set_item("in_flight", p.in_flight)?;
+    d.set_item("pause", p.pause.as_secs_f64())?;
+    d.set_item("pause_reason", p.pause_reason)?;
     d.set_item("interrupted", p.interrupted)?;
     Ok(d)
 }
@@ -176,6 +178,7 @@ pub(crate) struct Settings {
     report: Option<PathBuf>,
     max_deletions: u64,
     dry_run: bool,
+    stall_timeout: Option<std::time::Duration>,
 }
 
 impl Settings {
@@ -190,6 +193,7 @@ impl Settings {
         report: &Arg<'_>,
         max_deletions: &Arg<'_>,
         dry_run: bool,
+        stall_timeout: &Arg<'_>,
     ) -> PyResult<Settings> {
         let concurrency = match int_or::<usize>("concurrency", concurrency, 0, true)? {
             0 if concurrency.is_absent_or_none() => None,
@@ -208,6 +212,7 @@ impl Settings {
                 false,
             )?,
             dry_run,
+            stall_timeout: opt_seconds("stall_timeout", stall_timeout)?,
         })
     }
 }
@@ -307,6 +312,9 @@ pub(crate) fn run<T: Send>(
         .cancel(token);
     if let Some(n) = settings.concurrency {
         b = b.concurrency(n);
+    }
+    if let Some(t) = settings.stall_timeout {
+        b = b.stall_timeout(t);
     }
     if let Some(p) = settings.journal {
         b = b.journal(p);

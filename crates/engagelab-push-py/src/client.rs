@@ -158,10 +158,11 @@ impl Client {
     #[pyo3(signature = (
         ids, *, qps = Arg::absent(), concurrency = Arg::absent(), journal = Arg::absent(),
         backup = Arg::absent(), report = Arg::absent(), max_deletions = Arg::absent(), dry_run = false, on_progress = None,
+        stall_timeout = Arg::absent(),
     ))]
     #[pyo3(
         text_signature = "(self, ids, *, qps=100, concurrency=None, journal=None, backup=None, \
-        report=None, max_deletions=1000, dry_run=False, on_progress=None)"
+        report=None, max_deletions=1000, dry_run=False, on_progress=None, stall_timeout=300)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn delete_devices(
@@ -176,6 +177,7 @@ impl Client {
         max_deletions: Arg<'_>,
         dry_run: bool,
         on_progress: Option<Py<PyAny>>,
+        stall_timeout: Arg<'_>,
     ) -> PyResult<BulkSummary> {
         no_panic(|| {
             let settings = Settings::new(
@@ -186,6 +188,7 @@ impl Client {
                 &report,
                 &max_deletions,
                 dry_run,
+                &stall_timeout,
             )?;
             crate::bulk::delete_devices(py, &self.inner, ids, settings, on_progress)
         })
@@ -199,10 +202,11 @@ impl Client {
     #[pyo3(signature = (
         alias, *, qps = Arg::absent(), concurrency = Arg::absent(), journal = Arg::absent(),
         backup = Arg::absent(), report = Arg::absent(), max_deletions = Arg::absent(), dry_run = false, on_progress = None,
+        stall_timeout = Arg::absent(),
     ))]
     #[pyo3(
         text_signature = "(self, alias, *, qps=100, concurrency=None, journal=None, backup=None, \
-        report=None, max_deletions=1000, dry_run=False, on_progress=None)"
+        report=None, max_deletions=1000, dry_run=False, on_progress=None, stall_timeout=300)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn erase_user(
@@ -217,6 +221,7 @@ impl Client {
         max_deletions: Arg<'_>,
         dry_run: bool,
         on_progress: Option<Py<PyAny>>,
+        stall_timeout: Arg<'_>,
     ) -> PyResult<Py<EraseSummary>> {
         no_panic(|| {
             let alias = string("alias", alias)?;
@@ -228,6 +233,7 @@ impl Client {
                 &report,
                 &max_deletions,
                 dry_run,
+                &stall_timeout,
             )?;
             crate::erase::erase_users(py, &self.inner, vec![alias], settings, on_progress)
         })
@@ -247,10 +253,11 @@ impl Client {
     #[pyo3(signature = (
         aliases, *, qps = Arg::absent(), concurrency = Arg::absent(), journal = Arg::absent(),
         backup = Arg::absent(), report = Arg::absent(), max_deletions = Arg::absent(), dry_run = false, on_progress = None,
+        stall_timeout = Arg::absent(),
     ))]
     #[pyo3(
         text_signature = "(self, aliases, *, qps=100, concurrency=None, journal=None, backup=None, \
-        report=None, max_deletions=1000, dry_run=False, on_progress=None)"
+        report=None, max_deletions=1000, dry_run=False, on_progress=None, stall_timeout=300)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn erase_users(
@@ -265,6 +272,7 @@ impl Client {
         max_deletions: Arg<'_>,
         dry_run: bool,
         on_progress: Option<Py<PyAny>>,
+        stall_timeout: Arg<'_>,
     ) -> PyResult<Py<EraseSummary>> {
         no_panic(|| {
             let aliases = strings("aliases", "alias", aliases)?;
@@ -276,6 +284,7 @@ impl Client {
                 &report,
                 &max_deletions,
                 dry_run,
+                &stall_timeout,
             )?;
             crate::erase::erase_users(py, &self.inner, aliases, settings, on_progress)
         })

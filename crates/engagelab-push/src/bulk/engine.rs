@@ -336,7 +336,7 @@ impl Stall {
         let reason = held.map_or("", |p| p.1.text());
         Some(format!(
             "rate-limited with no device deleted for {} s ({} rate-limited answers since the \
-             last one{}{reason}); the AppKey's quota is taken, likely by other traffic: try \
+             last deletion{}{reason}); the AppKey's quota is taken, likely by other traffic: try \
              again later or with a lower qps",
             timeout.as_secs(),
             limited - self.limited,
