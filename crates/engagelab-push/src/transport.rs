@@ -30,6 +30,15 @@ pub const MAX_BODY_BYTES: u64 = 64 * 1024;
 /// A bigger answer is an `InvalidResponse` that says so.
 pub const MAX_LIST_BODY_BYTES: u64 = 16 * 1024 * 1024;
 
+/// Each connection's read buffer, which holds an answer's status line and
+/// headers whole (a bigger header block is an `InvalidResponse`); bodies
+/// stream through it. ureq's default is 128 KiB per connection, which a
+/// bulk run multiplies by its workers.
+const INPUT_BUFFER_BYTES: usize = 16 * 1024;
+/// Each connection's write buffer: a request's line and headers (its URL
+/// and every header are bounded well under this).
+const OUTPUT_BUFFER_BYTES: usize = 8 * 1024;
+
 /// The connection settings an agent is built from; kept by the client to
 /// build a forked child's own agent.
 #[derive(Clone)]
@@ -67,6 +76,9 @@ pub(crate) fn agent(settings: &AgentSettings) -> Agent {
         .timeout_connect(Some(settings.connect_timeout))
         .user_agent(&settings.user_agent)
         .accept("application/json")
+        .input_buffer_size(INPUT_BUFFER_BYTES)
+        .output_buffer_size(OUTPUT_BUFFER_BYTES)
+        .max_response_header_size(INPUT_BUFFER_BYTES)
         .max_idle_connections(64)
         .max_idle_connections_per_host(64)
         .tls_config(tls)

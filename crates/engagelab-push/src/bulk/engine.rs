@@ -28,6 +28,10 @@ const TICK: Duration = Duration::from_millis(50);
 const MAX_RATE_LIMITED_TRIES: u32 = 20;
 /// Workers started before any latency is known.
 const FIRST_WORKERS: usize = 8;
+/// A worker thread's stack: a call's deepest path (a TLS handshake) needs a
+/// small fraction of it; the default (2 MiB) times hundreds of workers is
+/// address space for nothing.
+const WORKER_STACK: usize = 512 * 1024;
 /// The same non-retryable failure this many times in a row stops a run:
 /// every other id would get it too.
 pub const MAX_SAME_FAILURES: u32 = 20;
@@ -193,7 +197,7 @@ pub(super) fn run(
         let producer = s.spawn(move || produce(shared, spool, finished, tx));
         let mut workers = Vec::new();
         while workers.len() < FIRST_WORKERS.min(cap) {
-            workers.push(s.spawn(move || work(shared, rx)));
+            workers.push(spawn_worker(s, move || work(shared, rx)));
         }
         let mut stopped_at: Option<Instant> = None;
         let mut last_progress = Instant::now();
@@ -219,7 +223,7 @@ pub(super) fn run(
                 let latency = shared.tally.mean_latency().as_secs_f64();
                 let needed = (shared.pacer.rate() * latency * 1.25).ceil() as usize + 2;
                 while workers.len() < needed.min(cap) {
-                    workers.push(s.spawn(move || work(shared, rx)));
+                    workers.push(spawn_worker(s, move || work(shared, rx)));
                 }
             }
             if let Some(f) = on_progress.as_mut()
@@ -343,6 +347,19 @@ impl Stall {
             if reason.is_empty() { "" } else { "; " },
         ))
     }
+}
+
+/// Starts a worker with a [`WORKER_STACK`] stack (the default one if that
+/// fails).
+fn spawn_worker<'s, 'e>(
+    s: &'s thread::Scope<'s, 'e>,
+    f: impl FnOnce() + Send + Copy + 's,
+) -> thread::ScopedJoinHandle<'s, ()> {
+    thread::Builder::new()
+        .name("bulk-worker".into())
+        .stack_size(WORKER_STACK)
+        .spawn_scoped(s, f)
+        .unwrap_or_else(|_| s.spawn(f))
 }
 
 /// Reads the input's copy, settles what needs no request, and hands the
