@@ -370,15 +370,18 @@ fn produce(
     finished: Option<IdSet>,
     tx: std::sync::mpsc::SyncSender<Job>,
 ) -> Result<(), BulkError> {
-    let mut seen = IdSet::default();
     for entry in entries {
         if shared.halted() {
             break;
         }
-        let Entry { position, text } = entry?;
+        let Entry {
+            position,
+            text,
+            duplicate,
+        } = entry?;
         if let Err(e) = validate::registration_id(&text) {
             shared.record(&text, position, Outcome::Invalid, Some(&e));
-        } else if !seen.insert(&text) {
+        } else if duplicate {
             shared.record(&text, position, Outcome::Duplicate, None);
         } else if finished.as_ref().is_some_and(|f| f.contains(&text)) {
             shared.record(&text, position, Outcome::AlreadyDone, None);

@@ -88,6 +88,9 @@ where
 pub(crate) struct Entry {
     pub position: u64,
     pub text: String,
+    /// A valid id seen earlier in the input (decided by the first pass, so
+    /// the second needs no set of its own).
+    pub duplicate: bool,
 }
 
 /// The longest line of a file or reader kept as an entry's text: longer
@@ -215,9 +218,17 @@ impl Iterator for SpoolReader<'_> {
             Ok(0) => None,
             Ok(_) => {
                 let (position, text) = self.line.trim_end_matches('\n').split_once('\t')?;
+                let (duplicate, position) = match position.strip_prefix('d') {
+                    Some(p) => (true, p),
+                    None => (false, position),
+                };
                 let position = position.parse().ok()?;
                 let text: String = serde_json::from_str(text).ok()?;
-                Some(Ok(Entry { position, text }))
+                Some(Ok(Entry {
+                    position,
+                    text,
+                    duplicate,
+                }))
             }
             Err(e) => Some(Err(BulkError::io(
                 "cannot read the input's temporary copy",
@@ -246,12 +257,17 @@ pub(crate) fn count(
     let mut stop = false;
     let mut add = |position: u64, text: &str| -> Result<bool, BulkError> {
         entries += 1;
-        if valid(text) && seen.insert(text) {
-            unique_valid += 1;
-            set.add(text);
+        let mut mark = "";
+        if valid(text) {
+            if seen.insert(text) {
+                unique_valid += 1;
+                set.add(text);
+            } else {
+                mark = "d";
+            }
         }
         let quoted = serde_json::to_string(text).unwrap_or_default();
-        writeln!(out, "{position}\t{quoted}")
+        writeln!(out, "{mark}{position}\t{quoted}")
             .map_err(|e| BulkError::io("cannot write the input's temporary copy", &e))?;
         if entries.is_multiple_of(CANCEL_EVERY) && cancelled() {
             stop = true;
