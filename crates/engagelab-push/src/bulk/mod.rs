@@ -115,8 +115,11 @@ pub struct Plan {
 /// - **Input.** An input with entries but not one valid id refuses to start
 ///   ([`BulkErrorKind::InvalidArgument`]).
 /// - **Memory** stays flat: ids are streamed, and only a set of 64-bit
-///   hashes of the ids (for duplicates, and the journal's finished ids) grows
-///   with the input, about 9 to 18 bytes per id.
+///   hashes of the ids grows with the input, about 9 to 18 bytes per id:
+///   while the input is counted (the copy it is read back from marks the
+///   duplicates), and, when a journal is resumed, its finished ids. Each
+///   worker costs tens of KiB: a small stack and its connection's buffers
+///   (16 KiB to read, 8 KiB to write).
 /// - **Cancellation.** Once the [`cancel`](Self::cancel) token fired, no
 ///   request is sent, whatever the phase (counting, confirming, starting):
 ///   a run cancelled before sending returns at once, `interrupted`, having
