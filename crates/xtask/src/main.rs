@@ -55,6 +55,8 @@ commands:
                   SHA256SUMS (--allow-dirty: package uncommitted work)
   bench [--quick] the benchmarks (BENCHMARKS.md); --quick: small N into
                   target/bench-quick/
+  bench --bulk    the bulk-deletion benchmark alone (bench/bulk.py; its
+                  section and targets of BENCHMARKS.md)
   binding LANG test|demo
                   run a language binding's tests or demo (bindings/LANG)";
 
@@ -80,6 +82,7 @@ fn main() -> ExitCode {
         ["dist", options @ ..] => dist::main(options),
         ["bench"] => bench::run(false),
         ["bench", "--quick"] => bench::run(true),
+        ["bench", "--bulk"] => bench::run_bulk(),
         ["binding", language, action] => bindings::main(language, action),
         _ => {
             eprintln!("{USAGE}");

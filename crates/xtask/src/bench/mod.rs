@@ -16,6 +16,7 @@
 //! and this project's module). A client whose artifact cannot be built is
 //! skipped with a note; a client that runs and fails fails the run.
 
+mod bulk;
 mod clients;
 mod footprint;
 mod meta;
@@ -28,6 +29,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde_json::{Value, json};
+
+pub(crate) use bulk::run_bulk;
 
 /// What differs between a full and a quick run.
 pub(crate) struct Mode {
