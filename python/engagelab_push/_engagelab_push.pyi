@@ -70,7 +70,7 @@ class Client:
         report: str | os.PathLike[str] | None = None,
         max_deletions: int = 1000,
         dry_run: bool = False,
-        on_progress: Callable[[dict[str, int | float | bool | str | None]], object] | None = None,
+        on_progress: Callable[[dict[str, Any]], object] | None = None,
         stall_timeout: float = 300,
     ) -> BulkSummary:
         """Deletes many devices, paced, resumable and reported, with the GIL
@@ -112,7 +112,7 @@ class Client:
         report: str | os.PathLike[str] | None = None,
         max_deletions: int = 1000,
         dry_run: bool = False,
-        on_progress: Callable[[dict[str, int | float | bool | str | None]], object] | None = None,
+        on_progress: Callable[[dict[str, Any]], object] | None = None,
         stall_timeout: float = 300,
     ) -> EraseSummary:
         """Erases one user: resolves the alias to its registration ids, deletes
@@ -129,7 +129,7 @@ class Client:
         report: str | os.PathLike[str] | None = None,
         max_deletions: int = 1000,
         dry_run: bool = False,
-        on_progress: Callable[[dict[str, int | float | bool | str | None]], object] | None = None,
+        on_progress: Callable[[dict[str, Any]], object] | None = None,
         stall_timeout: float = 300,
     ) -> EraseSummary:
         """Erases users by alias: each alias checked and resolved, their

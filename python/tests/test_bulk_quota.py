@@ -14,7 +14,7 @@ def test_a_stalled_run_stops_and_progress_shows_the_pause(mock: Mock) -> None:
     for i in ids:
         mock.add_device(i)
     mock.config(rate_limit_qps=0)
-    seen: list[dict[str, int | float | bool | str | None]] = []
+    seen: list[dict[str, object]] = []
     summary = Client("demo-app-key", "demo-master-secret", base_url=mock.url).delete_devices(
         ids, qps=50, stall_timeout=1, on_progress=seen.append
     )

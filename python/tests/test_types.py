@@ -61,7 +61,7 @@ def test_signature_matches_the_documented_one() -> None:
 def test_bulk_signatures_match_the_documented_ones() -> None:
     settings = (
         "*, qps=100, concurrency=None, journal=None, backup=None, report=None, "
-        "max_deletions=1000, dry_run=False, on_progress=None)"
+        "max_deletions=1000, dry_run=False, on_progress=None, stall_timeout=300)"
     )
     assert str(inspect.signature(Client.delete_devices)) == "(self, ids, " + settings
     assert str(inspect.signature(Client.erase_user)) == "(self, alias, " + settings
