@@ -448,6 +448,13 @@ impl Client {
         for seen in &mut probes {
             judge(seen, &mut findings);
         }
+        // Every probe refused says the same: once is enough.
+        let mut codes = Vec::new();
+        findings.retain(|f| {
+            let first = !codes.contains(&f.code);
+            codes.push(f.code);
+            first
+        });
         clock_findings(&facts, &mut findings);
         if let Some((_, v)) = facts
             .rate_limit_headers
