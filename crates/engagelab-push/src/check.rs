@@ -15,6 +15,7 @@ use crate::answer;
 use crate::client::{Client, device_path};
 use crate::device::Device;
 use crate::error::{Error, ErrorKind};
+use crate::options::CallOptions;
 use crate::region::Region;
 use crate::tls_version;
 use crate::validate;
@@ -26,9 +27,10 @@ pub const CHECK_ROUNDS: usize = 5;
 pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(30);
 
 /// What [`Client::check`] probes besides a random unknown id and alias.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct CheckOptions {
     device: Option<String>,
+    call: CallOptions,
 }
 
 impl CheckOptions {
@@ -40,6 +42,14 @@ impl CheckOptions {
     /// Also GETs this known device, which must be found.
     pub fn device(mut self, registration_id: impl Into<String>) -> CheckOptions {
         self.device = Some(registration_id.into());
+        self
+    }
+
+    /// Applies these call options to each request: a
+    /// [`CancelToken`](crate::CancelToken) that stops the check (`Cancelled`),
+    /// and a deadline per request shorter than the client's timeout.
+    pub fn call_options(mut self, options: CallOptions) -> CheckOptions {
+        self.call = options;
         self
     }
 }
@@ -391,13 +401,15 @@ impl Client {
     /// differences from what the library assumes as [`Finding`]s.
     ///
     /// It can send no DELETE. Each request is sent once (no retry) within
-    /// the client's timeout. A refused credential is not an error: the
+    /// the client's timeout (or the shorter one of
+    /// [`CheckOptions::call_options`]). A refused credential is not an error: the
     /// report says so ([`CheckReport::credentials_accepted`]).
     ///
     /// # Errors
     /// `InvalidArgument` for a bad [`CheckOptions::device`] (nothing sent);
     /// the failure of a request that got no answer (`Network`, `Timeout`,
-    /// `InvalidResponse`).
+    /// `InvalidResponse`); `Cancelled` when the token of
+    /// [`CheckOptions::call_options`] was cancelled.
     pub fn check(&self, options: &CheckOptions) -> Result<CheckReport, Error> {
         let unknown_id = format!("el-check-{:016x}", fastrand::u64(..));
         let unknown_alias = format!("el-check-{:016x}", fastrand::u64(..));
@@ -410,7 +422,12 @@ impl Client {
         let mut rtts = Vec::with_capacity(CHECK_ROUNDS);
         let mut probes = Vec::new();
         for round in 0..CHECK_ROUNDS {
-            let seen = self.probe(ProbeKind::UnknownDevice, &device_probe_path, &mut facts)?;
+            let seen = self.probe(
+                ProbeKind::UnknownDevice,
+                &device_probe_path,
+                options,
+                &mut facts,
+            )?;
             rtts.push(seen.probe.rtt);
             if round == 0 {
                 probes.push(seen);
@@ -418,9 +435,9 @@ impl Client {
         }
         validate::alias(&unknown_alias)?;
         let alias_path = format!("/v4/aliases/{}", validate::path_segment(&unknown_alias));
-        probes.push(self.probe(ProbeKind::UnknownAlias, &alias_path, &mut facts)?);
+        probes.push(self.probe(ProbeKind::UnknownAlias, &alias_path, options, &mut facts)?);
         if let Some((id, path)) = &device {
-            let mut seen = self.probe(ProbeKind::Device, path, &mut facts)?;
+            let mut seen = self.probe(ProbeKind::Device, path, options, &mut facts)?;
             if let Some(body) = &seen.body {
                 // The device's tags and alias are the user's data: only
                 // counted, never shown.
@@ -485,9 +502,15 @@ impl Client {
     }
 
     /// One GET of `path`, read as the library reads it, its facts gathered.
-    fn probe(&self, kind: ProbeKind, path: &str, facts: &mut Facts) -> Result<Seen, Error> {
+    fn probe(
+        &self,
+        kind: ProbeKind,
+        path: &str,
+        options: &CheckOptions,
+        facts: &mut Facts,
+    ) -> Result<Seen, Error> {
         let start = Instant::now();
-        let observed = self.observe(path)?;
+        let observed = self.observe(path, &options.call)?;
         let rtt = start.elapsed();
         let now = SystemTime::now();
         facts.address = observed.peer.or(facts.address);

@@ -334,7 +334,11 @@ impl Client {
     /// One GET of `path` (already checked and escaped), never retried:
     /// whatever the server answered, or the failure when nothing came. Only
     /// a GET can be sent this way (see [`transport::observe_get`]).
-    pub(crate) fn observe(&self, path: &str) -> Result<transport::Observed, Error> {
+    pub(crate) fn observe(
+        &self,
+        path: &str,
+        options: &CallOptions,
+    ) -> Result<transport::Observed, Error> {
         let inner = &*self.inner;
         let pid = std::process::id();
         let forked;
@@ -345,7 +349,17 @@ impl Client {
             &forked
         };
         let url = format!("{}{path}", inner.base_url);
-        let deadline = Instant::now() + inner.timeout;
+        let timeout = options
+            .timeout
+            .map_or(inner.timeout, |t| t.min(inner.timeout));
+        let deadline = Instant::now() + timeout;
+        let cancel = options.cancel.as_ref();
+        if cancel.is_some_and(crate::CancelToken::is_cancelled) {
+            return Err(Error::new(
+                crate::ErrorKind::Cancelled,
+                "the call was cancelled before any request was sent",
+            ));
+        }
         transport::observe_get(
             agent,
             pid,
@@ -353,6 +367,7 @@ impl Client {
             inner.authorization.expose(),
             &inner.scrubber,
             deadline,
+            cancel,
         )
         .map_err(|f| self.scrubbed(f.error.with_attempts(1, false)))
     }

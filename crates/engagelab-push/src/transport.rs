@@ -185,8 +185,9 @@ pub(crate) fn observe_get(
     authorization: &str,
     scrubber: &Scrubber,
     deadline: Instant,
+    cancel: Option<&CancelToken>,
 ) -> Result<Observed, Failure> {
-    let (result, trace) = call::scope(deadline, None, pid, || {
+    let (result, trace) = call::scope(deadline, cancel, pid, || {
         let mut response = agent
             .get(url)
             .header("Authorization", authorization)

@@ -89,3 +89,19 @@ fn a_bad_device_id_is_refused_before_anything_is_sent() {
     assert_eq!(e.kind(), engagelab_push::ErrorKind::InvalidArgument);
     assert!(mock.log().is_empty());
 }
+
+#[test]
+fn a_cancelled_token_stops_the_check_before_sending() {
+    let mock = MockServer::start(MockConfig::default()).expect("mock starts");
+    let client = Client::builder("demo-app-key", SECRET)
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let token = engagelab_push::CancelToken::new();
+    token.cancel();
+    let options =
+        CheckOptions::new().call_options(engagelab_push::CallOptions::new().cancel(token));
+    let e = client.check(&options).unwrap_err();
+    assert_eq!(e.kind(), engagelab_push::ErrorKind::Cancelled);
+    assert!(mock.log().is_empty());
+}
