@@ -338,6 +338,15 @@ typedef struct el_check_options {
    * A registration id known to exist, to GET as well; NULL for none.
    */
   const char *device;
+  /**
+   * A cancel token that stops the check (`EL_CANCELLED`); NULL for none.
+   */
+  const struct el_cancel *cancel;
+  /**
+   * Each request's deadline in milliseconds when it is earlier than the
+   * client's timeout; 0 for the client's timeout.
+   */
+  uint64_t timeout_ms;
 } el_check_options;
 
 /**
@@ -550,13 +559,16 @@ void el_cancel_free(struct el_cancel *cancel);
  * written. Errors: `EL_INVALID_ARGUMENT` for a bad `options->device`
  * (nothing sent); the failure of a request that got no answer
  * (`EL_NETWORK`, `EL_TIMEOUT`, `EL_INVALID_RESPONSE`), with `*out_error`
- * filled when it is not NULL. NULL: `client` or `out_report` NULL is
+ * filled when it is not NULL; `EL_CANCELLED` when `options->cancel` was
+ * cancelled (within about 20 ms, mid-request included). NULL: `client` or
+ * `out_report` NULL is
  * `EL_INVALID_ARGUMENT`; `options` and `out_error` may be NULL.
  * Threads: safe to call from many threads at once on the same client.
  *
  * # Safety
  * `client` NULL or a live client; `options` NULL or a readable
- * `el_check_options` whose `size` is set; `out_report` NULL or writable;
+ * `el_check_options` whose `size` is set and whose `cancel` is NULL or a
+ * live token; `out_report` NULL or writable;
  * `out_error` NULL or valid for writing an `el_error`.
  */
 el_status el_check(const struct el_client *client,

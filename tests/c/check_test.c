@@ -1,7 +1,8 @@
 /* C tests of el_check, el_check_options, el_check_summary and the
  * el_check_report accessors:
  *   - NULL arguments are named; a bad options->device or an unset size is
- *     EL_INVALID_ARGUMENT and nothing is sent;
+ *     EL_INVALID_ARGUMENT and nothing is sent; a cancelled token is
+ *     EL_CANCELLED with nothing sent;
  *   - against the default mock: credentials accepted, the unknown id's
  *     400/27002, no finding, a server clock, an address and no TLS version,
  *     the JSON of every fact; only GETs reach the mock;
@@ -39,8 +40,9 @@ static void test_null_arguments(el_client *client) {
     el_error err = EL_ERROR_INIT;
     el_check_report *report = NULL;
     el_check_options options = EL_CHECK_OPTIONS_INIT;
-    el_check_options unset = {0, NULL};
+    el_check_options unset;
     el_check_summary summary = EL_CHECK_SUMMARY_INIT;
+    memset(&unset, 0, sizeof unset);
     CHECK_STATUS(el_check(NULL, NULL, &report, &err), EL_INVALID_ARGUMENT);
     CHECK(strcmp(err.message, "client is NULL") == 0);
     CHECK_STATUS(el_check(client, NULL, NULL, &err), EL_INVALID_ARGUMENT);
@@ -56,6 +58,20 @@ static void test_null_arguments(el_client *client) {
     CHECK(el_check_report_finding_code(NULL, 0) == NULL);
     el_check_report_free(NULL);
     CHECK(mock_request_count() == 0);
+}
+
+static void test_cancelled(el_client *client) {
+    el_error err = EL_ERROR_INIT;
+    el_check_report *report = NULL;
+    el_check_options options = EL_CHECK_OPTIONS_INIT;
+    el_cancel *token = NULL;
+    CHECK_STATUS(el_cancel_new(&token), EL_OK);
+    el_cancel_cancel(token);
+    options.cancel = token;
+    CHECK_STATUS(el_check(client, &options, &report, &err), EL_CANCELLED);
+    CHECK(report == NULL);
+    CHECK(mock_request_count() == 0);
+    el_cancel_free(token);
 }
 
 static void test_default_mock(el_client *client) {
@@ -134,6 +150,8 @@ int main(void) {
     client = mock_client();
     CHECK(mock_reset() == 0);
     test_null_arguments(client);
+    CHECK(mock_reset() == 0);
+    test_cancelled(client);
     CHECK(mock_reset() == 0);
     test_default_mock(client);
     CHECK(mock_reset() == 0);

@@ -6,7 +6,11 @@ use std::ffi::{CString, c_char};
 use std::mem::{offset_of, size_of};
 use std::ptr::null;
 
-use engagelab::{CheckOptions, CheckReport, Error};
+use std::time::Duration;
+
+use engagelab::{CallOptions, CheckOptions, CheckReport, Error};
+
+use crate::cancel::el_cancel;
 
 use crate::args;
 use crate::client::el_client;
@@ -28,6 +32,11 @@ pub struct el_check_options {
     pub size: usize,
     /// A registration id known to exist, to GET as well; NULL for none.
     pub device: *const c_char,
+    /// A cancel token that stops the check (`EL_CANCELLED`); NULL for none.
+    pub cancel: *const el_cancel,
+    /// Each request's deadline in milliseconds when it is earlier than the
+    /// client's timeout; 0 for the client's timeout.
+    pub timeout_ms: u64,
 }
 
 impl el_check_options {
@@ -35,7 +44,8 @@ impl el_check_options {
     ///
     /// # Safety
     /// `options` must be NULL or readable for its `size` bytes, with
-    /// `device` NULL or a NUL-terminated string.
+    /// `device` NULL or a NUL-terminated string and `cancel` NULL or a live
+    /// token.
     unsafe fn read(options: *const el_check_options) -> Result<CheckOptions, Error> {
         let mut out = CheckOptions::new();
         if options.is_null() {
@@ -56,7 +66,23 @@ impl el_check_options {
                 out = out.device(unsafe { args::text(device, "options->device") }?);
             }
         }
-        Ok(out)
+        let mut call = CallOptions::new();
+        if offset_of!(el_check_options, cancel) + size_of::<*const el_cancel>() <= size {
+            // SAFETY: the field lies within the `size` readable bytes.
+            let cancel = unsafe { std::ptr::addr_of!((*options).cancel).read_unaligned() };
+            // SAFETY: the caller guarantees `cancel` is NULL or a live token.
+            if let Some(cancel) = unsafe { cancel.as_ref() } {
+                call = call.cancel(cancel.token().clone());
+            }
+        }
+        if offset_of!(el_check_options, timeout_ms) + size_of::<u64>() <= size {
+            // SAFETY: the field lies within the `size` readable bytes.
+            let ms = unsafe { std::ptr::addr_of!((*options).timeout_ms).read_unaligned() };
+            if ms > 0 {
+                call = call.timeout(Duration::from_millis(ms));
+            }
+        }
+        Ok(out.call_options(call))
     }
 }
 
@@ -141,13 +167,16 @@ impl el_check_report {
 /// written. Errors: `EL_INVALID_ARGUMENT` for a bad `options->device`
 /// (nothing sent); the failure of a request that got no answer
 /// (`EL_NETWORK`, `EL_TIMEOUT`, `EL_INVALID_RESPONSE`), with `*out_error`
-/// filled when it is not NULL. NULL: `client` or `out_report` NULL is
+/// filled when it is not NULL; `EL_CANCELLED` when `options->cancel` was
+/// cancelled (within about 20 ms, mid-request included). NULL: `client` or
+/// `out_report` NULL is
 /// `EL_INVALID_ARGUMENT`; `options` and `out_error` may be NULL.
 /// Threads: safe to call from many threads at once on the same client.
 ///
 /// # Safety
 /// `client` NULL or a live client; `options` NULL or a readable
-/// `el_check_options` whose `size` is set; `out_report` NULL or writable;
+/// `el_check_options` whose `size` is set and whose `cancel` is NULL or a
+/// live token; `out_report` NULL or writable;
 /// `out_error` NULL or valid for writing an `el_error`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn el_check(
