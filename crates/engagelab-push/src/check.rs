@@ -716,3 +716,72 @@ fn clock_findings(facts: &Facts, findings: &mut Vec<Finding>) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(kind: ProbeKind, status: u16, code: Option<i64>, body: Option<&str>) -> Seen {
+        let classification = match (status, body) {
+            (200..=299, _) => None,
+            _ => Some(ErrorKind::of_answer(status, code)),
+        };
+        Seen {
+            probe: Probe {
+                kind,
+                path: "/v4/x".to_owned(),
+                http_status: status,
+                api_code: code,
+                message: "m".to_owned(),
+                classification,
+                as_expected: true,
+                rtt: Duration::ZERO,
+            },
+            body: body.map(|b| b.as_bytes().to_vec()),
+        }
+    }
+
+    fn codes(mut s: Seen) -> (Vec<&'static str>, bool) {
+        let mut findings = Vec::new();
+        judge(&mut s, &mut findings);
+        (
+            findings.iter().map(|f| f.code).collect(),
+            s.probe.as_expected,
+        )
+    }
+
+    #[test]
+    fn unknown_alias_answers_other_than_an_empty_list_are_named() {
+        let empty = seen(
+            ProbeKind::UnknownAlias,
+            200,
+            None,
+            Some(r#"{"registration_ids":[]}"#),
+        );
+        assert_eq!(codes(empty), (vec![], true));
+        for other in [
+            seen(ProbeKind::UnknownAlias, 400, Some(27002), None),
+            seen(ProbeKind::UnknownAlias, 404, None, None),
+            seen(
+                ProbeKind::UnknownAlias,
+                200,
+                None,
+                Some(r#"{"registration_ids":["x"]}"#),
+            ),
+            seen(ProbeKind::UnknownAlias, 200, None, Some("[]")),
+        ] {
+            assert_eq!(codes(other), (vec!["unknown_alias_answer"], false));
+        }
+    }
+
+    #[test]
+    fn a_refusal_unlike_the_assumed_401_is_named_too() {
+        let usual = seen(ProbeKind::UnknownDevice, 401, Some(21004), None);
+        assert_eq!(codes(usual), (vec!["credentials_refused"], false));
+        let bare = seen(ProbeKind::UnknownDevice, 403, None, None);
+        assert_eq!(
+            codes(bare),
+            (vec!["credentials_refused", "auth_answer"], false)
+        );
+    }
+}
