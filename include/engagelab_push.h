@@ -35,14 +35,22 @@
 #include <stdint.h>
 /* Initialisers that set the size field for this header's layout, every other
  * field zero: el_error err = EL_ERROR_INIT;
- *            el_call_options options = EL_CALL_OPTIONS_INIT; */
+ *            el_call_options options = EL_CALL_OPTIONS_INIT;
+ *            el_check_options check = EL_CHECK_OPTIONS_INIT;
+ *            el_check_summary summary = EL_CHECK_SUMMARY_INIT; */
 #ifdef __cplusplus
 #define EL_ERROR_INIT ([] { el_error e_{}; e_.size = sizeof(el_error); return e_; }())
 #define EL_CALL_OPTIONS_INIT \
   ([] { el_call_options o_{}; o_.size = sizeof(el_call_options); return o_; }())
+#define EL_CHECK_OPTIONS_INIT \
+  ([] { el_check_options o_{}; o_.size = sizeof(el_check_options); return o_; }())
+#define EL_CHECK_SUMMARY_INIT \
+  ([] { el_check_summary s_{}; s_.size = sizeof(el_check_summary); return s_; }())
 #else
 #define EL_ERROR_INIT { .size = sizeof(el_error) }
 #define EL_CALL_OPTIONS_INIT { .size = sizeof(el_call_options) }
+#define EL_CHECK_OPTIONS_INIT { .size = sizeof(el_check_options) }
+#define EL_CHECK_SUMMARY_INIT { .size = sizeof(el_check_summary) }
 #endif
 
 
@@ -158,6 +166,17 @@ typedef uint32_t el_status;
  * except `el_cancel_free`, which must come after the calls using it return.
  */
 typedef struct el_cancel el_cancel;
+
+/**
+ * A check's report (opaque), as `el_check` returns it: read with the
+ * `el_check_report_` accessors, freed with one `el_check_report_free`.
+ *
+ * Every string it returns is NUL-terminated UTF-8 owned by the report,
+ * valid until `el_check_report_free`. It never changes once returned, so a
+ * `const el_check_report *` may be read from many threads at once. It holds
+ * no secret.
+ */
+typedef struct el_check_report el_check_report;
 
 /**
  * A client of EngageLab's Push REST API (opaque): a pool of connections and
@@ -300,6 +319,79 @@ typedef struct el_call_options {
    */
   uint64_t timeout_ms;
 } el_call_options;
+
+/**
+ * What `el_check` probes besides a random unknown id and alias, in memory
+ * the caller owns.
+ *
+ * Extensible like `el_call_options`: the caller sets `size` to
+ * `sizeof(el_check_options)` (most simply `el_check_options o =
+ * EL_CHECK_OPTIONS_INIT;`); the library reads only the fields within
+ * `size`.
+ */
+typedef struct el_check_options {
+  /**
+   * Set by the caller: `sizeof(el_check_options)`.
+   */
+  size_t size;
+  /**
+   * A registration id known to exist, to GET as well; NULL for none.
+   */
+  const char *device;
+  /**
+   * A cancel token that stops the check (`EL_CANCELLED`); NULL for none.
+   */
+  const struct el_cancel *cancel;
+  /**
+   * Each request's deadline in milliseconds when it is earlier than the
+   * client's timeout; 0 for the client's timeout.
+   */
+  uint64_t timeout_ms;
+} el_check_options;
+
+/**
+ * The scalar facts of a check, written by `el_check_report_summary` into
+ * memory the caller owns.
+ *
+ * Extensible like `el_error`: the caller sets `size` to
+ * `sizeof(el_check_summary)` (`el_check_summary s = EL_CHECK_SUMMARY_INIT;`);
+ * the library writes only the fields within `size`.
+ */
+typedef struct el_check_summary {
+  /**
+   * Set by the caller: `sizeof(el_check_summary)`.
+   */
+  size_t size;
+  /**
+   * The median round trip, in microseconds.
+   */
+  uint64_t rtt_us;
+  /**
+   * The server's clock minus this machine's, in seconds (when
+   * `has_clock_skew`).
+   */
+  int64_t clock_skew_s;
+  /**
+   * EngageLab's code in the answer to the unknown id; 0 for none.
+   */
+  int64_t unknown_device_api_code;
+  /**
+   * How many differences from what the library assumes were found.
+   */
+  size_t finding_count;
+  /**
+   * The HTTP status of the answer to the unknown id.
+   */
+  uint16_t unknown_device_http_status;
+  /**
+   * Whether the credentials were accepted (no answer was `EL_AUTH`).
+   */
+  bool credentials_accepted;
+  /**
+   * Whether the answers carried a readable `Date`.
+   */
+  bool has_clock_skew;
+} el_check_summary;
 
 #ifdef __cplusplus
 extern "C" {
@@ -450,6 +542,123 @@ bool el_cancel_is_cancelled(const struct el_cancel *cancel);
  * `cancel` must be NULL or a token from `el_cancel_new` not yet freed.
  */
 void el_cancel_free(struct el_cancel *cancel);
+
+/**
+ * Checks the setup with read-only calls before anything is deleted: GETs a
+ * random registration id that cannot exist 5 times (the median is the round
+ * trip), a random alias no device has, and `options->device` if given; it
+ * can send no DELETE. The report says whether the credentials were
+ * accepted, the address, TLS version, round trip, the server's clock and
+ * rate-limit headers, each answer, and the differences from what the
+ * library assumes (`el_check_report_json` has every fact). Refused
+ * credentials are not a failure: see `el_check_summary.credentials_accepted`.
+ * Blocks until done; each request has the config's overall timeout.
+ *
+ * Ownership: on success `*out_report` receives a report owned by the
+ * caller, to be freed with `el_check_report_free`; on failure it is not
+ * written. Errors: `EL_INVALID_ARGUMENT` for a bad `options->device`
+ * (nothing sent); the failure of a request that got no answer
+ * (`EL_NETWORK`, `EL_TIMEOUT`, `EL_INVALID_RESPONSE`), with `*out_error`
+ * filled when it is not NULL; `EL_CANCELLED` when `options->cancel` was
+ * cancelled (within about 20 ms, mid-request included). NULL: `client` or
+ * `out_report` NULL is
+ * `EL_INVALID_ARGUMENT`; `options` and `out_error` may be NULL.
+ * Threads: safe to call from many threads at once on the same client.
+ *
+ * # Safety
+ * `client` NULL or a live client; `options` NULL or a readable
+ * `el_check_options` whose `size` is set and whose `cancel` is NULL or a
+ * live token; `out_report` NULL or writable;
+ * `out_error` NULL or valid for writing an `el_error`.
+ */
+el_status el_check(const struct el_client *client,
+                   const struct el_check_options *options,
+                   struct el_check_report **out_report,
+                   struct el_error *out_error);
+
+/**
+ * Writes the report's scalar facts into `*out_summary`, only the fields
+ * within its `size`.
+ *
+ * Errors: `EL_INVALID_ARGUMENT` when `report` or `out_summary` is NULL or
+ * `out_summary->size` is not set (nothing written).
+ * Threads: safe from many threads at once.
+ *
+ * # Safety
+ * `report` NULL or a live report; `out_summary` NULL or writable for its
+ * `size` bytes.
+ */
+el_status el_check_report_summary(const struct el_check_report *report,
+                                  struct el_check_summary *out_summary);
+
+/**
+ * The base URL the calls went to. Owned by the report. NULL: NULL for a
+ * NULL report. Threads: safe from many threads at once.
+ *
+ * # Safety
+ * `report` must be NULL or a live report.
+ */
+const char *el_check_report_base_url(const struct el_check_report *report);
+
+/**
+ * The address the requests went to (`127.0.0.1:443`; the proxy's through
+ * a proxy). Owned by the report. NULL: when unknown, or a NULL report.
+ * Threads: safe from many threads at once.
+ *
+ * # Safety
+ * `report` must be NULL or a live report.
+ */
+const char *el_check_report_address(const struct el_check_report *report);
+
+/**
+ * The TLS version negotiated (`TLS 1.3`). Owned by the report. NULL: over
+ * plain HTTP, or a NULL report. Threads: safe from many threads at once.
+ *
+ * # Safety
+ * `report` must be NULL or a live report.
+ */
+const char *el_check_report_tls_version(const struct el_check_report *report);
+
+/**
+ * The whole report as one JSON object, the same as `engagelab-push check
+ * --json` prints (probes, headers, findings). Owned by the report. NULL:
+ * for a NULL report. Threads: safe from many threads at once.
+ *
+ * # Safety
+ * `report` must be NULL or a live report.
+ */
+const char *el_check_report_json(const struct el_check_report *report);
+
+/**
+ * The stable name of finding `index` (`unknown_device_answer`,
+ * `clock_skew`, ...), from 0 below `finding_count`. Owned by the report.
+ * NULL: an index out of range or a NULL report. Threads: safe from many
+ * threads at once.
+ *
+ * # Safety
+ * `report` must be NULL or a live report.
+ */
+const char *el_check_report_finding_code(const struct el_check_report *report, size_t index);
+
+/**
+ * The sentence of finding `index`. Owned by the report. NULL: an index out
+ * of range or a NULL report. Threads: safe from many threads at once.
+ *
+ * # Safety
+ * `report` must be NULL or a live report.
+ */
+const char *el_check_report_finding_message(const struct el_check_report *report, size_t index);
+
+/**
+ * Frees a report made by `el_check`, and every string it returned.
+ *
+ * Ownership: takes `report` back. NULL: a no-op. Threads: only once no
+ * other thread reads it.
+ *
+ * # Safety
+ * `report` must be NULL or a report from `el_check` not yet freed.
+ */
+void el_check_report_free(struct el_check_report *report);
 
 /**
  * Builds a client from `config`, checking every setting (the credentials, the

@@ -23,6 +23,7 @@ def test_public_names() -> None:
     classes = {c["python"]["class"] for c in error_model()}
     assert set(engagelab_push.__all__) == {
         "BulkSummary",
+        "CheckReport",
         "Client",
         "Device",
         "ErasedUser",

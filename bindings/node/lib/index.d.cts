@@ -77,6 +77,43 @@ export interface Device {
 }
 
 /** A client of EngageLab's Push REST API. Safe to share; calls run concurrently off the event loop. */
+/** Options of check: those of every call, and a known device to GET too. */
+export interface CheckOptions extends CallOptions {
+  /** A registration id known to exist; it must be found. */
+  device?: string;
+}
+
+/** One answer of the live API, as it came and as the library reads it. */
+export interface CheckProbe {
+  readonly kind: 'unknown_device' | 'unknown_alias' | 'device';
+  readonly path: string;
+  readonly http_status: number;
+  readonly api_code: number | null;
+  readonly message: string;
+  /** The error category the library gives it; null for a usable success. */
+  readonly classification: string | null;
+  readonly expected: string;
+  readonly as_expected: boolean;
+  readonly rtt_ms: number;
+}
+
+/** What check found: the facts of `engagelab-push check --json`. */
+export interface CheckReport {
+  readonly base_url: string;
+  readonly region: string | null;
+  readonly credentials_accepted: boolean;
+  readonly address: string | null;
+  readonly tls_version: string | null;
+  readonly rtt_ms: number;
+  readonly rtts_ms: readonly number[];
+  readonly server_date: string | null;
+  readonly clock_skew_s: number | null;
+  readonly rate_limit_headers: { readonly [name: string]: string };
+  readonly probes: readonly CheckProbe[];
+  /** The differences from what the library assumes. */
+  readonly findings: readonly { readonly code: string; readonly message: string }[];
+}
+
 export declare class Client {
   /** @throws InvalidArgumentError for a bad setting, TypeError for a wrong option type. */
   constructor(options: ClientOptions);
@@ -109,6 +146,12 @@ export declare class Client {
    * platform is an InvalidArgumentError, with nothing sent.
    */
   getAlias(alias: string, options?: AliasOptions): Promise<string[]>;
+  /**
+   * Checks the setup with read-only calls (it cannot send a DELETE): the
+   * credentials, address, TLS version, round trip, server clock, rate-limit
+   * headers and every difference from what the library assumes.
+   */
+  check(options?: CheckOptions): Promise<CheckReport>;
   /** Refuses new calls and frees the native client once calls in flight end. Idempotent. */
   close(): void;
   /** Whether close() was called. */

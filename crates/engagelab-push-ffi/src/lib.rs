@@ -26,6 +26,7 @@
 mod alias;
 mod args;
 mod cancel;
+mod check;
 mod client;
 mod config;
 mod device;
@@ -41,6 +42,11 @@ pub use alias::{
 pub use cancel::{
     el_call_options, el_cancel, el_cancel_cancel, el_cancel_free, el_cancel_is_cancelled,
     el_cancel_new,
+};
+pub use check::{
+    el_check, el_check_options, el_check_report, el_check_report_address, el_check_report_base_url,
+    el_check_report_finding_code, el_check_report_finding_message, el_check_report_free,
+    el_check_report_json, el_check_report_summary, el_check_report_tls_version, el_check_summary,
 };
 pub use client::{
     el_client, el_client_free, el_client_new, el_delete_device, el_delete_device_with,

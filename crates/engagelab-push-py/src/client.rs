@@ -1,12 +1,13 @@
 //! `engagelab_push.Client`: the Python face of [`engagelab_push::Client`].
 
 use engagelab_push::{
-    Client as Core, ClientBuilder, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Region,
+    CheckOptions, Client as Core, ClientBuilder, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Region,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
 use crate::bulk::{BulkSummary, Settings};
+use crate::check::CheckReport;
 use crate::convert::{
     Arg, opt_count, opt_flag, opt_path, opt_seconds, opt_string, string, strings,
 };
@@ -320,6 +321,30 @@ impl Client {
             let call = Interruptible::new();
             let options = &call.options;
             py.detach(|| catch(|| client.get_alias_with(&alias, &platforms, options)))
+                .map_err(|e| call.error(py, &e))
+        })
+    }
+
+    /// Checks the setup with read-only calls before anything is deleted
+    /// (it can send no DELETE): GETs a random unknown id 5 times (the median
+    /// is the round trip), a random unknown alias, and `device` if given.
+    /// Returns a CheckReport; refused credentials are not an exception
+    /// (report.credentials_accepted is False). Raises InvalidArgumentError
+    /// for a bad device id (nothing sent), an EngageLabError subclass when a
+    /// request got no answer. The GIL is released for the whole call; Ctrl-C
+    /// stops it as it stops delete_device.
+    #[pyo3(signature = (device = None))]
+    fn check(&self, py: Python<'_>, device: Option<&Bound<'_, PyAny>>) -> PyResult<CheckReport> {
+        no_panic(|| {
+            let device = device.map(|d| string("device", d)).transpose()?;
+            let client = &self.inner;
+            let call = Interruptible::new();
+            let mut options = CheckOptions::new().call_options(call.options.clone());
+            if let Some(id) = device {
+                options = options.device(id);
+            }
+            py.detach(|| catch(|| client.check(&options)))
+                .map(CheckReport::new)
                 .map_err(|e| call.error(py, &e))
         })
     }
