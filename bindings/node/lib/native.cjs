@@ -257,6 +257,7 @@ function newCallOptions(cancel, timeoutMs) {
 
 module.exports = {
   koffi,
+  lib,
   pinned,
   C,
   file,
