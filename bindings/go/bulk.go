@@ -160,12 +160,19 @@ type Erasure struct {
 
 // bulkRun is one run's options and the first panic of a callback.
 type bulkRun struct {
+	ctx      context.Context
 	opts     *BulkOptions
 	token    *C.el_cancel
 	panicked any
 }
 
+// recover, deferred by each callback, stops the run at once when the
+// callback panicked or cancelled ctx (context.AfterFunc would only do it
+// later, on its own goroutine).
 func (r *bulkRun) recover() {
+	if r.ctx.Err() != nil {
+		C.el_cancel_cancel(r.token)
+	}
 	if p := recover(); p != nil {
 		if r.panicked == nil {
 			r.panicked = p
@@ -244,7 +251,7 @@ func (c *Client) runBulk(ctx context.Context, opts BulkOptions,
 		defer C.free(unsafe.Pointer(s))
 		*p.field = s
 	}
-	run := &bulkRun{opts: &opts}
+	run := &bulkRun{ctx: ctx, opts: &opts}
 	if st := C.el_cancel_new(&run.token); st != C.EL_OK {
 		return 0, nil, &Error{Kind: Kind(st), Message: "could not create a cancel token"}
 	}
