@@ -72,6 +72,7 @@ class Client:
         max_deletions: int = 1000,
         dry_run: bool = False,
         on_progress: Callable[[dict[str, int | float | bool]], object] | None = None,
+        confirm: Callable[[dict[str, int | bool]], object] | None = None,
     ) -> BulkSummary:
         """Deletes many devices, paced, resumable and reported, with the GIL
         released while the engine runs. `ids` is a path (one id per line) or
@@ -86,7 +87,13 @@ class Client:
         input is still being read; then KeyboardInterrupt is raised with the
         run's BulkSummary as its `summary` attribute. The first answer
         refusing the credentials, or the same failure 20 times in a row, stops
-        the run: see BulkSummary.stopped."""
+        the run: see BulkSummary.stopped. `confirm(plan)`, when given, is
+        called once the input is counted and the guard passed, before any
+        file is opened or request sent, with {"entries", "ids", "dry_run"}: a
+        false answer ends the run (InvalidArgumentError, nothing sent); an
+        exception it raises cancels the run (nothing sent) and is raised with
+        the run's BulkSummary as its `summary`. Callbacks run on the calling
+        thread, one at a time."""
     def get_device(self, registration_id: str) -> Device:
         """Queries one device: its tags and alias, and the whole answer. Query
         before deleting. Raises an EngageLabError subclass on failure
@@ -117,6 +124,8 @@ class Client:
         max_deletions: int = 1000,
         dry_run: bool = False,
         on_progress: Callable[[dict[str, int | float | bool]], object] | None = None,
+        confirm: Callable[[dict[str, int | bool]], object] | None = None,
+        on_resolved: Callable[[ErasedUser], object] | None = None,
     ) -> EraseSummary:
         """Erases one user: resolves the alias to its registration ids, deletes
         them as delete_devices does, then resolves the alias again to confirm
@@ -133,6 +142,8 @@ class Client:
         max_deletions: int = 1000,
         dry_run: bool = False,
         on_progress: Callable[[dict[str, int | float | bool]], object] | None = None,
+        confirm: Callable[[dict[str, int | bool]], object] | None = None,
+        on_resolved: Callable[[ErasedUser], object] | None = None,
     ) -> EraseSummary:
         """Erases users by alias: each alias checked and resolved, their
         registration ids deleted by one run of delete_devices (its settings;
@@ -144,7 +155,11 @@ class Client:
         still bound after the deletions that the run was to delete is deleted
         once more, journal or not, and its alias resolved again. Ctrl-C stops
         the run gracefully, then raises KeyboardInterrupt with the
-        EraseSummary as its `summary` attribute."""
+        EraseSummary as its `summary` attribute. `confirm` as for
+        delete_devices (the plan counts every alias's ids); `on_resolved(user)`
+        is called once per alias as soon as it is resolved, before anything
+        is deleted (an ErasedUser whose still_bound is None); an exception it
+        raises cancels the run (nothing deleted) and is raised."""
     @property
     def region(self) -> str | None:
         """The region's short name (e.g. 'sgp'), or None when a base_url was given."""

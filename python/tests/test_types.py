@@ -62,11 +62,12 @@ def test_signature_matches_the_documented_one() -> None:
 def test_bulk_signatures_match_the_documented_ones() -> None:
     settings = (
         "*, qps=100, concurrency=None, journal=None, backup=None, report=None, "
-        "max_deletions=1000, dry_run=False, on_progress=None)"
+        "max_deletions=1000, dry_run=False, on_progress=None, confirm=None"
     )
-    assert str(inspect.signature(Client.delete_devices)) == "(self, ids, " + settings
-    assert str(inspect.signature(Client.erase_user)) == "(self, alias, " + settings
-    assert str(inspect.signature(Client.erase_users)) == "(self, aliases, " + settings
+    assert str(inspect.signature(Client.delete_devices)) == "(self, ids, " + settings + ")"
+    erase = settings + ", on_resolved=None)"
+    assert str(inspect.signature(Client.erase_user)) == "(self, alias, " + erase
+    assert str(inspect.signature(Client.erase_users)) == "(self, aliases, " + erase
     assert str(inspect.signature(Client.get_alias)) == "(self, /, alias, platforms=None)"
 
 

@@ -21,6 +21,7 @@ const {
   platformList,
 } = require('./arguments.cjs');
 const { readDevice, readIds, readCheck } = require('./results.cjs');
+const bulk = require('./bulk.cjs');
 
 const inspect = Symbol.for('nodejs.util.inspect.custom');
 
@@ -266,6 +267,58 @@ class Client {
   check(options) {
     const device = options !== null && typeof options === 'object' ? options.device : undefined;
     return this.#call(CHECK, device ?? '', options);
+  }
+
+  /**
+   * Deletes many devices through the core's bulk engine (paced, guarded,
+   * journaled, backed up, reported): `ids` an array of strings, or
+   * `{ path }` for a file of ids, one per line. See index.d.cts.
+   *
+   * @returns {Promise<object>} the summary
+   */
+  deleteDevices(ids, options) {
+    return this.#bulk((ptr, checked) => bulk.deleteDevices(ptr, ids, checked), options);
+  }
+
+  /**
+   * Erases users by alias: resolves, deletes through one bulk run, resolves
+   * again. See index.d.cts.
+   *
+   * @returns {Promise<object>} the erasure
+   */
+  eraseUsers(aliases, options) {
+    return this.#bulk((ptr, checked) => bulk.eraseUsers(ptr, aliases, checked), options);
+  }
+
+  /** Runs a bulk call on one worker thread, keeping the native client alive. */
+  #bulk(run, options) {
+    return new Promise((resolve, reject) => {
+      const checked = bulk.checkBulkOptions(options);
+      const handle = this.#handle;
+      if (handle.closed) throw closedError();
+      handle.calls++;
+      const done = () => {
+        handle.calls--;
+        handle.release();
+      };
+      let running;
+      try {
+        running = run(handle.ptr, checked);
+      } catch (e) {
+        done();
+        throw e;
+      }
+      running.then(
+        (v) => {
+          done();
+          resolve(v);
+        },
+        (e) => {
+          done();
+          reject(e);
+        },
+      );
+    });
   }
 
   /** Checks the arguments of a call and starts it on a worker thread. */

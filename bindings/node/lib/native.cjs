@@ -272,6 +272,7 @@ function newCallOptions(cancel, timeoutMs) {
 
 module.exports = {
   koffi,
+  lib,
   pinned,
   C,
   CHECK_OPTIONS_SIZE,

@@ -155,14 +155,17 @@ impl Client {
     /// `summary` attribute then says what was done). Ctrl-C stops the run
     /// gracefully (nothing is sent once it was pressed), then raises
     /// KeyboardInterrupt with the run's BulkSummary as its `summary`
-    /// attribute.
+    /// attribute. `confirm(plan)` is asked once the guard passed, before
+    /// anything is sent: false ends the run (InvalidArgumentError), an
+    /// exception cancels it and is raised.
     #[pyo3(signature = (
         ids, *, qps = Arg::absent(), concurrency = Arg::absent(), journal = Arg::absent(),
         backup = Arg::absent(), report = Arg::absent(), max_deletions = Arg::absent(), dry_run = false, on_progress = None,
+        confirm = None,
     ))]
     #[pyo3(
         text_signature = "(self, ids, *, qps=100, concurrency=None, journal=None, backup=None, \
-        report=None, max_deletions=1000, dry_run=False, on_progress=None)"
+        report=None, max_deletions=1000, dry_run=False, on_progress=None, confirm=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn delete_devices(
@@ -177,9 +180,10 @@ impl Client {
         max_deletions: Arg<'_>,
         dry_run: bool,
         on_progress: Option<Py<PyAny>>,
+        confirm: Option<Py<PyAny>>,
     ) -> PyResult<BulkSummary> {
         no_panic(|| {
-            let settings = Settings::new(
+            let mut settings = Settings::new(
                 &qps,
                 &concurrency,
                 &journal,
@@ -188,6 +192,7 @@ impl Client {
                 &max_deletions,
                 dry_run,
             )?;
+            settings.confirm = confirm;
             crate::bulk::delete_devices(py, &self.inner, ids, settings, on_progress)
         })
     }
@@ -200,10 +205,12 @@ impl Client {
     #[pyo3(signature = (
         alias, *, qps = Arg::absent(), concurrency = Arg::absent(), journal = Arg::absent(),
         backup = Arg::absent(), report = Arg::absent(), max_deletions = Arg::absent(), dry_run = false, on_progress = None,
+        confirm = None, on_resolved = None,
     ))]
     #[pyo3(
         text_signature = "(self, alias, *, qps=100, concurrency=None, journal=None, backup=None, \
-        report=None, max_deletions=1000, dry_run=False, on_progress=None)"
+        report=None, max_deletions=1000, dry_run=False, on_progress=None, confirm=None, \
+        on_resolved=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn erase_user(
@@ -218,10 +225,12 @@ impl Client {
         max_deletions: Arg<'_>,
         dry_run: bool,
         on_progress: Option<Py<PyAny>>,
+        confirm: Option<Py<PyAny>>,
+        on_resolved: Option<Py<PyAny>>,
     ) -> PyResult<Py<EraseSummary>> {
         no_panic(|| {
             let alias = string("alias", alias)?;
-            let settings = Settings::new(
+            let mut settings = Settings::new(
                 &qps,
                 &concurrency,
                 &journal,
@@ -230,6 +239,8 @@ impl Client {
                 &max_deletions,
                 dry_run,
             )?;
+            settings.confirm = confirm;
+            settings.on_resolved = on_resolved;
             crate::erase::erase_users(py, &self.inner, vec![alias], settings, on_progress)
         })
     }
@@ -245,13 +256,17 @@ impl Client {
     /// lookup that fails raises its own EngageLabError subclass (nothing
     /// deleted). Ctrl-C stops the run gracefully, then raises
     /// KeyboardInterrupt with the EraseSummary as its `summary` attribute.
+    /// `confirm` as for delete_devices; `on_resolved(user)` is called per
+    /// alias once resolved, before anything is deleted.
     #[pyo3(signature = (
         aliases, *, qps = Arg::absent(), concurrency = Arg::absent(), journal = Arg::absent(),
         backup = Arg::absent(), report = Arg::absent(), max_deletions = Arg::absent(), dry_run = false, on_progress = None,
+        confirm = None, on_resolved = None,
     ))]
     #[pyo3(
         text_signature = "(self, aliases, *, qps=100, concurrency=None, journal=None, backup=None, \
-        report=None, max_deletions=1000, dry_run=False, on_progress=None)"
+        report=None, max_deletions=1000, dry_run=False, on_progress=None, confirm=None, \
+        on_resolved=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn erase_users(
@@ -266,10 +281,12 @@ impl Client {
         max_deletions: Arg<'_>,
         dry_run: bool,
         on_progress: Option<Py<PyAny>>,
+        confirm: Option<Py<PyAny>>,
+        on_resolved: Option<Py<PyAny>>,
     ) -> PyResult<Py<EraseSummary>> {
         no_panic(|| {
             let aliases = strings("aliases", "alias", aliases)?;
-            let settings = Settings::new(
+            let mut settings = Settings::new(
                 &qps,
                 &concurrency,
                 &journal,
@@ -278,6 +295,8 @@ impl Client {
                 &max_deletions,
                 dry_run,
             )?;
+            settings.confirm = confirm;
+            settings.on_resolved = on_resolved;
             crate::erase::erase_users(py, &self.inner, aliases, settings, on_progress)
         })
     }

@@ -365,6 +365,56 @@ public final class Client implements AutoCloseable {
         }
     }
 
+    /**
+     * Deletes many devices through the core's bulk engine: paced, guarded,
+     * optionally journaled (a rerun resumes), backed up and reported. An entry
+     * that is not an id is counted invalid, a repeated id duplicate; neither is
+     * sent. Failed ids and an interrupt are in the summary, not exceptions;
+     * {@code Thread.interrupt()} stops the run (nothing more is sent; the
+     * interrupt flag stays set). Callbacks run on this thread.
+     *
+     * @throws BulkException when the engine refuses the run (the guard, a
+     *     declined confirm, a journal of other ids or in use, a file that cannot
+     *     be opened: nothing sent) or stops it (a file that cannot be written)
+     */
+    public BulkSummary deleteDevices(List<String> ids, BulkOptions options) {
+        Objects.requireNonNull(ids, "ids");
+        return bulk(options, pointer -> Bulk.deleteDevices(pointer, ids, options));
+    }
+
+    /** {@link #deleteDevices(List, BulkOptions)} over a file of ids, one per line, streamed. */
+    public BulkSummary deleteDevices(Path file, BulkOptions options) {
+        Objects.requireNonNull(file, "file");
+        return bulk(options, pointer -> Bulk.deleteDevicesFromFile(pointer, file, options));
+    }
+
+    /**
+     * Erases users by alias: each alias checked and resolved, every device
+     * deleted through one bulk run (the guard counts them all), each alias
+     * resolved again. Devices still bound are in the result
+     * ({@link Erasure#isSuccess()} false); {@code Thread.interrupt()} stops it.
+     *
+     * @throws BulkException as {@link #deleteDevices(List, BulkOptions)}, and
+     *     for a first lookup that fails (kind {@code LOOKUP}: nothing deleted)
+     */
+    public Erasure eraseUsers(List<String> aliases, BulkOptions options) {
+        Objects.requireNonNull(aliases, "aliases");
+        return bulk(options, pointer -> Bulk.eraseUsers(pointer, aliases, options));
+    }
+
+    private <T> T bulk(BulkOptions options, java.util.function.LongFunction<T> run) {
+        Objects.requireNonNull(options, "options");
+        if (!handle.enter()) {
+            throw new IllegalStateException("the client is closed");
+        }
+        try {
+            return run.apply(handle.pointer);
+        } finally {
+            handle.exit();
+            Reference.reachabilityFence(this);
+        }
+    }
+
     /** Makes {@code operation} for the id (or alias) {@code value}, the argument named {@code name}. */
     private <T> T call(String name, String value, long timeoutMs, Operation<T> operation) {
         Objects.requireNonNull(value, name);
