@@ -35,16 +35,38 @@
 #include <stdint.h>
 /* Initialisers that set the size field for this header's layout, every other
  * field zero: el_error err = EL_ERROR_INIT;
- *            el_call_options options = EL_CALL_OPTIONS_INIT; */
+ *            el_call_options options = EL_CALL_OPTIONS_INIT;
+ *            el_check_options check = EL_CHECK_OPTIONS_INIT;
+ *            el_check_summary summary = EL_CHECK_SUMMARY_INIT;
+ *            el_bulk_options bulk = EL_BULK_OPTIONS_INIT;
+ *            el_bulk_summary totals = EL_BULK_SUMMARY_INIT; */
 #ifdef __cplusplus
 #define EL_ERROR_INIT ([] { el_error e_{}; e_.size = sizeof(el_error); return e_; }())
 #define EL_CALL_OPTIONS_INIT \
   ([] { el_call_options o_{}; o_.size = sizeof(el_call_options); return o_; }())
+#define EL_CHECK_OPTIONS_INIT \
+  ([] { el_check_options o_{}; o_.size = sizeof(el_check_options); return o_; }())
+#define EL_CHECK_SUMMARY_INIT \
+  ([] { el_check_summary s_{}; s_.size = sizeof(el_check_summary); return s_; }())
+#define EL_BULK_OPTIONS_INIT \
+  ([] { el_bulk_options o_{}; o_.size = sizeof(el_bulk_options); return o_; }())
+#define EL_BULK_SUMMARY_INIT \
+  ([] { el_bulk_summary s_{}; s_.size = sizeof(el_bulk_summary); return s_; }())
 #else
 #define EL_ERROR_INIT { .size = sizeof(el_error) }
 #define EL_CALL_OPTIONS_INIT { .size = sizeof(el_call_options) }
+#define EL_CHECK_OPTIONS_INIT { .size = sizeof(el_check_options) }
+#define EL_CHECK_SUMMARY_INIT { .size = sizeof(el_check_summary) }
+#define EL_BULK_OPTIONS_INIT { .size = sizeof(el_bulk_options) }
+#define EL_BULK_SUMMARY_INIT { .size = sizeof(el_bulk_summary) }
 #endif
 
+
+/**
+ * The size of `el_bulk_summary.stopped` in bytes, the terminating NUL
+ * included.
+ */
+#define EL_BULK_STOPPED_LEN 256
 
 /**
  * The size of `el_error.message` in bytes, the terminating NUL included.
@@ -149,6 +171,67 @@ typedef uint32_t el_status;
 #endif // __cplusplus
 
 /**
+ * Why a bulk run refused to start or had to stop, as `el_bulk_summary.error`
+ * reports it (the core's `BulkErrorKind`). Codes are never reused; a newer
+ * library may report a code this header does not name.
+ */
+enum el_bulk_error
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The run was not refused or stopped (failed ids and a cancel are not
+   * errors: see the counts and `interrupted`).
+   */
+  EL_BULK_OK = 0,
+  /**
+   * More distinct ids than `max_deletions`: nothing was sent.
+   */
+  EL_BULK_GUARD = 1,
+  /**
+   * The confirm callback returned false: nothing was sent.
+   */
+  EL_BULK_DECLINED = 2,
+  /**
+   * The journal belongs to another input, or is not a journal: nothing
+   * was sent.
+   */
+  EL_BULK_JOURNAL_MISMATCH = 3,
+  /**
+   * A file could not be opened or read before the run started (the
+   * input, the journal, the backup, the report): nothing was sent.
+   */
+  EL_BULK_IO = 4,
+  /**
+   * Another run holds the journal: nothing was sent.
+   */
+  EL_BULK_JOURNAL_BUSY = 5,
+  /**
+   * A file the run keeps could not be written mid-run (a full disk): no
+   * request was sent after that; the summary's counts say what was done.
+   */
+  EL_BULK_WRITE_FAILED = 6,
+  /**
+   * A setting out of range, a bad alias, an input without one valid id,
+   * or a client refused before sending: nothing was sent.
+   */
+  EL_BULK_INVALID_ARGUMENT = 7,
+  /**
+   * An erasure could not resolve an alias (the lookup failed after its
+   * retries): nothing was deleted; `out_error` is the lookup's failure.
+   */
+  EL_BULK_LOOKUP = 8,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum el_bulk_error el_bulk_error;
+#else
+typedef uint32_t el_bulk_error;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A cancel token (opaque): cancelling it stops every call that was given it,
  * within about 20 ms, mid-request included. Create with `el_cancel_new`,
  * cancel with `el_cancel_cancel`, free with `el_cancel_free`. Once cancelled
@@ -158,6 +241,17 @@ typedef uint32_t el_status;
  * except `el_cancel_free`, which must come after the calls using it return.
  */
 typedef struct el_cancel el_cancel;
+
+/**
+ * A check's report (opaque), as `el_check` returns it: read with the
+ * `el_check_report_` accessors, freed with one `el_check_report_free`.
+ *
+ * Every string it returns is NUL-terminated UTF-8 owned by the report,
+ * valid until `el_check_report_free`. It never changes once returned, so a
+ * `const el_check_report *` may be read from many threads at once. It holds
+ * no secret.
+ */
+typedef struct el_check_report el_check_report;
 
 /**
  * A client of EngageLab's Push REST API (opaque): a pool of connections and
@@ -200,6 +294,20 @@ typedef struct el_config el_config;
  * when no thread reads it any more.
  */
 typedef struct el_device el_device;
+
+/**
+ * What an erasure did (opaque): the bulk run's summary and, for each
+ * alias, the ids it resolved to and those still bound after the
+ * deletions. Made by `el_erase_users`, read with the `el_erasure_*`
+ * accessors, freed with `el_erasure_free`.
+ *
+ * Every string and list it returns is owned by it: valid until
+ * `el_erasure_free`, never to be freed or changed by the caller.
+ *
+ * Threads: it never changes once returned, so a `const el_erasure *` may
+ * be read from many threads at once; free it once, when none reads it.
+ */
+typedef struct el_erasure el_erasure;
 
 /**
  * A list of registration ids (opaque), as `el_get_alias` returns them: read
@@ -300,6 +408,360 @@ typedef struct el_call_options {
    */
   uint64_t timeout_ms;
 } el_call_options;
+
+/**
+ * Where a run stands, handed to the progress callback. Written by the
+ * library (`size` is the library's `sizeof(el_bulk_progress)`): read only
+ * the fields that lie within `size`. Valid only during the callback.
+ */
+typedef struct el_bulk_progress {
+  /**
+   * Set by the library: the size of the record it wrote.
+   */
+  size_t size;
+  /**
+   * Entries with an outcome so far.
+   */
+  uint64_t done;
+  /**
+   * Entries of the input (blank and `#` lines not counted).
+   */
+  uint64_t total;
+  /**
+   * Devices deleted so far.
+   */
+  uint64_t deleted;
+  /**
+   * Ids EngageLab did not know, so far.
+   */
+  uint64_t not_found;
+  /**
+   * Ids whose call failed, so far.
+   */
+  uint64_t failed;
+  /**
+   * Entries that are not registration ids, so far.
+   */
+  uint64_t invalid;
+  /**
+   * Repeated ids, so far.
+   */
+  uint64_t duplicate;
+  /**
+   * Ids the journal holds as finished, so far.
+   */
+  uint64_t already_done;
+  /**
+   * Dry run: ids that would be deleted, so far.
+   */
+  uint64_t would_delete;
+  /**
+   * Rate-limit answers received so far.
+   */
+  uint64_t rate_limited;
+  /**
+   * Milliseconds since the run started sending.
+   */
+  uint64_t elapsed_ms;
+  /**
+   * Requests in flight right now.
+   */
+  uint64_t in_flight;
+  /**
+   * The pacing rate in force, requests per second.
+   */
+  double qps;
+  /**
+   * Whether the run was asked to stop.
+   */
+  bool interrupted;
+} el_bulk_progress;
+
+/**
+ * The progress callback: called at most every 250 ms and once at the end.
+ */
+typedef void (*el_bulk_progress_fn)(void *user_data, const struct el_bulk_progress *progress);
+
+/**
+ * What a run is about to do, handed to the confirm callback once the input
+ * is counted and the guard passed, before any file is opened or request
+ * sent. Written by the library (`size` is its `sizeof(el_bulk_plan)`).
+ */
+typedef struct el_bulk_plan {
+  /**
+   * Set by the library: the size of the record it wrote.
+   */
+  size_t size;
+  /**
+   * Entries in the input (blank and `#` lines not counted).
+   */
+  uint64_t entries;
+  /**
+   * Distinct valid ids: what the run deletes (less those a journal holds
+   * as done).
+   */
+  uint64_t ids;
+  /**
+   * Whether it is a dry run.
+   */
+  bool dry_run;
+} el_bulk_plan;
+
+/**
+ * The confirm callback: returns true to go on, false to end the run with
+ * `EL_BULK_DECLINED` (nothing sent).
+ */
+typedef bool (*el_bulk_confirm_fn)(void *user_data, const struct el_bulk_plan *plan);
+
+/**
+ * The resolved callback of `el_erase_users`: called once per alias as soon
+ * as it is resolved, before anything is deleted, with the ids bound to it
+ * (owned by the library, valid only during the callback).
+ */
+typedef void (*el_bulk_resolved_fn)(void *user_data, const char *alias, const struct el_id_list *ids);
+
+/**
+ * The settings of a bulk run (`el_delete_devices`,
+ * `el_delete_devices_from_file`, `el_erase_users`), in memory the caller
+ * owns. Zero means the default for every number, NULL none for every
+ * pointer.
+ *
+ * Extensible like `el_call_options`: the caller sets `size` to
+ * `sizeof(el_bulk_options)` (most simply `el_bulk_options o =
+ * EL_BULK_OPTIONS_INIT;`); fields are only ever appended, and the library
+ * reads only the fields within `size`.
+ *
+ * Callbacks: every callback runs on the thread that called the bulk
+ * function, one at a time, never concurrently with another callback of
+ * the run, and always before the function returns. A callback may call
+ * `el_cancel_cancel` (on `cancel` or any token) and read anything it was
+ * given, but must not call another bulk function with the same journal;
+ * it must return normally: no `longjmp` out of it and no C++ exception
+ * through it (catch everything inside). The engine's own threads never
+ * call back into the caller.
+ */
+typedef struct el_bulk_options {
+  /**
+   * Set by the caller: `sizeof(el_bulk_options)`.
+   */
+  size_t size;
+  /**
+   * Requests per second, GET and DELETE together; 0 for the default, 100
+   * (a fifth of EngageLab's default AppKey quota, which the app's own
+   * pushes share).
+   */
+  uint32_t qps;
+  /**
+   * The most requests in flight at once; 0 for the default (`qps`,
+   * between 16 and 512).
+   */
+  uint32_t concurrency;
+  /**
+   * The guard: the most distinct valid ids the input may hold; 0 for the
+   * default, 1000. More, and the run refuses to start (`EL_BULK_GUARD`).
+   */
+  uint64_t max_deletions;
+  /**
+   * Validate, dedupe and count, and send no DELETE (with a backup, GETs
+   * are still sent).
+   */
+  bool dry_run;
+  /**
+   * The journal that makes the run resumable (created 0600 if missing);
+   * NULL for none.
+   */
+  const char *journal;
+  /**
+   * The backup file: each device is fetched and appended as a JSON line
+   * before its DELETE (created 0600); NULL for none.
+   */
+  const char *backup;
+  /**
+   * The report file: one JSON line per entry, then a summary line
+   * (appended to, created 0600); NULL for none.
+   */
+  const char *report;
+  /**
+   * Called with the run's progress; NULL for none.
+   */
+  el_bulk_progress_fn on_progress;
+  /**
+   * Called with the plan once the guard passed; NULL to go on without
+   * asking.
+   */
+  el_bulk_confirm_fn confirm;
+  /**
+   * Handed to every callback as is.
+   */
+  void *user_data;
+  /**
+   * A cancel token that stops the run: nothing more is sent once it is
+   * cancelled, and the summary says `interrupted`; NULL for none.
+   */
+  const struct el_cancel *cancel;
+  /**
+   * `el_erase_users` only: called once per alias as it is resolved;
+   * NULL for none.
+   */
+  el_bulk_resolved_fn on_resolved;
+} el_bulk_options;
+
+/**
+ * What a bulk run did, in memory the caller owns: every field of the
+ * core's `BulkSummary`, and `error`.
+ *
+ * Extensible like `el_error`: the caller sets `size` to
+ * `sizeof(el_bulk_summary)` (`el_bulk_summary s = EL_BULK_SUMMARY_INIT;`);
+ * fields are only ever appended, and the library writes only the fields
+ * that lie wholly within `size`.
+ */
+typedef struct el_bulk_summary {
+  /**
+   * Set by the caller: `sizeof(el_bulk_summary)`. Never written by the
+   * library.
+   */
+  size_t size;
+  /**
+   * `EL_BULK_OK`, or why the run refused to start or had to stop (an
+   * `el_bulk_error`).
+   */
+  uint32_t error;
+  /**
+   * Entries in the input (blank and `#` lines not counted).
+   */
+  uint64_t entries;
+  /**
+   * Distinct valid ids in the input (what the guard counted).
+   */
+  uint64_t ids;
+  /**
+   * Devices deleted.
+   */
+  uint64_t deleted;
+  /**
+   * Ids EngageLab did not know (nothing deleted).
+   */
+  uint64_t not_found;
+  /**
+   * Ids whose call failed (the report holds every error field).
+   */
+  uint64_t failed;
+  /**
+   * Entries that are not registration ids (never sent).
+   */
+  uint64_t invalid;
+  /**
+   * Repeated ids (sent once).
+   */
+  uint64_t duplicate;
+  /**
+   * Ids the journal holds as finished by an earlier run (not sent).
+   */
+  uint64_t already_done;
+  /**
+   * Dry run: ids that would be deleted.
+   */
+  uint64_t would_delete;
+  /**
+   * Entries the run never reached because it was interrupted.
+   */
+  uint64_t not_started;
+  /**
+   * Rate-limit answers received (each was paced and retried).
+   */
+  uint64_t rate_limited;
+  /**
+   * Milliseconds from the first request to the end.
+   */
+  uint64_t elapsed_ms;
+  /**
+   * Whether the run was cancelled before its end.
+   */
+  bool interrupted;
+  /**
+   * Whether it was a dry run.
+   */
+  bool dry_run;
+  /**
+   * Why the engine stopped the run before its end (the credentials
+   * refused, or the same failure many times in a row); "" when it did
+   * not. NUL-terminated UTF-8, cut on a character boundary.
+   */
+  char stopped[EL_BULK_STOPPED_LEN];
+} el_bulk_summary;
+
+/**
+ * What `el_check` probes besides a random unknown id and alias, in memory
+ * the caller owns.
+ *
+ * Extensible like `el_call_options`: the caller sets `size` to
+ * `sizeof(el_check_options)` (most simply `el_check_options o =
+ * EL_CHECK_OPTIONS_INIT;`); the library reads only the fields within
+ * `size`.
+ */
+typedef struct el_check_options {
+  /**
+   * Set by the caller: `sizeof(el_check_options)`.
+   */
+  size_t size;
+  /**
+   * A registration id known to exist, to GET as well; NULL for none.
+   */
+  const char *device;
+  /**
+   * A cancel token that stops the check (`EL_CANCELLED`); NULL for none.
+   */
+  const struct el_cancel *cancel;
+  /**
+   * Each request's deadline in milliseconds when it is earlier than the
+   * client's timeout; 0 for the client's timeout.
+   */
+  uint64_t timeout_ms;
+} el_check_options;
+
+/**
+ * The scalar facts of a check, written by `el_check_report_summary` into
+ * memory the caller owns.
+ *
+ * Extensible like `el_error`: the caller sets `size` to
+ * `sizeof(el_check_summary)` (`el_check_summary s = EL_CHECK_SUMMARY_INIT;`);
+ * the library writes only the fields within `size`.
+ */
+typedef struct el_check_summary {
+  /**
+   * Set by the caller: `sizeof(el_check_summary)`.
+   */
+  size_t size;
+  /**
+   * The median round trip, in microseconds.
+   */
+  uint64_t rtt_us;
+  /**
+   * The server's clock minus this machine's, in seconds (when
+   * `has_clock_skew`).
+   */
+  int64_t clock_skew_s;
+  /**
+   * EngageLab's code in the answer to the unknown id; 0 for none.
+   */
+  int64_t unknown_device_api_code;
+  /**
+   * How many differences from what the library assumes were found.
+   */
+  size_t finding_count;
+  /**
+   * The HTTP status of the answer to the unknown id.
+   */
+  uint16_t unknown_device_http_status;
+  /**
+   * Whether the credentials were accepted (no answer was `EL_AUTH`).
+   */
+  bool credentials_accepted;
+  /**
+   * Whether the answers carried a readable `Date`.
+   */
+  bool has_clock_skew;
+} el_check_summary;
 
 #ifdef __cplusplus
 extern "C" {
@@ -409,6 +871,76 @@ const char *el_id_list_get(const struct el_id_list *ids, size_t index);
 void el_id_list_free(struct el_id_list *ids);
 
 /**
+ * Deletes many devices through the bulk engine: paced under `qps`, guarded
+ * by `max_deletions`, with an optional journal (resumable), backup and
+ * report, a confirm callback and a cancel token (see `el_bulk_options`).
+ * Blocks until the run ends. For each entry: an entry that is not a
+ * registration id is `invalid`, a repeated id `duplicate` (neither is
+ * sent); an id the journal holds as finished `already_done`; the others are
+ * (backed up, then) deleted: `deleted`, `not_found` or `failed`.
+ *
+ * `ids` is an array of `count` NUL-terminated strings, copied before the
+ * run starts (a string not UTF-8 is an `invalid` entry). For a list too
+ * long to hold in memory, use `el_delete_devices_from_file`.
+ *
+ * Failed ids and a cancel are not failures: the call returns `EL_OK` and
+ * the summary counts them (`failed`, `interrupted`, `stopped`). A run that
+ * refuses to start (the guard, a declined confirm, a journal of another
+ * input or held by another run, a file that cannot be opened, a setting
+ * out of range) sends nothing and returns `EL_INVALID_ARGUMENT`; a file
+ * that cannot be written mid-run stops it (`EL_INVALID_ARGUMENT` too). In
+ * both cases `out_summary->error` says which (`EL_BULK_GUARD`, ...),
+ * `out_error` holds the core's message, and for `EL_BULK_WRITE_FAILED` the
+ * counts say what was done.
+ *
+ * Ownership: `*out_summary` belongs to the caller, who sets its `size`; it
+ * is written on `EL_OK` and on a refused or stopped run (then `error` is
+ * not `EL_BULK_OK`), not on a bad argument. Nothing of `ids` or `options`
+ * is kept after the call.
+ * Errors: as above, with `*out_error` filled when not NULL.
+ * NULL: `client` or `out_summary` NULL, `ids` NULL with a count above 0,
+ * or a NULL entry gives `EL_INVALID_ARGUMENT` naming it; `options` may be
+ * NULL (every default).
+ * Threads: blocks the calling thread; the engine runs its requests on its
+ * own threads, and every callback runs on the calling thread (see
+ * `el_bulk_options`). Many runs may share one client at once, each with
+ * its own journal.
+ *
+ * # Safety
+ * `client` NULL or a live client; `ids` NULL or `count` readable pointers,
+ * each NULL or a NUL-terminated string; `options` NULL or a readable
+ * `el_bulk_options` with its `size` set; `out_summary` NULL or writable
+ * for its `size`; `out_error` NULL or valid for writing an `el_error`.
+ */
+el_status el_delete_devices(const struct el_client *client,
+                            const char *const *ids,
+                            size_t count,
+                            const struct el_bulk_options *options,
+                            struct el_bulk_summary *out_summary,
+                            struct el_error *out_error);
+
+/**
+ * Deletes the devices listed in a file, one id per line, as
+ * `el_delete_devices` does: the file is streamed, never held in memory.
+ * Lines: `\n`, `\r\n` or a lone `\r`; blank lines, `#` lines and comments
+ * after an id (`ID # note`) are skipped; a file with entries but not one
+ * valid id is refused (`EL_BULK_INVALID_ARGUMENT`), one that cannot be
+ * read is `EL_BULK_IO`; nothing is sent then.
+ *
+ * Ownership, errors, NULL (`path` NULL or not UTF-8 gives
+ * `EL_INVALID_ARGUMENT`) and threads: as `el_delete_devices`.
+ *
+ * # Safety
+ * `client`, `options`, `out_summary`, `out_error` as for
+ * `el_delete_devices`; `path` NULL or a NUL-terminated string.
+ */
+el_status el_delete_devices_from_file(const struct el_client *client,
+                                      const char *path,
+                                      const struct el_bulk_options *options,
+                                      struct el_bulk_summary *out_summary,
+                                      struct el_error *out_error);
+
+/**
  * Creates a cancel token, not cancelled.
  *
  * Ownership: on success `*out_cancel` receives a token owned by the caller,
@@ -450,6 +982,123 @@ bool el_cancel_is_cancelled(const struct el_cancel *cancel);
  * `cancel` must be NULL or a token from `el_cancel_new` not yet freed.
  */
 void el_cancel_free(struct el_cancel *cancel);
+
+/**
+ * Checks the setup with read-only calls before anything is deleted: GETs a
+ * random registration id that cannot exist 5 times (the median is the round
+ * trip), a random alias no device has, and `options->device` if given; it
+ * can send no DELETE. The report says whether the credentials were
+ * accepted, the address, TLS version, round trip, the server's clock and
+ * rate-limit headers, each answer, and the differences from what the
+ * library assumes (`el_check_report_json` has every fact). Refused
+ * credentials are not a failure: see `el_check_summary.credentials_accepted`.
+ * Blocks until done; each request has the config's overall timeout.
+ *
+ * Ownership: on success `*out_report` receives a report owned by the
+ * caller, to be freed with `el_check_report_free`; on failure it is not
+ * written. Errors: `EL_INVALID_ARGUMENT` for a bad `options->device`
+ * (nothing sent); the failure of a request that got no answer
+ * (`EL_NETWORK`, `EL_TIMEOUT`, `EL_INVALID_RESPONSE`), with `*out_error`
+ * filled when it is not NULL; `EL_CANCELLED` when `options->cancel` was
+ * cancelled (within about 20 ms, mid-request included). NULL: `client` or
+ * `out_report` NULL is
+ * `EL_INVALID_ARGUMENT`; `options` and `out_error` may be NULL.
+ * Threads: safe to call from many threads at once on the same client.
+ *
+ * # Safety
+ * `client` NULL or a live client; `options` NULL or a readable
+ * `el_check_options` whose `size` is set and whose `cancel` is NULL or a
+ * live token; `out_report` NULL or writable;
+ * `out_error` NULL or valid for writing an `el_error`.
+ */
+el_status el_check(const struct el_client *client,
+                   const struct el_check_options *options,
+                   struct el_check_report **out_report,
+                   struct el_error *out_error);
+
+/**
+ * Writes the report's scalar facts into `*out_summary`, only the fields
+ * within its `size`.
+ *
+ * Errors: `EL_INVALID_ARGUMENT` when `report` or `out_summary` is NULL or
+ * `out_summary->size` is not set (nothing written).
+ * Threads: safe from many threads at once.
+ *
+ * # Safety
+ * `report` NULL or a live report; `out_summary` NULL or writable for its
+ * `size` bytes.
+ */
+el_status el_check_report_summary(const struct el_check_report *report,
+                                  struct el_check_summary *out_summary);
+
+/**
+ * The base URL the calls went to. Owned by the report. NULL: NULL for a
+ * NULL report. Threads: safe from many threads at once.
+ *
+ * # Safety
+ * `report` must be NULL or a live report.
+ */
+const char *el_check_report_base_url(const struct el_check_report *report);
+
+/**
+ * The address the requests went to (`127.0.0.1:443`; the proxy's through
+ * a proxy). Owned by the report. NULL: when unknown, or a NULL report.
+ * Threads: safe from many threads at once.
+ *
+ * # Safety
+ * `report` must be NULL or a live report.
+ */
+const char *el_check_report_address(const struct el_check_report *report);
+
+/**
+ * The TLS version negotiated (`TLS 1.3`). Owned by the report. NULL: over
+ * plain HTTP, or a NULL report. Threads: safe from many threads at once.
+ *
+ * # Safety
+ * `report` must be NULL or a live report.
+ */
+const char *el_check_report_tls_version(const struct el_check_report *report);
+
+/**
+ * The whole report as one JSON object, the same as `engagelab-push check
+ * --json` prints (probes, headers, findings). Owned by the report. NULL:
+ * for a NULL report. Threads: safe from many threads at once.
+ *
+ * # Safety
+ * `report` must be NULL or a live report.
+ */
+const char *el_check_report_json(const struct el_check_report *report);
+
+/**
+ * The stable name of finding `index` (`unknown_device_answer`,
+ * `clock_skew`, ...), from 0 below `finding_count`. Owned by the report.
+ * NULL: an index out of range or a NULL report. Threads: safe from many
+ * threads at once.
+ *
+ * # Safety
+ * `report` must be NULL or a live report.
+ */
+const char *el_check_report_finding_code(const struct el_check_report *report, size_t index);
+
+/**
+ * The sentence of finding `index`. Owned by the report. NULL: an index out
+ * of range or a NULL report. Threads: safe from many threads at once.
+ *
+ * # Safety
+ * `report` must be NULL or a live report.
+ */
+const char *el_check_report_finding_message(const struct el_check_report *report, size_t index);
+
+/**
+ * Frees a report made by `el_check`, and every string it returned.
+ *
+ * Ownership: takes `report` back. NULL: a no-op. Threads: only once no
+ * other thread reads it.
+ *
+ * # Safety
+ * `report` must be NULL or a report from `el_check` not yet freed.
+ */
+void el_check_report_free(struct el_check_report *report);
 
 /**
  * Builds a client from `config`, checking every setting (the credentials, the
@@ -912,6 +1561,140 @@ const char *el_device_raw_json(const struct el_device *device);
  * `device` must be NULL or a device from `el_get_device` not yet freed.
  */
 void el_device_free(struct el_device *device);
+
+/**
+ * Erases users by alias, as a GDPR or account-deletion request asks, in one
+ * call: every alias is checked (nothing is sent if one is bad), then
+ * resolved (`GET /v4/aliases/{alias}`, within `qps`); the ids of every
+ * alias go through one bulk run configured by `options` (backup, report,
+ * journal, guard counting the ids of all aliases together, dry run,
+ * confirm, cancel; `on_resolved` is called for each alias once resolved);
+ * then, unless it was a dry run or was interrupted, each alias is resolved
+ * again: `el_erasure_still_bound` lists any device still bound (a device
+ * still bound that the run was to delete is deleted once more and checked
+ * again). A repeated alias is erased once; an alias with no device, or one
+ * EngageLab does not know, succeeds having deleted nothing. A journal
+ * belongs to the set of aliases: rerun with the same aliases and journal to
+ * resume.
+ *
+ * Failed deletions, devices still bound and a cancel are not failures:
+ * `EL_OK`, and `el_erasure_is_success` says whether everything was
+ * deleted and verified. A run that refuses to start or has to stop is
+ * reported as by `el_delete_devices` (`el_erasure_summary`'s `error`); a
+ * first lookup that fails is its own category (`EL_BULK_LOOKUP`): nothing
+ * was deleted.
+ *
+ * Ownership: `*out_erasure` receives a new erasure owned by the caller, to
+ * be freed with `el_erasure_free`, on `EL_OK` and on a refused or stopped
+ * run (then with no user, its summary's `error` saying why); on a bad
+ * argument it is not written. Nothing of `aliases` or `options` is kept.
+ * NULL: `client` or `out_erasure` NULL, `aliases` NULL with a count above
+ * 0, or a NULL or non-UTF-8 entry gives `EL_INVALID_ARGUMENT` naming it.
+ * Threads: as `el_delete_devices`; the lookups, like the callbacks, run
+ * on the calling thread.
+ *
+ * # Safety
+ * `client` NULL or a live client; `aliases` NULL or `count` readable
+ * pointers, each NULL or a NUL-terminated string; `options` NULL or a
+ * readable `el_bulk_options` with its `size` set; `out_erasure` NULL or
+ * valid for writing a pointer; `out_error` NULL or valid for writing an
+ * `el_error`.
+ */
+el_status el_erase_users(const struct el_client *client,
+                         const char *const *aliases,
+                         size_t count,
+                         const struct el_bulk_options *options,
+                         struct el_erasure **out_erasure,
+                         struct el_error *out_error);
+
+/**
+ * Writes the erasure's summary (the bulk run over every user's devices,
+ * and `error`) into `*out_summary`, every field within its `size`.
+ *
+ * NULL: `erasure` or `out_summary` NULL gives `EL_INVALID_ARGUMENT`.
+ * Threads: safe from many threads at once.
+ *
+ * # Safety
+ * `erasure` NULL or a live erasure; `out_summary` NULL or writable for its
+ * `size`, which the caller set.
+ */
+el_status el_erasure_summary(const struct el_erasure *erasure, struct el_bulk_summary *out_summary);
+
+/**
+ * Whether the erasure is complete: every device was deleted (or already
+ * gone), the run was neither interrupted nor stopped, and, unless it was a
+ * dry run, every alias was resolved again with no device still bound.
+ * NULL: false. Threads: safe from many threads at once.
+ *
+ * # Safety
+ * `erasure` must be NULL or a live erasure.
+ */
+bool el_erasure_is_success(const struct el_erasure *erasure);
+
+/**
+ * The number of users (distinct aliases, in the order given); 0 when
+ * `erasure` is NULL. Threads: safe from many threads at once.
+ *
+ * # Safety
+ * `erasure` must be NULL or a live erasure.
+ */
+size_t el_erasure_user_count(const struct el_erasure *erasure);
+
+/**
+ * The alias of user `index`, as given. NULL when `index` is not below
+ * `el_erasure_user_count` or `erasure` is NULL. Owned by the erasure.
+ *
+ * # Safety
+ * `erasure` must be NULL or a live erasure.
+ */
+const char *el_erasure_alias(const struct el_erasure *erasure, size_t index);
+
+/**
+ * The registration ids bound to user `index`'s alias before the erasure,
+ * in EngageLab's order: what the run deleted (an empty list for an alias
+ * with no device). Read with `el_id_list_count` and `el_id_list_get`;
+ * owned by the erasure (never `el_id_list_free` it). NULL when `index` is
+ * out of range or `erasure` is NULL.
+ *
+ * # Safety
+ * `erasure` must be NULL or a live erasure.
+ */
+const struct el_id_list *el_erasure_registration_ids(const struct el_erasure *erasure,
+                                                     size_t index);
+
+/**
+ * The registration ids still bound to user `index`'s alias when it was
+ * resolved again after the deletions: an empty list when the erasure of
+ * that user is complete. NULL when it was not checked (a dry run, an
+ * interrupted run, or a failed lookup: see `el_erasure_verify_error`), or
+ * when `index` is out of range. Owned by the erasure.
+ *
+ * # Safety
+ * `erasure` must be NULL or a live erasure.
+ */
+const struct el_id_list *el_erasure_still_bound(const struct el_erasure *erasure, size_t index);
+
+/**
+ * Whether the second lookup of user `index` failed; if so, and `out_error`
+ * is not NULL, writes that failure into `*out_error` (within its `size`).
+ * False for an index out of range or a NULL `erasure`.
+ *
+ * # Safety
+ * `erasure` NULL or a live erasure; `out_error` NULL or valid for writing
+ * an `el_error` with its `size` set.
+ */
+bool el_erasure_verify_error(const struct el_erasure *erasure,
+                             size_t index,
+                             struct el_error *out_error);
+
+/**
+ * Frees an erasure made by `el_erase_users`, and every string and list it
+ * returned. NULL: a no-op. Threads: only once no other thread reads it.
+ *
+ * # Safety
+ * `erasure` must be NULL or an erasure from `el_erase_users` not yet freed.
+ */
+void el_erasure_free(struct el_erasure *erasure);
 
 /**
  * Writes the sentence that describes a failure into `buf`: what happened,

@@ -56,6 +56,8 @@
 #include <chrono>
 #include <cstdint>
 #include <cstddef>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -500,6 +502,190 @@ struct CallOptions {
     std::optional<std::chrono::milliseconds> timeout = std::nullopt;
 };
 
+/// Why a bulk run refused to start or had to stop (`el_bulk_error`).
+enum class BulkErrorKind : std::uint32_t {
+    None = EL_BULK_OK,
+    Guard = EL_BULK_GUARD,
+    Declined = EL_BULK_DECLINED,
+    JournalMismatch = EL_BULK_JOURNAL_MISMATCH,
+    Io = EL_BULK_IO,
+    JournalBusy = EL_BULK_JOURNAL_BUSY,
+    WriteFailed = EL_BULK_WRITE_FAILED,
+    InvalidArgument = EL_BULK_INVALID_ARGUMENT,
+    Lookup = EL_BULK_LOOKUP,
+};
+
+/// What a bulk run did (`el_bulk_summary`, copied out): every field of the
+/// core's `BulkSummary`.
+struct BulkSummary {
+    std::uint64_t entries = 0, ids = 0, deleted = 0, not_found = 0, failed = 0, invalid = 0,
+                  duplicate = 0, already_done = 0, would_delete = 0, not_started = 0,
+                  rate_limited = 0;
+    std::chrono::milliseconds elapsed{0};
+    bool interrupted = false;
+    bool dry_run = false;
+    /// Why the engine stopped the run before its end, if it did.
+    std::optional<std::string> stopped;
+    /// `None`, or why the run was refused or stopped (see `BulkError`).
+    BulkErrorKind error = BulkErrorKind::None;
+
+    /// No id failed, and the run was neither interrupted nor stopped.
+    bool is_success() const noexcept { return failed == 0 && !interrupted && !stopped; }
+
+    static BulkSummary of(const el_bulk_summary &s) {
+        BulkSummary out;
+        out.entries = s.entries;
+        out.ids = s.ids;
+        out.deleted = s.deleted;
+        out.not_found = s.not_found;
+        out.failed = s.failed;
+        out.invalid = s.invalid;
+        out.duplicate = s.duplicate;
+        out.already_done = s.already_done;
+        out.would_delete = s.would_delete;
+        out.not_started = s.not_started;
+        out.rate_limited = s.rate_limited;
+        out.elapsed = std::chrono::milliseconds(static_cast<std::int64_t>(s.elapsed_ms));
+        out.interrupted = s.interrupted;
+        out.dry_run = s.dry_run;
+        if (s.stopped[0] != '\0') out.stopped = std::string(s.stopped);
+        out.error = static_cast<BulkErrorKind>(s.error);
+        return out;
+    }
+};
+
+/// A bulk run that refused to start or had to stop: an `Error` (status
+/// `INVALID_ARGUMENT`, or a failed lookup's own) with the run's kind and
+/// summary (its counts say what was done for `WriteFailed`).
+class BulkError : public Error {
+ public:
+    BulkError(const el_error &error, BulkSummary summary)
+        : Error(error), summary_(std::move(summary)) {}
+    /// Why the run was refused or stopped.
+    BulkErrorKind kind() const noexcept { return summary_.error; }
+    /// What the run did before it stopped (zeros when nothing was sent).
+    const BulkSummary &summary() const noexcept { return summary_; }
+
+ private:
+    BulkSummary summary_;
+};
+
+/// The settings of `Client::delete_devices` and `Client::erase_users`;
+/// zero or empty means the C API's default (`el_bulk_options`).
+///
+/// Callbacks run on the thread that called, one at a time, before the call
+/// returns. An exception thrown by a callback is caught at the boundary: it
+/// cancels the run (the `cancel` token given, else the run's own), a
+/// `confirm` that throws says no, and it is rethrown once the run ended.
+struct BulkOptions {
+    std::uint32_t qps = 0;              ///< requests/s; 0: 100
+    std::uint32_t concurrency = 0;      ///< 0: qps, between 16 and 512
+    std::uint64_t max_deletions = 0;    ///< the guard; 0: 1000
+    bool dry_run = false;
+    std::optional<std::string> journal; ///< resumable runs
+    std::optional<std::string> backup;  ///< each device before its DELETE
+    std::optional<std::string> report;  ///< one JSON line per entry
+    std::function<void(const el_bulk_progress &)> on_progress;
+    std::function<bool(const el_bulk_plan &)> confirm;
+    /// `erase_users` only: each alias and its ids, once resolved.
+    std::function<void(std::string_view alias, const std::vector<std::string> &ids)> on_resolved;
+    /// Stops the run when cancelled; must outlive the call.
+    const CancelToken *cancel = nullptr;
+};
+
+/// One user of an erasure.
+struct ErasedUser {
+    std::string alias;
+    /// The ids bound to the alias before: what the run deleted.
+    std::vector<std::string> registration_ids;
+    /// The ids still bound after; std::nullopt when not checked.
+    std::optional<std::vector<std::string>> still_bound;
+    /// Why the second lookup failed, if it did.
+    std::optional<Error> verify_error;
+};
+
+/// What `Client::erase_users` did: a plain value copied out of (and then
+/// freed with) the C `el_erasure`.
+struct Erasure {
+    BulkSummary summary;
+    std::vector<ErasedUser> users;
+    /// Every device deleted, and (unless a dry run) no device still bound.
+    bool success = false;
+    bool is_success() const noexcept { return success; }
+};
+
+namespace detail {
+
+inline std::vector<std::string> ids_of(const el_id_list *list) {
+    std::vector<std::string> ids;
+    ids.reserve(el_id_list_count(list));
+    for (std::size_t i = 0; i < el_id_list_count(list); ++i) ids.emplace_back(el_id_list_get(list, i));
+    return ids;
+}
+
+struct ErasureFree {
+    void operator()(el_erasure *erasure) const noexcept { el_erasure_free(erasure); }
+};
+
+// The C options of one run, the trampolines of its callbacks, and the first
+// exception a callback threw.
+struct BulkRun {
+    const BulkOptions &options;
+    std::optional<CancelToken> own;
+    std::exception_ptr thrown;
+    el_bulk_options c = EL_BULK_OPTIONS_INIT;
+
+    explicit BulkRun(const BulkOptions &o) : options(o) {
+        if (o.cancel == nullptr) own.emplace();
+        c.qps = o.qps;
+        c.concurrency = o.concurrency;
+        c.max_deletions = o.max_deletions;
+        c.dry_run = o.dry_run;
+        c.journal = o.journal ? o.journal->c_str() : nullptr;
+        c.backup = o.backup ? o.backup->c_str() : nullptr;
+        c.report = o.report ? o.report->c_str() : nullptr;
+        c.cancel = o.cancel ? o.cancel->c_cancel() : own->c_cancel();
+        c.user_data = this;
+        if (o.on_progress) c.on_progress = &BulkRun::progress;
+        if (o.confirm) c.confirm = &BulkRun::confirm;
+        if (o.on_resolved) c.on_resolved = &BulkRun::resolved;
+    }
+    void caught() noexcept {
+        if (!thrown) thrown = std::current_exception();
+        el_cancel_cancel(c.cancel);
+    }
+    void rethrow() const {
+        if (thrown) std::rethrow_exception(thrown);
+    }
+    static void progress(void *user, const el_bulk_progress *p) noexcept {
+        auto *run = static_cast<BulkRun *>(user);
+        try {
+            run->options.on_progress(*p);
+        } catch (...) {
+            run->caught();
+        }
+    }
+    static bool confirm(void *user, const el_bulk_plan *plan) noexcept {
+        auto *run = static_cast<BulkRun *>(user);
+        try {
+            return run->options.confirm(*plan);
+        } catch (...) {
+            run->caught();
+            return false;
+        }
+    }
+    static void resolved(void *user, const char *alias, const el_id_list *ids) noexcept {
+        auto *run = static_cast<BulkRun *>(user);
+        try {
+            run->options.on_resolved(alias, ids_of(ids));
+        } catch (...) {
+            run->caught();
+        }
+    }
+};
+
+}  // namespace detail
+
 class Client;
 
 /// Collects a client's settings; `build()` checks them all (in the core) and
@@ -735,6 +921,79 @@ class Client {
         return resolve(alias, platforms, options, out);
     }
 
+    /// Deletes many devices through the bulk engine (`el_delete_devices`):
+    /// paced, guarded, optionally journaled, backed up and reported.
+    /// Failed ids and a cancel are in the summary; a run that refuses to
+    /// start or has to stop throws `BulkError`. Blocks; callbacks run on
+    /// this thread.
+    BulkSummary delete_devices(const std::vector<std::string> &ids,
+                               const BulkOptions &options = {}) const {
+        std::vector<const char *> c_ids;
+        c_ids.reserve(ids.size());
+        for (const std::string &id : ids) c_ids.push_back(id.c_str());
+        detail::BulkRun run(options);
+        el_bulk_summary summary = EL_BULK_SUMMARY_INIT;
+        el_error error = EL_ERROR_INIT;
+        const el_status st =
+            el_delete_devices(client_, c_ids.data(), c_ids.size(), &run.c, &summary, &error);
+        return finish(run, st, summary, error);
+    }
+
+    /// `delete_devices` over a file of ids, one per line, streamed
+    /// (`el_delete_devices_from_file`).
+    BulkSummary delete_devices_from_file(std::string_view path,
+                                         const BulkOptions &options = {}) const {
+        const std::string file = detail::c_string(path, "path");
+        detail::BulkRun run(options);
+        el_bulk_summary summary = EL_BULK_SUMMARY_INIT;
+        el_error error = EL_ERROR_INIT;
+        const el_status st =
+            el_delete_devices_from_file(client_, file.c_str(), &run.c, &summary, &error);
+        return finish(run, st, summary, error);
+    }
+
+    /// Erases users by alias (`el_erase_users`): resolves each alias,
+    /// deletes every device through one bulk run, resolves again. Devices
+    /// still bound are in the result (`is_success()` false); a refused or
+    /// stopped run throws `BulkError`.
+    Erasure erase_users(const std::vector<std::string> &aliases,
+                        const BulkOptions &options = {}) const {
+        std::vector<const char *> c_aliases;
+        c_aliases.reserve(aliases.size());
+        for (const std::string &a : aliases) {
+            if (std::optional<Error> e = detail::nul_in_alias(a)) e->raise();
+            c_aliases.push_back(a.c_str());
+        }
+        detail::BulkRun run(options);
+        el_error error = EL_ERROR_INIT;
+        el_erasure *raw = nullptr;
+        const el_status st =
+            el_erase_users(client_, c_aliases.data(), c_aliases.size(), &run.c, &raw, &error);
+        const std::unique_ptr<el_erasure, detail::ErasureFree> erasure(raw);
+        run.rethrow();
+        el_bulk_summary summary = EL_BULK_SUMMARY_INIT;
+        if (erasure) el_erasure_summary(erasure.get(), &summary);
+        if (st != EL_OK) {
+            if (!erasure) detail::raise(error);
+            throw BulkError(error, BulkSummary::of(summary));
+        }
+        Erasure out;
+        out.summary = BulkSummary::of(summary);
+        out.success = el_erasure_is_success(erasure.get());
+        for (std::size_t i = 0; i < el_erasure_user_count(erasure.get()); ++i) {
+            ErasedUser u;
+            u.alias = el_erasure_alias(erasure.get(), i);
+            u.registration_ids = detail::ids_of(el_erasure_registration_ids(erasure.get(), i));
+            if (const el_id_list *bound = el_erasure_still_bound(erasure.get(), i)) {
+                u.still_bound = detail::ids_of(bound);
+            }
+            el_error verify = EL_ERROR_INIT;
+            if (el_erasure_verify_error(erasure.get(), i, &verify)) u.verify_error = Error(verify);
+            out.users.push_back(std::move(u));
+        }
+        return out;
+    }
+
     /// The C client (NULL once moved from), for mixing with the C API. Owned
     /// by this object.
     const el_client *c_client() const noexcept { return client_; }
@@ -742,6 +1001,16 @@ class Client {
  private:
     friend class ClientBuilder;
     explicit Client(el_client *client) noexcept : client_(client) {}
+
+    // The summary of a finished run; rethrows a callback's exception, throws
+    // BulkError for a refused or stopped run, the category's Error otherwise.
+    static BulkSummary finish(const detail::BulkRun &run, el_status st,
+                              const el_bulk_summary &summary, const el_error &error) {
+        run.rethrow();
+        if (st == EL_OK) return BulkSummary::of(summary);
+        if (summary.error == EL_BULK_OK) detail::raise(error);
+        throw BulkError(error, BulkSummary::of(summary));
+    }
 
     // The C options for `options`, or the error a C call cannot report.
     static std::optional<Error> c_options_for(std::string_view registration_id,

@@ -39,6 +39,7 @@ from engagelab_push.exceptions import (
 # fmt: on
 from engagelab_push._engagelab_push import (
     BulkSummary,
+    CheckReport,
     Client,
     Device,
     ErasedUser,
@@ -48,6 +49,7 @@ from engagelab_push._engagelab_push import (
 
 __all__ = [
     "BulkSummary",
+    "CheckReport",
     "Client",
     "Device",
     "ErasedUser",

@@ -10,6 +10,7 @@ from engagelab_push.exceptions import EngageLabError
 
 __all__ = [
     "BulkSummary",
+    "CheckReport",
     "Client",
     "Device",
     "EraseSummary",
@@ -71,6 +72,7 @@ class Client:
         max_deletions: int = 1000,
         dry_run: bool = False,
         on_progress: Callable[[dict[str, Any]], object] | None = None,
+        confirm: Callable[[dict[str, int | bool]], object] | None = None,
         stall_timeout: float = 300,
     ) -> BulkSummary:
         """Deletes many devices, paced, resumable and reported, with the GIL
@@ -89,11 +91,24 @@ class Client:
         rate-limited with no device deleted for stall_timeout seconds stops
         the run: see BulkSummary.stopped. Every request, retries included,
         is paced to qps; on_progress's dict also holds `pause` (seconds the
-        workers still wait) and `pause_reason` (why, or None)."""
+        workers still wait) and `pause_reason` (why, or None). `confirm(plan)`, when given, is
+        called once the input is counted and the guard passed, before any
+        file is opened or request sent, with {"entries", "ids", "dry_run"}: a
+        false answer ends the run (InvalidArgumentError, nothing sent); an
+        exception it raises cancels the run (nothing sent) and is raised with
+        the run's BulkSummary as its `summary`. Callbacks run on the calling
+        thread, one at a time."""
     def get_device(self, registration_id: str) -> Device:
         """Queries one device: its tags and alias, and the whole answer. Query
         before deleting. Raises an EngageLabError subclass on failure
         (maybe_deleted is always False: a GET never deletes)."""
+    def check(self, device: str | None = None) -> CheckReport:
+        """Checks the setup with read-only calls before anything is deleted
+        (it can send no DELETE): a random unknown id 5 times, a random
+        unknown alias, and `device` if given. Refused credentials are not an
+        exception: see CheckReport.credentials_accepted. Raises
+        InvalidArgumentError for a bad device id (nothing sent), an
+        EngageLabError subclass when a request got no answer."""
     def get_alias(self, alias: str, platforms: Iterable[str] | None = None) -> list[str]:
         """Resolves an alias (the app's user id) to the registration ids bound
         to it, in EngageLab's order; [] when no device is bound. `platforms`
@@ -113,6 +128,8 @@ class Client:
         max_deletions: int = 1000,
         dry_run: bool = False,
         on_progress: Callable[[dict[str, Any]], object] | None = None,
+        confirm: Callable[[dict[str, int | bool]], object] | None = None,
+        on_resolved: Callable[[ErasedUser], object] | None = None,
         stall_timeout: float = 300,
     ) -> EraseSummary:
         """Erases one user: resolves the alias to its registration ids, deletes
@@ -130,6 +147,8 @@ class Client:
         max_deletions: int = 1000,
         dry_run: bool = False,
         on_progress: Callable[[dict[str, Any]], object] | None = None,
+        confirm: Callable[[dict[str, int | bool]], object] | None = None,
+        on_resolved: Callable[[ErasedUser], object] | None = None,
         stall_timeout: float = 300,
     ) -> EraseSummary:
         """Erases users by alias: each alias checked and resolved, their
@@ -142,7 +161,11 @@ class Client:
         still bound after the deletions that the run was to delete is deleted
         once more, journal or not, and its alias resolved again. Ctrl-C stops
         the run gracefully, then raises KeyboardInterrupt with the
-        EraseSummary as its `summary` attribute."""
+        EraseSummary as its `summary` attribute. `confirm` as for
+        delete_devices (the plan counts every alias's ids); `on_resolved(user)`
+        is called once per alias as soon as it is resolved, before anything
+        is deleted (an ErasedUser whose still_bound is None); an exception it
+        raises cancels the run (nothing deleted) and is raised."""
     @property
     def region(self) -> str | None:
         """The region's short name (e.g. 'sgp'), or None when a base_url was given."""
@@ -272,3 +295,47 @@ class Device:
     def __eq__(self, value: object, /) -> bool: ...
     def __ne__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
+
+@final
+class CheckReport:
+    """What Client.check found: where the calls went, whether the credentials
+    were accepted, the round trip, the server's clock and rate-limit headers,
+    each answer and the differences from what the library assumes.
+    Immutable: made by Client.check, never by the caller."""
+
+    @property
+    def base_url(self) -> str:
+        """The base URL the calls went to."""
+    @property
+    def region(self) -> str | None:
+        """The region's short name, or None when a base_url was given."""
+    @property
+    def credentials_accepted(self) -> bool:
+        """Whether the credentials were accepted: no answer was AUTH."""
+    @property
+    def address(self) -> str | None:
+        """The address the requests went to (the proxy's through a proxy)."""
+    @property
+    def tls_version(self) -> str | None:
+        """The TLS version negotiated ('TLS 1.3'), or None over plain HTTP."""
+    @property
+    def rtt(self) -> float:
+        """The median round trip of 5, in seconds."""
+    @property
+    def server_date(self) -> str | None:
+        """The first answer's Date header, or None."""
+    @property
+    def clock_skew_s(self) -> int | None:
+        """The server's clock minus this machine's, in whole seconds."""
+    @property
+    def rate_limit_headers(self) -> dict[str, str]:
+        """Every X-Rate-Limit-* header seen, name lower-cased: a new dict."""
+    @property
+    def probes(self) -> tuple[dict[str, Any], ...]:
+        """Each answer as a dict (kind, path, http_status, api_code, message,
+        classification, expected, as_expected, rtt), unknown id first."""
+    @property
+    def findings(self) -> tuple[tuple[str, str], ...]:
+        """The differences from what the library assumes, as (code, message)."""
+    def to_json(self) -> str:
+        """Every fact as JSON text, the same as `engagelab-push check --json`."""

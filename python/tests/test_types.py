@@ -23,6 +23,7 @@ def test_public_names() -> None:
     classes = {c["python"]["class"] for c in error_model()}
     assert set(engagelab_push.__all__) == {
         "BulkSummary",
+        "CheckReport",
         "Client",
         "Device",
         "ErasedUser",
@@ -61,11 +62,15 @@ def test_signature_matches_the_documented_one() -> None:
 def test_bulk_signatures_match_the_documented_ones() -> None:
     settings = (
         "*, qps=100, concurrency=None, journal=None, backup=None, report=None, "
-        "max_deletions=1000, dry_run=False, on_progress=None, stall_timeout=300)"
+        "max_deletions=1000, dry_run=False, on_progress=None, confirm=None"
     )
-    assert str(inspect.signature(Client.delete_devices)) == "(self, ids, " + settings
-    assert str(inspect.signature(Client.erase_user)) == "(self, alias, " + settings
-    assert str(inspect.signature(Client.erase_users)) == "(self, aliases, " + settings
+    assert (
+        str(inspect.signature(Client.delete_devices))
+        == "(self, ids, " + settings + ", stall_timeout=300)"
+    )
+    erase = settings + ", on_resolved=None, stall_timeout=300)"
+    assert str(inspect.signature(Client.erase_user)) == "(self, alias, " + erase
+    assert str(inspect.signature(Client.erase_users)) == "(self, aliases, " + erase
     assert str(inspect.signature(Client.get_alias)) == "(self, /, alias, platforms=None)"
 
 

@@ -112,6 +112,12 @@ const ALIAS_OPTIONS = {
   },
 };
 
+/** check's options: those of every call, and a known device to GET. */
+const CHECK_OPTIONS = {
+  ...CALL_OPTIONS,
+  device: (value) => checkString(value, 'options.device'),
+};
+
 /**
  * Checks the JavaScript types of a call's options against `checks` (the
  * keys the call takes); returns them, {} when none were given.
@@ -161,6 +167,7 @@ module.exports = {
   checkCallOptions,
   CALL_OPTIONS,
   ALIAS_OPTIONS,
+  CHECK_OPTIONS,
   cString,
   platformList,
 };

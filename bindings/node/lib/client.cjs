@@ -6,7 +6,7 @@
 // deadlines and redaction are the core's: the binding only checks JavaScript
 // types (arguments.cjs) and maps C results (errors.cjs, results.cjs).
 
-const { C, newError, localError, newCallOptions } = require('./native.cjs');
+const { C, CHECK_OPTIONS_SIZE, OPT, newError, localError, newCallOptions } = require('./native.cjs');
 const { toError, CANCELLED } = require('./errors.cjs');
 const {
   typeError,
@@ -16,10 +16,12 @@ const {
   checkCallOptions,
   CALL_OPTIONS,
   ALIAS_OPTIONS,
+  CHECK_OPTIONS,
   cString,
   platformList,
 } = require('./arguments.cjs');
-const { readDevice, readIds } = require('./results.cjs');
+const { readDevice, readIds, readCheck } = require('./results.cjs');
+const bulk = require('./bulk.cjs');
 
 const inspect = Symbol.for('nodejs.util.inspect.custom');
 
@@ -246,6 +248,79 @@ class Client {
     return this.#call(ALIAS, alias, options);
   }
 
+  /**
+   * Checks the setup with read-only calls before anything is deleted (it
+   * cannot send a DELETE), as `engagelab-push check` does: a random unknown
+   * id 5 times (the median is the round trip), a random unknown alias, and
+   * `options.device` if given. Refused credentials are not an error: see
+   * `credentials_accepted`. Rejects with an InvalidArgumentError for a bad
+   * device id (nothing sent), else the error of a request that got no answer;
+   * the signal and timeout apply as to every call.
+   *
+   * Resolves with a frozen object of every fact, as `check --json` prints it:
+   * `credentials_accepted`, `base_url`, `address`, `tls_version`, `rtt_ms`,
+   * `clock_skew_s`, `rate_limit_headers`, `probes`, `findings`, ...
+   *
+   * @param {{signal?: AbortSignal, timeout?: number, device?: string}} [options]
+   * @returns {Promise<CheckReport>}
+   */
+  check(options) {
+    const device = options !== null && typeof options === 'object' ? options.device : undefined;
+    return this.#call(CHECK, device ?? '', options);
+  }
+
+  /**
+   * Deletes many devices through the core's bulk engine (paced, guarded,
+   * journaled, backed up, reported): `ids` an array of strings, or
+   * `{ path }` for a file of ids, one per line. See index.d.cts.
+   *
+   * @returns {Promise<object>} the summary
+   */
+  deleteDevices(ids, options) {
+    return this.#bulk((ptr, checked) => bulk.deleteDevices(ptr, ids, checked), options);
+  }
+
+  /**
+   * Erases users by alias: resolves, deletes through one bulk run, resolves
+   * again. See index.d.cts.
+   *
+   * @returns {Promise<object>} the erasure
+   */
+  eraseUsers(aliases, options) {
+    return this.#bulk((ptr, checked) => bulk.eraseUsers(ptr, aliases, checked), options);
+  }
+
+  /** Runs a bulk call on one worker thread, keeping the native client alive. */
+  #bulk(run, options) {
+    return new Promise((resolve, reject) => {
+      const checked = bulk.checkBulkOptions(options);
+      const handle = this.#handle;
+      if (handle.closed) throw closedError();
+      handle.calls++;
+      const done = () => {
+        handle.calls--;
+        handle.release();
+      };
+      let running;
+      try {
+        running = run(handle.ptr, checked);
+      } catch (e) {
+        done();
+        throw e;
+      }
+      running.then(
+        (v) => {
+          done();
+          resolve(v);
+        },
+        (e) => {
+          done();
+          reject(e);
+        },
+      );
+    });
+  }
+
   /** Checks the arguments of a call and starts it on a worker thread. */
   #call(op, input, options) {
     return new Promise((resolve, reject) => {
@@ -326,6 +401,23 @@ const ALIAS = {
   with: (ptr, [alias, platforms, count], options, out, err, cb) =>
     C.el_get_alias_with.async(ptr, alias, platforms, count, options, out, err, cb),
   result: (out) => readIds(out[0]),
+};
+
+/** el_check's options record: the device (none for ''), a token and a deadline. */
+function checkRecord(device, cancel, timeoutMs) {
+  return { size: CHECK_OPTIONS_SIZE, device: device === '' ? null : device, cancel, timeout_ms: timeoutMs };
+}
+const CHECK = {
+  input: 'options.device',
+  options: CHECK_OPTIONS,
+  args: (device) => [cString(device, 'device')],
+  plain: (ptr, [device], out, err, cb) => C.el_check.async(ptr, checkRecord(device, null, 0), out, err, cb),
+  with: (ptr, [device], options, out, err, cb) => {
+    const cancel = options.readBigUInt64LE(OPT.cancel);
+    const timeout = options.readBigUInt64LE(OPT.timeout_ms);
+    return C.el_check.async(ptr, checkRecord(device, cancel === 0n ? null : cancel, timeout), out, err, cb);
+  },
+  result: (out) => readCheck(out[0]),
 };
 
 /** Settles a finished call: its result, or the error its el_error describes. */

@@ -76,7 +76,135 @@ export interface Device {
   readonly rawJson: string;
 }
 
+/** Settings of deleteDevices and eraseUsers; an absent number takes the core's default. */
+export interface BulkOptions {
+  /** Requests per second, GET and DELETE together (default 100). */
+  qps?: number;
+  /** Most requests in flight (default: qps, between 16 and 512). */
+  concurrency?: number;
+  /** The guard (default 1000): more distinct ids and nothing is sent. */
+  maxDeletions?: number;
+  /** Validate, dedupe and count; send no DELETE. */
+  dryRun?: boolean;
+  /** The journal that makes the run resumable (created 0600). */
+  journal?: string;
+  /** The backup: each device (GET) before its DELETE (created 0600). */
+  backup?: string;
+  /** The report: one JSON line per entry and a summary (created 0600). */
+  report?: string;
+  /** Called on the event loop at most every 250 ms and once at the end. */
+  onProgress?: (progress: BulkProgress) => void;
+  /** Called on the event loop once the guard passed, before anything is sent; false ends the run (DECLINED). */
+  confirm?: (plan: BulkPlan) => boolean;
+  /** eraseUsers only: each alias and its ids, once resolved. */
+  onResolved?: (alias: string, registrationIds: string[]) => void;
+  /** Aborting it stops the run: nothing more is sent, the summary says interrupted. */
+  signal?: AbortSignal;
+}
+
+/** What a run is about to do, given to confirm. */
+export interface BulkPlan {
+  readonly entries: number;
+  readonly ids: number;
+  readonly dryRun: boolean;
+}
+
+/** Where a run stands, given to onProgress. */
+export interface BulkProgress {
+  readonly done: number;
+  readonly total: number;
+  readonly deleted: number;
+  readonly notFound: number;
+  readonly failed: number;
+  readonly invalid: number;
+  readonly duplicate: number;
+  readonly alreadyDone: number;
+  readonly wouldDelete: number;
+  readonly rateLimited: number;
+  /** Milliseconds since the run started sending. */
+  readonly elapsed: number;
+  readonly inFlight: number;
+  readonly qps: number;
+  readonly interrupted: boolean;
+}
+
+/** What a run did: every field of the core's BulkSummary. Frozen. */
+export interface BulkSummary {
+  readonly entries: number;
+  readonly ids: number;
+  readonly deleted: number;
+  readonly notFound: number;
+  readonly failed: number;
+  readonly invalid: number;
+  readonly duplicate: number;
+  readonly alreadyDone: number;
+  readonly wouldDelete: number;
+  readonly notStarted: number;
+  readonly rateLimited: number;
+  /** Milliseconds from the first request to the end. */
+  readonly elapsed: number;
+  readonly interrupted: boolean;
+  readonly dryRun: boolean;
+  /** Why the engine stopped the run early, or null. */
+  readonly stopped: string | null;
+}
+
+/** One alias of an erasure. */
+export interface ErasedUser {
+  readonly alias: string;
+  /** The ids bound before: what the run deleted. */
+  readonly registrationIds: readonly string[];
+  /** The ids still bound after; null when not checked. */
+  readonly stillBound: readonly string[] | null;
+  /** Why the second lookup failed, or null. */
+  readonly verifyError: Error | null;
+}
+
+/** What eraseUsers did. */
+export interface Erasure extends BulkSummary {
+  readonly users: readonly ErasedUser[];
+  /** Every device deleted and (unless a dry run) none still bound. */
+  readonly isSuccess: boolean;
+}
+
 /** A client of EngageLab's Push REST API. Safe to share; calls run concurrently off the event loop. */
+/** Options of check: those of every call, and a known device to GET too. */
+export interface CheckOptions extends CallOptions {
+  /** A registration id known to exist; it must be found. */
+  device?: string;
+}
+
+/** One answer of the live API, as it came and as the library reads it. */
+export interface CheckProbe {
+  readonly kind: 'unknown_device' | 'unknown_alias' | 'device';
+  readonly path: string;
+  readonly http_status: number;
+  readonly api_code: number | null;
+  readonly message: string;
+  /** The error category the library gives it; null for a usable success. */
+  readonly classification: string | null;
+  readonly expected: string;
+  readonly as_expected: boolean;
+  readonly rtt_ms: number;
+}
+
+/** What check found: the facts of `engagelab-push check --json`. */
+export interface CheckReport {
+  readonly base_url: string;
+  readonly region: string | null;
+  readonly credentials_accepted: boolean;
+  readonly address: string | null;
+  readonly tls_version: string | null;
+  readonly rtt_ms: number;
+  readonly rtts_ms: readonly number[];
+  readonly server_date: string | null;
+  readonly clock_skew_s: number | null;
+  readonly rate_limit_headers: { readonly [name: string]: string };
+  readonly probes: readonly CheckProbe[];
+  /** The differences from what the library assumes. */
+  readonly findings: readonly { readonly code: string; readonly message: string }[];
+}
+
 export declare class Client {
   /** @throws InvalidArgumentError for a bad setting, TypeError for a wrong option type. */
   constructor(options: ClientOptions);
@@ -109,6 +237,30 @@ export declare class Client {
    * platform is an InvalidArgumentError, with nothing sent.
    */
   getAlias(alias: string, options?: AliasOptions): Promise<string[]>;
+  /**
+   * Checks the setup with read-only calls (it cannot send a DELETE): the
+   * credentials, address, TLS version, round trip, server clock, rate-limit
+   * headers and every difference from what the library assumes.
+   */
+  check(options?: CheckOptions): Promise<CheckReport>;
+  /**
+   * Deletes many devices through the core's bulk engine: paced, guarded,
+   * optionally journaled, backed up and reported; `ids` an array, or
+   * `{ path }` for a file of ids, one per line (streamed). The run holds one
+   * libuv pool thread; its callbacks run on the event loop. Failed ids and
+   * an abort are in the summary; a run refused or stopped by the engine
+   * rejects with an EngageLabError whose `bulkError` says why (GUARD,
+   * DECLINED, JOURNAL_MISMATCH, IO, JOURNAL_BUSY, WRITE_FAILED,
+   * INVALID_ARGUMENT, LOOKUP) and `summary` what was done. A callback that
+   * throws cancels the run, and the promise rejects with its exception.
+   */
+  deleteDevices(ids: readonly string[] | { path: string }, options?: BulkOptions): Promise<BulkSummary>;
+  /**
+   * Erases users by alias: each alias checked and resolved, every device
+   * deleted through one bulk run (the guard counts them all), each alias
+   * resolved again. Devices still bound are in `users` (`isSuccess` false).
+   */
+  eraseUsers(aliases: readonly string[], options?: BulkOptions): Promise<Erasure>;
   /** Refuses new calls and frees the native client once calls in flight end. Idempotent. */
   close(): void;
   /** Whether close() was called. */

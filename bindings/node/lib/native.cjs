@@ -78,6 +78,7 @@ koffi.opaque('el_client');
 koffi.opaque('el_cancel');
 koffi.opaque('el_device');
 koffi.opaque('el_id_list');
+koffi.opaque('el_check_report');
 
 /** el_error, as the header declares it. */
 const ElError = koffi.struct('el_error', {
@@ -97,6 +98,15 @@ const ElCallOptions = koffi.struct('el_call_options', {
   cancel: 'el_cancel *',
   timeout_ms: 'uint64_t',
 });
+
+/** el_check_options, as the header declares it; passed as an object. */
+const ElCheckOptions = koffi.struct('el_check_options', {
+  size: 'size_t',
+  device: 'const char *',
+  cancel: 'el_cancel *',
+  timeout_ms: 'uint64_t',
+});
+const CHECK_OPTIONS_SIZE = koffi.sizeof(ElCheckOptions);
 
 const ERROR_SIZE = koffi.sizeof(ElError);
 const OFF = {
@@ -184,6 +194,11 @@ const C = {
   el_id_list_count: lib.func('size_t el_id_list_count(const el_id_list *ids)'),
   el_id_list_get: lib.func('const char *el_id_list_get(const el_id_list *ids, size_t index)'),
   el_id_list_free: lib.func('void el_id_list_free(el_id_list *ids)'),
+  el_check: lib.func(
+    'uint32_t el_check(const el_client *client, const el_check_options *options, _Out_ el_check_report **out_report, void *out_error)',
+  ),
+  el_check_report_json: lib.func('const char *el_check_report_json(const el_check_report *report)'),
+  el_check_report_free: lib.func('void el_check_report_free(el_check_report *report)'),
   el_cancel_new: lib.func('uint32_t el_cancel_new(_Out_ el_cancel **out_cancel)'),
   el_cancel_cancel: lib.func('void el_cancel_cancel(const el_cancel *cancel)'),
   el_cancel_is_cancelled: lib.func('bool el_cancel_is_cancelled(const el_cancel *cancel)'),
@@ -257,8 +272,10 @@ function newCallOptions(cancel, timeoutMs) {
 
 module.exports = {
   koffi,
+  lib,
   pinned,
   C,
+  CHECK_OPTIONS_SIZE,
   file,
   ElError,
   ElCallOptions,

@@ -47,4 +47,16 @@ function readIds(list) {
   }
 }
 
-module.exports = { readDevice, readIds };
+/**
+ * An el_check_report as a frozen object of every fact (the JSON of
+ * `engagelab-push check --json`); the el_check_report is freed.
+ */
+function readCheck(report) {
+  try {
+    return freeze(JSON.parse(C.el_check_report_json(report)));
+  } finally {
+    C.el_check_report_free(report);
+  }
+}
+
+module.exports = { readDevice, readIds, readCheck };

@@ -13,6 +13,9 @@ pub const DEFAULT_UNKNOWN_STATUS: u16 = 400;
 /// The body of the default answer for an unknown registration id.
 pub const DEFAULT_UNKNOWN_BODY: &str = r#"{"error":{"code":27002,"message":"unknown error"}}"#;
 
+/// The largest `date_offset_s` accepted, either way (about 100 years).
+pub const MAX_DATE_OFFSET_S: u64 = 100 * 365 * 24 * 60 * 60;
+
 /// How a mock server starts: credentials, seed devices and behaviour settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MockConfig {
@@ -73,6 +76,7 @@ impl MockConfig {
                 body: self.unknown_body.clone(),
             },
             connect: ConnectAnswer::default(),
+            date_offset_s: 0,
         }
     }
 }
@@ -214,6 +218,9 @@ pub struct Settings {
     pub unknown_device: UnknownDevice,
     /// The answer to a `CONNECT`.
     pub connect: ConnectAnswer,
+    /// Seconds added to the real time in the `Date` header of device-API
+    /// answers: a server clock ahead (positive) or behind (negative).
+    pub date_offset_s: i64,
 }
 
 /// Overrides of the settings in force, kept until the next reset; `None` fields keep their value.
@@ -239,6 +246,9 @@ pub struct ConfigUpdate {
     /// New answer to a `CONNECT`.
     #[serde(default)]
     pub connect: Option<ConnectAnswer>,
+    /// New offset of the `Date` header from the real time, in seconds.
+    #[serde(default)]
+    pub date_offset_s: Option<i64>,
 }
 
 impl ConfigUpdate {
@@ -249,6 +259,13 @@ impl ConfigUpdate {
         }
         if let Some(connect) = &self.connect {
             check_status(connect.status).map_err(|e| format!("connect.status: {e}"))?;
+        }
+        if let Some(offset) = self.date_offset_s
+            && offset.unsigned_abs() > MAX_DATE_OFFSET_S
+        {
+            return Err(format!(
+                "date_offset_s: {offset} is more than {MAX_DATE_OFFSET_S} seconds away"
+            ));
         }
         Ok(())
     }
@@ -272,6 +289,9 @@ impl ConfigUpdate {
         }
         if let Some(connect) = &self.connect {
             settings.connect = connect.clone();
+        }
+        if let Some(offset) = self.date_offset_s {
+            settings.date_offset_s = offset;
         }
     }
 }

@@ -2,7 +2,7 @@
 //! answers.
 
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use percent_encoding::percent_decode_str;
 use serde::Serialize;
@@ -90,6 +90,37 @@ pub(crate) fn answer(
     if let Some(answer) = target.and_then(|t| state.next_answer(&t)) {
         return scripted(answer);
     }
+    match unscripted(state, method, route, query, authorized) {
+        Outcome::Reply(mut reply) => {
+            reply
+                .headers
+                .push(("Date".to_owned(), http_date(state.date_offset_s())));
+            Outcome::Reply(reply)
+        }
+        other => other,
+    }
+}
+
+/// The `Date` header's value: now, moved by `offset_s` seconds.
+fn http_date(offset_s: i64) -> String {
+    let now = SystemTime::now();
+    let offset = Duration::from_secs(offset_s.unsigned_abs());
+    let when = if offset_s >= 0 {
+        now.checked_add(offset)
+    } else {
+        now.checked_sub(offset)
+    };
+    httpdate::fmt_http_date(when.unwrap_or(now))
+}
+
+/// Answers a request no script answers: latency, auth, rate limit, routing.
+fn unscripted(
+    state: &State,
+    method: &str,
+    route: Route,
+    query: Option<&str>,
+    authorized: bool,
+) -> Outcome {
     let (latency_ms, rate_limit) = state.latency_and_rate();
     if latency_ms > 0 {
         thread::sleep(Duration::from_millis(latency_ms));

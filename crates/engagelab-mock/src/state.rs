@@ -142,6 +142,14 @@ impl State {
         (s.rate_limit_burst, s.rate_limit_headers)
     }
 
+    /// The `Date` header's offset from the real time, in seconds.
+    pub fn date_offset_s(&self) -> i64 {
+        self.settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .date_offset_s
+    }
+
     /// The status and body of the unknown-device answer in force.
     pub fn unknown_device(&self) -> (u16, String) {
         let s = self.settings.read().unwrap_or_else(|e| e.into_inner());

@@ -420,3 +420,42 @@ fn many_connections_at_once() {
     }
     assert_eq!(server.log().len(), 3200);
 }
+
+#[test]
+fn date_offset_moves_the_date_header_until_reset() {
+    let server = start(&["a"]);
+    let skew = |conn: &mut Conn| {
+        let r = conn.authed("GET", "/v4/devices/a");
+        let date = httpdate::parse_http_date(r.header("date").expect("a Date header")).unwrap();
+        let now = std::time::SystemTime::now();
+        match date.duration_since(now) {
+            Ok(ahead) => ahead.as_secs() as i64,
+            Err(behind) => -(behind.duration().as_secs() as i64),
+        }
+    };
+    let mut conn = Conn::to(&server);
+    assert!(skew(&mut conn).abs() < 600, "no offset by default");
+    let r = control(
+        &server,
+        "POST",
+        "/__mock/config",
+        r#"{"date_offset_s":-7200}"#,
+    );
+    assert_eq!(r.status, 200);
+    // Far beyond any scheduling delay of a loaded machine, and signed.
+    assert!((-7800..-6600).contains(&skew(&mut conn)));
+    assert_eq!(
+        control(&server, "GET", "/__mock/config", "").json()["date_offset_s"],
+        -7200
+    );
+    let bad = control(
+        &server,
+        "POST",
+        "/__mock/config",
+        r#"{"date_offset_s":9999999999999}"#,
+    );
+    assert_eq!(bad.status, 400);
+    assert!(bad.text().contains("date_offset_s"), "{}", bad.text());
+    control(&server, "POST", "/__mock/reset", "");
+    assert!(skew(&mut conn).abs() < 600);
+}

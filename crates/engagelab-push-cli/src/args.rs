@@ -25,6 +25,26 @@ pub enum Command {
     /// Erase users by alias: resolve each alias to its devices, delete them,
     /// then check that no device is still bound.
     EraseUser(EraseArgs),
+    /// Check the setup before deleting anything: read-only calls that prove
+    /// the credentials and the region, and show how the live API answers an
+    /// unknown id and an unknown alias (exit 0 works, 1 refused, 2 usage).
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Also GET this known device; it must be found.
+    #[arg(long, value_name = "ID")]
+    pub device: Option<String>,
+    /// Also measure the round trip to each of the six regions with the same
+    /// credentials, and say which accepts them.
+    #[arg(long)]
+    pub all_regions: bool,
+    /// Print the report as one JSON object on standard output.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub connection: Connection,
 }
 
 #[derive(Debug, Args)]

@@ -3,13 +3,23 @@
 use std::path::Path;
 use std::time::Duration;
 
-use engagelab_push::{Client, Region};
+use engagelab_push::{Client, ClientBuilder, Region};
 
 use crate::args::Connection;
 use crate::fail::Failure;
 
 /// Builds the client from the environment and the connection flags.
 pub fn client(c: &Connection, env: &dyn Fn(&str) -> Option<String>) -> Result<Client, Failure> {
+    let b = targeted(settings(c, env)?, c, env)?;
+    b.build().map_err(|e| Failure::usage(e.to_string()))
+}
+
+/// The builder with the credentials and every connection setting but the
+/// region or base URL.
+pub fn settings(
+    c: &Connection,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ClientBuilder, Failure> {
     let get = |name: &str| env(name).filter(|v| !v.is_empty());
     let app_key =
         get("ENGAGELAB_APP_KEY").ok_or_else(|| Failure::usage("ENGAGELAB_APP_KEY is not set"))?;
@@ -20,6 +30,30 @@ pub fn client(c: &Connection, env: &dyn Fn(&str) -> Option<String>) -> Result<Cl
         })?,
     };
     let mut b = Client::builder(app_key, secret);
+    if let Some(pem) = &c.ca_file {
+        b = b.ca_file(pem);
+    }
+    if let Some(p) = &c.proxy {
+        b = b.proxy(p);
+    }
+    if let Some(t) = c.timeout {
+        if !(t.is_finite() && t > 0.0 && t <= 86_400.0) {
+            return Err(Failure::usage(
+                "--timeout must be more than 0 and at most 86400 seconds",
+            ));
+        }
+        b = b.timeout(Duration::from_secs_f64(t));
+    }
+    Ok(b)
+}
+
+/// `b` aimed at the region or base URL of the flags, else of the environment.
+fn targeted(
+    mut b: ClientBuilder,
+    c: &Connection,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ClientBuilder, Failure> {
+    let get = |name: &str| env(name).filter(|v| !v.is_empty());
     // A flag wins over the environment; the two variables must not both be set.
     let (region, base_url) = match (&c.region, &c.base_url) {
         (Some(r), _) => (Some(r.clone()), None),
@@ -42,21 +76,7 @@ pub fn client(c: &Connection, env: &dyn Fn(&str) -> Option<String>) -> Result<Cl
     if let Some(url) = base_url {
         b = b.base_url(url);
     }
-    if let Some(pem) = &c.ca_file {
-        b = b.ca_file(pem);
-    }
-    if let Some(p) = &c.proxy {
-        b = b.proxy(p);
-    }
-    if let Some(t) = c.timeout {
-        if !(t.is_finite() && t > 0.0 && t <= 86_400.0) {
-            return Err(Failure::usage(
-                "--timeout must be more than 0 and at most 86400 seconds",
-            ));
-        }
-        b = b.timeout(Duration::from_secs_f64(t));
-    }
-    b.build().map_err(|e| Failure::usage(e.to_string()))
+    Ok(b)
 }
 
 fn read_secret(path: &Path) -> Result<String, Failure> {

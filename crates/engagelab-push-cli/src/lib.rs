@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod check;
 mod connect;
 mod delete;
 mod erase;
@@ -61,6 +62,7 @@ fn run(args: Vec<OsString>) -> i32 {
         args::Command::Delete(a) => delete::run(a, &env),
         args::Command::Get(a) => get::run(a, &env),
         args::Command::EraseUser(a) => erase::run(a, &env),
+        args::Command::Check(a) => check::run(a, &env),
     };
     match result {
         Ok(code) => code,

@@ -32,7 +32,7 @@ pub struct el_id_list {
 impl el_id_list {
     /// The C strings of `ids`. The core refuses an id with a NUL, so a
     /// failure here is a bug.
-    fn of(ids: Vec<String>) -> Result<el_id_list, Error> {
+    pub(crate) fn of(ids: Vec<String>) -> Result<el_id_list, Error> {
         let ids = ids
             .into_iter()
             .map(|id| {

@@ -21,6 +21,13 @@ pub struct el_cancel {
     token: CancelToken,
 }
 
+impl el_cancel {
+    /// The core's token.
+    pub(crate) fn token(&self) -> &CancelToken {
+        &self.token
+    }
+}
+
 /// Per-call options for the `_with` calls, in memory the caller owns.
 ///
 /// Extensible like `el_error`: the caller sets `size` to

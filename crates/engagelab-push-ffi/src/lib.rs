@@ -25,10 +25,13 @@
 // Declaration order is the header's order.
 mod alias;
 mod args;
+mod bulk;
 mod cancel;
+mod check;
 mod client;
 mod config;
 mod device;
+mod erase;
 mod error;
 mod panic;
 mod status;
@@ -38,9 +41,19 @@ mod version;
 pub use alias::{
     el_get_alias, el_get_alias_with, el_id_list, el_id_list_count, el_id_list_free, el_id_list_get,
 };
+pub use bulk::{
+    EL_BULK_STOPPED_LEN, el_bulk_confirm_fn, el_bulk_error, el_bulk_options, el_bulk_plan,
+    el_bulk_progress, el_bulk_progress_fn, el_bulk_resolved_fn, el_bulk_summary, el_delete_devices,
+    el_delete_devices_from_file,
+};
 pub use cancel::{
     el_call_options, el_cancel, el_cancel_cancel, el_cancel_free, el_cancel_is_cancelled,
     el_cancel_new,
+};
+pub use check::{
+    el_check, el_check_options, el_check_report, el_check_report_address, el_check_report_base_url,
+    el_check_report_finding_code, el_check_report_finding_message, el_check_report_free,
+    el_check_report_json, el_check_report_summary, el_check_report_tls_version, el_check_summary,
 };
 pub use client::{
     el_client, el_client_free, el_client_new, el_delete_device, el_delete_device_with,
@@ -55,6 +68,11 @@ pub use config::{
 pub use device::{
     el_device, el_device_alias, el_device_free, el_device_raw_json, el_device_registration_id,
     el_device_tag, el_device_tag_count, el_get_device, el_get_device_with,
+};
+pub use erase::{
+    el_erase_users, el_erasure, el_erasure_alias, el_erasure_free, el_erasure_is_success,
+    el_erasure_registration_ids, el_erasure_still_bound, el_erasure_summary, el_erasure_user_count,
+    el_erasure_verify_error,
 };
 pub use error::{EL_ERROR_MESSAGE_LEN, el_error, el_error_describe};
 pub use status::{el_status, el_status_name};

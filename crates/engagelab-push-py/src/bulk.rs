@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use engagelab_push::{
     BulkDelete, BulkError, BulkErrorKind, BulkInput, BulkSummary as Core, CancelToken, Client,
-    Error, Progress,
+    ErasedUser, Error, Plan, Progress,
 };
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
@@ -146,6 +146,14 @@ fn json_dict<'py>(py: Python<'py>, v: &serde_json::Value) -> PyResult<Bound<'py,
     Ok(d)
 }
 
+fn plan_dict<'py>(py: Python<'py>, plan: &Plan) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("entries", plan.entries)?;
+    d.set_item("ids", plan.ids)?;
+    d.set_item("dry_run", plan.dry_run)?;
+    Ok(d)
+}
+
 fn progress_dict<'py>(py: Python<'py>, p: &Progress) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     let c = &p.counts;
@@ -179,6 +187,10 @@ pub(crate) struct Settings {
     max_deletions: u64,
     dry_run: bool,
     stall_timeout: Option<std::time::Duration>,
+    /// `confirm(plan: dict) -> bool`, called once the guard passed.
+    pub(crate) confirm: Option<Py<PyAny>>,
+    /// `on_resolved(user: ErasedUser)`, called per alias of an erasure.
+    pub(crate) on_resolved: Option<Py<PyAny>>,
 }
 
 impl Settings {
@@ -213,6 +225,8 @@ impl Settings {
             )?,
             dry_run,
             stall_timeout: opt_seconds("stall_timeout", stall_timeout)?,
+            confirm: None,
+            on_resolved: None,
         })
     }
 }
@@ -324,6 +338,38 @@ pub(crate) fn run<T: Send>(
     }
     if let Some(p) = settings.backup {
         b = b.backup(p);
+    }
+    if let Some(f) = settings.confirm {
+        let (raised, stopper) = (raised.clone(), stopper.clone());
+        b = b.confirm(move |plan: &Plan| {
+            Python::attach(|py| {
+                let asked = plan_dict(py, plan)
+                    .and_then(|d| f.call1(py, (d,)))
+                    .and_then(|answer| answer.is_truthy(py));
+                match asked {
+                    Ok(yes) => yes,
+                    // Raised: the run is cancelled (nothing sent), then the
+                    // exception raised with its summary.
+                    Err(e) => {
+                        keep(&raised, e);
+                        stopper.cancel();
+                        true
+                    }
+                }
+            })
+        });
+    }
+    if let Some(f) = settings.on_resolved {
+        let (raised, stopper) = (raised.clone(), stopper.clone());
+        b = b.on_resolved(move |user: &ErasedUser| {
+            Python::attach(|py| {
+                let result = crate::erase::user_object(py, user).and_then(|u| f.call1(py, (u,)));
+                if let Err(e) = result {
+                    keep(&raised, e);
+                    stopper.cancel();
+                }
+            });
+        });
     }
     let b = b.on_progress(move |p: &Progress| {
         let Some(f) = &on_progress else { return };

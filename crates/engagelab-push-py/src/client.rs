@@ -1,12 +1,13 @@
 //! `engagelab_push.Client`: the Python face of [`engagelab_push::Client`].
 
 use engagelab_push::{
-    Client as Core, ClientBuilder, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Region,
+    CheckOptions, Client as Core, ClientBuilder, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Region,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
 use crate::bulk::{BulkSummary, Settings};
+use crate::check::CheckReport;
 use crate::convert::{
     Arg, opt_count, opt_flag, opt_path, opt_seconds, opt_string, string, strings,
 };
@@ -154,15 +155,18 @@ impl Client {
     /// `summary` attribute then says what was done). Ctrl-C stops the run
     /// gracefully (nothing is sent once it was pressed), then raises
     /// KeyboardInterrupt with the run's BulkSummary as its `summary`
-    /// attribute.
+    /// attribute. `confirm(plan)` is asked once the guard passed, before
+    /// anything is sent: false ends the run (InvalidArgumentError), an
+    /// exception cancels it and is raised.
     #[pyo3(signature = (
         ids, *, qps = Arg::absent(), concurrency = Arg::absent(), journal = Arg::absent(),
         backup = Arg::absent(), report = Arg::absent(), max_deletions = Arg::absent(), dry_run = false, on_progress = None,
-        stall_timeout = Arg::absent(),
+        confirm = None, stall_timeout = Arg::absent(),
     ))]
     #[pyo3(
         text_signature = "(self, ids, *, qps=100, concurrency=None, journal=None, backup=None, \
-        report=None, max_deletions=1000, dry_run=False, on_progress=None, stall_timeout=300)"
+        report=None, max_deletions=1000, dry_run=False, on_progress=None, confirm=None, \
+        stall_timeout=300)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn delete_devices(
@@ -177,10 +181,11 @@ impl Client {
         max_deletions: Arg<'_>,
         dry_run: bool,
         on_progress: Option<Py<PyAny>>,
+        confirm: Option<Py<PyAny>>,
         stall_timeout: Arg<'_>,
     ) -> PyResult<BulkSummary> {
         no_panic(|| {
-            let settings = Settings::new(
+            let mut settings = Settings::new(
                 &qps,
                 &concurrency,
                 &journal,
@@ -190,6 +195,7 @@ impl Client {
                 dry_run,
                 &stall_timeout,
             )?;
+            settings.confirm = confirm;
             crate::bulk::delete_devices(py, &self.inner, ids, settings, on_progress)
         })
     }
@@ -202,11 +208,13 @@ impl Client {
     #[pyo3(signature = (
         alias, *, qps = Arg::absent(), concurrency = Arg::absent(), journal = Arg::absent(),
         backup = Arg::absent(), report = Arg::absent(), max_deletions = Arg::absent(), dry_run = false, on_progress = None,
+        confirm = None, on_resolved = None,
         stall_timeout = Arg::absent(),
     ))]
     #[pyo3(
         text_signature = "(self, alias, *, qps=100, concurrency=None, journal=None, backup=None, \
-        report=None, max_deletions=1000, dry_run=False, on_progress=None, stall_timeout=300)"
+        report=None, max_deletions=1000, dry_run=False, on_progress=None, confirm=None, \
+        on_resolved=None, stall_timeout=300)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn erase_user(
@@ -221,11 +229,13 @@ impl Client {
         max_deletions: Arg<'_>,
         dry_run: bool,
         on_progress: Option<Py<PyAny>>,
+        confirm: Option<Py<PyAny>>,
+        on_resolved: Option<Py<PyAny>>,
         stall_timeout: Arg<'_>,
     ) -> PyResult<Py<EraseSummary>> {
         no_panic(|| {
             let alias = string("alias", alias)?;
-            let settings = Settings::new(
+            let mut settings = Settings::new(
                 &qps,
                 &concurrency,
                 &journal,
@@ -235,6 +245,8 @@ impl Client {
                 dry_run,
                 &stall_timeout,
             )?;
+            settings.confirm = confirm;
+            settings.on_resolved = on_resolved;
             crate::erase::erase_users(py, &self.inner, vec![alias], settings, on_progress)
         })
     }
@@ -250,14 +262,18 @@ impl Client {
     /// lookup that fails raises its own EngageLabError subclass (nothing
     /// deleted). Ctrl-C stops the run gracefully, then raises
     /// KeyboardInterrupt with the EraseSummary as its `summary` attribute.
+    /// `confirm` as for delete_devices; `on_resolved(user)` is called per
+    /// alias once resolved, before anything is deleted.
     #[pyo3(signature = (
         aliases, *, qps = Arg::absent(), concurrency = Arg::absent(), journal = Arg::absent(),
         backup = Arg::absent(), report = Arg::absent(), max_deletions = Arg::absent(), dry_run = false, on_progress = None,
+        confirm = None, on_resolved = None,
         stall_timeout = Arg::absent(),
     ))]
     #[pyo3(
         text_signature = "(self, aliases, *, qps=100, concurrency=None, journal=None, backup=None, \
-        report=None, max_deletions=1000, dry_run=False, on_progress=None, stall_timeout=300)"
+        report=None, max_deletions=1000, dry_run=False, on_progress=None, confirm=None, \
+        on_resolved=None, stall_timeout=300)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn erase_users(
@@ -272,11 +288,13 @@ impl Client {
         max_deletions: Arg<'_>,
         dry_run: bool,
         on_progress: Option<Py<PyAny>>,
+        confirm: Option<Py<PyAny>>,
+        on_resolved: Option<Py<PyAny>>,
         stall_timeout: Arg<'_>,
     ) -> PyResult<Py<EraseSummary>> {
         no_panic(|| {
             let aliases = strings("aliases", "alias", aliases)?;
-            let settings = Settings::new(
+            let mut settings = Settings::new(
                 &qps,
                 &concurrency,
                 &journal,
@@ -286,6 +304,8 @@ impl Client {
                 dry_run,
                 &stall_timeout,
             )?;
+            settings.confirm = confirm;
+            settings.on_resolved = on_resolved;
             crate::erase::erase_users(py, &self.inner, aliases, settings, on_progress)
         })
     }
@@ -329,6 +349,30 @@ impl Client {
             let call = Interruptible::new();
             let options = &call.options;
             py.detach(|| catch(|| client.get_alias_with(&alias, &platforms, options)))
+                .map_err(|e| call.error(py, &e))
+        })
+    }
+
+    /// Checks the setup with read-only calls before anything is deleted
+    /// (it can send no DELETE): GETs a random unknown id 5 times (the median
+    /// is the round trip), a random unknown alias, and `device` if given.
+    /// Returns a CheckReport; refused credentials are not an exception
+    /// (report.credentials_accepted is False). Raises InvalidArgumentError
+    /// for a bad device id (nothing sent), an EngageLabError subclass when a
+    /// request got no answer. The GIL is released for the whole call; Ctrl-C
+    /// stops it as it stops delete_device.
+    #[pyo3(signature = (device = None))]
+    fn check(&self, py: Python<'_>, device: Option<&Bound<'_, PyAny>>) -> PyResult<CheckReport> {
+        no_panic(|| {
+            let device = device.map(|d| string("device", d)).transpose()?;
+            let client = &self.inner;
+            let call = Interruptible::new();
+            let mut options = CheckOptions::new().call_options(call.options.clone());
+            if let Some(id) = device {
+                options = options.device(id);
+            }
+            py.detach(|| catch(|| client.check(&options)))
+                .map(CheckReport::new)
                 .map_err(|e| call.error(py, &e))
         })
     }

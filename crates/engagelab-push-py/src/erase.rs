@@ -135,6 +135,16 @@ impl EraseSummary {
     }
 }
 
+/// The ErasedUser object of a core user, for `on_resolved`.
+pub(crate) fn user_object(py: Python<'_>, user: &CoreUser) -> PyResult<Py<ErasedUser>> {
+    Py::new(
+        py,
+        ErasedUser {
+            inner: user.clone(),
+        },
+    )
+}
+
 /// Erases the users `aliases` names with `settings`, on the bulk path.
 pub(crate) fn erase_users(
     py: Python<'_>,

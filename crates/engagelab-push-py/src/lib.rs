@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 mod bulk;
+mod check;
 mod cli;
 mod client;
 mod convert;
@@ -33,6 +34,9 @@ mod _engagelab_push {
 
     #[pymodule_export]
     use crate::device::Device;
+
+    #[pymodule_export]
+    use crate::check::CheckReport;
 
     #[pymodule_export]
     use crate::erase::{EraseSummary, ErasedUser};

@@ -12,6 +12,7 @@
 //! record, and no borrow of the thread-local is held while user code runs.
 
 use std::cell::Cell;
+use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::Instant;
 
@@ -24,6 +25,8 @@ struct Call {
     cancel: Option<CancelToken>,
     written: Cell<bool>,
     cancelled: Cell<bool>,
+    peer: Cell<Option<SocketAddr>>,
+    tls_version: Cell<Option<u16>>,
 }
 
 thread_local! {
@@ -57,6 +60,12 @@ pub(crate) struct Trace {
     pub written: bool,
     /// The attempt stopped because its cancel token was cancelled.
     pub cancelled: bool,
+    /// The address of the socket the request went to (the proxy's, through
+    /// a proxy), when a connection was used.
+    pub peer: Option<SocketAddr>,
+    /// The TLS protocol version the server chose (`0x0303` is TLS 1.2,
+    /// `0x0304` TLS 1.3), when the connection is TLS.
+    pub tls_version: Option<u16>,
 }
 
 /// Runs `attempt` with its deadline and cancel token visible to the
@@ -73,6 +82,8 @@ pub(crate) fn scope<T>(
         cancel: cancel.cloned(),
         written: Cell::new(false),
         cancelled: Cell::new(false),
+        peer: Cell::new(None),
+        tls_version: Cell::new(None),
     });
     let restore = Restore(CURRENT.with(|c| c.replace(Some(call.clone()))));
     let value = attempt();
@@ -80,6 +91,8 @@ pub(crate) fn scope<T>(
     let trace = Trace {
         written: call.written.get(),
         cancelled: call.cancelled.get(),
+        peer: call.peer.get(),
+        tls_version: call.tls_version.get(),
     };
     (value, trace)
 }
@@ -99,6 +112,20 @@ pub(crate) fn pid() -> u32 {
 pub(crate) fn mark_written() {
     if let Some(c) = current() {
         c.written.set(true);
+    }
+}
+
+/// Records the address of the socket the current attempt's bytes go to.
+pub(crate) fn note_peer(peer: SocketAddr) {
+    if let Some(c) = current() {
+        c.peer.set(Some(peer));
+    }
+}
+
+/// Records the TLS version of the connection the current attempt uses.
+pub(crate) fn note_tls_version(version: u16) {
+    if let Some(c) = current() {
+        c.tls_version.set(Some(version));
     }
 }
 

@@ -337,6 +337,52 @@ impl Client {
         self.inner.retry
     }
 
+    /// One GET of `path` (already checked and escaped), never retried:
+    /// whatever the server answered, or the failure when nothing came. Only
+    /// a GET can be sent this way (see [`transport::observe_get`]).
+    pub(crate) fn observe(
+        &self,
+        path: &str,
+        options: &CallOptions,
+    ) -> Result<transport::Observed, Error> {
+        let inner = &*self.inner;
+        let pid = std::process::id();
+        let forked;
+        let agent = if pid == inner.owner {
+            &inner.agent
+        } else {
+            forked = inner.forked_agent(pid);
+            &forked
+        };
+        let url = format!("{}{path}", inner.base_url);
+        let timeout = options
+            .timeout
+            .map_or(inner.timeout, |t| t.min(inner.timeout));
+        let deadline = Instant::now() + timeout;
+        let cancel = options.cancel.as_ref();
+        if cancel.is_some_and(crate::CancelToken::is_cancelled) {
+            return Err(Error::new(
+                crate::ErrorKind::Cancelled,
+                "the call was cancelled before any request was sent",
+            ));
+        }
+        transport::observe_get(
+            agent,
+            pid,
+            &url,
+            inner.authorization.expose(),
+            &inner.scrubber,
+            deadline,
+            cancel,
+        )
+        .map_err(|f| self.scrubbed(f.error.with_attempts(1, false)))
+    }
+
+    /// The scrubber of this client's secrets.
+    pub(crate) fn scrubber(&self) -> &Scrubber {
+        &self.inner.scrubber
+    }
+
     /// The error with the secrets scrubbed from its message.
     fn scrubbed(&self, error: Error) -> Error {
         let inner = &*self.inner;
@@ -345,7 +391,7 @@ impl Client {
 }
 
 /// `/v4/devices/{registration_id}`, once the id is checked.
-fn device_path(registration_id: &str) -> Result<String, Error> {
+pub(crate) fn device_path(registration_id: &str) -> Result<String, Error> {
     validate::registration_id(registration_id)?;
     Ok(format!(
         "/v4/devices/{}",

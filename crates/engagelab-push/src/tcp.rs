@@ -77,6 +77,7 @@ impl<In: Transport> Connector<In> for TcpConnector {
                     );
                     return Ok(Some(Either::B(TcpTransport {
                         stream,
+                        peer: *addr,
                         buffers,
                         pid: call::pid(),
                         probed: false,
@@ -127,6 +128,8 @@ fn connect(addr: SocketAddr, until: Option<Instant>) -> Result<TcpStream, ureq::
 /// A connected, non-blocking TCP stream.
 pub(crate) struct TcpTransport {
     stream: TcpStream,
+    /// The address it was connected to.
+    peer: SocketAddr,
     buffers: LazyBuffers,
     /// The process that opened it: after a `fork()`, the child never uses it.
     pid: u32,
@@ -141,6 +144,7 @@ impl Transport for TcpTransport {
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
         self.probed = false;
+        call::note_peer(self.peer);
         let until = until(timeout);
         let mut output = &self.buffers.output()[..amount];
         while !output.is_empty() {

@@ -18,6 +18,7 @@ use crate::resolver::CachingResolver;
 use crate::retry::{Failure, Retry};
 use crate::secret::Scrubber;
 use crate::tcp::{self, MarkWritten, TcpConnector};
+use crate::tls_version::SniffTls;
 
 /// The most bytes read from any response body. A bigger error body is an
 /// `InvalidResponse`, and so is a bigger success body of a call that reads its
@@ -86,6 +87,7 @@ pub(crate) fn agent(settings: &AgentSettings) -> Agent {
     let connector =
         ().chain(ConnectProxyConnector::default())
             .chain(TcpConnector)
+            .chain(SniffTls)
             .chain(RustlsConnector::default())
             .chain(MarkWritten {
                 proxied: settings.proxy.is_some(),
@@ -175,6 +177,74 @@ pub(crate) fn attempt(
         failure.maybe_deleted &= may_delete;
         failure
     })
+}
+
+/// One answer to a GET, whatever its status, with what the connection and
+/// the headers say about the server (for [`crate::Client::check`]).
+#[derive(Debug)]
+pub(crate) struct Observed {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Date` header and every `X-Rate-Limit-*` header, names lower-cased,
+    /// values cut to a short excerpt.
+    pub headers: Vec<(String, String)>,
+    /// The body, read up to [`MAX_BODY_BYTES`]; `None` when it was longer.
+    pub body: Option<Vec<u8>>,
+    /// The address the request went to (the proxy's, through a proxy).
+    pub peer: Option<std::net::SocketAddr>,
+    /// The TLS version the server chose, when TLS.
+    pub tls_version: Option<u16>,
+}
+
+/// Sends one GET of `url` (there is no way to send another method through
+/// it) and hands back the answer, any status, with its facts; only a
+/// transport failure (no answer) is an error. Never retried.
+pub(crate) fn observe_get(
+    agent: &Agent,
+    pid: u32,
+    url: &str,
+    authorization: &str,
+    scrubber: &Scrubber,
+    deadline: Instant,
+    cancel: Option<&CancelToken>,
+) -> Result<Observed, Failure> {
+    let (result, trace) = call::scope(deadline, cancel, pid, || {
+        let mut response = agent
+            .get(url)
+            .header("Authorization", authorization)
+            .call()?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .filter(|(name, _)| {
+                let name = name.as_str();
+                name == "date" || name.starts_with("x-rate-limit-")
+            })
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    answer::excerpt_scrubbed(value.as_bytes(), scrubber),
+                )
+            })
+            .collect();
+        let body = read_capped(response.body_mut())?;
+        Ok((status, headers, body))
+    });
+    match result {
+        Ok((status, headers, body)) => Ok(Observed {
+            status,
+            headers,
+            body,
+            peer: trace.peer,
+            tls_version: trace.tls_version,
+        }),
+        Err(e) => {
+            let mut failure = failure_of(e, trace, scrubber);
+            failure.maybe_deleted = false;
+            Err(failure)
+        }
+    }
 }
 
 /// The failure a fault stands for.

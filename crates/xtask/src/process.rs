@@ -10,6 +10,17 @@ pub(crate) fn cargo() -> Command {
     cmd
 }
 
+/// `cargo` at a low CPU priority (`nice -n 10`): for builds off a run's
+/// critical path, so that the builds the longest lanes wait for get the
+/// cores first.
+pub(crate) fn cargo_niced() -> Command {
+    let mut cmd = Command::new("nice");
+    cmd.args(["-n", "10"])
+        .arg(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(crate::root());
+    cmd
+}
+
 /// A command run from the workspace root.
 pub(crate) fn at_root(program: impl Into<PathBuf>) -> Command {
     let mut cmd = Command::new(program.into());

@@ -304,7 +304,13 @@ fn sdist_builds(
         .args(["--no-deps", "--wheel-dir"])
         .arg(&out)
         .arg(&top)
-        .env("CARGO_TARGET_DIR", dist::zig_target_dir()))?;
+        // A debug build into the workspace's own target/: what this proves
+        // (the sdist holds every file a PEP 517 build needs) does not depend
+        // on the profile, and most dependencies are then already compiled,
+        // where a release build from scratch cost a minute and a half of
+        // both cores.
+        .env("CARGO_TARGET_DIR", crate::clib::target_dir())
+        .env("MATURIN_PEP517_ARGS", "--profile dev"))?;
     let wheels: Vec<String> = fs::read_dir(&out)
         .map_err(|e| e.to_string())?
         .filter_map(|e| e.ok())

@@ -37,18 +37,21 @@ const BINDINGS: &[&str] = &["go", "java", "node"];
 /// How a whole run is laid out on two cores: what the suites share is set up
 /// first (the Python tools' venv, toxiproxy, cbindgen), then these lanes run side by
 /// side, each running its suites in order. Most steps either compile or wait
-/// (on timers, sockets, registries); seven lanes keep both cores busy through
-/// the waits, and the suites' tests hold on a machine that busy.
+/// (on timers, sockets, registries); eight lanes keep both cores busy through
+/// the waits, and the suites' tests hold on a machine that busy. The three
+/// bindings wait for the same release library, then share two lanes of about
+/// equal length.
 const LANES: &[(&str, &[&str])] = &[
     ("lint", &["lint"]),
     ("rust", &["rust", "msrv"]),
     ("c", &["c"]),
     ("sanitizers", &["sanitizers"]),
-    ("python", &["python", "dist"]),
-    ("go", &["go"]),
-    // The benchmark harness builds every binding's client (npm ci, mvn
-    // package, go build): after the Java and Node.js tests, in their lane.
-    ("java", &["java", "node", "bench"]),
+    ("python", &["python"]),
+    ("dist", &["dist"]),
+    ("go", &["node", "go"]),
+    // The harness's quick mode leaves the bindings' clients out, so it
+    // shares no build tree with the binding suites.
+    ("java", &["java", "bench"]),
 ];
 
 /// Runs every suite, or only those named. A run of more than one lane's

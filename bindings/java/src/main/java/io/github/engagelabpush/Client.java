@@ -1,8 +1,11 @@
 package io.github.engagelabpush;
 
 import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -246,6 +249,90 @@ public final class Client implements AutoCloseable {
         };
     }
 
+    /**
+     * Checks the setup with read-only calls before anything is deleted (it
+     * cannot send a DELETE), as {@code engagelab-push check} does: a random
+     * unknown id 5 times (the median is the round trip) and a random
+     * unknown alias. Refused credentials are not an exception: see {@link
+     * CheckReport#credentialsAccepted()}. Interrupting the thread cancels it.
+     *
+     * @throws IllegalStateException if the client was closed
+     * @throws EngageLabException when a request got no answer
+     */
+    public CheckReport check() {
+        return call("device", "", 0, CHECK);
+    }
+
+    /**
+     * {@link #check()}, also getting {@code device}, a registration id known
+     * to exist, which must be found.
+     *
+     * @throws NullPointerException if {@code device} is null
+     * @throws InvalidArgumentException for a bad id (nothing sent)
+     */
+    public CheckReport check(String device) {
+        Objects.requireNonNull(device, "device");
+        return call("device", device, 0, CHECK);
+    }
+
+    private static final Operation<CheckReport> CHECK =
+            new Operation<>() {
+                @Override
+                public int invoke(long client, byte[] device, byte[] options, long[] out, byte[] err) {
+                    // An empty id (its NUL only) is no device.
+                    Memory text = null;
+                    if (device.length > 1) {
+                        text = new Memory(device.length);
+                        text.write(0, device, 0, device.length);
+                    }
+                    try {
+                        long address = text == null ? 0 : Pointer.nativeValue(text);
+                        return Lib.el_check(client, Lib.CheckOptions.create(address, options), out, err);
+                    } finally {
+                        Reference.reachabilityFence(text);
+                    }
+                }
+
+                @Override
+                public CheckReport result(long[] out) {
+                    return readCheck(out[0]);
+                }
+            };
+
+    /** Copies an {@code el_check_report} into a {@link CheckReport} and frees it. */
+    private static CheckReport readCheck(long report) {
+        try {
+            byte[] summary = Lib.CheckSummary.create();
+            int status = Lib.el_check_report_summary(report, summary);
+            if (status != Lib.EL_OK) {
+                throw Lib.ErrorRecord.toException(
+                        status, Lib.ErrorRecord.local(status, "could not read the check report"));
+            }
+            ByteBuffer b = ByteBuffer.wrap(summary).order(ByteOrder.nativeOrder());
+            long count = b.getLong(Lib.CheckSummary.OFF_FINDING_COUNT);
+            List<CheckReport.Finding> findings = new ArrayList<>();
+            for (long i = 0; i < count; i++) {
+                findings.add(new CheckReport.Finding(
+                        Lib.string(Lib.el_check_report_finding_code(report, i)),
+                        Lib.string(Lib.el_check_report_finding_message(report, i))));
+            }
+            boolean hasSkew = b.get(Lib.CheckSummary.OFF_HAS_CLOCK_SKEW) != 0;
+            return new CheckReport(
+                    b.get(Lib.CheckSummary.OFF_CREDENTIALS_ACCEPTED) != 0,
+                    Lib.string(Lib.el_check_report_base_url(report)),
+                    Lib.string(Lib.el_check_report_address(report)),
+                    Lib.string(Lib.el_check_report_tls_version(report)),
+                    Duration.ofNanos(b.getLong(Lib.CheckSummary.OFF_RTT_US) * 1000),
+                    hasSkew ? b.getLong(Lib.CheckSummary.OFF_CLOCK_SKEW_S) : null,
+                    Short.toUnsignedInt(b.getShort(Lib.CheckSummary.OFF_UNKNOWN_DEVICE_HTTP_STATUS)),
+                    b.getLong(Lib.CheckSummary.OFF_UNKNOWN_DEVICE_API_CODE),
+                    findings,
+                    Lib.string(Lib.el_check_report_json(report)));
+        } finally {
+            Lib.el_check_report_free(report);
+        }
+    }
+
     /** Copies an {@code el_id_list} into an unmodifiable list and frees it. */
     private static List<String> readIds(long ids) {
         try {
@@ -275,6 +362,56 @@ public final class Client implements AutoCloseable {
                     Lib.string(Lib.el_device_raw_json(device)));
         } finally {
             Lib.el_device_free(device);
+        }
+    }
+
+    /**
+     * Deletes many devices through the core's bulk engine: paced, guarded,
+     * optionally journaled (a rerun resumes), backed up and reported. An entry
+     * that is not an id is counted invalid, a repeated id duplicate; neither is
+     * sent. Failed ids and an interrupt are in the summary, not exceptions;
+     * {@code Thread.interrupt()} stops the run (nothing more is sent; the
+     * interrupt flag stays set). Callbacks run on this thread.
+     *
+     * @throws BulkException when the engine refuses the run (the guard, a
+     *     declined confirm, a journal of other ids or in use, a file that cannot
+     *     be opened: nothing sent) or stops it (a file that cannot be written)
+     */
+    public BulkSummary deleteDevices(List<String> ids, BulkOptions options) {
+        Objects.requireNonNull(ids, "ids");
+        return bulk(options, pointer -> Bulk.deleteDevices(pointer, ids, options));
+    }
+
+    /** {@link #deleteDevices(List, BulkOptions)} over a file of ids, one per line, streamed. */
+    public BulkSummary deleteDevices(Path file, BulkOptions options) {
+        Objects.requireNonNull(file, "file");
+        return bulk(options, pointer -> Bulk.deleteDevicesFromFile(pointer, file, options));
+    }
+
+    /**
+     * Erases users by alias: each alias checked and resolved, every device
+     * deleted through one bulk run (the guard counts them all), each alias
+     * resolved again. Devices still bound are in the result
+     * ({@link Erasure#isSuccess()} false); {@code Thread.interrupt()} stops it.
+     *
+     * @throws BulkException as {@link #deleteDevices(List, BulkOptions)}, and
+     *     for a first lookup that fails (kind {@code LOOKUP}: nothing deleted)
+     */
+    public Erasure eraseUsers(List<String> aliases, BulkOptions options) {
+        Objects.requireNonNull(aliases, "aliases");
+        return bulk(options, pointer -> Bulk.eraseUsers(pointer, aliases, options));
+    }
+
+    private <T> T bulk(BulkOptions options, java.util.function.LongFunction<T> run) {
+        Objects.requireNonNull(options, "options");
+        if (!handle.enter()) {
+            throw new IllegalStateException("the client is closed");
+        }
+        try {
+            return run.apply(handle.pointer);
+        } finally {
+            handle.exit();
+            Reference.reachabilityFence(this);
         }
     }
 

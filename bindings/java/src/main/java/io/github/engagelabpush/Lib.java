@@ -119,6 +119,24 @@ final class Lib {
 
     static native void el_id_list_free(long ids);
 
+    static native int el_check(long client, byte[] options, long[] outReport, byte[] err);
+
+    static native int el_check_report_summary(long report, byte[] summary);
+
+    static native Pointer el_check_report_base_url(long report);
+
+    static native Pointer el_check_report_address(long report);
+
+    static native Pointer el_check_report_tls_version(long report);
+
+    static native Pointer el_check_report_json(long report);
+
+    static native Pointer el_check_report_finding_code(long report, long index);
+
+    static native Pointer el_check_report_finding_message(long report, long index);
+
+    static native void el_check_report_free(long report);
+
     /** A NUL-terminated UTF-8 string the library owns, copied; null for NULL. */
     static String string(Pointer p) {
         return p == null ? null : p.getString(0, StandardCharsets.UTF_8.name());
@@ -267,6 +285,50 @@ final class Lib {
             b.putLong(OFF_SIZE, SIZE);
             b.putLong(OFF_CANCEL, cancel);
             b.putLong(OFF_TIMEOUT_MS, timeoutMs);
+            return record;
+        }
+    }
+
+    /** {@code el_check_options}, as a record the binding owns (linux-x86-64 layout). */
+    static final class CheckOptions {
+        private CheckOptions() {}
+
+        static final int SIZE = 32;
+        static final int OFF_SIZE = 0;
+        static final int OFF_DEVICE = 8;
+        static final int OFF_CANCEL = 16;
+        static final int OFF_TIMEOUT_MS = 24;
+
+        /** The record for a device at {@code device} (0: none) and a call's options record. */
+        static byte[] create(long device, byte[] callOptions) {
+            ByteBuffer call = ByteBuffer.wrap(callOptions).order(ByteOrder.nativeOrder());
+            byte[] record = new byte[SIZE];
+            ByteBuffer b = ByteBuffer.wrap(record).order(ByteOrder.nativeOrder());
+            b.putLong(OFF_SIZE, SIZE);
+            b.putLong(OFF_DEVICE, device);
+            b.putLong(OFF_CANCEL, call.getLong(CallOptions.OFF_CANCEL));
+            b.putLong(OFF_TIMEOUT_MS, call.getLong(CallOptions.OFF_TIMEOUT_MS));
+            return record;
+        }
+    }
+
+    /** {@code el_check_summary}, as a record the binding owns (linux-x86-64 layout). */
+    static final class CheckSummary {
+        private CheckSummary() {}
+
+        static final int SIZE = 48;
+        static final int OFF_SIZE = 0;
+        static final int OFF_RTT_US = 8;
+        static final int OFF_CLOCK_SKEW_S = 16;
+        static final int OFF_UNKNOWN_DEVICE_API_CODE = 24;
+        static final int OFF_FINDING_COUNT = 32;
+        static final int OFF_UNKNOWN_DEVICE_HTTP_STATUS = 40;
+        static final int OFF_CREDENTIALS_ACCEPTED = 42;
+        static final int OFF_HAS_CLOCK_SKEW = 43;
+
+        static byte[] create() {
+            byte[] record = new byte[SIZE];
+            ByteBuffer.wrap(record).order(ByteOrder.nativeOrder()).putLong(OFF_SIZE, SIZE);
             return record;
         }
     }

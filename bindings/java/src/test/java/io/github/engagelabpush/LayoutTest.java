@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The offsets this binding reads and writes el_error and el_call_options at
+ * The offsets this binding reads and writes el_error, el_call_options,
+ * el_check_options and el_check_summary at
  * are the C compiler's: a small C program includes the real header and prints
  * offsetof/sizeof. (The C toolchain is there wherever the Rust library builds.)
  */
@@ -30,6 +31,14 @@ class LayoutTest {
                 "  printf(\"message_len=%d\\n\", EL_ERROR_MESSAGE_LEN);",
                 "  printf(\"el_call_options=%zu\\n\", sizeof(el_call_options));",
                 "  P(el_call_options, size); P(el_call_options, cancel); P(el_call_options, timeout_ms);",
+                "  printf(\"el_check_options=%zu\\n\", sizeof(el_check_options));",
+                "  P(el_check_options, size); P(el_check_options, device); P(el_check_options, cancel);",
+                "  P(el_check_options, timeout_ms);",
+                "  printf(\"el_check_summary=%zu\\n\", sizeof(el_check_summary));",
+                "  P(el_check_summary, size); P(el_check_summary, rtt_us); P(el_check_summary, clock_skew_s);",
+                "  P(el_check_summary, unknown_device_api_code); P(el_check_summary, finding_count);",
+                "  P(el_check_summary, unknown_device_http_status); P(el_check_summary, credentials_accepted);",
+                "  P(el_check_summary, has_clock_skew);",
                 "  return 0;",
                 "}", ""));
         Path exe = dir.resolve("layout");
@@ -50,6 +59,20 @@ class LayoutTest {
                 "el_call_options.size=" + Lib.CallOptions.OFF_SIZE,
                 "el_call_options.cancel=" + Lib.CallOptions.OFF_CANCEL,
                 "el_call_options.timeout_ms=" + Lib.CallOptions.OFF_TIMEOUT_MS,
+                "el_check_options=" + Lib.CheckOptions.SIZE,
+                "el_check_options.size=" + Lib.CheckOptions.OFF_SIZE,
+                "el_check_options.device=" + Lib.CheckOptions.OFF_DEVICE,
+                "el_check_options.cancel=" + Lib.CheckOptions.OFF_CANCEL,
+                "el_check_options.timeout_ms=" + Lib.CheckOptions.OFF_TIMEOUT_MS,
+                "el_check_summary=" + Lib.CheckSummary.SIZE,
+                "el_check_summary.size=" + Lib.CheckSummary.OFF_SIZE,
+                "el_check_summary.rtt_us=" + Lib.CheckSummary.OFF_RTT_US,
+                "el_check_summary.clock_skew_s=" + Lib.CheckSummary.OFF_CLOCK_SKEW_S,
+                "el_check_summary.unknown_device_api_code=" + Lib.CheckSummary.OFF_UNKNOWN_DEVICE_API_CODE,
+                "el_check_summary.finding_count=" + Lib.CheckSummary.OFF_FINDING_COUNT,
+                "el_check_summary.unknown_device_http_status=" + Lib.CheckSummary.OFF_UNKNOWN_DEVICE_HTTP_STATUS,
+                "el_check_summary.credentials_accepted=" + Lib.CheckSummary.OFF_CREDENTIALS_ACCEPTED,
+                "el_check_summary.has_clock_skew=" + Lib.CheckSummary.OFF_HAS_CLOCK_SKEW,
                 "");
         assertEquals(want, got);
     }

@@ -1,0 +1,100 @@
+package io.github.engagelabpush;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * The settings of {@link Client#deleteDevices(List, BulkOptions)},
+ * {@link Client#deleteDevices(Path, BulkOptions)} and
+ * {@link Client#eraseUsers(List, BulkOptions)}; an unset number takes the
+ * core's default. A mutable builder: each setter returns {@code this}.
+ *
+ * <p>Callbacks run on the thread that called, one at a time, before the call
+ * returns. An exception a callback throws stops the run (nothing more is
+ * sent; a confirm that throws says no) and is rethrown once the run ended.
+ */
+public final class BulkOptions {
+    int qps;
+    int concurrency;
+    long maxDeletions;
+    boolean dryRun;
+    Path journal;
+    Path backup;
+    Path report;
+    Consumer<BulkProgress> onProgress;
+    Predicate<BulkPlan> confirm;
+    BiConsumer<String, List<String>> onResolved;
+
+    /** Requests per second, GET and DELETE together (default 100). */
+    public BulkOptions qps(int qps) {
+        this.qps = positive("qps", qps);
+        return this;
+    }
+
+    /** The most requests in flight (default: qps, between 16 and 512). */
+    public BulkOptions concurrency(int concurrency) {
+        this.concurrency = positive("concurrency", concurrency);
+        return this;
+    }
+
+    /** The guard (default 1000): more distinct ids and nothing is sent. */
+    public BulkOptions maxDeletions(long maxDeletions) {
+        if (maxDeletions < 1) {
+            throw new IllegalArgumentException("maxDeletions must be at least 1");
+        }
+        this.maxDeletions = maxDeletions;
+        return this;
+    }
+
+    /** Validate, dedupe and count; send no DELETE. */
+    public BulkOptions dryRun(boolean dryRun) {
+        this.dryRun = dryRun;
+        return this;
+    }
+
+    /** The journal that makes the run resumable (created 0600). */
+    public BulkOptions journal(Path journal) {
+        this.journal = journal;
+        return this;
+    }
+
+    /** The backup: each device (GET) before its DELETE (created 0600). */
+    public BulkOptions backup(Path backup) {
+        this.backup = backup;
+        return this;
+    }
+
+    /** The report: one JSON line per entry and a summary (created 0600). */
+    public BulkOptions report(Path report) {
+        this.report = report;
+        return this;
+    }
+
+    /** Called at most every 250 ms and once at the end. */
+    public BulkOptions onProgress(Consumer<BulkProgress> onProgress) {
+        this.onProgress = onProgress;
+        return this;
+    }
+
+    /** Asked once the guard passed, before anything is sent; false ends the run (DECLINED). */
+    public BulkOptions confirm(Predicate<BulkPlan> confirm) {
+        this.confirm = confirm;
+        return this;
+    }
+
+    /** eraseUsers only: each alias and its registration ids, once resolved. */
+    public BulkOptions onResolved(BiConsumer<String, List<String>> onResolved) {
+        this.onResolved = onResolved;
+        return this;
+    }
+
+    private static int positive(String name, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(name + " must be at least 1");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,288 @@
+package io.github.engagelabpush;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Every scenario of {@code tests/scenarios/bulk.json} ({@code deleteDevices}
+ * with a list or a file, {@code eraseUsers}, and their callbacks), after
+ * checking the file against {@code bulk_schema.json}. A scenario's cancel is
+ * {@code Thread.interrupt()} of the calling thread, from a callback.
+ */
+class BulkScenarioTest {
+
+    @TestFactory
+    Stream<DynamicTest> scenarios() throws IOException {
+        JsonNode schema = SchemaCheckTest.load("bulk_schema.json");
+        JsonNode file = SchemaCheckTest.load("bulk.json");
+        List<String> problems = SchemaCheck.validate(schema, file);
+        if (!problems.isEmpty()) {
+            fail("bulk.json does not match bulk_schema.json; nothing was run:\n" + String.join("\n", problems));
+        }
+        List<DynamicTest> tests = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (JsonNode sc : file.path("scenarios")) {
+            String name = sc.path("name").asText();
+            if (!names.add(name)) {
+                fail("scenario \"" + name + "\": the name is used twice");
+            }
+            tests.add(DynamicTest.dynamicTest(name, () -> run(sc)));
+        }
+        return tests.stream();
+    }
+
+    private static List<String> strings(JsonNode node) {
+        List<String> out = new ArrayList<>();
+        node.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    private static List<JsonNode> lines(Path file, int from, int[] count) {
+        List<JsonNode> out = new ArrayList<>();
+        if (!Files.exists(file)) {
+            count[0] = 0;
+            return out;
+        }
+        try {
+            List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+            count[0] = all.size();
+            for (String l : all.subList(Math.min(from, all.size()), all.size())) {
+                if (!l.isBlank()) {
+                    out.add(Mock.JSON.readTree(l));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    private static List<String> sorted(List<String> l) {
+        List<String> c = new ArrayList<>(l);
+        Collections.sort(c);
+        return c;
+    }
+
+    static void run(JsonNode sc) throws IOException {
+        Mock mock = Mock.shared();
+        for (JsonNode seed : sc.path("devices")) {
+            if (seed.isTextual()) {
+                mock.addDevice(seed.asText());
+            } else {
+                mock.addDevice(seed);
+            }
+        }
+        for (JsonNode script : sc.path("scripts")) {
+            mock.call("POST", "script", script);
+        }
+        Path dir = Files.createTempDirectory("el-bulk-");
+        Path journal = dir.resolve("journal");
+        Path backup = dir.resolve("backup.jsonl");
+        Path report = dir.resolve("report.jsonl");
+        int reportSeen = 0;
+        int backupSeen = 0;
+        try (Client client =
+                Client.builder("demo-app-key", "demo-master-secret")
+                        .baseUrl(mock.url)
+                        .backoff(Duration.ofMillis(1), Duration.ofMillis(20))
+                        .build()) {
+            int index = 0;
+            for (JsonNode r : sc.path("runs")) {
+                String where = "run " + ++index;
+                JsonNode expect = r.path("expect");
+                JsonNode settings = r.path("settings");
+                BulkOptions options = new BulkOptions();
+                if (settings.has("qps")) options.qps(settings.get("qps").asInt());
+                if (settings.has("concurrency")) options.concurrency(settings.get("concurrency").asInt());
+                if (settings.has("max_deletions")) options.maxDeletions(settings.get("max_deletions").asLong());
+                options.dryRun(settings.path("dry_run").asBoolean(false));
+                if (settings.path("journal").asBoolean(false)) options.journal(journal);
+                if (settings.path("backup").asBoolean(false)) options.backup(backup);
+                if (settings.path("report").asBoolean(false)) options.report(report);
+                Thread caller = Thread.currentThread();
+                long when = r.path("cancel_when_done").asLong(0);
+                if (when > 0) {
+                    options.onProgress(p -> {
+                        if (p.done() >= when) caller.interrupt();
+                    });
+                }
+                List<BulkPlan> plans = new ArrayList<>();
+                if (r.has("confirm")) {
+                    String how = r.get("confirm").asText();
+                    options.confirm(plan -> {
+                        plans.add(plan);
+                        if (how.equals("cancel")) caller.interrupt();
+                        return !how.equals("decline");
+                    });
+                }
+                List<Map<String, Object>> resolved = new ArrayList<>();
+                options.onResolved((alias, ids) -> {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("alias", alias);
+                    m.put("registration_ids", ids);
+                    resolved.add(m);
+                });
+                int before = mock.log().size();
+
+                BulkSummary summary = null;
+                Erasure erasure = null;
+                RuntimeException failure = null;
+                try {
+                    switch (sc.path("call").asText()) {
+                        case "erase_users" -> {
+                            erasure = client.eraseUsers(strings(r.path("input")), options);
+                            summary = erasure.summary();
+                        }
+                        case "delete_devices_from_file" -> {
+                            Path input = dir.resolve("no-such-file.txt");
+                            if (r.has("input")) {
+                                input = dir.resolve("input.txt");
+                                Files.writeString(input, String.join("\n", strings(r.get("input"))) + "\n");
+                            }
+                            summary = client.deleteDevices(input, options);
+                        }
+                        default -> summary = client.deleteDevices(strings(r.path("input")), options);
+                    }
+                } catch (BulkException | EngageLabException e) {
+                    failure = e;
+                } finally {
+                    Thread.interrupted(); // the scenario's cancel, cleared for the next run
+                }
+                String status = "OK";
+                String kind = null;
+                if (failure instanceof BulkException b) {
+                    status = b.getCause().status().name();
+                    kind = b.kind().name();
+                    summary = b.summary();
+                } else if (failure instanceof EngageLabException e) {
+                    status = e.status().name();
+                }
+                assertEquals(expect.path("status").asText(), status, where + ": " + failure);
+                assertEquals(expect.has("error") ? expect.get("error").asText() : null, kind, where);
+                for (JsonNode part : expect.path("message_contains")) {
+                    assertTrue(failure != null && failure.getMessage().contains(part.asText()), where);
+                }
+                if (expect.has("plan")) {
+                    assertEquals(1, plans.size(), where + ": confirm calls");
+                    JsonNode want = expect.get("plan");
+                    if (want.has("entries")) assertEquals(want.get("entries").asLong(), plans.get(0).entries(), where);
+                    if (want.has("ids")) assertEquals(want.get("ids").asLong(), plans.get(0).ids(), where);
+                    if (want.has("dry_run")) assertEquals(want.get("dry_run").asBoolean(), plans.get(0).dryRun(), where);
+                }
+                if (expect.has("summary")) {
+                    BulkSummary s = summary;
+                    Map<String, Object> got = new LinkedHashMap<>();
+                    got.put("entries", s.entries());
+                    got.put("ids", s.ids());
+                    got.put("deleted", s.deleted());
+                    got.put("not_found", s.notFound());
+                    got.put("failed", s.failed());
+                    got.put("invalid", s.invalid());
+                    got.put("duplicate", s.duplicate());
+                    got.put("already_done", s.alreadyDone());
+                    got.put("would_delete", s.wouldDelete());
+                    got.put("not_started", s.notStarted());
+                    got.put("rate_limited", s.rateLimited());
+                    got.put("interrupted", s.interrupted());
+                    got.put("dry_run", s.dryRun());
+                    got.put("stopped", s.stopped() != null);
+                    for (Map.Entry<String, JsonNode> f : expect.get("summary").properties()) {
+                        Object want = f.getValue().isBoolean() ? (Object) f.getValue().asBoolean() : (Object) f.getValue().asLong();
+                        assertEquals(want, got.get(f.getKey()), where + ": summary." + f.getKey());
+                    }
+                }
+                int[] n = new int[1];
+                List<JsonNode> reportLines = lines(report, reportSeen, n);
+                reportSeen = n[0];
+                if (expect.has("report")) {
+                    List<String> want = new ArrayList<>();
+                    expect.get("report").forEach(l -> want.add(l.get("registration_id").asText() + " " + l.get("outcome").asText()));
+                    List<String> got = new ArrayList<>();
+                    reportLines.stream().filter(l -> l.has("outcome"))
+                            .forEach(l -> got.add(l.get("registration_id").asText() + " " + l.get("outcome").asText()));
+                    assertEquals(sorted(want), sorted(got), where + ": report");
+                }
+                List<JsonNode> backupLines = lines(backup, backupSeen, n);
+                backupSeen = n[0];
+                if (expect.has("backup")) {
+                    List<String> got = new ArrayList<>();
+                    backupLines.forEach(l -> got.add(l.get("registration_id").asText()));
+                    assertEquals(sorted(strings(expect.get("backup"))), sorted(got), where + ": backup");
+                }
+                if (expect.has("requests")) {
+                    List<String> want = new ArrayList<>();
+                    expect.get("requests").forEach(q -> want.add(q.get("method").asText() + " " + q.get("path").asText()));
+                    List<String> got = new ArrayList<>();
+                    List<JsonNode> log = mock.log();
+                    for (JsonNode q : log.subList(before, log.size())) {
+                        got.add(q.get("method").asText() + " " + q.get("path").asText());
+                    }
+                    assertEquals(sorted(want), sorted(got), where + ": requests");
+                }
+                if (expect.has("resolved")) {
+                    assertEquals(expect.get("resolved"), Mock.JSON.valueToTree(resolved), where + ": resolved");
+                }
+                if (expect.has("users")) {
+                    List<Map<String, Object>> got = new ArrayList<>();
+                    for (ErasedUser u : erasure.users()) {
+                        Map<String, Object> m = new LinkedHashMap<>();
+                        m.put("alias", u.alias());
+                        m.put("registration_ids", u.registrationIds());
+                        m.put("still_bound", u.stillBound());
+                        got.add(m);
+                    }
+                    assertEquals(expect.get("users"), Mock.JSON.valueToTree(got), where + ": users");
+                }
+                if (expect.has("is_success")) {
+                    assertEquals(expect.get("is_success").asBoolean(), erasure.isSuccess(), where);
+                }
+                Set<String> store = new HashSet<>(mock.devices());
+                for (String id : strings(expect.path("device_remains"))) assertTrue(store.contains(id), where + ": " + id + " should remain");
+                for (String id : strings(expect.path("device_gone"))) assertTrue(!store.contains(id), where + ": " + id + " should be gone");
+            }
+        } finally {
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path p : files.toList()) Files.deleteIfExists(p);
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    @Test
+    void aCallbackThatThrowsStopsTheRunAndIsRethrown() {
+        Mock mock = Mock.shared();
+        mock.addDevice("throw-1");
+        try (Client client = Client.builder("demo-app-key", "demo-master-secret").baseUrl(mock.url).build()) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> client.deleteDevices(
+                    List.of("throw-1"), new BulkOptions().confirm(plan -> {
+                        throw new IllegalStateException("no");
+                    })));
+            assertEquals("no", e.getMessage());
+            assertEquals(0, mock.log().size());
+            assertInstanceOf(List.class, mock.devices());
+            assertTrue(mock.devices().contains("throw-1"));
+        }
+    }
+}

@@ -1,0 +1,350 @@
+'use strict';
+
+// The bulk engine and user erasure over the C ABI (el_delete_devices,
+// el_delete_devices_from_file, el_erase_users). A run occupies one libuv pool
+// thread (koffi's `.async`); the engine's own threads do the requests. The
+// run's callbacks are called by the C library on that pool thread, and koffi
+// relays each to the event loop (the pool thread waits for it): JS callbacks
+// always run on the main thread. Nothing here decides anything.
+
+const { koffi, C: NATIVE, lib, newError, OFF } = require('./native.cjs');
+const { toError } = require('./errors.cjs');
+const { EngageLabError } = require('./base.cjs');
+
+const ElBulkProgress = koffi.struct('el_bulk_progress', {
+  size: 'size_t',
+  done: 'uint64_t',
+  total: 'uint64_t',
+  deleted: 'uint64_t',
+  not_found: 'uint64_t',
+  failed: 'uint64_t',
+  invalid: 'uint64_t',
+  duplicate: 'uint64_t',
+  already_done: 'uint64_t',
+  would_delete: 'uint64_t',
+  rate_limited: 'uint64_t',
+  elapsed_ms: 'uint64_t',
+  in_flight: 'uint64_t',
+  qps: 'double',
+  interrupted: 'bool',
+});
+const ElBulkPlan = koffi.struct('el_bulk_plan', {
+  size: 'size_t',
+  entries: 'uint64_t',
+  ids: 'uint64_t',
+  dry_run: 'bool',
+});
+const ProgressFn = koffi.proto('void el_bulk_progress_fn(void *user_data, const void *progress)');
+const ConfirmFn = koffi.proto('bool el_bulk_confirm_fn(void *user_data, const void *plan)');
+const ResolvedFn = koffi.proto('void el_bulk_resolved_fn(void *user_data, const char *alias, const void *ids)');
+const ElBulkOptions = koffi.struct('el_bulk_options', {
+  size: 'size_t',
+  qps: 'uint32_t',
+  concurrency: 'uint32_t',
+  max_deletions: 'uint64_t',
+  dry_run: 'bool',
+  journal: 'const char *',
+  backup: 'const char *',
+  report: 'const char *',
+  on_progress: 'el_bulk_progress_fn *',
+  confirm: 'el_bulk_confirm_fn *',
+  user_data: 'void *',
+  cancel: 'el_cancel *',
+  on_resolved: 'el_bulk_resolved_fn *',
+});
+const ElBulkSummary = koffi.struct('el_bulk_summary', {
+  size: 'size_t',
+  error: 'uint32_t',
+  entries: 'uint64_t',
+  ids: 'uint64_t',
+  deleted: 'uint64_t',
+  not_found: 'uint64_t',
+  failed: 'uint64_t',
+  invalid: 'uint64_t',
+  duplicate: 'uint64_t',
+  already_done: 'uint64_t',
+  would_delete: 'uint64_t',
+  not_started: 'uint64_t',
+  rate_limited: 'uint64_t',
+  elapsed_ms: 'uint64_t',
+  interrupted: 'bool',
+  dry_run: 'bool',
+  stopped: koffi.array('char', 256, 'String'),
+});
+koffi.opaque('el_erasure');
+
+const C = {
+  el_delete_devices: lib.func(
+    'uint32_t el_delete_devices(const el_client *client, const char **ids, size_t count, const el_bulk_options *options, _Inout_ el_bulk_summary *out_summary, void *out_error)',
+  ),
+  el_delete_devices_from_file: lib.func(
+    'uint32_t el_delete_devices_from_file(const el_client *client, const char *path, const el_bulk_options *options, _Inout_ el_bulk_summary *out_summary, void *out_error)',
+  ),
+  el_erase_users: lib.func(
+    'uint32_t el_erase_users(const el_client *client, const char **aliases, size_t count, const el_bulk_options *options, _Out_ el_erasure **out_erasure, void *out_error)',
+  ),
+  el_erasure_summary: lib.func('uint32_t el_erasure_summary(const el_erasure *erasure, _Inout_ el_bulk_summary *out_summary)'),
+  el_erasure_is_success: lib.func('bool el_erasure_is_success(const el_erasure *erasure)'),
+  el_erasure_user_count: lib.func('size_t el_erasure_user_count(const el_erasure *erasure)'),
+  el_erasure_alias: lib.func('const char *el_erasure_alias(const el_erasure *erasure, size_t index)'),
+  el_erasure_registration_ids: lib.func('const el_id_list *el_erasure_registration_ids(const el_erasure *erasure, size_t index)'),
+  el_erasure_still_bound: lib.func('const el_id_list *el_erasure_still_bound(const el_erasure *erasure, size_t index)'),
+  el_erasure_verify_error: lib.func('bool el_erasure_verify_error(const el_erasure *erasure, size_t index, void *out_error)'),
+  el_erasure_free: lib.func('void el_erasure_free(el_erasure *erasure)'),
+};
+
+/** The names of el_bulk_error, by code. */
+const BULK_ERRORS = ['', 'GUARD', 'DECLINED', 'JOURNAL_MISMATCH', 'IO', 'JOURNAL_BUSY', 'WRITE_FAILED', 'INVALID_ARGUMENT', 'LOOKUP'];
+
+/** A frozen summary from a decoded el_bulk_summary. */
+function summaryOf(s) {
+  return Object.freeze({
+    entries: Number(s.entries),
+    ids: Number(s.ids),
+    deleted: Number(s.deleted),
+    notFound: Number(s.not_found),
+    failed: Number(s.failed),
+    invalid: Number(s.invalid),
+    duplicate: Number(s.duplicate),
+    alreadyDone: Number(s.already_done),
+    wouldDelete: Number(s.would_delete),
+    notStarted: Number(s.not_started),
+    rateLimited: Number(s.rate_limited),
+    elapsed: Number(s.elapsed_ms),
+    interrupted: s.interrupted,
+    dryRun: s.dry_run,
+    stopped: s.stopped === '' ? null : s.stopped,
+  });
+}
+
+function idsOf(list) {
+  const ids = [];
+  const count = Number(NATIVE.el_id_list_count(list));
+  for (let i = 0; i < count; i++) ids.push(NATIVE.el_id_list_get(list, i));
+  return ids;
+}
+
+function emptySummary() {
+  return { size: koffi.sizeof(ElBulkSummary) };
+}
+
+/**
+ * The error of a failed run: the category's class; for a run the engine
+ * refused or stopped, with `bulkError` (its kind: GUARD, IO, ...) and
+ * `summary` (what was done) set on it.
+ */
+function failure(code, err, summary) {
+  const e = toError(code, err);
+  const kind = BULK_ERRORS[summary.error];
+  if (summary.error !== 0) {
+    Object.defineProperty(e, 'bulkError', { value: kind ?? `UNKNOWN(${summary.error})`, enumerable: true });
+    Object.defineProperty(e, 'summary', { value: summaryOf(summary), enumerable: true });
+  }
+  return e;
+}
+
+/** Checks the bulk options of a JS caller; throws TypeError on a wrong type. */
+function checkBulkOptions(options) {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+  const known = ['qps', 'concurrency', 'maxDeletions', 'dryRun', 'journal', 'backup', 'report', 'onProgress', 'confirm', 'onResolved', 'signal'];
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new TypeError(`unknown option ${key}`);
+  }
+  for (const key of ['qps', 'concurrency', 'maxDeletions']) {
+    const v = options[key];
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < 0 || (key !== 'maxDeletions' && v > 0xffffffff))) {
+      throw new TypeError(`${key} must be a non-negative integer`);
+    }
+  }
+  for (const key of ['journal', 'backup', 'report']) {
+    if (options[key] !== undefined && typeof options[key] !== 'string') throw new TypeError(`${key} must be a string`);
+  }
+  for (const key of ['onProgress', 'confirm', 'onResolved']) {
+    if (options[key] !== undefined && typeof options[key] !== 'function') throw new TypeError(`${key} must be a function`);
+  }
+  if (options.dryRun !== undefined && typeof options.dryRun !== 'boolean') throw new TypeError('dryRun must be a boolean');
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new TypeError('signal must be an AbortSignal');
+  }
+  return options;
+}
+
+/**
+ * Runs `start(options, err, done)` (an `.async` call) with the C options of
+ * `opts`: the signal cancels the run's token; the callbacks are registered
+ * for the run and unregistered after it. A callback that throws cancels the
+ * run, and its exception rejects the promise once the run has ended.
+ */
+function runBulk(opts, start, finish) {
+  return new Promise((resolve, reject) => {
+    const tokenOut = [null];
+    const made = NATIVE.el_cancel_new(tokenOut);
+    if (made !== 0) throw new EngageLabError('could not create a cancel token', { status: 'INTERNAL' });
+    const token = tokenOut[0];
+    let thrown;
+    const guard = (fn, fallback) => (...args) => {
+      try {
+        return fn(...args);
+      } catch (e) {
+        if (thrown === undefined) thrown = e;
+        NATIVE.el_cancel_cancel(token);
+        return fallback;
+      }
+    };
+    const registered = [];
+    const register = (fn, proto) => {
+      const ptr = koffi.register(fn, koffi.pointer(proto));
+      registered.push(ptr);
+      return ptr;
+    };
+    const options = {
+      size: koffi.sizeof(ElBulkOptions),
+      qps: opts.qps ?? 0,
+      concurrency: opts.concurrency ?? 0,
+      max_deletions: opts.maxDeletions ?? 0,
+      dry_run: opts.dryRun ?? false,
+      journal: opts.journal ?? null,
+      backup: opts.backup ?? null,
+      report: opts.report ?? null,
+      on_progress: null,
+      confirm: null,
+      user_data: null,
+      cancel: token,
+      on_resolved: null,
+    };
+    if (opts.onProgress) {
+      const f = opts.onProgress;
+      options.on_progress = register(
+        guard((_, p) => {
+          const r = koffi.decode(p, ElBulkProgress);
+          f(
+            Object.freeze({
+              done: Number(r.done),
+              total: Number(r.total),
+              deleted: Number(r.deleted),
+              notFound: Number(r.not_found),
+              failed: Number(r.failed),
+              invalid: Number(r.invalid),
+              duplicate: Number(r.duplicate),
+              alreadyDone: Number(r.already_done),
+              wouldDelete: Number(r.would_delete),
+              rateLimited: Number(r.rate_limited),
+              elapsed: Number(r.elapsed_ms),
+              inFlight: Number(r.in_flight),
+              qps: r.qps,
+              interrupted: r.interrupted,
+            }),
+          );
+        }, undefined),
+        ProgressFn,
+      );
+    }
+    if (opts.confirm) {
+      const f = opts.confirm;
+      options.confirm = register(
+        guard((_, p) => {
+          const r = koffi.decode(p, ElBulkPlan);
+          return Boolean(f(Object.freeze({ entries: Number(r.entries), ids: Number(r.ids), dryRun: r.dry_run })));
+        }, false),
+        ConfirmFn,
+      );
+    }
+    if (opts.onResolved) {
+      const f = opts.onResolved;
+      options.on_resolved = register(
+        guard((_, alias, ids) => f(alias, idsOf(ids)), undefined),
+        ResolvedFn,
+      );
+    }
+    const signal = opts.signal;
+    const onAbort = () => NATIVE.el_cancel_cancel(token);
+    if (signal !== undefined) {
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    }
+    const err = newError();
+    const cleanup = () => {
+      if (signal !== undefined) signal.removeEventListener('abort', onAbort);
+      for (const ptr of registered) koffi.unregister(ptr);
+      NATIVE.el_cancel_free(token);
+    };
+    try {
+      start(options, err, (ffiError, code) => {
+        cleanup();
+        if (ffiError) return reject(ffiError);
+        if (thrown !== undefined) return reject(thrown);
+        try {
+          resolve(finish(code, err));
+        } catch (e) {
+          reject(e);
+        }
+      });
+    } catch (e) {
+      cleanup();
+      reject(e);
+    }
+  });
+}
+
+/** client.deleteDevices(ids | {path}, options): see index.d.cts. */
+function deleteDevices(ptr, input, opts) {
+  const summary = emptySummary();
+  const finish = (code, err) => {
+    if (code !== 0) throw failure(code, err, summary);
+    return summaryOf(summary);
+  };
+  if (Array.isArray(input)) {
+    input.forEach((id, i) => {
+      if (typeof id !== 'string') throw new TypeError(`ids[${i}] must be a string`);
+    });
+    return runBulk(opts, (options, err, cb) =>
+      C.el_delete_devices.async(ptr, input, input.length, options, summary, err, cb), finish);
+  }
+  if (input !== null && typeof input === 'object' && typeof input.path === 'string') {
+    return runBulk(opts, (options, err, cb) =>
+      C.el_delete_devices_from_file.async(ptr, input.path, options, summary, err, cb), finish);
+  }
+  throw new TypeError('ids must be an array of strings or { path: string }');
+}
+
+/** client.eraseUsers(aliases, options): see index.d.cts. */
+function eraseUsers(ptr, aliases, opts) {
+  if (!Array.isArray(aliases)) throw new TypeError('aliases must be an array of strings');
+  aliases.forEach((a, i) => {
+    if (typeof a !== 'string') throw new TypeError(`aliases[${i}] must be a string`);
+  });
+  const out = [null];
+  return runBulk(opts, (options, err, cb) =>
+    C.el_erase_users.async(ptr, aliases, aliases.length, options, out, err, cb), (code, err) => {
+    const erasure = out[0];
+    try {
+      const summary = emptySummary();
+      if (erasure !== null) C.el_erasure_summary(erasure, summary);
+      else summary.error = 0;
+      if (code !== 0) throw failure(code, err, summary);
+      const users = [];
+      const count = Number(C.el_erasure_user_count(erasure));
+      for (let i = 0; i < count; i++) {
+        const bound = C.el_erasure_still_bound(erasure, i);
+        const verify = newError();
+        const failed = C.el_erasure_verify_error(erasure, i, verify);
+        users.push(Object.freeze({
+          alias: C.el_erasure_alias(erasure, i),
+          registrationIds: Object.freeze(idsOf(C.el_erasure_registration_ids(erasure, i))),
+          stillBound: bound === null ? null : Object.freeze(idsOf(bound)),
+          verifyError: failed ? toError(verify.readUInt32LE(OFF.status), verify) : null,
+        }));
+      }
+      return Object.freeze({
+        ...summaryOf(summary),
+        users: Object.freeze(users),
+        isSuccess: C.el_erasure_is_success(erasure),
+      });
+    } finally {
+      if (erasure !== null) C.el_erasure_free(erasure);
+    }
+  });
+}
+
+module.exports = { deleteDevices, eraseUsers, checkBulkOptions, BULK_ERRORS };

@@ -1,0 +1,161 @@
+'use strict';
+
+// Every scenario of tests/scenarios/bulk.json (client.deleteDevices with ids
+// or { path }, client.eraseUsers, and their callbacks) against
+// engagelab-mock, one named test each, after checking the file against
+// tests/scenarios/bulk_schema.json. A scenario's cancel is an AbortSignal
+// aborted from a callback.
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { Mock, REPO, CREDENTIALS } = require('./support/mock.cjs');
+const { validate } = require('./support/schema.cjs');
+const engagelab = require('engagelab-push');
+
+const FILE = path.join(REPO, 'tests', 'scenarios', 'bulk.json');
+const SCHEMA = JSON.parse(fs.readFileSync(path.join(REPO, 'tests', 'scenarios', 'bulk_schema.json'), 'utf8'));
+const DATA = JSON.parse(fs.readFileSync(FILE, 'utf8'));
+const PROBLEMS = validate(SCHEMA, DATA);
+if (PROBLEMS.length > 0) throw new Error(`bulk.json does not match bulk_schema.json; nothing was run:\n  ${PROBLEMS.join('\n  ')}`);
+
+const SUMMARY_KEYS = {
+  entries: 'entries', ids: 'ids', deleted: 'deleted', not_found: 'notFound', failed: 'failed',
+  invalid: 'invalid', duplicate: 'duplicate', already_done: 'alreadyDone', would_delete: 'wouldDelete',
+  not_started: 'notStarted', rate_limited: 'rateLimited', interrupted: 'interrupted', dry_run: 'dryRun',
+};
+
+function jsonLines(file, from) {
+  if (!fs.existsSync(file)) return [[], 0];
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  return [lines.slice(from).map((l) => JSON.parse(l)), lines.length];
+}
+
+const sorted = (a) => [...a].sort();
+
+let mock;
+test.before(async () => {
+  mock = await Mock.start();
+});
+test.after(() => mock.stop());
+
+for (const sc of DATA.scenarios) {
+  test(sc.name, async () => {
+    await mock.reset();
+    for (const seed of sc.devices ?? []) await mock.addDevice(seed);
+    for (const script of sc.scripts ?? []) await mock.call('POST', 'script', script);
+    const client = new engagelab.Client({ ...CREDENTIALS, baseUrl: mock.url, backoffBase: 1, backoffMax: 20 });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-bulk-'));
+    const files = { journal: path.join(dir, 'journal'), backup: path.join(dir, 'backup.jsonl'), report: path.join(dir, 'report.jsonl') };
+    const seen = { report: 0, backup: 0 };
+    try {
+      for (const [index, run] of sc.runs.entries()) {
+        const where = `run ${index + 1}`;
+        const expect = run.expect;
+        const settings = run.settings ?? {};
+        const controller = new AbortController();
+        const options = { signal: controller.signal };
+        if (settings.qps !== undefined) options.qps = settings.qps;
+        if (settings.concurrency !== undefined) options.concurrency = settings.concurrency;
+        if (settings.max_deletions !== undefined) options.maxDeletions = settings.max_deletions;
+        if (settings.dry_run) options.dryRun = true;
+        for (const key of ['journal', 'backup', 'report']) if (settings[key]) options[key] = files[key];
+        const when = run.cancel_when_done;
+        options.onProgress = (p) => {
+          if (when !== undefined && p.done >= when) controller.abort();
+        };
+        const plans = [];
+        if (run.confirm !== undefined) {
+          options.confirm = (plan) => {
+            plans.push(plan);
+            if (run.confirm === 'cancel') controller.abort();
+            return run.confirm !== 'decline';
+          };
+        }
+        const resolved = [];
+        if (sc.call === 'erase_users') {
+          options.onResolved = (alias, ids) => resolved.push({ alias, registration_ids: ids });
+        }
+        const before = (await mock.log()).length;
+        let result;
+        let error;
+        try {
+          if (sc.call === 'erase_users') result = await client.eraseUsers(run.input, options);
+          else if (sc.call === 'delete_devices_from_file') {
+            let file = path.join(dir, 'no-such-file.txt');
+            if (run.input !== undefined) {
+              file = path.join(dir, 'input.txt');
+              fs.writeFileSync(file, run.input.map((l) => `${l}\n`).join(''));
+            }
+            result = await client.deleteDevices({ path: file }, options);
+          } else result = await client.deleteDevices(run.input, options);
+        } catch (e) {
+          error = e;
+        }
+        if (expect.status === 'OK') assert.equal(error, undefined, `${where}: ${error}`);
+        else {
+          assert.ok(error instanceof engagelab.EngageLabError, `${where}: expected ${expect.status}, got ${error ?? 'success'}`);
+          assert.equal(error.status, expect.status, where);
+          assert.equal(error.bulkError, expect.error, where);
+          for (const part of expect.message_contains ?? []) assert.ok(error.message.includes(part), `${where}: ${error.message}`);
+        }
+        const summary = result ?? error?.summary;
+        if (expect.plan !== undefined) {
+          assert.equal(plans.length, 1, `${where}: confirm calls`);
+          assert.deepEqual({ entries: plans[0].entries, ids: plans[0].ids, dry_run: plans[0].dryRun },
+            { entries: plans[0].entries, ids: plans[0].ids, dry_run: plans[0].dryRun, ...expect.plan }, where);
+        }
+        for (const [key, want] of Object.entries(expect.summary ?? {})) {
+          const got = key === 'stopped' ? summary.stopped !== null : summary[SUMMARY_KEYS[key]];
+          assert.equal(got, want, `${where}: summary.${key}`);
+        }
+        const [report, reportCount] = jsonLines(files.report, seen.report);
+        seen.report = reportCount;
+        if (expect.report !== undefined) {
+          assert.deepEqual(
+            sorted(report.filter((l) => l.outcome !== undefined).map((l) => `${l.registration_id} ${l.outcome}`)),
+            sorted(expect.report.map((l) => `${l.registration_id} ${l.outcome}`)), `${where}: report`);
+        }
+        const [backup, backupCount] = jsonLines(files.backup, seen.backup);
+        seen.backup = backupCount;
+        if (expect.backup !== undefined) {
+          assert.deepEqual(sorted(backup.map((b) => b.registration_id)), sorted(expect.backup), `${where}: backup`);
+        }
+        if (expect.requests !== undefined) {
+          const log = (await mock.log()).slice(before);
+          assert.deepEqual(sorted(log.map((r) => `${r.method} ${r.path}`)),
+            sorted(expect.requests.map((r) => `${r.method} ${r.path}`)), `${where}: requests`);
+        }
+        if (expect.resolved !== undefined) assert.deepEqual(resolved, expect.resolved, `${where}: resolved`);
+        if (expect.users !== undefined) {
+          assert.deepEqual(result.users.map((u) => ({ alias: u.alias, registration_ids: [...u.registrationIds],
+            still_bound: u.stillBound === null ? null : [...u.stillBound] })), expect.users, `${where}: users`);
+        }
+        if (expect.is_success !== undefined) assert.equal(result.isSuccess, expect.is_success, where);
+        const store = new Set(await mock.devices());
+        for (const id of expect.device_remains ?? []) assert.ok(store.has(id), `${where}: ${id} should remain`);
+        for (const id of expect.device_gone ?? []) assert.ok(!store.has(id), `${where}: ${id} should be gone`);
+      }
+    } finally {
+      client.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('a callback that throws cancels the run and rejects with its exception', async () => {
+  await mock.reset();
+  await mock.addDevice('throw-1');
+  const client = new engagelab.Client({ ...CREDENTIALS, baseUrl: mock.url });
+  try {
+    await assert.rejects(
+      client.deleteDevices(['throw-1'], { confirm: () => { throw new RangeError('no'); } }),
+      (e) => e instanceof RangeError && e.message === 'no',
+    );
+    assert.equal((await mock.log()).length, 0);
+  } finally {
+    client.close();
+  }
+});

@@ -1,0 +1,154 @@
+//! `engagelab-push check`: read-only calls that prove the credentials and
+//! the region and show how the live API answers, before anything is
+//! deleted. Exit 0 the setup works, 1 the credentials or region are refused
+//! (or nothing answered, or the known device was not found), 2 usage.
+
+use engagelab_push::{CheckOptions, CheckReport, ErrorKind, Region};
+use serde_json::{Value, json};
+
+use crate::args::CheckArgs;
+use crate::connect;
+use crate::fail::{self, Failure};
+
+/// Points `--all-regions` at other base URLs: `sgp=URL,usva=URL,...`. For
+/// tests, which must stay on loopback; a region not named keeps its own URL.
+pub const REGION_URLS_VAR: &str = "ENGAGELAB_CHECK_REGION_URLS";
+
+pub fn run(args: CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32, Failure> {
+    let client = connect::client(&args.connection, env)?;
+    let regions = if args.all_regions {
+        Some(region_urls(env)?)
+    } else {
+        None
+    };
+    let mut options = CheckOptions::new();
+    if let Some(id) = &args.device {
+        options = options.device(id);
+    }
+    let report = client.check(&options).map_err(|e| {
+        if e.kind() == ErrorKind::InvalidArgument {
+            Failure::usage(e.to_string())
+        } else {
+            Failure::failed(format!("{}: {e}", connect::target(&client)))
+        }
+    })?;
+    let regions = match regions {
+        Some(urls) => {
+            let base = connect::settings(&args.connection, env)?;
+            Some(
+                urls.into_iter()
+                    .map(|(region, url)| {
+                        let b = match &url {
+                            Some(url) => base.clone().base_url(url),
+                            None => base.clone().region(region),
+                        };
+                        let outcome = b
+                            .build()
+                            .and_then(|c| c.check(&CheckOptions::new()))
+                            .map_err(|e| e.to_string());
+                        (region, url, outcome)
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        }
+        None => None,
+    };
+    let device_found = report
+        .probes()
+        .iter()
+        .all(|p| p.kind() != engagelab_push::ProbeKind::Device || p.classification().is_none());
+    let works = report.credentials_accepted() && device_found;
+    if args.json {
+        let mut out = report.to_json();
+        out["works"] = Value::from(works);
+        if let Some(regions) = &regions {
+            out["regions"] = regions
+                .iter()
+                .map(|(region, url, outcome)| {
+                    let base_url = url.clone().unwrap_or_else(|| region.base_url().to_owned());
+                    match outcome {
+                        Ok(r) => json!({
+                            "region": region.name(),
+                            "base_url": base_url,
+                            "rtt_ms": r.rtt().as_secs_f64() * 1000.0,
+                            "credentials_accepted": r.credentials_accepted(),
+                            "error": null,
+                        }),
+                        Err(e) => json!({
+                            "region": region.name(),
+                            "base_url": base_url,
+                            "rtt_ms": null,
+                            "credentials_accepted": false,
+                            "error": e,
+                        }),
+                    }
+                })
+                .collect();
+        }
+        println!("{out}");
+    } else {
+        print!("{report}");
+        if let Some(regions) = &regions {
+            print_regions(regions);
+        }
+        if works {
+            println!("the setup works");
+        } else if !report.credentials_accepted() {
+            println!("the credentials or the region are refused");
+        } else {
+            println!("the device given with --device is not usable here");
+        }
+    }
+    Ok(if works { fail::OK } else { fail::FAILED })
+}
+
+type RegionOutcome = (Region, Option<String>, Result<CheckReport, String>);
+
+fn print_regions(regions: &[RegionOutcome]) {
+    println!("regions (the same credentials):");
+    let mut accepted = Vec::new();
+    for (region, url, outcome) in regions {
+        let base_url = url.as_deref().unwrap_or(region.base_url());
+        let what = match outcome {
+            Ok(r) if r.credentials_accepted() => {
+                accepted.push(region.name());
+                format!(
+                    "{:.1} ms, credentials accepted",
+                    r.rtt().as_secs_f64() * 1000.0
+                )
+            }
+            Ok(r) => format!(
+                "{:.1} ms, credentials refused",
+                r.rtt().as_secs_f64() * 1000.0
+            ),
+            Err(e) => format!("no answer: {e}"),
+        };
+        println!("  {:<6} {base_url}  {what}", region.name());
+    }
+    match accepted.as_slice() {
+        [] => println!("no region accepts these credentials"),
+        names => println!("accepted by: {}", names.join(", ")),
+    }
+}
+
+/// Each region with the base URL [`REGION_URLS_VAR`] gives it, if any.
+fn region_urls(
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<(Region, Option<String>)>, Failure> {
+    let mut urls: Vec<(Region, Option<String>)> = Region::ALL.iter().map(|r| (*r, None)).collect();
+    let Some(spec) = env(REGION_URLS_VAR).filter(|v| !v.is_empty()) else {
+        return Ok(urls);
+    };
+    for pair in spec.split(',') {
+        let (name, url) = pair.split_once('=').ok_or_else(|| {
+            Failure::usage(format!("{REGION_URLS_VAR}: {pair:?} is not REGION=URL"))
+        })?;
+        let region: Region = name.trim().parse().map_err(|e: engagelab_push::Error| {
+            Failure::usage(format!("{REGION_URLS_VAR}: {}", e.message()))
+        })?;
+        if let Some(slot) = urls.iter_mut().find(|(r, _)| *r == region) {
+            slot.1 = Some(url.trim().to_owned());
+        }
+    }
+    Ok(urls)
+}
