@@ -39,7 +39,7 @@ final class Client
         string $appKey,
         #[\SensitiveParameter] string $masterSecret,
         ?string $region = null,
-        ?string $baseUrl = null,
+        #[\SensitiveParameter] ?string $baseUrl = null,
         float $timeout = 30.0,
         float $connectTimeout = 10.0,
         int $maxRetries = 2,
@@ -47,7 +47,7 @@ final class Client
         float $backoffMax = 5.0,
         float $maxRetryAfter = 10.0,
         ?string $userAgent = null,
-        ?string $proxy = null,
+        #[\SensitiveParameter] ?string $proxy = null,
         ?string $caFile = null,
         bool $allowInsecureHttp = false,
     ) {
@@ -89,7 +89,7 @@ final class Client
      */
     public static function fromEnv(
         ?string $region = null,
-        ?string $baseUrl = null,
+        #[\SensitiveParameter] ?string $baseUrl = null,
         ?float $timeout = null,
         ?float $connectTimeout = null,
         ?int $maxRetries = null,
@@ -97,7 +97,7 @@ final class Client
         ?float $backoffMax = null,
         ?float $maxRetryAfter = null,
         ?string $userAgent = null,
-        ?string $proxy = null,
+        #[\SensitiveParameter] ?string $proxy = null,
         ?string $caFile = null,
         ?bool $allowInsecureHttp = null,
     ): self {
@@ -283,7 +283,7 @@ final class Client
     }
 
     /** A string for C: one holding a NUL byte is refused (C would cut it there). */
-    private static function text(string $name, string $value): string
+    private static function text(string $name, #[\SensitiveParameter] string $value): string
     {
         $at = strpos($value, "\0");
         if ($at !== false) {
@@ -320,12 +320,12 @@ final class Client
      *
      * @param array<string, mixed> $s
      */
-    private static function configure(\FFI $ffi, \FFI\CData $config, array $s): \FFI\CData
+    private static function configure(\FFI $ffi, \FFI\CData $config, #[\SensitiveParameter] array $s): \FFI\CData
     {
         $err = self::error($ffi);
         $e = \FFI::addr($err);
         try {
-            $set = static function (string $fn, mixed ...$args) use ($ffi, $config, $err, $e): void {
+            $set = static function (string $fn, #[\SensitiveParameter] mixed ...$args) use ($ffi, $config, $err, $e): void {
                 self::check($ffi->$fn($config, ...[...$args, $e]), $err);
             };
             if ($s['region'] !== null) {
