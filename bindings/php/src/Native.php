@@ -44,10 +44,12 @@ final class Native
         if (!extension_loaded('ffi')) {
             throw new \LogicException('engagelab-push needs PHP\'s FFI extension (ext-ffi)');
         }
+        $notPreloaded = null;
         try {
             return self::$ffi = \FFI::scope(self::SCOPE);
-        } catch (\FFI\Exception) {
+        } catch (\FFI\Exception $e) {
             // Not preloaded: load it here.
+            $notPreloaded = $e;
         }
         $library = self::library();
         if (!is_file($library)) {
@@ -57,8 +59,9 @@ final class Native
             return self::$ffi = \FFI::cdef((string) file_get_contents(self::declarations()), $library);
         } catch (\FFI\Exception $e) {
             throw new \LogicException(
-                'engagelab-push: cannot load the native library (' . $e->getMessage() . '); under '
-                . 'PHP-FPM (ffi.enable=preload) set opcache.preload to this package\'s preload.php',
+                'engagelab-push: cannot load the native library (' . $e->getMessage() . '; FFI::scope: '
+                . $notPreloaded->getMessage() . '); under PHP-FPM (ffi.enable=preload) preload it: '
+                . 'see preload.php',
                 0,
                 $e,
             );
@@ -66,8 +69,21 @@ final class Native
     }
 
     /**
+     * The declarations with the two lines that name the scope and the
+     * library: what `ffi.preload` reads, and what {@see preload()} loads.
+     */
+    public static function scopedDeclarations(): string
+    {
+        return '#define FFI_SCOPE "' . self::SCOPE . "\"\n"
+            . '#define FFI_LIB "' . addcslashes(self::library(), "\"\\") . "\"\n"
+            . (string) file_get_contents(self::declarations());
+    }
+
+    /**
      * Loads the definitions under the scope {@see SCOPE}: called by
-     * `preload.php` from `opcache.preload`, where `FFI::load` is allowed.
+     * `preload.php` from `opcache.preload`, where `FFI::load` is allowed
+     * (PHP refuses it when the preload runs as `opcache.preload_user`, that
+     * is under a root master process: use `ffi.preload` there).
      */
     public static function preload(): \FFI
     {
@@ -76,10 +92,7 @@ final class Native
             throw new \LogicException('engagelab-push: no temporary file for FFI::load');
         }
         try {
-            $text = '#define FFI_SCOPE "' . self::SCOPE . "\"\n"
-                . '#define FFI_LIB "' . addcslashes(self::library(), "\"\\") . "\"\n"
-                . (string) file_get_contents(self::declarations());
-            file_put_contents($file, $text);
+            file_put_contents($file, self::scopedDeclarations());
             $ffi = \FFI::load($file);
             if ($ffi === null) {
                 throw new \LogicException('engagelab-push: FFI::load of the declarations failed');
