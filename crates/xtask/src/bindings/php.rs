@@ -36,7 +36,10 @@ pub(crate) fn prepare(env: &Env) -> Result<(), String> {
     let source = env.lib_dir.join("libengagelab_push.so.0");
     let real = std::fs::canonicalize(&source).map_err(|e| format!("{}: {e}", source.display()))?;
     crate::clib::copy(&real, &dir.join("libengagelab_push.so"))?;
-    println!("php: placed {} in bindings/php/lib/linux-x86_64/", real.display());
+    println!(
+        "php: placed {} in bindings/php/lib/linux-x86_64/",
+        real.display()
+    );
     Ok(())
 }
 

@@ -214,7 +214,11 @@ fn substitute(line: &str, macros: &BTreeMap<String, String>) -> String {
     let mut out = String::with_capacity(line.len());
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
-        out.push_str(macros.get(word.as_str()).map_or(word.as_str(), String::as_str));
+        out.push_str(
+            macros
+                .get(word.as_str())
+                .map_or(word.as_str(), String::as_str),
+        );
         word.clear();
     };
     for c in line.chars() {
@@ -237,12 +241,18 @@ mod tests {
     fn the_header_becomes_declarations_without_preprocessor_lines() {
         let header = std::fs::read_to_string(crate::header::committed()).unwrap();
         let out = php_declarations(&header).unwrap();
-        assert!(!out.lines().any(|l| l.trim_start().starts_with('#')), "{out}");
+        assert!(
+            !out.lines().any(|l| l.trim_start().starts_with('#')),
+            "{out}"
+        );
         assert!(out.contains("char message[256];"), "{out}");
         assert!(out.contains("typedef uint32_t el_status;"), "{out}");
         assert!(out.contains("el_status el_delete_device("), "{out}");
         assert!(!out.contains("extern \"C\""), "{out}");
-        assert!(!out.contains(": uint32_t"), "the C23 enum base is C's only: {out}");
+        assert!(
+            !out.contains(": uint32_t"),
+            "the C23 enum base is C's only: {out}"
+        );
     }
 
     #[test]
