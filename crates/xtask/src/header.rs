@@ -70,6 +70,12 @@ fn generate(out: &Path) -> Result<(), String> {
 pub(crate) fn write() -> Result<(), String> {
     generate(&committed())?;
     println!("header: wrote include/engagelab_push.h");
+    // The PHP binding's declarations follow the header (gen --check checks them).
+    let header = fs::read_to_string(committed()).map_err(|e| format!("header: {e}"))?;
+    let php = crate::root().join(crate::generate::php::DECLARATIONS);
+    fs::write(&php, crate::generate::php::php_declarations(&header)?)
+        .map_err(|e| format!("{}: {e}", php.display()))?;
+    println!("header: wrote {}", crate::generate::php::DECLARATIONS);
     Ok(())
 }
 

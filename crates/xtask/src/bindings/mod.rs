@@ -14,6 +14,7 @@
 pub(crate) mod go;
 pub(crate) mod java;
 pub(crate) mod node;
+pub(crate) mod php;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -73,6 +74,7 @@ pub(crate) fn known() -> &'static [(&'static str, Action, Action)] {
         ("go", go::test, go::demo),
         ("java", java::test, java::demo),
         ("node", node::test, node::demo),
+        ("php", php::test, php::demo),
     ]
 }
 

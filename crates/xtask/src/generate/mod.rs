@@ -9,6 +9,7 @@ mod go;
 mod java;
 mod model;
 mod node;
+pub(crate) mod php;
 mod python;
 mod rust;
 
@@ -82,6 +83,7 @@ fn outputs(model: &Model) -> Vec<Output> {
     all.extend(java::outputs(model));
     all.extend(go::outputs(model));
     all.extend(node::outputs(model));
+    all.extend(php::outputs(model));
     all.extend(docs::outputs(model));
     all
 }

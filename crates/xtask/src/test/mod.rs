@@ -29,10 +29,11 @@ pub(crate) const SUITES: &[&str] = &[
     "go",
     "java",
     "node",
+    "php",
 ];
 
 /// A name for every binding's suite at once.
-const BINDINGS: &[&str] = &["go", "java", "node"];
+const BINDINGS: &[&str] = &["go", "java", "node", "php"];
 
 /// How a whole run is laid out on two cores: what the suites share is set up
 /// first (the Python tools' venv, toxiproxy, cbindgen), then these lanes run side by
@@ -48,7 +49,7 @@ const LANES: &[(&str, &[&str])] = &[
     ("sanitizers", &["sanitizers"]),
     ("python", &["python"]),
     ("dist", &["dist"]),
-    ("go", &["node", "go"]),
+    ("go", &["node", "go", "php"]),
     // The harness's quick mode leaves the bindings' clients out, so it
     // shares no build tree with the binding suites.
     ("java", &["java", "bench"]),
@@ -69,7 +70,7 @@ pub(crate) fn run(only: &[&str]) -> Result<(), String> {
     let only = only.as_slice();
     if let Some(unknown) = only.iter().find(|s| !SUITES.contains(s)) {
         return Err(format!(
-            "no suite {unknown:?}; the suites are {} (bindings: all three)",
+            "no suite {unknown:?}; the suites are {} (bindings: all four)",
             SUITES.join(", ")
         ));
     }

@@ -1,0 +1,378 @@
+<?php
+
+declare(strict_types=1);
+
+namespace EngageLabPush;
+
+/**
+ * A client of EngageLab's Push REST API over the Rust core (`libengagelab_push`).
+ *
+ * Validation, error categories and messages, retries, the deadline and the
+ * redaction of the Master Secret are the core's; this class checks PHP types
+ * and maps results. One client keeps its connections alive across calls: make
+ * one per process (per FPM worker) and reuse it. A client made before
+ * `pcntl_fork()` is safe to use in the child, which opens its own connections.
+ */
+final class Client
+{
+    private \FFI\CData $client;
+
+    /** What var_dump and print_r show: never the Master Secret. */
+    private readonly string $shown;
+
+    /**
+     * Durations are in seconds; the defaults are the core's.
+     *
+     * @param ?string $region sgp (the default), usva, defra, hk, jpn or bra
+     * @param ?string $baseUrl instead of a region: proxies, legacy hosts, test servers
+     * @param float $timeout one deadline for the whole call, retries and waits included
+     * @param float $connectTimeout per connection, TLS included
+     * @param int $maxRetries 0 turns retries off
+     * @param float $backoffBase with $backoffMax: each wait is random below min(max, base·2ⁿ)
+     * @param float $maxRetryAfter longer Retry-After hints are cut to this
+     * @param ?string $proxy http:// or https:// (HTTP_PROXY and the like are ignored)
+     * @param ?string $caFile extra PEM roots trusted beside Mozilla's
+     * @param bool $allowInsecureHttp http:// to hosts other than loopback
+     * @throws InvalidArgumentException a setting the core refuses
+     */
+    public function __construct(
+        string $appKey,
+        #[\SensitiveParameter] string $masterSecret,
+        ?string $region = null,
+        #[\SensitiveParameter] ?string $baseUrl = null,
+        float $timeout = 30.0,
+        float $connectTimeout = 10.0,
+        int $maxRetries = 2,
+        float $backoffBase = 0.2,
+        float $backoffMax = 5.0,
+        float $maxRetryAfter = 10.0,
+        ?string $userAgent = null,
+        #[\SensitiveParameter] ?string $proxy = null,
+        ?string $caFile = null,
+        bool $allowInsecureHttp = false,
+    ) {
+        $ffi = Native::ffi();
+        $err = self::error($ffi);
+        $config = $ffi->new('el_config*');
+        self::check(
+            $ffi->el_config_new(
+                self::text('appKey', $appKey),
+                self::text('masterSecret', $masterSecret),
+                \FFI::addr($config),
+                \FFI::addr($err),
+            ),
+            $err,
+        );
+        $this->client = self::configure($ffi, $config, [
+            'region' => $region,
+            'baseUrl' => $baseUrl,
+            'timeout' => $timeout,
+            'connectTimeout' => $connectTimeout,
+            'maxRetries' => $maxRetries,
+            'backoff' => [$backoffBase, $backoffMax],
+            'maxRetryAfter' => $maxRetryAfter,
+            'userAgent' => $userAgent,
+            'proxy' => $proxy,
+            'caFile' => $caFile,
+            'allowInsecureHttp' => $allowInsecureHttp,
+        ]);
+        $this->shown = $appKey . ' @ ' . ($baseUrl ?? ($region ?? 'sgp'));
+    }
+
+    /**
+     * A client from ENGAGELAB_APP_KEY, ENGAGELAB_MASTER_SECRET and optionally
+     * ENGAGELAB_REGION or ENGAGELAB_BASE_URL (not both), read by the core with
+     * its rules and messages; the named arguments given replace the other
+     * settings (null: the core's default).
+     *
+     * @throws InvalidArgumentException a missing or bad variable
+     */
+    public static function fromEnv(
+        ?string $region = null,
+        #[\SensitiveParameter] ?string $baseUrl = null,
+        ?float $timeout = null,
+        ?float $connectTimeout = null,
+        ?int $maxRetries = null,
+        ?float $backoffBase = null,
+        ?float $backoffMax = null,
+        ?float $maxRetryAfter = null,
+        ?string $userAgent = null,
+        #[\SensitiveParameter] ?string $proxy = null,
+        ?string $caFile = null,
+        ?bool $allowInsecureHttp = null,
+    ): self {
+        $ffi = Native::ffi();
+        $err = self::error($ffi);
+        $config = $ffi->new('el_config*');
+        self::check($ffi->el_config_from_env(\FFI::addr($config), \FFI::addr($err)), $err);
+        if (($backoffBase === null) !== ($backoffMax === null)) {
+            $ffi->el_config_free($config);
+            throw EngageLabException::invalidArgument('backoffBase and backoffMax are given together');
+        }
+        $client = (new \ReflectionClass(self::class))->newInstanceWithoutConstructor();
+        $client->client = self::configure($ffi, $config, [
+            'region' => $region,
+            'baseUrl' => $baseUrl,
+            'timeout' => $timeout,
+            'connectTimeout' => $connectTimeout,
+            'maxRetries' => $maxRetries,
+            'backoff' => $backoffBase === null ? null : [$backoffBase, $backoffMax],
+            'maxRetryAfter' => $maxRetryAfter,
+            'userAgent' => $userAgent,
+            'proxy' => $proxy,
+            'caFile' => $caFile,
+            'allowInsecureHttp' => $allowInsecureHttp,
+        ]);
+        $env = static fn (string $name): ?string => ($v = getenv($name)) === false || $v === '' ? null : $v;
+        $client->shown = ($env('ENGAGELAB_APP_KEY') ?? '') . ' @ '
+            . ($baseUrl ?? $region ?? $env('ENGAGELAB_BASE_URL') ?? $env('ENGAGELAB_REGION') ?? 'sgp');
+        return $client;
+    }
+
+    /**
+     * Deletes one device (DELETE /v4/devices/{registrationId}). Irreversible.
+     *
+     * @param ?float $timeout this call's deadline in seconds, when earlier than the client's
+     * @throws EngageLabException the subclass of the failure's category
+     */
+    public function deleteDevice(string $registrationId, ?float $timeout = null): void
+    {
+        $ffi = Native::ffi();
+        $err = self::error($ffi);
+        $id = self::text('registrationId', $registrationId);
+        $options = self::options($ffi, $timeout);
+        $status = $options === null
+            ? $ffi->el_delete_device($this->client, $id, \FFI::addr($err))
+            : $ffi->el_delete_device_with($this->client, $id, \FFI::addr($options), \FFI::addr($err));
+        self::check($status, $err);
+    }
+
+    /**
+     * Queries one device (GET /v4/devices/{registrationId}): its tags, alias
+     * and the whole answer. Query before deleting, and keep `rawJson`.
+     *
+     * @param ?float $timeout this call's deadline in seconds, when earlier than the client's
+     * @throws EngageLabException NotFoundException for an unknown id
+     */
+    public function getDevice(string $registrationId, ?float $timeout = null): Device
+    {
+        $ffi = Native::ffi();
+        $err = self::error($ffi);
+        $id = self::text('registrationId', $registrationId);
+        $options = self::options($ffi, $timeout);
+        $out = $ffi->new('el_device*');
+        $status = $options === null
+            ? $ffi->el_get_device($this->client, $id, \FFI::addr($out), \FFI::addr($err))
+            : $ffi->el_get_device_with($this->client, $id, \FFI::addr($options), \FFI::addr($out), \FFI::addr($err));
+        self::check($status, $err);
+        try {
+            $tags = [];
+            $count = (int) $ffi->el_device_tag_count($out);
+            for ($i = 0; $i < $count; $i++) {
+                $tags[] = (string) $ffi->el_device_tag($out, $i);
+            }
+            $rawJson = (string) $ffi->el_device_raw_json($out);
+            $raw = json_decode($rawJson, true, 512, JSON_THROW_ON_ERROR);
+            return new Device(
+                (string) $ffi->el_device_registration_id($out),
+                $tags,
+                $ffi->el_device_alias($out),
+                is_array($raw) ? $raw : [],
+                $rawJson,
+            );
+        } finally {
+            $ffi->el_device_free($out);
+        }
+    }
+
+    /**
+     * Resolves an alias (GET /v4/aliases/{alias}) to the registration ids of
+     * the devices bound to it, in EngageLab's order; [] when none. The first
+     * step of erasing a user: delete each id, then resolve the alias again.
+     *
+     * @param list<string> $platforms 'android', 'ios', 'hmos'; none: every platform
+     * @param ?float $timeout this call's deadline in seconds, when earlier than the client's
+     * @return list<string>
+     * @throws EngageLabException NotFoundException for an unknown alias
+     */
+    public function getAlias(string $alias, array $platforms = [], ?float $timeout = null): array
+    {
+        $ffi = Native::ffi();
+        $err = self::error($ffi);
+        $name = self::text('alias', $alias);
+        $count = count($platforms);
+        $list = null;
+        $keep = [];
+        if ($count > 0) {
+            $list = $ffi->new("char*[{$count}]");
+            foreach (array_values($platforms) as $i => $platform) {
+                if (!is_string($platform)) {
+                    throw new \TypeError(sprintf(
+                        'EngageLabPush\Client::getAlias(): Argument #2 ($platforms) must hold only strings, %s given at index %d',
+                        get_debug_type($platform),
+                        $i,
+                    ));
+                }
+                $text = self::text("platforms[{$i}]", $platform);
+                $buffer = $ffi->new('char[' . (strlen($text) + 1) . ']');
+                \FFI::memcpy($buffer, $text, strlen($text));
+                $keep[] = $buffer;
+                $list[$i] = $ffi->cast('char*', \FFI::addr($buffer));
+            }
+        }
+        $options = self::options($ffi, $timeout);
+        $out = $ffi->new('el_id_list*');
+        $platformsArg = $list === null ? null : $ffi->cast('char**', \FFI::addr($list));
+        $status = $options === null
+            ? $ffi->el_get_alias($this->client, $name, $platformsArg, $count, \FFI::addr($out), \FFI::addr($err))
+            : $ffi->el_get_alias_with(
+                $this->client, $name, $platformsArg, $count, \FFI::addr($options), \FFI::addr($out), \FFI::addr($err),
+            );
+        unset($keep);
+        self::check($status, $err);
+        try {
+            $ids = [];
+            $n = (int) $ffi->el_id_list_count($out);
+            for ($i = 0; $i < $n; $i++) {
+                $ids[] = (string) $ffi->el_id_list_get($out, $i);
+            }
+            return $ids;
+        } finally {
+            $ffi->el_id_list_free($out);
+        }
+    }
+
+    public function __destruct()
+    {
+        if (isset($this->client)) {
+            Native::ffi()->el_client_free($this->client);
+        }
+    }
+
+    public function __clone()
+    {
+        throw new \LogicException('an EngageLabPush\Client is not cloneable: share the one client');
+    }
+
+    /** @return array<string, string> */
+    public function __debugInfo(): array
+    {
+        return ['client' => $this->shown];
+    }
+
+    /** @return array<string, mixed> */
+    public function __serialize(): array
+    {
+        throw new \LogicException('an EngageLabPush\Client cannot be serialized');
+    }
+
+    /** A zeroed el_error with its size set. */
+    private static function error(\FFI $ffi): \FFI\CData
+    {
+        $err = $ffi->new('el_error');
+        $err->size = \FFI::sizeof($err);
+        return $err;
+    }
+
+    /** Throws the exception for a failed C call. */
+    private static function check(int $status, \FFI\CData $err): void
+    {
+        if ($status !== 0) {
+            throw EngageLabException::fromNative($status, $err);
+        }
+    }
+
+    /** A string for C: one holding a NUL byte is refused (C would cut it there). */
+    private static function text(string $name, #[\SensitiveParameter] string $value): string
+    {
+        $at = strpos($value, "\0");
+        if ($at !== false) {
+            throw EngageLabException::invalidArgument("{$name} contains a NUL byte at byte {$at}");
+        }
+        return $value;
+    }
+
+    /** Seconds as the C ABI's milliseconds, rounded up (a positive duration never becomes 0). */
+    private static function millis(string $name, float $seconds): int
+    {
+        if (is_nan($seconds) || $seconds < 0) {
+            throw EngageLabException::invalidArgument("{$name} is negative or not a number: {$seconds}");
+        }
+        $ms = ceil($seconds * 1000);
+        return $ms >= PHP_INT_MAX ? PHP_INT_MAX : (int) $ms;
+    }
+
+    /** Per-call options for a per-call timeout; null for none. */
+    private static function options(\FFI $ffi, ?float $timeout): ?\FFI\CData
+    {
+        if ($timeout === null) {
+            return null;
+        }
+        $options = $ffi->new('el_call_options');
+        $options->size = \FFI::sizeof($options);
+        $options->timeout_ms = max(1, self::millis('timeout', $timeout));
+        return $options;
+    }
+
+    /**
+     * Applies the settings not null to `$config`, frees it and returns the
+     * client built from it.
+     *
+     * @param array<string, mixed> $s
+     */
+    private static function configure(\FFI $ffi, \FFI\CData $config, #[\SensitiveParameter] array $s): \FFI\CData
+    {
+        $err = self::error($ffi);
+        $e = \FFI::addr($err);
+        try {
+            $set = static function (string $fn, #[\SensitiveParameter] mixed ...$args) use ($ffi, $config, $err, $e): void {
+                self::check($ffi->$fn($config, ...[...$args, $e]), $err);
+            };
+            if ($s['region'] !== null) {
+                $set('el_config_set_region', self::text('region', $s['region']));
+            }
+            if ($s['baseUrl'] !== null) {
+                $set('el_config_set_base_url', self::text('baseUrl', $s['baseUrl']));
+            }
+            if ($s['timeout'] !== null) {
+                $set('el_config_set_timeout_ms', self::millis('timeout', $s['timeout']));
+            }
+            if ($s['connectTimeout'] !== null) {
+                $set('el_config_set_connect_timeout_ms', self::millis('connectTimeout', $s['connectTimeout']));
+            }
+            if ($s['maxRetries'] !== null) {
+                if ($s['maxRetries'] < 0 || $s['maxRetries'] > 0xFFFFFFFF) {
+                    throw EngageLabException::invalidArgument("maxRetries is out of range: {$s['maxRetries']}");
+                }
+                $set('el_config_set_max_retries', $s['maxRetries']);
+            }
+            if ($s['backoff'] !== null) {
+                $set(
+                    'el_config_set_backoff_ms',
+                    self::millis('backoffBase', $s['backoff'][0]),
+                    self::millis('backoffMax', $s['backoff'][1]),
+                );
+            }
+            if ($s['maxRetryAfter'] !== null) {
+                $set('el_config_set_max_retry_after_ms', self::millis('maxRetryAfter', $s['maxRetryAfter']));
+            }
+            if ($s['userAgent'] !== null) {
+                $set('el_config_set_user_agent', self::text('userAgent', $s['userAgent']));
+            }
+            if ($s['proxy'] !== null) {
+                $set('el_config_set_proxy', self::text('proxy', $s['proxy']));
+            }
+            if ($s['caFile'] !== null) {
+                $set('el_config_set_ca_file', self::text('caFile', $s['caFile']));
+            }
+            if ($s['allowInsecureHttp'] !== null) {
+                $set('el_config_set_allow_insecure_http', $s['allowInsecureHttp']);
+            }
+            $client = $ffi->new('el_client*');
+            self::check($ffi->el_client_new($config, \FFI::addr($client), $e), $err);
+            return $client;
+        } finally {
+            $ffi->el_config_free($config);
+        }
+    }
+}

@@ -1,0 +1,192 @@
+<?php
+
+// The PHP face of the client against engagelab-mock: PHP's own TypeError for
+// wrong types, what C cannot carry refused before sending, many sequential
+// calls on one kept-alive connection, fromEnv, a per-call timeout, and no
+// secret in what PHP shows.
+
+declare(strict_types=1);
+
+namespace EngageLabPush\Tests;
+
+use EngageLabPush\Client;
+use EngageLabPush\EngageLabException;
+use EngageLabPush\InvalidArgumentException;
+use EngageLabPush\NotFoundException;
+use EngageLabPush\TimeoutException;
+use EngageLabPush\Tests\Support\Mock;
+use PHPUnit\Framework\TestCase;
+
+final class ClientTest extends TestCase
+{
+    private Mock $mock;
+
+    protected function setUp(): void
+    {
+        $this->mock = new Mock();
+    }
+
+    private function client(mixed ...$args): Client
+    {
+        return new Client(...[Mock::APP_KEY, Mock::MASTER_SECRET, 'baseUrl' => $this->mock->url, 'backoffBase' => 0.001, 'backoffMax' => 0.02, ...$args]);
+    }
+
+    public function testWrongTypesAreTypeErrors(): void
+    {
+        $client = $this->client();
+        $calls = [
+            static fn () => $client->deleteDevice(null),
+            static fn () => $client->deleteDevice(['a']),
+            static fn () => $client->deleteDevice(42),
+            static fn () => $client->getDevice(new \stdClass()),
+            static fn () => $client->getAlias('alice', 'ios'),
+            static fn () => $client->getAlias('alice', ['ios', 7]),
+            static fn () => $client->deleteDevice('a', timeout: 'soon'),
+            static fn () => new Client(Mock::APP_KEY, Mock::MASTER_SECRET, maxRetries: '2'),
+            static fn () => new Client(Mock::APP_KEY, null),
+        ];
+        foreach ($calls as $i => $call) {
+            try {
+                $call();
+                self::fail("call {$i}: no TypeError");
+            } catch (\TypeError) {
+                self::assertTrue(true);
+            }
+        }
+        self::assertSame([], $this->mock->log());
+    }
+
+    public function testWhatCCannotCarryIsRefusedBeforeSending(): void
+    {
+        $client = $this->client();
+        foreach ([
+            [static fn () => $client->deleteDevice("dev\0ice"), 'registrationId contains a NUL byte at byte 3'],
+            [static fn () => $client->getAlias('alice', ["io\0s"]), 'platforms[0] contains a NUL byte at byte 2'],
+            [static fn () => $client->deleteDevice('x', timeout: -1.0), 'timeout is negative'],
+            [fn () => $this->client(timeout: NAN), 'timeout is negative or not a number'],
+            [fn () => $this->client(maxRetries: -1), 'maxRetries is out of range'],
+        ] as [$call, $text]) {
+            try {
+                $call();
+                self::fail("no exception for {$text}");
+            } catch (InvalidArgumentException $e) {
+                self::assertStringContainsString($text, $e->getMessage());
+                self::assertSame('INVALID_ARGUMENT', $e->getStatus());
+                self::assertSame(0, $e->attempts);
+            }
+        }
+        self::assertSame([], $this->mock->log());
+    }
+
+    public function testTheCoreValidatesAndNamesTheArgument(): void
+    {
+        try {
+            $this->client()->deleteDevice('a/../b c');
+            self::fail('a bad id was accepted');
+        } catch (InvalidArgumentException $e) {
+            self::assertInstanceOf(EngageLabException::class, $e);
+            self::assertInstanceOf(\RuntimeException::class, $e);
+            self::assertStringContainsString('registration', $e->getMessage());
+            self::assertNull($e->httpStatus);
+            self::assertFalse($e->maybeDeleted);
+        }
+        try {
+            new Client('', Mock::MASTER_SECRET);
+            self::fail('an empty AppKey was accepted');
+        } catch (InvalidArgumentException $e) {
+            self::assertStringContainsStringIgnoringCase('app', $e->getMessage());
+        }
+        self::assertSame([], $this->mock->log());
+    }
+
+    public function testManySequentialCallsShareOneConnection(): void
+    {
+        $ids = [];
+        for ($i = 0; $i < 200; $i++) {
+            $ids[] = "seq-{$i}";
+            $this->mock->addDevice("seq-{$i}");
+        }
+        $client = $this->client();
+        foreach ($ids as $id) {
+            self::assertSame($id, $client->getDevice($id)->registrationId);
+            $client->deleteDevice($id);
+            try {
+                $client->deleteDevice($id);
+                self::fail("{$id} deleted twice");
+            } catch (NotFoundException $e) {
+                self::assertSame(1, $e->attempts);
+            }
+        }
+        $log = $this->mock->log();
+        self::assertCount(600, $log);
+        self::assertCount(1, array_unique(array_map(static fn ($r) => $r->connection, $log)), 'a new connection per call');
+        self::assertSame([], array_values(array_intersect($ids, $this->mock->devices())));
+    }
+
+    public function testFromEnv(): void
+    {
+        $this->mock->addDevice('env-device');
+        $saved = array_map('getenv', ['ENGAGELAB_APP_KEY', 'ENGAGELAB_MASTER_SECRET', 'ENGAGELAB_BASE_URL', 'ENGAGELAB_REGION']);
+        try {
+            putenv('ENGAGELAB_REGION');
+            putenv('ENGAGELAB_APP_KEY=' . Mock::APP_KEY);
+            putenv('ENGAGELAB_MASTER_SECRET=' . Mock::MASTER_SECRET);
+            putenv('ENGAGELAB_BASE_URL=' . $this->mock->url);
+            $client = Client::fromEnv(maxRetries: 0);
+            $client->deleteDevice('env-device');
+            self::assertNotContains('env-device', $this->mock->devices());
+            self::assertStringNotContainsString(Mock::MASTER_SECRET, print_r($client, true));
+            putenv('ENGAGELAB_MASTER_SECRET');
+            try {
+                Client::fromEnv();
+                self::fail('no secret, yet a client');
+            } catch (InvalidArgumentException $e) {
+                self::assertStringContainsString('ENGAGELAB_MASTER_SECRET', $e->getMessage());
+            }
+        } finally {
+            foreach (['ENGAGELAB_APP_KEY', 'ENGAGELAB_MASTER_SECRET', 'ENGAGELAB_BASE_URL', 'ENGAGELAB_REGION'] as $i => $name) {
+                putenv($saved[$i] === false ? $name : "{$name}={$saved[$i]}");
+            }
+        }
+    }
+
+    public function testPerCallTimeout(): void
+    {
+        $this->mock->addDevice('slow');
+        // The wrong outcome is an answer after 30 s; the call must give up long before.
+        $this->mock->script('slow', [['status' => 200, 'body' => '{}', 'delay_ms' => 30000]]);
+        $client = $this->client(maxRetries: 0);
+        $started = hrtime(true);
+        try {
+            $client->deleteDevice('slow', timeout: 0.3);
+            self::fail('no timeout');
+        } catch (TimeoutException $e) {
+            self::assertSame('TIMEOUT', $e->getStatus());
+            self::assertTrue($e->maybeDeleted, 'the request was sent');
+            self::assertSame(1, $e->attempts);
+        }
+        self::assertLessThan(20.0, (hrtime(true) - $started) / 1e9);
+    }
+
+    public function testNothingShowsTheSecret(): void
+    {
+        $client = new Client(Mock::APP_KEY, 'wrong-secret-0123456789', baseUrl: $this->mock->url, maxRetries: 0);
+        try {
+            $client->deleteDevice('any');
+            self::fail('accepted a wrong secret');
+        } catch (EngageLabException $e) {
+            self::assertSame('AUTH', $e->getStatus());
+            ob_start();
+            var_dump($client, $e);
+            $shown = (string) ob_get_clean() . print_r($client, true) . $e;
+            self::assertStringNotContainsString('wrong-secret-0123456789', $shown);
+        }
+    }
+
+    public function testAClientIsNeitherClonedNorSerialized(): void
+    {
+        $client = $this->client();
+        $this->expectException(\LogicException::class);
+        serialize($client);
+    }
+}

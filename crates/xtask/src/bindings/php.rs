@@ -1,0 +1,86 @@
+//! The PHP binding (`bindings/php`, Composer package
+//! `engagelab-push/engagelab-push`): PHP's FFI over the shared library,
+//! copied into `bindings/php/lib/linux-x86_64/` (gitignored: a release
+//! commits it into its tag). The tests are Debian's PHPUnit under the CLI;
+//! they drive php-fpm through cgi-fcgi and Composer through a path
+//! repository themselves. The demo deletes one device through PHP against a
+//! fresh engagelab-mock.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use super::{Env, run};
+use crate::apt::Package;
+
+const DIR: &str = "php";
+
+/// What the binding's tests and demo run on, from Debian.
+const PACKAGES: &[Package] = &[
+    Package::program("php-cli", "php"),
+    Package::dpkg("php-fpm"),
+    Package::program("phpunit", "phpunit"),
+    Package::program("libfcgi-bin", "cgi-fcgi"),
+    Package::program("composer", "composer"),
+    Package::dpkg("php-curl"),
+];
+
+/// The system packages installed, and the library copied into the package.
+pub(crate) fn prepare(env: &Env) -> Result<(), String> {
+    crate::apt::ensure(
+        PACKAGES,
+        "the PHP binding (PHP CLI with FFI, php-fpm, PHPUnit, cgi-fcgi, Composer, curl)",
+    )?;
+    let dir = env.root.join("bindings/php/lib/linux-x86_64");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    // The real file behind the SONAME link: the package holds bytes, not a link.
+    let source = env.lib_dir.join("libengagelab_push.so.0");
+    let real = std::fs::canonicalize(&source).map_err(|e| format!("{}: {e}", source.display()))?;
+    crate::clib::copy(&real, &dir.join("libengagelab_push.so"))?;
+    println!(
+        "php: placed {} in bindings/php/lib/linux-x86_64/",
+        real.display()
+    );
+    Ok(())
+}
+
+pub(crate) fn test(env: &Env) -> Result<(), String> {
+    prepare(env)?;
+    println!("php: phpunit");
+    run(env
+        .command(DIR, "phpunit")
+        .args(["--configuration", "phpunit.xml.dist"]))
+}
+
+pub(crate) fn demo(env: &Env) -> Result<(), String> {
+    prepare(env)?;
+    let device = "demo-php-device";
+    let mut mock = Command::new(&env.mock_bin)
+        .args(["--device", device])
+        .stdout(Stdio::piped())
+        .stdin(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{}: {e}", env.mock_bin.display()))?;
+    let result = (|| {
+        let stdout = mock.stdout.take().ok_or("engagelab-mock: no stdout")?;
+        let mut url = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut url)
+            .map_err(|e| format!("engagelab-mock: {e}"))?;
+        let url = url.trim();
+        if !url.starts_with("http") {
+            return Err(format!("engagelab-mock printed {url:?} instead of its URL"));
+        }
+        println!("php demo: engagelab-mock at {url}, seeded with {device}");
+        println!("php demo: php examples/delete_device.php {device}");
+        run(env
+            .command(DIR, "php")
+            .args(["examples/delete_device.php", device])
+            .env("ENGAGELAB_APP_KEY", "demo-app-key")
+            .env("ENGAGELAB_MASTER_SECRET", "demo-master-secret")
+            .env("ENGAGELAB_BASE_URL", url)
+            .env_remove("ENGAGELAB_REGION"))
+    })();
+    let _ = mock.kill();
+    let _ = mock.wait();
+    result
+}
