@@ -18,13 +18,32 @@ enum el_status
 
 typedef uint32_t el_status;
 
+enum el_bulk_error
+ {
+  EL_BULK_OK = 0,
+  EL_BULK_GUARD = 1,
+  EL_BULK_DECLINED = 2,
+  EL_BULK_JOURNAL_MISMATCH = 3,
+  EL_BULK_IO = 4,
+  EL_BULK_JOURNAL_BUSY = 5,
+  EL_BULK_WRITE_FAILED = 6,
+  EL_BULK_INVALID_ARGUMENT = 7,
+  EL_BULK_LOOKUP = 8,
+};
+
+typedef uint32_t el_bulk_error;
+
 typedef struct el_cancel el_cancel;
+
+typedef struct el_check_report el_check_report;
 
 typedef struct el_client el_client;
 
 typedef struct el_config el_config;
 
 typedef struct el_device el_device;
+
+typedef struct el_erasure el_erasure;
 
 typedef struct el_id_list el_id_list;
 
@@ -47,6 +66,97 @@ typedef struct el_call_options {
 
 } el_call_options;
 
+typedef struct el_bulk_progress {
+  size_t size;
+  uint64_t done;
+  uint64_t total;
+  uint64_t deleted;
+  uint64_t not_found;
+  uint64_t failed;
+  uint64_t invalid;
+  uint64_t duplicate;
+  uint64_t already_done;
+  uint64_t would_delete;
+  uint64_t rate_limited;
+  uint64_t elapsed_ms;
+  uint64_t in_flight;
+  double qps;
+  bool interrupted;
+
+} el_bulk_progress;
+
+typedef void (*el_bulk_progress_fn)(void *user_data, const struct el_bulk_progress *progress);
+
+typedef struct el_bulk_plan {
+  size_t size;
+  uint64_t entries;
+  uint64_t ids;
+  bool dry_run;
+
+} el_bulk_plan;
+
+typedef bool (*el_bulk_confirm_fn)(void *user_data, const struct el_bulk_plan *plan);
+
+typedef void (*el_bulk_resolved_fn)(void *user_data, const char *alias, const struct el_id_list *ids);
+
+typedef struct el_bulk_options {
+  size_t size;
+  uint32_t qps;
+  uint32_t concurrency;
+  uint64_t max_deletions;
+  bool dry_run;
+  const char *journal;
+  const char *backup;
+  const char *report;
+  el_bulk_progress_fn on_progress;
+  el_bulk_confirm_fn confirm;
+  void *user_data;
+  const struct el_cancel *cancel;
+  el_bulk_resolved_fn on_resolved;
+
+} el_bulk_options;
+
+typedef struct el_bulk_summary {
+  size_t size;
+  uint32_t error;
+  uint64_t entries;
+  uint64_t ids;
+  uint64_t deleted;
+  uint64_t not_found;
+  uint64_t failed;
+  uint64_t invalid;
+  uint64_t duplicate;
+  uint64_t already_done;
+  uint64_t would_delete;
+  uint64_t not_started;
+  uint64_t rate_limited;
+  uint64_t elapsed_ms;
+  bool interrupted;
+  bool dry_run;
+  char stopped[256];
+
+} el_bulk_summary;
+
+typedef struct el_check_options {
+  size_t size;
+  const char *device;
+  const struct el_cancel *cancel;
+  uint64_t timeout_ms;
+
+} el_check_options;
+
+typedef struct el_check_summary {
+  size_t size;
+  uint64_t rtt_us;
+  int64_t clock_skew_s;
+  int64_t unknown_device_api_code;
+  size_t finding_count;
+  uint16_t unknown_device_http_status;
+  bool credentials_accepted;
+  bool has_clock_skew;
+
+} el_check_summary;
+
 el_status el_get_alias(const struct el_client *client,
                        const char *alias,
                        const char *const *platforms,
@@ -68,6 +178,19 @@ const char *el_id_list_get(const struct el_id_list *ids, size_t index);
 
 void el_id_list_free(struct el_id_list *ids);
 
+el_status el_delete_devices(const struct el_client *client,
+                            const char *const *ids,
+                            size_t count,
+                            const struct el_bulk_options *options,
+                            struct el_bulk_summary *out_summary,
+                            struct el_error *out_error);
+
+el_status el_delete_devices_from_file(const struct el_client *client,
+                                      const char *path,
+                                      const struct el_bulk_options *options,
+                                      struct el_bulk_summary *out_summary,
+                                      struct el_error *out_error);
+
 el_status el_cancel_new(struct el_cancel **out_cancel);
 
 void el_cancel_cancel(const struct el_cancel *cancel);
@@ -75,6 +198,28 @@ void el_cancel_cancel(const struct el_cancel *cancel);
 bool el_cancel_is_cancelled(const struct el_cancel *cancel);
 
 void el_cancel_free(struct el_cancel *cancel);
+
+el_status el_check(const struct el_client *client,
+                   const struct el_check_options *options,
+                   struct el_check_report **out_report,
+                   struct el_error *out_error);
+
+el_status el_check_report_summary(const struct el_check_report *report,
+                                  struct el_check_summary *out_summary);
+
+const char *el_check_report_base_url(const struct el_check_report *report);
+
+const char *el_check_report_address(const struct el_check_report *report);
+
+const char *el_check_report_tls_version(const struct el_check_report *report);
+
+const char *el_check_report_json(const struct el_check_report *report);
+
+const char *el_check_report_finding_code(const struct el_check_report *report, size_t index);
+
+const char *el_check_report_finding_message(const struct el_check_report *report, size_t index);
+
+void el_check_report_free(struct el_check_report *report);
 
 el_status el_client_new(const struct el_config *config,
                         struct el_client **out_client,
@@ -167,6 +312,32 @@ const char *el_device_alias(const struct el_device *device);
 const char *el_device_raw_json(const struct el_device *device);
 
 void el_device_free(struct el_device *device);
+
+el_status el_erase_users(const struct el_client *client,
+                         const char *const *aliases,
+                         size_t count,
+                         const struct el_bulk_options *options,
+                         struct el_erasure **out_erasure,
+                         struct el_error *out_error);
+
+el_status el_erasure_summary(const struct el_erasure *erasure, struct el_bulk_summary *out_summary);
+
+bool el_erasure_is_success(const struct el_erasure *erasure);
+
+size_t el_erasure_user_count(const struct el_erasure *erasure);
+
+const char *el_erasure_alias(const struct el_erasure *erasure, size_t index);
+
+const struct el_id_list *el_erasure_registration_ids(const struct el_erasure *erasure,
+                                                     size_t index);
+
+const struct el_id_list *el_erasure_still_bound(const struct el_erasure *erasure, size_t index);
+
+bool el_erasure_verify_error(const struct el_erasure *erasure,
+                             size_t index,
+                             struct el_error *out_error);
+
+void el_erasure_free(struct el_erasure *erasure);
 
 size_t el_error_describe(const struct el_error *err,
                          char *buf,

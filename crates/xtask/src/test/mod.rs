@@ -49,10 +49,10 @@ const LANES: &[(&str, &[&str])] = &[
     ("sanitizers", &["sanitizers"]),
     ("python", &["python"]),
     ("dist", &["dist"]),
-    ("go", &["node", "go", "php"]),
+    ("go", &["node", "go"]),
     // The harness's quick mode leaves the bindings' clients out, so it
     // shares no build tree with the binding suites.
-    ("java", &["java", "bench"]),
+    ("java", &["java", "php", "bench"]),
 ];
 
 /// Runs every suite, or only those named. A run of more than one lane's
