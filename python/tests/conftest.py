@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -20,6 +21,13 @@ from typing import Any
 
 import pytest
 from engagelab_push import Client
+
+# The Ctrl-C tests need SIGINT to raise KeyboardInterrupt here and in the
+# children they start. A run started in the background by a shell without job
+# control inherits SIGINT ignored, and Python then leaves it ignored (and so
+# would every child): restore Python's own handler, which exec resets to the
+# default in children.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "tests" / "scenarios" / "delete_device.json"
