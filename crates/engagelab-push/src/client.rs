@@ -302,18 +302,10 @@ impl Client {
     ) -> Result<T, Error> {
         let inner = &*self.inner;
         let pid = std::process::id();
-        let forked;
-        let agent = if pid == inner.owner {
-            &inner.agent
-        } else {
-            forked = inner.forked_agent(pid);
-            &forked
-        };
+        let agent = inner.agent_for(pid);
+        let agent = &*agent;
         let url = format!("{}{path}", inner.base_url);
-        let timeout = options
-            .timeout
-            .map_or(inner.timeout, |t| t.min(inner.timeout));
-        let deadline = Instant::now() + timeout;
+        let deadline = inner.deadline(options);
         let cancel = options.cancel.as_ref();
         let request = Request {
             agent,
@@ -347,18 +339,10 @@ impl Client {
     ) -> Result<transport::Observed, Error> {
         let inner = &*self.inner;
         let pid = std::process::id();
-        let forked;
-        let agent = if pid == inner.owner {
-            &inner.agent
-        } else {
-            forked = inner.forked_agent(pid);
-            &forked
-        };
+        let agent = inner.agent_for(pid);
+        let agent = &*agent;
         let url = format!("{}{path}", inner.base_url);
-        let timeout = options
-            .timeout
-            .map_or(inner.timeout, |t| t.min(inner.timeout));
-        let deadline = Instant::now() + timeout;
+        let deadline = inner.deadline(options);
         let cancel = options.cancel.as_ref();
         if cancel.is_some_and(crate::CancelToken::is_cancelled) {
             return Err(Error::new(
@@ -407,6 +391,25 @@ pub(crate) fn device_path(registration_id: &str) -> Result<String, Error> {
 const SLOT_TRIES: usize = 64;
 
 impl Inner {
+    /// The agent for calls made in process `pid`: the client's own, or in a
+    /// forked child the child's (see [`Inner::forked_agent`]).
+    fn agent_for(&self, pid: u32) -> std::borrow::Cow<'_, ureq::Agent> {
+        if pid == self.owner {
+            std::borrow::Cow::Borrowed(&self.agent)
+        } else {
+            std::borrow::Cow::Owned(self.forked_agent(pid))
+        }
+    }
+
+    /// When a call made now with `options` must end: its own timeout, capped
+    /// by the client's.
+    fn deadline(&self, options: &CallOptions) -> Instant {
+        let timeout = options
+            .timeout
+            .map_or(self.timeout, |t| t.min(self.timeout));
+        Instant::now() + timeout
+    }
+
     /// The agent of the forked process `pid`: built on its first call there
     /// and kept in the slot for its next calls. Never waits on the slot's
     /// lock: when it stays taken (a thread held it when this process was
