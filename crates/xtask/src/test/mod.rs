@@ -38,7 +38,7 @@ const BINDINGS: &[&str] = &["go", "java", "node", "php"];
 /// How a whole run is laid out on two cores: what the suites share is set up
 /// first (the Python tools' venv, toxiproxy, cbindgen), then these lanes run side by
 /// side, each running its suites in order. Most steps either compile or wait
-/// (on timers, sockets, registries); eight lanes keep both cores busy through
+/// (on timers, sockets, registries); seven lanes keep both cores busy through
 /// the waits, and the suites' tests hold on a machine that busy. The three
 /// bindings wait for the same release library, then share two lanes of about
 /// equal length.
@@ -47,8 +47,9 @@ const LANES: &[(&str, &[&str])] = &[
     ("rust", &["rust", "msrv"]),
     ("c", &["c"]),
     ("sanitizers", &["sanitizers"]),
-    ("python", &["python"]),
-    ("dist", &["dist"]),
+    // dist after the Python suite: two maturin builds into target/zig at
+    // once race on the staged extension (one renames it from under the other).
+    ("python", &["python", "dist"]),
     ("go", &["node", "go"]),
     // The harness's quick mode leaves the bindings' clients out, so it
     // shares no build tree with the binding suites.
