@@ -15,13 +15,13 @@ import (
 	"time"
 )
 
-// TestBulkScenarios runs tests/scenarios/bulk.json (DeleteDevices,
+// TestBulkScenarios runs tests/contract/scenarios/bulk.json (DeleteDevices,
 // DeleteDevicesFromFile, EraseUsers and their callbacks) against the shared
-// mock, after checking it against tests/scenarios/bulk_schema.json. A
+// mock, after checking it against tests/contract/scenarios/bulk_schema.json. A
 // scenario's cancel is the run's ctx, cancelled from a callback.
 func TestBulkScenarios(t *testing.T) {
-	bulkPath := filepath.Join(repoRoot, "tests", "scenarios", "bulk.json")
-	schema, ok := loadJSON(t, filepath.Join(repoRoot, "tests", "scenarios", "bulk_schema.json")).(map[string]any)
+	bulkPath := filepath.Join(repoRoot, "tests", "contract", "scenarios", "bulk.json")
+	schema, ok := loadJSON(t, filepath.Join(repoRoot, "tests", "contract", "scenarios", "bulk_schema.json")).(map[string]any)
 	if !ok {
 		t.Fatal("bulk_schema.json is not an object")
 	}

@@ -3,7 +3,7 @@ package engagelab
 import "time"
 
 // Kind is the category of a failed call, as the error model defines it
-// (docs/error-model.md). The core decides it; the binding only maps the C
+// (spec/error-model.md). The core decides it; the binding only maps the C
 // ABI's el_status code to it, by number. A code this version does not know is
 // still a failure, with a Kind whose String is "UNKNOWN(n)".
 type Kind uint32

@@ -1,7 +1,7 @@
 package engagelab
 
-// The fault matrix of tests/faults/matrix.json (format and checks in
-// tests/faults/README.md): each case is a subtest that deletes a device
+// The fault matrix of tests/contract/faults/matrix.json (format and checks in
+// tests/contract/faults/README.md): each case is a subtest that deletes a device
 // through one toxiproxy proxy in front of the shared mock, with the case's
 // toxic (if any) on it, or with that proxy as the client's CONNECT proxy:
 //
@@ -74,12 +74,12 @@ func TestFaults(t *testing.T) {
 		t.Skip("TOXIPROXY_URL is not set: the fault matrix needs a running toxiproxy server (`cargo xtask binding go test` starts one)")
 	}
 	var matrix faultMatrix
-	raw, err := os.ReadFile(filepath.Join(repoRoot, "tests", "faults", "matrix.json"))
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "tests", "contract", "faults", "matrix.json"))
 	if err == nil {
 		err = decodeStrict(raw, &matrix)
 	}
 	if err != nil {
-		t.Fatalf("tests/faults/matrix.json: %v", err)
+		t.Fatalf("tests/contract/faults/matrix.json: %v", err)
 	}
 
 	// One proxy in front of the mock for the whole matrix; the cases share
@@ -166,7 +166,7 @@ func faultSetUp(t *testing.T, x *toxiproxy, proxyName, proxyURL string, m *fault
 	return client
 }
 
-// faultCheck checks what tests/faults/README.md lists for every case.
+// faultCheck checks what tests/contract/faults/README.md lists for every case.
 func faultCheck(t *testing.T, m *faultMatrix, c *faultCase, err error, elapsed time.Duration, seen int) {
 	status, maybeDeleted := "OK", false
 	if err != nil {

@@ -34,7 +34,7 @@ var shared *mock
 
 // startMock starts the binary named by ENGAGELAB_MOCK_BIN (else
 // target/debug/engagelab-mock) with no environment proxy, and reads its URL
-// from the first line of its stdout, as tests/scenarios/README.md says.
+// from the first line of its stdout, as tests/contract/scenarios/README.md says.
 func startMock(args ...string) (*mock, error) {
 	bin := os.Getenv("ENGAGELAB_MOCK_BIN")
 	if bin == "" {

@@ -1,8 +1,8 @@
 package engagelab
 
-// Every scenario of tests/scenarios/delete_device.json, get_device.json and
+// Every scenario of tests/contract/scenarios/delete_device.json, get_device.json and
 // get_alias.json against engagelab-mock, as the runner contract of
-// tests/scenarios/README.md says: each file is first checked against
+// tests/contract/scenarios/README.md says: each file is first checked against
 // schema.json and for its scenarios' inputs (nothing runs if one fails, or if
 // a name is used in two files), then each scenario is its own subtest, named
 // after it:

@@ -1,6 +1,6 @@
 package engagelab
 
-// A validator for the subset of JSON Schema that tests/scenarios/schema.json
+// A validator for the subset of JSON Schema that tests/contract/scenarios/schema.json
 // uses, the same subset and rules as the Rust
 // (crates/engagelab-push/tests/common/schema.rs), C (tests/c/schema_check.c)
 // and Python (python/tests/schema_check.py) runners: type, properties,

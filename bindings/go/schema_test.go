@@ -13,10 +13,10 @@ import (
 )
 
 var (
-	scenarioPath      = filepath.Join(repoRoot, "tests", "scenarios", "delete_device.json")
-	getScenarioPath   = filepath.Join(repoRoot, "tests", "scenarios", "get_device.json")
-	aliasScenarioPath = filepath.Join(repoRoot, "tests", "scenarios", "get_alias.json")
-	schemaPath        = filepath.Join(repoRoot, "tests", "scenarios", "schema.json")
+	scenarioPath      = filepath.Join(repoRoot, "tests", "contract", "scenarios", "delete_device.json")
+	getScenarioPath   = filepath.Join(repoRoot, "tests", "contract", "scenarios", "get_device.json")
+	aliasScenarioPath = filepath.Join(repoRoot, "tests", "contract", "scenarios", "get_alias.json")
+	schemaPath        = filepath.Join(repoRoot, "tests", "contract", "scenarios", "schema.json")
 	// scenarioPaths are the files TestScenarios runs, in order.
 	scenarioPaths = []string{scenarioPath, getScenarioPath, aliasScenarioPath}
 )

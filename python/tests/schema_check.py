@@ -1,4 +1,4 @@
-"""A validator for the subset of JSON Schema that tests/scenarios/schema.json uses,
+"""A validator for the subset of JSON Schema that tests/contract/scenarios/schema.json uses,
 and the check of each scenario's input for its call, which the schema cannot say.
 
 The keywords are `type`, `properties`, `required`, `additionalProperties`

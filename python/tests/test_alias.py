@@ -1,5 +1,5 @@
 """Python-specific behaviour of get_alias (the shared scenarios in
-tests/scenarios/get_alias.json cover what every language shares): the list it
+tests/contract/scenarios/get_alias.json cover what every language shares): the list it
 returns, platforms as any iterable, TypeError for a str or a non-str, bad
 aliases refused before sending, the GIL and Ctrl-C."""
 

@@ -1,9 +1,9 @@
-"""Every scenario of tests/scenarios/bulk.json, run against engagelab-mock:
+"""Every scenario of tests/contract/scenarios/bulk.json, run against engagelab-mock:
 Client.delete_devices (a list, or a path) and Client.erase_users with their
 callbacks (on_progress, confirm, on_resolved).
 
 The same file drives the Rust, C, Go, Node.js and Java suites. It is first
-checked against tests/scenarios/bulk_schema.json (schema_check.py). Python
+checked against tests/contract/scenarios/bulk_schema.json (schema_check.py). Python
 maps a refused run as it always has: an input or file problem (IO,
 WRITE_FAILED) is OSError, a failed lookup its own EngageLabError subclass,
 every other refusal InvalidArgumentError. Python has no cancel token: a

@@ -1,5 +1,5 @@
 """Python-specific behaviour of get_device and Device (the shared scenarios in
-tests/scenarios/get_device.json cover what every language shares): the Device
+tests/contract/scenarios/get_device.json cover what every language shares): the Device
 is immutable, .raw is a fresh dict, equality and hashing, the repr, threads,
 the GIL and Ctrl-C."""
 

@@ -1,4 +1,4 @@
-"""The fault matrix from Python: every case of tests/faults/matrix.json (a
+"""The fault matrix from Python: every case of tests/contract/faults/matrix.json (a
 network fault injected by toxiproxy between the client and engagelab-mock),
 checking the category, maybe_deleted, the wall time against the deadline, and
 that the server saw at most 1 + max_retries requests.

@@ -1,10 +1,10 @@
-"""Every scenario of tests/scenarios/delete_device.json,
-tests/scenarios/get_device.json and tests/scenarios/get_alias.json, run
+"""Every scenario of tests/contract/scenarios/delete_device.json,
+tests/contract/scenarios/get_device.json and tests/contract/scenarios/get_alias.json, run
 against engagelab-mock.
 
 The same files drive the Rust and C suites, so a Python mapping that differs
 from the core's decision fails here. Each file is first checked against
-tests/scenarios/schema.json (schema_check.py): an unknown key, a wrong type or a
+tests/contract/scenarios/schema.json (schema_check.py): an unknown key, a wrong type or a
 missing field stops the collection, naming the scenario and the key's path, and
 no scenario runs; so does a scenario without its call's input, or with the
 other call's (registration_id for the device calls, alias for get_alias).

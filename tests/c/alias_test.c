@@ -1,5 +1,5 @@
 /* C-specific tests of el_get_alias and el_id_list (the shared scenarios in
- * tests/scenarios/get_alias.json cover what every language shares):
+ * tests/contract/scenarios/get_alias.json cover what every language shares):
  *   - NULL arguments (the platform array, one of its entries) and an alias
  *     or platform that is not UTF-8 are named, nothing is sent;
  *   - bad aliases and platforms are EL_INVALID_ARGUMENT before sending; no

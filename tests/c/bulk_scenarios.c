@@ -1,7 +1,7 @@
-/* The C runner of tests/scenarios/bulk.json: el_delete_devices,
+/* The C runner of tests/contract/scenarios/bulk.json: el_delete_devices,
  * el_delete_devices_from_file and el_erase_users against engagelab-mock
  * (ENGAGELAB_MOCK_URL), with the callbacks of el_bulk_options. The file is
- * checked against tests/scenarios/bulk_schema.json first.
+ * checked against tests/contract/scenarios/bulk_schema.json first.
  *
  * Usage: bulk_scenarios BULK.json [NAME...] */
 #define _POSIX_C_SOURCE 200809L
@@ -20,7 +20,7 @@
 #include "schema_check.h"
 
 #ifndef EL_BULK_SCHEMA
-#error "EL_BULK_SCHEMA must name tests/scenarios/bulk_schema.json"
+#error "EL_BULK_SCHEMA must name tests/contract/scenarios/bulk_schema.json"
 #endif
 
 /* The first failure of the scenario being run. */

@@ -1,5 +1,5 @@
 /* C-specific tests of el_get_device and el_device (the shared scenarios in
- * tests/scenarios/get_device.json cover what every language shares):
+ * tests/contract/scenarios/get_device.json cover what every language shares):
  *   - NULL arguments and an id that is not UTF-8 are named, nothing is sent;
  *   - outputs are written only on success (out_device, out_error);
  *   - the accessors: counts, NULL past the end and for no alias, strings that

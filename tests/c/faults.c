@@ -1,4 +1,4 @@
-/* The fault matrix from C: every case of tests/faults/matrix.json (a network
+/* The fault matrix from C: every case of tests/contract/faults/matrix.json (a network
  * fault injected by toxiproxy between the client and engagelab-mock), with a
  * fresh client through one toxiproxy proxy, checking the category,
  * maybe_deleted, the wall time against the deadline, and that the server saw

@@ -1,12 +1,12 @@
-/* Runs every scenario of a scenario file (tests/scenarios/delete_device.json,
- * tests/scenarios/get_device.json, tests/scenarios/get_alias.json) through the
- * C API against engagelab-mock (see tests/scenarios/README.md for the format):
+/* Runs every scenario of a scenario file (tests/contract/scenarios/delete_device.json,
+ * tests/contract/scenarios/get_device.json, tests/contract/scenarios/get_alias.json) through the
+ * C API against engagelab-mock (see tests/contract/scenarios/README.md for the format):
  * el_delete_device, or el_get_device or el_get_alias when the scenario's
  * "call" says so.
  *
  *   scenarios FILE [NAME...]    ENGAGELAB_MOCK_URL must name a running mock.
  *
- * The file is first checked against tests/scenarios/schema.json (the path is
+ * The file is first checked against tests/contract/scenarios/schema.json (the path is
  * built in as EL_SCENARIO_SCHEMA): any unknown key, wrong type or missing field
  * is printed with the scenario and the key's path, and so is a scenario
  * without its call's input or with the other call's; then nothing runs

@@ -1,6 +1,6 @@
 import type { Status } from './errors.gen.cjs';
 
-/** The fields every EngageLabError carries (docs/error-model.md). */
+/** The fields every EngageLabError carries (spec/error-model.md). */
 export interface ErrorFields {
   /** The category, e.g. 'NOT_FOUND'; 'UNKNOWN' or a newer name for a code this version does not know. */
   readonly status: Status | (string & {});

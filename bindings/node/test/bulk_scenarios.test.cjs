@@ -1,9 +1,9 @@
 'use strict';
 
-// Every scenario of tests/scenarios/bulk.json (client.deleteDevices with ids
+// Every scenario of tests/contract/scenarios/bulk.json (client.deleteDevices with ids
 // or { path }, client.eraseUsers, and their callbacks) against
 // engagelab-mock, one named test each, after checking the file against
-// tests/scenarios/bulk_schema.json. A scenario's cancel is an AbortSignal
+// tests/contract/scenarios/bulk_schema.json. A scenario's cancel is an AbortSignal
 // aborted from a callback.
 
 const test = require('node:test');

@@ -1,7 +1,7 @@
 'use strict';
 
-// The fault matrix of tests/faults/matrix.json (format and checks in
-// tests/faults/README.md): each case is a named test that deletes a device
+// The fault matrix of tests/contract/faults/matrix.json (format and checks in
+// tests/contract/faults/README.md): each case is a named test that deletes a device
 // through one toxiproxy proxy in front of the mock, with the case's toxic (if
 // any) on it, or with that proxy as the client's CONNECT proxy
 // (`node --test --test-name-pattern NAME test/faults.test.cjs`). It needs a

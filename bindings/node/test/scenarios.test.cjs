@@ -1,10 +1,10 @@
 'use strict';
 
-// Every scenario of tests/scenarios/delete_device.json, get_device.json and
+// Every scenario of tests/contract/scenarios/delete_device.json, get_device.json and
 // get_alias.json, run against engagelab-mock, one named test each (`node
 // --test --test-name-pattern NAME`). The same files drive the Rust, C and
 // Python suites, so a Node mapping that differs from the core's decision
-// fails here. Each file is first checked against tests/scenarios/schema.json
+// fails here. Each file is first checked against tests/contract/scenarios/schema.json
 // and for inputs that do not fit their call: any problem (or a name used in
 // two files) stops the run before a single scenario starts.
 

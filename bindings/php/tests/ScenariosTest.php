@@ -1,6 +1,6 @@
 <?php
 
-// Every scenario of tests/scenarios/delete_device.json, get_device.json and
+// Every scenario of tests/contract/scenarios/delete_device.json, get_device.json and
 // get_alias.json against engagelab-mock, one data set each, named after the
 // scenario (`phpunit --filter deletes_known_device`). The same files drive
 // every other language's suite, so a PHP mapping that differs from the core's
@@ -35,7 +35,7 @@ final class ScenariosTest extends TestCase
     /** @return array<string, array{\stdClass}> */
     public static function scenarios(): array
     {
-        $dir = Mock::repo() . '/tests/scenarios';
+        $dir = Mock::repo() . '/tests/contract/scenarios';
         $schema = json_decode((string) file_get_contents("{$dir}/schema.json"), false, 512, JSON_THROW_ON_ERROR);
         $problems = [];
         $out = [];

@@ -1,7 +1,7 @@
 <?php
 
 // Proves the scenario validator bites (step 3 of the runner contract,
-// tests/scenarios/README.md): copies of the real files with one fault each
+// tests/contract/scenarios/README.md): copies of the real files with one fault each
 // give exactly that one problem; the real files give none.
 
 declare(strict_types=1);
@@ -16,7 +16,7 @@ final class SchemaCheckTest extends TestCase
 {
     private static function load(string $file): mixed
     {
-        return json_decode((string) file_get_contents(Mock::repo() . "/tests/scenarios/{$file}"), false, 512, JSON_THROW_ON_ERROR);
+        return json_decode((string) file_get_contents(Mock::repo() . "/tests/contract/scenarios/{$file}"), false, 512, JSON_THROW_ON_ERROR);
     }
 
     /** The first scenario for which $has holds, and its index. */

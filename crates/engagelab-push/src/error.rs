@@ -1,5 +1,5 @@
 //! The error every call reports, with the fields of the error model
-//! (`docs/error-model.md`); its categories are [`ErrorKind`].
+//! (`spec/error-model.md`); its categories are [`ErrorKind`].
 
 use std::fmt;
 use std::time::Duration;
@@ -92,7 +92,7 @@ impl Error {
         self
     }
 
-    /// The category, decided as `docs/error-model.md` says.
+    /// The category, decided as `spec/error-model.md` says.
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }

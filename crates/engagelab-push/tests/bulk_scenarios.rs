@@ -1,11 +1,11 @@
-//! Runs every scenario of `tests/scenarios/bulk.json` (the bulk engine and
+//! Runs every scenario of `tests/contract/scenarios/bulk.json` (the bulk engine and
 //! user erasure: `bulk_delete().run(..)`, `erase_users`, with `confirm`,
 //! `on_progress` and `on_resolved`) against a real `engagelab-mock` on
 //! loopback, one fresh server per scenario and one test per scenario:
 //!
 //!     cargo test -p engagelab-push --test bulk_scenarios -- bulk_guard_refuses_and_sends_nothing
 //!
-//! The file is first validated against `tests/scenarios/bulk_schema.json`
+//! The file is first validated against `tests/contract/scenarios/bulk_schema.json`
 //! (`common/schema.rs`); any problem stops the run before a scenario runs.
 //! The C, Python, Go, Node.js and Java runners run the same file.
 
@@ -28,7 +28,7 @@ use common::schema;
 
 fn load(file: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/scenarios")
+        .join("../../tests/contract/scenarios")
         .join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
@@ -347,7 +347,7 @@ fn main() -> ExitCode {
         }
     }
     if !problems.is_empty() {
-        eprintln!("tests/scenarios/bulk.json does not match tests/scenarios/bulk_schema.json:");
+        eprintln!("tests/contract/scenarios/bulk.json does not match tests/contract/scenarios/bulk_schema.json:");
         for p in &problems {
             eprintln!("  {p}");
         }

@@ -1,4 +1,4 @@
-//! The fault matrix: every case of `tests/faults/matrix.json` (network faults
+//! The fault matrix: every case of `tests/contract/faults/matrix.json` (network faults
 //! injected by toxiproxy between the client and engagelab-mock) as its own
 //! test, checking the category, `maybe_deleted`, the wall time against the
 //! deadline, and that the server saw at most 1 + max_retries requests.
@@ -214,7 +214,7 @@ fn run_case(toxi: &Toxiproxy, mock: &MockServer, doc: &Value, case: &Value) -> R
 
 fn main() -> ExitCode {
     let args = Arguments::from_args();
-    let path = root().join("tests/faults/matrix.json");
+    let path = root().join("tests/contract/faults/matrix.json");
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("matrix.json"))
         .expect("matrix.json is JSON");
     let cases = doc["cases"].as_array().expect("cases").clone();

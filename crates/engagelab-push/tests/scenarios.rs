@@ -1,5 +1,5 @@
-//! Runs every shared scenario of `tests/scenarios/delete_device.json`,
-//! `tests/scenarios/get_device.json` and `tests/scenarios/get_alias.json`
+//! Runs every shared scenario of `tests/contract/scenarios/delete_device.json`,
+//! `tests/contract/scenarios/get_device.json` and `tests/contract/scenarios/get_alias.json`
 //! against a real `engagelab-mock` on loopback, one fresh server per scenario
 //! and one test per scenario, named after it:
 //!
@@ -7,7 +7,7 @@
 //!     cargo test -p engagelab-push --test scenarios -- gets_tags_and_alias
 //!     cargo test -p engagelab-push --test scenarios -- resolves_alias_to_its_devices
 //!
-//! Each file is first validated against `tests/scenarios/schema.json` (see
+//! Each file is first validated against `tests/contract/scenarios/schema.json` (see
 //! `common/schema.rs`); any unknown key, wrong type or missing field stops the
 //! run before a scenario runs. The `schema_check::` tests prove that check bites.
 
@@ -78,7 +78,7 @@ fn input_problems(sc: &Value) -> Vec<String> {
 
 fn load(file: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/scenarios")
+        .join("../../tests/contract/scenarios")
         .join(file);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
@@ -694,7 +694,7 @@ fn main() -> ExitCode {
             }
         }
         if !problems.is_empty() {
-            eprintln!("tests/scenarios/{file} does not match tests/scenarios/schema.json:");
+            eprintln!("tests/contract/scenarios/{file} does not match tests/contract/scenarios/schema.json:");
             for p in &problems {
                 eprintln!("  {p}");
             }

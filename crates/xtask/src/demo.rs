@@ -23,7 +23,7 @@ pub(crate) fn run_demo() -> Result<(), String> {
     let c_bin = demo.join("delete_device_c");
     run(at_root("cc")
         .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-I", "include"])
-        .arg("examples/c/delete_device.c")
+        .arg("crates/engagelab-push-ffi/examples/delete_device.c")
         .arg(lib.join("libengagelab_push.a"))
         .args(["-lpthread", "-ldl", "-lm", "-o"])
         .arg(&c_bin))?;

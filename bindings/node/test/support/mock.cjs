@@ -1,7 +1,7 @@
 'use strict';
 
 // engagelab-mock, started from ENGAGELAB_MOCK_BIN (or the workspace's
-// target/debug/engagelab-mock) as tests/scenarios/README.md says: the first
+// target/debug/engagelab-mock) as tests/contract/scenarios/README.md says: the first
 // stdout line is its URL. The control API (/__mock/) is spoken with
 // node:http, which never goes through an environment proxy.
 

@@ -1,14 +1,14 @@
 'use strict';
 
-// A validator for the subset of JSON Schema that tests/scenarios/schema.json
+// A validator for the subset of JSON Schema that tests/contract/scenarios/schema.json
 // uses: type, properties, required, additionalProperties (false or a schema),
 // items, enum, $ref to #/$defs/..., minimum. Any other keyword in the schema is
 // reported, so a rule this validator would skip cannot be added silently. It
 // follows python/tests/schema_check.py, tests/c/schema_check.c and
 // crates/engagelab-push/tests/common/schema.rs rule for rule. Beside the
 // schema, fileProblems checks what it cannot say (step 2 of the runner
-// contract, tests/scenarios/README.md): unique names, and each scenario's
-// input for its call, as crates/engagelab-push/tests/scenarios.rs does.
+// contract, tests/contract/scenarios/README.md): unique names, and each scenario's
+// input for its call, as crates/engagelab-push/tests/contract/scenarios.rs does.
 
 const KEYWORDS = new Set(['type', 'properties', 'required', 'additionalProperties', 'items', 'enum', '$ref', 'minimum']);
 const ANNOTATIONS = new Set(['$schema', '$id', '$comment', 'title', 'description', '$defs']);

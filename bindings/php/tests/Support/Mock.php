@@ -6,7 +6,7 @@ namespace EngageLabPush\Tests\Support;
 
 /**
  * engagelab-mock, started from ENGAGELAB_MOCK_BIN (or the workspace's
- * target/debug/engagelab-mock) as tests/scenarios/README.md says: the first
+ * target/debug/engagelab-mock) as tests/contract/scenarios/README.md says: the first
  * stdout line is its URL. The control API (/__mock/) is spoken through PHP's
  * http stream wrapper, which reads no proxy from the environment. Stopped when
  * dropped.

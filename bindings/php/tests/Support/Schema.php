@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace EngageLabPush\Tests\Support;
 
 /**
- * A validator for the subset of JSON Schema that tests/scenarios/schema.json
+ * A validator for the subset of JSON Schema that tests/contract/scenarios/schema.json
  * uses: type, properties, required, additionalProperties (false or a schema),
  * items, enum, $ref to #/$defs/..., minimum. Any other keyword in the schema
  * is reported, so a rule this validator would skip cannot be added silently.

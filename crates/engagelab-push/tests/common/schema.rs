@@ -1,4 +1,4 @@
-//! A validator for the subset of JSON Schema that `tests/scenarios/schema.json`
+//! A validator for the subset of JSON Schema that `tests/contract/scenarios/schema.json`
 //! uses: `type`, `properties`, `required`, `additionalProperties` (false or a
 //! schema), `items`, `enum`, `$ref` to `#/$defs/...` and `minimum`. Any other
 //! keyword in the schema is reported, so a rule the validator would skip cannot

@@ -6,7 +6,7 @@
 //! - `lib_dir`: `cargo xtask lib --release` output, with
 //!   `libengagelab_push.so.VERSION`, its links and `libengagelab_push.a`;
 //! - `mock_bin`: the `engagelab-mock` binary, which the binding's tests start
-//!   themselves (see tests/scenarios/README.md for the contract).
+//!   themselves (see tests/contract/scenarios/README.md for the contract).
 //!
 //! The same values reach the language's tools as the environment variables
 //! `ENGAGELAB_LIB_DIR` and `ENGAGELAB_MOCK_BIN`.

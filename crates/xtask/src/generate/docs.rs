@@ -1,4 +1,4 @@
-//! The README's error table and `docs/error-model.md`.
+//! The README's error table and `spec/error-model.md`.
 
 use std::fmt::Write as _;
 
@@ -7,7 +7,7 @@ use super::{Model, NOTICE, Output};
 pub(crate) fn outputs(model: &Model) -> Vec<Output> {
     vec![
         Output::Region("README.md", "error-table", readme_table(model)),
-        Output::File("docs/error-model.md", error_model_md(model)),
+        Output::File("spec/error-model.md", error_model_md(model)),
     ]
 }
 

@@ -1,7 +1,7 @@
 //! The C ABI's suites: the header check catches a stale header; the scenario
 //! runner, schema check, C API tests and C++ program under tests/c/ built by
 //! CMake and run linked dynamically and statically (and, as the `sanitizers`
-//! suite, under ASan+UBSan and under valgrind); the fault matrix (tests/faults) through toxiproxy; the runner's
+//! suite, under ASan+UBSan and under valgrind); the fault matrix (tests/contract/faults) through toxiproxy; the runner's
 //! self-tests; the example against engagelab-mock;
 //! the install into a scratch prefix and the pkg-config, find_package and
 //! README static-link consumers built against the installed copy only.
@@ -137,7 +137,7 @@ pub(crate) fn run_suite(steps: &mut Steps) {
     steps.step("c: fault matrix through toxiproxy", || {
         let toxiproxy = crate::toxiproxy::Toxiproxy::start()?;
         run(at_root(build.join("shared/faults"))
-            .arg("tests/faults/matrix.json")
+            .arg("tests/contract/faults/matrix.json")
             .env("ENGAGELAB_MOCK_URL", url)
             .env("TOXIPROXY_URL", toxiproxy.url()))
     });

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Every scenario of {@code tests/scenarios/bulk.json} ({@code deleteDevices}
+ * Every scenario of {@code tests/contract/scenarios/bulk.json} ({@code deleteDevices}
  * with a list or a file, {@code eraseUsers}, and their callbacks), after
  * checking the file against {@code bulk_schema.json}. A scenario's cancel is
  * {@code Thread.interrupt()} of the calling thread, from a callback.

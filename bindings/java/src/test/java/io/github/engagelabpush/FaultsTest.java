@@ -21,8 +21,8 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The fault matrix of tests/faults/matrix.json (format and checks in
- * tests/faults/README.md): each case is a dynamic test, named after it, that
+ * The fault matrix of tests/contract/faults/matrix.json (format and checks in
+ * tests/contract/faults/README.md): each case is a dynamic test, named after it, that
  * deletes a device through one toxiproxy proxy in front of the shared mock,
  * with the case's toxic (if any) on it, or with that proxy as the client's
  * CONNECT proxy. It needs a running toxiproxy server at
@@ -68,7 +68,7 @@ class FaultsTest {
             return Stream.of(DynamicTest.dynamicTest("fault matrix", () -> Assumptions.abort(note)));
         }
         toxiproxy = api.replaceAll("/+$", "");
-        Matrix matrix = JSON.readValue(Mock.REPO.resolve("tests/faults/matrix.json").toFile(), Matrix.class);
+        Matrix matrix = JSON.readValue(Mock.REPO.resolve("tests/contract/faults/matrix.json").toFile(), Matrix.class);
         // One proxy in front of the mock for the whole matrix; the cases share
         // it and run one after the other.
         mock = Mock.shared();
@@ -127,7 +127,7 @@ class FaultsTest {
                 .build();
     }
 
-    /** Makes the call and checks what tests/faults/README.md lists for every case. */
+    /** Makes the call and checks what tests/contract/faults/README.md lists for every case. */
     private static void run(Matrix matrix, Case c, Client client) throws InterruptedException {
         EngageLabException error = null;
         long started = System.nanoTime();

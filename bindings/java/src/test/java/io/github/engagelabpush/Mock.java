@@ -22,7 +22,7 @@ import java.util.Map;
 /**
  * A running {@code engagelab-mock} (the binary in {@code ENGAGELAB_MOCK_BIN},
  * else {@code target/debug/engagelab-mock}) and its control API under
- * {@code /__mock/}, as tests/scenarios/README.md says: started with no flags,
+ * {@code /__mock/}, as tests/contract/scenarios/README.md says: started with no flags,
  * its URL read from the first line of its stdout, the control calls made
  * without any proxy. One per test JVM, shared; tests reset it.
  */

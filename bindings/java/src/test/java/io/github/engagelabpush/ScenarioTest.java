@@ -23,9 +23,9 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The shared scenarios (tests/scenarios/delete_device.json, get_device.json
+ * The shared scenarios (tests/contract/scenarios/delete_device.json, get_device.json
  * and get_alias.json) against engagelab-mock, following the runner contract
- * of tests/scenarios/README.md: each file is validated against schema.json
+ * of tests/contract/scenarios/README.md: each file is validated against schema.json
  * first, with each scenario's input checked for its call (nothing runs if one
  * fails, or if a name is used in two files), then every scenario runs as its
  * own test named after it, and every {@code expect} field given is checked.

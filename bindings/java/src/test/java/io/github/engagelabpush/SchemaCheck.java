@@ -11,7 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A validator for the subset of JSON Schema that tests/scenarios/schema.json
+ * A validator for the subset of JSON Schema that tests/contract/scenarios/schema.json
  * uses: {@code type}, {@code properties}, {@code required},
  * {@code additionalProperties} (false or a schema), {@code items},
  * {@code enum}, {@code $ref} to {@code #/$defs/...} and {@code minimum}. Any

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.TestFactory;
  */
 class SchemaCheckTest {
     static JsonNode load(String name) throws IOException {
-        return Mock.JSON.readTree(Mock.REPO.resolve("tests/scenarios/" + name).toFile());
+        return Mock.JSON.readTree(Mock.REPO.resolve("tests/contract/scenarios/" + name).toFile());
     }
 
     @Test
