@@ -175,9 +175,17 @@ pub(crate) fn zig_target_dir() -> PathBuf {
 /// `maturin build --release --zig --compatibility manylinux2014`, for the
 /// host or for `target`. maturin finds zig as `python3 -m ziglang` (the
 /// ziglang package of the dev group), hence the venv first on the PATH.
+///
+/// One build at a time, through flock(1): maturin stages the extension at a
+/// fixed path under the shared target directory, so two suites building a
+/// wheel side by side (the Python suite's and the benchmark's) would pack
+/// each other's half-written file.
 fn build_wheel(dir: &Path, target: Option<&str>) -> Result<PathBuf, String> {
     let before = list(dir)?;
-    let mut cmd = at_root(venv::tool("maturin"));
+    let lock = zig_target_dir().join("maturin.lock");
+    fs::create_dir_all(zig_target_dir()).map_err(|e| format!("{}: {e}", lock.display()))?;
+    let mut cmd = at_root("flock");
+    cmd.arg(&lock).arg(venv::tool("maturin"));
     cmd.current_dir(crate::root().join("python"))
         .env("CARGO_TARGET_DIR", zig_target_dir())
         .args([
