@@ -30,11 +30,11 @@ from engagelab_push import Client
 signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO = Path(__file__).resolve().parents[2]
-SCENARIOS = REPO / "tests" / "scenarios" / "delete_device.json"
-GET_SCENARIOS = REPO / "tests" / "scenarios" / "get_device.json"
-ALIAS_SCENARIOS = REPO / "tests" / "scenarios" / "get_alias.json"
+SCENARIOS = REPO / "tests" / "contract" / "scenarios" / "delete_device.json"
+GET_SCENARIOS = REPO / "tests" / "contract" / "scenarios" / "get_device.json"
+ALIAS_SCENARIOS = REPO / "tests" / "contract" / "scenarios" / "get_alias.json"
 SCENARIO_FILES = (SCENARIOS, GET_SCENARIOS, ALIAS_SCENARIOS)
-SCHEMA = REPO / "tests" / "scenarios" / "schema.json"
+SCHEMA = REPO / "tests" / "contract" / "scenarios" / "schema.json"
 ERROR_MODEL = REPO / "spec" / "error-model.toml"
 APP_KEY = "demo-app-key"
 SECRET = "demo-master-secret"

@@ -23,8 +23,8 @@ import pytest
 from conftest import REPO, Mock, client_for
 from schema_check import validate
 
-BULK = REPO / "tests" / "scenarios" / "bulk.json"
-BULK_SCHEMA = REPO / "tests" / "scenarios" / "bulk_schema.json"
+BULK = REPO / "tests" / "contract" / "scenarios" / "bulk.json"
+BULK_SCHEMA = REPO / "tests" / "contract" / "scenarios" / "bulk_schema.json"
 
 with BULK.open(encoding="utf-8") as _f:
     _DATA: dict[str, Any] = json.load(_f)

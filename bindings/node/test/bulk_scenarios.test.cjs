@@ -15,8 +15,8 @@ const { Mock, REPO, CREDENTIALS } = require('./support/mock.cjs');
 const { validate } = require('./support/schema.cjs');
 const engagelab = require('engagelab-push');
 
-const FILE = path.join(REPO, 'tests', 'scenarios', 'bulk.json');
-const SCHEMA = JSON.parse(fs.readFileSync(path.join(REPO, 'tests', 'scenarios', 'bulk_schema.json'), 'utf8'));
+const FILE = path.join(REPO, 'tests', 'contract', 'scenarios', 'bulk.json');
+const SCHEMA = JSON.parse(fs.readFileSync(path.join(REPO, 'tests', 'contract', 'scenarios', 'bulk_schema.json'), 'utf8'));
 const DATA = JSON.parse(fs.readFileSync(FILE, 'utf8'));
 const PROBLEMS = validate(SCHEMA, DATA);
 if (PROBLEMS.length > 0) throw new Error(`bulk.json does not match bulk_schema.json; nothing was run:\n  ${PROBLEMS.join('\n  ')}`);

@@ -16,7 +16,7 @@ const { setTimeout: sleep } = require('node:timers/promises');
 const { Mock, REPO, CREDENTIALS, callJSON } = require('./support/mock.cjs');
 const engagelab = require('engagelab-push');
 
-const MATRIX = JSON.parse(fs.readFileSync(path.join(REPO, 'tests', 'faults', 'matrix.json'), 'utf8'));
+const MATRIX = JSON.parse(fs.readFileSync(path.join(REPO, 'tests', 'contract', 'faults', 'matrix.json'), 'utf8'));
 const DEVICE = 'fault-device';
 // The API host of a case run through a proxy: never resolved, the proxy is asked for it.
 const PROXIED_HOST = 'push.example.invalid';

@@ -18,8 +18,8 @@ const { fileProblems } = require('./support/schema.cjs');
 const engagelab = require('engagelab-push');
 const { CATEGORIES } = require('../lib/errors.gen.cjs');
 
-const FILES = ['delete_device.json', 'get_device.json', 'get_alias.json'].map((f) => path.join(REPO, 'tests', 'scenarios', f));
-const SCHEMA = path.join(REPO, 'tests', 'scenarios', 'schema.json');
+const FILES = ['delete_device.json', 'get_device.json', 'get_alias.json'].map((f) => path.join(REPO, 'tests', 'contract', 'scenarios', f));
+const SCHEMA = path.join(REPO, 'tests', 'contract', 'scenarios', 'schema.json');
 const SCHEMA_DATA = JSON.parse(fs.readFileSync(SCHEMA, 'utf8'));
 const PROBLEMS = [];
 const SEEN = new Map();

@@ -13,10 +13,10 @@ const path = require('node:path');
 const { REPO } = require('./support/mock.cjs');
 const { fileProblems, validate } = require('./support/schema.cjs');
 
-const SCENARIOS = path.join(REPO, 'tests', 'scenarios', 'delete_device.json');
-const GET_SCENARIOS = path.join(REPO, 'tests', 'scenarios', 'get_device.json');
-const ALIAS_SCENARIOS = path.join(REPO, 'tests', 'scenarios', 'get_alias.json');
-const SCHEMA = path.join(REPO, 'tests', 'scenarios', 'schema.json');
+const SCENARIOS = path.join(REPO, 'tests', 'contract', 'scenarios', 'delete_device.json');
+const GET_SCENARIOS = path.join(REPO, 'tests', 'contract', 'scenarios', 'get_device.json');
+const ALIAS_SCENARIOS = path.join(REPO, 'tests', 'contract', 'scenarios', 'get_alias.json');
+const SCHEMA = path.join(REPO, 'tests', 'contract', 'scenarios', 'schema.json');
 const load = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
 const REAL = load(SCENARIOS);
 const FIRST = REAL.scenarios[0].name;
