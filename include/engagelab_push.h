@@ -604,6 +604,14 @@ typedef struct el_bulk_options {
    * NULL for none.
    */
   el_bulk_resolved_fn on_resolved;
+  /**
+   * How long, in milliseconds, the run may stay rate-limited (answered
+   * 429, or held by a used-up quota) with no id settled before it stops,
+   * the summary's `stopped` saying why; 0 for the default, five minutes.
+   * Appended after `on_resolved`: a caller compiled against an older
+   * header leaves it outside `size` and gets the default.
+   */
+  uint64_t stall_timeout_ms;
 } el_bulk_options;
 
 /**

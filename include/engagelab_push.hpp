@@ -581,6 +581,9 @@ struct BulkOptions {
     std::uint32_t qps = 0;              ///< requests/s; 0: 100
     std::uint32_t concurrency = 0;      ///< 0: qps, between 16 and 512
     std::uint64_t max_deletions = 0;    ///< the guard; 0: 1000
+    /// How long the run may stay rate-limited with no id settled before it
+    /// stops (`BulkSummary::stopped` says why); 0: five minutes.
+    std::chrono::milliseconds stall_timeout{0};
     bool dry_run = false;
     std::optional<std::string> journal; ///< resumable runs
     std::optional<std::string> backup;  ///< each device before its DELETE
@@ -640,6 +643,9 @@ struct BulkRun {
         c.qps = o.qps;
         c.concurrency = o.concurrency;
         c.max_deletions = o.max_deletions;
+        c.stall_timeout_ms = o.stall_timeout.count() > 0
+                                 ? static_cast<std::uint64_t>(o.stall_timeout.count())
+                                 : 0;
         c.dry_run = o.dry_run;
         c.journal = o.journal ? o.journal->c_str() : nullptr;
         c.backup = o.backup ? o.backup->c_str() : nullptr;

@@ -46,6 +46,10 @@ type BulkOptions struct {
 	// MaxDeletions is the guard (0: 1000): more distinct ids and nothing is
 	// sent.
 	MaxDeletions uint64
+	// StallTimeout is how long the run may stay rate-limited with no id
+	// settled before it stops, BulkSummary.Stopped saying why (0: five
+	// minutes; rounded up to a millisecond; negative is refused).
+	StallTimeout time.Duration
 	// DryRun validates, dedupes and counts, and sends no DELETE.
 	DryRun bool
 	// Journal makes the run resumable (created 0600); "" for none.
@@ -237,6 +241,10 @@ func (c *Client) runBulk(ctx context.Context, opts BulkOptions,
 	o.concurrency = C.uint32_t(opts.Concurrency)
 	o.max_deletions = C.uint64_t(opts.MaxDeletions)
 	o.dry_run = C.bool(opts.DryRun)
+	if opts.StallTimeout < 0 {
+		return 0, nil, invalidArgument(fmt.Sprintf("StallTimeout is negative (%v)", opts.StallTimeout))
+	}
+	o.stall_timeout_ms = C.uint64_t((opts.StallTimeout + time.Millisecond - 1) / time.Millisecond)
 	for _, p := range []struct {
 		name, value string
 		field       **C.char

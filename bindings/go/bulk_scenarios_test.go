@@ -354,3 +354,29 @@ func TestBulkCallbackPanic(t *testing.T) {
 	})
 	t.Error("the panic was not raised again")
 }
+
+// TestBulkStallTimeout: StallTimeout reaches the engine. At a quota of 0
+// requests/s the run stops after it (the default would wait five minutes),
+// saying why; a negative value is refused before anything is sent.
+func TestBulkStallTimeout(t *testing.T) {
+	m := fresh(t)
+	m.addDevice(t, "stall-1")
+	m.config(t, map[string]any{"rate_limit_qps": 0})
+	client, err := NewClient("demo-app-key", "demo-master-secret", WithBaseURL(m.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	_, err = client.DeleteDevices(context.Background(), []string{"stall-1"}, BulkOptions{StallTimeout: -time.Second})
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != KindInvalidArgument || !strings.Contains(e.Message, "StallTimeout") {
+		t.Fatalf("negative StallTimeout: %v", err)
+	}
+	s, err := client.DeleteDevices(context.Background(), []string{"stall-1"}, BulkOptions{QPS: 50, StallTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(s.Stopped, "rate-limited with no device deleted") || s.Deleted != 0 || s.RateLimited == 0 {
+		t.Errorf("summary %+v", s)
+	}
+}

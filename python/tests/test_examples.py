@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
+from pathlib import Path
 
 from conftest import REPO, Mock
 
@@ -21,11 +23,13 @@ def env_for(mock: Mock) -> dict[str, str]:
     return env
 
 
-def run(script: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run(
+    script: str, *args: str, env: dict[str, str], cwd: Path = REPO
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(EXAMPLES / script), *args],
         env=env,
-        cwd=str(REPO),
+        cwd=str(cwd),
         capture_output=True,
         text=True,
         timeout=60,
@@ -60,3 +64,19 @@ def test_typed_usage_example_runs(mock: Mock) -> None:
     done = run("typed_usage.py", env=env_for(mock))
     assert done.returncode == 0, done.stderr
     assert "timeout" in done.stdout
+
+
+def test_erase_users_example_erases_with_backup_report_and_journal(
+    mock: Mock, tmp_path: Path
+) -> None:
+    mock.add_device({"registration_id": "dev-erase-1", "alias": "user-ex"})
+    mock.add_device({"registration_id": "dev-erase-2", "alias": "user-ex"})
+    done = run("erase_users.py", "user-ex", "nobody", env=env_for(mock), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "user-ex: no device bound" in done.stdout
+    assert "nobody: no device bound" in done.stdout
+    assert "deleted 2, failed 0" in done.stdout
+    assert not {"dev-erase-1", "dev-erase-2"} & set(mock.devices())
+    for name in ("erased.backup.jsonl", "erasure.report.jsonl", "erasure.journal"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
+    assert run("erase_users.py", env=env_for(mock)).returncode == 2

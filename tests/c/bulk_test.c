@@ -7,6 +7,7 @@
 #include <engagelab_push.h>
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -109,12 +110,39 @@ static void older_records(el_client *client) {
     CHECK(mock_has_device("abi-1") == 1);
 }
 
+/* stall_timeout_ms reaches the engine: at a quota of 0 requests/s, with no
+ * id ever settled, the run stops after it (the default would wait five
+ * minutes) and says why in `stopped`. */
+static void stall_timeout(el_client *client) {
+    el_bulk_options options = EL_BULK_OPTIONS_INIT;
+    el_bulk_summary summary = EL_BULK_SUMMARY_INIT;
+    el_error err = EL_ERROR_INIT;
+    const char *ids[] = {"stall-1", "stall-2"};
+    char *answer;
+
+    CHECK(mock_reset() == 0);
+    CHECK(mock_add_device("stall-1") == 0);
+    CHECK(mock_add_device("stall-2") == 0);
+    answer = control_call(mock_url(), "POST", "/__mock/config", "{\"rate_limit_qps\": 0}");
+    CHECK(answer != NULL);
+    free(answer);
+    options.qps = 50;
+    options.stall_timeout_ms = 300;
+    CHECK_STATUS(el_delete_devices(client, ids, 2, &options, &summary, &err), EL_OK);
+    CHECK(summary.error == EL_BULK_OK);
+    CHECK(strstr(summary.stopped, "rate-limited with no device deleted") != NULL);
+    CHECK(summary.deleted == 0 && summary.rate_limited > 0);
+    CHECK(mock_has_device("stall-1") == 1 && mock_has_device("stall-2") == 1);
+    CHECK(mock_reset() == 0);
+}
+
 int main(void) {
     el_client *client;
     mock_init();
     client = mock_client();
     null_and_size_checks(client);
     older_records(client);
+    stall_timeout(client);
     el_client_free(client);
     mock_cleanup();
     printf("bulk_test: %d checks, %d failed\n", checks, failures);

@@ -6,6 +6,7 @@
 #include <engagelab_push.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -119,6 +120,24 @@ void test_erase_users(const engagelab::Client &client) {
     }
 }
 
+// BulkOptions::stall_timeout reaches the engine: a run held at a quota of 0
+// stops after it (the default would wait five minutes), saying why.
+void test_stall_timeout(const engagelab::Client &client) {
+    using namespace std::chrono_literals;
+    CHECK(mock_reset() == 0);
+    CHECK(mock_add_device("cppb-stall") == 0);
+    char *answer = control_call(mock_url(), "POST", "/__mock/config", "{\"rate_limit_qps\": 0}");
+    CHECK(answer != nullptr);
+    std::free(answer);
+    engagelab::BulkOptions options;
+    options.qps = 50;
+    options.stall_timeout = 300ms;
+    const engagelab::BulkSummary s = client.delete_devices({"cppb-stall"}, options);
+    CHECK(s.stopped && s.stopped->find("rate-limited with no device deleted") != std::string::npos);
+    CHECK(s.deleted == 0 && s.rate_limited > 0 && !s.is_success());
+    CHECK(mock_reset() == 0);
+}
+
 }  // namespace
 
 int main() {
@@ -129,6 +148,7 @@ int main() {
         test_guard_is_bulk_error(client);
         test_callback_exception(client);
         test_erase_users(client);
+        test_stall_timeout(client);
     }
     mock_cleanup();
     if (failures != 0) {

@@ -51,6 +51,7 @@ const ElBulkOptions = koffi.struct('el_bulk_options', {
   user_data: 'void *',
   cancel: 'el_cancel *',
   on_resolved: 'el_bulk_resolved_fn *',
+  stall_timeout_ms: 'uint64_t',
 });
 const ElBulkSummary = koffi.struct('el_bulk_summary', {
   size: 'size_t',
@@ -147,13 +148,14 @@ function failure(code, err, summary) {
 function checkBulkOptions(options) {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
-  const known = ['qps', 'concurrency', 'maxDeletions', 'dryRun', 'journal', 'backup', 'report', 'onProgress', 'confirm', 'onResolved', 'signal'];
+  const known = ['qps', 'concurrency', 'maxDeletions', 'stallTimeout', 'dryRun', 'journal', 'backup', 'report', 'onProgress', 'confirm', 'onResolved', 'signal'];
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) throw new TypeError(`unknown option ${key}`);
   }
-  for (const key of ['qps', 'concurrency', 'maxDeletions']) {
+  for (const key of ['qps', 'concurrency', 'maxDeletions', 'stallTimeout']) {
     const v = options[key];
-    if (v !== undefined && (!Number.isSafeInteger(v) || v < 0 || (key !== 'maxDeletions' && v > 0xffffffff))) {
+    const wide = key === 'maxDeletions' || key === 'stallTimeout';
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < 0 || (!wide && v > 0xffffffff))) {
       throw new TypeError(`${key} must be a non-negative integer`);
     }
   }
@@ -212,6 +214,7 @@ function runBulk(opts, start, finish) {
       user_data: null,
       cancel: token,
       on_resolved: null,
+      stall_timeout_ms: opts.stallTimeout ?? 0,
     };
     if (opts.onProgress) {
       const f = opts.onProgress;

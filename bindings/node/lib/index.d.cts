@@ -84,6 +84,8 @@ export interface BulkOptions {
   concurrency?: number;
   /** The guard (default 1000): more distinct ids and nothing is sent. */
   maxDeletions?: number;
+  /** Milliseconds the run may stay rate-limited with no id settled before it stops, `stopped` saying why (default five minutes). */
+  stallTimeout?: number;
   /** Validate, dedupe and count; send no DELETE. */
   dryRun?: boolean;
   /** The journal that makes the run resumable (created 0600). */

@@ -159,3 +159,19 @@ test('a callback that throws cancels the run and rejects with its exception', as
     client.close();
   }
 });
+
+test('stallTimeout reaches the engine: a run held at a quota of 0 stops after it', async () => {
+  await mock.reset();
+  await mock.addDevice('stall-1');
+  await mock.config({ rate_limit_qps: 0 });
+  const client = new engagelab.Client({ ...CREDENTIALS, baseUrl: mock.url });
+  try {
+    await assert.rejects(client.deleteDevices(['stall-1'], { stallTimeout: -1 }), TypeError);
+    const s = await client.deleteDevices(['stall-1'], { qps: 50, stallTimeout: 300 });
+    assert.match(s.stopped, /rate-limited with no device deleted/);
+    assert.equal(s.deleted, 0);
+    assert.ok(s.rateLimited > 0);
+  } finally {
+    client.close();
+  }
+});

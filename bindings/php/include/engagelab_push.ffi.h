@@ -113,6 +113,7 @@ typedef struct el_bulk_options {
   void *user_data;
   const struct el_cancel *cancel;
   el_bulk_resolved_fn on_resolved;
+  uint64_t stall_timeout_ms;
 
 } el_bulk_options;
 

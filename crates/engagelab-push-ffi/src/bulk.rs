@@ -4,6 +4,7 @@
 
 use std::ffi::{c_char, c_void};
 use std::mem::{MaybeUninit, offset_of, size_of};
+use std::time::Duration;
 
 use engagelab::{BulkDelete, BulkError, BulkErrorKind, BulkInput, BulkSummary, Error, Progress};
 
@@ -199,6 +200,12 @@ pub struct el_bulk_options {
     /// `el_erase_users` only: called once per alias as it is resolved;
     /// NULL for none.
     pub on_resolved: el_bulk_resolved_fn,
+    /// How long, in milliseconds, the run may stay rate-limited (answered
+    /// 429, or held by a used-up quota) with no id settled before it stops,
+    /// the summary's `stopped` saying why; 0 for the default, five minutes.
+    /// Appended after `on_resolved`: a caller compiled against an older
+    /// header leaves it outside `size` and gets the default.
+    pub stall_timeout_ms: u64,
 }
 
 /// What a bulk run did, in memory the caller owns: every field of the
@@ -273,6 +280,7 @@ pub(crate) struct Options<'a> {
     pub(crate) user_data: UserData,
     cancel: Option<engagelab::CancelToken>,
     pub(crate) on_resolved: el_bulk_resolved_fn,
+    stall_timeout_ms: u64,
 }
 
 impl<'a> Options<'a> {
@@ -296,6 +304,7 @@ impl<'a> Options<'a> {
             user_data: UserData(std::ptr::null_mut()),
             cancel: None,
             on_resolved: None,
+            stall_timeout_ms: 0,
         };
         if options.is_null() {
             return Ok(out);
@@ -347,6 +356,7 @@ impl<'a> Options<'a> {
             out.cancel = unsafe { cancel.as_ref() }.map(|c| c.token().clone());
         }
         out.on_resolved = field!(on_resolved, el_bulk_resolved_fn).flatten();
+        out.stall_timeout_ms = field!(stall_timeout_ms, u64).unwrap_or(0);
         Ok(out)
     }
 
@@ -361,6 +371,9 @@ impl<'a> Options<'a> {
         }
         if self.max_deletions > 0 {
             b = b.max_deletions(self.max_deletions);
+        }
+        if self.stall_timeout_ms > 0 {
+            b = b.stall_timeout(Duration::from_millis(self.stall_timeout_ms));
         }
         if let Some(p) = self.journal {
             b = b.journal(p);

@@ -347,7 +347,9 @@ fn main() -> ExitCode {
         }
     }
     if !problems.is_empty() {
-        eprintln!("tests/contract/scenarios/bulk.json does not match tests/contract/scenarios/bulk_schema.json:");
+        eprintln!(
+            "tests/contract/scenarios/bulk.json does not match tests/contract/scenarios/bulk_schema.json:"
+        );
         for p in &problems {
             eprintln!("  {p}");
         }

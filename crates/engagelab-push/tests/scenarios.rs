@@ -694,7 +694,9 @@ fn main() -> ExitCode {
             }
         }
         if !problems.is_empty() {
-            eprintln!("tests/contract/scenarios/{file} does not match tests/contract/scenarios/schema.json:");
+            eprintln!(
+                "tests/contract/scenarios/{file} does not match tests/contract/scenarios/schema.json:"
+            );
             for p in &problems {
                 eprintln!("  {p}");
             }

@@ -152,6 +152,9 @@ pub(crate) fn run_suite(steps: &mut Steps) {
     steps.step("c: example delete_device against the mock", || {
         example(&build.join("shared/delete_device"), url)
     });
+    steps.step("c: example erase_users against the mock", || {
+        erase_example(&build.join("shared/erase_users"), url, &scratch)
+    });
     let prefix = scratch.join("prefix");
     if !steps.step("c: cargo xtask install (scratch prefix)", || {
         crate::install::install(prefix.to_str().ok_or("scratch path is not UTF-8")?)
@@ -281,6 +284,40 @@ fn example(bin: &Path, url: &str) -> Result<(), String> {
     // Bad usage and missing credentials exit 2.
     expect_code(&mut with_env(), 2)?;
     expect_code(with_env().env_remove("ENGAGELAB_APP_KEY").arg("x"), 2)
+}
+
+/// The erasure example erases an alias with no device (exit 0), leaving its
+/// backup, report and journal 0600 where it runs; no alias is bad usage.
+fn erase_example(bin: &Path, url: &str, scratch: &Scratch) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch.join("erase-example");
+    fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let with_env = || {
+        let mut cmd = Command::new(bin);
+        cmd.current_dir(&dir)
+            .env("ENGAGELAB_APP_KEY", "demo-app-key")
+            .env("ENGAGELAB_MASTER_SECRET", "demo-master-secret")
+            .env("ENGAGELAB_BASE_URL", url);
+        cmd
+    };
+    let out = stdout(with_env().arg("nobody-in-c"))?;
+    if !out.contains("nobody-in-c: no device bound") {
+        return Err(format!("unexpected output:\n{out}"));
+    }
+    for name in [
+        "erased.backup.jsonl",
+        "erasure.report.jsonl",
+        "erasure.journal",
+    ] {
+        let mode = fs::metadata(dir.join(name))
+            .map_err(|e| format!("{name}: {e}"))?
+            .permissions()
+            .mode();
+        if mode & 0o777 != 0o600 {
+            return Err(format!("{name} is {:o}, not 600", mode & 0o777));
+        }
+    }
+    expect_code(&mut with_env(), 2)
 }
 
 fn expect_code(cmd: &mut Command, code: i32) -> Result<(), String> {

@@ -1,7 +1,7 @@
 //! The Python suite: `.venv` with the pinned dev tools, the release abi3
 //! wheel (the one `cargo xtask dist` ships, with the license texts in it)
 //! installed into it, pytest against engagelab-mock, `mypy --strict` on the
-//! typed example, the installed package and the tests, and `mypy.stubtest`.
+//! examples, the installed package and the tests, and `mypy.stubtest`.
 //! (A build from source through pip is the `dist` suite's sdist check.)
 
 use std::fs;
@@ -36,7 +36,7 @@ pub(crate) fn run_suite(steps: &mut Steps) {
             cmd.args(["-m", "mypy", "--strict", "--no-incremental"]);
             cmd
         };
-        run(mypy().args(["--python-version", "3.9", "python/examples/typed_usage.py"]))?;
+        run(mypy().args(["--python-version", "3.9", "python/examples"]))?;
         run(mypy().args(["--python-version", "3.9", "-p", "engagelab_push"]))?;
         run(mypy().arg("python/tests"))
     });

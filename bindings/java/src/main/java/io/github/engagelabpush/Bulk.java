@@ -59,7 +59,7 @@ final class Bulk {
     static native void el_erasure_free(long erasure);
 
     // el_bulk_options
-    static final int OPTIONS_SIZE = 96;
+    static final int OPTIONS_SIZE = 104;
     // el_bulk_summary
     static final int SUMMARY_SIZE = 376;
     static final int OFF_STOPPED = 114;
@@ -95,6 +95,7 @@ final class Bulk {
             options.setInt(8, o.qps);
             options.setInt(12, o.concurrency);
             options.setLong(16, o.maxDeletions);
+            options.setLong(96, o.stallTimeoutMillis);
             options.setByte(24, (byte) (o.dryRun ? 1 : 0));
             options.setPointer(32, path("journal", o.journal));
             options.setPointer(40, path("backup", o.backup));

@@ -20,6 +20,7 @@ public final class BulkOptions {
     int qps;
     int concurrency;
     long maxDeletions;
+    long stallTimeoutMillis;
     boolean dryRun;
     Path journal;
     Path backup;
@@ -46,6 +47,20 @@ public final class BulkOptions {
             throw new IllegalArgumentException("maxDeletions must be at least 1");
         }
         this.maxDeletions = maxDeletions;
+        return this;
+    }
+
+    /**
+     * How long the run may stay rate-limited with no id settled before it
+     * stops, {@link BulkSummary#stopped()} saying why (default five minutes;
+     * rounded up to a millisecond).
+     */
+    public BulkOptions stallTimeout(java.time.Duration stallTimeout) {
+        if (stallTimeout == null || stallTimeout.isNegative() || stallTimeout.isZero()) {
+            throw new IllegalArgumentException("stallTimeout must be positive");
+        }
+        long millis = stallTimeout.toMillis();
+        this.stallTimeoutMillis = stallTimeout.equals(java.time.Duration.ofMillis(millis)) ? millis : millis + 1;
         return this;
     }
 

@@ -285,4 +285,23 @@ class BulkScenarioTest {
             assertTrue(mock.devices().contains("throw-1"));
         }
     }
+
+    /** stallTimeout reaches the engine: a run held at a quota of 0 stops after it, saying why. */
+    @Test
+    void stallTimeoutStopsARunHeldByTheQuota() {
+        Mock mock = Mock.shared();
+        mock.reset();
+        mock.addDevice("stall-1");
+        mock.config("{\"rate_limit_qps\": 0}");
+        try (Client client = Client.builder("demo-app-key", "demo-master-secret").baseUrl(mock.url).build()) {
+            assertThrows(IllegalArgumentException.class, () -> new BulkOptions().stallTimeout(Duration.ofMillis(-1)));
+            BulkSummary s = client.deleteDevices(
+                    List.of("stall-1"), new BulkOptions().qps(50).stallTimeout(Duration.ofMillis(300)));
+            assertTrue(s.stopped() != null && s.stopped().contains("rate-limited with no device deleted"), s.toString());
+            assertEquals(0, s.deleted());
+            assertTrue(s.rateLimited() > 0);
+        } finally {
+            mock.reset();
+        }
+    }
 }
