@@ -1,9 +1,14 @@
-"""The bulk-deletion benchmark (issues 10 and 23): `engagelab-push delete` and
-`Client.delete_devices` against engagelab-mock behind toxiproxy, which adds
-100 ms to every answer, with the mock limiting the AppKey to 500 requests/s.
+"""The bulk-deletion benchmark (issues 10, 23 and 24): `engagelab-push delete`,
+`Client.delete_devices` and every language's bulk call over the C ABI against
+engagelab-mock behind toxiproxy, which adds 100 ms to every answer, with the
+mock limiting the AppKey to 500 requests/s.
 
     cargo xtask bench --bulk      # builds what it needs, then runs this
-    .venv/bin/python bench/bulk.py [RESULTS_DIR] [CHART_SVG]
+    .venv/bin/python bench/bulk.py [RESULTS_DIR] [CHART_SVG] [CLIENTS_JSON]
+
+CLIENTS_JSON (written by `cargo xtask bench --bulk`) maps a language to the
+command of its bulk client (which takes IDS_FILE QPS REPORT and reads the
+client from ENGAGELAB_*), or to the reason it cannot run.
 
 Needs `target/release/engagelab-push`, `target/release/engagelab-mock`,
 `.tools/bin/toxiproxy-server` and this project's module in the interpreter
@@ -14,6 +19,8 @@ running it. It measures:
   the limit: the CLI over 10k ids and the Python API over 5k ids, deletions/s
   over the whole run against qps and the limit, and the share of requests
   answered 429;
+- every language at the limit (windows), 5k ids each: C, C++, Go, Node.js
+  and Java through the C ABI, with the CLI and Python of the same limiter;
 - the CLI's peak RSS (`VmHWM`, read while it runs) for 30k, 300k and 1M ids, a real run at
   `--qps 100000` with `--journal` and `--report`, against the mock with no
   limit and no added latency;
@@ -49,6 +56,9 @@ LATENCY_MS = 100
 LIMITERS = ("windows", "leaky")
 SHARES = (0.8, 1.0)
 IDS = {"cli": 10_000, "python": 5_000}
+# The languages over the C ABI, each at the limit with fixed windows.
+LANGUAGES = ("c", "cpp", "go", "node", "java")
+LANGUAGE_IDS = 5_000
 # (ids, --concurrency): the default's ceiling, so that the rows differ by ids
 # only, and one with few workers for the cost of a worker.
 RSS_RUNS = ((30_000, 512), (300_000, 512), (1_000_000, 512), (30_000, 16))
@@ -150,18 +160,27 @@ def ids_file(directory: Path, n: int, tag: str) -> Path:
 
 
 def run(
-    client: str, url: str, ids: Path, qps: int, work: Path, extra: tuple[str, ...] = ()
+    client: str | list[str],
+    url: str,
+    ids: Path,
+    qps: int,
+    work: Path,
+    extra: tuple[str, ...] = (),
 ) -> tuple[dict, int, list]:
-    """(the JSON summary, peak RSS in KiB, [(seconds, deleted)])."""
+    """(the run's summary, peak RSS in KiB, [(seconds, deleted)]). `client` is
+    "cli", "python" or the command of a language's client."""
     report = work / f"report-{ids.stem}.jsonl"
     if client == "cli":
         argv = [str(CLI), "delete", "--from", str(ids), "--qps", str(qps), "--yes", "--json"]
         argv += ["--max-deletions", "100000000", "--quiet", "--base-url", url]
         argv += ["--report", str(report), "--journal", str(work / f"journal-{ids.stem}")]
         argv += extra
-    else:
+    elif client == "python":
         argv = [sys.executable, "-c", PY_DRIVER, url, str(ids), str(qps), str(report)]
+    else:
+        argv = [*client, str(ids), str(qps), str(report)]
     env = {**os.environ, "ENGAGELAB_APP_KEY": APP_KEY, "ENGAGELAB_MASTER_SECRET": MASTER_SECRET}
+    env["ENGAGELAB_BASE_URL"] = url
     for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
         env.pop(name, None)
     with tempfile.TemporaryFile() as out:
@@ -196,7 +215,10 @@ def run(
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         sys.exit(f"bulk: {' '.join(argv[:3])} ... exited {code}: {text}")
-    return json.loads(text.strip().splitlines()[-1]), rss, samples
+    # Every client's figures from the same place: the core's summary, the
+    # report's last line.
+    last = report.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)[-1]
+    return json.loads(last)["summary"], rss, samples
 
 
 def per_second(samples: list[tuple[float, int]]) -> list[tuple[int, int]]:
@@ -245,45 +267,63 @@ def svg(bins: list[tuple[int, int]], title: str, path: Path) -> None:
     )
 
 
+def measured(
+    client: str,
+    command: str | list[str],
+    limiter: str,
+    qps: int,
+    n: int,
+    servers: Servers,
+    work: Path,
+) -> dict:
+    """One run of `client` against a fresh limiter, as a row of bulk.json."""
+    servers.configure(limiter)
+    ids = ids_file(work, n, f"{client}{limiter[0]}{qps}x")
+    s, maxrss, samples = run(command, servers.url, ids, qps, work)
+    requests = s["deleted"] + s["not_found"] + s["failed"] + s["rate_limited"]
+    row = {
+        "client": client,
+        "limiter": limiter,
+        "qps": qps,
+        "ids": n,
+        "summary": s,
+        "rate_per_s": s["rate_per_s"],
+        "of_qps": round(s["rate_per_s"] / qps, 4),
+        "of_limit": round(s["rate_per_s"] / LIMIT, 4),
+        "requests": requests,
+        "rate_limited_share": round(s["rate_limited"] / requests, 5),
+        "maxrss_kb": maxrss,
+        "per_second": per_second(samples),
+    }
+    shown = {k: v for k, v in row.items() if k != "per_second"}
+    print(f"bulk: {json.dumps(shown)}", file=sys.stderr)
+    return row
+
+
 def main() -> None:
     results = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "bench/results"
     chart = Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "bench/bulk_deletions.svg"
+    commands = json.loads(Path(sys.argv[3]).read_text()) if len(sys.argv) > 3 else {}
     for path in (CLI, MOCK, TOXIPROXY):
         if not path.exists():
             sys.exit(f"bulk: {path} is missing: run `cargo xtask bench --bulk`")
     work = Path(tempfile.mkdtemp(prefix="bulk-bench-"))
     servers = Servers()
-    runs, rss = [], []
+    runs, rss, languages, skipped = [], [], [], {}
     try:
         print(f"bulk: mock {servers.mock}, through toxiproxy {servers.url}", file=sys.stderr)
         for limiter in LIMITERS:
             for share in SHARES:
                 for client, n in IDS.items():
                     qps = round(LIMIT * share)
-                    servers.configure(limiter)
-                    ids = ids_file(work, n, f"{client[0]}{limiter[0]}{qps}x")
-                    s, maxrss, samples = run(client, servers.url, ids, qps, work)
-                    requests = s["deleted"] + s["not_found"] + s["failed"] + s["rate_limited"]
-                    runs.append(
-                        {
-                            "client": client,
-                            "limiter": limiter,
-                            "qps": qps,
-                            "ids": n,
-                            "summary": s,
-                            "rate_per_s": s["rate_per_s"],
-                            "of_qps": round(s["rate_per_s"] / qps, 4),
-                            "of_limit": round(s["rate_per_s"] / LIMIT, 4),
-                            "requests": requests,
-                            "rate_limited_share": round(s["rate_limited"] / requests, 5),
-                            "maxrss_kb": maxrss,
-                            "per_second": per_second(samples),
-                        }
-                    )
-                    print(
-                        f"bulk: {json.dumps({k: v for k, v in runs[-1].items() if k != 'per_second'})}",
-                        file=sys.stderr,
-                    )
+                    runs.append(measured(client, client, limiter, qps, n, servers, work))
+        for lang in LANGUAGES:
+            command = commands.get(lang, "not built (run `cargo xtask bench --bulk`)")
+            if isinstance(command, str):
+                skipped[lang] = command
+                print(f"bulk: {lang} skipped: {command}", file=sys.stderr)
+                continue
+            languages.append(measured(lang, command, "windows", LIMIT, LANGUAGE_IDS, servers, work))
         for n, workers in RSS_RUNS:
             servers.configure(None)
             ids = ids_file(work, n, f"rss{workers}x")
@@ -309,6 +349,8 @@ def main() -> None:
         "burst": BURST,
         "added_latency_ms": LATENCY_MS,
         "runs": runs,
+        "languages": languages,
+        "skipped": skipped,
         "rss": rss,
         "rss_qps": RSS_QPS,
         "chart": {k: shown[k] for k in ("client", "limiter", "qps", "ids")},
@@ -326,7 +368,15 @@ def main() -> None:
     print(f"bulk: wrote {results / 'bulk.json'} and {chart}", file=sys.stderr)
 
 
-WHO = {"cli": "`engagelab-push delete`", "python": "`client.delete_devices(...)`"}
+WHO = {
+    "cli": "`engagelab-push delete`",
+    "python": "`client.delete_devices(...)`",
+    "c": "C `el_delete_devices_from_file`",
+    "cpp": "C++ `client.delete_devices_from_file`",
+    "go": "Go `client.DeleteDevicesFromFile`",
+    "node": "Node.js `client.deleteDevices({path})`",
+    "java": "Java `client.deleteDevices(Path, ...)`",
+}
 KIND = {"windows": "fixed one-second windows", "leaky": f"leaky bucket, burst {BURST}"}
 
 
@@ -351,6 +401,26 @@ def targets(bulk: dict | None) -> list[tuple[str, str, str, str]]:
         )
         fig = f"{100 * (r['of_limit'] if at else r['of_qps']):.1f}% ({r['rate_per_s']:,.1f}/s), {100 * share:.2f}% answered 429"
         rows.append(("bulk", what, fig, "**met**" if ok else "**not met**"))
+    cli = next(
+        (
+            r
+            for r in bulk["runs"]
+            if r["client"] == "cli" and r["limiter"] == "windows" and r["qps"] >= lim
+        ),
+        None,
+    )
+    for r in bulk.get("languages", []):
+        share = r["rate_limited_share"]
+        ok = r["of_limit"] >= 0.95 and share <= 0.01
+        fig = f"{100 * r['of_limit']:.1f}% ({r['rate_per_s']:,.1f}/s), {100 * share:.2f}% answered 429"
+        if cli:
+            fig += f"; {100 * r['rate_per_s'] / cli['rate_per_s']:.1f}% of the CLI's rate"
+        what = f"Bulk, {WHO[r['client']]} at the limit (fixed one-second windows): ≥ 95% of {lim}/s, ≤ 1% answered 429"
+        rows.append(("bulk", what, fig, "**met**" if ok else "**not met**"))
+    for lang, why in bulk.get("skipped", {}).items():
+        rows.append(
+            ("bulk", f"Bulk, {WHO[lang]} at the limit", f"not measured: {why}", "**not measured**")
+        )
     rss = {(r["ids"], r.get("concurrency")): r["maxrss_kb"] / 1024 for r in bulk["rss"]}
     big, small = rss.get((1_000_000, 512)), rss.get((30_000, 512))
     few = rss.get((30_000, 16))
@@ -410,6 +480,46 @@ def section(bulk: dict) -> list[str]:
             f"{r['requests']:,} ({100 * r['rate_limited_share']:.2f}%) | {r['maxrss_kb'] / 1024:.1f} |"
         )
     L.append("")
+    if bulk.get("languages") or bulk.get("skipped"):
+        L.append(
+            f"Every language's bulk call over the C ABI, on the same stack at the limit ({lim}/s, fixed "
+            "one-second windows), each a small client in its language (`bench/c/el_bulk.c`, "
+            "`bench/c/el_bulk.cpp`, `bindings/go/bench/bulk`, `bindings/node/bench/bulk.mjs`, "
+            "`bindings/java/.../bench/BulkBench.java`) given the file of ids, the qps and a report. "
+            "Every row's figures are the run's own summary (the report's last line), as for the CLI:"
+        )
+        L.append("")
+        L.append(
+            "| Client | ids | deletions/s | of the limit | of the CLI's rate | answered 429 | peak RSS MiB |"
+        )
+        L.append("|---|---:|---:|---:|---:|---:|---:|")
+        cli = next(
+            (
+                r
+                for r in bulk["runs"]
+                if r["client"] == "cli" and r["limiter"] == "windows" and r["qps"] >= lim
+            ),
+            None,
+        )
+        py = next(
+            (
+                r
+                for r in bulk["runs"]
+                if r["client"] == "python" and r["limiter"] == "windows" and r["qps"] >= lim
+            ),
+            None,
+        )
+        for r in [x for x in (cli, py) if x] + bulk.get("languages", []):
+            s = r["summary"]
+            ratio = f"{100 * r['rate_per_s'] / cli['rate_per_s']:.1f}%" if cli else "–"
+            L.append(
+                f"| {WHO[r['client']]} | {r['ids']:,} | {r['rate_per_s']:,.1f} | {100 * r['of_limit']:.1f}% "
+                f"| {ratio} | {s['rate_limited']:,} of {r['requests']:,} ({100 * r['rate_limited_share']:.2f}%) "
+                f"| {r['maxrss_kb'] / 1024:.1f} |"
+            )
+        for lang, why in bulk.get("skipped", {}).items():
+            L.append(f"| {WHO[lang]} | – | not measured: {why} | | | | |")
+        L.append("")
     c = bulk["chart"]
     L.append(
         f"Deletions per second over the run of {WHO[c['client']]} `--qps {c['qps']}` ({KIND[c['limiter']]}), "

@@ -156,7 +156,8 @@ pub(crate) fn build_native(mode: &Mode) -> Result<Built, String> {
 /// The language bindings' bench clients (`bindings/{go,node,java}`), each
 /// ready to run or with the reason it is not.
 pub(crate) struct Bindings {
-    /// `go build -o bin/go_bench ./bench` in bindings/go.
+    /// `go build -o bin/go_bench ./bench` in bindings/go (and
+    /// `bin/go_bulk`, the bulk benchmark's client, beside it).
     pub go: Result<PathBuf, String>,
     /// bindings/node after `npm ci` and the library copied in.
     pub node: Result<PathBuf, String>,
@@ -196,22 +197,25 @@ pub(crate) fn build_bindings(mode: &Mode, built: &Built) -> Bindings {
         })
     };
 
-    log("bindings/go: library copied in; go build ./bench");
+    log("bindings/go: library copied in; go build ./bench ./bench/bulk");
     let go = if !crate::process::on_path("go") {
         Err("no Go toolchain (`go`) on the PATH".to_owned())
     } else {
         let out = bin.join("go_bench");
+        let build = |exe: &Path, package: &str| {
+            build_output(
+                env.command("go", "go")
+                    .args(["build", "-o"])
+                    .arg(exe)
+                    .arg(package),
+            )
+        };
         logged(
             "go",
-            "go build ./bench",
-            crate::bindings::go::prepare(&env).and_then(|_| {
-                build_output(
-                    env.command("go", "go")
-                        .args(["build", "-o"])
-                        .arg(&out)
-                        .arg("./bench"),
-                )
-            }),
+            "go build ./bench ./bench/bulk",
+            crate::bindings::go::prepare(&env)
+                .and_then(|_| build(&out, "./bench"))
+                .and_then(|()| build(&bin.join("go_bulk"), "./bench/bulk")),
         )
         .map(|()| out)
     };
