@@ -4,11 +4,9 @@
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-/// How often a waiting call looks at its token at the least; a cancel is
-/// noticed within this time, mid-request included.
-pub const CANCEL_CHECK_INTERVAL: Duration = Duration::from_millis(20);
+pub use crate::settings::CANCEL_CHECK_INTERVAL;
 
 /// A cancellation flag shared between a call and whoever may stop it.
 ///
