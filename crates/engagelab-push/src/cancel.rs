@@ -122,6 +122,7 @@ impl fmt::Debug for CancelToken {
 mod tests {
     use super::*;
     use std::thread;
+    use std::time::Duration;
 
     #[test]
     fn a_cancel_wakes_a_sleeper_at_once() {

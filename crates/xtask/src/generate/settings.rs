@@ -137,15 +137,17 @@ impl Setting {
     pub(crate) fn human(&self) -> String {
         let n = self.number();
         match self.kind.as_str() {
-            "duration" if n >= 3_600_000 && n % 3_600_000 == 0 => format!("{} h", n / 3_600_000),
-            "duration" if n >= 120_000 && n % 60_000 == 0 => format!("{} min", n / 60_000),
-            "duration" if n % 1000 == 0 => format!("{} s", n / 1000),
+            "duration" if n >= 3_600_000 && n.is_multiple_of(3_600_000) => {
+                format!("{} h", n / 3_600_000)
+            }
+            "duration" if n >= 120_000 && n.is_multiple_of(60_000) => format!("{} min", n / 60_000),
+            "duration" if n.is_multiple_of(1000) => format!("{} s", n / 1000),
             "duration" => format!("{n} ms"),
             "char" => self.char().map(String::from).unwrap_or_default(),
-            _ if self.name.ends_with("_BYTES") && n >= 1 << 20 && n % (1 << 20) == 0 => {
+            _ if self.name.ends_with("_BYTES") && n >= 1 << 20 && n.is_multiple_of(1 << 20) => {
                 format!("{} MiB", n >> 20)
             }
-            _ if self.name.ends_with("_BYTES") && n >= 1 << 10 && n % (1 << 10) == 0 => {
+            _ if self.name.ends_with("_BYTES") && n >= 1 << 10 && n.is_multiple_of(1 << 10) => {
                 format!("{} KiB", n >> 10)
             }
             _ => n.to_string(),
@@ -218,7 +220,7 @@ fn core(t: &Settings) -> String {
     for x in &t.settings {
         s.push_str(&doc_lines(&x.doc, "/// "));
         let (ty, value) = match x.kind.as_str() {
-            "duration" if x.number() % 1000 == 0 => (
+            "duration" if x.number().is_multiple_of(1000) => (
                 "Duration".to_owned(),
                 format!("Duration::from_secs({})", x.number() / 1000),
             ),

@@ -46,7 +46,9 @@ fn go(t: &Settings) -> String {
     for x in &t.settings {
         let name = go_name(&x.name);
         let value = match x.kind.as_str() {
-            "duration" if x.number() % 1000 == 0 => format!("{} * time.Second", x.number() / 1000),
+            "duration" if x.number().is_multiple_of(1000) => {
+                format!("{} * time.Second", x.number() / 1000)
+            }
             "duration" => format!("{} * time.Millisecond", x.number()),
             "char" => format!("'{}'", x.human()),
             _ => x.number().to_string(),
