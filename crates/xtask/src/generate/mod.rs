@@ -1,13 +1,14 @@
 //! Every file generated from `spec/error-model.toml` and `spec/settings.toml`:
 //! whole files, marked regions inside hand-written ones (between lines holding
 //! `generated:NAME:begin` and `generated:NAME:end`), and the settings' marks
-//! (see `settings.rs`).
+//! (see `marks.rs`).
 
 mod cpp;
 mod docs;
 mod ffi;
 mod go;
 mod java;
+mod marks;
 mod model;
 mod node;
 pub(crate) mod php;
@@ -55,7 +56,7 @@ impl Output {
             }
             Output::Marked(path, table) => {
                 let current = current.ok_or_else(|| format!("{path} does not exist"))?;
-                settings::apply_marks(table, current).map_err(|e| format!("{path}: {e}"))
+                marks::apply_marks(table, current).map_err(|e| format!("{path}: {e}"))
             }
         }
     }
