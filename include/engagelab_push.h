@@ -169,6 +169,24 @@
 #define EL_MAX_SAME_FAILURES 20
 
 /**
+ * How long a host name's resolved addresses are reused before they are looked
+ * up again.
+ */
+#define EL_ADDRESS_TTL_MS 30000
+
+/**
+ * How many round trips `check` takes the median round trip from (GETs of a
+ * random unknown id).
+ */
+#define EL_CHECK_ROUNDS 5
+
+/**
+ * A server clock further than this from the local one is a `check` finding
+ * (clock_skew).
+ */
+#define EL_MAX_CLOCK_SKEW_MS 30000
+
+/**
  * The longest registration id accepted, in bytes: EngageLab's ids are a few
  * dozen characters, anything this long is a mistake.
  */

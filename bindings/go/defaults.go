@@ -70,6 +70,18 @@ const CancelCheckInterval = 20 * time.Millisecond
 // failures in a row.
 const MaxSameFailures = 20
 
+// AddressTtl: how long a host name's resolved addresses are reused before they
+// are looked up again.
+const AddressTtl = 30 * time.Second
+
+// CheckRounds: how many round trips `check` takes the median round trip from
+// (GETs of a random unknown id).
+const CheckRounds = 5
+
+// MaxClockSkew: a server clock further than this from the local one is a
+// `check` finding (clock_skew).
+const MaxClockSkew = 30 * time.Second
+
 // MaxRegistrationIDLen: the longest registration id accepted, in bytes:
 // EngageLab's ids are a few dozen characters, anything this long is a mistake.
 const MaxRegistrationIDLen = 256

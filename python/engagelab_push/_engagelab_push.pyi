@@ -108,7 +108,7 @@ class Client:
         (maybe_deleted is always False: a GET never deletes)."""
     def check(self, device: str | None = None) -> CheckReport:
         """Checks the setup with read-only calls before anything is deleted
-        (it can send no DELETE): a random unknown id 5 times, a random
+        (it can send no DELETE): a random unknown id check_rounds times (spec/settings.md), a random
         unknown alias, and `device` if given. Refused credentials are not an
         exception: see CheckReport.credentials_accepted. Raises
         InvalidArgumentError for a bad device id (nothing sent), an

@@ -57,6 +57,15 @@ final class Defaults
     /** A bulk run stops after this many identical non-retryable failures in a row. */
     public const MAX_SAME_FAILURES = 20;
 
+    /** How long a host name's resolved addresses are reused before they are looked up again. */
+    public const ADDRESS_TTL = 30.0;
+
+    /** How many round trips `check` takes the median round trip from (GETs of a random unknown id). */
+    public const CHECK_ROUNDS = 5;
+
+    /** A server clock further than this from the local one is a `check` finding (clock_skew). */
+    public const MAX_CLOCK_SKEW = 30.0;
+
     /** The longest registration id accepted, in bytes: EngageLab's ids are a few dozen characters, anything this long is a mistake. */
     public const MAX_REGISTRATION_ID_LEN = 256;
 

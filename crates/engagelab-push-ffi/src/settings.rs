@@ -58,6 +58,18 @@ pub const EL_CANCEL_CHECK_INTERVAL_MS: u64 = 20;
 /// A bulk run stops after this many identical non-retryable failures in a row.
 pub const EL_MAX_SAME_FAILURES: u32 = 20;
 
+/// How long a host name's resolved addresses are reused before they are looked
+/// up again.
+pub const EL_ADDRESS_TTL_MS: u64 = 30000;
+
+/// How many round trips `check` takes the median round trip from (GETs of a
+/// random unknown id).
+pub const EL_CHECK_ROUNDS: usize = 5;
+
+/// A server clock further than this from the local one is a `check` finding
+/// (clock_skew).
+pub const EL_MAX_CLOCK_SKEW_MS: u64 = 30000;
+
 /// The longest registration id accepted, in bytes: EngageLab's ids are a few
 /// dozen characters, anything this long is a mistake.
 pub const EL_MAX_REGISTRATION_ID_LEN: usize = 256;

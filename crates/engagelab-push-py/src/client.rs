@@ -362,7 +362,7 @@ impl Client {
     }
 
     /// Checks the setup with read-only calls before anything is deleted
-    /// (it can send no DELETE): GETs a random unknown id 5 times (the median
+    /// (it can send no DELETE): GETs a random unknown id check_rounds times (spec/settings.md; the median
     /// is the round trip), a random unknown alias, and `device` if given.
     /// Returns a CheckReport; refused credentials are not an exception
     /// (report.credentials_accepted is False). Raises InvalidArgumentError

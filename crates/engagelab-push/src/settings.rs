@@ -59,6 +59,18 @@ pub const CANCEL_CHECK_INTERVAL: Duration = Duration::from_millis(20);
 /// A bulk run stops after this many identical non-retryable failures in a row.
 pub const MAX_SAME_FAILURES: u32 = 20;
 
+/// How long a host name's resolved addresses are reused before they are looked
+/// up again.
+pub const ADDRESS_TTL: Duration = Duration::from_secs(30);
+
+/// How many round trips `check` takes the median round trip from (GETs of a
+/// random unknown id).
+pub const CHECK_ROUNDS: usize = 5;
+
+/// A server clock further than this from the local one is a `check` finding
+/// (clock_skew).
+pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(30);
+
 /// The longest registration id accepted, in bytes: EngageLab's ids are a few
 /// dozen characters, anything this long is a mistake.
 pub const MAX_REGISTRATION_ID_LEN: usize = 256;

@@ -252,7 +252,7 @@ public final class Client implements AutoCloseable {
     /**
      * Checks the setup with read-only calls before anything is deleted (it
      * cannot send a DELETE), as {@code engagelab-push check} does: a random
-     * unknown id 5 times (the median is the round trip) and a random
+     * unknown id {@link Defaults#CHECK_ROUNDS} times (the median is the round trip) and a random
      * unknown alias. Refused credentials are not an exception: see {@link
      * CheckReport#credentialsAccepted()}. Interrupting the thread cancels it.
      *

@@ -55,6 +55,15 @@ public final class Defaults {
     /** A bulk run stops after this many identical non-retryable failures in a row. */
     public static final int MAX_SAME_FAILURES = 20;
 
+    /** How long a host name's resolved addresses are reused before they are looked up again. */
+    public static final Duration ADDRESS_TTL = Duration.ofMillis(30000);
+
+    /** How many round trips `check` takes the median round trip from (GETs of a random unknown id). */
+    public static final int CHECK_ROUNDS = 5;
+
+    /** A server clock further than this from the local one is a `check` finding (clock_skew). */
+    public static final Duration MAX_CLOCK_SKEW = Duration.ofMillis(30000);
+
     /** The longest registration id accepted, in bytes: EngageLab's ids are a few dozen characters, anything this long is a mistake. */
     public static final int MAX_REGISTRATION_ID_LEN = 256;
 
