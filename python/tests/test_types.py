@@ -73,7 +73,7 @@ def test_bulk_signatures_match_the_documented_ones() -> None:
     assert str(inspect.signature(Client.erase_user)) == "(self, alias, " + erase
     assert str(inspect.signature(Client.erase_users)) == "(self, aliases, " + erase
     assert str(inspect.signature(Client.get_alias)) == "(self, /, alias, platforms=None)"
-# setting-defaults:end
+    # setting-defaults:end
 
 
 def test_defaults_and_properties() -> None:
