@@ -578,11 +578,11 @@ class BulkError : public Error {
 /// cancels the run (the `cancel` token given, else the run's own), a
 /// `confirm` that throws says no, and it is rethrown once the run ended.
 struct BulkOptions {
-    std::uint32_t qps = 0;              ///< requests/s; 0: 100
-    std::uint32_t concurrency = 0;      ///< 0: qps, between 16 and 512
-    std::uint64_t max_deletions = 0;    ///< the guard; 0: 1000
+    std::uint32_t qps = 0;              ///< requests/s; 0: EL_DEFAULT_QPS
+    std::uint32_t concurrency = 0;      ///< 0: qps, within EL_MIN/MAX_DEFAULT_CONCURRENCY
+    std::uint64_t max_deletions = 0;    ///< the guard; 0: EL_DEFAULT_MAX_DELETIONS
     /// How long the run may stay rate-limited with no id settled before it
-    /// stops (`BulkSummary::stopped` says why); 0: five minutes.
+    /// stops (`BulkSummary::stopped` says why); 0: EL_DEFAULT_STALL_TIMEOUT_MS.
     std::chrono::milliseconds stall_timeout{0};
     bool dry_run = false;
     std::optional<std::string> journal; ///< resumable runs
@@ -703,26 +703,27 @@ class ClientBuilder {
     ClientBuilder(std::string_view app_key, std::string_view master_secret)
         : app_key_(app_key), master_secret_(master_secret) {}
 
-    /// The data center by its short name: "sgp" (default), "usva", "defra",
-    /// "hk", "jpn", "bra". A base URL overrides it.
+    /// The data center by its short name, one of EL_REGIONS (default
+    /// EL_DEFAULT_REGION). A base URL overrides it.
     ClientBuilder &region(std::string_view name) { return set(region_, name); }
     /// A custom base URL (a proxy, a legacy host, a test server); overrides
     /// the region. Plain http:// only to loopback unless allow_insecure_http.
     ClientBuilder &base_url(std::string_view url) { return set(base_url_, url); }
-    /// The overall deadline of one call, retries and waits included (default 30 s).
+    /// The overall deadline of one call, retries and waits included (default EL_DEFAULT_TIMEOUT_MS).
     ClientBuilder &timeout(std::chrono::milliseconds value) { return set(timeout_, value); }
-    /// The longest wait for one connection, TLS included (default 10 s).
+    /// The longest wait for one connection, TLS included (default EL_DEFAULT_CONNECT_TIMEOUT_MS).
     ClientBuilder &connect_timeout(std::chrono::milliseconds value) {
         return set(connect_timeout_, value);
     }
-    /// How often a transient failure is retried (default 2; 0 turns retries off).
+    /// How often a transient failure is retried (default EL_DEFAULT_MAX_RETRIES; 0 turns retries off).
     ClientBuilder &max_retries(std::uint32_t value) { return set(max_retries_, value); }
-    /// The backoff before the first retry, doubled up to `max` (defaults 200 ms, 5 s).
+    /// The backoff before the first retry, doubled up to `max` (defaults
+    /// EL_DEFAULT_BACKOFF_BASE_MS, EL_DEFAULT_BACKOFF_MAX_MS).
     ClientBuilder &backoff(std::chrono::milliseconds base, std::chrono::milliseconds max) {
         backoff_ = std::make_pair(base, max);
         return *this;
     }
-    /// The longest server hint (Retry-After) waited for as given (default 10 s).
+    /// The longest server hint (Retry-After) waited for as given (default EL_DEFAULT_MAX_RETRY_AFTER_MS).
     ClientBuilder &max_retry_after(std::chrono::milliseconds value) {
         return set(max_retry_after_, value);
     }
@@ -781,7 +782,7 @@ class Client {
     /// messages (`el_config_from_env`, the Rust core's `Client::from_env`):
     /// ENGAGELAB_APP_KEY and ENGAGELAB_MASTER_SECRET (required), and
     /// ENGAGELAB_REGION or ENGAGELAB_BASE_URL (not both; neither means
-    /// "sgp"). Empty variables count as unset. Throws `InvalidArgumentError`
+    /// EL_DEFAULT_REGION). Empty variables count as unset. Throws `InvalidArgumentError`
     /// naming what is missing or wrong. Do not call while another thread
     /// changes the environment.
     static Client from_env() {
@@ -880,7 +881,7 @@ class Client {
     /// it, in EngageLab's order; empty when none is. The first step of
     /// erasing a user: delete each id, then resolve again to check that none
     /// is left. `platforms` narrows the lookup: names among `android`, `ios`
-    /// and `hmos` (e.g. `{"android", "ios"}`); none means every platform. The alias (1 to 40 bytes; no `/`, control, whitespace or
+    /// and `hmos` (e.g. `{"android", "ios"}`); none means every platform. The alias (1 to EL_MAX_ALIAS_LEN bytes; no `/`, control, whitespace or
     /// invisible format character; not `.` or `..`) and the platforms are
     /// checked before anything is sent, and the same retries, deadline and
     /// errors apply as to `get_device` (`maybe_deleted()` is always false).

@@ -20,7 +20,7 @@ import (
 //
 // platforms narrows the lookup to devices of these platforms: "android",
 // "ios" and "hmos", exactly; none means every platform. The core checks the
-// alias before anything is sent (1 to 40 bytes of UTF-8, no "/", no control,
+// alias before anything is sent (1 to [MaxAliasLen] bytes of UTF-8, no "/", no control,
 // whitespace or invisible format character, not "." or "..") and each
 // platform name as given, and sends the alias as one escaped path segment.
 // The same errors, retries, deadline and context handling apply as to

@@ -38,17 +38,18 @@ import (
 // that panics stops the run (nothing more is sent) and the panic is raised
 // again once the run has ended.
 type BulkOptions struct {
-	// QPS is requests per second, GET and DELETE together (0: 100, a fifth of
-	// EngageLab's default quota).
+	// QPS is requests per second, GET and DELETE together (0: [DefaultQPS], a
+	// fifth of EngageLab's default quota).
 	QPS uint32
-	// Concurrency is the most requests in flight (0: QPS, between 16 and 512).
+	// Concurrency is the most requests in flight (0: QPS, between
+	// [MinDefaultConcurrency] and [MaxDefaultConcurrency]).
 	Concurrency uint32
-	// MaxDeletions is the guard (0: 1000): more distinct ids and nothing is
+	// MaxDeletions is the guard (0: [DefaultMaxDeletions]): more distinct ids and nothing is
 	// sent.
 	MaxDeletions uint64
 	// StallTimeout is how long the run may stay rate-limited with no id
-	// settled before it stops, BulkSummary.Stopped saying why (0: five
-	// minutes; rounded up to a millisecond; negative is refused).
+	// settled before it stops, BulkSummary.Stopped saying why (0:
+	// [DefaultStallTimeout]; rounded up to a millisecond; negative is refused).
 	StallTimeout time.Duration
 	// DryRun validates, dedupes and counts, and sends no DELETE.
 	DryRun bool

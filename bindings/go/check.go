@@ -61,7 +61,7 @@ type CheckFinding struct {
 }
 
 // Check checks the setup with read-only calls before anything is deleted
-// (it cannot send a DELETE): a random unknown id 5 times (the median is the
+// (it cannot send a DELETE): a random unknown id [CheckRounds] times (the median is the
 // round trip), a random unknown alias, and device unless it is "". Refused
 // credentials are not an error: see CredentialsAccepted. The error is
 // KindInvalidArgument for a bad device id (nothing sent), else the failure

@@ -52,10 +52,9 @@ type settings struct {
 	allowInsecureHTTP                         *bool
 }
 
-// WithRegion selects EngageLab's data center by its short name: "sgp"
-// (Singapore, the default), "usva" (Virginia), "defra" (Frankfurt), "hk"
-// (Hong Kong), "jpn" (Japan) or "bra" (Brazil), ignoring case. A base URL,
-// if set, overrides it.
+// WithRegion selects EngageLab's data center by its short name, one of
+// [Regions] (default [DefaultRegion]), ignoring case. A base URL, if set,
+// overrides it.
 func WithRegion(region string) Option { return func(s *settings) { s.region = &region } }
 
 // WithBaseURL sets a custom base URL (a proxy, a legacy host, a test server),
@@ -64,30 +63,30 @@ func WithRegion(region string) Option { return func(s *settings) { s.region = &r
 func WithBaseURL(url string) Option { return func(s *settings) { s.baseURL = &url } }
 
 // WithTimeout sets the overall deadline of one call, retries and waits
-// included (default 30s). A context deadline that comes earlier wins.
+// included (default [DefaultTimeout]). A context deadline that comes earlier wins.
 func WithTimeout(d time.Duration) Option { return func(s *settings) { s.timeout = &d } }
 
 // WithConnectTimeout sets the longest wait for one connection to be set up,
-// TLS included (default 10s).
+// TLS included (default [DefaultConnectTimeout]).
 func WithConnectTimeout(d time.Duration) Option {
 	return func(s *settings) { s.connectTimeout = &d }
 }
 
 // WithMaxRetries sets how many times a transient failure (rate limiting,
 // server errors, some connection failures and timeouts) is retried after the
-// first attempt (default 2); 0 turns retries off.
+// first attempt (default [DefaultMaxRetries]); 0 turns retries off.
 func WithMaxRetries(n int) Option { return func(s *settings) { s.maxRetries = &n } }
 
 // WithBackoff sets the wait before the first retry (base), doubled for each
-// later one up to max, each wait drawn at random below it (defaults 200ms and
-// 5s).
+// later one up to max, each wait drawn at random below it (defaults
+// [DefaultBackoffBase] and [DefaultBackoffMax]).
 func WithBackoff(base, max time.Duration) Option {
 	return func(s *settings) { s.backoffBase, s.backoffMax = &base, &max }
 }
 
 // WithMaxRetryAfter sets the longest server hint (Retry-After,
 // X-Rate-Limit-Reset) waited for as given; longer hints are cut to it
-// (default 10s). Waits never pass the call's deadline.
+// (default [DefaultMaxRetryAfter]). Waits never pass the call's deadline.
 func WithMaxRetryAfter(d time.Duration) Option {
 	return func(s *settings) { s.maxRetryAfter = &d }
 }
@@ -365,7 +364,7 @@ func configure(config *C.el_config, s *settings, appKey string, shown *settings)
 	case shown.region != nil:
 		c.target = "region=" + strconv.Quote(strings.ToLower(*shown.region))
 	default:
-		c.target = `region="sgp"`
+		c.target = "region=" + strconv.Quote(DefaultRegion)
 	}
 	runtime.SetFinalizer(c, finalize)
 	return c, nil

@@ -40,6 +40,7 @@ class Client:
         app_key: str,
         master_secret: str,
         *,
+        # setting-defaults:begin
         region: str | None = "sgp",
         base_url: str | None = None,
         timeout: float = 30.0,
@@ -52,6 +53,7 @@ class Client:
         proxy: str | None = None,
         ca_file: str | os.PathLike[str] | None = None,
         allow_insecure_http: bool = False,
+        # setting-defaults:end
     ) -> Client: ...
     @staticmethod
     def from_env() -> Client:
@@ -64,6 +66,7 @@ class Client:
         self,
         ids: str | os.PathLike[str] | Iterable[str],
         *,
+        # setting-defaults:begin
         qps: int = 100,
         concurrency: int | None = None,
         journal: str | os.PathLike[str] | None = None,
@@ -73,7 +76,8 @@ class Client:
         dry_run: bool = False,
         on_progress: Callable[[dict[str, Any]], object] | None = None,
         confirm: Callable[[dict[str, int | bool]], object] | None = None,
-        stall_timeout: float = 300,
+        stall_timeout: float = 300.0,
+        # setting-defaults:end
     ) -> BulkSummary:
         """Deletes many devices, paced, resumable and reported, with the GIL
         released while the engine runs. `ids` is a path (one id per line) or
@@ -87,7 +91,7 @@ class Client:
         gracefully, and nothing is sent once it was pressed, even while the
         input is still being read; then KeyboardInterrupt is raised with the
         run's BulkSummary as its `summary` attribute. The first answer
-        refusing the credentials, the same failure 20 times in a row, or a run
+        refusing the credentials, the same failure max_same_failures times in a row (spec/settings.md), or a run
         rate-limited with no device deleted for stall_timeout seconds stops
         the run: see BulkSummary.stopped. Every request, retries included,
         is paced to qps; on_progress's dict also holds `pause` (seconds the
@@ -104,7 +108,7 @@ class Client:
         (maybe_deleted is always False: a GET never deletes)."""
     def check(self, device: str | None = None) -> CheckReport:
         """Checks the setup with read-only calls before anything is deleted
-        (it can send no DELETE): a random unknown id 5 times, a random
+        (it can send no DELETE): a random unknown id check_rounds times (spec/settings.md), a random
         unknown alias, and `device` if given. Refused credentials are not an
         exception: see CheckReport.credentials_accepted. Raises
         InvalidArgumentError for a bad device id (nothing sent), an
@@ -120,6 +124,7 @@ class Client:
         self,
         alias: str,
         *,
+        # setting-defaults:begin
         qps: int = 100,
         concurrency: int | None = None,
         journal: str | os.PathLike[str] | None = None,
@@ -130,7 +135,8 @@ class Client:
         on_progress: Callable[[dict[str, Any]], object] | None = None,
         confirm: Callable[[dict[str, int | bool]], object] | None = None,
         on_resolved: Callable[[ErasedUser], object] | None = None,
-        stall_timeout: float = 300,
+        stall_timeout: float = 300.0,
+        # setting-defaults:end
     ) -> EraseSummary:
         """Erases one user: resolves the alias to its registration ids, deletes
         them as delete_devices does, then resolves the alias again to confirm
@@ -139,6 +145,7 @@ class Client:
         self,
         aliases: Iterable[str],
         *,
+        # setting-defaults:begin
         qps: int = 100,
         concurrency: int | None = None,
         journal: str | os.PathLike[str] | None = None,
@@ -149,7 +156,8 @@ class Client:
         on_progress: Callable[[dict[str, Any]], object] | None = None,
         confirm: Callable[[dict[str, int | bool]], object] | None = None,
         on_resolved: Callable[[ErasedUser], object] | None = None,
-        stall_timeout: float = 300,
+        stall_timeout: float = 300.0,
+        # setting-defaults:end
     ) -> EraseSummary:
         """Erases users by alias: each alias checked and resolved, their
         registration ids deleted by one run of delete_devices (its settings;
@@ -223,7 +231,7 @@ class BulkSummary:
     @property
     def stopped(self) -> str | None:
         """Why the engine stopped the run before its end (the credentials
-        refused, or the same failure 20 times in a row), or None."""
+        refused, or the same failure max_same_failures times in a row (spec/settings.md)), or None."""
     @property
     def dry_run(self) -> bool:
         """Whether it was a dry run."""

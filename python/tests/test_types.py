@@ -49,6 +49,7 @@ def test_version_comes_from_cargo_toml() -> None:
     assert engagelab_push.__version__ == match.group(1)
 
 
+# setting-defaults:begin
 def test_signature_matches_the_documented_one() -> None:
     sig = inspect.signature(Client)
     assert str(sig) == (
@@ -66,12 +67,13 @@ def test_bulk_signatures_match_the_documented_ones() -> None:
     )
     assert (
         str(inspect.signature(Client.delete_devices))
-        == "(self, ids, " + settings + ", stall_timeout=300)"
+        == "(self, ids, " + settings + ", stall_timeout=300.0)"
     )
-    erase = settings + ", on_resolved=None, stall_timeout=300)"
+    erase = settings + ", on_resolved=None, stall_timeout=300.0)"
     assert str(inspect.signature(Client.erase_user)) == "(self, alias, " + erase
     assert str(inspect.signature(Client.erase_users)) == "(self, aliases, " + erase
     assert str(inspect.signature(Client.get_alias)) == "(self, /, alias, platforms=None)"
+    # setting-defaults:end
 
 
 def test_defaults_and_properties() -> None:

@@ -1,7 +1,7 @@
 // Deletes one device. Run from anywhere with the jar and JNA on the class path:
 //   ENGAGELAB_APP_KEY=... ENGAGELAB_MASTER_SECRET=... \
 //     java -cp engagelab-push-0.1.0.jar:jna-5.19.1.jar DeleteDevice.java REGISTRATION_ID
-// Optional: ENGAGELAB_REGION (sgp usva defra hk jpn bra) or ENGAGELAB_BASE_URL.
+// Optional: ENGAGELAB_REGION (a region's short name) or ENGAGELAB_BASE_URL.
 import io.github.engagelabpush.Client;
 import io.github.engagelabpush.EngageLabException;
 import io.github.engagelabpush.NotFoundException;

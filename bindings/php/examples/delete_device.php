@@ -4,7 +4,7 @@
 //
 // Credentials come from the environment (see Client::fromEnv):
 // ENGAGELAB_APP_KEY, ENGAGELAB_MASTER_SECRET, and optionally ENGAGELAB_REGION
-// (sgp usva defra hk jpn bra) or ENGAGELAB_BASE_URL.
+// (a region's short name) or ENGAGELAB_BASE_URL.
 //
 // Exit status: 0 deleted, 1 the call failed, 2 usage or configuration error.
 

@@ -21,9 +21,9 @@ final class Client
     private readonly string $shown;
 
     /**
-     * Durations are in seconds; the defaults are the core's.
+     * Durations are in seconds; the defaults are the core's ({@see Defaults}).
      *
-     * @param ?string $region sgp (the default), usva, defra, hk, jpn or bra
+     * @param ?string $region one of Defaults::REGIONS (default Defaults::DEFAULT_REGION)
      * @param ?string $baseUrl instead of a region: proxies, legacy hosts, test servers
      * @param float $timeout one deadline for the whole call, retries and waits included
      * @param float $connectTimeout per connection, TLS included
@@ -40,12 +40,12 @@ final class Client
         #[\SensitiveParameter] string $masterSecret,
         ?string $region = null,
         #[\SensitiveParameter] ?string $baseUrl = null,
-        float $timeout = 30.0,
-        float $connectTimeout = 10.0,
-        int $maxRetries = 2,
-        float $backoffBase = 0.2,
-        float $backoffMax = 5.0,
-        float $maxRetryAfter = 10.0,
+        float $timeout = Defaults::DEFAULT_TIMEOUT,
+        float $connectTimeout = Defaults::DEFAULT_CONNECT_TIMEOUT,
+        int $maxRetries = Defaults::DEFAULT_MAX_RETRIES,
+        float $backoffBase = Defaults::DEFAULT_BACKOFF_BASE,
+        float $backoffMax = Defaults::DEFAULT_BACKOFF_MAX,
+        float $maxRetryAfter = Defaults::DEFAULT_MAX_RETRY_AFTER,
         ?string $userAgent = null,
         #[\SensitiveParameter] ?string $proxy = null,
         ?string $caFile = null,
@@ -76,7 +76,7 @@ final class Client
             'caFile' => $caFile,
             'allowInsecureHttp' => $allowInsecureHttp,
         ]);
-        $this->shown = $appKey . ' @ ' . ($baseUrl ?? ($region ?? 'sgp'));
+        $this->shown = $appKey . ' @ ' . ($baseUrl ?? ($region ?? Defaults::DEFAULT_REGION));
     }
 
     /**
@@ -125,7 +125,7 @@ final class Client
         ]);
         $env = static fn (string $name): ?string => ($v = getenv($name)) === false || $v === '' ? null : $v;
         $client->shown = ($env('ENGAGELAB_APP_KEY') ?? '') . ' @ '
-            . ($baseUrl ?? $region ?? $env('ENGAGELAB_BASE_URL') ?? $env('ENGAGELAB_REGION') ?? 'sgp');
+            . ($baseUrl ?? $region ?? $env('ENGAGELAB_BASE_URL') ?? $env('ENGAGELAB_REGION') ?? Defaults::DEFAULT_REGION);
         return $client;
     }
 

@@ -59,8 +59,12 @@ pub struct GetArgs {
 /// Where to connect and with which secret.
 #[derive(Debug, Args)]
 pub struct Connection {
-    /// Data center: sgp usva defra hk jpn bra (default: ENGAGELAB_REGION, else sgp).
-    #[arg(long, value_name = "R", conflicts_with = "base_url")]
+    // The help names the regions and the default from the settings table.
+    #[arg(long, value_name = "R", conflicts_with = "base_url", help = format!(
+        "Data center: {} (default: ENGAGELAB_REGION, else {})",
+        engagelab_push::settings::REGION_NAMES.replace(", ", " "),
+        engagelab_push::Region::default().name()
+    ))]
     pub region: Option<String>,
     /// A custom base URL (default: ENGAGELAB_BASE_URL).
     #[arg(long, value_name = "URL")]
@@ -71,8 +75,10 @@ pub struct Connection {
     /// An http:// or https:// proxy.
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
-    /// Overall deadline of one call, retries included, in seconds (default 30).
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", help = format!(
+        "Overall deadline of one call, retries included, in seconds (default {})",
+        engagelab_push::DEFAULT_TIMEOUT.as_secs()
+    ))]
     pub timeout: Option<f64>,
     /// Read the Master Secret from this file (first line) instead of
     /// ENGAGELAB_MASTER_SECRET.

@@ -2,7 +2,7 @@
  *
  *   ENGAGELAB_APP_KEY=... ENGAGELAB_MASTER_SECRET=... delete_device REGISTRATION_ID
  *
- * Optional: ENGAGELAB_REGION (sgp usva defra hk jpn bra) or ENGAGELAB_BASE_URL.
+ * Optional: ENGAGELAB_REGION (a region's short name) or ENGAGELAB_BASE_URL.
  * Exits 0 when the device was deleted, 1 when the call failed, 2 on bad usage.
  * Deleting is irreversible: check the device's tags and alias first. */
 #include <engagelab_push.h>

@@ -54,7 +54,7 @@ impl el_id_list {
 /// `android`, `ios` or `hmos` (a repeated one is sent once); a count of 0
 /// (the array may then be NULL) means every platform. The alias and the
 /// platforms are checked before anything is sent
-/// (an alias is 1 to 40 bytes with no `/`, no control, whitespace or
+/// (an alias is 1 to `EL_MAX_ALIAS_LEN` bytes with no `/`, no control, whitespace or
 /// invisible format character, and not `.` or `..`), and the alias is sent
 /// as one escaped path segment. The same error model, retries, deadline and
 /// redaction apply as to `el_get_device`; `out_error->maybe_deleted` is

@@ -165,15 +165,15 @@ pub type el_bulk_resolved_fn = Option<
 pub struct el_bulk_options {
     /// Set by the caller: `sizeof(el_bulk_options)`.
     pub size: usize,
-    /// Requests per second, GET and DELETE together; 0 for the default, 100
-    /// (a fifth of EngageLab's default AppKey quota, which the app's own
+    /// Requests per second, GET and DELETE together; 0 for the default,
+    /// `EL_DEFAULT_QPS` (a fifth of EngageLab's default AppKey quota, which the app's own
     /// pushes share).
     pub qps: u32,
     /// The most requests in flight at once; 0 for the default (`qps`,
-    /// between 16 and 512).
+    /// between `EL_MIN_DEFAULT_CONCURRENCY` and `EL_MAX_DEFAULT_CONCURRENCY`).
     pub concurrency: u32,
     /// The guard: the most distinct valid ids the input may hold; 0 for the
-    /// default, 1000. More, and the run refuses to start (`EL_BULK_GUARD`).
+    /// default, `EL_DEFAULT_MAX_DELETIONS`. More, and the run refuses to start (`EL_BULK_GUARD`).
     pub max_deletions: u64,
     /// Validate, dedupe and count, and send no DELETE (with a backup, GETs
     /// are still sent).
@@ -202,7 +202,8 @@ pub struct el_bulk_options {
     pub on_resolved: el_bulk_resolved_fn,
     /// How long, in milliseconds, the run may stay rate-limited (answered
     /// 429, or held by a used-up quota) with no id settled before it stops,
-    /// the summary's `stopped` saying why; 0 for the default, five minutes.
+    /// the summary's `stopped` saying why; 0 for the default,
+    /// `EL_DEFAULT_STALL_TIMEOUT_MS`.
     /// Appended after `on_resolved`: a caller compiled against an older
     /// header leaves it outside `size` and gets the default.
     pub stall_timeout_ms: u64,

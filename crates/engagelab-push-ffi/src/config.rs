@@ -97,9 +97,12 @@ unsafe fn set_text(
 }
 
 /// Creates a config with the app's AppKey and Master Secret and default
-/// settings: region Singapore (`"sgp"`), overall timeout 30 s, connect timeout
-/// 10 s, 2 retries, backoff 200 ms to 5 s, server hints honoured up to 10 s,
-/// User-Agent `engagelab-push/VERSION`, no proxy.
+/// settings: region `EL_DEFAULT_REGION`, overall timeout
+/// `EL_DEFAULT_TIMEOUT_MS`, connect timeout `EL_DEFAULT_CONNECT_TIMEOUT_MS`,
+/// `EL_DEFAULT_MAX_RETRIES` retries, backoff `EL_DEFAULT_BACKOFF_BASE_MS` to
+/// `EL_DEFAULT_BACKOFF_MAX_MS`, server hints honoured up to
+/// `EL_DEFAULT_MAX_RETRY_AFTER_MS`, User-Agent `engagelab-push/VERSION`, no
+/// proxy.
 ///
 /// The credentials are copied and checked only by `el_client_new` (so an empty
 /// or malformed one is reported there, with a message).
@@ -142,7 +145,7 @@ pub unsafe extern "C" fn el_config_new(
 
 /// Creates a config from the environment, as the Rust core's
 /// `ClientBuilder::from_env`: `ENGAGELAB_APP_KEY`, `ENGAGELAB_MASTER_SECRET`,
-/// and optionally `ENGAGELAB_REGION` (`sgp usva defra hk jpn bra`) or
+/// and optionally `ENGAGELAB_REGION` (one of `EL_REGIONS`) or
 /// `ENGAGELAB_BASE_URL` (not both). Other settings may then be changed with
 /// the setters before `el_client_new`.
 ///
@@ -176,9 +179,8 @@ pub unsafe extern "C" fn el_config_from_env(
     unsafe { panic::report(out_error, result) }
 }
 
-/// Sets the data center by its short name: `"sgp"` (Singapore, the default),
-/// `"usva"` (Virginia), `"defra"` (Frankfurt), `"hk"` (Hong Kong), `"jpn"`
-/// (Japan), `"bra"` (Brazil), ignoring ASCII case. A base URL, if set,
+/// Sets the data center by its short name, one of `EL_REGIONS` (default
+/// `EL_DEFAULT_REGION`), ignoring ASCII case. A base URL, if set,
 /// overrides it. An unknown name is reported by `el_client_new`.
 ///
 /// Ownership: the string is copied. NULL: `config` or `region` NULL, or
@@ -231,7 +233,7 @@ pub unsafe extern "C" fn el_config_set_base_url(
 }
 
 /// Sets the overall deadline of one call, retries and waits included, in
-/// milliseconds (default 30000). 0 is reported by `el_client_new`.
+/// milliseconds (default `EL_DEFAULT_TIMEOUT_MS`). 0 is reported by `el_client_new`.
 ///
 /// NULL: `config` NULL gives `EL_INVALID_ARGUMENT`, described in `*out_error`
 /// (which may be NULL).
@@ -250,7 +252,7 @@ pub unsafe extern "C" fn el_config_set_timeout_ms(
 }
 
 /// Sets the longest wait for one connection to be set up, TLS included, in
-/// milliseconds (default 10000). 0 is reported by `el_client_new`.
+/// milliseconds (default `EL_DEFAULT_CONNECT_TIMEOUT_MS`). 0 is reported by `el_client_new`.
 ///
 /// NULL: `config` NULL gives `EL_INVALID_ARGUMENT`, described in `*out_error`
 /// (which may be NULL).
@@ -270,7 +272,7 @@ pub unsafe extern "C" fn el_config_set_connect_timeout_ms(
 
 /// Sets how many times a failure the error model calls transient (rate
 /// limiting, server errors, some connection failures and timeouts) is retried
-/// after the first attempt (default 2); 0 turns retries off.
+/// after the first attempt (default `EL_DEFAULT_MAX_RETRIES`); 0 turns retries off.
 ///
 /// NULL: `config` NULL gives `EL_INVALID_ARGUMENT`, described in `*out_error`
 /// (which may be NULL).
@@ -289,8 +291,8 @@ pub unsafe extern "C" fn el_config_set_max_retries(
 }
 
 /// Sets the backoff before the first retry (`base_ms`), doubled for each later
-/// one up to `max_ms`, each wait drawn at random below it (defaults 200 and
-/// 5000). `base_ms > max_ms` is reported by `el_client_new`.
+/// one up to `max_ms`, each wait drawn at random below it (defaults
+/// `EL_DEFAULT_BACKOFF_BASE_MS` and `EL_DEFAULT_BACKOFF_MAX_MS`). `base_ms > max_ms` is reported by `el_client_new`.
 ///
 /// NULL: `config` NULL gives `EL_INVALID_ARGUMENT`, described in `*out_error`
 /// (which may be NULL).
@@ -310,7 +312,8 @@ pub unsafe extern "C" fn el_config_set_backoff_ms(
 }
 
 /// Sets the longest server hint (`Retry-After`, `X-Rate-Limit-Reset`) waited
-/// for as given, in milliseconds; longer hints are cut to it (default 10000).
+/// for as given, in milliseconds; longer hints are cut to it (default
+/// `EL_DEFAULT_MAX_RETRY_AFTER_MS`).
 /// Waits never pass the overall deadline.
 ///
 /// NULL: `config` NULL gives `EL_INVALID_ARGUMENT`, described in `*out_error`

@@ -34,6 +34,7 @@ mod device;
 mod erase;
 mod error;
 mod panic;
+pub mod settings;
 mod status;
 mod status_code;
 mod version;

@@ -44,11 +44,13 @@ impl Client {
         ca_file = Arg::absent(),
         allow_insecure_http = Arg::absent(),
     ))]
+    // setting-defaults:begin
     #[pyo3(
         text_signature = "(app_key, master_secret, *, region='sgp', base_url=None, \
         timeout=30.0, connect_timeout=10.0, max_retries=2, backoff_base=0.2, backoff_max=5.0, \
         max_retry_after=10.0, user_agent=None, proxy=None, ca_file=None, allow_insecure_http=False)"
     )]
+    // setting-defaults:end
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -163,11 +165,13 @@ impl Client {
         backup = Arg::absent(), report = Arg::absent(), max_deletions = Arg::absent(), dry_run = false, on_progress = None,
         confirm = None, stall_timeout = Arg::absent(),
     ))]
+    // setting-defaults:begin
     #[pyo3(
         text_signature = "(self, ids, *, qps=100, concurrency=None, journal=None, backup=None, \
         report=None, max_deletions=1000, dry_run=False, on_progress=None, confirm=None, \
-        stall_timeout=300)"
+        stall_timeout=300.0)"
     )]
+    // setting-defaults:end
     #[allow(clippy::too_many_arguments)]
     fn delete_devices(
         &self,
@@ -211,11 +215,13 @@ impl Client {
         confirm = None, on_resolved = None,
         stall_timeout = Arg::absent(),
     ))]
+    // setting-defaults:begin
     #[pyo3(
         text_signature = "(self, alias, *, qps=100, concurrency=None, journal=None, backup=None, \
         report=None, max_deletions=1000, dry_run=False, on_progress=None, confirm=None, \
-        on_resolved=None, stall_timeout=300)"
+        on_resolved=None, stall_timeout=300.0)"
     )]
+    // setting-defaults:end
     #[allow(clippy::too_many_arguments)]
     fn erase_user(
         &self,
@@ -270,11 +276,13 @@ impl Client {
         confirm = None, on_resolved = None,
         stall_timeout = Arg::absent(),
     ))]
+    // setting-defaults:begin
     #[pyo3(
         text_signature = "(self, aliases, *, qps=100, concurrency=None, journal=None, backup=None, \
         report=None, max_deletions=1000, dry_run=False, on_progress=None, confirm=None, \
-        on_resolved=None, stall_timeout=300)"
+        on_resolved=None, stall_timeout=300.0)"
     )]
+    // setting-defaults:end
     #[allow(clippy::too_many_arguments)]
     fn erase_users(
         &self,
@@ -354,7 +362,7 @@ impl Client {
     }
 
     /// Checks the setup with read-only calls before anything is deleted
-    /// (it can send no DELETE): GETs a random unknown id 5 times (the median
+    /// (it can send no DELETE): GETs a random unknown id check_rounds times (spec/settings.md; the median
     /// is the round trip), a random unknown alias, and `device` if given.
     /// Returns a CheckReport; refused credentials are not an exception
     /// (report.credentials_accepted is False). Raises InvalidArgumentError

@@ -11,18 +11,7 @@ use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::validate;
 
-/// The overall deadline of a call, by default.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// The connection set-up limit, by default.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The longest duration any setting accepts: 24 hours. Applies to
-/// [`timeout`](ClientBuilder::timeout), [`connect_timeout`](ClientBuilder::connect_timeout),
-/// both values of [`backoff`](ClientBuilder::backoff) and
-/// [`max_retry_after`](ClientBuilder::max_retry_after); a longer one is
-/// refused by [`build`](ClientBuilder::build), so no deadline or wait
-/// computed from them can overflow. Server retry hints are cut to it too.
-pub const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
+pub use crate::settings::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, MAX_DURATION};
 
 /// The default User-Agent: the crate's name and version.
 pub const DEFAULT_USER_AGENT: &str = concat!("engagelab-push/", env!("CARGO_PKG_VERSION"));
@@ -78,7 +67,7 @@ impl ClientBuilder {
 
     /// A builder from the environment: `ENGAGELAB_APP_KEY`,
     /// `ENGAGELAB_MASTER_SECRET`, and optionally `ENGAGELAB_REGION`
-    /// (`sgp usva defra hk jpn bra`) or `ENGAGELAB_BASE_URL` (not both); other
+    /// (a [`Region`] short name) or `ENGAGELAB_BASE_URL` (not both); other
     /// settings may then be changed before [`build`](Self::build).
     ///
     /// # Errors
@@ -116,7 +105,7 @@ impl ClientBuilder {
         Ok(builder)
     }
 
-    /// The data center to call (default Singapore). A [`base_url`](Self::base_url)
+    /// The data center to call (default [`Region::default`]). A [`base_url`](Self::base_url)
     /// overrides it.
     pub fn region(mut self, region: Region) -> Self {
         self.region = region;
@@ -131,7 +120,8 @@ impl ClientBuilder {
         self
     }
 
-    /// One overall deadline per call, retries and waits included (default 30 s;
+    /// One overall deadline per call, retries and waits included (default
+    /// [`DEFAULT_TIMEOUT`];
     /// more than zero, at most [`MAX_DURATION`]).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -139,21 +129,24 @@ impl ClientBuilder {
     }
 
     /// The longest wait for one connection to be set up, TLS included (default
-    /// 10 s; more than zero, at most [`MAX_DURATION`]).
+    /// [`DEFAULT_CONNECT_TIMEOUT`]; more than zero, at most [`MAX_DURATION`]).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
     /// Retries after the first attempt for failures the error model retries
-    /// (default 2); 0 turns retries off.
+    /// (default [`DEFAULT_MAX_RETRIES`](crate::DEFAULT_MAX_RETRIES)); 0 turns
+    /// retries off.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.retry.max_retries = max_retries;
         self
     }
 
     /// The backoff before the first retry, doubled for each later one up to
-    /// `max`, each wait drawn at random below it (defaults 200 ms and 5 s;
+    /// `max`, each wait drawn at random below it (defaults
+    /// [`DEFAULT_BACKOFF_BASE`](crate::DEFAULT_BACKOFF_BASE) and
+    /// [`DEFAULT_BACKOFF_MAX`](crate::DEFAULT_BACKOFF_MAX);
     /// `base` at most `max`, both at most [`MAX_DURATION`]).
     pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
         self.retry.backoff_base = base;
@@ -162,7 +155,8 @@ impl ClientBuilder {
     }
 
     /// The longest server hint (`Retry-After`, `X-Rate-Limit-Reset`) waited for
-    /// as given; longer hints are cut to it (default 10 s). Waits never pass the
+    /// as given; longer hints are cut to it (default
+    /// [`DEFAULT_MAX_RETRY_AFTER`](crate::DEFAULT_MAX_RETRY_AFTER)). Waits never pass the
     /// overall deadline: when one would, the call fails with the last error.
     /// At most [`MAX_DURATION`].
     pub fn max_retry_after(mut self, max: Duration) -> Self {
@@ -225,7 +219,7 @@ impl ClientBuilder {
         ] {
             if value > MAX_DURATION {
                 return Err(Error::invalid_argument(format!(
-                    "{name} must be at most {} s (24 hours), got {value:?}",
+                    "{name} must be at most {} s, got {value:?}",
                     MAX_DURATION.as_secs()
                 )));
             }

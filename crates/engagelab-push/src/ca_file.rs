@@ -9,9 +9,7 @@ use ureq::tls::{Certificate, PemItem};
 
 use crate::error::Error;
 
-/// The largest CA file read, in bytes. A bundle of every public root is about
-/// 250 KB; 4 MiB leaves room for any real bundle.
-pub const MAX_CA_FILE_BYTES: u64 = 4 * 1024 * 1024;
+pub use crate::settings::MAX_CA_FILE_BYTES;
 
 /// Reads the PEM certificates of a CA file.
 ///

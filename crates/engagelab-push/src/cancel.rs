@@ -4,11 +4,9 @@
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-/// How often a waiting call looks at its token at the least; a cancel is
-/// noticed within this time, mid-request included.
-pub const CANCEL_CHECK_INTERVAL: Duration = Duration::from_millis(20);
+pub use crate::settings::CANCEL_CHECK_INTERVAL;
 
 /// A cancellation flag shared between a call and whoever may stop it.
 ///
@@ -124,6 +122,7 @@ impl fmt::Debug for CancelToken {
 mod tests {
     use super::*;
     use std::thread;
+    use std::time::Duration;
 
     #[test]
     fn a_cancel_wakes_a_sleeper_at_once() {

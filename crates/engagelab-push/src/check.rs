@@ -20,11 +20,7 @@ use crate::region::Region;
 use crate::tls_version;
 use crate::validate;
 
-/// How many round trips the median round trip is taken from.
-pub const CHECK_ROUNDS: usize = 5;
-
-/// A server clock further than this from the local one is a finding.
-pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(30);
+pub use crate::settings::{CHECK_ROUNDS, MAX_CLOCK_SKEW};
 
 /// What [`Client::check`] probes besides a random unknown id and alias.
 #[derive(Debug, Clone, Default)]

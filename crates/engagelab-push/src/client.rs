@@ -78,7 +78,7 @@ impl Client {
 
     /// Builds a client from the environment: `ENGAGELAB_APP_KEY`,
     /// `ENGAGELAB_MASTER_SECRET`, and optionally `ENGAGELAB_REGION`
-    /// (`sgp usva defra hk jpn bra`) or `ENGAGELAB_BASE_URL` (not both).
+    /// (a [`Region`] short name) or `ENGAGELAB_BASE_URL` (not both).
     ///
     /// # Errors
     /// `InvalidArgument` naming the variable that is missing or wrong.

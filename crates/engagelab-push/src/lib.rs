@@ -58,6 +58,7 @@ mod region;
 mod resolver;
 mod retry;
 mod secret;
+pub mod settings;
 mod tcp;
 mod tls_version;
 mod transport;
@@ -88,10 +89,10 @@ pub use device::Device;
 pub use error::{Error, ErrorKind};
 pub use options::CallOptions;
 pub use platform::Platform;
-pub use region::Region;
 pub use retry::{
     DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_AFTER,
 };
+pub use settings::Region;
 pub use transport::{MAX_BODY_BYTES, MAX_LIST_BODY_BYTES};
 pub use validate::{
     MAX_ALIAS_LEN, MAX_CREDENTIAL_LEN, MAX_REGISTRATION_ID_LEN, MAX_USER_AGENT_LEN,

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ureq::config::Config;
 use ureq::http::Uri;
@@ -30,8 +30,7 @@ use crate::call;
 use crate::cancel::CANCEL_CHECK_INTERVAL;
 use crate::tcp;
 
-/// How long a name's addresses are reused before they are looked up again.
-pub(crate) const ADDRESS_TTL: Duration = Duration::from_secs(30);
+use crate::settings::ADDRESS_TTL;
 
 /// Names remembered at most; a client uses one or two (the API and a proxy).
 const MAX_NAMES: usize = 8;

@@ -22,14 +22,9 @@ pub(crate) struct RetryPolicy {
     pub max_retry_after: Duration,
 }
 
-/// Retries after the first attempt, by default.
-pub const DEFAULT_MAX_RETRIES: u32 = 2;
-/// The backoff cap before the first retry, by default.
-pub const DEFAULT_BACKOFF_BASE: Duration = Duration::from_millis(200);
-/// The largest backoff cap, by default.
-pub const DEFAULT_BACKOFF_MAX: Duration = Duration::from_secs(5);
-/// The longest server hint honoured as given, by default.
-pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+pub use crate::settings::{
+    DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_AFTER,
+};
 
 impl Default for RetryPolicy {
     fn default() -> RetryPolicy {

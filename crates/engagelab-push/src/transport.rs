@@ -20,16 +20,9 @@ use crate::secret::Scrubber;
 use crate::tcp::{self, MarkWritten, TcpConnector};
 use crate::tls_version::SniffTls;
 
-/// The most bytes read from any response body. A bigger error body is an
-/// `InvalidResponse`, and so is a bigger success body of a call that reads its
-/// answer (`get_device`); a bigger success body of `delete_device` is dropped
-/// unread (the connection is closed instead of reused).
-pub const MAX_BODY_BYTES: u64 = 64 * 1024;
-
-/// The most bytes read from a successful alias lookup: an alias may be bound
-/// to any number of devices, and 16 MiB holds about 250,000 registration ids.
-/// A bigger answer is an `InvalidResponse` that says so.
-pub const MAX_LIST_BODY_BYTES: u64 = 16 * 1024 * 1024;
+// A bigger success body of `delete_device` is dropped unread (the connection
+// is closed instead of reused).
+pub use crate::settings::{MAX_BODY_BYTES, MAX_LIST_BODY_BYTES};
 
 /// Each connection's read buffer, which holds an answer's status line and
 /// headers whole (a bigger header block is an `InvalidResponse`); bodies

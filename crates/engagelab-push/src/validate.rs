@@ -8,9 +8,10 @@ use ureq::http::Uri;
 use crate::error::Error;
 use crate::secret::is_format;
 
-/// The longest registration id accepted, in bytes. EngageLab's ids are a few
-/// dozen characters; anything this long is a mistake, not an id.
-pub const MAX_REGISTRATION_ID_LEN: usize = 256;
+pub use crate::settings::{
+    MAX_ALIAS_LEN, MAX_CREDENTIAL_LEN, MAX_REGISTRATION_ID_LEN, MAX_USER_AGENT_LEN,
+};
+use crate::settings::{REGISTRATION_ID_FIRST_CHAR, REGISTRATION_ID_LAST_CHAR};
 
 /// Bytes left as they are in a path segment: RFC 3986's unreserved characters.
 /// Everything else, `/`, `?`, `#` and `%` included, is percent-encoded.
@@ -21,7 +22,8 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Checks a registration id: not empty, at most [`MAX_REGISTRATION_ID_LEN`]
-/// bytes, only printable ASCII without spaces (`0x21`–`0x7E`: EngageLab's ids
+/// bytes, only printable ASCII without spaces ([`REGISTRATION_ID_FIRST_CHAR`]
+/// to [`REGISTRATION_ID_LAST_CHAR`]: EngageLab's ids
 /// are ASCII, and anything else, such as a zero-width space or a bidi
 /// override, could make two ids look alike in a log), not `.` or `..`.
 /// The message names the first offending character and its byte offset.
@@ -35,7 +37,8 @@ pub(crate) fn registration_id(id: &str) -> Result<(), Error> {
             id.len()
         )));
     }
-    if let Some((at, c)) = id.char_indices().find(|(_, c)| !matches!(c, '!'..='~')) {
+    let allowed = REGISTRATION_ID_FIRST_CHAR..=REGISTRATION_ID_LAST_CHAR;
+    if let Some((at, c)) = id.char_indices().find(|(_, c)| !allowed.contains(c)) {
         let what = if c.is_control() {
             "a control character "
         } else if c.is_whitespace() {
@@ -55,9 +58,6 @@ pub(crate) fn registration_id(id: &str) -> Result<(), Error> {
     }
     Ok(())
 }
-
-/// The longest alias accepted, in bytes of UTF-8: EngageLab's own limit.
-pub const MAX_ALIAS_LEN: usize = 40;
 
 /// Checks an alias (the app's user id bound to devices): not empty, at most
 /// [`MAX_ALIAS_LEN`] bytes, no `/`, no control, whitespace or invisible
@@ -101,14 +101,6 @@ pub(crate) fn alias(alias: &str) -> Result<(), Error> {
 pub(crate) fn path_segment(text: &str) -> String {
     utf8_percent_encode(text, SEGMENT).to_string()
 }
-
-/// The longest AppKey and the longest Master Secret accepted, in bytes.
-/// EngageLab's are 24 and 32 characters; a longer one is a mistake (a pasted
-/// file, a wrong variable) that would only make the server answer oddly.
-pub const MAX_CREDENTIAL_LEN: usize = 256;
-
-/// The longest User-Agent accepted, in bytes.
-pub const MAX_USER_AGENT_LEN: usize = 256;
 
 /// Checks the AppKey or Master Secret (`what` names which): not empty, at most
 /// [`MAX_CREDENTIAL_LEN`] bytes, no control characters (a CR or LF would split

@@ -20,6 +20,7 @@ use crate::client::Client;
 use crate::error::{Error, ErrorKind};
 use crate::options::CallOptions;
 use crate::quota::QuotaSink;
+use crate::settings::{MAX_DEFAULT_CONCURRENCY, MIN_DEFAULT_CONCURRENCY};
 use crate::validate;
 
 /// How often the calling thread looks at the cancel token and the pool.
@@ -32,9 +33,7 @@ const FIRST_WORKERS: usize = 8;
 /// small fraction of it; the default (2 MiB) times hundreds of workers is
 /// address space for nothing.
 const WORKER_STACK: usize = 512 * 1024;
-/// The same non-retryable failure this many times in a row stops a run:
-/// every other id would get it too.
-pub const MAX_SAME_FAILURES: u32 = 20;
+pub use crate::settings::MAX_SAME_FAILURES;
 
 /// Refuses settings out of range, before anything is read or sent.
 pub(super) fn check_settings(cfg: &BulkDelete<'_>) -> Result<(), BulkError> {
@@ -90,9 +89,9 @@ pub(super) fn run(
     resend: bool,
 ) -> Result<BulkSummary, BulkError> {
     check_settings(cfg)?;
-    let cap = cfg
-        .concurrency
-        .unwrap_or_else(|| (cfg.qps as usize).clamp(16, 512));
+    let cap = cfg.concurrency.unwrap_or_else(|| {
+        (cfg.qps as usize).clamp(MIN_DEFAULT_CONCURRENCY, MAX_DEFAULT_CONCURRENCY)
+    });
     let user_cancel = cfg.cancel.clone();
     let cancelled = || user_cancel.as_ref().is_some_and(CancelToken::is_cancelled);
 

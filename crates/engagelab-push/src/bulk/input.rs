@@ -93,10 +93,7 @@ pub(crate) struct Entry {
     pub duplicate: bool,
 }
 
-/// The longest line of a file or reader kept as an entry's text: longer
-/// than any registration id or alias, so a longer line is an invalid entry
-/// whatever follows; the rest of it is read and dropped.
-pub const MAX_LINE_BYTES: usize = 1024;
+pub use crate::settings::MAX_LINE_BYTES;
 
 /// How many entries the first pass reads between two looks at the cancel
 /// token.

@@ -30,19 +30,9 @@ pub use input::BulkInput;
 pub use input::MAX_LINE_BYTES;
 pub use report::{BulkSummary, Counts, Outcome, Progress};
 
-/// The pacing rate by default, requests per second: a fifth of EngageLab's
-/// default AppKey quota (500/s), which the app's own pushes share.
-pub const DEFAULT_QPS: u32 = 100;
-/// The guard by default: a run whose input holds more ids refuses to start.
-pub const DEFAULT_MAX_DELETIONS: u64 = 1000;
-/// How often the progress callback is called, at most.
-pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
-/// How long a run may stay rate-limited with no id settled before it stops,
-/// by default.
-pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(300);
-/// After a cancel, how long requests in flight may take to finish before
-/// they are cancelled too.
-pub const CANCEL_GRACE: Duration = Duration::from_secs(5);
+pub use crate::settings::{
+    CANCEL_GRACE, DEFAULT_MAX_DELETIONS, DEFAULT_QPS, DEFAULT_STALL_TIMEOUT, PROGRESS_INTERVAL,
+};
 
 type ProgressFn<'a> = Box<dyn FnMut(&Progress) + Send + 'a>;
 type ConfirmFn<'a> = Box<dyn FnOnce(&Plan) -> bool + Send + 'a>;
@@ -191,8 +181,10 @@ impl<'a> BulkDelete<'a> {
         self
     }
 
-    /// The most requests in flight at once (default: `qps`, between 16 and
-    /// 512, enough for a second of latency; at least 1).
+    /// The most requests in flight at once (default: `qps`, between
+    /// [`MIN_DEFAULT_CONCURRENCY`](crate::settings::MIN_DEFAULT_CONCURRENCY) and
+    /// [`MAX_DEFAULT_CONCURRENCY`](crate::settings::MAX_DEFAULT_CONCURRENCY),
+    /// enough for a second of latency; at least 1).
     pub fn concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = Some(concurrency);
         self
@@ -238,7 +230,7 @@ impl<'a> BulkDelete<'a> {
     /// How long the run may stay rate-limited (answered 429, or held by a
     /// used-up quota) with no id settled before it stops, its summary's
     /// [`stopped`](BulkSummary::stopped) saying why (default
-    /// [`DEFAULT_STALL_TIMEOUT`], five minutes).
+    /// [`DEFAULT_STALL_TIMEOUT`]).
     pub fn stall_timeout(mut self, timeout: Duration) -> Self {
         self.stall_timeout = timeout;
         self

@@ -28,7 +28,7 @@ fn path(class: &str) -> &'static str {
 }
 
 /// Text made safe for a Javadoc comment.
-fn javadoc(text: &str) -> String {
+pub(crate) fn javadoc(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -1,22 +1,28 @@
-//! Every file generated from `spec/error-model.toml`: whole files, and marked
-//! regions inside hand-written ones (between lines holding
-//! `generated:NAME:begin` and `generated:NAME:end`).
+//! Every file generated from `spec/error-model.toml` and `spec/settings.toml`:
+//! whole files, marked regions inside hand-written ones (between lines holding
+//! `generated:NAME:begin` and `generated:NAME:end`), and the settings' marks
+//! (see `marks.rs`).
 
 mod cpp;
 mod docs;
 mod ffi;
 mod go;
 mod java;
+mod marks;
 mod model;
 mod node;
 pub(crate) mod php;
 mod python;
 mod rust;
+mod settings;
+mod settings_langs;
 
 use std::fs;
 use std::path::Path;
+use std::rc::Rc;
 
 pub(crate) use model::Model;
+pub(crate) use settings::Settings;
 
 /// The words every generated file or region starts with.
 pub(crate) const NOTICE: &str =
@@ -29,12 +35,14 @@ pub(crate) enum Output {
     /// The lines between the markers `generated:NAME:begin` and
     /// `generated:NAME:end` of the file at this path.
     Region(&'static str, &'static str, String),
+    /// The file at this path with its settings' marks set from the table.
+    Marked(&'static str, Rc<Settings>),
 }
 
 impl Output {
     fn path(&self) -> &'static str {
         match self {
-            Output::File(path, _) | Output::Region(path, _, _) => path,
+            Output::File(path, _) | Output::Region(path, _, _) | Output::Marked(path, _) => path,
         }
     }
 
@@ -45,6 +53,10 @@ impl Output {
             Output::Region(path, name, body) => {
                 let current = current.ok_or_else(|| format!("{path} does not exist"))?;
                 replace_region(current, name, body).map_err(|e| format!("{path}: {e}"))
+            }
+            Output::Marked(path, table) => {
+                let current = current.ok_or_else(|| format!("{path} does not exist"))?;
+                marks::apply_marks(table, current).map_err(|e| format!("{path}: {e}"))
             }
         }
     }
@@ -73,8 +85,8 @@ pub(crate) fn replace_region(text: &str, name: &str, body: &str) -> Result<Strin
     Ok(out)
 }
 
-/// Every output of the model.
-fn outputs(model: &Model) -> Vec<Output> {
+/// Every output of the two tables.
+fn outputs(model: &Model, table: &Rc<Settings>) -> Vec<Output> {
     let mut all = Vec::new();
     all.extend(rust::outputs(model));
     all.extend(ffi::outputs(model));
@@ -85,15 +97,23 @@ fn outputs(model: &Model) -> Vec<Output> {
     all.extend(node::outputs(model));
     all.extend(php::outputs(model));
     all.extend(docs::outputs(model));
+    all.extend(settings::outputs(table));
     all
+}
+
+/// Both tables, read and checked.
+fn load(root: &Path) -> Result<(Model, Rc<Settings>), String> {
+    let model = Model::load(&root.join("spec/error-model.toml"))?;
+    let table = Settings::load(&root.join("spec/settings.toml"))?;
+    Ok((model, Rc::new(table)))
 }
 
 /// Writes every generated file, or with `check` fails naming the stale ones.
 pub(crate) fn run(check: bool) -> Result<(), String> {
     let root = crate::root();
-    let model = Model::load(&root.join("spec/error-model.toml"))?;
+    let (model, table) = load(&root)?;
     let mut stale = Vec::new();
-    for output in outputs(&model) {
+    for output in outputs(&model, &table) {
         let path = root.join(output.path());
         let current = read(&path)?;
         let wanted = output.apply(current.as_deref())?;
@@ -205,8 +225,8 @@ mod tests {
     #[test]
     fn the_real_model_generates_and_every_output_is_current() {
         let root = crate::root();
-        let model = Model::load(&root.join("spec/error-model.toml")).unwrap();
-        for output in outputs(&model) {
+        let (model, table) = load(&root).unwrap();
+        for output in outputs(&model, &table) {
             let current = read(&root.join(output.path())).unwrap();
             let wanted = output.apply(current.as_deref()).unwrap();
             assert_eq!(
@@ -221,11 +241,13 @@ mod tests {
     #[test]
     fn a_hand_edit_is_caught() {
         let root = crate::root();
-        let model = Model::load(&root.join("spec/error-model.toml")).unwrap();
-        for output in outputs(&model) {
+        let (model, table) = load(&root).unwrap();
+        for output in outputs(&model, &table) {
             let current = read(&root.join(output.path())).unwrap().unwrap();
             // Every generated file and region holds the notice: edit it.
+            // (Marks hold none: settings.rs tests their hand edits.)
             let from = match &output {
+                Output::Marked(..) => continue,
                 Output::File(..) => 0,
                 Output::Region(_, name, _) => {
                     current.find(&format!("generated:{name}:begin")).unwrap()

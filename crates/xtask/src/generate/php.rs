@@ -39,7 +39,7 @@ fn path(class: &str) -> &'static str {
 }
 
 /// Text made safe inside a PHP doc comment.
-fn phpdoc(text: &str) -> String {
+pub(crate) fn phpdoc(text: &str) -> String {
     text.replace("*/", "*\\/")
 }
 

@@ -29,19 +29,19 @@ public final class BulkOptions {
     Predicate<BulkPlan> confirm;
     BiConsumer<String, List<String>> onResolved;
 
-    /** Requests per second, GET and DELETE together (default 100). */
+    /** Requests per second, GET and DELETE together (default {@link Defaults#DEFAULT_QPS}). */
     public BulkOptions qps(int qps) {
         this.qps = positive("qps", qps);
         return this;
     }
 
-    /** The most requests in flight (default: qps, between 16 and 512). */
+    /** The most requests in flight (default: qps, between {@link Defaults#MIN_DEFAULT_CONCURRENCY} and {@link Defaults#MAX_DEFAULT_CONCURRENCY}). */
     public BulkOptions concurrency(int concurrency) {
         this.concurrency = positive("concurrency", concurrency);
         return this;
     }
 
-    /** The guard (default 1000): more distinct ids and nothing is sent. */
+    /** The guard (default {@link Defaults#DEFAULT_MAX_DELETIONS}): more distinct ids and nothing is sent. */
     public BulkOptions maxDeletions(long maxDeletions) {
         if (maxDeletions < 1) {
             throw new IllegalArgumentException("maxDeletions must be at least 1");
@@ -52,7 +52,7 @@ public final class BulkOptions {
 
     /**
      * How long the run may stay rate-limited with no id settled before it
-     * stops, {@link BulkSummary#stopped()} saying why (default five minutes;
+     * stops, {@link BulkSummary#stopped()} saying why (default {@link Defaults#DEFAULT_STALL_TIMEOUT};
      * rounded up to a millisecond).
      */
     public BulkOptions stallTimeout(java.time.Duration stallTimeout) {

@@ -65,7 +65,7 @@ public final class Client implements AutoCloseable {
      * rules and messages ({@code el_config_from_env}, the Rust core's
      * {@code ClientBuilder::from_env}): {@code ENGAGELAB_APP_KEY},
      * {@code ENGAGELAB_MASTER_SECRET}, and optionally {@code ENGAGELAB_REGION}
-     * ({@code sgp usva defra hk jpn bra}) or {@code ENGAGELAB_BASE_URL} (not
+     * (a {@link Region#code()}) or {@code ENGAGELAB_BASE_URL} (not
      * both). Empty variables count as unset.
      *
      * @throws InvalidArgumentException naming the variable that is missing or wrong
@@ -84,7 +84,7 @@ public final class Client implements AutoCloseable {
                     config,
                     baseUrl != null && !baseUrl.isEmpty()
                             ? "custom base URL"
-                            : "region=" + (region == null || region.isEmpty() ? "sgp" : region));
+                            : "region=" + (region == null || region.isEmpty() ? Defaults.DEFAULT_REGION.code() : region));
         } finally {
             Lib.el_config_free(config);
         }
@@ -153,7 +153,7 @@ public final class Client implements AutoCloseable {
      * its user: the registration ids of the devices bound to it. The first
      * step of erasing a user: delete each id, then resolve the alias again to
      * check that none is left. The alias is checked before anything is sent
-     * (1 to 40 bytes of UTF-8, no {@code /}, no control, whitespace or
+     * (1 to {@link Defaults#MAX_ALIAS_LEN} bytes of UTF-8, no {@code /}, no control, whitespace or
      * invisible format character, not {@code .} or {@code ..}) and sent as one
      * escaped path segment. The same errors, retries, deadline and interrupt
      * handling apply as to {@link #getDevice(String)};
@@ -252,7 +252,7 @@ public final class Client implements AutoCloseable {
     /**
      * Checks the setup with read-only calls before anything is deleted (it
      * cannot send a DELETE), as {@code engagelab-push check} does: a random
-     * unknown id 5 times (the median is the round trip) and a random
+     * unknown id {@link Defaults#CHECK_ROUNDS} times (the median is the round trip) and a random
      * unknown alias. Refused credentials are not an exception: see {@link
      * CheckReport#credentialsAccepted()}. Interrupting the thread cancels it.
      *
@@ -536,10 +536,9 @@ public final class Client implements AutoCloseable {
     }
 
     /**
-     * The settings of a client. Settings not given keep the core's defaults:
-     * region Singapore, timeout 30 s, connect timeout 10 s, 2 retries, backoff
-     * 200 ms to 5 s, server hints honoured up to 10 s, User-Agent
-     * {@code engagelab-push/VERSION}, no proxy. Null arguments throw
+     * The settings of a client. Settings not given keep the core's defaults
+     * (listed in {@link Defaults}): region {@link Defaults#DEFAULT_REGION},
+     * User-Agent {@code engagelab-push/VERSION}, no proxy. Null arguments throw
      * {@link NullPointerException}; values Java can hold but the C ABI cannot
      * (negative numbers) throw {@link IllegalArgumentException}; everything
      * else is checked by the core in {@link #build()}. A builder is not
@@ -566,15 +565,15 @@ public final class Client implements AutoCloseable {
             this.masterSecret = Objects.requireNonNull(masterSecret, "masterSecret");
         }
 
-        /** The data center (default {@link Region#SGP}); a {@link #baseUrl} overrides it. */
+        /** The data center (default {@link Defaults#DEFAULT_REGION}); a {@link #baseUrl} overrides it. */
         public Builder region(Region region) {
             this.region = Objects.requireNonNull(region, "region").code();
             return this;
         }
 
         /**
-         * The data center by its short name ({@code "sgp"}, {@code "usva"}, ...,
-         * any ASCII case); an unknown name is reported by {@link #build()}.
+         * The data center by its short name ({@link Region#code()}, any ASCII
+         * case); an unknown name is reported by {@link #build()}.
          */
         public Builder region(String region) {
             this.region = Objects.requireNonNull(region, "region");
@@ -591,19 +590,19 @@ public final class Client implements AutoCloseable {
             return this;
         }
 
-        /** The overall deadline of one call, retries and waits included (default 30 s). */
+        /** The overall deadline of one call, retries and waits included (default {@link Defaults#DEFAULT_TIMEOUT}). */
         public Builder timeout(Duration timeout) {
             this.timeoutMs = millis(nonNegative(timeout, "timeout"));
             return this;
         }
 
-        /** The longest wait for one connection to be set up, TLS included (default 10 s). */
+        /** The longest wait for one connection to be set up, TLS included (default {@link Defaults#DEFAULT_CONNECT_TIMEOUT}). */
         public Builder connectTimeout(Duration connectTimeout) {
             this.connectTimeoutMs = millis(nonNegative(connectTimeout, "connectTimeout"));
             return this;
         }
 
-        /** How many times a transient failure is retried (default 2); 0 turns retries off. */
+        /** How many times a transient failure is retried (default {@link Defaults#DEFAULT_MAX_RETRIES}); 0 turns retries off. */
         public Builder maxRetries(int maxRetries) {
             if (maxRetries < 0) {
                 throw new IllegalArgumentException("maxRetries must not be negative: " + maxRetries);
@@ -614,7 +613,8 @@ public final class Client implements AutoCloseable {
 
         /**
          * The backoff before the first retry, doubled for each later one up to
-         * {@code max}, each wait drawn at random below it (default 200 ms and 5 s).
+         * {@code max}, each wait drawn at random below it (default {@link Defaults#DEFAULT_BACKOFF_BASE} and
+         * {@link Defaults#DEFAULT_BACKOFF_MAX}).
          */
         public Builder backoff(Duration base, Duration max) {
             this.backoffBaseMs = millis(nonNegative(base, "base"));
@@ -622,7 +622,7 @@ public final class Client implements AutoCloseable {
             return this;
         }
 
-        /** The longest server hint (Retry-After) waited for as given (default 10 s). */
+        /** The longest server hint (Retry-After) waited for as given (default {@link Defaults#DEFAULT_MAX_RETRY_AFTER}). */
         public Builder maxRetryAfter(Duration maxRetryAfter) {
             this.maxRetryAfterMs = millis(nonNegative(maxRetryAfter, "maxRetryAfter"));
             return this;
@@ -709,7 +709,7 @@ public final class Client implements AutoCloseable {
                 if (allowInsecureHttp != null) {
                     check(Lib.el_config_set_allow_insecure_http(config, allowInsecureHttp, err), err);
                 }
-                return create(config, baseUrl != null ? "custom base URL" : "region=" + (region == null ? "sgp" : region));
+                return create(config, baseUrl != null ? "custom base URL" : "region=" + (region == null ? Defaults.DEFAULT_REGION.code() : region));
             } finally {
                 Lib.el_config_free(config);
             }
@@ -750,7 +750,7 @@ public final class Client implements AutoCloseable {
         /** The settings given, never the credentials, proxy or other secrets. */
         @Override
         public String toString() {
-            return "Client.Builder[" + (baseUrl != null ? "custom base URL" : "region=" + (region == null ? "sgp" : region)) + "]";
+            return "Client.Builder[" + (baseUrl != null ? "custom base URL" : "region=" + (region == null ? Defaults.DEFAULT_REGION.code() : region)) + "]";
         }
     }
 }
