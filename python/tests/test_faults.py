@@ -22,7 +22,9 @@ import pytest
 from conftest import REPO, Mock
 from engagelab_push import Client, EngageLabError
 
-MATRIX: dict[str, Any] = json.loads((REPO / "tests" / "contract" / "faults" / "matrix.json").read_text())
+MATRIX: dict[str, Any] = json.loads(
+    (REPO / "tests" / "contract" / "faults" / "matrix.json").read_text()
+)
 CASES: list[dict[str, Any]] = MATRIX["cases"]
 DEVICE = "fault-device"
 # The API host of a case run through a proxy: never resolved, the proxy is asked for it.
