@@ -382,6 +382,21 @@ mod tests {
     }
 
     #[test]
+    fn a_file_without_a_schema_is_refused() {
+        let root = std::env::temp_dir().join(format!("xtask-contract-{}", std::process::id()));
+        let dir = root.join("tests/contract/scenarios");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("new_call.json"), "{}").unwrap();
+        let result = check(&root);
+        std::fs::remove_dir_all(&root).unwrap();
+        let error = result.unwrap_err();
+        assert!(
+            error.contains("tests/contract/scenarios/new_call.json: no schema is known"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn an_open_object_schema_is_refused() {
         let mut schema = real("scenarios/schema.json");
         schema["$defs"]["client"]
