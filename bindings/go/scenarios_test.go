@@ -2,10 +2,9 @@ package engagelab
 
 // Every scenario of tests/contract/scenarios/delete_device.json, get_device.json and
 // get_alias.json against engagelab-mock, as the runner contract of
-// tests/contract/scenarios/README.md says: each file is first checked against
-// schema.json and for its scenarios' inputs (nothing runs if one fails, or if
-// a name is used in two files), then each scenario is its own subtest, named
-// after it:
+// tests/contract/scenarios/README.md says (`cargo xtask lint` validates the
+// files against schema.json): each scenario is its own subtest, named after
+// it:
 //
 //	go test -run 'TestScenarios/deletes_known_device$'
 //	go test -run 'TestScenarios/gets_tags_and_alias$'
@@ -17,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -136,22 +134,11 @@ func clientOptions(t *testing.T, settings map[string]any, mockURL string) (appKe
 }
 
 func TestScenarios(t *testing.T) {
-	schema := loadSchema(t)
 	var files []scenarioFile
-	var problems []string
-	seen := map[string]string{}
 	for _, path := range scenarioPaths {
 		raw, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
-		}
-		doc, err := decodeJSON(raw)
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		// Validate first: any problem fails the run and nothing runs.
-		for _, p := range fileProblems(schema, doc) {
-			problems = append(problems, filepath.Base(path)+": "+p)
 		}
 		var file scenarioFile
 		dec := json.NewDecoder(strings.NewReader(string(raw)))
@@ -159,18 +146,7 @@ func TestScenarios(t *testing.T) {
 		if err := dec.Decode(&file); err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
-		for _, sc := range file.Scenarios {
-			if other, ok := seen[sc.Name]; ok && other != path {
-				problems = append(problems, fmt.Sprintf("scenario %q: the name is used in both %s and %s",
-					sc.Name, filepath.Base(other), filepath.Base(path)))
-			}
-			seen[sc.Name] = path
-		}
 		files = append(files, file)
-	}
-	if len(problems) != 0 {
-		t.Fatalf("the scenario files do not match %s; nothing was run:\n  %s",
-			schemaPath, strings.Join(problems, "\n  "))
 	}
 	for _, file := range files {
 		for _, sc := range file.Scenarios {
@@ -304,12 +280,6 @@ func runScenario(t *testing.T, file scenarioFile, sc scenario) {
 	default:
 		t.Fatalf("call %q: this runner does not make it", sc.Call)
 	}
-	if sc.Expect.Device != nil && (!getting || sc.Expect.Status != "OK") {
-		t.Fatalf("expect.device is given for a scenario that returns no device")
-	}
-	if sc.Expect.RegistrationIDs != nil && (!resolving || sc.Expect.Status != "OK") {
-		t.Fatalf("expect.registration_ids is given for a scenario that returns no ids")
-	}
 
 	var device *Device
 	var ids []string
@@ -333,15 +303,6 @@ func runScenario(t *testing.T, file scenarioFile, sc scenario) {
 	if x.Status == "OK" {
 		if err != nil {
 			t.Fatalf("expected success, got %#v", err)
-		}
-		for name, given := range map[string]bool{
-			"http_status": x.HTTPStatus.set, "api_code": x.APICode.set,
-			"maybe_deleted": x.MaybeDeleted != nil, "retry_after_ms": x.RetryAfterMS.set,
-			"message_contains": x.MessageContains != nil,
-		} {
-			if given {
-				t.Errorf("%s: given for a success, which has no error", name)
-			}
 		}
 		if x.Attempts.set && int64(len(log)) != x.Attempts.v {
 			t.Errorf("attempts: the mock logged %d requests, want %d", len(log), x.Attempts.v)

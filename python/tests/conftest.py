@@ -34,7 +34,6 @@ SCENARIOS = REPO / "tests" / "contract" / "scenarios" / "delete_device.json"
 GET_SCENARIOS = REPO / "tests" / "contract" / "scenarios" / "get_device.json"
 ALIAS_SCENARIOS = REPO / "tests" / "contract" / "scenarios" / "get_alias.json"
 SCENARIO_FILES = (SCENARIOS, GET_SCENARIOS, ALIAS_SCENARIOS)
-SCHEMA = REPO / "tests" / "contract" / "scenarios" / "schema.json"
 ERROR_MODEL = REPO / "spec" / "error-model.toml"
 APP_KEY = "demo-app-key"
 SECRET = "demo-master-secret"

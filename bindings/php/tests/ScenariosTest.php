@@ -4,9 +4,8 @@
 // get_alias.json against engagelab-mock, one data set each, named after the
 // scenario (`phpunit --filter deletes_known_device`). The same files drive
 // every other language's suite, so a PHP mapping that differs from the core's
-// decision fails here. Each file is first checked against schema.json and for
-// inputs that do not fit their call: any problem (or a name used in two
-// files) fails every data set before a single scenario runs.
+// decision fails here. `cargo xtask lint` checks the files against
+// schema.json; this runner reads them as they are.
 
 declare(strict_types=1);
 
@@ -17,13 +16,11 @@ use EngageLabPush\Client;
 use EngageLabPush\Device;
 use EngageLabPush\EngageLabException;
 use EngageLabPush\Tests\Support\Mock;
-use EngageLabPush\Tests\Support\Schema;
 use PHPUnit\Framework\TestCase;
 
 final class ScenariosTest extends TestCase
 {
     private const FILES = ['delete_device.json', 'get_device.json', 'get_alias.json'];
-    private const ERROR_ONLY = ['http_status', 'api_code', 'maybe_deleted', 'retry_after_ms', 'message_contains'];
 
     private static ?Mock $mock = null;
 
@@ -36,24 +33,13 @@ final class ScenariosTest extends TestCase
     public static function scenarios(): array
     {
         $dir = Mock::repo() . '/tests/contract/scenarios';
-        $schema = json_decode((string) file_get_contents("{$dir}/schema.json"), false, 512, JSON_THROW_ON_ERROR);
-        $problems = [];
         $out = [];
         foreach (self::FILES as $file) {
             $data = json_decode((string) file_get_contents("{$dir}/{$file}"), false, 512, JSON_THROW_ON_ERROR);
-            foreach (Schema::fileProblems($schema, $data) as $p) {
-                $problems[] = "{$file}: {$p}";
-            }
-            foreach ($data->scenarios ?? [] as $s) {
-                if (isset($out[$s->name])) {
-                    $problems[] = "scenario \"{$s->name}\": the name is used in two files";
-                }
+            foreach ($data->scenarios as $s) {
                 $s->credentials = $data->credentials;
                 $out[$s->name] = [$s];
             }
-        }
-        if ($problems !== []) {
-            throw new \RuntimeException("the scenario files do not match schema.json; nothing was run:\n  " . implode("\n  ", $problems));
         }
         return $out;
     }
@@ -65,11 +51,6 @@ final class ScenariosTest extends TestCase
         $expect = $scenario->expect;
         $call = $scenario->call ?? 'delete_device';
         self::assertContains($call, ['delete_device', 'get_device', 'get_alias']);
-        self::assertTrue(!isset($expect->device) || ($call === 'get_device' && $expect->status === 'OK'), 'expect.device for a call that returns none');
-        self::assertTrue(
-            !property_exists($expect, 'registration_ids') || ($call === 'get_alias' && $expect->status === 'OK'),
-            'expect.registration_ids for a call that returns none',
-        );
         $mock->reset();
         foreach ($scenario->devices ?? [] as $device) {
             $mock->addDevice($device);
@@ -122,9 +103,6 @@ final class ScenariosTest extends TestCase
 
         if ($expect->status === 'OK') {
             self::assertNull($error, 'expected success, got ' . $error?->getMessage());
-            foreach (self::ERROR_ONLY as $field) {
-                self::assertFalse(property_exists($expect, $field), "{$field}: given for a success");
-            }
             if (isset($expect->attempts)) {
                 self::assertCount($expect->attempts, $log);
             }

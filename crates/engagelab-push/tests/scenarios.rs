@@ -7,11 +7,10 @@
 //!     cargo test -p engagelab-push --test scenarios -- gets_tags_and_alias
 //!     cargo test -p engagelab-push --test scenarios -- resolves_alias_to_its_devices
 //!
-//! Each file is first validated against `tests/contract/scenarios/schema.json` (see
-//! `common/schema.rs`); any unknown key, wrong type or missing field stops the
-//! run before a scenario runs. The `schema_check::` tests prove that check bites.
+//! The files are validated against `tests/contract/scenarios/schema.json` once,
+//! by `cargo xtask lint` (crates/xtask/src/contract.rs): this runner reads
+//! them as they are.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -20,20 +19,6 @@ use engagelab_mock::{Answer, Device as Seed, MockConfig, MockServer};
 use engagelab_push::{Client, Device, Error, Platform, Region};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
-
-mod common {
-    pub mod schema;
-}
-use common::schema;
-
-/// The fields of `expect` that describe an error: a success has none of them.
-const ERROR_ONLY: [&str; 5] = [
-    "http_status",
-    "api_code",
-    "maybe_deleted",
-    "retry_after_ms",
-    "message_contains",
-];
 
 /// The scenario files, and the fewest scenarios each must hold (a file that
 /// lost scenarios fails the run).
@@ -50,32 +35,6 @@ enum Got {
     Ids(Vec<String>),
 }
 
-/// What is wrong with a scenario's input for its call: `registration_id` for
-/// the device calls, `alias` (and `platforms`) for `get_alias`, never both.
-fn input_problems(sc: &Value) -> Vec<String> {
-    let call = sc.get("call").and_then(Value::as_str);
-    let has = |k: &str| sc.get(k).is_some();
-    let mut bad = Vec::new();
-    if call == Some("get_alias") {
-        if !has("alias") {
-            bad.push("input: a get_alias scenario needs alias".to_owned());
-        }
-        if has("registration_id") {
-            bad.push("input: a get_alias scenario takes no registration_id".to_owned());
-        }
-    } else {
-        if !has("registration_id") {
-            bad.push("input: a device scenario needs registration_id".to_owned());
-        }
-        for k in ["alias", "platforms"] {
-            if has(k) {
-                bad.push(format!("input: {k} is for get_alias scenarios only"));
-            }
-        }
-    }
-    bad
-}
-
 fn load(file: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/contract/scenarios")
@@ -83,35 +42,6 @@ fn load(file: &str) -> Value {
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
-}
-
-/// What is wrong with a scenario file: the schema's violations, each naming the
-/// scenario it is in, and duplicate scenario names (they are test names).
-fn file_problems(schema: &Value, doc: &Value) -> Vec<String> {
-    let name_of = |i: usize| doc["scenarios"][i]["name"].as_str().unwrap_or("?");
-    let mut problems: Vec<String> = schema::validate(schema, doc)
-        .into_iter()
-        .map(|e| {
-            let index = e
-                .strip_prefix("$.scenarios[")
-                .and_then(|rest| rest.split(']').next()?.parse::<usize>().ok());
-            match index {
-                Some(i) => format!("scenario {:?}: {e}", name_of(i)),
-                None => e,
-            }
-        })
-        .collect();
-    let mut seen = HashSet::new();
-    for sc in doc["scenarios"].as_array().into_iter().flatten() {
-        let name = sc["name"].as_str().unwrap_or("?");
-        if !seen.insert(name) {
-            problems.push(format!("scenario {name:?}: the name is used twice"));
-        }
-        for p in input_problems(sc) {
-            problems.push(format!("scenario {name:?}: {p}"));
-        }
-    }
-    problems
 }
 
 fn ms(v: &Value) -> Duration {
@@ -236,37 +166,22 @@ fn run(creds: &Value, sc: &Value) -> Vec<String> {
                     format!("got {:?}", device.registration_id()),
                 );
             }
-            if let Some(want) = expect.get("device") {
-                match got {
-                    Got::Device(device) => check_device(device, want, &mut check),
-                    _ => check("device", false, format!("given for a {call} call")),
-                }
+            // The schema keeps device to get_device and registration_ids
+            // to get_alias, and both to a success.
+            if let (Some(want), Got::Device(device)) = (expect.get("device"), got) {
+                check_device(device, want, &mut check);
             }
-            if let Some(want) = expect.get("registration_ids") {
+            if let (Some(want), Got::Ids(ids)) = (expect.get("registration_ids"), got) {
                 let want: Vec<&str> = want
                     .as_array()
                     .unwrap()
                     .iter()
                     .filter_map(Value::as_str)
                     .collect();
-                match got {
-                    Got::Ids(ids) => check(
-                        "registration_ids",
-                        *ids == want,
-                        format!("got {ids:?}, want {want:?}"),
-                    ),
-                    _ => check(
-                        "registration_ids",
-                        false,
-                        format!("given for a {call} call"),
-                    ),
-                }
-            }
-            for field in ERROR_ONLY {
                 check(
-                    field,
-                    expect.get(field).is_none(),
-                    "given for a success, which has no error".to_owned(),
+                    "registration_ids",
+                    *ids == want,
+                    format!("got {ids:?}, want {want:?}"),
                 );
             }
         }
@@ -277,13 +192,6 @@ fn run(creds: &Value, sc: &Value) -> Vec<String> {
                 got == want_status,
                 format!("got {got} ({e}), want {want_status}"),
             );
-            for field in ["device", "registration_ids"] {
-                check(
-                    field,
-                    expect.get(field).is_none(),
-                    "given for an error, which returns nothing".to_owned(),
-                );
-            }
             if let Some(v) = expect.get("http_status") {
                 let want = opt_u64(v);
                 check(
@@ -489,252 +397,22 @@ fn outcome(bad: Vec<String>) -> Result<(), Failed> {
     }
 }
 
-/// The tests that prove the schema check rejects what it must, on copies of the
-/// real file with one thing changed.
-fn schema_checks(schema: &Value, doc: &Value, get_doc: &Value, alias_doc: &Value) -> Vec<Trial> {
-    type Change = fn(&mut Value);
-    // Changes to the first scenario of get_device.json (which seeds a device
-    // with tags and expects a device).
-    let get_cases: [(&str, Change, &str); 4] = [
-        (
-            "rejects_unknown_call",
-            |d| d["scenarios"][0]["call"] = "get_devices".into(),
-            "$.scenarios[0].call: \"get_devices\" is not one of",
-        ),
-        (
-            "rejects_unknown_device_key",
-            |d| d["scenarios"][0]["expect"]["device"]["tag"] = serde_json::json!([]),
-            "$.scenarios[0].expect.device.tag: unknown key",
-        ),
-        (
-            "rejects_unknown_device_seed_key",
-            |d| d["scenarios"][0]["devices"][0]["extra"] = serde_json::json!({}),
-            "$.scenarios[0].devices[0].extra: unknown key",
-        ),
-        (
-            "rejects_device_seed_of_wrong_type",
-            |d| d["scenarios"][0]["devices"][0] = 7.into(),
-            "$.scenarios[0].devices[0]: expected string or object, got integer",
-        ),
-    ];
-    // Changes to the first scenario of get_alias.json (which seeds devices
-    // with platforms and expects registration ids).
-    let alias_cases: [(&str, Change, &str); 3] = [
-        (
-            "rejects_unknown_seed_platform",
-            |d| d["scenarios"][0]["devices"][0]["platform"] = "web".into(),
-            "$.scenarios[0].devices[0].platform: \"web\" is not one of",
-        ),
-        (
-            "rejects_registration_ids_of_wrong_type",
-            |d| d["scenarios"][0]["expect"]["registration_ids"] = "a".into(),
-            "$.scenarios[0].expect.registration_ids: expected array, got string",
-        ),
-        (
-            "rejects_platforms_of_wrong_type",
-            |d| d["scenarios"][0]["platforms"] = serde_json::json!([1]),
-            "$.scenarios[0].platforms[0]: expected string, got integer",
-        ),
-    ];
-    let cases: [(&str, Change, &str); 9] = [
-        (
-            "rejects_unknown_expect_key",
-            |d| d["scenarios"][0]["expect"]["no_such_field"] = 1.into(),
-            "$.scenarios[0].expect.no_such_field: unknown key",
-        ),
-        (
-            "rejects_unknown_client_key",
-            |d| d["scenarios"][0]["client"] = serde_json::json!({"timeout": 5}),
-            "$.scenarios[0].client.timeout: unknown key",
-        ),
-        (
-            "rejects_unknown_scenario_key",
-            |d| d["scenarios"][0]["expected"] = serde_json::json!({}),
-            "$.scenarios[0].expected: unknown key",
-        ),
-        (
-            "rejects_unknown_request_key",
-            |d| d["scenarios"][0]["expect"]["requests"][0]["query"] = "".into(),
-            "$.scenarios[0].expect.requests[0].query: unknown key",
-        ),
-        (
-            "rejects_unknown_script_key",
-            |d| d["scenarios"][0]["script"] = serde_json::json!([{"code": 200}]),
-            "$.scenarios[0].script[0].code: unknown key",
-        ),
-        (
-            "rejects_unknown_top_level_key",
-            |d| d["scenario"] = serde_json::json!([]),
-            "$.scenario: unknown key",
-        ),
-        (
-            "rejects_wrong_type",
-            |d| d["scenarios"][0]["expect"]["attempts"] = "1".into(),
-            "$.scenarios[0].expect.attempts: expected integer, got string",
-        ),
-        (
-            "rejects_missing_required_key",
-            |d| {
-                d["scenarios"][0]["expect"]
-                    .as_object_mut()
-                    .unwrap()
-                    .remove("status");
-            },
-            "$.scenarios[0].expect: missing required key \"status\"",
-        ),
-        (
-            "rejects_unknown_status",
-            |d| d["scenarios"][0]["expect"]["status"] = "MAYBE".into(),
-            "$.scenarios[0].expect.status: \"MAYBE\" is not one of",
-        ),
-    ];
-    let mut trials = Vec::new();
-    let (s, d) = (schema.clone(), doc.clone());
-    trials.push(Trial::test("schema_check::real_file_passes", move || {
-        outcome(file_problems(&s, &d))
-    }));
-    let (s, d) = (schema.clone(), get_doc.clone());
-    trials.push(Trial::test(
-        "schema_check::real_get_file_passes",
-        move || outcome(file_problems(&s, &d)),
-    ));
-    let (s, d) = (schema.clone(), alias_doc.clone());
-    trials.push(Trial::test(
-        "schema_check::real_alias_file_passes",
-        move || outcome(file_problems(&s, &d)),
-    ));
-    let all = cases
-        .into_iter()
-        .map(|case| (case, doc))
-        .chain(get_cases.into_iter().map(|case| (case, get_doc)))
-        .chain(alias_cases.into_iter().map(|case| (case, alias_doc)));
-    for ((name, change, want), doc) in all {
-        let (s, mut d) = (schema.clone(), doc.clone());
-        trials.push(Trial::test(format!("schema_check::{name}"), move || {
-            let first = d["scenarios"][0]["name"].as_str().unwrap().to_owned();
-            change(&mut d);
-            let problems = file_problems(&s, &d);
-            let named = if want.starts_with("$.scenarios[0]") {
-                format!("scenario {first:?}: {want}")
-            } else {
-                want.to_owned()
-            };
-            match problems.as_slice() {
-                [one] if one.starts_with(&named) => Ok(()),
-                _ => Err(format!("want one problem {named:?}, got {problems:?}").into()),
-            }
-        }));
-    }
-    let s = schema.clone();
-    trials.push(Trial::test(
-        "schema_check::rejects_unsupported_schema_keyword",
-        move || {
-            let mut s = s;
-            s["$defs"]["scenario"]["properties"]["name"]["pattern"] = "^[a-z_]+$".into();
-            let errors = schema::validate(&s, &serde_json::json!({"credentials": {"app_key": "k", "master_secret": "s"}, "scenarios": [{"name": "n", "about": "", "registration_id": "r", "expect": {"status": "OK"}}]}));
-            match errors.as_slice() {
-                [one] if one == "$.scenarios[0].name: schema keyword \"pattern\" is not supported" => Ok(()),
-                _ => Err(format!("got {errors:?}").into()),
-            }
-        },
-    ));
-    let s = schema.clone();
-    trials.push(Trial::test(
-        "schema_check::every_object_schema_is_closed",
-        move || {
-            let mut open = Vec::new();
-            closed(&s, "#", &mut open);
-            outcome(open)
-        },
-    ));
-    trials
-}
-
-/// Collects the object schemas under `schema` that do not set
-/// `additionalProperties`: every object of the format must be closed.
-fn closed(schema: &Value, at: &str, open: &mut Vec<String>) {
-    match schema {
-        Value::Object(o) => {
-            if o.get("type").and_then(Value::as_str) == Some("object")
-                && !o.contains_key("additionalProperties")
-            {
-                open.push(format!("{at}: object schema without additionalProperties"));
-            }
-            for (k, v) in o {
-                closed(v, &format!("{at}/{k}"), open);
-            }
-        }
-        Value::Array(a) => a
-            .iter()
-            .enumerate()
-            .for_each(|(i, v)| closed(v, &format!("{at}/{i}"), open)),
-        _ => {}
-    }
-}
-
 fn main() -> ExitCode {
     let mut args = Arguments::from_args();
     // Scenarios are independent (one server each) and mostly wait: run a few at once.
     args.test_threads.get_or_insert(4);
-    let schema = load("schema.json");
     let docs: Vec<Value> = FILES.iter().map(|(file, _)| load(file)).collect();
-    let mut names = HashSet::new();
+    let mut trials = Vec::new();
     for ((file, fewest), doc) in FILES.iter().zip(&docs) {
-        let mut problems = file_problems(&schema, doc);
-        let all = doc["scenarios"].as_array().map_or(&[][..], Vec::as_slice);
+        let all = doc["scenarios"].as_array().expect("scenarios list");
         if all.len() < *fewest {
-            problems.push(format!("the file lost scenarios: {} left", all.len()));
-        }
-        // Test names are scenario names: unique across the files too.
-        for name in all.iter().filter_map(|sc| sc["name"].as_str()) {
-            if !names.insert(name.to_owned()) {
-                problems.push(format!(
-                    "scenario {name:?}: the name is used in another file"
-                ));
-            }
-        }
-        if !problems.is_empty() {
             eprintln!(
-                "tests/contract/scenarios/{file} does not match tests/contract/scenarios/schema.json:"
+                "tests/contract/scenarios/{file} lost scenarios: {} left",
+                all.len()
             );
-            for p in &problems {
-                eprintln!("  {p}");
-            }
             return ExitCode::FAILURE;
         }
-    }
-    let mut trials = schema_checks(&schema, &docs[0], &docs[1], &docs[2]);
-    for (name, sc, want) in [
-        (
-            "input_check::alias_scenario_without_alias",
-            serde_json::json!({"call": "get_alias"}),
-            "needs alias",
-        ),
-        (
-            "input_check::alias_scenario_with_registration_id",
-            serde_json::json!({"call": "get_alias", "alias": "a", "registration_id": "r"}),
-            "takes no registration_id",
-        ),
-        (
-            "input_check::device_scenario_with_platforms",
-            serde_json::json!({"registration_id": "r", "platforms": []}),
-            "platforms is for get_alias",
-        ),
-        (
-            "input_check::device_scenario_without_registration_id",
-            serde_json::json!({"call": "get_device"}),
-            "needs registration_id",
-        ),
-    ] {
-        trials.push(Trial::test(name, move || {
-            match input_problems(&sc).as_slice() {
-                [one] if one.contains(want) => Ok(()),
-                other => Err(format!("want one problem naming {want:?}, got {other:?}").into()),
-            }
-        }));
-    }
-    for doc in &docs {
-        for sc in doc["scenarios"].as_array().expect("scenarios list") {
+        for sc in all {
             let creds = doc["credentials"].clone();
             let sc = sc.clone();
             let name = sc["name"].as_str().unwrap().to_owned();

@@ -1,6 +1,6 @@
 //! `cargo xtask lint`: rustfmt, clippy with warnings denied, the generated
-//! files and the C header up to date, ruff (lint and format) on every Python
-//! file.
+//! files and the C header up to date, the shared contract (tests/contract)
+//! valid against its schemas, ruff (lint and format) on every Python file.
 
 use crate::process::{at_root, cargo, run};
 use crate::steps::Steps;
@@ -27,6 +27,9 @@ pub(crate) fn run_all(steps: &mut Steps) {
     });
     steps.step("lint: C header up to date (header --check)", || {
         crate::header::check(&crate::header::committed())
+    });
+    steps.step("lint: tests/contract against its schemas", || {
+        crate::contract::check(&crate::root())
     });
     if !steps.step("lint: Python dev tools in .venv", crate::venv::ensure) {
         steps.skipped("lint: ruff check", "no .venv");

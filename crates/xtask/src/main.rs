@@ -5,6 +5,7 @@ mod apt;
 mod bench;
 mod bindings;
 mod clib;
+mod contract;
 mod demo;
 mod dist;
 mod generate;
