@@ -33,6 +33,8 @@ CLIENTS = {
     "node-fetch": "Node built-in `fetch` (undici)",
     "java-binding": "Java binding (JNA over `libengagelab_push.so`)",
     "java-httpclient": "Java `java.net.http.HttpClient`",
+    "php-binding": "PHP binding (FFI over `libengagelab_push.so`)",
+    "php-curl": "PHP `curl` extension, one reused handle",
 }
 SHORT = {
     "rust": "engagelab-push: Rust core",
@@ -50,9 +52,11 @@ SHORT = {
     "node-fetch": "Node fetch",
     "java-binding": "engagelab-push: Java",
     "java-httpclient": "Java HttpClient",
+    "php-binding": "engagelab-push: PHP",
+    "php-curl": "PHP curl",
 }
 # The language bindings, the language's own client beside each.
-BINDINGS = {"go-binding": "Go", "node-binding": "Node", "java-binding": "Java"}
+BINDINGS = {"go-binding": "Go", "node-binding": "Node", "java-binding": "Java", "php-binding": "PHP"}
 TRANSPORTS = {"tls": "TLS (HTTPS)", "plain": "plain HTTP"}
 
 
@@ -492,11 +496,13 @@ def main() -> None:
         "the session (their best case). Retries off in this library (`max_retries(0)`)."
     )
     L.append(
-        "- **Language bindings**: the Go, Node and Java bindings (each over the same release build "
+        "- **Language bindings**: the Go, Node, Java and PHP bindings (each over the same release build "
         "of the C ABI, retries off) next to what a user of that language would write by hand: Go "
         "`net/http`, Node `https`/`http` with a keep-alive `Agent` and Node's `fetch`, Java "
-        "`java.net.http.HttpClient`. Their bench clients live with each binding "
-        "(`bindings/go/bench`, `bindings/node/bench/delete.mjs`, `bindings/java/src/test/.../Bench.java`); "
+        "`java.net.http.HttpClient`, PHP's `curl` extension with one reused handle (what Guzzle runs "
+        "on). Their bench clients live with each binding "
+        "(`bindings/go/bench`, `bindings/node/bench/delete.mjs`, `bindings/java/src/test/.../Bench.java`) "
+        "or in `bench/php/` (`el_bench.php`, `curl_bench.php`, under `php -d ffi.enable=1`); "
         "the harness turns their JSON into the fields above. The Node and Java clients get 2,000 "
         "warm-up calls (their JITs are still compiling after 200); the Go client makes its own 100. "
         "The Go client reports the RSS at its end (`VmRSS`) rather than the peak. Their calls/s are "

@@ -1,0 +1,115 @@
+<?php
+
+// The PHP benchmark in one run: sequential deletes over TLS against
+// engagelab-mock (answering 200 for every id), through the C ABI from C
+// (bench/c/el_bench.c), the PHP binding (el_bench.php) and PHP's curl
+// extension with one reused handle (curl_bench.php); ROUNDS rounds of N
+// calls each, the clients one after the other in every round, pinned to
+// CPU 1 (the mock left to CPU 0's side of the scheduler) when there are two
+// CPUs. Prints each client's median round (by calls/s) as a BENCHMARKS.md
+// row, with its calls/s as a fraction of the C ABI's in the same round.
+//
+//   cargo xtask lib --release && cargo build --release -p engagelab-mock
+//   php bench/php/compare.php [N [ROUNDS]]        # default 20000 calls, 3 rounds
+//
+// ENGAGELAB_LIB_DIR (default target/release/lib) and ENGAGELAB_MOCK_BIN
+// (default target/release/engagelab-mock) override where they are found.
+
+declare(strict_types=1);
+
+$root = dirname(__DIR__, 2);
+$calls = (int) ($argv[1] ?? 20000);
+$rounds = (int) ($argv[2] ?? 3);
+$lib = getenv('ENGAGELAB_LIB_DIR') ?: "{$root}/target/release/lib";
+$mockBin = getenv('ENGAGELAB_MOCK_BIN') ?: "{$root}/target/release/engagelab-mock";
+$work = sys_get_temp_dir() . '/el-php-bench-' . getmypid();
+@mkdir($work, 0700);
+
+function say(string $line): void
+{
+    fwrite(STDERR, "== php bench: {$line}\n");
+}
+
+// The C client, built as the harness builds it.
+$cBench = "{$work}/el_bench";
+passthru(sprintf(
+    'cc -O2 -std=c99 -Wall -Wextra -Werror %s -I%s -L%s -Wl,-rpath,%s -lengagelab_push -o %s',
+    escapeshellarg("{$root}/bench/c/el_bench.c"),
+    escapeshellarg("{$root}/include"),
+    escapeshellarg($lib),
+    escapeshellarg($lib),
+    escapeshellarg($cBench),
+), $rc);
+if ($rc !== 0) {
+    exit(1);
+}
+
+$ca = "{$work}/ca.pem";
+$env = array_filter(getenv(), static fn (string $k): bool => !str_ends_with(strtolower($k), '_proxy') && $k !== 'LD_LIBRARY_PATH', ARRAY_FILTER_USE_KEY);
+$mock = proc_open([$mockBin, '--tls', '--ca-out', $ca], [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => STDERR], $pipes, null, $env);
+$url = rtrim(trim((string) fgets($pipes[1])), '/');
+if (!str_starts_with($url, 'https://')) {
+    fwrite(STDERR, "engagelab-mock printed {$url}\n");
+    exit(1);
+}
+register_shutdown_function(static function () use ($mock, $work): void {
+    proc_terminate($mock);
+    array_map('unlink', glob("{$work}/*") ?: []);
+    @rmdir($work);
+});
+// Every id answered 200, as nginx does in the main harness.
+$context = stream_context_create([
+    'http' => ['method' => 'POST', 'header' => "Content-Type: application/json\r\n", 'content' => '{"unknown_device":{"status":200,"body":"{\"success\":true}"}}'],
+    'ssl' => ['cafile' => $ca],
+]);
+if (file_get_contents("{$url}/__mock/config", false, $context) === false) {
+    fwrite(STDERR, "cannot configure the mock\n");
+    exit(1);
+}
+
+$pin = (int) trim((string) shell_exec('nproc')) >= 2 ? ['taskset', '-c', '1'] : [];
+$clients = [
+    'c-abi' => [$cBench],
+    'php-binding' => [PHP_BINARY, '-d', 'ffi.enable=1', __DIR__ . '/el_bench.php'],
+    'php-curl' => [PHP_BINARY, __DIR__ . '/curl_bench.php'],
+];
+$load = trim(explode(' ', (string) file_get_contents('/proc/loadavg'), 4)[0] ?? '');
+say("{$rounds} rounds x {$calls} calls, TLS, load average {$load}, " . ($pin === [] ? 'not pinned' : 'clients on CPU 1'));
+$results = [];
+for ($round = 1; $round <= $rounds; $round++) {
+    foreach ($clients as $name => $argv) {
+        $p = proc_open([...$pin, ...$argv, (string) $calls, $url, $ca, '200'], [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => STDERR], $out, null, $env + ['ENGAGELAB_PUSH_LIBRARY' => "{$lib}/libengagelab_push.so"]);
+        $text = (string) stream_get_contents($out[1]);
+        if (proc_close($p) !== 0) {
+            fwrite(STDERR, "{$name} failed: {$text}\n");
+            exit(1);
+        }
+        $r = json_decode(trim($text), true, 512, JSON_THROW_ON_ERROR);
+        $results[$name][$round] = $r;
+        say(sprintf('round %d %-12s %8.0f calls/s  median %6.1f us  cpu %6.1f us/call', $round, $name, $r['calls_per_s'], $r['median_us'], $r['cpu_us_per_call']));
+    }
+}
+$load = trim(explode(' ', (string) file_get_contents('/proc/loadavg'), 4)[0] ?? '');
+say("done, load average {$load}");
+
+echo "| Client | median µs/call | p99 µs/call | calls/s | of the C ABI (same round) | CPU µs/call | peak RSS MiB | calls/s, all rounds |\n";
+echo "|---|---:|---:|---:|---:|---:|---:|---:|\n";
+foreach ($results as $name => $byRound) {
+    $sorted = $byRound;
+    uasort($sorted, static fn ($x, $y) => $x['calls_per_s'] <=> $y['calls_per_s']);
+    $medianRound = array_keys($sorted)[intdiv(count($sorted) - 1, 2)];
+    $r = $byRound[$medianRound];
+    $ratio = $r['calls_per_s'] / $results['c-abi'][$medianRound]['calls_per_s'];
+    $all = array_map(static fn ($x) => number_format($x['calls_per_s']), $byRound);
+    printf(
+        "| %s | %.1f | %.1f | %s | %d%% | %.1f | %.1f | %s |\n",
+        $name,
+        $r['median_us'],
+        $r['p99_us'],
+        number_format($r['calls_per_s']),
+        (int) round($ratio * 100),
+        $r['cpu_us_per_call'],
+        $r['maxrss_kb'] / 1024,
+        implode(', ', $all),
+    );
+}
