@@ -263,8 +263,12 @@ pub(crate) fn build_bindings(mode: &Mode, built: &Built) -> Bindings {
         })
     };
     log("bindings/php: php-cli and php-curl; the library copied in");
-    let php = logged("php", "bindings/php prepare", crate::bindings::php::prepare(&env))
-        .map(|()| PathBuf::from("php"));
+    let php = logged(
+        "php",
+        "bindings/php prepare",
+        crate::bindings::php::prepare(&env),
+    )
+    .map(|()| PathBuf::from("php"));
     Bindings {
         go,
         node,
