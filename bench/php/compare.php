@@ -1,19 +1,19 @@
 <?php
 
-// The PHP benchmark in one run: sequential deletes over TLS against
-// engagelab-mock (answering 200 for every id), through the C ABI from C
+// The PHP benchmark in one run: sequential deletes over TLS against the
+// harness's nginx (answering 200 for every DELETE), through the C ABI from C
 // (bench/c/el_bench.c), the PHP binding (el_bench.php) and PHP's curl
 // extension with one reused handle (curl_bench.php); ROUNDS rounds of N
 // calls each, the clients one after the other in every round, pinned to
-// CPU 1 (the mock left to CPU 0's side of the scheduler) when there are two
-// CPUs. Prints each client's median round (by calls/s) as a BENCHMARKS.md
+// CPU 1 (nginx's worker on CPU 0) when there are two CPUs, as in
+// `cargo xtask bench`. Prints each client's median round (by calls/s) as a BENCHMARKS.md
 // row, with its calls/s as a fraction of the C ABI's in the same round.
 //
-//   cargo xtask lib --release && cargo build --release -p engagelab-mock
+//   cargo xtask lib --release
 //   php bench/php/compare.php [N [ROUNDS]]        # default 20000 calls, 3 rounds
 //
-// ENGAGELAB_LIB_DIR (default target/release/lib) and ENGAGELAB_MOCK_BIN
-// (default target/release/engagelab-mock) override where they are found.
+// Needs nginx, openssl, cc and php-curl (what `cargo xtask bench` installs);
+// ENGAGELAB_LIB_DIR (default target/release/lib) says where the library is.
 
 declare(strict_types=1);
 
@@ -21,7 +21,6 @@ $root = dirname(__DIR__, 2);
 $calls = (int) ($argv[1] ?? 20000);
 $rounds = (int) ($argv[2] ?? 3);
 $lib = getenv('ENGAGELAB_LIB_DIR') ?: "{$root}/target/release/lib";
-$mockBin = getenv('ENGAGELAB_MOCK_BIN') ?: "{$root}/target/release/engagelab-mock";
 $work = sys_get_temp_dir() . '/el-php-bench-' . getmypid();
 @mkdir($work, 0700);
 
@@ -44,30 +43,51 @@ if ($rc !== 0) {
     exit(1);
 }
 
-$ca = "{$work}/ca.pem";
+// The harness's server: nginx from bench/nginx.conf.in (one worker on CPU 0,
+// 200 for every DELETE, any credentials), with a throwaway CA made by openssl
+// as crates/xtask/src/bench/server.rs makes it.
 $env = array_filter(getenv(), static fn (string $k): bool => !str_ends_with(strtolower($k), '_proxy') && $k !== 'LD_LIBRARY_PATH', ARRAY_FILTER_USE_KEY);
-$mock = proc_open([$mockBin, '--tls', '--ca-out', $ca], [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => STDERR], $pipes, null, $env);
-$url = rtrim(trim((string) fgets($pipes[1])), '/');
-if (!str_starts_with($url, 'https://')) {
-    fwrite(STDERR, "engagelab-mock printed {$url}\n");
-    exit(1);
+$ca = "{$work}/ca.crt";
+file_put_contents("{$work}/server.ext", "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+    . "extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n");
+foreach ([
+    'ecparam -name prime256v1 -genkey -noout -out ca.key',
+    "req -x509 -new -key ca.key -sha256 -days 2 -subj '/CN=engagelab-push bench throwaway CA' -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign -out ca.crt",
+    'ecparam -name prime256v1 -genkey -noout -out server.key',
+    "req -new -key server.key -subj /CN=localhost -out server.csr",
+    'x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -sha256 -extfile server.ext -out server.crt',
+] as $args) {
+    exec('cd ' . escapeshellarg($work) . " && openssl {$args} 2>/dev/null", $ignored, $rc);
+    if ($rc !== 0) {
+        fwrite(STDERR, "openssl {$args} failed\n");
+        exit(1);
+    }
 }
-register_shutdown_function(static function () use ($mock, $work): void {
-    proc_terminate($mock);
-    array_map('unlink', glob("{$work}/*") ?: []);
-    @rmdir($work);
+$ports = [];
+for ($i = 0; $i < 2; $i++) {
+    $probe = stream_socket_server('tcp://127.0.0.1:0');
+    $ports[] = (int) substr(strrchr(stream_socket_get_name($probe, false), ':'), 1);
+    fclose($probe);
+}
+$twoCpus = (int) trim((string) shell_exec('nproc')) >= 2;
+file_put_contents("{$work}/nginx.conf", strtr((string) file_get_contents("{$root}/bench/nginx.conf.in"), [
+    '@DIR@' => $work,
+    '@PLAIN_PORT@' => (string) $ports[0],
+    '@TLS_PORT@' => (string) $ports[1],
+    '@AFFINITY@' => $twoCpus ? 'worker_cpu_affinity 01;' : '',
+]));
+$nginx = proc_open(['nginx', '-p', $work, '-c', "{$work}/nginx.conf"], [0 => ['file', '/dev/null', 'r'], 1 => STDERR, 2 => STDERR], $pipes, null, $env);
+$url = "https://localhost:{$ports[1]}";
+register_shutdown_function(static function () use ($nginx, $work): void {
+    proc_terminate($nginx);
+    proc_close($nginx);
+    exec('rm -rf ' . escapeshellarg($work));
 });
-// Every id answered 200, as nginx does in the main harness.
-$context = stream_context_create([
-    'http' => ['method' => 'POST', 'header' => "Content-Type: application/json\r\n", 'content' => '{"unknown_device":{"status":200,"body":"{\"success\":true}"}}'],
-    'ssl' => ['cafile' => $ca],
-]);
-if (file_get_contents("{$url}/__mock/config", false, $context) === false) {
-    fwrite(STDERR, "cannot configure the mock\n");
-    exit(1);
+for ($i = 0; $i < 100 && @fsockopen('127.0.0.1', $ports[1]) === false; $i++) {
+    usleep(50_000);
 }
 
-$pin = (int) trim((string) shell_exec('nproc')) >= 2 ? ['taskset', '-c', '1'] : [];
+$pin = $twoCpus ? ['taskset', '-c', '1'] : [];
 $clients = [
     'c-abi' => [$cBench],
     'php-binding' => [PHP_BINARY, '-d', 'ffi.enable=1', __DIR__ . '/el_bench.php'],
