@@ -56,7 +56,12 @@ SHORT = {
     "php-curl": "PHP curl",
 }
 # The language bindings, the language's own client beside each.
-BINDINGS = {"go-binding": "Go", "node-binding": "Node", "java-binding": "Java", "php-binding": "PHP"}
+BINDINGS = {
+    "go-binding": "Go",
+    "node-binding": "Node",
+    "java-binding": "Java",
+    "php-binding": "PHP",
+}
 TRANSPORTS = {"tls": "TLS (HTTPS)", "plain": "plain HTTP"}
 
 
