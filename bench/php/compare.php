@@ -112,24 +112,39 @@ for ($round = 1; $round <= $rounds; $round++) {
 $load = trim(explode(' ', (string) file_get_contents('/proc/loadavg'), 4)[0] ?? '');
 say("done, load average {$load}");
 
-echo "| Client | median µs/call | p99 µs/call | calls/s | of the C ABI (same round) | CPU µs/call | peak RSS MiB | calls/s, all rounds |\n";
-echo "|---|---:|---:|---:|---:|---:|---:|---:|\n";
+$names = [
+    'c-abi' => 'C ABI from C (`libengagelab_push.so`)',
+    'php-binding' => 'PHP binding (FFI over `libengagelab_push.so`)',
+    'php-curl' => 'PHP `curl` extension, one reused handle',
+];
+/** The result of the median round by calls/s (so a row's figures come from one process). */
+$median = static function (array $byRound): array {
+    $sorted = array_values($byRound);
+    usort($sorted, static fn ($x, $y) => $x['calls_per_s'] <=> $y['calls_per_s']);
+    return $sorted[intdiv(count($sorted) - 1, 2)];
+};
+$c = $median($results['c-abi']);
+echo "| Client | median µs/call | p99 µs/call | calls/s | of the C ABI | CPU µs/call | peak RSS MiB | calls | calls/s, all rounds |\n";
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
 foreach ($results as $name => $byRound) {
-    $sorted = $byRound;
-    uasort($sorted, static fn ($x, $y) => $x['calls_per_s'] <=> $y['calls_per_s']);
-    $medianRound = array_keys($sorted)[intdiv(count($sorted) - 1, 2)];
-    $r = $byRound[$medianRound];
-    $ratio = $r['calls_per_s'] / $results['c-abi'][$medianRound]['calls_per_s'];
-    $all = array_map(static fn ($x) => number_format($x['calls_per_s']), $byRound);
+    $r = $median($byRound);
     printf(
-        "| %s | %.1f | %.1f | %s | %d%% | %.1f | %.1f | %s |\n",
-        $name,
+        "| %s | %.1f | %.1f | %s | %d%% | %.1f | %.1f | %s | %s |\n",
+        $names[$name],
         $r['median_us'],
         $r['p99_us'],
         number_format($r['calls_per_s']),
-        (int) round($ratio * 100),
+        (int) round(100 * $r['calls_per_s'] / $c['calls_per_s']),
         $r['cpu_us_per_call'],
         $r['maxrss_kb'] / 1024,
-        implode(', ', $all),
+        number_format($r['calls']),
+        implode(', ', array_map(static fn ($x) => number_format($x['calls_per_s']), $byRound)),
     );
+}
+foreach (['php-binding', 'php-curl'] as $name) {
+    $per = array_map(
+        static fn (int $round): string => (int) round(100 * $results[$name][$round]['calls_per_s'] / $results['c-abi'][$round]['calls_per_s']) . '%',
+        array_keys($results[$name]),
+    );
+    printf("\n%s: %d%% of the C ABI (median over median); round by round %s\n", $name, (int) round(100 * $median($results[$name])['calls_per_s'] / $c['calls_per_s']), implode(', ', $per));
 }
