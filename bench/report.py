@@ -6,7 +6,9 @@ PNG chart of calls/s per client.
 RESULTS_DIR holds results.jsonl (one JSON object a line, written by
 cargo xtask bench) and meta.json (machine, versions, command, date). Every
 figure in the output comes from those files; bench/notes.md (hand-written)
-supplies the explanation shown under a target that is not met.
+supplies the explanation shown under a target that is not met, and
+bench/php/results.md (written by bench/php/compare.php from its own run) is
+included as its section.
 """
 
 from __future__ import annotations
@@ -688,6 +690,13 @@ def main() -> None:
     bulk = load_bulk(results_dir)
     if bulk:
         L += bulk_section(bulk)
+
+    # The PHP comparison's own run (bench/php/compare.php writes it), kept
+    # as written: its figures come from that run, not from RESULTS_DIR.
+    php = Path(__file__).parent / "php" / "results.md"
+    if php.exists():
+        L += php.read_text().rstrip("\n").split("\n")
+        L.append("")
 
     L.append("## Targets")
     L.append("")

@@ -10,7 +10,11 @@
 // row, with its calls/s as a fraction of the C ABI's in the same round.
 //
 //   cargo xtask lib --release
-//   php bench/php/compare.php [N [ROUNDS]]        # default 20000 calls, 3 rounds
+//   php bench/php/compare.php [--write] [N [ROUNDS]]   # default 20000 calls, 3 rounds
+//
+// --write: also into bench/php/results.md, which bench/report.py includes in
+// BENCHMARKS.md as the section "PHP binding" (paste it there by hand, or
+// rebuild the page from bench/results).
 //
 // Needs nginx, openssl, cc and php-curl (what `cargo xtask bench` installs);
 // ENGAGELAB_LIB_DIR (default target/release/lib) says where the library is.
@@ -18,8 +22,10 @@
 declare(strict_types=1);
 
 $root = dirname(__DIR__, 2);
-$calls = (int) ($argv[1] ?? 20000);
-$rounds = (int) ($argv[2] ?? 3);
+$args = array_values(array_filter(array_slice($argv, 1), static fn (string $a): bool => $a !== '--write'));
+$write = in_array('--write', $argv, true);
+$calls = (int) ($args[0] ?? 20000);
+$rounds = (int) ($args[1] ?? 3);
 $lib = getenv('ENGAGELAB_LIB_DIR') ?: "{$root}/target/release/lib";
 $work = sys_get_temp_dir() . '/el-php-bench-' . getmypid();
 @mkdir($work, 0700);
@@ -93,7 +99,8 @@ $clients = [
     'php-binding' => [PHP_BINARY, '-d', 'ffi.enable=1', __DIR__ . '/el_bench.php'],
     'php-curl' => [PHP_BINARY, __DIR__ . '/curl_bench.php'],
 ];
-$load = trim(explode(' ', (string) file_get_contents('/proc/loadavg'), 4)[0] ?? '');
+$loadBefore = $load = trim(explode(' ', (string) file_get_contents('/proc/loadavg'), 4)[0] ?? '');
+$date = gmdate('Y-m-d H:i');
 say("{$rounds} rounds x {$calls} calls, TLS, load average {$load}, " . ($pin === [] ? 'not pinned' : 'clients on CPU 1'));
 $results = [];
 for ($round = 1; $round <= $rounds; $round++) {
@@ -124,11 +131,22 @@ $median = static function (array $byRound): array {
     return $sorted[intdiv(count($sorted) - 1, 2)];
 };
 $c = $median($results['c-abi']);
-echo "| Client | median µs/call | p99 µs/call | calls/s | of the C ABI | CPU µs/call | peak RSS MiB | calls | calls/s, all rounds |\n";
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+$phpVersion = PHP_VERSION;
+$curlVersion = curl_version()['version'] ?? '?';
+$md = "## PHP binding: sequential deletes, TLS (HTTPS)\n\n"
+    . "One run of `php bench/php/compare.php` on {$date} UTC ({$rounds} rounds of " . number_format($calls) . ' calls per client, '
+    . "load average {$loadBefore} before and {$load} after): the C ABI client of the main tables (`bench/c/el_bench.c`), "
+    . 'the PHP binding (`bench/php/el_bench.php`: one `Client`, `deleteDevice` per call, retries off, '
+    . "`php -d ffi.enable=1`, PHP {$phpVersion}) and what a PHP user would write instead, PHP's `curl` extension with one "
+    . "reused handle (`bench/php/curl_bench.php`, libcurl {$curlVersion}; Guzzle runs on it), one after the other in each "
+    . 'round, against the same nginx, certificates and placement as the main tables (nginx on CPU 0, the clients on CPU 1), '
+    . "each after 200 warm-up calls. Each row is the client's median round by calls/s; *of the C ABI* is its calls/s over "
+    . "the C ABI's median round's. Its figures are this run's, not the main tables' (another run, another load).\n\n"
+    . "| Client | median µs/call | p99 µs/call | calls/s | of the C ABI | CPU µs/call | peak RSS MiB | calls | calls/s, all rounds |\n"
+    . "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
 foreach ($results as $name => $byRound) {
     $r = $median($byRound);
-    printf(
+    $md .= sprintf(
         "| %s | %.1f | %.1f | %s | %d%% | %.1f | %.1f | %s | %s |\n",
         $names[$name],
         $r['median_us'],
@@ -141,10 +159,18 @@ foreach ($results as $name => $byRound) {
         implode(', ', array_map(static fn ($x) => number_format($x['calls_per_s']), $byRound)),
     );
 }
-foreach (['php-binding', 'php-curl'] as $name) {
+$md .= "\n";
+foreach (['php-binding' => 'PHP binding', 'php-curl' => 'PHP curl'] as $name => $label) {
     $per = array_map(
         static fn (int $round): string => (int) round(100 * $results[$name][$round]['calls_per_s'] / $results['c-abi'][$round]['calls_per_s']) . '%',
         array_keys($results[$name]),
     );
-    printf("\n%s: %d%% of the C ABI (median over median); round by round %s\n", $name, (int) round(100 * $median($results[$name])['calls_per_s'] / $c['calls_per_s']), implode(', ', $per));
+    $ratio = (int) round(100 * $median($results[$name])['calls_per_s'] / $c['calls_per_s']);
+    $md .= "- {$label}: {$ratio}% of the C ABI's calls/s; round by round " . implode(', ', $per)
+        . ($name === 'php-binding' ? ' (target ≥ 90%: **' . ($ratio >= 90 ? 'met' : 'not met') . '**)' : '') . "\n";
+}
+echo $md;
+if ($write) {
+    file_put_contents(__DIR__ . '/results.md', $md);
+    say('wrote bench/php/results.md');
 }
