@@ -19,7 +19,10 @@ use EngageLabPush\Client;
 use EngageLabPush\Tests\Support\Mock;
 use PHPUnit\Framework\TestCase;
 
-/** @requires extension pcntl */
+/**
+ * @requires extension pcntl
+ * @requires extension posix
+ */
 final class InterruptTest extends TestCase
 {
     /**
