@@ -33,11 +33,20 @@ final class Call
         }
     }
 
+    /** el_error's type and size, looked up once (FFI would parse the name on every new). */
+    private static ?\FFI\CType $errorType = null;
+
+    private static int $errorSize = 0;
+
     /** A zeroed el_error with its size set. */
     public static function error(\FFI $ffi): \FFI\CData
     {
-        $err = $ffi->new('el_error');
-        $err->size = \FFI::sizeof($err);
+        if (self::$errorType === null) {
+            self::$errorType = $ffi->type('el_error');
+            self::$errorSize = \FFI::sizeof(self::$errorType);
+        }
+        $err = $ffi->new(self::$errorType);
+        $err->size = self::$errorSize;
         return $err;
     }
 
@@ -114,7 +123,7 @@ final class Call
      */
     public static function options(\FFI $ffi, ?float $timeout, ?CancelToken $cancel): ?\FFI\CData
     {
-        $cancel ??= CancelToken::default();
+        $cancel ??= CancelToken::$default;
         if ($timeout === null && $cancel === null) {
             return null;
         }

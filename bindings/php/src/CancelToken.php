@@ -17,8 +17,12 @@ namespace EngageLabPush;
  */
 final class CancelToken
 {
-    /** The token {@see onSignal()} made: given to every call that gets none. */
-    private static ?self $default = null;
+    /**
+     * The token {@see onSignal()} made: given to every call that gets none.
+     *
+     * @internal read it with {@see default()}
+     */
+    public static ?self $default = null;
 
     /** @var array<int, \Closure(): bool> each check token's check, by its number */
     private static array $checks = [];

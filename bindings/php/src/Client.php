@@ -138,14 +138,24 @@ final class Client
      */
     public function deleteDevice(string $registrationId, ?float $timeout = null, ?CancelToken $cancel = null): void
     {
+        // The hot path of a sequential run: kept to a few opcodes.
         $ffi = Native::ffi();
-        $err = self::error($ffi);
-        $id = self::text('registrationId', $registrationId);
+        $err = Call::error($ffi);
+        if (str_contains($registrationId, "\0")) {
+            Call::text('registrationId', $registrationId);
+        }
         $options = Call::options($ffi, $timeout, $cancel);
-        $status = Call::blocking(fn (): int => $options === null
-                ? $ffi->el_delete_device($this->client, $id, \FFI::addr($err))
-                : $ffi->el_delete_device_with($this->client, $id, \FFI::addr($options), \FFI::addr($err)));
-        Call::check($status, $err);
+        Call::$depth++;
+        try {
+            $status = $options === null
+                ? $ffi->el_delete_device($this->client, $registrationId, \FFI::addr($err))
+                : $ffi->el_delete_device_with($this->client, $registrationId, \FFI::addr($options), \FFI::addr($err));
+        } finally {
+            Call::$depth--;
+        }
+        if ($status !== 0) {
+            throw EngageLabException::fromNative($status, $err);
+        }
     }
 
     /**
