@@ -872,6 +872,12 @@ typedef struct el_bulk_summary {
 } el_bulk_summary;
 
 /**
+ * The check of a token made by `el_cancel_new_with_check`: returns true to
+ * cancel the token. Given the `user_data` of `el_cancel_new_with_check`.
+ */
+typedef bool (*el_cancel_check_fn)(void *user_data);
+
+/**
  * What `el_check` probes besides a random unknown id and alias, in memory
  * the caller owns.
  *
@@ -1132,6 +1138,33 @@ el_status el_delete_devices_from_file(const struct el_client *client,
  * `out_cancel` must be NULL or valid for writing a pointer.
  */
 el_status el_cancel_new(struct el_cancel **out_cancel);
+
+/**
+ * Creates a cancel token, not cancelled, that also becomes cancelled as
+ * soon as `check(user_data)` returns true. A call given the token runs the
+ * check on the thread that made the call, only while it waits (about every
+ * 20 ms; a call that never waits never runs it), never on the library's
+ * own threads: a bulk run runs it on its calling thread too. This is how
+ * a language whose signal handlers run only on its own thread (PHP's
+ * `pcntl_signal`, Python's) stops a call on Ctrl-C: the check runs them.
+ *
+ * The check must return normally (no `longjmp`, no C++ exception), may
+ * call `el_cancel_cancel`, and must not start another call given this
+ * token. `el_cancel_is_cancelled` runs it too, on its caller's thread.
+ *
+ * Ownership: as `el_cancel_new`; `user_data` is not owned and must stay
+ * valid until `el_cancel_free`. NULL: `out_cancel` or `check` NULL gives
+ * `EL_INVALID_ARGUMENT`. Threads: the token may be used and cancelled from
+ * any thread, as any token; the check runs only as said above.
+ *
+ * # Safety
+ * `out_cancel` must be NULL or valid for writing a pointer; `check` must be
+ * safe to call with `user_data` on every thread that calls a function
+ * given the token, until `el_cancel_free`.
+ */
+el_status el_cancel_new_with_check(el_cancel_check_fn check,
+                                   void *user_data,
+                                   struct el_cancel **out_cancel);
 
 /**
  * Cancels the token: every call given it stops within about 20 ms with

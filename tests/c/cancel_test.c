@@ -3,6 +3,8 @@
  *   - a token cancelled from another thread while the server is slow:
  *     EL_CANCELLED well before the answer would have come;
  *   - a per-call timeout shorter than the client's: EL_TIMEOUT in time;
+ *   - a token made by el_cancel_new_with_check stops a slow call once its
+ *     check says so, the check running on the calling thread only;
  *   - NULL options behave as el_delete_device; bad options are named.
  * Needs ENGAGELAB_MOCK_URL (a running engagelab-mock). */
 #define _POSIX_C_SOURCE 200809L
@@ -23,6 +25,22 @@ static int slow(const char *id) {
     int rc = mock_script(id, answers);
     cJSON_Delete(answers);
     return rc;
+}
+
+/* The check of el_cancel_new_with_check: counts its calls, notes whether
+ * one ran off the calling thread, and says yes from the third call on. */
+struct checked {
+    pthread_t caller;
+    int calls;
+    int off_thread;
+};
+
+static bool check_third(void *user_data) {
+    struct checked *c = user_data;
+    if (!pthread_equal(pthread_self(), c->caller)) {
+        c->off_thread++;
+    }
+    return ++c->calls >= 3;
 }
 
 int main(void) {
@@ -68,6 +86,23 @@ int main(void) {
     CHECK(err.attempts == 1 && err.maybe_deleted);
     CHECK(took < 1500); /* the answer would come after 3000 ms */
     el_cancel_free(token);
+
+    /* A check token: the call runs the check while it waits, on its own
+     * thread, and stops once it says yes. */
+    struct checked seen = {pthread_self(), 0, 0};
+    CHECK(el_cancel_new_with_check(check_third, &seen, &token) == EL_OK);
+    options.cancel = token;
+    CHECK(slow("cancel-check") == 0);
+    start = now_ms();
+    st = el_delete_device_with(client, "cancel-check", &options, &err);
+    took = now_ms() - start;
+    CHECK(st == EL_CANCELLED);
+    CHECK(seen.calls >= 3 && seen.off_thread == 0);
+    CHECK(took < 1500);
+    CHECK(el_cancel_is_cancelled(token));
+    el_cancel_free(token);
+    CHECK(el_cancel_new_with_check(NULL, NULL, &token) == EL_INVALID_ARGUMENT);
+    CHECK(el_cancel_new_with_check(check_third, &seen, NULL) == EL_INVALID_ARGUMENT);
 
     /* A per-call deadline shorter than the client's 30 s. */
     options.cancel = NULL;

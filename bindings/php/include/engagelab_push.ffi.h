@@ -138,6 +138,8 @@ typedef struct el_bulk_summary {
 
 } el_bulk_summary;
 
+typedef bool (*el_cancel_check_fn)(void *user_data);
+
 typedef struct el_check_options {
   size_t size;
   const char *device;
@@ -193,6 +195,10 @@ el_status el_delete_devices_from_file(const struct el_client *client,
                                       struct el_error *out_error);
 
 el_status el_cancel_new(struct el_cancel **out_cancel);
+
+el_status el_cancel_new_with_check(el_cancel_check_fn check,
+                                   void *user_data,
+                                   struct el_cancel **out_cancel);
 
 void el_cancel_cancel(const struct el_cancel *cancel);
 

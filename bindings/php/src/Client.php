@@ -54,7 +54,7 @@ final class Client
         $ffi = Native::ffi();
         $err = self::error($ffi);
         $config = $ffi->new('el_config*');
-        self::check(
+        Call::check(
             $ffi->el_config_new(
                 self::text('appKey', $appKey),
                 self::text('masterSecret', $masterSecret),
@@ -104,7 +104,7 @@ final class Client
         $ffi = Native::ffi();
         $err = self::error($ffi);
         $config = $ffi->new('el_config*');
-        self::check($ffi->el_config_from_env(\FFI::addr($config), \FFI::addr($err)), $err);
+        Call::check($ffi->el_config_from_env(\FFI::addr($config), \FFI::addr($err)), $err);
         if (($backoffBase === null) !== ($backoffMax === null)) {
             $ffi->el_config_free($config);
             throw EngageLabException::invalidArgument('backoffBase and backoffMax are given together');
@@ -133,18 +133,29 @@ final class Client
      * Deletes one device (DELETE /v4/devices/{registrationId}). Irreversible.
      *
      * @param ?float $timeout this call's deadline in seconds, when earlier than the client's
+     * @param ?CancelToken $cancel stops the call (CancelledException); default: the token of CancelToken::onSignal()
      * @throws EngageLabException the subclass of the failure's category
      */
-    public function deleteDevice(string $registrationId, ?float $timeout = null): void
+    public function deleteDevice(string $registrationId, ?float $timeout = null, ?CancelToken $cancel = null): void
     {
+        // The hot path of a sequential run: kept to a few opcodes.
         $ffi = Native::ffi();
-        $err = self::error($ffi);
-        $id = self::text('registrationId', $registrationId);
-        $options = self::options($ffi, $timeout);
-        $status = $options === null
-            ? $ffi->el_delete_device($this->client, $id, \FFI::addr($err))
-            : $ffi->el_delete_device_with($this->client, $id, \FFI::addr($options), \FFI::addr($err));
-        self::check($status, $err);
+        $err = Call::error($ffi);
+        if (str_contains($registrationId, "\0")) {
+            Call::text('registrationId', $registrationId);
+        }
+        $options = Call::options($ffi, $timeout, $cancel);
+        Call::$depth++;
+        try {
+            $status = $options === null
+                ? $ffi->el_delete_device($this->client, $registrationId, \FFI::addr($err))
+                : $ffi->el_delete_device_with($this->client, $registrationId, \FFI::addr($options), \FFI::addr($err));
+        } finally {
+            Call::$depth--;
+        }
+        if ($status !== 0) {
+            throw EngageLabException::fromNative($status, $err);
+        }
     }
 
     /**
@@ -152,19 +163,20 @@ final class Client
      * and the whole answer. Query before deleting, and keep `rawJson`.
      *
      * @param ?float $timeout this call's deadline in seconds, when earlier than the client's
+     * @param ?CancelToken $cancel stops the call (CancelledException); default: the token of CancelToken::onSignal()
      * @throws EngageLabException NotFoundException for an unknown id
      */
-    public function getDevice(string $registrationId, ?float $timeout = null): Device
+    public function getDevice(string $registrationId, ?float $timeout = null, ?CancelToken $cancel = null): Device
     {
         $ffi = Native::ffi();
         $err = self::error($ffi);
         $id = self::text('registrationId', $registrationId);
-        $options = self::options($ffi, $timeout);
+        $options = Call::options($ffi, $timeout, $cancel);
         $out = $ffi->new('el_device*');
-        $status = $options === null
-            ? $ffi->el_get_device($this->client, $id, \FFI::addr($out), \FFI::addr($err))
-            : $ffi->el_get_device_with($this->client, $id, \FFI::addr($options), \FFI::addr($out), \FFI::addr($err));
-        self::check($status, $err);
+        $status = Call::blocking(fn (): int => $options === null
+                ? $ffi->el_get_device($this->client, $id, \FFI::addr($out), \FFI::addr($err))
+                : $ffi->el_get_device_with($this->client, $id, \FFI::addr($options), \FFI::addr($out), \FFI::addr($err)));
+        Call::check($status, $err);
         try {
             $tags = [];
             $count = (int) $ffi->el_device_tag_count($out);
@@ -192,10 +204,11 @@ final class Client
      *
      * @param list<string> $platforms 'android', 'ios', 'hmos'; none: every platform
      * @param ?float $timeout this call's deadline in seconds, when earlier than the client's
+     * @param ?CancelToken $cancel stops the call (CancelledException); default: the token of CancelToken::onSignal()
      * @return list<string>
      * @throws EngageLabException NotFoundException for an unknown alias
      */
-    public function getAlias(string $alias, array $platforms = [], ?float $timeout = null): array
+    public function getAlias(string $alias, array $platforms = [], ?float $timeout = null, ?CancelToken $cancel = null): array
     {
         $ffi = Native::ffi();
         $err = self::error($ffi);
@@ -220,16 +233,16 @@ final class Client
                 $list[$i] = $ffi->cast('char*', \FFI::addr($buffer));
             }
         }
-        $options = self::options($ffi, $timeout);
+        $options = Call::options($ffi, $timeout, $cancel);
         $out = $ffi->new('el_id_list*');
         $platformsArg = $list === null ? null : $ffi->cast('char**', \FFI::addr($list));
-        $status = $options === null
-            ? $ffi->el_get_alias($this->client, $name, $platformsArg, $count, \FFI::addr($out), \FFI::addr($err))
-            : $ffi->el_get_alias_with(
-                $this->client, $name, $platformsArg, $count, \FFI::addr($options), \FFI::addr($out), \FFI::addr($err),
-            );
+        $status = Call::blocking(fn (): int => $options === null
+                ? $ffi->el_get_alias($this->client, $name, $platformsArg, $count, \FFI::addr($out), \FFI::addr($err))
+                : $ffi->el_get_alias_with(
+                    $this->client, $name, $platformsArg, $count, \FFI::addr($options), \FFI::addr($out), \FFI::addr($err),
+                ));
         unset($keep);
-        self::check($status, $err);
+        Call::check($status, $err);
         try {
             $ids = [];
             $n = (int) $ffi->el_id_list_count($out);
@@ -240,6 +253,64 @@ final class Client
         } finally {
             $ffi->el_id_list_free($out);
         }
+    }
+
+    /**
+     * Deletes many devices through the core's bulk engine: paced under
+     * `qps`, guarded by `maxDeletions`, with an optional journal
+     * (resumable), backup and report, callbacks and a cancel token (see
+     * {@see BulkOptions}). Failed ids and a cancel are not failures: the
+     * summary counts them.
+     *
+     * @param list<string> $registrationIds
+     * @throws BulkException a run the engine refused (nothing sent) or had to stop
+     * @throws EngageLabException a bad argument (InvalidArgumentException)
+     */
+    public function deleteDevices(array $registrationIds, ?BulkOptions $options = null): BulkSummary
+    {
+        return Bulk::deleteDevices($this->client, $registrationIds, $options ?? new BulkOptions());
+    }
+
+    /**
+     * As {@see deleteDevices()}, for the ids in a file (one per line; blank
+     * lines, `#` lines and `ID # note` comments skipped), streamed by the
+     * core: the file is never held in memory.
+     *
+     * @throws BulkException a run the engine refused (IO for a file it cannot read) or had to stop
+     */
+    public function deleteDevicesFromFile(string $path, ?BulkOptions $options = null): BulkSummary
+    {
+        return Bulk::deleteDevicesFromFile($this->client, $path, $options ?? new BulkOptions());
+    }
+
+    /**
+     * Erases users by alias in one call, as an erasure request asks: each
+     * alias is resolved, every device goes through one bulk run (backup,
+     * journal, guard, report as `$options` says), then each alias is
+     * resolved again to verify that no device is still bound.
+     *
+     * @param list<string> $aliases
+     * @throws BulkException a run the engine refused or had to stop, or a first lookup that failed (LOOKUP)
+     */
+    public function eraseUsers(array $aliases, ?BulkOptions $options = null): Erasure
+    {
+        return Bulk::eraseUsers($this->client, $aliases, $options ?? new BulkOptions());
+    }
+
+    /**
+     * Checks the setup with read-only calls before anything is deleted (it
+     * cannot send a DELETE), as `engagelab-push check` does: a random
+     * registration id that cannot exist (5 times), a random alias, and
+     * `$device` when given. Refused credentials are not a failure: see
+     * {@see CheckReport::$credentialsAccepted}.
+     *
+     * @param ?string $device a registration id known to exist, to GET as well
+     * @param ?float $timeout each request's deadline in seconds, when earlier than the client's
+     * @throws EngageLabException a request that got no answer (NETWORK, TIMEOUT, ...), a bad $device
+     */
+    public function check(?string $device = null, ?float $timeout = null, ?CancelToken $cancel = null): CheckReport
+    {
+        return CheckReport::run($this->client, $device, $timeout, $cancel ?? CancelToken::default());
     }
 
     public function __destruct()
@@ -269,49 +340,17 @@ final class Client
     /** A zeroed el_error with its size set. */
     private static function error(\FFI $ffi): \FFI\CData
     {
-        $err = $ffi->new('el_error');
-        $err->size = \FFI::sizeof($err);
-        return $err;
+        return Call::error($ffi);
     }
 
-    /** Throws the exception for a failed C call. */
-    private static function check(int $status, \FFI\CData $err): void
-    {
-        if ($status !== 0) {
-            throw EngageLabException::fromNative($status, $err);
-        }
-    }
-
-    /** A string for C: one holding a NUL byte is refused (C would cut it there). */
     private static function text(string $name, #[\SensitiveParameter] string $value): string
     {
-        $at = strpos($value, "\0");
-        if ($at !== false) {
-            throw EngageLabException::invalidArgument("{$name} contains a NUL byte at byte {$at}");
-        }
-        return $value;
+        return Call::text($name, $value);
     }
 
-    /** Seconds as the C ABI's milliseconds, rounded up (a positive duration never becomes 0). */
     private static function millis(string $name, float $seconds): int
     {
-        if (is_nan($seconds) || $seconds < 0) {
-            throw EngageLabException::invalidArgument("{$name} is negative or not a number: {$seconds}");
-        }
-        $ms = ceil($seconds * 1000);
-        return $ms >= PHP_INT_MAX ? PHP_INT_MAX : (int) $ms;
-    }
-
-    /** Per-call options for a per-call timeout; null for none. */
-    private static function options(\FFI $ffi, ?float $timeout): ?\FFI\CData
-    {
-        if ($timeout === null) {
-            return null;
-        }
-        $options = $ffi->new('el_call_options');
-        $options->size = \FFI::sizeof($options);
-        $options->timeout_ms = max(1, self::millis('timeout', $timeout));
-        return $options;
+        return Call::millis($name, $seconds);
     }
 
     /**
@@ -326,7 +365,7 @@ final class Client
         $e = \FFI::addr($err);
         try {
             $set = static function (string $fn, #[\SensitiveParameter] mixed ...$args) use ($ffi, $config, $err, $e): void {
-                self::check($ffi->$fn($config, ...[...$args, $e]), $err);
+                Call::check($ffi->$fn($config, ...[...$args, $e]), $err);
             };
             if ($s['region'] !== null) {
                 $set('el_config_set_region', self::text('region', $s['region']));
@@ -369,7 +408,7 @@ final class Client
                 $set('el_config_set_allow_insecure_http', $s['allowInsecureHttp']);
             }
             $client = $ffi->new('el_client*');
-            self::check($ffi->el_client_new($config, \FFI::addr($client), $e), $err);
+            Call::check($ffi->el_client_new($config, \FFI::addr($client), $e), $err);
             return $client;
         } finally {
             $ffi->el_config_free($config);

@@ -1,6 +1,7 @@
 //! `el_cancel` (a cancel token) and `el_call_options`, which carry it into a
 //! call.
 
+use std::ffi::c_void;
 use std::mem::{offset_of, size_of};
 use std::time::Duration;
 
@@ -103,6 +104,69 @@ pub unsafe extern "C" fn el_cancel_new(out_cancel: *mut *mut el_cancel) -> el_st
         let cancel = Box::new(el_cancel {
             token: CancelToken::new(),
         });
+        // SAFETY: `out` is not NULL and the caller guarantees it is writable.
+        unsafe { out.write(Box::into_raw(cancel)) };
+        Ok(())
+    });
+    // SAFETY: NULL is a valid `out_error`.
+    unsafe { panic::report(std::ptr::null_mut(), result) }
+}
+
+/// The check of a token made by `el_cancel_new_with_check`: returns true to
+/// cancel the token. Given the `user_data` of `el_cancel_new_with_check`.
+pub type el_cancel_check_fn = Option<unsafe extern "C" fn(user_data: *mut c_void) -> bool>;
+
+/// The caller's user data, handed back to its check as is.
+#[derive(Clone, Copy)]
+struct CheckData(*mut c_void);
+
+// SAFETY: the pointer is only handed back to the caller's check; the caller
+// guarantees (see `el_cancel_new_with_check`) that its check may run on the
+// threads it calls from.
+unsafe impl Send for CheckData {}
+// SAFETY: as above.
+unsafe impl Sync for CheckData {}
+
+/// Creates a cancel token, not cancelled, that also becomes cancelled as
+/// soon as `check(user_data)` returns true. A call given the token runs the
+/// check on the thread that made the call, only while it waits (about every
+/// 20 ms; a call that never waits never runs it), never on the library's
+/// own threads: a bulk run runs it on its calling thread too. This is how
+/// a language whose signal handlers run only on its own thread (PHP's
+/// `pcntl_signal`, Python's) stops a call on Ctrl-C: the check runs them.
+///
+/// The check must return normally (no `longjmp`, no C++ exception), may
+/// call `el_cancel_cancel`, and must not start another call given this
+/// token. `el_cancel_is_cancelled` runs it too, on its caller's thread.
+///
+/// Ownership: as `el_cancel_new`; `user_data` is not owned and must stay
+/// valid until `el_cancel_free`. NULL: `out_cancel` or `check` NULL gives
+/// `EL_INVALID_ARGUMENT`. Threads: the token may be used and cancelled from
+/// any thread, as any token; the check runs only as said above.
+///
+/// # Safety
+/// `out_cancel` must be NULL or valid for writing a pointer; `check` must be
+/// safe to call with `user_data` on every thread that calls a function
+/// given the token, until `el_cancel_free`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn el_cancel_new_with_check(
+    check: el_cancel_check_fn,
+    user_data: *mut c_void,
+    out_cancel: *mut *mut el_cancel,
+) -> el_status {
+    let result = panic::catch("el_cancel_new_with_check", || {
+        let out = args::out(out_cancel, "out_cancel")?;
+        let Some(check) = check else {
+            return Err(Error::invalid_argument("check is NULL"));
+        };
+        let data = CheckData(user_data);
+        let token = CancelToken::with_check(move || {
+            let data = data;
+            // SAFETY: the caller guarantees the check may run here with its
+            // user data (see # Safety).
+            unsafe { check(data.0) }
+        });
+        let cancel = Box::new(el_cancel { token });
         // SAFETY: `out` is not NULL and the caller guarantees it is writable.
         unsafe { out.write(Box::into_raw(cancel)) };
         Ok(())

@@ -48,8 +48,8 @@ pub use bulk::{
     el_delete_devices_from_file,
 };
 pub use cancel::{
-    el_call_options, el_cancel, el_cancel_cancel, el_cancel_free, el_cancel_is_cancelled,
-    el_cancel_new,
+    el_call_options, el_cancel, el_cancel_cancel, el_cancel_check_fn, el_cancel_free,
+    el_cancel_is_cancelled, el_cancel_new, el_cancel_new_with_check,
 };
 pub use check::{
     el_check, el_check_options, el_check_report, el_check_report_address, el_check_report_base_url,

@@ -1,7 +1,7 @@
 //! toxiproxy, the fault injector of the fault matrix (tests/contract/faults): the
 //! server (v2.5.0, a Go module) installed into `.tools/bin/toxiproxy-server`,
 //! where the Rust and Python runners find it, and started on a free port for
-//! the C, Go, Node and Java runners (`TOXIPROXY_URL`).
+//! the C, Go, Node, Java and PHP runners (`TOXIPROXY_URL`).
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

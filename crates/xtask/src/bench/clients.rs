@@ -30,6 +30,8 @@ const SEQUENTIAL: &[&str] = &[
     "node-fetch",
     "java-binding",
     "java-httpclient",
+    "php-binding",
+    "php-curl",
 ];
 /// The language bindings' clients (and their languages' own HTTP clients):
 /// left out of quick mode, whose builds (Go, npm, Maven) and JVM start-ups
@@ -42,6 +44,8 @@ pub(crate) const BINDING_CLIENTS: &[&str] = &[
     "node-fetch",
     "java-binding",
     "java-httpclient",
+    "php-binding",
+    "php-curl",
 ];
 /// Warm-up calls of the clients on a JIT (Node, the JVM), at least: 200
 /// calls leave the JVM interpreting.
@@ -90,6 +94,7 @@ impl Clients<'_> {
                 self.bindings.node.as_ref().err().cloned()
             }
             "java-binding" | "java-httpclient" => self.bindings.java.as_ref().err().cloned(),
+            "php-binding" | "php-curl" => self.bindings.php.as_ref().err().cloned(),
             _ => None,
         }
     }
@@ -107,6 +112,7 @@ impl Clients<'_> {
         let (url, mut ca) = self.server.endpoint(transport);
         let bin = &self.built.bin;
         let script = |name: &str| crate::root().join("bench/clients").join(name);
+        let script_php = |name: &str| crate::root().join("bench/php").join(name);
         let mut warmup = warmup;
         let mut cmd: Vec<OsString> = match client {
             "rust" => vec![self.built.rust_bin.clone().into()],
@@ -156,6 +162,19 @@ impl Clients<'_> {
                     "io.github.engagelabpush.bench.Bench".into(),
                     which.into(),
                 ]
+            }
+            "php-binding" => {
+                let php = self.bindings.php.clone().unwrap_or_default();
+                vec![
+                    php.into(),
+                    "-d".into(),
+                    "ffi.enable=1".into(),
+                    script_php("el_bench.php").into(),
+                ]
+            }
+            "php-curl" => {
+                let php = self.bindings.php.clone().unwrap_or_default();
+                vec![php.into(), script_php("curl_bench.php").into()]
             }
             other => unreachable!("no client {other}"),
         };

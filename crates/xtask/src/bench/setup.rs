@@ -153,7 +153,7 @@ pub(crate) fn build_native(mode: &Mode) -> Result<Built, String> {
     })
 }
 
-/// The language bindings' bench clients (`bindings/{go,node,java}`), each
+/// The language bindings' bench clients (`bindings/{go,node,java,php}`), each
 /// ready to run or with the reason it is not.
 pub(crate) struct Bindings {
     /// `go build -o bin/go_bench ./bench` in bindings/go (and
@@ -163,6 +163,9 @@ pub(crate) struct Bindings {
     pub node: Result<PathBuf, String>,
     /// The `java` program and the class path of the bench client.
     pub java: Result<(PathBuf, String), String>,
+    /// The `php` program, once bindings/php holds the library (its bench
+    /// clients are bench/php/el_bench.php and curl_bench.php).
+    pub php: Result<PathBuf, String>,
 }
 
 impl Bindings {
@@ -172,11 +175,12 @@ impl Bindings {
             go: Err(why.to_owned()),
             node: Err(why.to_owned()),
             java: Err(why.to_owned()),
+            php: Err(why.to_owned()),
         }
     }
 }
 
-/// Builds the Go, Node and Java bench clients over the release library; a
+/// Builds the Go, Node, Java and PHP bench clients over the release library; a
 /// binding whose toolchain or build is missing gets a note instead.
 pub(crate) fn build_bindings(mode: &Mode, built: &Built) -> Bindings {
     let Some(lib_dir) = built.lib_dir.clone() else {
@@ -262,7 +266,19 @@ pub(crate) fn build_bindings(mode: &Mode, built: &Built) -> Bindings {
             Ok((java_bin, cp.to_string_lossy().into_owned()))
         })
     };
-    Bindings { go, node, java }
+    log("bindings/php: php-cli and php-curl; the library copied in");
+    let php = logged(
+        "php",
+        "bindings/php prepare",
+        crate::bindings::php::prepare(&env),
+    )
+    .map(|()| PathBuf::from("php"));
+    Bindings {
+        go,
+        node,
+        java,
+        php,
+    }
 }
 
 /// Runs a build, its output kept for the error.

@@ -3,7 +3,8 @@
 //! copied into `bindings/php/lib/linux-x86_64/` (gitignored: a release
 //! commits it into its tag). The tests are Debian's PHPUnit under the CLI;
 //! they drive php-fpm through cgi-fcgi and Composer through a path
-//! repository themselves. The demo deletes one device through PHP against a
+//! repository themselves, and run the fault matrix through a toxiproxy
+//! server started here. The demo deletes one device through PHP against a
 //! fresh engagelab-mock.
 
 use std::io::{BufRead, BufReader};
@@ -43,12 +44,16 @@ pub(crate) fn prepare(env: &Env) -> Result<(), String> {
     Ok(())
 }
 
+/// PHPUnit over every test, with a toxiproxy server for the fault matrix
+/// (`TOXIPROXY_URL`; FaultsTest skips itself without one).
 pub(crate) fn test(env: &Env) -> Result<(), String> {
     prepare(env)?;
+    let toxiproxy = crate::toxiproxy::Toxiproxy::start()?;
     println!("php: phpunit");
     run(env
         .command(DIR, "phpunit")
-        .args(["--configuration", "phpunit.xml.dist"]))
+        .args(["--configuration", "phpunit.xml.dist"])
+        .env("TOXIPROXY_URL", toxiproxy.url()))
 }
 
 pub(crate) fn demo(env: &Env) -> Result<(), String> {

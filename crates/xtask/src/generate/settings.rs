@@ -166,6 +166,7 @@ const MARKED: &[&str] = &[
     "bindings/go/README.md",
     "bindings/java/README.md",
     "bindings/node/README.md",
+    "bindings/php/README.md",
     "crates/engagelab-push-ffi/README.md",
     "crates/engagelab-push-cli/README.md",
     "crates/engagelab-push-py/src/client.rs",
