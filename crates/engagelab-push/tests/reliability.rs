@@ -153,6 +153,29 @@ fn a_tiny_timeout_sends_nothing_and_deletes_nothing() {
     assert!(mock.device("dev-1").is_some());
 }
 
+#[test]
+fn a_per_call_timeout_of_zero_is_a_timeout_that_sends_nothing() {
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    mock.add_device(Device::new("dev-1"));
+    let client = client_for(mock.base_url()).build().unwrap();
+    let zero = CallOptions::new().timeout(Duration::ZERO);
+    let errors = [
+        client.delete_device_with("dev-1", &zero).unwrap_err(),
+        client.get_device_with("dev-1", &zero).unwrap_err(),
+        client.get_alias_with("user-1", &[], &zero).unwrap_err(),
+        client
+            .check(&engagelab_push::CheckOptions::new().call_options(zero.clone()))
+            .unwrap_err(),
+    ];
+    for e in errors {
+        assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+        assert_eq!(e.attempts(), 0, "{e}");
+        assert!(!e.maybe_deleted(), "{e}");
+    }
+    assert!(mock.log().is_empty(), "{:?}", mock.log());
+    assert!(mock.device("dev-1").is_some());
+}
+
 /// A server that accepts and then does `behave` with each connection.
 fn raw_server(behave: fn(TcpStream)) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
