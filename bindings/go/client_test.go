@@ -276,7 +276,10 @@ func TestNewClientFromEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if want := `engagelab.Client(app_key="demo-app-key", base_url=` + strconv.Quote(m.URL) + ")"; c.String() != want {
+	// The core's description (el_client_describe), the empty
+	// ENGAGELAB_REGION unset by the core's rule.
+	if want := `engagelab.Client(app_key="demo-app-key", region=none, base_url=` + strconv.Quote(m.URL) +
+		`, timeout=30s, max_retries=0, proxy=no)`; c.String() != want {
 		t.Errorf("String() %q, want %q", c.String(), want)
 	}
 	if err := c.DeleteDevice(context.Background(), "dev-env"); err != nil {
@@ -285,6 +288,15 @@ func TestNewClientFromEnv(t *testing.T) {
 	t.Setenv("ENGAGELAB_REGION", "defra")
 	_, err = NewClientFromEnv()
 	wantInvalid(t, err, "not both")
+	t.Setenv("ENGAGELAB_BASE_URL", "")
+	d, err := NewClientFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := d.String(); !strings.Contains(s, "region=defra") || strings.Contains(s, "demo-master-secret") {
+		t.Errorf("String() %q: want the region, never the secret", s)
+	}
+	d.Close()
 	t.Setenv("ENGAGELAB_BASE_URL", "")
 	t.Setenv("ENGAGELAB_REGION", "mars")
 	_, err = NewClientFromEnv()

@@ -3,6 +3,8 @@
  *   - a token cancelled from another thread while the server is slow:
  *     EL_CANCELLED well before the answer would have come;
  *   - a per-call timeout shorter than the client's: EL_TIMEOUT in time;
+ *   - a per-call timeout of 0 (has_timeout): the core's EL_TIMEOUT, nothing
+ *     sent; 0 without has_timeout, or from a record older than it: none;
  *   - NULL options behave as el_delete_device; bad options are named.
  * Needs ENGAGELAB_MOCK_URL (a running engagelab-mock). */
 #define _POSIX_C_SOURCE 200809L
@@ -10,6 +12,7 @@
 #include <engagelab_push.h>
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -78,6 +81,23 @@ int main(void) {
     took = now_ms() - start;
     CHECK(st == EL_TIMEOUT);
     CHECK(took < 2000);
+
+    /* A per-call timeout of 0, given as such: the core's EL_TIMEOUT, with
+     * no attempt and nothing sent. */
+    CHECK(mock_reset() == 0 && mock_add_device("zero") == 0);
+    options.timeout_ms = 0;
+    options.has_timeout = true;
+    CHECK(el_delete_device_with(client, "zero", &options, &err) == EL_TIMEOUT);
+    CHECK(err.attempts == 0 && !err.maybe_deleted);
+    CHECK(mock_has_device("zero") == 1);
+    /* 0 without has_timeout, or in a record that ends before has_timeout
+     * (a caller built against an older header): no per-call timeout. */
+    el_call_options old = options;
+    old.size = offsetof(el_call_options, has_timeout);
+    CHECK(el_delete_device_with(client, "zero", &old, &err) == EL_OK);
+    CHECK(mock_add_device("zero") == 0);
+    options.has_timeout = false;
+    CHECK(el_delete_device_with(client, "zero", &options, &err) == EL_OK);
 
     /* NULL options: as el_delete_device. Options without a size: named. */
     CHECK(mock_add_device("plain") == 0);

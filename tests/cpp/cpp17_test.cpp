@@ -292,10 +292,15 @@ void test_categories(const engagelab::Client &client, const std::string &url) {
     CHECK(e.status() == Status::Timeout && e.maybe_deleted() && !e.http_status());
     CHECK(contains(e.what(), "may already have deleted the device"));
 
-    // A per-call timeout must be positive (0 would mean "none" in C).
-    e = expect_throw<engagelab::InvalidArgumentError>(
+    // A per-call timeout of 0 is the core's to judge: TIMEOUT, nothing sent.
+    mock_reset();
+    e = expect_throw<engagelab::TimeoutError>(
         [&] { client.delete_device("x", engagelab::CallOptions{nullptr, 0ms}); }, "zero per-call timeout");
-    CHECK(e.message() == "the per-call timeout must be positive");
+    CHECK(e.attempts() == 0 && !e.maybe_deleted());
+    CHECK(requests_logged() == 0);
+    e = expect_throw<engagelab::InvalidArgumentError>(
+        [&] { client.delete_device("x", engagelab::CallOptions{nullptr, -1ms}); }, "negative per-call timeout");
+    CHECK(e.message() == "the per-call timeout must not be negative");
 }
 
 void test_invalid_ids(const engagelab::Client &client) {
@@ -464,6 +469,12 @@ void test_from_env(const std::string &url) {
     CHECK(e.message().rfind("ENGAGELAB_REGION: ", 0) == 0 && contains(e.message(), "mars"));
     ::setenv("ENGAGELAB_REGION", "defra", 1);
     CHECK(engagelab::Client::from_env().c_client() != nullptr);  // a region alone is fine
+    // describe() is the core's: the region shown, never the secret.
+    const std::string described = engagelab::Client::from_env().describe();
+    CHECK(contains(described, "region=defra") && contains(described, "app_key=\"demo-app-key\""));
+    CHECK(!contains(described, SECRET));
+    ::setenv("ENGAGELAB_REGION", "", 1);  // empty: the core's rule, its default region
+    CHECK(contains(engagelab::Client::from_env().describe(), "region=sgp"));
     ::unsetenv("ENGAGELAB_REGION");
     ::setenv("ENGAGELAB_BASE_URL", url.c_str(), 1);
     CHECK(mock_add_device("cpp17-env") == 0);
@@ -622,7 +633,7 @@ void test_get_alias(const engagelab::Client &client) {
 
 // get_alias with a cancel token: cancelled before, nothing is sent; cancelled
 // from another thread while the server is silent, CancelledError long before
-// the answer; a zero per-call timeout is refused.
+// the answer; a zero per-call timeout is the core's TIMEOUT, nothing sent.
 void test_get_alias_cancel(const engagelab::Client &client) {
     mock_reset();
     const engagelab::CancelToken before;
@@ -654,10 +665,11 @@ void test_get_alias_cancel(const engagelab::Client &client) {
     CHECK(took < 3000ms);  // the answer would come after 5000 ms; valgrind is slow
     CHECK(e.status() == Status::Cancelled && e.attempts() == 1 && !e.maybe_deleted());
 
-    e = expect_throw<engagelab::InvalidArgumentError>(
+    mock_reset();
+    e = expect_throw<engagelab::TimeoutError>(
         [&] { client.get_alias("cpp17-user", {}, engagelab::CallOptions{nullptr, 0ms}); },
         "zero per-call timeout");
-    CHECK(e.message() == "the per-call timeout must be positive");
+    CHECK(e.attempts() == 0 && requests_logged() == 0);
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 // deadlines and redaction are the core's: the binding only checks JavaScript
 // types (arguments.cjs) and maps C results (errors.cjs, results.cjs).
 
-const { C, CHECK_OPTIONS_SIZE, OPT, newError, localError, newCallOptions } = require('./native.cjs');
+const { C, CHECK_OPTIONS_SIZE, OPT, newError, localError, newCallOptions, describeClient } = require('./native.cjs');
 const { toError, CANCELLED } = require('./errors.cjs');
 const {
   typeError,
@@ -139,7 +139,7 @@ const BUILT = Symbol('built');
 
 class Client {
   #handle;
-  #shown;
+  #description;
 
   /**
    * @param {object} options appKey and masterSecret, and optionally region or
@@ -149,20 +149,16 @@ class Client {
    */
   constructor(options) {
     let ptr;
-    let shown;
     if (options !== null && typeof options === 'object' && options[BUILT] !== undefined) {
-      ({ ptr, shown } = options[BUILT]);
+      ptr = options[BUILT];
     } else {
       checkOptions(options, true);
       ptr = build(options);
-      shown = options;
     }
     this.#handle = new Handle(ptr);
-    // Only what a person needs to tell clients apart: never the secret.
-    this.#shown = {
-      appKey: shown.appKey,
-      ...(shown.baseUrl !== undefined ? { baseUrl: shown.baseUrl } : { region: shown.region ?? 'sgp' }),
-    };
+    // The core's own description (never the secret); the settings never
+    // change once built, so it is read once.
+    this.#description = describeClient(ptr);
     registry.register(this, this.#handle, this.#handle);
   }
 
@@ -182,16 +178,7 @@ class Client {
     const out = [null];
     check(C.el_config_from_env(out, err), err);
     const ptr = configure(out[0], overrides);
-    // What inspect and toJSON show: the AppKey and target the core has just
-    // accepted from the environment (it refused a region together with a
-    // base URL), unless an override replaces the target.
-    const env = (name) => process.env[name] || undefined;
-    const shown = {
-      appKey: env('ENGAGELAB_APP_KEY'),
-      region: overrides.region ?? env('ENGAGELAB_REGION'),
-      baseUrl: overrides.baseUrl ?? env('ENGAGELAB_BASE_URL'),
-    };
-    return new Client({ [BUILT]: { ptr, shown } });
+    return new Client({ [BUILT]: ptr });
   }
 
   /**
@@ -360,13 +347,18 @@ class Client {
     this.close();
   }
 
+  /** The core's description (el_client_describe) and whether closed. */
   toJSON() {
-    return { ...this.#shown, closed: this.#handle.closed };
+    return { description: this.#description, closed: this.#handle.closed };
   }
 
-  [inspect](depth, options, inspectFn) {
-    const body = (inspectFn ?? JSON.stringify)(this.toJSON(), options);
-    return `Client ${body}`;
+  /** `Client(<the core's description>)`, with `, closed` once closed. */
+  toString() {
+    return `Client(${this.#description}${this.#handle.closed ? ', closed' : ''})`;
+  }
+
+  [inspect]() {
+    return this.toString();
   }
 }
 
@@ -403,19 +395,26 @@ const ALIAS = {
   result: (out) => readIds(out[0]),
 };
 
-/** el_check's options record: the device (none for ''), a token and a deadline. */
-function checkRecord(device, cancel, timeoutMs) {
-  return { size: CHECK_OPTIONS_SIZE, device: device === '' ? null : device, cancel, timeout_ms: timeoutMs };
+/** el_check's options record: the device (none for ''), a token and a deadline (given or not). */
+function checkRecord(device, cancel, timeoutMs, hasTimeout) {
+  return {
+    size: CHECK_OPTIONS_SIZE,
+    device: device === '' ? null : device,
+    cancel,
+    timeout_ms: timeoutMs,
+    has_timeout: hasTimeout,
+  };
 }
 const CHECK = {
   input: 'options.device',
   options: CHECK_OPTIONS,
   args: (device) => [cString(device, 'device')],
-  plain: (ptr, [device], out, err, cb) => C.el_check.async(ptr, checkRecord(device, null, 0), out, err, cb),
+  plain: (ptr, [device], out, err, cb) => C.el_check.async(ptr, checkRecord(device, null, 0, false), out, err, cb),
   with: (ptr, [device], options, out, err, cb) => {
     const cancel = options.readBigUInt64LE(OPT.cancel);
     const timeout = options.readBigUInt64LE(OPT.timeout_ms);
-    return C.el_check.async(ptr, checkRecord(device, cancel === 0n ? null : cancel, timeout), out, err, cb);
+    const given = options.readUInt8(OPT.has_timeout) !== 0;
+    return C.el_check.async(ptr, checkRecord(device, cancel === 0n ? null : cancel, timeout, given), out, err, cb);
   },
   result: (out) => readCheck(out[0]),
 };

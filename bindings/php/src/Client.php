@@ -76,7 +76,7 @@ final class Client
             'caFile' => $caFile,
             'allowInsecureHttp' => $allowInsecureHttp,
         ]);
-        $this->shown = $appKey . ' @ ' . ($baseUrl ?? ($region ?? 'sgp'));
+        $this->shown = self::describe($ffi, $this->client);
     }
 
     /**
@@ -123,9 +123,7 @@ final class Client
             'caFile' => $caFile,
             'allowInsecureHttp' => $allowInsecureHttp,
         ]);
-        $env = static fn (string $name): ?string => ($v = getenv($name)) === false || $v === '' ? null : $v;
-        $client->shown = ($env('ENGAGELAB_APP_KEY') ?? '') . ' @ '
-            . ($baseUrl ?? $region ?? $env('ENGAGELAB_BASE_URL') ?? $env('ENGAGELAB_REGION') ?? 'sgp');
+        $client->shown = self::describe($ffi, $client->client);
         return $client;
     }
 
@@ -266,6 +264,18 @@ final class Client
         throw new \LogicException('an EngageLabPush\Client cannot be serialized');
     }
 
+    /**
+     * The core's description of a client (el_client_describe): AppKey,
+     * region, base URL, timeout, retries, proxy yes/no; never the secret.
+     */
+    private static function describe(\FFI $ffi, \FFI\CData $client): string
+    {
+        $length = (int) $ffi->el_client_describe($client, null, 0);
+        $buffer = $ffi->new('char[' . ($length + 1) . ']');
+        $ffi->el_client_describe($client, $buffer, $length + 1);
+        return \FFI::string($buffer, $length);
+    }
+
     /** A zeroed el_error with its size set. */
     private static function error(\FFI $ffi): \FFI\CData
     {
@@ -302,7 +312,7 @@ final class Client
         return $ms >= PHP_INT_MAX ? PHP_INT_MAX : (int) $ms;
     }
 
-    /** Per-call options for a per-call timeout; null for none. */
+    /** Per-call options for a per-call timeout, 0 included (the core's to judge); null for none. */
     private static function options(\FFI $ffi, ?float $timeout): ?\FFI\CData
     {
         if ($timeout === null) {
@@ -310,7 +320,8 @@ final class Client
         }
         $options = $ffi->new('el_call_options');
         $options->size = \FFI::sizeof($options);
-        $options->timeout_ms = max(1, self::millis('timeout', $timeout));
+        $options->timeout_ms = self::millis('timeout', $timeout);
+        $options->has_timeout = true;
         return $options;
     }
 

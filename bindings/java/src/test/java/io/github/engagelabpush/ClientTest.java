@@ -69,7 +69,10 @@ class ClientTest {
 
             assertThrows(NullPointerException.class, () -> client.getDevice(null));
             assertThrows(InvalidArgumentException.class, () -> client.getDevice("a\0b"));
-            assertThrows(IllegalArgumentException.class, () -> client.getDevice("dev", Duration.ZERO));
+            // A per-call timeout of 0 is the core's to judge: TIMEOUT, nothing sent.
+            TimeoutException zero = assertThrows(TimeoutException.class, () -> client.getDevice("dev", Duration.ZERO));
+            assertEquals(0, zero.attempts());
+            assertFalse(zero.maybeDeleted());
             Thread.currentThread().interrupt();
             try {
                 assertThrows(CancelledException.class, () -> client.getDevice("dev-java-get"));
@@ -114,7 +117,7 @@ class ClientTest {
         assertThrows(IllegalArgumentException.class, () -> b.maxRetries(-1));
         assertThrows(IllegalArgumentException.class, () -> b.backoff(Duration.ofMillis(-1), Duration.ZERO));
         try (Client client = b.build()) {
-            assertThrows(IllegalArgumentException.class, () -> client.deleteDevice("x", Duration.ZERO));
+            assertThrows(IllegalArgumentException.class, () -> client.deleteDevice("x", Duration.ofMillis(-1)));
         }
     }
 
@@ -296,7 +299,19 @@ class ClientTest {
             env.remove("ENGAGELAB_BASE_URL");
             env.put("ENGAGELAB_REGION", "defra");
             setEnv(env);
-            Client.fromEnv().close();
+            try (Client client = Client.fromEnv()) {
+                // The core's description: the region shown, never the secret.
+                String shown = client.toString();
+                assertTrue(shown.startsWith("Client[app_key=\"demo-app-key\", region=defra, "), shown);
+                assertFalse(shown.contains(SECRET), shown);
+            }
+            env.put("ENGAGELAB_REGION", "");
+            setEnv(env);
+            try (Client client = Client.fromEnv()) {
+                // An empty variable, by the core's rule: its default region.
+                assertTrue(client.toString().contains("region=sgp"), client.toString());
+            }
+            env.put("ENGAGELAB_REGION", "defra");
 
             env.put("ENGAGELAB_BASE_URL", mock.url);
             setEnv(env);
