@@ -2,6 +2,7 @@
 //! through the bulk engine, the second lookup, and everything a run takes
 //! (dry run, guard, backup, report, journal, confirmation).
 
+use engagelab_mock::{DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET};
 use std::sync::{Arc, Mutex};
 
 use engagelab_mock::{Answer, Device, MockServer};
@@ -204,7 +205,7 @@ fn a_failed_lookup_stops_the_erasure_before_anything_is_deleted() {
     let mock = mock();
     let busy = r#"{"error":{"code":27000,"message":"busy"}}"#;
     mock.script_alias("user-2", vec![Answer::body(500, busy); 3]);
-    let client = Client::builder("demo-app-key", "demo-master-secret")
+    let client = Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
         .base_url(mock.base_url())
         .backoff(
             std::time::Duration::from_millis(1),

@@ -9,6 +9,7 @@
 //! (On an idle machine the overshoot is a few milliseconds; the tests print
 //! it.)
 
+use engagelab_mock::{DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
@@ -18,7 +19,7 @@ use engagelab_mock::{Answer, Device, MockConfig, MockServer};
 use engagelab_push::{CallOptions, CancelToken, Client, ErrorKind};
 
 fn client_for(base_url: &str) -> engagelab_push::ClientBuilder {
-    Client::builder("demo-app-key", "demo-master-secret")
+    Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
         .base_url(base_url)
         .backoff(Duration::from_millis(1), Duration::from_millis(5))
 }
