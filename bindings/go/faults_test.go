@@ -154,7 +154,7 @@ func faultSetUp(t *testing.T, x *toxiproxy, proxyName, proxyURL string, m *fault
 		t.Fatalf("through_proxy %q: want \"http\" or \"https\"", c.ThroughProxy)
 	}
 	ms := func(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
-	client, err := NewClient("demo-app-key", "demo-master-secret", append(route,
+	client, err := NewClient(testAppKey, testMasterSecret, append(route,
 		WithTimeout(ms(m.Client.TimeoutMS)),
 		WithConnectTimeout(ms(m.Client.ConnectTimeoutMS)),
 		WithMaxRetries(m.Client.MaxRetries),

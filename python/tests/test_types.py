@@ -12,11 +12,8 @@ from typing import Any
 
 import engagelab_push
 import pytest
-from conftest import REPO, Mock, error_model
+from conftest import APP_KEY, REPO, SECRET, Mock, error_model
 from engagelab_push import Client, EngageLabError, InvalidArgumentError
-
-APP_KEY = "demo-app-key"
-SECRET = "demo-master-secret"
 
 
 def test_public_names() -> None:
@@ -88,7 +85,9 @@ def test_defaults_and_properties() -> None:
     c = Client(APP_KEY, SECRET, base_url="http://127.0.0.1:9/")
     assert c.region is None
     assert c.base_url == "http://127.0.0.1:9"
-    assert repr(c).startswith('Client(app_key="demo-app-key", region=none, base_url="http://127.0.0.1:9", ')
+    assert repr(c).startswith(
+        'Client(app_key="demo-app-key", region=none, base_url="http://127.0.0.1:9", '
+    )
     assert SECRET not in repr(c)
     # Keywords and None for the optional strings are accepted.
     Client(app_key=APP_KEY, master_secret=SECRET, region=None, user_agent=None, proxy=None)

@@ -12,14 +12,15 @@
 #include <string.h>
 
 #include "check.h"
+#include "credentials.h"
 #include "mock.h"
 
 #ifndef EL_EXPECTED_VERSION
 #define EL_EXPECTED_VERSION ""
 #endif
 
-#define APP_KEY "demo-app-key"
-#define MASTER_SECRET "demo-master-secret"
+#define APP_KEY EL_TEST_APP_KEY
+#define MASTER_SECRET EL_TEST_MASTER_SECRET
 
 /* A record full of a byte no call writes, to see what a call writes. */
 static void poison(el_error *e) {

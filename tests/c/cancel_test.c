@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "credentials.h"
 #include "mock.h"
 #include "mock_client.h"
 
@@ -35,7 +36,7 @@ int main(void) {
     el_error err = EL_ERROR_INIT;
 
     mock_init();
-    if (mock_reset() != 0 || el_config_new("demo-app-key", "demo-master-secret", &config, NULL) != EL_OK ||
+    if (mock_reset() != 0 || el_config_new(EL_TEST_APP_KEY, EL_TEST_MASTER_SECRET, &config, NULL) != EL_OK ||
         el_config_set_base_url(config, mock_url(), NULL) != EL_OK ||
         el_config_set_backoff_ms(config, 1, 20, NULL) != EL_OK ||
         el_client_new(config, &client, &err) != EL_OK) {
