@@ -576,9 +576,17 @@ typedef struct el_call_options {
   const struct el_cancel *cancel;
   /**
    * The call's overall deadline in milliseconds when it is earlier than the
-   * client's timeout (the earlier applies); 0 for the client's timeout.
+   * client's timeout (the earlier applies). Read as `has_timeout` says.
    */
   uint64_t timeout_ms;
+  /**
+   * Whether `timeout_ms` is given as is, 0 included: a per-call timeout
+   * of 0 is a deadline already passed, so the call fails with
+   * `EL_TIMEOUT`, `attempts` 0, and sends nothing. When false (or beyond
+   * `size`, from a caller built before this field) a `timeout_ms` of 0
+   * means no per-call timeout, as it always did.
+   */
+  bool has_timeout;
 } el_call_options;
 
 /**
@@ -901,9 +909,16 @@ typedef struct el_check_options {
   const struct el_cancel *cancel;
   /**
    * Each request's deadline in milliseconds when it is earlier than the
-   * client's timeout; 0 for the client's timeout.
+   * client's timeout. Read as `has_timeout` says.
    */
   uint64_t timeout_ms;
+  /**
+   * Whether `timeout_ms` is given as is, 0 included, as in
+   * `el_call_options`: 0 then fails with `EL_TIMEOUT`, `attempts` 0, and
+   * sends nothing. When false (or beyond `size`) a `timeout_ms` of 0 means
+   * no per-call timeout.
+   */
+  bool has_timeout;
 } el_check_options;
 
 /**
@@ -1645,6 +1660,30 @@ el_status el_config_set_allow_insecure_http(struct el_config *config,
  * `config` must be NULL or a config from `el_config_new` not yet freed.
  */
 void el_config_free(struct el_config *config);
+
+/**
+ * Writes the core's description of `client` into `buf`: its AppKey, region
+ * (`none` under a custom base URL), base URL, overall timeout, retries and
+ * whether a proxy is used, e.g. `app_key="my-app-key", region=sgp,
+ * base_url="https://pushapi-sgp.engagelab.com", timeout=30s, max_retries=2,
+ * proxy=no`. Never the Master Secret, nor the proxy's URL. Bindings show
+ * it instead of rebuilding one from their own copy of the settings.
+ *
+ * Returns the description's length in bytes without the NUL, whatever `len`
+ * is (as `snprintf` and `el_error_describe`): if it is `len` or more, the
+ * text was cut (on a character boundary) and a buffer of the returned
+ * length + 1 holds it whole.
+ *
+ * Ownership: `buf` belongs to the caller. NULL: `client` NULL describes
+ * nothing (returns 0, and writes an empty string when `len` > 0); `buf` may
+ * be NULL when `len` is 0, to ask for the length.
+ * Threads: safe from any thread, while calls run on the client.
+ *
+ * # Safety
+ * `client` must be NULL or a live client; `buf` must be valid for writing
+ * `len` bytes.
+ */
+size_t el_client_describe(const struct el_client *client, char *buf, size_t len);
 
 /**
  * Queries one device (`GET /v4/devices/{registration_id}`): the tags and

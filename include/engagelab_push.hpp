@@ -39,8 +39,9 @@
  *
  * Checked here and not by the core, because C strings cannot carry them: a
  * NUL byte inside a registration id, an alias, a platform list or a setting
- * (InvalidArgumentError, not a silent truncation), a negative duration and a
- * per-call timeout of zero.
+ * (InvalidArgumentError, not a silent truncation) and a negative duration.
+ * A per-call timeout of zero is passed through: the core decides what it
+ * means (a TimeoutError with attempts() 0, nothing sent).
  */
 
 #ifndef ENGAGELAB_PUSH_HPP
@@ -497,8 +498,9 @@ struct CallOptions {
     /// outlive the call.
     const CancelToken *cancel = nullptr;
     /// The call's overall deadline, when earlier than the client's timeout
-    /// (the earlier applies); the client's timeout when empty. Must be
-    /// positive.
+    /// (the earlier applies); the client's timeout when empty. Zero is the
+    /// core's to judge: a TimeoutError with attempts() 0, nothing sent.
+    /// Must not be negative.
     std::optional<std::chrono::milliseconds> timeout = std::nullopt;
 };
 
@@ -782,7 +784,7 @@ class Client {
     /// messages (`el_config_from_env`, the Rust core's `Client::from_env`):
     /// ENGAGELAB_APP_KEY and ENGAGELAB_MASTER_SECRET (required), and
     /// ENGAGELAB_REGION or ENGAGELAB_BASE_URL (not both; neither means
-    /// EL_DEFAULT_REGION). Empty variables count as unset. Throws `InvalidArgumentError`
+    /// EL_DEFAULT_REGION), with the core's rule for empty variables. Throws `InvalidArgumentError`
     /// naming what is missing or wrong. Do not call while another thread
     /// changes the environment.
     static Client from_env() {
@@ -810,6 +812,20 @@ class Client {
     Client(const Client &) = delete;
     Client &operator=(const Client &) = delete;
     ~Client() { el_client_free(client_); }
+
+    /// The core's description of the client (`el_client_describe`): its
+    /// AppKey, region, base URL, timeout, retries and whether a proxy is
+    /// used; never the Master Secret. Empty for a moved-from client.
+    std::string describe() const {
+        std::string text(256, '\0');
+        std::size_t n = el_client_describe(client_, text.data(), text.size());
+        if (n >= text.size()) {
+            text.assign(n + 1, '\0');
+            n = el_client_describe(client_, text.data(), text.size());
+        }
+        text.resize(std::min(n, text.size() - 1));
+        return text;
+    }
 
     /// Deletes one device (DELETE /v4/devices/{registration_id}): its tags,
     /// alias, device information and timezone. Irreversible. Blocks until
@@ -1034,11 +1050,12 @@ class Client {
                                               el_call_options &c_options) {
         c_options.cancel = options.cancel != nullptr ? options.cancel->c_cancel() : nullptr;
         if (options.timeout) {
-            // 0 means "the client's timeout" in C: a zero deadline is refused here.
-            if (options.timeout->count() <= 0) {
-                return Error(Status::InvalidArgument, "the per-call timeout must be positive");
+            // Passed as is, 0 included (has_timeout): what 0 means is the core's.
+            if (options.timeout->count() < 0) {
+                return Error(Status::InvalidArgument, "the per-call timeout must not be negative");
             }
             c_options.timeout_ms = static_cast<std::uint64_t>(options.timeout->count());
+            c_options.has_timeout = true;
         }
         return std::nullopt;
     }

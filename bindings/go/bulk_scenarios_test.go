@@ -92,7 +92,7 @@ func runBulkScenario(t *testing.T, sc map[string]any) {
 			t.Fatal(err)
 		}
 	}
-	client, err := NewClient("demo-app-key", "demo-master-secret", WithBaseURL(m.URL),
+	client, err := NewClient(testAppKey, testMasterSecret, WithBaseURL(m.URL),
 		WithBackoff(time.Millisecond, 20*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
@@ -324,7 +324,7 @@ func runBulkScenario(t *testing.T, sc map[string]any) {
 func TestBulkCallbackPanic(t *testing.T) {
 	m := fresh(t)
 	m.addDevice(t, "panic-1")
-	client, err := NewClient("demo-app-key", "demo-master-secret", WithBaseURL(m.URL))
+	client, err := NewClient(testAppKey, testMasterSecret, WithBaseURL(m.URL))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,7 +350,7 @@ func TestBulkStallTimeout(t *testing.T) {
 	m := fresh(t)
 	m.addDevice(t, "stall-1")
 	m.config(t, map[string]any{"rate_limit_qps": 0})
-	client, err := NewClient("demo-app-key", "demo-master-secret", WithBaseURL(m.URL))
+	client, err := NewClient(testAppKey, testMasterSecret, WithBaseURL(m.URL))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/json"
 	"math"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -34,9 +33,9 @@ type Client struct {
 	ptr     *C.el_client
 	running int  // calls using ptr
 	closing bool // Close has begun: no new call starts
-	// what String shows: never the Master Secret.
-	appKey string
-	target string
+	// what String shows: the core's description (el_client_describe),
+	// never the Master Secret.
+	description string
 }
 
 // Option changes one setting of NewClient or NewClientFromEnv. Every setting
@@ -126,8 +125,8 @@ func NewClient(appKey, masterSecret string, opts ...Option) (*Client, error) {
 // NewClientFromEnv builds a client from the environment with the core's
 // rules and messages (el_config_from_env, the Rust core's
 // ClientBuilder::from_env): ENGAGELAB_APP_KEY and ENGAGELAB_MASTER_SECRET,
-// and optionally ENGAGELAB_REGION or ENGAGELAB_BASE_URL (not both). An empty
-// variable counts as unset. Options given here apply on top. Do not call it
+// and optionally ENGAGELAB_REGION or ENGAGELAB_BASE_URL (not both), with the
+// core's rule for empty variables. Options given here apply on top. Do not call it
 // while another goroutine changes the environment.
 func NewClientFromEnv(opts ...Option) (*Client, error) {
 	var s settings
@@ -142,17 +141,7 @@ func NewClientFromEnv(opts ...Option) (*Client, error) {
 		return nil, fromC(st, &e)
 	}
 	defer C.el_config_free(config)
-	// What String shows, and nothing else: the AppKey and target the core has
-	// just accepted from the environment (it refused a region together with
-	// a base URL), unless an option replaces the target.
-	shown := s
-	if v := os.Getenv("ENGAGELAB_BASE_URL"); v != "" && shown.baseURL == nil {
-		shown.baseURL = &v
-	}
-	if v := os.Getenv("ENGAGELAB_REGION"); v != "" && shown.region == nil {
-		shown.region = &v
-	}
-	return configure(config, &s, os.Getenv("ENGAGELAB_APP_KEY"), &shown)
+	return configure(config, &s)
 }
 
 // invalidArgument is the error for what Go can express and C cannot carry
@@ -230,12 +219,12 @@ func build(appKey, masterSecret string, s *settings) (*Client, error) {
 		return nil, fromC(st, &e)
 	}
 	defer C.el_config_free(config)
-	return configure(config, s, appKey, s)
+	return configure(config, s)
 }
 
-// configure applies the settings s to config and builds the client; appKey
-// and shown are what its String shows. The caller frees config.
-func configure(config *C.el_config, s *settings, appKey string, shown *settings) (*Client, error) {
+// configure applies the settings s to config and builds the client. The
+// caller frees config.
+func configure(config *C.el_config, s *settings) (*Client, error) {
 	e := newError()
 
 	setString := func(name string, value *string, set func(*C.char) C.el_status) *Error {
@@ -356,16 +345,9 @@ func configure(config *C.el_config, s *settings, appKey string, shown *settings)
 	if st := C.el_client_new(config, &ptr, &e); st != C.EL_OK {
 		return nil, fromC(st, &e)
 	}
-	c := &Client{ptr: ptr, appKey: appKey}
+	// The settings never change once built: the description is read once.
+	c := &Client{ptr: ptr, description: describeClient(ptr)}
 	c.idle.L = &c.mu
-	switch {
-	case shown.baseURL != nil:
-		c.target = "base_url=" + strconv.Quote(*shown.baseURL)
-	case shown.region != nil:
-		c.target = "region=" + strconv.Quote(strings.ToLower(*shown.region))
-	default:
-		c.target = "region=" + strconv.Quote(DefaultRegion)
-	}
 	runtime.SetFinalizer(c, finalize)
 	return c, nil
 }
@@ -432,8 +414,9 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// String describes the client: its AppKey and target, never the Master
-// Secret.
+// String describes the client with the core's own description
+// (el_client_describe): its AppKey, region, base URL, timeout, retries and
+// whether a proxy is used, never the Master Secret.
 func (c *Client) String() string {
 	if c == nil {
 		return "engagelab.Client(nil)"
@@ -441,7 +424,7 @@ func (c *Client) String() string {
 	c.mu.Lock()
 	closed := c.closing || c.ptr == nil
 	c.mu.Unlock()
-	s := "engagelab.Client(app_key=" + strconv.Quote(c.appKey) + ", " + c.target
+	s := "engagelab.Client(" + c.description
 	if closed {
 		s += ", closed"
 	}
@@ -574,12 +557,12 @@ func (c *Client) invoke(ctx context.Context, arg text,
 
 	options := C.el_call_options{size: C.sizeof_el_call_options}
 	if deadline, ok := ctx.Deadline(); ok {
-		left := time.Until(deadline)
-		if left < time.Millisecond {
-			left = time.Millisecond
-		}
+		// The time left, passed as is (has_timeout): what a deadline that
+		// has just passed (0) means is the core's to decide.
+		left := max(time.Until(deadline), 0)
 		ms, _ := millis("deadline", left)
 		options.timeout_ms = ms
+		options.has_timeout = true
 	}
 
 	var stop func() bool

@@ -16,7 +16,7 @@ import (
 func newMockClient(t testing.TB, m *mock, opts ...Option) *Client {
 	t.Helper()
 	opts = append([]Option{WithBaseURL(m.URL), WithBackoff(time.Millisecond, 20*time.Millisecond)}, opts...)
-	c, err := NewClient("demo-app-key", "demo-master-secret", opts...)
+	c, err := NewClient(testAppKey, testMasterSecret, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,8 +70,8 @@ func TestBadInput(t *testing.T) {
 		sec  string
 		opts []Option
 	}{
-		{"app_key", "demo\x00app-key", "demo-master-secret", nil},
-		{"master_secret", "demo-app-key", "demo-master-secret\x00x", nil},
+		{"app_key", "demo\x00app-key", testMasterSecret, nil},
+		{"master_secret", testAppKey, testMasterSecret + "\x00x", nil},
 		{"base_url", "k", "s", []Option{WithBaseURL(m.URL + "\x00")}},
 		{"region", "k", "s", []Option{WithRegion("sgp\x00")}},
 		{"user_agent", "k", "s", []Option{WithUserAgent("ua\x00")}},
@@ -94,7 +94,7 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("%s: got a client with bad input", tc.name)
 		}
 		t.Run(tc.name, func(t *testing.T) { wantInvalid(t, err, tc.name) })
-		if strings.Contains(fmt.Sprintf("%v %#v", err, err), "demo-master-secret") {
+		if strings.Contains(fmt.Sprintf("%v %#v", err, err), testMasterSecret) {
 			t.Errorf("%s: the error shows the secret", tc.name)
 		}
 	}
@@ -117,7 +117,7 @@ func TestCloseIsIdempotentAndLaterCallsFail(t *testing.T) {
 	m := fresh(t)
 	m.addDevice(t, "dev-close")
 	c := newMockClient(t, m)
-	if !strings.Contains(c.String(), `app_key="demo-app-key"`) || strings.Contains(c.String(), "secret") {
+	if !strings.Contains(c.String(), `app_key="`+testAppKey+`"`) || strings.Contains(c.String(), "secret") {
 		t.Errorf("String: %s", c)
 	}
 	for i := 0; i < 3; i++ {
@@ -267,8 +267,8 @@ func TestConcurrentDeletesShareOneClient(t *testing.T) {
 func TestNewClientFromEnv(t *testing.T) {
 	m := fresh(t)
 	m.addDevice(t, "dev-env")
-	t.Setenv("ENGAGELAB_APP_KEY", "demo-app-key")
-	t.Setenv("ENGAGELAB_MASTER_SECRET", "demo-master-secret")
+	t.Setenv("ENGAGELAB_APP_KEY", testAppKey)
+	t.Setenv("ENGAGELAB_MASTER_SECRET", testMasterSecret)
 	t.Setenv("ENGAGELAB_BASE_URL", m.URL)
 	t.Setenv("ENGAGELAB_REGION", "")
 	c, err := NewClientFromEnv(WithMaxRetries(0))
@@ -276,7 +276,10 @@ func TestNewClientFromEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if want := `engagelab.Client(app_key="demo-app-key", base_url=` + strconv.Quote(m.URL) + ")"; c.String() != want {
+	// The core's description (el_client_describe), the empty
+	// ENGAGELAB_REGION unset by the core's rule.
+	if want := `engagelab.Client(app_key="` + testAppKey + `", region=none, base_url=` + strconv.Quote(m.URL) +
+		`, timeout=30s, max_retries=0, proxy=no)`; c.String() != want {
 		t.Errorf("String() %q, want %q", c.String(), want)
 	}
 	if err := c.DeleteDevice(context.Background(), "dev-env"); err != nil {
@@ -285,6 +288,15 @@ func TestNewClientFromEnv(t *testing.T) {
 	t.Setenv("ENGAGELAB_REGION", "defra")
 	_, err = NewClientFromEnv()
 	wantInvalid(t, err, "not both")
+	t.Setenv("ENGAGELAB_BASE_URL", "")
+	d, err := NewClientFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := d.String(); !strings.Contains(s, "region=defra") || strings.Contains(s, testMasterSecret) {
+		t.Errorf("String() %q: want the region, never the secret", s)
+	}
+	d.Close()
 	t.Setenv("ENGAGELAB_BASE_URL", "")
 	t.Setenv("ENGAGELAB_REGION", "mars")
 	_, err = NewClientFromEnv()

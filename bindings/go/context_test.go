@@ -30,6 +30,40 @@ func TestContextAlreadyDone(t *testing.T) {
 	}
 }
 
+// passedDeadline is a context whose deadline has passed but which is not yet
+// done: the moment between a deadline and its timer, held still.
+type passedDeadline struct{ context.Context }
+
+func (passedDeadline) Deadline() (time.Time, bool) { return time.Now().Add(-time.Millisecond), true }
+
+// A deadline with no time left is passed to the core as a per-call timeout
+// of 0 (has_timeout), and the core decides what that means: KindTimeout,
+// no attempt, nothing sent.
+func TestNoTimeLeftIsTheCoresTimeout(t *testing.T) {
+	m := fresh(t)
+	m.addDevice(t, "dev-zero")
+	c := newMockClient(t, m)
+	ctx := passedDeadline{context.Background()}
+	err := c.DeleteDevice(ctx, "dev-zero")
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != KindTimeout || e.Attempts != 0 || e.MaybeDeleted {
+		t.Fatalf("got %#v, want KindTimeout with no attempt", err)
+	}
+	if _, err := c.Check(ctx, ""); !errors.Is(err, ErrTimeout) {
+		t.Errorf("Check: got %v, want KindTimeout", err)
+	}
+	if log := m.log(t); len(log) != 0 {
+		t.Errorf("a zero timeout sent %+v", log)
+	}
+	kept := false
+	for _, id := range m.devices(t) {
+		kept = kept || id == "dev-zero"
+	}
+	if !kept {
+		t.Errorf("dev-zero was deleted: %v", m.devices(t))
+	}
+}
+
 // Cancelling ctx mid-call, while the server has not answered, returns at
 // once rather than with the answer: an *Error of KindCancelled that wraps context.Canceled and says the
 // device may have been deleted (the request was written).

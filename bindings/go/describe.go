@@ -27,6 +27,19 @@ func describe(e *C.el_error) string {
 	}
 }
 
+// describeClient returns the core's description of a live client
+// (el_client_describe), with el_error_describe's buffer convention.
+func describeClient(c *C.el_client) string {
+	buf := make([]byte, 256)
+	for {
+		n := int(C.el_client_describe(c, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf))))
+		if n < len(buf) {
+			return string(buf[:n])
+		}
+		buf = make([]byte, n+1)
+	}
+}
+
 // describeFields returns the core's sentence for an Error no call filled a
 // record for (one the binding or a caller made): its fields laid out as an
 // el_error, then described as any other.

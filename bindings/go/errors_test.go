@@ -82,7 +82,7 @@ func TestErrorIsAsAndText(t *testing.T) {
 // (el_error_describe), not one the binding composes.
 func TestErrorTextIsTheCores(t *testing.T) {
 	m := fresh(t)
-	c, err := NewClient("demo-app-key", "demo-master-secret", WithBaseURL(m.URL), WithMaxRetries(0))
+	c, err := NewClient(testAppKey, testMasterSecret, WithBaseURL(m.URL), WithMaxRetries(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestErrorTextIsTheCores(t *testing.T) {
 		t.Errorf("text %q", e.text)
 	}
 	// A setting the core refuses when the client is built: the same.
-	_, err = NewClient("demo-app-key", "demo-master-secret", WithRegion("mars"))
+	_, err = NewClient(testAppKey, testMasterSecret, WithRegion("mars"))
 	if !errors.As(err, &e) || e.text == "" || err.Error() != "engagelab: "+describeFields(e) {
 		t.Errorf("a refused setting: %v", err)
 	}

@@ -23,7 +23,7 @@ func ExampleNewClient() {
 	}
 	defer client.Close()
 	fmt.Println(client)
-	// Output: engagelab.Client(app_key="your-app-key", region="sgp")
+	// Output: engagelab.Client(app_key="your-app-key", region=sgp, base_url="https://pushapi-sgp.engagelab.com", timeout=30s, max_retries=2, proxy=no)
 }
 
 // Settings the core refuses come back as KindInvalidArgument, naming them.

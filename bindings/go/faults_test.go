@@ -149,7 +149,7 @@ func faultSetUp(t *testing.T, x *toxiproxy, proxyName, proxyURL string, m *fault
 		}
 	}
 	ms := func(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
-	client, err := NewClient("demo-app-key", "demo-master-secret", append(route,
+	client, err := NewClient(testAppKey, testMasterSecret, append(route,
 		WithTimeout(ms(m.Client.TimeoutMS)),
 		WithConnectTimeout(ms(m.Client.ConnectTimeoutMS)),
 		WithMaxRetries(m.Client.MaxRetries),

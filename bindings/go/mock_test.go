@@ -22,6 +22,13 @@ var repoRoot, _ = filepath.Abs(filepath.Join("..", ".."))
 // reset): the examples delete it.
 const exampleDevice = "1a0018970a5c4e0b"
 
+// The mock's demo credentials (engagelab_mock::DEFAULT_APP_KEY and
+// DEFAULT_MASTER_SECRET), typed once for every test.
+const (
+	testAppKey       = "demo-app-key"
+	testMasterSecret = "demo-master-secret"
+)
+
 // mock is a running engagelab-mock binary and its control API (/__mock/).
 type mock struct {
 	URL  string
@@ -240,8 +247,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	os.Setenv("ENGAGELAB_APP_KEY", "demo-app-key")
-	os.Setenv("ENGAGELAB_MASTER_SECRET", "demo-master-secret")
+	os.Setenv("ENGAGELAB_APP_KEY", testAppKey)
+	os.Setenv("ENGAGELAB_MASTER_SECRET", testMasterSecret)
 	os.Setenv("ENGAGELAB_BASE_URL", shared.URL)
 	os.Unsetenv("ENGAGELAB_REGION")
 	code := m.Run()

@@ -131,8 +131,8 @@ func main() {
 	m.addDevice(t, "dev-packaged")
 	run := exec.Command(bin, "dev-packaged")
 	run.Env = append(env[:1:1],
-		"ENGAGELAB_APP_KEY=demo-app-key",
-		"ENGAGELAB_MASTER_SECRET=demo-master-secret",
+		"ENGAGELAB_APP_KEY="+testAppKey,
+		"ENGAGELAB_MASTER_SECRET="+testMasterSecret,
 		"ENGAGELAB_BASE_URL="+m.URL,
 		"LD_LIBRARY_PATH=", // nothing to find a shared library in
 	)

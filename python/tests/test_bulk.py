@@ -12,11 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Mock
+from conftest import APP_KEY, SECRET, Mock
 from engagelab_push import BulkSummary, Client, InvalidArgumentError
-
-APP_KEY = "demo-app-key"
-SECRET = "demo-master-secret"
 
 
 def seed(mock: Mock, n: int) -> list[str]:

@@ -5,7 +5,7 @@ progress shows the rate-limited count and the pause in force."""
 from __future__ import annotations
 
 import pytest
-from conftest import Mock
+from conftest import APP_KEY, SECRET, Mock
 from engagelab_push import Client, InvalidArgumentError
 
 
@@ -15,7 +15,7 @@ def test_a_stalled_run_stops_and_progress_shows_the_pause(mock: Mock) -> None:
         mock.add_device(i)
     mock.config(rate_limit_qps=0)
     seen: list[dict[str, object]] = []
-    summary = Client("demo-app-key", "demo-master-secret", base_url=mock.url).delete_devices(
+    summary = Client(APP_KEY, SECRET, base_url=mock.url).delete_devices(
         ids, qps=50, stall_timeout=1, on_progress=seen.append
     )
     assert summary.deleted == 0
@@ -28,7 +28,7 @@ def test_a_stalled_run_stops_and_progress_shows_the_pause(mock: Mock) -> None:
 
 @pytest.mark.parametrize("value", [-1, float("nan"), "5"])
 def test_a_bad_stall_timeout_is_refused(mock: Mock, value: object) -> None:
-    client = Client("demo-app-key", "demo-master-secret", base_url=mock.url)
+    client = Client(APP_KEY, SECRET, base_url=mock.url)
     with pytest.raises((InvalidArgumentError, TypeError)):
         client.delete_devices(["dev-0000"], stall_timeout=value)  # type: ignore[arg-type]
     assert mock.log() == []

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO, Mock
+from conftest import APP_KEY, REPO, SECRET, Mock
 
 EXAMPLES = REPO / "python" / "examples"
 
@@ -16,8 +16,8 @@ EXAMPLES = REPO / "python" / "examples"
 def env_for(mock: Mock) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ENGAGELAB_")}
     env.update(
-        ENGAGELAB_APP_KEY="demo-app-key",
-        ENGAGELAB_MASTER_SECRET="demo-master-secret",
+        ENGAGELAB_APP_KEY=APP_KEY,
+        ENGAGELAB_MASTER_SECRET=SECRET,
         ENGAGELAB_BASE_URL=mock.url,
     )
     return env
@@ -49,7 +49,7 @@ def test_delete_device_example_reports_failure(mock: Mock) -> None:
     done = run("delete_device.py", "dev-unknown", env=env_for(mock))
     assert done.returncode == 1
     assert "(NOT_FOUND)" in done.stderr and "27002" in done.stderr
-    assert "demo-master-secret" not in done.stderr + done.stdout
+    assert SECRET not in done.stderr + done.stdout
 
 
 def test_delete_device_example_usage_and_config(mock: Mock) -> None:

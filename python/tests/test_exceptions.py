@@ -10,7 +10,7 @@ from typing import Any
 
 import engagelab_push
 import pytest
-from conftest import Mock, error_model
+from conftest import APP_KEY, SECRET, Mock, error_model
 from engagelab_push import (
     AuthError,
     Client,
@@ -23,8 +23,6 @@ from engagelab_push import (
     TimeoutError,
 )
 
-APP_KEY = "demo-app-key"
-SECRET = "demo-master-secret"
 ATTRS = ("status", "http_status", "api_code", "message", "attempts", "retry_after", "maybe_deleted")
 
 #: Every category's class, as spec/error-model.toml names it.

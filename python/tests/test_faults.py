@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, Mock
+from conftest import APP_KEY, REPO, SECRET, Mock
 from engagelab_push import Client, EngageLabError
 
 MATRIX: dict[str, Any] = json.loads(
@@ -114,8 +114,8 @@ def test_fault(case: dict[str, Any], mock: Mock, toxiproxy: Toxiproxy, proxy_url
         }
     )
     client = Client(
-        "demo-app-key",
-        "demo-master-secret",
+        APP_KEY,
+        SECRET,
         **route,
         timeout=cfg["timeout_ms"] / 1000,
         connect_timeout=cfg["connect_timeout_ms"] / 1000,

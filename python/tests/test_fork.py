@@ -10,11 +10,8 @@ import threading
 from typing import Callable
 
 import pytest
-from conftest import Mock
+from conftest import APP_KEY, SECRET, Mock
 from engagelab_push import Client, NotFoundError
-
-APP_KEY = "demo-app-key"
-SECRET = "demo-master-secret"
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
 

@@ -10,11 +10,8 @@ import time
 
 import engagelab_push
 import pytest
-from conftest import Mock
+from conftest import APP_KEY, SECRET, Mock
 from engagelab_push import Client
-
-APP_KEY = "demo-app-key"
-SECRET = "demo-master-secret"
 
 
 class Interrupter(threading.Thread):

@@ -6,11 +6,8 @@ from __future__ import annotations
 import threading
 import time
 
-from conftest import Mock, main_thread_during
+from conftest import APP_KEY, SECRET, Mock, main_thread_during
 from engagelab_push import Client
-
-APP_KEY = "demo-app-key"
-SECRET = "demo-master-secret"
 
 
 def test_eight_threads_share_one_client(mock: Mock) -> None:

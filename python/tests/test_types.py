@@ -12,11 +12,8 @@ from typing import Any
 
 import engagelab_push
 import pytest
-from conftest import REPO, Mock, error_model
+from conftest import APP_KEY, REPO, SECRET, Mock, error_model
 from engagelab_push import Client, EngageLabError, InvalidArgumentError
-
-APP_KEY = "demo-app-key"
-SECRET = "demo-master-secret"
 
 
 def test_public_names() -> None:
@@ -80,13 +77,20 @@ def test_defaults_and_properties() -> None:
     c = Client(APP_KEY, SECRET)
     assert c.region == "sgp"
     assert c.base_url == "https://pushapi-sgp.engagelab.com"
-    assert repr(c) == "Client(region='sgp', base_url='https://pushapi-sgp.engagelab.com')"
+    # The core's description (Client::describe), never the secret.
+    assert repr(c) == (
+        'Client(app_key="demo-app-key", region=sgp, '
+        'base_url="https://pushapi-sgp.engagelab.com", timeout=30s, max_retries=2, proxy=no)'
+    )
     c = Client(APP_KEY, SECRET, region="DEFRA")
     assert (c.region, c.base_url) == ("defra", "https://pushapi-defra.engagelab.com")
     c = Client(APP_KEY, SECRET, base_url="http://127.0.0.1:9/")
     assert c.region is None
     assert c.base_url == "http://127.0.0.1:9"
-    assert repr(c) == "Client(region=None, base_url='http://127.0.0.1:9')"
+    assert repr(c).startswith(
+        'Client(app_key="demo-app-key", region=none, base_url="http://127.0.0.1:9", '
+    )
+    assert SECRET not in repr(c)
     # Keywords and None for the optional strings are accepted.
     Client(app_key=APP_KEY, master_secret=SECRET, region=None, user_agent=None, proxy=None)
 
@@ -226,6 +230,8 @@ def test_from_env(monkeypatch: pytest.MonkeyPatch, mock: Mock) -> None:
     monkeypatch.setenv("ENGAGELAB_APP_KEY", APP_KEY)
     monkeypatch.setenv("ENGAGELAB_REGION", "jpn")
     assert Client.from_env().region == "jpn"
+    assert "region=jpn" in repr(Client.from_env())
+    assert SECRET not in repr(Client.from_env())
     monkeypatch.delenv("ENGAGELAB_REGION")
     monkeypatch.setenv("ENGAGELAB_BASE_URL", mock.url)
     client = Client.from_env()

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "credentials.h"
 #include "mock.h"
 
 /* el_error of a header without the last field. */
@@ -46,7 +47,7 @@ int main(void) {
     struct guarded g;
 
     mock_init();
-    if (mock_reset() != 0 || el_config_new("demo-app-key", "demo-master-secret", &config, NULL) != EL_OK ||
+    if (mock_reset() != 0 || el_config_new(EL_TEST_APP_KEY, EL_TEST_MASTER_SECRET, &config, NULL) != EL_OK ||
         el_config_set_base_url(config, mock_url(), NULL) != EL_OK ||
         el_client_new(config, &client, NULL) != EL_OK) {
         fprintf(stderr, "abi_compat: cannot set up a client\n");

@@ -12,14 +12,15 @@
 #include <string.h>
 
 #include "check.h"
+#include "credentials.h"
 #include "mock.h"
 
 #ifndef EL_EXPECTED_VERSION
 #define EL_EXPECTED_VERSION ""
 #endif
 
-#define APP_KEY "demo-app-key"
-#define MASTER_SECRET "demo-master-secret"
+#define APP_KEY EL_TEST_APP_KEY
+#define MASTER_SECRET EL_TEST_MASTER_SECRET
 
 /* A record full of a byte no call writes, to see what a call writes. */
 static void poison(el_error *e) {
@@ -460,8 +461,23 @@ static void test_describe_and_from_env(void) {
     setenv("ENGAGELAB_REGION", "hk", 1);
     CHECK_STATUS(el_config_from_env(&from_env, &err), EL_INVALID_ARGUMENT);
     CHECK_CONTAINS(err.message, "not both");
-    unsetenv("ENGAGELAB_REGION");
     unsetenv("ENGAGELAB_BASE_URL");
+
+    /* el_client_describe: the core's description, the region shown, never
+     * the secret; the snprintf convention of el_error_describe. */
+    CHECK_STATUS(el_config_from_env(&from_env, &err), EL_OK);
+    CHECK_STATUS(el_client_new(from_env, &client, &err), EL_OK);
+    n = el_client_describe(client, text, sizeof text);
+    CHECK(n == strlen(text));
+    CHECK_CONTAINS(text, "region=hk");
+    CHECK_CONTAINS(text, "base_url=\"https://pushapi-hk.engagelab.com\"");
+    CHECK(strstr(text, MASTER_SECRET) == NULL);
+    CHECK(el_client_describe(client, NULL, 0) == n);
+    CHECK(el_client_describe(client, small, sizeof small) == n && strlen(small) == sizeof small - 1);
+    CHECK(el_client_describe(NULL, text, sizeof text) == 0 && text[0] == '\0');
+    el_client_free(client);
+    el_config_free(from_env);
+    unsetenv("ENGAGELAB_REGION");
 }
 
 int main(void) {

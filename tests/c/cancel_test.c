@@ -5,6 +5,8 @@
  *   - a per-call timeout shorter than the client's: EL_TIMEOUT in time;
  *   - a token made by el_cancel_new_with_check stops a slow call once its
  *     check says so, the check running on the calling thread only;
+ *   - a per-call timeout of 0 (has_timeout): the core's EL_TIMEOUT, nothing
+ *     sent; 0 without has_timeout, or from a record older than it: none;
  *   - NULL options behave as el_delete_device; bad options are named.
  * Needs ENGAGELAB_MOCK_URL (a running engagelab-mock). */
 #define _POSIX_C_SOURCE 200809L
@@ -12,10 +14,12 @@
 #include <engagelab_push.h>
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "check.h"
+#include "credentials.h"
 #include "mock.h"
 #include "mock_client.h"
 
@@ -50,7 +54,7 @@ int main(void) {
     el_error err = EL_ERROR_INIT;
 
     mock_init();
-    if (mock_reset() != 0 || el_config_new("demo-app-key", "demo-master-secret", &config, NULL) != EL_OK ||
+    if (mock_reset() != 0 || el_config_new(EL_TEST_APP_KEY, EL_TEST_MASTER_SECRET, &config, NULL) != EL_OK ||
         el_config_set_base_url(config, mock_url(), NULL) != EL_OK ||
         el_config_set_backoff_ms(config, 1, 20, NULL) != EL_OK ||
         el_client_new(config, &client, &err) != EL_OK) {
@@ -113,6 +117,23 @@ int main(void) {
     took = now_ms() - start;
     CHECK(st == EL_TIMEOUT);
     CHECK(took < 2000);
+
+    /* A per-call timeout of 0, given as such: the core's EL_TIMEOUT, with
+     * no attempt and nothing sent. */
+    CHECK(mock_reset() == 0 && mock_add_device("zero") == 0);
+    options.timeout_ms = 0;
+    options.has_timeout = true;
+    CHECK(el_delete_device_with(client, "zero", &options, &err) == EL_TIMEOUT);
+    CHECK(err.attempts == 0 && !err.maybe_deleted);
+    CHECK(mock_has_device("zero") == 1);
+    /* 0 without has_timeout, or in a record that ends before has_timeout
+     * (a caller built against an older header): no per-call timeout. */
+    el_call_options old = options;
+    old.size = offsetof(el_call_options, has_timeout);
+    CHECK(el_delete_device_with(client, "zero", &old, &err) == EL_OK);
+    CHECK(mock_add_device("zero") == 0);
+    options.has_timeout = false;
+    CHECK(el_delete_device_with(client, "zero", &options, &err) == EL_OK);
 
     /* NULL options: as el_delete_device. Options without a size: named. */
     CHECK(mock_add_device("plain") == 0);

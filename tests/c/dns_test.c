@@ -8,6 +8,8 @@
 
 #include <engagelab_push.h>
 
+#include "credentials.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -96,7 +98,7 @@ static el_client *client_for(uint64_t timeout_ms) {
     el_config *config = NULL;
     el_client *client = NULL;
     el_error err = EL_ERROR_INIT;
-    if (el_config_new("demo-app-key", "demo-master-secret", &config, &err) != EL_OK ||
+    if (el_config_new(EL_TEST_APP_KEY, EL_TEST_MASTER_SECRET, &config, &err) != EL_OK ||
         el_config_set_base_url(config, "http://" HANG ":8080", &err) != EL_OK ||
         el_config_set_allow_insecure_http(config, true, &err) != EL_OK ||
         el_config_set_timeout_ms(config, timeout_ms, &err) != EL_OK ||

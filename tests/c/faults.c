@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "credentials.h"
 #include "mock.h"
 
 #define DEVICE "fault-device"
@@ -100,7 +101,7 @@ static int run_case(const cJSON *doc, const cJSON *c, const char *listen) {
     el_config *config = NULL;
     el_client *client = NULL;
     el_error err = EL_ERROR_INIT;
-    if (el_config_new("demo-app-key", "demo-master-secret", &config, &err) != EL_OK ||
+    if (el_config_new(EL_TEST_APP_KEY, EL_TEST_MASTER_SECRET, &config, &err) != EL_OK ||
         el_config_set_base_url(config, url, &err) != EL_OK ||
         (through != NULL && el_config_set_allow_insecure_http(config, true, &err) != EL_OK) ||
         (through != NULL && el_config_set_proxy(config, proxy_url, &err) != EL_OK) ||

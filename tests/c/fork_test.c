@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "credentials.h"
 #include "mock.h"
 
 static el_client *client;
@@ -215,7 +216,7 @@ int main(int argc, char **argv) {
     int threaded = !(argc > 1 && strcmp(argv[1], "--no-threads") == 0);
     el_config *config = NULL;
     mock_init();
-    if (mock_reset() != 0 || el_config_new("demo-app-key", "demo-master-secret", &config, NULL) != EL_OK ||
+    if (mock_reset() != 0 || el_config_new(EL_TEST_APP_KEY, EL_TEST_MASTER_SECRET, &config, NULL) != EL_OK ||
         el_config_set_base_url(config, mock_url(), NULL) != EL_OK ||
         el_client_new(config, &client, NULL) != EL_OK) {
         fprintf(stderr, "fork_test: cannot set up a client\n");

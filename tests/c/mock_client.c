@@ -7,13 +7,14 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "credentials.h"
 #include "mock.h"
 
 el_client *mock_client(void) {
     el_config *config = NULL;
     el_client *client = NULL;
     el_error err = EL_ERROR_INIT;
-    if (el_config_new("demo-app-key", "demo-master-secret", &config, NULL) != EL_OK ||
+    if (el_config_new(EL_TEST_APP_KEY, EL_TEST_MASTER_SECRET, &config, NULL) != EL_OK ||
         el_config_set_base_url(config, mock_url(), NULL) != EL_OK ||
         el_config_set_backoff_ms(config, 1, 20, NULL) != EL_OK ||
         el_client_new(config, &client, &err) != EL_OK) {

@@ -18,6 +18,7 @@
 
 #include <unistd.h>
 
+#include "credentials.h"
 #include "mock.h"
 
 namespace {
@@ -350,7 +351,7 @@ int main(int argc, char **argv) {
     int passed = 0, failed = 0;
     {
         using namespace std::chrono_literals;
-        const engagelab::Client client = engagelab::Client::builder("demo-app-key", "demo-master-secret")
+        const engagelab::Client client = engagelab::Client::builder(EL_TEST_APP_KEY, EL_TEST_MASTER_SECRET)
                                              .base_url(mock_url())
                                              .backoff(1ms, 20ms)
                                              .build();

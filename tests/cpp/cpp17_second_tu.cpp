@@ -4,11 +4,13 @@
 
 #include <string>
 
+#include "credentials.h"
+
 bool delete_in_second_tu(const std::string &url, const std::string &id);
 
 bool delete_in_second_tu(const std::string &url, const std::string &id) {
     try {
-        engagelab::Client::builder("demo-app-key", "demo-master-secret").base_url(url).build().delete_device(id);
+        engagelab::Client::builder(EL_TEST_APP_KEY, EL_TEST_MASTER_SECRET).base_url(url).build().delete_device(id);
         return true;
     } catch (const engagelab::NotFoundError &) {
         return false;

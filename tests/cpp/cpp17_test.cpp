@@ -17,6 +17,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "credentials.h"
 #include "mock.h"
 
 // From cpp17_second_tu.cpp: builds a client there and deletes `id`.
@@ -66,7 +67,7 @@ bool contains(const std::string &s, const std::string &part) {
     return s.find(part) != std::string::npos;
 }
 
-const char *const SECRET = "demo-master-secret";
+const char *const SECRET = EL_TEST_MASTER_SECRET;
 
 // what() and message() never show a Master Secret (the real one or a wrong one).
 void check_no_secret(const engagelab::Error &e, const char *secret = SECRET) {
@@ -75,7 +76,7 @@ void check_no_secret(const engagelab::Error &e, const char *secret = SECRET) {
 }
 
 engagelab::Client mock_client(const std::string &url) {
-    return engagelab::Client::builder("demo-app-key", SECRET)
+    return engagelab::Client::builder(EL_TEST_APP_KEY, SECRET)
         .base_url(url)
         .backoff(1ms, 20ms)
         .build();
@@ -163,7 +164,7 @@ static_assert(std::is_nothrow_move_constructible_v<engagelab::Device>);
 void test_success_and_every_setter(const std::string &url) {
     mock_reset();
     CHECK(mock_add_device("cpp17-ok") == 0);
-    const engagelab::Client client = engagelab::Client::builder("demo-app-key", SECRET)
+    const engagelab::Client client = engagelab::Client::builder(EL_TEST_APP_KEY, SECRET)
                                          .region("usva")  // overridden by the base URL
                                          .base_url(url)
                                          .timeout(std::chrono::seconds(5))
@@ -182,7 +183,7 @@ void test_success_and_every_setter(const std::string &url) {
 
 void test_builder_failures(const std::string &url) {
     auto e = expect_throw<engagelab::InvalidArgumentError>(
-        [] { engagelab::Client::builder("demo-app-key", SECRET).region("mars").build(); },
+        [] { engagelab::Client::builder(EL_TEST_APP_KEY, SECRET).region("mars").build(); },
         "unknown region");
     CHECK(e.status() == Status::InvalidArgument && contains(e.message(), "mars"));
     CHECK(e.attempts() == 0 && !e.http_status() && !e.api_code() && !e.maybe_deleted());
@@ -193,18 +194,18 @@ void test_builder_failures(const std::string &url) {
     CHECK(contains(e.message(), "app_key"));
 
     e = expect_throw<engagelab::InvalidArgumentError>(
-        [] { engagelab::Client::builder("demo-app-key", SECRET).timeout(0ms).build(); },
+        [] { engagelab::Client::builder(EL_TEST_APP_KEY, SECRET).timeout(0ms).build(); },
         "zero timeout");
     CHECK(contains(e.message(), "timeout"));
 
     e = expect_throw<engagelab::InvalidArgumentError>(
-        [] { engagelab::Client::builder("demo-app-key", SECRET).timeout(-5ms).build(); },
+        [] { engagelab::Client::builder(EL_TEST_APP_KEY, SECRET).timeout(-5ms).build(); },
         "negative timeout");
     CHECK(e.message() == "timeout must not be negative");
 
     e = expect_throw<engagelab::InvalidArgumentError>(
         [&] {
-            engagelab::Client::builder("demo-app-key", SECRET)
+            engagelab::Client::builder(EL_TEST_APP_KEY, SECRET)
                 .base_url(std::string_view(url.c_str(), url.size() + 1))  // a trailing NUL
                 .build();
         },
@@ -213,7 +214,7 @@ void test_builder_failures(const std::string &url) {
 
     e = expect_throw<engagelab::InvalidArgumentError>(
         [] {
-            engagelab::Client::builder("demo-app-key", std::string_view("demo-master-secret\0x", 20))
+            engagelab::Client::builder(EL_TEST_APP_KEY, std::string_view("demo-master-secret\0x", 20))
                 .build();
         },
         "NUL in master_secret");
@@ -221,7 +222,7 @@ void test_builder_failures(const std::string &url) {
     check_no_secret(e);
 
     e = expect_throw<engagelab::InvalidArgumentError>(
-        [] { engagelab::Client::builder("demo-app-key", SECRET).backoff(500ms, 10ms).build(); },
+        [] { engagelab::Client::builder(EL_TEST_APP_KEY, SECRET).backoff(500ms, 10ms).build(); },
         "backoff base above max");
     CHECK(contains(e.message(), "backoff"));
 }
@@ -253,7 +254,7 @@ void test_categories(const engagelab::Client &client, const std::string &url) {
 
     // AUTH: a wrong Master Secret, never shown.
     const char *wrong = "w4cky-wrong-master-secret-0001";
-    const engagelab::Client bad = engagelab::Client::builder("demo-app-key", wrong).base_url(url).build();
+    const engagelab::Client bad = engagelab::Client::builder(EL_TEST_APP_KEY, wrong).base_url(url).build();
     CHECK(mock_add_device("cpp17-auth") == 0);
     e = expect_throw<engagelab::AuthError>([&] { bad.delete_device("cpp17-auth"); }, "wrong secret");
     CHECK(e.status() == Status::Auth && e.http_status() == std::optional<std::uint16_t>(401));
@@ -264,7 +265,7 @@ void test_categories(const engagelab::Client &client, const std::string &url) {
 
     // RATE_LIMITED with the server's hint, retries off.
     const engagelab::Client once =
-        engagelab::Client::builder("demo-app-key", SECRET).base_url(url).max_retries(0).build();
+        engagelab::Client::builder(EL_TEST_APP_KEY, SECRET).base_url(url).max_retries(0).build();
     CHECK(script("cpp17-429",
                  "[{\"status\":429,\"headers\":{\"Retry-After\":\"2\"},"
                  "\"body\":\"{\\\"code\\\":23008,\\\"message\\\":\\\"slow down\\\"}\"}]") == 0);
@@ -274,7 +275,7 @@ void test_categories(const engagelab::Client &client, const std::string &url) {
 
     // SERVER after a retry: "after 2 attempts" in what().
     CHECK(script("cpp17-503", "[{\"status\":503,\"body\":\"\"},{\"status\":503,\"body\":\"\"}]") == 0);
-    const engagelab::Client retry_once = engagelab::Client::builder("demo-app-key", SECRET)
+    const engagelab::Client retry_once = engagelab::Client::builder(EL_TEST_APP_KEY, SECRET)
                                              .base_url(url)
                                              .max_retries(1)
                                              .backoff(1ms, 5ms)
@@ -292,10 +293,15 @@ void test_categories(const engagelab::Client &client, const std::string &url) {
     CHECK(e.status() == Status::Timeout && e.maybe_deleted() && !e.http_status());
     CHECK(contains(e.what(), "may already have deleted the device"));
 
-    // A per-call timeout must be positive (0 would mean "none" in C).
-    e = expect_throw<engagelab::InvalidArgumentError>(
+    // A per-call timeout of 0 is the core's to judge: TIMEOUT, nothing sent.
+    mock_reset();
+    e = expect_throw<engagelab::TimeoutError>(
         [&] { client.delete_device("x", engagelab::CallOptions{nullptr, 0ms}); }, "zero per-call timeout");
-    CHECK(e.message() == "the per-call timeout must be positive");
+    CHECK(e.attempts() == 0 && !e.maybe_deleted());
+    CHECK(requests_logged() == 0);
+    e = expect_throw<engagelab::InvalidArgumentError>(
+        [&] { client.delete_device("x", engagelab::CallOptions{nullptr, -1ms}); }, "negative per-call timeout");
+    CHECK(e.message() == "the per-call timeout must not be negative");
 }
 
 void test_invalid_ids(const engagelab::Client &client) {
@@ -446,7 +452,7 @@ void test_from_env(const std::string &url) {
     CHECK(e.message() == "ENGAGELAB_APP_KEY is not set");
     // The core's sentence, as el_config_from_env reports it.
     CHECK(std::string(e.what()) == "invalid argument: ENGAGELAB_APP_KEY is not set");
-    ::setenv("ENGAGELAB_APP_KEY", "demo-app-key", 1);
+    ::setenv("ENGAGELAB_APP_KEY", EL_TEST_APP_KEY, 1);
     ::setenv("ENGAGELAB_MASTER_SECRET", "", 1);  // empty counts as unset
     e = expect_throw<engagelab::InvalidArgumentError>([] { engagelab::Client::from_env(); },
                                                       "no secret");
@@ -464,6 +470,12 @@ void test_from_env(const std::string &url) {
     CHECK(e.message().rfind("ENGAGELAB_REGION: ", 0) == 0 && contains(e.message(), "mars"));
     ::setenv("ENGAGELAB_REGION", "defra", 1);
     CHECK(engagelab::Client::from_env().c_client() != nullptr);  // a region alone is fine
+    // describe() is the core's: the region shown, never the secret.
+    const std::string described = engagelab::Client::from_env().describe();
+    CHECK(contains(described, "region=defra") && contains(described, "app_key=\"" EL_TEST_APP_KEY "\""));
+    CHECK(!contains(described, SECRET));
+    ::setenv("ENGAGELAB_REGION", "", 1);  // empty: the core's rule, its default region
+    CHECK(contains(engagelab::Client::from_env().describe(), "region=sgp"));
     ::unsetenv("ENGAGELAB_REGION");
     ::setenv("ENGAGELAB_BASE_URL", url.c_str(), 1);
     CHECK(mock_add_device("cpp17-env") == 0);
@@ -622,7 +634,7 @@ void test_get_alias(const engagelab::Client &client) {
 
 // get_alias with a cancel token: cancelled before, nothing is sent; cancelled
 // from another thread while the server is silent, CancelledError long before
-// the answer; a zero per-call timeout is refused.
+// the answer; a zero per-call timeout is the core's TIMEOUT, nothing sent.
 void test_get_alias_cancel(const engagelab::Client &client) {
     mock_reset();
     const engagelab::CancelToken before;
@@ -654,10 +666,11 @@ void test_get_alias_cancel(const engagelab::Client &client) {
     CHECK(took < 3000ms);  // the answer would come after 5000 ms; valgrind is slow
     CHECK(e.status() == Status::Cancelled && e.attempts() == 1 && !e.maybe_deleted());
 
-    e = expect_throw<engagelab::InvalidArgumentError>(
+    mock_reset();
+    e = expect_throw<engagelab::TimeoutError>(
         [&] { client.get_alias("cpp17-user", {}, engagelab::CallOptions{nullptr, 0ms}); },
         "zero per-call timeout");
-    CHECK(e.message() == "the per-call timeout must be positive");
+    CHECK(e.attempts() == 0 && requests_logged() == 0);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "credentials.h"
 #include "mock.h"
 
 namespace {
@@ -28,7 +29,7 @@ int failures = 0;
 
 engagelab::Client mock_client(const std::string &url) {
     using namespace std::chrono_literals;
-    return engagelab::Client::builder("demo-app-key", "demo-master-secret")
+    return engagelab::Client::builder(EL_TEST_APP_KEY, EL_TEST_MASTER_SECRET)
         .base_url(url)
         .backoff(1ms, 20ms)
         .build();

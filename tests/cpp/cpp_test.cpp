@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "credentials.h"
 #include "mock.h"
 
 namespace {
@@ -33,7 +34,7 @@ void check(bool ok, const char *what) {
 
 Client make_client(const std::string &url) {
     el_config *raw = nullptr;
-    check(el_config_new("demo-app-key", "demo-master-secret", &raw, NULL) == EL_OK, "el_config_new");
+    check(el_config_new(EL_TEST_APP_KEY, EL_TEST_MASTER_SECRET, &raw, NULL) == EL_OK, "el_config_new");
     Config config(raw);
     check(el_config_set_base_url(config.get(), url.c_str(), NULL) == EL_OK, "set_base_url");
     check(el_config_set_backoff_ms(config.get(), 1, 20, NULL) == EL_OK, "set_backoff_ms");

@@ -49,7 +49,11 @@ export interface CallOptions {
    * An already-aborted signal rejects without sending anything.
    */
   signal?: AbortSignal;
-  /** A deadline for this call in milliseconds, when earlier than the client's timeout. */
+  /**
+   * A deadline for this call in milliseconds, when earlier than the client's
+   * timeout. 0 is passed to the core, which rejects with a TimeoutError
+   * (`attempts` 0, nothing sent).
+   */
   timeout?: number;
 }
 
@@ -271,7 +275,13 @@ export declare class Client {
   /** Whether close() was called. */
   readonly closed: boolean;
   [Symbol.dispose](): void;
-  toJSON(): { appKey: string; region?: string; baseUrl?: string; closed: boolean };
+  /**
+   * The core's description of the client (AppKey, region, base URL, timeout,
+   * retries, proxy yes/no; never the Master Secret) and whether it is closed.
+   */
+  toJSON(): { description: string; closed: boolean };
+  /** `Client(<the core's description>)`, with `, closed` once closed. */
+  toString(): string;
 }
 
 /** The version of the native library loaded, e.g. "0.1.0". */

@@ -97,6 +97,7 @@ const ElCallOptions = koffi.struct('el_call_options', {
   size: 'size_t',
   cancel: 'el_cancel *',
   timeout_ms: 'uint64_t',
+  has_timeout: 'bool',
 });
 
 /** el_check_options, as the header declares it; passed as an object. */
@@ -105,6 +106,7 @@ const ElCheckOptions = koffi.struct('el_check_options', {
   device: 'const char *',
   cancel: 'el_cancel *',
   timeout_ms: 'uint64_t',
+  has_timeout: 'bool',
 });
 const CHECK_OPTIONS_SIZE = koffi.sizeof(ElCheckOptions);
 
@@ -125,6 +127,7 @@ const OPT = {
   size: koffi.offsetof(ElCallOptions, 'size'),
   cancel: koffi.offsetof(ElCallOptions, 'cancel'),
   timeout_ms: koffi.offsetof(ElCallOptions, 'timeout_ms'),
+  has_timeout: koffi.offsetof(ElCallOptions, 'has_timeout'),
 };
 
 // el_error and el_call_options travel as Buffers the binding owns ('void *'),
@@ -204,6 +207,7 @@ const C = {
   el_cancel_is_cancelled: lib.func('bool el_cancel_is_cancelled(const el_cancel *cancel)'),
   el_cancel_free: lib.func('void el_cancel_free(el_cancel *cancel)'),
   el_error_describe: lib.func('size_t el_error_describe(const void *err, void *buf, size_t len)'),
+  el_client_describe: lib.func('size_t el_client_describe(const el_client *client, void *buf, size_t len)'),
 };
 
 /** A fresh el_error with its size set, as EL_ERROR_INIT does. */
@@ -244,6 +248,19 @@ function describeError(buf) {
 }
 
 /**
+ * The core's description of a live el_client (el_client_describe, with
+ * el_error_describe's buffer convention): what inspect and toJSON show.
+ */
+function describeClient(client) {
+  let out = Buffer.alloc(256);
+  for (;;) {
+    const n = Number(C.el_client_describe(client, out, out.length));
+    if (n < out.length) return out.toString('utf8', 0, n);
+    out = Buffer.alloc(n + 1);
+  }
+}
+
+/**
  * An el_error the binding fills itself, for a failure it finds before
  * calling C (a NUL in a string): described by the core like any other.
  */
@@ -261,12 +278,18 @@ function localError(status, message) {
   return buf;
 }
 
-/** An el_call_options holding a cancel token (a BigInt address) and a deadline. */
+/**
+ * An el_call_options holding a cancel token (a BigInt address) and a
+ * deadline: given (0 included, the core's to judge) or undefined for none.
+ */
 function newCallOptions(cancel, timeoutMs) {
   const buf = Buffer.alloc(OPTIONS_SIZE);
   buf.writeBigUInt64LE(BigInt(OPTIONS_SIZE), OPT.size);
   buf.writeBigUInt64LE(cancel ?? 0n, OPT.cancel);
-  buf.writeBigUInt64LE(BigInt(timeoutMs ?? 0), OPT.timeout_ms);
+  if (timeoutMs !== undefined) {
+    buf.writeBigUInt64LE(BigInt(timeoutMs), OPT.timeout_ms);
+    buf.writeUInt8(1, OPT.has_timeout);
+  }
   return buf;
 }
 
@@ -286,6 +309,7 @@ module.exports = {
   newError,
   readError,
   describeError,
+  describeClient,
   localError,
   newCallOptions,
 };

@@ -185,7 +185,26 @@ test('inspect, JSON and errors never show the Master Secret', async () => {
     error.message,
   ];
   for (const text of texts) assert.ok(!text.includes(secret), text);
-  assert.match(util.inspect(client), /demo-app-key/);
+  assert.ok(util.inspect(client).includes(CREDENTIALS.appKey));
+  client.close();
+});
+
+test('a per-call timeout of 0 is the core\'s TimeoutError, with nothing sent', async () => {
+  await mock.addDevice('zero-dev');
+  const client = new Client(base);
+  for (const call of [
+    () => client.deleteDevice('zero-dev', { timeout: 0 }),
+    () => client.getDevice('zero-dev', { timeout: 0 }),
+    () => client.getAlias('zero-user', { timeout: 0 }),
+    () => client.check({ timeout: 0 }),
+  ]) {
+    const error = await call().catch((e) => e);
+    assert.ok(error instanceof engagelab.TimeoutError, util.inspect(error));
+    assert.equal(error.attempts, 0);
+    assert.equal(error.maybeDeleted, false);
+  }
+  assert.deepEqual(await mock.log(), []);
+  assert.deepEqual(await mock.devices(), ['zero-dev']);
   client.close();
 });
 
@@ -254,7 +273,10 @@ test('fromEnv reads ENGAGELAB_APP_KEY, ENGAGELAB_MASTER_SECRET and ENGAGELAB_BAS
     process.env.ENGAGELAB_BASE_URL = mock.url;
     await mock.addDevice('env-dev');
     const client = Client.fromEnv();
-    assert.deepEqual(client.toJSON(), { appKey: CREDENTIALS.appKey, baseUrl: mock.url, closed: false });
+    assert.deepEqual(client.toJSON(), {
+      description: `app_key="${CREDENTIALS.appKey}", region=none, base_url="${mock.url}", timeout=30s, max_retries=2, proxy=no`,
+      closed: false,
+    });
     await client.deleteDevice('env-dev');
     client.close();
     assert.deepEqual(await mock.devices(), []);
@@ -268,8 +290,19 @@ test('fromEnv reads ENGAGELAB_APP_KEY, ENGAGELAB_MASTER_SECRET and ENGAGELAB_BAS
     process.env.ENGAGELAB_BASE_URL = mock.url;
     // Overrides replace the other options; a bad one is the core's to refuse.
     const over = Client.fromEnv({ timeout: 1000, region: 'hk' });
-    assert.deepEqual(over.toJSON(), { appKey: CREDENTIALS.appKey, baseUrl: mock.url, closed: false });
+    assert.match(over.toJSON().description, /region=none, base_url="[^"]+", timeout=1s,/);
     over.close();
+    assert.equal(String(over), `Client(${over.toJSON().description}, closed)`);
+    // The core's description: the region shown, never the secret; an empty
+    // variable is unset by the core's rule.
+    process.env.ENGAGELAB_BASE_URL = '';
+    process.env.ENGAGELAB_REGION = 'jpn';
+    const regional = Client.fromEnv();
+    assert.match(util.inspect(regional), /^Client\(app_key="[^"]+", region=jpn, base_url="https:\/\/pushapi-jpn\.engagelab\.com"/);
+    assert.ok(!util.inspect(regional).includes(CREDENTIALS.masterSecret));
+    regional.close();
+    delete process.env.ENGAGELAB_REGION;
+    process.env.ENGAGELAB_BASE_URL = mock.url;
     assert.throws(() => Client.fromEnv({ timeout: 0 }), InvalidArgumentError);
     // The credentials come from the environment only.
     assert.throws(() => Client.fromEnv({ appKey: CREDENTIALS.appKey }), TypeError);

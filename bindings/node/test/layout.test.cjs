@@ -25,6 +25,7 @@ int main(void) {
   F(el_error, size); F(el_error, status); F(el_error, http_status); F(el_error, api_code);
   F(el_error, attempts); F(el_error, retry_after_ms); F(el_error, message); F(el_error, maybe_deleted);
   F(el_call_options, size); F(el_call_options, cancel); F(el_call_options, timeout_ms);
+  F(el_call_options, has_timeout);
   printf("\\"el_error\\": %zu, \\"el_call_options\\": %zu, \\"EL_OK\\": %d, \\"EL_CANCELLED\\": %d\\n}\\n",
          sizeof(el_error), sizeof(el_call_options), (int)EL_OK, (int)EL_CANCELLED);
   return 0;

@@ -63,6 +63,7 @@ typedef struct el_call_options {
   size_t size;
   const struct el_cancel *cancel;
   uint64_t timeout_ms;
+  bool has_timeout;
 
 } el_call_options;
 
@@ -145,6 +146,7 @@ typedef struct el_check_options {
   const char *device;
   const struct el_cancel *cancel;
   uint64_t timeout_ms;
+  bool has_timeout;
 
 } el_check_options;
 
@@ -296,6 +298,8 @@ el_status el_config_set_allow_insecure_http(struct el_config *config,
                                             struct el_error *out_error);
 
 void el_config_free(struct el_config *config);
+
+size_t el_client_describe(const struct el_client *client, char *buf, size_t len);
 
 el_status el_get_device(const struct el_client *client,
                         const char *registration_id,

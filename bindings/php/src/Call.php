@@ -130,7 +130,9 @@ final class Call
         $options = $ffi->new('el_call_options');
         $options->size = \FFI::sizeof($options);
         if ($timeout !== null) {
-            $options->timeout_ms = max(1, self::millis('timeout', $timeout));
+            // 0 included: the core decides what it means.
+            $options->timeout_ms = self::millis('timeout', $timeout);
+            $options->has_timeout = true;
         }
         if ($cancel !== null) {
             $options->cancel = $cancel->native();

@@ -58,7 +58,9 @@ final class CheckReport
             $options->device = $ffi->cast('char*', \FFI::addr($buffer));
         }
         if ($timeout !== null) {
-            $options->timeout_ms = max(1, Call::millis('timeout', $timeout));
+            // 0 included: the core decides what it means.
+            $options->timeout_ms = Call::millis('timeout', $timeout);
+            $options->has_timeout = true;
         }
         if ($cancel !== null) {
             $options->cancel = $cancel->native();

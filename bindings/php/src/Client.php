@@ -76,7 +76,7 @@ final class Client
             'caFile' => $caFile,
             'allowInsecureHttp' => $allowInsecureHttp,
         ]);
-        $this->shown = $appKey . ' @ ' . ($baseUrl ?? ($region ?? Defaults::DEFAULT_REGION));
+        $this->shown = self::describe($ffi, $this->client);
     }
 
     /**
@@ -123,9 +123,7 @@ final class Client
             'caFile' => $caFile,
             'allowInsecureHttp' => $allowInsecureHttp,
         ]);
-        $env = static fn (string $name): ?string => ($v = getenv($name)) === false || $v === '' ? null : $v;
-        $client->shown = ($env('ENGAGELAB_APP_KEY') ?? '') . ' @ '
-            . ($baseUrl ?? $region ?? $env('ENGAGELAB_BASE_URL') ?? $env('ENGAGELAB_REGION') ?? Defaults::DEFAULT_REGION);
+        $client->shown = self::describe($ffi, $client->client);
         return $client;
     }
 
@@ -335,6 +333,18 @@ final class Client
     public function __serialize(): array
     {
         throw new \LogicException('an EngageLabPush\Client cannot be serialized');
+    }
+
+    /**
+     * The core's description of a client (el_client_describe): AppKey,
+     * region, base URL, timeout, retries, proxy yes/no; never the secret.
+     */
+    private static function describe(\FFI $ffi, \FFI\CData $client): string
+    {
+        $length = (int) $ffi->el_client_describe($client, null, 0);
+        $buffer = $ffi->new('char[' . ($length + 1) . ']');
+        $ffi->el_client_describe($client, $buffer, $length + 1);
+        return \FFI::string($buffer, $length);
     }
 
     /** A zeroed el_error with its size set. */

@@ -136,6 +136,14 @@ final class ClientTest extends TestCase
             $client->deleteDevice('env-device');
             self::assertNotContains('env-device', $this->mock->devices());
             self::assertStringNotContainsString(Mock::MASTER_SECRET, print_r($client, true));
+            // The core's description: the region shown, never the secret; an
+            // empty variable is unset by the core's rule.
+            putenv('ENGAGELAB_BASE_URL=');
+            putenv('ENGAGELAB_REGION=bra');
+            $shown = print_r(Client::fromEnv(), true);
+            self::assertStringContainsString('region=bra, base_url="https://pushapi-bra.engagelab.com"', $shown);
+            self::assertStringNotContainsString(Mock::MASTER_SECRET, $shown);
+            putenv('ENGAGELAB_REGION');
             putenv('ENGAGELAB_MASTER_SECRET');
             try {
                 Client::fromEnv();
@@ -166,6 +174,21 @@ final class ClientTest extends TestCase
             self::assertSame(1, $e->attempts);
         }
         self::assertLessThan(20.0, (hrtime(true) - $started) / 1e9);
+    }
+
+    public function testAPerCallTimeoutOfZeroIsTheCoresTimeout(): void
+    {
+        $this->mock->addDevice('zero');
+        $client = $this->client();
+        try {
+            $client->deleteDevice('zero', timeout: 0.0);
+            self::fail('no timeout');
+        } catch (TimeoutException $e) {
+            self::assertSame(0, $e->attempts);
+            self::assertFalse($e->maybeDeleted);
+        }
+        self::assertSame([], $this->mock->log());
+        self::assertContains('zero', $this->mock->devices());
     }
 
     public function testNothingShowsTheSecret(): void

@@ -5,7 +5,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{Conn, auth, basic, once, start};
-use engagelab_mock::{ConfigUpdate, Device, MockConfig, MockServer, UnknownDevice};
+use engagelab_mock::{
+    ConfigUpdate, DEFAULT_APP_KEY, Device, MockConfig, MockServer, UnknownDevice,
+};
 use serde_json::json;
 
 #[test]
@@ -17,7 +19,7 @@ fn missing_or_wrong_credentials_give_401() {
         missing.json(),
         json!({"error": {"code": 21004, "message": "authentication failed"}})
     );
-    let wrong = basic("demo-app-key", "nope");
+    let wrong = basic(DEFAULT_APP_KEY, "nope");
     let wrong = once(
         &server,
         "DELETE",

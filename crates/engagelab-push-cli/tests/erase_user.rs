@@ -2,42 +2,33 @@
 //! engagelab-mock: users erased from a file with a report and a backup,
 //! unknown and bad aliases, a dry run, devices still bound, a failed lookup.
 
-use std::path::Path;
-
-use engagelab_mock::{Answer, Device, MockConfig, MockServer};
+use engagelab_mock::{Answer, Device, MockServer};
 use serde_json::{Value, json};
 
 mod common;
 use common::{cli, run, text};
+// The core's test helpers, shared rather than copied.
+#[path = "../../engagelab-push/tests/common/helpers.rs"]
+mod helpers;
+use helpers::{deletes, json_lines as lines, mock_with};
 
 /// `user-1` has two devices, `user-2` one, `user-3` one; `x` has no alias.
 fn mock() -> MockServer {
-    MockServer::start(MockConfig {
-        devices: vec![
-            Device::new("a1")
-                .with_alias("user-1")
-                .with_platform("android")
-                .with_tags(["vip"]),
-            Device::new("b1").with_alias("user-1").with_platform("ios"),
-            Device::new("c2").with_alias("user-2").with_platform("ios"),
-            Device::new("d3").with_alias("user-3"),
-            Device::new("x"),
-        ],
-        ..MockConfig::default()
-    })
-    .expect("mock starts")
+    mock_with(vec![
+        Device::new("a1")
+            .with_alias("user-1")
+            .with_platform("android")
+            .with_tags(["vip"]),
+        Device::new("b1").with_alias("user-1").with_platform("ios"),
+        Device::new("c2").with_alias("user-2").with_platform("ios"),
+        Device::new("d3").with_alias("user-3"),
+        Device::new("x"),
+    ])
 }
 
-fn lines(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .expect("file")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON line"))
-        .collect()
-}
-
-fn deletes(mock: &MockServer) -> usize {
-    mock.log().iter().filter(|r| r.method == "DELETE").count()
+/// How many DELETEs the mock was sent.
+fn delete_count(mock: &MockServer) -> usize {
+    deletes(mock).len()
 }
 
 #[test]
@@ -114,7 +105,7 @@ fn an_unknown_alias_succeeds_and_says_no_device() {
         text(&out.stdout).lines().collect::<Vec<_>>(),
         ["nobody: no device", "nobody: no device bound"]
     );
-    assert_eq!(deletes(&mock), 0);
+    assert_eq!(delete_count(&mock), 0);
 }
 
 #[test]
@@ -160,7 +151,7 @@ fn a_dry_run_shows_what_would_be_deleted_and_deletes_nothing() {
             {"alias": "user-3", "registration_ids": ["d3"], "still_bound": null},
         ])
     );
-    assert_eq!(deletes(&mock), 0);
+    assert_eq!(delete_count(&mock), 0);
     assert_eq!(mock.devices().len(), 5);
 }
 
@@ -177,7 +168,7 @@ fn a_device_still_bound_is_reported_with_exit_1() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("user-9: still bound: a1"));
     assert!(text(&out.stderr).contains("asynchronously"));
-    assert_eq!(deletes(&mock), 2, "deleted, then deleted once more");
+    assert_eq!(delete_count(&mock), 2, "deleted, then deleted once more");
     // The advice leads to completion: the same command again.
     let out = run(&mock, &["erase-user", "user-9", "--yes"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -193,7 +184,7 @@ fn a_failed_lookup_deletes_nothing_and_exits_1() {
     let err = text(&out.stderr);
     assert!(err.contains("cannot resolve the alias \"user-2\""), "{err}");
     assert!(err.contains("nothing was deleted"), "{err}");
-    assert_eq!(deletes(&mock), 0);
+    assert_eq!(delete_count(&mock), 0);
 }
 
 #[test]
@@ -217,5 +208,5 @@ fn off_a_terminal_yes_is_required_and_the_guard_counts_every_user() {
     .unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert!(text(&out.stderr).contains("more than max_deletions"));
-    assert_eq!(deletes(&mock), 0);
+    assert_eq!(delete_count(&mock), 0);
 }

@@ -11,9 +11,10 @@ use engagelab::{BulkDelete, BulkError, BulkErrorKind, BulkInput, BulkSummary, Er
 use crate::args;
 use crate::cancel::el_cancel;
 use crate::client::el_client;
-use crate::error::{el_error, truncate_utf8};
+use crate::error::el_error;
 use crate::panic;
 use crate::status::el_status;
+use crate::text::truncate_utf8;
 
 /// The size of `el_bulk_summary.stopped` in bytes, the terminating NUL
 /// included.

@@ -43,8 +43,20 @@ pub struct el_call_options {
     /// A cancel token that stops the call; NULL for none.
     pub cancel: *const el_cancel,
     /// The call's overall deadline in milliseconds when it is earlier than the
-    /// client's timeout (the earlier applies); 0 for the client's timeout.
+    /// client's timeout (the earlier applies). Read as `has_timeout` says.
     pub timeout_ms: u64,
+    /// Whether `timeout_ms` is given as is, 0 included: a per-call timeout
+    /// of 0 is a deadline already passed, so the call fails with
+    /// `EL_TIMEOUT`, `attempts` 0, and sends nothing. When false (or beyond
+    /// `size`, from a caller built before this field) a `timeout_ms` of 0
+    /// means no per-call timeout, as it always did.
+    pub has_timeout: bool,
+}
+
+/// The per-call timeout a record gives: `timeout_ms` when `has_timeout`, or
+/// when it is not 0 (records that predate `has_timeout`, or leave it false).
+pub(crate) fn per_call_timeout(timeout_ms: u64, has_timeout: bool) -> Option<Duration> {
+    (has_timeout || timeout_ms > 0).then(|| Duration::from_millis(timeout_ms))
 }
 
 impl el_call_options {
@@ -78,12 +90,24 @@ impl el_call_options {
                 out = out.cancel(cancel.token.clone());
             }
         }
+        let mut ms = 0;
         if has(offset_of!(el_call_options, timeout_ms), size_of::<u64>()) {
             // SAFETY: the field lies within the `size` readable bytes.
-            let ms = unsafe { std::ptr::addr_of!((*options).timeout_ms).read_unaligned() };
-            if ms > 0 {
-                out = out.timeout(Duration::from_millis(ms));
-            }
+            ms = unsafe { std::ptr::addr_of!((*options).timeout_ms).read_unaligned() };
+        }
+        let mut given = false;
+        if has(offset_of!(el_call_options, has_timeout), size_of::<bool>()) {
+            // SAFETY: the field lies within the `size` readable bytes; the
+            // byte is read as a u8 so that any value a C caller wrote is
+            // defined (non-zero is true).
+            given = unsafe {
+                std::ptr::addr_of!((*options).has_timeout)
+                    .cast::<u8>()
+                    .read_unaligned()
+            } != 0;
+        }
+        if let Some(timeout) = per_call_timeout(ms, given) {
+            out = out.timeout(timeout);
         }
         Ok(out)
     }
@@ -223,4 +247,42 @@ pub unsafe extern "C" fn el_cancel_free(cancel: *mut el_cancel) {
             drop(unsafe { Box::from_raw(cancel) });
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The per-call timeout the core got, as its `Debug` shows it.
+    fn read(options: &el_call_options) -> Option<Duration> {
+        // SAFETY: a live record whose `size` is at most its own size.
+        let out = unsafe { el_call_options::read(options) }.unwrap();
+        let shown = format!("{out:?}");
+        [None, Some(Duration::ZERO), Some(Duration::from_millis(250))]
+            .into_iter()
+            .find(|t| shown.contains(&format!("timeout: {t:?},")))
+            .unwrap_or_else(|| panic!("{shown}"))
+    }
+
+    #[test]
+    fn has_timeout_tells_a_timeout_of_zero_from_none() {
+        let mut o = el_call_options {
+            size: size_of::<el_call_options>(),
+            cancel: std::ptr::null(),
+            timeout_ms: 0,
+            has_timeout: false,
+        };
+        assert_eq!(read(&o), None);
+        o.has_timeout = true;
+        assert_eq!(read(&o), Some(Duration::ZERO));
+        o.timeout_ms = 250;
+        assert_eq!(read(&o), Some(Duration::from_millis(250)));
+        o.has_timeout = false;
+        assert_eq!(read(&o), Some(Duration::from_millis(250)));
+        // A caller built before `has_timeout`: its size stops short of it.
+        o.size = offset_of!(el_call_options, has_timeout);
+        o.has_timeout = true;
+        o.timeout_ms = 0;
+        assert_eq!(read(&o), None);
+    }
 }

@@ -6,11 +6,9 @@ use std::ffi::{CString, c_char};
 use std::mem::{offset_of, size_of};
 use std::ptr::null;
 
-use std::time::Duration;
-
 use engagelab::{CallOptions, CheckOptions, CheckReport, Error};
 
-use crate::cancel::el_cancel;
+use crate::cancel::{el_cancel, per_call_timeout};
 
 use crate::args;
 use crate::client::el_client;
@@ -35,8 +33,13 @@ pub struct el_check_options {
     /// A cancel token that stops the check (`EL_CANCELLED`); NULL for none.
     pub cancel: *const el_cancel,
     /// Each request's deadline in milliseconds when it is earlier than the
-    /// client's timeout; 0 for the client's timeout.
+    /// client's timeout. Read as `has_timeout` says.
     pub timeout_ms: u64,
+    /// Whether `timeout_ms` is given as is, 0 included, as in
+    /// `el_call_options`: 0 then fails with `EL_TIMEOUT`, `attempts` 0, and
+    /// sends nothing. When false (or beyond `size`) a `timeout_ms` of 0 means
+    /// no per-call timeout.
+    pub has_timeout: bool,
 }
 
 impl el_check_options {
@@ -75,12 +78,23 @@ impl el_check_options {
                 call = call.cancel(cancel.token().clone());
             }
         }
+        let mut ms = 0;
         if offset_of!(el_check_options, timeout_ms) + size_of::<u64>() <= size {
             // SAFETY: the field lies within the `size` readable bytes.
-            let ms = unsafe { std::ptr::addr_of!((*options).timeout_ms).read_unaligned() };
-            if ms > 0 {
-                call = call.timeout(Duration::from_millis(ms));
-            }
+            ms = unsafe { std::ptr::addr_of!((*options).timeout_ms).read_unaligned() };
+        }
+        let mut given = false;
+        if offset_of!(el_check_options, has_timeout) + size_of::<bool>() <= size {
+            // SAFETY: the field lies within the `size` readable bytes; read as
+            // a u8 so that any byte a C caller wrote is defined.
+            given = unsafe {
+                std::ptr::addr_of!((*options).has_timeout)
+                    .cast::<u8>()
+                    .read_unaligned()
+            } != 0;
+        }
+        if let Some(timeout) = per_call_timeout(ms, given) {
+            call = call.timeout(timeout);
         }
         Ok(out.call_options(call))
     }

@@ -5,6 +5,8 @@ use std::ffi::c_char;
 
 use engagelab::Error;
 
+use crate::text::{self, truncate_utf8};
+
 /// The size of `el_error.message` in bytes, the terminating NUL included.
 pub const EL_ERROR_MESSAGE_LEN: usize = 256;
 
@@ -52,17 +54,6 @@ pub struct el_error {
     pub maybe_deleted: bool,
 }
 
-/// The longest prefix of `s` that fits in `max` bytes, cut on a character
-/// boundary and before any NUL (a C string ends at the first NUL).
-pub(crate) fn truncate_utf8(s: &str, max: usize) -> &str {
-    let s = s.split('\0').next().unwrap_or_default();
-    let mut end = s.len().min(max);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
-
 /// Writes `failure` into `*out`: every field that lies wholly within the
 /// `size` the caller set; nothing when `out` is NULL. The status is the core's
 /// code for the category.
@@ -93,7 +84,7 @@ pub(crate) unsafe fn write(out: *mut el_error, failure: &Error) {
     // in place, leaving the zeroed padding as it is.
     unsafe {
         (*r).size = size;
-        (*r).status = crate::status::el_status::of(failure.kind()) as u32;
+        (*r).status = crate::status_code::el_status::of(failure.kind()) as u32;
         (*r).http_status = failure.http_status().unwrap_or(0);
         (*r).api_code = failure.api_code().unwrap_or(0);
         (*r).attempts = failure.attempts();
@@ -207,28 +198,16 @@ pub unsafe extern "C" fn el_error_describe(
     len: usize,
 ) -> usize {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        if err.is_null() {
-            if !buf.is_null() && len > 0 {
-                // SAFETY: the caller guarantees `buf` is writable for `len` bytes.
-                unsafe { buf.write(0) };
+        // SAFETY: the caller guarantees `err` is NULL or a readable record.
+        let text = unsafe { err.as_ref() }.map(|_| {
+            // SAFETY: as above, and `err` is not NULL.
+            match unsafe { read(err) } {
+                Some(error) => error.to_string(),
+                None => String::from("a failure of a category this library does not know"),
             }
-            return 0;
-        }
-        // SAFETY: the caller guarantees `err` is a readable record.
-        let text = match unsafe { read(err) } {
-            Some(error) => error.to_string(),
-            None => String::from("a failure of a category this library does not know"),
-        };
-        if !buf.is_null() && len > 0 {
-            let cut = truncate_utf8(&text, len - 1);
-            // SAFETY: `cut` is at most `len - 1` bytes and `buf` is writable
-            // for `len` bytes; the two do not overlap.
-            unsafe {
-                std::ptr::copy_nonoverlapping(cut.as_ptr().cast::<c_char>(), buf, cut.len());
-                buf.add(cut.len()).write(0);
-            }
-        }
-        text.len()
+        });
+        // SAFETY: the caller guarantees `buf` is writable for `len` bytes.
+        unsafe { text::write(text.as_deref().unwrap_or(""), buf, len) }
     }))
     .unwrap_or(0)
 }
@@ -314,15 +293,6 @@ pub(crate) mod tests {
         // SAFETY: as above.
         unsafe { write(&mut out, &failure) };
         assert_eq!((out.size, out.status), (4, 0xAAAA_AAAA));
-    }
-
-    #[test]
-    fn truncation_keeps_whole_characters() {
-        assert_eq!(truncate_utf8("héllo", 2), "h");
-        assert_eq!(truncate_utf8("héllo", 3), "hé");
-        assert_eq!(truncate_utf8("a\0b", 10), "a");
-        assert_eq!(truncate_utf8("€€", 5), "€");
-        assert_eq!(truncate_utf8("", 5), "");
     }
 
     #[test]

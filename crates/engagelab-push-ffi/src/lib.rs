@@ -30,6 +30,7 @@ mod cancel;
 mod check;
 mod client;
 mod config;
+mod describe;
 mod device;
 mod erase;
 mod error;
@@ -37,6 +38,7 @@ mod panic;
 pub mod settings;
 mod status;
 mod status_code;
+mod text;
 mod version;
 
 pub use alias::{
@@ -66,6 +68,7 @@ pub use config::{
     el_config_set_max_retry_after_ms, el_config_set_proxy, el_config_set_region,
     el_config_set_timeout_ms, el_config_set_user_agent,
 };
+pub use describe::el_client_describe;
 pub use device::{
     el_device, el_device_alias, el_device_free, el_device_raw_json, el_device_registration_id,
     el_device_tag, el_device_tag_count, el_get_device, el_get_device_with,

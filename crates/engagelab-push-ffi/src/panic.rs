@@ -5,7 +5,7 @@ use std::ffi::{CStr, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::error::{self, el_error};
-use crate::status::el_status;
+use crate::status_code::el_status;
 use engagelab::Error;
 
 /// Runs `body`, turning a panic into an `Internal` failure.

@@ -4,7 +4,6 @@ use engagelab_push::{
     CheckOptions, Client as Core, ClientBuilder, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Region,
 };
 use pyo3::prelude::*;
-use pyo3::types::PyString;
 
 use crate::bulk::{BulkSummary, Settings};
 use crate::check::CheckReport;
@@ -397,15 +396,9 @@ impl Client {
         no_panic(|| Ok(self.inner.base_url()))
     }
 
-    /// Shows the region and base URL; never the Master Secret.
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        no_panic(|| {
-            let region = match self.inner.region() {
-                Some(r) => PyString::new(py, r.name()).repr()?.to_string(),
-                None => "None".to_owned(),
-            };
-            let url = PyString::new(py, self.inner.base_url()).repr()?;
-            Ok(format!("Client(region={region}, base_url={url})"))
-        })
+    /// The core's description (`Client::describe`): AppKey, region, base
+    /// URL, timeout, retries, proxy yes/no; never the Master Secret.
+    fn __repr__(&self) -> PyResult<String> {
+        no_panic(|| Ok(format!("Client({})", self.inner.describe())))
     }
 }

@@ -350,6 +350,13 @@ impl Client {
                 "the call was cancelled before any request was sent",
             ));
         }
+        if deadline <= Instant::now() {
+            // A per-call timeout of 0, as in `call`: nothing is sent.
+            return Err(Error::new(
+                crate::ErrorKind::Timeout,
+                "the deadline passed before a request could be sent",
+            ));
+        }
         transport::observe_get(
             agent,
             pid,
@@ -455,6 +462,43 @@ impl Inner {
     }
 }
 
+impl Client {
+    /// The client's own description, for the bindings' `toString`, `repr`
+    /// and `String()`: the AppKey, region, base URL, overall timeout, retries
+    /// and whether a proxy is used. Never the Master Secret, nor the proxy's
+    /// URL (which may carry user info).
+    ///
+    /// ```
+    /// let client = engagelab_push::Client::builder("my-app-key", "s").build()?;
+    /// assert_eq!(
+    ///     client.describe(),
+    ///     "app_key=\"my-app-key\", region=sgp, \
+    ///      base_url=\"https://pushapi-sgp.engagelab.com\", timeout=30s, \
+    ///      max_retries=2, proxy=no"
+    /// );
+    /// # Ok::<(), engagelab_push::Error>(())
+    /// ```
+    pub fn describe(&self) -> String {
+        let inner = &*self.inner;
+        let region = inner.region.map_or("none", Region::name);
+        format!(
+            "app_key={:?}, region={region}, base_url={:?}, timeout={:?}, max_retries={}, proxy={}",
+            inner.app_key,
+            inner.base_url,
+            inner.timeout,
+            inner.retry.max_retries,
+            if inner.proxy.is_some() { "yes" } else { "no" },
+        )
+    }
+}
+
+/// `Client(` + [`Client::describe`] + `)`.
+impl fmt::Display for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Client({})", self.describe())
+    }
+}
+
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &*self.inner;
@@ -483,6 +527,36 @@ mod tests {
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| (*v).to_owned())
         }
+    }
+
+    #[test]
+    fn the_description_shows_the_settings_and_never_the_secret() {
+        let c = Client::builder("app-key-1", "the-master-secret")
+            .region(Region::HongKong)
+            .proxy("http://user:proxy-password@127.0.0.1:3128")
+            .max_retries(4)
+            .build()
+            .unwrap();
+        let d = c.to_string();
+        assert_eq!(
+            d,
+            "Client(app_key=\"app-key-1\", region=hk, \
+             base_url=\"https://pushapi-hk.engagelab.com\", timeout=30s, \
+             max_retries=4, proxy=yes)"
+        );
+        for secret in ["the-master-secret", "proxy-password", "user"] {
+            assert!(!d.contains(secret), "{d}");
+        }
+        let c = Client::builder("k", "s")
+            .base_url("http://127.0.0.1:9")
+            .timeout(Duration::from_millis(1500))
+            .build()
+            .unwrap();
+        assert_eq!(
+            c.describe(),
+            "app_key=\"k\", region=none, base_url=\"http://127.0.0.1:9\", \
+             timeout=1.5s, max_retries=2, proxy=no"
+        );
     }
 
     #[test]

@@ -43,6 +43,12 @@ impl CallOptions {
 
     /// The call's overall deadline, when it is earlier than the client's
     /// timeout (the earlier of the two applies).
+    ///
+    /// `Duration::ZERO` is a deadline that has already passed: the call
+    /// fails with `Timeout`, [`attempts`](crate::Error::attempts) 0, and
+    /// sends nothing. (No per-call timeout is the absence of this option, not
+    /// zero.) Every binding passes its per-call timeout here unchanged, so
+    /// this is the one rule for 0.
     pub fn timeout(mut self, timeout: Duration) -> CallOptions {
         self.timeout = Some(timeout);
         self

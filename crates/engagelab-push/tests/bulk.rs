@@ -2,12 +2,16 @@
 //! latency, the guard, dry runs, duplicates, invalid ids, the journal and
 //! cancellation.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use engagelab_mock::{Device, MockConfig, MockServer};
-use engagelab_push::{BulkErrorKind, BulkInput, CancelToken, Client};
+use engagelab_push::{BulkErrorKind, BulkInput, CancelToken};
 use serde_json::Value;
+
+mod common {
+    pub mod helpers;
+}
+use common::helpers::{client, deletes, json_lines as report_lines};
 
 fn ids(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("dev-{i:05}")).collect()
@@ -21,29 +25,6 @@ fn mock(devices: &[String], rate_limit_qps: Option<u32>, latency_ms: u64) -> Moc
         ..MockConfig::default()
     })
     .expect("mock starts")
-}
-
-fn client(mock: &MockServer) -> Client {
-    Client::builder("demo-app-key", "demo-master-secret")
-        .base_url(mock.base_url())
-        .build()
-        .expect("client builds")
-}
-
-fn deletes(mock: &MockServer) -> Vec<String> {
-    mock.log()
-        .into_iter()
-        .filter(|r| r.method == "DELETE")
-        .map(|r| r.path.trim_start_matches("/v4/devices/").to_owned())
-        .collect()
-}
-
-fn report_lines(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .expect("report")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON line"))
-        .collect()
 }
 
 #[test]

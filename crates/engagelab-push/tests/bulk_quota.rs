@@ -3,6 +3,7 @@
 //! before any 429, and a run that stays rate-limited stopping. Loose
 //! bounds: the exact figures live in the benchmark (BENCHMARKS.md).
 
+use engagelab_mock::{DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET};
 use std::time::{Duration, Instant};
 
 use engagelab_mock::{Answer, Device, MockConfig, MockServer};
@@ -21,7 +22,7 @@ fn mock(devices: &[String], config: MockConfig) -> MockServer {
 }
 
 fn client(mock: &MockServer) -> Client {
-    Client::builder("demo-app-key", "demo-master-secret")
+    Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
         .base_url(mock.base_url())
         .backoff(Duration::from_millis(1), Duration::from_millis(1))
         .build()

@@ -5,6 +5,7 @@
 //! failure that says what was sent, erasures that finish re-bound devices,
 //! and long alias answers.
 
+use engagelab_mock::{DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET};
 use std::path::Path;
 use std::sync::mpsc;
 
@@ -29,14 +30,14 @@ fn mock(all: &[String]) -> MockServer {
 }
 
 fn client_with(mock: &MockServer, secret: &str) -> Client {
-    Client::builder("demo-app-key", secret)
+    Client::builder(DEFAULT_APP_KEY, secret)
         .base_url(mock.base_url())
         .build()
         .expect("client builds")
 }
 
 fn client(mock: &MockServer) -> Client {
-    client_with(mock, "demo-master-secret")
+    client_with(mock, DEFAULT_MASTER_SECRET)
 }
 
 fn count(mock: &MockServer, method: &str) -> usize {
@@ -162,7 +163,7 @@ fn b2_a_second_run_on_a_journal_in_use_refuses_and_sends_nothing() {
         started_rx.recv().unwrap();
         // The first run's workers go on sending meanwhile: the second run's
         // requests are told apart by their User-Agent.
-        let second = Client::builder("demo-app-key", "demo-master-secret")
+        let second = Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
             .base_url(mock.base_url())
             .user_agent("second-run")
             .build()

@@ -9,6 +9,7 @@
 //! once, by `cargo xtask lint`; this runner reads it as it is.
 //! The C, Python, Go, Node.js and Java runners run the same file.
 
+use engagelab_mock::{DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -88,7 +89,7 @@ fn run(sc: &Value) -> Vec<String> {
             _ => panic!("a script without registration_id or alias"),
         }
     }
-    let client = Client::builder("demo-app-key", "demo-master-secret")
+    let client = Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
         .base_url(mock.base_url())
         .backoff(
             std::time::Duration::from_millis(1),

@@ -1,12 +1,13 @@
 //! `Client::check` against engagelab-mock: the facts of the connection (the
 //! address, the TLS version), and that it reads without deleting.
 
+use engagelab_mock::{DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET};
 use std::io::Write;
 
 use engagelab_mock::{Device, MockConfig, MockServer};
 use engagelab_push::{CheckOptions, Client, ProbeKind};
 
-const SECRET: &str = "demo-master-secret";
+const SECRET: &str = DEFAULT_MASTER_SECRET;
 
 #[test]
 fn over_tls_it_reports_the_version_and_the_address() {
@@ -22,7 +23,7 @@ fn over_tls_it_reports_the_version_and_the_address() {
         .unwrap()
         .write_all(mock.ca_pem().unwrap().as_bytes())
         .unwrap();
-    let client = Client::builder("demo-app-key", SECRET)
+    let client = Client::builder(DEFAULT_APP_KEY, SECRET)
         .base_url(mock.base_url())
         .ca_file(&ca)
         .build()
@@ -61,7 +62,7 @@ fn over_tls_it_reports_the_version_and_the_address() {
 #[test]
 fn over_plain_http_there_is_no_tls_version() {
     let mock = MockServer::start(MockConfig::default()).expect("mock starts");
-    let client = Client::builder("demo-app-key", SECRET)
+    let client = Client::builder(DEFAULT_APP_KEY, SECRET)
         .base_url(mock.base_url())
         .build()
         .unwrap();
@@ -79,7 +80,7 @@ fn over_plain_http_there_is_no_tls_version() {
 #[test]
 fn a_bad_device_id_is_refused_before_anything_is_sent() {
     let mock = MockServer::start(MockConfig::default()).expect("mock starts");
-    let client = Client::builder("demo-app-key", SECRET)
+    let client = Client::builder(DEFAULT_APP_KEY, SECRET)
         .base_url(mock.base_url())
         .build()
         .unwrap();
@@ -93,7 +94,7 @@ fn a_bad_device_id_is_refused_before_anything_is_sent() {
 #[test]
 fn a_cancelled_token_stops_the_check_before_sending() {
     let mock = MockServer::start(MockConfig::default()).expect("mock starts");
-    let client = Client::builder("demo-app-key", SECRET)
+    let client = Client::builder(DEFAULT_APP_KEY, SECRET)
         .base_url(mock.base_url())
         .build()
         .unwrap();

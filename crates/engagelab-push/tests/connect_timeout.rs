@@ -1,6 +1,7 @@
 //! A server that never completes the TCP handshake: the connect timeout fires,
 //! the failure is retried, and nothing can have been deleted.
 
+use engagelab_mock::{DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
@@ -29,7 +30,7 @@ fn unresponsive_listener() -> (Socket, SocketAddr, Vec<TcpStream>) {
 #[test]
 fn connect_timeout_is_a_retried_timeout_that_deleted_nothing() {
     let (_listener, addr, _fillers) = unresponsive_listener();
-    let client = Client::builder("demo-app-key", "demo-master-secret")
+    let client = Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
         .base_url(format!("http://{addr}"))
         .connect_timeout(Duration::from_millis(300))
         .timeout(Duration::from_secs(10))

@@ -8,6 +8,7 @@
 //! query really reached the server. Needs root and `unshare`; without them
 //! every case is reported as ignored, saying why.
 
+use engagelab_mock::{DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET};
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::process::{Command, ExitCode};
 use std::sync::{Arc, Mutex};
@@ -57,7 +58,7 @@ fn expect_failure(
 }
 
 fn client(base_url: &str, retries: u32) -> engagelab_push::ClientBuilder {
-    Client::builder("demo-app-key", "demo-master-secret")
+    Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
         .base_url(base_url)
         .allow_insecure_http(true)
         .timeout(DEADLINE)

@@ -2,51 +2,29 @@
 //! through the bulk engine, the second lookup, and everything a run takes
 //! (dry run, guard, backup, report, journal, confirmation).
 
-use std::path::Path;
+use engagelab_mock::{DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET};
 use std::sync::{Arc, Mutex};
 
-use engagelab_mock::{Answer, Device, MockConfig, MockServer};
+use engagelab_mock::{Answer, Device, MockServer};
 use engagelab_push::{BulkErrorKind, Client, ErrorKind};
 use serde_json::{Value, json};
 
+mod common {
+    pub mod helpers;
+}
+use common::helpers::{client, json_lines as lines, mock_with, sent};
+
 /// `user-1` has two devices (android, ios), `user-2` one, `x` none bound.
 fn mock() -> MockServer {
-    MockServer::start(MockConfig {
-        devices: vec![
-            Device::new("a1")
-                .with_alias("user-1")
-                .with_platform("android")
-                .with_tags(["vip"]),
-            Device::new("b1").with_alias("user-1").with_platform("ios"),
-            Device::new("c2").with_alias("user-2").with_platform("hmos"),
-            Device::new("x"),
-        ],
-        ..MockConfig::default()
-    })
-    .expect("mock starts")
-}
-
-fn client(mock: &MockServer) -> Client {
-    Client::builder("demo-app-key", "demo-master-secret")
-        .base_url(mock.base_url())
-        .build()
-        .expect("client builds")
-}
-
-/// The mock's log as `METHOD path` lines.
-fn sent(mock: &MockServer) -> Vec<String> {
-    mock.log()
-        .into_iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect()
-}
-
-fn lines(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .expect("file")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON line"))
-        .collect()
+    mock_with(vec![
+        Device::new("a1")
+            .with_alias("user-1")
+            .with_platform("android")
+            .with_tags(["vip"]),
+        Device::new("b1").with_alias("user-1").with_platform("ios"),
+        Device::new("c2").with_alias("user-2").with_platform("hmos"),
+        Device::new("x"),
+    ])
 }
 
 #[test]
@@ -227,7 +205,7 @@ fn a_failed_lookup_stops_the_erasure_before_anything_is_deleted() {
     let mock = mock();
     let busy = r#"{"error":{"code":27000,"message":"busy"}}"#;
     mock.script_alias("user-2", vec![Answer::body(500, busy); 3]);
-    let client = Client::builder("demo-app-key", "demo-master-secret")
+    let client = Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
         .base_url(mock.base_url())
         .backoff(
             std::time::Duration::from_millis(1),

@@ -7,6 +7,7 @@
 //! `.tools/bin/toxiproxy-server` (installed by `cargo xtask test`). Without
 //! it every case is reported as ignored, saying why.
 
+use engagelab_mock::{DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -147,7 +148,7 @@ fn run_case(toxi: &Toxiproxy, mock: &MockServer, doc: &Value, case: &Value) -> R
     let c = &doc["client"];
     let ms = |name: &str| Duration::from_millis(c[name].as_u64().unwrap_or_default());
     let max_retries = c["max_retries"].as_u64().unwrap_or_default() as u32;
-    let builder = Client::builder("demo-app-key", "demo-master-secret");
+    let builder = Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET);
     // Through a proxy, toxiproxy stands before the mock as a CONNECT proxy.
     let builder = match case["through_proxy"].as_str() {
         Some(scheme) => builder

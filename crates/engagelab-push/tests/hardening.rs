@@ -2,14 +2,15 @@
 //! bound, went to the wrong port, or put secrets or spoofing characters into
 //! messages. Each is now refused as `InvalidArgument` or handled.
 
+use engagelab_mock::{DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use engagelab_mock::{Answer, Device, MockConfig, MockServer};
 use engagelab_push::{Client, ClientBuilder, ErrorKind, MAX_DURATION};
 
-const KEY: &str = "demo-app-key";
-const SECRET: &str = "demo-master-secret";
+const KEY: &str = DEFAULT_APP_KEY;
+const SECRET: &str = DEFAULT_MASTER_SECRET;
 
 fn token() -> String {
     base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:{SECRET}"))

@@ -1,5 +1,6 @@
 //! Connections are pooled and shared: by sequential calls, by clones, by threads.
 
+use engagelab_mock::{DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET};
 use engagelab_mock::{Device, MockConfig, MockServer};
 use engagelab_push::{Client, DEFAULT_USER_AGENT};
 
@@ -12,7 +13,7 @@ fn mock_with(ids: impl IntoIterator<Item = String>) -> MockServer {
 }
 
 fn client(mock: &MockServer) -> Client {
-    Client::builder("demo-app-key", "demo-master-secret")
+    Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
         .base_url(mock.base_url())
         .build()
         .expect("client builds")
@@ -79,7 +80,7 @@ fn eight_threads_share_one_client() {
 fn sends_a_user_agent() {
     let mock = mock_with(["a".to_owned(), "b".to_owned()]);
     client(&mock).delete_device("a").unwrap();
-    Client::builder("demo-app-key", "demo-master-secret")
+    Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
         .base_url(mock.base_url())
         .user_agent("billing-cleanup/2.1")
         .build()

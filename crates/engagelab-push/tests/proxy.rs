@@ -1,5 +1,6 @@
 //! Proxies are used only when configured: the environment is ignored.
 
+use engagelab_mock::{DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET};
 use engagelab_mock::{Device, MockConfig, MockServer};
 use engagelab_push::Client;
 
@@ -8,7 +9,7 @@ fn a_configured_proxy_carries_the_request() {
     // The mock answers CONNECT like an HTTP proxy and tunnels to itself.
     let proxy = MockServer::start(MockConfig::default()).unwrap();
     proxy.add_device(Device::new("dev-p"));
-    let client = Client::builder("demo-app-key", "demo-master-secret")
+    let client = Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
         .base_url("http://push.example.invalid")
         .allow_insecure_http(true)
         .proxy(proxy.base_url())
@@ -70,7 +71,7 @@ fn proxy_environment_variables_are_ignored() {
     );
     let mock = MockServer::start(MockConfig::default()).unwrap();
     mock.add_device(Device::new("dev-env"));
-    let client = Client::builder("demo-app-key", "demo-master-secret")
+    let client = Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
         .base_url(mock.base_url())
         .build()
         .unwrap();
@@ -215,7 +216,7 @@ mod phases {
 
     /// Deletes `dev-x` of `origin` through `proxy`, retries on.
     fn delete(origin: &MockServer, ca: &PathBuf, proxy: &Proxy) -> (Result<(), Error>, Duration) {
-        let client = Client::builder("demo-app-key", "demo-master-secret")
+        let client = Client::builder(super::DEFAULT_APP_KEY, super::DEFAULT_MASTER_SECRET)
             .base_url(origin.base_url())
             .ca_file(ca)
             .proxy(&proxy.url)
@@ -313,7 +314,7 @@ fn a_tls_proxy_refusing_the_connect_is_not_maybe_deleted() {
     std::fs::create_dir_all(&dir).unwrap();
     let ca = dir.join("ca.pem");
     std::fs::write(&ca, proxy.ca_pem().unwrap()).unwrap();
-    let client = Client::builder("demo-app-key", "demo-master-secret")
+    let client = Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
         .base_url("http://push.example.invalid")
         .allow_insecure_http(true)
         .proxy(proxy.base_url())

@@ -3,12 +3,13 @@
 
 use base64::Engine as _;
 use engagelab_mock::{Answer, MockConfig, MockServer};
+use engagelab_mock::{DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET};
 use engagelab_push::Client;
 
-const SECRET: &str = "demo-master-secret";
+const SECRET: &str = DEFAULT_MASTER_SECRET;
 
 fn token() -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!("demo-app-key:{SECRET}"))
+    base64::engine::general_purpose::STANDARD.encode(format!("{DEFAULT_APP_KEY}:{SECRET}"))
 }
 
 fn assert_clean(what: &str, text: &str) {
@@ -22,7 +23,7 @@ fn assert_clean(what: &str, text: &str) {
 #[test]
 fn builder_client_and_errors_never_show_secrets() {
     let mock = MockServer::start(MockConfig::default()).unwrap();
-    let builder = Client::builder("demo-app-key", SECRET)
+    let builder = Client::builder(DEFAULT_APP_KEY, SECRET)
         .base_url(mock.base_url())
         .proxy(format!("http://user:{SECRET}@127.0.0.1:1"));
     assert_clean("builder Debug", &format!("{builder:?}"));
@@ -31,7 +32,7 @@ fn builder_client_and_errors_never_show_secrets() {
     assert_clean("client pretty Debug", &format!("{client:#?}"));
     assert!(format!("{client:?}").contains("** redacted **"));
 
-    let direct = Client::builder("demo-app-key", SECRET)
+    let direct = Client::builder(DEFAULT_APP_KEY, SECRET)
         .base_url(mock.base_url())
         .build()
         .unwrap();
@@ -64,7 +65,7 @@ fn assert_no_run_of(what: &str, text: &str, secret: &str) {
 /// answers 400 with `body`.
 fn message_for(secret: &str, body: String) -> String {
     let mock = MockServer::start(MockConfig::default()).unwrap();
-    let client = Client::builder("demo-app-key", secret)
+    let client = Client::builder(DEFAULT_APP_KEY, secret)
         .base_url(mock.base_url())
         .max_retries(0)
         .build()
@@ -78,7 +79,8 @@ fn message_for(secret: &str, body: String) -> String {
 fn a_credential_echoed_cut_short_with_text_after_it_is_removed() {
     // A 24-character Master Secret, as EngageLab issues them.
     let secret = "b7c2e19fa04d4e5c8a1f3d6e";
-    let token = base64::engine::general_purpose::STANDARD.encode(format!("demo-app-key:{secret}"));
+    let token =
+        base64::engine::general_purpose::STANDARD.encode(format!("{DEFAULT_APP_KEY}:{secret}"));
     for body in [
         format!("auth failed for Basic {}... (truncated)", &token[..40]),
         format!("master secret {}... rejected", &secret[..20]),
@@ -101,7 +103,8 @@ fn a_token_json_escaped_with_backslash_slash_is_removed() {
     // A Master Secret whose Basic token holds `/`, which PHP's json_encode
     // writes as `\/`.
     let secret = "q?q?q?q?q?q?q?q?q?q?q?q?";
-    let token = base64::engine::general_purpose::STANDARD.encode(format!("demo-app-key:{secret}"));
+    let token =
+        base64::engine::general_purpose::STANDARD.encode(format!("{DEFAULT_APP_KEY}:{secret}"));
     assert!(token.contains('/'));
     let escaped = token.replace('/', "\\/");
     for body in [

@@ -9,6 +9,7 @@
 //! (On an idle machine the overshoot is a few milliseconds; the tests print
 //! it.)
 
+use engagelab_mock::{DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
@@ -18,7 +19,7 @@ use engagelab_mock::{Answer, Device, MockConfig, MockServer};
 use engagelab_push::{CallOptions, CancelToken, Client, ErrorKind};
 
 fn client_for(base_url: &str) -> engagelab_push::ClientBuilder {
-    Client::builder("demo-app-key", "demo-master-secret")
+    Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
         .base_url(base_url)
         .backoff(Duration::from_millis(1), Duration::from_millis(5))
 }
@@ -150,6 +151,29 @@ fn a_tiny_timeout_sends_nothing_and_deletes_nothing() {
     let e = client.delete_device("dev-1").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
     assert!(!e.maybe_deleted(), "{e}");
+    assert!(mock.device("dev-1").is_some());
+}
+
+#[test]
+fn a_per_call_timeout_of_zero_is_a_timeout_that_sends_nothing() {
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    mock.add_device(Device::new("dev-1"));
+    let client = client_for(mock.base_url()).build().unwrap();
+    let zero = CallOptions::new().timeout(Duration::ZERO);
+    let errors = [
+        client.delete_device_with("dev-1", &zero).unwrap_err(),
+        client.get_device_with("dev-1", &zero).unwrap_err(),
+        client.get_alias_with("user-1", &[], &zero).unwrap_err(),
+        client
+            .check(&engagelab_push::CheckOptions::new().call_options(zero.clone()))
+            .unwrap_err(),
+    ];
+    for e in errors {
+        assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+        assert_eq!(e.attempts(), 0, "{e}");
+        assert!(!e.maybe_deleted(), "{e}");
+    }
+    assert!(mock.log().is_empty(), "{:?}", mock.log());
     assert!(mock.device("dev-1").is_some());
 }
 

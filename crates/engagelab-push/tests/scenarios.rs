@@ -90,18 +90,13 @@ fn opt_u64(v: &Value) -> Option<u64> {
     v.as_u64()
 }
 
+/// What a check of a scenario's outcome reports: the field, whether it
+/// matched, and what was seen instead.
+type Check<'a> = &'a mut dyn FnMut(&str, bool, String);
+
 /// Runs one scenario; returns what did not match.
 fn run(creds: &Value, sc: &Value) -> Vec<String> {
     let mock = MockServer::start(MockConfig::default()).expect("mock starts");
-    let mut bad = Vec::new();
-    for seed in sc["devices"].as_array().into_iter().flatten() {
-        // A bare id, or an object with the mock's own fields.
-        let device = match seed.as_str() {
-            Some(id) => Seed::new(id),
-            None => serde_json::from_value(seed.clone()).expect("device seed parses"),
-        };
-        mock.add_device(device);
-    }
     let call = sc
         .get("call")
         .and_then(Value::as_str)
@@ -111,6 +106,46 @@ fn run(creds: &Value, sc: &Value) -> Vec<String> {
         .or_else(|| sc.get("alias"))
         .and_then(Value::as_str)
         .unwrap();
+    seed(&mock, sc, call, input);
+    let started = Instant::now();
+    let (result, client_debug) = make_call(creds, sc, call, input, mock.base_url());
+    let elapsed = started.elapsed();
+    let expect = &sc["expect"];
+    let mut bad = Vec::new();
+    let check: Check<'_> = &mut |what: &str, ok: bool, detail: String| {
+        if !ok {
+            bad.push(format!("{what}: {detail}"));
+        }
+    };
+    match &result {
+        Ok(got) => check_success(got, expect, input, check),
+        Err(e) => check_error(e, expect, check),
+    }
+    check_no_secret(&result, client_debug, expect, check);
+    let log = mock.log();
+    check_attempts(&result, &log, sc, expect, check);
+    check_requests(&log, expect, check);
+    check_devices(&mock, expect, check);
+    if let Some(v) = expect.get("min_elapsed_ms") {
+        check(
+            "min_elapsed_ms",
+            elapsed >= ms(v),
+            format!("returned after {elapsed:?}"),
+        );
+    }
+    bad
+}
+
+/// Seeds the mock with the scenario's devices and scripted answers.
+fn seed(mock: &MockServer, sc: &Value, call: &str, input: &str) {
+    for seed in sc["devices"].as_array().into_iter().flatten() {
+        // A bare id, or an object with the mock's own fields.
+        let device = match seed.as_str() {
+            Some(id) => Seed::new(id),
+            None => serde_json::from_value(seed.clone()).expect("device seed parses"),
+        };
+        mock.add_device(device);
+    }
     if let Some(script) = sc.get("script") {
         let answers: Vec<Answer> =
             serde_json::from_value(script.clone()).expect("script answers parse");
@@ -120,6 +155,17 @@ fn run(creds: &Value, sc: &Value) -> Vec<String> {
             _ => mock.script(key, answers),
         }
     }
+}
+
+/// Builds the scenario's client and makes its call: the outcome, and the
+/// client's `Debug` and `Display` (to look for secrets in).
+fn make_call(
+    creds: &Value,
+    sc: &Value,
+    call: &str,
+    input: &str,
+    mock_url: &str,
+) -> (Result<Got, Error>, String) {
     let platforms: Vec<&str> = sc["platforms"]
         .as_array()
         .into_iter()
@@ -128,10 +174,9 @@ fn run(creds: &Value, sc: &Value) -> Vec<String> {
         .collect();
     let null = Value::Null;
     let settings = sc.get("client").unwrap_or(&null);
-    let started = Instant::now();
     let mut client_debug = String::new();
-    let result: Result<Got, Error> = build_client(creds, settings, mock.base_url()).and_then(|c| {
-        client_debug = format!("{c:?}");
+    let result: Result<Got, Error> = build_client(creds, settings, mock_url).and_then(|c| {
+        client_debug = format!("{c:?} {c}");
         match call {
             "get_device" => c.get_device(input).map(Got::Device),
             "get_alias" => {
@@ -144,102 +189,109 @@ fn run(creds: &Value, sc: &Value) -> Vec<String> {
             _ => c.delete_device(input).map(|()| Got::Deleted),
         }
     });
-    let elapsed = started.elapsed();
-    let expect = &sc["expect"];
-    let mut check = |what: &str, ok: bool, detail: String| {
-        if !ok {
-            bad.push(format!("{what}: {detail}"));
-        }
-    };
+    (result, client_debug)
+}
+
+/// Checks a success against `expect`.
+fn check_success(got: &Got, expect: &Value, input: &str, check: Check<'_>) {
     let want_status = expect["status"].as_str().unwrap();
-    match &result {
-        Ok(got) => {
-            check(
-                "status",
-                want_status == "OK",
-                format!("got OK, want {want_status}"),
-            );
-            if let Got::Device(device) = got {
-                check(
-                    "device registration_id",
-                    device.registration_id() == input,
-                    format!("got {:?}", device.registration_id()),
-                );
-            }
-            // The schema keeps device to get_device and registration_ids
-            // to get_alias, and both to a success.
-            if let (Some(want), Got::Device(device)) = (expect.get("device"), got) {
-                check_device(device, want, &mut check);
-            }
-            if let (Some(want), Got::Ids(ids)) = (expect.get("registration_ids"), got) {
-                let want: Vec<&str> = want
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .collect();
-                check(
-                    "registration_ids",
-                    *ids == want,
-                    format!("got {ids:?}, want {want:?}"),
-                );
-            }
-        }
-        Err(e) => {
-            let got = e.kind().name();
-            check(
-                "status",
-                got == want_status,
-                format!("got {got} ({e}), want {want_status}"),
-            );
-            if let Some(v) = expect.get("http_status") {
-                let want = opt_u64(v);
-                check(
-                    "http_status",
-                    e.http_status().map(u64::from) == want,
-                    format!("got {:?}, want {want:?}", e.http_status()),
-                );
-            }
-            if let Some(v) = expect.get("api_code") {
-                let want = v.as_i64();
-                check(
-                    "api_code",
-                    e.api_code() == want,
-                    format!("got {:?}, want {want:?}", e.api_code()),
-                );
-            }
-            if let Some(v) = expect.get("maybe_deleted") {
-                let want = v.as_bool().unwrap();
-                check(
-                    "maybe_deleted",
-                    e.maybe_deleted() == want,
-                    format!("got {}, want {want}", e.maybe_deleted()),
-                );
-            }
-            if let Some(v) = expect.get("retry_after_ms") {
-                let got = e.retry_after().map(|d| d.as_millis() as u64);
-                let want = opt_u64(v);
-                // A hint counted down from a date may lose a little; seconds hints are exact.
-                check(
-                    "retry_after_ms",
-                    got == want,
-                    format!("got {got:?}, want {want:?}"),
-                );
-            }
-            for s in expect["message_contains"].as_array().into_iter().flatten() {
-                let s = s.as_str().unwrap();
-                check(
-                    "message_contains",
-                    e.message().contains(s),
-                    format!("{s:?} not in {:?}", e.message()),
-                );
-            }
-        }
+    check(
+        "status",
+        want_status == "OK",
+        format!("got OK, want {want_status}"),
+    );
+    if let Got::Device(device) = got {
+        check(
+            "device registration_id",
+            device.registration_id() == input,
+            format!("got {:?}", device.registration_id()),
+        );
     }
+    // The schema keeps device to get_device and registration_ids to
+    // get_alias, and both to a success.
+    if let (Some(want), Got::Device(device)) = (expect.get("device"), got) {
+        check_device(device, want, check);
+    }
+    if let (Some(want), Got::Ids(ids)) = (expect.get("registration_ids"), got) {
+        let want: Vec<&str> = want
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        check(
+            "registration_ids",
+            *ids == want,
+            format!("got {ids:?}, want {want:?}"),
+        );
+    }
+}
+
+/// Checks an error against `expect`.
+fn check_error(e: &Error, expect: &Value, check: Check<'_>) {
+    let want_status = expect["status"].as_str().unwrap();
+    let got = e.kind().name();
+    check(
+        "status",
+        got == want_status,
+        format!("got {got} ({e}), want {want_status}"),
+    );
+    if let Some(v) = expect.get("http_status") {
+        let want = opt_u64(v);
+        check(
+            "http_status",
+            e.http_status().map(u64::from) == want,
+            format!("got {:?}, want {want:?}", e.http_status()),
+        );
+    }
+    if let Some(v) = expect.get("api_code") {
+        let want = v.as_i64();
+        check(
+            "api_code",
+            e.api_code() == want,
+            format!("got {:?}, want {want:?}", e.api_code()),
+        );
+    }
+    if let Some(v) = expect.get("maybe_deleted") {
+        let want = v.as_bool().unwrap();
+        check(
+            "maybe_deleted",
+            e.maybe_deleted() == want,
+            format!("got {}, want {want}", e.maybe_deleted()),
+        );
+    }
+    if let Some(v) = expect.get("retry_after_ms") {
+        let got = e.retry_after().map(|d| d.as_millis() as u64);
+        let want = opt_u64(v);
+        // A hint counted down from a date may lose a little; seconds hints are exact.
+        check(
+            "retry_after_ms",
+            got == want,
+            format!("got {got:?}, want {want:?}"),
+        );
+    }
+    for s in expect["message_contains"].as_array().into_iter().flatten() {
+        let s = s.as_str().unwrap();
+        check(
+            "message_contains",
+            e.message().contains(s),
+            format!("{s:?} not in {:?}", e.message()),
+        );
+    }
+}
+
+/// Checks that no text shown (the client's `Debug`, the error's texts)
+/// holds what `expect.message_excludes` lists.
+fn check_no_secret(
+    result: &Result<Got, Error>,
+    client_debug: String,
+    expect: &Value,
+    check: Check<'_>,
+) {
     // Secrets must show nowhere: not in the client's Debug, nor in any text of
     // the error if there is one.
     let mut texts = vec![client_debug];
-    if let Err(e) = &result {
+    if let Err(e) = result {
         texts.extend([e.message().to_owned(), e.to_string(), format!("{e:?}")]);
     }
     for s in expect["message_excludes"].as_array().into_iter().flatten() {
@@ -252,11 +304,20 @@ fn run(creds: &Value, sc: &Value) -> Vec<String> {
             );
         }
     }
-    let attempts = match &result {
+}
+
+/// Checks the attempts the call reported, or the server saw.
+fn check_attempts(
+    result: &Result<Got, Error>,
+    log: &[engagelab_mock::LoggedRequest],
+    sc: &Value,
+    expect: &Value,
+    check: Check<'_>,
+) {
+    let attempts = match result {
         Ok(_) => None,
         Err(e) => Some(e.attempts()),
     };
-    let log = mock.log();
     if let Some(v) = expect.get("attempts") {
         let want = v.as_u64().unwrap() as usize;
         match attempts {
@@ -292,6 +353,10 @@ fn run(creds: &Value, sc: &Value) -> Vec<String> {
             format!("got {got}, want at least {want}"),
         );
     }
+}
+
+/// Checks the requests the server saw against `expect.requests`.
+fn check_requests(log: &[engagelab_mock::LoggedRequest], expect: &Value, check: Check<'_>) {
     if let Some(reqs) = expect.get("requests").and_then(Value::as_array) {
         check(
             "requests",
@@ -328,6 +393,10 @@ fn run(creds: &Value, sc: &Value) -> Vec<String> {
             }
         }
     }
+}
+
+/// Checks which devices remain on the mock.
+fn check_devices(mock: &MockServer, expect: &Value, check: Check<'_>) {
     let devices = mock.devices();
     for id in expect["device_remains"].as_array().into_iter().flatten() {
         check(
@@ -343,18 +412,10 @@ fn run(creds: &Value, sc: &Value) -> Vec<String> {
             format!("{id} is still there"),
         );
     }
-    if let Some(v) = expect.get("min_elapsed_ms") {
-        check(
-            "min_elapsed_ms",
-            elapsed >= ms(v),
-            format!("returned after {elapsed:?}"),
-        );
-    }
-    bad
 }
 
 /// Checks the device a `get_device` returned against `expect.device`.
-fn check_device(device: &Device, want: &Value, check: &mut impl FnMut(&str, bool, String)) {
+fn check_device(device: &Device, want: &Value, check: Check<'_>) {
     if let Some(tags) = want.get("tags") {
         let tags: Vec<&str> = tags
             .as_array()

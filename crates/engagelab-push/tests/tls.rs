@@ -1,5 +1,6 @@
 //! HTTPS: certificates are always verified; `ca_file` adds roots beside the defaults.
 
+use engagelab_mock::{DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET};
 use std::io::Write;
 
 use engagelab_mock::{Device, MockConfig, MockServer};
@@ -26,7 +27,7 @@ fn ca_file_lets_the_client_trust_a_private_ca() {
         .unwrap()
         .write_all(mock.ca_pem().unwrap().as_bytes())
         .unwrap();
-    let client = Client::builder("demo-app-key", "demo-master-secret")
+    let client = Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
         .base_url(mock.base_url())
         .ca_file(&ca)
         .build()
@@ -38,7 +39,7 @@ fn ca_file_lets_the_client_trust_a_private_ca() {
 #[test]
 fn an_unknown_ca_is_refused_and_not_retried() {
     let mock = tls_mock();
-    let client = Client::builder("demo-app-key", "demo-master-secret")
+    let client = Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
         .base_url(mock.base_url())
         .build()
         .unwrap();

@@ -53,8 +53,8 @@ pub(crate) fn run_demo() -> Result<(), String> {
         ("python", Box::new(python)),
     ];
     let with_env = |mut cmd: Command| {
-        cmd.env("ENGAGELAB_APP_KEY", "demo-app-key")
-            .env("ENGAGELAB_MASTER_SECRET", "demo-master-secret")
+        cmd.env("ENGAGELAB_APP_KEY", crate::mock::APP_KEY)
+            .env("ENGAGELAB_MASTER_SECRET", crate::mock::MASTER_SECRET)
             .env("ENGAGELAB_BASE_URL", mock.url())
             .env_remove("ENGAGELAB_REGION");
         cmd

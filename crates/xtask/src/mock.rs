@@ -7,6 +7,12 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
+/// The mock's default credentials (`engagelab_mock::DEFAULT_APP_KEY` and
+/// `DEFAULT_MASTER_SECRET`; xtask does not link the mock, it runs it).
+pub(crate) const APP_KEY: &str = "demo-app-key";
+/// See [`APP_KEY`].
+pub(crate) const MASTER_SECRET: &str = "demo-master-secret";
+
 pub(crate) struct Mock {
     child: Child,
     url: String,

@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use engagelab_mock::{Device, MockConfig, MockServer};
+use engagelab_mock::{DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET, Device, MockConfig, MockServer};
 
 /// `Authorization` value for the default credentials.
 pub fn auth() -> String {
-    basic("demo-app-key", "demo-master-secret")
+    basic(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
 }
 
 /// `Authorization` value for these credentials.

@@ -1,5 +1,6 @@
 //! Running the `engagelab-push` binary against engagelab-mock.
 
+use engagelab_mock::{DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET};
 use std::process::{Command, Output, Stdio};
 
 use engagelab_mock::MockServer;
@@ -9,8 +10,8 @@ pub fn cli(mock: &MockServer, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_engagelab-push"));
     c.args(args)
         .env_clear()
-        .env("ENGAGELAB_APP_KEY", "demo-app-key")
-        .env("ENGAGELAB_MASTER_SECRET", "demo-master-secret")
+        .env("ENGAGELAB_APP_KEY", DEFAULT_APP_KEY)
+        .env("ENGAGELAB_MASTER_SECRET", DEFAULT_MASTER_SECRET)
         .env("ENGAGELAB_BASE_URL", mock.base_url())
         .stdin(Stdio::null());
     c

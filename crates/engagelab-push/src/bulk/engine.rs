@@ -89,17 +89,65 @@ pub(super) fn run(
     resend: bool,
 ) -> Result<BulkSummary, BulkError> {
     check_settings(cfg)?;
-    let cap = cfg.concurrency.unwrap_or_else(|| {
-        (cfg.qps as usize).clamp(MIN_DEFAULT_CONCURRENCY, MAX_DEFAULT_CONCURRENCY)
-    });
     let user_cancel = cfg.cancel.clone();
     let cancelled = || user_cancel.as_ref().is_some_and(CancelToken::is_cancelled);
+    let dry_run = cfg.dry_run;
+    let not_yet = |c: &input::Counted| not_sent(c.entries, c.unique_valid, dry_run);
 
     let mut seen = IdSet::default();
     let valid = |id: &str| validate::registration_id(id).is_ok();
     let Some(mut counted) = input::count(input, valid, &mut seen, &cancelled)? else {
-        return Ok(not_sent(0, 0, cfg.dry_run));
+        return Ok(not_sent(0, 0, dry_run));
     };
+    seen.clear();
+    guard(cfg, &counted, fingerprint.is_some())?;
+    if cancelled() {
+        return Ok(not_yet(&counted));
+    }
+    confirm(cfg, &counted)?;
+    if cancelled() {
+        return Ok(not_yet(&counted));
+    }
+    let outputs = open_outputs(cfg, &counted, fingerprint.as_deref(), resend)?;
+    if cancelled() {
+        return Ok(not_yet(&counted));
+    }
+
+    let shared = Shared {
+        client: cfg.client.clone(),
+        pacer: Arc::new(Pacer::new(f64::from(cfg.qps))),
+        tally: Tally::default(),
+        journal: outputs.journal,
+        backup: outputs.backup,
+        report: outputs.report,
+        dry_run: cfg.dry_run,
+        user: user_cancel.clone(),
+        stop: CancelToken::new(),
+        hard: CancelToken::new(),
+        failure: OnceLock::new(),
+        stopped: OnceLock::new(),
+        streak: Mutex::new((None, 0)),
+    };
+    let start = Instant::now();
+    let spool = counted.spool.entries()?;
+    let interrupted = drive(
+        cfg,
+        &shared,
+        spool,
+        outputs.finished,
+        counted.entries,
+        start,
+    );
+    finish(cfg, &shared, &counted, start, interrupted)
+}
+
+/// Refuses an input over `max_deletions`, or one with entries and not one
+/// valid id (unless the ids are an erasure's, `from_aliases`).
+fn guard(
+    cfg: &BulkDelete<'_>,
+    counted: &input::Counted,
+    from_aliases: bool,
+) -> Result<(), BulkError> {
     if counted.unique_valid > cfg.max_deletions {
         return Err(BulkError::new(
             BulkErrorKind::Guard,
@@ -109,17 +157,18 @@ pub(super) fn run(
             ),
         ));
     }
-    if counted.entries > 0 && counted.unique_valid == 0 && fingerprint.is_none() {
+    if counted.entries > 0 && counted.unique_valid == 0 && !from_aliases {
         return Err(BulkError::invalid(format!(
             "the input holds {} entries and not one registration id (is it UTF-8 or \
              ASCII text, one id per line?); nothing was sent",
             counted.entries
         )));
     }
-    seen.clear();
-    if cancelled() {
-        return Ok(not_sent(counted.entries, counted.unique_valid, cfg.dry_run));
-    }
+    Ok(())
+}
+
+/// Asks the caller's confirmation, if any, with the run's plan.
+fn confirm(cfg: &mut BulkDelete<'_>, counted: &input::Counted) -> Result<(), BulkError> {
     if let Some(confirm) = cfg.confirm.take() {
         let plan = Plan {
             entries: counted.entries,
@@ -133,15 +182,31 @@ pub(super) fn run(
             ));
         }
     }
-    if cancelled() {
-        return Ok(not_sent(counted.entries, counted.unique_valid, cfg.dry_run));
-    }
+    Ok(())
+}
 
+/// The files a run writes, and the ids its journal holds as finished.
+struct Outputs {
+    journal: Option<Journal>,
+    /// Ids not to send again (none with `resend`).
+    finished: Option<IdSet>,
+    backup: Option<Backup>,
+    report: Option<Report>,
+}
+
+/// Opens the journal (tied to `fingerprint`, else the input's), the backup
+/// and the report the run was given.
+fn open_outputs(
+    cfg: &BulkDelete<'_>,
+    counted: &input::Counted,
+    fingerprint: Option<&str>,
+    resend: bool,
+) -> Result<Outputs, BulkError> {
     let (journal, finished) = match &cfg.journal {
         Some(path) => {
             let (j, f) = Journal::open(
                 path,
-                fingerprint.as_deref().unwrap_or(&counted.fingerprint),
+                fingerprint.unwrap_or(&counted.fingerprint),
                 counted.unique_valid,
                 !cfg.dry_run,
             )?;
@@ -161,34 +226,34 @@ pub(super) fn run(
         })?),
         None => None,
     };
-    if cancelled() {
-        return Ok(not_sent(counted.entries, counted.unique_valid, cfg.dry_run));
-    }
-
-    let shared = Shared {
-        client: cfg.client.clone(),
-        pacer: Arc::new(Pacer::new(f64::from(cfg.qps))),
-        tally: Tally::default(),
+    Ok(Outputs {
         journal,
+        finished,
         backup,
         report,
-        dry_run: cfg.dry_run,
-        user: user_cancel.clone(),
-        stop: CancelToken::new(),
-        hard: CancelToken::new(),
-        failure: OnceLock::new(),
-        stopped: OnceLock::new(),
-        streak: Mutex::new((None, 0)),
-    };
+    })
+}
+
+/// Runs the producer and the workers until both are done, the calling
+/// thread watching for a cancel or a stall, sizing the pool and reporting
+/// progress. Returns whether the caller's cancel interrupted the run.
+fn drive(
+    cfg: &mut BulkDelete<'_>,
+    shared: &Shared,
+    spool: input::SpoolReader<'_>,
+    finished: Option<IdSet>,
+    entries: u64,
+    start: Instant,
+) -> bool {
+    let cap = cfg.concurrency.unwrap_or_else(|| {
+        (cfg.qps as usize).clamp(MIN_DEFAULT_CONCURRENCY, MAX_DEFAULT_CONCURRENCY)
+    });
+    let user_cancel = cfg.cancel.clone();
+    let cancelled = || user_cancel.as_ref().is_some_and(CancelToken::is_cancelled);
     let on_progress = &mut cfg.on_progress;
     let stall_timeout = cfg.stall_timeout;
-    let entries = counted.entries;
-    let spool = counted.spool.entries()?;
-    let start = Instant::now();
-
     let (tx, rx) = sync_channel::<Job>(cap.max(FIRST_WORKERS) * 2);
     let rx = Mutex::new(rx);
-    let shared = &shared;
     let rx = &rx;
     let mut interrupted = false;
 
@@ -237,7 +302,19 @@ pub(super) fn run(
             let _ = shared.failure.set(e);
         }
     });
+    interrupted
+}
 
+/// The run's summary, its last progress report and the report file's
+/// summary line; the run's first failure, if any, instead.
+fn finish(
+    cfg: &mut BulkDelete<'_>,
+    shared: &Shared,
+    counted: &input::Counted,
+    start: Instant,
+    interrupted: bool,
+) -> Result<BulkSummary, BulkError> {
+    let entries = counted.entries;
     let counts = shared.tally.counts();
     let summary = BulkSummary {
         entries,
@@ -250,7 +327,7 @@ pub(super) fn run(
         stopped: shared.stopped.get().cloned(),
         dry_run: cfg.dry_run,
     };
-    if let Some(f) = on_progress.as_mut() {
+    if let Some(f) = cfg.on_progress.as_mut() {
         f(&progress(shared, entries, start, interrupted));
     }
     if let Some(r) = &shared.report

@@ -140,8 +140,8 @@ fn packaging_proof(env: &Env, jdk: Option<&Path>) -> Result<(), String> {
                     .env_clear()
                     .env("PATH", java_home.join("bin"))
                     .env("HOME", &dir)
-                    .env("ENGAGELAB_APP_KEY", "demo-app-key")
-                    .env("ENGAGELAB_MASTER_SECRET", "demo-master-secret")
+                    .env("ENGAGELAB_APP_KEY", crate::mock::APP_KEY)
+                    .env("ENGAGELAB_MASTER_SECRET", crate::mock::MASTER_SECRET)
                     .env("ENGAGELAB_BASE_URL", &url)
                     .args(["-cp", &class_path, "DeleteDevice.java", "packaged-device-1"]);
                 // Not {cmd:?}: it would print the Master Secret variable.
@@ -197,8 +197,8 @@ pub(crate) fn demo(env: &Env) -> Result<(), String> {
             .map_or_else(|| PathBuf::from("java"), |h| h.join("bin/java"));
         let mut cmd = Command::new(java);
         cmd.env_remove("LD_LIBRARY_PATH");
-        cmd.env("ENGAGELAB_APP_KEY", "demo-app-key")
-            .env("ENGAGELAB_MASTER_SECRET", "demo-master-secret")
+        cmd.env("ENGAGELAB_APP_KEY", crate::mock::APP_KEY)
+            .env("ENGAGELAB_MASTER_SECRET", crate::mock::MASTER_SECRET)
             .env("ENGAGELAB_BASE_URL", &url)
             .arg("-cp")
             .arg(format!("{}:{}", jar.display(), jna.display()))

@@ -80,8 +80,8 @@ pub(crate) fn demo(env: &Env) -> Result<(), String> {
         run(env
             .command(DIR, "php")
             .args(["examples/delete_device.php", device])
-            .env("ENGAGELAB_APP_KEY", "demo-app-key")
-            .env("ENGAGELAB_MASTER_SECRET", "demo-master-secret")
+            .env("ENGAGELAB_APP_KEY", crate::mock::APP_KEY)
+            .env("ENGAGELAB_MASTER_SECRET", crate::mock::MASTER_SECRET)
             .env("ENGAGELAB_BASE_URL", url)
             .env_remove("ENGAGELAB_REGION"))
     })();

@@ -13,7 +13,6 @@ const JAVA: &str = "bindings/java/src/main/java/io/github/engagelabpush/Defaults
 const JAVA_REGION: &str = "bindings/java/src/main/java/io/github/engagelabpush/Region.java";
 const PHP: &str = "bindings/php/src/Defaults.php";
 const NODE_TYPES: &str = "bindings/node/lib/index.d.cts";
-const NODE_CLIENT: &str = "bindings/node/lib/client.cjs";
 
 pub(crate) fn outputs(t: &Settings) -> Vec<Output> {
     debug_assert!(JAVA.starts_with(JAVA_DIR));
@@ -23,7 +22,6 @@ pub(crate) fn outputs(t: &Settings) -> Vec<Output> {
         Output::Region(JAVA_REGION, "regions", java_regions(t)),
         Output::File(PHP, php(t)),
         Output::Region(NODE_TYPES, "region", node_type(t)),
-        Output::Region(NODE_CLIENT, "region", node_default(t)),
     ]
 }
 
@@ -155,12 +153,5 @@ fn node_type(t: &Settings) -> String {
         "// {NOTICE}\n/** The data centers, by the short names the core accepts (case is ignored). */\n\
          export type Region = {} | (string & {{}});\n",
         names.join(" | ")
-    )
-}
-
-fn node_default(t: &Settings) -> String {
-    format!(
-        "// {NOTICE}\n/** The data center used when none is given. */\nconst DEFAULT_REGION = '{}';\n",
-        t.default_region()
     )
 }

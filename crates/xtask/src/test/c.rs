@@ -224,8 +224,8 @@ fn runner_catches_failures(runner: &Path, url: &str) -> Result<(), String> {
 fn example(bin: &Path, url: &str) -> Result<(), String> {
     let with_env = || {
         let mut cmd = at_root(bin);
-        cmd.env("ENGAGELAB_APP_KEY", "demo-app-key")
-            .env("ENGAGELAB_MASTER_SECRET", "demo-master-secret")
+        cmd.env("ENGAGELAB_APP_KEY", crate::mock::APP_KEY)
+            .env("ENGAGELAB_MASTER_SECRET", crate::mock::MASTER_SECRET)
             .env("ENGAGELAB_BASE_URL", url)
             .env_remove("ENGAGELAB_REGION");
         cmd
@@ -247,8 +247,8 @@ fn erase_example(bin: &Path, url: &str, scratch: &Scratch) -> Result<(), String>
     let with_env = || {
         let mut cmd = Command::new(bin);
         cmd.current_dir(&dir)
-            .env("ENGAGELAB_APP_KEY", "demo-app-key")
-            .env("ENGAGELAB_MASTER_SECRET", "demo-master-secret")
+            .env("ENGAGELAB_APP_KEY", crate::mock::APP_KEY)
+            .env("ENGAGELAB_MASTER_SECRET", crate::mock::MASTER_SECRET)
             .env("ENGAGELAB_BASE_URL", url);
         cmd
     };

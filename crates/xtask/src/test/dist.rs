@@ -250,8 +250,8 @@ fn wheel_without_rust(
         let mut cmd = clean(&py, &home);
         cmd.arg(crate::root().join("python/examples/delete_device.py"))
             .arg(id)
-            .env("ENGAGELAB_APP_KEY", "demo-app-key")
-            .env("ENGAGELAB_MASTER_SECRET", "demo-master-secret")
+            .env("ENGAGELAB_APP_KEY", crate::mock::APP_KEY)
+            .env("ENGAGELAB_MASTER_SECRET", crate::mock::MASTER_SECRET)
             .env("ENGAGELAB_BASE_URL", url);
         cmd
     };

@@ -49,10 +49,14 @@ public final class Client implements AutoCloseable {
     private final Cleaner.Cleanable cleanable;
     private final String description;
 
-    private Client(long pointer, String description) {
+    /** The per-call timeout of a call given none: the client's applies. */
+    static final long NO_TIMEOUT = -1;
+
+    private Client(long pointer) {
         this.handle = new Handle(pointer);
         this.cleanable = CLEANER.register(this, handle);
-        this.description = description;
+        // The core's own description; the settings never change afterwards.
+        this.description = Lib.describeClient(pointer);
     }
 
     /** Starts configuring a client with the app's AppKey and Master Secret. */
@@ -66,7 +70,7 @@ public final class Client implements AutoCloseable {
      * {@code ClientBuilder::from_env}): {@code ENGAGELAB_APP_KEY},
      * {@code ENGAGELAB_MASTER_SECRET}, and optionally {@code ENGAGELAB_REGION}
      * (a {@link Region#code()}) or {@code ENGAGELAB_BASE_URL} (not
-     * both). Empty variables count as unset.
+     * both), with the core's rule for empty variables and its default region.
      *
      * @throws InvalidArgumentException naming the variable that is missing or wrong
      */
@@ -76,15 +80,7 @@ public final class Client implements AutoCloseable {
         Builder.check(Lib.el_config_from_env(out, err), err);
         long config = out[0];
         try {
-            // What toString shows: the target the core has just accepted from
-            // the environment (it refused a region together with a base URL).
-            String baseUrl = System.getenv("ENGAGELAB_BASE_URL");
-            String region = System.getenv("ENGAGELAB_REGION");
-            return Builder.create(
-                    config,
-                    baseUrl != null && !baseUrl.isEmpty()
-                            ? "custom base URL"
-                            : "region=" + (region == null || region.isEmpty() ? Defaults.DEFAULT_REGION.code() : region));
+            return Builder.create(config);
         } finally {
             Lib.el_config_free(config);
         }
@@ -104,17 +100,20 @@ public final class Client implements AutoCloseable {
      *     was interrupted (its interrupt flag stays set)
      */
     public void deleteDevice(String registrationId) {
-        call("registrationId", registrationId, 0, DELETE);
+        call("registrationId", registrationId, NO_TIMEOUT, DELETE);
     }
 
     /**
      * {@link #deleteDevice(String)} with a deadline for this call when it is
      * shorter than the client's timeout (the earlier applies).
      *
-     * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     * A zero {@code timeout} is passed to the core, which fails the call
+     * with {@link TimeoutException} ({@code attempts()} 0, nothing sent).
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative
      */
     public void deleteDevice(String registrationId, Duration timeout) {
-        call("registrationId", registrationId, positiveMillis(timeout), DELETE);
+        call("registrationId", registrationId, perCallMillis(timeout), DELETE);
     }
 
     /**
@@ -135,17 +134,20 @@ public final class Client implements AutoCloseable {
      *     {@link InvalidResponseException} for an answer that is not a device
      */
     public Device getDevice(String registrationId) {
-        return call("registrationId", registrationId, 0, GET);
+        return call("registrationId", registrationId, NO_TIMEOUT, GET);
     }
 
     /**
      * {@link #getDevice(String)} with a deadline for this call when it is
      * shorter than the client's timeout (the earlier applies).
      *
-     * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     * A zero {@code timeout} is passed to the core, which fails the call
+     * with {@link TimeoutException} ({@code attempts()} 0, nothing sent).
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative
      */
     public Device getDevice(String registrationId, Duration timeout) {
-        return call("registrationId", registrationId, positiveMillis(timeout), GET);
+        return call("registrationId", registrationId, perCallMillis(timeout), GET);
     }
 
     /**
@@ -174,25 +176,25 @@ public final class Client implements AutoCloseable {
      *     list of registration ids
      */
     public List<String> getAlias(String alias, String... platforms) {
-        return call("alias", alias, 0, lookup(platforms));
+        return call("alias", alias, NO_TIMEOUT, lookup(platforms));
     }
 
     /**
      * {@link #getAlias(String, String...)} with a deadline for this call when
      * it is shorter than the client's timeout (the earlier applies).
      *
-     * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     * A zero {@code timeout} is passed to the core, which fails the call
+     * with {@link TimeoutException} ({@code attempts()} 0, nothing sent).
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative
      */
     public List<String> getAlias(String alias, Duration timeout, String... platforms) {
-        return call("alias", alias, positiveMillis(timeout), lookup(platforms));
+        return call("alias", alias, perCallMillis(timeout), lookup(platforms));
     }
 
-    private static long positiveMillis(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        if (timeout.isZero() || timeout.isNegative()) {
-            throw new IllegalArgumentException("timeout must be positive: " + timeout);
-        }
-        return Builder.millis(timeout);
+    /** A per-call timeout in whole milliseconds, 0 included (the core's to judge). */
+    private static long perCallMillis(Duration timeout) {
+        return Builder.millis(Builder.nonNegative(timeout, "timeout"));
     }
 
     /**
@@ -260,7 +262,7 @@ public final class Client implements AutoCloseable {
      * @throws EngageLabException when a request got no answer
      */
     public CheckReport check() {
-        return call("device", "", 0, CHECK);
+        return call("device", "", NO_TIMEOUT, CHECK);
     }
 
     /**
@@ -272,7 +274,7 @@ public final class Client implements AutoCloseable {
      */
     public CheckReport check(String device) {
         Objects.requireNonNull(device, "device");
-        return call("device", device, 0, CHECK);
+        return call("device", device, NO_TIMEOUT, CHECK);
     }
 
     private static final Operation<CheckReport> CHECK =
@@ -481,7 +483,11 @@ public final class Client implements AutoCloseable {
         return Lib.version();
     }
 
-    /** The target and state, never a credential, proxy or other setting. */
+    /**
+     * The core's description ({@code el_client_describe}: AppKey, region,
+     * base URL, timeout, retries, proxy yes/no) and the state; never the
+     * Master Secret.
+     */
     @Override
     public String toString() {
         return "Client[" + description + (isClosed() ? ", closed]" : "]");
@@ -709,18 +715,18 @@ public final class Client implements AutoCloseable {
                 if (allowInsecureHttp != null) {
                     check(Lib.el_config_set_allow_insecure_http(config, allowInsecureHttp, err), err);
                 }
-                return create(config, baseUrl != null ? "custom base URL" : "region=" + (region == null ? Defaults.DEFAULT_REGION.code() : region));
+                return create(config);
             } finally {
                 Lib.el_config_free(config);
             }
         }
 
-        /** The client built from {@code config}, which the caller frees; {@code description} is for toString. */
-        static Client create(long config, String description) {
+        /** The client built from {@code config}, which the caller frees. */
+        static Client create(long config) {
             byte[] err = Lib.ErrorRecord.create();
             long[] out = new long[1];
             check(Lib.el_client_new(config, out, err), err);
-            return new Client(out[0], description);
+            return new Client(out[0]);
         }
 
         static void check(int status, byte[] err) {
@@ -729,7 +735,7 @@ public final class Client implements AutoCloseable {
             }
         }
 
-        private static Duration nonNegative(Duration d, String name) {
+        static Duration nonNegative(Duration d, String name) {
             Objects.requireNonNull(d, name);
             if (d.isNegative()) {
                 throw new IllegalArgumentException(name + " must not be negative: " + d);
@@ -747,10 +753,17 @@ public final class Client implements AutoCloseable {
             }
         }
 
-        /** The settings given, never the credentials, proxy or other secrets. */
+        /**
+         * The target given, if any, never the credentials, proxy or other
+         * secrets (the defaults are the core's: see the built client's
+         * {@link Client#toString()}).
+         */
         @Override
         public String toString() {
-            return "Client.Builder[" + (baseUrl != null ? "custom base URL" : "region=" + (region == null ? Defaults.DEFAULT_REGION.code() : region)) + "]";
+            if (baseUrl != null) {
+                return "Client.Builder[custom base URL]";
+            }
+            return region != null ? "Client.Builder[region=" + region + "]" : "Client.Builder[]";
         }
     }
 }

@@ -145,6 +145,21 @@ final class Lib {
     /** {@code size_t} is a {@code long} on linux-x86-64, the one platform shipped. */
     static native long el_error_describe(byte[] err, byte[] buf, long len);
 
+    /** The core's description of a client ({@code el_client_describe}), same convention. */
+    static native long el_client_describe(long client, byte[] buf, long len);
+
+    /** The core's description of the live client {@code client}. */
+    static String describeClient(long client) {
+        byte[] buf = new byte[256];
+        while (true) {
+            long n = el_client_describe(client, buf, buf.length);
+            if (n < buf.length) {
+                return new String(buf, 0, (int) n, StandardCharsets.UTF_8);
+            }
+            buf = new byte[Math.toIntExact(n + 1)];
+        }
+    }
+
     static native Pointer el_status_name(int status);
 
     static native Pointer el_version();
@@ -274,17 +289,26 @@ final class Lib {
     static final class CallOptions {
         private CallOptions() {}
 
-        static final int SIZE = 24;
+        static final int SIZE = 32;
         static final int OFF_SIZE = 0;
         static final int OFF_CANCEL = 8;
         static final int OFF_TIMEOUT_MS = 16;
+        static final int OFF_HAS_TIMEOUT = 24;
 
+        /**
+         * The record for a token and a per-call timeout in milliseconds,
+         * passed as is (0 included: the core decides what it means);
+         * {@link Client#NO_TIMEOUT} for none.
+         */
         static byte[] create(long cancel, long timeoutMs) {
             byte[] record = new byte[SIZE];
             ByteBuffer b = ByteBuffer.wrap(record).order(ByteOrder.nativeOrder());
             b.putLong(OFF_SIZE, SIZE);
             b.putLong(OFF_CANCEL, cancel);
-            b.putLong(OFF_TIMEOUT_MS, timeoutMs);
+            if (timeoutMs != Client.NO_TIMEOUT) {
+                b.putLong(OFF_TIMEOUT_MS, timeoutMs);
+                b.put(OFF_HAS_TIMEOUT, (byte) 1);
+            }
             return record;
         }
     }
@@ -293,11 +317,12 @@ final class Lib {
     static final class CheckOptions {
         private CheckOptions() {}
 
-        static final int SIZE = 32;
+        static final int SIZE = 40;
         static final int OFF_SIZE = 0;
         static final int OFF_DEVICE = 8;
         static final int OFF_CANCEL = 16;
         static final int OFF_TIMEOUT_MS = 24;
+        static final int OFF_HAS_TIMEOUT = 32;
 
         /** The record for a device at {@code device} (0: none) and a call's options record. */
         static byte[] create(long device, byte[] callOptions) {
@@ -308,6 +333,7 @@ final class Lib {
             b.putLong(OFF_DEVICE, device);
             b.putLong(OFF_CANCEL, call.getLong(CallOptions.OFF_CANCEL));
             b.putLong(OFF_TIMEOUT_MS, call.getLong(CallOptions.OFF_TIMEOUT_MS));
+            b.put(OFF_HAS_TIMEOUT, call.get(CallOptions.OFF_HAS_TIMEOUT));
             return record;
         }
     }

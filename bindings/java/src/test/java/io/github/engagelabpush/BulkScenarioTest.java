@@ -94,7 +94,7 @@ class BulkScenarioTest {
         int reportSeen = 0;
         int backupSeen = 0;
         try (Client client =
-                Client.builder("demo-app-key", "demo-master-secret")
+                Client.builder(Mock.APP_KEY, Mock.MASTER_SECRET)
                         .baseUrl(mock.url)
                         .backoff(Duration.ofMillis(1), Duration.ofMillis(20))
                         .build()) {
@@ -264,7 +264,7 @@ class BulkScenarioTest {
     void aCallbackThatThrowsStopsTheRunAndIsRethrown() {
         Mock mock = Mock.shared();
         mock.addDevice("throw-1");
-        try (Client client = Client.builder("demo-app-key", "demo-master-secret").baseUrl(mock.url).build()) {
+        try (Client client = Client.builder(Mock.APP_KEY, Mock.MASTER_SECRET).baseUrl(mock.url).build()) {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> client.deleteDevices(
                     List.of("throw-1"), new BulkOptions().confirm(plan -> {
                         throw new IllegalStateException("no");
@@ -283,7 +283,7 @@ class BulkScenarioTest {
         mock.reset();
         mock.addDevice("stall-1");
         mock.config("{\"rate_limit_qps\": 0}");
-        try (Client client = Client.builder("demo-app-key", "demo-master-secret").baseUrl(mock.url).build()) {
+        try (Client client = Client.builder(Mock.APP_KEY, Mock.MASTER_SECRET).baseUrl(mock.url).build()) {
             assertThrows(IllegalArgumentException.class, () -> new BulkOptions().stallTimeout(Duration.ofMillis(-1)));
             BulkSummary s = client.deleteDevices(
                     List.of("stall-1"), new BulkOptions().qps(50).stallTimeout(Duration.ofMillis(300)));

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /** The Java surface: arguments, lifetime, the environment, what is shown. */
 class ClientTest {
-    private static final String SECRET = "demo-master-secret";
+    private static final String SECRET = Mock.MASTER_SECRET;
 
     @Test
     void deletesADeviceAndReportsTheNextCallAsTheMockAnswers() {
@@ -69,7 +69,10 @@ class ClientTest {
 
             assertThrows(NullPointerException.class, () -> client.getDevice(null));
             assertThrows(InvalidArgumentException.class, () -> client.getDevice("a\0b"));
-            assertThrows(IllegalArgumentException.class, () -> client.getDevice("dev", Duration.ZERO));
+            // A per-call timeout of 0 is the core's to judge: TIMEOUT, nothing sent.
+            TimeoutException zero = assertThrows(TimeoutException.class, () -> client.getDevice("dev", Duration.ZERO));
+            assertEquals(0, zero.attempts());
+            assertFalse(zero.maybeDeleted());
             Thread.currentThread().interrupt();
             try {
                 assertThrows(CancelledException.class, () -> client.getDevice("dev-java-get"));
@@ -114,7 +117,7 @@ class ClientTest {
         assertThrows(IllegalArgumentException.class, () -> b.maxRetries(-1));
         assertThrows(IllegalArgumentException.class, () -> b.backoff(Duration.ofMillis(-1), Duration.ZERO));
         try (Client client = b.build()) {
-            assertThrows(IllegalArgumentException.class, () -> client.deleteDevice("x", Duration.ZERO));
+            assertThrows(IllegalArgumentException.class, () -> client.deleteDevice("x", Duration.ofMillis(-1)));
         }
     }
 
@@ -143,7 +146,7 @@ class ClientTest {
             // A real PEM is needed: take the mock's own TLS CA.
             Mock tls = Mock.start(pem, "--tls", "--ca-out", pem.toString(), "--device", "dev-tls");
             try (Client client =
-                    Client.builder("demo-app-key", SECRET)
+                    Client.builder(Mock.APP_KEY, SECRET)
                             .region(Region.HK)
                             .baseUrl(tls.url)
                             .timeout(Duration.ofSeconds(5))
@@ -242,10 +245,10 @@ class ClientTest {
     @Test
     void noTextShowsTheSecret() {
         Mock mock = Mock.shared();
-        Client.Builder b = Client.builder("demo-app-key", SECRET).baseUrl(mock.url).proxy("http://user:hunter2@127.0.0.1:9");
+        Client.Builder b = Client.builder(Mock.APP_KEY, SECRET).baseUrl(mock.url).proxy("http://user:hunter2@127.0.0.1:9");
         assertFalse(b.toString().contains(SECRET));
         assertFalse(b.toString().contains("hunter2"));
-        try (Client client = Client.builder("demo-app-key", "wrong-" + SECRET).baseUrl(mock.url).build()) {
+        try (Client client = Client.builder(Mock.APP_KEY, "wrong-" + SECRET).baseUrl(mock.url).build()) {
             assertFalse(client.toString().contains(SECRET));
             AuthException e = assertThrows(AuthException.class, () -> client.deleteDevice("x"));
             for (String text : List.of(e.getMessage(), e.toString(), e.detail())) {
@@ -283,7 +286,7 @@ class ClientTest {
         Mock mock = Mock.shared();
         mock.addDevice("dev-env");
         Map<String, String> env = new HashMap<>();
-        env.put("ENGAGELAB_APP_KEY", "demo-app-key");
+        env.put("ENGAGELAB_APP_KEY", Mock.APP_KEY);
         env.put("ENGAGELAB_MASTER_SECRET", SECRET);
         env.put("ENGAGELAB_BASE_URL", mock.url);
         try {
@@ -296,7 +299,19 @@ class ClientTest {
             env.remove("ENGAGELAB_BASE_URL");
             env.put("ENGAGELAB_REGION", "defra");
             setEnv(env);
-            Client.fromEnv().close();
+            try (Client client = Client.fromEnv()) {
+                // The core's description: the region shown, never the secret.
+                String shown = client.toString();
+                assertTrue(shown.startsWith("Client[app_key=\"" + Mock.APP_KEY + "\", region=defra, "), shown);
+                assertFalse(shown.contains(SECRET), shown);
+            }
+            env.put("ENGAGELAB_REGION", "");
+            setEnv(env);
+            try (Client client = Client.fromEnv()) {
+                // An empty variable, by the core's rule: its default region.
+                assertTrue(client.toString().contains("region=sgp"), client.toString());
+            }
+            env.put("ENGAGELAB_REGION", "defra");
 
             env.put("ENGAGELAB_BASE_URL", mock.url);
             setEnv(env);

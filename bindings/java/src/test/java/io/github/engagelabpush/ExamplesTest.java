@@ -30,8 +30,8 @@ class ExamplesTest {
         command.addAll(List.of(aliases));
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
         pb.environment().keySet().removeIf(k -> k.startsWith("ENGAGELAB_"));
-        pb.environment().put("ENGAGELAB_APP_KEY", "demo-app-key");
-        pb.environment().put("ENGAGELAB_MASTER_SECRET", "demo-master-secret");
+        pb.environment().put("ENGAGELAB_APP_KEY", Mock.APP_KEY);
+        pb.environment().put("ENGAGELAB_MASTER_SECRET", Mock.MASTER_SECRET);
         pb.environment().put("ENGAGELAB_BASE_URL", mock.url);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -110,7 +110,7 @@ class FaultsTest {
             toxiproxy("POST", "/proxies/" + PROXY + "/toxics", toxic);
         }
         Settings s = matrix.client();
-        Client.Builder builder = Client.builder("demo-app-key", "demo-master-secret");
+        Client.Builder builder = Client.builder(Mock.APP_KEY, Mock.MASTER_SECRET);
         // Through a proxy, toxiproxy stands before the mock as a CONNECT proxy.
         if (through == null) {
             builder.baseUrl(proxyUrl);

@@ -163,7 +163,7 @@ class LeakTest {
         public static void main(String[] args) throws Exception {
             int calls = Integer.parseInt(args[1]);
             String mode = args.length > 2 ? args[2] : "delete";
-            try (Client client = Client.builder("demo-app-key", "demo-master-secret").baseUrl(args[0]).build()) {
+            try (Client client = Client.builder(Mock.APP_KEY, Mock.MASTER_SECRET).baseUrl(args[0]).build()) {
                 calls(mode, client, 10_000);
                 StringBuilder malloc = new StringBuilder().append(mallocInUse());
                 StringBuilder rss = new StringBuilder().append(rss());

@@ -27,6 +27,11 @@ import java.util.Map;
  * without any proxy. One per test JVM, shared; tests reset it.
  */
 final class Mock {
+    /** The mock's demo credentials (engagelab_mock::DEFAULT_APP_KEY and DEFAULT_MASTER_SECRET). */
+    static final String APP_KEY = "demo-app-key";
+    /** See {@link #APP_KEY}. */
+    static final String MASTER_SECRET = "demo-master-secret";
+
     static final ObjectMapper JSON =
             new ObjectMapper().enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     static final Path REPO =
@@ -236,7 +241,7 @@ final class Mock {
 
     /** A client of this mock with the demo credentials and fast backoff. */
     Client.Builder client() {
-        return Client.builder("demo-app-key", "demo-master-secret")
+        return Client.builder(APP_KEY, MASTER_SECRET)
                 .baseUrl(url)
                 .backoff(Duration.ofMillis(1), Duration.ofMillis(20));
     }
