@@ -94,11 +94,12 @@ fn language_clients() -> Result<Value, String> {
     );
     out.insert(
         "node".into(),
-        entry(
-            bindings
-                .node
-                .map(|dir| vec!["node".into(), dir.join("bench/bulk.mjs").into()]),
-        ),
+        entry(bindings.node.map(|()| {
+            vec![
+                "node".into(),
+                crate::root().join("bench/node/bulk.mjs").into(),
+            ]
+        })),
     );
     out.insert(
         "java".into(),

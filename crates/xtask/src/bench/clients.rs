@@ -106,7 +106,7 @@ impl Clients<'_> {
     ) -> Vec<OsString> {
         let (url, mut ca) = self.server.endpoint(transport);
         let bin = &self.built.bin;
-        let script = |name: &str| crate::root().join("bench/clients").join(name);
+        let script = |name: &str| crate::root().join("bench/python").join(name);
         let mut warmup = warmup;
         let mut cmd: Vec<OsString> = match client {
             "rust" => vec![self.built.rust_bin.clone().into()],
@@ -128,7 +128,6 @@ impl Clients<'_> {
                 return self.go_command(client, url, &ca, amount);
             }
             "node-binding" | "node-http" | "node-fetch" => {
-                let dir = self.bindings.node.clone().unwrap_or_default();
                 warmup = warmup.max(JIT_WARMUP);
                 let which = match client {
                     "node-binding" => "engagelab",
@@ -137,7 +136,7 @@ impl Clients<'_> {
                 };
                 vec![
                     "node".into(),
-                    dir.join("bench/delete.mjs").into(),
+                    crate::root().join("bench/node/delete.mjs").into(),
                     which.into(),
                 ]
             }
@@ -168,7 +167,7 @@ impl Clients<'_> {
         cmd
     }
 
-    /// bindings/go/bench: flags rather than positions, AMOUNT in seconds
+    /// bench/go: flags rather than positions, AMOUNT in seconds
     /// only, its own 100 warm-up calls.
     fn go_command(&self, client: &str, url: &str, ca: &str, amount: &str) -> Vec<OsString> {
         let bin = self.bindings.go.clone().unwrap_or_default();

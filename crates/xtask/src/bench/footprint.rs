@@ -38,7 +38,7 @@ pub(crate) fn measure(clients: &Clients, results: &mut Results) -> Result<(), St
         clients,
         results,
         "rust",
-        "Rust program on the core (examples/bench_sequential, 1 call)",
+        "Rust program on the core (bench/rust/bench.rs, 1 call)",
         &argv,
     );
     for client in ["py", "official", "requests", "httpx"] {

@@ -153,15 +153,17 @@ pub(crate) fn build_native(mode: &Mode) -> Result<Built, String> {
     })
 }
 
-/// The language bindings' bench clients (`bindings/{go,node,java}`), each
-/// ready to run or with the reason it is not.
+/// The language bindings' bench clients (`bench/{go,node,java}`, over
+/// `bindings/{go,node,java}`), each ready to run or with the reason it is not.
 pub(crate) struct Bindings {
-    /// `go build -o bin/go_bench ./bench` in bindings/go (and
-    /// `bin/go_bulk`, the bulk benchmark's client, beside it).
+    /// `go build -o bin/go_bench .` in bench/go (and `bin/go_bulk`, the
+    /// bulk benchmark's client, beside it).
     pub go: Result<PathBuf, String>,
-    /// bindings/node after `npm ci` and the library copied in.
-    pub node: Result<PathBuf, String>,
-    /// The `java` program and the class path of the bench client.
+    /// bindings/node after `npm ci` and the library copied in (bench/node
+    /// imports it by relative path).
+    pub node: Result<(), String>,
+    /// The `java` program and the class path of the bench clients
+    /// (bench/java compiled against the binding's classes and jars).
     pub java: Result<(PathBuf, String), String>,
 }
 
@@ -197,7 +199,7 @@ pub(crate) fn build_bindings(mode: &Mode, built: &Built) -> Bindings {
         })
     };
 
-    log("bindings/go: library copied in; go build ./bench ./bench/bulk");
+    log("bindings/go: library copied in; bench/go: go build . ./bulk");
     let go = if !crate::process::on_path("go") {
         Err("no Go toolchain (`go`) on the PATH".to_owned())
     } else {
@@ -205,6 +207,7 @@ pub(crate) fn build_bindings(mode: &Mode, built: &Built) -> Bindings {
         let build = |exe: &Path, package: &str| {
             build_output(
                 env.command("go", "go")
+                    .current_dir(env.root.join("bench/go"))
                     .args(["build", "-o"])
                     .arg(exe)
                     .arg(package),
@@ -212,10 +215,10 @@ pub(crate) fn build_bindings(mode: &Mode, built: &Built) -> Bindings {
         };
         logged(
             "go",
-            "go build ./bench ./bench/bulk",
+            "go build . ./bulk (bench/go)",
             crate::bindings::go::prepare(&env)
-                .and_then(|_| build(&out, "./bench"))
-                .and_then(|()| build(&bin.join("go_bulk"), "./bench/bulk")),
+                .and_then(|_| build(&out, "."))
+                .and_then(|()| build(&bin.join("go_bulk"), "./bulk")),
         )
         .map(|()| out)
     };
@@ -225,10 +228,9 @@ pub(crate) fn build_bindings(mode: &Mode, built: &Built) -> Bindings {
         Err("no Node.js (`node`, `npm`) on the PATH".to_owned())
     } else {
         logged("node", "npm ci", crate::bindings::node::prepare(&env))
-            .map(|()| env.root.join("bindings/node"))
     };
 
-    log("bindings/java: mvn package -DskipTests");
+    log("bindings/java: mvn package -DskipTests; javac bench/java/*.java");
     let jdk = crate::bindings::java::jdk17();
     let java_bin = jdk
         .as_ref()
@@ -249,7 +251,8 @@ pub(crate) fn build_bindings(mode: &Mode, built: &Built) -> Bindings {
         )
         .and_then(|()| {
             let target = env.root.join("bindings/java/target");
-            let mut cp = vec![target.join("classes"), target.join("test-classes")];
+            let classes = mode.out.join("java-bench");
+            let mut cp = vec![target.join("classes")];
             let jars = fs::read_dir(target.join("lib")).map_err(|e| format!("target/lib: {e}"))?;
             let mut jars: Vec<PathBuf> = jars
                 .flatten()
@@ -258,6 +261,26 @@ pub(crate) fn build_bindings(mode: &Mode, built: &Built) -> Bindings {
                 .collect();
             jars.sort();
             cp.extend(jars);
+            let javac = match &jdk {
+                Some(home) => home.join("bin/javac"),
+                None => PathBuf::from("javac"),
+            };
+            let sources =
+                ["Bench.java", "BulkBench.java"].map(|f| env.root.join("bench/java").join(f));
+            let build_cp = std::env::join_paths(&cp).map_err(|e| e.to_string())?;
+            logged(
+                "java",
+                "javac bench/java",
+                build_output(
+                    std::process::Command::new(javac)
+                        .arg("-cp")
+                        .arg(&build_cp)
+                        .arg("-d")
+                        .arg(&classes)
+                        .args(sources),
+                ),
+            )?;
+            cp.insert(0, classes);
             let cp = std::env::join_paths(cp).map_err(|e| e.to_string())?;
             Ok((java_bin, cp.to_string_lossy().into_owned()))
         })
