@@ -7,7 +7,7 @@ artifacts and calls it with their paths:
     .venv-bench/bin/python bench/run.py ARTIFACTS_JSON          # loopback runs
     .venv/bin/python bench/run.py --bulk ARTIFACTS_JSON         # bulk clients, then bench/bulk.py
 
-ARTIFACTS_JSON: {"quick", "out" (logs, binaries, results), "lib_dir", "rust_bin", "notes": {client group: why
+ARTIFACTS_JSON: {"quick", "out" (logs, binaries, results), "lib_dir", "wheel", "rust_bin", "notes": {client group: why
 it cannot run}, "java": [java, javac, class path]}. A client whose artifact is
 missing is skipped with its note; a client that runs and fails fails the run.
 """
@@ -80,7 +80,16 @@ class Run:
             f.write(json.dumps(row) + "\n")
 
     def build(self) -> None:
-        """The C clients, and (full runs) the Go, Node and Java ones."""
+        """The project's wheel; the C clients, and (full runs) the Go, Node and Java ones."""
+        if self.art.get("wheel"):
+            pip = [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+            pip += ["--no-deps", "--force-reinstall", self.art["wheel"]]
+            check = [sys.executable, "-c", "import engagelab_push; engagelab_push.Client"]
+            why = built(pip, "pip install of the wheel", self.out, "python-module") or built(
+                check, "import engagelab_push", self.out, "python-module", cwd=self.out
+            )
+            if why:
+                self.notes["py"] = why
         lib = self.art["lib_dir"]
         link = [f"-L{lib}", f"-Wl,-rpath,{lib}", "-lengagelab_push"]
         for name in ["curl_bench", "curl_one", "el_bench", "el_one"]:
@@ -103,7 +112,7 @@ class Run:
                 if why:
                     self.notes["go"] = why
         if "java" not in self.notes:
-            _java, javac, cp = self.art["java"]
+            javac, cp = self.art["java"][1], self.java_cp()
             sources = sorted((ROOT / "bench/java").glob("*.java"))
             why = built([javac, "-cp", cp, "-d", self.out / "java-bench", *sources], "javac bench/java",
                         self.out, "java")  # fmt: skip
@@ -153,9 +162,16 @@ class Run:
         return cmd + [warmup]
 
     def java(self, cls: str, *args: str) -> list:
-        java, _, cp = self.art["java"] or ["java", "javac", ""]
-        cp = os.pathsep.join([str(self.out / "java-bench"), cp])
+        cp = os.pathsep.join([str(self.out / "java-bench"), self.java_cp()])
+        java = self.art["java"][0] if self.art["java"] else "java"
         return [java, "-cp", cp, f"io.github.engagelabpush.bench.{cls}", *args]
+
+    def java_cp(self) -> str:
+        """The binding's classes and runtime jars (JNA), from `mvn package` in bindings/java."""
+        target = Path(self.art["java"][2]) if self.art["java"] else ROOT / "bindings/java/target"
+        return os.pathsep.join(
+            map(str, [target / "classes", *sorted((target / "lib").glob("*.jar"))])
+        )
 
     def process(self, argv: list, pinned: bool) -> subprocess.CompletedProcess:
         """The client as a child of a small shell: Linux keeps a process's peak RSS (ru_maxrss)

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::apt::{self, Package};
 use crate::process::run as exec;
-use crate::process::{at_root, capture, cargo};
+use crate::process::{at_root, cargo};
 
 const PACKAGES: &[Package] = &[
     Package::program("nginx", "nginx"),
@@ -39,8 +39,10 @@ pub(crate) fn run(quick: bool) -> Result<(), String> {
     let out = out_dir(quick);
     fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let mut art = artifacts(quick, &out)?;
-    if let Some(note) = install_py_module(&py, &out) {
-        art["notes"]["py"] = json!(note);
+    log("the release wheel (maturin build --release --zig), installed by bench/run.py");
+    match crate::dist::host_wheel("bench") {
+        Ok(wheel) => art["wheel"] = json!(wheel),
+        Err(e) => art["notes"]["py"] = json!(format!("the wheel did not build: {e}")),
     }
     harness(&py, &out, &art, &[])
 }
@@ -129,39 +131,24 @@ fn artifacts(quick: bool, out: &Path) -> Result<Value, String> {
             }
         });
         let mvn = tools.and_then(|()| {
-            let built = capture(&mut crate::bindings::java::mvn(
-                &env,
-                jdk.as_deref(),
-                &["package", "-DskipTests"],
-            ))?;
-            let text = String::from_utf8_lossy(&[built.stdout, built.stderr].concat()).into_owned();
+            let args = ["package", "-DskipTests"];
             logged(
                 "java",
-                if built.status.success() {
-                    Ok(())
-                } else {
-                    Err(text)
-                },
+                exec(&mut crate::bindings::java::mvn(&env, jdk.as_deref(), &args)),
             )
         });
-        for (lang, result) in [("go", go), ("node", node), ("java", mvn.clone())] {
+        if mvn.is_ok() {
+            // bench/run.py puts target/classes and target/lib/*.jar on the class path.
+            java = json!([
+                bin("java"),
+                bin("javac"),
+                env.root.join("bindings/java/target")
+            ]);
+        }
+        for (lang, result) in [("go", go), ("node", node), ("java", mvn)] {
             if let Err(why) = result {
                 notes.insert(lang.into(), json!(why));
             }
-        }
-        if mvn.is_ok() {
-            let target = env.root.join("bindings/java/target");
-            let mut cp = vec![target.join("classes")];
-            let mut jars: Vec<PathBuf> = fs::read_dir(target.join("lib"))
-                .map_err(|e| format!("bindings/java/target/lib: {e}"))?
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "jar"))
-                .collect();
-            jars.sort();
-            cp.extend(jars);
-            let cp = std::env::join_paths(cp).map_err(|e| e.to_string())?;
-            java = json!([bin("java"), bin("javac"), cp.to_string_lossy()]);
         }
     }
     Ok(json!({
@@ -214,47 +201,4 @@ fn bench_venv() -> Result<PathBuf, String> {
         fs::write(&stamp, wanted).map_err(|e| format!("{}: {e}", stamp.display()))?;
     }
     Ok(py)
-}
-
-/// The project's module from the release wheel (shared with the Python
-/// suite), or why the Python rows are skipped.
-fn install_py_module(py: &Path, out: &Path) -> Option<String> {
-    log("pip install the release wheel (maturin build --release --zig)");
-    let log_path = out.join("pip-python-module.log");
-    let failed = |what: &str, text: Vec<u8>| {
-        let _ = fs::write(&log_path, text);
-        Some(format!("{what} (see {})", log_path.display()))
-    };
-    let wheel = match crate::dist::host_wheel("bench") {
-        Ok(wheel) => wheel,
-        Err(e) => return failed("the wheel did not build", e.into_bytes()),
-    };
-    let pip = [
-        "-m",
-        "pip",
-        "install",
-        "-q",
-        "--disable-pip-version-check",
-        "--no-deps",
-        "--force-reinstall",
-    ];
-    match capture(at_root(py).args(pip).arg(wheel)) {
-        Ok(o) if o.status.success() => {}
-        Ok(o) => {
-            return failed(
-                "pip install of the wheel failed",
-                [o.stdout, o.stderr].concat(),
-            );
-        }
-        Err(e) => return failed("pip install of the wheel failed", e.into_bytes()),
-    }
-    let check = ["-c", "import engagelab_push; engagelab_push.Client"];
-    match capture(at_root(py).current_dir(out).args(check)) {
-        Ok(o) if o.status.success() => None,
-        Ok(o) => failed("engagelab_push installed but does not import", o.stderr),
-        Err(e) => failed(
-            "engagelab_push installed but does not import",
-            e.into_bytes(),
-        ),
-    }
 }
