@@ -744,7 +744,8 @@ def main() -> None:
     L.append(
         "It installs what it needs (nginx, wrk, libcurl headers from Debian; a venv `.venv-bench` with "
         "pinned `requests`, `httpx`, `engagelab-apppush==0.1.1`, `matplotlib` and this project's module "
-        "from `./python`), builds the release artifacts, makes a throwaway CA, starts nginx on two "
+        "from `./python`) and builds the release artifacts; then the harness, `bench/run.py`, builds "
+        "the clients under `bench/<language>/`, makes a throwaway CA, starts nginx on two "
         "loopback ports, runs every client in turn, stops nginx and writes this file and the chart. "
         "`cargo xtask bench --quick` (what CI runs) does the same with small N into `target/bench-quick/`. "
         f"Raw results of this run: `{results_rel}/results.jsonl` and `meta.json` "
