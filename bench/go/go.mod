@@ -1,3 +1,5 @@
+// The benchmark's Go clients (main.go: sequential deletes; bulk/: one bulk run), a
+// module of their own over the binding in this tree.
 module github.com/engagelab-push/engagelab-push/bench/go
 
 go 1.22
