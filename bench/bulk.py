@@ -484,8 +484,8 @@ def section(bulk: dict) -> list[str]:
         L.append(
             f"Every language's bulk call over the C ABI, on the same stack at the limit ({lim}/s, fixed "
             "one-second windows), each a small client in its language (`bench/c/el_bulk.c`, "
-            "`bench/c/el_bulk.cpp`, `bindings/go/bench/bulk`, `bindings/node/bench/bulk.mjs`, "
-            "`bindings/java/.../bench/BulkBench.java`) given the file of ids, the qps and a report. "
+            "`bench/c/el_bulk.cpp`, `bench/go/bulk`, `bench/node/bulk.mjs`, "
+            "`bench/java/BulkBench.java`) given the file of ids, the qps and a report. "
             "Every row's figures are the run's own summary (the report's last line), as for the CLI:"
         )
         L.append("")

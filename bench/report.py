@@ -226,121 +226,76 @@ def php_own_run(fig: str, v: str) -> tuple[str, str]:
 
 
 def target_rows(rows, meta):
-    """(target, figure, verdict) for every target of the issue."""
+    """(key, target, figure, verdict) for every target of the issue."""
     t = []
+
+    def add(key, target, fig, ok):
+        verdict = "not measured" if ok is None else "**met**" if ok else "**not met**"
+        t.append((key, target, fig if ok is not None else "–", verdict))
 
     def cps(section, tr, c):
         r = res(rows, section, tr, c)
         return r["calls_per_s"] if r else None
 
-    def wrk(tr):
-        r = res(rows, "wrk", tr, "wrk")
-        return r["calls_per_s"] if r else None
-
-    def verdict(ok):
-        if ok is None:
-            return "not measured"
-        return "**met**" if ok else "**not met**"
+    def share(a, b, floor, per):
+        """a's calls/s as a share of b's, with every round's when there were several."""
+        if a is None or b is None:
+            return None, ""
+        fig = f"{100 * a / b:.0f}% ({a:,.0f} of {b:,.0f} calls/s)"
+        if len(per) > 1:
+            fig += "; round by round " + ", ".join(f"{100 * x:.0f}%" for x in per)
+        return a >= floor * b, fig
 
     for tr in ("tls", "plain"):
-        py, w = cps("seq", tr, "py"), wrk(tr)
-        ok = None if py is None or w is None else py >= 0.8 * w
-        fig = f"{100 * py / w:.0f}% ({py:,.0f} of {w:,.0f} calls/s)" if ok is not None else "–"
         per = same_round_ratios(rows, "seq", tr, "py", "wrk", "wrk")
-        if ok is not None and len(per) > 1:
-            fig += "; round by round " + ", ".join(f"{100 * x:.0f}%" for x in per)
-        t.append(
-            (
-                "py-limit-" + tr,
-                f"Python module, sequential over {TRANSPORTS[tr]}: ≥ 80% of the `wrk -c1` limit",
-                fig,
-                verdict(ok),
-            )
-        )
-    py, off, rq = (
-        cps("seq", "tls", "py"),
-        cps("seq", "tls", "official"),
-        cps("seq", "tls", "requests"),
-    )
-    ok = None if py is None or off is None else py >= 20 * off
-    t.append(
-        (
-            "py-vs-official",
-            "Python module ≥ 20× the official SDK (sequential, TLS)",
-            f"{py / off:.1f}×" if ok is not None else "–",
-            verdict(ok),
-        )
-    )
-    ok = None if py is None or rq is None else py >= 5 * rq
-    t.append(
-        (
-            "py-vs-requests",
-            "Python module ≥ 5× `requests.Session` (sequential, TLS)",
-            f"{py / rq:.1f}×" if ok is not None else "–",
-            verdict(ok),
-        )
-    )
+        ok, fig = share(cps("seq", tr, "py"), cps("wrk", tr, "wrk"), 0.8, per)
+        target = f"Python module, sequential over {TRANSPORTS[tr]}: ≥ 80% of the `wrk -c1` limit"
+        add("py-limit-" + tr, target, fig, ok)
+    py = cps("seq", "tls", "py")
+    for key, other, name, times in [
+        ("py-vs-official", "official", "the official SDK", 20),
+        ("py-vs-requests", "requests", "`requests.Session`", 5),
+    ]:
+        o = cps("seq", "tls", other)
+        ok = None if py is None or o is None else py >= times * o
+        fig = f"{py / o:.1f}×" if ok is not None else ""
+        add(key, f"Python module ≥ {times}× {name} (sequential, TLS)", fig, ok)
     for tr in ("tls", "plain"):
         th, sq = cps("threads", tr, "py"), cps("seq", tr, "py")
         ok = None if th is None or sq is None else th >= 1.5 * sq
-        t.append(
-            (
-                "py-threads-" + tr,
-                f"Python module, 8 threads ≥ 1.5× its sequential rate ({TRANSPORTS[tr]})",
-                f"{th / sq:.2f}×" if ok is not None else "–",
-                verdict(ok),
-            )
-        )
+        target = f"Python module, 8 threads ≥ 1.5× its sequential rate ({TRANSPORTS[tr]})"
+        add("py-threads-" + tr, target, f"{th / sq:.2f}×" if ok is not None else "", ok)
     for tr in ("tls", "plain"):
         c, r = res(rows, "seq", tr, "c-abi"), res(rows, "seq", tr, "rust")
+        ok, fig = None, ""
         if c and r:
             d_med = c["median_us"] / r["median_us"] - 1
             d_mean = (1 / c["calls_per_s"]) / (1 / r["calls_per_s"]) - 1
             ok = d_med <= 0.05 and d_mean <= 0.05
             fig = f"median {d_med:+.1%}, mean time per call {d_mean:+.1%}"
-        else:
-            ok, fig = None, "–"
-        t.append(
-            (
-                "c-vs-rust-" + tr,
-                f"C ABI within 5% of the Rust core per call ({TRANSPORTS[tr]})",
-                fig,
-                verdict(ok),
-            )
+        add(
+            "c-vs-rust-" + tr,
+            f"C ABI within 5% of the Rust core per call ({TRANSPORTS[tr]})",
+            fig,
+            ok,
         )
     for tr in ("tls", "plain"):
         r, c = res(rows, "seq", tr, "rust"), res(rows, "seq", tr, "libcurl")
+        ok, fig = None, ""
         if r and c:
-            ok = r["cpu_us_per_call"] <= c["cpu_us_per_call"]
-            fig = f"{r['cpu_us_per_call']:.1f} vs {c['cpu_us_per_call']:.1f} µs ({r['cpu_us_per_call'] / c['cpu_us_per_call']:.2f}×)"
-        else:
-            ok, fig = None, "–"
-        t.append(
-            (
-                "rust-cpu-" + tr,
-                f"Rust core's CPU per call ≤ libcurl's ({TRANSPORTS[tr]})",
-                fig,
-                verdict(ok),
-            )
-        )
+            rc, cc = r["cpu_us_per_call"], c["cpu_us_per_call"]
+            ok, fig = rc <= cc, f"{rc:.1f} vs {cc:.1f} µs ({rc / cc:.2f}×)"
+        add("rust-cpu-" + tr, f"Rust core's CPU per call ≤ libcurl's ({TRANSPORTS[tr]})", fig, ok)
     for key, lang in BINDINGS.items():
-        b, c = cps("seq", "tls", key), cps("seq", "tls", "c-abi")
-        ok = None if b is None or c is None else b >= 0.9 * c
-        fig = f"{100 * b / c:.0f}% ({b:,.0f} of {c:,.0f} calls/s)" if ok is not None else "–"
         per = same_round_ratios(rows, "seq", "tls", key, "c-abi")
-        if ok is not None and len(per) > 1:
-            fig += "; round by round " + ", ".join(f"{100 * x:.0f}%" for x in per)
-        v = verdict(ok)
+        ok, fig = share(cps("seq", "tls", key), cps("seq", "tls", "c-abi"), 0.9, per)
+        target = f"{lang} binding ≥ 90% of the C ABI's calls/s (sequential, TLS)"
         if ok is None and key == "php-binding":
-            fig, v = php_own_run(fig, v)
-        t.append(
-            (
-                "binding-" + lang.lower(),
-                f"{lang} binding ≥ 90% of the C ABI's calls/s (sequential, TLS)",
-                fig,
-                v,
-            )
-        )
+            fig, v = php_own_run(fig, "not measured")
+            if v != "not measured":
+                t.append(("binding-php", target, fig, v))
+                continue
+        add("binding-" + lang.lower(), target, fig, ok)
     for tr in ("plain", "tls"):
         sc = {
             r["client"]: r["total_per_call"]
@@ -349,21 +304,16 @@ def target_rows(rows, meta):
         }
         r, c = sc.get("rust"), sc.get("libcurl")
         ok = None if r is None or c is None else r <= c
-        t.append(
-            (
-                "syscalls-" + tr,
-                f"System calls per pooled call ≤ libcurl's ({TRANSPORTS[tr]})",
-                f"{r:g} vs {c:g}" if ok is not None else "–",
-                verdict(ok),
-            )
-        )
+        target = f"System calls per pooled call ≤ libcurl's ({TRANSPORTS[tr]})"
+        add("syscalls-" + tr, target, f"{r:g} vs {c:g}" if ok is not None else "", ok)
     imp = pick(rows, "import", client="engagelab_push")
-    if imp and "median_ms" in imp:
-        ok = imp["median_ms"] <= 20
-        fig = f"{imp['median_ms']:.1f} ms"
-    else:
-        ok, fig = None, "–"
-    t.append(("import", "`import engagelab_push` ≤ 20 ms", fig, verdict(ok)))
+    ok = imp["median_ms"] <= 20 if imp and "median_ms" in imp else None
+    add(
+        "import",
+        "`import engagelab_push` ≤ 20 ms",
+        f"{imp['median_ms']:.1f} ms" if ok is not None else "",
+        ok,
+    )
     return t
 
 
@@ -523,9 +473,9 @@ def main() -> None:
         "of the C ABI, retries off) next to what a user of that language would write by hand: Go "
         "`net/http`, Node `https`/`http` with a keep-alive `Agent` and Node's `fetch`, Java "
         "`java.net.http.HttpClient`, PHP's `curl` extension with one reused handle (what Guzzle runs "
-        "on). Their bench clients live with each binding "
-        "(`bindings/go/bench`, `bindings/node/bench/delete.mjs`, `bindings/java/src/test/.../Bench.java`) "
-        "or in `bench/php/` (`el_bench.php`, `curl_bench.php`, under `php -d ffi.enable=1`); "
+        "on). Their bench clients live under `bench/` "
+        "(`bench/go`, `bench/node/delete.mjs`, `bench/java/Bench.java`, `bench/php/el_bench.php` and "
+        "`curl_bench.php` under `php -d ffi.enable=1`); "
         "the harness turns their JSON into the fields above. The Node and Java clients get 2,000 "
         "warm-up calls (their JITs are still compiling after 200); the Go client makes its own 100. "
         "The Go client reports the RSS at its end (`VmRSS`) rather than the peak. Their calls/s are "
@@ -780,7 +730,8 @@ def main() -> None:
     L.append(
         "It installs what it needs (nginx, wrk, libcurl headers from Debian; a venv `.venv-bench` with "
         "pinned `requests`, `httpx`, `engagelab-apppush==0.1.1`, `matplotlib` and this project's module "
-        "from `./python`), builds the release artifacts, makes a throwaway CA, starts nginx on two "
+        "from `./python`) and builds the release artifacts; then the harness, `bench/run.py`, builds "
+        "the clients under `bench/<language>/`, makes a throwaway CA, starts nginx on two "
         "loopback ports, runs every client in turn, stops nginx and writes this file and the chart. "
         "`cargo xtask bench --quick` (what CI runs) does the same with small N into `target/bench-quick/`. "
         f"Raw results of this run: `{results_rel}/results.jsonl` and `meta.json` "

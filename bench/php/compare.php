@@ -51,7 +51,7 @@ if ($rc !== 0) {
 
 // The harness's server: nginx from bench/nginx.conf.in (one worker on CPU 0,
 // 200 for every DELETE, any credentials), with a throwaway CA made by openssl
-// as crates/xtask/src/bench/server.rs makes it.
+// as bench/run.py makes it.
 $env = array_filter(getenv(), static fn (string $k): bool => !str_ends_with(strtolower($k), '_proxy') && $k !== 'LD_LIBRARY_PATH', ARRAY_FILTER_USE_KEY);
 $ca = "{$work}/ca.crt";
 file_put_contents("{$work}/server.ext", "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"

@@ -1,7 +1,7 @@
 //! A scratch directory under `target/xtask-tmp/`, removed when dropped.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub(crate) struct Scratch {
     dir: PathBuf,
@@ -16,10 +16,6 @@ impl Scratch {
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         Ok(Scratch { dir })
-    }
-
-    pub(crate) fn path(&self) -> &Path {
-        &self.dir
     }
 
     pub(crate) fn join(&self, name: &str) -> PathBuf {

@@ -153,10 +153,11 @@ pub(crate) fn test(env: &Env) -> Result<(), String> {
     for imp in ["binding", "nethttp"] {
         let out = env
             .command(DIR, "go")
-            .args(["run", "./bench", "-url", &mock.url, "-ca", &ca_arg])
+            .current_dir(env.root.join("bench/go"))
+            .args(["run", ".", "-url", &mock.url, "-ca", &ca_arg])
             .args(["-seconds", "1", "-impl", imp, "-mock-unknown-ok"])
             .output()
-            .map_err(|e| format!("go run ./bench: {e}"))?;
+            .map_err(|e| format!("go run . (bench/go): {e}"))?;
         let text = String::from_utf8_lossy(&out.stdout);
         if !out.status.success() || !text.contains("\"calls_per_sec\"") {
             return Err(format!(

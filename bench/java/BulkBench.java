@@ -11,7 +11,7 @@ import java.nio.file.Path;
  *
  * <pre>
  * ENGAGELAB_APP_KEY=... ENGAGELAB_MASTER_SECRET=... ENGAGELAB_BASE_URL=... \
- *   java -cp CLASSES:TEST_CLASSES:JNA_JAR io.github.engagelabpush.bench.BulkBench IDS_FILE QPS REPORT
+ *   java -cp BENCH_CLASSES:CLASSES:JNA_JAR io.github.engagelabpush.bench.BulkBench IDS_FILE QPS REPORT
  * </pre>
  *
  * The figures come from the run's own summary, the report's last line; it

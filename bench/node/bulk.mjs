@@ -2,16 +2,16 @@
 // over a file of ids through this package.
 //
 //   ENGAGELAB_APP_KEY=... ENGAGELAB_MASTER_SECRET=... ENGAGELAB_BASE_URL=... \
-//     node bench/bulk.mjs IDS_FILE QPS REPORT
+//     node bench/node/bulk.mjs IDS_FILE QPS REPORT
 //
 // The figures come from the run's own summary, the report's last line; it
 // exits 1 when the run did not succeed.
 const [path, qps, report] = process.argv.slice(2);
 if (!path || !qps || !report) {
-  console.error('usage: node bench/bulk.mjs IDS_FILE QPS REPORT');
+  console.error('usage: node bench/node/bulk.mjs IDS_FILE QPS REPORT');
   process.exit(2);
 }
-const { Client } = await import('engagelab-push');
+const { Client } = await import('../../bindings/node/lib/index.mjs');
 const client = Client.fromEnv();
 try {
   const summary = await client.deleteDevices({ path }, { qps: Number(qps), maxDeletions: 100_000_000, report });

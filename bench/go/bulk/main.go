@@ -2,7 +2,7 @@
 // DeleteDevicesFromFile run through the Go binding.
 //
 //	ENGAGELAB_APP_KEY=... ENGAGELAB_MASTER_SECRET=... ENGAGELAB_BASE_URL=... \
-//	    go run ./bench/bulk IDS_FILE QPS REPORT
+//	    go run ./bulk IDS_FILE QPS REPORT
 //
 // The figures come from the run's own summary, the report's last line; it
 // exits 1 when the run did not succeed.

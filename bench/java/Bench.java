@@ -19,7 +19,7 @@ import java.util.Locale;
  * of the C clients (bench/c/bench_common.h):
  *
  * <pre>
- * java -cp CLASSES:TEST_CLASSES:JNA_JAR io.github.engagelabpush.bench.Bench IMPL N|SECONDSs BASE_URL [CA_FILE|-] [WARMUP]
+ * java -cp BENCH_CLASSES:CLASSES:JNA_JAR io.github.engagelabpush.bench.Bench IMPL N|SECONDSs BASE_URL [CA_FILE|-] [WARMUP]
  * </pre>
  *
  * IMPL is {@code engagelab} (this binding, retries off) or {@code httpclient}

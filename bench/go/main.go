@@ -10,8 +10,8 @@
 // sets (POST /__mock/config {"unknown_device":{"status":200}}), e.g.
 //
 //	target/release/engagelab-mock --tls --ca-out /tmp/ca.pem   # prints https://localhost:PORT
-//	go run ./bench -url https://localhost:PORT -ca /tmp/ca.pem -mock-unknown-ok -seconds 10 -impl binding
-//	go run ./bench -url https://localhost:PORT -ca /tmp/ca.pem -mock-unknown-ok -seconds 10 -impl nethttp
+//	go run . -url https://localhost:PORT -ca /tmp/ca.pem -mock-unknown-ok -seconds 10 -impl binding
+//	go run . -url https://localhost:PORT -ca /tmp/ca.pem -mock-unknown-ok -seconds 10 -impl nethttp
 package main
 
 import (

@@ -1,6 +1,6 @@
-// Sequential deletes for the benchmarks, in the shape of bench/clients/harness.py:
+// Sequential deletes for the benchmarks, in the shape of bench/python/harness.py:
 //
-//   node bench/delete.mjs CLIENT N|SECONDSs BASE_URL [CA_FILE|-] [WARMUP]
+//   node bench/node/delete.mjs CLIENT N|SECONDSs BASE_URL [CA_FILE|-] [WARMUP]
 //
 // CLIENT is
 //   engagelab  this package (koffi over libengagelab_push, retries off);
@@ -26,7 +26,7 @@ const AUTHORIZATION = `Basic ${Buffer.from(`${APP_KEY}:${MASTER_SECRET}`).toStri
 
 const [which, amount, baseUrlArg, caArg = '-', warmupArg = '200'] = process.argv.slice(2);
 if (!which || !amount || !baseUrlArg) {
-  console.error('usage: node bench/delete.mjs engagelab|http|fetch N|SECONDSs BASE_URL [CA_FILE|-] [WARMUP]');
+  console.error('usage: node bench/node/delete.mjs engagelab|http|fetch N|SECONDSs BASE_URL [CA_FILE|-] [WARMUP]');
   process.exit(2);
 }
 const baseUrl = baseUrlArg.replace(/\/+$/, '');
@@ -47,9 +47,9 @@ if (which === 'fetch' && caFile && process.env.NODE_EXTRA_CA_CERTS !== caFile) {
 
 async function makeClient() {
   if (which === 'engagelab') {
-    const { Client } = await import('engagelab-push');
+    const { Client } = await import('../../bindings/node/lib/index.mjs');
     const client = new Client({ appKey: APP_KEY, masterSecret: MASTER_SECRET, baseUrl, maxRetries: 0, ...(caFile ? { caFile } : {}) });
-    const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    const pkg = JSON.parse(fs.readFileSync(new URL('../../bindings/node/package.json', import.meta.url), 'utf8'));
     return { impl: 'engagelab-push (node)', version: pkg.version, call: () => client.deleteDevice(DEVICE) };
   }
   if (which === 'http') {

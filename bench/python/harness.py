@@ -2,7 +2,7 @@
 
 Every client is run as
 
-    python bench/clients/CLIENT.py N|SECONDSs BASE_URL [CA_FILE|-] [THREADS] [WARMUP]
+    python bench/python/CLIENT.py N|SECONDSs BASE_URL [CA_FILE|-] [THREADS] [WARMUP]
 
 - N: timed calls (e.g. 20000), or a duration (e.g. 5s): timed calls go on
   until it has passed;
