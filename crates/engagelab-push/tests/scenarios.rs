@@ -213,12 +213,7 @@ fn check_success(got: &Got, expect: &Value, input: &str, check: Check<'_>) {
         check_device(device, want, check);
     }
     if let (Some(want), Got::Ids(ids)) = (expect.get("registration_ids"), got) {
-        let want: Vec<&str> = want
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(Value::as_str)
-            .collect();
+        let want = strings(want);
         check(
             "registration_ids",
             *ids == want,
@@ -415,14 +410,18 @@ fn check_devices(mock: &MockServer, expect: &Value, check: Check<'_>) {
 }
 
 /// Checks the device a `get_device` returned against `expect.device`.
+/// A JSON array of strings, as `&str`s.
+fn strings(v: &Value) -> Vec<&str> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
 fn check_device(device: &Device, want: &Value, check: Check<'_>) {
     if let Some(tags) = want.get("tags") {
-        let tags: Vec<&str> = tags
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(Value::as_str)
-            .collect();
+        let tags = strings(tags);
         check(
             "device tags",
             device.tags() == tags.as_slice(),
