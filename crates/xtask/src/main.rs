@@ -41,7 +41,8 @@ commands:
                   (bindings: all three)
   demo            delete a device through Rust, C and Python against the mock
   lint            rustfmt, clippy -D warnings, gen --check, header --check, ruff
-  gen [--check]   write the files generated from spec/error-model.toml
+  gen [--check]   write the files generated from the tables in spec/
+                  (error-model.toml, settings.toml)
                   (--check: fail if any is stale instead of writing)
   header [--check]
                   write include/engagelab_push.h with the pinned cbindgen
