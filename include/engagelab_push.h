@@ -164,6 +164,19 @@
 #define EL_CANCEL_CHECK_INTERVAL_MS 20
 
 /**
+ * The most threads a client runs its asynchronous calls on; calls beyond them
+ * wait in order, and a cancel or deadline still ends a waiting call within the
+ * cancel check interval.
+ */
+#define EL_ASYNC_THREADS 64
+
+/**
+ * How long a thread of a client's asynchronous calls waits for another call
+ * before it ends.
+ */
+#define EL_ASYNC_IDLE_MS 10000
+
+/**
  * A bulk run stops after this many identical non-retryable failures in a row.
  */
 #define EL_MAX_SAME_FAILURES 20
@@ -588,6 +601,37 @@ typedef struct el_call_options {
    */
   bool has_timeout;
 } el_call_options;
+
+/**
+ * Called once when an `el_delete_device_async` call ends, on a thread of the
+ * library. `status` is `EL_OK` on success; else `error` points to the
+ * failure's record (`maybe_deleted` included), valid only until the
+ * callback returns, and NULL on success.
+ */
+typedef void (*el_delete_done_fn)(void *user_data, el_status status, const struct el_error *error);
+
+/**
+ * Called once when an `el_get_device_async` call ends, on a thread of the
+ * library. On success `status` is `EL_OK`, `device` a new device the callback
+ * owns (free it with `el_device_free`, from any thread, at any time) and
+ * `error` NULL; on failure `device` is NULL and `error` as for
+ * `el_delete_done_fn`.
+ */
+typedef void (*el_device_done_fn)(void *user_data,
+                                  el_status status,
+                                  struct el_device *device,
+                                  const struct el_error *error);
+
+/**
+ * Called once when an `el_get_alias_async` call ends, on a thread of the
+ * library. On success `status` is `EL_OK`, `ids` a new list the callback
+ * owns (free it with `el_id_list_free`) and `error` NULL; on failure `ids` is
+ * NULL and `error` as for `el_delete_done_fn`.
+ */
+typedef void (*el_alias_done_fn)(void *user_data,
+                                 el_status status,
+                                 struct el_id_list *ids,
+                                 const struct el_error *error);
 
 /**
  * Where a run stands, handed to the progress callback. Written by the
@@ -1071,6 +1115,98 @@ const char *el_id_list_get(const struct el_id_list *ids, size_t index);
  * `ids` must be NULL or a list from `el_get_alias` not yet freed.
  */
 void el_id_list_free(struct el_id_list *ids);
+
+/**
+ * Starts a delete (`DELETE /v4/devices/{registration_id}`, as
+ * `el_delete_device_with` does) and returns at once; `done` is called
+ * exactly once, with `user_data`, when it ends.
+ *
+ * The same checks, error model, retries, deadline and redaction apply as to
+ * `el_delete_device_with`; a bad id reaches `done` as `EL_INVALID_ARGUMENT`.
+ * The deadline counts from this call, time spent waiting for a thread
+ * included.
+ *
+ * Threads:
+ * - `done` runs on a thread the library owns, never on the caller's thread
+ *   (not even for an id refused at once). At most `EL_ASYNC_THREADS` calls
+ *   of one client run at once; later ones wait in order. A waiting call that
+ *   is cancelled (`options->cancel`) or runs out of time ends within about
+ *   20 ms, `EL_CANCELLED` or `EL_TIMEOUT`, nothing sent.
+ * - Every call this function started (it returned `EL_OK`) calls `done`
+ *   exactly once; a call it did not start never does.
+ * - `done` may call any `el_` function, asynchronous calls and
+ *   `el_client_free` of this client included; it should return quickly, as
+ *   its thread runs the next waiting call after it. It must not unwind
+ *   (a C++ exception or a `longjmp` out of it is undefined behaviour).
+ * - The threads end after `EL_ASYNC_IDLE_MS` without a call, and when the
+ *   client is freed and its last call has ended (its calls keep it alive
+ *   until then). After a `fork()` the child's calls run on threads of its
+ *   own.
+ *
+ * Ownership: `registration_id` and `options` are only read during this
+ * call; the cancel token in `options` may be freed after it returns (the
+ * call keeps what it needs) and cancelling it still stops the call.
+ * `user_data` is never read or written by the library.
+ * Errors: only when the call did not start: `EL_INVALID_ARGUMENT` for a
+ * NULL `client`, `registration_id` or `done`, a `registration_id` not UTF-8
+ * or bad `options`; `EL_INTERNAL` when no thread could be started.
+ * `*out_error` is filled when `out_error` is not NULL (untouched on
+ * success).
+ *
+ * # Safety
+ * `client` must be NULL or a live client; `registration_id` NULL or a
+ * NUL-terminated string; `options` NULL or a readable `el_call_options` whose
+ * `size` is set and whose `cancel` is NULL or a live token; `done`, if
+ * called, must be safe to call from any thread with `user_data`;
+ * `out_error` NULL or valid for writing an `el_error`.
+ */
+el_status el_delete_device_async(const struct el_client *client,
+                                 const char *registration_id,
+                                 const struct el_call_options *options,
+                                 el_delete_done_fn done,
+                                 void *user_data,
+                                 struct el_error *out_error);
+
+/**
+ * Starts a query of one device (`GET /v4/devices/{registration_id}`, as
+ * `el_get_device_with` does) and returns at once; `done` is called exactly
+ * once, with `user_data`, when it ends, and owns the device it is given.
+ *
+ * Threads, ownership, errors: as `el_delete_device_async`.
+ *
+ * # Safety
+ * As `el_delete_device_async`.
+ */
+el_status el_get_device_async(const struct el_client *client,
+                              const char *registration_id,
+                              const struct el_call_options *options,
+                              el_device_done_fn done,
+                              void *user_data,
+                              struct el_error *out_error);
+
+/**
+ * Starts resolving an alias (`GET /v4/aliases/{alias}`, as
+ * `el_get_alias_with` does, `platforms` included) and returns at once;
+ * `done` is called exactly once, with `user_data`, when it ends, and owns
+ * the list it is given.
+ *
+ * Threads, ownership, errors: as `el_delete_device_async`; `alias` and
+ * `platforms` are only read during this call, and a NULL `alias`, or bad
+ * `platforms` as `el_get_alias` names them, is refused here, at once.
+ *
+ * # Safety
+ * As `el_delete_device_async`, with `alias` for `registration_id`, and
+ * `platforms` NULL or `platform_count` readable pointers, each NULL or a
+ * NUL-terminated string.
+ */
+el_status el_get_alias_async(const struct el_client *client,
+                             const char *alias,
+                             const char *const *platforms,
+                             size_t platform_count,
+                             const struct el_call_options *options,
+                             el_alias_done_fn done,
+                             void *user_data,
+                             struct el_error *out_error);
 
 /**
  * Deletes many devices through the bulk engine: paced under `qps`, guarded

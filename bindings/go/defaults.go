@@ -66,6 +66,15 @@ const CancelGrace = 5 * time.Second
 // cancel token, at most.
 const CancelCheckInterval = 20 * time.Millisecond
 
+// AsyncThreads: the most threads a client runs its asynchronous calls on; calls
+// beyond them wait in order, and a cancel or deadline still ends a waiting call
+// within the cancel check interval.
+const AsyncThreads = 64
+
+// AsyncIdle: how long a thread of a client's asynchronous calls waits for
+// another call before it ends.
+const AsyncIdle = 10 * time.Second
+
 // MaxSameFailures: a bulk run stops after this many identical non-retryable
 // failures in a row.
 const MaxSameFailures = 20

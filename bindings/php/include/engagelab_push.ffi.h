@@ -67,6 +67,18 @@ typedef struct el_call_options {
 
 } el_call_options;
 
+typedef void (*el_delete_done_fn)(void *user_data, el_status status, const struct el_error *error);
+
+typedef void (*el_device_done_fn)(void *user_data,
+                                  el_status status,
+                                  struct el_device *device,
+                                  const struct el_error *error);
+
+typedef void (*el_alias_done_fn)(void *user_data,
+                                 el_status status,
+                                 struct el_id_list *ids,
+                                 const struct el_error *error);
+
 typedef struct el_bulk_progress {
   size_t size;
   uint64_t done;
@@ -182,6 +194,29 @@ size_t el_id_list_count(const struct el_id_list *ids);
 const char *el_id_list_get(const struct el_id_list *ids, size_t index);
 
 void el_id_list_free(struct el_id_list *ids);
+
+el_status el_delete_device_async(const struct el_client *client,
+                                 const char *registration_id,
+                                 const struct el_call_options *options,
+                                 el_delete_done_fn done,
+                                 void *user_data,
+                                 struct el_error *out_error);
+
+el_status el_get_device_async(const struct el_client *client,
+                              const char *registration_id,
+                              const struct el_call_options *options,
+                              el_device_done_fn done,
+                              void *user_data,
+                              struct el_error *out_error);
+
+el_status el_get_alias_async(const struct el_client *client,
+                             const char *alias,
+                             const char *const *platforms,
+                             size_t platform_count,
+                             const struct el_call_options *options,
+                             el_alias_done_fn done,
+                             void *user_data,
+                             struct el_error *out_error);
 
 el_status el_delete_devices(const struct el_client *client,
                             const char *const *ids,

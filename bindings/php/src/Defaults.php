@@ -54,6 +54,12 @@ final class Defaults
     /** How often a call waiting on the network looks at its cancel token, at most. */
     public const CANCEL_CHECK_INTERVAL = 0.02;
 
+    /** The most threads a client runs its asynchronous calls on; calls beyond them wait in order, and a cancel or deadline still ends a waiting call within the cancel check interval. */
+    public const ASYNC_THREADS = 64;
+
+    /** How long a thread of a client's asynchronous calls waits for another call before it ends. */
+    public const ASYNC_IDLE = 10.0;
+
     /** A bulk run stops after this many identical non-retryable failures in a row. */
     public const MAX_SAME_FAILURES = 20;
 

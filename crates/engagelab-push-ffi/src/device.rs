@@ -36,7 +36,7 @@ pub struct el_device {
 impl el_device {
     /// The C strings of `device`. The core refuses a NUL in a tag or alias
     /// and keeps JSON text (which has none), so a failure here is a bug.
-    fn of(device: &Device) -> Result<el_device, Error> {
+    pub(crate) fn of(device: &Device) -> Result<el_device, Error> {
         let c = |s: &str| {
             CString::new(s).map_err(|_| Error::internal("a device string holds a NUL byte"))
         };

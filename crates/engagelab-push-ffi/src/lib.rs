@@ -25,6 +25,7 @@
 // Declaration order is the header's order.
 mod alias;
 mod args;
+mod background;
 mod bulk;
 mod cancel;
 mod check;
@@ -43,6 +44,10 @@ mod version;
 
 pub use alias::{
     el_get_alias, el_get_alias_with, el_id_list, el_id_list_count, el_id_list_free, el_id_list_get,
+};
+pub use background::{
+    el_alias_done_fn, el_delete_device_async, el_delete_done_fn, el_device_done_fn,
+    el_get_alias_async, el_get_device_async,
 };
 pub use bulk::{
     EL_BULK_STOPPED_LEN, el_bulk_confirm_fn, el_bulk_error, el_bulk_options, el_bulk_plan,

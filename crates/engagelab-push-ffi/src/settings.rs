@@ -55,6 +55,15 @@ pub const EL_CANCEL_GRACE_MS: u64 = 5000;
 /// How often a call waiting on the network looks at its cancel token, at most.
 pub const EL_CANCEL_CHECK_INTERVAL_MS: u64 = 20;
 
+/// The most threads a client runs its asynchronous calls on; calls beyond them
+/// wait in order, and a cancel or deadline still ends a waiting call within the
+/// cancel check interval.
+pub const EL_ASYNC_THREADS: usize = 64;
+
+/// How long a thread of a client's asynchronous calls waits for another call
+/// before it ends.
+pub const EL_ASYNC_IDLE_MS: u64 = 10000;
+
 /// A bulk run stops after this many identical non-retryable failures in a row.
 pub const EL_MAX_SAME_FAILURES: u32 = 20;
 

@@ -13,6 +13,7 @@ use crate::device::Device;
 use crate::error::Error;
 use crate::options::CallOptions;
 use crate::platform::Platform;
+use crate::pool::{Pool, Task};
 use crate::region::Region;
 use crate::retry::{self, Failure, RetryPolicy, SystemClock};
 use crate::secret::{Scrubber, Secret};
@@ -55,6 +56,11 @@ struct Inner {
     /// only ever taken with `try_lock` (see [`Inner::forked_agent`]): a fork
     /// from a forked process may catch one of its threads holding it.
     forked: Mutex<Option<(u32, ureq::Agent)>>,
+    /// The threads of the asynchronous calls made in the owner process.
+    pool: Pool,
+    /// A forked process's own threads, by that process's id, taken like
+    /// [`Inner::forked`] (see [`Inner::pool_for`]).
+    forked_pool: Mutex<Option<(u32, Arc<Pool>)>>,
     app_key: String,
     master_secret: Secret,
     /// `Basic base64(app_key:master_secret)`.
@@ -120,6 +126,8 @@ impl Client {
                 owner: std::process::id(),
                 settings,
                 forked: Mutex::new(None),
+                pool: Pool::new(),
+                forked_pool: Mutex::new(None),
                 authorization: Secret::new(format!("Basic {token}")),
                 scrubber: Scrubber::new(&[b.master_secret.expose(), &token]),
                 region,
@@ -369,6 +377,33 @@ impl Client {
         .map_err(|f| self.scrubbed(f.error.with_attempts(1, false)))
     }
 
+    /// When a call started now with `options` must end.
+    pub(crate) fn deadline_from_now(&self, options: &CallOptions) -> Instant {
+        self.inner.deadline(options)
+    }
+
+    /// Queues an asynchronous call on the threads of this process.
+    pub(crate) fn submit(&self, task: Box<dyn Task>) -> Result<(), Error> {
+        let inner = &*self.inner;
+        let pid = std::process::id();
+        if pid == inner.owner {
+            return inner.pool.submit(task);
+        }
+        match inner.forked_pool(pid) {
+            Some(pool) => pool.submit(task),
+            None => {
+                // The slot stayed locked (a fork from a forked process caught
+                // a thread holding it): the call gets threads of its own,
+                // which end once idle. The pool is never dropped, as that
+                // would wait for the call.
+                let pool = Pool::new();
+                let submitted = pool.submit(task);
+                std::mem::forget(pool);
+                submitted
+            }
+        }
+    }
+
     /// The scrubber of this client's secrets.
     pub(crate) fn scrubber(&self) -> &Scrubber {
         &self.inner.scrubber
@@ -443,6 +478,34 @@ impl Inner {
             }
         })
         .unwrap_or(built)
+    }
+
+    /// The threads of asynchronous calls in the forked process `pid`, made on
+    /// its first such call; `None` when the slot's lock stays taken.
+    fn forked_pool(&self, pid: u32) -> Option<Arc<Pool>> {
+        for _ in 0..SLOT_TRIES {
+            let mut slot = match self.forked_pool.try_lock() {
+                Ok(slot) => slot,
+                Err(TryLockError::Poisoned(p)) => p.into_inner(),
+                Err(TryLockError::WouldBlock) => {
+                    std::thread::yield_now();
+                    continue;
+                }
+            };
+            if let Some((owner, pool)) = &*slot
+                && *owner == pid
+            {
+                return Some(pool.clone());
+            }
+            let pool = Arc::new(Pool::new());
+            // The pool of the process this one was forked from is never
+            // dropped here: its threads are gone and its lock may be held.
+            if let Some(inherited) = slot.replace((pid, pool.clone())) {
+                std::mem::forget(inherited);
+            }
+            return Some(pool);
+        }
+        None
     }
 
     /// `f` on the forked agent's slot if its lock can be taken within

@@ -41,6 +41,7 @@
 
 mod alias;
 mod answer;
+mod background;
 mod builder;
 mod bulk;
 mod ca_file;
@@ -53,6 +54,7 @@ mod error;
 mod error_kind;
 mod options;
 mod platform;
+mod pool;
 mod quota;
 mod region;
 mod resolver;

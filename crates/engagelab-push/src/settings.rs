@@ -56,6 +56,15 @@ pub const CANCEL_GRACE: Duration = Duration::from_secs(5);
 /// How often a call waiting on the network looks at its cancel token, at most.
 pub const CANCEL_CHECK_INTERVAL: Duration = Duration::from_millis(20);
 
+/// The most threads a client runs its asynchronous calls on; calls beyond them
+/// wait in order, and a cancel or deadline still ends a waiting call within the
+/// cancel check interval.
+pub const ASYNC_THREADS: usize = 64;
+
+/// How long a thread of a client's asynchronous calls waits for another call
+/// before it ends.
+pub const ASYNC_IDLE: Duration = Duration::from_secs(10);
+
 /// A bulk run stops after this many identical non-retryable failures in a row.
 pub const MAX_SAME_FAILURES: u32 = 20;
 

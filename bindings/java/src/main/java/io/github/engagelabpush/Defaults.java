@@ -52,6 +52,12 @@ public final class Defaults {
     /** How often a call waiting on the network looks at its cancel token, at most. */
     public static final Duration CANCEL_CHECK_INTERVAL = Duration.ofMillis(20);
 
+    /** The most threads a client runs its asynchronous calls on; calls beyond them wait in order, and a cancel or deadline still ends a waiting call within the cancel check interval. */
+    public static final int ASYNC_THREADS = 64;
+
+    /** How long a thread of a client's asynchronous calls waits for another call before it ends. */
+    public static final Duration ASYNC_IDLE = Duration.ofMillis(10000);
+
     /** A bulk run stops after this many identical non-retryable failures in a row. */
     public static final int MAX_SAME_FAILURES = 20;
 
