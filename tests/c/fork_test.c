@@ -9,7 +9,10 @@
  *     (a child that does is killed by its alarm and fails the test);
  *   - a fork from a fork: children whose own threads are mid-call (on the
  *     child's own agent) fork grandchildren, and no grandchild blocks on a
- *     lock a child thread held at that fork.
+ *     lock a child thread held at that fork;
+ *   - asynchronous calls: with the parent's calls in flight on the library's
+ *     threads, a child's own asynchronous calls complete on threads of its
+ *     own, and the parent's complete as well.
  * Needs ENGAGELAB_MOCK_URL (a running engagelab-mock).
  *
  * `fork_test --no-threads` runs the single-threaded checks only: the
@@ -185,6 +188,89 @@ static int fork_child_with_grandchildren(void) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* Completions of asynchronous calls: the parent's and, after a fork, the
+ * child's, each under its own lock (the child never takes one a parent
+ * thread may have held at the fork). */
+struct completions {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    int done, bad;
+    el_status want;
+};
+
+static struct completions parent_calls, child_calls;
+
+static void on_async(void *user_data, el_status status, const el_error *err) {
+    struct completions *c = user_data;
+    pthread_mutex_lock(&c->lock);
+    c->done++;
+    if (status != c->want || (status == EL_NOT_FOUND && err->api_code != 27002)) c->bad++;
+    pthread_cond_signal(&c->changed);
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void completions_init(struct completions *c, el_status want) {
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->changed, NULL);
+    c->done = c->bad = 0;
+    c->want = want;
+}
+
+/* Waits for `n` completions; returns how many were not as wanted. */
+static int completions_wait(struct completions *c, int n) {
+    pthread_mutex_lock(&c->lock);
+    while (c->done < n) pthread_cond_wait(&c->changed, &c->lock);
+    int bad = c->bad;
+    pthread_mutex_unlock(&c->lock);
+    return bad;
+}
+
+/* Forks a child that deletes `calls` unknown ids asynchronously. */
+static int fork_async_child(int calls) {
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        alarm(CHILD_SECONDS);
+        completions_init(&child_calls, EL_NOT_FOUND);
+        for (int i = 0; i < calls; i++) {
+            char id[32];
+            snprintf(id, sizeof id, "unknown-async-%d", i);
+            if (el_delete_device_async(client, id, NULL, on_async, &child_calls, NULL) != EL_OK) _exit(2);
+        }
+        _exit(completions_wait(&child_calls, calls) == 0 ? 0 : 1);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid) return -1;
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
+        fprintf(stderr, "async child: hung for %d s\n", CHILD_SECONDS);
+        return -1;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Forks while the parent's asynchronous calls are in flight. */
+static void forks_under_async_calls(void) {
+    enum { PARENT_CALLS = 80 };
+    CHECK(mock_reset() == 0);
+    completions_init(&parent_calls, EL_OK);
+    cJSON *slow = cJSON_Parse("[{\"status\":200,\"body\":\"{}\",\"delay_ms\":300}]");
+    for (int i = 0; i < PARENT_CALLS; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "bg-async-%d", i);
+        CHECK(mock_add_device(id) == 0);
+        CHECK(mock_script(id, slow) == 0);
+    }
+    cJSON_Delete(slow);
+    for (int i = 0; i < PARENT_CALLS; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "bg-async-%d", i);
+        CHECK(el_delete_device_async(client, id, NULL, on_async, &parent_calls, NULL) == EL_OK);
+    }
+    for (int k = 0; k < 20; k++) CHECK(fork_async_child(5) == 0);
+    CHECK(completions_wait(&parent_calls, PARENT_CALLS) == 0);
+    CHECK(!shared_connection("unknown-async-", "bg-async-"));
+}
+
 /* Forks while parent threads are mid-call: each fork may catch one of them
  * inside the connection pool's lock; then forks from such forks. */
 static void forks_under_threads(void) {
@@ -236,7 +322,10 @@ int main(int argc, char **argv) {
     }
     CHECK(!shared_connection("unknown-", "parent-"));
 
-    if (threaded) forks_under_threads();
+    if (threaded) {
+        forks_under_threads();
+        forks_under_async_calls();
+    }
 
     el_client_free(client);
     el_config_free(config);
