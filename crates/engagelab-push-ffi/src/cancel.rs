@@ -17,7 +17,8 @@ use crate::status::el_status;
 /// it stays cancelled: use a new token for new calls.
 ///
 /// Threads: every function on a token is safe from any thread at any time,
-/// except `el_cancel_free`, which must come after the calls using it return.
+/// except `el_cancel_free`, which must come after the blocking calls using it
+/// return (asynchronous calls keep their own share of it).
 pub struct el_cancel {
     token: CancelToken,
 }
@@ -234,7 +235,10 @@ pub unsafe extern "C" fn el_cancel_is_cancelled(cancel: *const el_cancel) -> boo
 /// Frees a token made by `el_cancel_new`.
 ///
 /// Ownership: takes `cancel` back; do not use it afterwards. NULL: a no-op.
-/// Threads: only once no call that was given it is still running.
+/// Threads: only once no blocking call that was given it is still running.
+/// An asynchronous call (`el_delete_device_async` and the like) keeps what it
+/// needs of the token: free it any time after the call started; a call still
+/// waiting or running is then no longer cancelled through it.
 ///
 /// # Safety
 /// `cancel` must be NULL or a token from `el_cancel_new` not yet freed.
