@@ -46,8 +46,12 @@ from engagelab_push._engagelab_push import (
     EraseSummary,
     __version__,
 )
+from engagelab_push._async import AsyncClient
+
+AsyncClient.__module__ = "engagelab_push"
 
 __all__ = [
+    "AsyncClient",
     "BulkSummary",
     "CheckReport",
     "Client",

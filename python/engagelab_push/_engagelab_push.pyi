@@ -15,6 +15,7 @@ __all__ = [
     "Device",
     "EraseSummary",
     "ErasedUser",
+    "_Call",
     "__version__",
     "_cli_main",
     "_panic_for_tests",
@@ -180,6 +181,40 @@ class Client:
     @property
     def base_url(self) -> str:
         """The base URL calls go to, without a trailing slash."""
+    # Private: the native half of AsyncClient (engagelab_push/_async.py).
+    def _start_delete_device(
+        self,
+        registration_id: str,
+        timeout: float | None,
+        done: Callable[[None, EngageLabError | None], object],
+    ) -> _Call: ...
+    def _start_get_device(
+        self,
+        registration_id: str,
+        timeout: float | None,
+        done: Callable[[Device | None, EngageLabError | None], object],
+    ) -> _Call: ...
+    def _start_get_alias(
+        self,
+        alias: str,
+        platforms: Iterable[str] | None,
+        timeout: float | None,
+        done: Callable[[list[str] | None, EngageLabError | None], object],
+    ) -> _Call: ...
+    def _start_bulk(
+        self,
+        method: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any] | None,
+        done: Callable[[Any, BaseException | None], object],
+    ) -> _Call: ...
+
+@final
+class _Call:
+    """A call started by AsyncClient. Private; made by the client only."""
+
+    def cancel(self) -> None:
+        """Cancels the call; safe to call more than once, and after it ended."""
 
 @disjoint_base
 class BulkSummary:

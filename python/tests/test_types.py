@@ -21,6 +21,7 @@ def test_public_names() -> None:
     assert set(engagelab_push.__all__) == {
         "BulkSummary",
         "CheckReport",
+        "AsyncClient",
         "Client",
         "Device",
         "ErasedUser",

@@ -307,7 +307,12 @@ pub(crate) fn run<T: Send>(
     // Runs on the calling (main) thread only: the engine checks its token
     // there, so Ctrl-C reaches Python's handlers within a tick.
     let signals = raised.clone();
+    // An AsyncClient's run (aio.rs) is also stopped by its handle.
+    let handle = crate::aio::bulk_stop();
     let token = CancelToken::with_check(move || {
+        if handle.as_ref().is_some_and(CancelToken::is_cancelled) {
+            return true;
+        }
         Python::attach(|py| match py.check_signals() {
             Ok(()) => false,
             Err(e) => {

@@ -4,7 +4,9 @@ use engagelab_push::{
     CheckOptions, Client as Core, ClientBuilder, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, Region,
 };
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple};
 
+use crate::aio::{self, Call};
 use crate::bulk::{BulkSummary, Settings};
 use crate::check::CheckReport;
 use crate::convert::{
@@ -384,6 +386,111 @@ impl Client {
         })
     }
 
+    /// Starts delete_device on the client's own threads (AsyncClient):
+    /// `done(None, None)` or `done(None, exc)` is called once, with the GIL,
+    /// on one of them. Raises at once for an argument of the wrong type or a
+    /// bad timeout. Private.
+    fn _start_delete_device(
+        &self,
+        py: Python<'_>,
+        registration_id: &Bound<'_, PyAny>,
+        timeout: Option<Arg<'_>>,
+        done: Py<PyAny>,
+    ) -> PyResult<Call> {
+        no_panic(|| {
+            let id = string("registration_id", registration_id)?;
+            let (options, call) = aio::options(call_timeout(timeout)?);
+            self.inner
+                .delete_device_async(&id, &options, move |r| {
+                    aio::deliver(done, r, |py, ()| Ok(py.None()));
+                })
+                .map(|()| call)
+                .map_err(|e| to_py_err(py, &e))
+        })
+    }
+
+    /// Starts get_device as _start_delete_device does: `done(device, None)`
+    /// or `done(None, exc)`. Private.
+    fn _start_get_device(
+        &self,
+        py: Python<'_>,
+        registration_id: &Bound<'_, PyAny>,
+        timeout: Option<Arg<'_>>,
+        done: Py<PyAny>,
+    ) -> PyResult<Call> {
+        no_panic(|| {
+            let id = string("registration_id", registration_id)?;
+            let (options, call) = aio::options(call_timeout(timeout)?);
+            self.inner
+                .get_device_async(&id, &options, move |r| {
+                    aio::deliver(done, r, |py, d| Ok(Py::new(py, Device::new(d))?.into_any()));
+                })
+                .map(|()| call)
+                .map_err(|e| to_py_err(py, &e))
+        })
+    }
+
+    /// Starts get_alias as _start_delete_device does: `done(ids, None)` or
+    /// `done(None, exc)`. Private.
+    fn _start_get_alias(
+        &self,
+        py: Python<'_>,
+        alias: &Bound<'_, PyAny>,
+        platforms: Option<&Bound<'_, PyAny>>,
+        timeout: Option<Arg<'_>>,
+        done: Py<PyAny>,
+    ) -> PyResult<Call> {
+        no_panic(|| {
+            let alias = string("alias", alias)?;
+            let platforms = crate::convert::platforms(platforms)?;
+            let (options, call) = aio::options(call_timeout(timeout)?);
+            self.inner
+                .get_alias_async(&alias, &platforms, &options, move |r| {
+                    aio::deliver(done, r, |py, ids| {
+                        Ok(PyList::new(py, ids)?.into_any().unbind())
+                    });
+                })
+                .map(|()| call)
+                .map_err(|e| to_py_err(py, &e))
+        })
+    }
+
+    /// Runs `self.<method>(*args, **kwargs)` ('delete_devices',
+    /// 'erase_user' or 'erase_users') on a thread of its own, stopped by the returned
+    /// handle: `done(summary, None)` or `done(None, exc)` is called once,
+    /// with the GIL, on that thread. Private.
+    #[pyo3(signature = (method, args, kwargs, done))]
+    fn _start_bulk(
+        slf: &Bound<'_, Self>,
+        method: &str,
+        args: Py<PyTuple>,
+        kwargs: Option<Py<PyDict>>,
+        done: Py<PyAny>,
+    ) -> PyResult<Call> {
+        no_panic(|| {
+            let py = slf.py();
+            let method = match method {
+                "delete_devices" => "delete_devices",
+                "erase_users" => "erase_users",
+                "erase_user" => "erase_user",
+                other => {
+                    return Err(crate::errors::invalid_argument(
+                        py,
+                        &format!("no bulk call named {other:?}"),
+                    ));
+                }
+            };
+            aio::start_bulk(
+                py,
+                slf.clone().into_any().unbind(),
+                method,
+                args,
+                kwargs,
+                done,
+            )
+        })
+    }
+
     /// The region's short name (e.g. 'sgp'), or None when a base_url was given.
     #[getter]
     fn region(&self) -> PyResult<Option<&'static str>> {
@@ -400,5 +507,13 @@ impl Client {
     /// URL, timeout, retries, proxy yes/no; never the Master Secret.
     fn __repr__(&self) -> PyResult<String> {
         no_panic(|| Ok(format!("Client({})", self.inner.describe())))
+    }
+}
+
+/// A per-call timeout: None is none; else seconds, as for the client's.
+fn call_timeout(timeout: Option<Arg<'_>>) -> PyResult<Option<std::time::Duration>> {
+    match timeout {
+        Some(t) => opt_seconds("timeout", &t),
+        None => Ok(None),
     }
 }

@@ -10,6 +10,7 @@
 //! Python as `engagelab_push.InternalError`, never as pyo3's `PanicException`.
 #![forbid(unsafe_code)]
 
+mod aio;
 mod bulk;
 mod check;
 mod cli;
@@ -28,6 +29,9 @@ use pyo3::prelude::*;
 mod _engagelab_push {
     #[pymodule_export]
     use crate::client::Client;
+
+    #[pymodule_export]
+    use crate::aio::Call;
 
     #[pymodule_export]
     use crate::bulk::BulkSummary;

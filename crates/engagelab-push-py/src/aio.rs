@@ -1,0 +1,144 @@
+//! The native half of `engagelab_push.AsyncClient`: calls started on the
+//! client's own threads (or, for a bulk run, on a thread of its own) whose
+//! outcome is handed to a Python callable, and `_Call`, the handle that
+//! cancels one.
+//!
+//! The callable (`done(value, error)`) is called exactly once, with the GIL,
+//! on a library thread; `python/engagelab_push/_async.py` passes one that
+//! posts the outcome to its event loop.
+
+use std::cell::RefCell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Duration;
+
+use engagelab_push::{CallOptions, CancelToken, Error};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+
+use crate::errors::to_py_err;
+use crate::guard::no_panic;
+
+thread_local! {
+    /// The token of the bulk run started on this thread by [`start_bulk`]:
+    /// the run's own token (bulk.rs) also stops when it is cancelled.
+    static BULK_STOP: RefCell<Option<CancelToken>> = const { RefCell::new(None) };
+}
+
+/// The token that stops a bulk run on this thread, when [`start_bulk`]
+/// started it.
+pub(crate) fn bulk_stop() -> Option<CancelToken> {
+    BULK_STOP.with(|s| s.borrow().clone())
+}
+
+/// A call started by `AsyncClient`: `cancel()` stops it (the outcome, a
+/// `CancelledError` unless the call had already ended, still goes to its
+/// `done`). Private; made by the client only.
+#[pyclass(frozen, module = "engagelab_push._engagelab_push", name = "_Call")]
+pub(crate) struct Call {
+    token: CancelToken,
+}
+
+#[pymethods]
+impl Call {
+    /// Cancels the call; safe to call more than once, and after it ended.
+    fn cancel(&self) -> PyResult<()> {
+        no_panic(|| {
+            self.token.cancel();
+            Ok(())
+        })
+    }
+}
+
+/// The options of one call: its cancel token, and its timeout if given.
+pub(crate) fn options(timeout: Option<Duration>) -> (CallOptions, Call) {
+    let token = CancelToken::new();
+    let mut options = CallOptions::new().cancel(token.clone());
+    if let Some(t) = timeout {
+        options = options.timeout(t);
+    }
+    (options, Call { token })
+}
+
+/// Calls `done(value, error)` with the GIL: the value as `to_value` makes it,
+/// or the error's exception. A Python exception raised by `done` (or by the
+/// conversion) has nowhere to go but `sys.unraisablehook`; a panic stops
+/// here.
+pub(crate) fn deliver<T>(
+    done: Py<PyAny>,
+    result: Result<T, Error>,
+    to_value: impl FnOnce(Python<'_>, T) -> PyResult<Py<PyAny>>,
+) {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        Python::attach(|py| {
+            let args = match result {
+                Ok(value) => to_value(py, value).map(|v| (v, py.None())),
+                Err(e) => Ok((py.None(), to_py_err(py, &e).into_value(py).into_any())),
+            };
+            let called = args.and_then(|args| done.call1(py, args));
+            if let Err(e) = called {
+                e.write_unraisable(py, Some(done.bind(py)));
+            }
+            drop(done);
+        });
+    }));
+}
+
+/// Runs `client.<method>(*args, **kwargs)` (the synchronous bulk call,
+/// which releases the GIL while its engine runs) on a new thread, stopped by
+/// the returned handle; its return value or exception goes to `done`.
+///
+/// # Errors
+/// `InternalError` when the thread could not be started (`done` is then
+/// never called).
+pub(crate) fn start_bulk(
+    py: Python<'_>,
+    client: Py<PyAny>,
+    method: &'static str,
+    args: Py<PyTuple>,
+    kwargs: Option<Py<PyDict>>,
+    done: Py<PyAny>,
+) -> PyResult<Call> {
+    let token = CancelToken::new();
+    let stop = token.clone();
+    let body = move || {
+        BULK_STOP.with(|s| *s.borrow_mut() = Some(stop));
+        let slot = std::sync::Mutex::new(Some(done));
+        let ran = catch_unwind(AssertUnwindSafe(|| {
+            Python::attach(|py| {
+                let kwargs = kwargs.as_ref().map(|k| k.bind(py));
+                let result = client.bind(py).call_method(method, args.bind(py), kwargs);
+                let (value, error) = match result {
+                    Ok(v) => (v.unbind(), py.None()),
+                    Err(e) => (py.None(), e.into_value(py).into_any()),
+                };
+                let done = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+                if let Some(done) = done
+                    && let Err(e) = done.call1(py, (value, error))
+                {
+                    e.write_unraisable(py, Some(done.bind(py)));
+                }
+            });
+        }));
+        // A panic before `done` was called: it still gets an outcome.
+        if ran.is_err() {
+            let done = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+            if let Some(done) = done {
+                deliver::<()>(
+                    done,
+                    Err(Error::internal("a Rust panic was caught in a bulk run")),
+                    |py, ()| Ok(py.None()),
+                );
+            }
+        }
+    };
+    std::thread::Builder::new()
+        .name("engagelab-bulk".to_owned())
+        .spawn(body)
+        .map(|_| Call { token })
+        .map_err(|e| {
+            to_py_err(
+                py,
+                &Error::internal(format!("could not start a thread for the run: {e}")),
+            )
+        })
+}
