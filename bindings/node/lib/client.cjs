@@ -1,12 +1,28 @@
 'use strict';
 
-// Client: the Node face of el_client. Every network call runs on a koffi
-// worker thread (libuv's thread pool) through `.async`, never on the event
-// loop. Validation, categories, messages, the environment's rules, retries,
+// Client: the Node face of el_client. deleteDevice, getDevice and getAlias
+// start on the library's own threads (el_*_async) and complete through a
+// callback registered once with koffi, which relays it to the event loop:
+// they hold no libuv pool thread and never block the event loop. check runs
+// on a koffi worker thread (libuv's pool) through `.async`, having no _async
+// counterpart. Validation, categories, messages, the environment's rules, retries,
 // deadlines and redaction are the core's: the binding only checks JavaScript
 // types (arguments.cjs) and maps C results (errors.cjs, results.cjs).
 
-const { C, CHECK_OPTIONS_SIZE, OPT, newError, localError, newCallOptions, describeClient } = require('./native.cjs');
+const {
+  koffi,
+  C,
+  CHECK_OPTIONS_SIZE,
+  OPT,
+  DeleteDoneFn,
+  DeviceDoneFn,
+  AliasDoneFn,
+  newError,
+  copyError,
+  localError,
+  newCallOptions,
+  describeClient,
+} = require('./native.cjs');
 const { toError, CANCELLED } = require('./errors.cjs');
 const {
   typeError,
@@ -68,37 +84,113 @@ function configure(config, options) {
   }
 }
 
-// At most this many calls are handed to koffi at once (koffi throws past its
-// max_async_calls, 256 by default, shared by the whole process); the rest
-// wait here, in order. koffi runs them on libuv's thread pool
-// (UV_THREADPOOL_SIZE threads, 4 by default), one thread per call in flight.
-const MAX_IN_FLIGHT = 64;
+// Every call this module starts is counted here. Each holds one of koffi's
+// async slots at some point (max_async_calls, 256 by default, shared by the
+// whole process): a `.async` call (check) for its whole run, an _async call
+// while its completion waits to be relayed to the event loop, and koffi
+// fails past the limit. At most MAX_IN_FLIGHT run at once, leaving slots to
+// the bulk runs and their callbacks; the rest wait here, in order. The
+// library itself runs at most 64 calls per client at once (EL_ASYNC_THREADS)
+// and queues the rest, honouring their cancel token and deadline.
+const MAX_IN_FLIGHT = 192;
 let inFlight = 0;
 const waiting = [];
 
-/** Runs `start` now or once a slot frees; `fail` gets what `start` throws. */
+/**
+ * Runs `start` now or once a slot frees; `fail` gets what `start` throws.
+ * Returns a function that starts it at once if it still waits (for a call
+ * whose signal aborted or whose deadline passed: the core then ends it at
+ * once, with the core's error), or null when it started already.
+ */
 function submit(start, fail) {
-  const run = () => {
-    try {
-      start();
-    } catch (e) {
-      finished();
-      fail(e);
-    }
+  const entry = {
+    run: () => {
+      try {
+        start();
+      } catch (e) {
+        finished();
+        fail(e);
+      }
+    },
   };
   if (inFlight < MAX_IN_FLIGHT) {
     inFlight++;
-    run();
-  } else {
-    waiting.push(run);
+    entry.run();
+    return null;
   }
+  waiting.push(entry);
+  return () => {
+    const at = waiting.indexOf(entry);
+    if (at < 0) return;
+    waiting.splice(at, 1);
+    inFlight++;
+    entry.run();
+  };
 }
 
 function finished() {
   const next = waiting.shift();
-  if (next) next();
+  if (next) next.run();
   else inFlight--;
 }
+
+// A started _async call is not a libuv handle, and koffi's relay of its
+// completion is unref'd: while any is pending, this timer holds the event
+// loop open (as a `.async` call's work request did), and it is unref'd once
+// none is, so a script whose calls have all finished exits by itself.
+let pendingCalls = 0;
+let keepAlive = null;
+function hold() {
+  if (pendingCalls++ > 0) return;
+  if (keepAlive === null) keepAlive = setInterval(() => {}, 0x7fffffff);
+  else keepAlive.ref();
+}
+function unhold() {
+  if (--pendingCalls === 0) keepAlive.unref();
+}
+
+// The completions of the _async calls: one registered callback per kind for
+// the life of the process (a registered callback must outlive every call
+// given it), told apart by the call's id, its user_data.
+const completions = new Map();
+let lastId = 0;
+
+function nextId() {
+  do lastId = lastId >= 0x7fffffff ? 1 : lastId + 1;
+  while (completions.has(lastId));
+  return lastId;
+}
+
+/**
+ * Runs the completion of call `id` on the event loop, while the library's
+ * thread waits: `error` (an el_error's address) is valid only now. Nothing
+ * may throw back into koffi; a result nobody waits for is freed.
+ */
+function complete(id, status, result, error, free) {
+  const settle = completions.get(Number(id));
+  if (settle === undefined) {
+    if (result !== null) free(result);
+    return;
+  }
+  completions.delete(Number(id));
+  try {
+    settle(status, result, error);
+  } catch {
+    // settle catches what it calls; nothing is left to report it to.
+  }
+}
+
+const DONE = {
+  delete: koffi.register((id, status, error) => complete(id, status, null, error, null), koffi.pointer(DeleteDoneFn)),
+  device: koffi.register(
+    (id, status, device, error) => complete(id, status, device, error, C.el_device_free),
+    koffi.pointer(DeviceDoneFn),
+  ),
+  alias: koffi.register(
+    (id, status, ids, error) => complete(id, status, ids, error, C.el_id_list_free),
+    koffi.pointer(AliasDoneFn),
+  ),
+};
 
 /** How many el_clients are alive (for the tests of the finalizer). */
 let live = 0;
@@ -318,7 +410,9 @@ class Client {
       const args = op.args(input, checked);
       handle.calls++;
       const { signal, timeout } = checked;
-      if (signal === undefined && timeout === undefined) {
+      if (op.start !== undefined) {
+        callAsync(op, handle, args, signal, timeout, resolve, reject);
+      } else if (signal === undefined && timeout === undefined) {
         callPlain(op, handle, args, resolve, reject);
       } else {
         callWith(op, handle, args, signal, timeout, resolve, reject);
@@ -364,35 +458,33 @@ class Client {
 
 /**
  * A call of the C ABI: the name of its string argument and the options it
- * takes, its C arguments from them (`args`), its plain and per-call-options
- * functions, and what a success resolves with, from the out-parameter when
- * it has one.
+ * takes, its C arguments from them (`args`), and either its _async function
+ * (`start`: options NULL or an el_call_options, the call's id as user_data)
+ * and what a success resolves with, from the value its completion owns, or
+ * (check) its plain and per-call-options functions run with `.async` and
+ * what a success resolves with, from the out-parameter.
  */
 const DELETE = {
   input: 'registrationId',
   options: CALL_OPTIONS,
   args: (id) => [cString(id, 'registration_id')],
-  plain: (ptr, [id], out, err, cb) => C.el_delete_device.async(ptr, id, err, cb),
-  with: (ptr, [id], options, out, err, cb) => C.el_delete_device_with.async(ptr, id, options, err, cb),
+  start: (ptr, [id], options, user, err) => C.el_delete_device_async(ptr, id, options, DONE.delete, user, err),
   result: () => undefined,
 };
 const GET = {
   input: 'registrationId',
   options: CALL_OPTIONS,
   args: DELETE.args,
-  plain: (ptr, [id], out, err, cb) => C.el_get_device.async(ptr, id, out, err, cb),
-  with: (ptr, [id], options, out, err, cb) => C.el_get_device_with.async(ptr, id, options, out, err, cb),
-  result: (out) => readDevice(out[0]),
+  start: (ptr, [id], options, user, err) => C.el_get_device_async(ptr, id, options, DONE.device, user, err),
+  result: (device) => readDevice(device),
 };
 const ALIAS = {
   input: 'alias',
   options: ALIAS_OPTIONS,
   args: (alias, { platforms }) => [cString(alias, 'alias'), ...platformList(platforms)],
-  plain: (ptr, [alias, platforms, count], out, err, cb) =>
-    C.el_get_alias.async(ptr, alias, platforms, count, out, err, cb),
-  with: (ptr, [alias, platforms, count], options, out, err, cb) =>
-    C.el_get_alias_with.async(ptr, alias, platforms, count, options, out, err, cb),
-  result: (out) => readIds(out[0]),
+  start: (ptr, [alias, platforms, count], options, user, err) =>
+    C.el_get_alias_async(ptr, alias, platforms, count, options, DONE.alias, user, err),
+  result: (ids) => readIds(ids),
 };
 
 /** el_check's options record: the device (none for ''), a token and a deadline (given or not). */
@@ -429,6 +521,101 @@ function settle(op, out, ffiError, code, err, cause, resolve, reject) {
     } catch (e) {
       reject(e);
     }
+  }
+}
+
+/**
+ * An _async call (deleteDevice, getDevice, getAlias): a cancel token tied to
+ * the signal when there is one, the per-call timeout, and a completion that
+ * settles the promise on the event loop. The library's threads run it; it
+ * waits here only past MAX_IN_FLIGHT, and then its abort or its deadline
+ * starts it at once, for the core to end it as it ends any such call.
+ */
+function callAsync(op, handle, args, signal, timeout, resolve, reject) {
+  let token = null;
+  let onAbort;
+  if (signal !== undefined) {
+    const tokenOut = [null];
+    const made = C.el_cancel_new(tokenOut);
+    if (made !== 0) {
+      handle.calls--;
+      handle.release();
+      reject(toError(made, localError(made, 'could not create a cancel token')));
+      return;
+    }
+    token = tokenOut[0];
+  }
+  let kick = null;
+  let timer;
+  let queuedAt;
+  // The listener is added before the call starts, so an abort in between
+  // still reaches the token; an already-aborted signal cancels the token
+  // before the call: the core then ends it CANCELLED, nothing sent.
+  if (signal !== undefined) {
+    onAbort = () => {
+      C.el_cancel_cancel(token);
+      if (kick !== null) kick();
+    };
+    if (signal.aborted) C.el_cancel_cancel(token);
+    else signal.addEventListener('abort', onAbort, { once: true });
+  }
+  let id = 0;
+  const cleanUp = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    if (signal !== undefined) signal.removeEventListener('abort', onAbort);
+    // Only now, with the call ended, may the token go.
+    if (token !== null) C.el_cancel_free(token);
+    handle.calls--;
+    handle.release();
+    unhold();
+  };
+  const fail = (e) => {
+    completions.delete(id);
+    cleanUp();
+    reject(e);
+  };
+  hold();
+  kick = submit(() => {
+    kick = null;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    // The deadline counts from the call, time waiting here included.
+    let left = timeout;
+    if (left !== undefined && queuedAt !== undefined) {
+      left = Math.max(0, left - Math.floor(performance.now() - queuedAt));
+    }
+    const options = token === null && left === undefined ? null : newCallOptions(token, left);
+    id = nextId();
+    // Runs on the event loop while the library's thread waits: the el_error
+    // is read now, the result copied and freed now.
+    completions.set(id, (code, result, error) => {
+      finished();
+      let settled;
+      try {
+        if (code === 0) settled = { value: op.result(result) };
+        else {
+          const cause = code === CANCELLED.code && signal?.aborted ? signal.reason : undefined;
+          settled = { error: toError(code, copyError(error), cause) };
+        }
+      } catch (e) {
+        settled = { error: e };
+      }
+      cleanUp();
+      if ('error' in settled) reject(settled.error);
+      else resolve(settled.value);
+    });
+    const err = newError();
+    // Not started (a refused argument, no thread): `done` is never called.
+    const code = op.start(handle.ptr, args, options, id, err);
+    if (code !== 0) {
+      finished();
+      fail(toError(code, err));
+    }
+  }, fail);
+  if (kick !== null) {
+    // Waiting here, past MAX_IN_FLIGHT: its deadline starts it too.
+    queuedAt = performance.now();
+    if (timeout !== undefined) timer = setTimeout(() => kick?.(), timeout);
   }
 }
 

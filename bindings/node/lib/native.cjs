@@ -52,9 +52,10 @@ function load() {
 const { lib, file } = load();
 
 // Keep the library mapped until the process ends. koffi dlcloses it when
-// Node tears the environment down, but libuv's worker threads, which ran our
-// calls, exit after that and run the library's thread-local destructors: with
-// the code unmapped, that is a segfault at exit. RTLD_NODELETE on an already
+// Node tears the environment down, but threads that ran library code (the
+// library's own threads of the _async calls, libuv's worker threads of the
+// `.async` ones) exit after that and run the library's thread-local
+// destructors: with the code unmapped, that is a segfault at exit. RTLD_NODELETE on an already
 // loaded library (RTLD_NOLOAD) makes every later dlclose leave it in place.
 const RTLD_NOW = 0x2;
 const RTLD_NOLOAD = 0x4;
@@ -79,6 +80,17 @@ koffi.opaque('el_cancel');
 koffi.opaque('el_device');
 koffi.opaque('el_id_list');
 koffi.opaque('el_check_report');
+
+// The completions of the _async calls (el_delete_done_fn, el_device_done_fn,
+// el_alias_done_fn). user_data travels as an integer (a call's id in
+// client.cjs), the el_error as an address read during the callback only.
+const DeleteDoneFn = koffi.proto('void el_delete_done_fn(uintptr_t user_data, uint32_t status, const void *error)');
+const DeviceDoneFn = koffi.proto(
+  'void el_device_done_fn(uintptr_t user_data, uint32_t status, el_device *device, const void *error)',
+);
+const AliasDoneFn = koffi.proto(
+  'void el_alias_done_fn(uintptr_t user_data, uint32_t status, el_id_list *ids, const void *error)',
+);
 
 /** el_error, as the header declares it. */
 const ElError = koffi.struct('el_error', {
@@ -197,6 +209,15 @@ const C = {
   el_id_list_count: lib.func('size_t el_id_list_count(const el_id_list *ids)'),
   el_id_list_get: lib.func('const char *el_id_list_get(const el_id_list *ids, size_t index)'),
   el_id_list_free: lib.func('void el_id_list_free(el_id_list *ids)'),
+  el_delete_device_async: lib.func(
+    'uint32_t el_delete_device_async(const el_client *client, const char *registration_id, const void *options, el_delete_done_fn *done, uintptr_t user_data, void *out_error)',
+  ),
+  el_get_device_async: lib.func(
+    'uint32_t el_get_device_async(const el_client *client, const char *registration_id, const void *options, el_device_done_fn *done, uintptr_t user_data, void *out_error)',
+  ),
+  el_get_alias_async: lib.func(
+    'uint32_t el_get_alias_async(const el_client *client, const char *alias, const char **platforms, size_t platform_count, const void *options, el_alias_done_fn *done, uintptr_t user_data, void *out_error)',
+  ),
   el_check: lib.func(
     'uint32_t el_check(const el_client *client, const el_check_options *options, _Out_ el_check_report **out_report, void *out_error)',
   ),
@@ -230,6 +251,33 @@ function readError(buf) {
     message: raw.toString('utf8', 0, nul < 0 ? MESSAGE_LEN : nul),
     maybeDeleted: buf.readUInt8(OFF.maybe_deleted) !== 0,
   };
+}
+
+// koffi.decode(address, 'uint8_t', n) makes a new array type on every call,
+// and koffi keeps every type it made: the types are made once per size here
+// (the library's el_error has one size, so there is one).
+const ERROR_BYTES = new Map();
+function errorBytes(size) {
+  let type = ERROR_BYTES.get(size);
+  if (type === undefined) {
+    type = koffi.array('uint8_t', size, 'Typed');
+    ERROR_BYTES.set(size, type);
+  }
+  return type;
+}
+
+/**
+ * A copy, in a Buffer like newError's, of the el_error at `address` (a
+ * completion's record, valid only during the callback): the bytes within
+ * both the library's `size` and this binding's.
+ */
+function copyError(address) {
+  const buf = Buffer.alloc(ERROR_SIZE);
+  const size = Math.min(Number(koffi.decode(address, 'size_t')), ERROR_SIZE);
+  buf.set(koffi.decode(address, errorBytes(size)));
+  // The size el_error_describe may read: no more than this Buffer holds.
+  buf.writeBigUInt64LE(BigInt(size), OFF.size);
+  return buf;
 }
 
 /**
@@ -306,7 +354,11 @@ module.exports = {
   OPTIONS_SIZE,
   OFF,
   OPT,
+  DeleteDoneFn,
+  DeviceDoneFn,
+  AliasDoneFn,
   newError,
+  copyError,
   readError,
   describeError,
   describeClient,

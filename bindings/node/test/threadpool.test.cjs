@@ -1,0 +1,147 @@
+'use strict';
+
+// Calls hold no libuv pool thread: deleteDevice, getDevice and getAlias
+// start on the library's own threads (el_*_async) and complete through a
+// registered callback, so libuv's pool (UV_THREADPOOL_SIZE, 4 by default,
+// shared with fs, dns.lookup, crypto and zlib) stays free however many calls
+// are in flight, and a signal or a per-call timeout takes effect on time
+// however many calls are pending.
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { Mock, CREDENTIALS } = require('./support/mock.cjs');
+const { Client, CancelledError, TimeoutError } = require('engagelab-push');
+
+const CHILD = path.join(__dirname, 'support', 'pool-child.cjs');
+
+let mock;
+let base;
+test.before(async () => {
+  mock = await Mock.start();
+  base = { ...CREDENTIALS, baseUrl: mock.url };
+});
+test.after(() => mock.stop());
+test.beforeEach(() => mock.reset());
+
+/** Scripts `count` calls of pool-child.cjs to answer after `delayMs`. */
+async function scriptSlow(count, delayMs) {
+  const scripts = [];
+  for (let i = 0; i < count; i++) {
+    const kind = i % 3;
+    if (kind === 0) scripts.push(mock.script(`pool-${i}`, [{ status: 200, delay_ms: delayMs }]));
+    else if (kind === 1) {
+      scripts.push(mock.script(`pool-${i}`, [{ status: 200, body: '{"tags":["t"],"alias":null}', delay_ms: delayMs }]));
+    } else {
+      scripts.push(mock.scriptAlias(`pool-user-${i}`, [{ status: 200, body: '{"registration_ids":["r"]}', delay_ms: delayMs }]));
+    }
+  }
+  await Promise.all(scripts);
+}
+
+/**
+ * Runs pool-child.cjs with UV_THREADPOOL_SIZE=4; resolves with its report,
+ * and how long it took to exit after printing it (null: it was killed).
+ */
+function runChild(count, file) {
+  const env = { ...process.env, UV_THREADPOOL_SIZE: '4', EL_POOL_MOCK_URL: mock.url, EL_POOL_CALLS: String(count), EL_POOL_FILE: file };
+  const child = spawn(process.execPath, [CHILD], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let printedAt = null;
+  child.stdout.on('data', (d) => {
+    out += d;
+    if (printedAt === null && out.includes('\n')) printedAt = performance.now();
+  });
+  child.stderr.on('data', (d) => (err += d));
+  // A child that does not end by itself (a handle left ref'd) is killed.
+  const killer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      clearTimeout(killer);
+      if (code !== 0 || out === '') {
+        reject(new Error(`pool-child exited ${code ?? signal}: ${err}${out}`));
+        return;
+      }
+      resolve({
+        report: JSON.parse(out.trim().split('\n')[0]),
+        exitMs: signal === null ? performance.now() - printedAt : null,
+        stderr: err,
+      });
+    });
+  });
+}
+
+test('with UV_THREADPOOL_SIZE=4 and 64 slow calls in flight, fs.promises.readFile is not held up', { timeout: 120_000 }, async () => {
+  const COUNT = 64;
+  await scriptSlow(COUNT, 1000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-node-pool-'));
+  const file = path.join(dir, 'small.txt');
+  fs.writeFileSync(file, 'a small file\n');
+  try {
+    const { report, exitMs, stderr } = await runChild(COUNT, file);
+    console.log(
+      `readFile ${report.readMs.toFixed(1)} ms with ${COUNT} calls in flight; ` +
+        `the calls settled after ${report.callsMs.toFixed(0)} ms; the child exited ${exitMs?.toFixed(0)} ms after them`,
+    );
+    assert.equal(stderr, '');
+    assert.deepEqual(report.rejected, []);
+    assert.equal(report.fulfilled, COUNT);
+    assert.equal(report.bytes, 13);
+    // Behind 64 calls each holding one of 4 pool threads for 1 s, the read
+    // waited 16 s; with no pool thread held it takes a few ms.
+    assert.ok(report.readMs < 50, `readFile took ${report.readMs.toFixed(1)} ms`);
+    // All 64 at once, not 4 at a time (16 s).
+    assert.ok(report.callsMs < 5000, `64 calls of 1 s took ${report.callsMs.toFixed(0)} ms`);
+    // Nothing left ref'd once the calls are done: the child ends by itself.
+    assert.notEqual(exitMs, null, 'the child did not exit by itself');
+    assert.ok(exitMs < 5000, `the child exited ${exitMs.toFixed(0)} ms after its calls`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Resolves with how long after `started` the promise settled, and how. */
+function settleTime(promise, started) {
+  return promise.then(
+    (value) => ({ ms: performance.now() - started, value }),
+    (error) => ({ ms: performance.now() - started, error }),
+  );
+}
+
+for (const pending of [0, 4, 16, 64]) {
+  test(`with ${pending} slow calls pending, an abort at 100 ms and a timeout of 300 ms settle on time`, { timeout: 60_000 }, async () => {
+    const client = new Client({ ...base, timeout: 30_000 });
+    await scriptSlow(pending, 1000);
+    await mock.script('abort-me', [{ status: 200, delay_ms: 3000 }]);
+    await mock.script('time-me-out', [{ status: 200, delay_ms: 3000 }]);
+    const slow = [];
+    for (let i = 0; i < pending; i++) {
+      const kind = i % 3;
+      if (kind === 0) slow.push(client.deleteDevice(`pool-${i}`));
+      else if (kind === 1) slow.push(client.getDevice(`pool-${i}`));
+      else slow.push(client.getAlias(`pool-user-${i}`));
+    }
+    const controller = new AbortController();
+    const started = performance.now();
+    const aborted = settleTime(client.deleteDevice('abort-me', { signal: controller.signal }), started);
+    const timedOut = settleTime(client.getDevice('time-me-out', { timeout: 300 }), started);
+    const timer = setTimeout(() => controller.abort(), 100);
+    const a = await aborted;
+    const t = await timedOut;
+    clearTimeout(timer);
+    console.log(`${pending} pending: the abort settled at ${a.ms.toFixed(0)} ms, the timeout at ${t.ms.toFixed(0)} ms`);
+    assert.ok(a.error instanceof CancelledError, String(a.error ?? a.value));
+    assert.equal(a.error.cause, controller.signal.reason);
+    assert.ok(t.error instanceof TimeoutError, String(t.error ?? t.value));
+    assert.ok(a.ms >= 95 && a.ms < 200, `aborted at 100 ms, settled at ${a.ms.toFixed(0)} ms`);
+    assert.ok(t.ms >= 295 && t.ms < 400, `timeout of 300 ms, settled at ${t.ms.toFixed(0)} ms`);
+    const results = await Promise.allSettled(slow);
+    assert.deepEqual(results.filter((r) => r.status === 'rejected'), []);
+    client.close();
+  });
+}
