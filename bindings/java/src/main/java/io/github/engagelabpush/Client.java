@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -35,6 +36,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * cleared). A thread that is already interrupted sends nothing and gets
  * {@link CancelledException} at once. Check {@link EngageLabException#maybeDeleted()}:
  * a request may have been written before the cancel.
+ *
+ * <p><b>Asynchronous calls.</b> {@link #deleteDeviceAsync}, {@link #getDeviceAsync}
+ * and {@link #getAliasAsync} return a {@link CompletableFuture} at once and
+ * run on the library's own threads (at most {@link Defaults#ASYNC_THREADS} per
+ * client); {@code future.cancel} stops the call. A client closed while such
+ * calls run lets them finish.
  *
  * <p><b>Lifetime.</b> {@link #close()} frees the native client; it is
  * idempotent and does not wait: calls already running finish normally, and the
@@ -192,6 +199,129 @@ public final class Client implements AutoCloseable {
         return call("alias", alias, perCallMillis(timeout), lookup(platforms));
     }
 
+    /**
+     * {@link #deleteDevice(String)} without blocking: starts the call and
+     * returns its future at once. The future completes on a thread of the
+     * library (never the caller's, unless it failed before starting), with
+     * {@code null} or, exceptionally, the {@link EngageLabException} subclass
+     * {@code deleteDevice} would throw (unwrapped: {@code join()} wraps it in a
+     * {@code CompletionException}, {@code get()} in an
+     * {@code ExecutionException}). At most {@link Defaults#ASYNC_THREADS} calls of a
+     * client run at once; later ones wait in order. The client's timeout counts
+     * from this call, waiting included.
+     *
+     * <p>{@code future.cancel(...)} cancels the call: the future is cancelled
+     * at once ({@code CancellationException}) and the call stops within about
+     * 20 ms, sending nothing more. A request already written may still delete
+     * the device (what {@link EngageLabException#maybeDeleted()} would say,
+     * which a cancelled future cannot carry): query it with {@link #getDevice}
+     * before acting on the cancel. Nothing else stops the call:
+     * {@code complete}, {@code completeExceptionally} or {@code orTimeout} on
+     * the future do not; use the timeout overload for a deadline.
+     *
+     * <p>Stages chained on the future without {@code Async} run on the
+     * library's thread, which runs the next waiting call only after them:
+     * keep them short, or chain with {@code thenApplyAsync(..., executor)}.
+     *
+     * @param registrationId the device's registration id
+     * @return the call's future; failed already when the id holds a character
+     *     C cannot carry (a NUL, a lone surrogate: {@link InvalidArgumentException})
+     * @throws NullPointerException if {@code registrationId} is null
+     * @throws IllegalStateException if the client was closed
+     */
+    public CompletableFuture<Void> deleteDeviceAsync(String registrationId) {
+        return async("registrationId", registrationId, NO_TIMEOUT, Async.DELETE);
+    }
+
+    /**
+     * {@link #deleteDeviceAsync(String)} with a deadline for this call when it
+     * is shorter than the client's timeout (the earlier applies), counted from
+     * this call, time spent waiting for a thread included.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    public CompletableFuture<Void> deleteDeviceAsync(String registrationId, Duration timeout) {
+        return async("registrationId", registrationId, perCallMillis(timeout), Async.DELETE);
+    }
+
+    /**
+     * {@link #getDevice(String)} without blocking, as
+     * {@link #deleteDeviceAsync(String)} runs a delete: the future completes
+     * on a thread of the library with the {@link Device} (a copy; the native
+     * device is freed) or the exception {@code getDevice} would throw;
+     * {@code cancel} stops the call.
+     *
+     * @throws NullPointerException if {@code registrationId} is null
+     * @throws IllegalStateException if the client was closed
+     */
+    public CompletableFuture<Device> getDeviceAsync(String registrationId) {
+        return async("registrationId", registrationId, NO_TIMEOUT, Async.GET);
+    }
+
+    /**
+     * {@link #getDeviceAsync(String)} with a deadline for this call, as
+     * {@link #deleteDeviceAsync(String, Duration)}.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    public CompletableFuture<Device> getDeviceAsync(String registrationId, Duration timeout) {
+        return async("registrationId", registrationId, perCallMillis(timeout), Async.GET);
+    }
+
+    /**
+     * {@link #getAlias(String, String...)} without blocking, as
+     * {@link #deleteDeviceAsync(String)} runs a delete: the future completes
+     * on a thread of the library with the ids (unmodifiable) or the exception
+     * {@code getAlias} would throw; {@code cancel} stops the call. A bad
+     * platform fails the future before this returns.
+     *
+     * @throws NullPointerException if {@code alias}, {@code platforms} or one
+     *     of its elements is null
+     * @throws IllegalStateException if the client was closed
+     */
+    public CompletableFuture<List<String>> getAliasAsync(String alias, String... platforms) {
+        return aliasAsync(alias, NO_TIMEOUT, platforms);
+    }
+
+    /**
+     * {@link #getAliasAsync(String, String...)} with a deadline for this call,
+     * as {@link #deleteDeviceAsync(String, Duration)}.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    public CompletableFuture<List<String>> getAliasAsync(String alias, Duration timeout, String... platforms) {
+        return aliasAsync(alias, perCallMillis(timeout), platforms);
+    }
+
+    private CompletableFuture<List<String>> aliasAsync(String alias, long timeoutMs, String[] platforms) {
+        Objects.requireNonNull(alias, "alias");
+        Async.Kind<List<String>> kind;
+        try {
+            kind = Async.alias(platforms);
+        } catch (EngageLabException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return async("alias", alias, timeoutMs, kind);
+    }
+
+    /**
+     * Starts {@code kind} for the id (or alias) {@code value}, the argument
+     * {@code name}. The native client needs no hold past the start: its
+     * asynchronous calls keep it alive until they end.
+     */
+    private <T> CompletableFuture<T> async(String name, String value, long timeoutMs, Async.Kind<T> kind) {
+        Objects.requireNonNull(value, name);
+        if (!handle.enter()) {
+            throw new IllegalStateException("the client is closed");
+        }
+        try {
+            return Async.start(handle.pointer, name, value, timeoutMs, kind);
+        } finally {
+            handle.exit();
+            Reference.reachabilityFence(this);
+        }
+    }
+
     /** A per-call timeout in whole milliseconds, 0 included (the core's to judge). */
     private static long perCallMillis(Duration timeout) {
         return Builder.millis(Builder.nonNegative(timeout, "timeout"));
@@ -336,7 +466,7 @@ public final class Client implements AutoCloseable {
     }
 
     /** Copies an {@code el_id_list} into an unmodifiable list and frees it. */
-    private static List<String> readIds(long ids) {
+    static List<String> readIds(long ids) {
         try {
             long count = Lib.el_id_list_count(ids);
             List<String> copy = new ArrayList<>((int) count);
@@ -350,7 +480,7 @@ public final class Client implements AutoCloseable {
     }
 
     /** Copies an {@code el_device} into a {@link Device} and frees it. */
-    private static Device readDevice(long device) {
+    static Device readDevice(long device) {
         try {
             long count = Lib.el_device_tag_count(device);
             List<String> tags = new ArrayList<>((int) count);

@@ -119,6 +119,28 @@ final class Lib {
 
     static native void el_id_list_free(long ids);
 
+    /**
+     * The asynchronous calls: {@code user_data} is a key of {@link Async}'s
+     * pending calls, passed as a {@code long}; {@code done} one of its static
+     * callbacks. {@code registrationId}, {@code options} and the platforms are
+     * only read during the call.
+     */
+    static native int el_delete_device_async(
+            long client, byte[] registrationId, byte[] options, Async.DeleteDone done, long userData, byte[] err);
+
+    static native int el_get_device_async(
+            long client, byte[] registrationId, byte[] options, Async.DeviceDone done, long userData, byte[] err);
+
+    static native int el_get_alias_async(
+            long client,
+            byte[] alias,
+            Pointer platforms,
+            long platformCount,
+            byte[] options,
+            Async.AliasDone done,
+            long userData,
+            byte[] err);
+
     static native int el_check(long client, byte[] options, long[] outReport, byte[] err);
 
     static native int el_check_report_summary(long report, byte[] summary);

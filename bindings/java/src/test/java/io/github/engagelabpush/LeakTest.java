@@ -80,6 +80,29 @@ class LeakTest {
     }
 
     /**
+     * The asynchronous calls free what they are given and what they make: 40 000
+     * calls (a third getDeviceAsync of a device with tags and an alias, a third
+     * deleteDeviceAsync refused by the core in the callback, a third
+     * getAliasAsync of a user with two devices), each with its cancel token,
+     * key and callback, stay flat.
+     */
+    @Test
+    void asyncCallsKeepMemoryFlat() throws Exception {
+        Mock mock = Mock.shared();
+        mock.addDevice(Mock.JSON.readTree("{\"registration_id\":\"leak-get\","
+                + "\"tags\":[\"tag-one\",\"tag-two\",\"tag-three\"],\"alias\":\"an-alias-of-some-length\"}"));
+        for (String platform : List.of("android", "ios")) {
+            mock.addDevice(Mock.JSON.readTree("{\"registration_id\":\"leak-async-device-" + platform
+                    + "\",\"alias\":\"leak-async-user\",\"platform\":\"" + platform + "\"}"));
+        }
+        Run run = child(mock, "async");
+        int failed = (CALLS / SEGMENTS + 1) / 3 * SEGMENTS; // i % 3 == 1 of each segment
+        assertEquals(CALLS - failed, run.ok, run.line);
+        assertEquals(failed, run.failed, run.line);
+        run.assertFlat("async calls");
+    }
+
+    /**
      * The child's line, "ok=N failed=N malloc=B,B,... rss=KIB,KIB,...": the
      * calls that succeeded and failed, and malloc's bytes in use and VmRSS
      * before and after each segment.
@@ -207,6 +230,7 @@ class LeakTest {
             return switch (mode) {
                 case "get" -> gets(client, calls);
                 case "alias" -> aliases(client, calls);
+                case "async" -> asyncCalls(client, calls);
                 default -> run(client, calls);
             };
         }
@@ -261,6 +285,36 @@ class LeakTest {
                             failed++;
                         }
                     }
+                }
+            }
+            System.gc();
+            return new int[] {ok, failed};
+        }
+
+        /** The asynchronous calls, each awaited: a query, a refused delete, a lookup. */
+        static int[] asyncCalls(Client client, int calls) {
+            int ok = 0;
+            int failed = 0;
+            for (int i = 0; i < calls; i++) {
+                switch (i % 3) {
+                    case 0 -> {
+                        Device d = client.getDeviceAsync("leak-get").join();
+                        if (d.tags().size() != 3 || d.alias().isEmpty()) {
+                            throw new IllegalStateException("got " + d);
+                        }
+                        ok++;
+                    }
+                    case 1 -> {
+                        try {
+                            client.deleteDeviceAsync("").join();
+                        } catch (java.util.concurrent.CompletionException e) {
+                            if (!(e.getCause() instanceof InvalidArgumentException)) {
+                                throw e;
+                            }
+                            failed++;
+                        }
+                    }
+                    default -> ok += expect(2, client.getAliasAsync("leak-async-user").join());
                 }
             }
             System.gc();
