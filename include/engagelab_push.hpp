@@ -31,11 +31,16 @@
  * contains the Master Secret. std::bad_alloc may also be thrown.
  *
  * Threads: a Client's const member functions (get_device, try_get_device,
- * get_alias, try_get_alias, delete_device, try_delete_device) are safe from
- * many threads at once on the same client;
+ * get_alias, try_get_alias, delete_device, try_delete_device and the _async
+ * calls) are safe from many threads at once on the same client;
  * moving, assigning or destroying it is not. A CancelToken may be cancelled
- * from any thread while calls using it run, and must outlive them. Builders,
- * errors and options are plain values.
+ * from any thread while calls using it run, and must outlive the blocking
+ * ones. Builders, errors and options are plain values.
+ *
+ * Asynchronous calls: delete_device_async, get_device_async and
+ * get_alias_async return a std::future at once (or call a handler) and run
+ * on the library's own threads, at most EL_ASYNC_THREADS per client; get()
+ * throws the same classes as the blocking calls.
  *
  * Checked here and not by the core, because C strings cannot carry them: a
  * NUL byte inside a registration id, an alias, a platform list or a setting
@@ -59,6 +64,7 @@
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -492,10 +498,12 @@ class CancelToken {
 };
 
 /// Per-call options of `get_device`, `try_get_device`, `get_alias`,
-/// `try_get_alias`, `delete_device` and `try_delete_device`.
+/// `try_get_alias`, `delete_device`, `try_delete_device` and the `_async`
+/// calls.
 struct CallOptions {
     /// A token that stops the call when cancelled; none when null. Must
-    /// outlive the call.
+    /// outlive a blocking call; an `_async` call keeps what it needs once
+    /// started, so its token may go as soon as the start returned.
     const CancelToken *cancel = nullptr;
     /// The call's overall deadline, when earlier than the client's timeout
     /// (the earlier applies); the client's timeout when empty. Zero is the
@@ -690,6 +698,60 @@ struct BulkRun {
             run->caught();
         }
     }
+};
+
+// The exception of a failed asynchronous call, as its category's class (a
+// plain Error for a status this header does not know), from the record the
+// callback was given (NULL: one made here).
+inline std::exception_ptr async_error(el_status status, const el_error *error) noexcept {
+    try {
+        if (error != nullptr) {
+            Error(*error).raise();
+        }
+        Error(local_error(static_cast<Status>(status), "the library gave no error record")).raise();
+    } catch (...) {
+        return std::current_exception();
+    }
+}
+
+// A started el_delete_device_async call: its handler, owned by the call from
+// its start to its callback, which runs and deletes it.
+template <typename F>
+struct AsyncDelete {
+    F on_done;
+    static void done(void *user, el_status status, const el_error *error) noexcept {
+        const std::unique_ptr<AsyncDelete> self(static_cast<AsyncDelete *>(user));
+        self->on_done(status == EL_OK ? std::exception_ptr() : async_error(status, error));
+    }
+};
+
+// A started el_get_device_async or el_get_alias_async call (`Raw` the C
+// result, `Free` its deleter, `Copy` what makes `T` of it): as AsyncDelete,
+// with the result copied and freed before the handler runs.
+template <typename F, typename T, typename Raw, typename Free, typename Copy>
+struct AsyncResult {
+    F on_done;
+    static void done(void *user, el_status status, Raw *raw, const el_error *error) noexcept {
+        const std::unique_ptr<AsyncResult> self(static_cast<AsyncResult *>(user));
+        const std::unique_ptr<Raw, Free> result(raw);
+        if (status != EL_OK) {
+            self->on_done(async_error(status, error), T());
+            return;
+        }
+        T value;
+        std::exception_ptr thrown;
+        try {
+            value = Copy()(result.get());
+        } catch (...) {
+            thrown = std::current_exception();
+        }
+        self->on_done(thrown, std::move(value));
+    }
+};
+
+// Copies an id list (for AsyncResult).
+struct CopyIds {
+    std::vector<std::string> operator()(const el_id_list *ids) const { return ids_of(ids); }
 };
 
 }  // namespace detail
@@ -1017,6 +1079,152 @@ class Client {
         return out;
     }
 
+    /// `delete_device` without blocking (`el_delete_device_async`): starts
+    /// the call and returns its future at once. The call runs on a thread of
+    /// the library: at most EL_ASYNC_THREADS calls of a client run at once,
+    /// later ones wait in order, and the deadline counts from this call,
+    /// waiting included. `get()` then returns, or throws the `Error` subclass
+    /// `delete_device` would (a bad id included). What keeps the call from
+    /// starting is thrown here, nothing started: a NUL in the id or a negative
+    /// timeout, a moved-from client (`InvalidArgumentError`), no thread
+    /// (`InternalError`). `options.cancel` stops the call while it waits or
+    /// runs (`CancelledError` within about 20 ms; check `maybe_deleted()`);
+    /// unlike a blocking call's, the token may be destroyed once this returns.
+    /// The client may be destroyed while calls are pending: they finish.
+    std::future<void> delete_device_async(std::string_view registration_id,
+                                          const CallOptions &options = {}) const {
+        std::promise<void> promise;
+        std::future<void> future = promise.get_future();
+        delete_device_async(registration_id, options,
+                            [promise = std::move(promise)](std::exception_ptr error) mutable {
+                                if (error) {
+                                    promise.set_exception(error);
+                                } else {
+                                    promise.set_value();
+                                }
+                            });
+        return future;
+    }
+
+    /// `delete_device_async` with a handler instead of a future:
+    /// `on_done(std::exception_ptr error)` is called once, on a thread of the
+    /// library, with a null `error` on success, else the `Error` subclass of
+    /// the failure. It must not throw (the program would end:
+    /// std::terminate) and should return quickly, as its thread runs the
+    /// next waiting call after it. Throws as `delete_device_async` does,
+    /// without calling `on_done`.
+    template <typename F>
+    void delete_device_async(std::string_view registration_id, const CallOptions &options,
+                             F on_done) const {
+        el_call_options c_options = EL_CALL_OPTIONS_INIT;
+        if (std::optional<Error> error = c_options_for(registration_id, options, c_options)) {
+            error->raise();
+        }
+        const std::string id(registration_id);  // a string_view need not end in NUL
+        using Call = detail::AsyncDelete<F>;
+        std::unique_ptr<Call> call(new Call{std::move(on_done)});
+        el_error error = EL_ERROR_INIT;
+        if (el_delete_device_async(client_, id.c_str(), &c_options, &Call::done, call.get(),
+                                   &error) != EL_OK) {
+            detail::raise(error);
+        }
+        static_cast<void>(call.release());  // the C call owns it until its callback
+    }
+
+    /// `get_device` without blocking (`el_get_device_async`), as
+    /// `delete_device_async` runs a delete: `get()` returns the device (the C
+    /// device copied and freed on the library's thread) or throws what
+    /// `get_device` would.
+    std::future<Device> get_device_async(std::string_view registration_id,
+                                         const CallOptions &options = {}) const {
+        std::promise<Device> promise;
+        std::future<Device> future = promise.get_future();
+        get_device_async(registration_id, options,
+                         [promise = std::move(promise)](std::exception_ptr error,
+                                                        Device device) mutable {
+                             if (error) {
+                                 promise.set_exception(error);
+                             } else {
+                                 promise.set_value(std::move(device));
+                             }
+                         });
+        return future;
+    }
+
+    /// `get_device_async` with a handler: `on_done(std::exception_ptr error,
+    /// Device device)`, `device` empty when `error` is set; otherwise as the
+    /// handler of `delete_device_async`.
+    template <typename F>
+    void get_device_async(std::string_view registration_id, const CallOptions &options,
+                          F on_done) const {
+        el_call_options c_options = EL_CALL_OPTIONS_INIT;
+        if (std::optional<Error> error = c_options_for(registration_id, options, c_options)) {
+            error->raise();
+        }
+        const std::string id(registration_id);
+        using Call = detail::AsyncResult<F, Device, el_device, detail::DeviceFree, CopyDevice>;
+        std::unique_ptr<Call> call(new Call{std::move(on_done)});
+        el_error error = EL_ERROR_INIT;
+        if (el_get_device_async(client_, id.c_str(), &c_options, &Call::done, call.get(),
+                                &error) != EL_OK) {
+            detail::raise(error);
+        }
+        static_cast<void>(call.release());
+    }
+
+    /// `get_alias` without blocking (`el_get_alias_async`), as
+    /// `delete_device_async` runs a delete: `get()` returns the ids or throws
+    /// what `get_alias` would. A NUL in the alias or a platform, and a
+    /// platform list the C call refuses at once, are thrown here.
+    std::future<std::vector<std::string>> get_alias_async(
+        std::string_view alias, const std::vector<std::string_view> &platforms = {},
+        const CallOptions &options = {}) const {
+        std::promise<std::vector<std::string>> promise;
+        std::future<std::vector<std::string>> future = promise.get_future();
+        get_alias_async(alias, platforms, options,
+                        [promise = std::move(promise)](std::exception_ptr error,
+                                                       std::vector<std::string> ids) mutable {
+                            if (error) {
+                                promise.set_exception(error);
+                            } else {
+                                promise.set_value(std::move(ids));
+                            }
+                        });
+        return future;
+    }
+
+    /// `get_alias_async` with a handler: `on_done(std::exception_ptr error,
+    /// std::vector<std::string> ids)`, `ids` empty when `error` is set;
+    /// otherwise as the handler of `delete_device_async`.
+    template <typename F>
+    void get_alias_async(std::string_view alias, const std::vector<std::string_view> &platforms,
+                         const CallOptions &options, F on_done) const {
+        el_call_options c_options = EL_CALL_OPTIONS_INIT;
+        if (std::optional<Error> error = detail::nul_in_alias(alias)) {
+            error->raise();
+        }
+        std::vector<std::string> names;
+        if (std::optional<Error> error = platform_names(platforms, names)) {
+            error->raise();
+        }
+        std::vector<const char *> c_names;
+        c_names.reserve(names.size());
+        for (const std::string &n : names) c_names.push_back(n.c_str());
+        if (std::optional<Error> error = c_options_for(options, c_options)) {
+            error->raise();
+        }
+        const std::string name(alias);
+        using Call = detail::AsyncResult<F, std::vector<std::string>, el_id_list,
+                                         detail::IdListFree, detail::CopyIds>;
+        std::unique_ptr<Call> call(new Call{std::move(on_done)});
+        el_error error = EL_ERROR_INIT;
+        if (el_get_alias_async(client_, name.c_str(), c_names.data(), c_names.size(), &c_options,
+                               &Call::done, call.get(), &error) != EL_OK) {
+            detail::raise(error);
+        }
+        static_cast<void>(call.release());
+    }
+
     /// The C client (NULL once moved from), for mixing with the C API. Owned
     /// by this object.
     const el_client *c_client() const noexcept { return client_; }
@@ -1090,6 +1298,26 @@ class Client {
         return std::nullopt;
     }
 
+    // Copies a device (for detail::AsyncResult).
+    struct CopyDevice {
+        Device operator()(const el_device *device) const { return Device(device); }
+    };
+
+    // The platforms as C strings into `names`, or the error for a NUL in one.
+    static std::optional<Error> platform_names(const std::vector<std::string_view> &platforms,
+                                               std::vector<std::string> &names) {
+        // A string_view need not end in NUL: C copies of each name.
+        names.reserve(platforms.size());
+        for (std::size_t i = 0; i < platforms.size(); ++i) {
+            const std::string what = "platforms[" + std::to_string(i) + "]";
+            if (std::optional<Error> error = detail::nul_byte_in(platforms[i], what.c_str())) {
+                return error;
+            }
+            names.emplace_back(platforms[i]);
+        }
+        return std::nullopt;
+    }
+
     // The ids of `alias` into `out`, or the error (`out` then untouched).
     std::optional<Error> resolve(std::string_view alias,
                                  const std::vector<std::string_view> &platforms,
@@ -1098,15 +1326,9 @@ class Client {
         if (std::optional<Error> error = detail::nul_in_alias(alias)) {
             return error;
         }
-        // A string_view need not end in NUL: C copies of each name.
         std::vector<std::string> names;
-        names.reserve(platforms.size());
-        for (std::size_t i = 0; i < platforms.size(); ++i) {
-            const std::string what = "platforms[" + std::to_string(i) + "]";
-            if (std::optional<Error> error = detail::nul_byte_in(platforms[i], what.c_str())) {
-                return error;
-            }
-            names.emplace_back(platforms[i]);
+        if (std::optional<Error> error = platform_names(platforms, names)) {
+            return error;
         }
         std::vector<const char *> c_names;
         c_names.reserve(names.size());
