@@ -329,6 +329,12 @@ def bulk_targets(bulk: dict | None) -> list:
     return targets(bulk)
 
 
+def load_in_flight(results_dir: Path) -> dict | None:
+    """in_flight.json of bench/in_flight.py, when it has been run."""
+    path = results_dir / "in_flight.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
 def bulk_section(bulk: dict) -> list[str]:
     from bulk import section
 
@@ -656,6 +662,11 @@ def main() -> None:
     bulk = load_bulk(results_dir)
     if bulk:
         L += bulk_section(bulk)
+    in_flight = load_in_flight(results_dir)
+    if in_flight:
+        from in_flight import section as in_flight_section
+
+        L += in_flight_section(in_flight)
 
     # The PHP comparison's own run (bench/php/compare.php writes it), kept
     # as written: its figures come from that run, not from RESULTS_DIR.
@@ -674,7 +685,9 @@ def main() -> None:
     L.append("")
     L.append("| Target | Measured | Verdict |")
     L.append("|---|---|---|")
-    targets = target_rows(rows, meta) + bulk_targets(bulk)
+    from in_flight import targets as in_flight_targets
+
+    targets = target_rows(rows, meta) + bulk_targets(bulk) + in_flight_targets(in_flight)
     for _, what, fig, v in targets:
         L.append(f"| {what} | {fig} | {v} |")
     L.append("")

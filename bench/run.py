@@ -6,6 +6,7 @@ artifacts and calls it with their paths:
 
     .venv-bench/bin/python bench/run.py ARTIFACTS_JSON          # loopback runs
     .venv/bin/python bench/run.py --bulk ARTIFACTS_JSON         # bulk clients, then bench/bulk.py
+    .venv-bench/bin/python bench/run.py --in-flight ARTIFACTS_JSON  # bench/in_flight.py
 
 ARTIFACTS_JSON: {"quick", "out" (logs, binaries, results), "lib_dir", "wheel", "rust_bin", "notes": {client group: why
 it cannot run}, "java": [java, javac, class path]}. A client whose artifact is
@@ -611,6 +612,12 @@ def bulk(art: dict) -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--bulk"]:
         bulk(json.loads(Path(sys.argv[2]).read_text()))
+    elif sys.argv[1:2] == ["--in-flight"]:
+        import in_flight
+
+        in_flight.main(json.loads(Path(sys.argv[2]).read_text()))
+        subprocess.run([sys.executable, ROOT / "bench/report.py", ROOT / "bench/results", ROOT / "BENCHMARKS.md",
+                        ROOT / "bench/calls_per_sec.png"], check=True)  # fmt: skip
     elif len(sys.argv) == 2:
         main(json.loads(Path(sys.argv[1]).read_text()))
     else:

@@ -1,6 +1,6 @@
 // Sequential deletes for the benchmarks, in the shape of bench/python/harness.py:
 //
-//   node bench/node/delete.mjs CLIENT N|SECONDSs BASE_URL [CA_FILE|-] [WARMUP]
+//   node bench/node/delete.mjs CLIENT N|SECONDSs BASE_URL [CA_FILE|-] [WARMUP] [IN_FLIGHT]
 //
 // CLIENT is
 //   engagelab  this package (koffi over libengagelab_push, retries off);
@@ -9,7 +9,9 @@
 //   fetch      Node's built-in fetch (undici), what a Node user reaches for
 //              first; over TLS it trusts CA_FILE through NODE_EXTRA_CA_CERTS.
 // N is a number of timed calls, or a duration such as 5s. One call at a time,
-// after WARMUP (default 200) untimed calls, each answer checked for a 2xx.
+// after WARMUP (default 200) untimed calls, each answer checked for a 2xx;
+// with IN_FLIGHT (default 1) above 1, that many loops run at once on one
+// client (bench/in_flight.py), the Agent allowing as many sockets.
 // Prints one JSON line: calls, seconds, calls_per_sec, p50_us, p99_us,
 // cpu_us_per_call (the process's user+system time over the timed phase) and
 // rss_mib (peak RSS of the process). Exits 1 if any call failed.
@@ -24,7 +26,7 @@ const APP_KEY = 'bench-app-key';
 const MASTER_SECRET = 'bench-master-secret';
 const AUTHORIZATION = `Basic ${Buffer.from(`${APP_KEY}:${MASTER_SECRET}`).toString('base64')}`;
 
-const [which, amount, baseUrlArg, caArg = '-', warmupArg = '200'] = process.argv.slice(2);
+const [which, amount, baseUrlArg, caArg = '-', warmupArg = '200', inFlightArg = '1'] = process.argv.slice(2);
 if (!which || !amount || !baseUrlArg) {
   console.error('usage: node bench/node/delete.mjs engagelab|http|fetch N|SECONDSs BASE_URL [CA_FILE|-] [WARMUP]');
   process.exit(2);
@@ -34,6 +36,7 @@ const caFile = caArg === '-' || caArg === '' ? undefined : caArg;
 const seconds = amount.endsWith('s') ? Number(amount.slice(0, -1)) : 0;
 const calls = seconds ? 0 : Number(amount);
 const warmup = Number(warmupArg);
+const inFlight = Math.max(1, Number(inFlightArg));
 const url = `${baseUrl}/v4/devices/${DEVICE}`;
 
 // fetch reads extra CAs only at start-up: run again with them.
@@ -55,7 +58,7 @@ async function makeClient() {
   if (which === 'http') {
     const tls = url.startsWith('https:');
     const mod = tls ? https : http;
-    const agent = new mod.Agent({ keepAlive: true, maxSockets: 1, ...(tls && caFile ? { ca: fs.readFileSync(caFile) } : {}) });
+    const agent = new mod.Agent({ keepAlive: true, maxSockets: inFlight, ...(tls && caFile ? { ca: fs.readFileSync(caFile) } : {}) });
     const headers = { authorization: AUTHORIZATION, accept: 'application/json' };
     const call = () =>
       new Promise((resolve, reject) => {
@@ -110,13 +113,16 @@ const lats = [];
 const cpu0 = process.cpuUsage();
 const t0 = process.hrtime.bigint();
 const deadline = t0 + BigInt(Math.round(seconds * 1e9));
-for (let i = 0; seconds ? true : i < calls; i++) {
-  const start = process.hrtime.bigint();
-  await once();
-  const end = process.hrtime.bigint();
-  lats.push(end - start);
-  if (seconds && end >= deadline) break;
-}
+const loop = async (share) => {
+  for (let i = 0; seconds ? true : i < share; i++) {
+    const start = process.hrtime.bigint();
+    await once();
+    const end = process.hrtime.bigint();
+    lats.push(end - start);
+    if (seconds && end >= deadline) break;
+  }
+};
+await Promise.all(Array.from({ length: inFlight }, () => loop(Math.ceil(calls / inFlight))));
 const wall = Number(process.hrtime.bigint() - t0) / 1e9;
 const cpu = process.cpuUsage(cpu0);
 lats.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

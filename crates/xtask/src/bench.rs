@@ -66,6 +66,24 @@ pub(crate) fn run_bulk() -> Result<(), String> {
     harness(&crate::venv::python(), &out, &art, &["--bulk"])
 }
 
+/// `bench --in-flight`: bench/in_flight.py, the asynchronous calls of every
+/// language with 1 and 64 calls in flight, through bench/run.py.
+pub(crate) fn run_in_flight() -> Result<(), String> {
+    apt::ensure(
+        PACKAGES,
+        "the benchmark's server (nginx) and throwaway CA (openssl)",
+    )?;
+    let py = bench_venv()?;
+    let out = out_dir(false);
+    fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let mut art = artifacts(false, &out)?;
+    match crate::dist::host_wheel("bench") {
+        Ok(wheel) => art["wheel"] = json!(wheel),
+        Err(e) => art["notes"]["py"] = json!(format!("the wheel did not build: {e}")),
+    }
+    harness(&py, &out, &art, &["--in-flight"])
+}
+
 /// Logs, binaries and results.jsonl: target/bench-quick, or bench/out.
 fn out_dir(quick: bool) -> PathBuf {
     if quick {

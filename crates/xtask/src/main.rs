@@ -57,6 +57,9 @@ commands:
                   SHA256SUMS (--allow-dirty: package uncommitted work)
   bench [--quick] the benchmarks (BENCHMARKS.md); --quick: small N into
                   target/bench-quick/
+  bench --in-flight
+                  the asynchronous calls with 1 and 64 in flight
+                  (bench/in_flight.py; its section of BENCHMARKS.md)
   bench --bulk    the bulk-deletion benchmark alone (bench/bulk.py; its
                   section and targets of BENCHMARKS.md)
   binding LANG test|demo
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
         ["bench"] => bench::run(false),
         ["bench", "--quick"] => bench::run(true),
         ["bench", "--bulk"] => bench::run_bulk(),
+        ["bench", "--in-flight"] => bench::run_in_flight(),
         ["binding", language, action] => bindings::main(language, action),
         _ => {
             eprintln!("{USAGE}");
