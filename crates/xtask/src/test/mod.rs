@@ -45,7 +45,9 @@ const BINDINGS: &[&str] = &["go", "java", "node", "php"];
 const LANES: &[(&str, &[&str])] = &[
     ("lint", &["lint"]),
     ("rust", &["rust", "msrv"]),
-    ("c", &["c"]),
+    // PHP after the C suites: off the java lane, the longest (the Java
+    // suite runs twice, and its leak check four times 40,000 calls).
+    ("c", &["c", "php"]),
     ("sanitizers", &["sanitizers"]),
     // dist after the Python suite: two maturin builds into target/zig at
     // once race on the staged extension (one renames it from under the other).
@@ -53,7 +55,7 @@ const LANES: &[(&str, &[&str])] = &[
     ("go", &["node", "go"]),
     // The harness's quick mode leaves the bindings' clients out, so it
     // shares no build tree with the binding suites.
-    ("java", &["java", "php", "bench"]),
+    ("java", &["java", "bench"]),
 ];
 
 /// Runs every suite, or only those named. A run of more than one lane's

@@ -291,30 +291,50 @@ class LeakTest {
             return new int[] {ok, failed};
         }
 
-        /** The asynchronous calls, each awaited: a query, a refused delete, a lookup. */
+        /**
+         * The asynchronous calls, 4 in flight at a time (each batch awaited
+         * before the next): a query, a refused delete, a lookup.
+         */
         static int[] asyncCalls(Client client, int calls) {
             int ok = 0;
             int failed = 0;
-            for (int i = 0; i < calls; i++) {
-                switch (i % 3) {
-                    case 0 -> {
-                        Device d = client.getDeviceAsync("leak-get").join();
-                        if (d.tags().size() != 3 || d.alias().isEmpty()) {
-                            throw new IllegalStateException("got " + d);
-                        }
-                        ok++;
-                    }
-                    case 1 -> {
-                        try {
-                            client.deleteDeviceAsync("").join();
-                        } catch (java.util.concurrent.CompletionException e) {
-                            if (!(e.getCause() instanceof InvalidArgumentException)) {
-                                throw e;
+            java.util.List<java.util.concurrent.CompletableFuture<?>> batch = new java.util.ArrayList<>();
+            for (int start = 0; start < calls; start += 4) {
+                batch.clear();
+                int end = Math.min(calls, start + 4);
+                for (int i = start; i < end; i++) {
+                    batch.add(switch (i % 3) {
+                        case 0 -> client.getDeviceAsync("leak-get");
+                        case 1 -> client.deleteDeviceAsync("");
+                        default -> client.getAliasAsync("leak-async-user");
+                    });
+                }
+                for (int i = start; i < end; i++) {
+                    java.util.concurrent.CompletableFuture<?> f = batch.get(i - start);
+                    switch (i % 3) {
+                        case 0 -> {
+                            Device d = (Device) f.join();
+                            if (d.tags().size() != 3 || d.alias().isEmpty()) {
+                                throw new IllegalStateException("got " + d);
                             }
-                            failed++;
+                            ok++;
+                        }
+                        case 1 -> {
+                            try {
+                                f.join();
+                            } catch (java.util.concurrent.CompletionException e) {
+                                if (!(e.getCause() instanceof InvalidArgumentException)) {
+                                    throw e;
+                                }
+                                failed++;
+                            }
+                        }
+                        default -> {
+                            @SuppressWarnings("unchecked")
+                            List<String> ids = (List<String>) f.join();
+                            ok += expect(2, ids);
                         }
                     }
-                    default -> ok += expect(2, client.getAliasAsync("leak-async-user").join());
                 }
             }
             System.gc();
