@@ -6,23 +6,17 @@ use std::collections::HashSet;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use engagelab_mock::{DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET, Device, MockConfig, MockServer};
+use engagelab_mock::{Device, MockServer};
 use engagelab_push::settings::ASYNC_THREADS;
-use engagelab_push::{CallOptions, Client, ErrorKind};
+use engagelab_push::{CallOptions, ErrorKind};
+
+mod common {
+    pub mod helpers;
+}
+use common::helpers::client;
 
 fn mock_with(ids: impl IntoIterator<Item = String>) -> MockServer {
-    let mock = MockServer::start(MockConfig::default()).expect("mock starts");
-    for id in ids {
-        mock.add_device(Device::new(id));
-    }
-    mock
-}
-
-fn client(mock: &MockServer) -> Client {
-    Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
-        .base_url(mock.base_url())
-        .build()
-        .expect("client builds")
+    common::helpers::mock_with(ids.into_iter().map(Device::new).collect())
 }
 
 #[test]
