@@ -756,9 +756,11 @@ typedef void (*el_bulk_resolved_fn)(void *user_data, const char *alias, const st
  * EL_BULK_OPTIONS_INIT;`); fields are only ever appended, and the library
  * reads only the fields within `size`.
  *
- * Callbacks: every callback runs on the thread that called the bulk
- * function, one at a time, never concurrently with another callback of
- * the run, and always before the function returns. A callback may call
+ * Callbacks: every callback runs on the thread that runs the bulk
+ * function (the caller's; for an `_async` function, the thread the library
+ * started for the run), one at a time, never concurrently with another
+ * callback of the run, and always before the function returns (before the
+ * `_async` function's `done`). A callback may call
  * `el_cancel_cancel` (on `cancel` or any token) and read anything it was
  * given, but must not call another bulk function with the same journal;
  * it must return normally: no `longjmp` out of it and no C++ exception
@@ -925,10 +927,30 @@ typedef struct el_bulk_summary {
 } el_bulk_summary;
 
 /**
- * The check of a token made by `el_cancel_new_with_check`: returns true to
- * cancel the token. Given the `user_data` of `el_cancel_new_with_check`.
+ * Called once when an `el_delete_devices_async` or
+ * `el_delete_devices_from_file_async` run ends, on the run's thread.
+ * `summary` is always set, as the blocking function would have written it
+ * (`size` is the library's `sizeof(el_bulk_summary)`); `status` and `error`
+ * are what it would have returned (`error` NULL on `EL_OK`). Both records
+ * are valid only until the callback returns.
  */
-typedef bool (*el_cancel_check_fn)(void *user_data);
+typedef void (*el_bulk_done_fn)(void *user_data,
+                                el_status status,
+                                const struct el_bulk_summary *summary,
+                                const struct el_error *error);
+
+/**
+ * Called once when an `el_erase_users_async` run ends, on the run's
+ * thread. `erasure` is new and owned by the callback (free it with
+ * `el_erasure_free`, from any thread, at any time), set whenever
+ * `el_erase_users` would have written it; NULL only for a failure that
+ * left none (then `status` is not `EL_OK`). `status` and `error` as for
+ * `el_bulk_done_fn`.
+ */
+typedef void (*el_erasure_done_fn)(void *user_data,
+                                   el_status status,
+                                   struct el_erasure *erasure,
+                                   const struct el_error *error);
 
 /**
  * What `el_check` probes besides a random unknown id and alias, in memory
@@ -965,6 +987,24 @@ typedef struct el_check_options {
    */
   bool has_timeout;
 } el_check_options;
+
+/**
+ * Called once when an `el_check_async` call ends, on the call's thread.
+ * On success `status` is `EL_OK`, `report` a new report owned by the
+ * callback (free it with `el_check_report_free`) and `error` NULL; on
+ * failure `report` is NULL and `error` the failure's record, valid only
+ * until the callback returns.
+ */
+typedef void (*el_check_done_fn)(void *user_data,
+                                 el_status status,
+                                 struct el_check_report *report,
+                                 const struct el_error *error);
+
+/**
+ * The check of a token made by `el_cancel_new_with_check`: returns true to
+ * cancel the token. Given the `user_data` of `el_cancel_new_with_check`.
+ */
+typedef bool (*el_cancel_check_fn)(void *user_data);
 
 /**
  * The scalar facts of a check, written by `el_check_report_summary` into
@@ -1208,6 +1248,118 @@ el_status el_get_alias_async(const struct el_client *client,
                              el_alias_done_fn done,
                              void *user_data,
                              struct el_error *out_error);
+
+/**
+ * Starts `el_delete_devices` on a thread of its own and returns at once;
+ * `done` is called exactly once, with `user_data`, when the run ends.
+ *
+ * The run is the blocking function's in every way (checks, guard,
+ * journal, files, pacing, summary, errors); only where it runs differs.
+ * `ids` and `options` (its paths included) are copied during this call;
+ * its `cancel` token may be freed after it returns, and cancelling it
+ * still stops the run.
+ *
+ * Threads:
+ * - The run, its callbacks (`on_progress`, `confirm`) and then `done` run
+ *   on one thread the library starts for this run, never on the caller's,
+ *   one at a time. The thread ends after `done` returns.
+ * - Every run this function started (it returned `EL_OK`) calls `done`
+ *   exactly once, a refused run included (`EL_INVALID_ARGUMENT`, with
+ *   `summary->error` saying why); a run it did not start never does.
+ * - `done` and the callbacks may call any `el_` function, `el_client_free`
+ *   of this client included (the run keeps the client alive until it
+ *   ends). They must not unwind (a C++ exception or a `longjmp` out of
+ *   them is undefined behaviour).
+ *
+ * Errors: only when the run did not start: `EL_INVALID_ARGUMENT` for a
+ * NULL `client` or `done`, `ids` NULL with a count above 0, a NULL entry, or
+ * bad `options`; `EL_INTERNAL` when no thread could be started.
+ * `*out_error` is filled when `out_error` is not NULL.
+ *
+ * # Safety
+ * `client` NULL or a live client; `ids` NULL or `count` readable pointers,
+ * each NULL or a NUL-terminated string; `options` NULL or a readable
+ * `el_bulk_options` with its `size` set; `done`, if called, must be safe to
+ * call from any thread with `user_data`, and so must the callbacks in
+ * `options` with its `user_data`; `out_error` NULL or valid for writing an
+ * `el_error`.
+ */
+el_status el_delete_devices_async(const struct el_client *client,
+                                  const char *const *ids,
+                                  size_t count,
+                                  const struct el_bulk_options *options,
+                                  el_bulk_done_fn done,
+                                  void *user_data,
+                                  struct el_error *out_error);
+
+/**
+ * Starts `el_delete_devices_from_file` on a thread of its own and returns
+ * at once; `done` is called exactly once, with `user_data`, when the run
+ * ends. The file is opened and read by the run, on its thread: a file that
+ * cannot be read reaches `done` (`EL_BULK_IO`).
+ *
+ * Threads, ownership, errors: as `el_delete_devices_async` (`path` NULL or
+ * not UTF-8 is refused here, at once).
+ *
+ * # Safety
+ * As `el_delete_devices_async`, with `path` NULL or a NUL-terminated
+ * string for `ids` and `count`.
+ */
+el_status el_delete_devices_from_file_async(const struct el_client *client,
+                                            const char *path,
+                                            const struct el_bulk_options *options,
+                                            el_bulk_done_fn done,
+                                            void *user_data,
+                                            struct el_error *out_error);
+
+/**
+ * Starts `el_erase_users` on a thread of its own and returns at once;
+ * `done` is called exactly once, with `user_data`, when the erasure ends,
+ * and owns the erasure it is given.
+ *
+ * The erasure is the blocking function's in every way; its lookups, its
+ * callbacks (`on_resolved`, `on_progress`, `confirm`) and then `done` run
+ * on the thread the library starts for it. `aliases` and `options` are
+ * copied during this call.
+ *
+ * Threads, errors: as `el_delete_devices_async` (a NULL or non-UTF-8
+ * alias is refused here, at once).
+ *
+ * # Safety
+ * As `el_delete_devices_async`, with `aliases` for `ids`.
+ */
+el_status el_erase_users_async(const struct el_client *client,
+                               const char *const *aliases,
+                               size_t count,
+                               const struct el_bulk_options *options,
+                               el_erasure_done_fn done,
+                               void *user_data,
+                               struct el_error *out_error);
+
+/**
+ * Starts `el_check` on a thread of its own and returns at once; `done` is
+ * called exactly once, with `user_data`, when it ends, and owns the report
+ * it is given.
+ *
+ * The check is the blocking function's in every way (read-only requests,
+ * each with the config's overall timeout; `options->cancel` ends it within
+ * about 20 ms); `options` is copied during this call, and its `cancel`
+ * token may be freed after it returns.
+ *
+ * Threads, errors: as `el_delete_devices_async`; a bad `options->device`
+ * reaches `done` as `EL_INVALID_ARGUMENT`, nothing sent.
+ *
+ * # Safety
+ * `client` NULL or a live client; `options` NULL or a readable
+ * `el_check_options` whose `size` is set and whose `cancel` is NULL or a
+ * live token; `done`, if called, must be safe to call from any thread with
+ * `user_data`; `out_error` NULL or valid for writing an `el_error`.
+ */
+el_status el_check_async(const struct el_client *client,
+                         const struct el_check_options *options,
+                         el_check_done_fn done,
+                         void *user_data,
+                         struct el_error *out_error);
 
 /**
  * Deletes many devices through the bulk engine: paced under `qps`, guarded

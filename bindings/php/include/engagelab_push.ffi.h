@@ -151,7 +151,15 @@ typedef struct el_bulk_summary {
 
 } el_bulk_summary;
 
-typedef bool (*el_cancel_check_fn)(void *user_data);
+typedef void (*el_bulk_done_fn)(void *user_data,
+                                el_status status,
+                                const struct el_bulk_summary *summary,
+                                const struct el_error *error);
+
+typedef void (*el_erasure_done_fn)(void *user_data,
+                                   el_status status,
+                                   struct el_erasure *erasure,
+                                   const struct el_error *error);
 
 typedef struct el_check_options {
   size_t size;
@@ -161,6 +169,13 @@ typedef struct el_check_options {
   bool has_timeout;
 
 } el_check_options;
+
+typedef void (*el_check_done_fn)(void *user_data,
+                                 el_status status,
+                                 struct el_check_report *report,
+                                 const struct el_error *error);
+
+typedef bool (*el_cancel_check_fn)(void *user_data);
 
 typedef struct el_check_summary {
   size_t size;
@@ -217,6 +232,35 @@ el_status el_get_alias_async(const struct el_client *client,
                              el_alias_done_fn done,
                              void *user_data,
                              struct el_error *out_error);
+
+el_status el_delete_devices_async(const struct el_client *client,
+                                  const char *const *ids,
+                                  size_t count,
+                                  const struct el_bulk_options *options,
+                                  el_bulk_done_fn done,
+                                  void *user_data,
+                                  struct el_error *out_error);
+
+el_status el_delete_devices_from_file_async(const struct el_client *client,
+                                            const char *path,
+                                            const struct el_bulk_options *options,
+                                            el_bulk_done_fn done,
+                                            void *user_data,
+                                            struct el_error *out_error);
+
+el_status el_erase_users_async(const struct el_client *client,
+                               const char *const *aliases,
+                               size_t count,
+                               const struct el_bulk_options *options,
+                               el_erasure_done_fn done,
+                               void *user_data,
+                               struct el_error *out_error);
+
+el_status el_check_async(const struct el_client *client,
+                         const struct el_check_options *options,
+                         el_check_done_fn done,
+                         void *user_data,
+                         struct el_error *out_error);
 
 el_status el_delete_devices(const struct el_client *client,
                             const char *const *ids,

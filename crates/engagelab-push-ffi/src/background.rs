@@ -49,7 +49,8 @@ pub type el_alias_done_fn = Option<
 >;
 
 /// The caller's `user_data`, carried to the library's thread.
-struct UserData(*mut c_void);
+#[derive(Clone, Copy)]
+pub(crate) struct UserData(pub(crate) *mut c_void);
 
 // SAFETY: the library never reads or writes through the pointer; it only
 // hands it back to the caller's callback, on whatever thread completes the
@@ -58,7 +59,7 @@ unsafe impl Send for UserData {}
 
 /// A finished call as a callback receives it: the value on success, the
 /// status, and the failure's record.
-fn finish<T>(result: Result<T, Error>) -> (Option<T>, el_status, Option<el_error>) {
+pub(crate) fn finish<T>(result: Result<T, Error>) -> (Option<T>, el_status, Option<el_error>) {
     match result {
         Ok(value) => (Some(value), el_status::EL_OK, None),
         Err(failure) => {
@@ -74,7 +75,7 @@ fn finish<T>(result: Result<T, Error>) -> (Option<T>, el_status, Option<el_error
 }
 
 /// The record's address for a callback; NULL for none.
-fn error_ptr(record: &Option<el_error>) -> *const el_error {
+pub(crate) fn error_ptr(record: &Option<el_error>) -> *const el_error {
     record
         .as_ref()
         .map_or(std::ptr::null(), |r| r as *const el_error)

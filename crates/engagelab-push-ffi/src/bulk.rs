@@ -153,9 +153,11 @@ pub type el_bulk_resolved_fn = Option<
 /// EL_BULK_OPTIONS_INIT;`); fields are only ever appended, and the library
 /// reads only the fields within `size`.
 ///
-/// Callbacks: every callback runs on the thread that called the bulk
-/// function, one at a time, never concurrently with another callback of
-/// the run, and always before the function returns. A callback may call
+/// Callbacks: every callback runs on the thread that runs the bulk
+/// function (the caller's; for an `_async` function, the thread the library
+/// started for the run), one at a time, never concurrently with another
+/// callback of the run, and always before the function returns (before the
+/// `_async` function's `done`). A callback may call
 /// `el_cancel_cancel` (on `cancel` or any token) and read anything it was
 /// given, but must not call another bulk function with the same journal;
 /// it must return normally: no `longjmp` out of it and no C++ exception
@@ -261,22 +263,24 @@ pub struct el_bulk_summary {
 }
 
 /// A `Send` wrapper for the caller's `user_data`: the callbacks run on the
-/// calling thread only (the engine calls them there), so it never moves.
+/// thread that runs the bulk function (the caller's, or for an `_async`
+/// function the one the library started for the run), one at a time.
 #[derive(Clone, Copy)]
 pub(crate) struct UserData(pub(crate) *mut c_void);
-// SAFETY: the pointer is only handed back to the caller's callbacks, which
-// the engine calls on the thread that called the bulk function.
+// SAFETY: the library never reads or writes through the pointer; it only
+// hands it back to the caller's callbacks, on the thread that runs the bulk
+// function, as `el_bulk_options` documents.
 unsafe impl Send for UserData {}
 
-/// The settings read from a caller's `el_bulk_options`.
-pub(crate) struct Options<'a> {
+/// The settings read from a caller's `el_bulk_options`, its paths copied.
+pub(crate) struct Options {
     qps: u32,
     concurrency: u32,
     max_deletions: u64,
     dry_run: bool,
-    journal: Option<&'a str>,
-    backup: Option<&'a str>,
-    report: Option<&'a str>,
+    journal: Option<String>,
+    backup: Option<String>,
+    report: Option<String>,
     on_progress: el_bulk_progress_fn,
     confirm: el_bulk_confirm_fn,
     pub(crate) user_data: UserData,
@@ -285,14 +289,14 @@ pub(crate) struct Options<'a> {
     stall_timeout_ms: u64,
 }
 
-impl<'a> Options<'a> {
+impl Options {
     /// Reads `options` (NULL: every default), only the fields within its
     /// `size`.
     ///
     /// # Safety
     /// `options` must be NULL or readable for its `size` bytes, its paths
     /// NULL or NUL-terminated strings, its cancel NULL or a live token.
-    pub(crate) unsafe fn read(options: *const el_bulk_options) -> Result<Options<'a>, Error> {
+    pub(crate) unsafe fn read(options: *const el_bulk_options) -> Result<Options, Error> {
         let mut out = Options {
             qps: 0,
             concurrency: 0,
@@ -333,12 +337,12 @@ impl<'a> Options<'a> {
                 }
             };
         }
-        let path = |p: Option<*const c_char>, name: &str| -> Result<Option<&'a str>, Error> {
+        let path = |p: Option<*const c_char>, name: &str| -> Result<Option<String>, Error> {
             match p {
                 Some(p) if !p.is_null() => {
                     // SAFETY: the caller guarantees a non-NULL path is a
-                    // NUL-terminated string that outlives the call.
-                    Ok(Some(unsafe { args::text(p, name) }?))
+                    // NUL-terminated string.
+                    Ok(Some(unsafe { args::text(p, name) }?.to_owned()))
                 }
                 _ => Ok(None),
             }
@@ -377,13 +381,13 @@ impl<'a> Options<'a> {
         if self.stall_timeout_ms > 0 {
             b = b.stall_timeout(Duration::from_millis(self.stall_timeout_ms));
         }
-        if let Some(p) = self.journal {
+        if let Some(p) = &self.journal {
             b = b.journal(p);
         }
-        if let Some(p) = self.backup {
+        if let Some(p) = &self.backup {
             b = b.backup(p);
         }
-        if let Some(p) = self.report {
+        if let Some(p) = &self.report {
             b = b.report(p);
         }
         if let Some(token) = &self.cancel {
@@ -413,6 +417,26 @@ impl<'a> Options<'a> {
             });
         }
         b
+    }
+}
+
+impl Options {
+    /// Runs a bulk delete of `input` with these settings: the summary (none
+    /// for a run refused before it had one), its `el_bulk_error`, and the
+    /// failure of a refused or stopped run.
+    pub(crate) fn run(
+        &self,
+        client: &engagelab::Client,
+        input: BulkInput,
+    ) -> (Option<BulkSummary>, el_bulk_error, Option<Error>) {
+        match self.configure(client).run(input) {
+            Ok(summary) => (Some(summary), el_bulk_error::EL_BULK_OK, None),
+            Err(e) => (
+                e.summary().cloned(),
+                el_bulk_error::of(e.kind()),
+                Some(failure(&e)),
+            ),
+        }
     }
 }
 
@@ -571,19 +595,10 @@ unsafe fn delete(
         }
         // SAFETY: the caller guarantees what `Options::read` requires.
         let settings = unsafe { Options::read(options) }?;
-        let input = input()?;
-        match settings.configure(&client.client).run(input) {
-            Ok(summary) => {
-                // SAFETY: `out` is writable for its size.
-                unsafe { write_summary(out, Some(&summary), el_bulk_error::EL_BULK_OK) };
-                Ok(())
-            }
-            Err(e) => {
-                // SAFETY: as above.
-                unsafe { write_summary(out, e.summary(), el_bulk_error::of(e.kind())) };
-                Err(failure(&e))
-            }
-        }
+        let (summary, kind, failed) = settings.run(&client.client, input()?);
+        // SAFETY: `out` is writable for its size.
+        unsafe { write_summary(out, summary.as_ref(), kind) };
+        failed.map_or(Ok(()), Err)
     });
     // SAFETY: the caller guarantees `out_error` is NULL or writable.
     unsafe { panic::report(out_error, result) }

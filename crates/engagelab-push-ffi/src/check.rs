@@ -49,7 +49,7 @@ impl el_check_options {
     /// `options` must be NULL or readable for its `size` bytes, with
     /// `device` NULL or a NUL-terminated string and `cancel` NULL or a live
     /// token.
-    unsafe fn read(options: *const el_check_options) -> Result<CheckOptions, Error> {
+    pub(crate) unsafe fn read(options: *const el_check_options) -> Result<CheckOptions, Error> {
         let mut out = CheckOptions::new();
         if options.is_null() {
             return Ok(out);
@@ -150,7 +150,7 @@ fn c(text: &str) -> Result<CString, Error> {
 }
 
 impl el_check_report {
-    fn of(report: CheckReport) -> Result<el_check_report, Error> {
+    pub(crate) fn of(report: CheckReport) -> Result<el_check_report, Error> {
         Ok(el_check_report {
             base_url: c(report.base_url())?,
             address: report.address().map(|a| c(&a.to_string())).transpose()?,

@@ -106,49 +106,62 @@ pub unsafe extern "C" fn el_erase_users(
         let out = args::out(out_erasure, "out_erasure")?;
         // SAFETY: the caller guarantees what `Options::read` requires.
         let settings = unsafe { Options::read(options) }?;
-        let mut run = settings.configure(&client.client);
-        if let Some(f) = settings.on_resolved {
-            let user = settings.user_data;
-            run = run.on_resolved(move |u: &ErasedUser| {
-                let user = user;
-                let (Ok(alias), Ok(ids)) = (
-                    CString::new(u.alias.as_str()),
-                    el_id_list::of(u.registration_ids.clone()),
-                ) else {
-                    return;
-                };
-                // SAFETY: the caller's callback, given its own user data and
-                // strings that live for the call.
-                unsafe { f(user.0, alias.as_ptr(), &ids) };
-            });
-        }
-        let (erasure, failed) = match run.erase_users(aliases) {
-            Ok(e) => {
-                let users = e.users.iter().map(User::of).collect::<Result<_, _>>()?;
-                let erasure = el_erasure {
-                    users,
-                    success: e.is_success(),
-                    summary: Some(e.summary),
-                    error: el_bulk_error::EL_BULK_OK,
-                };
-                (erasure, None)
-            }
-            Err(e) => {
-                let erasure = el_erasure {
-                    users: Vec::new(),
-                    summary: e.summary().cloned(),
-                    error: crate::bulk::error_of(&e),
-                    success: false,
-                };
-                (erasure, Some(failure(&e)))
-            }
-        };
+        let (erasure, failed) = erase(&client.client, &settings, &aliases)?;
         // SAFETY: `out` is not NULL and the caller guarantees it is writable.
         unsafe { out.write(Box::into_raw(Box::new(erasure))) };
         failed.map_or(Ok(()), Err)
     });
     // SAFETY: the caller guarantees `out_error` is NULL or writable.
     unsafe { panic::report(out_error, result) }
+}
+
+/// Erases `aliases` with `settings` (the body of `el_erase_users` and
+/// `el_erase_users_async`): the erasure (also for a refused or stopped run)
+/// and the failure of a refused or stopped run; `Err` only when no erasure
+/// could be built.
+pub(crate) fn erase(
+    client: &engagelab::Client,
+    settings: &Options,
+    aliases: &[impl AsRef<str>],
+) -> Result<(el_erasure, Option<Error>), Error> {
+    let mut run = settings.configure(client);
+    if let Some(f) = settings.on_resolved {
+        let user = settings.user_data;
+        run = run.on_resolved(move |u: &ErasedUser| {
+            let user = user;
+            let (Ok(alias), Ok(ids)) = (
+                CString::new(u.alias.as_str()),
+                el_id_list::of(u.registration_ids.clone()),
+            ) else {
+                return;
+            };
+            // SAFETY: the caller's callback, given its own user data and
+            // strings that live for the call.
+            unsafe { f(user.0, alias.as_ptr(), &ids) };
+        });
+    }
+    let (erasure, failed) = match run.erase_users(aliases.iter().map(AsRef::as_ref)) {
+        Ok(e) => {
+            let users = e.users.iter().map(User::of).collect::<Result<_, _>>()?;
+            let erasure = el_erasure {
+                users,
+                success: e.is_success(),
+                summary: Some(e.summary),
+                error: el_bulk_error::EL_BULK_OK,
+            };
+            (erasure, None)
+        }
+        Err(e) => {
+            let erasure = el_erasure {
+                users: Vec::new(),
+                summary: e.summary().cloned(),
+                error: crate::bulk::error_of(&e),
+                success: false,
+            };
+            (erasure, Some(failure(&e)))
+        }
+    };
+    Ok((erasure, failed))
 }
 
 /// Writes the erasure's summary (the bulk run over every user's devices,

@@ -26,6 +26,7 @@
 mod alias;
 mod args;
 mod background;
+mod background_runs;
 mod bulk;
 mod cancel;
 mod check;
@@ -48,6 +49,10 @@ pub use alias::{
 pub use background::{
     el_alias_done_fn, el_delete_device_async, el_delete_done_fn, el_device_done_fn,
     el_get_alias_async, el_get_device_async,
+};
+pub use background_runs::{
+    el_bulk_done_fn, el_check_async, el_check_done_fn, el_delete_devices_async,
+    el_delete_devices_from_file_async, el_erase_users_async, el_erasure_done_fn,
 };
 pub use bulk::{
     EL_BULK_STOPPED_LEN, el_bulk_confirm_fn, el_bulk_error, el_bulk_options, el_bulk_plan,
