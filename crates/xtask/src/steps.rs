@@ -1,6 +1,7 @@
 //! Named steps with a result each, and the summary the test runs end with:
-//! one `ok`/`FAIL` line per step with its time, the five slowest steps and
-//! the total time, then `N passed, N failed`.
+//! one `ok`/`FAIL` line per step with its time and the CPU time its
+//! programs used, the five slowest steps, the five that used the most CPU
+//! and the total time, then `N passed, N failed`.
 
 use std::io::Write;
 use std::time::Instant;
@@ -15,6 +16,32 @@ pub(crate) struct StepResult {
     pub(crate) name: String,
     pub(crate) ok: bool,
     pub(crate) secs: u64,
+    /// CPU seconds (user and system) of this process and the programs it
+    /// ran and waited for during the step.
+    #[serde(default)]
+    pub(crate) cpu: u64,
+}
+
+/// The CPU seconds used so far by this process and its waited-for
+/// children: utime, stime, cutime and cstime of /proc/self/stat, in clock
+/// ticks of 1/100 s (USER_HZ, 100 on every Linux target). 0 where there is
+/// no /proc.
+fn cpu_secs() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // The fields after the command name, which is in parentheses and may
+    // hold spaces: state is field 3, utime 14 .. cstime 17.
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+        return 0.0;
+    };
+    let ticks: u64 = rest
+        .split_whitespace()
+        .skip(11)
+        .take(4)
+        .filter_map(|f| f.parse::<u64>().ok())
+        .sum();
+    ticks as f64 / 100.0
 }
 
 /// The results of the steps run so far.
@@ -33,29 +60,32 @@ impl Steps {
     pub(crate) fn step(&mut self, name: &str, f: impl FnOnce() -> Result<(), String>) -> bool {
         println!("==== {name}");
         let start = Instant::now();
+        let cpu_start = cpu_secs();
         let result = f();
         let secs = start.elapsed().as_secs();
+        let cpu = (cpu_secs() - cpu_start).round() as u64;
         let ok = match result {
             Ok(()) => {
-                println!("---- ok    {name} ({secs}s)");
+                println!("---- ok    {name} ({secs}s, cpu {cpu}s)");
                 true
             }
             Err(e) => {
-                println!("---- FAIL  {name} ({secs}s): {e}");
+                println!("---- FAIL  {name} ({secs}s, cpu {cpu}s): {e}");
                 false
             }
         };
-        self.record(name, ok, secs);
+        self.record(name, ok, secs, cpu);
         ok
     }
 
     /// Keeps a result and, in a lane (see test/lanes.rs), reports it to the
     /// parent at once.
-    fn record(&mut self, name: &str, ok: bool, secs: u64) {
+    fn record(&mut self, name: &str, ok: bool, secs: u64, cpu: u64) {
         let result = StepResult {
             name: name.to_owned(),
             ok,
             secs,
+            cpu,
         };
         if let Some(path) = std::env::var_os(crate::test::lanes::RESULTS_ENV) {
             let line = serde_json::to_string(&result).expect("a step result serializes");
@@ -79,7 +109,7 @@ impl Steps {
     /// Records a step that could not run because an earlier one failed.
     pub(crate) fn skipped(&mut self, name: &str, why: &str) {
         println!("---- FAIL  {name}: not run, {why}");
-        self.record(name, false, 0);
+        self.record(name, false, 0, 0);
     }
 
     pub(crate) fn failed(&self) -> usize {
@@ -92,7 +122,7 @@ impl Steps {
         println!("==== {what}: summary ({}s)", start.elapsed().as_secs());
         for r in &self.results {
             let mark = if r.ok { "ok  " } else { "FAIL" };
-            println!("  {mark}  {} ({}s)", r.name, r.secs);
+            println!("  {mark}  {} ({}s, cpu {}s)", r.name, r.secs, r.cpu);
         }
         let mut slowest: Vec<&StepResult> = self.results.iter().collect();
         slowest.sort_by_key(|r| std::cmp::Reverse(r.secs));
@@ -100,6 +130,15 @@ impl Steps {
         for r in slowest.iter().take(5) {
             println!("    {:>4}s  {}", r.secs, r.name);
         }
+        // On two cores the lanes share the CPU: what a step costs the run is
+        // its CPU time more than its wall time.
+        slowest.sort_by_key(|r| std::cmp::Reverse(r.cpu));
+        println!("  the five steps that used the most CPU:");
+        for r in slowest.iter().take(5) {
+            println!("    {:>4}s  {}", r.cpu, r.name);
+        }
+        let cpu: u64 = self.results.iter().map(|r| r.cpu).sum();
+        println!("  CPU time of every step: {}m{:02}s", cpu / 60, cpu % 60);
         let total = start.elapsed().as_secs();
         println!(
             "  total: {}m{:02}s (budget {}m)",
