@@ -1,15 +1,17 @@
 'use strict';
 
-// The bulk engine and user erasure over the C ABI (el_delete_devices,
-// el_delete_devices_from_file, el_erase_users). A run occupies one libuv pool
-// thread (koffi's `.async`); the engine's own threads do the requests. The
-// run's callbacks are called by the C library on that pool thread, and koffi
-// relays each to the event loop (the pool thread waits for it): JS callbacks
-// always run on the main thread. Nothing here decides anything.
+// The bulk engine and user erasure over the C ABI (el_delete_devices_async,
+// el_delete_devices_from_file_async, el_erase_users_async). A run starts on
+// a thread the library starts for it and holds no libuv pool thread; the
+// engine's own threads do the requests. The run's callbacks and then its
+// completion are called by the library on the run's thread, and koffi relays
+// each to the event loop (the run's thread waits for it): JS callbacks always
+// run on the main thread. Nothing here decides anything.
 
-const { koffi, C: NATIVE, lib, newError, OFF } = require('./native.cjs');
+const { koffi, C: NATIVE, lib, newError, copyError, OFF } = require('./native.cjs');
 const { toError } = require('./errors.cjs');
 const { EngageLabError } = require('./base.cjs');
+const { hold, unhold, completions, nextId, complete } = require('./completions.cjs');
 
 const ElBulkProgress = koffi.struct('el_bulk_progress', {
   size: 'size_t',
@@ -74,15 +76,25 @@ const ElBulkSummary = koffi.struct('el_bulk_summary', {
 });
 koffi.opaque('el_erasure');
 
+// The completions of the runs (el_bulk_done_fn, el_erasure_done_fn): the
+// run's id as user_data, the summary and the el_error as addresses read
+// during the callback only, the erasure owned by the callback.
+const BulkDoneFn = koffi.proto(
+  'void el_bulk_done_fn(uintptr_t user_data, uint32_t status, const void *summary, const void *error)',
+);
+const ErasureDoneFn = koffi.proto(
+  'void el_erasure_done_fn(uintptr_t user_data, uint32_t status, el_erasure *erasure, const void *error)',
+);
+
 const C = {
-  el_delete_devices: lib.func(
-    'uint32_t el_delete_devices(const el_client *client, const char **ids, size_t count, const el_bulk_options *options, _Inout_ el_bulk_summary *out_summary, void *out_error)',
+  el_delete_devices_async: lib.func(
+    'uint32_t el_delete_devices_async(const el_client *client, const char **ids, size_t count, const el_bulk_options *options, el_bulk_done_fn *done, uintptr_t user_data, void *out_error)',
   ),
-  el_delete_devices_from_file: lib.func(
-    'uint32_t el_delete_devices_from_file(const el_client *client, const char *path, const el_bulk_options *options, _Inout_ el_bulk_summary *out_summary, void *out_error)',
+  el_delete_devices_from_file_async: lib.func(
+    'uint32_t el_delete_devices_from_file_async(const el_client *client, const char *path, const el_bulk_options *options, el_bulk_done_fn *done, uintptr_t user_data, void *out_error)',
   ),
-  el_erase_users: lib.func(
-    'uint32_t el_erase_users(const el_client *client, const char **aliases, size_t count, const el_bulk_options *options, _Out_ el_erasure **out_erasure, void *out_error)',
+  el_erase_users_async: lib.func(
+    'uint32_t el_erase_users_async(const el_client *client, const char **aliases, size_t count, const el_bulk_options *options, el_erasure_done_fn *done, uintptr_t user_data, void *out_error)',
   ),
   el_erasure_summary: lib.func('uint32_t el_erasure_summary(const el_erasure *erasure, _Inout_ el_bulk_summary *out_summary)'),
   el_erasure_is_success: lib.func('bool el_erasure_is_success(const el_erasure *erasure)'),
@@ -92,6 +104,19 @@ const C = {
   el_erasure_still_bound: lib.func('const el_id_list *el_erasure_still_bound(const el_erasure *erasure, size_t index)'),
   el_erasure_verify_error: lib.func('bool el_erasure_verify_error(const el_erasure *erasure, size_t index, void *out_error)'),
   el_erasure_free: lib.func('void el_erasure_free(el_erasure *erasure)'),
+};
+
+// One registered callback per kind for the life of the process, as in
+// client.cjs: a run is told apart by its id.
+const DONE = {
+  bulk: koffi.register(
+    (id, status, summary, error) => complete(id, status, summary, error, null),
+    koffi.pointer(BulkDoneFn),
+  ),
+  erasure: koffi.register(
+    (id, status, erasure, error) => complete(id, status, erasure, error, C.el_erasure_free),
+    koffi.pointer(ErasureDoneFn),
+  ),
 };
 
 /** The names of el_bulk_error, by code. */
@@ -173,10 +198,16 @@ function checkBulkOptions(options) {
 }
 
 /**
- * Runs `start(options, err, done)` (an `.async` call) with the C options of
- * `opts`: the signal cancels the run's token; the callbacks are registered
- * for the run and unregistered after it. A callback that throws cancels the
- * run, and its exception rejects the promise once the run has ended.
+ * Starts a run with `start(options, id, err)` (an _async function given the
+ * run's id as user_data, returning its status) and the C options of `opts`:
+ * the signal cancels the run's token; the callbacks are registered for the
+ * run and unregistered once it has ended. `finish(code, result, error)` runs in the run's
+ * completion, on the event loop while the run's thread waits (`result` and
+ * `error` are addresses valid only then, but an erasure, which `finish`
+ * frees), and gives what the promise resolves with or throws what it
+ * rejects with. A callback that throws cancels the run, and its exception
+ * rejects the promise once the run has ended. A run that did not start
+ * rejects with its error at once.
  */
 function runBulk(opts, start, finish) {
   return new Promise((resolve, reject) => {
@@ -266,47 +297,66 @@ function runBulk(opts, start, finish) {
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
     }
-    const err = newError();
+    // Only once the run has ended (its callbacks are never called after its
+    // completion) may the callbacks and the token go.
     const cleanup = () => {
       if (signal !== undefined) signal.removeEventListener('abort', onAbort);
       for (const ptr of registered) koffi.unregister(ptr);
       NATIVE.el_cancel_free(token);
+      unhold();
     };
+    const id = nextId();
+    completions.set(id, (code, result, error) => {
+      let settled;
+      try {
+        settled = { value: finish(code, result, error) };
+      } catch (e) {
+        settled = { error: e };
+      }
+      cleanup();
+      if (thrown !== undefined) reject(thrown);
+      else if ('error' in settled) reject(settled.error);
+      else resolve(settled.value);
+    });
+    hold();
+    const err = newError();
+    let code;
     try {
-      start(options, err, (ffiError, code) => {
-        cleanup();
-        if (ffiError) return reject(ffiError);
-        if (thrown !== undefined) return reject(thrown);
-        try {
-          resolve(finish(code, err));
-        } catch (e) {
-          reject(e);
-        }
-      });
+      code = start(options, id, err);
     } catch (e) {
+      completions.delete(id);
       cleanup();
       reject(e);
+      return;
+    }
+    // Not started (a refused argument, no thread): the completion is never called.
+    if (code !== 0) {
+      completions.delete(id);
+      cleanup();
+      reject(toError(code, err));
     }
   });
 }
 
+/** What a delete run resolves with, or its error: read in its completion. */
+function finishDelete(code, summary, error) {
+  const s = koffi.decode(summary, ElBulkSummary);
+  if (code !== 0) throw failure(code, copyError(error), s);
+  return summaryOf(s);
+}
+
 /** client.deleteDevices(ids | {path}, options): see index.d.cts. */
 function deleteDevices(ptr, input, opts) {
-  const summary = emptySummary();
-  const finish = (code, err) => {
-    if (code !== 0) throw failure(code, err, summary);
-    return summaryOf(summary);
-  };
   if (Array.isArray(input)) {
     input.forEach((id, i) => {
       if (typeof id !== 'string') throw new TypeError(`ids[${i}] must be a string`);
     });
-    return runBulk(opts, (options, err, cb) =>
-      C.el_delete_devices.async(ptr, input, input.length, options, summary, err, cb), finish);
+    return runBulk(opts, (options, id, err) =>
+      C.el_delete_devices_async(ptr, input, input.length, options, DONE.bulk, id, err), finishDelete);
   }
   if (input !== null && typeof input === 'object' && typeof input.path === 'string') {
-    return runBulk(opts, (options, err, cb) =>
-      C.el_delete_devices_from_file.async(ptr, input.path, options, summary, err, cb), finish);
+    return runBulk(opts, (options, id, err) =>
+      C.el_delete_devices_from_file_async(ptr, input.path, options, DONE.bulk, id, err), finishDelete);
   }
   throw new TypeError('ids must be an array of strings or { path: string }');
 }
@@ -317,15 +367,13 @@ function eraseUsers(ptr, aliases, opts) {
   aliases.forEach((a, i) => {
     if (typeof a !== 'string') throw new TypeError(`aliases[${i}] must be a string`);
   });
-  const out = [null];
-  return runBulk(opts, (options, err, cb) =>
-    C.el_erase_users.async(ptr, aliases, aliases.length, options, out, err, cb), (code, err) => {
-    const erasure = out[0];
+  return runBulk(opts, (options, id, err) =>
+    C.el_erase_users_async(ptr, aliases, aliases.length, options, DONE.erasure, id, err), (code, erasure, error) => {
     try {
       const summary = emptySummary();
       if (erasure !== null) C.el_erasure_summary(erasure, summary);
       else summary.error = 0;
-      if (code !== 0) throw failure(code, err, summary);
+      if (code !== 0) throw failure(code, copyError(error), summary);
       const users = [];
       const count = Number(C.el_erasure_user_count(erasure));
       for (let i = 0; i < count; i++) {

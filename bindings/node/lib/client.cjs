@@ -1,11 +1,11 @@
 'use strict';
 
-// Client: the Node face of el_client. deleteDevice, getDevice and getAlias
-// start on the library's own threads (el_*_async) and complete through a
-// callback registered once with koffi, which relays it to the event loop:
-// they hold no libuv pool thread and never block the event loop. check runs
-// on a koffi worker thread (libuv's pool) through `.async`, having no _async
-// counterpart. Validation, categories, messages, the environment's rules, retries,
+// Client: the Node face of el_client. deleteDevice, getDevice, getAlias and
+// check start on the library's own threads (el_*_async) and complete through
+// a callback registered once with koffi, which relays it to the event loop;
+// so do the bulk runs (bulk.cjs), each on a thread the library starts for it.
+// No call holds a libuv pool thread or blocks the event loop.
+// Validation, categories, messages, the environment's rules, retries,
 // deadlines and redaction are the core's: the binding only checks JavaScript
 // types (arguments.cjs) and maps C results (errors.cjs, results.cjs).
 
@@ -17,6 +17,7 @@ const {
   DeleteDoneFn,
   DeviceDoneFn,
   AliasDoneFn,
+  CheckDoneFn,
   newError,
   copyError,
   localError,
@@ -38,6 +39,7 @@ const {
 } = require('./arguments.cjs');
 const { readDevice, readIds, readCheck } = require('./results.cjs');
 const bulk = require('./bulk.cjs');
+const { hold, unhold, completions, nextId, complete } = require('./completions.cjs');
 
 const inspect = Symbol.for('nodejs.util.inspect.custom');
 
@@ -85,13 +87,13 @@ function configure(config, options) {
 }
 
 // Every call this module starts is counted here. Each holds one of koffi's
-// async slots at some point (max_async_calls, 256 by default, shared by the
-// whole process): a `.async` call (check) for its whole run, an _async call
+// async slots (max_async_calls, 256 by default, shared by the whole process)
 // while its completion waits to be relayed to the event loop, and koffi
 // fails past the limit. At most MAX_IN_FLIGHT run at once, leaving slots to
-// the bulk runs and their callbacks; the rest wait here, in order. The
-// library itself runs at most 64 calls per client at once (EL_ASYNC_THREADS)
-// and queues the rest, honouring their cancel token and deadline.
+// the bulk runs (one each while a callback or the completion of the run is
+// relayed); the rest wait here, in order. The library itself runs at most 64
+// calls per client at once (EL_ASYNC_THREADS; a check has a thread of its
+// own) and queues the rest, honouring their cancel token and deadline.
 const MAX_IN_FLIGHT = 192;
 let inFlight = 0;
 const waiting = [];
@@ -134,52 +136,9 @@ function finished() {
   else inFlight--;
 }
 
-// A started _async call is not a libuv handle, and koffi's relay of its
-// completion is unref'd: while any is pending, this timer holds the event
-// loop open (as a `.async` call's work request did), and it is unref'd once
-// none is, so a script whose calls have all finished exits by itself.
-let pendingCalls = 0;
-let keepAlive = null;
-function hold() {
-  if (pendingCalls++ > 0) return;
-  if (keepAlive === null) keepAlive = setInterval(() => {}, 0x7fffffff);
-  else keepAlive.ref();
-}
-function unhold() {
-  if (--pendingCalls === 0) keepAlive.unref();
-}
-
 // The completions of the _async calls: one registered callback per kind for
-// the life of the process (a registered callback must outlive every call
-// given it), told apart by the call's id, its user_data.
-const completions = new Map();
-let lastId = 0;
-
-function nextId() {
-  do lastId = lastId >= 0x7fffffff ? 1 : lastId + 1;
-  while (completions.has(lastId));
-  return lastId;
-}
-
-/**
- * Runs the completion of call `id` on the event loop, while the library's
- * thread waits: `error` (an el_error's address) is valid only now. Nothing
- * may throw back into koffi; a result nobody waits for is freed.
- */
-function complete(id, status, result, error, free) {
-  const settle = completions.get(Number(id));
-  if (settle === undefined) {
-    if (result !== null) free(result);
-    return;
-  }
-  completions.delete(Number(id));
-  try {
-    settle(status, result, error);
-  } catch {
-    // settle catches what it calls; nothing is left to report it to.
-  }
-}
-
+// the life of the process, told apart by the call's id, its user_data
+// (completions.cjs).
 const DONE = {
   delete: koffi.register((id, status, error) => complete(id, status, null, error, null), koffi.pointer(DeleteDoneFn)),
   device: koffi.register(
@@ -189,6 +148,10 @@ const DONE = {
   alias: koffi.register(
     (id, status, ids, error) => complete(id, status, ids, error, C.el_id_list_free),
     koffi.pointer(AliasDoneFn),
+  ),
+  check: koffi.register(
+    (id, status, report, error) => complete(id, status, report, error, C.el_check_report_free),
+    koffi.pointer(CheckDoneFn),
   ),
 };
 
@@ -369,7 +332,7 @@ class Client {
     return this.#bulk((ptr, checked) => bulk.eraseUsers(ptr, aliases, checked), options);
   }
 
-  /** Runs a bulk call on one worker thread, keeping the native client alive. */
+  /** Runs a bulk call (on a thread of the library's), keeping the native client alive. */
   #bulk(run, options) {
     return new Promise((resolve, reject) => {
       const checked = bulk.checkBulkOptions(options);
@@ -400,7 +363,7 @@ class Client {
     });
   }
 
-  /** Checks the arguments of a call and starts it on a worker thread. */
+  /** Checks the arguments of a call and starts it on the library's threads. */
   #call(op, input, options) {
     return new Promise((resolve, reject) => {
       checkString(input, op.input);
@@ -410,13 +373,7 @@ class Client {
       const args = op.args(input, checked);
       handle.calls++;
       const { signal, timeout } = checked;
-      if (op.start !== undefined) {
-        callAsync(op, handle, args, signal, timeout, resolve, reject);
-      } else if (signal === undefined && timeout === undefined) {
-        callPlain(op, handle, args, resolve, reject);
-      } else {
-        callWith(op, handle, args, signal, timeout, resolve, reject);
-      }
+      callAsync(op, handle, args, signal, timeout, resolve, reject);
     });
   }
 
@@ -458,11 +415,10 @@ class Client {
 
 /**
  * A call of the C ABI: the name of its string argument and the options it
- * takes, its C arguments from them (`args`), and either its _async function
- * (`start`: options NULL or an el_call_options, the call's id as user_data)
- * and what a success resolves with, from the value its completion owns, or
- * (check) its plain and per-call-options functions run with `.async` and
- * what a success resolves with, from the out-parameter.
+ * takes, its C arguments from them (`args`), its _async function (`start`:
+ * options NULL or an el_call_options, the call's id as user_data) and what a
+ * success resolves with, from the value its completion owns. `perRequest`:
+ * its timeout is each request's (check), not the call's.
  */
 const DELETE = {
   input: 'registrationId',
@@ -487,49 +443,38 @@ const ALIAS = {
   result: (ids) => readIds(ids),
 };
 
-/** el_check's options record: the device (none for ''), a token and a deadline (given or not). */
-function checkRecord(device, cancel, timeoutMs, hasTimeout) {
+/**
+ * el_check's options record from an el_call_options (NULL: none): the device
+ * (none for ''), the token and the deadline (given or not).
+ */
+function checkRecord(device, options) {
+  const cancel = options === null ? 0n : options.readBigUInt64LE(OPT.cancel);
   return {
     size: CHECK_OPTIONS_SIZE,
     device: device === '' ? null : device,
-    cancel,
-    timeout_ms: timeoutMs,
-    has_timeout: hasTimeout,
+    cancel: cancel === 0n ? null : cancel,
+    timeout_ms: options === null ? 0 : options.readBigUInt64LE(OPT.timeout_ms),
+    has_timeout: options === null ? false : options.readUInt8(OPT.has_timeout) !== 0,
   };
 }
 const CHECK = {
   input: 'options.device',
   options: CHECK_OPTIONS,
   args: (device) => [cString(device, 'device')],
-  plain: (ptr, [device], out, err, cb) => C.el_check.async(ptr, checkRecord(device, null, 0, false), out, err, cb),
-  with: (ptr, [device], options, out, err, cb) => {
-    const cancel = options.readBigUInt64LE(OPT.cancel);
-    const timeout = options.readBigUInt64LE(OPT.timeout_ms);
-    const given = options.readUInt8(OPT.has_timeout) !== 0;
-    return C.el_check.async(ptr, checkRecord(device, cancel === 0n ? null : cancel, timeout, given), out, err, cb);
-  },
-  result: (out) => readCheck(out[0]),
+  perRequest: true,
+  start: (ptr, [device], options, user, err) =>
+    C.el_check_async(ptr, checkRecord(device, options), DONE.check, user, err),
+  result: (report) => readCheck(report),
 };
 
-/** Settles a finished call: its result, or the error its el_error describes. */
-function settle(op, out, ffiError, code, err, cause, resolve, reject) {
-  if (ffiError) reject(ffiError);
-  else if (code !== 0) reject(toError(code, err, cause));
-  else {
-    try {
-      resolve(op.result(out));
-    } catch (e) {
-      reject(e);
-    }
-  }
-}
-
 /**
- * An _async call (deleteDevice, getDevice, getAlias): a cancel token tied to
- * the signal when there is one, the per-call timeout, and a completion that
- * settles the promise on the event loop. The library's threads run it; it
- * waits here only past MAX_IN_FLIGHT, and then its abort or its deadline
- * starts it at once, for the core to end it as it ends any such call.
+ * An _async call (deleteDevice, getDevice, getAlias, check): a cancel token
+ * tied to the signal when there is one, the per-call timeout, and a
+ * completion that settles the promise on the event loop. The library's
+ * threads run it; it waits here only past MAX_IN_FLIGHT, and then its abort
+ * or its deadline starts it at once, for the core to end it as it ends any
+ * such call. A check's timeout is each request's: time waiting here does not
+ * count against it, and it does not start a waiting check.
  */
 function callAsync(op, handle, args, signal, timeout, resolve, reject) {
   let token = null;
@@ -581,7 +526,7 @@ function callAsync(op, handle, args, signal, timeout, resolve, reject) {
     timer = undefined;
     // The deadline counts from the call, time waiting here included.
     let left = timeout;
-    if (left !== undefined && queuedAt !== undefined) {
+    if (left !== undefined && queuedAt !== undefined && !op.perRequest) {
       left = Math.max(0, left - Math.floor(performance.now() - queuedAt));
     }
     const options = token === null && left === undefined ? null : newCallOptions(token, left);
@@ -615,67 +560,8 @@ function callAsync(op, handle, args, signal, timeout, resolve, reject) {
   if (kick !== null) {
     // Waiting here, past MAX_IN_FLIGHT: its deadline starts it too.
     queuedAt = performance.now();
-    if (timeout !== undefined) timer = setTimeout(() => kick?.(), timeout);
+    if (timeout !== undefined && !op.perRequest) timer = setTimeout(() => kick?.(), timeout);
   }
-}
-
-/** The plain call (no token, no options) on a worker thread. */
-function callPlain(op, handle, args, resolve, reject) {
-  const err = newError();
-  const out = [null];
-  submit(() => {
-    op.plain(handle.ptr, args, out, err, (ffiError, code) => {
-      finished();
-      handle.calls--;
-      handle.release();
-      settle(op, out, ffiError, code, err, undefined, resolve, reject);
-    });
-  }, (e) => {
-    handle.calls--;
-    handle.release();
-    reject(e);
-  });
-}
-
-/** The call with options on a worker thread, with a cancel token tied to the signal. */
-function callWith(op, handle, args, signal, timeout, resolve, reject) {
-  const tokenOut = [null];
-  const made = C.el_cancel_new(tokenOut);
-  if (made !== 0) {
-    handle.calls--;
-    handle.release();
-    reject(toError(made, localError(made, 'could not create a cancel token')));
-    return;
-  }
-  const token = tokenOut[0];
-  const onAbort = () => C.el_cancel_cancel(token);
-  // An already-aborted signal cancels the token before the call: the core
-  // then returns CANCELLED without sending anything.
-  if (signal !== undefined) {
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  }
-  const options = newCallOptions(token, timeout);
-  const err = newError();
-  const out = [null];
-  submit(() => {
-    op.with(handle.ptr, args, options, out, err, (ffiError, code) => {
-      finished();
-      if (signal !== undefined) signal.removeEventListener('abort', onAbort);
-      // Only now, with the call returned, may the token go.
-      C.el_cancel_free(token);
-      handle.calls--;
-      handle.release();
-      const cause = code === CANCELLED.code && signal?.aborted ? signal.reason : undefined;
-      settle(op, out, ffiError, code, err, cause, resolve, reject);
-    });
-  }, (e) => {
-    if (signal !== undefined) signal.removeEventListener('abort', onAbort);
-    C.el_cancel_free(token);
-    handle.calls--;
-    handle.release();
-    reject(e);
-  });
 }
 
 module.exports = { Client, MAX_IN_FLIGHT, liveClients: () => live };

@@ -255,8 +255,9 @@ export declare class Client {
   /**
    * Deletes many devices through the core's bulk engine: paced, guarded,
    * optionally journaled, backed up and reported; `ids` an array, or
-   * `{ path }` for a file of ids, one per line (streamed). The run holds one
-   * libuv pool thread; its callbacks run on the event loop. Failed ids and
+   * `{ path }` for a file of ids, one per line (streamed). The run has a
+   * thread of the library's own, not a libuv pool thread; its callbacks run
+   * on the event loop. Failed ids and
    * an abort are in the summary; a run refused or stopped by the engine
    * rejects with an EngageLabError whose `bulkError` says why (GUARD,
    * DECLINED, JOURNAL_MISMATCH, IO, JOURNAL_BUSY, WRITE_FAILED,

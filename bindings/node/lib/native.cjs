@@ -53,9 +53,9 @@ const { lib, file } = load();
 
 // Keep the library mapped until the process ends. koffi dlcloses it when
 // Node tears the environment down, but threads that ran library code (the
-// library's own threads of the _async calls, libuv's worker threads of the
-// `.async` ones) exit after that and run the library's thread-local
-// destructors: with the code unmapped, that is a segfault at exit. RTLD_NODELETE on an already
+// library's own threads of the _async calls and runs) exit after that and
+// run the library's thread-local destructors: with the code unmapped, that
+// is a segfault at exit. RTLD_NODELETE on an already
 // loaded library (RTLD_NOLOAD) makes every later dlclose leave it in place.
 const RTLD_NOW = 0x2;
 const RTLD_NOLOAD = 0x4;
@@ -82,14 +82,18 @@ koffi.opaque('el_id_list');
 koffi.opaque('el_check_report');
 
 // The completions of the _async calls (el_delete_done_fn, el_device_done_fn,
-// el_alias_done_fn). user_data travels as an integer (a call's id in
-// client.cjs), the el_error as an address read during the callback only.
+// el_alias_done_fn, el_check_done_fn; bulk.cjs declares the bulk runs').
+// user_data travels as an integer (a call's id, completions.cjs), the
+// el_error as an address read during the callback only.
 const DeleteDoneFn = koffi.proto('void el_delete_done_fn(uintptr_t user_data, uint32_t status, const void *error)');
 const DeviceDoneFn = koffi.proto(
   'void el_device_done_fn(uintptr_t user_data, uint32_t status, el_device *device, const void *error)',
 );
 const AliasDoneFn = koffi.proto(
   'void el_alias_done_fn(uintptr_t user_data, uint32_t status, el_id_list *ids, const void *error)',
+);
+const CheckDoneFn = koffi.proto(
+  'void el_check_done_fn(uintptr_t user_data, uint32_t status, el_check_report *report, const void *error)',
 );
 
 /** el_error, as the header declares it. */
@@ -218,8 +222,8 @@ const C = {
   el_get_alias_async: lib.func(
     'uint32_t el_get_alias_async(const el_client *client, const char *alias, const char **platforms, size_t platform_count, const void *options, el_alias_done_fn *done, uintptr_t user_data, void *out_error)',
   ),
-  el_check: lib.func(
-    'uint32_t el_check(const el_client *client, const el_check_options *options, _Out_ el_check_report **out_report, void *out_error)',
+  el_check_async: lib.func(
+    'uint32_t el_check_async(const el_client *client, const el_check_options *options, el_check_done_fn *done, uintptr_t user_data, void *out_error)',
   ),
   el_check_report_json: lib.func('const char *el_check_report_json(const el_check_report *report)'),
   el_check_report_free: lib.func('void el_check_report_free(el_check_report *report)'),
@@ -357,6 +361,7 @@ module.exports = {
   DeleteDoneFn,
   DeviceDoneFn,
   AliasDoneFn,
+  CheckDoneFn,
   newError,
   copyError,
   readError,

@@ -1,7 +1,9 @@
 'use strict';
 
 // Calls hold no libuv pool thread: deleteDevice, getDevice and getAlias
-// start on the library's own threads (el_*_async) and complete through a
+// start on the library's own threads (el_*_async), and check and the bulk
+// runs (deleteDevices, eraseUsers) each on a thread the library starts for
+// it (el_check_async, el_delete_devices_async, ...); all complete through a
 // registered callback, so libuv's pool (UV_THREADPOOL_SIZE, 4 by default,
 // shared with fs, dns.lookup, crypto and zlib) stays free however many calls
 // are in flight, and a signal or a per-call timeout takes effect on time
@@ -43,11 +45,47 @@ async function scriptSlow(count, delayMs) {
 }
 
 /**
- * Runs pool-child.cjs with UV_THREADPOOL_SIZE=4; resolves with its report,
- * and how long it took to exit after printing it (null: it was killed).
+ * Scripts the runs of pool-child.cjs's `runs` mode and writes its files of
+ * ids into `dir`: every id a deleteDevices run deletes, every alias
+ * eraseUsers resolves and the id bound to it answer after `delayMs`; every
+ * other answer (check's GETs, the erasure's second lookup) after
+ * `latencyMs`, so a check takes 6 of them.
  */
-function runChild(count, file) {
-  const env = { ...process.env, UV_THREADPOOL_SIZE: '4', EL_POOL_MOCK_URL: mock.url, EL_POOL_CALLS: String(count), EL_POOL_FILE: file };
+async function scriptSlowRuns(count, delayMs, latencyMs, dir) {
+  const scripts = [mock.config({ latency_ms: latencyMs })];
+  const slowDelete = (id) => scripts.push(mock.script(id, [{ status: 200, delay_ms: delayMs }]));
+  for (let i = 0; i < count; i++) {
+    const kind = i % 4;
+    if (kind === 0) {
+      slowDelete(`pool-bulk-${i}-a`);
+      slowDelete(`pool-bulk-${i}-b`);
+    } else if (kind === 1) {
+      const ids = [`pool-file-${i}-a`, `pool-file-${i}-b`];
+      ids.forEach(slowDelete);
+      fs.writeFileSync(path.join(dir, `ids-${i}.txt`), ids.map((id) => `${id}\n`).join(''));
+    } else if (kind === 2) {
+      const body = JSON.stringify({ registration_ids: [`pool-erased-${i}`] });
+      scripts.push(mock.scriptAlias(`pool-erase-${i}`, [{ status: 200, body, delay_ms: delayMs }]));
+      slowDelete(`pool-erased-${i}`);
+    }
+  }
+  await Promise.all(scripts);
+}
+
+/**
+ * Runs pool-child.cjs with UV_THREADPOOL_SIZE=4 (`extra`: more of its
+ * environment); resolves with its report, and how long it took to exit
+ * after printing it (null: it was killed).
+ */
+function runChild(count, file, extra = {}) {
+  const env = {
+    ...process.env,
+    UV_THREADPOOL_SIZE: '4',
+    EL_POOL_MOCK_URL: mock.url,
+    EL_POOL_CALLS: String(count),
+    EL_POOL_FILE: file,
+    ...extra,
+  };
   const child = spawn(process.execPath, [CHILD], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -105,12 +143,101 @@ test('with UV_THREADPOOL_SIZE=4 and 64 slow calls in flight, fs.promises.readFil
   }
 });
 
+// 4 of each kind (deleteDevices on ids and on a file, eraseUsers, check): any
+// one of them holding a pool thread would hold all 4.
+test('with UV_THREADPOOL_SIZE=4 and 16 slow bulk runs and checks in flight, fs.promises.readFile is not held up', { timeout: 120_000 }, async () => {
+  const COUNT = 16;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-node-pool-'));
+  const file = path.join(dir, 'small.txt');
+  fs.writeFileSync(file, 'a small file\n');
+  try {
+    await scriptSlowRuns(COUNT, 1000, 200, dir);
+    const { report, exitMs, stderr } = await runChild(COUNT, file, { EL_POOL_MODE: 'runs', EL_POOL_DIR: dir });
+    console.log(
+      `readFile ${report.readMs.toFixed(1)} ms with ${COUNT} runs in flight; ` +
+        `the runs settled after ${report.callsMs.toFixed(0)} ms; the child exited ${exitMs?.toFixed(0)} ms after them; ` +
+        `callbacks ${JSON.stringify(report.callbacks)}`,
+    );
+    assert.equal(stderr, '');
+    assert.deepEqual(report.rejected, []);
+    assert.equal(report.fulfilled, COUNT);
+    assert.equal(report.bytes, 13);
+    const want = [];
+    for (let i = 0; i < COUNT; i++) {
+      const kind = i % 4;
+      if (kind === 0) want.push({ kind: 'deleteDevices', deleted: 2 });
+      else if (kind === 1) want.push({ kind: 'deleteDevices({ path })', deleted: 2 });
+      else if (kind === 2) want.push({ kind: 'eraseUsers', deleted: 1, ids: [[`pool-erased-${i}`]] });
+      else want.push({ kind: 'check', credentialsAccepted: true });
+    }
+    assert.deepEqual(report.values, want);
+    // Every callback was relayed from the runs' threads to the event loop:
+    // one confirm per bulk run, one resolved alias per erasure.
+    assert.equal(report.callbacks.confirm, 12);
+    assert.equal(report.callbacks.resolved, 4);
+    assert.ok(report.callbacks.progress > 0);
+    // Behind runs of 1 to 2 s, each holding one of 4 pool threads, the read
+    // waited for 4 of them to end; with no pool thread held it takes a few
+    // ms.
+    assert.ok(report.readMs < 50, `readFile took ${report.readMs.toFixed(1)} ms`);
+    // All at once, not 4 at a time.
+    assert.ok(report.callsMs < 5000, `16 runs of 1 to 2 s took ${report.callsMs.toFixed(0)} ms`);
+    // Nothing left ref'd once the runs are done: the child ends by itself.
+    assert.notEqual(exitMs, null, 'the child did not exit by itself');
+    assert.ok(exitMs < 5000, `the child exited ${exitMs.toFixed(0)} ms after its runs`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 /** Resolves with how long after `started` the promise settled, and how. */
 function settleTime(promise, started) {
   return promise.then(
     (value) => ({ ms: performance.now() - started, value }),
     (error) => ({ ms: performance.now() - started, error }),
   );
+}
+
+// A run's signal is wired to its cancel token whatever else is in flight.
+// When each run held one of the 4 pool threads, 8 held runs of 2 s kept this
+// one from starting for 4 s.
+for (const pending of [0, 8]) {
+  test(`with ${pending} slow bulk runs in flight, an abort at 600 ms interrupts a running deleteDevices promptly`, { timeout: 60_000 }, async () => {
+    const client = new Client(base);
+    const slow = [];
+    for (let i = 0; i < pending; i++) {
+      await mock.script(`pool-held-${i}`, [{ status: 200, delay_ms: 2000 }]);
+      slow.push(client.deleteDevices([`pool-held-${i}`]));
+    }
+    // Unknown ids, answered at once (NotFound), paced at 10 a second: 50
+    // take 5 s. Progress is reported every 250 ms.
+    const ids = Array.from({ length: 50 }, (_, i) => `pool-paced-${i}`);
+    const controller = new AbortController();
+    const progress = [];
+    const started = performance.now();
+    const timer = setTimeout(() => controller.abort(), 600);
+    const run = client.deleteDevices(ids, {
+      qps: 10,
+      concurrency: 1,
+      signal: controller.signal,
+      onProgress: (p) => progress.push({ ms: performance.now() - started, done: p.done }),
+    });
+    const r = await settleTime(run, started);
+    clearTimeout(timer);
+    const before = progress.filter((p) => p.ms < 600 && p.done > 0).length;
+    console.log(`${pending} runs pending: the abort settled at ${r.ms.toFixed(0)} ms; ${before} progress reports before it`);
+    assert.equal(r.error, undefined, String(r.error));
+    // It was running (ids settled) before the abort, and it ended soon after.
+    assert.ok(r.ms >= 595 && r.ms < 900, `aborted at 600 ms, settled at ${r.ms.toFixed(0)} ms`);
+    assert.ok(before >= 1, `progress before the abort: ${JSON.stringify(progress)}`);
+    const s = r.value;
+    assert.equal(s.interrupted, true);
+    assert.ok(s.notStarted > 0 && s.notStarted < 50, `notStarted ${s.notStarted}`);
+    assert.equal(s.notFound + s.notStarted, 50);
+    const held = await Promise.allSettled(slow);
+    assert.deepEqual(held.filter((h) => h.status === 'rejected'), []);
+    client.close();
+  });
 }
 
 for (const pending of [0, 4, 16, 64]) {

@@ -5,8 +5,9 @@
 // Measure: the bytes glibc's malloc has handed out and not had back
 // (mallinfo2: uordblks + hblkhd), which every native object of the library
 // (a client, a cancel token, a device, an id list) is made of, so a missing
-// `_free` adds exactly its objects' bytes per call. The resident set is
-// sampled beside it, with a looser limit, for anything kept outside malloc.
+// `_free` adds exactly its objects' bytes per call; and what JavaScript
+// keeps once garbage is collected (V8's heap in use and external memory),
+// where a settled call's promise, closure or Buffer left reachable shows.
 //
 // Judgment: after a warm-up, samples are taken after each of several
 // segments, and the growth per call is the Theil-Sen slope over them (the
