@@ -31,6 +31,10 @@ fn tool_cache() -> PathBuf {
 
 /// cbindgen at the pinned version, installed when missing.
 pub(crate) fn cbindgen() -> Result<PathBuf, String> {
+    crate::process::exclusive("cbindgen", cbindgen_unlocked)
+}
+
+fn cbindgen_unlocked() -> Result<PathBuf, String> {
     let tools = tool_cache().join(format!("cbindgen-{CBINDGEN}"));
     let bin = tools.join("bin/cbindgen");
     let have = stdout(at_root(&bin).arg("--version")).unwrap_or_default();

@@ -86,3 +86,43 @@ pub(crate) fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
 }
+
+/// Runs `f` holding the lock `target/locks/NAME.lock` (flock), so that
+/// lanes running side by side set up a shared tool (the venv, toxiproxy,
+/// cbindgen) once: the first builds it, the others wait, then find it.
+pub(crate) fn exclusive<T>(name: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    let dir = crate::clib::target_dir().join("locks");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join(format!("{name}.lock"));
+    let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    // rustix's flock: File::lock is newer than the workspace's 1.88.
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    // The lock is released when `file` is closed, after `f`.
+    f()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    #[test]
+    fn exclusive_runs_one_holder_at_a_time() {
+        static INSIDE: AtomicBool = AtomicBool::new(false);
+        let holder = |_| {
+            super::exclusive("xtask-selftest", || {
+                assert!(!INSIDE.swap(true, Ordering::SeqCst), "two holders at once");
+                std::thread::sleep(Duration::from_millis(50));
+                INSIDE.store(false, Ordering::SeqCst);
+                Ok(())
+            })
+        };
+        let threads: Vec<_> = (0..4)
+            .map(|i| std::thread::spawn(move || holder(i)))
+            .collect();
+        for t in threads {
+            t.join().expect("no panic").expect("locked");
+        }
+    }
+}

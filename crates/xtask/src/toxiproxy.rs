@@ -21,6 +21,10 @@ pub(crate) fn binary() -> PathBuf {
 
 /// Installs the server when it is missing, saying so; its path.
 pub(crate) fn install() -> Result<PathBuf, String> {
+    crate::process::exclusive("toxiproxy", install_unlocked)
+}
+
+fn install_unlocked() -> Result<PathBuf, String> {
     let bin = binary();
     if bin.exists() {
         return Ok(bin);

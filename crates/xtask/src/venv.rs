@@ -41,6 +41,10 @@ fn dev_requirements() -> Result<Vec<String>, String> {
 
 /// Makes `.venv` and installs the dev group into it when it changed.
 pub(crate) fn ensure() -> Result<(), String> {
+    crate::process::exclusive("venv", ensure_unlocked)
+}
+
+fn ensure_unlocked() -> Result<(), String> {
     let root = crate::root();
     let venv = root.join(".venv");
     let py = python();

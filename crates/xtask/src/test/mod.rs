@@ -35,9 +35,9 @@ pub(crate) const SUITES: &[&str] = &[
 /// A name for every binding's suite at once.
 const BINDINGS: &[&str] = &["go", "java", "node", "php"];
 
-/// How a whole run is laid out on two cores: what the suites share is set up
-/// first (the Python tools' venv, toxiproxy, cbindgen), then these lanes run side by
-/// side, each running its suites in order. Most steps either compile or wait
+/// How a whole run is laid out on two cores: these lanes run side by side
+/// from the start, each running its suites in order; a tool several use is
+/// set up once, by the first to need it. Most steps either compile or wait
 /// (on timers, sockets, registries); seven lanes keep both cores busy through
 /// the waits, and the suites' tests hold on a machine that busy. The three
 /// bindings wait for the same release library, then share two lanes of about
@@ -101,14 +101,10 @@ pub(crate) fn run(only: &[&str]) -> Result<(), String> {
         }
         return steps.finish("test", start);
     }
-    // Set up once what several lanes use, so that no two install it at once.
-    steps.step("setup: Python dev tools in .venv", crate::venv::ensure);
-    steps.step("setup: toxiproxy installed (fault matrix)", || {
-        crate::toxiproxy::install().map(|_| ())
-    });
-    steps.step("setup: the pinned cbindgen installed (lint, c)", || {
-        crate::header::cbindgen().map(|_| ())
-    });
+    // What several lanes use (the Python tools' venv, toxiproxy, cbindgen)
+    // is set up by the first lane that needs it, under a lock the others
+    // wait on (process::exclusive), while the lanes that do not need it yet
+    // compile.
     let mut running = Vec::new();
     for (name, suites) in &lanes_wanted {
         match lanes::spawn(name, suites) {
