@@ -8,7 +8,7 @@
 //!     cargo test -p engagelab-push --test scenarios -- resolves_alias_to_its_devices
 //!
 //! The files are validated against `tests/contract/scenarios/schema.json` once,
-//! by `cargo xtask lint` (crates/xtask/src/contract.rs): this runner reads
+//! by `cargo xtask lint` (crates/contract-check/src/contract.rs): this runner reads
 //! them as they are.
 
 use std::path::PathBuf;

@@ -5,7 +5,6 @@ mod apt;
 mod bench;
 mod bindings;
 mod clib;
-mod contract;
 mod demo;
 mod dist;
 mod generate;

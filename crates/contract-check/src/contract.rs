@@ -1,5 +1,5 @@
 //! The one validation of the shared contract (`tests/contract`), run by
-//! `cargo xtask lint`: every JSON file there is checked against its JSON
+//! `cargo xtask lint` through this crate's program: every JSON file there is checked against its JSON
 //! Schema with the `jsonschema` crate, every object schema must be closed (so
 //! an unknown key is refused), and test names are unique, which a schema
 //! cannot say. The runners in every language read the files without
@@ -147,7 +147,7 @@ fn unlisted(dir: &Path) -> Vec<String> {
     found
         .into_iter()
         .filter(|rel| !known.contains(rel.as_str()))
-        .map(|rel| format!("tests/contract/{rel}: no schema is known for this file (crates/xtask/src/contract.rs)"))
+        .map(|rel| format!("tests/contract/{rel}: no schema is known for this file (crates/contract-check/src/contract.rs)"))
         .collect()
 }
 
