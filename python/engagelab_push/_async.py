@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from engagelab_push._engagelab_push import Client, Device, _Call
+from engagelab_push._engagelab_push import CheckReport, Client, Device, _Call
 from engagelab_push.exceptions import CancelledError as _Cancelled
 from engagelab_push.exceptions import InvalidArgumentError
 
@@ -375,6 +375,24 @@ class AsyncClient:
         """Erases users by alias, as Client.erase_users; runs as
         delete_devices (the summary is an EraseSummary)."""
         return self._bulk("erase_users", args, kwargs)
+
+    async def check(self, device: str | None = None) -> CheckReport:
+        """Checks the setup with read-only calls, as Client.check (same
+        argument, report and exceptions), on a native thread of its own.
+        Cancelling the awaiting task stops it (within about 20 ms, nothing
+        deleted in any case: it sends no DELETE) and raises
+        asyncio.CancelledError."""
+        client = self._native()
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[CheckReport] = loop.create_future()
+        call = client._start_bulk("check", (device,), None, _poster(loop, fut))
+        try:
+            return await asyncio.shield(fut)
+        except asyncio.CancelledError:
+            call.cancel()
+            if await _wait_ended(fut, BULK_CANCEL_GRACE) and not fut.cancelled():
+                fut.exception()  # retrieved: the check's own CancelledError
+            raise
 
     async def close(self) -> None:
         """Closes the client: every later call raises InvalidArgumentError.

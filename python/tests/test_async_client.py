@@ -117,6 +117,7 @@ def test_the_surface_matches_client() -> None:
         assert inspect.signature(getattr(AsyncClient, name)) == inspect.signature(
             getattr(Client, name)
         )
+    assert list(inspect.signature(AsyncClient.check).parameters) == ["self", "device"]
     c = AsyncClient(APP_KEY, SECRET)
     sync = Client(APP_KEY, SECRET)
     assert repr(c) == "Async" + repr(sync)
@@ -539,6 +540,42 @@ def test_cancelling_a_bulk_run_stops_it(mock: Mock, run: Runner) -> None:
     # Nothing is sent once the run ended.
     time.sleep(0.2)
     assert len(mock.log()) == sent
+
+
+def test_check_reports_as_client_does(mock: Mock, run: Runner) -> None:
+    mock.add_device("checked")
+
+    async def main() -> None:
+        client = async_client(mock)
+        report = await client.check("checked")
+        assert isinstance(report, engagelab_push.CheckReport)
+        assert report.credentials_accepted
+        with pytest.raises(InvalidArgumentError):
+            await client.check("not an id")
+        refused = await async_client(mock, secret="wrong-secret").check()
+        assert not refused.credentials_accepted
+
+    run(main())
+    assert {e["method"] for e in mock.log()} == {"GET"}
+    assert mock.devices() == ["checked"]
+
+
+def test_cancelling_a_check_stops_it(mock: Mock, run: Runner) -> None:
+    mock.config(latency_ms=3000)
+
+    async def main() -> None:
+        client = async_client(mock, max_retries=0)
+        task = asyncio.ensure_future(client.check())
+        deadline = time.monotonic() + 10
+        while not mock.log():
+            assert time.monotonic() < deadline, "the check sent nothing"
+            await asyncio.sleep(0.005)
+        took, _ = await cancel_and_time(task)
+        assert took < 0.1, took
+
+    run(main())
+    # The check's later requests were never sent.
+    assert len(mock.log()) == 1
 
 
 def test_an_outcome_after_the_loop_closed_is_dropped(mock: Mock) -> None:

@@ -376,7 +376,13 @@ impl Client {
             let device = device.map(|d| string("device", d)).transpose()?;
             let client = &self.inner;
             let call = Interruptible::new();
-            let mut options = CheckOptions::new().call_options(call.options.clone());
+            // Run by AsyncClient.check on a thread of its own: its task's
+            // cancel stops it (no signal handler runs off the main thread).
+            let call_options = match crate::aio::bulk_stop() {
+                Some(stop) => call.options.clone().cancel(stop),
+                None => call.options.clone(),
+            };
+            let mut options = CheckOptions::new().call_options(call_options);
             if let Some(id) = device {
                 options = options.device(id);
             }
@@ -456,7 +462,7 @@ impl Client {
     }
 
     /// Runs `self.<method>(*args, **kwargs)` ('delete_devices',
-    /// 'erase_user' or 'erase_users') on a thread of its own, stopped by the returned
+    /// 'erase_user', 'erase_users' or 'check') on a thread of its own, stopped by the returned
     /// handle: `done(summary, None)` or `done(None, exc)` is called once,
     /// with the GIL, on that thread. Private.
     #[pyo3(signature = (method, args, kwargs, done))]
@@ -473,6 +479,7 @@ impl Client {
                 "delete_devices" => "delete_devices",
                 "erase_users" => "erase_users",
                 "erase_user" => "erase_user",
+                "check" => "check",
                 other => {
                     return Err(crate::errors::invalid_argument(
                         py,
