@@ -13,13 +13,14 @@ the event loop.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import inspect
 from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from engagelab_push._engagelab_push import CheckReport, Client, Device, _Call
+from engagelab_push._engagelab_push import CheckReport, Client, Device, _at_exit, _Call
 from engagelab_push.exceptions import CancelledError as _Cancelled
 from engagelab_push.exceptions import InvalidArgumentError
 
@@ -41,6 +42,10 @@ CANCEL_GRACE = 0.06
 #: Seconds a cancelled bulk run is waited for, so that its summary can be
 #: attached to the CancelledError.
 BULK_CANCEL_GRACE = 2.0
+
+# Before the interpreter finalizes, completions stop entering Python and
+# those already in it are waited for (the native _at_exit says why).
+atexit.register(_at_exit)
 
 
 if TYPE_CHECKING:

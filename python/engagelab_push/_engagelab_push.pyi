@@ -16,6 +16,7 @@ __all__ = [
     "EraseSummary",
     "ErasedUser",
     "_Call",
+    "_at_exit",
     "__version__",
     "_cli_main",
     "_panic_for_tests",
@@ -208,6 +209,10 @@ class Client:
         kwargs: dict[str, Any] | None,
         done: Callable[[Any, BaseException | None], object],
     ) -> _Call: ...
+
+def _at_exit() -> None:
+    """Registered with atexit by AsyncClient's module: completions stop
+    entering Python, and those in it are waited for. Private."""
 
 @final
 class _Call:

@@ -578,6 +578,47 @@ def test_cancelling_a_check_stops_it(mock: Mock, run: Runner) -> None:
     assert len(mock.log()) == 1
 
 
+def test_once_interpreter_exit_began_completions_stay_out_of_python(mock: Mock) -> None:
+    # atexit runs _at_exit before the interpreter finalizes. A completion
+    # that took the GIL after that was ended by the interpreter mid-call,
+    # killing the process (SIGSEGV, about 1 run in 150 of the example): from
+    # then on a completion calls nothing, and the process ends cleanly.
+    import subprocess
+    import textwrap
+
+    mock.script("late-1", [{"status": 200, "body": "{}", "delay_ms": 300}])
+    script = textwrap.dedent(
+        """
+        import sys, time
+        import engagelab_push
+        from engagelab_push._engagelab_push import _at_exit
+
+        client = engagelab_push.Client(sys.argv[1], sys.argv[2], base_url=sys.argv[3])
+        called = []
+        done = lambda value, error: called.append(error)
+        client._start_delete_device("late-0", None, done)
+        deadline = time.monotonic() + 10
+        while not called and time.monotonic() < deadline:
+            time.sleep(0.01)
+        client._start_delete_device("late-1", None, done)
+        _at_exit()
+        time.sleep(0.8)
+        print(len(called))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, APP_KEY, SECRET, mock.url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    # The first completion reached Python; the one after _at_exit did not.
+    assert done.stdout.split() == ["1"], done.stdout + done.stderr
+    assert [r["path"] for r in mock.log()] == ["/v4/devices/late-0", "/v4/devices/late-1"]
+
+
 def test_an_outcome_after_the_loop_closed_is_dropped(mock: Mock) -> None:
     mock.script("orphan", [{"status": 200, "body": "{}", "delay_ms": 200}])
     client = async_client(mock, max_retries=0)

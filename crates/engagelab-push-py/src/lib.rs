@@ -31,7 +31,7 @@ mod _engagelab_push {
     use crate::client::Client;
 
     #[pymodule_export]
-    use crate::aio::Call;
+    use crate::aio::{_at_exit, Call};
 
     #[pymodule_export]
     use crate::bulk::BulkSummary;
