@@ -16,8 +16,8 @@ __all__ = [
     "EraseSummary",
     "ErasedUser",
     "_Call",
-    "_at_exit",
     "__version__",
+    "_at_exit",
     "_cli_main",
     "_panic_for_tests",
 ]
