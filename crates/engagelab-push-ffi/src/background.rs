@@ -7,6 +7,7 @@ use engagelab::{CallOptions, Error, Platform};
 
 use crate::alias::el_id_list;
 use crate::args;
+use crate::bulk::UserData;
 use crate::cancel::el_call_options;
 use crate::client::el_client;
 use crate::device::el_device;
@@ -47,15 +48,6 @@ pub type el_alias_done_fn = Option<
         error: *const el_error,
     ),
 >;
-
-/// The caller's `user_data`, carried to the library's thread.
-#[derive(Clone, Copy)]
-pub(crate) struct UserData(pub(crate) *mut c_void);
-
-// SAFETY: the library never reads or writes through the pointer; it only
-// hands it back to the caller's callback, on whatever thread completes the
-// call, as every `_async` function documents.
-unsafe impl Send for UserData {}
 
 /// A finished call as a callback receives it: the value on success, the
 /// status, and the failure's record.

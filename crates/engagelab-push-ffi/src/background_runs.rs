@@ -12,9 +12,9 @@ use std::mem::size_of;
 use engagelab::{BulkInput, Error};
 
 use crate::args;
-use crate::background::{UserData, error_ptr, finish};
+use crate::background::{error_ptr, finish};
 use crate::bulk::{
-    Options, el_bulk_error, el_bulk_options, el_bulk_summary, lossy_texts, write_summary,
+    Options, UserData, el_bulk_error, el_bulk_options, el_bulk_summary, lossy_texts, write_summary,
 };
 use crate::check::{el_check_options, el_check_report};
 use crate::client::el_client;

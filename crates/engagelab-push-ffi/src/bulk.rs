@@ -262,14 +262,15 @@ pub struct el_bulk_summary {
     pub stopped: [c_char; EL_BULK_STOPPED_LEN],
 }
 
-/// A `Send` wrapper for the caller's `user_data`: the callbacks run on the
-/// thread that runs the bulk function (the caller's, or for an `_async`
-/// function the one the library started for the run), one at a time.
+/// A `Send` wrapper for the caller's `user_data`, handed back to its
+/// callbacks on whatever thread runs them: a bulk function's (the caller's,
+/// or the run's own for an `_async` function) or an `_async` call's
+/// completion thread.
 #[derive(Clone, Copy)]
 pub(crate) struct UserData(pub(crate) *mut c_void);
 // SAFETY: the library never reads or writes through the pointer; it only
-// hands it back to the caller's callbacks, on the thread that runs the bulk
-// function, as `el_bulk_options` documents.
+// hands it back to the caller's callbacks, on the threads that `el_bulk_options`
+// and every `_async` function document.
 unsafe impl Send for UserData {}
 
 /// The settings read from a caller's `el_bulk_options`, its paths copied.
