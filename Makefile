@@ -1,6 +1,6 @@
 # The project's commands: a thin wrapper over `cargo xtask` (crates/xtask).
 # `make demo` runs the main job, `make test` every test (what CI runs).
-.PHONY: demo dist test test-rust test-c test-python lint header header-check install bench bench-quick
+.PHONY: demo dist dist-check test test-rust test-c test-python lint header header-check install bench bench-quick
 
 PREFIX ?= /usr/local
 
@@ -13,6 +13,11 @@ test:
 # The release artifacts into dist/ (crates/xtask/src/dist.rs).
 dist:
 	cargo xtask dist
+
+# The release artifacts of every target, each run (test/targets.rs): about
+# 20 minutes of CPU, so not part of `make test`.
+dist-check:
+	cargo xtask test targets
 
 lint:
 	cargo xtask lint

@@ -9,5 +9,7 @@ package engagelab
 import (
 	_ "github.com/engagelab-push/engagelab-push/bindings/go/include"
 	_ "github.com/engagelab-push/engagelab-push/bindings/go/lib/linux_amd64"
+	_ "github.com/engagelab-push/engagelab-push/bindings/go/lib/linux_amd64_musl"
 	_ "github.com/engagelab-push/engagelab-push/bindings/go/lib/linux_arm64"
+	_ "github.com/engagelab-push/engagelab-push/bindings/go/lib/linux_arm64_musl"
 )

@@ -7,9 +7,11 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const koffi = require('koffi');
+const { SONAME, PREBUILDS, isMusl, platformKey, shipped } = require('./prebuild.cjs');
 
-/** The SONAME this binding was written against (ABI major version 0). */
-const SONAME = 'libengagelab_push.so.0';
+const musl = isMusl();
+/** prebuilds/KEY/ this process takes its library from (prebuild.cjs). */
+const KEY = platformKey(process.platform, process.arch, musl);
 
 /** Where the library is looked for, in order. */
 function candidates() {
@@ -25,7 +27,7 @@ function candidates() {
     list.push(isDir ? path.join(given, SONAME) : given);
     return list;
   }
-  list.push(path.join(__dirname, '..', 'prebuilds', `${process.platform}-${process.arch}`, SONAME));
+  list.push(path.join(PREBUILDS, KEY, SONAME));
   return list;
 }
 
@@ -42,10 +44,11 @@ function load() {
       tried.push(`${file} (${e.message})`);
     }
   }
+  const ships = shipped();
   throw new Error(
-    `engagelab-push: cannot load the native library ${SONAME} for ${process.platform}-${process.arch}; ` +
-      `tried: ${tried.join('; ')}. This package ships it for linux-x64; elsewhere set ` +
-      'ENGAGELAB_PUSH_LIB to the path of a libengagelab_push.so built with `cargo xtask lib --release`.',
+    `engagelab-push: cannot load the native library ${SONAME} for ${KEY}; ` +
+      `tried: ${tried.join('; ')}. This package ships it for ${ships.length ? ships.join(', ') : 'no platform'}; ` +
+      'elsewhere set ENGAGELAB_PUSH_LIB to the path of a libengagelab_push.so built with `cargo xtask lib --release`.',
   );
 }
 
@@ -57,11 +60,13 @@ const { lib, file } = load();
 // run the library's thread-local destructors: with the code unmapped, that
 // is a segfault at exit. RTLD_NODELETE on an already
 // loaded library (RTLD_NOLOAD) makes every later dlclose leave it in place.
+// musl never unloads a library (its dlclose does nothing), so there the
+// library is kept already, and there is no libc.so.6 or libdl.so.2 to ask.
 const RTLD_NOW = 0x2;
 const RTLD_NOLOAD = 0x4;
 const RTLD_NODELETE = 0x1000;
-let pinned = false;
-if (process.platform === 'linux') {
+let pinned = musl;
+if (process.platform === 'linux' && !musl) {
   for (const name of ['libc.so.6', 'libdl.so.2']) {
     try {
       const dl = koffi.load(name);

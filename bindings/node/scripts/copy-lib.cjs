@@ -1,18 +1,21 @@
 'use strict';
 
-// Copies the native library into prebuilds/linux-x64/ (run by `npm pack`
-// through prepack, and by `cargo xtask binding node test`): from
-// ENGAGELAB_LIB_DIR (what `cargo xtask lib --release` prints), else from the
-// workspace's target/release/lib.
+// Copies the host's native library into prebuilds/KEY/, KEY being the
+// folder this machine's Node takes it from (lib/prebuild.cjs: linux-x64 on
+// x86_64 glibc). Run by `npm pack` through prepack, and by `cargo xtask
+// test node`: from ENGAGELAB_LIB_DIR (what `cargo xtask lib --release`
+// prints), else from the workspace's target/release/lib. The release
+// tarball, with a library for every target, is `cargo xtask dist`'s
+// (crates/xtask/src/dist/node.rs).
 
 const fs = require('node:fs');
 const path = require('node:path');
+const { SONAME, PREBUILDS, platformKey } = require('../lib/prebuild.cjs');
 
-const SONAME = 'libengagelab_push.so.0';
 const here = path.join(__dirname, '..');
 const from = process.env.ENGAGELAB_LIB_DIR || path.join(here, '..', '..', 'target', 'release', 'lib');
 const source = path.join(from, SONAME);
-const dir = path.join(here, 'prebuilds', 'linux-x64');
+const dir = path.join(PREBUILDS, platformKey());
 const target = path.join(dir, SONAME);
 
 if (!fs.existsSync(source)) {

@@ -61,7 +61,13 @@ pub(crate) fn build(release: bool) -> Result<PathBuf, String> {
     }
     let profile = target_dir().join(if release { "release" } else { "debug" });
     let out = profile.join("lib");
-    fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    lay_out(&profile, &out)?;
+    Ok(out)
+}
+
+/// Lays out the library cargo built in `profile` as it ships, in `out`.
+pub(crate) fn lay_out(profile: &Path, out: &Path) -> Result<(), String> {
+    fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let real = format!("libengagelab_push.so.{VERSION}");
     copy(&profile.join("libengagelab_push_ffi.so"), &out.join(&real))?;
     link(&real, &out.join(format!("libengagelab_push.so.{MAJOR}")))?;
@@ -72,8 +78,7 @@ pub(crate) fn build(release: bool) -> Result<PathBuf, String> {
     copy(
         &profile.join("libengagelab_push_ffi.a"),
         &out.join("libengagelab_push.a"),
-    )?;
-    Ok(out)
+    )
 }
 
 /// Copies `from` to `to` by way of a temporary file renamed over `to`: a

@@ -33,7 +33,7 @@ pub(crate) fn install(prefix: &str) -> Result<(), String> {
     let prefix_text = prefix
         .to_str()
         .ok_or_else(|| format!("{}: not UTF-8", prefix.display()))?;
-    install_tree(&dest, prefix_text)?;
+    install_tree(&crate::clib::build(true)?, &dest, prefix_text)?;
     println!(
         "install: engagelab_push {VERSION} installed under {}",
         dest.display()
@@ -48,11 +48,10 @@ pub(crate) fn install(prefix: &str) -> Result<(), String> {
 /// relocatable anyway: it finds its prefix from `CMAKE_CURRENT_LIST_DIR`.
 pub(crate) const RELOCATABLE_PREFIX: &str = "${pcfiledir}/../..";
 
-/// Builds the release library and installs the tree into `dest`, with
+/// Installs the tree of the library laid out in `lib` into `dest`, with
 /// `prefix` written into the pkg-config file (an absolute path, or
 /// [`RELOCATABLE_PREFIX`]).
-pub(crate) fn install_tree(dest: &Path, prefix_text: &str) -> Result<(), String> {
-    let lib = crate::clib::build(true)?;
+pub(crate) fn install_tree(lib: &Path, dest: &Path, prefix_text: &str) -> Result<(), String> {
     let root = crate::root();
     let pkg = root.join("crates/engagelab-push-ffi/pkg");
     let cmake = dest.join("lib/cmake/EngageLabPush");

@@ -50,10 +50,12 @@ commands:
                   libengagelab_push.so.VERSION, its SONAME and dev links, .a
   install PREFIX  install the release C library, header, pkg-config file and
                   CMake package under PREFIX (DESTDIR honoured)
-  dist [--no-aarch64] [--allow-dirty]
-                  the release artifacts into dist/: manylinux abi3 wheels
-                  (x86_64, aarch64), the sdist, the C SDK tarball, the .crate,
-                  SHA256SUMS (--allow-dirty: package uncommitted work)
+  dist [--host] [--allow-dirty]
+                  the release artifacts into dist/ for x86_64 and aarch64,
+                  glibc >= 2.17 and musl: abi3 wheels, C SDKs, the npm
+                  package, the jar, the Go module, the sdist, the .crate,
+                  SHA256SUMS (--host: the host's wheel and C SDK only;
+                  --allow-dirty: package uncommitted work)
   bench [--quick] the benchmarks (BENCHMARKS.md); --quick: small N into
                   target/bench-quick/
   bench --in-flight

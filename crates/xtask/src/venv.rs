@@ -120,3 +120,12 @@ pub(crate) fn install_package() -> Result<(), String> {
     println!("engagelab_push {version} installed into .venv");
     Ok(())
 }
+
+/// The PATH with the venv's `bin` first: maturin and cargo-zigbuild find
+/// zig as `python3 -m ziglang`.
+pub(crate) fn first_on_path() -> std::ffi::OsString {
+    let venv_bin = crate::root().join(".venv/bin");
+    let rest = std::env::var_os("PATH").unwrap_or_default();
+    std::env::join_paths(std::iter::once(venv_bin).chain(std::env::split_paths(&rest)))
+        .expect("PATH entries join")
+}

@@ -1,5 +1,5 @@
-//! The `dist` suite: `cargo xtask dist` (the x86_64 wheel only: the aarch64
-//! one cannot run here, and `cargo xtask dist` builds and checks its tag),
+//! The `dist` suite: `cargo xtask dist --host` (the host's artifacts only;
+//! the `targets` suite, test/targets.rs, runs every target's),
 //! then what a user of each artifact does with it:
 //! - the wheel: `auditwheel show` agrees with its tag; its size, and `ldd` of
 //!   the extension shows glibc only; installed into a fresh venv where no Rust
@@ -69,9 +69,9 @@ pub(crate) fn run_suite(steps: &mut Steps) {
         )
     });
     let mut artifacts = None;
-    if !steps.step("dist: cargo xtask dist --no-aarch64 --allow-dirty", || {
+    if !steps.step("dist: cargo xtask dist --host --allow-dirty", || {
         artifacts = Some(dist::build(&dist::Options {
-            aarch64: false,
+            all_targets: false,
             // A test of the packaging, run on uncommitted work too.
             allow_dirty: true,
         })?);
@@ -338,7 +338,11 @@ fn c_sdk_consumers(
     // Moved after unpacking: nothing may depend on where it was made or first put.
     let prefix = scratch.join("opt/engagelab-push");
     fs::create_dir_all(scratch.join("opt")).map_err(|e| e.to_string())?;
-    fs::rename(unpacked.join(dist::C_SDK), &prefix).map_err(|e| e.to_string())?;
+    fs::rename(
+        unpacked.join(dist::c_sdk_name(&dist::targets::TARGETS[0])),
+        &prefix,
+    )
+    .map_err(|e| e.to_string())?;
     for file in [
         format!("lib/libengagelab_push.so.{VERSION}"),
         "lib/libengagelab_push.a".into(),

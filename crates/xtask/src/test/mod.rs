@@ -10,6 +10,7 @@ mod dist;
 pub(crate) mod lanes;
 mod msrv;
 mod python;
+mod targets;
 
 use std::time::Instant;
 
@@ -31,6 +32,11 @@ pub(crate) const SUITES: &[&str] = &[
     "node",
     "php",
 ];
+
+/// Suites run only when named: `targets` builds and runs every target's
+/// artifacts (about 20 minutes of CPU, beyond the 10 minutes `make test`
+/// has), before a release (`make dist-check`).
+const ON_REQUEST: &[&str] = &["targets"];
 
 /// A name for every binding's suite at once.
 const BINDINGS: &[&str] = &["go", "java", "node", "php"];
@@ -73,10 +79,14 @@ pub(crate) fn run(only: &[&str]) -> Result<(), String> {
         })
         .collect();
     let only = only.as_slice();
-    if let Some(unknown) = only.iter().find(|s| !SUITES.contains(s)) {
+    if let Some(unknown) = only
+        .iter()
+        .find(|s| !SUITES.contains(s) && !ON_REQUEST.contains(s))
+    {
         return Err(format!(
-            "no suite {unknown:?}; the suites are {} (bindings: all four)",
-            SUITES.join(", ")
+            "no suite {unknown:?}; the suites are {} (bindings: all four), and {} on request",
+            SUITES.join(", "),
+            ON_REQUEST.join(", ")
         ));
     }
     let start = Instant::now();
@@ -135,6 +145,7 @@ fn run_suite(suite: &str, steps: &mut Steps) {
         "sanitizers" => c::run_sanitizers(steps),
         "python" => python::run_suite(steps),
         "dist" => dist::run_suite(steps),
+        "targets" => targets::run_suite(steps),
         "bench" => {
             steps.step("bench: harness in quick mode", || crate::bench::run(true));
         }

@@ -3,37 +3,88 @@ package io.github.engagelabpush;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
+import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The C ABI of {@code libengagelab_push} ({@code include/engagelab_push.h}),
  * bound with JNA direct mapping. Handles ({@code el_config*},
  * {@code el_client*}, {@code el_cancel*}, {@code el_device*},
- * {@code el_id_list*}) are passed as {@code long} (the library ships for
- * linux-x86-64 only, where pointers are 64-bit); strings as NUL-terminated
- * UTF-8 {@code byte[]} made by {@link CStrings}, a null array being NULL; the
- * caller-owned {@code el_error} and {@code el_call_options} records as
- * {@code byte[]} laid out by {@link ErrorRecord} and {@link CallOptions}.
+ * {@code el_id_list*}) are passed as {@code long} (every platform shipped,
+ * Linux on x86_64 and aarch64, is LP64: pointers, {@code size_t} and C's
+ * {@code long} are 64-bit); strings as NUL-terminated UTF-8 {@code byte[]}
+ * made by {@link CStrings}, a null array being NULL; the caller-owned
+ * {@code el_error} and {@code el_call_options} records as {@code byte[]} laid
+ * out by {@link ErrorRecord} and {@link CallOptions}.
  *
- * <p>JNA finds the library in the jar (resource
- * {@code linux-x86-64/libengagelab_push.so}) unless {@code jna.library.path}
- * or the system's library path has one first.
+ * <p>The library is looked for in this order: {@code jna.library.path}, the
+ * system's library path, then the jar: on glibc JNA's resource for the
+ * platform ({@code linux-x86-64/} or {@code linux-aarch64/libengagelab_push.so}),
+ * on musl, which JNA does not tell from glibc, the same folder suffixed
+ * {@code -musl}, chosen by {@link #load}.
  */
 final class Lib {
     private Lib() {}
 
     static final int EL_OK = 0;
 
+    private static final String NAME = "engagelab_push";
+
     static {
-        NativeLibrary library =
-                NativeLibrary.getInstance(
-                        "engagelab_push",
-                        Map.of(Library.OPTION_STRING_ENCODING, StandardCharsets.UTF_8.name()));
-        Native.register(Lib.class, library);
+        Native.register(
+                Lib.class, load(Map.of(Library.OPTION_STRING_ENCODING, StandardCharsets.UTF_8.name())));
+    }
+
+    /**
+     * The library, found in the order the class comment gives: JNA's own
+     * lookup, but on musl without the class path (its resource there is the
+     * glibc build), which is replaced by the jar's {@code -musl} resource.
+     */
+    private static NativeLibrary load(Map<String, Object> options) {
+        if (!onMusl()) {
+            return NativeLibrary.getInstance(NAME, options);
+        }
+        Map<String, Object> notTheJar = new HashMap<>(options);
+        // A class loader that does not see the jar: JNA looks only in
+        // jna.library.path and the system's library path.
+        notTheJar.put(Library.OPTION_CLASSLOADER, ClassLoader.getPlatformClassLoader());
+        try {
+            return NativeLibrary.getInstance(NAME, notTheJar);
+        } catch (UnsatisfiedLinkError notInstalled) {
+            String resource = "/" + Platform.RESOURCE_PREFIX + "-musl/" + System.mapLibraryName(NAME);
+            try {
+                File file = Native.extractFromResourcePath(resource, Lib.class.getClassLoader());
+                return NativeLibrary.getInstance(file.getAbsolutePath(), options);
+            } catch (IOException | UnsatisfiedLinkError e) {
+                UnsatisfiedLinkError error =
+                        new UnsatisfiedLinkError(
+                                "libengagelab_push for musl is neither in jna.library.path, the system's"
+                                        + " library path nor loadable from the class path as "
+                                        + resource + ": " + e.getMessage());
+                error.addSuppressed(notInstalled);
+                throw error;
+            }
+        }
+    }
+
+    /** Whether this JVM runs on musl: its own memory maps hold musl's loader. */
+    static boolean onMusl() {
+        try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
+            return maps.anyMatch(line -> line.contains("/ld-musl-") || line.contains("/libc.musl-"));
+        } catch (IOException | UncheckedIOException e) {
+            return false;
+        }
     }
 
     static native int el_cancel_new(long[] outCancel);
@@ -88,7 +139,7 @@ final class Lib {
 
     static native Pointer el_device_registration_id(long device);
 
-    /** {@code size_t} is a {@code long} on linux-x86-64, the one platform shipped. */
+    /** {@code size_t} is a Java {@code long} (LP64). */
     static native long el_device_tag_count(long device);
 
     static native Pointer el_device_tag(long device, long index);
@@ -99,7 +150,7 @@ final class Lib {
 
     static native void el_device_free(long device);
 
-    /** {@code platform_count} ({@code size_t}) is a {@code long} on linux-x86-64. */
+    /** {@code platform_count} ({@code size_t}) is a Java {@code long} (LP64). */
     static native int el_get_alias(
             long client, byte[] alias, Pointer platforms, long platformCount, long[] outIds, byte[] err);
 
@@ -112,7 +163,7 @@ final class Lib {
             long[] outIds,
             byte[] err);
 
-    /** {@code size_t} is a {@code long} on linux-x86-64, the one platform shipped. */
+    /** {@code size_t} is a Java {@code long} (LP64). */
     static native long el_id_list_count(long ids);
 
     static native Pointer el_id_list_get(long ids, long index);
@@ -164,7 +215,7 @@ final class Lib {
         return p == null ? null : p.getString(0, StandardCharsets.UTF_8.name());
     }
 
-    /** {@code size_t} is a {@code long} on linux-x86-64, the one platform shipped. */
+    /** {@code size_t} is a Java {@code long} (LP64). */
     static native long el_error_describe(byte[] err, byte[] buf, long len);
 
     /** The core's description of a client ({@code el_client_describe}), same convention. */
@@ -200,8 +251,8 @@ final class Lib {
     static final class ErrorRecord {
         private ErrorRecord() {}
 
-        // x86_64 System V layout of el_error; checked against the C compiler's
-        // offsetof/sizeof by LayoutTest.
+        // The LP64 layout of el_error, the same on x86_64 and aarch64 Linux;
+        // checked against the C compiler's offsetof/sizeof by LayoutTest.
         static final int SIZE = 296;
         static final int OFF_SIZE = 0;
         static final int OFF_STATUS = 8;
@@ -335,7 +386,7 @@ final class Lib {
         }
     }
 
-    /** {@code el_check_options}, as a record the binding owns (linux-x86-64 layout). */
+    /** {@code el_check_options}, as a record the binding owns (LP64 layout, x86_64 and aarch64 alike). */
     static final class CheckOptions {
         private CheckOptions() {}
 
@@ -360,7 +411,7 @@ final class Lib {
         }
     }
 
-    /** {@code el_check_summary}, as a record the binding owns (linux-x86-64 layout). */
+    /** {@code el_check_summary}, as a record the binding owns (LP64 layout, x86_64 and aarch64 alike). */
     static final class CheckSummary {
         private CheckSummary() {}
 

@@ -1,19 +1,26 @@
-//! `cargo xtask dist`: the release artifacts, in `dist/` (ignored by git):
+//! `cargo xtask dist`: the release artifacts, in `dist/` (ignored by git),
+//! for the four Linux targets of [`targets::TARGETS`] (x86_64 and aarch64,
+//! glibc >= 2.17 and musl):
 //!
 //! ```text
-//! engagelab_push-VERSION-cp39-abi3-manylinux*_x86_64.whl   maturin --zig, manylinux2014
-//! engagelab_push-VERSION-cp39-abi3-manylinux*_aarch64.whl  the same, cross-compiled (--aarch64)
-//! engagelab_push-VERSION.tar.gz                            the sdist (maturin sdist)
-//! engagelab-push-c-VERSION-linux-x86_64.tar.gz             the C SDK (install::install_tree)
-//! engagelab-push-VERSION.crate                             cargo package -p engagelab-push
-//! SHA256SUMS                                               sha256sum -c compatible
+//! engagelab_push-VERSION-cp39-abi3-manylinux_2_17_{x86_64,aarch64}.whl  maturin --zig
+//! engagelab_push-VERSION-cp39-abi3-musllinux_1_2_{x86_64,aarch64}.whl   maturin --zig
+//! engagelab_push-VERSION.tar.gz                  the sdist (maturin sdist)
+//! engagelab-push-c-VERSION-TARGET.tar.gz          a C SDK per target (install::install_tree)
+//! engagelab-push-node-VERSION.tgz                 the npm package, a prebuild per target (node.rs)
+//! engagelab-push-VERSION.jar                      the Java binding, a native per target (java.rs)
+//! engagelab-push-go-VERSION/                      the Go module tree, a static library per target (go.rs)
+//! engagelab-push-VERSION.crate                    cargo package -p engagelab-push
+//! SHA256SUMS                                      sha256sum -c compatible (the files above)
 //! ```
 //!
-//! The wheels are built by maturin with zig as the linker, against glibc
-//! 2.17's symbols, so one wheel serves every manylinux2014 system without a
-//! Rust toolchain; `auditwheel show` must agree with the tag before a wheel is
-//! kept. The checks that use these files are the `dist` test suite
-//! (test/dist.rs).
+//! Everything native is built with zig: the gnu artifacts against glibc
+//! 2.17's symbols and checked against that floor, so they serve every
+//! manylinux2014 system without a Rust toolchain; `auditwheel show` must
+//! agree with a wheel's tag before it is kept. `--host` builds only what the
+//! `dist` test suite checks on every run (test/dist.rs): the x86_64 glibc
+//! wheel, the sdist, the .crate and a C SDK from the host's release library;
+//! the `targets` suite (test/targets.rs) runs every target's artifacts.
 
 use std::fs::{self, File};
 use std::io::Read;
@@ -27,20 +34,19 @@ use sha2::{Digest, Sha256};
 use crate::clib::{MAJOR, VERSION};
 use crate::process::{at_root, cargo, run, stdout};
 use crate::venv;
+use targets::{Libc, TARGETS, Target};
 
-/// The one target the C SDK and the x86_64 wheel are built for.
-pub(crate) const C_SDK: &str = concat!(
-    "engagelab-push-c-",
-    env!("CARGO_PKG_VERSION"),
-    "-linux-x86_64"
-);
+pub(crate) mod go;
+pub(crate) mod java;
+pub(crate) mod node;
+pub(crate) mod targets;
+
 const MINOR: &str = env!("CARGO_PKG_VERSION_MINOR");
-const AARCH64: &str = "aarch64-unknown-linux-gnu";
 
 /// What `cargo xtask dist` builds.
 pub(crate) struct Options {
-    /// The aarch64 wheel too (cross-compiled with zig).
-    pub(crate) aarch64: bool,
+    /// Every target (a release), or only the host's (the `dist` suite).
+    pub(crate) all_targets: bool,
     /// `cargo package --allow-dirty`: for tests of uncommitted work, never
     /// for a release (the .crate records the commit it was made from).
     pub(crate) allow_dirty: bool,
@@ -49,25 +55,37 @@ pub(crate) struct Options {
 /// The files written into `dist/`.
 pub(crate) struct Artifacts {
     pub(crate) dir: PathBuf,
+    /// The x86_64 glibc wheel.
     pub(crate) wheel: PathBuf,
     pub(crate) sdist: PathBuf,
+    /// The x86_64 glibc C SDK.
     pub(crate) c_sdk: PathBuf,
     pub(crate) krate: PathBuf,
+    /// Per target, in the order of [`TARGETS`], the wheel and the C SDK
+    /// (with `all_targets`; empty otherwise).
+    pub(crate) per_target: Vec<(PathBuf, PathBuf)>,
+    /// The Go module tree, the npm package and the jar (with `all_targets`).
+    pub(crate) bindings: Option<[PathBuf; 3]>,
+}
+
+/// The C SDK's directory and tarball name for `target`.
+pub(crate) fn c_sdk_name(target: &Target) -> String {
+    format!("engagelab-push-c-{VERSION}-{}", target.name())
 }
 
 pub(crate) fn dir() -> PathBuf {
     crate::root().join("dist")
 }
 
-/// `cargo xtask dist [--no-aarch64] [--allow-dirty]`.
+/// `cargo xtask dist [--host] [--allow-dirty]`.
 pub(crate) fn main(args: &[&str]) -> Result<(), String> {
     let mut options = Options {
-        aarch64: true,
+        all_targets: true,
         allow_dirty: false,
     };
     for arg in args {
         match *arg {
-            "--no-aarch64" => options.aarch64 = false,
+            "--host" => options.all_targets = false,
             "--allow-dirty" => options.allow_dirty = true,
             _ => return Err(format!("dist: unknown option {arg}")),
         }
@@ -91,15 +109,28 @@ pub(crate) fn build(options: &Options) -> Result<Artifacts, String> {
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     venv::ensure()?;
+    let [host, ..] = &TARGETS;
+    if options.all_targets {
+        targets::build_libs(&TARGETS.iter().collect::<Vec<_>>())?;
+    }
 
-    println!("dist: wheel, x86_64 (maturin --zig, manylinux2014)");
-    let wheel = build_wheel(&dir, None)?;
+    println!("dist: wheel, {} (maturin --zig)", host.triple);
+    let wheel = build_wheel(&dir, host)?;
     check_wheel_tag(&wheel)?;
-    if options.aarch64 {
-        println!("dist: wheel, aarch64 (maturin --zig --target {AARCH64})");
-        run(Command::new("rustup").args(["target", "add", AARCH64]))?;
-        let arm = build_wheel(&dir, Some(AARCH64))?;
-        check_wheel_tag(&arm)?;
+    let mut per_target = Vec::new();
+    if options.all_targets {
+        for target in &TARGETS {
+            let wheel = if target.triple == host.triple {
+                wheel.clone()
+            } else {
+                println!("dist: wheel, {} (maturin --zig)", target.triple);
+                let other = build_wheel(&dir, target)?;
+                check_wheel_tag(&other)?;
+                other
+            };
+            println!("dist: C SDK, {}", target.triple);
+            per_target.push((wheel, c_sdk(&dir, target, &target.lib_dir())?));
+        }
     }
 
     println!("dist: sdist (maturin sdist)");
@@ -110,11 +141,27 @@ pub(crate) fn build(options: &Options) -> Result<Artifacts, String> {
         .arg(&dir))?;
     let sdist = dir.join(new_file(&dir, &before, ".tar.gz")?);
 
-    println!("dist: C SDK tarball");
-    let c_sdk = c_sdk(&dir)?;
+    let c_sdk = match per_target.first() {
+        Some((_, sdk)) => sdk.clone(),
+        None => {
+            println!("dist: C SDK, {} (the host's release build)", host.triple);
+            c_sdk(&dir, host, &crate::clib::build(true)?)?
+        }
+    };
 
     println!("dist: cargo package -p engagelab-push");
     let krate = package(&dir, options.allow_dirty)?;
+
+    let bindings = if options.all_targets {
+        println!("dist: the Go module tree, the npm package, the jar");
+        Some([
+            go::module_tree(&dir)?,
+            node::package(&dir)?,
+            java::package(&dir)?,
+        ])
+    } else {
+        None
+    };
 
     write_sums(&dir)?;
     Ok(Artifacts {
@@ -123,6 +170,8 @@ pub(crate) fn build(options: &Options) -> Result<Artifacts, String> {
         sdist,
         c_sdk,
         krate,
+        per_target,
+        bindings,
     })
 }
 
@@ -162,7 +211,7 @@ pub(crate) fn host_wheel(for_: &str) -> Result<PathBuf, String> {
     let dir = crate::clib::target_dir().join("python-wheels").join(for_);
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    build_wheel(&dir, None)
+    build_wheel(&dir, &TARGETS[0])
 }
 
 /// Where the wheels are compiled: apart from `target/release`, because
@@ -172,15 +221,15 @@ pub(crate) fn zig_target_dir() -> PathBuf {
     crate::clib::target_dir().join("zig")
 }
 
-/// `maturin build --release --zig --compatibility manylinux2014`, for the
-/// host or for `target`. maturin finds zig as `python3 -m ziglang` (the
+/// `maturin build --release --zig` for `target`: manylinux2014 for glibc,
+/// musllinux_1_2 for musl. maturin finds zig as `python3 -m ziglang` (the
 /// ziglang package of the dev group), hence the venv first on the PATH.
 ///
 /// One build at a time, through flock(1): maturin stages the extension at a
 /// fixed path under the shared target directory, so two suites building a
 /// wheel side by side (the Python suite's and the benchmark's) would pack
 /// each other's half-written file.
-fn build_wheel(dir: &Path, target: Option<&str>) -> Result<PathBuf, String> {
+fn build_wheel(dir: &Path, target: &Target) -> Result<PathBuf, String> {
     let before = list(dir)?;
     let lock = zig_target_dir().join("maturin.lock");
     fs::create_dir_all(zig_target_dir()).map_err(|e| format!("{}: {e}", lock.display()))?;
@@ -188,41 +237,82 @@ fn build_wheel(dir: &Path, target: Option<&str>) -> Result<PathBuf, String> {
     cmd.arg(&lock).arg(venv::tool("maturin"));
     cmd.current_dir(crate::root().join("python"))
         .env("CARGO_TARGET_DIR", zig_target_dir())
-        .args([
-            "build",
-            "--release",
-            "--zig",
-            "--compatibility",
-            "manylinux2014",
-        ])
+        .args(["build", "--release", "--zig", "--compatibility"])
+        .arg(match target.libc {
+            Libc::Gnu => "manylinux2014",
+            Libc::Musl => "musllinux_1_2",
+        })
         .arg("--out")
         .arg(dir)
-        .env("PATH", venv_first_path());
-    if let Some(target) = target {
-        cmd.args(["--target", target]);
+        .env("PATH", venv::first_on_path());
+    if target.triple != TARGETS[0].triple {
+        run(Command::new("rustup").args(["target", "add", target.triple]))?;
+        cmd.args(["--target", target.triple]);
     }
     run(&mut cmd)?;
-    Ok(dir.join(new_file(dir, &before, ".whl")?))
+    let wheel = dir.join(new_file(dir, &before, ".whl")?);
+    if target.libc == Libc::Musl {
+        musl_wheel_soname(&wheel, target)?;
+    }
+    Ok(wheel)
 }
 
-fn venv_first_path() -> std::ffi::OsString {
-    let venv_bin = crate::root().join(".venv/bin");
-    let rest = std::env::var_os("PATH").unwrap_or_default();
-    std::env::join_paths(std::iter::once(venv_bin).chain(std::env::split_paths(&rest)))
-        .expect("PATH entries join")
+/// The musl wheel's extension made to need musl's libc by Alpine's name
+/// ([`Target::musl_soname`]), repacked in place with `wheel pack` (which
+/// writes RECORD's hashes anew).
+fn musl_wheel_soname(wheel: &Path, target: &Target) -> Result<(), String> {
+    let stage = crate::clib::target_dir().join("musl-wheel");
+    let _ = fs::remove_dir_all(&stage);
+    run(at_root(venv::python())
+        .args(["-m", "wheel", "unpack", "-d"])
+        .arg(&stage)
+        .arg(wheel))?;
+    let unpacked = stage.join(format!("engagelab_push-{VERSION}"));
+    let module = unpacked.join("engagelab_push/_engagelab_push.abi3.so");
+    target.musl_soname(&module)?;
+    fs::remove_file(wheel).map_err(|e| format!("{}: {e}", wheel.display()))?;
+    run(at_root(venv::python())
+        .args(["-m", "wheel", "pack", "-d"])
+        .arg(wheel.parent().expect("in dist/"))
+        .arg(&unpacked))?;
+    fs::remove_dir_all(&stage).map_err(|e| format!("{}: {e}", stage.display()))
 }
 
-/// `manylinux_X_Y_ARCH` as (X, Y, ARCH).
-fn manylinux(tag: &str) -> Option<(u32, u32, String)> {
-    let rest = tag.strip_prefix("manylinux_")?;
-    let mut parts = rest.splitn(3, '_');
-    let major = parts.next()?.parse().ok()?;
-    let minor = parts.next()?.parse().ok()?;
-    Some((major, minor, parts.next()?.to_owned()))
+/// A wheel's platform tag, `manylinux_X_Y_ARCH` or `musllinux_X_Y_ARCH`.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Tag {
+    /// `manylinux` or `musllinux`.
+    pub(crate) family: String,
+    pub(crate) version: (u32, u32),
+    pub(crate) arch: String,
 }
 
-/// The wheel's `manylinux_X_Y_ARCH` platform tag, from its file name.
-pub(crate) fn wheel_tag(wheel: &Path) -> Result<(u32, u32, String), String> {
+impl Tag {
+    fn parse(tag: &str) -> Option<Tag> {
+        let (family, rest) = tag.split_once('_')?;
+        if family != "manylinux" && family != "musllinux" {
+            return None;
+        }
+        let mut parts = rest.splitn(3, '_');
+        let major = parts.next()?.parse().ok()?;
+        let minor = parts.next()?.parse().ok()?;
+        Some(Tag {
+            family: family.into(),
+            version: (major, minor),
+            arch: parts.next()?.to_owned(),
+        })
+    }
+}
+
+impl std::fmt::Display for Tag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (major, minor) = self.version;
+        write!(f, "{}_{major}_{minor}_{}", self.family, self.arch)
+    }
+}
+
+/// The wheel's platform tag, from its file name.
+pub(crate) fn wheel_tag(wheel: &Path) -> Result<Tag, String> {
     let name = wheel
         .file_name()
         .and_then(|n| n.to_str())
@@ -233,62 +323,65 @@ pub(crate) fn wheel_tag(wheel: &Path) -> Result<(u32, u32, String), String> {
         .ok_or_else(|| format!("{name}: not a wheel name"))?;
     platforms
         .split('.')
-        .find_map(manylinux)
-        .ok_or_else(|| format!("{name}: no manylinux_X_Y tag"))
+        .find_map(Tag::parse)
+        .ok_or_else(|| format!("{name}: no manylinux or musllinux tag"))
 }
 
-/// `auditwheel show` must find the wheel consistent with a manylinux tag at
-/// least as old as the one it claims, for the same architecture.
+/// `auditwheel show` must find the wheel consistent with a tag of the same
+/// family and architecture, at least as old as the one it claims.
 pub(crate) fn check_wheel_tag(wheel: &Path) -> Result<(), String> {
-    let (major, minor, arch) = wheel_tag(wheel)?;
+    let claimed = wheel_tag(wheel)?;
     let out = stdout(at_root(venv::tool("auditwheel")).arg("show").arg(wheel))?;
     // `... is consistent with the following platform tag: "manylinux_2_17_x86_64".`
     let flat = out.split_whitespace().collect::<Vec<_>>().join(" ");
     let agreed = flat
         .split_once("consistent with the following platform tag:")
         .and_then(|(_, rest)| rest.split('"').nth(1))
-        .and_then(manylinux)
+        .and_then(Tag::parse)
         .ok_or_else(|| format!("auditwheel show gave no platform tag:\n{out}"))?;
-    if agreed.2 != arch || (agreed.0, agreed.1) > (major, minor) {
+    if agreed.family != claimed.family
+        || agreed.arch != claimed.arch
+        || agreed.version > claimed.version
+    {
         return Err(format!(
-            "{} claims manylinux_{major}_{minor}_{arch}, auditwheel show allows only \
-             manylinux_{}_{}_{}:\n{out}",
-            wheel.display(),
-            agreed.0,
-            agreed.1,
-            agreed.2
+            "{} claims {claimed}, auditwheel show allows only {agreed}:\n{out}",
+            wheel.display()
         ));
     }
-    println!(
-        "auditwheel show: consistent with manylinux_{}_{}_{}",
-        agreed.0, agreed.1, agreed.2
-    );
+    println!("auditwheel show: consistent with {agreed}");
     Ok(())
 }
 
-/// The C SDK: the `cargo xtask install` tree with a relocatable pkg-config
-/// file, the licenses and a README, as `C_SDK/...` in a reproducible
-/// tarball (sorted entries, no owners, fixed times).
-fn c_sdk(dir: &Path) -> Result<PathBuf, String> {
+/// The C SDK of `target` from its library in `lib`: the `cargo xtask
+/// install` tree with a relocatable pkg-config file, the licenses and a
+/// README, as `NAME/...` in a reproducible tarball (sorted entries, no
+/// owners, fixed times).
+fn c_sdk(dir: &Path, target: &Target, lib: &Path) -> Result<PathBuf, String> {
     let root = crate::root();
+    let name = c_sdk_name(target);
     let stage = crate::clib::target_dir().join("dist-stage");
     let _ = fs::remove_dir_all(&stage);
-    let top = stage.join(C_SDK);
-    crate::install::install_tree(&top, crate::install::RELOCATABLE_PREFIX)?;
+    let top = stage.join(&name);
+    crate::install::install_tree(lib, &top, crate::install::RELOCATABLE_PREFIX)?;
     for license in ["LICENSE-MIT", "LICENSE-APACHE"] {
         fs::copy(root.join(license), top.join(license)).map_err(|e| format!("{license}: {e}"))?;
     }
     let so = top.join(format!("lib/libengagelab_push.so.{VERSION}"));
+    let needs = match target.libc {
+        Libc::Gnu => format!("glibc >= {}", glibc_needed(&so)?),
+        Libc::Musl => "musl libc >= 1.2 (Alpine 3.13 and later)".into(),
+    };
     let template = root.join("crates/engagelab-push-ffi/pkg/SDK-README.md.in");
     let readme = fs::read_to_string(&template)
         .map_err(|e| format!("{}: {e}", template.display()))?
-        .replace("@GLIBC@", &glibc_needed(&so)?)
+        .replace("@NEEDS@", &needs)
+        .replace("@TARGET@", &target.name())
         .replace("@VERSION_MAJOR@", MAJOR)
         .replace("@VERSION_MINOR@", MINOR)
         .replace("@VERSION@", VERSION);
     fs::write(top.join("README.md"), readme).map_err(|e| format!("README.md: {e}"))?;
-    let out = dir.join(format!("{C_SDK}.tar.gz"));
-    tar_gz(&stage, C_SDK, &out)?;
+    let out = dir.join(format!("{name}.tar.gz"));
+    tar_gz(&stage, &name, &out)?;
     Ok(out)
 }
 
@@ -384,6 +477,9 @@ fn package(dir: &Path, allow_dirty: bool) -> Result<PathBuf, String> {
 fn write_sums(dir: &Path) -> Result<(), String> {
     let mut text = String::new();
     for name in list(dir)? {
+        if dir.join(&name).is_dir() {
+            continue; // the Go module tree: a tag of the repository, not a download
+        }
         text.push_str(&format!("{}  {name}\n", sha256(&dir.join(&name))?));
     }
     let out = dir.join("SHA256SUMS");
