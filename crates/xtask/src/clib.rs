@@ -35,31 +35,52 @@ pub(crate) fn build_debug_workspace() -> Result<(), String> {
     }
 }
 
-/// Builds the library and returns the directory holding it. In release, the
-/// core's examples (the demo's and the benchmark's Rust programs) are built
-/// with it, in one selection, so the dependencies are compiled once for
-/// all three rather than once per selection's features.
+/// Builds the library and returns the directory holding it: in release, the
+/// library alone (what the tests of the bindings, the C SDK and the install
+/// need); in debug, with the whole workspace ([`build_debug_workspace`]).
 pub(crate) fn build(release: bool) -> Result<PathBuf, String> {
     if release {
-        let status = crate::process::cargo()
-            .args(["build", "--quiet", "--release"])
-            .args([
-                "-p",
-                "engagelab-push-ffi",
-                "-p",
-                "engagelab-push",
-                "--examples",
-            ])
-            .args(["-p", "engagelab-push-ffi", "--lib"])
-            .status()
-            .map_err(|e| format!("cargo: {e}"))?;
-        if !status.success() {
-            return Err("building engagelab-push-ffi and the core's examples failed".into());
-        }
+        release_build(&["-p", "engagelab-push-ffi", "--lib"])
     } else {
         build_debug_workspace()?;
+        lay_out_profile("debug")
     }
-    let profile = target_dir().join(if release { "release" } else { "debug" });
+}
+
+/// The release library with the core's examples (the demo's and the
+/// benchmark's Rust programs), in one selection, so that the dependencies
+/// are compiled once for both. Examples bring the core's dev-dependencies
+/// (the mock, proptest) with them, which is why [`build`] leaves them out.
+pub(crate) fn build_with_examples() -> Result<PathBuf, String> {
+    release_build(&[
+        "-p",
+        "engagelab-push-ffi",
+        "-p",
+        "engagelab-push",
+        "--examples",
+        "-p",
+        "engagelab-push-ffi",
+        "--lib",
+    ])
+}
+
+fn release_build(selection: &[&str]) -> Result<PathBuf, String> {
+    let status = crate::process::cargo()
+        .args(["build", "--quiet", "--release"])
+        .args(selection)
+        .status()
+        .map_err(|e| format!("cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!(
+            "cargo build --release {} failed",
+            selection.join(" ")
+        ));
+    }
+    lay_out_profile("release")
+}
+
+fn lay_out_profile(profile: &str) -> Result<PathBuf, String> {
+    let profile = target_dir().join(profile);
     let out = profile.join("lib");
     lay_out(&profile, &out)?;
     Ok(out)

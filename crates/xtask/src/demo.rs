@@ -17,7 +17,7 @@ pub(crate) fn run_demo() -> Result<(), String> {
     let root = crate::root();
     println!("== building (the first run takes a few minutes)");
     // The library and the core's examples, delete_device among them.
-    let lib = crate::clib::build(true)?;
+    let lib = crate::clib::build_with_examples()?;
     let demo = crate::clib::target_dir().join("demo");
     std::fs::create_dir_all(&demo).map_err(|e| format!("{}: {e}", demo.display()))?;
     let c_bin = demo.join("delete_device_c");
