@@ -14,7 +14,7 @@ pub(crate) struct Package {
 pub(crate) enum Presence {
     /// A program on the PATH (or in /usr/sbin, for daemons).
     Program(&'static str),
-    /// `dpkg -s` knows it (libraries and headers).
+    /// dpkg has it installed (libraries and headers).
     Dpkg,
 }
 
@@ -38,10 +38,17 @@ impl Package {
             Presence::Program(p) => {
                 on_path(p) || std::path::Path::new("/usr/sbin").join(p).is_file()
             }
-            Presence::Dpkg => Command::new("dpkg")
-                .args(["-s", self.name])
+            // Installed, not merely known: `dpkg -s` also succeeds for a
+            // package removed with its configuration files left ("rc").
+            Presence::Dpkg => Command::new("dpkg-query")
+                .args(["-W", "-f=${db:Status-Status}\\n", self.name])
                 .output()
-                .is_ok_and(|o| o.status.success()),
+                .is_ok_and(|o| {
+                    o.status.success()
+                        && String::from_utf8_lossy(&o.stdout)
+                            .lines()
+                            .any(|status| status == "installed")
+                }),
         }
     }
 }
