@@ -7,7 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::targets::{TARGETS, Target};
+use super::targets::{TARGETS, Target, arm64_debs};
 use crate::bindings::java::jdk17;
 use crate::clib::VERSION;
 use crate::mock::{APP_KEY, MASTER_SECRET, Mock};
@@ -17,10 +17,6 @@ use crate::scratch::Scratch;
 const LIB: &str = "libengagelab_push.so";
 
 /// Where Debian's arm64 Java 17 runtime is unpacked (kept between runs).
-fn arm64_root() -> PathBuf {
-    crate::clib::target_dir().join("arm64-jre")
-}
-
 /// `engagelab-push-VERSION.jar` in `out`, built by Maven from a copy of the
 /// binding (so `bindings/java/target` is left alone) with every target's
 /// library, from [`Target::lib_dir`], staged for the pom's `natives-dir`
@@ -122,9 +118,9 @@ pub(crate) fn check(jar: &Path) -> Result<Vec<String>, String> {
         &scratch,
     )?);
     lines.push(match arm64_jre() {
-        Ok(java) => {
+        Ok((root, java)) => {
             let mut cmd = Command::new("qemu-aarch64-static");
-            cmd.arg("-L").arg(arm64_root()).arg(java);
+            cmd.arg("-L").arg(root).arg(java);
             delete_device(&TARGETS[1], cmd, &class_path, &scratch)?
         }
         Err(why) => format!("{}: not run: {why}", TARGETS[1].jna_dir()),
@@ -201,42 +197,25 @@ fn delete_device(
     ))
 }
 
-/// `java` of Debian's arm64 Java 17 runtime, unpacked with the libraries it
-/// needs into [`arm64_root`] (once; `apt-get download` and `dpkg -x`, after
-/// `dpkg --add-architecture arm64`), or why it cannot be had.
-fn arm64_jre() -> Result<PathBuf, String> {
-    let root = arm64_root();
-    let java = root.join("usr/lib/jvm/java-17-openjdk-arm64/bin/java");
-    if java.is_file() {
-        return Ok(java);
-    }
+/// Debian's arm64 Java 17 runtime with the libraries it needs, unpacked
+/// once into a sysroot ([`arm64_debs`]): the root and its `java`.
+fn arm64_jre() -> Result<(PathBuf, PathBuf), String> {
     if !on_path("qemu-aarch64-static") {
         return Err("qemu-aarch64-static is not installed".into());
     }
-    let foreign = stdout(Command::new("dpkg").arg("--print-foreign-architectures"))?;
-    if !foreign.lines().any(|a| a == "arm64") {
-        run(Command::new("dpkg").args(["--add-architecture", "arm64"]))?;
-    }
-    run(Command::new("apt-get").args(["-q", "update"]))?;
-    let debs = root.with_extension("debs");
-    let _ = fs::remove_dir_all(&debs);
-    fs::create_dir_all(&debs).map_err(|e| format!("{}: {e}", debs.display()))?;
-    run(Command::new("apt-get").current_dir(&debs).args([
-        "-q",
-        "download",
-        "openjdk-17-jre-headless:arm64",
-        "libc6:arm64",
-        "libgcc-s1:arm64",
-        "libstdc++6:arm64",
-        "zlib1g:arm64",
-    ]))?;
-    for deb in fs::read_dir(&debs).map_err(|e| format!("{}: {e}", debs.display()))? {
-        let deb = deb.map_err(|e| e.to_string())?.path();
-        run(Command::new("dpkg").arg("-x").arg(&deb).arg(&root))?;
-    }
-    let _ = fs::remove_dir_all(&debs);
+    let root = arm64_debs(
+        "jre17",
+        &[
+            "openjdk-17-jre-headless",
+            "libc6",
+            "libgcc-s1",
+            "libstdc++6",
+            "zlib1g",
+        ],
+    )?;
+    let java = root.join("usr/lib/jvm/java-17-openjdk-arm64/bin/java");
     if java.is_file() {
-        Ok(java)
+        Ok((root, java))
     } else {
         Err(format!(
             "{} is not in the unpacked packages",

@@ -4,11 +4,12 @@
 //! shared objects (`-crt-static` off) that need musl's libc by Alpine's name. Laid out as
 //! `cargo xtask lib` lays out the host's, in `target/cross/TRIPLE/release/lib/`.
 
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::clib::{MAJOR, VERSION};
-use crate::process::{at_root, run};
+use crate::process::{at_root, run, stdout};
 use crate::venv;
 
 /// The oldest glibc the gnu artifacts serve (manylinux2014's).
@@ -265,6 +266,37 @@ pub(crate) fn check_floor(target: &Target, binary: &Path) -> Result<(), String> 
 fn newer(a: &str, b: &str) -> bool {
     let parse = |v: &str| -> Vec<u32> { v.split('.').filter_map(|p| p.parse().ok()).collect() };
     parse(a) > parse(b)
+}
+
+/// `target/sysroots/NAME`: Debian's arm64 `packages` unpacked, once
+/// (`apt-get download` and `dpkg -x`, after `dpkg --add-architecture arm64`):
+/// the root `qemu-aarch64-static -L` runs a program of those packages in.
+pub(crate) fn arm64_debs(name: &str, packages: &[&str]) -> Result<PathBuf, String> {
+    let root = crate::clib::target_dir().join("sysroots").join(name);
+    let done = root.join(".unpacked");
+    if done.exists() {
+        return Ok(root);
+    }
+    crate::process::exclusive("arm64-debs", || {
+        let foreign = stdout(Command::new("dpkg").arg("--print-foreign-architectures"))?;
+        if !foreign.lines().any(|a| a == "arm64") {
+            println!("dist: dpkg --add-architecture arm64, to download arm64 packages");
+            run(Command::new("dpkg").args(["--add-architecture", "arm64"]))?;
+            run(Command::new("apt-get").args(["-q", "update"]))?;
+        }
+        let debs = root.with_extension("debs");
+        fs::create_dir_all(&debs).map_err(|e| format!("{}: {e}", debs.display()))?;
+        run(Command::new("apt-get")
+            .current_dir(&debs)
+            .arg("download")
+            .args(packages.iter().map(|p| format!("{p}:arm64"))))?;
+        for deb in fs::read_dir(&debs).map_err(|e| e.to_string())? {
+            let deb = deb.map_err(|e| e.to_string())?.path();
+            run(Command::new("dpkg").arg("-x").arg(&deb).arg(&root))?;
+        }
+        fs::write(&done, "").map_err(|e| format!("{}: {e}", done.display()))
+    })?;
+    Ok(root)
 }
 
 #[cfg(test)]

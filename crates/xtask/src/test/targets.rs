@@ -14,7 +14,7 @@ use crate::apt::{self, Package};
 use crate::dist;
 use crate::dist::targets::{GLIBC_FLOOR, Libc, TARGETS, Target};
 use crate::mock::{APP_KEY, MASTER_SECRET, Mock};
-use crate::process::{at_root, capture, run, stdout};
+use crate::process::{at_root, capture, run};
 use crate::scratch::Scratch;
 use crate::steps::Steps;
 use crate::venv;
@@ -235,37 +235,8 @@ fn sysroot(target: &Target) -> Result<Option<PathBuf>, String> {
     match (target.emulator(), target.libc) {
         (None, _) => Ok(None),
         (Some(_), Libc::Gnu) => Ok(Some(PathBuf::from("/usr/aarch64-linux-gnu"))),
-        (Some(_), Libc::Musl) => arm64_sysroot("musl", MUSL_ARM64).map(Some),
+        (Some(_), Libc::Musl) => dist::targets::arm64_debs("musl", MUSL_ARM64).map(Some),
     }
-}
-
-/// `target/sysroots/NAME`: Debian's arm64 `packages` unpacked, once.
-fn arm64_sysroot(name: &str, packages: &[&str]) -> Result<PathBuf, String> {
-    let root = crate::clib::target_dir().join("sysroots").join(name);
-    let done = root.join(".unpacked");
-    if done.exists() {
-        return Ok(root);
-    }
-    crate::process::exclusive("arm64-debs", || {
-        let foreign = stdout(Command::new("dpkg").arg("--print-foreign-architectures"))?;
-        if !foreign.lines().any(|a| a == "arm64") {
-            println!("targets: dpkg --add-architecture arm64, to download arm64 packages");
-            run(Command::new("dpkg").args(["--add-architecture", "arm64"]))?;
-            run(Command::new("apt-get").args(["-q", "update"]))?;
-        }
-        let debs = root.with_extension("debs");
-        fs::create_dir_all(&debs).map_err(|e| format!("{}: {e}", debs.display()))?;
-        run(Command::new("apt-get")
-            .current_dir(&debs)
-            .arg("download")
-            .args(packages.iter().map(|p| format!("{p}:arm64"))))?;
-        for deb in fs::read_dir(&debs).map_err(|e| e.to_string())? {
-            let deb = deb.map_err(|e| e.to_string())?.path();
-            run(Command::new("dpkg").arg("-x").arg(&deb).arg(&root))?;
-        }
-        fs::write(&done, "").map_err(|e| format!("{}: {e}", done.display()))
-    })?;
-    Ok(root)
 }
 
 /// The wheel's package imported by a Python for the target, and the
@@ -294,7 +265,7 @@ fn wheel_runs(target: &Target, scratch: &Scratch, wheel: &Path, mock: &Mock) -> 
     let mut cmd = match target.emulator() {
         None => at_root(venv::python()),
         Some(_) => {
-            let root = arm64_sysroot("python", PYTHON_ARM64)?;
+            let root = dist::targets::arm64_debs("python", PYTHON_ARM64)?;
             on_target(target, Some(&root), &root.join("usr/bin/python3.11"))
         }
     };
