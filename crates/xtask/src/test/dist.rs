@@ -9,8 +9,9 @@
 //! - the C SDK tarball: unpacked, moved, then the pkg-config (C and C++) and
 //!   find_package consumers build against it and run against the mock;
 //! - SHA256SUMS checks with `sha256sum -c`;
-//! - the crate: `cargo package --list` holds only what it needs, and the
-//!   manifest has what crates.io shows;
+//! - the crate: `cargo package --list` holds only what it needs, and every
+//!   file the compiler read for the library (in place of cargo's
+//!   verification build); the manifest has what crates.io shows;
 //! - one version everywhere.
 
 use std::fs;
@@ -74,6 +75,8 @@ pub(crate) fn run_suite(steps: &mut Steps) {
             all_targets: false,
             // A test of the packaging, run on uncommitted work too.
             allow_dirty: true,
+            // crate_package checks the package against the compiled sources.
+            verify_package: false,
         })?);
         Ok(())
     }) {
@@ -460,6 +463,37 @@ fn crate_package() -> Result<(), String> {
             return Err(format!("the package lacks {needed}"));
         }
     }
+    // What `cargo package`'s verification build would prove: every file the
+    // compiler read for the library (its dep-info, from the debug build the
+    // suites share) is in the package.
+    crate::clib::build_debug_workspace()?;
+    let dep_info = crate::clib::target_dir().join("debug/libengagelab_push.d");
+    let text = fs::read_to_string(&dep_info).map_err(|e| format!("{}: {e}", dep_info.display()))?;
+    let (_, sources) = text
+        .split_once(": ")
+        .ok_or_else(|| format!("{}: no `target: sources` line", dep_info.display()))?;
+    let krate = crate::root().join("crates/engagelab-push");
+    let mut read = 0;
+    for source in sources
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+    {
+        let path = Path::new(source);
+        let inside = path
+            .strip_prefix(&krate)
+            .map_err(|_| format!("the library reads {source}, outside its crate"))?;
+        let name = inside.to_string_lossy();
+        if !files.contains(&name.as_ref()) {
+            return Err(format!("the library reads {name}, which the package lacks"));
+        }
+        read += 1;
+    }
+    if read == 0 {
+        return Err(format!("{}: no source files", dep_info.display()));
+    }
+    println!("the package holds all {read} files the library is compiled from");
     let metadata = stdout(cargo().args(["metadata", "--no-deps", "--format-version", "1"]))?;
     let metadata: serde_json::Value = serde_json::from_str(&metadata).map_err(|e| e.to_string())?;
     let package = metadata["packages"]

@@ -54,6 +54,7 @@ pub(crate) fn run_suite(steps: &mut Steps) {
         artifacts = Some(dist::build(&dist::Options {
             all_targets: true,
             allow_dirty: true,
+            verify_package: true,
         })?);
         Ok(())
     }) {
