@@ -474,11 +474,30 @@ class CancelToken {
             throw InternalError(Error(Status::Internal, "el_cancel_new failed"));
         }
     }
-    CancelToken(CancelToken &&other) noexcept : cancel_(std::exchange(other.cancel_, nullptr)) {}
+    /// A new token that also becomes cancelled as soon as `check()` returns
+    /// true (`el_cancel_new_with_check`). A blocking call given the token runs
+    /// the check on the calling thread while it waits (about every 20 ms),
+    /// never on the library's threads; `is_cancelled()` runs it too. This is
+    /// how a program whose signal handling happens on its own thread stops a
+    /// call on Ctrl-C. The check must not start a call given this token; a
+    /// check that throws cancels the token (no exception crosses the C
+    /// library). Throws `InvalidArgumentError` for an empty check.
+    explicit CancelToken(std::function<bool()> check)
+        : check_(std::make_unique<std::function<bool()>>(std::move(check))) {
+        if (!*check_) {
+            detail::invalid_argument("check is empty");
+        }
+        if (el_cancel_new_with_check(&CancelToken::run_check, check_.get(), &cancel_) != EL_OK) {
+            throw InternalError(Error(Status::Internal, "el_cancel_new_with_check failed"));
+        }
+    }
+    CancelToken(CancelToken &&other) noexcept
+        : cancel_(std::exchange(other.cancel_, nullptr)), check_(std::move(other.check_)) {}
     CancelToken &operator=(CancelToken &&other) noexcept {
         if (this != &other) {
             el_cancel_free(cancel_);
             cancel_ = std::exchange(other.cancel_, nullptr);
+            check_ = std::move(other.check_);
         }
         return *this;
     }
@@ -494,7 +513,17 @@ class CancelToken {
     const el_cancel *c_cancel() const noexcept { return cancel_; }
 
  private:
+    static bool run_check(void *check) noexcept {
+        try {
+            return (*static_cast<std::function<bool()> *>(check))();
+        } catch (...) {
+            return true;
+        }
+    }
+
     el_cancel *cancel_ = nullptr;
+    /// The check of a check token, on the heap so that moves keep its address.
+    std::unique_ptr<std::function<bool()>> check_;
 };
 
 /// Per-call options of `get_device`, `try_get_device`, `get_alias`,

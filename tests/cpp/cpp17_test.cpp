@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -409,6 +411,39 @@ void test_cancel_token(const engagelab::Client &client) {
     engagelab::CancelToken fresh;
     fresh = std::move(moved);
     CHECK(fresh.is_cancelled());
+
+    // A check token: a blocking call runs the check on its own thread while it
+    // waits, and stops once it says yes; moves keep the check.
+    const std::thread::id caller = std::this_thread::get_id();
+    int calls = 0;
+    int off_thread = 0;
+    engagelab::CancelToken checked([&] {
+        off_thread += std::this_thread::get_id() != caller ? 1 : 0;
+        return ++calls >= 3;
+    });
+    engagelab::CancelToken check_moved(std::move(checked));
+    CHECK(script("cpp17-check", "[{\"status\":200,\"body\":\"{}\",\"delay_ms\":3000}]") == 0);
+    auto start = std::chrono::steady_clock::now();
+    auto c = expect_throw<engagelab::CancelledError>(
+        [&] { client.delete_device("cpp17-check", engagelab::CallOptions{&check_moved, std::nullopt}); },
+        "check token");
+    CHECK(std::chrono::steady_clock::now() - start < 1500ms);  // the answer comes after 3000 ms
+    CHECK(c.attempts() == 1 && c.maybe_deleted());
+    CHECK(calls >= 3 && off_thread == 0 && check_moved.is_cancelled());
+
+    // A check that throws cancels: the exception stays on this side of the C library.
+    engagelab::CancelToken throwing([]() -> bool { throw std::runtime_error("from the check"); });
+    CHECK(throwing.is_cancelled());
+    CHECK(script("cpp17-check-throws", "[{\"status\":200,\"body\":\"{}\",\"delay_ms\":3000}]") == 0);
+    start = std::chrono::steady_clock::now();
+    expect_throw<engagelab::CancelledError>(
+        [&] { client.delete_device("cpp17-check-throws", engagelab::CallOptions{&throwing, std::nullopt}); },
+        "throwing check");
+    CHECK(std::chrono::steady_clock::now() - start < 1500ms);
+
+    // An empty check is refused with the error model's InvalidArgumentError.
+    expect_throw<engagelab::InvalidArgumentError>([] { engagelab::CancelToken none{std::function<bool()>()}; },
+                                                  "empty check");
 }
 
 void test_moves(const std::string &url) {
