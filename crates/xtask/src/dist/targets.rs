@@ -297,6 +297,10 @@ pub(crate) fn arm64_debs(name: &str, packages: &[&str]) -> Result<PathBuf, Strin
         return Ok(root);
     }
     crate::process::exclusive("arm64-debs", || {
+        // Another lane may have unpacked them while this one waited.
+        if done.exists() {
+            return Ok(());
+        }
         let foreign = stdout(Command::new("dpkg").arg("--print-foreign-architectures"))?;
         if !foreign.lines().any(|a| a == "arm64") {
             println!("dist: dpkg --add-architecture arm64, to download arm64 packages");
