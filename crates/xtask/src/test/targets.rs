@@ -8,7 +8,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 use crate::apt::{self, Package};
 use crate::dist;
@@ -176,16 +176,12 @@ fn c_sdk(target: &Target, scratch: &Scratch, sdk: &Path, mock: &Mock) -> Result<
         let sysroot = sysroot(target)?;
         let mut cmd = on_target(target, sysroot.as_deref(), &exe);
         cmd.args([mock.url(), &device]).env("LD_LIBRARY_PATH", &lib);
-        let out = capture(&mut cmd)?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        if !out.status.success() || mock.devices()?.contains(&device) {
-            return Err(format!(
-                "{linkage}: {} exited {}, device {device} still there:\n{text}{}",
-                exe.display(),
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
+        deleted(
+            mock,
+            &device,
+            &format!("{linkage}: {}", exe.display()),
+            &capture(&mut cmd)?,
+        )?;
         println!(
             "{} {linkage}: deleted {device} ({})",
             target.name(),
@@ -193,6 +189,20 @@ fn c_sdk(target: &Target, scratch: &Scratch, sdk: &Path, mock: &Mock) -> Result<
         );
     }
     Ok(())
+}
+
+/// Ok when `what` exited 0 and the mock no longer holds `device`; its
+/// output otherwise.
+fn deleted(mock: &Mock, device: &str, what: &str, out: &Output) -> Result<(), String> {
+    if out.status.success() && !mock.devices()?.iter().any(|d| d == device) {
+        return Ok(());
+    }
+    Err(format!(
+        "{what} exited {}, device {device} still there:\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    ))
 }
 
 /// How a program of `target` ran here, for the step's output.
@@ -278,15 +288,7 @@ fn wheel_runs(target: &Target, scratch: &Scratch, wheel: &Path, mock: &Mock) -> 
         .env("ENGAGELAB_APP_KEY", APP_KEY)
         .env("ENGAGELAB_MASTER_SECRET", MASTER_SECRET)
         .env("ENGAGELAB_BASE_URL", mock.url());
-    let out = capture(&mut cmd)?;
-    if !out.status.success() || mock.devices()?.contains(&device) {
-        return Err(format!(
-            "the example exited {}, device {device} still there:\n{}{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
+    deleted(mock, &device, "the example", &capture(&mut cmd)?)?;
     println!(
         "{}: the wheel deleted {device} ({})",
         target.name(),
@@ -356,14 +358,7 @@ fn go_module(target: &Target, scratch: &Scratch, tree: &Path, mock: &Mock) -> Re
             .env("ENGAGELAB_MASTER_SECRET", MASTER_SECRET)
             .env("ENGAGELAB_BASE_URL", mock.url()),
     )?;
-    if !out.status.success() || mock.devices()?.contains(&device) {
-        return Err(format!(
-            "the Go example exited {}, device {device} still there:\n{}{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
+    deleted(mock, &device, "the Go example", &out)?;
     let linkage = if target.libc == Libc::Musl {
         "static"
     } else {
