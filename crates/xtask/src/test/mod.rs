@@ -9,6 +9,7 @@ mod c;
 mod dist;
 pub(crate) mod lanes;
 mod msrv;
+mod musl_python;
 mod python;
 mod targets;
 

@@ -251,21 +251,11 @@ fn sysroot(target: &Target) -> Result<Option<PathBuf>, String> {
 }
 
 /// The wheel's package imported by a Python for the target, and the
-/// Python example deleting a device. x86_64 glibc: the host's Python, in
-/// a fresh venv; aarch64 glibc: Debian's arm64 CPython 3.11 under qemu,
-/// the wheel unpacked onto its path. musl: no musl CPython comes from
-/// Debian or the registries this machine reaches, so these wheels are
-/// checked by auditwheel (in `cargo xtask dist`) and not run.
+/// Python example deleting a device. x86_64 glibc: the host's Python;
+/// aarch64 glibc: Debian's arm64 CPython 3.11 under qemu; musl: CPython
+/// built from Debian's source against Debian's musl (`musl_python.rs`), the
+/// aarch64 one under qemu. The wheel is unpacked onto the path.
 fn wheel_runs(target: &Target, scratch: &Scratch, wheel: &Path, mock: &Mock) -> Result<(), String> {
-    if target.libc == Libc::Musl {
-        println!(
-            "{}: not run: no musl CPython from Debian, PyPI or the other registries here; \
-             auditwheel show agreed with {}",
-            target.name(),
-            dist::wheel_tag(wheel)?
-        );
-        return Ok(());
-    }
     let device = format!("python-{}", target.name());
     let unpacked = scratch.join(&format!("wheel-{}", target.name()));
     run(at_root(venv::python())
@@ -273,9 +263,13 @@ fn wheel_runs(target: &Target, scratch: &Scratch, wheel: &Path, mock: &Mock) -> 
         .arg(wheel)
         .arg(&unpacked))?;
     let example = crate::root().join("python/examples/delete_device.py");
-    let mut cmd = match target.emulator() {
-        None => at_root(venv::python()),
-        Some(_) => {
+    let mut cmd = match (target.emulator(), target.libc) {
+        (None, Libc::Gnu) => at_root(venv::python()),
+        (_, Libc::Musl) => {
+            let (python, root) = super::musl_python::python(target)?;
+            on_target(target, root.as_deref(), &python)
+        }
+        (Some(_), Libc::Gnu) => {
             let root = dist::targets::arm64_debs("python", PYTHON_ARM64)?;
             on_target(target, Some(&root), &root.join("usr/bin/python3.11"))
         }
