@@ -380,42 +380,46 @@ WHO = {
 KIND = {"windows": "fixed one-second windows", "leaky": f"leaky bucket, burst {BURST}"}
 
 
+def at_limit(bulk: dict, client: str) -> dict | None:
+    """`client`'s run at the limit with fixed windows, when there is one."""
+    return next(
+        (
+            r
+            for r in bulk["runs"]
+            if r["client"] == client and r["limiter"] == "windows" and r["qps"] >= bulk["limit_qps"]
+        ),
+        None,
+    )
+
+
+def answered_429(r: dict) -> str:
+    return f"{100 * r['rate_limited_share']:.2f}% answered 429"
+
+
 def targets(bulk: dict | None) -> list[tuple[str, str, str, str]]:
     """(key, target, measured, verdict) rows for the Targets table."""
     if not bulk or "runs" not in bulk:
         return []
     rows = []
     lim = bulk["limit_qps"]
+    at_lim = f"≥ 95% of {lim}/s, ≤ 1% answered 429"
     for r in bulk["runs"]:
-        at = r["qps"] >= lim
-        what = (
-            f"Bulk, {WHO[r['client']]} at the limit ({KIND[r['limiter']]}): ≥ 95% of {lim}/s, ≤ 1% answered 429"
-            if at
-            else f"Bulk, {WHO[r['client']]} at {r['qps']}/s, under the limit ({KIND[r['limiter']]}): ≥ 97% of qps, no 429"
-        )
-        share = r["rate_limited_share"]
-        ok = (
-            (r["of_limit"] >= 0.95 and share <= 0.01)
-            if at
-            else (r["of_qps"] >= 0.97 and share == 0)
-        )
-        fig = f"{100 * (r['of_limit'] if at else r['of_qps']):.1f}% ({r['rate_per_s']:,.1f}/s), {100 * share:.2f}% answered 429"
+        who, kind, share = WHO[r["client"]], KIND[r["limiter"]], r["rate_limited_share"]
+        if r["qps"] >= lim:
+            what = f"Bulk, {who} at the limit ({kind}): {at_lim}"
+            ok, of = r["of_limit"] >= 0.95 and share <= 0.01, r["of_limit"]
+        else:
+            what = f"Bulk, {who} at {r['qps']}/s, under the limit ({kind}): ≥ 97% of qps, no 429"
+            ok, of = r["of_qps"] >= 0.97 and share == 0, r["of_qps"]
+        fig = f"{100 * of:.1f}% ({r['rate_per_s']:,.1f}/s), {answered_429(r)}"
         rows.append(("bulk", what, fig, "**met**" if ok else "**not met**"))
-    cli = next(
-        (
-            r
-            for r in bulk["runs"]
-            if r["client"] == "cli" and r["limiter"] == "windows" and r["qps"] >= lim
-        ),
-        None,
-    )
+    cli = at_limit(bulk, "cli")
     for r in bulk.get("languages", []):
-        share = r["rate_limited_share"]
-        ok = r["of_limit"] >= 0.95 and share <= 0.01
-        fig = f"{100 * r['of_limit']:.1f}% ({r['rate_per_s']:,.1f}/s), {100 * share:.2f}% answered 429"
+        ok = r["of_limit"] >= 0.95 and r["rate_limited_share"] <= 0.01
+        fig = f"{100 * r['of_limit']:.1f}% ({r['rate_per_s']:,.1f}/s), {answered_429(r)}"
         if cli:
             fig += f"; {100 * r['rate_per_s'] / cli['rate_per_s']:.1f}% of the CLI's rate"
-        what = f"Bulk, {WHO[r['client']]} at the limit (fixed one-second windows): ≥ 95% of {lim}/s, ≤ 1% answered 429"
+        what = f"Bulk, {WHO[r['client']]} at the limit (fixed one-second windows): {at_lim}"
         rows.append(("bulk", what, fig, "**met**" if ok else "**not met**"))
     for lang, why in bulk.get("skipped", {}).items():
         rows.append(
@@ -425,27 +429,17 @@ def targets(bulk: dict | None) -> list[tuple[str, str, str, str]]:
     big, small = rss.get((1_000_000, 512)), rss.get((30_000, 512))
     few = rss.get((30_000, 16))
     if big is not None and small is not None:
-        rows.append(
-            (
-                "bulk-rss",
-                (
-                    f"Bulk CLI peak RSS: ≤ 64 MiB for 1M ids at `--qps {bulk['rss_qps']}` "
-                    "(journal and report on), ≤ 16 MiB growth from 30k"
-                ),
-                f"{big:.1f} MiB, +{big - small:.1f} MiB from 30k",
-                "**met**" if big <= 64 and big - small <= 16 else "**not met**",
-            )
+        what = (
+            f"Bulk CLI peak RSS: ≤ 64 MiB for 1M ids at `--qps {bulk['rss_qps']}` "
+            "(journal and report on), ≤ 16 MiB growth from 30k"
         )
+        ok = big <= 64 and big - small <= 16
+        fig = f"{big:.1f} MiB, +{big - small:.1f} MiB from 30k"
+        rows.append(("bulk-rss", what, fig, "**met**" if ok else "**not met**"))
     if small is not None and few is not None:
         per = (small - few) * 1024 / (512 - 16)
-        rows.append(
-            (
-                "bulk-rss",
-                "Bulk CLI: ≤ 64 KiB of RSS per worker (30k ids, 512 workers against 16)",
-                f"{per:.0f} KiB",
-                "**met**" if per <= 64 else "**not met**",
-            )
-        )
+        what = "Bulk CLI: ≤ 64 KiB of RSS per worker (30k ids, 512 workers against 16)"
+        rows.append(("bulk-rss", what, f"{per:.0f} KiB", "**met**" if per <= 64 else "**not met**"))
     return rows
 
 
@@ -467,17 +461,15 @@ def section(bulk: dict) -> list[str]:
         f"Measured by `{bulk['command']}` on {bulk['date']} ({bulk['machine']}); raw figures in "
         "`bench/results/bulk.json`."
     )
-    L.append("")
-    L.append(
-        "| Client | limiter | qps | ids | deletions/s | of qps | of the limit | answered 429 | peak RSS MiB |"
-    )
+    L += [
+        "",
+        "| Client | limiter | qps | ids | deletions/s | of qps | of the limit | answered 429 | peak RSS MiB |",
+    ]
     L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in bulk["runs"]:
-        s = r["summary"]
         L.append(
             f"| {WHO[r['client']]} | {KIND[r['limiter']]} | {r['qps']} | {r['ids']:,} | {r['rate_per_s']:,.1f} "
-            f"| {100 * r['of_qps']:.1f}% | {100 * r['of_limit']:.1f}% | {s['rate_limited']:,} of "
-            f"{r['requests']:,} ({100 * r['rate_limited_share']:.2f}%) | {r['maxrss_kb'] / 1024:.1f} |"
+            f"| {100 * r['of_qps']:.1f}% | {100 * r['of_limit']:.1f}% | {requests_429(r)} | {r['maxrss_kb'] / 1024:.1f} |"
         )
     L.append("")
     if bulk.get("languages") or bulk.get("skipped"):
@@ -488,34 +480,17 @@ def section(bulk: dict) -> list[str]:
             "`bench/java/BulkBench.java`) given the file of ids, the qps and a report. "
             "Every row's figures are the run's own summary (the report's last line), as for the CLI:"
         )
-        L.append("")
-        L.append(
-            "| Client | ids | deletions/s | of the limit | of the CLI's rate | answered 429 | peak RSS MiB |"
-        )
+        L += [
+            "",
+            "| Client | ids | deletions/s | of the limit | of the CLI's rate | answered 429 | peak RSS MiB |",
+        ]
         L.append("|---|---:|---:|---:|---:|---:|---:|")
-        cli = next(
-            (
-                r
-                for r in bulk["runs"]
-                if r["client"] == "cli" and r["limiter"] == "windows" and r["qps"] >= lim
-            ),
-            None,
-        )
-        py = next(
-            (
-                r
-                for r in bulk["runs"]
-                if r["client"] == "python" and r["limiter"] == "windows" and r["qps"] >= lim
-            ),
-            None,
-        )
-        for r in [x for x in (cli, py) if x] + bulk.get("languages", []):
-            s = r["summary"]
+        cli = at_limit(bulk, "cli")
+        for r in [x for x in (cli, at_limit(bulk, "python")) if x] + bulk.get("languages", []):
             ratio = f"{100 * r['rate_per_s'] / cli['rate_per_s']:.1f}%" if cli else "–"
             L.append(
                 f"| {WHO[r['client']]} | {r['ids']:,} | {r['rate_per_s']:,.1f} | {100 * r['of_limit']:.1f}% "
-                f"| {ratio} | {s['rate_limited']:,} of {r['requests']:,} ({100 * r['rate_limited_share']:.2f}%) "
-                f"| {r['maxrss_kb'] / 1024:.1f} |"
+                f"| {ratio} | {requests_429(r)} | {r['maxrss_kb'] / 1024:.1f} |"
             )
         for lang, why in bulk.get("skipped", {}).items():
             L.append(f"| {WHO[lang]} | – | not measured: {why} | | | | |")
@@ -525,25 +500,30 @@ def section(bulk: dict) -> list[str]:
         f"Deletions per second over the run of {WHO[c['client']]} `--qps {c['qps']}` ({KIND[c['limiter']]}), "
         "read from its report as it grew:"
     )
-    L.append("")
-    L.append("![deletions per second over time](bench/bulk_deletions.svg)")
-    L.append("")
+    L += ["", "![deletions per second over time](bench/bulk_deletions.svg)", ""]
     L.append(
         f"Peak RSS of the CLI (its `VmHWM`, read every 0.2 s): a real run at `--qps {bulk['rss_qps']}` with "
         "`--journal` and `--report`, against the mock with no limit and no added latency, with 512 "
         "workers (the default's ceiling, which a long run at this rate reaches; a short run's ramp-up "
         "would otherwise be counted as growth with the ids) and, for the cost of a worker, with 16:"
     )
-    L.append("")
-    L.append("| ids | `--concurrency` | peak RSS MiB | elapsed s | deletions/s |")
-    L.append("|---:|---:|---:|---:|---:|")
+    L += [
+        "",
+        "| ids | `--concurrency` | peak RSS MiB | elapsed s | deletions/s |",
+        "|---:|---:|---:|---:|---:|",
+    ]
     for r in bulk["rss"]:
         L.append(
             f"| {r['ids']:,} | {r.get('concurrency', 'default')} | {r['maxrss_kb'] / 1024:.1f} "
             f"| {r['elapsed_s']:,.1f} | {r['rate_per_s']:,.0f} |"
         )
-    L.append("")
-    return L
+    return L + [""]
+
+
+def requests_429(r: dict) -> str:
+    """How many of the run's requests were answered 429."""
+    s = r["summary"]
+    return f"{s['rate_limited']:,} of {r['requests']:,} ({100 * r['rate_limited_share']:.2f}%)"
 
 
 if __name__ == "__main__":
