@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 /// The mock's default credentials (`engagelab_mock::DEFAULT_APP_KEY` and
@@ -29,12 +29,15 @@ impl Mock {
     /// Builds and starts the mock with `--device ID` for each of `devices`,
     /// listening on 127.0.0.1 with a port of the system's choice.
     pub(crate) fn start(devices: &[&str]) -> Result<Mock, String> {
-        let bin = binary()?;
-        let mut cmd = Command::new(&bin);
-        cmd.args(["--listen", "127.0.0.1:0"]);
-        for id in devices {
-            cmd.args(["--device", id]);
-        }
+        let flags: Vec<&str> = devices.iter().flat_map(|id| ["--device", id]).collect();
+        Mock::spawn(&binary()?, &flags)
+    }
+
+    /// Starts the mock at `bin`, already built, with these command-line flags
+    /// (on 127.0.0.1 with a port of the system's choice unless they say).
+    pub(crate) fn spawn(bin: &Path, flags: &[&str]) -> Result<Mock, String> {
+        let mut cmd = Command::new(bin);
+        cmd.args(["--listen", "127.0.0.1:0"]).args(flags);
         let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -7,11 +7,10 @@
 //! build (and are gitignored: a release commits them into its tag).
 
 use std::fs;
-use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use super::{Env, run};
+use crate::mock::Mock;
 
 const DIR: &str = "go";
 
@@ -63,47 +62,6 @@ pub(crate) fn prepare(env: &Env) -> Result<PathBuf, String> {
     Ok(module)
 }
 
-/// A running engagelab-mock, stopped (by its own handle) when dropped.
-struct Mock {
-    child: std::process::Child,
-    url: String,
-}
-
-impl Mock {
-    fn start(env: &Env, args: &[&str]) -> Result<Mock, String> {
-        let mut cmd = Command::new(&env.mock_bin);
-        cmd.args(args).stdout(Stdio::piped()).stdin(Stdio::null());
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().to_lowercase().ends_with("_proxy") {
-                cmd.env_remove(&name);
-            }
-        }
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| format!("{}: {e}", env.mock_bin.display()))?;
-        let mut line = String::new();
-        let read = child
-            .stdout
-            .take()
-            .map(|out| BufReader::new(out).read_line(&mut line));
-        let url = line.trim().to_owned();
-        let mock = Mock { child, url };
-        match read {
-            Some(Ok(_)) if mock.url.starts_with("http") => Ok(mock),
-            _ => Err(format!(
-                "engagelab-mock printed {line:?} instead of its URL"
-            )),
-        }
-    }
-}
-
-impl Drop for Mock {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Every check: gofmt, go vet, the tests (scenarios, the fault matrix through
 /// toxiproxy, concurrency, bad input, cancellation, leak check, packaging
 /// proof, examples), the tests again under the race detector and with
@@ -149,12 +107,12 @@ pub(crate) fn test(env: &Env) -> Result<(), String> {
     fs::create_dir_all(&target).map_err(|e| format!("{}: {e}", target.display()))?;
     let ca = target.join("go-bench-ca.pem");
     let ca_arg = ca.to_string_lossy().into_owned();
-    let mock = Mock::start(env, &["--tls", "--ca-out", &ca_arg])?;
+    let mock = Mock::spawn(&env.mock_bin, &["--tls", "--ca-out", &ca_arg])?;
     for imp in ["binding", "nethttp"] {
         let out = env
             .command(DIR, "go")
             .current_dir(env.root.join("bench/go"))
-            .args(["run", ".", "-url", &mock.url, "-ca", &ca_arg])
+            .args(["run", ".", "-url", mock.url(), "-ca", &ca_arg])
             .args(["-seconds", "1", "-impl", imp, "-mock-unknown-ok"])
             .output()
             .map_err(|e| format!("go run . (bench/go): {e}"))?;
@@ -174,16 +132,16 @@ pub(crate) fn test(env: &Env) -> Result<(), String> {
 pub(crate) fn demo(env: &Env) -> Result<(), String> {
     prepare(env)?;
     let device = "demo-device-go";
-    let mock = Mock::start(env, &["--device", device])?;
+    let mock = Mock::spawn(&env.mock_bin, &["--device", device])?;
     println!(
         "go demo: engagelab-mock at {} holds device {device:?}",
-        mock.url
+        mock.url()
     );
     run(env
         .command(DIR, "go")
         .args(["run", "./examples/delete_device", device])
         .env("ENGAGELAB_APP_KEY", crate::mock::APP_KEY)
         .env("ENGAGELAB_MASTER_SECRET", crate::mock::MASTER_SECRET)
-        .env("ENGAGELAB_BASE_URL", &mock.url)
+        .env("ENGAGELAB_BASE_URL", mock.url())
         .env_remove("ENGAGELAB_REGION"))
 }

@@ -7,12 +7,11 @@
 //! the PATH, deleting a device from a freshly started mock.
 //! `demo`: deletes one device through Java from a freshly started mock.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use super::{Env, run};
+use crate::mock::Mock;
 
 /// The JDK the build runs on: Java 17, the oldest the binding supports.
 pub(crate) fn jdk17() -> Option<PathBuf> {
@@ -126,53 +125,49 @@ fn packaging_proof(env: &Env, jdk: Option<&Path>) -> Result<(), String> {
             let to = dir.join(file.file_name().unwrap_or_default());
             std::fs::copy(file, &to).map_err(|e| format!("copying {}: {e}", file.display()))?;
         }
-        let (mut mock, url) = start_mock(env, &["--device", "packaged-device-1"])?;
-        let outcome = (|| {
-            let class_path = format!(
-                "{}:{}",
-                jar.file_name().unwrap_or_default().to_string_lossy(),
-                jna.file_name().unwrap_or_default().to_string_lossy()
+        let mock = Mock::spawn(&env.mock_bin, &["--device", "packaged-device-1"])?;
+        let url = mock.url();
+        let class_path = format!(
+            "{}:{}",
+            jar.file_name().unwrap_or_default().to_string_lossy(),
+            jna.file_name().unwrap_or_default().to_string_lossy()
+        );
+        let example = |expect_success: bool| -> Result<(), String> {
+            let mut cmd = Command::new(java_home.join("bin/java"));
+            cmd.env_remove("LD_LIBRARY_PATH");
+            cmd.current_dir(&dir)
+                .env_clear()
+                .env("PATH", java_home.join("bin"))
+                .env("HOME", &dir)
+                .env("ENGAGELAB_APP_KEY", crate::mock::APP_KEY)
+                .env("ENGAGELAB_MASTER_SECRET", crate::mock::MASTER_SECRET)
+                .env("ENGAGELAB_BASE_URL", url)
+                .args(["-cp", &class_path, "DeleteDevice.java", "packaged-device-1"]);
+            // Not {cmd:?}: it would print the Master Secret variable.
+            println!(
+                "java: packaging proof in {}: java -cp {class_path} DeleteDevice.java packaged-device-1 (PATH={}/bin only)",
+                dir.display(),
+                java_home.display()
             );
-            let example = |expect_success: bool| -> Result<(), String> {
-                let mut cmd = Command::new(java_home.join("bin/java"));
-                cmd.env_remove("LD_LIBRARY_PATH");
-                cmd.current_dir(&dir)
-                    .env_clear()
-                    .env("PATH", java_home.join("bin"))
-                    .env("HOME", &dir)
-                    .env("ENGAGELAB_APP_KEY", crate::mock::APP_KEY)
-                    .env("ENGAGELAB_MASTER_SECRET", crate::mock::MASTER_SECRET)
-                    .env("ENGAGELAB_BASE_URL", &url)
-                    .args(["-cp", &class_path, "DeleteDevice.java", "packaged-device-1"]);
-                // Not {cmd:?}: it would print the Master Secret variable.
-                println!(
-                    "java: packaging proof in {}: java -cp {class_path} DeleteDevice.java packaged-device-1 (PATH={}/bin only)",
-                    dir.display(),
-                    java_home.display()
-                );
-                let status = cmd.status().map_err(|e| format!("java: {e}"))?;
-                if status.success() != expect_success {
-                    return Err(format!(
-                        "the packaged example {} ({status})",
-                        if expect_success {
-                            "failed"
-                        } else {
-                            "succeeded twice"
-                        }
-                    ));
-                }
-                Ok(())
-            };
-            example(true)?;
-            let devices = mock_get(&url, "/__mock/devices")?;
-            if devices.contains("packaged-device-1") {
-                return Err(format!("the device is still there: {devices}"));
+            let status = cmd.status().map_err(|e| format!("java: {e}"))?;
+            if status.success() != expect_success {
+                return Err(format!(
+                    "the packaged example {} ({status})",
+                    if expect_success {
+                        "failed"
+                    } else {
+                        "succeeded twice"
+                    }
+                ));
             }
-            example(false)
-        })();
-        let _ = mock.kill();
-        let _ = mock.wait();
-        outcome
+            Ok(())
+        };
+        example(true)?;
+        let devices = mock.devices()?;
+        if devices.iter().any(|d| d == "packaged-device-1") {
+            return Err(format!("the device is still there: {devices:?}"));
+        }
+        example(false)
     })();
     let _ = std::fs::remove_dir_all(&dir);
     result?;
@@ -185,77 +180,27 @@ pub(crate) fn demo(env: &Env) -> Result<(), String> {
     println!("java demo: building the jar (mvn package)");
     run(&mut mvn(env, jdk.as_deref(), &["package", "-DskipTests"]))?;
     let (jar, jna) = jars(env)?;
-    let (mut mock, url) = start_mock(env, &["--device", "demo-device-0001"])?;
-    let result = (|| {
-        println!("java demo: engagelab-mock at {url}, seeded with demo-device-0001");
-        println!(
-            "java demo: devices before: {}",
-            mock_get(&url, "/__mock/devices")?
-        );
-        let java = jdk
-            .as_ref()
-            .map_or_else(|| PathBuf::from("java"), |h| h.join("bin/java"));
-        let mut cmd = Command::new(java);
-        cmd.env_remove("LD_LIBRARY_PATH");
-        cmd.env("ENGAGELAB_APP_KEY", crate::mock::APP_KEY)
-            .env("ENGAGELAB_MASTER_SECRET", crate::mock::MASTER_SECRET)
-            .env("ENGAGELAB_BASE_URL", &url)
-            .arg("-cp")
-            .arg(format!("{}:{}", jar.display(), jna.display()))
-            .arg(env.root.join("bindings/java/examples/DeleteDevice.java"))
-            .arg("demo-device-0001");
-        // Not {cmd:?}: it would print the Master Secret variable.
-        println!(
-            "java demo: java -cp engagelab-push.jar:jna.jar examples/DeleteDevice.java demo-device-0001 (ENGAGELAB_BASE_URL={url})"
-        );
-        run(&mut cmd)?;
-        println!(
-            "java demo: devices after: {}",
-            mock_get(&url, "/__mock/devices")?
-        );
-        Ok(())
-    })();
-    let _ = mock.kill();
-    let _ = mock.wait();
-    result
-}
-
-/// Starts engagelab-mock with `flags`; its URL is the first line it prints.
-fn start_mock(env: &Env, flags: &[&str]) -> Result<(Child, String), String> {
-    let mut child = Command::new(&env.mock_bin)
-        .args(flags)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("{}: {e}", env.mock_bin.display()))?;
-    let mut line = String::new();
-    if let Some(out) = child.stdout.take() {
-        let _ = BufReader::new(out).read_line(&mut line);
-    }
-    let url = line.trim().to_owned();
-    if !url.starts_with("http://") {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err(format!("engagelab-mock printed {url:?} instead of its URL"));
-    }
-    Ok((child, url))
-}
-
-/// The body of a GET to the mock's control API (plain HTTP on loopback).
-fn mock_get(url: &str, path: &str) -> Result<String, String> {
-    let host = url.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = TcpStream::connect(host).map_err(|e| format!("{host}: {e}"))?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .map_err(|e| format!("{host}: {e}"))?;
-    let mut answer = String::new();
-    stream
-        .read_to_string(&mut answer)
-        .map_err(|e| format!("{host}: {e}"))?;
-    match answer.split_once("\r\n\r\n") {
-        Some((head, body)) if head.starts_with("HTTP/1.1 200") => Ok(body.to_owned()),
-        _ => Err(format!("GET {path}: {answer}")),
-    }
+    let mock = Mock::spawn(&env.mock_bin, &["--device", "demo-device-0001"])?;
+    let url = mock.url();
+    println!("java demo: engagelab-mock at {url}, seeded with demo-device-0001");
+    println!("java demo: devices before: {:?}", mock.devices()?);
+    let java = jdk
+        .as_ref()
+        .map_or_else(|| PathBuf::from("java"), |h| h.join("bin/java"));
+    let mut cmd = Command::new(java);
+    cmd.env_remove("LD_LIBRARY_PATH");
+    cmd.env("ENGAGELAB_APP_KEY", crate::mock::APP_KEY)
+        .env("ENGAGELAB_MASTER_SECRET", crate::mock::MASTER_SECRET)
+        .env("ENGAGELAB_BASE_URL", url)
+        .arg("-cp")
+        .arg(format!("{}:{}", jar.display(), jna.display()))
+        .arg(env.root.join("bindings/java/examples/DeleteDevice.java"))
+        .arg("demo-device-0001");
+    // Not {cmd:?}: it would print the Master Secret variable.
+    println!(
+        "java demo: java -cp engagelab-push.jar:jna.jar examples/DeleteDevice.java demo-device-0001 (ENGAGELAB_BASE_URL={url})"
+    );
+    run(&mut cmd)?;
+    println!("java demo: devices after: {:?}", mock.devices()?);
+    Ok(())
 }

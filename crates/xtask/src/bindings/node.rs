@@ -3,9 +3,6 @@
 //! a toxiproxy server started here), `tsc --noEmit`; the demo
 //! deletes one device through Node against a fresh engagelab-mock.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
 use super::{Env, run};
 
 const DIR: &str = "node";
@@ -41,35 +38,17 @@ pub(crate) fn test(env: &Env) -> Result<(), String> {
 pub(crate) fn demo(env: &Env) -> Result<(), String> {
     prepare(env)?;
     let device = "demo-node-device";
-    let mut mock = Command::new(&env.mock_bin)
-        .args(["--device", device])
-        .stdout(Stdio::piped())
-        .stdin(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("{}: {e}", env.mock_bin.display()))?;
-    let result = (|| {
-        let stdout = mock.stdout.take().ok_or("engagelab-mock: no stdout")?;
-        let mut url = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut url)
-            .map_err(|e| format!("engagelab-mock: {e}"))?;
-        let url = url.trim();
-        if !url.starts_with("http") {
-            return Err(format!("engagelab-mock printed {url:?} instead of its URL"));
-        }
-        println!("node demo: engagelab-mock at {url}, seeded with {device}");
-        println!("node demo: node examples/delete-device.mjs {device}");
-        run(env
-            .command(DIR, "node")
-            .args(["examples/delete-device.mjs", device])
-            .env("ENGAGELAB_APP_KEY", crate::mock::APP_KEY)
-            .env("ENGAGELAB_MASTER_SECRET", crate::mock::MASTER_SECRET)
-            .env("ENGAGELAB_BASE_URL", url)
-            .env_remove("ENGAGELAB_REGION"))
-    })();
-    let _ = mock.kill();
-    let _ = mock.wait();
-    result
+    let mock = crate::mock::Mock::spawn(&env.mock_bin, &["--device", device])?;
+    let url = mock.url();
+    println!("node demo: engagelab-mock at {url}, seeded with {device}");
+    println!("node demo: node examples/delete-device.mjs {device}");
+    run(env
+        .command(DIR, "node")
+        .args(["examples/delete-device.mjs", device])
+        .env("ENGAGELAB_APP_KEY", crate::mock::APP_KEY)
+        .env("ENGAGELAB_MASTER_SECRET", crate::mock::MASTER_SECRET)
+        .env("ENGAGELAB_BASE_URL", url)
+        .env_remove("ENGAGELAB_REGION"))
 }
 
 /// Fails early, and clearly, without Node 20 or newer.

@@ -7,9 +7,6 @@
 //! server started here. The demo deletes one device through PHP against a
 //! fresh engagelab-mock.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
 use super::{Env, run};
 use crate::apt::Package;
 
@@ -59,33 +56,15 @@ pub(crate) fn test(env: &Env) -> Result<(), String> {
 pub(crate) fn demo(env: &Env) -> Result<(), String> {
     prepare(env)?;
     let device = "demo-php-device";
-    let mut mock = Command::new(&env.mock_bin)
-        .args(["--device", device])
-        .stdout(Stdio::piped())
-        .stdin(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("{}: {e}", env.mock_bin.display()))?;
-    let result = (|| {
-        let stdout = mock.stdout.take().ok_or("engagelab-mock: no stdout")?;
-        let mut url = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut url)
-            .map_err(|e| format!("engagelab-mock: {e}"))?;
-        let url = url.trim();
-        if !url.starts_with("http") {
-            return Err(format!("engagelab-mock printed {url:?} instead of its URL"));
-        }
-        println!("php demo: engagelab-mock at {url}, seeded with {device}");
-        println!("php demo: php examples/delete_device.php {device}");
-        run(env
-            .command(DIR, "php")
-            .args(["examples/delete_device.php", device])
-            .env("ENGAGELAB_APP_KEY", crate::mock::APP_KEY)
-            .env("ENGAGELAB_MASTER_SECRET", crate::mock::MASTER_SECRET)
-            .env("ENGAGELAB_BASE_URL", url)
-            .env_remove("ENGAGELAB_REGION"))
-    })();
-    let _ = mock.kill();
-    let _ = mock.wait();
-    result
+    let mock = crate::mock::Mock::spawn(&env.mock_bin, &["--device", device])?;
+    let url = mock.url();
+    println!("php demo: engagelab-mock at {url}, seeded with {device}");
+    println!("php demo: php examples/delete_device.php {device}");
+    run(env
+        .command(DIR, "php")
+        .args(["examples/delete_device.php", device])
+        .env("ENGAGELAB_APP_KEY", crate::mock::APP_KEY)
+        .env("ENGAGELAB_MASTER_SECRET", crate::mock::MASTER_SECRET)
+        .env("ENGAGELAB_BASE_URL", url)
+        .env_remove("ENGAGELAB_REGION"))
 }
