@@ -222,14 +222,8 @@ fn bench_venv() -> Result<PathBuf, String> {
         log("pip install -r bench/requirements.txt");
         exec(
             at_root(&py)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "-q",
-                    "--disable-pip-version-check",
-                    "-r",
-                ])
+                .args(crate::venv::PIP_INSTALL)
+                .arg("-r")
                 .arg(&requirements),
         )?;
         fs::write(&stamp, wanted).map_err(|e| format!("{}: {e}", stamp.display()))?;

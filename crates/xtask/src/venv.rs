@@ -60,17 +60,18 @@ fn ensure_unlocked() -> Result<(), String> {
         return Ok(());
     }
     println!("venv: pip install {}", wanted.join(" "));
-    run(at_root(&py)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-        ])
-        .args(&wanted))?;
+    run(at_root(&py).args(PIP_INSTALL).args(&wanted))?;
     fs::write(&stamp, wanted.join("\n")).map_err(|e| format!("{}: {e}", stamp.display()))
 }
+
+/// The arguments of a quiet `python -m pip install`.
+pub(crate) const PIP_INSTALL: [&str; 5] = [
+    "-m",
+    "pip",
+    "install",
+    "--quiet",
+    "--disable-pip-version-check",
+];
 
 /// A new virtualenv at `dir` with pip, made by `$PYTHON` (default python3).
 pub(crate) fn create(dir: &Path) -> Result<(), String> {
@@ -98,13 +99,7 @@ pub(crate) fn create(dir: &Path) -> Result<(), String> {
 pub(crate) fn install_package() -> Result<(), String> {
     let wheel = crate::dist::host_wheel("venv")?;
     run(at_root(python())
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-        ])
+        .args(PIP_INSTALL)
         .args(["--force-reinstall", "--no-deps"])
         .arg(&wheel))?;
     let version = stdout(at_root(python()).current_dir("/").args([

@@ -231,13 +231,7 @@ fn wheel_without_rust(
     // --no-index: pip may not fall back to any source build.
     let start = Instant::now();
     run(clean(&py, &home)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-        ])
+        .args(crate::venv::PIP_INSTALL)
         .args(["--no-index", "--no-deps"])
         .arg(&a.wheel))?;
     println!(
