@@ -58,8 +58,6 @@ pub(crate) fn build_with_examples() -> Result<PathBuf, String> {
         "-p",
         "engagelab-push",
         "--examples",
-        "-p",
-        "engagelab-push-ffi",
         "--lib",
     ])
 }

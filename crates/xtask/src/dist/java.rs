@@ -16,7 +16,6 @@ use crate::scratch::Scratch;
 
 const LIB: &str = "libengagelab_push.so";
 
-/// Where Debian's arm64 Java 17 runtime is unpacked (kept between runs).
 /// `engagelab-push-VERSION.jar` in `out`, built by Maven from a copy of the
 /// binding (so `bindings/java/target` is left alone) with every target's
 /// library, from [`Target::lib_dir`], staged for the pom's `natives-dir`

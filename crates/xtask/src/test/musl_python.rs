@@ -10,6 +10,7 @@
 //! `target/sysroots/python-musl-ARCH/`.
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -156,7 +157,8 @@ fn compiler(libc: Option<&Path>) -> Result<PathBuf, String> {
         libc.join("musl-gcc.specs").display()
     );
     write(&cc, &script)?;
-    run(Command::new("chmod").arg("+x").arg(&cc))?;
+    fs::set_permissions(&cc, fs::Permissions::from_mode(0o755))
+        .map_err(|e| format!("{}: {e}", cc.display()))?;
     Ok(cc)
 }
 
