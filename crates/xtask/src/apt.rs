@@ -1,6 +1,8 @@
 //! Installing the system packages a step needs on a fresh Debian machine,
 //! saying which and why before doing it.
 
+use std::fs;
+use std::path::Path;
 use std::process::Command;
 
 use crate::process::{on_path, run};
@@ -95,4 +97,43 @@ pub(crate) fn ensure(wanted: &[Package], why: &str) -> Result<(), String> {
     let mut install = apt(&["install", "-y", "-qq", "--no-install-recommends"]);
     install.args(&missing);
     run(&mut install).map_err(|e| format!("cannot install {}: {e}", missing.join(" ")))
+}
+
+/// `apt-get` with Debian's `suite` index alone (`types`: `deb` or
+/// `deb-src`), for amd64 and arm64, in package lists of its own under
+/// `dir`: the machine's apt configuration is left as it is. Runs `apt-get
+/// update` once, then gives the command to run the rest with.
+pub(crate) fn own_index(
+    dir: &Path,
+    types: &str,
+    suite: &str,
+) -> Result<impl Fn(&[&str]) -> Command, String> {
+    let lists = dir.join("lists");
+    let parts = dir.join("sources.list.d");
+    let fail = |e: std::io::Error| format!("{}: {e}", dir.display());
+    fs::create_dir_all(lists.join("partial")).map_err(fail)?;
+    fs::create_dir_all(&parts).map_err(fail)?;
+    let sources = format!(
+        "Types: {types}\nURIs: http://deb.debian.org/debian\nSuites: {suite}\nComponents: main\n\
+         Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n"
+    );
+    fs::write(parts.join("own.sources"), sources).map_err(fail)?;
+    let dir = dir.to_owned();
+    let apt = move |args: &[&str]| {
+        let mut cmd = Command::new("apt-get");
+        cmd.current_dir(&dir).arg("-q");
+        for option in [
+            "Dir::Etc::SourceList=/dev/null".to_owned(),
+            format!("Dir::Etc::SourceParts={}", parts.display()),
+            format!("Dir::State::Lists={}", lists.display()),
+            "APT::Architectures::=amd64".to_owned(),
+            "APT::Architectures::=arm64".to_owned(),
+        ] {
+            cmd.arg("-o").arg(option);
+        }
+        cmd.args(args);
+        cmd
+    };
+    crate::process::run_quiet(&mut apt(&["update"]))?;
+    Ok(apt)
 }

@@ -39,6 +39,7 @@ use targets::{Libc, TARGETS, Target};
 pub(crate) mod go;
 pub(crate) mod java;
 pub(crate) mod node;
+mod node_musl;
 pub(crate) mod targets;
 
 const MINOR: &str = env!("CARGO_PKG_VERSION_MINOR");

