@@ -50,7 +50,7 @@ impl Mock {
         let url = line.trim().to_owned();
         let mut mock = Mock { child, url };
         if read.is_err() || !mock.url.starts_with("http") {
-            let _ = mock.child.kill();
+            // Dropping `mock` stops it.
             return Err(format!("engagelab-mock did not start (read {line:?})"));
         }
         mock.url = mock.url.trim_end_matches('/').to_owned();

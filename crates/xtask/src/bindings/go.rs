@@ -131,17 +131,10 @@ pub(crate) fn test(env: &Env) -> Result<(), String> {
 /// Deletes one device through Go against a fresh mock seeded with it.
 pub(crate) fn demo(env: &Env) -> Result<(), String> {
     prepare(env)?;
-    let device = "demo-device-go";
-    let mock = Mock::spawn(&env.mock_bin, &["--device", device])?;
-    println!(
-        "go demo: engagelab-mock at {} holds device {device:?}",
-        mock.url()
-    );
-    run(env
-        .command(DIR, "go")
-        .args(["run", "./examples/delete_device", device])
-        .env("ENGAGELAB_APP_KEY", crate::mock::APP_KEY)
-        .env("ENGAGELAB_MASTER_SECRET", crate::mock::MASTER_SECRET)
-        .env("ENGAGELAB_BASE_URL", mock.url())
-        .env_remove("ENGAGELAB_REGION"))
+    env.demo(
+        DIR,
+        "go",
+        &["run", "./examples/delete_device"],
+        "demo-device-go",
+    )
 }

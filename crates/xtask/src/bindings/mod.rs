@@ -52,18 +52,39 @@ impl Env {
             .env("ENGAGELAB_MOCK_BIN", &self.mock_bin);
         cmd
     }
-}
 
-/// Runs `cmd`, failing with its description when it does not succeed.
-pub(crate) fn run(cmd: &mut Command) -> Result<(), String> {
-    let shown = format!("{cmd:?}");
-    let status = cmd.status().map_err(|e| format!("{shown}: {e}"))?;
-    if status.success() {
+    /// A binding's demo: `program ARGS… device` run in `bindings/<dir>`
+    /// against a fresh engagelab-mock seeded with `device`, with the mock's
+    /// credentials; fails unless it exits 0 and the device is gone.
+    pub(crate) fn demo(
+        &self,
+        dir: &str,
+        program: &str,
+        args: &[&str],
+        device: &str,
+    ) -> Result<(), String> {
+        let mock = crate::mock::Mock::spawn(&self.mock_bin, &["--device", device])?;
+        let url = mock.url();
+        println!("{dir} demo: engagelab-mock at {url}, seeded with {device}");
+        println!("{dir} demo: {program} {} {device}", args.join(" "));
+        run(self
+            .command(dir, program)
+            .args(args)
+            .arg(device)
+            .env("ENGAGELAB_APP_KEY", crate::mock::APP_KEY)
+            .env("ENGAGELAB_MASTER_SECRET", crate::mock::MASTER_SECRET)
+            .env("ENGAGELAB_BASE_URL", url)
+            .env_remove("ENGAGELAB_REGION"))?;
+        if mock.devices()?.iter().any(|d| d == device) {
+            return Err(format!("{dir} demo: {device} is still on the mock"));
+        }
         Ok(())
-    } else {
-        Err(format!("{shown} failed ({status})"))
     }
 }
+
+// Its messages show the program and its arguments, not the environment the
+// demos give the mock's Master Secret in.
+pub(crate) use crate::process::run;
 
 /// A binding's `test` or `demo`.
 pub(crate) type Action = fn(&Env) -> Result<(), String>;

@@ -37,18 +37,12 @@ pub(crate) fn test(env: &Env) -> Result<(), String> {
 
 pub(crate) fn demo(env: &Env) -> Result<(), String> {
     prepare(env)?;
-    let device = "demo-node-device";
-    let mock = crate::mock::Mock::spawn(&env.mock_bin, &["--device", device])?;
-    let url = mock.url();
-    println!("node demo: engagelab-mock at {url}, seeded with {device}");
-    println!("node demo: node examples/delete-device.mjs {device}");
-    run(env
-        .command(DIR, "node")
-        .args(["examples/delete-device.mjs", device])
-        .env("ENGAGELAB_APP_KEY", crate::mock::APP_KEY)
-        .env("ENGAGELAB_MASTER_SECRET", crate::mock::MASTER_SECRET)
-        .env("ENGAGELAB_BASE_URL", url)
-        .env_remove("ENGAGELAB_REGION"))
+    env.demo(
+        DIR,
+        "node",
+        &["examples/delete-device.mjs"],
+        "demo-node-device",
+    )
 }
 
 /// Fails early, and clearly, without Node 20 or newer.

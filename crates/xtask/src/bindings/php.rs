@@ -55,16 +55,10 @@ pub(crate) fn test(env: &Env) -> Result<(), String> {
 
 pub(crate) fn demo(env: &Env) -> Result<(), String> {
     prepare(env)?;
-    let device = "demo-php-device";
-    let mock = crate::mock::Mock::spawn(&env.mock_bin, &["--device", device])?;
-    let url = mock.url();
-    println!("php demo: engagelab-mock at {url}, seeded with {device}");
-    println!("php demo: php examples/delete_device.php {device}");
-    run(env
-        .command(DIR, "php")
-        .args(["examples/delete_device.php", device])
-        .env("ENGAGELAB_APP_KEY", crate::mock::APP_KEY)
-        .env("ENGAGELAB_MASTER_SECRET", crate::mock::MASTER_SECRET)
-        .env("ENGAGELAB_BASE_URL", url)
-        .env_remove("ENGAGELAB_REGION"))
+    env.demo(
+        DIR,
+        "php",
+        &["examples/delete_device.php"],
+        "demo-php-device",
+    )
 }

@@ -299,7 +299,10 @@ pub(crate) fn arm64_debs(name: &str, packages: &[&str]) -> Result<PathBuf, Strin
             run(Command::new("dpkg").args(["--add-architecture", "arm64"]))?;
             run(Command::new("apt-get").args(["-q", "update"]))?;
         }
+        // Emptied first: an older download of a package would be unpacked
+        // over the new one.
         let debs = root.with_extension("debs");
+        let _ = fs::remove_dir_all(&debs);
         fs::create_dir_all(&debs).map_err(|e| format!("{}: {e}", debs.display()))?;
         run(Command::new("apt-get")
             .current_dir(&debs)
@@ -309,7 +312,7 @@ pub(crate) fn arm64_debs(name: &str, packages: &[&str]) -> Result<PathBuf, Strin
             let deb = deb.map_err(|e| e.to_string())?.path();
             run(Command::new("dpkg").arg("-x").arg(&deb).arg(&root))?;
         }
-        Ok(())
+        fs::remove_dir_all(&debs).map_err(|e| format!("{}: {e}", debs.display()))
     })?;
     Ok(root)
 }
