@@ -222,6 +222,12 @@ def target_rows(rows) -> list[tuple]:
             fig += "; round by round " + ", ".join(f"{100 * x:.0f}%" for x in per)
         return a >= floor * b, fig
 
+    def multiple(a, b, floor, digits):
+        """a as a multiple of b, and whether it is at least `floor` times b."""
+        if a is None or b is None:
+            return None, False
+        return a >= floor * b, f"{a / b:.{digits}f}×"
+
     for tr, name in TRANSPORTS.items():
         per = same_round_ratios(rows, "seq", tr, "py", "wrk", "wrk")
         ok, fig = share(cps(rows, "seq", tr, "py"), cps(rows, "wrk", tr, "wrk"), 0.8, per)
@@ -236,21 +242,14 @@ def target_rows(rows) -> list[tuple]:
         ("official", "the official SDK", 20),
         ("requests", "`requests.Session`", 5),
     ]:
-        o = cps(rows, "seq", "tls", other)
-        ok = None if py is None or o is None else py >= times * o
-        add(
-            f"py-vs-{other}",
-            f"Python module ≥ {times}× {name} (sequential, TLS)",
-            ok is not None and f"{py / o:.1f}×",
-            ok,
-        )
+        ok, fig = multiple(py, cps(rows, "seq", "tls", other), times, 1)
+        add(f"py-vs-{other}", f"Python module ≥ {times}× {name} (sequential, TLS)", fig, ok)
     for tr, name in TRANSPORTS.items():
-        th, sq = cps(rows, "threads", tr, "py"), cps(rows, "seq", tr, "py")
-        ok = None if th is None or sq is None else th >= 1.5 * sq
+        ok, fig = multiple(cps(rows, "threads", tr, "py"), cps(rows, "seq", tr, "py"), 1.5, 2)
         add(
             f"py-threads-{tr}",
             f"Python module, 8 threads ≥ 1.5× its sequential rate ({name})",
-            ok is not None and f"{th / sq:.2f}×",
+            fig,
             ok,
         )
     for tr, name in TRANSPORTS.items():
