@@ -10,7 +10,7 @@ demo:
 test:
 	cargo xtask test
 
-# The release artifacts into dist/ (crates/xtask/src/dist.rs).
+# The release artifacts into dist/ (crates/xtask/src/dist/mod.rs).
 dist:
 	cargo xtask dist
 

@@ -93,8 +93,8 @@ func WithMaxRetryAfter(d time.Duration) Option {
 // WithUserAgent sets the User-Agent header (default engagelab-push/VERSION).
 func WithUserAgent(ua string) Option { return func(s *settings) { s.userAgent = &ua } }
 
-// WithProxy sends the requests through a proxy (http://, https://,
-// socks5://; user info allowed and never shown in messages). Without it no
+// WithProxy sends the requests through a proxy (http:// or https://, SOCKS
+// refused; user info allowed and never shown in messages). Without it no
 // proxy is used: HTTP_PROXY, HTTPS_PROXY and ALL_PROXY are deliberately
 // ignored.
 func WithProxy(url string) Option { return func(s *settings) { s.proxy = &url } }

@@ -33,7 +33,7 @@ export interface ClientOptions {
   maxRetryAfter?: number;
   /** The User-Agent header (default engagelab-push/VERSION). */
   userAgent?: string;
-  /** A proxy URL (http://, https://, socks5://); environment proxies are ignored. */
+  /** A proxy URL (http:// or https://; SOCKS is refused); environment proxies are ignored. */
   proxy?: string;
   /** A PEM file of extra root certificates. */
   caFile?: string;

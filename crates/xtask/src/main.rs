@@ -36,8 +36,9 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   test [SUITE...] every test (what `make test` and CI run), or only the suites
                   named: lint, rust, msrv, c, sanitizers, python, dist,
-                  bench (the harness in quick mode), go, java, node
-                  (bindings: all three)
+                  bench (the harness in quick mode), go, java, node,
+                  php (bindings: all four); targets (every target's
+                  artifacts, only when named: `make dist-check`)
   demo            delete a device through Rust, C and Python against the mock
   lint            rustfmt, clippy -D warnings, gen --check, header --check, ruff
   gen [--check]   write the files generated from the tables in spec/

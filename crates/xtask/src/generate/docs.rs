@@ -55,7 +55,7 @@ the single source of the categories in every language.
 | retry after | `retry_after()` | `retry_after_ms` (0: none) | for `RATE_LIMITED`, the server's hint (`Retry-After`, `X-Rate-Limit-Reset`) |
 | maybe deleted | `maybe_deleted()` | `maybe_deleted` | whether a request was written whose outcome is unknown, so the device may already be gone; always false for `get_device`, which never deletes |
 
-Python, Go, Node and Java carry the same fields under their languages' names.
+Python, Go, Node, Java and PHP carry the same fields under their languages' names.
 
 ## Categories
 

@@ -108,7 +108,9 @@ fn defaults(t: &Settings, line: &str) -> String {
         };
         let old = tail[eq + 1..stop].trim_start();
         let pad = &tail[eq + 1..stop][..tail[eq + 1..stop].len() - old.len()];
-        let old_trimmed = old.trim_end();
+        // The value ends at a space or a closing backtick, so prose such as
+        // "`KEY=VALUE` does ..." keeps its words.
+        let old_trimmed = &old[..old.find([' ', '\t', '`']).unwrap_or(old.len())];
         let new = match old_trimmed.chars().next() {
             Some(q @ ('\'' | '"')) => format!("{q}{value}{q}"),
             _ => value,
@@ -133,14 +135,14 @@ mod tests {
         let text = "a <!-- setting:timeout -->9 s<!-- /setting --> \
                     <!-- setting:timeout:ms -->1<!-- /setting -->\n\
                     # setting-defaults:begin\n(x, qps=7, region='zz', timeout: float = 1.0)\n\
-                    float $stall_timeout = 3.0,\n# setting-defaults:end\nqps=7\n";
+                    float $stall_timeout = 3.0,\n`qps=7` is one\n# setting-defaults:end\nqps=7\n";
         let qps = t.get("qps").unwrap().script();
         let timeout = t.get("timeout").unwrap();
         let want = format!(
             "a <!-- setting:timeout -->{}<!-- /setting --> \
              <!-- setting:timeout:ms -->{}<!-- /setting -->\n\
              # setting-defaults:begin\n(x, qps={qps}, region='{}', timeout: float = {})\n\
-             float $stall_timeout = {},\n# setting-defaults:end\nqps=7\n",
+             float $stall_timeout = {},\n`qps={qps}` is one\n# setting-defaults:end\nqps=7\n",
             timeout.human(),
             timeout.number(),
             t.default_region(),

@@ -771,7 +771,7 @@ public final class Client implements AutoCloseable {
         }
 
         /**
-         * A proxy URL ({@code http://}, {@code https://}, {@code socks5://}; user
+         * A proxy URL ({@code http://} or {@code https://}, SOCKS refused; user
          * info allowed and never shown). Without it no proxy is used: the
          * {@code *_PROXY} variables and Java's proxy properties are ignored.
          */
