@@ -355,7 +355,7 @@ impl Client {
         if cancel.is_some_and(crate::CancelToken::is_cancelled) {
             return Err(Error::new(
                 crate::ErrorKind::Cancelled,
-                "the call was cancelled before any request was sent",
+                "no request was sent",
             ));
         }
         if deadline <= Instant::now() {

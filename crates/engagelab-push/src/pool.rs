@@ -239,9 +239,7 @@ fn watcher(shared: Arc<Shared>) {
         };
         for (task, kind) in ended {
             let error = match kind {
-                ErrorKind::Cancelled => {
-                    Error::new(kind, "the call was cancelled before any request was sent")
-                }
+                ErrorKind::Cancelled => Error::new(kind, "no request was sent"),
                 _ => Error::new(kind, "the deadline passed before a request could be sent"),
             };
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| task.abandon(error)));

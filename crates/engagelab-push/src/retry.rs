@@ -198,15 +198,13 @@ pub(crate) fn run<T>(
 
 /// The error of a call stopped by its cancel token.
 fn cancelled(attempts: u32) -> Error {
-    let when = if attempts == 0 {
-        "before any request was sent"
+    // The kind's summary already says "the call was cancelled".
+    let message = if attempts == 0 {
+        "no request was sent"
     } else {
-        "before it completed"
+        "it stopped before an answer came"
     };
-    Error::new(
-        ErrorKind::Cancelled,
-        format!("the call was cancelled {when}"),
-    )
+    Error::new(ErrorKind::Cancelled, message)
 }
 
 #[cfg(test)]

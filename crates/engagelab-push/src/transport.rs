@@ -473,7 +473,7 @@ fn io_classify(e: &io::Error, scrubber: &Scrubber) -> (ErrorKind, String, Retry)
     use Retry::{ByCategory, Never};
     use io::ErrorKind as K;
     if tcp::is_cancelled(e) {
-        return (Cancelled, "the call was cancelled".into(), Never);
+        return (Cancelled, "stopped mid-request".into(), Never);
     }
     if let Some(tls) = e
         .get_ref()

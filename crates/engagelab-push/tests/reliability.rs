@@ -97,6 +97,8 @@ fn a_cancel_stops_a_call_waiting_for_its_answer() {
     assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
     assert_eq!(e.attempts(), 1, "{e}");
     assert!(e.maybe_deleted(), "the request was written: {e}");
+    // The message does not repeat the category's summary.
+    assert_eq!(e.to_string().matches("cancelled").count(), 1, "{e}");
     println!("returned {:?} after the cancel", returned - cancelled_at);
     assert!(
         returned - cancelled_at < Duration::from_millis(2_500),
@@ -133,6 +135,7 @@ fn a_cancel_stops_a_backoff_wait() {
     assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
     assert_eq!(e.attempts(), 1, "{e}");
     assert!(!e.maybe_deleted(), "the server answered 429: {e}");
+    assert_eq!(e.to_string().matches("cancelled").count(), 1, "{e}");
     assert!(
         started.elapsed() < Duration::from_millis(2_500),
         "{:?}",
