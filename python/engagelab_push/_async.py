@@ -250,8 +250,14 @@ class AsyncClient:
 
     @_init_like(Client)
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._client = Client(*args, **kwargs)
         self._closed = False
+        try:
+            self._client = Client(*args, **kwargs)
+        except BaseException:
+            # The arguments hold the Master Secret: a traceback that shows
+            # this frame's locals (pytest, Sentry) must not find them there.
+            args, kwargs = (), {}
+            raise
 
     @staticmethod
     def from_env() -> AsyncClient:
@@ -434,4 +440,5 @@ class AsyncClient:
     def __repr__(self) -> str:
         """As Client's: AppKey, region, base URL, timeout, retries, proxy
         yes/no; never the Master Secret."""
-        return "Async" + repr(self._client)
+        client = getattr(self, "_client", None)
+        return "AsyncClient(<not built>)" if client is None else "Async" + repr(client)

@@ -421,6 +421,15 @@ def test_secrets_never_shown(mock: Mock) -> None:
         for text in [repr(client), *texts_of(Client(APP_KEY, secret), failure)]:
             assert secret not in text
             assert token not in text
+        # Tracebacks that show locals (pytest, Sentry): the package's frames
+        # keep no argument that holds the secret.
+        tb = failure.__traceback__
+        while tb is not None:
+            if "engagelab_push" in tb.tb_frame.f_code.co_filename:
+                assert secret not in repr(tb.tb_frame.f_locals)
+            tb = tb.tb_next
+    # A half-built client (its constructor raised) has a repr too.
+    assert repr(AsyncClient.__new__(AsyncClient)) == "AsyncClient(<not built>)"
 
 
 def seed(mock: Mock, n: int, prefix: str) -> list[str]:

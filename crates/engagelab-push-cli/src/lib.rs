@@ -42,6 +42,15 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
     }
 }
 
+/// The environment variables the commands read.
+const ENV_VARIABLES: [&str; 5] = [
+    "ENGAGELAB_APP_KEY",
+    "ENGAGELAB_MASTER_SECRET",
+    "ENGAGELAB_REGION",
+    "ENGAGELAB_BASE_URL",
+    "ENGAGELAB_CHECK_REGION_URLS",
+];
+
 fn run(args: Vec<OsString>) -> i32 {
     let cli = match args::Cli::try_parse_from(args) {
         Ok(cli) => cli,
@@ -57,6 +66,15 @@ fn run(args: Vec<OsString>) -> i32 {
             return USAGE;
         }
     };
+    // A variable set to bytes that are not UTF-8 is refused, not taken as
+    // unset: an unreadable ENGAGELAB_BASE_URL must not send a run to the
+    // default region, nor an unreadable secret read as missing.
+    for name in ENV_VARIABLES {
+        if let Err(std::env::VarError::NotUnicode(_)) = std::env::var(name) {
+            eprintln!("engagelab-push: error: {name} is not valid UTF-8");
+            return USAGE;
+        }
+    }
     let env = |name: &str| std::env::var(name).ok();
     let result = match cli.command {
         args::Command::Delete(a) => delete::run(a, &env),

@@ -123,6 +123,19 @@ fn exit_2_for_usage_and_configuration_errors_in_one_line() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("ENGAGELAB_MASTER_SECRET"));
+    // Not UTF-8: refused by name, never taken as unset (the base URL would
+    // fall back to the default region, the secret be "not set").
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = std::ffi::OsStr::from_bytes(b"http://127.0.0.1:1/\xff");
+    for name in ["ENGAGELAB_BASE_URL", "ENGAGELAB_MASTER_SECRET"] {
+        let out = cli(&mock, &["get", "x"]).env(name, bytes).output().unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert_eq!(
+            err,
+            format!("engagelab-push: error: {name} is not valid UTF-8\n")
+        );
+    }
     assert!(mock.log().is_empty());
 }
 

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorKind};
-use crate::secret::{Scrubber, is_format};
+use crate::secret::{REDACTED, Scrubber, is_format};
 
 /// The longest message excerpt taken from a body, in bytes.
 pub(crate) const MAX_EXCERPT: usize = 200;
@@ -80,7 +80,8 @@ pub(crate) fn excerpt_scrubbed(body: &[u8], scrubber: &Scrubber) -> String {
     let text = scrubber.scrub_whole(&text);
     let mut out = String::with_capacity(MAX_EXCERPT);
     let mut last_space = true;
-    for c in text.chars() {
+    let mut cut_at = None;
+    for (i, c) in text.char_indices() {
         if is_format(c) {
             continue;
         }
@@ -93,10 +94,21 @@ pub(crate) fn excerpt_scrubbed(body: &[u8], scrubber: &Scrubber) -> String {
             continue;
         }
         if out.len() + c.len_utf8() > MAX_EXCERPT {
+            cut_at = Some(i);
             break;
         }
         last_space = c == ' ';
         out.push(c);
+    }
+    // A cut inside a redaction marker drops the marker's start, which would
+    // read as server text ("** r").
+    if let Some(i) = cut_at {
+        let cut = (1..REDACTED.len())
+            .rev()
+            .find(|&k| out.ends_with(&REDACTED[..k]) && text[i..].starts_with(&REDACTED[k..]));
+        if let Some(k) = cut {
+            out.truncate(out.len() - k);
+        }
     }
     let out = out.trim_end().to_owned();
     scrubber.scrub_tail(out, MAX_EXCERPT)
@@ -259,6 +271,21 @@ mod tests {
         assert_eq!(decode_error_body(400, b"[1,2]"), (None, "[1,2]".into()));
         let code_only = br#"{"error":{"code":21004}}"#;
         assert_eq!(decode_error_body(401, code_only).0, Some(21004));
+    }
+
+    #[test]
+    fn a_cut_inside_a_redaction_marker_drops_the_marker() {
+        let scrubber = Scrubber::new(&["S3CRET-canary-7f3a"]);
+        for before in 180..MAX_EXCERPT {
+            let body = format!("{} S3CRET-canary-7f3a and more", "x".repeat(before));
+            let e = excerpt_scrubbed(body.as_bytes(), &scrubber);
+            let partial = (1..REDACTED.len()).any(|k| e.ends_with(&REDACTED[..k]));
+            assert!(
+                e.ends_with(REDACTED) || !partial,
+                "{before}: {:?}",
+                &e[e.len().saturating_sub(20)..]
+            );
+        }
     }
 
     #[test]

@@ -114,6 +114,20 @@ impl Client {
             b.app_key,
             b.master_secret.expose()
         ));
+        // What a proxy could echo back: its password and the token of its
+        // Proxy-Authorization header (ureq's, from the decoded user info).
+        let mut secrets = vec![b.master_secret.expose().to_owned(), token.clone()];
+        if let Some(p) = proxy
+            .as_ref()
+            .filter(|p| p.username().is_some() || p.password().is_some())
+        {
+            let (user, password) = (p.username().unwrap_or(""), p.password().unwrap_or(""));
+            secrets.push(password.to_owned());
+            secrets.push(
+                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")),
+            );
+        }
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
         let settings = AgentSettings {
             connect_timeout: b.connect_timeout,
             user_agent: b.user_agent.clone(),
@@ -129,7 +143,7 @@ impl Client {
                 pool: Pool::new(),
                 forked_pool: Mutex::new(None),
                 authorization: Secret::new(format!("Basic {token}")),
-                scrubber: Scrubber::new(&[b.master_secret.expose(), &token]),
+                scrubber: Scrubber::new(&secrets),
                 region,
                 base_url,
                 timeout: b.timeout,
@@ -232,6 +246,7 @@ impl Client {
         let path = device_path(registration_id)?;
         self.call(Method::Get, &path, options, |success| {
             Device::from_answer(registration_id, success.status, &success.body)
+                .and_then(|d| d.scrubbed(&self.inner.scrubber, success.status))
                 // A 2xx the client cannot use: asking again would get the same.
                 .map_err(|e| Failure::answered(e, None))
         })

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::answer;
 use crate::error::Error;
+use crate::secret::Scrubber;
 
 /// A device as EngageLab reports it (`GET /v4/devices/{registration_id}`,
 /// [`Client::get_device`](crate::Client::get_device)): the tags and the alias
@@ -129,6 +130,38 @@ impl Device {
     pub fn raw_json(&self) -> &str {
         &self.raw_json
     }
+
+    /// The device with every secret `scrubber` knows removed from the answer
+    /// (a server or proxy that echoed the Authorization header back), so that
+    /// no backup, `raw` or printed device holds one. Unchanged, byte for
+    /// byte, when the answer holds none; otherwise `raw_json` is the scrubbed
+    /// `raw` serialised.
+    pub(crate) fn scrubbed(self, scrubber: &Scrubber, status: u16) -> Result<Device, Error> {
+        if scrubber.scrub(&self.raw_json) == self.raw_json {
+            return Ok(self);
+        }
+        let mut raw = Value::Object(self.raw);
+        scrub_value(&mut raw, scrubber);
+        Device::from_answer(&self.registration_id, status, raw.to_string().as_bytes())
+    }
+}
+
+/// Scrubs every string of a JSON value, keys included.
+fn scrub_value(value: &mut Value, scrubber: &Scrubber) {
+    match value {
+        Value::String(text) => *text = scrubber.scrub(text),
+        Value::Array(items) => items.iter_mut().for_each(|v| scrub_value(v, scrubber)),
+        Value::Object(map) => {
+            *map = std::mem::take(map)
+                .into_iter()
+                .map(|(key, mut v)| {
+                    scrub_value(&mut v, scrubber);
+                    (scrubber.scrub(&key), v)
+                })
+                .collect();
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -138,6 +171,26 @@ mod tests {
 
     fn ok(body: &str) -> Device {
         Device::from_answer("id", 200, body.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn an_echoed_secret_is_scrubbed_and_a_clean_answer_kept_byte_for_byte() {
+        let scrubber = Scrubber::new(&["S3CRET-canary-7f3a", "ZGVtbzpTM0NSRVQtY2FuYXJ5"]);
+        let clean = r#"{ "tags": ["t"], "alias": "a" }"#;
+        let d = ok(clean).scrubbed(&scrubber, 200).unwrap();
+        assert_eq!(d.raw_json(), clean);
+        let echo = r#"{"tags":["S3CRET-canary-7f3a"],"alias":"a","echo":{"Basic ZGVtbzpTM0NSRVQtY2FuYXJ5":1}}"#;
+        let d = ok(echo).scrubbed(&scrubber, 200).unwrap();
+        for text in [
+            d.raw_json().to_owned(),
+            format!("{d:?}"),
+            format!("{:?}", d.raw()),
+        ] {
+            assert!(!text.contains("S3CRET-canary"), "{text}");
+            assert!(!text.contains("ZGVtbzpTM0NSRVQ"), "{text}");
+        }
+        assert_eq!(d.tags(), [crate::secret::REDACTED]);
+        assert_eq!(d.alias(), Some("a"));
     }
 
     fn bad(body: &[u8]) -> Error {

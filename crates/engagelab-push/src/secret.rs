@@ -56,8 +56,9 @@ pub(crate) fn scrub(text: &str, secrets: &[&str]) -> String {
     Scrubber::new(secrets).scrub(text)
 }
 
-/// Removes secrets from text, built once from every secret (the Master Secret
-/// and the base64 token of the Authorization header).
+/// Removes secrets from text, built once from every secret (the Master Secret,
+/// the base64 token of the Authorization header, and a proxy's password and
+/// Proxy-Authorization token).
 ///
 /// What it finds, anywhere in the text: every run of at least
 /// [`MIN_SCRUBBED_RUN`] characters that is a substring of a secret (the whole

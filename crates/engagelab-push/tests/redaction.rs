@@ -116,3 +116,54 @@ fn a_token_json_escaped_with_backslash_slash_is_removed() {
         assert!(m.contains("** redacted **"), "{m}");
     }
 }
+
+#[test]
+fn a_proxys_credentials_echoed_back_are_removed() {
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    let password = "PROXYPASS-canary-0123";
+    let proxy = mock
+        .base_url()
+        .replace("http://", &format!("http://user:{password}@"));
+    let client = Client::builder(DEFAULT_APP_KEY, SECRET)
+        .base_url(mock.base_url())
+        .proxy(proxy)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("user:{password}"));
+    let echo = format!(
+        "{{\"error\":{{\"code\":27002,\"message\":\"Proxy-Authorization: Basic {token}; password {password}\"}}}}"
+    );
+    mock.script("dev-echo", vec![Answer::body(400, echo)]);
+    let e = client.delete_device("dev-echo").unwrap_err();
+    assert!(
+        mock.log().iter().any(|r| r.method == "CONNECT"),
+        "no tunnel"
+    );
+    for text in [e.to_string(), format!("{e:?}")] {
+        assert!(!text.contains(password), "{text}");
+        assert!(!text.contains(&token), "{text}");
+    }
+}
+
+#[test]
+fn a_secret_echoed_in_a_device_answer_is_removed() {
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    let client = Client::builder(DEFAULT_APP_KEY, SECRET)
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let echo = format!(
+        "{{\"tags\":[\"t\"],\"alias\":\"a\",\"echo\":{{\"authorization\":\"Basic {}\",\"secret\":\"{SECRET}\"}}}}",
+        token()
+    );
+    mock.script("dev-echo", vec![Answer::body(200, echo)]);
+    let device = client.get_device("dev-echo").unwrap();
+    assert_eq!(
+        (device.tags(), device.alias()),
+        (&["t".to_owned()][..], Some("a"))
+    );
+    assert_clean("raw_json", device.raw_json());
+    assert_clean("raw", &format!("{:?}", device.raw()));
+    assert_clean("Debug", &format!("{device:?}"));
+}
