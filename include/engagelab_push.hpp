@@ -809,7 +809,9 @@ class ClientBuilder {
         return set(connect_timeout_, value);
     }
     /// How often a transient failure is retried (default EL_DEFAULT_MAX_RETRIES; 0 turns retries off).
-    ClientBuilder &max_retries(std::uint32_t value) { return set(max_retries_, value); }
+    /// Signed, so that a negative count is refused by build() rather than
+    /// wrapped to 4294967295 retries.
+    ClientBuilder &max_retries(std::int64_t value) { return set(max_retries_, value); }
     /// The backoff before the first retry, doubled up to `max` (defaults
     /// EL_DEFAULT_BACKOFF_BASE_MS, EL_DEFAULT_BACKOFF_MAX_MS).
     ClientBuilder &backoff(std::chrono::milliseconds base, std::chrono::milliseconds max) {
@@ -850,7 +852,7 @@ class ClientBuilder {
     std::optional<std::string> region_, base_url_, user_agent_, proxy_, ca_file_;
     std::optional<std::chrono::milliseconds> timeout_, connect_timeout_, max_retry_after_;
     std::optional<std::pair<std::chrono::milliseconds, std::chrono::milliseconds>> backoff_;
-    std::optional<std::uint32_t> max_retries_;
+    std::optional<std::int64_t> max_retries_;
     std::optional<bool> allow_insecure_http_;
 };
 
@@ -1409,7 +1411,13 @@ inline Client ClientBuilder::build() const {
         check(el_config_set_connect_timeout_ms(c, millis(*connect_timeout_, "connect_timeout"),
                                                &error));
     }
-    if (max_retries_) check(el_config_set_max_retries(c, *max_retries_, &error));
+    if (max_retries_) {
+        if (*max_retries_ < 0 || *max_retries_ > UINT32_MAX) {
+            detail::invalid_argument("max_retries must be 0 to 4294967295, got " +
+                                     std::to_string(*max_retries_));
+        }
+        check(el_config_set_max_retries(c, static_cast<std::uint32_t>(*max_retries_), &error));
+    }
     if (backoff_) {
         check(el_config_set_backoff_ms(c, millis(backoff_->first, "backoff base"),
                                        millis(backoff_->second, "backoff max"), &error));

@@ -175,7 +175,11 @@ func millis(name string, d time.Duration) (C.uint64_t, *Error) {
 	if d < 0 {
 		return 0, invalidArgument(name + " is negative: " + d.String())
 	}
-	return C.uint64_t((d + time.Millisecond - 1) / time.Millisecond), nil
+	ms := d / time.Millisecond
+	if d%time.Millisecond != 0 {
+		ms++ // rounded up without adding to d, which could overflow
+	}
+	return C.uint64_t(ms), nil
 }
 
 // fromC maps a failed call's el_error to an *Error, its text the core's
@@ -443,11 +447,11 @@ func (c *Client) GoString() string { return c.String() }
 // the call's deadline: the earlier of the client's timeout and ctx's
 // deadline. A failure is an *Error; check MaybeDeleted before acting on it.
 //
-// A ctx that is already done returns ctx.Err() and sends nothing. When ctx is
-// cancelled during the call, the call stops (within about 20 ms, mid-request
-// included) with an *Error of KindCancelled that also wraps ctx.Err(); a ctx
-// deadline that passes gives KindTimeout wrapping
-// context.DeadlineExceeded.
+// When ctx is cancelled, before or during the call, the call stops (within
+// about 20 ms, mid-request included; nothing is sent if it was cancelled
+// before) with an *Error of KindCancelled that also wraps context.Canceled; a
+// ctx deadline that has passed gives KindTimeout wrapping
+// context.DeadlineExceeded. A bad id is KindInvalidArgument whatever ctx.
 func (c *Client) DeleteDevice(ctx context.Context, registrationID string) error {
 	return c.invoke(ctx, text{"registration_id", registrationID}, func(client *C.el_client, s *C.char, options *C.el_call_options, e *C.el_error) C.el_status {
 		return C.el_delete_device_with(client, s, options, e)
@@ -534,9 +538,6 @@ func (c *Client) invoke(ctx context.Context, arg text,
 	if ctx == nil {
 		return invalidArgument("ctx is nil: pass context.Background() for no deadline")
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	// Go memory holding no Go pointers may be passed to C for the call.
 	if bad := refuseNUL(arg.name, arg.value); bad != nil {
 		return bad
@@ -574,6 +575,11 @@ func (c *Client) invoke(ctx context.Context, arg text,
 		}
 		defer C.el_cancel_free(token) // runs after the wait below
 		options.cancel = token
+		if ctx.Err() == context.Canceled {
+			// Cancelled already: the core sees it before sending (AfterFunc
+			// below would cancel the token only from another goroutine).
+			C.el_cancel_cancel(token)
+		}
 		fired = make(chan struct{})
 		stop = context.AfterFunc(ctx, func() {
 			defer close(fired)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"strconv"
@@ -98,6 +99,9 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("%s: the error shows the secret", tc.name)
 		}
 	}
+	// The longest duration is refused with its own value, not an overflow's.
+	_, err := NewClient("k", "s", WithBaseURL(m.URL), WithTimeout(time.Duration(math.MaxInt64)))
+	wantInvalid(t, err, "9223372036.855")
 	// A nil option is skipped, not a crash.
 	if c2, err := NewClient("k", "s", nil, WithBaseURL(m.URL)); err != nil {
 		t.Errorf("a nil option: %v", err)

@@ -3,6 +3,7 @@ package engagelab
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -10,20 +11,29 @@ import (
 // slowAnswer is a success the mock sends only after 3 s.
 var slowAnswer = []map[string]any{{"status": 200, "body": `{"success":true}`, "delay_ms": 3000}}
 
-// A context that is already done returns ctx.Err() itself and sends nothing.
+// A context that is already done sends nothing, and fails as in every
+// language: KindCancelled wrapping context.Canceled, KindTimeout wrapping
+// context.DeadlineExceeded, each with no attempt; a bad id is still
+// KindInvalidArgument.
 func TestContextAlreadyDone(t *testing.T) {
 	m := fresh(t)
 	m.addDevice(t, "dev-done")
 	c := newMockClient(t, m)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := c.DeleteDevice(ctx, "dev-done"); err != context.Canceled {
-		t.Errorf("cancelled ctx: got %#v, want context.Canceled", err)
-	}
-	ctx, cancel = context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
-	defer cancel()
-	if err := c.DeleteDevice(ctx, "dev-done"); err != context.DeadlineExceeded {
-		t.Errorf("expired ctx: got %#v, want context.DeadlineExceeded", err)
+	expired, cancelExpired := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancelExpired()
+	for _, tc := range []struct {
+		ctx   context.Context
+		kind  Kind
+		cause error
+	}{{ctx, KindCancelled, context.Canceled}, {expired, KindTimeout, context.DeadlineExceeded}} {
+		err := c.DeleteDevice(tc.ctx, "dev-done")
+		var e *Error
+		if !errors.As(err, &e) || e.Kind != tc.kind || e.Attempts != 0 || e.MaybeDeleted || !errors.Is(err, tc.cause) {
+			t.Errorf("done ctx: got %#v, want %v wrapping %v with no attempt", err, tc.kind, tc.cause)
+		}
+		wantInvalid(t, c.DeleteDevice(tc.ctx, strings.Repeat("a", 257)), "257")
 	}
 	if log := m.log(t); len(log) != 0 {
 		t.Errorf("a done ctx sent %+v", log)

@@ -160,6 +160,9 @@ class _Outcome:
         when the call had ended otherwise."""
         if self.got is None:
             ended: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            # Its outcome is read from self.got: mark an exception retrieved,
+            # or asyncio logs "Future exception was never retrieved".
+            ended.add_done_callback(lambda f: f.cancelled() or f.exception())
             self.waiting.append(ended)
             await _wait_ended(ended, CANCEL_GRACE)
         if self.got is None:

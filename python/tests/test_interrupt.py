@@ -43,24 +43,31 @@ def test_ctrl_c_stops_a_call_waiting_for_its_answer(mock: Mock) -> None:
     mock.script("dev-slow", [{"status": 200, "delay_ms": 5000}])
     client = Client(APP_KEY, SECRET, base_url=mock.url, max_retries=0)
     interrupter = Interrupter(mock)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as info:
         client.delete_device("dev-slow")
     returned = time.monotonic()
     interrupter.join()
     assert returned - interrupter.sent_at < LIMIT, returned - interrupter.sent_at
     assert len(mock.log()) == 1
+    # What was done is not lost: the DELETE was written, so it may have been made.
+    cause = info.value.__cause__
+    assert isinstance(cause, engagelab_push.CancelledError), repr(cause)
+    assert (cause.attempts, cause.maybe_deleted) == (1, True)
 
 
 def test_ctrl_c_stops_a_backoff_wait(mock: Mock) -> None:
     mock.script("dev-busy", [{"status": 429, "headers": {"Retry-After": "5"}}] * 3)
     client = Client(APP_KEY, SECRET, base_url=mock.url, max_retry_after=10.0)
     interrupter = Interrupter(mock)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as info:
         client.delete_device("dev-busy")
     returned = time.monotonic()
     interrupter.join()
     assert returned - interrupter.sent_at < LIMIT, returned - interrupter.sent_at
     assert len(mock.log()) == 1, "no retry after the interrupt"
+    cause = info.value.__cause__
+    assert isinstance(cause, engagelab_push.CancelledError), repr(cause)
+    assert cause.maybe_deleted is False, "the server answered 429"
 
 
 def test_a_signal_whose_handler_does_not_raise_lets_the_call_finish(mock: Mock) -> None:

@@ -224,6 +224,11 @@ void test_builder_failures(const std::string &url) {
     check_no_secret(e);
 
     e = expect_throw<engagelab::InvalidArgumentError>(
+        [] { engagelab::Client::builder(EL_TEST_APP_KEY, SECRET).max_retries(-1).build(); },
+        "negative max_retries");
+    CHECK(e.message() == "max_retries must be 0 to 4294967295, got -1");
+
+    e = expect_throw<engagelab::InvalidArgumentError>(
         [] { engagelab::Client::builder(EL_TEST_APP_KEY, SECRET).backoff(500ms, 10ms).build(); },
         "backoff base above max");
     CHECK(contains(e.message(), "backoff"));

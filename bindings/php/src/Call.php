@@ -71,8 +71,10 @@ final class Call
     /** Seconds as the C ABI's milliseconds, rounded up (a positive duration never becomes 0). */
     public static function millis(string $name, float $seconds): int
     {
-        if (is_nan($seconds) || $seconds < 0) {
-            throw EngageLabException::invalidArgument("{$name} is negative or not a number: {$seconds}");
+        if (!is_finite($seconds) || $seconds < 0) {
+            throw EngageLabException::invalidArgument(
+                "{$name} must be a finite, non-negative number of seconds, got {$seconds}"
+            );
         }
         $ms = ceil($seconds * 1000);
         return $ms >= PHP_INT_MAX ? PHP_INT_MAX : (int) $ms;

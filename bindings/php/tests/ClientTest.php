@@ -62,8 +62,10 @@ final class ClientTest extends TestCase
         foreach ([
             [static fn () => $client->deleteDevice("dev\0ice"), 'registrationId contains a NUL byte at byte 3'],
             [static fn () => $client->getAlias('alice', ["io\0s"]), 'platforms[0] contains a NUL byte at byte 2'],
-            [static fn () => $client->deleteDevice('x', timeout: -1.0), 'timeout is negative'],
-            [fn () => $this->client(timeout: NAN), 'timeout is negative or not a number'],
+            [static fn () => $client->deleteDevice('x', timeout: -1.0), 'timeout must be a finite, non-negative number of seconds, got -1'],
+            [static fn () => $client->deleteDevice('x', timeout: INF), 'timeout must be a finite, non-negative number of seconds, got INF'],
+            [fn () => $this->client(timeout: NAN), 'timeout must be a finite, non-negative number of seconds, got NAN'],
+            [fn () => $this->client(timeout: INF), 'timeout must be a finite, non-negative number of seconds, got INF'],
             [fn () => $this->client(maxRetries: -1), 'maxRetries is out of range'],
         ] as [$call, $text]) {
             try {

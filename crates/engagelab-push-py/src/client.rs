@@ -10,7 +10,7 @@ use crate::aio::{self, Call};
 use crate::bulk::{BulkSummary, Settings};
 use crate::check::CheckReport;
 use crate::convert::{
-    Arg, opt_count, opt_flag, opt_path, opt_seconds, opt_string, string, strings,
+    Arg, opt_call_seconds, opt_count, opt_flag, opt_path, opt_seconds, opt_string, string, strings,
 };
 use crate::device::Device;
 use crate::erase::EraseSummary;
@@ -517,10 +517,10 @@ impl Client {
     }
 }
 
-/// A per-call timeout: None is none; else seconds, as for the client's.
+/// A per-call timeout: None is none; else seconds ([`opt_call_seconds`]).
 fn call_timeout(timeout: Option<Arg<'_>>) -> PyResult<Option<std::time::Duration>> {
     match timeout {
-        Some(t) => opt_seconds("timeout", &t),
+        Some(t) => opt_call_seconds("timeout", &t),
         None => Ok(None),
     }
 }

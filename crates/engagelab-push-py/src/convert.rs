@@ -133,6 +133,23 @@ pub(crate) fn opt_seconds(name: &str, value: &Arg<'_>) -> PyResult<Option<Durati
     }
 }
 
+/// [`opt_seconds`] for a per-call timeout, which counts only when earlier
+/// than the client's (at most [`MAX_DURATION`]): a finite number over it is
+/// taken as it, as every binding passes such a timeout to the core.
+pub(crate) fn opt_call_seconds(name: &str, value: &Arg<'_>) -> PyResult<Option<Duration>> {
+    let over_max = value
+        .0
+        .as_ref()
+        .filter(|v| !v.is_instance_of::<PyBool>())
+        .and_then(|v| v.extract::<f64>().ok())
+        .is_some_and(|s| s.is_finite() && s > MAX_DURATION.as_secs_f64());
+    if over_max {
+        Ok(Some(MAX_DURATION))
+    } else {
+        opt_seconds(name, value)
+    }
+}
+
 fn bad_seconds(name: &str, v: &Bound<'_, PyAny>, max: f64) -> PyErr {
     let shown = v.repr().map(|r| r.to_string()).unwrap_or_default();
     let shown: String = shown.chars().take(40).collect();

@@ -1,6 +1,7 @@
 //! Ctrl-C during a call: a cancel token whose check runs Python's signal
 //! handlers, so a `KeyboardInterrupt` stops the call within about 20 ms and
-//! is raised as it would be anywhere else.
+//! is raised as it would be anywhere else, its `__cause__` the call's
+//! `CancelledError` (attempts, and whether the DELETE may have been made).
 
 use std::sync::{Arc, Mutex};
 
@@ -37,13 +38,16 @@ impl Interruptible {
     }
 
     /// The exception for a failed call: what a signal handler raised when it
-    /// stopped the call, else the core's error mapped to its class.
+    /// stopped the call, caused by the core's error, else the core's error
+    /// mapped to its class.
     pub(crate) fn error(&self, py: Python<'_>, error: &Error) -> PyErr {
+        let cancelled = crate::errors::to_py_err(py, error);
         if error.kind() == ErrorKind::Cancelled
             && let Some(raised) = self.raised.lock().unwrap_or_else(|p| p.into_inner()).take()
         {
+            raised.set_cause(py, Some(cancelled));
             return raised;
         }
-        crate::errors::to_py_err(py, error)
+        cancelled
     }
 }
