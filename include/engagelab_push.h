@@ -148,6 +148,12 @@
 #define EL_MAX_DEFAULT_CONCURRENCY 512
 
 /**
+ * The largest concurrency a bulk run takes (twice the largest default; a quota
+ * of hundreds of requests per second needs no more).
+ */
+#define EL_MAX_CONCURRENCY 1024
+
+/**
  * How often a bulk run's progress callback is called, at most.
  */
 #define EL_PROGRESS_INTERVAL_MS 250
@@ -780,7 +786,8 @@ typedef struct el_bulk_options {
   uint32_t qps;
   /**
    * The most requests in flight at once; 0 for the default (`qps`,
-   * between `EL_MIN_DEFAULT_CONCURRENCY` and `EL_MAX_DEFAULT_CONCURRENCY`).
+   * between `EL_MIN_DEFAULT_CONCURRENCY` and `EL_MAX_DEFAULT_CONCURRENCY`);
+   * at most `EL_MAX_CONCURRENCY` (more is `EL_INVALID_ARGUMENT`).
    */
   uint32_t concurrency;
   /**

@@ -618,10 +618,11 @@ class BulkError : public Error {
 /// `confirm` that throws says no, and it is rethrown once the run ended.
 struct BulkOptions {
     std::uint32_t qps = 0;              ///< requests/s; 0: EL_DEFAULT_QPS
-    std::uint32_t concurrency = 0;      ///< 0: qps, within EL_MIN/MAX_DEFAULT_CONCURRENCY
+    std::uint32_t concurrency = 0;      ///< 0: qps, within EL_MIN/MAX_DEFAULT_CONCURRENCY; at most EL_MAX_CONCURRENCY
     std::uint64_t max_deletions = 0;    ///< the guard; 0: EL_DEFAULT_MAX_DELETIONS
     /// How long the run may stay rate-limited with no id settled before it
-    /// stops (`BulkSummary::stopped` says why); 0: EL_DEFAULT_STALL_TIMEOUT_MS.
+    /// stops (`BulkSummary::stopped` says why); 0: EL_DEFAULT_STALL_TIMEOUT_MS;
+    /// negative: InvalidArgumentError.
     std::chrono::milliseconds stall_timeout{0};
     bool dry_run = false;
     std::optional<std::string> journal; ///< resumable runs
@@ -682,9 +683,7 @@ struct BulkRun {
         c.qps = o.qps;
         c.concurrency = o.concurrency;
         c.max_deletions = o.max_deletions;
-        c.stall_timeout_ms = o.stall_timeout.count() > 0
-                                 ? static_cast<std::uint64_t>(o.stall_timeout.count())
-                                 : 0;
+        c.stall_timeout_ms = millis(o.stall_timeout, "stall_timeout");  // 0: the default
         c.dry_run = o.dry_run;
         c.journal = o.journal ? o.journal->c_str() : nullptr;
         c.backup = o.backup ? o.backup->c_str() : nullptr;

@@ -225,9 +225,6 @@ func (c *Client) runBulk(ctx context.Context, opts BulkOptions,
 	if ctx == nil {
 		return 0, nil, invalidArgument("ctx is nil: pass context.Background() for no deadline")
 	}
-	if err := ctx.Err(); err != nil {
-		return 0, nil, err
-	}
 	var ptr *C.el_client
 	if c != nil {
 		if ptr = c.start(); ptr == nil {
@@ -245,7 +242,7 @@ func (c *Client) runBulk(ctx context.Context, opts BulkOptions,
 	if opts.StallTimeout < 0 {
 		return 0, nil, invalidArgument(fmt.Sprintf("StallTimeout is negative (%v)", opts.StallTimeout))
 	}
-	o.stall_timeout_ms = C.uint64_t((opts.StallTimeout + time.Millisecond - 1) / time.Millisecond)
+	o.stall_timeout_ms, _ = millis("StallTimeout", opts.StallTimeout)
 	for _, p := range []struct {
 		name, value string
 		field       **C.char
@@ -278,6 +275,12 @@ func (c *Client) runBulk(ctx context.Context, opts BulkOptions,
 	}
 	C.el_go_bulk_callbacks(o, flag(opts.OnProgress != nil), flag(opts.Confirm != nil), flag(opts.OnResolved != nil))
 
+	if ctx.Err() != nil {
+		// Done already: the core sees it before sending, and returns the
+		// interrupted summary every language gets (AfterFunc below would
+		// cancel the token only from another goroutine).
+		C.el_cancel_cancel(run.token)
+	}
 	fired := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
 		defer close(fired)

@@ -368,3 +368,24 @@ func TestBulkStallTimeout(t *testing.T) {
 		t.Errorf("summary %+v", s)
 	}
 }
+
+// A run whose ctx is done before it starts sends nothing and returns the
+// interrupted summary, as in every language, not ctx.Err() alone.
+func TestBulkWithADoneContext(t *testing.T) {
+	m := fresh(t)
+	m.addDevice(t, "done-1")
+	client := newMockClient(t, m)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s, err := client.DeleteDevices(ctx, []string{"done-1"}, BulkOptions{})
+	if err != nil || !s.Interrupted || s.Deleted != 0 {
+		t.Errorf("DeleteDevices: %+v, %v", s, err)
+	}
+	erasure, err := client.EraseUsers(ctx, []string{"done-user"}, BulkOptions{})
+	if err != nil || !erasure.Summary.Interrupted || erasure.Summary.Deleted != 0 {
+		t.Errorf("EraseUsers: %+v, %v", erasure, err)
+	}
+	if log := m.log(t); len(log) != 0 {
+		t.Errorf("a done ctx sent %+v", log)
+	}
+}

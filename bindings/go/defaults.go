@@ -54,6 +54,10 @@ const MinDefaultConcurrency = 16
 // concurrency is given.
 const MaxDefaultConcurrency = 512
 
+// MaxConcurrency: the largest concurrency a bulk run takes (twice the largest
+// default; a quota of hundreds of requests per second needs no more).
+const MaxConcurrency = 1024
+
 // ProgressInterval: how often a bulk run's progress callback is called, at
 // most.
 const ProgressInterval = 250 * time.Millisecond

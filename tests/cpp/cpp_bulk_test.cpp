@@ -132,6 +132,13 @@ void test_stall_timeout(const engagelab::Client &client) {
     std::free(answer);
     engagelab::BulkOptions options;
     options.qps = 50;
+    options.stall_timeout = -5s;  // refused, not taken as the default
+    try {
+        (void)client.delete_devices({"cppb-stall"}, options);
+        CHECK(!"a negative stall_timeout was accepted");
+    } catch (const engagelab::InvalidArgumentError &e) {
+        CHECK(e.message() == "stall_timeout must not be negative");
+    }
     options.stall_timeout = 300ms;
     const engagelab::BulkSummary s = client.delete_devices({"cppb-stall"}, options);
     CHECK(s.stopped && s.stopped->find("rate-limited with no device deleted") != std::string::npos);

@@ -161,6 +161,7 @@ function platformList(platforms) {
 
 module.exports = {
   typeError,
+  rangeError,
   describe,
   checkString,
   checkOptions,

@@ -12,6 +12,7 @@ const { koffi, C: NATIVE, lib, newError, copyError, OFF } = require('./native.cj
 const { toError } = require('./errors.cjs');
 const { EngageLabError } = require('./base.cjs');
 const { hold, unhold, completions, nextId, complete } = require('./completions.cjs');
+const { cString, rangeError } = require('./arguments.cjs');
 
 const ElBulkProgress = koffi.struct('el_bulk_progress', {
   size: 'size_t',
@@ -177,15 +178,20 @@ function checkBulkOptions(options) {
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) throw new TypeError(`unknown option ${key}`);
   }
+  // The C ABI reads 0 as "the default": an explicit 0 is refused, as the
+  // other languages refuse it, rather than taken as the default.
   for (const key of ['qps', 'concurrency', 'maxDeletions', 'stallTimeout']) {
     const v = options[key];
-    const wide = key === 'maxDeletions' || key === 'stallTimeout';
-    if (v !== undefined && (!Number.isSafeInteger(v) || v < 0 || (!wide && v > 0xffffffff))) {
-      throw new TypeError(`${key} must be a non-negative integer`);
+    if (v === undefined) continue;
+    if (typeof v !== 'number') throw new TypeError(`${key} must be a number`);
+    const max = key === 'maxDeletions' || key === 'stallTimeout' ? Number.MAX_SAFE_INTEGER : 0xffffffff;
+    if (!Number.isInteger(v) || v < 1 || v > max) {
+      throw rangeError(`${key} must be a whole number from 1 to ${max}, got ${v}`);
     }
   }
   for (const key of ['journal', 'backup', 'report']) {
     if (options[key] !== undefined && typeof options[key] !== 'string') throw new TypeError(`${key} must be a string`);
+    if (options[key] !== undefined) cString(options[key], key);
   }
   for (const key of ['onProgress', 'confirm', 'onResolved']) {
     if (options[key] !== undefined && typeof options[key] !== 'function') throw new TypeError(`${key} must be a function`);
@@ -348,13 +354,16 @@ function finishDelete(code, summary, error) {
 /** client.deleteDevices(ids | {path}, options): see index.d.cts. */
 function deleteDevices(ptr, input, opts) {
   if (Array.isArray(input)) {
+    // A NUL would cut an id short in C, and another id would be deleted.
     input.forEach((id, i) => {
       if (typeof id !== 'string') throw new TypeError(`ids[${i}] must be a string`);
+      cString(id, `ids[${i}]`);
     });
     return runBulk(opts, (options, id, err) =>
       C.el_delete_devices_async(ptr, input, input.length, options, DONE.bulk, id, err), finishDelete);
   }
   if (input !== null && typeof input === 'object' && typeof input.path === 'string') {
+    cString(input.path, 'path');
     return runBulk(opts, (options, id, err) =>
       C.el_delete_devices_from_file_async(ptr, input.path, options, DONE.bulk, id, err), finishDelete);
   }
@@ -364,8 +373,10 @@ function deleteDevices(ptr, input, opts) {
 /** client.eraseUsers(aliases, options): see index.d.cts. */
 function eraseUsers(ptr, aliases, opts) {
   if (!Array.isArray(aliases)) throw new TypeError('aliases must be an array of strings');
+  // A NUL would cut an alias short in C, and another user would be erased.
   aliases.forEach((a, i) => {
     if (typeof a !== 'string') throw new TypeError(`aliases[${i}] must be a string`);
+    cString(a, `aliases[${i}]`);
   });
   return runBulk(opts, (options, id, err) =>
     C.el_erase_users_async(ptr, aliases, aliases.length, options, DONE.erasure, id, err), (code, erasure, error) => {

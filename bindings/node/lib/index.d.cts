@@ -83,7 +83,7 @@ export interface Device {
   readonly rawJson: string;
 }
 
-/** Settings of deleteDevices and eraseUsers; an absent number takes the core's default. */
+/** Settings of deleteDevices and eraseUsers; an absent number takes the core's default (0 is a RangeError). */
 export interface BulkOptions {
   /** Requests per second, GET and DELETE together (default <!-- setting:qps -->100<!-- /setting -->). */
   qps?: number;

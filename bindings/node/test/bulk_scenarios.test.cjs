@@ -162,7 +162,7 @@ test('stallTimeout reaches the engine: a run held at a quota of 0 stops after it
   await mock.config({ rate_limit_qps: 0 });
   const client = new engagelab.Client({ ...CREDENTIALS, baseUrl: mock.url });
   try {
-    await assert.rejects(client.deleteDevices(['stall-1'], { stallTimeout: -1 }), TypeError);
+    await assert.rejects(client.deleteDevices(['stall-1'], { stallTimeout: -1 }), RangeError);
     const s = await client.deleteDevices(['stall-1'], { qps: 50, stallTimeout: 300 });
     assert.match(s.stopped, /rate-limited with no device deleted/);
     assert.equal(s.deleted, 0);

@@ -114,6 +114,18 @@ test('strings with a NUL are refused, never cut short', async () => {
       e.message === 'invalid argument: registration_id contains a NUL character',
   );
   assert.deepEqual(await mock.devices(), ['dev']);
+  // In a bulk run too: C would cut 'dev\0x' to 'dev' and delete it, or an
+  // alias to another user's and erase them.
+  const refused = (what) => (e) => e instanceof InvalidArgumentError && e.detail === `${what} contains a NUL character`;
+  await assert.rejects(client.deleteDevices(['other', 'dev\0x']), refused('ids[1]'));
+  await assert.rejects(client.eraseUsers(['user\0someone-else']), refused('aliases[0]'));
+  await assert.rejects(client.deleteDevices({ path: 'ids.txt\0x' }), refused('path'));
+  await assert.rejects(client.deleteDevices(['dev'], { journal: 'run.journal\0x' }), refused('journal'));
+  // An explicit 0 is refused, not read as the default (the C ABI's 0).
+  for (const key of ['qps', 'concurrency', 'maxDeletions', 'stallTimeout']) {
+    await assert.rejects(client.deleteDevices(['dev'], { [key]: 0 }), RangeError, key);
+  }
+  assert.deepEqual(await mock.devices(), ['dev']);
   assert.deepEqual(await mock.log(), []);
   client.close();
 });

@@ -45,6 +45,9 @@ final class Defaults
     /** The most requests a bulk run keeps in flight when no concurrency is given. */
     public const MAX_DEFAULT_CONCURRENCY = 512;
 
+    /** The largest concurrency a bulk run takes (twice the largest default; a quota of hundreds of requests per second needs no more). */
+    public const MAX_CONCURRENCY = 1024;
+
     /** How often a bulk run's progress callback is called, at most. */
     public const PROGRESS_INTERVAL = 0.25;
 

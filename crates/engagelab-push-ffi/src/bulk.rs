@@ -173,7 +173,8 @@ pub struct el_bulk_options {
     /// pushes share).
     pub qps: u32,
     /// The most requests in flight at once; 0 for the default (`qps`,
-    /// between `EL_MIN_DEFAULT_CONCURRENCY` and `EL_MAX_DEFAULT_CONCURRENCY`).
+    /// between `EL_MIN_DEFAULT_CONCURRENCY` and `EL_MAX_DEFAULT_CONCURRENCY`);
+    /// at most `EL_MAX_CONCURRENCY` (more is `EL_INVALID_ARGUMENT`).
     pub concurrency: u32,
     /// The guard: the most distinct valid ids the input may hold; 0 for the
     /// default, `EL_DEFAULT_MAX_DELETIONS`. More, and the run refuses to start (`EL_BULK_GUARD`).

@@ -46,6 +46,10 @@ pub const MIN_DEFAULT_CONCURRENCY: usize = 16;
 /// The most requests a bulk run keeps in flight when no concurrency is given.
 pub const MAX_DEFAULT_CONCURRENCY: usize = 512;
 
+/// The largest concurrency a bulk run takes (twice the largest default; a quota
+/// of hundreds of requests per second needs no more).
+pub const MAX_CONCURRENCY: usize = 1024;
+
 /// How often a bulk run's progress callback is called, at most.
 pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
 

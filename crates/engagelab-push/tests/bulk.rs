@@ -255,6 +255,18 @@ fn bad_settings_and_a_missing_input_are_refused() {
     let c = client(&mock);
     let e = c.bulk_delete().qps(0).run(ids(1)).unwrap_err();
     assert_eq!(e.kind(), BulkErrorKind::InvalidArgument);
+    // A concurrency whose queue the process cannot allocate aborted it.
+    for n in [0, engagelab_push::MAX_CONCURRENCY + 1, u32::MAX as usize] {
+        let e = c.bulk_delete().concurrency(n).run(ids(1)).unwrap_err();
+        assert_eq!(e.kind(), BulkErrorKind::InvalidArgument, "{n}: {e}");
+        assert!(e.message().contains("concurrency must be 1 to 1024"), "{e}");
+    }
+    let e = c
+        .bulk_delete()
+        .stall_timeout(std::time::Duration::ZERO)
+        .run(ids(1))
+        .unwrap_err();
+    assert_eq!(e.kind(), BulkErrorKind::InvalidArgument, "{e}");
     let e = c
         .bulk_delete()
         .run(BulkInput::file("/nonexistent/ids.txt"))

@@ -20,7 +20,7 @@ use crate::client::Client;
 use crate::error::{Error, ErrorKind};
 use crate::options::CallOptions;
 use crate::quota::QuotaSink;
-use crate::settings::{MAX_DEFAULT_CONCURRENCY, MIN_DEFAULT_CONCURRENCY};
+use crate::settings::{MAX_CONCURRENCY, MAX_DEFAULT_CONCURRENCY, MIN_DEFAULT_CONCURRENCY};
 use crate::validate;
 
 /// How often the calling thread looks at the cancel token and the pool.
@@ -40,8 +40,15 @@ pub(super) fn check_settings(cfg: &BulkDelete<'_>) -> Result<(), BulkError> {
     if cfg.qps == 0 {
         return Err(BulkError::invalid("qps must be at least 1"));
     }
-    if cfg.concurrency == Some(0) {
-        return Err(BulkError::invalid("concurrency must be at least 1"));
+    if cfg.stall_timeout.is_zero() {
+        return Err(BulkError::invalid("stall_timeout must be more than 0"));
+    }
+    if let Some(n) = cfg.concurrency
+        && !(1..=MAX_CONCURRENCY).contains(&n)
+    {
+        return Err(BulkError::invalid(format!(
+            "concurrency must be 1 to {MAX_CONCURRENCY}, got {n}"
+        )));
     }
     Ok(())
 }

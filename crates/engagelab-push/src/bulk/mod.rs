@@ -31,7 +31,8 @@ pub use input::MAX_LINE_BYTES;
 pub use report::{BulkSummary, Counts, Outcome, Progress};
 
 pub use crate::settings::{
-    CANCEL_GRACE, DEFAULT_MAX_DELETIONS, DEFAULT_QPS, DEFAULT_STALL_TIMEOUT, PROGRESS_INTERVAL,
+    CANCEL_GRACE, DEFAULT_MAX_DELETIONS, DEFAULT_QPS, DEFAULT_STALL_TIMEOUT, MAX_CONCURRENCY,
+    PROGRESS_INTERVAL,
 };
 
 type ProgressFn<'a> = Box<dyn FnMut(&Progress) + Send + 'a>;
@@ -184,7 +185,7 @@ impl<'a> BulkDelete<'a> {
     /// The most requests in flight at once (default: `qps`, between
     /// [`MIN_DEFAULT_CONCURRENCY`](crate::settings::MIN_DEFAULT_CONCURRENCY) and
     /// [`MAX_DEFAULT_CONCURRENCY`](crate::settings::MAX_DEFAULT_CONCURRENCY),
-    /// enough for a second of latency; at least 1).
+    /// enough for a second of latency; 1 to [`MAX_CONCURRENCY`]).
     pub fn concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = Some(concurrency);
         self
@@ -230,7 +231,7 @@ impl<'a> BulkDelete<'a> {
     /// How long the run may stay rate-limited (answered 429, or held by a
     /// used-up quota) with no id settled before it stops, its summary's
     /// [`stopped`](BulkSummary::stopped) saying why (default
-    /// [`DEFAULT_STALL_TIMEOUT`]).
+    /// [`DEFAULT_STALL_TIMEOUT`]; more than 0).
     pub fn stall_timeout(mut self, timeout: Duration) -> Self {
         self.stall_timeout = timeout;
         self

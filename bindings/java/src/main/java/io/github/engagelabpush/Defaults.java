@@ -43,6 +43,9 @@ public final class Defaults {
     /** The most requests a bulk run keeps in flight when no concurrency is given. */
     public static final int MAX_DEFAULT_CONCURRENCY = 512;
 
+    /** The largest concurrency a bulk run takes (twice the largest default; a quota of hundreds of requests per second needs no more). */
+    public static final int MAX_CONCURRENCY = 1024;
+
     /** How often a bulk run's progress callback is called, at most. */
     public static final Duration PROGRESS_INTERVAL = Duration.ofMillis(250);
 
