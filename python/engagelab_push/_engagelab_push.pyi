@@ -99,8 +99,8 @@ class Client:
         is paced to qps; on_progress's dict also holds `pause` (seconds the
         workers still wait) and `pause_reason` (why, or None). `confirm(plan)`, when given, is
         called once the input is counted and the guard passed, before any
-        file is opened or request sent, with {"entries", "ids", "dry_run"}: a
-        false answer ends the run (InvalidArgumentError, nothing sent); an
+        file is opened or request sent, with {"entries", "ids", "dry_run"}: any
+        answer but True ends the run (InvalidArgumentError, nothing sent); an
         exception it raises cancels the run (nothing sent) and is raised with
         the run's BulkSummary as its `summary`. Callbacks run on the calling
         thread, one at a time."""

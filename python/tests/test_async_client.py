@@ -504,6 +504,14 @@ def test_bulk_errors_are_those_of_client(mock: Mock) -> None:
         with pytest.raises(InvalidArgumentError):
             await client.delete_devices(ids, confirm=lambda plan: False)
 
+        def says_n(plan: object) -> Any:
+            return "n"  # what input() returns: truthy, and not a yes
+
+        with pytest.raises(InvalidArgumentError, match="not confirmed"):
+            await client.delete_devices(ids, confirm=says_n)
+        with pytest.raises(InvalidArgumentError, match="not confirmed"):
+            Client(APP_KEY, SECRET, base_url=mock.url).delete_devices(ids, confirm=says_n)
+
     asyncio.run(main())
     assert mock.log() == []
 

@@ -285,7 +285,8 @@ function runBulk(opts, start, finish) {
       options.confirm = register(
         guard((_, p) => {
           const r = koffi.decode(p, ElBulkPlan);
-          return Boolean(f(Object.freeze({ entries: Number(r.entries), ids: Number(r.ids), dryRun: r.dry_run })));
+          // Only true confirms: a truthy 'n' must not delete.
+          return f(Object.freeze({ entries: Number(r.entries), ids: Number(r.ids), dryRun: r.dry_run })) === true;
         }, false),
         ConfirmFn,
       );

@@ -103,7 +103,7 @@ export interface BulkOptions {
   report?: string;
   /** Called on the event loop at most every 250 ms and once at the end. */
   onProgress?: (progress: BulkProgress) => void;
-  /** Called on the event loop once the guard passed, before anything is sent; false ends the run (DECLINED). */
+  /** Called on the event loop once the guard passed, before anything is sent; any answer but true ends the run (DECLINED). */
   confirm?: (plan: BulkPlan) => boolean;
   /** eraseUsers only: each alias and its ids, once resolved. */
   onResolved?: (alias: string, registrationIds: string[]) => void;

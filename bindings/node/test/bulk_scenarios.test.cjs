@@ -141,6 +141,21 @@ for (const sc of DATA.scenarios) {
   });
 }
 
+test('only true confirms a run: a truthy answer declines it, nothing sent', async () => {
+  await mock.reset();
+  await mock.addDevice('confirm-1');
+  const client = new engagelab.Client({ ...CREDENTIALS, baseUrl: mock.url });
+  try {
+    await assert.rejects(
+      client.deleteDevices(['confirm-1'], { confirm: () => 'n' }),
+      (e) => e instanceof engagelab.EngageLabError && e.bulkError === 'DECLINED',
+    );
+    assert.deepEqual(await mock.log(), []);
+  } finally {
+    client.close();
+  }
+});
+
 test('a callback that throws cancels the run and rejects with its exception', async () => {
   await mock.reset();
   await mock.addDevice('throw-1');

@@ -350,7 +350,8 @@ pub(crate) fn run<T: Send>(
             Python::attach(|py| {
                 let asked = plan_dict(py, plan)
                     .and_then(|d| f.call1(py, (d,)))
-                    .and_then(|answer| answer.is_truthy(py));
+                    // Only True confirms: "n" from input() is truthy.
+                    .map(|answer| answer.extract::<bool>(py).unwrap_or(false));
                 match asked {
                     Ok(yes) => yes,
                     // Raised: the run is cancelled (nothing sent), then the

@@ -159,7 +159,7 @@ impl Client {
     /// gracefully (nothing is sent once it was pressed), then raises
     /// KeyboardInterrupt with the run's BulkSummary as its `summary`
     /// attribute. `confirm(plan)` is asked once the guard passed, before
-    /// anything is sent: false ends the run (InvalidArgumentError), an
+    /// anything is sent: any answer but True ends the run (InvalidArgumentError), an
     /// exception cancels it and is raised.
     #[pyo3(signature = (
         ids, *, qps = Arg::absent(), concurrency = Arg::absent(), journal = Arg::absent(),
