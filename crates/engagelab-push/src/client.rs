@@ -65,8 +65,12 @@ struct Inner {
     master_secret: Secret,
     /// `Basic base64(app_key:master_secret)`.
     authorization: Secret,
-    /// Removes the Master Secret and the token, in every form, from text shown.
+    /// Removes the Master Secret, the token and a proxy's credentials, in
+    /// every form, from text shown.
     scrubber: Scrubber,
+    /// The Master Secret and its token alone, for device answers: a short
+    /// proxy password could also be a tag, which must be kept.
+    answer_scrubber: Scrubber,
     region: Option<Region>,
     base_url: String,
     timeout: Duration,
@@ -144,6 +148,7 @@ impl Client {
                 forked_pool: Mutex::new(None),
                 authorization: Secret::new(format!("Basic {token}")),
                 scrubber: Scrubber::new(&secrets),
+                answer_scrubber: Scrubber::new(&secrets[..2]),
                 region,
                 base_url,
                 timeout: b.timeout,
@@ -246,7 +251,7 @@ impl Client {
         let path = device_path(registration_id)?;
         self.call(Method::Get, &path, options, |success| {
             Device::from_answer(registration_id, success.status, &success.body)
-                .and_then(|d| d.scrubbed(&self.inner.scrubber, success.status))
+                .and_then(|d| d.scrubbed(&self.inner.answer_scrubber, success.status))
                 // A 2xx the client cannot use: asking again would get the same.
                 .map_err(|e| Failure::answered(e, None))
         })

@@ -166,4 +166,19 @@ fn a_secret_echoed_in_a_device_answer_is_removed() {
     assert_clean("raw_json", device.raw_json());
     assert_clean("raw", &format!("{:?}", device.raw()));
     assert_clean("Debug", &format!("{device:?}"));
+
+    // A proxy password is scrubbed from messages only: as short as a tag, it
+    // could be one, and a device's data is kept as it is.
+    let via_proxy = Client::builder(DEFAULT_APP_KEY, SECRET)
+        .base_url(mock.base_url())
+        .proxy(mock.base_url().replace("http://", "http://u:vip1@"))
+        .build()
+        .unwrap();
+    let tagged = r#"{"tags":["vip1"],"alias":null}"#;
+    mock.script("dev-tag", vec![Answer::body(200, tagged)]);
+    let device = via_proxy.get_device("dev-tag").unwrap();
+    assert_eq!(
+        (device.tags(), device.raw_json()),
+        (&["vip1".to_owned()][..], tagged)
+    );
 }
