@@ -118,20 +118,24 @@ impl Client {
             b.app_key,
             b.master_secret.expose()
         ));
+        let own = [b.master_secret.expose(), token.as_str()];
         // What a proxy could echo back: its password and the token of its
         // Proxy-Authorization header (ureq's, from the decoded user info).
-        let mut secrets = vec![b.master_secret.expose().to_owned(), token.clone()];
-        if let Some(p) = proxy
-            .as_ref()
-            .filter(|p| p.username().is_some() || p.password().is_some())
-        {
-            let (user, password) = (p.username().unwrap_or(""), p.password().unwrap_or(""));
-            secrets.push(password.to_owned());
-            secrets.push(
-                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")),
-            );
-        }
-        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        let proxy_secrets: Vec<String> = match &proxy {
+            Some(p) if p.username().is_some() || p.password().is_some() => {
+                let (user, password) = (p.username().unwrap_or(""), p.password().unwrap_or(""));
+                let engine = base64::engine::general_purpose::STANDARD;
+                vec![
+                    password.to_owned(),
+                    engine.encode(format!("{user}:{password}")),
+                ]
+            }
+            _ => Vec::new(),
+        };
+        let all: Vec<&str> = own
+            .into_iter()
+            .chain(proxy_secrets.iter().map(String::as_str))
+            .collect();
         let settings = AgentSettings {
             connect_timeout: b.connect_timeout,
             user_agent: b.user_agent.clone(),
@@ -147,8 +151,8 @@ impl Client {
                 pool: Pool::new(),
                 forked_pool: Mutex::new(None),
                 authorization: Secret::new(format!("Basic {token}")),
-                scrubber: Scrubber::new(&secrets),
-                answer_scrubber: Scrubber::new(&secrets[..2]),
+                scrubber: Scrubber::new(&all),
+                answer_scrubber: Scrubber::new(&own),
                 region,
                 base_url,
                 timeout: b.timeout,
