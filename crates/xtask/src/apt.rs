@@ -137,3 +137,30 @@ pub(crate) fn own_index(
     crate::process::run_quiet(&mut apt(&["update"]))?;
     Ok(apt)
 }
+
+/// Debian `suite`'s `packages` (`NAME:ARCH`) unpacked into `root` with
+/// `dpkg -x` (nothing installed), downloaded through [`own_index`] kept
+/// under `index`.
+pub(crate) fn unpack(
+    index: &Path,
+    suite: &str,
+    packages: &[String],
+    root: &Path,
+) -> Result<(), String> {
+    let apt = own_index(index, "deb", suite)?;
+    // Emptied first: an older download of a package would be unpacked over
+    // the new one.
+    let debs = root.with_extension("debs");
+    let fail = |e: std::io::Error| format!("{}: {e}", debs.display());
+    let _ = fs::remove_dir_all(&debs);
+    fs::create_dir_all(&debs).map_err(fail)?;
+    let mut download = apt(&["download"]);
+    crate::process::run_quiet(download.args(packages).current_dir(&debs))?;
+    for deb in fs::read_dir(&debs).map_err(fail)? {
+        run(Command::new("dpkg")
+            .arg("-x")
+            .arg(deb.map_err(fail)?.path())
+            .arg(root))?;
+    }
+    fs::remove_dir_all(&debs).map_err(fail)
+}

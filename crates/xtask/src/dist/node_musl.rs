@@ -112,20 +112,12 @@ pub(crate) fn node(target: &Target) -> Result<MuslNode, String> {
 fn loader(target: &Target, sysroots: &Path) -> Result<PathBuf, String> {
     let root = sysroots.join(format!("musl-1.2.5-{}", target.arch));
     once("musl-trixie", &root, || {
-        let index = sysroots.join("trixie-index");
-        let apt = apt::own_index(&index, "deb", "trixie")?;
         let arch = match target.arch {
             "x86_64" => "amd64",
             _ => "arm64",
         };
-        let debs = index.join(arch);
-        let _ = fs::remove_dir_all(&debs);
-        fs::create_dir_all(&debs).map_err(|e| format!("{}: {e}", debs.display()))?;
-        run_quiet(apt(&["download", &format!("musl:{arch}")]).current_dir(&debs))?;
-        run(Command::new("dpkg")
-            .arg("-x")
-            .arg(only_file(&debs)?)
-            .arg(&root))?;
+        let musl = [format!("musl:{arch}")];
+        apt::unpack(&sysroots.join("trixie-index"), "trixie", &musl, &root)?;
         symlink("usr/lib", root.join("lib")).map_err(|e| format!("{}: {e}", root.display()))
     })?;
     Ok(root)

@@ -4,7 +4,6 @@
 //! shared objects (`-crt-static` off) that need musl's libc by Alpine's name. Laid out as
 //! `cargo xtask lib` lays out the host's, in `target/cross/TRIPLE/release/lib/`.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -287,32 +286,20 @@ fn newer(a: &str, b: &str) -> bool {
     parse(a) > parse(b)
 }
 
-/// `target/sysroots/NAME`: Debian's arm64 `packages` unpacked, once
-/// (`apt-get download` and `dpkg -x`, after `dpkg --add-architecture arm64`):
-/// the root `qemu-aarch64-static -L` runs a program of those packages in.
+/// `target/sysroots/NAME`: Debian bookworm's arm64 `packages` unpacked, once
+/// ([`crate::apt::unpack`]): the root `qemu-aarch64-static -L` runs a
+/// program of those packages in.
 pub(crate) fn arm64_debs(name: &str, packages: &[&str]) -> Result<PathBuf, String> {
-    let root = crate::clib::target_dir().join("sysroots").join(name);
+    let sysroots = crate::clib::target_dir().join("sysroots");
+    let root = sysroots.join(name);
+    let packages: Vec<String> = packages.iter().map(|p| format!("{p}:arm64")).collect();
     crate::process::once("arm64-debs", &root, || {
-        let foreign = stdout(Command::new("dpkg").arg("--print-foreign-architectures"))?;
-        if !foreign.lines().any(|a| a == "arm64") {
-            println!("dist: dpkg --add-architecture arm64, to download arm64 packages");
-            run(Command::new("dpkg").args(["--add-architecture", "arm64"]))?;
-            run(Command::new("apt-get").args(["-q", "update"]))?;
-        }
-        // Emptied first: an older download of a package would be unpacked
-        // over the new one.
-        let debs = root.with_extension("debs");
-        let _ = fs::remove_dir_all(&debs);
-        fs::create_dir_all(&debs).map_err(|e| format!("{}: {e}", debs.display()))?;
-        run(Command::new("apt-get")
-            .current_dir(&debs)
-            .arg("download")
-            .args(packages.iter().map(|p| format!("{p}:arm64"))))?;
-        for deb in fs::read_dir(&debs).map_err(|e| e.to_string())? {
-            let deb = deb.map_err(|e| e.to_string())?.path();
-            run(Command::new("dpkg").arg("-x").arg(&deb).arg(&root))?;
-        }
-        fs::remove_dir_all(&debs).map_err(|e| format!("{}: {e}", debs.display()))
+        crate::apt::unpack(
+            &sysroots.join("bookworm-index"),
+            "bookworm",
+            &packages,
+            &root,
+        )
     })?;
     Ok(root)
 }
