@@ -212,7 +212,8 @@ function checkBulkOptions(options) {
  * `error` are addresses valid only then, but an erasure, which `finish`
  * frees), and gives what the promise resolves with or throws what it
  * rejects with. A callback that throws cancels the run, and its exception
- * rejects the promise once the run has ended. A run that did not start
+ * rejects the promise once the run has ended, with what the run did as its
+ * `summary`. A run that did not start
  * rejects with its error at once.
  */
 function runBulk(opts, start, finish) {
@@ -321,7 +322,7 @@ function runBulk(opts, start, finish) {
         settled = { error: e };
       }
       cleanup();
-      if (thrown !== undefined) reject(thrown);
+      if (thrown !== undefined) reject(withSummary(thrown, settled));
       else if ('error' in settled) reject(settled.error);
       else resolve(settled.value);
     });
@@ -343,6 +344,18 @@ function runBulk(opts, start, finish) {
       reject(toError(code, err));
     }
   });
+}
+
+/**
+ * A callback's exception with what the run did (`summary`: what the run
+ * resolves with, or its error's summary), when it is an object that takes it.
+ */
+function withSummary(thrown, settled) {
+  const summary = 'value' in settled ? settled.value : settled.error?.summary;
+  if (summary !== undefined && thrown !== null && typeof thrown === 'object' && Object.isExtensible(thrown)) {
+    Object.defineProperty(thrown, 'summary', { value: summary, enumerable: true, configurable: true });
+  }
+  return thrown;
 }
 
 /** What a delete run resolves with, or its error: read in its completion. */

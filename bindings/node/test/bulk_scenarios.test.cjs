@@ -171,6 +171,35 @@ test('a callback that throws cancels the run and rejects with its exception', as
   }
 });
 
+test('a progress callback that throws mid-run rejects with its exception and what the run did', async () => {
+  await mock.reset();
+  const ids = Array.from({ length: 40 }, (_, i) => `mid-${i}`);
+  for (const id of ids) await mock.addDevice(id);
+  const client = new engagelab.Client({ ...CREDENTIALS, baseUrl: mock.url });
+  try {
+    let calls = 0;
+    const onProgress = () => {
+      calls += 1;
+      // The second report comes about 500 ms into a run of 2 s.
+      if (calls === 2) throw new Error('stop here');
+    };
+    const err = await client.deleteDevices(ids, { qps: 20, concurrency: 1, onProgress }).catch((e) => e);
+    const left = (await mock.devices()).length;
+    assert.equal(err.message, 'stop here');
+    assert.equal(err.summary.interrupted, true);
+    assert.ok(left > 0 && left < 40, `left ${left}`);
+    assert.equal(err.summary.deleted, 40 - left);
+    await mock.addDevice({ registration_id: 'alias-dev-1', alias: 'user-7' });
+    const refused = await client.eraseUsers(['user-7'], { confirm: () => { throw new TypeError('erase no'); } }).catch((e) => e);
+    assert.equal(refused.message, 'erase no');
+    // The confirm's exception declined the run: the summary says nothing was sent.
+    assert.equal(refused.summary.deleted, 0);
+    assert.ok((await mock.devices()).includes('alias-dev-1'));
+  } finally {
+    client.close();
+  }
+});
+
 test('stallTimeout reaches the engine: a run held at a quota of 0 stops after it', async () => {
   await mock.reset();
   await mock.addDevice('stall-1');
