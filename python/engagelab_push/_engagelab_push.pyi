@@ -89,7 +89,11 @@ class Client:
         range (a negative or huge qps, concurrency or max_deletions included;
         a wrong type is a TypeError): nothing sent. OSError for a file that
         cannot be read, or written mid-run: the run stops, and the exception's
-        `summary` (a BulkSummary) says what was sent. Ctrl-C stops the run
+        `summary` (a BulkSummary) says what was sent. Each of these
+        exceptions has `bulk_error`, the kind ("GUARD", "DECLINED",
+        "JOURNAL_MISMATCH", "IO", "JOURNAL_BUSY", "WRITE_FAILED",
+        "INVALID_ARGUMENT", "LOOKUP"), and `summary` (None when nothing was
+        sent). Ctrl-C stops the run
         gracefully, and nothing is sent once it was pressed, even while the
         input is still being read; then KeyboardInterrupt is raised with the
         run's BulkSummary as its `summary` attribute. The first answer

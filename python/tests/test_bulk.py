@@ -58,9 +58,11 @@ def test_a_path_with_duplicates_invalid_ids_and_comments(mock: Mock, tmp_path: P
 
 def test_the_guard_refuses_and_sends_nothing(mock: Mock) -> None:
     ids = seed(mock, 5)
-    with pytest.raises(InvalidArgumentError, match="max_deletions"):
+    with pytest.raises(InvalidArgumentError, match="max_deletions") as info:
         client(mock).delete_devices(iter(ids), max_deletions=4)
     assert mock.log() == []
+    assert info.value.bulk_error == "GUARD"  # type: ignore[attr-defined]
+    assert info.value.summary is None  # type: ignore[attr-defined]
 
 
 def test_a_dry_run_sends_no_delete(mock: Mock) -> None:

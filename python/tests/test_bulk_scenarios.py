@@ -154,6 +154,9 @@ def test_bulk_scenario(scenario: dict[str, Any], mock: Mock, tmp_path: Path) -> 
             else:
                 assert isinstance(raised, engagelab_push.EngageLabError), f"{where}: {raised!r}"
                 assert raised.status == expect["status"], f"{where}: {raised.status}"
+            if error is not None:
+                got = getattr(raised, "bulk_error", None)
+                assert got == error, f"{where}: bulk_error {got!r} != {error!r}"
             for part in expect.get("message_contains", []):
                 assert part in str(raised), f"{where}: {str(raised)!r} lacks {part!r}"
         if "plan" in expect:

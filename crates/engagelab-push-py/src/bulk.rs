@@ -409,24 +409,27 @@ pub(crate) fn run<T: Send>(
     }
 }
 
-/// A file problem is `OSError` (mid-run, with the run's BulkSummary as its
-/// `summary` attribute); a failed alias lookup the lookup's own exception
-/// class (its fields, the run's sentence); anything else that refused the
-/// run (the guard, a journal of another input or in use, a bad setting or
-/// alias) `InvalidArgumentError`.
+/// A file problem is `OSError`; a failed alias lookup the lookup's own
+/// exception class (its fields, the run's sentence); anything else that
+/// refused the run (the guard, a journal of another input or in use, a bad
+/// setting or alias) `InvalidArgumentError`. Each has the kind as its
+/// `bulk_error` (`"GUARD"`, ...) and what the run did as its `summary` (a
+/// BulkSummary once requests were sent, else `None`).
 fn bulk_error(py: Python<'_>, e: &BulkError) -> PyErr {
-    match (e.kind(), e.error()) {
-        (BulkErrorKind::WriteFailed, _) => {
-            let err = PyOSError::new_err(e.message().to_owned());
-            if let Some(s) = e.summary()
-                && let Ok(summary) = Py::new(py, BulkSummary::new(s.clone()))
-            {
-                let _ = err.value(py).setattr("summary", summary);
-            }
-            err
+    let err = match (e.kind(), e.error()) {
+        (BulkErrorKind::WriteFailed | BulkErrorKind::Io, _) => {
+            PyOSError::new_err(e.message().to_owned())
         }
-        (BulkErrorKind::Io, _) => PyOSError::new_err(e.message().to_owned()),
         (BulkErrorKind::Lookup, Some(cause)) => to_py_err_saying(py, cause, e.message()),
         _ => to_py_err(py, &Error::invalid_argument(e.message())),
-    }
+    };
+    let summary = e
+        .summary()
+        .and_then(|s| Py::new(py, BulkSummary::new(s.clone())).ok());
+    let value = err.value(py);
+    // Attributes of an exception instance: setting them fails only on
+    // memory exhaustion, and the exception is still the right one.
+    let _ = value.setattr("bulk_error", e.kind().name());
+    let _ = value.setattr("summary", summary);
+    err
 }

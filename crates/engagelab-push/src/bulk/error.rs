@@ -39,6 +39,23 @@ pub enum BulkErrorKind {
     Lookup,
 }
 
+impl BulkErrorKind {
+    /// The kind's name in every binding, as `el_bulk_error` spells it:
+    /// `"GUARD"`, `"DECLINED"`, `"JOURNAL_MISMATCH"`, ...
+    pub fn name(self) -> &'static str {
+        match self {
+            BulkErrorKind::Guard => "GUARD",
+            BulkErrorKind::Declined => "DECLINED",
+            BulkErrorKind::JournalMismatch => "JOURNAL_MISMATCH",
+            BulkErrorKind::Io => "IO",
+            BulkErrorKind::JournalBusy => "JOURNAL_BUSY",
+            BulkErrorKind::WriteFailed => "WRITE_FAILED",
+            BulkErrorKind::InvalidArgument => "INVALID_ARGUMENT",
+            BulkErrorKind::Lookup => "LOOKUP",
+        }
+    }
+}
+
 /// A bulk run that refused to start or had to stop. A run that merely had
 /// failed deletions, or was cancelled, is not an error: its
 /// [`BulkSummary`](super::BulkSummary) says so.
