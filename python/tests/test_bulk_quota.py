@@ -26,9 +26,16 @@ def test_a_stalled_run_stops_and_progress_shows_the_pause(mock: Mock) -> None:
     assert len(mock.devices()) == 3
 
 
-@pytest.mark.parametrize("value", [-1, float("nan"), "5"])
+@pytest.mark.parametrize("value", [-1, 0, float("nan"), float("inf"), 1e300, "5"])
 def test_a_bad_stall_timeout_is_refused(mock: Mock, value: object) -> None:
     client = Client(APP_KEY, SECRET, base_url=mock.url)
     with pytest.raises((InvalidArgumentError, TypeError)):
         client.delete_devices(["dev-0000"], stall_timeout=value)  # type: ignore[arg-type]
     assert mock.log() == []
+
+
+def test_a_stall_timeout_over_a_day_is_taken_as_in_every_binding(mock: Mock) -> None:
+    mock.add_device("dev-long")
+    client = Client(APP_KEY, SECRET, base_url=mock.url)
+    summary = client.delete_devices(["dev-long"], stall_timeout=3 * 86400)
+    assert summary.deleted == 1

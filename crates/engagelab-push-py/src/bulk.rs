@@ -15,7 +15,7 @@ use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyIterator, PyString};
 
-use crate::convert::{Arg, int_or, opt_path, opt_seconds};
+use crate::convert::{Arg, int_or, opt_long_seconds, opt_path};
 use crate::errors::{to_py_err, to_py_err_saying};
 use crate::guard::catch;
 
@@ -224,7 +224,7 @@ impl Settings {
                 false,
             )?,
             dry_run,
-            stall_timeout: opt_seconds("stall_timeout", stall_timeout)?,
+            stall_timeout: opt_long_seconds("stall_timeout", stall_timeout)?,
             confirm: None,
             on_resolved: None,
         })

@@ -112,6 +112,17 @@ pub(crate) fn opt_path(name: &str, value: &Arg<'_>) -> PyResult<Option<PathBuf>>
 /// NaN, infinite and values over the core's [`MAX_DURATION`] (24 hours) raise
 /// `InvalidArgumentError` here, before any conversion that could overflow.
 pub(crate) fn opt_seconds(name: &str, value: &Arg<'_>) -> PyResult<Option<Duration>> {
+    seconds_at_most(name, value, MAX_DURATION)
+}
+
+/// [`opt_seconds`] for a bulk run's `stall_timeout`, which the core takes
+/// at any length, as every binding passes it: only a number too large for
+/// a duration is refused.
+pub(crate) fn opt_long_seconds(name: &str, value: &Arg<'_>) -> PyResult<Option<Duration>> {
+    seconds_at_most(name, value, Duration::MAX)
+}
+
+fn seconds_at_most(name: &str, value: &Arg<'_>, max: Duration) -> PyResult<Option<Duration>> {
     let Some(v) = &value.0 else {
         return Ok(None);
     };
@@ -121,15 +132,15 @@ pub(crate) fn opt_seconds(name: &str, value: &Arg<'_>) -> PyResult<Option<Durati
         return Err(type_error(name, "a number of seconds (int or float)", v));
     }
     let secs: Option<f64> = v.extract::<f64>().ok();
-    let max = MAX_DURATION.as_secs_f64();
+    let bad = || bad_seconds(name, v, max);
     match secs {
-        Some(s) if s.is_finite() && (0.0..=max).contains(&s) => {
+        Some(s) if s.is_finite() && (0.0..=max.as_secs_f64()).contains(&s) => {
             match Duration::try_from_secs_f64(s) {
-                Ok(duration) => Ok(Some(duration.min(MAX_DURATION))),
-                Err(_) => Err(bad_seconds(name, v, max)),
+                Ok(duration) => Ok(Some(duration.min(max))),
+                Err(_) => Err(bad()),
             }
         }
-        _ => Err(bad_seconds(name, v, max)),
+        _ => Err(bad()),
     }
 }
 
@@ -150,14 +161,17 @@ pub(crate) fn opt_call_seconds(name: &str, value: &Arg<'_>) -> PyResult<Option<D
     }
 }
 
-fn bad_seconds(name: &str, v: &Bound<'_, PyAny>, max: f64) -> PyErr {
+fn bad_seconds(name: &str, v: &Bound<'_, PyAny>, max: Duration) -> PyErr {
     let shown = v.repr().map(|r| r.to_string()).unwrap_or_default();
     let shown: String = shown.chars().take(40).collect();
+    let most = if max == MAX_DURATION {
+        format!(", at most {} (24 hours)", max.as_secs_f64())
+    } else {
+        String::new()
+    };
     invalid_argument(
         v.py(),
-        &format!(
-            "{name} must be a finite, non-negative number of seconds, at most {max} (24 hours), got {shown}"
-        ),
+        &format!("{name} must be a finite, non-negative number of seconds{most}, got {shown}"),
     )
 }
 
