@@ -308,7 +308,8 @@ class Client {
    */
   check(options) {
     const device = options !== null && typeof options === 'object' ? options.device : undefined;
-    return this.#call(CHECK, device ?? '', options);
+    // An empty device is a bad id (the core says so), not "no device".
+    return device === undefined ? this.#call(CHECK_NO_DEVICE, '', options) : this.#call(CHECK, device, options);
   }
 
   /**
@@ -445,13 +446,13 @@ const ALIAS = {
 
 /**
  * el_check's options record from an el_call_options (NULL: none): the device
- * (none for ''), the token and the deadline (given or not).
+ * (none for null), the token and the deadline (given or not).
  */
 function checkRecord(device, options) {
   const cancel = options === null ? 0n : options.readBigUInt64LE(OPT.cancel);
   return {
     size: CHECK_OPTIONS_SIZE,
-    device: device === '' ? null : device,
+    device,
     cancel: cancel === 0n ? null : cancel,
     timeout_ms: options === null ? 0 : options.readBigUInt64LE(OPT.timeout_ms),
     has_timeout: options === null ? false : options.readUInt8(OPT.has_timeout) !== 0,
@@ -466,6 +467,8 @@ const CHECK = {
     C.el_check_async(ptr, checkRecord(device, options), DONE.check, user, err),
   result: (report) => readCheck(report),
 };
+/** check without a device. */
+const CHECK_NO_DEVICE = { ...CHECK, args: () => [null] };
 
 /**
  * An _async call (deleteDevice, getDevice, getAlias, check): a cancel token

@@ -36,6 +36,9 @@ test('check reports the answers, names differences and sends only GETs', async (
 
     await mock.reset();
     await assert.rejects(client.check({ device: 'a b' }), InvalidArgumentError);
+    // An empty id is a bad one, not "no device": an unset variable must not skip the probe.
+    await assert.rejects(client.check({ device: '' }), (e) => e instanceof InvalidArgumentError && /empty/.test(e.message));
+    await assert.rejects(client.check({ device: null }), TypeError);
     const aborted = new AbortController();
     aborted.abort();
     await assert.rejects(client.check({ signal: aborted.signal }), CancelledError);

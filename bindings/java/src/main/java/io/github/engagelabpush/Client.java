@@ -392,7 +392,7 @@ public final class Client implements AutoCloseable {
      * @throws EngageLabException when a request got no answer
      */
     public CheckReport check() {
-        return call("device", "", NO_TIMEOUT, CHECK);
+        return call("device", "", NO_TIMEOUT, checkOperation(false));
     }
 
     /**
@@ -400,36 +400,37 @@ public final class Client implements AutoCloseable {
      * to exist, which must be found.
      *
      * @throws NullPointerException if {@code device} is null
-     * @throws InvalidArgumentException for a bad id (nothing sent)
+     * @throws InvalidArgumentException for a bad id, the empty one included (nothing sent)
      */
     public CheckReport check(String device) {
         Objects.requireNonNull(device, "device");
-        return call("device", device, NO_TIMEOUT, CHECK);
+        return call("device", device, NO_TIMEOUT, checkOperation(true));
     }
 
-    private static final Operation<CheckReport> CHECK =
-            new Operation<>() {
-                @Override
-                public int invoke(long client, byte[] device, byte[] options, long[] out, byte[] err) {
-                    // An empty id (its NUL only) is no device.
-                    Memory text = null;
-                    if (device.length > 1) {
-                        text = new Memory(device.length);
-                        text.write(0, device, 0, device.length);
-                    }
-                    try {
-                        long address = text == null ? 0 : Pointer.nativeValue(text);
-                        return Lib.el_check(client, Lib.CheckOptions.create(address, options), out, err);
-                    } finally {
-                        Reference.reachabilityFence(text);
-                    }
+    /** el_check, given the device ({@code withDevice}: even "", which the core refuses) or none. */
+    private static Operation<CheckReport> checkOperation(boolean withDevice) {
+        return new Operation<>() {
+            @Override
+            public int invoke(long client, byte[] device, byte[] options, long[] out, byte[] err) {
+                Memory text = null;
+                if (withDevice) {
+                    text = new Memory(device.length);
+                    text.write(0, device, 0, device.length);
                 }
+                try {
+                    long address = text == null ? 0 : Pointer.nativeValue(text);
+                    return Lib.el_check(client, Lib.CheckOptions.create(address, options), out, err);
+                } finally {
+                    Reference.reachabilityFence(text);
+                }
+            }
 
-                @Override
-                public CheckReport result(long[] out) {
-                    return readCheck(out[0]);
-                }
-            };
+            @Override
+            public CheckReport result(long[] out) {
+                return readCheck(out[0]);
+            }
+        };
+    }
 
     /** Copies an {@code el_check_report} into a {@link CheckReport} and frees it. */
     private static CheckReport readCheck(long report) {

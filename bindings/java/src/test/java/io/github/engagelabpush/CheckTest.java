@@ -35,6 +35,9 @@ class CheckTest {
 
             mock.reset();
             assertThrows(InvalidArgumentException.class, () -> client.check("a b"));
+            // An empty id is a bad one, not "no device": an unset variable must not skip the probe.
+            InvalidArgumentException empty = assertThrows(InvalidArgumentException.class, () -> client.check(""));
+            assertTrue(empty.getMessage().contains("empty"), empty.getMessage());
             assertEquals(0, mock.log().size());
         }
     }
