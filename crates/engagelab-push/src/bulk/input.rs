@@ -14,12 +14,16 @@ use super::error::{BulkError, BulkErrorKind};
 /// Where a bulk run reads its ids: one id per line (a file, a reader) or per
 /// item (an iterator).
 ///
-/// Whitespace around an id is trimmed; blank entries and entries starting
-/// with `#` are skipped, and so is a comment after an id (`ID # note`); a
-/// UTF-8 byte-order mark at the start is removed. Lines end with `\n`,
-/// `\r\n` or a lone `\r`. A line longer than [`MAX_LINE_BYTES`] is an
-/// invalid entry, read in pieces and never held whole. A UTF-16 file is
-/// refused before anything is sent.
+/// In lines, whitespace around an id is trimmed; blank lines and lines
+/// starting with `#` are skipped, and so is a comment after an id
+/// (`ID # note`); a UTF-8 byte-order mark at the start is removed. Lines end
+/// with `\n`, `\r\n` or a lone `\r`. A line longer than [`MAX_LINE_BYTES`]
+/// is an invalid entry, read in pieces and never held whole. A UTF-16 file
+/// is refused before anything is sent.
+///
+/// An item of an iterator is one entry exactly as given, as a single call
+/// takes an id: one that is not a registration id (empty, padded with
+/// spaces, `ID # note`) is an invalid entry, never trimmed into another id.
 ///
 /// Every input is read **once**, in a first pass that counts and
 /// fingerprints it while copying its entries to an anonymous temporary file
@@ -284,22 +288,18 @@ pub(crate) fn count(
         }
         BulkInput::Reader(reader) => each_line(BufReader::new(reader), &mut add, "the input")?,
         BulkInput::Ids(ids) => {
-            for (i, raw) in ids.enumerate() {
-                if let Some(text) = normalize(&raw, i == 0)
-                    && !add(i as u64 + 1, text)?
-                {
+            for (i, id) in ids.enumerate() {
+                if !add(i as u64 + 1, &id)? {
                     break;
                 }
             }
         }
         BulkInput::TryIds(ids) => {
-            for (i, raw) in ids.enumerate() {
-                let raw = raw.map_err(|e| {
+            for (i, id) in ids.enumerate() {
+                let id = id.map_err(|e| {
                     BulkError::new(BulkErrorKind::Io, format!("cannot read the input: {e}"))
                 })?;
-                if let Some(text) = normalize(&raw, i == 0)
-                    && !add(i as u64 + 1, text)?
-                {
+                if !add(i as u64 + 1, &id)? {
                     break;
                 }
             }
