@@ -6,7 +6,9 @@
  *
  * C99 and C++11. Conventions:
  * - every fallible function returns an el_status (EL_OK on success) and writes
- *   its outputs only on success;
+ *   its outputs only on success, except where a function says otherwise (a
+ *   bulk run's summary and an erasure are written when the run was refused
+ *   or stopped too, to say what was done);
  * - an el_error *out_error (may be NULL) is owned by the caller, who sets its
  *   size (el_error err = EL_ERROR_INIT;), and is filled only on failure;
  * - objects come in _new/_free pairs; _free(NULL) is a no-op;
@@ -728,8 +730,9 @@ typedef struct el_bulk_plan {
    */
   uint64_t entries;
   /**
-   * Distinct valid ids: what the run deletes (less those a journal holds
-   * as done).
+   * Distinct valid ids, the count the guard checks: what the run deletes,
+   * those a resumed run's journal holds as done included (the journal is
+   * read after the confirmation; they are then skipped, `already_done`).
    */
   uint64_t ids;
   /**
@@ -906,7 +909,8 @@ typedef struct el_bulk_summary {
    */
   uint64_t would_delete;
   /**
-   * Entries the run never reached because it was interrupted.
+   * Entries the run never reached because it was interrupted or the
+   * engine stopped it (`stopped` says why).
    */
   uint64_t not_started;
   /**
@@ -2166,8 +2170,8 @@ el_status el_erase_users(const struct el_client *client,
  * Writes the erasure's summary (the bulk run over every user's devices,
  * and `error`) into `*out_summary`, every field within its `size`.
  *
- * NULL: `erasure` or `out_summary` NULL gives `EL_INVALID_ARGUMENT`.
- * Threads: safe from many threads at once.
+ * NULL: `erasure` or `out_summary` NULL, or an `out_summary->size` not
+ * set, gives `EL_INVALID_ARGUMENT`. Threads: safe from many threads at once.
  *
  * # Safety
  * `erasure` NULL or a live erasure; `out_summary` NULL or writable for its

@@ -69,6 +69,12 @@ static void null_and_size_checks(el_client *client) {
         CHECK(erasure != NULL);
         CHECK(el_erasure_summary(erasure, &summary) == EL_OK);
         CHECK(summary.error == EL_BULK_INVALID_ARGUMENT);
+        /* A record whose size was not set is refused, as el_delete_devices refuses it. */
+        {
+            el_bulk_summary unsized = EL_BULK_SUMMARY_INIT;
+            unsized.size = 0;
+            CHECK_STATUS(el_erasure_summary(erasure, &unsized), EL_INVALID_ARGUMENT);
+        }
         CHECK(el_erasure_user_count(erasure) == 0);
         CHECK(el_erasure_alias(erasure, 0) == NULL);
         CHECK(el_erasure_registration_ids(erasure, 0) == NULL);

@@ -9,7 +9,7 @@ final class BulkPlan
 {
     /**
      * @param int $entries entries in the input (blank and `#` lines not counted)
-     * @param int $ids distinct valid ids: what the run deletes (less those a journal holds as done)
+     * @param int $ids distinct valid ids, the count the guard checks (ids a resumed run's journal holds as done included: they are skipped)
      */
     public function __construct(
         public readonly int $entries,

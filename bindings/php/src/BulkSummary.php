@@ -21,7 +21,7 @@ final class BulkSummary
      * @param int $duplicate repeated ids (sent once)
      * @param int $alreadyDone ids the journal holds as finished by an earlier run (not sent)
      * @param int $wouldDelete dry run: ids that would be deleted
-     * @param int $notStarted entries the run never reached because it was interrupted
+     * @param int $notStarted entries the run never reached because it was interrupted or the engine stopped it
      * @param int $rateLimited rate-limit answers received (each paced and retried)
      * @param float $elapsed seconds from the first request to the end
      */

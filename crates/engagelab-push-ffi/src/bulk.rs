@@ -116,8 +116,9 @@ pub struct el_bulk_plan {
     pub size: usize,
     /// Entries in the input (blank and `#` lines not counted).
     pub entries: u64,
-    /// Distinct valid ids: what the run deletes (less those a journal holds
-    /// as done).
+    /// Distinct valid ids, the count the guard checks: what the run deletes,
+    /// those a resumed run's journal holds as done included (the journal is
+    /// read after the confirmation; they are then skipped, `already_done`).
     pub ids: u64,
     /// Whether it is a dry run.
     pub dry_run: bool,
@@ -247,7 +248,8 @@ pub struct el_bulk_summary {
     pub already_done: u64,
     /// Dry run: ids that would be deleted.
     pub would_delete: u64,
-    /// Entries the run never reached because it was interrupted.
+    /// Entries the run never reached because it was interrupted or the
+    /// engine stopped it (`stopped` says why).
     pub not_started: u64,
     /// Rate-limit answers received (each was paced and retried).
     pub rate_limited: u64,
@@ -575,6 +577,22 @@ pub(crate) fn failure(e: &BulkError) -> Error {
 ///
 /// # Safety
 /// As `el_delete_devices`; `input` builds the run's input from the
+/// Refuses a summary record whose `size` the caller did not set (too small
+/// for `size` and `error`), as every function writing one does.
+///
+/// # Safety
+/// `out` is not NULL and its `size` is readable.
+pub(crate) unsafe fn summary_size_set(out: *const el_bulk_summary) -> Result<(), Error> {
+    // SAFETY: the caller guarantees `size` is readable.
+    let size = unsafe { std::ptr::addr_of!((*out).size).read_unaligned() };
+    if size < size_of::<usize>() + size_of::<u32>() {
+        return Err(Error::invalid_argument(
+            "out_summary->size is not set; use EL_BULK_SUMMARY_INIT",
+        ));
+    }
+    Ok(())
+}
+
 /// caller's arguments.
 unsafe fn delete(
     name: &str,
@@ -589,12 +607,7 @@ unsafe fn delete(
         let client = unsafe { args::object(client, "client") }?;
         let out = args::out(out_summary, "out_summary")?;
         // SAFETY: the caller guarantees `out_summary` has its size set.
-        let size = unsafe { std::ptr::addr_of!((*out).size).read_unaligned() };
-        if size < size_of::<usize>() + size_of::<u32>() {
-            return Err(Error::invalid_argument(
-                "out_summary->size is not set; use EL_BULK_SUMMARY_INIT",
-            ));
-        }
+        unsafe { summary_size_set(out) }?;
         // SAFETY: the caller guarantees what `Options::read` requires.
         let settings = unsafe { Options::read(options) }?;
         let (summary, kind, failed) = settings.run(&client.client, input()?);

@@ -167,8 +167,8 @@ pub(crate) fn erase(
 /// Writes the erasure's summary (the bulk run over every user's devices,
 /// and `error`) into `*out_summary`, every field within its `size`.
 ///
-/// NULL: `erasure` or `out_summary` NULL gives `EL_INVALID_ARGUMENT`.
-/// Threads: safe from many threads at once.
+/// NULL: `erasure` or `out_summary` NULL, or an `out_summary->size` not
+/// set, gives `EL_INVALID_ARGUMENT`. Threads: safe from many threads at once.
 ///
 /// # Safety
 /// `erasure` NULL or a live erasure; `out_summary` NULL or writable for its
@@ -182,6 +182,8 @@ pub unsafe extern "C" fn el_erasure_summary(
         // SAFETY: the caller guarantees `erasure` is NULL or live.
         let erasure = unsafe { args::object(erasure, "erasure") }?;
         let out = args::out(out_summary, "out_summary")?;
+        // SAFETY: not NULL, and the caller guarantees `size` is readable.
+        unsafe { crate::bulk::summary_size_set(out) }?;
         // SAFETY: the caller guarantees `out` is writable for its size.
         unsafe { write_summary(out, erasure.summary.as_ref(), erasure.error) };
         Ok(())

@@ -10,8 +10,9 @@
 //! - every symbol is prefixed `el_`; `_free(NULL)` is a no-op;
 //! - arguments: the object, then inputs, then outputs;
 //! - every fallible call returns a stable status code (`el_status`, never
-//!   reused) and writes its outputs only on success; `el_error` is written
-//!   only on failure;
+//!   reused) and writes its outputs only on success (a bulk run's summary
+//!   and an erasure also when it was refused or stopped, as their functions
+//!   say); `el_error` is written only on failure;
 //! - a panic never crosses into C: it becomes `EL_INTERNAL`.
 //!
 //! This is the only crate of the workspace with `unsafe` code; every block

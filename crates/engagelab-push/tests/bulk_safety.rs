@@ -310,7 +310,16 @@ fn b8_an_input_with_no_valid_id_is_refused_and_cr_endings_are_read() {
         .run(BulkInput::file(&latin1))
         .expect_err("no valid id");
     assert_eq!(e.kind(), BulkErrorKind::InvalidArgument, "{e}");
-    assert!(e.message().contains("not one registration id"), "{e}");
+    assert!(
+        e.message()
+            .contains("holds 2 entries and not one registration id"),
+        "{e}"
+    );
+    let one = client(&mock)
+        .bulk_delete()
+        .run(vec!["not an id"])
+        .expect_err("no valid id");
+    assert!(one.message().contains("holds 1 entry and"), "{one}");
     let utf16: Vec<u8> = "\u{feff}dev-00000\n"
         .encode_utf16()
         .flat_map(u16::to_le_bytes)

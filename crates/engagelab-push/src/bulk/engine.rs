@@ -159,16 +159,17 @@ fn guard(
         return Err(BulkError::new(
             BulkErrorKind::Guard,
             format!(
-                "the input holds {} ids, more than max_deletions ({}); nothing was sent",
-                counted.unique_valid, cfg.max_deletions
+                "the input holds {}, more than max_deletions ({}); nothing was sent",
+                plural(counted.unique_valid, "id", "ids"),
+                cfg.max_deletions
             ),
         ));
     }
     if counted.entries > 0 && counted.unique_valid == 0 && !from_aliases {
         return Err(BulkError::invalid(format!(
-            "the input holds {} entries and not one registration id (is it UTF-8 or \
-             ASCII text, one id per line?); nothing was sent",
-            counted.entries
+            "the input holds {} and not one registration id (is it UTF-8 or ASCII \
+             text, one id per line?); nothing was sent",
+            plural(counted.entries, "entry", "entries")
         )));
     }
     Ok(())
@@ -422,10 +423,14 @@ impl Stall {
         }
         let reason = held.map_or("", |p| p.1.text());
         Some(format!(
-            "rate-limited with no device deleted for {} s ({} rate-limited answers since the \
+            "rate-limited with no device deleted for {} ({} rate-limited answers since the \
              last deletion{}{reason}); the AppKey's quota is taken, likely by other traffic: try \
              again later or with a lower qps",
-            timeout.as_secs(),
+            if timeout < Duration::from_secs(1) {
+                format!("{} ms", timeout.as_millis())
+            } else {
+                format!("{} s", timeout.as_secs())
+            },
             limited - self.limited,
             if reason.is_empty() { "" } else { "; " },
         ))
@@ -648,4 +653,9 @@ impl Shared {
 /// decides (`NOT_FOUND`, which a 400 with code 27002 is too).
 pub(super) fn is_not_found(e: &Error) -> bool {
     e.kind() == ErrorKind::NotFound
+}
+
+/// `n` and the word for it: "1 entry", "3 entries".
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -46,8 +46,9 @@ type ResolvedFn<'a> = Box<dyn FnMut(&ErasedUser) + Send + 'a>;
 pub struct Plan {
     /// Entries in the input (blank and `#` lines not counted).
     pub entries: u64,
-    /// Distinct valid ids: what the run deletes (less those a journal holds
-    /// as done).
+    /// Distinct valid ids, the count the guard checks: what the run deletes,
+    /// those a resumed run's journal holds as done included (the journal is
+    /// read after the confirmation; they are then skipped, `already_done`).
     pub ids: u64,
     /// Whether it is a dry run.
     pub dry_run: bool,

@@ -147,7 +147,8 @@ pub struct BulkSummary {
     pub ids: u64,
     /// Counts per outcome.
     pub counts: Counts,
-    /// Entries the run never reached because it was interrupted.
+    /// Entries the run never reached because it was interrupted or the
+    /// engine stopped it (`stopped` says why).
     pub not_started: u64,
     /// Rate-limit answers received (each was paced and retried).
     pub rate_limited: u64,
