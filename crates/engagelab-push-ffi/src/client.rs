@@ -82,8 +82,9 @@ pub unsafe extern "C" fn el_client_free(client: *mut el_client) {
 /// alias, device information and timezone. Irreversible; EngageLab completes
 /// it asynchronously. Blocks until done, at most the config's overall timeout.
 ///
-/// The id is checked before anything is sent and sent as one escaped path
-/// segment. Transient failures are retried with backoff within the overall
+/// The id is checked before anything is sent (1 to
+/// `EL_MAX_REGISTRATION_ID_LEN` bytes of printable ASCII without spaces,
+/// and not `.` or `..`) and sent as one escaped path segment. Transient failures are retried with backoff within the overall
 /// deadline. When a failed call may nevertheless have deleted the device,
 /// `out_error->maybe_deleted` is true.
 ///
