@@ -2,7 +2,7 @@
 # `python -m mypy.stubtest engagelab_push`.
 import os
 from collections.abc import Callable, Iterable
-from typing import Any, final
+from typing import IO, Any, final
 
 from typing_extensions import disjoint_base
 
@@ -66,7 +66,7 @@ class Client:
         timezone. Irreversible. Raises an EngageLabError subclass on failure."""
     def delete_devices(
         self,
-        ids: str | os.PathLike[str] | Iterable[str],
+        ids: str | os.PathLike[str] | IO[str] | IO[bytes] | Iterable[str],
         *,
         # setting-defaults:begin
         qps: int = 100,
@@ -82,8 +82,10 @@ class Client:
         # setting-defaults:end
     ) -> BulkSummary:
         """Deletes many devices, paced, resumable and reported, with the GIL
-        released while the engine runs. `ids` is a path (one id per line) or
-        any iterable of str. Raises InvalidArgumentError when the input holds
+        released while the engine runs. `ids` is a path or an open file
+        (text or binary), one id per line (trimmed; blank and # lines and
+        `ID # note` comments skipped), or any other iterable of str, each
+        item one entry taken exactly (a padded item is invalid). Raises InvalidArgumentError when the input holds
         more than max_deletions ids or not one valid id, a journal belongs to
         another set of ids or is in use by another run, or a setting is out of
         range (a negative or huge qps, concurrency or max_deletions included;

@@ -56,6 +56,34 @@ def test_a_path_with_duplicates_invalid_ids_and_comments(mock: Mock, tmp_path: P
     assert len(deletes) == 2
 
 
+def test_an_open_file_is_read_by_lines_and_a_list_item_taken_exactly(
+    mock: Mock, tmp_path: Path
+) -> None:
+    ids = seed(mock, 4)
+    path = tmp_path / "ids.txt"
+    path.write_text(f"# stale\n {ids[0]} \n{ids[1]} # note\n\n", encoding="utf-8")
+    with open(path, encoding="utf-8") as text:
+        summary = client(mock).delete_devices(text)
+    assert (summary.entries, summary.deleted) == (2, 2)
+    path.write_bytes(f"{ids[2]}\r\n".encode())
+    with open(path, "rb") as binary:
+        assert client(mock).delete_devices(binary).deleted == 1
+    # A list is not lines: an item padded or with a comment is not an id.
+    summary = client(mock).delete_devices([ids[3], f" {ids[3]}", f"{ids[3]} # note", ""])
+    assert (summary.entries, summary.invalid, summary.deleted) == (4, 3, 1)
+    assert mock.devices() == []
+
+    class Lines:
+        def readline(self) -> str:
+            return ""
+
+        def __iter__(self) -> Iterator[object]:
+            return iter(["x\n", 7])
+
+    with pytest.raises(TypeError, match="each line"):
+        client(mock).delete_devices(Lines())  # type: ignore[arg-type]
+
+
 def test_the_guard_refuses_and_sends_nothing(mock: Mock) -> None:
     ids = seed(mock, 5)
     with pytest.raises(InvalidArgumentError, match="max_deletions") as info:

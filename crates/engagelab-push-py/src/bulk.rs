@@ -13,7 +13,7 @@ use engagelab_push::{
 };
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyIterator, PyString};
+use pyo3::types::{PyBytes, PyDict, PyIterator, PyString};
 
 use crate::convert::{Arg, int_or, opt_long_seconds, opt_path};
 use crate::errors::{to_py_err, to_py_err_saying};
@@ -232,11 +232,21 @@ impl Settings {
 }
 
 /// `ids` as the engine's input: a path (`str` or `os.PathLike`) is a file of
-/// ids; any other iterable yields ids, pulled one by one with the GIL.
+/// ids, and so is an open file (anything with `readline`, text or binary:
+/// its lines follow the file rules); any other iterable yields ids, each
+/// taken exactly, pulled one by one with the GIL.
 fn input(ids: &Bound<'_, PyAny>, raised: &Raised) -> PyResult<BulkInput> {
     if ids.is_instance_of::<PyString>() || ids.hasattr("__fspath__")? {
         let path: PathBuf = ids.extract()?;
         return Ok(BulkInput::file(path));
+    }
+    if ids.hasattr("readline")? {
+        return Ok(BulkInput::reader(Lines {
+            iter: ids.try_iter()?.unbind(),
+            raised: raised.clone(),
+            line: Vec::new(),
+            at: 0,
+        }));
     }
     let iter: Py<PyIterator> = ids.try_iter()?.unbind();
     let raised = raised.clone();
@@ -261,6 +271,48 @@ fn input(ids: &Bound<'_, PyAny>, raised: &Raised) -> PyResult<BulkInput> {
 }
 
 /// Stores the first exception and returns a short text for the engine.
+/// An open Python file read as bytes, line by line with the GIL: `str`
+/// lines as UTF-8, `bytes` lines as they are.
+struct Lines {
+    iter: Py<PyIterator>,
+    raised: Raised,
+    line: Vec<u8>,
+    at: usize,
+}
+
+impl std::io::Read for Lines {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.line.len() {
+            let next = Python::attach(|py| {
+                let item = match self.iter.bind(py).clone().next() {
+                    None => return Ok(None),
+                    Some(item) => item?,
+                };
+                if let Ok(b) = item.cast::<PyBytes>() {
+                    return Ok(Some(b.as_bytes().to_vec()));
+                }
+                match item.cast::<PyString>() {
+                    Ok(s) => Ok(Some(s.to_cow()?.as_bytes().to_vec())),
+                    Err(_) => Err(crate::errors::type_error(
+                        "each line",
+                        "str or bytes",
+                        &item,
+                    )),
+                }
+            });
+            match next {
+                Ok(None) => return Ok(0),
+                Ok(Some(line)) => (self.line, self.at) = (line, 0),
+                Err(e) => return Err(std::io::Error::other(keep(&self.raised, e))),
+            }
+        }
+        let n = out.len().min(self.line.len() - self.at);
+        out[..n].copy_from_slice(&self.line[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
 fn keep(raised: &Raised, e: PyErr) -> String {
     let mut slot = raised.lock().unwrap_or_else(|p| p.into_inner());
     if slot.is_none() {
