@@ -423,6 +423,10 @@ mod tests {
             (e.kind(), calls, e.attempts(), e.maybe_deleted()),
             (ErrorKind::Cancelled, 1, 1, true)
         );
+        assert!(
+            e.message().contains("it stopped before an answer came"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -442,5 +446,6 @@ mod tests {
             (e.kind(), e.attempts(), e.maybe_deleted()),
             (ErrorKind::Cancelled, 0, false)
         );
+        assert!(e.message().contains("no request was sent"), "{e}");
     }
 }

@@ -376,6 +376,7 @@ mod tests {
             "ZGVtby1hcHAta2V5\r\nOmRlbW8tbWFzdGVyLXNlY3JldA==",
             "ZGVtby1hcHAta2V5%0D%0AOmRlbW8tbWFzdGVyLXNlY3JldA==",
             "ZGVtby1hcHAta2V5\u{200B}OmRlbW8tbWFzdGVy LXNlY3JldA==",
+            "ZGVtby1hcHAta2V5%20OmRlbW8tbWFzdGVy%09LXNlY3JldA==",
         ] {
             let out = scrub(text, &[TOKEN]);
             assert_eq!(out, REDACTED, "{text:?}");
@@ -403,6 +404,18 @@ mod tests {
     }
 
     #[test]
+    fn a_text_that_is_only_a_secret_is_removed_and_the_text_between_two_is_kept() {
+        // A short secret has one window, as long as the text itself.
+        assert_eq!(scrub("s3cret", &["s3cret"]), REDACTED);
+        let s = Scrubber::new(&[MASTER, TOKEN]);
+        assert_eq!(s.scrub(MASTER), REDACTED);
+        assert_eq!(
+            s.scrub(&format!("{MASTER} then {TOKEN}.")),
+            format!("{REDACTED} then {REDACTED}.")
+        );
+    }
+
+    #[test]
     fn a_json_escaped_slash_is_seen_through() {
         let token = "YWJj/ZGVm+Z2hp/amts/bW5vcA==";
         let s = Scrubber::new(&[token]);
@@ -413,6 +426,12 @@ mod tests {
         );
         let cut = &escaped[..escaped.find("\\/").unwrap() + 1];
         assert_eq!(s.scrub(&format!("got {cut}")), format!("got {REDACTED}"));
+        // An escaped slash that ends the secret ends the removed run.
+        let s = Scrubber::new(&["YWJjZGVmZ2hpamtsbW5vcA/"]);
+        assert_eq!(
+            s.scrub("got YWJjZGVmZ2hpamtsbW5vcA\\/ back"),
+            format!("got {REDACTED} back")
+        );
     }
 
     #[test]

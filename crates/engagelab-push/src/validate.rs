@@ -332,24 +332,44 @@ mod tests {
         assert!(base_url("http://[::1]:8080", false).is_ok());
         assert!(base_url("http://localhost:1", false).is_ok());
         assert!(base_url("http://h.example", true).is_ok());
-        for bad in [
-            "http://h.example",
-            "ftp://h.example",
-            "h.example",
-            "https://user:pw@h.example",
-            "https://h.example/?q=1",
-            "https://h.example/#f",
-            "https://h example",
-            "",
+        // Each refusal names the URL (never its user info) and says why.
+        for (bad, why) in [
+            (
+                "http://h.example",
+                "plain http to a host that is not loopback",
+            ),
+            ("ftp://h.example", "must start with https://"),
+            ("h.example", "must start with https://"),
+            ("https://", "not a valid URL"),
+            ("https://user:pw@h.example", "must not contain user info"),
+            ("https://h.example/?q=1", "query or fragment"),
+            ("https://h.example/#f", "query or fragment"),
+            ("https://h example", "whitespace"),
+            ("https://h.example/a b", "whitespace"),
+            ("", "not a valid URL"),
         ] {
             let e = base_url(bad, false).unwrap_err();
+            let shown = if bad.contains('@') {
+                "<with user info>"
+            } else {
+                bad
+            };
             assert!(
-                e.message().starts_with("base_url"),
+                e.message().starts_with(&format!("base_url {shown:?} ")),
                 "{bad}: {}",
                 e.message()
             );
+            assert!(e.message().contains(why), "{bad}: {}", e.message());
             assert!(!e.message().contains("pw@"), "{}", e.message());
         }
+    }
+
+    #[test]
+    fn user_agents_are_checked_at_their_bounds() {
+        assert!(user_agent(&"a".repeat(MAX_USER_AGENT_LEN)).is_ok());
+        assert!(user_agent(&"a".repeat(MAX_USER_AGENT_LEN + 1)).is_err());
+        assert!(user_agent("").is_err());
+        assert!(user_agent("a\nb").is_err());
     }
 
     #[test]
@@ -366,6 +386,15 @@ mod tests {
         }
         assert!(proxy("ftp://x").is_err());
         assert!(proxy("").is_err());
+        // Whitespace or a control character is refused.
+        for bad in ["http://p x:3128", "http://p\u{7f}x:3128"] {
+            let e = proxy(bad).unwrap_err();
+            assert!(
+                e.message().starts_with("proxy is not a valid proxy URL"),
+                "{}",
+                e.message()
+            );
+        }
         assert_eq!(
             proxy_for_display("http://u:secret@p.example:3128"),
             "http://p.example:3128"
