@@ -30,20 +30,6 @@ fn load(file: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
 }
 
-/// The contract's name of a bulk error kind.
-fn kind_name(kind: BulkErrorKind) -> &'static str {
-    match kind {
-        BulkErrorKind::Guard => "GUARD",
-        BulkErrorKind::Declined => "DECLINED",
-        BulkErrorKind::JournalMismatch => "JOURNAL_MISMATCH",
-        BulkErrorKind::Io => "IO",
-        BulkErrorKind::JournalBusy => "JOURNAL_BUSY",
-        BulkErrorKind::WriteFailed => "WRITE_FAILED",
-        BulkErrorKind::Lookup => "LOOKUP",
-        _ => "INVALID_ARGUMENT",
-    }
-}
-
 /// The JSON lines of `path` from line `from` on, and its line count.
 fn lines(path: &Path, from: usize) -> (Vec<Value>, usize) {
     let text = std::fs::read_to_string(path).unwrap_or_default();
@@ -210,10 +196,10 @@ fn run(sc: &Value) -> Vec<String> {
                     (BulkErrorKind::Lookup, Some(cause)) => cause.kind().name(),
                     _ => "INVALID_ARGUMENT",
                 };
-                if status != want_status || Some(kind_name(e.kind())) != want_error {
+                if status != want_status || Some(e.kind().name()) != want_error {
                     fail(format!(
                         "expected {want_status} ({want_error:?}), got {status} ({}): {e}",
-                        kind_name(e.kind())
+                        e.kind().name()
                     ));
                 }
                 for part in expect["message_contains"].as_array().into_iter().flatten() {
