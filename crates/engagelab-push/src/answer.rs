@@ -295,6 +295,14 @@ mod tests {
         assert!(e.len() <= MAX_EXCERPT && e.chars().all(|c| c == 'é'));
         let broken = [b'a', 0xff, 0xfe, b'b'];
         assert_eq!(excerpt(&broken), "a\u{fffd}\u{fffd}b");
+        // Control characters (an escape sequence for a terminal) and every
+        // kind of whitespace become one space.
+        assert_eq!(excerpt(b"a\x1b[2Jb\x01 c"), "a [2Jb c");
+        assert_eq!(excerpt("a\u{2003}\u{a0}b".as_bytes()), "a b");
+        // A body exactly as long as an excerpt is kept whole.
+        let full = "x".repeat(MAX_EXCERPT);
+        assert_eq!(excerpt(full.as_bytes()), full);
+        assert_eq!(excerpt(format!("{full}y").as_bytes()).len(), MAX_EXCERPT);
     }
 
     #[test]
@@ -312,5 +320,15 @@ mod tests {
         assert_eq!(retry_hint(None, Some("1000000000")), Some(Duration::ZERO));
         assert_eq!(retry_hint(Some("soon"), None), None);
         assert_eq!(retry_hint(None, None), None);
+        // An empty header is no hint; a huge one is cut to a day.
+        assert_eq!(retry_hint(Some(""), None), None);
+        assert_eq!(
+            retry_hint(Some("99999999999999999999999"), None),
+            Some(Duration::from_secs(86_400))
+        );
+        assert_eq!(
+            retry_hint(None, Some("99999")),
+            Some(Duration::from_secs(86_400))
+        );
     }
 }

@@ -261,5 +261,13 @@ mod tests {
         let path = dir.path().join("j");
         let (j, done) = Journal::open(&path, "fp", 1, false).unwrap();
         assert!(j.is_none() && done.count == 0 && !path.exists());
+        // Only a missing journal is none: one that cannot be opened is an
+        // error, not a dry run that counts nothing as done.
+        std::fs::write(&path, "").unwrap();
+        let e = Journal::open(&path.join("j"), "fp", 1, false)
+            .err()
+            .unwrap();
+        assert_eq!(e.kind(), BulkErrorKind::Io, "{e}");
+        assert!(e.message().contains("cannot open the journal"), "{e}");
     }
 }
