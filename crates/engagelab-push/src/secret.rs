@@ -340,6 +340,11 @@ mod tests {
         let s = Secret::new("hunter2");
         assert_eq!(format!("{s:?}"), REDACTED);
         assert_eq!(s.expose(), "hunter2");
+        let scrubber = format!("{:?}", Scrubber::new(&["hunter2-is-the-secret"]));
+        assert!(
+            scrubber.starts_with("Scrubber(") && !scrubber.contains("hunter2"),
+            "{scrubber}"
+        );
     }
 
     #[test]
