@@ -84,8 +84,9 @@ pub unsafe extern "C" fn el_client_free(client: *mut el_client) {
 ///
 /// The id is checked before anything is sent (1 to
 /// `EL_MAX_REGISTRATION_ID_LEN` bytes of printable ASCII without spaces,
-/// and not `.` or `..`) and sent as one escaped path segment. Transient failures are retried with backoff within the overall
-/// deadline. When a failed call may nevertheless have deleted the device,
+/// and not `.` or `..`) and sent as one escaped path segment. Transient
+/// failures are retried with backoff within the overall deadline. When a
+/// failed call may nevertheless have deleted the device,
 /// `out_error->maybe_deleted` is true.
 ///
 /// Returns `EL_OK`, or the failure's category (`EL_INVALID_ARGUMENT`,
