@@ -288,18 +288,16 @@ fn units(text: &str) -> Vec<Unit> {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%'
-            && i + 2 < b.len()
-            && let (Some(hi), Some(lo)) = (hex(b[i + 1]), hex(b[i + 2]))
+            && let Some((byte, end)) = escape_at(text, i)
         {
-            let byte = hi * 16 + lo;
             if byte > b' ' && byte != 0x7f {
                 out.push(Unit {
                     byte,
                     start: i,
-                    end: i + 3,
+                    end,
                 });
             }
-            i += 3;
+            i = end;
             continue;
         }
         if b[i] == b'\\' && b.get(i + 1) == Some(&b'/') {
@@ -325,6 +323,20 @@ fn units(text: &str) -> Vec<Unit> {
         i += n;
     }
     out
+}
+
+/// The byte of the `%XX` escape at `at` and where it ends. Format
+/// characters between its three characters are skipped: an excerpt strips
+/// them, and a reader does not see them, so `%\u{200B}50` reads as `%50`.
+fn escape_at(text: &str, at: usize) -> Option<(u8, usize)> {
+    let mut digits = text[at + 1..]
+        .char_indices()
+        .filter(|&(_, c)| !is_format(c))
+        .take(2);
+    let (_, hi) = digits.next()?;
+    let (j, lo) = digits.next()?;
+    let byte = hex(u8::try_from(hi).ok()?)? * 16 + hex(u8::try_from(lo).ok()?)?;
+    Some((byte, at + 1 + j + 1))
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -373,6 +385,16 @@ mod tests {
         }
         let out = scrub("secret: demo%2Dmaster%2Dsecret.", &["demo-master-secret"]);
         assert_eq!(out, format!("secret: {REDACTED}."));
+        // An invisible character inside an escape does not hide it.
+        let out = scrub("got %\u{200B}50a55word here", &["Pa55word"]);
+        assert_eq!(out, format!("got {REDACTED} here"));
+        let out = scrub(
+            "%6\u{2060}4emo-mast%\u{FEFF}65r-secret",
+            &["demo-master-secret"],
+        );
+        assert_eq!(out, REDACTED);
+        // Other text between `%` and two hex digits is no escape.
+        assert_eq!(scrub("50% 50a55word", &["Pa55word"]), "50% 50a55word");
     }
 
     #[test]

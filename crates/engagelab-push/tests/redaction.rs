@@ -182,3 +182,47 @@ fn a_secret_echoed_in_a_device_answer_is_removed() {
         (&["vip1".to_owned()][..], tagged)
     );
 }
+
+#[test]
+fn an_escape_split_by_an_invisible_character_is_seen_through_in_every_report() {
+    // `%\u200b64` reads as `%64` ("d") once the invisible character is
+    // stripped, as excerpts strip it and as a reader sees it.
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    let password = "Pa55word";
+    let proxy = mock
+        .base_url()
+        .replace("http://", &format!("http://user:{password}@"));
+    let client = Client::builder(DEFAULT_APP_KEY, SECRET)
+        .base_url(mock.base_url())
+        .proxy(proxy)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let echo = "got %\\u200b50a55word and %\\u200b64emo-mast%\\u200b65r-secret here";
+    let body = format!("{{\"error\":{{\"code\":27003,\"message\":\"{echo}\"}}}}");
+    mock.script("dev-echo", vec![Answer::body(400, body.clone())]);
+    let e = client.delete_device("dev-echo").unwrap_err();
+    mock.script("dev-echo", vec![Answer::body(400, body)]);
+    let report = client
+        .check(&engagelab_push::CheckOptions::new().device("dev-echo"))
+        .unwrap();
+    let messages: Vec<String> = report
+        .probes()
+        .iter()
+        .map(|p| p.message().to_owned())
+        .collect();
+    for text in [
+        e.to_string(),
+        report.to_json().to_string(),
+        messages.join(" | "),
+    ] {
+        let seen = text.replace('\u{200b}', "");
+        for leak in ["%50a55word", "a55word", "emo-mast%65r-secret", "r-secret"] {
+            assert!(!seen.contains(leak), "{leak:?} in {text}");
+        }
+    }
+    assert!(
+        messages.iter().any(|m| m.contains("** redacted **")),
+        "{messages:?}"
+    );
+}
