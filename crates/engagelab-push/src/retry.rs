@@ -448,4 +448,27 @@ mod tests {
         );
         assert!(e.message().contains("no request was sent"), "{e}");
     }
+
+    #[test]
+    fn a_wait_ending_exactly_at_the_deadline_is_not_taken() {
+        let clock = FakeClock::new();
+        // The 2 s hint is over the 100 ms backoff cap, so the wait is exactly
+        // the hint: it would end exactly at the deadline, leaving no time.
+        let deadline = clock.start + Duration::from_secs(2);
+        let mut calls = 0;
+        let e = run(&policy(5), &clock, deadline, None, |_| -> Result<(), _> {
+            calls += 1;
+            Err(Failure::answered(
+                Error::new(ErrorKind::RateLimited, "slow"),
+                Some(Duration::from_secs(2)),
+            ))
+        })
+        .unwrap_err();
+        assert_eq!(
+            (e.kind(), e.attempts(), calls),
+            (ErrorKind::RateLimited, 1, 1),
+            "{e}"
+        );
+        assert!(clock.sleeps.borrow().is_empty());
+    }
 }

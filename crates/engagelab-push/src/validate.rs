@@ -489,4 +489,30 @@ mod tests {
         assert!(e.message().contains("42 bytes"), "{}", e.message());
         assert_eq!(path_segment("用户?#%"), "%E7%94%A8%E6%88%B7%3F%23%25");
     }
+
+    #[test]
+    fn proxy_characters_the_uri_parser_takes_are_still_refused() {
+        // Non-ASCII whitespace and C1 controls pass http::Uri in a path.
+        for bad in [
+            "http://p.example:3128/\u{a0}",
+            "http://p.example:3128/a\u{3000}b",
+            "http://p.example:3128/\u{80}",
+        ] {
+            let e = proxy(bad).unwrap_err();
+            assert!(
+                e.message().starts_with("proxy is not a valid proxy URL"),
+                "{bad:?}: {}",
+                e.message()
+            );
+        }
+    }
+
+    #[test]
+    fn an_ipv6_host_ending_in_double_colon_without_a_port_is_taken() {
+        assert_eq!(
+            base_url("https://[2001:db8::]", false).unwrap(),
+            "https://[2001:db8::]"
+        );
+        assert!(proxy("http://[2001:db8::]").is_ok());
+    }
 }

@@ -146,6 +146,9 @@ fn b2_a_second_run_on_a_journal_in_use_refuses_and_sends_nothing() {
     let (started_tx, started_rx) = mpsc::channel();
     let (release_tx, release_rx) = mpsc::channel::<()>();
     std::thread::scope(|s| {
+        // Owned here, so that a failed assertion below drops it and the
+        // first run's callback stops waiting: the test fails, never hangs.
+        let release_tx = release_tx;
         let first = s.spawn(|| {
             let mut once = Some((started_tx, release_rx));
             client(&mock)
