@@ -117,10 +117,10 @@ fn a_token_json_escaped_with_backslash_slash_is_removed() {
     }
 }
 
-#[test]
-fn a_proxys_credentials_echoed_back_are_removed() {
+/// A mock, and a client without retries that reaches it through the mock
+/// itself as a proxy, with `password` as the proxy's.
+fn through_a_proxy(password: &str) -> (MockServer, Client) {
     let mock = MockServer::start(MockConfig::default()).unwrap();
-    let password = "PROXYPASS-canary-0123";
     let proxy = mock
         .base_url()
         .replace("http://", &format!("http://user:{password}@"));
@@ -130,6 +130,13 @@ fn a_proxys_credentials_echoed_back_are_removed() {
         .max_retries(0)
         .build()
         .unwrap();
+    (mock, client)
+}
+
+#[test]
+fn a_proxys_credentials_echoed_back_are_removed() {
+    let password = "PROXYPASS-canary-0123";
+    let (mock, client) = through_a_proxy(password);
     let token = base64::engine::general_purpose::STANDARD.encode(format!("user:{password}"));
     let echo = format!(
         "{{\"error\":{{\"code\":27002,\"message\":\"Proxy-Authorization: Basic {token}; password {password}\"}}}}"
@@ -187,17 +194,7 @@ fn a_secret_echoed_in_a_device_answer_is_removed() {
 fn an_escape_split_by_an_invisible_character_is_seen_through_in_every_report() {
     // `%\u200b64` reads as `%64` ("d") once the invisible character is
     // stripped, as excerpts strip it and as a reader sees it.
-    let mock = MockServer::start(MockConfig::default()).unwrap();
-    let password = "Pa55word";
-    let proxy = mock
-        .base_url()
-        .replace("http://", &format!("http://user:{password}@"));
-    let client = Client::builder(DEFAULT_APP_KEY, SECRET)
-        .base_url(mock.base_url())
-        .proxy(proxy)
-        .max_retries(0)
-        .build()
-        .unwrap();
+    let (mock, client) = through_a_proxy("Pa55word");
     let echo = "got %\\u200b50a55word and %\\u200b64emo-mast%\\u200b65r-secret here";
     let body = format!("{{\"error\":{{\"code\":27003,\"message\":\"{echo}\"}}}}");
     mock.script("dev-echo", vec![Answer::body(400, body.clone())]);
