@@ -239,10 +239,11 @@ func (c *Client) runBulk(ctx context.Context, opts BulkOptions,
 	o.concurrency = C.uint32_t(opts.Concurrency)
 	o.max_deletions = C.uint64_t(opts.MaxDeletions)
 	o.dry_run = C.bool(opts.DryRun)
-	if opts.StallTimeout < 0 {
-		return 0, nil, invalidArgument(fmt.Sprintf("StallTimeout is negative (%v)", opts.StallTimeout))
+	stall, bad := millis("StallTimeout", opts.StallTimeout)
+	if bad != nil {
+		return 0, nil, bad
 	}
-	o.stall_timeout_ms, _ = millis("StallTimeout", opts.StallTimeout)
+	o.stall_timeout_ms = stall
 	for _, p := range []struct {
 		name, value string
 		field       **C.char

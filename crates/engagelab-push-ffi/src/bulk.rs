@@ -572,11 +572,6 @@ pub(crate) fn failure(e: &BulkError) -> Error {
     }
 }
 
-/// The body of the two delete functions: reads the arguments, runs, writes
-/// the summary (also for a refused or stopped run) and the failure.
-///
-/// # Safety
-/// As `el_delete_devices`; `input` builds the run's input from the
 /// Refuses a summary record whose `size` the caller did not set (too small
 /// for `size` and `error`), as every function writing one does.
 ///
@@ -593,6 +588,11 @@ pub(crate) unsafe fn summary_size_set(out: *const el_bulk_summary) -> Result<(),
     Ok(())
 }
 
+/// The body of the two delete functions: reads the arguments, runs, writes
+/// the summary (also for a refused or stopped run) and the failure.
+///
+/// # Safety
+/// As `el_delete_devices`; `input` builds the run's input from the
 /// caller's arguments.
 unsafe fn delete(
     name: &str,

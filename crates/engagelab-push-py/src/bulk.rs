@@ -270,7 +270,6 @@ fn input(ids: &Bound<'_, PyAny>, raised: &Raised) -> PyResult<BulkInput> {
     Ok(BulkInput::TryIds(Box::new(items)))
 }
 
-/// Stores the first exception and returns a short text for the engine.
 /// An open Python file read as bytes, line by line with the GIL: `str`
 /// lines as UTF-8, `bytes` lines as they are.
 struct Lines {
@@ -313,6 +312,7 @@ impl std::io::Read for Lines {
     }
 }
 
+/// Stores the first exception and returns a short text for the engine.
 fn keep(raised: &Raised, e: PyErr) -> String {
     let mut slot = raised.lock().unwrap_or_else(|p| p.into_inner());
     if slot.is_none() {

@@ -377,10 +377,7 @@ impl Client {
         let deadline = inner.deadline(options);
         let cancel = options.cancel.as_ref();
         if cancel.is_some_and(crate::CancelToken::is_cancelled) {
-            return Err(Error::new(
-                crate::ErrorKind::Cancelled,
-                "no request was sent",
-            ));
+            return Err(crate::retry::cancelled(0));
         }
         if deadline <= Instant::now() {
             // A per-call timeout of 0, as in `call`: nothing is sent.

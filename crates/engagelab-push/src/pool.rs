@@ -239,7 +239,7 @@ fn watcher(shared: Arc<Shared>) {
         };
         for (task, kind) in ended {
             let error = match kind {
-                ErrorKind::Cancelled => Error::new(kind, "no request was sent"),
+                ErrorKind::Cancelled => crate::retry::cancelled(0),
                 _ => Error::new(kind, "the deadline passed before a request could be sent"),
             };
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| task.abandon(error)));

@@ -196,8 +196,8 @@ pub(crate) fn run<T>(
     }
 }
 
-/// The error of a call stopped by its cancel token.
-fn cancelled(attempts: u32) -> Error {
+/// The error of a call stopped by its cancel token after `attempts`.
+pub(crate) fn cancelled(attempts: u32) -> Error {
     // The kind's summary already says "the call was cancelled".
     let message = if attempts == 0 {
         "no request was sent"
