@@ -27,7 +27,9 @@
  * as the subclass of its category (InvalidArgumentError, AuthError,
  * NotFoundError, RateLimitedError, ServerError, ApiError, TimeoutError,
  * NetworkError, InvalidResponseError, InternalError, CancelledError; a status
- * code this header does not know is thrown as a plain Error). what() never
+ * code this header does not know is thrown as a plain Error). A bulk run or
+ * an erasure that is refused or has to stop throws BulkError instead (an
+ * Error whose status() is the category; kind() says why). what() never
  * contains the Master Secret. std::bad_alloc may also be thrown.
  *
  * Threads: a Client's const member functions (get_device, try_get_device,
@@ -43,8 +45,9 @@
  * throws the same classes as the blocking calls.
  *
  * Checked here and not by the core, because C strings cannot carry them: a
- * NUL byte inside a registration id, an alias, a platform list or a setting
- * (InvalidArgumentError, not a silent truncation) and a negative duration.
+ * NUL byte inside a registration id (a bulk run's ids included), an alias,
+ * a platform list, a file path or a setting (InvalidArgumentError naming
+ * it, nothing sent: not a silent truncation) and a negative duration.
  * A per-call timeout of zero is passed through: the core decides what it
  * means (a TimeoutError with attempts() 0, nothing sent).
  */
@@ -632,7 +635,8 @@ struct BulkOptions {
     std::function<bool(const el_bulk_plan &)> confirm;
     /// `erase_users` only: each alias and its ids, once resolved.
     std::function<void(std::string_view alias, const std::vector<std::string> &ids)> on_resolved;
-    /// Stops the run when cancelled; must outlive the call.
+    /// Stops the run when cancelled; must outlive the call. A moved-from
+    /// token is as none.
     const CancelToken *cancel = nullptr;
 };
 
@@ -679,20 +683,29 @@ struct BulkRun {
     el_bulk_options c = EL_BULK_OPTIONS_INIT;
 
     explicit BulkRun(const BulkOptions &o) : options(o) {
-        if (o.cancel == nullptr) own.emplace();
+        // A moved-from token (no C token) is as none: the run's own is the
+        // one a callback's exception cancels.
+        if (o.cancel == nullptr || o.cancel->c_cancel() == nullptr) own.emplace();
         c.qps = o.qps;
         c.concurrency = o.concurrency;
         c.max_deletions = o.max_deletions;
         c.stall_timeout_ms = millis(o.stall_timeout, "stall_timeout");  // 0: the default
         c.dry_run = o.dry_run;
-        c.journal = o.journal ? o.journal->c_str() : nullptr;
-        c.backup = o.backup ? o.backup->c_str() : nullptr;
-        c.report = o.report ? o.report->c_str() : nullptr;
-        c.cancel = o.cancel ? o.cancel->c_cancel() : own->c_cancel();
+        c.journal = path(o.journal, "journal");
+        c.backup = path(o.backup, "backup");
+        c.report = path(o.report, "report");
+        c.cancel = own ? own->c_cancel() : o.cancel->c_cancel();
         c.user_data = this;
         if (o.on_progress) c.on_progress = &BulkRun::progress;
         if (o.confirm) c.confirm = &BulkRun::confirm;
         if (o.on_resolved) c.on_resolved = &BulkRun::resolved;
+    }
+    // The file `name` names as a C string (NULL for none), or
+    // InvalidArgumentError if it holds a NUL: C would cut it there.
+    static const char *path(const std::optional<std::string> &file, const char *name) {
+        if (!file) return nullptr;
+        if (std::optional<Error> error = nul_byte_in(*file, name)) error->raise();
+        return file->c_str();
     }
     void caught() noexcept {
         if (!thrown) thrown = std::current_exception();
@@ -954,9 +967,9 @@ class Client {
     /// that the id is the one meant, and keep `raw_json()` as a backup. The
     /// id is checked and sent as `delete_device` does, and the same retries,
     /// deadline and errors apply (`maybe_deleted()` is always false). An
-    /// unknown id is what EngageLab answers for it (`ApiError` with HTTP 400
-    /// and code 27002, or `NotFoundError`). Throws the `Error` subclass of
-    /// the failure's category.
+    /// unknown id is a `NotFoundError` (HTTP 404, or EngageLab's HTTP 400
+    /// with code 27002). Throws the `Error` subclass of the failure's
+    /// category.
     Device get_device(std::string_view registration_id) const {
         return get_device(registration_id, CallOptions{});
     }
@@ -1045,7 +1058,12 @@ class Client {
                                const BulkOptions &options = {}) const {
         std::vector<const char *> c_ids;
         c_ids.reserve(ids.size());
-        for (const std::string &id : ids) c_ids.push_back(id.c_str());
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            // C would cut an id at a NUL, and another device would be deleted.
+            const std::string name = "ids[" + std::to_string(i) + "]";
+            if (std::optional<Error> e = detail::nul_byte_in(ids[i], name.c_str())) e->raise();
+            c_ids.push_back(ids[i].c_str());
+        }
         detail::BulkRun run(options);
         el_bulk_summary summary = EL_BULK_SUMMARY_INIT;
         el_error error = EL_ERROR_INIT;

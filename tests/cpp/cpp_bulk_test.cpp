@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 #include "credentials.h"
 #include "mock.h"
 
@@ -146,6 +148,59 @@ void test_stall_timeout(const engagelab::Client &client) {
     CHECK(mock_reset() == 0);
 }
 
+// A NUL inside an id or a file path of a run is refused, naming it, before
+// anything is sent: C would cut the string there, and delete another device
+// ("victim") or write another file.
+void test_nul_refused(const engagelab::Client &client) {
+    using namespace std::string_literals;
+    CHECK(mock_reset() == 0);
+    CHECK(mock_add_device("victim") == 0);
+    try {
+        (void)client.delete_devices({"cppb-ok", "victim\0-not-this-one"s});
+        CHECK(!"an id with a NUL was taken");
+    } catch (const engagelab::InvalidArgumentError &e) {
+        CHECK(e.message() == "ids[1] contains a NUL byte");
+    }
+    const std::string report = "/tmp/cppb-nul-report-" + std::to_string(getpid());
+    engagelab::BulkOptions options;
+    options.report = report + "\0.ignored"s;
+    try {
+        (void)client.delete_devices({"victim"}, options);
+        CHECK(!"a report path with a NUL was taken");
+    } catch (const engagelab::InvalidArgumentError &e) {
+        CHECK(e.message() == "report contains a NUL byte");
+    }
+    CHECK(access(report.c_str(), F_OK) != 0);
+    CHECK(mock_request_count() == 0);
+    CHECK(mock_has_device("victim") == 1);
+}
+
+// A callback's exception stops the run when `cancel` is a moved-from token,
+// as with no token: the run's own token is cancelled.
+void test_moved_from_token(const engagelab::Client &client) {
+    CHECK(mock_reset() == 0);
+    std::vector<std::string> ids;
+    for (int i = 0; i < 12; ++i) {
+        ids.push_back("cppb-mv-" + std::to_string(i));
+        CHECK(mock_add_device(ids.back().c_str()) == 0);
+    }
+    engagelab::CancelToken token;
+    const engagelab::CancelToken moved(std::move(token));
+    engagelab::BulkOptions options;
+    options.qps = 5;
+    options.cancel = &token;  // moved from: no C token
+    options.on_progress = [](const el_bulk_progress &) { throw std::runtime_error("stop"); };
+    try {
+        (void)client.delete_devices(ids, options);
+        CHECK(!"the callback's exception was not rethrown");
+    } catch (const std::runtime_error &e) {
+        CHECK(std::string(e.what()) == "stop");
+    }
+    int left = 0;
+    for (const std::string &id : ids) left += mock_has_device(id.c_str());
+    CHECK(left > 0);  // stopped: not every id was deleted
+}
+
 }  // namespace
 
 int main() {
@@ -157,6 +212,8 @@ int main() {
         test_callback_exception(client);
         test_erase_users(client);
         test_stall_timeout(client);
+        test_nul_refused(client);
+        test_moved_from_token(client);
     }
     mock_cleanup();
     if (failures != 0) {
