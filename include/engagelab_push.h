@@ -1201,7 +1201,8 @@ void el_id_list_free(struct el_id_list *ids);
  * `user_data` is never read or written by the library.
  * Errors: only when the call did not start: `EL_INVALID_ARGUMENT` for a
  * NULL `client`, `registration_id` or `done`, a `registration_id` not UTF-8
- * or bad `options`; `EL_INTERNAL` when no thread could be started.
+ * or bad `options` (a token made by `el_cancel_new_with_check` included);
+ * `EL_INTERNAL` when no thread could be started.
  * `*out_error` is filled when `out_error` is not NULL (untouched on
  * success).
  *
@@ -1284,8 +1285,9 @@ el_status el_get_alias_async(const struct el_client *client,
  *
  * Errors: only when the run did not start: `EL_INVALID_ARGUMENT` for a
  * NULL `client` or `done`, `ids` NULL with a count above 0, a NULL entry, or
- * bad `options`; `EL_INTERNAL` when no thread could be started.
- * `*out_error` is filled when `out_error` is not NULL.
+ * bad `options` (a token made by `el_cancel_new_with_check` included);
+ * `EL_INTERNAL` when no thread could be started. `*out_error` is filled
+ * when `out_error` is not NULL.
  *
  * # Safety
  * `client` NULL or a live client; `ids` NULL or `count` readable pointers,
@@ -1459,7 +1461,9 @@ el_status el_cancel_new(struct el_cancel **out_cancel);
  * soon as `check(user_data)` returns true. A call given the token runs the
  * check on the thread that made the call, only while it waits (about every
  * 20 ms; a call that never waits never runs it), never on the library's
- * own threads: a bulk run runs it on its calling thread too. This is how
+ * own threads: a bulk run runs it on its calling thread too, and an
+ * asynchronous call (`_async`) refuses the token (`EL_INVALID_ARGUMENT`,
+ * not started), as it has no waiting thread to run it on. This is how
  * a language whose signal handlers run only on its own thread (PHP's
  * `pcntl_signal`, Python's) stops a call on Ctrl-C: the check runs them.
  *

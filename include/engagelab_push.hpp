@@ -482,7 +482,9 @@ class CancelToken {
     /// the check on the calling thread while it waits (about every 20 ms),
     /// never on the library's threads; `is_cancelled()` runs it too. This is
     /// how a program whose signal handling happens on its own thread stops a
-    /// call on Ctrl-C. The check must not start a call given this token; a
+    /// call on Ctrl-C. An `_async` call refuses the token
+    /// (`InvalidArgumentError`, not started): it has no waiting thread to run
+    /// the check on. The check must not start a call given this token; a
     /// check that throws cancels the token (no exception crosses the C
     /// library). Throws `InvalidArgumentError` for an empty check.
     explicit CancelToken(std::function<bool()> check)

@@ -4,7 +4,8 @@
  *     EL_CANCELLED well before the answer would have come;
  *   - a per-call timeout shorter than the client's: EL_TIMEOUT in time;
  *   - a token made by el_cancel_new_with_check stops a slow call once its
- *     check says so, the check running on the calling thread only;
+ *     check says so, the check running on the calling thread only, and
+ *     an asynchronous call refuses it;
  *   - a per-call timeout of 0 (has_timeout): the core's EL_TIMEOUT, nothing
  *     sent; 0 without has_timeout, or from a record older than it: none;
  *   - NULL options behave as el_delete_device; bad options are named.
@@ -45,6 +46,22 @@ static bool check_third(void *user_data) {
         c->off_thread++;
     }
     return ++c->calls >= 3;
+}
+
+/* The completions of calls that must never start. */
+static void never_done(void *user_data, el_status status, const el_error *error) {
+    (void)user_data, (void)status, (void)error;
+    CHECK(!"a refused call completed");
+}
+static void never_bulk_done(void *user_data, el_status status, const el_bulk_summary *summary,
+                            const el_error *error) {
+    (void)user_data, (void)status, (void)summary, (void)error;
+    CHECK(!"a refused run completed");
+}
+static void never_check_done(void *user_data, el_status status, el_check_report *report,
+                             const el_error *error) {
+    (void)user_data, (void)status, (void)report, (void)error;
+    CHECK(!"a refused check completed");
 }
 
 int main(void) {
@@ -105,6 +122,27 @@ int main(void) {
     CHECK(took < 1500);
     CHECK(el_cancel_is_cancelled(token));
     el_cancel_free(token);
+
+    /* An asynchronous call refuses a check token, not started: its check
+     * would run on the library's threads, after the token may be gone. */
+    seen.calls = 0;
+    CHECK(el_cancel_new_with_check(check_third, &seen, &token) == EL_OK);
+    options.cancel = token;
+    CHECK(mock_reset() == 0 && mock_add_device("cancel-async") == 0);
+    CHECK(el_delete_device_async(client, "cancel-async", &options, never_done, NULL, &err) ==
+          EL_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "el_cancel_new_with_check") != NULL);
+    el_bulk_options bulk = EL_BULK_OPTIONS_INIT;
+    bulk.cancel = token;
+    const char *ids[] = {"cancel-async"};
+    CHECK(el_delete_devices_async(client, ids, 1, &bulk, never_bulk_done, NULL, &err) ==
+          EL_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "el_cancel_new_with_check") != NULL);
+    el_check_options probe = EL_CHECK_OPTIONS_INIT;
+    probe.cancel = token;
+    CHECK(el_check_async(client, &probe, never_check_done, NULL, &err) == EL_INVALID_ARGUMENT);
+    el_cancel_free(token);
+    CHECK(seen.calls == 0 && mock_request_count() == 0 && mock_has_device("cancel-async") == 1);
     CHECK(el_cancel_new_with_check(NULL, NULL, &token) == EL_INVALID_ARGUMENT);
     CHECK(el_cancel_new_with_check(check_third, &seen, NULL) == EL_INVALID_ARGUMENT);
 

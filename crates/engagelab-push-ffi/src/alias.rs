@@ -7,7 +7,7 @@ use std::ptr::null;
 use engagelab::{CallOptions, Error, Platform};
 
 use crate::args;
-use crate::cancel::el_call_options;
+use crate::cancel::{Runs, el_call_options};
 use crate::client::el_client;
 use crate::error::el_error;
 use crate::panic;
@@ -169,7 +169,7 @@ unsafe fn get_alias(
         let out = args::out(out_ids, "out_ids")?;
         // SAFETY: the caller guarantees `options` is NULL or readable, with a
         // NULL or live cancel token.
-        let options: CallOptions = unsafe { el_call_options::read(options) }?;
+        let options: CallOptions = unsafe { el_call_options::read(options, Runs::OnCaller) }?;
         let ids = client.client.get_alias_with(alias, &platforms, &options)?;
         let list = el_id_list::of(ids)?;
         // SAFETY: `out` is not NULL and the caller guarantees it is writable.

@@ -8,7 +8,7 @@ use engagelab::{CallOptions, Error, Platform};
 use crate::alias::el_id_list;
 use crate::args;
 use crate::bulk::UserData;
-use crate::cancel::el_call_options;
+use crate::cancel::{Runs, el_call_options};
 use crate::client::el_client;
 use crate::device::el_device;
 use crate::error::{self, el_error};
@@ -105,7 +105,8 @@ pub(crate) fn error_ptr(record: &Option<el_error>) -> *const el_error {
 /// `user_data` is never read or written by the library.
 /// Errors: only when the call did not start: `EL_INVALID_ARGUMENT` for a
 /// NULL `client`, `registration_id` or `done`, a `registration_id` not UTF-8
-/// or bad `options`; `EL_INTERNAL` when no thread could be started.
+/// or bad `options` (a token made by `el_cancel_new_with_check` included);
+/// `EL_INTERNAL` when no thread could be started.
 /// `*out_error` is filled when `out_error` is not NULL (untouched on
 /// success).
 ///
@@ -130,7 +131,8 @@ pub unsafe extern "C" fn el_delete_device_async(
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let id = unsafe { args::text(registration_id, "registration_id") }?;
         // SAFETY: the caller guarantees `options` is NULL or readable.
-        let options: CallOptions = unsafe { el_call_options::read(options) }?;
+        let options: CallOptions =
+            unsafe { el_call_options::read(options, Runs::OnLibraryThreads) }?;
         let done = done.ok_or_else(|| Error::invalid_argument("done is NULL"))?;
         let user = UserData(user_data);
         client
@@ -170,7 +172,8 @@ pub unsafe extern "C" fn el_get_device_async(
         // SAFETY: the caller guarantees a NULL or NUL-terminated string.
         let id = unsafe { args::text(registration_id, "registration_id") }?;
         // SAFETY: the caller guarantees `options` is NULL or readable.
-        let options: CallOptions = unsafe { el_call_options::read(options) }?;
+        let options: CallOptions =
+            unsafe { el_call_options::read(options, Runs::OnLibraryThreads) }?;
         let done = done.ok_or_else(|| Error::invalid_argument("done is NULL"))?;
         let user = UserData(user_data);
         client.client.get_device_async(id, &options, move |result| {
@@ -221,7 +224,8 @@ pub unsafe extern "C" fn el_get_alias_async(
             .map(str::parse)
             .collect::<Result<Vec<Platform>, _>>()?;
         // SAFETY: the caller guarantees `options` is NULL or readable.
-        let options: CallOptions = unsafe { el_call_options::read(options) }?;
+        let options: CallOptions =
+            unsafe { el_call_options::read(options, Runs::OnLibraryThreads) }?;
         let done = done.ok_or_else(|| Error::invalid_argument("done is NULL"))?;
         let user = UserData(user_data);
         client

@@ -16,6 +16,7 @@ use crate::background::{error_ptr, finish};
 use crate::bulk::{
     Options, UserData, el_bulk_error, el_bulk_options, el_bulk_summary, lossy_texts, write_summary,
 };
+use crate::cancel::Runs;
 use crate::check::{el_check_options, el_check_report};
 use crate::client::el_client;
 use crate::erase::{el_erasure, erase};
@@ -106,7 +107,7 @@ unsafe fn delete_async(
         // SAFETY: the caller guarantees `client` is NULL or a live client.
         let client = unsafe { args::object(client, "client") }?.client.clone();
         // SAFETY: the caller guarantees what `Options::read` requires.
-        let settings = unsafe { Options::read(options) }?;
+        let settings = unsafe { Options::read(options, Runs::OnLibraryThreads) }?;
         let input = input()?;
         let done = done.ok_or_else(|| Error::invalid_argument("done is NULL"))?;
         let user = UserData(user_data);
@@ -169,8 +170,9 @@ fn summary_record() -> el_bulk_summary {
 ///
 /// Errors: only when the run did not start: `EL_INVALID_ARGUMENT` for a
 /// NULL `client` or `done`, `ids` NULL with a count above 0, a NULL entry, or
-/// bad `options`; `EL_INTERNAL` when no thread could be started.
-/// `*out_error` is filled when `out_error` is not NULL.
+/// bad `options` (a token made by `el_cancel_new_with_check` included);
+/// `EL_INTERNAL` when no thread could be started. `*out_error` is filled
+/// when `out_error` is not NULL.
 ///
 /// # Safety
 /// `client` NULL or a live client; `ids` NULL or `count` readable pointers,
@@ -283,7 +285,7 @@ pub unsafe extern "C" fn el_erase_users_async(
             .map(str::to_owned)
             .collect();
         // SAFETY: the caller guarantees what `Options::read` requires.
-        let settings = unsafe { Options::read(options) }?;
+        let settings = unsafe { Options::read(options, Runs::OnLibraryThreads) }?;
         let done = done.ok_or_else(|| Error::invalid_argument("done is NULL"))?;
         let user = UserData(user_data);
         let report = move |erasure: Option<el_erasure>, failed: Option<Error>| {
@@ -337,7 +339,7 @@ pub unsafe extern "C" fn el_check_async(
         // SAFETY: the caller guarantees `client` is NULL or a live client.
         let client = unsafe { args::object(client, "client") }?.client.clone();
         // SAFETY: the caller guarantees `options` is NULL or readable.
-        let options = unsafe { el_check_options::read(options) }?;
+        let options = unsafe { el_check_options::read(options, Runs::OnLibraryThreads) }?;
         let done = done.ok_or_else(|| Error::invalid_argument("done is NULL"))?;
         let user = UserData(user_data);
         let report = move |result: Result<el_check_report, Error>| {

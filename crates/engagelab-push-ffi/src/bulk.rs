@@ -9,7 +9,7 @@ use std::time::Duration;
 use engagelab::{BulkDelete, BulkError, BulkErrorKind, BulkInput, BulkSummary, Error, Progress};
 
 use crate::args;
-use crate::cancel::el_cancel;
+use crate::cancel::{Runs, el_cancel};
 use crate::client::el_client;
 use crate::error::el_error;
 use crate::panic;
@@ -300,7 +300,10 @@ impl Options {
     /// # Safety
     /// `options` must be NULL or readable for its `size` bytes, its paths
     /// NULL or NUL-terminated strings, its cancel NULL or a live token.
-    pub(crate) unsafe fn read(options: *const el_bulk_options) -> Result<Options, Error> {
+    pub(crate) unsafe fn read(
+        options: *const el_bulk_options,
+        runs: Runs,
+    ) -> Result<Options, Error> {
         let mut out = Options {
             qps: 0,
             concurrency: 0,
@@ -363,7 +366,9 @@ impl Options {
         out.user_data = UserData(field!(user_data, *mut c_void).unwrap_or(std::ptr::null_mut()));
         if let Some(cancel) = field!(cancel, *const el_cancel) {
             // SAFETY: the caller guarantees `cancel` is NULL or a live token.
-            out.cancel = unsafe { cancel.as_ref() }.map(|c| c.token().clone());
+            out.cancel = unsafe { cancel.as_ref() }
+                .map(|c| c.token_for(runs))
+                .transpose()?;
         }
         out.on_resolved = field!(on_resolved, el_bulk_resolved_fn).flatten();
         out.stall_timeout_ms = field!(stall_timeout_ms, u64).unwrap_or(0);
@@ -609,7 +614,7 @@ unsafe fn delete(
         // SAFETY: the caller guarantees `out_summary` has its size set.
         unsafe { summary_size_set(out) }?;
         // SAFETY: the caller guarantees what `Options::read` requires.
-        let settings = unsafe { Options::read(options) }?;
+        let settings = unsafe { Options::read(options, Runs::OnCaller) }?;
         let (summary, kind, failed) = settings.run(&client.client, input()?);
         // SAFETY: `out` is writable for its size.
         unsafe { write_summary(out, summary.as_ref(), kind) };

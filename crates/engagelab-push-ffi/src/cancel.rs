@@ -24,10 +24,27 @@ pub struct el_cancel {
 }
 
 impl el_cancel {
-    /// The core's token.
-    pub(crate) fn token(&self) -> &CancelToken {
-        &self.token
+    /// The core's token for a call that runs where `runs` says: a token made
+    /// by `el_cancel_new_with_check` is refused for a call on the library's
+    /// threads, where its check would run (and could outlive its user data).
+    pub(crate) fn token_for(&self, runs: Runs) -> Result<CancelToken, Error> {
+        if runs == Runs::OnLibraryThreads && self.token.has_check() {
+            return Err(Error::invalid_argument(
+                "options->cancel was made by el_cancel_new_with_check, whose check runs only \
+                 on the calling thread: an asynchronous call takes a token from el_cancel_new",
+            ));
+        }
+        Ok(self.token.clone())
     }
+}
+
+/// Where a call given a cancel token runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Runs {
+    /// A blocking call: on the caller's thread while it waits.
+    OnCaller,
+    /// An `_async` call: on the library's own threads.
+    OnLibraryThreads,
 }
 
 /// Per-call options for the `_with` calls, in memory the caller owns.
@@ -66,7 +83,10 @@ impl el_call_options {
     /// # Safety
     /// `options` must be NULL or readable for its `size` bytes, with `cancel`
     /// NULL or a live token.
-    pub(crate) unsafe fn read(options: *const el_call_options) -> Result<CallOptions, Error> {
+    pub(crate) unsafe fn read(
+        options: *const el_call_options,
+        runs: Runs,
+    ) -> Result<CallOptions, Error> {
         let mut out = CallOptions::new();
         if options.is_null() {
             return Ok(out);
@@ -88,7 +108,7 @@ impl el_call_options {
             let cancel = unsafe { std::ptr::addr_of!((*options).cancel).read_unaligned() };
             // SAFETY: the caller guarantees `cancel` is NULL or a live token.
             if let Some(cancel) = unsafe { cancel.as_ref() } {
-                out = out.cancel(cancel.token.clone());
+                out = out.cancel(cancel.token_for(runs)?);
             }
         }
         let mut ms = 0;
@@ -156,7 +176,9 @@ unsafe impl Sync for CheckData {}
 /// soon as `check(user_data)` returns true. A call given the token runs the
 /// check on the thread that made the call, only while it waits (about every
 /// 20 ms; a call that never waits never runs it), never on the library's
-/// own threads: a bulk run runs it on its calling thread too. This is how
+/// own threads: a bulk run runs it on its calling thread too, and an
+/// asynchronous call (`_async`) refuses the token (`EL_INVALID_ARGUMENT`,
+/// not started), as it has no waiting thread to run it on. This is how
 /// a language whose signal handlers run only on its own thread (PHP's
 /// `pcntl_signal`, Python's) stops a call on Ctrl-C: the check runs them.
 ///
@@ -260,7 +282,7 @@ mod tests {
     /// The per-call timeout the core got, as its `Debug` shows it.
     fn read(options: &el_call_options) -> Option<Duration> {
         // SAFETY: a live record whose `size` is at most its own size.
-        let out = unsafe { el_call_options::read(options) }.unwrap();
+        let out = unsafe { el_call_options::read(options, Runs::OnCaller) }.unwrap();
         let shown = format!("{out:?}");
         [None, Some(Duration::ZERO), Some(Duration::from_millis(250))]
             .into_iter()

@@ -8,7 +8,7 @@ use std::ptr::null;
 
 use engagelab::{CallOptions, CheckOptions, CheckReport, Error};
 
-use crate::cancel::{el_cancel, per_call_timeout};
+use crate::cancel::{Runs, el_cancel, per_call_timeout};
 
 use crate::args;
 use crate::client::el_client;
@@ -49,7 +49,10 @@ impl el_check_options {
     /// `options` must be NULL or readable for its `size` bytes, with
     /// `device` NULL or a NUL-terminated string and `cancel` NULL or a live
     /// token.
-    pub(crate) unsafe fn read(options: *const el_check_options) -> Result<CheckOptions, Error> {
+    pub(crate) unsafe fn read(
+        options: *const el_check_options,
+        runs: Runs,
+    ) -> Result<CheckOptions, Error> {
         let mut out = CheckOptions::new();
         if options.is_null() {
             return Ok(out);
@@ -75,7 +78,7 @@ impl el_check_options {
             let cancel = unsafe { std::ptr::addr_of!((*options).cancel).read_unaligned() };
             // SAFETY: the caller guarantees `cancel` is NULL or a live token.
             if let Some(cancel) = unsafe { cancel.as_ref() } {
-                call = call.cancel(cancel.token().clone());
+                call = call.cancel(cancel.token_for(runs)?);
             }
         }
         let mut ms = 0;
@@ -203,7 +206,7 @@ pub unsafe extern "C" fn el_check(
         // SAFETY: the caller guarantees `client` is NULL or a live client.
         let client = unsafe { args::object(client, "client") }?;
         // SAFETY: the caller guarantees `options` is NULL or readable.
-        let options = unsafe { el_check_options::read(options) }?;
+        let options = unsafe { el_check_options::read(options, Runs::OnCaller) }?;
         let out = args::out(out_report, "out_report")?;
         let report = el_check_report::of(client.client.check(&options)?)?;
         // SAFETY: `out` is not NULL and the caller guarantees it is writable.

@@ -5,7 +5,7 @@ use std::ffi::c_char;
 use engagelab::{CallOptions, Client};
 
 use crate::args;
-use crate::cancel::el_call_options;
+use crate::cancel::{Runs, el_call_options};
 use crate::config::el_config;
 use crate::error::el_error;
 use crate::panic;
@@ -151,7 +151,7 @@ pub unsafe extern "C" fn el_delete_device_with(
         let id = unsafe { args::text(registration_id, "registration_id") }?;
         // SAFETY: the caller guarantees `options` is NULL or readable, with a
         // NULL or live cancel token.
-        let options = unsafe { el_call_options::read(options) }?;
+        let options = unsafe { el_call_options::read(options, Runs::OnCaller) }?;
         client.client.delete_device_with(id, &options)?;
         Ok(())
     });

@@ -7,7 +7,7 @@ use std::ptr::null;
 use engagelab::{CallOptions, Device, Error};
 
 use crate::args;
-use crate::cancel::el_call_options;
+use crate::cancel::{Runs, el_call_options};
 use crate::client::el_client;
 use crate::error::el_error;
 use crate::panic;
@@ -159,7 +159,7 @@ unsafe fn get_device(
         let out = args::out(out_device, "out_device")?;
         // SAFETY: the caller guarantees `options` is NULL or readable, with a
         // NULL or live cancel token.
-        let options: CallOptions = unsafe { el_call_options::read(options) }?;
+        let options: CallOptions = unsafe { el_call_options::read(options, Runs::OnCaller) }?;
         let device = el_device::of(&client.client.get_device_with(id, &options)?)?;
         // SAFETY: `out` is not NULL and the caller guarantees it is writable.
         unsafe { out.write(Box::into_raw(Box::new(device))) };

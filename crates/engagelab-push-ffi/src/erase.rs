@@ -11,6 +11,7 @@ use crate::args;
 use crate::bulk::{
     Options, el_bulk_error, el_bulk_options, el_bulk_summary, failure, write_summary,
 };
+use crate::cancel::Runs;
 use crate::client::el_client;
 use crate::error::el_error;
 use crate::panic;
@@ -105,7 +106,7 @@ pub unsafe extern "C" fn el_erase_users(
         let aliases = unsafe { args::texts(aliases, count, "aliases") }?;
         let out = args::out(out_erasure, "out_erasure")?;
         // SAFETY: the caller guarantees what `Options::read` requires.
-        let settings = unsafe { Options::read(options) }?;
+        let settings = unsafe { Options::read(options, Runs::OnCaller) }?;
         let (erasure, failed) = erase(&client.client, &settings, &aliases)?;
         // SAFETY: `out` is not NULL and the caller guarantees it is writable.
         unsafe { out.write(Box::into_raw(Box::new(erasure))) };

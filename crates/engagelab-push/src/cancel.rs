@@ -57,6 +57,11 @@ impl CancelToken {
         }
     }
 
+    /// Whether the token was made by [`with_check`](Self::with_check).
+    pub fn has_check(&self) -> bool {
+        self.inner.check.is_some()
+    }
+
     /// Cancels every call using this token (or a clone). Safe from any thread.
     pub fn cancel(&self) {
         self.inner.cancelled.store(true, Ordering::SeqCst);
