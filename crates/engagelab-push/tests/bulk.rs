@@ -137,6 +137,45 @@ fn duplicates_comments_and_invalid_ids_are_counted_and_never_sent_twice() {
 }
 
 #[test]
+fn a_line_longer_than_the_limit_is_one_invalid_entry_never_cut_into_an_id() {
+    let seeded: Vec<String> = ["i", "id-5", "id-7", "ok"].map(String::from).to_vec();
+    let mock = mock(&seeded, None, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.jsonl");
+    let long = [
+        // Cut at 1 KiB, then trimmed, these were sent as "id-5" and "i".
+        format!("{}id-5678", " ".repeat(1020)),
+        format!("{}id-5c", " ".repeat(1023)),
+        format!("id-7{}id-8", " ".repeat(1020)),
+        format!("id-7 # {}", "c".repeat(2000)),
+        format!("{}id-5", " ".repeat(5000)),
+    ];
+    let text = format!("{}\n# {}\nok\n", long.join("\n"), "c".repeat(2000));
+    let summary = client(&mock)
+        .bulk_delete()
+        .report(&report)
+        .run(BulkInput::reader(std::io::Cursor::new(text.into_bytes())))
+        .expect("run");
+    let c = summary.counts;
+    assert_eq!(
+        (summary.entries, summary.ids, c.invalid, c.deleted),
+        (6, 1, 5, 1),
+        "{summary:?}"
+    );
+    assert_eq!(deletes(&mock), ["ok"]);
+    let invalid: Vec<Value> = report_lines(&report)
+        .into_iter()
+        .filter(|l| l["outcome"] == "invalid")
+        .collect();
+    assert_eq!(invalid.len(), 5);
+    assert_eq!(invalid[0]["position"], 1);
+    assert_eq!(
+        invalid[0]["error"]["message"],
+        "line 1 is longer than 1024 bytes; a registration id is at most 256"
+    );
+}
+
+#[test]
 fn each_item_of_a_list_is_taken_exactly_as_a_single_call_takes_an_id() {
     let all = ids(4);
     let mock = mock(&all, None, 0);

@@ -20,7 +20,10 @@ use crate::client::Client;
 use crate::error::{Error, ErrorKind};
 use crate::options::CallOptions;
 use crate::quota::QuotaSink;
-use crate::settings::{MAX_CONCURRENCY, MAX_DEFAULT_CONCURRENCY, MIN_DEFAULT_CONCURRENCY};
+use crate::settings::{
+    MAX_CONCURRENCY, MAX_DEFAULT_CONCURRENCY, MAX_LINE_BYTES, MAX_REGISTRATION_ID_LEN,
+    MIN_DEFAULT_CONCURRENCY,
+};
 use crate::validate;
 
 /// How often the calling thread looks at the cancel token and the pool.
@@ -466,8 +469,15 @@ fn produce(
             position,
             text,
             duplicate,
+            too_long,
         } = entry?;
-        if let Err(e) = validate::registration_id(&text) {
+        if too_long {
+            let e = Error::invalid_argument(format!(
+                "line {position} is longer than {MAX_LINE_BYTES} bytes; a registration id is at \
+                 most {MAX_REGISTRATION_ID_LEN}"
+            ));
+            shared.record(&text, position, Outcome::Invalid, Some(&e));
+        } else if let Err(e) = validate::registration_id(&text) {
             shared.record(&text, position, Outcome::Invalid, Some(&e));
         } else if duplicate {
             shared.record(&text, position, Outcome::Duplicate, None);

@@ -18,8 +18,9 @@ use super::error::{BulkError, BulkErrorKind};
 /// starting with `#` are skipped, and so is a comment after an id
 /// (`ID # note`); a UTF-8 byte-order mark at the start is removed. Lines end
 /// with `\n`, `\r\n` or a lone `\r`. A line longer than [`MAX_LINE_BYTES`]
-/// is an invalid entry, read in pieces and never held whole. A UTF-16 file
-/// is refused before anything is sent.
+/// is an invalid entry whatever it holds (a comment line excepted), read in
+/// pieces and never held whole. A UTF-16 file is refused before anything is
+/// sent.
 ///
 /// An item of an iterator is one entry exactly as given, as a single call
 /// takes an id: one that is not a registration id (empty, padded with
@@ -95,6 +96,9 @@ pub(crate) struct Entry {
     /// A valid id seen earlier in the input (decided by the first pass, so
     /// the second needs no set of its own).
     pub duplicate: bool,
+    /// A line longer than [`MAX_LINE_BYTES`]: invalid, whatever `text` (its
+    /// first bytes, trimmed) holds.
+    pub too_long: bool,
 }
 
 pub use crate::settings::MAX_LINE_BYTES;
@@ -219,9 +223,10 @@ impl Iterator for SpoolReader<'_> {
             Ok(0) => None,
             Ok(_) => {
                 let (position, text) = self.line.trim_end_matches('\n').split_once('\t')?;
-                let (duplicate, position) = match position.strip_prefix('d') {
-                    Some(p) => (true, p),
-                    None => (false, position),
+                let (duplicate, too_long, position) = match position.as_bytes().first() {
+                    Some(b'd') => (true, false, &position[1..]),
+                    Some(b'l') => (false, true, &position[1..]),
+                    _ => (false, false, position),
                 };
                 let position = position.parse().ok()?;
                 let text: String = serde_json::from_str(text).ok()?;
@@ -229,6 +234,7 @@ impl Iterator for SpoolReader<'_> {
                     position,
                     text,
                     duplicate,
+                    too_long,
                 }))
             }
             Err(e) => Some(Err(BulkError::io(
@@ -256,10 +262,12 @@ pub(crate) fn count(
     let mut unique_valid = 0u64;
     let mut entries = 0u64;
     let mut stop = false;
-    let mut add = |position: u64, text: &str| -> Result<bool, BulkError> {
+    let mut add = |position: u64, text: &str, too_long: bool| -> Result<bool, BulkError> {
         entries += 1;
         let mut mark = "";
-        if valid(text) {
+        if too_long {
+            mark = "l";
+        } else if valid(text) {
             if seen.insert(text) {
                 unique_valid += 1;
                 set.add(text);
@@ -289,7 +297,7 @@ pub(crate) fn count(
         BulkInput::Reader(reader) => each_line(BufReader::new(reader), &mut add, "the input")?,
         BulkInput::Ids(ids) => {
             for (i, id) in ids.enumerate() {
-                if !add(i as u64 + 1, &id)? {
+                if !add(i as u64 + 1, &id, false)? {
                     break;
                 }
             }
@@ -299,7 +307,7 @@ pub(crate) fn count(
                 let id = id.map_err(|e| {
                     BulkError::new(BulkErrorKind::Io, format!("cannot read the input: {e}"))
                 })?;
-                if !add(i as u64 + 1, &id)? {
+                if !add(i as u64 + 1, &id, false)? {
                     break;
                 }
             }
@@ -350,16 +358,19 @@ impl SetHash {
 /// Calls `add` for every entry of a line-oriented reader, until it returns
 /// false. Lines that are not UTF-8 are kept, with the bad bytes replaced, so
 /// they are reported as invalid ids rather than stopping the run; a line is
-/// kept up to [`MAX_LINE_BYTES`]. A UTF-16 byte-order mark is refused.
+/// kept up to [`MAX_LINE_BYTES`], and a longer one is an entry marked too
+/// long (unless it starts as a comment). A UTF-16 byte-order mark is refused.
 fn each_line(
     mut reader: impl BufRead,
-    add: &mut impl FnMut(u64, &str) -> Result<bool, BulkError>,
+    add: &mut impl FnMut(u64, &str, bool) -> Result<bool, BulkError>,
     name: &str,
 ) -> Result<(), BulkError> {
     let mut buf = Vec::new();
     let mut position = 0u64;
     let read_err = |e: std::io::Error| BulkError::io(format!("cannot read {name}"), &e);
-    while read_line_capped(&mut reader, &mut buf, MAX_LINE_BYTES).map_err(read_err)? {
+    while let Some(cut) =
+        read_line_capped(&mut reader, &mut buf, MAX_LINE_BYTES).map_err(read_err)?
+    {
         position += 1;
         if position == 1 && (buf.starts_with(&[0xff, 0xfe]) || buf.starts_with(&[0xfe, 0xff])) {
             return Err(BulkError::invalid(format!(
@@ -368,9 +379,18 @@ fn each_line(
             )));
         }
         let line = String::from_utf8_lossy(&buf);
-        if let Some(text) = normalize(&line, position == 1)
-            && !add(position, text)?
-        {
+        let keep_on = if cut {
+            // Its first bytes cannot be trimmed into an id: the rest of the
+            // line, unread, could hold anything.
+            let start = line.strip_prefix('\u{feff}').unwrap_or(&line).trim();
+            start.starts_with('#') || add(position, start, true)?
+        } else {
+            match normalize(&line, position == 1) {
+                Some(text) => add(position, text, false)?,
+                None => true,
+            }
+        };
+        if !keep_on {
             return Ok(());
         }
     }
@@ -379,14 +399,16 @@ fn each_line(
 
 /// Reads the next line into `buf`, without its ending (`\n`, `\r\n` or a
 /// lone `\r`), keeping at most `cap` bytes of it and dropping the rest
-/// unread into memory; false at the end of the input.
+/// unread into memory: whether it was longer than `cap`, or `None` at the
+/// end of the input.
 fn read_line_capped(
     reader: &mut impl BufRead,
     buf: &mut Vec<u8>,
     cap: usize,
-) -> std::io::Result<bool> {
+) -> std::io::Result<Option<bool>> {
     buf.clear();
     let mut any = false;
+    let mut cut = false;
     loop {
         let (used, ended_by) = {
             let chunk = match reader.fill_buf() {
@@ -395,12 +417,13 @@ fn read_line_capped(
                 Err(e) => return Err(e),
             };
             if chunk.is_empty() {
-                return Ok(any);
+                return Ok(any.then_some(cut));
             }
             any = true;
             let end = chunk.iter().position(|b| *b == b'\n' || *b == b'\r');
             let body = &chunk[..end.unwrap_or(chunk.len())];
             let room = cap.saturating_sub(buf.len());
+            cut |= body.len() > room;
             buf.extend_from_slice(&body[..body.len().min(room)]);
             match end {
                 Some(i) => (i + 1, Some(chunk[i])),
@@ -416,13 +439,13 @@ fn read_line_capped(
                         if next.first() == Some(&b'\n') {
                             reader.consume(1);
                         }
-                        return Ok(true);
+                        return Ok(Some(cut));
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                     Err(e) => return Err(e),
                 }
             },
-            Some(_) => return Ok(true),
+            Some(_) => return Ok(Some(cut)),
         }
     }
 }
