@@ -229,6 +229,44 @@ fn a_dry_run_sends_no_delete() {
 }
 
 #[test]
+fn a_not_found_after_a_lost_answer_says_the_device_may_have_been_deleted() {
+    use engagelab_mock::Answer;
+    let mock = mock(&["md-1".to_string()], None, 0);
+    // The first DELETE's answer comes too late (the attempt times out after
+    // sending); the retry finds the id unknown, as it would had the first
+    // deleted it.
+    mock.script(
+        "md-1",
+        vec![
+            Answer::status(200).with_delay_ms(1500),
+            Answer::body(400, r#"{"code":27002,"message":"unknown error"}"#),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.jsonl");
+    let summary = engagelab_push::Client::builder(
+        engagelab_mock::DEFAULT_APP_KEY,
+        engagelab_mock::DEFAULT_MASTER_SECRET,
+    )
+    .base_url(mock.base_url())
+    .timeout(Duration::from_millis(300))
+    .backoff(Duration::from_millis(1), Duration::from_millis(5))
+    .build()
+    .unwrap()
+    .bulk_delete()
+    .report(&report)
+    .run(vec!["md-1"])
+    .expect("run");
+    assert_eq!(summary.counts.not_found, 1, "{summary:?}");
+    assert_eq!(deletes(&mock).len(), 2);
+    let line = report_lines(&report).remove(0);
+    assert_eq!(line["outcome"], "not_found");
+    assert_eq!(line["error"]["kind"], "NOT_FOUND");
+    assert_eq!(line["error"]["maybe_deleted"], true, "{line}");
+    assert_eq!(line["error"]["attempts"], 2);
+}
+
+#[test]
 fn a_failure_keeps_every_error_field_and_a_rerun_tries_it_again() {
     let all = ids(3);
     let mock = mock(&all, None, 0);

@@ -534,7 +534,9 @@ impl Shared {
         }
         match self.call(|c, o| c.delete_device_with(id, o))? {
             Ok(()) => Some((Outcome::Deleted, None)),
-            Err(e) if is_not_found(&e) => Some((Outcome::NotFound, None)),
+            // After a lost answer the first attempt may have deleted it: the
+            // report keeps the error, `maybe_deleted` set.
+            Err(e) if is_not_found(&e) => Some((Outcome::NotFound, e.maybe_deleted().then_some(e))),
             Err(e) => Some((Outcome::Failed, Some(e))),
         }
     }
