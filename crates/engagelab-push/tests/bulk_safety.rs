@@ -227,24 +227,69 @@ fn b9_backup_report_and_journal_are_private() {
 }
 
 #[test]
-fn b3_a_torn_last_report_line_is_cut_so_the_report_stays_json_lines() {
+fn b3_a_torn_last_line_of_the_report_or_backup_is_cut_so_each_stays_json_lines() {
     let all = ids(3);
     let mock = mock(&all);
     let dir = tempfile::tempdir().unwrap();
-    let report = dir.path().join("r.jsonl");
-    std::fs::write(
-        &report,
-        "{\"registration_id\":\"x\",\"outcome\":\"deleted\"}\n{\"regis",
-    )
-    .unwrap();
+    let (report, backup) = (dir.path().join("r.jsonl"), dir.path().join("b.jsonl"));
+    let torn = "{\"registration_id\":\"x\",\"outcome\":\"deleted\"}\n{\"regis";
+    std::fs::write(&report, torn).unwrap();
+    std::fs::write(&backup, torn).unwrap();
     client(&mock)
         .bulk_delete()
         .report(&report)
+        .backup(&backup)
         .run(all)
         .expect("run");
     let got = lines(&report);
     assert_eq!(got.len(), 1 + 3 + 1);
     assert_eq!(got[1]["outcome"], "deleted");
+    let kept = lines(&backup);
+    assert_eq!(kept.len(), 1 + 3);
+    let mut backed_up: Vec<&str> = kept[1..]
+        .iter()
+        .map(|l| l["registration_id"].as_str().unwrap())
+        .collect();
+    backed_up.sort_unstable();
+    assert_eq!(backed_up, ids(3));
+}
+
+#[test]
+fn b3_a_file_given_for_two_roles_is_refused_before_anything_is_sent() {
+    let all = ids(2);
+    let mock = mock(&all);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("ids.txt");
+    std::fs::write(&input, all.join("\n")).unwrap();
+    let link = dir.path().join("link.txt");
+    std::os::unix::fs::symlink(&input, &link).unwrap();
+    let report = dir.path().join("r.jsonl");
+    // The report over its own input: the next run would read report lines as ids.
+    let e = client(&mock)
+        .bulk_delete()
+        .report(&link)
+        .run(BulkInput::file(&input))
+        .expect_err("refused");
+    assert_eq!(e.kind(), BulkErrorKind::InvalidArgument);
+    assert!(
+        e.message()
+            .starts_with("the input and the report are the same file"),
+        "{e}"
+    );
+    let e = client(&mock)
+        .bulk_delete()
+        .journal(&report)
+        .report(dir.path().join(".").join("r.jsonl"))
+        .run(all.clone())
+        .expect_err("refused");
+    assert!(
+        e.message()
+            .starts_with("the journal and the report are the same file"),
+        "{e}"
+    );
+    assert!(mock.log().is_empty());
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), all.join("\n"));
+    assert!(!report.exists());
 }
 
 #[test]

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::backup::Backup;
 use super::error::{BulkError, BulkErrorKind};
+use super::files;
 use super::input::{self, BulkInput, Entry, IdSet};
 use super::journal::Journal;
 use super::pacer::Pacer;
@@ -53,7 +54,7 @@ pub(super) fn check_settings(cfg: &BulkDelete<'_>) -> Result<(), BulkError> {
             "concurrency must be 1 to {MAX_CONCURRENCY}, got {n}"
         )));
     }
-    Ok(())
+    files::distinct(cfg, None)
 }
 
 /// Everything the threads of a run share.
@@ -99,6 +100,9 @@ pub(super) fn run(
     resend: bool,
 ) -> Result<BulkSummary, BulkError> {
     check_settings(cfg)?;
+    if let BulkInput::File(path) = &input {
+        files::distinct(cfg, Some(path))?;
+    }
     let user_cancel = cfg.cancel.clone();
     let cancelled = || user_cancel.as_ref().is_some_and(CancelToken::is_cancelled);
     let dry_run = cfg.dry_run;

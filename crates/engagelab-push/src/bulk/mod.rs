@@ -10,6 +10,7 @@ mod backup;
 mod engine;
 mod erase;
 mod error;
+mod files;
 mod input;
 mod journal;
 mod pacer;

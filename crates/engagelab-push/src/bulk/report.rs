@@ -1,14 +1,13 @@
 //! Outcomes, the counts kept while a run goes, the report file (JSON Lines)
 //! and the summary a run returns.
 
-use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::synced::{SyncedLog, open_private};
+use super::synced::SyncedLog;
 use crate::error::Error;
 
 /// What became of one entry of the input.
@@ -268,10 +267,8 @@ impl Report {
     /// Opens (or creates, 0600) the report; a last line cut short by a crash
     /// or a full disk is cut off first, so the file stays JSON Lines.
     pub fn open(path: &Path, sync: bool) -> std::io::Result<Report> {
-        let file = open_private(path, true)?;
-        drop_torn_tail(&file)?;
         Ok(Report {
-            log: SyncedLog::from_file(file),
+            log: SyncedLog::open(path)?,
             sync,
         })
     }
@@ -310,47 +307,6 @@ impl Report {
             self.log.write(line.as_bytes())
         }
     }
-}
-
-/// Cuts a last line that has no newline (a crash or a full disk mid-write)
-/// off a regular file, so every line left is whole.
-fn drop_torn_tail(file: &File) -> std::io::Result<()> {
-    let meta = file.metadata()?;
-    if !meta.is_file() || meta.len() == 0 {
-        return Ok(());
-    }
-    let mut end = meta.len();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut first = true;
-    while end > 0 {
-        let start = end.saturating_sub(buf.len() as u64);
-        let chunk = &mut buf[..(end - start) as usize];
-        read_exact_at(file, chunk, start)?;
-        if first && chunk.last() == Some(&b'\n') {
-            return Ok(());
-        }
-        first = false;
-        if let Some(i) = chunk.iter().rposition(|b| *b == b'\n') {
-            file.set_len(start + i as u64 + 1)?;
-            return file.sync_data();
-        }
-        end = start;
-    }
-    file.set_len(0)?;
-    file.sync_data()
-}
-
-#[cfg(unix)]
-fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
-}
-
-#[cfg(not(unix))]
-fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut f = file;
-    f.seek(SeekFrom::Start(at))?;
-    f.read_exact(buf)
 }
 
 /// Every field of the error model, as JSON.

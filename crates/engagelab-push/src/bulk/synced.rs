@@ -26,9 +26,13 @@ struct State {
 
 impl SyncedLog {
     /// Opens `path` for appending, creating it private to its owner (0600)
-    /// and making its directory entry durable when missing.
+    /// and making its directory entry durable when missing; a last line cut
+    /// short by a crash or a full disk is cut off first, so the file stays
+    /// JSON Lines.
     pub fn open(path: &Path) -> io::Result<SyncedLog> {
-        Ok(SyncedLog::from_file(open_private(path, false)?))
+        let file = open_private(path, true)?;
+        drop_torn_tail(&file)?;
+        Ok(SyncedLog::from_file(file))
     }
 
     pub fn from_file(file: File) -> SyncedLog {
@@ -105,6 +109,47 @@ impl SyncedLog {
             self.synced.notify_all();
         }
     }
+}
+
+/// Cuts a last line that has no newline (a crash or a full disk mid-write)
+/// off a regular file, so every line left is whole.
+fn drop_torn_tail(file: &File) -> io::Result<()> {
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.len() == 0 {
+        return Ok(());
+    }
+    let mut end = meta.len();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut first = true;
+    while end > 0 {
+        let start = end.saturating_sub(buf.len() as u64);
+        let chunk = &mut buf[..(end - start) as usize];
+        read_exact_at(file, chunk, start)?;
+        if first && chunk.last() == Some(&b'\n') {
+            return Ok(());
+        }
+        first = false;
+        if let Some(i) = chunk.iter().rposition(|b| *b == b'\n') {
+            file.set_len(start + i as u64 + 1)?;
+            return file.sync_data();
+        }
+        end = start;
+    }
+    file.set_len(0)?;
+    file.sync_data()
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
+}
+
+#[cfg(not(unix))]
+fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = file;
+    f.seek(SeekFrom::Start(at))?;
+    f.read_exact(buf)
 }
 
 /// Opens `path` for appending (and reading, with `read`), creating it

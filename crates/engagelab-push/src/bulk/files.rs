@@ -1,0 +1,65 @@
+//! The files a bulk run is given (its input, journal, backup and report): no
+//! two of them may be one file.
+
+use std::path::{Path, PathBuf};
+
+use super::BulkDelete;
+use super::error::BulkError;
+
+/// Refuses a run whose input (a file, if it is one), journal, backup or
+/// report name the same file twice: a report written over its own input
+/// would be read back as ids by the next run, and two logs in one file
+/// interleave.
+pub(super) fn distinct(cfg: &BulkDelete<'_>, input: Option<&Path>) -> Result<(), BulkError> {
+    let named = [
+        ("input", input),
+        ("journal", cfg.journal.as_deref()),
+        ("backup", cfg.backup.as_deref()),
+        ("report", cfg.report.as_deref()),
+    ];
+    let files: Vec<(&str, &Path, PathBuf)> = named
+        .into_iter()
+        .filter_map(|(name, path)| path.map(|p| (name, p, identity(p))))
+        .collect();
+    for (i, (name, path, id)) in files.iter().enumerate() {
+        if let Some((first, ..)) = files[..i].iter().find(|(.., other)| other == id) {
+            return Err(BulkError::invalid(format!(
+                "the {first} and the {name} are the same file ({}): give each its own; \
+                 nothing was sent",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// What tells two paths of one file apart from two files: the file's own
+/// path (links resolved) when it exists, else the absolute path.
+fn identity(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::identity;
+
+    #[test]
+    fn one_file_named_two_ways_is_one_identity() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ids.txt");
+        std::fs::write(&file, "a\n").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        let dotted = dir.path().join(".").join("ids.txt");
+        assert_eq!(identity(&file), identity(&link));
+        assert_eq!(identity(&file), identity(&dotted));
+        let missing = dir.path().join("new.jsonl");
+        assert_eq!(
+            identity(&missing),
+            identity(&dir.path().join("./new.jsonl"))
+        );
+        assert_ne!(identity(&missing), identity(&file));
+    }
+}
