@@ -256,6 +256,33 @@ static void test_erase_user(el_client *client) {
     CHECK(mock_has_device("c-x") == 1); /* another user's device stays */
 }
 
+/* How many times `needle` occurs in `text`. */
+static int occurrences(const char *text, const char *needle) {
+    int n = 0;
+    for (const char *at = strstr(text, needle); at != NULL; at = strstr(at + 1, needle)) n++;
+    return n;
+}
+
+/* An erasure whose lookup keeps failing: the lookup's category, described
+ * with the run's sentence and the attempts and advice once. */
+static void test_erase_lookup_failure(el_client *client) {
+    el_error err = EL_ERROR_INIT;
+    el_erasure *erasure = NULL;
+    cJSON *answers = cJSON_Parse("[{\"status\":503},{\"status\":503},{\"status\":503},{\"status\":503}]");
+    CHECK(mock_script_alias("c-down", answers) == 0);
+    cJSON_Delete(answers);
+    static const char *const aliases[] = {"c-down"};
+    CHECK_STATUS(el_erase_users(client, aliases, 1, NULL, &erasure, &err), EL_SERVER);
+    char text[1024];
+    CHECK(el_error_describe(&err, text, sizeof text) < sizeof text);
+    CHECK(strstr(text, "cannot resolve the alias \"c-down\": HTTP 503 with an empty body") != NULL);
+    CHECK(occurrences(text, "server error") == 1);
+    CHECK(occurrences(text, "after 3 attempts") == 1);
+    CHECK(occurrences(text, "retry later") == 1);
+    if (occurrences(text, "retry later") != 1) fprintf(stderr, "described: %s\n", text);
+    el_erasure_free(erasure);
+}
+
 #define THREADS 4
 #define CALLS 10
 
@@ -311,6 +338,8 @@ int main(void) {
     test_cancel(client);
     CHECK(mock_reset() == 0);
     test_erase_user(client);
+    CHECK(mock_reset() == 0);
+    test_erase_lookup_failure(client);
     CHECK(mock_reset() == 0);
     test_threads(client);
     el_client_free(client);

@@ -76,7 +76,8 @@ pub struct Connection {
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
     #[arg(long, value_name = "SECS", help = format!(
-        "Overall deadline of one call, retries included, in seconds (default {})",
+        "Overall deadline of one call, retries included, in seconds (default {}); \
+         in delete and erase-user, of each attempt (the run retries at its own pace)",
         engagelab_push::DEFAULT_TIMEOUT.as_secs()
     ))]
     pub timeout: Option<f64>,
@@ -147,7 +148,8 @@ pub struct RunArgs {
     /// Do not ask for confirmation (required off a terminal).
     #[arg(long, short = 'y')]
     pub yes: bool,
-    /// No progress and no summary text (errors are still shown).
+    /// No progress and no summary text (errors, and why a run stopped, are
+    /// still shown).
     #[arg(long, short = 'q')]
     pub quiet: bool,
     /// Print the summary as JSON on standard output.

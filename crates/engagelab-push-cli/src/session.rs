@@ -129,9 +129,14 @@ pub fn failure(run: &RunArgs, e: &BulkError) -> Failure {
     }
 }
 
-/// The summary line on standard error (unless quiet).
+/// The summary line on standard error (unless quiet: then only why the run
+/// stopped, if it did).
 pub fn show(run: &RunArgs, s: &BulkSummary) {
     if run.quiet {
+        // Quiet hides the counts, not why the run stopped.
+        if let Some(why) = &s.stopped {
+            eprintln!("engagelab-push: stopped: {why}");
+        }
         return;
     }
     let what = if s.dry_run { "dry run" } else { "done" };

@@ -211,6 +211,18 @@ fn a_refused_secret_stops_the_run_at_once_with_exit_1() {
     assert!(!err.contains("wrong-secret"), "{err}");
     let sent: usize = deletes_per_id(&mock).values().sum();
     assert!(sent < 10, "{sent} DELETEs with a refused secret");
+    // --quiet hides the counts, not why the run stopped.
+    let out = cli(&mock, &["delete", "--from", &file, "--yes", "--quiet"])
+        .env("ENGAGELAB_MASTER_SECRET", "wrong-secret")
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with("engagelab-push: stopped: EngageLab refused the credentials"),
+        "{err}"
+    );
+    assert!(!err.contains("deleted"), "{err}");
 }
 
 #[test]

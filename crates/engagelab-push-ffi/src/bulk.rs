@@ -568,7 +568,10 @@ pub(crate) fn failure(e: &BulkError) -> Error {
             cause.kind(),
             cause.http_status(),
             cause.api_code(),
-            e.message(),
+            // The run's sentence holds the lookup's whole text, whose
+            // category, attempts and advice the error adds again: the
+            // lookup's own message stands in for it.
+            e.message().replacen(&cause.to_string(), cause.message(), 1),
             cause.attempts(),
             cause.retry_after(),
             false,

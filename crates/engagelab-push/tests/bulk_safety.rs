@@ -113,7 +113,11 @@ fn b7_a_refused_secret_stops_the_run_at_the_first_answer() {
     assert!(!summary.interrupted);
     assert!(!summary.is_success());
     let why = summary.stopped.as_deref().expect("a reason");
-    assert!(why.contains("refused the credentials"), "{why}");
+    assert!(
+        why.starts_with("EngageLab refused the credentials (HTTP 401"),
+        "{why}"
+    );
+    assert_eq!(why.matches("refused the credentials").count(), 1, "{why}");
     assert!(!why.contains("wrong-secret"), "{why}");
     assert_eq!(summary.to_json()["stopped"], why);
 }

@@ -633,7 +633,7 @@ impl Shared {
             return;
         };
         if e.kind() == ErrorKind::Auth {
-            self.halt(format!("EngageLab refused the credentials: {e}"));
+            self.halt(e.to_string());
             return;
         }
         if e.kind().retryable() || e.kind() == ErrorKind::Cancelled {
