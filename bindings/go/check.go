@@ -19,7 +19,9 @@ type CheckReport struct {
 	BaseURL string `json:"base_url"`
 	// Region is the region's short name; nil when a base URL was given.
 	Region *string `json:"region"`
-	// CredentialsAccepted is true when no answer was KindAuth.
+	// CredentialsAccepted is true when no answer was KindAuth and one came
+	// from EngageLab's API (a success, or an error with its code; else the
+	// not_the_api finding).
 	CredentialsAccepted bool `json:"credentials_accepted"`
 	// Address is where the requests went (the proxy's through a proxy).
 	Address *string `json:"address"`

@@ -365,7 +365,9 @@ class CheckReport:
         """The region's short name, or None when a base_url was given."""
     @property
     def credentials_accepted(self) -> bool:
-        """Whether the credentials were accepted: no answer was AUTH."""
+        """Whether the credentials were accepted: no answer was AUTH, and one
+        came from EngageLab's API (a success, or an error with its code; else
+        the not_the_api finding)."""
     @property
     def address(self) -> str | None:
         """The address the requests went to (the proxy's through a proxy)."""

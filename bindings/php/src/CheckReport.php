@@ -15,7 +15,7 @@ namespace EngageLabPush;
 final class CheckReport
 {
     /**
-     * @param bool $credentialsAccepted no answer was AUTH
+     * @param bool $credentialsAccepted no answer was AUTH, and one came from EngageLab's API (a success, or an error with its code)
      * @param string $baseUrl the base URL the calls went to
      * @param ?string $address the address the requests went to (the proxy's through a proxy); null when unknown
      * @param ?string $tlsVersion the TLS version negotiated ("TLS 1.3"); null over plain HTTP

@@ -1,7 +1,8 @@
 //! `engagelab-push check`: read-only calls that prove the credentials and
 //! the region and show how the live API answers, before anything is
 //! deleted. Exit 0 the setup works, 1 the credentials or region are refused
-//! (or nothing answered, or the known device was not found), 2 usage.
+//! (or not checked: nothing answered, or nothing from EngageLab's API), or
+//! the known device was not found, 2 usage.
 
 use engagelab_push::{CheckOptions, CheckReport, ErrorKind, Region};
 use serde_json::{Value, json};
@@ -93,8 +94,10 @@ pub fn run(args: CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32,
         }
         if works {
             println!("the setup works");
-        } else if !report.credentials_accepted() {
+        } else if report.credentials_refused() {
             println!("the credentials or the region are refused");
+        } else if !report.credentials_accepted() {
+            println!("the credentials were not checked: no answer came from EngageLab's API");
         } else {
             println!("the device given with --device is not usable here");
         }

@@ -75,6 +75,33 @@ fn an_unknown_id_answered_404_is_named() {
 }
 
 #[test]
+fn a_base_url_that_is_not_the_api_checks_no_credentials() {
+    let mock = mock();
+    // A wrong path prefix: the mock answers 404 without EngageLab's code,
+    // before looking at the credentials, as a wrong host or gateway would.
+    let wrong = format!("{}/wrong-prefix", mock.base_url());
+    let out = cli(&mock, &["check"])
+        .env("ENGAGELAB_BASE_URL", &wrong)
+        .output()
+        .unwrap();
+    let (code, out) = checked(&mock, out);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("credentials:   NOT CHECKED"), "{out}");
+    assert!(out.contains("[not_the_api]"), "{out}");
+    assert!(out.contains("the credentials were not checked"), "{out}");
+    assert!(!out.contains("the setup works"), "{out}");
+    let json = cli(&mock, &["check", "--json"])
+        .env("ENGAGELAB_BASE_URL", &wrong)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        (v["works"].clone(), v["credentials_accepted"].clone()),
+        (false.into(), false.into())
+    );
+}
+
+#[test]
 fn an_unknown_id_not_read_as_not_found_is_named() {
     let mock = mock();
     mock.set_config(ConfigUpdate {

@@ -36,7 +36,8 @@ impl CheckReport {
         no_panic(|| Ok(self.inner.region().map(Region::name)))
     }
 
-    /// Whether the credentials were accepted: no answer was AUTH.
+    /// Whether the credentials were accepted: no answer was AUTH, and one came
+    /// from EngageLab's API (a success, or an error with its code).
     #[getter]
     fn credentials_accepted(&self) -> PyResult<bool> {
         no_panic(|| Ok(self.inner.credentials_accepted()))

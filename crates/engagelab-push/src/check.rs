@@ -126,6 +126,16 @@ impl Probe {
         self.classification
     }
 
+    /// Whether the answer came from EngageLab's API as the library knows
+    /// it: a usable success, or an error with a code of EngageLab's own (not
+    /// merely its HTTP status repeated, as gateways and frameworks answer).
+    fn came_from_the_api(&self) -> bool {
+        self.classification.is_none()
+            || self
+                .api_code
+                .is_some_and(|code| code != i64::from(self.http_status))
+    }
+
     /// Whether the answer is the one the library assumes
     /// ([`ProbeKind::expected`]).
     pub fn as_expected(&self) -> bool {
@@ -190,11 +200,21 @@ impl CheckReport {
         self.region
     }
 
-    /// Whether the credentials were accepted: no answer was `AUTH`.
+    /// Whether the credentials were accepted: no answer was `AUTH`, and at
+    /// least one came from EngageLab's API (a usable success, or an error
+    /// carrying EngageLab's code), so that they were read at all. Answers
+    /// from elsewhere only (a wrong base URL's 404, a gateway's 503) prove
+    /// nothing: the `not_the_api` finding says so.
     pub fn credentials_accepted(&self) -> bool {
+        !self.credentials_refused() && self.probes.iter().any(Probe::came_from_the_api)
+    }
+
+    /// Whether an answer was `AUTH`: the credentials (or the region) were
+    /// refused.
+    pub fn credentials_refused(&self) -> bool {
         self.probes
             .iter()
-            .all(|p| p.classification != Some(ErrorKind::Auth))
+            .any(|p| p.classification == Some(ErrorKind::Auth))
     }
 
     /// The address the requests went to (the proxy's, through a proxy).
@@ -299,6 +319,12 @@ impl fmt::Display for CheckReport {
         let seen = status_text(first.http_status, first.api_code);
         if self.credentials_accepted() {
             writeln!(f, "credentials:   accepted ({seen} to an unknown id)")?;
+        } else if !self.credentials_refused() {
+            writeln!(
+                f,
+                "credentials:   NOT CHECKED (no answer came from EngageLab's API; {seen} to an \
+                 unknown id)"
+            )?;
         } else if let Some(p) = self
             .probes
             .iter()
@@ -458,6 +484,19 @@ impl Client {
             probes.push(seen);
         }
         let mut findings = Vec::new();
+        if !probes.iter().any(|s| s.probe.came_from_the_api()) {
+            let first = &probes[0].probe;
+            findings.push(Finding {
+                code: "not_the_api",
+                message: format!(
+                    "no answer came from EngageLab's API (a success, or an error with \
+                     EngageLab's code): GET {} answered {}, so the credentials were not \
+                     checked; check the base URL and any proxy in between",
+                    first.path,
+                    status_text(first.http_status, first.api_code)
+                ),
+            });
+        }
         for seen in &mut probes {
             judge(seen, &mut findings);
         }
@@ -629,12 +668,17 @@ fn judge(seen: &mut Seen, findings: &mut Vec<Finding>) {
             if p.classification != Some(ErrorKind::NotFound) {
                 p.as_expected = false;
                 let class = p.classification.map_or("success", ErrorKind::name);
+                let counted = if p.classification.is_some() {
+                    "failures"
+                } else {
+                    "deleted"
+                };
                 add(
                     "unknown_device_not_found",
                     format!(
                         "an unknown registration id answered {got}, which the library reads \
                          as {class}, not NOT_FOUND: deleting ids that are already gone would \
-                         count as failures"
+                         count them as {counted}"
                     ),
                 );
             } else if (p.http_status, p.api_code) != (400, Some(27002)) {

@@ -56,7 +56,11 @@ public final class CheckReport {
         this.json = Objects.requireNonNull(json, "json");
     }
 
-    /** Whether the credentials were accepted: no answer was {@code AUTH}. */
+    /**
+     * Whether the credentials were accepted: no answer was {@code AUTH}, and
+     * one came from EngageLab's API (a success, or an error with its code;
+     * else the {@code not_the_api} finding).
+     */
     public boolean credentialsAccepted() {
         return credentialsAccepted;
     }
