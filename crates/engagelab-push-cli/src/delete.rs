@@ -18,8 +18,10 @@ pub fn run(args: DeleteArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32
             "give ids as arguments, or --from FILE (or - for standard input)",
         ));
     }
-    let session = Session::start(&args.run, stdin_ids)?;
+    // The configuration first: a missing credential is a usage error (exit
+    // 2) whether or not a confirmation could be asked.
     let client = connect::client(&args.connection, env)?;
+    let session = Session::start(&args.run, stdin_ids)?;
     let input = match &args.from {
         Some(_) if stdin_ids => BulkInput::reader(std::io::stdin()),
         Some(path) => BulkInput::file(path.clone()),

@@ -31,8 +31,9 @@ pub fn run(args: EraseArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32,
             "give aliases as arguments, or --from FILE (or - for standard input) holding some",
         ));
     }
-    let session = Session::start(&args.run, stdin_aliases)?;
+    // The configuration first, as `delete` does.
     let client = connect::client(&args.connection, env)?;
+    let session = Session::start(&args.run, stdin_aliases)?;
     let json = args.run.json;
     let mut display = Display::new(args.run.quiet, std::io::stderr().is_terminal());
     let result = session

@@ -33,9 +33,12 @@ impl Session {
             !input_on_stdin && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
         let must_confirm = !run.yes && !run.dry_run;
         if must_confirm && !interactive {
-            return Err(Failure::refused(
-                "not on a terminal: add --yes to delete without a confirmation",
-            ));
+            return Err(Failure::refused(if input_on_stdin {
+                "the input is standard input, which cannot also answer a confirmation: \
+                 add --yes to delete without one"
+            } else {
+                "not on a terminal: add --yes to delete without a confirmation"
+            }));
         }
         let token = CancelToken::new();
         let prompting = Arc::new(AtomicBool::new(false));

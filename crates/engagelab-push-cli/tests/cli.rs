@@ -117,12 +117,20 @@ fn exit_2_for_usage_and_configuration_errors_in_one_line() {
             "{err}"
         );
     }
-    let out = cli(&mock, &["delete", "x", "--yes"])
-        .env_remove("ENGAGELAB_MASTER_SECRET")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("ENGAGELAB_MASTER_SECRET"));
+    // A missing secret is a configuration error (2), with or without --yes
+    // (off a terminal, a missing --yes alone is a refusal, 3).
+    for args in [
+        &["delete", "x", "--yes"][..],
+        &["delete", "x"],
+        &["erase-user", "u"],
+    ] {
+        let out = cli(&mock, args)
+            .env_remove("ENGAGELAB_MASTER_SECRET")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(text(&out.stderr).contains("ENGAGELAB_MASTER_SECRET"));
+    }
     // Not UTF-8: refused by name, never taken as unset (the base URL would
     // fall back to the default region, the secret be "not set").
     use std::os::unix::ffi::OsStrExt;
