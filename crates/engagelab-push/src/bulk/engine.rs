@@ -22,13 +22,15 @@ use crate::error::{Error, ErrorKind};
 use crate::options::CallOptions;
 use crate::quota::QuotaSink;
 use crate::settings::{
-    MAX_CONCURRENCY, MAX_DEFAULT_CONCURRENCY, MAX_LINE_BYTES, MAX_REGISTRATION_ID_LEN,
-    MIN_DEFAULT_CONCURRENCY,
+    CANCEL_CHECK_INTERVAL, MAX_CONCURRENCY, MAX_DEFAULT_CONCURRENCY, MAX_LINE_BYTES,
+    MAX_REGISTRATION_ID_LEN, MIN_DEFAULT_CONCURRENCY,
 };
 use crate::validate;
 
-/// How often the calling thread looks at the cancel token and the pool.
-const TICK: Duration = Duration::from_millis(50);
+/// How often the calling thread looks at the cancel token (running its
+/// check: Ctrl-C in Python and PHP) and the pool: as often as a single call
+/// does, so a run sends nothing new later after a Ctrl-C than a call would.
+const TICK: Duration = CANCEL_CHECK_INTERVAL;
 /// Rate-limit answers one id may get before it counts as failed.
 const MAX_RATE_LIMITED_TRIES: u32 = 20;
 /// Workers started before any latency is known.
