@@ -339,11 +339,15 @@ class AsyncClient:
         loop = asyncio.get_running_loop()
         relay = _Relay(loop)
         kwargs = dict(kwargs)
-        if kwargs.get("on_progress") is not None:
-            kwargs["on_progress"] = relay.progress(kwargs["on_progress"])
-        for name in ("confirm", "on_resolved"):
-            if kwargs.get(name) is not None:
-                kwargs[name] = relay.blocking(kwargs[name])
+        for name, relayed in (
+            ("on_progress", relay.progress),
+            ("confirm", relay.blocking),
+            ("on_resolved", relay.blocking),
+        ):
+            fn = kwargs.get(name)
+            # Anything else goes as given, for the native call to refuse.
+            if callable(fn) and not inspect.iscoroutinefunction(fn):
+                kwargs[name] = relayed(fn)
         fut: asyncio.Future[Any] = loop.create_future()
         relay.call = client._start_bulk(method, args, kwargs, _poster(loop, fut))
         try:
@@ -372,11 +376,11 @@ class AsyncClient:
         """Deletes many devices, as Client.delete_devices (same arguments,
         same result and exceptions), on a native thread of its own.
         `on_progress`, `confirm` and `on_resolved` run on the event loop
-        (`confirm` may not block it); an iterable of ids is read on the
-        run's thread. Cancelling the awaiting task stops the run gracefully
-        (nothing is sent after it), then raises asyncio.CancelledError with
-        the run's BulkSummary as its `summary` attribute (when the run ended
-        within 2 s)."""
+        (plain functions, not coroutine functions; `confirm` may not block
+        it); an iterable of ids is read on the run's thread. Cancelling the
+        awaiting task stops the run gracefully (nothing is sent after it),
+        then raises asyncio.CancelledError with the run's BulkSummary as its
+        `summary` attribute (when the run ended within 2 s)."""
         return self._bulk("delete_devices", args, kwargs)
 
     @_awaitable_like(Client.erase_user)

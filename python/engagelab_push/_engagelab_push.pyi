@@ -109,7 +109,8 @@ class Client:
         answer but True ends the run (InvalidArgumentError, nothing sent); an
         exception it raises cancels the run (nothing sent) and is raised with
         the run's BulkSummary as its `summary`. Callbacks run on the calling
-        thread, one at a time."""
+        thread, one at a time; one that is not callable, or is a coroutine
+        function, raises TypeError before anything is read or sent."""
     def get_device(self, registration_id: str) -> Device:
         """Queries one device: its tags and alias, and the whole answer. Query
         before deleting. Raises an EngageLabError subclass on failure

@@ -516,6 +516,26 @@ def test_bulk_errors_are_those_of_client(mock: Mock) -> None:
     assert mock.log() == []
 
 
+@pytest.mark.parametrize("name", ["on_progress", "confirm", "on_resolved"])
+def test_a_callback_that_is_not_a_plain_function_is_refused(mock: Mock, name: str) -> None:
+    mock.add_device({"registration_id": "cb-1", "alias": "user-cb"})
+
+    async def coroutine_function(arg: object) -> bool:
+        return True
+
+    async def main() -> None:
+        client = async_client(mock)
+        not_callable: dict[str, Any] = {name: True}
+        with pytest.raises(TypeError, match=f"^{name} must be callable, not bool"):
+            await client.erase_users(["user-cb"], **not_callable)
+        coroutine: dict[str, Any] = {name: coroutine_function}
+        with pytest.raises(TypeError, match=f"^{name} must be a plain function"):
+            await client.erase_users(["user-cb"], **coroutine)
+
+    asyncio.run(main())
+    assert mock.log() == []
+
+
 def test_an_exception_in_on_progress_stops_the_run(mock: Mock) -> None:
     ids = seed(mock, 100, "boom")
     mock.config(latency_ms=20)

@@ -8,8 +8,9 @@ import json
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import APP_KEY, SECRET, Mock
@@ -165,6 +166,41 @@ def test_ctrl_c_while_a_file_is_counted_sends_nothing(mock: Mock, tmp_path: Path
     assert [r for r in mock.log() if r["method"] == "DELETE"] == []
     done = info.value.summary  # type: ignore[attr-defined]
     assert (done.interrupted, done.deleted) == (True, 0)
+
+
+@pytest.mark.parametrize("name", ["on_progress", "confirm", "on_resolved"])
+@pytest.mark.parametrize("value", [True, "yes"])
+def test_a_callback_that_is_not_callable_is_refused_before_anything_is_sent(
+    mock: Mock, tmp_path: Path, name: str, value: object
+) -> None:
+    ids = seed(mock, 50)
+    mock.add_device({"registration_id": "dev-u", "alias": "user-u"})
+    report = tmp_path / "report.jsonl"
+    given: dict[str, Any] = {name: value, "report": report}
+    calls: list[Callable[[], object]] = [
+        lambda: client(mock).erase_user("user-u", **given),
+        lambda: client(mock).erase_users(["user-u"], **given),
+    ]
+    if name != "on_resolved":
+        calls.append(lambda: client(mock).delete_devices(ids, **given))
+    for call in calls:
+        with pytest.raises(TypeError, match=f"^{name} must be callable, not "):
+            call()
+    assert mock.log() == []
+    assert not report.exists()
+
+
+@pytest.mark.parametrize("name", ["on_progress", "confirm", "on_resolved"])
+def test_a_coroutine_function_as_callback_is_refused(mock: Mock, name: str) -> None:
+    mock.add_device({"registration_id": "dev-u", "alias": "user-u"})
+
+    async def callback(arg: object) -> bool:
+        return True
+
+    given: dict[str, Any] = {name: callback}
+    with pytest.raises(TypeError, match=f"^{name} must be a plain function"):
+        client(mock).erase_users(["user-u"], **given)
+    assert mock.log() == []
 
 
 @pytest.mark.parametrize(

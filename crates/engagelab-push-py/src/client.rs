@@ -10,7 +10,8 @@ use crate::aio::{self, Call};
 use crate::bulk::{BulkSummary, Settings};
 use crate::check::CheckReport;
 use crate::convert::{
-    Arg, opt_call_seconds, opt_count, opt_flag, opt_path, opt_seconds, opt_string, string, strings,
+    Arg, opt_call_seconds, opt_callback, opt_count, opt_flag, opt_path, opt_seconds, opt_string,
+    string, strings,
 };
 use crate::device::Device;
 use crate::erase::EraseSummary;
@@ -200,7 +201,8 @@ impl Client {
                 dry_run,
                 &stall_timeout,
             )?;
-            settings.confirm = confirm;
+            settings.confirm = opt_callback(py, "confirm", confirm)?;
+            let on_progress = opt_callback(py, "on_progress", on_progress)?;
             crate::bulk::delete_devices(py, &self.inner, ids, settings, on_progress)
         })
     }
@@ -252,8 +254,9 @@ impl Client {
                 dry_run,
                 &stall_timeout,
             )?;
-            settings.confirm = confirm;
-            settings.on_resolved = on_resolved;
+            settings.confirm = opt_callback(py, "confirm", confirm)?;
+            settings.on_resolved = opt_callback(py, "on_resolved", on_resolved)?;
+            let on_progress = opt_callback(py, "on_progress", on_progress)?;
             crate::erase::erase_users(py, &self.inner, vec![alias], settings, on_progress)
         })
     }
@@ -313,8 +316,9 @@ impl Client {
                 dry_run,
                 &stall_timeout,
             )?;
-            settings.confirm = confirm;
-            settings.on_resolved = on_resolved;
+            settings.confirm = opt_callback(py, "confirm", confirm)?;
+            settings.on_resolved = opt_callback(py, "on_resolved", on_resolved)?;
+            let on_progress = opt_callback(py, "on_progress", on_progress)?;
             crate::erase::erase_users(py, &self.inner, aliases, settings, on_progress)
         })
     }

@@ -236,6 +236,34 @@ pub(crate) mod num_max {
     }
 }
 
+/// An optional callback of a bulk run: `None`, or a callable that is not a
+/// coroutine function (the run calls it without an event loop, so the
+/// coroutine it returned would never run).
+pub(crate) fn opt_callback(
+    py: Python<'_>,
+    name: &str,
+    value: Option<Py<PyAny>>,
+) -> PyResult<Option<Py<PyAny>>> {
+    let Some(f) = value else {
+        return Ok(None);
+    };
+    let bound = f.bind(py);
+    if !bound.is_callable() {
+        return Err(type_error(name, "callable", bound));
+    }
+    let is_coroutine = py
+        .import("inspect")?
+        .getattr("iscoroutinefunction")?
+        .call1((bound,))?
+        .is_truthy()?;
+    if is_coroutine {
+        return Err(PyTypeError::new_err(format!(
+            "{name} must be a plain function, not a coroutine function (async def)"
+        )));
+    }
+    Ok(Some(f))
+}
+
 /// A `bool`, or `None` when absent.
 pub(crate) fn opt_flag(name: &str, value: &Arg<'_>) -> PyResult<Option<bool>> {
     let Some(v) = &value.0 else {
