@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -204,23 +205,38 @@ def test_a_coroutine_function_as_callback_is_refused(mock: Mock, name: str) -> N
 
 
 @pytest.mark.parametrize(
-    ("name", "value"),
+    ("name", "value", "says"),
     [
-        ("qps", -1),
-        ("qps", 2**40),
-        ("qps", 0),
-        ("concurrency", -1),
-        ("concurrency", 0),
-        ("max_deletions", -1),
-        ("max_deletions", 2**70),
+        ("qps", -1, "qps must not be negative, got -1"),
+        ("qps", 2**40, "qps is too large, got 1099511627776"),
+        ("qps", 0, "qps must be at least 1"),
+        ("concurrency", -1, "concurrency must not be negative, got -1"),
+        ("concurrency", 0, "concurrency must be 1 to 1024, got 0"),
+        ("concurrency", 2000, "concurrency must be 1 to 1024, got 2000"),
+        ("max_deletions", -1, "max_deletions must not be negative, got -1"),
+        ("max_deletions", 2**70, "max_deletions is too large, got 1180591620717411303424"),
+        ("stall_timeout", -1, "stall_timeout must be a finite, non-negative number"),
+        ("stall_timeout", float("nan"), "stall_timeout must be a finite, non-negative number"),
+        ("stall_timeout", 1e300, "stall_timeout is too large, got 1e+300"),
+        ("stall_timeout", 0, "stall_timeout must be more than 0"),
     ],
 )
-def test_numbers_out_of_range_raise_invalid_argument(mock: Mock, name: str, value: int) -> None:
+def test_numbers_out_of_range_refuse_the_run(
+    mock: Mock, name: str, value: float, says: str
+) -> None:
+    # Whether the binding or the core refuses the value, the exception is
+    # the same: the refusal's attributes, and a message with no wrong range.
     seed(mock, 1)
-    with pytest.raises(InvalidArgumentError, match=name):
-        client(mock).delete_devices(["dev-0000"], **{name: value})  # type: ignore[arg-type]
-    with pytest.raises(InvalidArgumentError, match=name):
-        client(mock).erase_users(["u"], **{name: value})  # type: ignore[arg-type]
+    given: dict[str, Any] = {name: value}
+    calls: list[Callable[[], object]] = [
+        lambda: client(mock).delete_devices(["dev-0000"], **given),
+        lambda: client(mock).erase_users(["u"], **given),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidArgumentError, match=re.escape(says)) as info:
+            call()
+        assert info.value.bulk_error == "INVALID_ARGUMENT"  # type: ignore[attr-defined]
+        assert "summary" in vars(info.value) and info.value.summary is None  # type: ignore[attr-defined]
     assert mock.log() == []
 
 

@@ -11,6 +11,7 @@ import os
 import pickle
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,20 @@ def test_bad_aliases_are_refused_before_anything_is_sent(
 def test_erase_user_refuses_a_bad_alias_too(mock: Mock) -> None:
     with pytest.raises(InvalidArgumentError, match="alias contains '/'"):
         client_for(mock).erase_user("a/b")
+    assert mock.log() == []
+
+
+def test_an_alias_that_is_not_valid_unicode_refuses_the_run(mock: Mock) -> None:
+    client = client_for(mock)
+    calls: list[Callable[[], object]] = [
+        lambda: client.erase_user("user-\udc80"),
+        lambda: client.erase_users(["user-1", "user-\udc80"]),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidArgumentError, match="alias is not valid Unicode") as info:
+            call()
+        assert info.value.bulk_error == "INVALID_ARGUMENT"  # type: ignore[attr-defined]
+        assert info.value.summary is None  # type: ignore[attr-defined]
     assert mock.log() == []
 
 

@@ -11,7 +11,7 @@ use engagelab_push::{
     BulkDelete, BulkError, BulkErrorKind, BulkInput, BulkSummary as Core, CancelToken, Client,
     ErasedUser, Error, Plan, Progress,
 };
-use pyo3::exceptions::PyOSError;
+use pyo3::exceptions::{PyOSError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyIterator, PyString};
 
@@ -195,9 +195,11 @@ pub(crate) struct Settings {
 
 impl Settings {
     /// The keyword arguments every bulk call takes, each path `str` or
-    /// `os.PathLike`.
+    /// `os.PathLike`. A value out of range refuses the run as the core's
+    /// refusals do ([`refused`]).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
+        py: Python<'_>,
         qps: &Arg<'_>,
         concurrency: &Arg<'_>,
         journal: &Arg<'_>,
@@ -207,28 +209,42 @@ impl Settings {
         dry_run: bool,
         stall_timeout: &Arg<'_>,
     ) -> PyResult<Settings> {
-        let concurrency = match int_or::<usize>("concurrency", concurrency, 0, true)? {
-            0 if concurrency.is_absent_or_none() => None,
-            n => Some(n),
+        let settings = || {
+            let concurrency = match int_or::<usize>("concurrency", concurrency, 0, true)? {
+                0 if concurrency.is_absent_or_none() => None,
+                n => Some(n),
+            };
+            Ok(Settings {
+                qps: int_or("qps", qps, engagelab_push::DEFAULT_QPS, false)?,
+                concurrency,
+                journal: opt_path("journal", journal)?,
+                backup: opt_path("backup", backup)?,
+                report: opt_path("report", report)?,
+                max_deletions: int_or(
+                    "max_deletions",
+                    max_deletions,
+                    engagelab_push::DEFAULT_MAX_DELETIONS,
+                    false,
+                )?,
+                dry_run,
+                stall_timeout: opt_long_seconds("stall_timeout", stall_timeout)?,
+                confirm: None,
+                on_resolved: None,
+            })
         };
-        Ok(Settings {
-            qps: int_or("qps", qps, engagelab_push::DEFAULT_QPS, false)?,
-            concurrency,
-            journal: opt_path("journal", journal)?,
-            backup: opt_path("backup", backup)?,
-            report: opt_path("report", report)?,
-            max_deletions: int_or(
-                "max_deletions",
-                max_deletions,
-                engagelab_push::DEFAULT_MAX_DELETIONS,
-                false,
-            )?,
-            dry_run,
-            stall_timeout: opt_long_seconds("stall_timeout", stall_timeout)?,
-            confirm: None,
-            on_resolved: None,
-        })
+        settings().map_err(|e| refused(py, e))
     }
+}
+
+/// An argument of a bulk call the binding refused: an `InvalidArgumentError`
+/// gets the attributes of the core's refusals (`bulk_error`
+/// `"INVALID_ARGUMENT"`, `summary` None: nothing was sent); a `TypeError`
+/// stays as it is.
+pub(crate) fn refused(py: Python<'_>, e: PyErr) -> PyErr {
+    if e.is_instance_of::<PyTypeError>(py) {
+        return e;
+    }
+    with_run(py, e, BulkErrorKind::InvalidArgument, None)
 }
 
 /// `ids` as the engine's input: a path (`str` or `os.PathLike`) is a file of
@@ -475,13 +491,17 @@ fn bulk_error(py: Python<'_>, e: &BulkError) -> PyErr {
         (BulkErrorKind::Lookup, Some(cause)) => to_py_err_saying(py, cause, e.message()),
         _ => to_py_err(py, &Error::invalid_argument(e.message())),
     };
-    let summary = e
-        .summary()
-        .and_then(|s| Py::new(py, BulkSummary::new(s.clone())).ok());
+    with_run(py, err, e.kind(), e.summary())
+}
+
+/// `err` with the run's `bulk_error` (the kind's name) and `summary`
+/// attributes.
+fn with_run(py: Python<'_>, err: PyErr, kind: BulkErrorKind, summary: Option<&Core>) -> PyErr {
+    let summary = summary.and_then(|s| Py::new(py, BulkSummary::new(s.clone())).ok());
     let value = err.value(py);
     // Attributes of an exception instance: setting them fails only on
     // memory exhaustion, and the exception is still the right one.
-    let _ = value.setattr("bulk_error", e.kind().name());
+    let _ = value.setattr("bulk_error", kind.name());
     let _ = value.setattr("summary", summary);
     err
 }

@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::aio::{self, Call};
-use crate::bulk::{BulkSummary, Settings};
+use crate::bulk::{BulkSummary, Settings, refused};
 use crate::check::CheckReport;
 use crate::convert::{
     Arg, opt_call_seconds, opt_callback, opt_count, opt_flag, opt_path, opt_seconds, opt_string,
@@ -192,6 +192,7 @@ impl Client {
     ) -> PyResult<BulkSummary> {
         no_panic(|| {
             let mut settings = Settings::new(
+                py,
                 &qps,
                 &concurrency,
                 &journal,
@@ -243,8 +244,9 @@ impl Client {
         stall_timeout: Arg<'_>,
     ) -> PyResult<Py<EraseSummary>> {
         no_panic(|| {
-            let alias = string("alias", alias)?;
+            let alias = string("alias", alias).map_err(|e| refused(py, e))?;
             let mut settings = Settings::new(
+                py,
                 &qps,
                 &concurrency,
                 &journal,
@@ -305,8 +307,9 @@ impl Client {
         stall_timeout: Arg<'_>,
     ) -> PyResult<Py<EraseSummary>> {
         no_panic(|| {
-            let aliases = strings("aliases", "alias", aliases)?;
+            let aliases = strings("aliases", "alias", aliases).map_err(|e| refused(py, e))?;
             let mut settings = Settings::new(
+                py,
                 &qps,
                 &concurrency,
                 &journal,

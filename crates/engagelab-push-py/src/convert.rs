@@ -164,6 +164,14 @@ pub(crate) fn opt_call_seconds(name: &str, value: &Arg<'_>) -> PyResult<Option<D
 fn bad_seconds(name: &str, v: &Bound<'_, PyAny>, max: Duration) -> PyErr {
     let shown = v.repr().map(|r| r.to_string()).unwrap_or_default();
     let shown: String = shown.chars().take(40).collect();
+    if max != MAX_DURATION {
+        // No limit but a duration's largest: a finite number over it.
+        let too_large =
+            v.gt(max.as_secs_f64()).unwrap_or(false) && !v.eq(f64::INFINITY).unwrap_or(true);
+        if too_large {
+            return invalid_argument(v.py(), &format!("{name} is too large, got {shown}"));
+        }
+    }
     let most = if max == MAX_DURATION {
         format!(", at most {} (24 hours)", max.as_secs_f64())
     } else {
@@ -199,7 +207,7 @@ pub(crate) fn opt_count(name: &str, value: &Arg<'_>) -> PyResult<Option<u32>> {
 /// can hold is acceptable (e.g. `qps=0`) is the core's to say.
 pub(crate) fn int_or<'py, T>(name: &str, value: &Arg<'py>, default: T, none_ok: bool) -> PyResult<T>
 where
-    T: for<'a> FromPyObject<'a, 'py> + std::fmt::Display + num_max::Max,
+    T: for<'a> FromPyObject<'a, 'py>,
 {
     let Some(v) = &value.0 else {
         return Ok(default);
@@ -213,27 +221,13 @@ where
     v.extract::<T>().map_err(|_| {
         let shown = v.repr().map(|r| r.to_string()).unwrap_or_default();
         let shown: String = shown.chars().take(40).collect();
-        invalid_argument(
-            v.py(),
-            &format!("{name} must be between 0 and {}, got {shown}", T::MAX),
-        )
+        let why = if v.lt(0).unwrap_or(false) {
+            "must not be negative"
+        } else {
+            "is too large"
+        };
+        invalid_argument(v.py(), &format!("{name} {why}, got {shown}"))
     })
-}
-
-/// The largest value of an unsigned type, for messages.
-pub(crate) mod num_max {
-    pub trait Max {
-        const MAX: Self;
-    }
-    impl Max for u32 {
-        const MAX: u32 = u32::MAX;
-    }
-    impl Max for u64 {
-        const MAX: u64 = u64::MAX;
-    }
-    impl Max for usize {
-        const MAX: usize = usize::MAX;
-    }
 }
 
 /// An optional callback of a bulk run: `None`, or a callable that is not a
