@@ -248,6 +248,21 @@ def test_numbers_of_the_wrong_type_raise_type_error(mock: Mock, name: str) -> No
     assert mock.log() == []
 
 
+@pytest.mark.parametrize("value", [1, "yes", None])
+def test_dry_run_of_the_wrong_type_is_a_type_error_naming_it(mock: Mock, value: object) -> None:
+    ids = seed(mock, 1)
+    given: dict[str, Any] = {"dry_run": value}
+    calls: list[Callable[[], object]] = [
+        lambda: client(mock).delete_devices(ids, **given),
+        lambda: client(mock).erase_user("u", **given),
+        lambda: client(mock).erase_users(["u"], **given),
+    ]
+    for call in calls:
+        with pytest.raises(TypeError, match="^dry_run must be a bool, not "):
+            call()
+    assert mock.log() == []
+
+
 def test_a_set_resumes_in_another_process_whatever_its_order(mock: Mock, tmp_path: Path) -> None:
     import subprocess
     import sys

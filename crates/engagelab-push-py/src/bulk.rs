@@ -15,7 +15,7 @@ use pyo3::exceptions::{PyOSError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyIterator, PyString};
 
-use crate::convert::{Arg, int_or, opt_long_seconds, opt_path};
+use crate::convert::{Arg, int_or, opt_flag, opt_long_seconds, opt_path};
 use crate::errors::{to_py_err, to_py_err_saying};
 use crate::guard::catch;
 
@@ -206,7 +206,7 @@ impl Settings {
         backup: &Arg<'_>,
         report: &Arg<'_>,
         max_deletions: &Arg<'_>,
-        dry_run: bool,
+        dry_run: &Arg<'_>,
         stall_timeout: &Arg<'_>,
     ) -> PyResult<Settings> {
         let settings = || {
@@ -226,7 +226,7 @@ impl Settings {
                     engagelab_push::DEFAULT_MAX_DELETIONS,
                     false,
                 )?,
-                dry_run,
+                dry_run: opt_flag("dry_run", dry_run)?.unwrap_or(false),
                 stall_timeout: opt_long_seconds("stall_timeout", stall_timeout)?,
                 confirm: None,
                 on_resolved: None,

@@ -164,7 +164,7 @@ impl Client {
     /// exception cancels it and is raised.
     #[pyo3(signature = (
         ids, *, qps = Arg::absent(), concurrency = Arg::absent(), journal = Arg::absent(),
-        backup = Arg::absent(), report = Arg::absent(), max_deletions = Arg::absent(), dry_run = false, on_progress = None,
+        backup = Arg::absent(), report = Arg::absent(), max_deletions = Arg::absent(), dry_run = Arg::absent(), on_progress = None,
         confirm = None, stall_timeout = Arg::absent(),
     ))]
     // setting-defaults:begin
@@ -185,7 +185,7 @@ impl Client {
         backup: Arg<'_>,
         report: Arg<'_>,
         max_deletions: Arg<'_>,
-        dry_run: bool,
+        dry_run: Arg<'_>,
         on_progress: Option<Py<PyAny>>,
         confirm: Option<Py<PyAny>>,
         stall_timeout: Arg<'_>,
@@ -199,7 +199,7 @@ impl Client {
                 &backup,
                 &report,
                 &max_deletions,
-                dry_run,
+                &dry_run,
                 &stall_timeout,
             )?;
             settings.confirm = opt_callback(py, "confirm", confirm)?;
@@ -215,7 +215,7 @@ impl Client {
     /// settings of delete_devices; raises as erase_users does.
     #[pyo3(signature = (
         alias, *, qps = Arg::absent(), concurrency = Arg::absent(), journal = Arg::absent(),
-        backup = Arg::absent(), report = Arg::absent(), max_deletions = Arg::absent(), dry_run = false, on_progress = None,
+        backup = Arg::absent(), report = Arg::absent(), max_deletions = Arg::absent(), dry_run = Arg::absent(), on_progress = None,
         confirm = None, on_resolved = None,
         stall_timeout = Arg::absent(),
     ))]
@@ -237,7 +237,7 @@ impl Client {
         backup: Arg<'_>,
         report: Arg<'_>,
         max_deletions: Arg<'_>,
-        dry_run: bool,
+        dry_run: Arg<'_>,
         on_progress: Option<Py<PyAny>>,
         confirm: Option<Py<PyAny>>,
         on_resolved: Option<Py<PyAny>>,
@@ -253,7 +253,7 @@ impl Client {
                 &backup,
                 &report,
                 &max_deletions,
-                dry_run,
+                &dry_run,
                 &stall_timeout,
             )?;
             settings.confirm = opt_callback(py, "confirm", confirm)?;
@@ -278,7 +278,7 @@ impl Client {
     /// alias once resolved, before anything is deleted.
     #[pyo3(signature = (
         aliases, *, qps = Arg::absent(), concurrency = Arg::absent(), journal = Arg::absent(),
-        backup = Arg::absent(), report = Arg::absent(), max_deletions = Arg::absent(), dry_run = false, on_progress = None,
+        backup = Arg::absent(), report = Arg::absent(), max_deletions = Arg::absent(), dry_run = Arg::absent(), on_progress = None,
         confirm = None, on_resolved = None,
         stall_timeout = Arg::absent(),
     ))]
@@ -300,7 +300,7 @@ impl Client {
         backup: Arg<'_>,
         report: Arg<'_>,
         max_deletions: Arg<'_>,
-        dry_run: bool,
+        dry_run: Arg<'_>,
         on_progress: Option<Py<PyAny>>,
         confirm: Option<Py<PyAny>>,
         on_resolved: Option<Py<PyAny>>,
@@ -316,7 +316,7 @@ impl Client {
                 &backup,
                 &report,
                 &max_deletions,
-                dry_run,
+                &dry_run,
                 &stall_timeout,
             )?;
             settings.confirm = opt_callback(py, "confirm", confirm)?;
