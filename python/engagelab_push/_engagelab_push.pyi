@@ -98,7 +98,9 @@ class Client:
         sent). Ctrl-C stops the run
         gracefully, and nothing is sent once it was pressed, even while the
         input is still being read; then KeyboardInterrupt is raised with the
-        run's BulkSummary as its `summary` attribute. The first answer
+        run's BulkSummary as its `summary` attribute (None when Ctrl-C landed
+        in Python code giving the ids, before they were counted: nothing
+        sent). The first answer
         refusing the credentials, the same failure max_same_failures times in a row (spec/settings.md), or a run
         rate-limited with no device deleted for stall_timeout seconds stops
         the run: see BulkSummary.stopped. Every request, retries included,

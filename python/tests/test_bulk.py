@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,34 @@ def test_ctrl_c_stops_gracefully_then_raises(mock: Mock, tmp_path: Path) -> None
     done = info.value.summary  # type: ignore[attr-defined]
     assert isinstance(done, BulkSummary)
     assert (done.interrupted, done.deleted) == (True, 200 - left)
+
+
+@pytest.mark.parametrize("given_as", ["iterable", "file"])
+def test_ctrl_c_in_python_code_giving_the_ids_raises_with_no_summary(
+    mock: Mock, given_as: str
+) -> None:
+    ids = seed(mock, 3)
+
+    def lines() -> Iterator[str]:
+        yield ids[0] + "\n"
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)  # a slow source: the KeyboardInterrupt lands here
+        yield from (i + "\n" for i in ids[1:])
+
+    class File:
+        def readline(self) -> str:
+            return ""
+
+        def __iter__(self) -> Iterator[str]:
+            return lines()
+
+    source: Any = lines() if given_as == "iterable" else File()
+    with pytest.raises(KeyboardInterrupt) as info:
+        client(mock).delete_devices(source)
+    # The run had not counted its input: nothing was sent, no summary.
+    assert "summary" in vars(info.value)
+    assert info.value.summary is None  # type: ignore[attr-defined]
+    assert mock.log() == []
 
 
 def test_ctrl_c_while_a_file_is_counted_sends_nothing(mock: Mock, tmp_path: Path) -> None:

@@ -361,8 +361,9 @@ pub(crate) fn delete_devices(
 /// Configures a run from `settings`, then calls `go` with the GIL released:
 /// Ctrl-C and an exception of `on_progress` (or of the ids' iterator, kept in
 /// `raised`) stop the run, and are raised once it has stopped, with what the
-/// run did (`summarize`) as their `summary` attribute; a refused run raises
-/// as [`bulk_error`] maps it.
+/// run did (`summarize`) as their `summary` attribute, None when it ended
+/// before it counted its input (nothing sent); a refused run raises as
+/// [`bulk_error`] maps it.
 pub(crate) fn run<T: Send>(
     py: Python<'_>,
     client: &Client,
@@ -465,9 +466,8 @@ pub(crate) fn run<T: Send>(
                 .transpose()?,
             Err(_) => None,
         };
-        if let Some(summary) = summary {
-            e.value(py).setattr("summary", summary)?;
-        }
+        // An exception that takes no attribute is raised as it is.
+        let _ = e.value(py).setattr("summary", summary);
         return Err(e);
     }
     match result {
