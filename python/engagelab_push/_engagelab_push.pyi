@@ -233,7 +233,7 @@ class _Call:
 @disjoint_base
 class BulkSummary:
     """What a bulk deletion did (`Client.delete_devices`); `EraseSummary`
-    extends it. Made by the client, never by the caller."""
+    extends it. Made by the client, never by the caller; pickles."""
 
     @property
     def deleted(self) -> int:

@@ -13,8 +13,10 @@ import pytest
 from conftest import APP_KEY, SECRET, Mock, error_model
 from engagelab_push import (
     AuthError,
+    BulkSummary,
     Client,
     EngageLabError,
+    EraseSummary,
     InternalError,
     InvalidArgumentError,
     NetworkError,
@@ -129,6 +131,52 @@ def test_raised_error_pickles(mock: Mock) -> None:
     assert type(back) is RateLimitedError
     assert str(back) == str(e)
     assert all(getattr(back, a) == getattr(e, a) for a in ATTRS)
+
+
+SUMMARY_ATTRS = (
+    *("deleted", "not_found", "failed", "invalid", "duplicate", "already_done"),
+    *("would_delete", "entries", "ids", "not_started", "rate_limited", "elapsed"),
+    *("rate", "interrupted", "stopped", "dry_run"),
+)
+
+
+def assert_same_summary(back: object, summary: object) -> None:
+    assert type(back) is type(summary)
+    assert isinstance(back, BulkSummary) and isinstance(summary, BulkSummary)
+    for name in SUMMARY_ATTRS:
+        assert getattr(back, name) == getattr(summary, name), name
+    assert (back.to_dict(), repr(back)) == (summary.to_dict(), repr(summary))
+    if isinstance(summary, EraseSummary):
+        assert isinstance(back, EraseSummary)
+        assert (back.still_bound, back.is_success) == (summary.still_bound, summary.is_success)
+        assert [repr(u) for u in back.users] == [repr(u) for u in summary.users]
+
+
+def test_an_exception_carrying_a_summary_pickles_with_it(mock: Mock) -> None:
+    mock.add_device("dev-1")
+    mock.add_device({"registration_id": "dev-2", "alias": "user-2"})
+    client = Client(APP_KEY, SECRET, base_url=mock.url)
+
+    def refuse(plan: object) -> bool:
+        raise InvalidArgumentError("the operator typed the wrong AppKey")
+
+    def stop(user: object) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(InvalidArgumentError) as refused:
+        client.delete_devices(["dev-1"], confirm=refuse)
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        client.erase_user("user-2", on_resolved=stop)
+    raised: list[BaseException] = [refused.value, stopped.value]
+    for e in raised:
+        summary = e.summary  # type: ignore[attr-defined]
+        assert isinstance(summary, BulkSummary)
+        for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+            back = pickle.loads(pickle.dumps(e, protocol=protocol))
+            assert (type(back), str(back)) == (type(e), str(e))
+            assert_same_summary(back.summary, summary)
+    assert isinstance(stopped.value.summary, EraseSummary)  # type: ignore[attr-defined]
+    assert mock.devices() == ["dev-1", "dev-2"]
 
 
 def test_attribute_types(mock: Mock) -> None:

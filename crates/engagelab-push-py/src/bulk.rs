@@ -11,9 +11,9 @@ use engagelab_push::{
     BulkDelete, BulkError, BulkErrorKind, BulkInput, BulkSummary as Core, CancelToken, Client,
     ErasedUser, Error, Plan, Progress,
 };
-use pyo3::exceptions::{PyOSError, PyTypeError};
+use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyIterator, PyString};
+use pyo3::types::{PyBytes, PyDict, PyIterator, PyString, PyType};
 
 use crate::convert::{Arg, int_or, opt_flag, opt_long_seconds, opt_path};
 use crate::errors::{to_py_err, to_py_err_saying};
@@ -25,15 +25,57 @@ use crate::guard::catch;
 pub(crate) type Raised = Arc<Mutex<Option<PyErr>>>;
 
 /// What a bulk deletion did (`Client.delete_devices`); `EraseSummary`
-/// extends it.
+/// extends it. Holds what the core computed, not the core's struct, so that
+/// unpickling can make it again.
 #[pyclass(frozen, subclass, module = "engagelab_push", name = "BulkSummary")]
 pub(crate) struct BulkSummary {
-    inner: Core,
+    /// The report's summary line (`BulkSummary::to_json`).
+    line: serde_json::Value,
+    /// The exact seconds and rate, which the line rounds.
+    elapsed: f64,
+    rate: f64,
 }
 
+/// What pickling keeps of a BulkSummary: the line as JSON text, the exact
+/// seconds and rate.
+pub(crate) type SummaryState = (String, f64, f64);
+
 impl BulkSummary {
-    pub(crate) fn new(inner: Core) -> BulkSummary {
-        BulkSummary { inner }
+    pub(crate) fn new(core: &Core) -> BulkSummary {
+        BulkSummary {
+            line: core.to_json(),
+            elapsed: core.elapsed.as_secs_f64(),
+            rate: core.rate(),
+        }
+    }
+
+    fn count(&self, key: &str) -> u64 {
+        self.line
+            .get(key)
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0)
+    }
+
+    fn flag(&self, key: &str) -> bool {
+        self.line
+            .get(key)
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false)
+    }
+
+    /// What pickling keeps.
+    pub(crate) fn state(&self) -> SummaryState {
+        (self.line.to_string(), self.elapsed, self.rate)
+    }
+
+    /// The summary `state` describes.
+    pub(crate) fn from_state((line, elapsed, rate): SummaryState) -> PyResult<BulkSummary> {
+        let line = serde_json::from_str(&line).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(BulkSummary {
+            line,
+            elapsed,
+            rate,
+        })
     }
 }
 
@@ -42,90 +84,100 @@ impl BulkSummary {
     /// Devices deleted.
     #[getter]
     fn deleted(&self) -> u64 {
-        self.inner.counts.deleted
+        self.count("deleted")
     }
     /// Ids EngageLab did not know (nothing deleted).
     #[getter]
     fn not_found(&self) -> u64 {
-        self.inner.counts.not_found
+        self.count("not_found")
     }
     /// Ids whose call failed (see the report for every error field).
     #[getter]
     fn failed(&self) -> u64 {
-        self.inner.counts.failed
+        self.count("failed")
     }
     /// Entries that are not registration ids (never sent).
     #[getter]
     fn invalid(&self) -> u64 {
-        self.inner.counts.invalid
+        self.count("invalid")
     }
     /// Repeated ids (sent once).
     #[getter]
     fn duplicate(&self) -> u64 {
-        self.inner.counts.duplicate
+        self.count("duplicate")
     }
     /// Ids the journal holds as finished by an earlier run.
     #[getter]
     fn already_done(&self) -> u64 {
-        self.inner.counts.already_done
+        self.count("already_done")
     }
     /// Dry run: ids that would be deleted.
     #[getter]
     fn would_delete(&self) -> u64 {
-        self.inner.counts.would_delete
+        self.count("would_delete")
     }
     /// Entries in the input (blank and '#' lines not counted).
     #[getter]
     fn entries(&self) -> u64 {
-        self.inner.entries
+        self.count("entries")
     }
     /// Distinct valid ids in the input (what max_deletions was checked against).
     #[getter]
     fn ids(&self) -> u64 {
-        self.inner.ids
+        self.count("ids")
     }
     /// Entries never reached because the run was interrupted.
     #[getter]
     fn not_started(&self) -> u64 {
-        self.inner.not_started
+        self.count("not_started")
     }
     /// Rate-limit answers received (each was paced and retried).
     #[getter]
     fn rate_limited(&self) -> u64 {
-        self.inner.rate_limited
+        self.count("rate_limited")
     }
     /// Seconds from the first request to the end.
     #[getter]
     fn elapsed(&self) -> f64 {
-        self.inner.elapsed.as_secs_f64()
+        self.elapsed
     }
     /// Deletions (dry run: ids checked) per second.
     #[getter]
     fn rate(&self) -> f64 {
-        self.inner.rate()
+        self.rate
     }
     /// Whether the run was stopped before its end.
     #[getter]
     fn interrupted(&self) -> bool {
-        self.inner.interrupted
+        self.flag("interrupted")
     }
     /// Why the engine stopped the run before its end (the credentials
     /// refused, or the same failure many times in a row), or None.
     #[getter]
-    fn stopped(&self) -> Option<String> {
-        self.inner.stopped.clone()
+    fn stopped(&self) -> Option<&str> {
+        self.line.get("stopped").and_then(serde_json::Value::as_str)
     }
     /// Whether it was a dry run.
     #[getter]
     fn dry_run(&self) -> bool {
-        self.inner.dry_run
+        self.flag("dry_run")
     }
     /// The summary as a dict (the report's summary line).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        json_dict(py, &self.inner.to_json())
+        json_dict(py, &self.line)
     }
     fn __repr__(&self) -> String {
-        format!("BulkSummary({})", self.inner.to_json())
+        format!("BulkSummary({})", self.line)
+    }
+    /// Pickled as its state, made again by `_restore`.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (SummaryState,))> {
+        let restore = slf.py().get_type::<BulkSummary>().getattr("_restore")?;
+        Ok((restore, (slf.get().state(),)))
+    }
+    /// The summary a pickled state describes. Private.
+    #[classmethod]
+    fn _restore(_cls: &Bound<'_, PyType>, state: SummaryState) -> PyResult<BulkSummary> {
+        BulkSummary::from_state(state)
     }
 }
 
@@ -353,9 +405,9 @@ pub(crate) fn delete_devices(
         on_progress,
         raised,
         move |b| b.run(input),
-        |py, s| Ok(Py::new(py, BulkSummary::new(s.clone()))?.into_any()),
+        |py, s| Ok(Py::new(py, BulkSummary::new(s))?.into_any()),
     )?;
-    Ok(BulkSummary::new(summary))
+    Ok(BulkSummary::new(&summary))
 }
 
 /// Configures a run from `settings`, then calls `go` with the GIL released:
@@ -462,7 +514,7 @@ pub(crate) fn run<T: Send>(
             Ok(Ok(done)) => Some(summarize(py, done)?),
             Ok(Err(bulk)) => bulk
                 .summary()
-                .map(|s| Py::new(py, BulkSummary::new(s.clone())).map(Py::into_any))
+                .map(|s| Py::new(py, BulkSummary::new(s)).map(Py::into_any))
                 .transpose()?,
             Err(_) => None,
         };
@@ -497,7 +549,7 @@ fn bulk_error(py: Python<'_>, e: &BulkError) -> PyErr {
 /// `err` with the run's `bulk_error` (the kind's name) and `summary`
 /// attributes.
 fn with_run(py: Python<'_>, err: PyErr, kind: BulkErrorKind, summary: Option<&Core>) -> PyErr {
-    let summary = summary.and_then(|s| Py::new(py, BulkSummary::new(s.clone())).ok());
+    let summary = summary.and_then(|s| Py::new(py, BulkSummary::new(s)).ok());
     let value = err.value(py);
     // Attributes of an exception instance: setting them fails only on
     // memory exhaustion, and the exception is still the right one.
