@@ -9,7 +9,10 @@ attributes and survives ``pickle`` with them.
 from __future__ import annotations
 
 import builtins
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from engagelab_push._engagelab_push import BulkSummary
 
 __all__ = [
     # generated:all:begin
@@ -46,6 +49,11 @@ class EngageLabError(Exception):
         retry_after: the server's rate-limit hint in seconds, or ``None``.
         maybe_deleted: whether an attempt may already have deleted the device
             although the call failed (check before acting on the failure).
+        bulk_error: for a bulk run (``delete_devices``, ``erase_users``) that
+            was refused or stopped, its kind (``"GUARD"``, ``"DECLINED"``,
+            ...); else ``None``.
+        summary: for such a run, the :class:`BulkSummary` of what was sent,
+            or ``None`` when nothing was.
     """
 
     #: The category every instance of this class reports.
@@ -58,6 +66,8 @@ class EngageLabError(Exception):
     attempts: int
     retry_after: float | None
     maybe_deleted: bool
+    bulk_error: str | None = None
+    summary: BulkSummary | None = None
 
     def __init__(
         self,

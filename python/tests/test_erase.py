@@ -121,8 +121,8 @@ def test_an_alias_that_is_not_valid_unicode_refuses_the_run(mock: Mock) -> None:
     for call in calls:
         with pytest.raises(InvalidArgumentError, match="alias is not valid Unicode") as info:
             call()
-        assert info.value.bulk_error == "INVALID_ARGUMENT"  # type: ignore[attr-defined]
-        assert info.value.summary is None  # type: ignore[attr-defined]
+        assert info.value.bulk_error == "INVALID_ARGUMENT"
+        assert info.value.summary is None
     assert mock.log() == []
 
 

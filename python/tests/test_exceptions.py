@@ -98,6 +98,8 @@ def test_defaults_when_built_by_hand() -> None:
     )
     assert str(e) == "gone"
     assert str(EngageLabError()) == ""
+    # Set only on the exception of a refused or stopped bulk run.
+    assert (e.bulk_error, e.summary) == (None, None)
 
 
 def test_raised_error_pickles(mock: Mock) -> None:
