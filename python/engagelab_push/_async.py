@@ -245,7 +245,8 @@ class AsyncClient:
     ``maybe_deleted`` (whether the DELETE may have reached EngageLab). When the
     call had already ended before the cancel reached it (success or another
     failure), the CancelledError has no ``__cause__``: its outcome is not
-    reported.
+    reported. ``asyncio.wait_for`` and ``asyncio.timeout`` raise TimeoutError
+    whose ``__cause__`` is that asyncio.CancelledError.
 
     ``async with AsyncClient(...) as client:`` closes it on exit; after
     :meth:`close`, every call raises InvalidArgumentError.

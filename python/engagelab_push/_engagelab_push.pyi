@@ -97,7 +97,8 @@ class Client:
         "INVALID_ARGUMENT", "LOOKUP"), and `summary` (None when nothing was
         sent). Ctrl-C stops the run
         gracefully, and nothing is sent once it was pressed, even while the
-        input is still being read; then KeyboardInterrupt is raised with the
+        input is still being read (a FIFO or a device whose read blocks holds
+        Ctrl-C until the read returns); then KeyboardInterrupt is raised with the
         run's BulkSummary as its `summary` attribute (None when Ctrl-C landed
         in Python code giving the ids, before they were counted: nothing
         sent). The first answer
@@ -317,8 +318,9 @@ class ErasedUser:
         """The alias, as given."""
     @property
     def registration_ids(self) -> tuple[str, ...]:
-        """The registration ids bound to the alias before the erasure: what the
-        run deleted. () for an alias with no device or one EngageLab does not know."""
+        """The registration ids bound to the alias before the erasure: those the
+        run set out to delete (the summary's `deleted` counts those it did). ()
+        for an alias with no device or one EngageLab does not know."""
     @property
     def still_bound(self) -> tuple[str, ...] | None:
         """The ids still bound when the alias was resolved again: () when the

@@ -336,9 +336,16 @@ def test_wait_for_timeout_cancels_the_call(mock: Mock) -> None:
     async def main() -> None:
         client = async_client(mock, max_retries=0)
         started = time.monotonic()
-        with pytest.raises(asyncio.TimeoutError):
+        with pytest.raises(asyncio.TimeoutError) as info:
             await asyncio.wait_for(client.delete_device("slow-wf"), 0.2)
         assert time.monotonic() - started < 0.3
+        # As the README says: the library's error is the cancel's cause.
+        cancelled = info.value.__cause__
+        assert isinstance(cancelled, asyncio.CancelledError)
+        if sys.version_info >= (3, 11):
+            cause = cancelled.__cause__
+            assert isinstance(cause, engagelab_push.CancelledError)
+            assert cause.maybe_deleted is True
 
     asyncio.run(main())
 

@@ -310,11 +310,14 @@ def test_ctrl_c_stops_gracefully_then_raises(mock: Mock, tmp_path: Path) -> None
     report = tmp_path / "report.jsonl"
     timer = threading.Timer(0.8, lambda: os.kill(os.getpid(), signal.SIGINT))
     timer.start()
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as info:
         client_for(mock).erase_user("big", qps=50, report=report)
     timer.join()
     left = len(mock.devices())
     assert 0 < left < 200
+    # A user's registration_ids are those bound before; deleted, those gone.
+    done = info.value.summary  # type: ignore[attr-defined]
+    assert (len(done.users[0].registration_ids), done.deleted) == (200, 200 - left)
     written = lines(report)
     assert written[0]["alias"] == "big" and len(written[0]["registration_ids"]) == 200
     summary = written[-1]["summary"]
