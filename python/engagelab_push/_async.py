@@ -77,11 +77,17 @@ else:
     def _init_like(ctor):
         """The decorated __init__ takes the arguments of `ctor` (for type
         checkers, and for inspect.signature)."""
+        try:
+            params = inspect.signature(ctor).parameters.values()
+        except ValueError:
+            # Python 3.9 gives a class of the stable ABI no signature: the
+            # __init__ keeps its own, (*args, **kwargs).
+            return lambda f: f
         # The instance is positional-only, as Concatenate makes it for type
         # checkers; its name is never shown (inspect.signature(AsyncClient)
         # leaves it out).
         first = inspect.Parameter("_", inspect.Parameter.POSITIONAL_ONLY)
-        return _with_signature([first, *inspect.signature(ctor).parameters.values()])
+        return _with_signature([first, *params])
 
     def _awaitable_like(sync):
         """The decorated function, which returns a coroutine, takes the

@@ -56,6 +56,7 @@ const PACKAGES: &[Package] = &[
 
 const DEVICES: &[&str] = &[
     "dist-python",
+    "dist-python-oldest",
     "consumer-pkg-config",
     "consumer-cpp",
     "consumer-cmake-shared",
@@ -111,6 +112,9 @@ pub(crate) fn run_suite(steps: &mut Steps) {
     });
     steps.step("dist: wheel in a fresh venv, no Rust on the PATH", || {
         wheel_without_rust(&a, &scratch, url, &mut versions)
+    });
+    steps.step("dist: wheel on the oldest Python it claims (3.9)", || {
+        wheel_on_oldest_python(&a, &scratch, url)
     });
     steps.step("dist: sdist builds from a clean unpacked copy", || {
         sdist_builds(&a, &scratch, &mut versions)
@@ -267,6 +271,52 @@ fn wheel_without_rust(
         println!("note: the wheel has no engagelab-push console script yet; CLI not run");
     }
     Ok(())
+}
+
+/// The oldest Python the wheel claims (`requires-python`): `python3.9` on
+/// the PATH, else pyenv's.
+fn oldest_python() -> Option<PathBuf> {
+    let on_path = std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join("python3.9"))
+        .find(|p| p.is_file());
+    let pyenv = || {
+        let versions = PathBuf::from(std::env::var_os("HOME")?).join(".pyenv/versions");
+        let mut found: Vec<PathBuf> = fs::read_dir(versions)
+            .ok()?
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("3.9."))
+            .map(|e| e.path().join("bin/python3.9"))
+            .filter(|p| p.is_file())
+            .collect();
+        found.sort();
+        found.pop()
+    };
+    on_path.or_else(pyenv)
+}
+
+/// The wheel installed into a venv of the oldest Python it claims, where
+/// the package must import and the example delete a device: the abi3
+/// extension gives native classes fewer introspection details there.
+fn wheel_on_oldest_python(a: &Artifacts, scratch: &Scratch, url: &str) -> Result<(), String> {
+    let Some(base) = oldest_python() else {
+        println!("note: no Python 3.9 here (python3.9 on the PATH or pyenv's); not run");
+        return Ok(());
+    };
+    let home = scratch.join("home");
+    fs::create_dir_all(&home).map_err(|e| e.to_string())?;
+    let env = scratch.join("venv-oldest");
+    run(clean(&base, &home).args(["-m", "venv"]).arg(&env))?;
+    let py = env.join("bin/python");
+    run(clean(&py, &home)
+        .args(crate::venv::PIP_INSTALL)
+        .args(["--no-index", "--no-deps"])
+        .arg(&a.wheel))?;
+    run(clean(&py, &home)
+        .arg(crate::root().join("python/examples/delete_device.py"))
+        .arg("dist-python-oldest")
+        .env("ENGAGELAB_APP_KEY", crate::mock::APP_KEY)
+        .env("ENGAGELAB_MASTER_SECRET", crate::mock::MASTER_SECRET)
+        .env("ENGAGELAB_BASE_URL", url))
 }
 
 fn last_word(text: &str) -> String {
