@@ -385,7 +385,8 @@ class AsyncClient:
         `on_progress`, `confirm` and `on_resolved` run on the event loop
         (plain functions, not coroutine functions; `confirm` may not block
         it); an iterable of ids is read on the run's thread. Cancelling the
-        awaiting task stops the run gracefully (nothing is sent after it),
+        awaiting task stops the run gracefully (nothing more is sent once the
+        cancel is seen, as soon as a single call would see it),
         then raises asyncio.CancelledError with the run's BulkSummary as its
         `summary` attribute (when the run ended within 2 s)."""
         return self._bulk("delete_devices", args, kwargs)

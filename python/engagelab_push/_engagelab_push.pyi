@@ -96,7 +96,8 @@ class Client:
         "JOURNAL_MISMATCH", "IO", "JOURNAL_BUSY", "WRITE_FAILED",
         "INVALID_ARGUMENT", "LOOKUP"), and `summary` (None when nothing was
         sent). Ctrl-C stops the run
-        gracefully, and nothing is sent once it was pressed, even while the
+        gracefully, and nothing more is sent once it is seen (it is looked
+        for as often as during a single call), even while the
         input is still being read (a FIFO or a device whose read blocks holds
         Ctrl-C until the read returns); then KeyboardInterrupt is raised with the
         run's BulkSummary as its `summary` attribute (None when Ctrl-C landed
