@@ -274,9 +274,11 @@ fn wheel_without_rust(
 }
 
 /// The oldest Python the wheel claims (`requires-python`): `python3.9` on
-/// the PATH, else pyenv's.
+/// the PATH (not a pyenv shim, which needs pyenv on the cleaned PATH), else
+/// pyenv's own.
 fn oldest_python() -> Option<PathBuf> {
     let on_path = std::env::split_paths(&std::env::var_os("PATH")?)
+        .filter(|dir| !dir.ends_with("shims"))
         .map(|dir| dir.join("python3.9"))
         .find(|p| p.is_file());
     let pyenv = || {
