@@ -256,6 +256,22 @@ fn b3_a_torn_last_line_of_the_report_or_backup_is_cut_so_each_stays_json_lines()
         .collect();
     backed_up.sort_unstable();
     assert_eq!(backed_up, ids(3));
+    // A file that is not this tool's (notes named by mistake) loses nothing:
+    // the run is refused before anything is sent.
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "a\nimportant").unwrap();
+    let e = client(&mock)
+        .bulk_delete()
+        .report(&notes)
+        .run(vec!["dev-00000"])
+        .expect_err("refused");
+    assert_eq!(e.kind(), BulkErrorKind::Io);
+    assert!(
+        e.message().contains("not one of this tool's JSON lines"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "a\nimportant");
+    assert_eq!(count(&mock, "DELETE"), 3);
 }
 
 #[test]

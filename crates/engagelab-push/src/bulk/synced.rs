@@ -130,12 +130,27 @@ fn drop_torn_tail(file: &File) -> io::Result<()> {
         }
         first = false;
         if let Some(i) = chunk.iter().rposition(|b| *b == b'\n') {
-            file.set_len(start + i as u64 + 1)?;
-            return file.sync_data();
+            return cut_at(file, start + i as u64 + 1);
         }
         end = start;
     }
-    file.set_len(0)?;
+    cut_at(file, 0)
+}
+
+/// Cuts `file` at `at`, where its torn last line starts, unless that line
+/// does not start as one of this tool's JSON lines: then the file is
+/// another's (a user's notes named by mistake), and nothing of it is cut.
+fn cut_at(file: &File, at: u64) -> io::Result<()> {
+    let mut first = [0u8];
+    read_exact_at(file, &mut first, at)?;
+    if first[0] != b'{' {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "it ends with a line that is not one of this tool's JSON lines; \
+             it was left as it is: name another file",
+        ));
+    }
+    file.set_len(at)?;
     file.sync_data()
 }
 
