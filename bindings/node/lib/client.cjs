@@ -91,49 +91,49 @@ function configure(config, options) {
 // while its completion waits to be relayed to the event loop, and koffi
 // fails past the limit. At most MAX_IN_FLIGHT run at once, leaving slots to
 // the bulk runs (one each while a callback or the completion of the run is
-// relayed); the rest wait here, in order. The library itself runs at most 64
-// calls per client at once (EL_ASYNC_THREADS; a check has a thread of its
-// own) and queues the rest, honouring their cancel token and deadline.
+// relayed); the rest wait here, in order, holding no slot. The library
+// itself runs at most 64 calls per client at once (EL_ASYNC_THREADS; a check
+// has a thread of its own) and queues the rest, honouring their cancel token
+// and deadline.
 const MAX_IN_FLIGHT = 192;
+/** setTimeout's longest delay: a longer one fires at once. */
+const MAX_DELAY = 0x7fff_ffff;
 let inFlight = 0;
-const waiting = [];
+/** The calls waiting for a slot, in the order they came. */
+const waiting = new Set();
 
 /**
  * Runs `start` now or once a slot frees; `fail` gets what `start` throws.
- * Returns a function that starts it at once if it still waits (for a call
- * whose signal aborted or whose deadline passed: the core then ends it at
- * once, with the core's error), or null when it started already.
+ * Returns null when it started at once, else a function that takes it out
+ * of the queue if it still waits and says whether it did.
  */
 function submit(start, fail) {
-  const entry = {
-    run: () => {
-      try {
-        start();
-      } catch (e) {
-        finished();
-        fail(e);
-      }
-    },
+  const entry = () => {
+    try {
+      start();
+    } catch (e) {
+      finished();
+      fail(e);
+    }
   };
   if (inFlight < MAX_IN_FLIGHT) {
     inFlight++;
-    entry.run();
+    entry();
     return null;
   }
-  waiting.push(entry);
-  return () => {
-    const at = waiting.indexOf(entry);
-    if (at < 0) return;
-    waiting.splice(at, 1);
-    inFlight++;
-    entry.run();
-  };
+  waiting.add(entry);
+  return () => waiting.delete(entry);
 }
 
+/** Gives the slot of a call that ended to the first waiting call, if any. */
 function finished() {
-  const next = waiting.shift();
-  if (next) next.run();
-  else inFlight--;
+  const next = waiting.values().next();
+  if (next.done) {
+    inFlight--;
+    return;
+  }
+  waiting.delete(next.value);
+  next.value();
 }
 
 // The completions of the _async calls: one registered callback per kind for
@@ -417,15 +417,18 @@ class Client {
 /**
  * A call of the C ABI: the name of its string argument and the options it
  * takes, its C arguments from them (`args`), its _async function (`start`:
- * options NULL or an el_call_options, the call's id as user_data) and what a
- * success resolves with, from the value its completion owns. `perRequest`:
- * its timeout is each request's (check), not the call's.
+ * options NULL or an el_call_options, the call's id as user_data), its
+ * blocking function (`now`, for a call the core ends at once: its value in
+ * `out[0]`) and what a success resolves with, from the value it returned
+ * (freed). `perRequest`: its timeout is each request's (check), not the
+ * call's.
  */
 const DELETE = {
   input: 'registrationId',
   options: CALL_OPTIONS,
   args: (id) => [cString(id, 'registration_id')],
   start: (ptr, [id], options, user, err) => C.el_delete_device_async(ptr, id, options, DONE.delete, user, err),
+  now: (ptr, [id], options, out, err) => C.el_delete_device_with(ptr, id, options, err),
   result: () => undefined,
 };
 const GET = {
@@ -433,6 +436,7 @@ const GET = {
   options: CALL_OPTIONS,
   args: DELETE.args,
   start: (ptr, [id], options, user, err) => C.el_get_device_async(ptr, id, options, DONE.device, user, err),
+  now: (ptr, [id], options, out, err) => C.el_get_device_with(ptr, id, options, out, err),
   result: (device) => readDevice(device),
 };
 const ALIAS = {
@@ -441,6 +445,8 @@ const ALIAS = {
   args: (alias, { platforms }) => [cString(alias, 'alias'), ...platformList(platforms)],
   start: (ptr, [alias, platforms, count], options, user, err) =>
     C.el_get_alias_async(ptr, alias, platforms, count, options, DONE.alias, user, err),
+  now: (ptr, [alias, platforms, count], options, out, err) =>
+    C.el_get_alias_with(ptr, alias, platforms, count, options, out, err),
   result: (ids) => readIds(ids),
 };
 
@@ -465,6 +471,7 @@ const CHECK = {
   perRequest: true,
   start: (ptr, [device], options, user, err) =>
     C.el_check_async(ptr, checkRecord(device, options), DONE.check, user, err),
+  now: (ptr, [device], options, out, err) => C.el_check(ptr, checkRecord(device, options), out, err),
   result: (report) => readCheck(report),
 };
 /** check without a device. */
@@ -474,10 +481,13 @@ const CHECK_NO_DEVICE = { ...CHECK, args: () => [null] };
  * An _async call (deleteDevice, getDevice, getAlias, check): a cancel token
  * tied to the signal when there is one, the per-call timeout, and a
  * completion that settles the promise on the event loop. The library's
- * threads run it; it waits here only past MAX_IN_FLIGHT, and then its abort
- * or its deadline starts it at once, for the core to end it as it ends any
- * such call. A check's timeout is each request's: time waiting here does not
- * count against it, and it does not start a waiting check.
+ * threads run it; it waits here only past MAX_IN_FLIGHT. A waiting call whose
+ * signal aborts or whose deadline passes leaves the queue and is ended by
+ * the blocking call, its token cancelled or its timeout 0: the core then
+ * fails it at once, with its own error and nothing sent, so it takes no
+ * koffi slot and blocks nothing. A check's timeout is each request's: time
+ * waiting here does not count against it, and it does not end a waiting
+ * check.
  */
 function callAsync(op, handle, args, signal, timeout, resolve, reject) {
   let token = null;
@@ -493,16 +503,22 @@ function callAsync(op, handle, args, signal, timeout, resolve, reject) {
     }
     token = tokenOut[0];
   }
-  let kick = null;
+  let dequeue = null;
   let timer;
   let queuedAt;
+  /** The per-call timeout left: the deadline counts from the call, time waiting here included. */
+  const left = () =>
+    timeout === undefined || queuedAt === undefined || op.perRequest
+      ? timeout
+      : Math.max(0, timeout - Math.floor(performance.now() - queuedAt));
+  const callOptions = (ms) => (token === null && ms === undefined ? null : newCallOptions(token, ms));
   // The listener is added before the call starts, so an abort in between
   // still reaches the token; an already-aborted signal cancels the token
   // before the call: the core then ends it CANCELLED, nothing sent.
   if (signal !== undefined) {
     onAbort = () => {
       C.el_cancel_cancel(token);
-      if (kick !== null) kick();
+      endWaiting(left());
     };
     if (signal.aborted) C.el_cancel_cancel(token);
     else signal.addEventListener('abort', onAbort, { once: true });
@@ -522,35 +538,52 @@ function callAsync(op, handle, args, signal, timeout, resolve, reject) {
     cleanUp();
     reject(e);
   };
+  /**
+   * Settles the promise with how the call ended: `result` its value on
+   * success (freed here), `record()` the el_error of a failure.
+   */
+  const settle = (code, result, record) => {
+    let settled;
+    try {
+      if (code === 0) settled = { value: op.result(result) };
+      else {
+        const cause = code === CANCELLED.code && signal?.aborted ? signal.reason : undefined;
+        settled = { error: toError(code, record(), cause) };
+      }
+    } catch (e) {
+      settled = { error: e };
+    }
+    cleanUp();
+    if ('error' in settled) reject(settled.error);
+    else resolve(settled.value);
+  };
+  /** Ends the call at once through the blocking call if it still waits here. */
+  const endWaiting = (ms) => {
+    if (dequeue === null || !dequeue()) return;
+    dequeue = null;
+    const err = newError();
+    const out = [null];
+    let code;
+    try {
+      code = op.now(handle.ptr, args, callOptions(ms), out, err);
+    } catch (e) {
+      fail(e);
+      return;
+    }
+    settle(code, out[0], () => err);
+  };
   hold();
-  kick = submit(() => {
-    kick = null;
+  dequeue = submit(() => {
+    dequeue = null;
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
-    // The deadline counts from the call, time waiting here included.
-    let left = timeout;
-    if (left !== undefined && queuedAt !== undefined && !op.perRequest) {
-      left = Math.max(0, left - Math.floor(performance.now() - queuedAt));
-    }
-    const options = token === null && left === undefined ? null : newCallOptions(token, left);
+    const options = callOptions(left());
     id = nextId();
     // Runs on the event loop while the library's thread waits: the el_error
     // is read now, the result copied and freed now.
     completions.set(id, (code, result, error) => {
       finished();
-      let settled;
-      try {
-        if (code === 0) settled = { value: op.result(result) };
-        else {
-          const cause = code === CANCELLED.code && signal?.aborted ? signal.reason : undefined;
-          settled = { error: toError(code, copyError(error), cause) };
-        }
-      } catch (e) {
-        settled = { error: e };
-      }
-      cleanUp();
-      if ('error' in settled) reject(settled.error);
-      else resolve(settled.value);
+      settle(code, result, () => copyError(error));
     });
     const err = newError();
     // Not started (a refused argument, no thread): `done` is never called.
@@ -560,10 +593,14 @@ function callAsync(op, handle, args, signal, timeout, resolve, reject) {
       fail(toError(code, err));
     }
   }, fail);
-  if (kick !== null) {
-    // Waiting here, past MAX_IN_FLIGHT: its deadline starts it too.
+  if (dequeue !== null) {
+    // Waiting here, past MAX_IN_FLIGHT: ended at once if its signal has
+    // aborted already, else when it aborts or its deadline passes.
     queuedAt = performance.now();
-    if (timeout !== undefined && !op.perRequest) timer = setTimeout(() => kick?.(), timeout);
+    if (signal?.aborted) endWaiting(left());
+    else if (timeout !== undefined && !op.perRequest && timeout <= MAX_DELAY) {
+      timer = setTimeout(() => endWaiting(0), timeout);
+    }
   }
 }
 

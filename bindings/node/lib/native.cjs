@@ -227,6 +227,9 @@ const C = {
   el_get_alias_async: lib.func(
     'uint32_t el_get_alias_async(const el_client *client, const char *alias, const char **platforms, size_t platform_count, const void *options, el_alias_done_fn *done, uintptr_t user_data, void *out_error)',
   ),
+  el_check: lib.func(
+    'uint32_t el_check(const el_client *client, const el_check_options *options, _Out_ el_check_report **out_report, void *out_error)',
+  ),
   el_check_async: lib.func(
     'uint32_t el_check_async(const el_client *client, const el_check_options *options, el_check_done_fn *done, uintptr_t user_data, void *out_error)',
   ),

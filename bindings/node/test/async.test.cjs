@@ -193,19 +193,50 @@ test('a finished call leaves no listener on its signal, and a late abort is harm
   client.close();
 });
 
-test('calls queued behind the in-flight limit honour their signal', async () => {
+test('calls queued behind the in-flight limit honour their signal and deadline', async () => {
   const client = new Client(base);
   const slow = Array.from({ length: MAX_IN_FLIGHT }, (_, i) => `hold-${i}`);
-  for (const id of slow) await mock.script(id, [{ status: 200, delay_ms: 300 }]);
+  for (const id of slow) await mock.script(id, [{ status: 200, delay_ms: 500 }]);
+  // They fill the in-flight limit (the library runs 64 of them at a time).
   const holding = slow.map((id) => client.deleteDevice(id));
   const controller = new AbortController();
+  const signal = controller.signal;
   await mock.addDevice('queued');
-  const queued = client.deleteDevice('queued', { signal: controller.signal });
+  await mock.scriptAlias('queued-user', [{ status: 200, body: '{"registration_ids":["q-1"]}' }]);
+  const aborted = [
+    client.deleteDevice('queued', { signal }),
+    client.getDevice('queued', { signal, timeout: 60_000 }),
+    client.getAlias('queued-user', { signal, platforms: ['ios'] }),
+    client.check({ signal }),
+  ];
+  const timedOut = client.getDevice('queued', { timeout: 50 });
+  // Longer than setTimeout can wait: the deadline cannot pass while queued.
+  const farDeadline = client.getAlias('queued-user', { timeout: 2 ** 31 });
+  const started = performance.now();
   controller.abort();
-  const error = await queued.catch((e) => e);
-  assert.ok(error instanceof CancelledError, String(error));
-  assert.equal(error.attempts, 0);
+  const errors = await Promise.all(aborted.map((p) => p.catch((e) => e)));
+  const reference = await client.deleteDevice('queued', { signal: AbortSignal.abort() }).catch((e) => e);
+  for (const error of errors) {
+    assert.ok(error instanceof CancelledError, String(error));
+    assert.equal(error.message, reference.message);
+    assert.equal(error.cause, signal.reason);
+    assert.equal(error.code, 'ABORT_ERR');
+    assert.equal(error.attempts, 0);
+    assert.equal(error.maybeDeleted, false);
+  }
+  const timeout = await timedOut.catch((e) => e);
+  const late = performance.now() - started;
+  assert.ok(timeout instanceof TimeoutError, String(timeout));
+  assert.equal(timeout.attempts, 0);
+  assert.equal(timeout.message, (await client.getDevice('queued', { timeout: 0 }).catch((e) => e)).message);
+  // Ended by its deadline, not by a slot freed by the first calls held (500 ms).
+  assert.ok(late < 400, `the queued call timed out after ${late} ms`);
+  assert.deepEqual(getEventListeners(signal, 'abort'), []);
   await Promise.all(holding);
+  assert.deepEqual(await farDeadline, ['q-1']);
+  // Nothing was sent for the calls ended while queued.
+  const sent = (await mock.log()).map((r) => `${r.method} ${r.path.split('?')[0]}`);
+  assert.deepEqual(sent.filter((r) => !r.startsWith('DELETE /v4/devices/hold-')), ['GET /v4/aliases/queued-user']);
   assert.ok((await mock.devices()).includes('queued'));
   client.close();
 });
