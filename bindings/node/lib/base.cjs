@@ -40,8 +40,9 @@ class EngageLabError extends Error {
     });
   }
 
+  /** The fields, and `bulkError` and `summary` when set (a bulk run's). */
   toJSON() {
-    return {
+    const json = {
       name: this.name,
       status: this.status,
       message: this.message,
@@ -52,6 +53,9 @@ class EngageLabError extends Error {
       retryAfter: this.retryAfter,
       maybeDeleted: this.maybeDeleted,
     };
+    if (this.bulkError !== undefined) json.bulkError = this.bulkError;
+    if (this.summary !== undefined) json.summary = this.summary;
+    return json;
   }
 
   [inspect](depth, options, inspectFn) {

@@ -1,4 +1,5 @@
 import type { Status } from './errors.gen.cjs';
+import type { BulkError, BulkSummary } from './index.cjs';
 
 /** The fields every EngageLabError carries (spec/error-model.md). */
 export interface ErrorFields {
@@ -38,6 +39,11 @@ export declare class EngageLabError extends Error implements ErrorFields {
   readonly code?: string;
   /** For a call cancelled through its AbortSignal: the signal's reason. */
   readonly cause?: unknown;
+  /** For a bulk run (deleteDevices, eraseUsers) the engine refused or stopped: why. */
+  readonly bulkError?: BulkError;
+  /** For a bulk run the engine refused or stopped: what it did. */
+  readonly summary?: BulkSummary;
   protected constructor(message: string, fields?: Partial<ErrorFields> & { cause?: unknown });
-  toJSON(): ErrorFields & { name: string; message: string };
+  /** The fields, and `bulkError` and `summary` when set. */
+  toJSON(): ErrorFields & { name: string; message: string; bulkError?: BulkError; summary?: BulkSummary };
 }

@@ -137,6 +137,21 @@ export interface BulkProgress {
   readonly interrupted: boolean;
 }
 
+/**
+ * Why the bulk engine refused or stopped a run (el_bulk_error);
+ * `UNKNOWN(n)` for a kind this version does not know.
+ */
+export type BulkError =
+  | 'GUARD'
+  | 'DECLINED'
+  | 'JOURNAL_MISMATCH'
+  | 'IO'
+  | 'JOURNAL_BUSY'
+  | 'WRITE_FAILED'
+  | 'INVALID_ARGUMENT'
+  | 'LOOKUP'
+  | (string & {});
+
 /** What a run did: every field of the core's BulkSummary. Frozen. */
 export interface BulkSummary {
   readonly entries: number;

@@ -156,6 +156,27 @@ test('only true confirms a run: a truthy answer declines it, nothing sent', asyn
   }
 });
 
+test('the error of a run the engine refused shows its bulkError and summary in toJSON', async () => {
+  await mock.reset();
+  const client = new engagelab.Client({ ...CREDENTIALS, baseUrl: mock.url });
+  try {
+    const error = await client.deleteDevices(['guard-1', 'guard-2'], { maxDeletions: 1 }).catch((e) => e);
+    assert.ok(error instanceof engagelab.EngageLabError, String(error));
+    assert.equal(error.bulkError, 'GUARD');
+    const json = JSON.parse(JSON.stringify(error));
+    assert.equal(json.bulkError, 'GUARD');
+    assert.deepEqual(json.summary, { ...error.summary });
+    assert.equal(json.summary.deleted, 0);
+    assert.deepEqual(await mock.log(), []);
+    // A single call's error has neither.
+    const single = (await client.deleteDevice('guard-1').catch((e) => e)).toJSON();
+    assert.equal(single.status, 'NOT_FOUND');
+    assert.ok(!('bulkError' in single) && !('summary' in single), JSON.stringify(single));
+  } finally {
+    client.close();
+  }
+});
+
 test('a callback that throws cancels the run and rejects with its exception', async () => {
   await mock.reset();
   await mock.addDevice('throw-1');
