@@ -54,24 +54,43 @@ function load() {
 
 const { lib, file } = load();
 
-// Keep the library mapped until the process ends. koffi dlcloses it when
-// Node tears the environment down, but threads that ran library code (the
-// library's own threads of the _async calls and runs) exit after that and
-// run the library's thread-local destructors: with the code unmapped, that
-// is a segfault at exit. RTLD_NODELETE on an already
-// loaded library (RTLD_NOLOAD) makes every later dlclose leave it in place.
-// musl never unloads a library (its dlclose does nothing), so there the
-// library is kept already, and there is no libc.so.6 or libdl.so.2 to ask.
+// Keep the library, and koffi's own addon, mapped until the process ends.
+// koffi dlcloses the library when Node tears the environment down, but
+// threads that ran library code (the library's own threads of the _async
+// calls and runs) exit after that and run the library's thread-local
+// destructors: with the code unmapped, that is a segfault at exit. Node
+// unloads koffi.node when the last environment that loaded it ends (a
+// worker's, when the main thread never loaded it), while the library's
+// thread that relayed a completion may still be returning through koffi's
+// code: a segfault too. RTLD_NODELETE on an already loaded object
+// (RTLD_NOLOAD) makes every later dlclose leave it in place.
+// musl never unloads a library (its dlclose does nothing), so there both
+// are kept already, and there is no libc.so.6 or libdl.so.2 to ask.
 const RTLD_NOW = 0x2;
 const RTLD_NOLOAD = 0x4;
 const RTLD_NODELETE = 0x1000;
+
+/** The path of koffi's addon as this process mapped it (/proc/self/maps), or null. */
+function koffiAddon() {
+  let maps = '';
+  try {
+    maps = fs.readFileSync('/proc/self/maps', 'utf8');
+  } catch {
+    return null;
+  }
+  const line = maps.split('\n').find((l) => l.endsWith('/koffi.node'));
+  return line === undefined ? null : line.slice(line.indexOf('/'));
+}
+
 let pinned = musl;
 if (process.platform === 'linux' && !musl) {
+  const addon = koffiAddon();
   for (const name of ['libc.so.6', 'libdl.so.2']) {
     try {
       const dl = koffi.load(name);
       const dlopen = dl.func('void *dlopen(const char *file, int mode)');
-      pinned = dlopen(file, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) !== null;
+      const pin = (object) => dlopen(object, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) !== null;
+      pinned = pin(file) && addon !== null && pin(addon);
       if (pinned) break;
     } catch {
       // Try the next name; an unpinned library still works until exit.
