@@ -30,11 +30,30 @@ function checkString(value, what) {
   if (typeof value !== 'string') throw typeError(`${what} must be a string, got ${describe(value)}`);
 }
 
-/** A whole number of milliseconds (or a count) that C can hold. */
-function checkInteger(value, what, max) {
+function checkBoolean(value, what) {
+  if (typeof value !== 'boolean') throw typeError(`${what} must be a boolean, got ${describe(value)}`);
+}
+
+function checkFunction(value, what) {
+  if (typeof value !== 'function') throw typeError(`${what} must be a function, got ${describe(value)}`);
+}
+
+function checkSignal(value, what) {
+  if (!(value instanceof AbortSignal)) throw typeError(`${what} must be an AbortSignal, got ${describe(value)}`);
+}
+
+/** An object of options: not null, not an array. */
+function checkObject(value, what) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw typeError(`${what} must be an object, got ${describe(value)}`);
+  }
+}
+
+/** A whole number of milliseconds (or a count) from `min` that C can hold. */
+function checkInteger(value, what, max, min = 0) {
   if (typeof value !== 'number') throw typeError(`${what} must be a number, got ${describe(value)}`);
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw rangeError(`${what} must be a whole number from 0 to ${max}, got ${value}`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw rangeError(`${what} must be a whole number from ${min} to ${max}, got ${value}`);
   }
 }
 
@@ -62,9 +81,7 @@ const OPTION_TYPES = {
  * environment).
  */
 function checkOptions(options, credentials) {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw typeError(`options must be an object, got ${describe(options)}`);
-  }
+  checkObject(options, 'options');
   for (const key of Object.keys(options)) {
     const kind = OPTION_TYPES[key];
     const value = options[key];
@@ -74,9 +91,8 @@ function checkOptions(options, credentials) {
     if (value === undefined) continue;
     const what = `options.${key}`;
     if (kind === 'string') checkString(value, what);
-    else if (kind === 'boolean') {
-      if (typeof value !== 'boolean') throw typeError(`${what} must be a boolean, got ${describe(value)}`);
-    } else checkInteger(value, what, kind === 'u32' ? U32_MAX : Number.MAX_SAFE_INTEGER);
+    else if (kind === 'boolean') checkBoolean(value, what);
+    else checkInteger(value, what, kind === 'u32' ? U32_MAX : Number.MAX_SAFE_INTEGER);
   }
   if (credentials) {
     checkString(options.appKey, 'options.appKey');
@@ -97,25 +113,42 @@ function checkOptions(options, credentials) {
 
 /** The per-call options every call takes, each with its type check. */
 const CALL_OPTIONS = {
-  signal: (value) => {
-    if (!(value instanceof AbortSignal)) throw typeError(`options.signal must be an AbortSignal, got ${describe(value)}`);
-  },
-  timeout: (value) => checkInteger(value, 'options.timeout', Number.MAX_SAFE_INTEGER),
+  signal: checkSignal,
+  timeout: (value, what) => checkInteger(value, what, Number.MAX_SAFE_INTEGER),
 };
 
 /** getAlias's options: those of every call, and the platforms to look on. */
 const ALIAS_OPTIONS = {
   ...CALL_OPTIONS,
-  platforms: (value) => {
-    if (!Array.isArray(value)) throw typeError(`options.platforms must be an array of strings, got ${describe(value)}`);
-    for (let i = 0; i < value.length; i++) checkString(value[i], `options.platforms[${i}]`);
+  platforms: (value, what) => {
+    if (!Array.isArray(value)) throw typeError(`${what} must be an array of strings, got ${describe(value)}`);
+    for (let i = 0; i < value.length; i++) checkString(value[i], `${what}[${i}]`);
   },
 };
 
 /** check's options: those of every call, and a known device to GET. */
 const CHECK_OPTIONS = {
   ...CALL_OPTIONS,
-  device: (value) => checkString(value, 'options.device'),
+  device: checkString,
+};
+
+/**
+ * deleteDevices' and eraseUsers' options. The C ABI reads a number of 0 as
+ * "the default": an explicit 0 is refused, as the other languages refuse it.
+ */
+const BULK_OPTIONS = {
+  qps: (value, what) => checkInteger(value, what, U32_MAX, 1),
+  concurrency: (value, what) => checkInteger(value, what, U32_MAX, 1),
+  maxDeletions: (value, what) => checkInteger(value, what, Number.MAX_SAFE_INTEGER, 1),
+  stallTimeout: (value, what) => checkInteger(value, what, Number.MAX_SAFE_INTEGER, 1),
+  dryRun: checkBoolean,
+  journal: checkString,
+  backup: checkString,
+  report: checkString,
+  onProgress: checkFunction,
+  confirm: checkFunction,
+  onResolved: checkFunction,
+  signal: checkSignal,
 };
 
 /**
@@ -124,14 +157,12 @@ const CHECK_OPTIONS = {
  */
 function checkCallOptions(options, checks) {
   if (options === undefined) return {};
-  if (options === null || typeof options !== 'object') {
-    throw typeError(`options must be an object, got ${describe(options)}`);
-  }
+  checkObject(options, 'options');
   for (const key of Object.keys(options)) {
     if (!Object.hasOwn(checks, key)) {
       throw typeError(`options.${key} is not an option; the options are ${Object.keys(checks).join(', ')}`);
     }
-    if (options[key] !== undefined) checks[key](options[key]);
+    if (options[key] !== undefined) checks[key](options[key], `options.${key}`);
   }
   return options;
 }
@@ -161,14 +192,15 @@ function platformList(platforms) {
 
 module.exports = {
   typeError,
-  rangeError,
   describe,
   checkString,
+  checkObject,
   checkOptions,
   checkCallOptions,
   CALL_OPTIONS,
   ALIAS_OPTIONS,
   CHECK_OPTIONS,
+  BULK_OPTIONS,
   cString,
   platformList,
 };

@@ -12,7 +12,7 @@ const { koffi, C: NATIVE, lib, newError, copyError, OFF } = require('./native.cj
 const { toError } = require('./errors.cjs');
 const { EngageLabError } = require('./base.cjs');
 const { hold, unhold, completions, nextId, complete } = require('./completions.cjs');
-const { cString, rangeError } = require('./arguments.cjs');
+const { cString, typeError, describe, checkString, checkCallOptions, BULK_OPTIONS } = require('./arguments.cjs');
 
 const ElBulkProgress = koffi.struct('el_bulk_progress', {
   size: 'size_t',
@@ -170,37 +170,16 @@ function failure(code, err, summary) {
   return e;
 }
 
-/** Checks the bulk options of a JS caller; throws TypeError on a wrong type. */
+/**
+ * Checks the JavaScript types of the bulk options, as the other calls'
+ * (arguments.cjs); returns them, {} when none were given.
+ */
 function checkBulkOptions(options) {
-  if (options === undefined) return {};
-  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
-  const known = ['qps', 'concurrency', 'maxDeletions', 'stallTimeout', 'dryRun', 'journal', 'backup', 'report', 'onProgress', 'confirm', 'onResolved', 'signal'];
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new TypeError(`unknown option ${key}`);
-  }
-  // The C ABI reads 0 as "the default": an explicit 0 is refused, as the
-  // other languages refuse it, rather than taken as the default.
-  for (const key of ['qps', 'concurrency', 'maxDeletions', 'stallTimeout']) {
-    const v = options[key];
-    if (v === undefined) continue;
-    if (typeof v !== 'number') throw new TypeError(`${key} must be a number`);
-    const max = key === 'maxDeletions' || key === 'stallTimeout' ? Number.MAX_SAFE_INTEGER : 0xffffffff;
-    if (!Number.isInteger(v) || v < 1 || v > max) {
-      throw rangeError(`${key} must be a whole number from 1 to ${max}, got ${v}`);
-    }
-  }
+  const checked = checkCallOptions(options, BULK_OPTIONS);
   for (const key of ['journal', 'backup', 'report']) {
-    if (options[key] !== undefined && typeof options[key] !== 'string') throw new TypeError(`${key} must be a string`);
-    if (options[key] !== undefined) cString(options[key], key);
+    if (checked[key] !== undefined) cString(checked[key], key);
   }
-  for (const key of ['onProgress', 'confirm', 'onResolved']) {
-    if (options[key] !== undefined && typeof options[key] !== 'function') throw new TypeError(`${key} must be a function`);
-  }
-  if (options.dryRun !== undefined && typeof options.dryRun !== 'boolean') throw new TypeError('dryRun must be a boolean');
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw new TypeError('signal must be an AbortSignal');
-  }
-  return options;
+  return checked;
 }
 
 /**
@@ -370,7 +349,7 @@ function deleteDevices(ptr, input, opts) {
   if (Array.isArray(input)) {
     // A NUL would cut an id short in C, and another id would be deleted.
     input.forEach((id, i) => {
-      if (typeof id !== 'string') throw new TypeError(`ids[${i}] must be a string`);
+      checkString(id, `ids[${i}]`);
       cString(id, `ids[${i}]`);
     });
     return runBulk(opts, (options, id, err) =>
@@ -381,15 +360,15 @@ function deleteDevices(ptr, input, opts) {
     return runBulk(opts, (options, id, err) =>
       C.el_delete_devices_from_file_async(ptr, input.path, options, DONE.bulk, id, err), finishDelete);
   }
-  throw new TypeError('ids must be an array of strings or { path: string }');
+  throw typeError(`ids must be an array of strings or { path: string }, got ${describe(input)}`);
 }
 
 /** client.eraseUsers(aliases, options): see index.d.cts. */
 function eraseUsers(ptr, aliases, opts) {
-  if (!Array.isArray(aliases)) throw new TypeError('aliases must be an array of strings');
+  if (!Array.isArray(aliases)) throw typeError(`aliases must be an array of strings, got ${describe(aliases)}`);
   // A NUL would cut an alias short in C, and another user would be erased.
   aliases.forEach((a, i) => {
-    if (typeof a !== 'string') throw new TypeError(`aliases[${i}] must be a string`);
+    checkString(a, `aliases[${i}]`);
     cString(a, `aliases[${i}]`);
   });
   return runBulk(opts, (options, id, err) =>

@@ -26,9 +26,8 @@ const {
 } = require('./native.cjs');
 const { toError, CANCELLED } = require('./errors.cjs');
 const {
-  typeError,
-  describe,
   checkString,
+  checkObject,
   checkOptions,
   checkCallOptions,
   CALL_OPTIONS,
@@ -225,9 +224,7 @@ class Client {
    * (the credentials come from the environment only).
    */
   static fromEnv(overrides = {}) {
-    if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides)) {
-      throw typeError(`overrides must be an object, got ${describe(overrides)}`);
-    }
+    checkObject(overrides, 'overrides');
     checkOptions(overrides, false);
     const err = newError();
     const out = [null];

@@ -49,10 +49,59 @@ test('wrong call options reject with a TypeError or RangeError', async () => {
     [{ timeout: 1.5 }, RangeError],
     [{ timeout: Number.NaN }, RangeError],
     [{ timout: 5 }, TypeError],
+    [[], TypeError],
+    [['dev'], TypeError],
   ];
   for (const [options, ErrorClass] of cases) {
-    await assert.rejects(client.deleteDevice('dev', options), ErrorClass, util.inspect(options));
+    const code = ErrorClass === TypeError ? 'ERR_INVALID_ARG_TYPE' : 'ERR_OUT_OF_RANGE';
+    for (const call of [(o) => client.deleteDevice('dev', o), (o) => client.getDevice('dev', o), (o) => client.check(o)]) {
+      await assert.rejects(call(options), (e) => e instanceof ErrorClass && e.code === code, util.inspect(options));
+    }
   }
+  await assert.rejects(client.getAlias('u', []), { code: 'ERR_INVALID_ARG_TYPE', message: 'options must be an object, got an array' });
+  assert.deepEqual(await mock.log(), []);
+  client.close();
+});
+
+test('wrong bulk options reject as wrong call options do: the same codes and wording', async () => {
+  const client = new Client(base);
+  const cases = [
+    [null, TypeError, 'options must be an object, got null'],
+    ['x', TypeError, 'options must be an object, got type string'],
+    [[], TypeError, 'options must be an object, got an array'],
+    [{ foo: 1 }, TypeError, /^options\.foo is not an option; the options are qps, concurrency, /],
+    [{ signal: {} }, TypeError, 'options.signal must be an AbortSignal, got an object'],
+    [{ qps: '5' }, TypeError, 'options.qps must be a number, got type string'],
+    [{ qps: 0 }, RangeError, 'options.qps must be a whole number from 1 to 4294967295, got 0'],
+    [{ concurrency: 1.5 }, RangeError, 'options.concurrency must be a whole number from 1 to 4294967295, got 1.5'],
+    [{ maxDeletions: '2' }, TypeError, 'options.maxDeletions must be a number, got type string'],
+    [{ stallTimeout: -1 }, RangeError, `options.stallTimeout must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}, got -1`],
+    [{ dryRun: 1 }, TypeError, 'options.dryRun must be a boolean, got type number'],
+    [{ journal: 7 }, TypeError, 'options.journal must be a string, got type number'],
+    [{ report: null }, TypeError, 'options.report must be a string, got null'],
+    [{ confirm: true }, TypeError, 'options.confirm must be a function, got type boolean'],
+    [{ onProgress: {} }, TypeError, 'options.onProgress must be a function, got an object'],
+  ];
+  for (const [options, ErrorClass, message] of cases) {
+    const code = ErrorClass === TypeError ? 'ERR_INVALID_ARG_TYPE' : 'ERR_OUT_OF_RANGE';
+    const expected = (e) => {
+      assert.ok(e instanceof ErrorClass, util.inspect(e));
+      assert.equal(e.code, code, util.inspect(options));
+      if (typeof message === 'string') assert.equal(e.message, message);
+      else assert.match(e.message, message);
+      return true;
+    };
+    await assert.rejects(client.deleteDevices(['dev'], options), expected);
+    await assert.rejects(client.eraseUsers(['user'], options), expected);
+  }
+  const inputs = [
+    [() => client.deleteDevices('dev'), 'ids must be an array of strings or { path: string }, got type string'],
+    [() => client.deleteDevices({ path: 7 }), 'ids must be an array of strings or { path: string }, got an object'],
+    [() => client.deleteDevices(['a', 5]), 'ids[1] must be a string, got type number'],
+    [() => client.eraseUsers('user'), 'aliases must be an array of strings, got type string'],
+    [() => client.eraseUsers([null]), 'aliases[0] must be a string, got null'],
+  ];
+  for (const [call, message] of inputs) await assert.rejects(call(), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message });
   assert.deepEqual(await mock.log(), []);
   client.close();
 });
