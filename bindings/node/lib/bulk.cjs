@@ -12,6 +12,7 @@ const { koffi, C: NATIVE, lib, newError, copyError, OFF } = require('./native.cj
 const { toError } = require('./errors.cjs');
 const { EngageLabError } = require('./base.cjs');
 const { hold, unhold, completions, nextId, complete } = require('./completions.cjs');
+const { onAbort } = require('./abort.cjs');
 const { cString, typeError, describe, checkString, checkCallOptions, BULK_OPTIONS } = require('./arguments.cjs');
 
 const ElBulkProgress = koffi.struct('el_bulk_progress', {
@@ -279,15 +280,14 @@ function runBulk(opts, start, finish) {
       );
     }
     const signal = opts.signal;
-    const onAbort = () => NATIVE.el_cancel_cancel(token);
-    if (signal !== undefined) {
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-    }
+    const cancel = () => NATIVE.el_cancel_cancel(token);
+    let unlisten;
+    if (signal?.aborted) cancel();
+    else if (signal !== undefined) unlisten = onAbort(signal, cancel);
     // Only once the run has ended (its callbacks are never called after its
     // completion) may the callbacks and the token go.
     const cleanup = () => {
-      if (signal !== undefined) signal.removeEventListener('abort', onAbort);
+      unlisten?.();
       for (const ptr of registered) koffi.unregister(ptr);
       NATIVE.el_cancel_free(token);
       unhold();

@@ -38,6 +38,7 @@ const {
 } = require('./arguments.cjs');
 const { readDevice, readIds, readCheck } = require('./results.cjs');
 const bulk = require('./bulk.cjs');
+const { onAbort } = require('./abort.cjs');
 const { hold, unhold, completions, nextId, complete } = require('./completions.cjs');
 
 const inspect = Symbol.for('nodejs.util.inspect.custom');
@@ -488,7 +489,7 @@ const CHECK_NO_DEVICE = { ...CHECK, args: () => [null] };
  */
 function callAsync(op, handle, args, signal, timeout, resolve, reject) {
   let token = null;
-  let onAbort;
+  let unlisten;
   if (signal !== undefined) {
     const tokenOut = [null];
     const made = C.el_cancel_new(tokenOut);
@@ -512,18 +513,17 @@ function callAsync(op, handle, args, signal, timeout, resolve, reject) {
   // The listener is added before the call starts, so an abort in between
   // still reaches the token; an already-aborted signal cancels the token
   // before the call: the core then ends it CANCELLED, nothing sent.
-  if (signal !== undefined) {
-    onAbort = () => {
+  if (signal?.aborted) C.el_cancel_cancel(token);
+  else if (signal !== undefined) {
+    unlisten = onAbort(signal, () => {
       C.el_cancel_cancel(token);
       endWaiting(left());
-    };
-    if (signal.aborted) C.el_cancel_cancel(token);
-    else signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
   let id = 0;
   const cleanUp = () => {
     if (timer !== undefined) clearTimeout(timer);
-    if (signal !== undefined) signal.removeEventListener('abort', onAbort);
+    unlisten?.();
     // Only now, with the call ended, may the token go.
     if (token !== null) C.el_cancel_free(token);
     handle.calls--;

@@ -240,3 +240,32 @@ test('calls queued behind the in-flight limit honour their signal and deadline',
   assert.ok((await mock.devices()).includes('queued'));
   client.close();
 });
+
+test('one signal shared by 50 calls and 2 runs adds one listener and no MaxListenersExceededWarning', async () => {
+  const warnings = [];
+  const onWarning = (w) => warnings.push(w);
+  process.on('warning', onWarning);
+  const client = new Client(base);
+  await mock.config({ latency_ms: 3000 });
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const calls = Array.from({ length: 50 }, (_, i) => client.deleteDevice(`shared-${i}`, { signal }));
+  const runs = [client.deleteDevices(['shared-run'], { signal }), client.eraseUsers(['shared-user'], { signal })];
+  await requestsLogged(50);
+  const listeners = getEventListeners(signal, 'abort').length;
+  controller.abort();
+  const settled = await Promise.allSettled(calls);
+  const [summary, erasure] = await Promise.all(runs);
+  await new Promise((r) => setImmediate(r));
+  process.off('warning', onWarning);
+  assert.deepEqual(warnings.map((w) => w.name), []);
+  assert.equal(listeners, 1);
+  for (const r of settled) {
+    assert.ok(r.reason instanceof CancelledError, String(r.reason));
+    assert.equal(r.reason.cause, signal.reason);
+  }
+  assert.equal(summary.interrupted, true);
+  assert.equal(erasure.interrupted, true);
+  assert.deepEqual(getEventListeners(signal, 'abort'), []);
+  client.close();
+});
