@@ -33,10 +33,11 @@ import (
 // BulkOptions are the settings of DeleteDevices, DeleteDevicesFromFile and
 // EraseUsers; a zero field takes the core's default.
 //
-// The callbacks run one at a time on the goroutine that called (which cgo
-// keeps on one thread for the call), before the call returns. A callback
-// that panics stops the run (nothing more is sent) and the panic is raised
-// again once the run has ended.
+// The callbacks run one at a time, each on a goroutine of its own while the
+// calling goroutine waits, before the call returns. A callback that panics
+// or calls runtime.Goexit (t.FailNow, t.Fatal, t.Skip) stops the run
+// (nothing more is sent), and the panic or the Goexit is raised again on
+// the calling goroutine once the run has ended.
 type BulkOptions struct {
 	// QPS is requests per second, GET and DELETE together (0: [DefaultQPS], a
 	// fifth of EngageLab's default quota).
@@ -163,27 +164,45 @@ type Erasure struct {
 	Success bool
 }
 
-// bulkRun is one run's options and the first panic of a callback.
+// bulkRun is one run's options and how a callback ended it: the first
+// panic, or a runtime.Goexit (t.FailNow, t.Skip).
 type bulkRun struct {
 	ctx      context.Context
 	opts     *BulkOptions
 	token    *C.el_cancel
 	panicked any
+	exited   bool
 }
 
-// recover, deferred by each callback, stops the run at once when the
-// callback panicked or cancelled ctx (context.AfterFunc would only do it
-// later, on its own goroutine).
-func (r *bulkRun) recover() {
-	if r.ctx.Err() != nil {
-		C.el_cancel_cancel(r.token)
+// guarded runs a callback's body on a goroutine of its own and waits for it.
+// Neither a panic nor a runtime.Goexit may unwind through the C library's
+// frames: Goexit would abandon them with the run still sending, its worker
+// threads reading a stack Go reuses. Either stops the run at once and is
+// raised again on the caller's goroutine once the run has ended; so does a
+// body that cancels ctx (context.AfterFunc would only do it later, on its
+// own goroutine).
+func (r *bulkRun) guarded(body func()) {
+	if r.panicked != nil || r.exited {
+		return // the run is stopping: no callback of the user runs again
 	}
-	if p := recover(); p != nil {
-		if r.panicked == nil {
-			r.panicked = p
-		}
-		C.el_cancel_cancel(r.token)
-	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		returned := false
+		defer func() {
+			if p := recover(); p != nil {
+				r.panicked = p
+			} else if !returned {
+				r.exited = true
+			}
+			if r.panicked != nil || r.exited || r.ctx.Err() != nil {
+				C.el_cancel_cancel(r.token)
+			}
+		}()
+		body()
+		returned = true
+	}()
+	<-done
 }
 
 func progressOf(p *C.el_bulk_progress) BulkProgress {
@@ -297,6 +316,10 @@ func (c *Client) runBulk(ctx context.Context, opts BulkOptions,
 	if run.panicked != nil {
 		C.free(unsafe.Pointer(e))
 		panic(run.panicked)
+	}
+	if run.exited {
+		C.free(unsafe.Pointer(e))
+		runtime.Goexit()
 	}
 	return st, e, nil
 }

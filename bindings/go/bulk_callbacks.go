@@ -18,28 +18,30 @@ import (
 //export goBulkProgress
 func goBulkProgress(user unsafe.Pointer, p *C.el_bulk_progress) {
 	r := cgo.Handle(uintptr(user)).Value().(*bulkRun)
-	defer r.recover()
 	if r.opts.OnProgress != nil {
-		r.opts.OnProgress(progressOf(p))
+		progress := progressOf(p)
+		r.guarded(func() { r.opts.OnProgress(progress) })
 	}
 }
 
 //export goBulkConfirm
-func goBulkConfirm(user unsafe.Pointer, plan *C.el_bulk_plan) (yes C.bool) {
+func goBulkConfirm(user unsafe.Pointer, plan *C.el_bulk_plan) C.bool {
 	r := cgo.Handle(uintptr(user)).Value().(*bulkRun)
-	defer r.recover()
-	return C.bool(r.opts.Confirm(BulkPlan{
+	p := BulkPlan{
 		Entries: uint64(plan.entries),
 		IDs:     uint64(plan.ids),
 		DryRun:  bool(plan.dry_run),
-	}))
+	}
+	yes := false
+	r.guarded(func() { yes = r.opts.Confirm(p) })
+	return C.bool(yes)
 }
 
 //export goBulkResolved
 func goBulkResolved(user unsafe.Pointer, alias *C.char, ids *C.el_id_list) {
 	r := cgo.Handle(uintptr(user)).Value().(*bulkRun)
-	defer r.recover()
 	if r.opts.OnResolved != nil {
-		r.opts.OnResolved(C.GoString(alias), idsOf(ids))
+		name, list := C.GoString(alias), idsOf(ids)
+		r.guarded(func() { r.opts.OnResolved(name, list) })
 	}
 }

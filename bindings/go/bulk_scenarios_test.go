@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -341,6 +342,46 @@ func TestBulkCallbackPanic(t *testing.T) {
 		Confirm: func(BulkPlan) bool { panic("boom") },
 	})
 	t.Error("the panic was not raised again")
+}
+
+// TestBulkCallbackGoexit: a callback that calls runtime.Goexit (as
+// t.FailNow does) stops the run, and the Goexit ends the calling goroutine
+// once the run has ended: nothing is sent after it, whereas unwinding
+// through the library would leave the run deleting in the background.
+func TestBulkCallbackGoexit(t *testing.T) {
+	m := fresh(t)
+	var ids []string
+	for i := range 20 {
+		ids = append(ids, fmt.Sprintf("goexit-%d", i))
+		m.addDevice(t, ids[i])
+	}
+	client := newMockClient(t, m)
+	for name, opts := range map[string]BulkOptions{
+		"confirm":  {QPS: 20, Confirm: func(BulkPlan) bool { runtime.Goexit(); return true }},
+		"progress": {QPS: 20, OnProgress: func(BulkProgress) { runtime.Goexit() }},
+	} {
+		m.reset(t)
+		for _, id := range ids {
+			m.addDevice(t, id)
+		}
+		returned := make(chan bool, 1)
+		go func() {
+			defer close(returned)
+			_, _ = client.DeleteDevices(context.Background(), ids, opts)
+			returned <- true
+		}()
+		if <-returned {
+			t.Errorf("%s: DeleteDevices returned: the Goexit was not raised again", name)
+		}
+		sent := len(m.log(t))
+		time.Sleep(500 * time.Millisecond)
+		if later := len(m.log(t)); later != sent {
+			t.Errorf("%s: %d requests sent after the goroutine ended", name, later-sent)
+		}
+		if name == "confirm" && sent != 0 {
+			t.Errorf("confirm: %d requests sent", sent)
+		}
+	}
 }
 
 // TestBulkStallTimeout: StallTimeout reaches the engine. At a quota of 0
