@@ -12,6 +12,9 @@ namespace EngageLabPush;
  * Callbacks run on the calling thread, one at a time, before the call
  * returns. An exception a callback throws stops the run (nothing more is
  * sent; a confirm that throws says no) and is rethrown once the run ended.
+ * A callback must not exit() or die(): PHP's FFI makes that a fatal error
+ * that abandons the run mid-flight (under PHP-FPM the worker goes on
+ * deleting, then crashes); throw instead.
  */
 final class BulkOptions
 {
