@@ -37,7 +37,9 @@ import (
 // calling goroutine waits, before the call returns. A callback that panics
 // or calls runtime.Goexit (t.FailNow, t.Fatal, t.Skip) stops the run
 // (nothing more is sent), and the panic or the Goexit is raised again on
-// the calling goroutine once the run has ended.
+// the calling goroutine once the run has ended. A callback may call the
+// client, but must not Close it: Close waits for the run, which waits for
+// the callback.
 type BulkOptions struct {
 	// QPS is requests per second, GET and DELETE together (0: [DefaultQPS], a
 	// fifth of EngageLab's default quota).
