@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 )
 
 // Check reports the default mock's answers as assumed, names a difference
@@ -47,5 +48,27 @@ func TestCheck(t *testing.T) {
 	}
 	if n := len(m.log(t)); n != 0 {
 		t.Errorf("%d requests sent for a bad device id", n)
+	}
+}
+
+// ctx's deadline bounds the whole check, not each of its requests: with
+// 300 ms per answer and 500 ms left, Check stops at the deadline with
+// KindTimeout wrapping context.DeadlineExceeded, as DeleteDevice would.
+func TestCheckStopsAtTheContextDeadline(t *testing.T) {
+	m := fresh(t)
+	m.config(t, map[string]any{"latency_ms": 300})
+	t.Cleanup(func() { m.reset(t) })
+	c := newMockClient(t, m)
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	r, err := c.Check(ctx, "")
+	elapsed := time.Since(start)
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != KindTimeout || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Check past its ctx's deadline: %+v, %v", r, err)
+	}
+	if elapsed > 1200*time.Millisecond {
+		t.Errorf("Check took %v with a 500 ms ctx", elapsed)
 	}
 }
