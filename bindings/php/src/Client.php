@@ -83,7 +83,8 @@ final class Client
      * A client from ENGAGELAB_APP_KEY, ENGAGELAB_MASTER_SECRET and optionally
      * ENGAGELAB_REGION or ENGAGELAB_BASE_URL (not both), read by the core with
      * its rules and messages; the named arguments given replace the other
-     * settings (null: the core's default).
+     * settings (null: the core's default; backoffBase and backoffMax only
+     * together).
      *
      * @throws InvalidArgumentException a missing or bad variable
      */
@@ -107,7 +108,8 @@ final class Client
         Call::check($ffi->el_config_from_env(\FFI::addr($config), \FFI::addr($err)), $err);
         if (($backoffBase === null) !== ($backoffMax === null)) {
             $ffi->el_config_free($config);
-            throw EngageLabException::invalidArgument('backoffBase and backoffMax are given together');
+            $given = $backoffBase === null ? 'backoffMax' : 'backoffBase';
+            throw EngageLabException::invalidArgument("backoffBase and backoffMax must be given together: only {$given} was");
         }
         $client = (new \ReflectionClass(self::class))->newInstanceWithoutConstructor();
         $client->client = self::configure($ffi, $config, [

@@ -145,6 +145,13 @@ final class ClientTest extends TestCase
             $shown = print_r(Client::fromEnv(), true);
             self::assertStringContainsString('region=bra, base_url="https://pushapi-bra.engagelab.com"', $shown);
             self::assertStringNotContainsString(Mock::MASTER_SECRET, $shown);
+            // One of the two backoff settings alone is refused, saying so.
+            try {
+                Client::fromEnv(backoffMax: 1.0);
+                self::fail('backoffMax alone, yet a client');
+            } catch (InvalidArgumentException $e) {
+                self::assertSame('backoffBase and backoffMax must be given together: only backoffMax was', $e->getMessage());
+            }
             putenv('ENGAGELAB_REGION');
             putenv('ENGAGELAB_MASTER_SECRET');
             try {
