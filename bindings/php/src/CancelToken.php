@@ -99,7 +99,9 @@ final class CancelToken
      * fail at once. A signal outside a call does what it did before: the
      * handler installed then, or the default (Ctrl-C ends the script).
      * `pcntl_async_signals(true)` is not needed: the library runs the
-     * handlers itself while a call waits.
+     * handlers itself while a call waits, those of other signals included:
+     * a handler that calls exit() there is a fatal error (PHP's FFI cannot
+     * carry it through the library), so give that signal here too.
      */
     public static function onSignal(int ...$signals): self
     {
