@@ -53,14 +53,18 @@ public final class BulkOptions {
     /**
      * How long the run may stay rate-limited with no id settled before it
      * stops, {@link BulkSummary#stopped()} saying why (default {@link Defaults#DEFAULT_STALL_TIMEOUT};
-     * rounded up to a millisecond).
+     * rounded up to a millisecond). Any length is taken, as the core takes it;
+     * one beyond {@code Long.MAX_VALUE} milliseconds counts as that.
+     *
+     * @throws NullPointerException if {@code stallTimeout} is null
+     * @throws IllegalArgumentException if it is zero or negative
      */
     public BulkOptions stallTimeout(java.time.Duration stallTimeout) {
-        if (stallTimeout == null || stallTimeout.isNegative() || stallTimeout.isZero()) {
-            throw new IllegalArgumentException("stallTimeout must be positive");
+        java.util.Objects.requireNonNull(stallTimeout, "stallTimeout");
+        if (stallTimeout.isNegative() || stallTimeout.isZero()) {
+            throw new IllegalArgumentException("stallTimeout must be positive: " + stallTimeout);
         }
-        long millis = stallTimeout.toMillis();
-        this.stallTimeoutMillis = stallTimeout.equals(java.time.Duration.ofMillis(millis)) ? millis : millis + 1;
+        this.stallTimeoutMillis = Client.Builder.millis(stallTimeout);
         return this;
     }
 

@@ -1,5 +1,6 @@
 package io.github.engagelabpush;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -273,6 +274,28 @@ class BulkScenarioTest {
             assertEquals(0, mock.log().size());
             assertInstanceOf(List.class, mock.devices());
             assertTrue(mock.devices().contains("throw-1"));
+        }
+    }
+
+    /**
+     * A stall timeout of any length is taken, as the core and the other
+     * bindings take it, even one beyond a {@code long} of milliseconds; null
+     * is Java's NullPointerException.
+     */
+    @Test
+    void stallTimeoutTakesAnyLength() {
+        Mock mock = Mock.shared();
+        mock.reset();
+        mock.addDevice("stall-long-1");
+        try (Client client = mock.client().build()) {
+            for (Duration d : List.of(Duration.ofDays(400), Duration.ofSeconds(Long.MAX_VALUE, 999_999_999))) {
+                assertDoesNotThrow(() -> new BulkOptions().stallTimeout(d), d.toString());
+            }
+            BulkSummary s = client.deleteDevices(
+                    List.of("stall-long-1"), new BulkOptions().stallTimeout(Duration.ofSeconds(Long.MAX_VALUE)));
+            assertEquals(1, s.deleted(), s.toString());
+            assertThrows(NullPointerException.class, () -> new BulkOptions().stallTimeout(null));
+            assertThrows(IllegalArgumentException.class, () -> new BulkOptions().stallTimeout(Duration.ZERO));
         }
     }
 
