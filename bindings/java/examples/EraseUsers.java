@@ -4,6 +4,7 @@
 //   ENGAGELAB_APP_KEY=... ENGAGELAB_MASTER_SECRET=... \
 //     java -cp engagelab-push-0.1.0.jar:jna-5.19.1.jar EraseUsers.java ALIAS...
 // Optional: ENGAGELAB_BASE_URL. Thread.interrupt() stops a run.
+import io.github.engagelabpush.BulkException;
 import io.github.engagelabpush.BulkOptions;
 import io.github.engagelabpush.Client;
 import io.github.engagelabpush.EngageLabException;
@@ -34,6 +35,16 @@ public class EraseUsers {
             }
             System.out.println("deleted " + erasure.summary().deleted() + ", failed " + erasure.summary().failed());
             System.exit(erasure.isSuccess() ? 0 : 1);
+        } catch (BulkException e) {
+            // Refused before anything was sent (a bad alias, the guard, a
+            // journal of other aliases, a failed lookup), or stopped because
+            // a file could not be written.
+            if (e.kind() == BulkException.Kind.WRITE_FAILED) {
+                System.err.println("stopped after deleting " + e.summary().deleted() + ": " + e.getMessage());
+            } else {
+                System.err.println("nothing erased (" + e.kind() + "): " + e.getMessage());
+            }
+            System.exit(1);
         } catch (EngageLabException e) {
             System.err.println("nothing erased: " + e.getMessage());
             System.exit(1);

@@ -55,4 +55,20 @@ class ExamplesTest {
         }
         assertEquals("2", run(mock, dir)[0]);
     }
+
+    /**
+     * A run the engine refuses is a BulkException, not an EngageLabException:
+     * the example says why and exits 1 instead of dying with a stack trace.
+     */
+    @Test
+    void eraseUsersReportsARefusedRun(@TempDir Path dir) throws Exception {
+        Mock mock = Mock.shared();
+        mock.reset();
+        String[] refused = run(mock, dir, "a/b");
+        assertEquals("1", refused[0], refused[1]);
+        // JDK 24+ may print its native-access warning first.
+        assertTrue(refused[1].lines().anyMatch(l -> l.startsWith("nothing erased (INVALID_ARGUMENT): ")), refused[1]);
+        assertFalse(refused[1].contains("Exception in thread"), refused[1]);
+        assertTrue(mock.log().isEmpty(), "a refused run sent nothing");
+    }
 }
