@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Interrupts.</b> Interrupting a thread blocked in a call
  * ({@link #deleteDevice}, {@link #getDevice}, {@link #getAlias}) cancels it,
  * mid-request included: it throws {@link CancelledException}
- * within about 100 ms, and the thread's interrupt flag stays set (it is never
+ * within about 20 ms, and the thread's interrupt flag stays set (it is never
  * cleared). A thread that is already interrupted sends nothing and gets
  * {@link CancelledException} at once. Check {@link EngageLabException#maybeDeleted()}:
  * a request may have been written before the cancel.
@@ -183,6 +183,7 @@ public final class Client implements AutoCloseable {
      *     list of registration ids
      */
     public List<String> getAlias(String alias, String... platforms) {
+        Objects.requireNonNull(alias, "alias");
         return call("alias", alias, NO_TIMEOUT, lookup(platforms));
     }
 
@@ -196,6 +197,7 @@ public final class Client implements AutoCloseable {
      * @throws IllegalArgumentException if {@code timeout} is negative
      */
     public List<String> getAlias(String alias, Duration timeout, String... platforms) {
+        Objects.requireNonNull(alias, "alias");
         return call("alias", alias, perCallMillis(timeout), lookup(platforms));
     }
 

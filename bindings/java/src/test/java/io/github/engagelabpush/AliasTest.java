@@ -145,6 +145,9 @@ class AliasTest {
                     assertThrows(NullPointerException.class, () -> client.getAlias("u", "ios", null)).getMessage());
             assertThrows(NullPointerException.class, () -> client.getAlias("u", (Duration) null));
             assertThrows(NullPointerException.class, () -> client.getAlias(null, Duration.ofSeconds(1), "ios"));
+            // A null alias is Java's NullPointerException whatever the platforms hold.
+            assertEquals("alias", assertThrows(NullPointerException.class, () -> client.getAlias(null, "a\0")).getMessage());
+            assertThrows(NullPointerException.class, () -> client.getAlias(null, Duration.ofSeconds(1), "\ud800"));
             // 0 is the core's to judge: TIMEOUT with no attempt, nothing sent.
             assertEquals(0, assertThrows(TimeoutException.class, () -> client.getAlias("u", Duration.ZERO)).attempts());
             assertThrows(IllegalArgumentException.class, () -> client.getAlias("u", Duration.ofMillis(-1), "ios"));
