@@ -756,8 +756,10 @@ public final class Client implements AutoCloseable {
          * {@link Defaults#DEFAULT_BACKOFF_MAX}).
          */
         public Builder backoff(Duration base, Duration max) {
-            this.backoffBaseMs = millis(nonNegative(base, "base"));
-            this.backoffMaxMs = millis(nonNegative(max, "max"));
+            long baseMs = millis(nonNegative(base, "base"));
+            long maxMs = millis(nonNegative(max, "max"));
+            this.backoffBaseMs = baseMs;
+            this.backoffMaxMs = maxMs;
             return this;
         }
 

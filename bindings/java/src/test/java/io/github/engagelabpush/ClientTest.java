@@ -116,6 +116,11 @@ class ClientTest {
         assertThrows(IllegalArgumentException.class, () -> b.connectTimeout(Duration.ofSeconds(-1)));
         assertThrows(IllegalArgumentException.class, () -> b.maxRetries(-1));
         assertThrows(IllegalArgumentException.class, () -> b.backoff(Duration.ofMillis(-1), Duration.ZERO));
+        // A refused max leaves the builder as it was, the base not half-set.
+        Client.Builder fresh = Client.builder(Mock.APP_KEY, Mock.MASTER_SECRET).baseUrl(Mock.shared().url);
+        assertThrows(IllegalArgumentException.class, () -> fresh.backoff(Duration.ofMillis(1), Duration.ofMillis(-1)));
+        assertThrows(NullPointerException.class, () -> fresh.backoff(Duration.ofMillis(1), null));
+        fresh.build().close();
         try (Client client = b.build()) {
             assertThrows(IllegalArgumentException.class, () -> client.deleteDevice("x", Duration.ofMillis(-1)));
         }
