@@ -84,8 +84,8 @@ final class Bulk {
     static final class Run {
         final Memory options = new Memory(OPTIONS_SIZE);
         final List<Object> keep = new ArrayList<>();
-        RuntimeException thrown;
-        Error error;
+        /** The first exception a callback threw, checked ones included. */
+        Throwable thrown;
         final long token;
 
         Run(BulkOptions o, long token) {
@@ -172,27 +172,28 @@ final class Bulk {
                     // at the watchdog's next look.
                     Lib.el_cancel_cancel(token);
                 }
-            } catch (RuntimeException e) {
-                if (thrown == null && error == null) {
+            } catch (Throwable e) {
+                // Throwable, not RuntimeException and Error: Kotlin, Scala or
+                // a sneaky throw can raise a checked exception here, which JNA
+                // would only log, the run going on.
+                if (thrown == null) {
                     thrown = e;
-                }
-                Lib.el_cancel_cancel(token);
-            } catch (Error e) {
-                if (thrown == null && error == null) {
-                    error = e;
                 }
                 Lib.el_cancel_cancel(token);
             }
         }
 
         void rethrow() {
-            if (error != null) {
-                throw error;
-            }
             if (thrown != null) {
-                throw thrown;
+                throw Bulk.<RuntimeException>sneaky(thrown);
             }
         }
+    }
+
+    /** Throws {@code t} as it is, checked or not (the compiler sees a {@code T}). */
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> T sneaky(Throwable t) throws T {
+        throw (T) t;
     }
 
     /** The ids of an el_id_list the library owns (not freed). */

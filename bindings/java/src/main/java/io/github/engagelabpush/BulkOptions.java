@@ -14,7 +14,8 @@ import java.util.function.Predicate;
  *
  * <p>Callbacks run on the thread that called, one at a time, before the call
  * returns. An exception a callback throws stops the run (nothing more is
- * sent; a confirm that throws says no) and is rethrown once the run ended.
+ * sent; a confirm that throws says no) and is rethrown once the run ended,
+ * as it is: a checked exception too (thrown from Kotlin, say).
  */
 public final class BulkOptions {
     int qps;

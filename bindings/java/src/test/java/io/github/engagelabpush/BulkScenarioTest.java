@@ -278,6 +278,42 @@ class BulkScenarioTest {
     }
 
     /**
+     * A checked exception (Kotlin throws them undeclared) stops the run and
+     * is rethrown as it is, as an unchecked one is; JNA would only log it.
+     */
+    @Test
+    void aCallbackThatThrowsACheckedExceptionStopsTheRunAndIsRethrown() {
+        Mock mock = Mock.shared();
+        mock.reset();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            ids.add("checked-" + i);
+            mock.addDevice("checked-" + i);
+        }
+        try (Client client = mock.client().build()) {
+            IOException confirm = assertThrows(IOException.class, () -> client.deleteDevices(
+                    ids, new BulkOptions().confirm(plan -> sneaky(new IOException("confirm")))));
+            assertEquals("confirm", confirm.getMessage());
+            assertEquals(List.of(), mock.log(), "a confirm that throws says no");
+            IOException progress = assertThrows(IOException.class, () -> client.deleteDevices(
+                    ids, new BulkOptions().qps(20).onProgress(p -> sneaky(new IOException("progress")))));
+            assertEquals("progress", progress.getMessage());
+            assertTrue(mock.devices().size() > 25, "the run stopped at the first progress: " + mock.devices().size());
+            IOException resolved = assertThrows(IOException.class, () -> client.eraseUsers(
+                    List.of("nobody"), new BulkOptions().onResolved((alias, found) -> sneaky(new IOException("resolved")))));
+            assertEquals("resolved", resolved.getMessage());
+        } finally {
+            mock.reset();
+        }
+    }
+
+    /** Throws a checked exception undeclared, as Kotlin code may. */
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> boolean sneaky(Throwable t) throws T {
+        throw (T) t;
+    }
+
+    /**
      * A stall timeout of any length is taken, as the core and the other
      * bindings take it, even one beyond a {@code long} of milliseconds; null
      * is Java's NullPointerException.
