@@ -2,10 +2,8 @@ package io.github.engagelabpush;
 
 import com.sun.jna.Callback;
 import com.sun.jna.CallbackReference;
-import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -13,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The bulk calls of the C ABI ({@code el_delete_devices},
@@ -26,11 +23,7 @@ final class Bulk {
     private Bulk() {}
 
     static {
-        NativeLibrary library =
-                NativeLibrary.getInstance(
-                        "engagelab_push",
-                        Map.of(Library.OPTION_STRING_ENCODING, StandardCharsets.UTF_8.name()));
-        Native.register(Bulk.class, library);
+        Native.register(Bulk.class, Lib.LIBRARY);
     }
 
     static native int el_delete_devices(

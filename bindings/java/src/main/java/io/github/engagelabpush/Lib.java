@@ -41,9 +41,16 @@ final class Lib {
 
     private static final String NAME = "engagelab_push";
 
+    /**
+     * The library loaded, the one every class registering natives must use
+     * ({@link Bulk} too): loading it again by name would, on musl, load the
+     * jar's glibc build beside it.
+     */
+    static final NativeLibrary LIBRARY =
+            load(Map.of(Library.OPTION_STRING_ENCODING, StandardCharsets.UTF_8.name()));
+
     static {
-        Native.register(
-                Lib.class, load(Map.of(Library.OPTION_STRING_ENCODING, StandardCharsets.UTF_8.name())));
+        Native.register(Lib.class, LIBRARY);
     }
 
     /**
