@@ -511,6 +511,10 @@ public final class Client implements AutoCloseable {
      * @throws BulkException when the engine refuses the run (the guard, a
      *     declined confirm, a journal of other ids or in use, a file that cannot
      *     be opened: nothing sent) or stops it (a file that cannot be written)
+     * @throws InvalidArgumentException when an id holds what a C string
+     *     cannot carry (a NUL, a lone surrogate): the whole run is refused,
+     *     nothing sent, as in every binding
+     * @throws NullPointerException if {@code ids}, one of them or {@code options} is null
      */
     public BulkSummary deleteDevices(List<String> ids, BulkOptions options) {
         Objects.requireNonNull(ids, "ids");
@@ -531,6 +535,8 @@ public final class Client implements AutoCloseable {
      *
      * @throws BulkException as {@link #deleteDevices(List, BulkOptions)}, and
      *     for a first lookup that fails (kind {@code LOOKUP}: nothing deleted)
+     * @throws InvalidArgumentException when an alias holds a NUL or a lone
+     *     surrogate, as {@link #deleteDevices(List, BulkOptions)}
      */
     public Erasure eraseUsers(List<String> aliases, BulkOptions options) {
         Objects.requireNonNull(aliases, "aliases");
