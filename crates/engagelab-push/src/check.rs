@@ -814,6 +814,68 @@ mod tests {
         }
     }
 
+    fn report(region: Option<Region>, date: Option<&str>, skew: Option<i64>) -> CheckReport {
+        CheckReport {
+            base_url: "https://api.test".to_owned(),
+            region,
+            address: None,
+            tls_version: None,
+            rtts: vec![Duration::from_millis(7)],
+            server_date: date.map(str::to_owned),
+            clock_skew_s: skew,
+            rate_limit_headers: Vec::new(),
+            probes: vec![seen(ProbeKind::UnknownDevice, 400, Some(27002), None).probe],
+            findings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_text_names_the_region_and_a_date_it_cannot_read() {
+        let r = report(Some(Region::Singapore), Some("soon"), None);
+        assert_eq!(r.region(), Some(Region::Singapore));
+        let text = r.to_string();
+        assert!(
+            text.starts_with("target:        region sgp (https://api.test)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("server clock:  soon (not a readable date)\n"),
+            "{text}"
+        );
+        let text = report(None, None, None).to_string();
+        assert!(text.contains("server clock:  no Date header\n"), "{text}");
+    }
+
+    #[test]
+    fn a_missing_or_unreadable_date_and_a_skew_past_the_limit_are_findings() {
+        let limit = i64::try_from(MAX_CLOCK_SKEW.as_secs()).unwrap();
+        let found = |date: Option<&str>, skew: Option<i64>| {
+            let facts = Facts {
+                server_date: date.map(str::to_owned),
+                clock_skew_s: skew,
+                ..Facts::default()
+            };
+            let mut findings = Vec::new();
+            clock_findings(&facts, &mut findings);
+            findings
+                .iter()
+                .map(|f| format!("{}: {}", f.code, f.message))
+                .collect::<Vec<_>>()
+        };
+        let date = Some("Thu, 01 Jan 2099 00:00:00 GMT");
+        assert!(found(date, Some(limit)).is_empty());
+        assert!(found(date, Some(-limit)).is_empty());
+        assert!(found(date, Some(limit + 1))[0].starts_with("clock_skew: "));
+        assert!(found(date, Some(-limit - 1))[0].contains(" s behind this machine's"));
+        let none = found(None, None);
+        assert!(
+            none[0].starts_with("no_date: the answers carry no Date"),
+            "{none:?}"
+        );
+        let unreadable = found(Some("soon"), None);
+        assert!(unreadable[0].starts_with("no_date: the Date header \"soon\" is not"));
+    }
+
     #[test]
     fn a_refusal_unlike_the_assumed_401_is_named_too() {
         let usual = seen(ProbeKind::UnknownDevice, 401, Some(21004), None);

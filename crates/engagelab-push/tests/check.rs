@@ -4,8 +4,8 @@
 use engagelab_mock::{DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET};
 use std::io::Write;
 
-use engagelab_mock::{Device, MockConfig, MockServer};
-use engagelab_push::{CheckOptions, Client, ProbeKind};
+use engagelab_mock::{Answer, ConfigUpdate, Device, MockConfig, MockServer, UnknownDevice};
+use engagelab_push::{CheckOptions, Client, ErrorKind, ProbeKind};
 
 const SECRET: &str = DEFAULT_MASTER_SECRET;
 
@@ -105,4 +105,201 @@ fn a_cancelled_token_stops_the_check_before_sending() {
     let e = client.check(&options).unwrap_err();
     assert_eq!(e.kind(), engagelab_push::ErrorKind::Cancelled);
     assert!(mock.log().is_empty());
+}
+
+#[test]
+fn an_api_as_assumed_is_reported_probe_by_probe() {
+    let mock = MockServer::start(MockConfig {
+        rate_limit_qps: Some(1000),
+        rate_limit_headers: true,
+        ..MockConfig::default()
+    })
+    .expect("mock starts");
+    mock.add_device(Device::new("dev-1").with_tags(["vip"]).with_alias("user-1"));
+    let client = Client::builder(DEFAULT_APP_KEY, SECRET)
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let report = client.check(&CheckOptions::new().device("dev-1")).unwrap();
+    assert_eq!(
+        (report.base_url(), report.region()),
+        (mock.base_url(), None)
+    );
+    assert!(report.findings().is_empty(), "{report}");
+    let [unknown, alias, device] = report.probes() else {
+        panic!("{report}")
+    };
+    assert!(unknown.path().starts_with("/v4/devices/el-check-"));
+    assert_eq!(unknown.classification(), Some(ErrorKind::NotFound));
+    assert!(alias.path().starts_with("/v4/aliases/el-check-"));
+    let read = |p: &engagelab_push::Probe| {
+        (
+            p.http_status(),
+            p.api_code(),
+            p.message().to_owned(),
+            p.classification(),
+        )
+    };
+    assert_eq!(
+        read(alias),
+        (200, None, "0 registration id(s)".into(), None)
+    );
+    assert_eq!(read(device), (200, None, "1 tag(s), an alias".into(), None));
+    assert!(report.probes().iter().all(|p| p.as_expected()));
+    let mut rtts = report.rtts().to_vec();
+    rtts.sort();
+    assert_eq!(report.rtt(), rtts[2]);
+    assert!(unknown.rtt() > std::time::Duration::ZERO);
+    let names: Vec<&str> = report
+        .rate_limit_headers()
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "x-rate-limit-limit",
+            "x-rate-limit-remaining",
+            "x-rate-limit-reset"
+        ]
+    );
+    let date = report.server_date().expect("the mock sends a Date");
+    assert!(httpdate::parse_http_date(date).is_ok(), "{date:?}");
+    assert!(report.clock_skew_s().is_some_and(|s| s.abs() <= 2));
+
+    let json = report.to_json();
+    assert_eq!(json["base_url"], mock.base_url());
+    assert_eq!(json["credentials_accepted"], true);
+    assert_eq!(json["rtt_ms"], report.rtt().as_secs_f64() * 1000.0);
+    assert_eq!(json["rate_limit_headers"]["x-rate-limit-limit"], "1000");
+    assert_eq!(json["probes"][0]["classification"], "NOT_FOUND");
+    assert_eq!(json["probes"][1]["kind"], "unknown_alias");
+    assert_eq!(
+        json["probes"][1]["expected"],
+        "HTTP 200 with an empty registration_ids list"
+    );
+    assert_eq!(json["findings"], serde_json::json!([]));
+
+    let text = report.to_string();
+    for line in [
+        format!("target:        {}\n", mock.base_url()),
+        "credentials:   accepted (HTTP 400, code 27002 to an unknown id)\n".into(),
+        "rate limit:    x-rate-limit-limit: 1000, x-rate-limit-remaining: ".into(),
+        "device:        GET /v4/devices/dev-1 -> HTTP 200, no code, \"1 tag(s), an alias\"; \
+         read as success (as assumed)\n"
+            .into(),
+        "no difference from what the library assumes\n".into(),
+    ] {
+        assert!(text.contains(&line), "{line:?} not in\n{text}");
+    }
+}
+
+#[test]
+fn answers_unlike_the_assumed_ones_are_findings() {
+    let mock = MockServer::start(MockConfig::default()).expect("mock starts");
+    mock.set_config(ConfigUpdate {
+        unknown_device: Some(UnknownDevice {
+            status: 404,
+            body: String::new(),
+        }),
+        date_offset_s: Some(-3600),
+        ..ConfigUpdate::default()
+    });
+    let client = Client::builder(DEFAULT_APP_KEY, SECRET)
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let report = client.check(&CheckOptions::new()).unwrap();
+    let codes: Vec<&str> = report.findings().iter().map(|f| f.code()).collect();
+    assert_eq!(codes, ["unknown_device_answer", "clock_skew"], "{report}");
+    assert!(!report.probes()[0].as_expected());
+    assert!(
+        report.findings()[1]
+            .message()
+            .contains("s behind this machine's")
+    );
+    let skew = report.clock_skew_s().unwrap();
+    assert!((-3602..=-3598).contains(&skew), "{skew}");
+    let text = report.to_string();
+    assert!(
+        text.contains(&format!("({skew} s from this machine's clock)")),
+        "{text}"
+    );
+    assert!(
+        text.contains("differences from what the library assumes:\n  - [unknown_device_answer] ")
+    );
+
+    mock.set_config(ConfigUpdate {
+        date_offset_s: Some(3600),
+        ..ConfigUpdate::default()
+    });
+    let report = client.check(&CheckOptions::new()).unwrap();
+    let skew = report.clock_skew_s().unwrap();
+    assert!((3598..=3602).contains(&skew), "{skew}");
+    assert!(report.to_string().contains(&format!("(+{skew} s from")));
+    let clock = report.findings().iter().find(|f| f.code() == "clock_skew");
+    assert!(
+        clock.is_some_and(|f| f.message().contains("s ahead of this machine's")),
+        "{report}"
+    );
+}
+
+#[test]
+fn refused_credentials_are_one_finding_not_an_error() {
+    let mock = MockServer::start(MockConfig::default()).expect("mock starts");
+    mock.add_device(Device::new("dev-1"));
+    let client = Client::builder(DEFAULT_APP_KEY, "not-the-secret")
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let report = client.check(&CheckOptions::new().device("dev-1")).unwrap();
+    assert!(!report.credentials_accepted());
+    let codes: Vec<&str> = report.findings().iter().map(|f| f.code()).collect();
+    assert_eq!(codes, ["credentials_refused"], "{report}");
+    assert!(report.probes().iter().all(|p| !p.as_expected()));
+    assert!(
+        report
+            .to_string()
+            .contains("credentials:   REFUSED (HTTP 401, code 21004: authentication failed)\n")
+    );
+    assert_eq!(report.to_json()["credentials_accepted"], false);
+}
+
+#[test]
+fn a_device_not_found_and_a_reset_that_is_not_seconds_are_findings() {
+    let mock = MockServer::start(MockConfig::default()).expect("mock starts");
+    let gone = Answer::status(404).with_header("X-Rate-Limit-Reset", "soon");
+    mock.script("dev-gone", vec![gone]);
+    let client = Client::builder(DEFAULT_APP_KEY, SECRET)
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let report = client
+        .check(&CheckOptions::new().device("dev-gone"))
+        .unwrap();
+    let codes: Vec<&str> = report.findings().iter().map(|f| f.code()).collect();
+    assert_eq!(codes, ["device_answer", "rate_limit_reset"], "{report}");
+    assert!(report.findings()[1].message().contains("is \"soon\", not"));
+    assert_eq!(
+        report.rate_limit_headers(),
+        [("x-rate-limit-reset".to_owned(), "soon".to_owned())]
+    );
+    assert!(!report.probes()[2].as_expected());
+}
+
+#[test]
+fn a_base_url_that_is_not_the_api_leaves_the_credentials_unchecked() {
+    let mock = MockServer::start(MockConfig::default()).expect("mock starts");
+    // A wrong path prefix: the mock answers 404 with its status as the code,
+    // before reading the credentials, as a wrong host or a gateway would.
+    let client = Client::builder(DEFAULT_APP_KEY, SECRET)
+        .base_url(format!("{}/wrong-prefix", mock.base_url()))
+        .build()
+        .unwrap();
+    let report = client.check(&CheckOptions::new()).unwrap();
+    assert_eq!(report.probes()[0].api_code(), Some(404), "{report}");
+    assert!(!report.credentials_accepted(), "{report}");
+    assert!(!report.credentials_refused(), "{report}");
+    assert_eq!(report.findings()[0].code(), "not_the_api", "{report}");
+    assert!(report.to_string().contains("credentials:   NOT CHECKED ("));
 }
