@@ -201,6 +201,89 @@ fn a_device_still_bound_after_the_deletions_is_reported() {
 }
 
 #[test]
+fn a_device_still_bound_that_the_run_deleted_is_deleted_once_more() {
+    let mock = mock();
+    // EngageLab still lists the device after its deletion, then no more.
+    let a1 = Answer::body(200, r#"{"registration_ids":["a1"]}"#);
+    let none = Answer::body(200, r#"{"registration_ids":[]}"#);
+    mock.script_alias("user-9", vec![a1.clone(), a1, none]);
+    let erasure = client(&mock).erase_user("user-9").expect("erase");
+    let deletes: Vec<String> = sent(&mock)
+        .into_iter()
+        .filter(|l| l.starts_with("DELETE"))
+        .collect();
+    assert_eq!(deletes, ["DELETE /v4/devices/a1"; 2]);
+    assert_eq!(erasure.users[0].still_bound.as_deref(), Some(&[][..]));
+    assert!(erasure.is_success(), "{erasure:?}");
+}
+
+#[test]
+fn a_cancel_during_the_first_lookup_interrupts_the_erasure() {
+    let mock = mock();
+    let slow = Answer::body(200, r#"{"registration_ids":["a1"]}"#).with_delay_ms(5000);
+    mock.script_alias("user-9", vec![slow]);
+    let token = engagelab_push::CancelToken::new();
+    let later = token.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        later.cancel();
+    });
+    let erasure = client(&mock)
+        .bulk_delete()
+        .cancel(token)
+        .erase_users(["user-9"])
+        .expect("an interrupted erasure, not an error");
+    assert!(erasure.summary.interrupted);
+    assert!(erasure.users.is_empty());
+    assert_eq!(mock.devices().len(), 4);
+}
+
+#[test]
+fn a_cancel_or_a_failure_of_the_second_lookup_leaves_the_user_unverified() {
+    let mock = mock();
+    let bad = Answer::body(400, r#"{"error":{"code":21003,"message":"bad"}}"#);
+    mock.script_alias(
+        "user-1",
+        vec![Answer::body(200, r#"{"registration_ids":["a1"]}"#), bad],
+    );
+    let erasure = client(&mock).erase_user("user-1").expect("erase");
+    let user = &erasure.users[0];
+    assert_eq!(user.still_bound, None);
+    assert_eq!(
+        user.verify_error.as_ref().map(|e| e.kind()),
+        Some(ErrorKind::Api)
+    );
+    assert!(!erasure.summary.interrupted && !erasure.is_success());
+
+    let slow = Answer::body(200, r#"{"registration_ids":[]}"#).with_delay_ms(5000);
+    mock.script_alias(
+        "user-2",
+        vec![Answer::body(200, r#"{"registration_ids":["c2"]}"#), slow],
+    );
+    let token = engagelab_push::CancelToken::new();
+    let cancel = token.clone();
+    let erasure = client(&mock)
+        .bulk_delete()
+        .cancel(token)
+        .on_progress(move |p| {
+            if p.done == 1 {
+                // Once the deletion is done: the second lookup is next.
+                let cancel = cancel.clone();
+                std::thread::spawn(move || {
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                    cancel.cancel();
+                });
+            }
+        })
+        .erase_users(["user-2"])
+        .expect("erase");
+    assert_eq!(erasure.summary.counts.deleted, 1);
+    assert!(erasure.summary.interrupted);
+    assert_eq!(erasure.users[0].still_bound, None);
+    assert!(erasure.users[0].verify_error.is_none());
+}
+
+#[test]
 fn a_failed_lookup_stops_the_erasure_before_anything_is_deleted() {
     let mock = mock();
     let busy = r#"{"error":{"code":27000,"message":"busy"}}"#;
@@ -305,4 +388,23 @@ fn a_journal_resumes_the_same_aliases_and_refuses_others() {
     );
     let e = run(&["user-2"]).expect_err("another list of aliases");
     assert_eq!(e.kind(), BulkErrorKind::JournalMismatch);
+}
+
+#[test]
+fn a_second_pass_stopped_by_a_refusal_is_not_checked_again() {
+    let mock = mock();
+    // The device outlives its first deletion; its second is refused.
+    let a1 = Answer::body(200, r#"{"registration_ids":["a1"]}"#);
+    let none = Answer::body(200, r#"{"registration_ids":[]}"#);
+    mock.script_alias("user-9", vec![a1.clone(), a1, none]);
+    let refused = Answer::body(401, r#"{"error":{"code":21004,"message":"auth failed"}}"#);
+    mock.script("a1", vec![Answer::body(200, "{}"), refused]);
+    let erasure = client(&mock).erase_user("user-9").expect("erase");
+    assert!(erasure.summary.stopped.is_some(), "{erasure:?}");
+    // Still bound as last seen: the refusal proves nothing was erased.
+    let a1 = ["a1".to_owned()];
+    assert_eq!(erasure.users[0].still_bound.as_deref(), Some(&a1[..]));
+    assert!(!erasure.is_success());
+    let lookups = sent(&mock).iter().filter(|l| l.starts_with("GET")).count();
+    assert_eq!(lookups, 2);
 }

@@ -458,6 +458,61 @@ mod tests {
     }
 
     #[test]
+    fn the_second_pass_adds_its_counts_to_the_first() {
+        use std::time::Duration;
+        let summary = |counts: Counts, rate_limited, secs, stopped: Option<&str>| BulkSummary {
+            entries: 9,
+            ids: 8,
+            counts,
+            not_started: 7,
+            rate_limited,
+            elapsed: Duration::from_secs(secs),
+            interrupted: stopped.is_some(),
+            stopped: stopped.map(str::to_owned),
+            dry_run: false,
+        };
+        let first = Counts {
+            deleted: 1,
+            not_found: 2,
+            failed: 3,
+            invalid: 4,
+            duplicate: 5,
+            already_done: 100,
+            would_delete: 6,
+        };
+        let second = Counts {
+            deleted: 10,
+            not_found: 20,
+            failed: 30,
+            invalid: 40,
+            duplicate: 50,
+            already_done: 60,
+            would_delete: 70,
+        };
+        let both = merged(
+            summary(first, 2, 1, None),
+            &summary(second, 3, 2, Some("AUTH")),
+        );
+        let want = Counts {
+            deleted: 11,
+            not_found: 22,
+            failed: 33,
+            invalid: 44,
+            duplicate: 55,
+            already_done: 40,
+            would_delete: 76,
+        };
+        assert_eq!(both.counts, want);
+        assert_eq!((both.entries, both.ids, both.not_started), (9, 8, 7));
+        assert_eq!(
+            (both.rate_limited, both.elapsed),
+            (5, Duration::from_secs(3))
+        );
+        assert!(both.interrupted);
+        assert_eq!(both.stopped.as_deref(), Some("AUTH"));
+    }
+
+    #[test]
     fn the_fingerprint_follows_the_set_of_aliases() {
         let a = fingerprint(&["u1".into(), "u2".into()]);
         assert_eq!(a, fingerprint(&["u1".into(), "u2".into()]));
