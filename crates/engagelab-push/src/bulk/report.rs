@@ -321,3 +321,82 @@ pub(crate) fn error_json(e: &Error) -> Value {
         "maybe_deleted": e.maybe_deleted(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(counts: Counts, elapsed: Duration, dry_run: bool) -> BulkSummary {
+        BulkSummary {
+            entries: counts.total(),
+            ids: 0,
+            counts,
+            not_started: 0,
+            rate_limited: 0,
+            elapsed,
+            interrupted: false,
+            stopped: None,
+            dry_run,
+        }
+    }
+
+    #[test]
+    fn the_total_counts_every_outcome() {
+        let counts = Counts {
+            deleted: 1,
+            not_found: 2,
+            failed: 4,
+            invalid: 8,
+            duplicate: 16,
+            already_done: 32,
+            would_delete: 64,
+        };
+        assert_eq!(counts.total(), 127);
+    }
+
+    #[test]
+    fn the_rate_is_ids_deleted_or_not_found_per_second() {
+        let counts = Counts {
+            deleted: 6,
+            not_found: 2,
+            failed: 5,
+            would_delete: 10,
+            ..Counts::default()
+        };
+        let two_s = Duration::from_secs(2);
+        assert_eq!(summary(counts, two_s, false).rate(), 4.0);
+        assert_eq!(summary(counts, two_s, true).rate(), 6.0);
+        assert_eq!(summary(counts, Duration::ZERO, false).rate(), 0.0);
+    }
+
+    #[test]
+    fn a_long_entry_is_quoted_cut_short() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report");
+        let report = Report::open(&path, false).unwrap();
+        report
+            .line(&"x".repeat(1000), 7, Outcome::Invalid, None)
+            .unwrap();
+        report.line("dev-1", 8, Outcome::Deleted, None).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines[0]["registration_id"], "x".repeat(MAX_QUOTED));
+        assert_eq!(
+            (&lines[0]["outcome"], &lines[0]["position"]),
+            (&json!("invalid"), &json!(7))
+        );
+        assert_eq!(lines[1]["registration_id"], "dev-1");
+    }
+
+    #[test]
+    fn the_latency_is_a_moving_average_of_recent_requests() {
+        let tally = Tally::default();
+        tally.latency(Duration::from_micros(800));
+        assert_eq!(tally.mean_latency(), Duration::from_micros(800));
+        tally.latency(Duration::from_micros(1600));
+        assert_eq!(tally.mean_latency(), Duration::from_micros(900));
+    }
+}
