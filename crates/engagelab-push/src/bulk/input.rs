@@ -559,6 +559,18 @@ mod tests {
     }
 
     #[test]
+    fn a_line_of_exactly_the_limit_is_still_read_as_an_id() {
+        let line = format!("{}id-5\n", " ".repeat(MAX_LINE_BYTES - 4));
+        let mut seen = IdSet::default();
+        let input = BulkInput::reader(io::Cursor::new(line.into_bytes()));
+        let mut counted = count(input, |_| true, &mut seen, &|| false)
+            .unwrap()
+            .unwrap();
+        let entry = counted.spool.entries().unwrap().next().unwrap().unwrap();
+        assert_eq!((entry.text.as_str(), entry.too_long), ("id-5", false));
+    }
+
+    #[test]
     fn utf16_is_refused_and_a_cancel_stops_the_first_pass() {
         let mut seen = IdSet::default();
         let utf16: Vec<u8> = "\u{feff}a\n"
@@ -577,5 +589,127 @@ mod tests {
         let ids = (0..10_000).map(|i| format!("id{i}"));
         let got = count(BulkInput::ids(ids), |_| true, &mut seen, &|| true).unwrap();
         assert!(got.is_none());
+    }
+
+    #[test]
+    fn a_long_input_is_read_whole_and_a_late_cancel_still_stops_it() {
+        let ids = || (0..3000).map(|i| format!("id{i}"));
+        let mut seen = IdSet::default();
+        let done = count(BulkInput::ids(ids()), |_| true, &mut seen, &|| false).unwrap();
+        assert_eq!(done.map(|c| c.entries), Some(3000));
+        let mut seen = IdSet::default();
+        let got = count(BulkInput::ids(["a"]), |_| true, &mut seen, &|| true).unwrap();
+        assert!(got.is_none());
+    }
+
+    #[test]
+    fn fallible_items_are_numbered_and_the_first_error_stops_the_first_pass() {
+        let items = |items: Vec<Result<&str, &str>>| {
+            let owned: Vec<Result<String, String>> = items
+                .into_iter()
+                .map(|r| r.map(str::to_owned).map_err(str::to_owned))
+                .collect();
+            BulkInput::TryIds(Box::new(owned.into_iter()))
+        };
+        let mut seen = IdSet::default();
+        let mut counted = count(
+            items(vec![Ok("a"), Ok("b"), Ok("a")]),
+            |_| true,
+            &mut seen,
+            &|| false,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!((counted.entries, counted.unique_valid), (3, 2));
+        let got: Vec<Entry> = counted
+            .spool
+            .entries()
+            .unwrap()
+            .map(|e| e.unwrap())
+            .collect();
+        let got: Vec<(u64, &str, bool)> = got
+            .iter()
+            .map(|e| (e.position, e.text.as_str(), e.duplicate))
+            .collect();
+        assert_eq!(got, [(1, "a", false), (2, "b", false), (3, "a", true)]);
+        let mut seen = IdSet::default();
+        let e = count(
+            items(vec![Ok("a"), Err("gone")]),
+            |_| true,
+            &mut seen,
+            &|| false,
+        )
+        .err()
+        .unwrap();
+        assert_eq!(
+            (e.kind(), e.message()),
+            (BulkErrorKind::Io, "cannot read the input: gone")
+        );
+    }
+
+    /// A reader that gives these chunks and errors one by one, then its end.
+    struct Steps(Vec<Result<&'static [u8], io::ErrorKind>>);
+
+    impl Read for Steps {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Ok(0);
+            }
+            match self.0.remove(0) {
+                Ok(chunk) => {
+                    buf[..chunk.len()].copy_from_slice(chunk);
+                    Ok(chunk.len())
+                }
+                Err(kind) => Err(kind.into()),
+            }
+        }
+    }
+
+    #[test]
+    fn an_interrupted_read_is_retried_and_any_other_error_stops_the_run() {
+        use io::ErrorKind::{Interrupted, Other};
+        let read = |steps| {
+            let mut seen = IdSet::default();
+            let mut counted = count(
+                BulkInput::reader(Steps(steps)),
+                |_| true,
+                &mut seen,
+                &|| false,
+            )?
+            .unwrap();
+            let ids: Vec<String> = counted.spool.entries()?.map(|e| e.unwrap().text).collect();
+            Ok::<_, BulkError>(ids)
+        };
+        let steps = vec![
+            Ok(&b"a\r"[..]),
+            Err(Interrupted),
+            Ok(b"\nb"),
+            Err(Interrupted),
+            Ok(b"\n"),
+        ];
+        assert_eq!(read(steps).unwrap(), ["a", "b"]);
+        for steps in [vec![Err(Other)], vec![Ok(&b"a\r"[..]), Err(Other)]] {
+            let e = read(steps).unwrap_err();
+            assert!(e.message().contains("cannot read the input"), "{e}");
+        }
+    }
+
+    /// A key of the set is its own hash: ids spread over the table rather
+    /// than all landing in one bucket.
+    #[test]
+    fn the_set_hashes_a_key_to_itself() {
+        let mut h = IdentityHasher::default();
+        h.write_u64(0x0123_4567_89ab_cdef);
+        assert_eq!(h.finish(), 0x0123_4567_89ab_cdef);
+    }
+
+    #[test]
+    fn inputs_debug_without_their_contents() {
+        let debug = |input: BulkInput| format!("{input:?}");
+        assert_eq!(debug(BulkInput::file("ids.txt")), r#"File("ids.txt")"#);
+        assert_eq!(debug(BulkInput::reader(io::empty())), "Reader(..)");
+        assert_eq!(debug(BulkInput::ids(["secret-id"])), "Ids(..)");
+        let try_ids = BulkInput::TryIds(Box::new(std::iter::empty()));
+        assert_eq!(debug(try_ids), "TryIds(..)");
     }
 }
