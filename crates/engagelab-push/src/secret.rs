@@ -63,7 +63,9 @@ pub(crate) fn scrub(text: &str, secrets: &[&str]) -> String {
 /// What it finds, anywhere in the text: every run of at least
 /// [`MIN_SCRUBBED_RUN`] characters that is a substring of a secret (the whole
 /// secret when it is shorter), in any of these forms:
-/// - as it is;
+/// - as it is, a `%` of the secret included even where hex digits after it
+///   make it read as an escape (`…a%4` then `1…`: both readings are
+///   searched);
 /// - percent-encoded, wholly or partly, in upper or lower case hex
 ///   (`Basic%20ZGVt...%3D%3D`);
 /// - with `/` escaped as `\/` (JSON as PHP's `json_encode` writes it);
@@ -110,8 +112,11 @@ impl Scrubber {
     pub(crate) fn new(secrets: &[&str]) -> Scrubber {
         let mut patterns: Vec<Vec<u8>> = Vec::new();
         for secret in secrets.iter().filter(|s| s.len() >= MIN_SCRUBBED_LEN) {
-            // As text shows the secret itself: its decoded view.
-            let decoded: Vec<u8> = units(secret).iter().map(|u| u.byte).collect();
+            // As text shows the secret itself: its decoded view, and its
+            // literal view (a `%` of the secret may meet hex digits after
+            // it in the text, and read as an escape there).
+            let decoded: Vec<u8> = units(secret, true).iter().map(|u| u.byte).collect();
+            let literal: Vec<u8> = units(secret, false).iter().map(|u| u.byte).collect();
             // As text shows it percent-encoded: decoding gives the secret
             // back, without the characters matching ignores.
             let plain: Vec<u8> = secret
@@ -122,7 +127,7 @@ impl Scrubber {
                     c.encode_utf8(&mut buf).as_bytes().to_vec()
                 })
                 .collect();
-            for p in [decoded, plain] {
+            for p in [decoded, literal, plain] {
                 if !p.is_empty() && !patterns.contains(&p) {
                     patterns.push(p);
                 }
@@ -151,16 +156,20 @@ impl Scrubber {
         if self.windows.is_empty() {
             return text.to_owned();
         }
-        let units = units(text);
-        let bytes: Vec<u8> = units.iter().map(|u| u.byte).collect();
         let mut spans: Vec<(usize, usize)> = Vec::new();
-        for (&w, set) in &self.windows {
-            if w > bytes.len() {
-                continue;
-            }
-            for (s, window) in bytes.windows(w).enumerate() {
-                if set.contains(window) {
-                    spans.push((units[s].start, units[s + w - 1].end));
+        // Both readings of a `%` followed by hex digits: an escape, and the
+        // characters as they stand.
+        for decode in [true, false] {
+            let units = units(text, decode);
+            let bytes: Vec<u8> = units.iter().map(|u| u.byte).collect();
+            for (&w, set) in &self.windows {
+                if w > bytes.len() {
+                    continue;
+                }
+                for (s, window) in bytes.windows(w).enumerate() {
+                    if set.contains(window) {
+                        spans.push((units[s].start, units[s + w - 1].end));
+                    }
                 }
             }
         }
@@ -214,16 +223,18 @@ impl Scrubber {
         } else {
             n
         };
-        let units = units(&text[..body_end]);
         let mut best: Option<usize> = None;
-        for p in &self.patterns {
-            let longest = (p.len() - 1).min(units.len());
-            for len in (MIN_SCRUBBED_PREFIX..=longest).rev() {
-                let tail = &units[units.len() - len..];
-                if tail.iter().zip(p).all(|(u, b)| u.byte == *b) {
-                    let start = tail[0].start;
-                    best = Some(best.map_or(start, |b: usize| b.min(start)));
-                    break;
+        for decode in [true, false] {
+            let units = units(&text[..body_end], decode);
+            for p in &self.patterns {
+                let longest = (p.len() - 1).min(units.len());
+                for len in (MIN_SCRUBBED_PREFIX..=longest).rev() {
+                    let tail = &units[units.len() - len..];
+                    if tail.iter().zip(p).all(|(u, b)| u.byte == *b) {
+                        let start = tail[0].start;
+                        best = Some(best.map_or(start, |b: usize| b.min(start)));
+                        break;
+                    }
                 }
             }
         }
@@ -279,15 +290,16 @@ pub(crate) fn is_format(c: char) -> bool {
     )
 }
 
-/// The decoded view of `text`: `%XX` decoded to its byte, `\/` to `/`, every
-/// other character as its UTF-8 bytes, ignorable characters (and decoded
-/// ASCII control bytes and spaces) left out.
-fn units(text: &str) -> Vec<Unit> {
+/// The decoded view of `text`: `%XX` decoded to its byte (when `decode`),
+/// `\/` to `/`, every other character as its UTF-8 bytes, ignorable
+/// characters (and decoded ASCII control bytes and spaces) left out.
+fn units(text: &str, decode: bool) -> Vec<Unit> {
     let b = text.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%'
+        if decode
+            && b[i] == b'%'
             && let Some((byte, end)) = escape_at(text, i)
         {
             if byte > b' ' && byte != 0x7f {
@@ -371,6 +383,22 @@ mod tests {
     }
 
     const TOKEN: &str = "ZGVtby1hcHAta2V5OmRlbW8tbWFzdGVyLXNlY3JldA==";
+
+    #[test]
+    fn a_percent_of_the_secret_is_found_where_the_text_makes_it_an_escape() {
+        // The secret ends with `%0`; the text goes on with `0`, so `%00`
+        // reads as an escape (a NUL, which the decoded view skips), while a
+        // reader sees the secret's last 13 characters.
+        let secret = "A!aAaa!a0aAA00!aa0AA!!0A00aA0!A%0";
+        for text in [
+            "!!0A00aA0!A%00",
+            "!!0A00aA0!A%0\u{FE00}0",
+            "x=!!0A00aA0!A%41",
+        ] {
+            let out = scrub(text, &[secret]);
+            assert!(!out.contains("0A00aA0!A"), "{text:?} gave {out:?}");
+        }
+    }
 
     #[test]
     fn percent_encoded_forms_are_removed() {
