@@ -7,6 +7,7 @@ import os
 import signal
 import threading
 import time
+from typing import Callable
 
 import engagelab_push
 import pytest
@@ -86,6 +87,29 @@ def test_a_signal_whose_handler_does_not_raise_lets_the_call_finish(mock: Mock) 
     assert seen == [True]
 
 
+def once_the_slow_delete_waits(mock: Mock, act: Callable[[], None]) -> Callable[..., None]:
+    """A SIGALRM handler that runs `act` once, the first time it finds the
+    DELETE of dev-slow in the mock's log (the call then waits), and stops the
+    timer. CPython may run a pending handler inside the handler itself, at
+    any bytecode boundary of `mock.log()`: a handler already running makes
+    the inner one return at once, so `act` cannot run twice."""
+    state = {"busy": False, "done": False}
+
+    def handler(*_: object) -> None:
+        if state["busy"] or state["done"]:
+            return
+        state["busy"] = True
+        try:
+            if any(r["path"] == "/v4/devices/dev-slow" for r in mock.log()):
+                state["done"] = True
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                act()
+        finally:
+            state["busy"] = False
+
+    return handler
+
+
 def test_a_call_from_a_signal_handler_while_a_call_waits(mock: Mock) -> None:
     # Before: both calls raised InternalError ("RefCell already borrowed")
     # and the waiting DELETE said maybe_deleted=False, attempts=0.
@@ -95,18 +119,15 @@ def test_a_call_from_a_signal_handler_while_a_call_waits(mock: Mock) -> None:
     client = Client(APP_KEY, SECRET, base_url=mock.url, max_retries=0, timeout=1.0)
     nested: list[object] = []
 
-    def handler(*_: object) -> None:
-        # Runs once the server has read the slow DELETE: the call is waiting.
-        if not nested and any(r["path"] == "/v4/devices/dev-slow" for r in mock.log()):
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            nested.append("started")
-            try:
-                client.delete_device("dev-other")
-                nested.append("deleted")
-            except Exception as e:  # noqa: BLE001 - recorded for the assertion
-                nested.append(e)
+    def nested_call() -> None:
+        nested.append("started")
+        try:
+            client.delete_device("dev-other")
+            nested.append("deleted")
+        except Exception as e:  # noqa: BLE001 - recorded for the assertion
+            nested.append(e)
 
-    previous = signal.signal(signal.SIGALRM, handler)
+    previous = signal.signal(signal.SIGALRM, once_the_slow_delete_waits(mock, nested_call))
     signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
     try:
         with pytest.raises(engagelab_push.TimeoutError) as raised:
@@ -132,17 +153,15 @@ def test_a_call_interrupted_after_a_nested_call_says_it_may_have_deleted(mock: M
     class Stop(Exception):
         pass
 
-    def handler(*_: object) -> None:
-        if not nested and any(r["path"] == "/v4/devices/dev-slow" for r in mock.log()):
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            nested.append("started")
-            try:
-                client.get_device("dev-unknown")
-            except Exception as e:  # noqa: BLE001 - recorded for the assertion
-                nested.append(e)
-            raise Stop
+    def nested_call() -> None:
+        nested.append("started")
+        try:
+            client.get_device("dev-unknown")
+        except Exception as e:  # noqa: BLE001 - recorded for the assertion
+            nested.append(e)
+        raise Stop
 
-    previous = signal.signal(signal.SIGALRM, handler)
+    previous = signal.signal(signal.SIGALRM, once_the_slow_delete_waits(mock, nested_call))
     signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
     try:
         with pytest.raises(Stop):
