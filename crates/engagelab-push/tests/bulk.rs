@@ -267,6 +267,39 @@ fn a_not_found_after_a_lost_answer_says_the_device_may_have_been_deleted() {
 }
 
 #[test]
+fn an_id_rate_limited_to_failure_after_a_lost_answer_keeps_maybe_deleted_and_every_attempt() {
+    use engagelab_mock::Answer;
+    let mock = mock(&["rl-1".to_string()], None, 0);
+    // The first DELETE's answer is lost (it may have deleted the device);
+    // every later attempt is rate-limited until the id counts as failed.
+    let mut script = vec![Answer::drop_connection()];
+    script.extend((0..20).map(|_| Answer::status(429).with_header("Retry-After", "0")));
+    mock.script("rl-1", script);
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.jsonl");
+    let summary = engagelab_push::Client::builder(
+        engagelab_mock::DEFAULT_APP_KEY,
+        engagelab_mock::DEFAULT_MASTER_SECRET,
+    )
+    .base_url(mock.base_url())
+    .backoff(Duration::from_millis(1), Duration::from_millis(5))
+    .build()
+    .unwrap()
+    .bulk_delete()
+    .report(&report)
+    .run(vec!["rl-1"])
+    .expect("run");
+    assert_eq!(summary.counts.failed, 1, "{summary:?}");
+    let sent = deletes(&mock).len() as u64;
+    assert_eq!(sent, 21);
+    let line = report_lines(&report).remove(0);
+    assert_eq!(line["outcome"], "failed");
+    assert_eq!(line["error"]["kind"], "RATE_LIMITED");
+    assert_eq!(line["error"]["maybe_deleted"], true, "{line}");
+    assert_eq!(line["error"]["attempts"].as_u64(), Some(sent), "{line}");
+}
+
+#[test]
 fn a_failure_keeps_every_error_field_and_a_rerun_tries_it_again() {
     let all = ids(3);
     let mock = mock(&all, None, 0);

@@ -550,7 +550,9 @@ impl Shared {
     /// One paced call, tried again after each rate-limit answer and, as
     /// the client's retry settings say, after each retryable failure: every
     /// attempt takes a slot of the pacer. `None` when the run stopped first.
-    /// Nothing is sent once the run is halted.
+    /// Nothing is sent once the run is halted. The error returned counts
+    /// every attempt, rate-limited ones included, and is `maybe_deleted`
+    /// when any attempt was.
     fn call<T>(
         &self,
         f: impl Fn(&Client, &CallOptions) -> Result<T, Error>,
@@ -562,7 +564,10 @@ impl Shared {
             .on_quota(QuotaSink(Arc::new(move |q| pacer.quota(q))));
         let policy = self.client.retry_policy();
         let mut limited = 0;
+        // Attempts the client's retry settings count (rate-limited ones are
+        // paced instead), and all attempts made.
         let mut attempts = 0;
+        let mut made = 0;
         let mut maybe_deleted = false;
         loop {
             if self.halted() {
@@ -580,23 +585,24 @@ impl Shared {
                 Err(e) => e,
                 ok => return Some(ok),
             };
+            made += 1;
+            maybe_deleted |= e.maybe_deleted();
             if e.kind() == ErrorKind::RateLimited {
                 self.tally.rate_limited.fetch_add(1, Ordering::Relaxed);
                 limited += 1;
                 if limited >= MAX_RATE_LIMITED_TRIES {
-                    return Some(Err(e));
+                    return Some(Err(e.with_attempts(made, maybe_deleted)));
                 }
                 self.pacer.rate_limited(started, e.retry_after());
                 continue;
             }
             attempts += 1;
-            maybe_deleted |= e.maybe_deleted();
             if !e.kind().retryable() || attempts > policy.max_retries {
-                return Some(Err(e.with_attempts(attempts, maybe_deleted)));
+                return Some(Err(e.with_attempts(made, maybe_deleted)));
             }
             let wait = policy.wait(attempts, e.retry_after());
             if !self.stop.sleep_until(Instant::now() + wait) {
-                return Some(Err(e.with_attempts(attempts, maybe_deleted)));
+                return Some(Err(e.with_attempts(made, maybe_deleted)));
             }
         }
     }
