@@ -71,7 +71,10 @@ impl ClientBuilder {
     /// settings may then be changed before [`build`](Self::build).
     ///
     /// # Errors
-    /// `InvalidArgument` naming the variable that is missing or wrong.
+    /// `InvalidArgument` naming the variable that is missing or wrong. An
+    /// `ENGAGELAB_BASE_URL` is checked by [`build`](Self::build) (as
+    /// `base_url`), since [`allow_insecure_http`](Self::allow_insecure_http)
+    /// may still change its verdict.
     pub fn from_env() -> Result<ClientBuilder, Error> {
         ClientBuilder::from_lookup(|name| std::env::var(name).ok())
     }
@@ -83,10 +86,14 @@ impl ClientBuilder {
         let required = |name: &str| {
             get(name).ok_or_else(|| Error::invalid_argument(format!("{name} is not set")))
         };
-        let mut builder = Client::builder(
+        let (app_key, master_secret) = (
             required("ENGAGELAB_APP_KEY")?,
             required("ENGAGELAB_MASTER_SECRET")?,
         );
+        validate::credential("app_key", &app_key).map_err(|e| from_var("ENGAGELAB_APP_KEY", &e))?;
+        validate::credential("master_secret", &master_secret)
+            .map_err(|e| from_var("ENGAGELAB_MASTER_SECRET", &e))?;
+        let mut builder = Client::builder(app_key, master_secret);
         match (get("ENGAGELAB_REGION"), get("ENGAGELAB_BASE_URL")) {
             (Some(_), Some(_)) => {
                 return Err(Error::invalid_argument(
@@ -94,9 +101,9 @@ impl ClientBuilder {
                 ));
             }
             (Some(region), None) => {
-                let region: Region = region.parse().map_err(|e: Error| {
-                    Error::invalid_argument(format!("ENGAGELAB_REGION: {}", e.message()))
-                })?;
+                let region: Region = region
+                    .parse()
+                    .map_err(|e: Error| from_var("ENGAGELAB_REGION", &e))?;
                 builder = builder.region(region);
             }
             (None, Some(url)) => builder = builder.base_url(url),
@@ -239,6 +246,11 @@ impl ClientBuilder {
         }
         Client::from_builder(self)
     }
+}
+
+/// `error` (a value's) said of the environment variable `name` it came from.
+pub(crate) fn from_var(name: &str, error: &Error) -> Error {
+    Error::invalid_argument(format!("{name}: {}", error.message()))
 }
 
 impl fmt::Debug for ClientBuilder {

@@ -97,7 +97,14 @@ impl Client {
     }
 
     pub(crate) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Client, Error> {
-        ClientBuilder::from_lookup(get)?.build()
+        let builder = ClientBuilder::from_lookup(get)?;
+        // Only the environment set it, and nothing can allow plain http
+        // after: the check `build` makes, said of the variable.
+        if let Some(url) = &builder.base_url {
+            validate::base_url(url, builder.allow_insecure_http)
+                .map_err(|e| crate::builder::from_var("ENGAGELAB_BASE_URL", &e))?;
+        }
+        builder.build()
     }
 
     pub(crate) fn from_builder(b: ClientBuilder) -> Result<Client, Error> {
@@ -697,6 +704,36 @@ mod tests {
                     ("ENGAGELAB_BASE_URL", "https://x.example"),
                 ][..],
                 "not both",
+            ),
+            (
+                &[
+                    ("ENGAGELAB_APP_KEY", "k:1"),
+                    ("ENGAGELAB_MASTER_SECRET", "s"),
+                ][..],
+                "ENGAGELAB_APP_KEY: app_key contains ':'",
+            ),
+            (
+                &[
+                    ("ENGAGELAB_APP_KEY", "k"),
+                    ("ENGAGELAB_MASTER_SECRET", "s\r\nX-Evil: 1"),
+                ][..],
+                "ENGAGELAB_MASTER_SECRET: master_secret contains a control character",
+            ),
+            (
+                &[
+                    ("ENGAGELAB_APP_KEY", "k"),
+                    ("ENGAGELAB_MASTER_SECRET", "s"),
+                    ("ENGAGELAB_BASE_URL", "ftp://push.example"),
+                ][..],
+                "ENGAGELAB_BASE_URL: base_url \"ftp://push.example\" must start with https://",
+            ),
+            (
+                &[
+                    ("ENGAGELAB_APP_KEY", "k"),
+                    ("ENGAGELAB_MASTER_SECRET", "s"),
+                    ("ENGAGELAB_BASE_URL", "http://push.example"),
+                ][..],
+                "ENGAGELAB_BASE_URL: base_url \"http://push.example\" uses plain http",
             ),
         ] {
             let vars: &'static [(&'static str, &'static str)] =
