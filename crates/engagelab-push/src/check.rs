@@ -157,7 +157,7 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// A stable name: `credentials_refused`, `auth_answer`,
+    /// A stable name: `not_the_api`, `credentials_refused`, `auth_answer`,
     /// `unknown_device_answer`, `unknown_device_not_found`,
     /// `unknown_alias_answer`, `device_answer`, `no_date`, `clock_skew`,
     /// `rate_limit_reset`.
