@@ -356,6 +356,52 @@ fn resolutions_are_shown_before_the_confirmation_which_may_decline() {
 }
 
 #[test]
+fn an_erasure_refused_before_deleting_writes_no_report() {
+    // The guard or a declined confirmation stops the erasure before any
+    // file is opened, as it does a bulk run: its report holds nothing.
+    let mock = mock();
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.jsonl");
+    let guarded = client(&mock)
+        .bulk_delete()
+        .report(&report)
+        .max_deletions(2)
+        .erase_users(["user-1", "user-2"])
+        .expect_err("guarded");
+    assert_eq!(guarded.kind(), BulkErrorKind::Guard);
+    let declined = client(&mock)
+        .bulk_delete()
+        .report(&report)
+        .confirm(|_| false)
+        .erase_users(["user-1", "user-2"])
+        .expect_err("declined");
+    assert_eq!(declined.kind(), BulkErrorKind::Declined);
+    assert!(!report.exists(), "{:?}", std::fs::read_to_string(&report));
+    assert_eq!(mock.devices().len(), 4);
+
+    // Confirmed, the report opens with each alias's ids, then the run's.
+    client(&mock)
+        .bulk_delete()
+        .report(&report)
+        .confirm(|_| true)
+        .erase_users(["user-1", "user-2"])
+        .expect("erased");
+    let written = lines(&report);
+    assert_eq!(
+        written[..2],
+        [
+            json!({"alias": "user-1", "registration_ids": ["a1", "b1"]}),
+            json!({"alias": "user-2", "registration_ids": ["c2"]}),
+        ]
+    );
+    assert!(
+        written[2].get("registration_id").is_some(),
+        "{}",
+        written[2]
+    );
+}
+
+#[test]
 fn a_journal_resumes_the_same_aliases_and_refuses_others() {
     let mock = mock();
     let dir = tempfile::tempdir().unwrap();

@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+
 use super::backup::Backup;
 use super::error::{BulkError, BulkErrorKind};
 use super::files;
@@ -94,12 +96,14 @@ struct Job {
 /// Runs `cfg` over `input`; a journal is tied to `fingerprint` when given
 /// (an erasure's aliases), else to the input's own. With `resend`, ids the
 /// journal holds as finished are sent again (an erasure's devices found
-/// still bound).
+/// still bound). `preamble` (an erasure's aliases and their ids) opens the
+/// report, written once the run is confirmed.
 pub(super) fn run(
     cfg: &mut BulkDelete<'_>,
     input: BulkInput,
     fingerprint: Option<String>,
     resend: bool,
+    preamble: &[Value],
 ) -> Result<BulkSummary, BulkError> {
     check_settings(cfg)?;
     if let BulkInput::File(path) = &input {
@@ -124,7 +128,7 @@ pub(super) fn run(
     if cancelled() {
         return Ok(not_yet(&counted));
     }
-    let outputs = open_outputs(cfg, &counted, fingerprint.as_deref(), resend)?;
+    let outputs = open_outputs(cfg, &counted, fingerprint.as_deref(), resend, preamble)?;
     if cancelled() {
         return Ok(not_yet(&counted));
     }
@@ -212,12 +216,13 @@ struct Outputs {
 }
 
 /// Opens the journal (tied to `fingerprint`, else the input's), the backup
-/// and the report the run was given.
+/// and the report the run was given, the report starting with `preamble`.
 fn open_outputs(
     cfg: &BulkDelete<'_>,
     counted: &input::Counted,
     fingerprint: Option<&str>,
     resend: bool,
+    preamble: &[Value],
 ) -> Result<Outputs, BulkError> {
     let (journal, finished) = match &cfg.journal {
         Some(path) => {
@@ -238,9 +243,17 @@ fn open_outputs(
         None => None,
     };
     let report = match &cfg.report {
-        Some(path) => Some(Report::open(path, journal.is_some()).map_err(|e| {
-            BulkError::io(format!("cannot open the report {}", path.display()), &e)
-        })?),
+        Some(path) => {
+            let report = Report::open(path, journal.is_some()).map_err(|e| {
+                BulkError::io(format!("cannot open the report {}", path.display()), &e)
+            })?;
+            for line in preamble {
+                report.write(line).map_err(|e| {
+                    BulkError::io(format!("cannot write the report {}", path.display()), &e)
+                })?;
+            }
+            Some(report)
+        }
         None => None,
     };
     Ok(Outputs {

@@ -170,9 +170,10 @@ impl<'a> BulkDelete<'a> {
     /// checked keep `still_bound` `None`.
     ///
     /// A repeated alias is erased once. The report, when configured, gets
-    /// one line `{"alias","registration_ids"}` per alias before the
-    /// deletions, the run's lines and summary (and those of step 4), then one line
-    /// `{"alias","still_bound"}` per alias checked. A journal belongs to
+    /// one line `{"alias","registration_ids"}` per alias once the run is
+    /// confirmed, before the deletions (an erasure refused before then
+    /// writes nothing), the run's lines and summary (and those of step 4),
+    /// then one line `{"alias","still_bound"}` per alias checked. A journal belongs to
     /// the list of aliases: rerun with the same aliases and journal to
     /// resume; ids already deleted are not sent again.
     ///
@@ -224,12 +225,13 @@ impl<'a> BulkDelete<'a> {
             users.push(user);
         }
 
-        if let Some(path) = &self.report {
-            let lines = users
-                .iter()
-                .map(|u| json!({"alias": u.alias, "registration_ids": u.registration_ids}));
-            write_report(path, lines, None)?;
-        }
+        // The report opens with them once the run is confirmed: an erasure
+        // refused before deleting (the guard, a declined confirmation)
+        // writes nothing, as a bulk run does not.
+        let resolved: Vec<Value> = users
+            .iter()
+            .map(|u| json!({"alias": u.alias, "registration_ids": u.registration_ids}))
+            .collect();
         let ids: Vec<String> = users
             .iter()
             .flat_map(|u| u.registration_ids.iter().cloned())
@@ -245,6 +247,7 @@ impl<'a> BulkDelete<'a> {
             BulkInput::ids(ids),
             Some(fingerprint.clone()),
             false,
+            &resolved,
         )?;
 
         if !summary.dry_run && !summary.interrupted && summary.stopped.is_none() {
@@ -264,8 +267,13 @@ impl<'a> BulkDelete<'a> {
                 })
                 .collect();
             if complete && !again.is_empty() {
-                let second =
-                    engine::run(&mut self, BulkInput::ids(again), Some(fingerprint), true)?;
+                let second = engine::run(
+                    &mut self,
+                    BulkInput::ids(again),
+                    Some(fingerprint),
+                    true,
+                    &[],
+                )?;
                 summary = merged(summary, &second);
                 if !second.interrupted && second.stopped.is_none() {
                     complete = verify(&client, &pacer, &cancel, &options, &mut users, |u| {
@@ -285,7 +293,7 @@ impl<'a> BulkDelete<'a> {
                         }
                         v
                     });
-                write_report(path, lines, Some(&summary))?;
+                write_report(path, lines, &summary)?;
             }
         }
         Ok(Erasure { users, summary })
@@ -418,18 +426,15 @@ fn interrupted(users: Vec<ErasedUser>, dry_run: bool) -> Erasure {
     }
 }
 
-/// Appends `lines` to the report; after the deletions (`done` says what
-/// they did) a failure is [`BulkErrorKind::WriteFailed`] with that summary.
+/// Appends `lines` to the report after the deletions; a failure is
+/// [`BulkErrorKind::WriteFailed`] with the summary of what they did.
 fn write_report(
     path: &std::path::Path,
     lines: impl Iterator<Item = Value>,
-    done: Option<&BulkSummary>,
+    done: &BulkSummary,
 ) -> Result<(), BulkError> {
     let what = format!("cannot write the report {}", path.display());
-    let io = |e: std::io::Error| match done {
-        Some(summary) => BulkError::write(what.clone(), &e).with_summary(summary.clone()),
-        None => BulkError::io(what.clone(), &e),
-    };
+    let io = |e: std::io::Error| BulkError::write(what.clone(), &e).with_summary(done.clone());
     let report = Report::open(path, false).map_err(io)?;
     for line in lines {
         report.write(&line).map_err(io)?;
