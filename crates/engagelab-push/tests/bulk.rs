@@ -497,3 +497,21 @@ fn a_dry_run_with_a_backup_sends_gets_only() {
     assert_eq!(log.len(), 5);
     assert!(log.iter().all(|r| r.method == "GET"));
 }
+
+#[test]
+fn a_progress_callback_that_panics_stops_the_run() {
+    let all = ids(40);
+    let mock = mock(&all, None, 0);
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        client(&mock)
+            .bulk_delete()
+            .qps(10)
+            .on_progress(|_| panic!("the caller's progress callback failed"))
+            .run(all.clone())
+    }));
+    assert!(run.is_err(), "the panic reaches the caller");
+    // The first progress report comes after a quarter second, at 10 ids a
+    // second: a run that went on would delete all 40 in about 4 s.
+    let sent = deletes(&mock).len();
+    assert!(sent < 20, "{sent} DELETEs sent after the caller panicked");
+}

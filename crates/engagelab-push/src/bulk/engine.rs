@@ -2,6 +2,7 @@
 //! input's copy, workers that call EngageLab, and the calling thread that
 //! watches for a cancel, sizes the pool and reports progress.
 
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -286,6 +287,7 @@ fn drive(
     let rx = Mutex::new(rx);
     let rx = &rx;
     let mut interrupted = false;
+    let mut panicked = None;
 
     thread::scope(|s| {
         let producer = s.spawn(move || produce(shared, spool, finished, tx));
@@ -321,9 +323,16 @@ fn drive(
                 }
             }
             if let Some(f) = on_progress.as_mut()
+                && panicked.is_none()
                 && last_progress.elapsed() >= PROGRESS_INTERVAL
             {
-                f(&progress(shared, entries, start, stopped_at.is_some()));
+                let now = progress(shared, entries, start, stopped_at.is_some());
+                // The caller's code failed: no request is sent after it, and
+                // its panic goes on once the workers are done.
+                if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| f(&now))) {
+                    shared.stop.cancel();
+                    panicked = Some(payload);
+                }
                 last_progress = Instant::now();
             }
             thread::sleep(TICK);
@@ -332,6 +341,9 @@ fn drive(
             let _ = shared.failure.set(e);
         }
     });
+    if let Some(payload) = panicked {
+        panic::resume_unwind(payload);
+    }
     interrupted
 }
 
