@@ -515,3 +515,27 @@ fn a_progress_callback_that_panics_stops_the_run() {
     let sent = deletes(&mock).len();
     assert!(sent < 20, "{sent} DELETEs sent after the caller panicked");
 }
+
+#[test]
+fn a_cancel_check_that_panics_stops_the_run() {
+    let all = ids(40);
+    let mock = mock(&all, None, 0);
+    let started = Instant::now();
+    let check = CancelToken::with_check(move || {
+        assert!(
+            started.elapsed() < Duration::from_millis(300),
+            "the caller's cancel check failed"
+        );
+        false
+    });
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        client(&mock)
+            .bulk_delete()
+            .qps(10)
+            .cancel(check)
+            .run(all.clone())
+    }));
+    assert!(run.is_err(), "the panic reaches the caller");
+    let sent = deletes(&mock).len();
+    assert!(sent < 20, "{sent} DELETEs sent after the caller panicked");
+}

@@ -304,7 +304,13 @@ fn drive(
             {
                 shared.halt(why);
             }
-            if stopped_at.is_none() && (cancelled() || shared.stop.is_flagged()) {
+            // The token's check is the caller's code, as is `on_progress`.
+            let cancel_seen = stopped_at.is_none()
+                && panic::catch_unwind(AssertUnwindSafe(cancelled)).unwrap_or_else(|payload| {
+                    panicked.get_or_insert(payload);
+                    true
+                });
+            if stopped_at.is_none() && (cancel_seen || shared.stop.is_flagged()) {
                 interrupted |= shared.failure.get().is_none() && shared.stopped.get().is_none();
                 shared.stop.cancel();
                 stopped_at = Some(Instant::now());
@@ -328,7 +334,8 @@ fn drive(
             {
                 let now = progress(shared, entries, start, stopped_at.is_some());
                 // The caller's code failed: no request is sent after it, and
-                // its panic goes on once the workers are done.
+                // its panic goes on once the workers are done (as a panic of
+                // the token's check, above, does).
                 if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| f(&now))) {
                     shared.stop.cancel();
                     panicked = Some(payload);

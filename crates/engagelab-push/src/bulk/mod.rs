@@ -273,7 +273,9 @@ impl<'a> BulkDelete<'a> {
     }
 
     /// A token that stops the run when cancelled (from any thread, or by the
-    /// token's check, which runs on the thread that called `run`).
+    /// token's check, which runs on the thread that called `run`). A panic in
+    /// the check stops the run as a cancel does, then goes on from `run` once
+    /// the workers are done.
     pub fn cancel(mut self, token: CancelToken) -> Self {
         self.cancel = Some(token);
         self
