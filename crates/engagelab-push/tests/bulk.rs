@@ -539,3 +539,55 @@ fn a_cancel_check_that_panics_stops_the_run() {
     let sent = deletes(&mock).len();
     assert!(sent < 20, "{sent} DELETEs sent after the caller panicked");
 }
+
+#[test]
+fn an_id_cancelled_while_paced_after_a_lost_answer_is_reported_maybe_deleted() {
+    use engagelab_mock::Answer;
+    let mock = mock(&["pc-1".to_string()], None, 0);
+    // The first DELETE's answer is lost (it may have deleted the device);
+    // the retry is rate-limited with a long hint, and the run is cancelled
+    // while it waits.
+    mock.script(
+        "pc-1",
+        vec![
+            Answer::drop_connection(),
+            Answer::status(429).with_header("Retry-After", "30"),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.jsonl");
+    let stop = CancelToken::new();
+    let canceller = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(800));
+            stop.cancel();
+        })
+    };
+    let started = Instant::now();
+    let summary = engagelab_push::Client::builder(
+        engagelab_mock::DEFAULT_APP_KEY,
+        engagelab_mock::DEFAULT_MASTER_SECRET,
+    )
+    .base_url(mock.base_url())
+    .backoff(Duration::from_millis(1), Duration::from_millis(5))
+    .build()
+    .unwrap()
+    .bulk_delete()
+    .report(&report)
+    .cancel(stop)
+    .run(vec!["pc-1"])
+    .expect("run");
+    canceller.join().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(summary.interrupted, "{summary:?}");
+    assert_eq!(deletes(&mock).len(), 2);
+    let lines = report_lines(&report);
+    let line = lines
+        .iter()
+        .find(|l| l.get("registration_id").is_some())
+        .unwrap_or_else(|| panic!("no line for the id: {lines:?}"));
+    assert_eq!(line["outcome"], "failed", "{line}");
+    assert_eq!(line["error"]["maybe_deleted"], true, "{line}");
+    assert_eq!(line["error"]["attempts"], 2, "{line}");
+}

@@ -552,8 +552,8 @@ impl Shared {
         self.stop.is_flagged() || self.user.as_ref().is_some_and(CancelToken::is_flagged)
     }
 
-    /// What becomes of one id; `None` when the run stopped before it was
-    /// settled (it is sent again by a rerun).
+    /// What becomes of one id; `None` when the run stopped before its first
+    /// request (it is sent again by a rerun).
     fn settle(&self, id: &str) -> Option<(Outcome, Option<Error>)> {
         if let Some(backup) = &self.backup {
             match self.call(|c, o| c.get_device_with(id, o))? {
@@ -581,10 +581,11 @@ impl Shared {
 
     /// One paced call, tried again after each rate-limit answer and, as
     /// the client's retry settings say, after each retryable failure: every
-    /// attempt takes a slot of the pacer. `None` when the run stopped first.
-    /// Nothing is sent once the run is halted. The error returned counts
-    /// every attempt, rate-limited ones included, and is `maybe_deleted`
-    /// when any attempt was.
+    /// attempt takes a slot of the pacer. `None` when the run stopped before
+    /// the first attempt; stopped later, the last attempt's error. Nothing
+    /// is sent once the run is halted. The error returned counts every
+    /// attempt, rate-limited ones included, and is `maybe_deleted` when any
+    /// attempt was.
     fn call<T>(
         &self,
         f: impl Fn(&Client, &CallOptions) -> Result<T, Error>,
@@ -601,13 +602,21 @@ impl Shared {
         let mut attempts = 0;
         let mut made = 0;
         let mut maybe_deleted = false;
+        let mut last: Option<Error> = None;
+        // Stopped between attempts: an id already sent is reported with what
+        // its attempts did (one may have deleted it), never as not started.
+        let stopped = |last: Option<Error>, made, maybe_deleted| {
+            last.map(|e: Error| Err(e.with_attempts(made, maybe_deleted)))
+        };
         loop {
             if self.halted() {
-                return None;
+                return stopped(last, made, maybe_deleted);
             }
-            let started = self.pacer.acquire(&self.stop)?;
+            let Some(started) = self.pacer.acquire(&self.stop) else {
+                return stopped(last, made, maybe_deleted);
+            };
             if self.halted() {
-                return None;
+                return stopped(last, made, maybe_deleted);
             }
             self.tally.in_flight.fetch_add(1, Ordering::Relaxed);
             let result = f(&self.client, &options);
@@ -626,6 +635,7 @@ impl Shared {
                     return Some(Err(e.with_attempts(made, maybe_deleted)));
                 }
                 self.pacer.rate_limited(started, e.retry_after());
+                last = Some(e);
                 continue;
             }
             attempts += 1;
@@ -636,6 +646,7 @@ impl Shared {
             if !self.stop.sleep_until(Instant::now() + wait) {
                 return Some(Err(e.with_attempts(made, maybe_deleted)));
             }
+            last = Some(e);
         }
     }
 

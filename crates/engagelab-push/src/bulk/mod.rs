@@ -118,7 +118,9 @@ pub struct Plan {
 ///   a run cancelled before sending returns at once, `interrupted`, having
 ///   sent nothing. Workers look at the token before every request; those in
 ///   flight finish (or are cancelled after [`CANCEL_GRACE`]); the summary
-///   says `interrupted`.
+///   says `interrupted`. An id stopped between its attempts (a retry, a
+///   rate-limit pause) is `failed` with its last error, `maybe_deleted`
+///   when an attempt may have deleted it.
 ///
 /// ```no_run
 /// use engagelab_push::{BulkInput, Client, CancelToken};
