@@ -986,8 +986,8 @@ typedef struct el_check_options {
    */
   const struct el_cancel *cancel;
   /**
-   * Each request's deadline in milliseconds when it is earlier than the
-   * client's timeout. Read as `has_timeout` says.
+   * The whole check's deadline in milliseconds when it is earlier than
+   * the client's timeout. Read as `has_timeout` says.
    */
   uint64_t timeout_ms;
   /**
@@ -1357,7 +1357,8 @@ el_status el_erase_users_async(const struct el_client *client,
  * it is given.
  *
  * The check is the blocking function's in every way (read-only requests,
- * each with the config's overall timeout; `options->cancel` ends it within
+ * the whole check within the config's timeout or the shorter
+ * `options->timeout_ms`; `options->cancel` ends it within
  * about 20 ms); `options` is copied during this call, and its `cancel`
  * token may be freed after it returns.
  *
@@ -1530,7 +1531,8 @@ void el_cancel_free(struct el_cancel *cancel);
  * rate-limit headers, each answer, and the differences from what the
  * library assumes (`el_check_report_json` has every fact). Refused
  * credentials are not a failure: see `el_check_summary.credentials_accepted`.
- * Blocks until done; each request has the config's overall timeout.
+ * Blocks until done, within the config's timeout (or the shorter
+ * `options->timeout_ms`) for the whole check; past it, `EL_TIMEOUT`.
  *
  * Ownership: on success `*out_report` receives a report owned by the
  * caller, to be freed with `el_check_report_free`; on failure it is not

@@ -72,7 +72,7 @@ type CheckFinding struct {
 // included (KindTimeout wrapping context.DeadlineExceeded).
 func (c *Client) Check(ctx context.Context, device string) (*CheckReport, error) {
 	var out *C.el_check_report
-	err := c.invokeUntil(ctx, text{"device", device}, true, func(client *C.el_client, _ *C.char, options *C.el_call_options, e *C.el_error) C.el_status {
+	err := c.invoke(ctx, text{"device", device}, func(client *C.el_client, _ *C.char, options *C.el_call_options, e *C.el_error) C.el_status {
 		// The options record holds only C memory: cgo forbids Go pointers
 		// inside memory passed to C.
 		check := C.el_check_options{size: C.sizeof_el_check_options, cancel: options.cancel, timeout_ms: options.timeout_ms, has_timeout: options.has_timeout}

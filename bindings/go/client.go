@@ -535,16 +535,6 @@ type text struct{ name, value string }
 func (c *Client) invoke(ctx context.Context, arg text,
 	call func(client *C.el_client, s *C.char, options *C.el_call_options, e *C.el_error) C.el_status,
 ) error {
-	return c.invokeUntil(ctx, arg, false, call)
-}
-
-// invokeUntil is invoke; with perRequest, options.timeout_ms bounds each of
-// the call's requests rather than the whole call (el_check), so ctx's
-// deadline also cancels the token, and the call stopped by it is
-// KindTimeout wrapping context.DeadlineExceeded, as a call invoke runs.
-func (c *Client) invokeUntil(ctx context.Context, arg text, perRequest bool,
-	call func(client *C.el_client, s *C.char, options *C.el_call_options, e *C.el_error) C.el_status,
-) error {
 	if ctx == nil {
 		return invalidArgument("ctx is nil: pass context.Background() for no deadline")
 	}
@@ -594,8 +584,8 @@ func (c *Client) invokeUntil(ctx context.Context, arg text, perRequest bool,
 		stop = context.AfterFunc(ctx, func() {
 			defer close(fired)
 			// A passed deadline is the core's to report (KindTimeout), from
-			// options.timeout_ms, unless that bounds each request only.
-			if perRequest || ctx.Err() != context.DeadlineExceeded {
+			// options.timeout_ms.
+			if ctx.Err() != context.DeadlineExceeded {
 				C.el_cancel_cancel(token)
 			}
 		})
@@ -611,14 +601,6 @@ func (c *Client) invokeUntil(ctx context.Context, arg text, perRequest bool,
 		return nil
 	}
 	err := fromC(st, &e)
-	if perRequest && err.Kind == KindCancelled && ctx.Err() == context.DeadlineExceeded {
-		return &Error{
-			Kind:     KindTimeout,
-			Message:  "the context's deadline passed before the call ended",
-			Attempts: err.Attempts,
-			cause:    context.DeadlineExceeded,
-		}
-	}
 	switch err.Kind {
 	case KindCancelled:
 		err.cause = ctx.Err()

@@ -122,10 +122,11 @@ class Client:
     def check(self, device: str | None = None) -> CheckReport:
         """Checks the setup with read-only calls before anything is deleted
         (it can send no DELETE): a random unknown id check_rounds times (spec/settings.md), a random
-        unknown alias, and `device` if given. Refused credentials are not an
-        exception: see CheckReport.credentials_accepted. Raises
-        InvalidArgumentError for a bad device id (nothing sent), an
-        EngageLabError subclass when a request got no answer."""
+        unknown alias, and `device` if given. The client's timeout bounds the
+        whole check. Refused credentials are not an exception: see
+        CheckReport.credentials_accepted. Raises InvalidArgumentError for a
+        bad device id (nothing sent), an EngageLabError subclass when a
+        request got no answer (TimeoutError past the client's timeout)."""
     def get_alias(self, alias: str, platforms: Iterable[str] | None = None) -> list[str]:
         """Resolves an alias (the app's user id) to the registration ids bound
         to it, in EngageLab's order; [] when no device is bound. `platforms`

@@ -418,8 +418,7 @@ class Client {
  * options NULL or an el_call_options, the call's id as user_data), its
  * blocking function (`now`, for a call the core ends at once: its value in
  * `out[0]`) and what a success resolves with, from the value it returned
- * (freed). `perRequest`: its timeout is each request's (check), not the
- * call's.
+ * (freed).
  */
 const DELETE = {
   input: 'registrationId',
@@ -466,7 +465,6 @@ const CHECK = {
   input: 'options.device',
   options: CHECK_OPTIONS,
   args: (device) => [cString(device, 'device')],
-  perRequest: true,
   start: (ptr, [device], options, user, err) =>
     C.el_check_async(ptr, checkRecord(device, options), DONE.check, user, err),
   now: (ptr, [device], options, out, err) => C.el_check(ptr, checkRecord(device, options), out, err),
@@ -483,9 +481,7 @@ const CHECK_NO_DEVICE = { ...CHECK, args: () => [null] };
  * signal aborts or whose deadline passes leaves the queue and is ended by
  * the blocking call, its token cancelled or its timeout 0: the core then
  * fails it at once, with its own error and nothing sent, so it takes no
- * koffi slot and blocks nothing. A check's timeout is each request's: time
- * waiting here does not count against it, and it does not end a waiting
- * check.
+ * koffi slot and blocks nothing.
  */
 function callAsync(op, handle, args, signal, timeout, resolve, reject) {
   let token = null;
@@ -506,7 +502,7 @@ function callAsync(op, handle, args, signal, timeout, resolve, reject) {
   let queuedAt;
   /** The per-call timeout left: the deadline counts from the call, time waiting here included. */
   const left = () =>
-    timeout === undefined || queuedAt === undefined || op.perRequest
+    timeout === undefined || queuedAt === undefined
       ? timeout
       : Math.max(0, timeout - Math.floor(performance.now() - queuedAt));
   const callOptions = (ms) => (token === null && ms === undefined ? null : newCallOptions(token, ms));
@@ -595,7 +591,7 @@ function callAsync(op, handle, args, signal, timeout, resolve, reject) {
     // aborted already, else when it aborts or its deadline passes.
     queuedAt = performance.now();
     if (signal?.aborted) endWaiting(left());
-    else if (timeout !== undefined && !op.perRequest && timeout <= MAX_DELAY) {
+    else if (timeout !== undefined && timeout <= MAX_DELAY) {
       timer = setTimeout(() => endWaiting(0), timeout);
     }
   }

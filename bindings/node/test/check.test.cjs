@@ -2,12 +2,13 @@
 
 // check against engagelab-mock: every fact of the report, a difference from
 // what the library assumes named (unknown ids answered 404), a bad device id
-// refused before sending, an aborted signal honoured, and only GETs sent.
+// refused before sending, an aborted signal honoured, only GETs sent, and the
+// timeout bounding the whole check.
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { Mock, CREDENTIALS } = require('./support/mock.cjs');
-const { Client, InvalidArgumentError, CancelledError } = require('engagelab-push');
+const { Client, InvalidArgumentError, CancelledError, TimeoutError } = require('engagelab-push');
 
 let mock;
 test.before(async () => {
@@ -46,5 +47,23 @@ test('check reports the answers, names differences and sends only GETs', async (
     assert.deepEqual(await mock.log(), []);
   } finally {
     client.close();
+  }
+});
+
+test("a check's timeout bounds the whole check, as any call's does", async () => {
+  await mock.reset();
+  // Six answers of 150 ms take 900 ms; no one of them exceeds 400 ms.
+  await mock.config({ latency_ms: 150 });
+  const client = new Client({ ...CREDENTIALS, baseUrl: mock.url });
+  try {
+    const start = performance.now();
+    await assert.rejects(client.check({ timeout: 400 }), (e) => e instanceof TimeoutError && e.maybeDeleted === false);
+    assert.ok(performance.now() - start >= 399, 'it ended at its deadline, not before');
+    const sent = await mock.log();
+    assert.ok(sent.length < 6, `${sent.length} requests sent past the deadline`);
+    assert.ok(sent.every((r) => r.method === 'GET'));
+  } finally {
+    client.close();
+    await mock.reset();
   }
 });

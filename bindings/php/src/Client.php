@@ -305,7 +305,7 @@ final class Client
      * {@see CheckReport::$credentialsAccepted}.
      *
      * @param ?string $device a registration id known to exist, to GET as well
-     * @param ?float $timeout each request's deadline in seconds, when earlier than the client's
+     * @param ?float $timeout the whole check's deadline in seconds, when earlier than the client's
      * @throws EngageLabException a request that got no answer (NETWORK, TIMEOUT, ...), a bad $device
      */
     public function check(?string $device = null, ?float $timeout = null, ?CancelToken $cancel = null): CheckReport

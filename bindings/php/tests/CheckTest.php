@@ -2,7 +2,7 @@
 
 // check() against engagelab-mock: the facts of the report, a difference
 // from what the library assumes named by its code, a bad device id refused
-// before sending, and only GETs sent.
+// before sending, only GETs sent, and the timeout bounding the whole check.
 
 declare(strict_types=1);
 
@@ -11,6 +11,7 @@ namespace EngageLabPush\Tests;
 use EngageLabPush\CheckFinding;
 use EngageLabPush\Client;
 use EngageLabPush\InvalidArgumentException;
+use EngageLabPush\TimeoutException;
 use EngageLabPush\Tests\Support\Mock;
 use PHPUnit\Framework\TestCase;
 
@@ -50,6 +51,27 @@ final class CheckTest extends TestCase
             self::fail('a bad id was accepted');
         } catch (InvalidArgumentException) {
             self::assertSame([], $mock->log());
+        }
+    }
+
+    public function testTheTimeoutBoundsTheWholeCheck(): void
+    {
+        $mock = new Mock();
+        // Six answers of 150 ms take 900 ms; no one of them exceeds 0.4 s.
+        $mock->call('POST', 'config', ['latency_ms' => 150]);
+        $client = new Client(Mock::APP_KEY, Mock::MASTER_SECRET, baseUrl: $mock->url);
+        $start = hrtime(true);
+        try {
+            $client->check(timeout: 0.4);
+            self::fail('the check outlived its deadline');
+        } catch (TimeoutException $e) {
+            self::assertFalse($e->maybeDeleted);
+        }
+        self::assertGreaterThanOrEqual(0.399, (hrtime(true) - $start) / 1e9);
+        $sent = $mock->log();
+        self::assertLessThan(6, count($sent), 'requests sent past the deadline');
+        foreach ($sent as $request) {
+            self::assertSame('GET', $request->method);
         }
     }
 }

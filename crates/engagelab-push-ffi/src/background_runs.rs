@@ -315,7 +315,8 @@ pub unsafe extern "C" fn el_erase_users_async(
 /// it is given.
 ///
 /// The check is the blocking function's in every way (read-only requests,
-/// each with the config's overall timeout; `options->cancel` ends it within
+/// the whole check within the config's timeout or the shorter
+/// `options->timeout_ms`; `options->cancel` ends it within
 /// about 20 ms); `options` is copied during this call, and its `cancel`
 /// token may be freed after it returns.
 ///

@@ -32,8 +32,8 @@ pub struct el_check_options {
     pub device: *const c_char,
     /// A cancel token that stops the check (`EL_CANCELLED`); NULL for none.
     pub cancel: *const el_cancel,
-    /// Each request's deadline in milliseconds when it is earlier than the
-    /// client's timeout. Read as `has_timeout` says.
+    /// The whole check's deadline in milliseconds when it is earlier than
+    /// the client's timeout. Read as `has_timeout` says.
     pub timeout_ms: u64,
     /// Whether `timeout_ms` is given as is, 0 included, as in
     /// `el_call_options`: 0 then fails with `EL_TIMEOUT`, `attempts` 0, and
@@ -179,7 +179,8 @@ impl el_check_report {
 /// rate-limit headers, each answer, and the differences from what the
 /// library assumes (`el_check_report_json` has every fact). Refused
 /// credentials are not a failure: see `el_check_summary.credentials_accepted`.
-/// Blocks until done; each request has the config's overall timeout.
+/// Blocks until done, within the config's timeout (or the shorter
+/// `options->timeout_ms`) for the whole check; past it, `EL_TIMEOUT`.
 ///
 /// Ownership: on success `*out_report` receives a report owned by the
 /// caller, to be freed with `el_check_report_free`; on failure it is not

@@ -372,10 +372,11 @@ impl Client {
     /// Checks the setup with read-only calls before anything is deleted
     /// (it can send no DELETE): GETs a random unknown id check_rounds times (spec/settings.md; the median
     /// is the round trip), a random unknown alias, and `device` if given.
-    /// Returns a CheckReport; refused credentials are not an exception
-    /// (report.credentials_accepted is False). Raises InvalidArgumentError
-    /// for a bad device id (nothing sent), an EngageLabError subclass when a
-    /// request got no answer. The GIL is released for the whole call; Ctrl-C
+    /// The client's timeout bounds the whole check. Returns a CheckReport;
+    /// refused credentials are not an exception (report.credentials_accepted
+    /// is False). Raises InvalidArgumentError for a bad device id (nothing
+    /// sent), an EngageLabError subclass when a request got no answer
+    /// (TimeoutError past the client's timeout). The GIL is released for the whole call; Ctrl-C
     /// stops it as it stops delete_device.
     #[pyo3(signature = (device = None))]
     fn check(&self, py: Python<'_>, device: Option<&Bound<'_, PyAny>>) -> PyResult<CheckReport> {

@@ -41,9 +41,9 @@ impl CheckOptions {
         self
     }
 
-    /// Applies these call options to each request: a
-    /// [`CancelToken`](crate::CancelToken) that stops the check (`Cancelled`),
-    /// and a deadline per request shorter than the client's timeout.
+    /// Applies these call options to the check: a
+    /// [`CancelToken`](crate::CancelToken) that stops it (`Cancelled`), and a
+    /// deadline for the whole check shorter than the client's timeout.
     pub fn call_options(mut self, options: CallOptions) -> CheckOptions {
         self.call = options;
         self
@@ -422,17 +422,20 @@ impl Client {
     /// `Date` against the local clock, every `X-Rate-Limit-*` header, and the
     /// differences from what the library assumes as [`Finding`]s.
     ///
-    /// It can send no DELETE. Each request is sent once (no retry) within
-    /// the client's timeout (or the shorter one of
-    /// [`CheckOptions::call_options`]). A refused credential is not an error: the
-    /// report says so ([`CheckReport::credentials_accepted`]).
+    /// It can send no DELETE. Each request is sent once (no retry), and the
+    /// client's timeout (or the shorter one of [`CheckOptions::call_options`])
+    /// bounds the whole check, as it bounds any call with its retries. A
+    /// refused credential is not an error: the report says so
+    /// ([`CheckReport::credentials_accepted`]).
     ///
     /// # Errors
     /// `InvalidArgument` for a bad [`CheckOptions::device`] (nothing sent);
     /// the failure of a request that got no answer (`Network`, `Timeout`,
-    /// `InvalidResponse`); `Cancelled` when the token of
+    /// `InvalidResponse`); `Timeout` when the deadline passed between two
+    /// requests; `Cancelled` when the token of
     /// [`CheckOptions::call_options`] was cancelled.
     pub fn check(&self, options: &CheckOptions) -> Result<CheckReport, Error> {
+        let deadline = self.deadline_from_now(&options.call);
         let unknown_id = format!("el-check-{:016x}", fastrand::u64(..));
         let unknown_alias = format!("el-check-{:016x}", fastrand::u64(..));
         let device = match &options.device {
@@ -447,6 +450,7 @@ impl Client {
             let seen = self.probe(
                 ProbeKind::UnknownDevice,
                 &device_probe_path,
+                deadline,
                 options,
                 &mut facts,
             )?;
@@ -457,9 +461,15 @@ impl Client {
         }
         validate::alias(&unknown_alias)?;
         let alias_path = format!("/v4/aliases/{}", validate::path_segment(&unknown_alias));
-        probes.push(self.probe(ProbeKind::UnknownAlias, &alias_path, options, &mut facts)?);
+        probes.push(self.probe(
+            ProbeKind::UnknownAlias,
+            &alias_path,
+            deadline,
+            options,
+            &mut facts,
+        )?);
         if let Some((id, path)) = &device {
-            let mut seen = self.probe(ProbeKind::Device, path, options, &mut facts)?;
+            let mut seen = self.probe(ProbeKind::Device, path, deadline, options, &mut facts)?;
             if let Some(body) = &seen.body {
                 // The device's tags and alias are the user's data: only
                 // counted, never shown.
@@ -536,16 +546,18 @@ impl Client {
         })
     }
 
-    /// One GET of `path`, read as the library reads it, its facts gathered.
+    /// One GET of `path` sent by `deadline`, read as the library reads it,
+    /// its facts gathered.
     fn probe(
         &self,
         kind: ProbeKind,
         path: &str,
+        deadline: Instant,
         options: &CheckOptions,
         facts: &mut Facts,
     ) -> Result<Seen, Error> {
         let start = Instant::now();
-        let observed = self.observe(path, &options.call)?;
+        let observed = self.observe(path, deadline, options.call.cancel.as_ref())?;
         let rtt = start.elapsed();
         let now = SystemTime::now();
         facts.address = observed.peer.or(facts.address);

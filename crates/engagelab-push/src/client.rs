@@ -370,24 +370,25 @@ impl Client {
 
     /// One GET of `path` (already checked and escaped), never retried:
     /// whatever the server answered, or the failure when nothing came. Only
-    /// a GET can be sent this way (see [`transport::observe_get`]).
+    /// a GET can be sent this way (see [`transport::observe_get`]). It must
+    /// be sent by `deadline`, the whole check's.
     pub(crate) fn observe(
         &self,
         path: &str,
-        options: &CallOptions,
+        deadline: Instant,
+        cancel: Option<&crate::CancelToken>,
     ) -> Result<transport::Observed, Error> {
         let inner = &*self.inner;
         let pid = std::process::id();
         let agent = inner.agent_for(pid);
         let agent = &*agent;
         let url = format!("{}{path}", inner.base_url);
-        let deadline = inner.deadline(options);
-        let cancel = options.cancel.as_ref();
         if cancel.is_some_and(crate::CancelToken::is_cancelled) {
             return Err(crate::retry::cancelled(0));
         }
         if deadline <= Instant::now() {
-            // A per-call timeout of 0, as in `call`: nothing is sent.
+            // A per-call timeout of 0, as in `call`, or the check's deadline
+            // passed after its last answer: nothing more is sent.
             return Err(Error::new(
                 crate::ErrorKind::Timeout,
                 "the deadline passed before a request could be sent",

@@ -107,6 +107,46 @@ fn a_cancelled_token_stops_the_check_before_sending() {
     assert!(mock.log().is_empty());
 }
 
+/// The check's timeout bounds the whole check, as any call's bounds its
+/// retries: six answers of 150 ms each take 900 ms, over a 400 ms deadline
+/// that no single request exceeds.
+#[test]
+fn the_timeout_bounds_the_whole_check_not_each_request() {
+    let mock = MockServer::start(MockConfig {
+        latency_ms: 150,
+        ..MockConfig::default()
+    })
+    .expect("mock starts");
+    let client = Client::builder(DEFAULT_APP_KEY, SECRET)
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let deadline = std::time::Duration::from_millis(400);
+    let options =
+        CheckOptions::new().call_options(engagelab_push::CallOptions::new().timeout(deadline));
+    let start = std::time::Instant::now();
+    let e = client.check(&options).unwrap_err();
+    let took = start.elapsed();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(!e.maybe_deleted(), "a check sends no DELETE");
+    // It ended at the deadline, not after the six answers.
+    assert!(took >= deadline, "ended after {took:?}");
+    assert!(
+        mock.log().len() < 6,
+        "the check went on past its deadline: {} requests",
+        mock.log().len()
+    );
+    assert!(mock.log().iter().all(|r| r.method == "GET"));
+    // The client's own timeout bounds a check the same way.
+    let client = Client::builder(DEFAULT_APP_KEY, SECRET)
+        .base_url(mock.base_url())
+        .timeout(deadline)
+        .build()
+        .unwrap();
+    let e = client.check(&CheckOptions::new()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+}
+
 #[test]
 fn an_api_as_assumed_is_reported_probe_by_probe() {
     let mock = MockServer::start(MockConfig {

@@ -388,7 +388,8 @@ public final class Client implements AutoCloseable {
      * cannot send a DELETE), as {@code engagelab-push check} does: a random
      * unknown id {@link Defaults#CHECK_ROUNDS} times (the median is the round trip) and a random
      * unknown alias. Refused credentials are not an exception: see {@link
-     * CheckReport#credentialsAccepted()}. Interrupting the thread cancels it.
+     * CheckReport#credentialsAccepted()}. The client's timeout bounds the
+     * whole check. Interrupting the thread cancels it.
      *
      * @throws IllegalStateException if the client was closed
      * @throws EngageLabException when a request got no answer
