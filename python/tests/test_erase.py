@@ -69,8 +69,10 @@ def test_erasing_a_user_deletes_every_device_and_checks_again(mock: Mock) -> Non
 
 def test_an_unknown_alias_succeeds_with_nothing_deleted(mock: Mock) -> None:
     seed(mock)
-    # An empty list (the mock's answer), a 404 and a 27002 (NOT_FOUND) all mean no device.
-    mock.script_alias("gone-404", [{"status": 404}] * 2)
+    # An empty list (the mock's answer), or NOT_FOUND with EngageLab's code
+    # (a 404 with 20101, a 400 with 27002) mean no device.
+    e20101 = '{"error":{"code":20101,"message":"invalid alias"}}'
+    mock.script_alias("gone-404", [{"status": 404, "body": e20101}] * 2)
     e27002 = '{"error":{"code":27002,"message":"unknown error"}}'
     mock.script_alias("gone-27002", [{"status": 400, "body": e27002}] * 2)
     for alias in ("nobody", "gone-404", "gone-27002"):

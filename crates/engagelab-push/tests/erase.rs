@@ -59,8 +59,10 @@ fn erasing_a_user_deletes_every_device_of_the_alias_and_checks_again() {
 fn an_unknown_alias_succeeds_with_nothing_deleted() {
     let mock = mock();
     // EngageLab's answer for an unknown alias is undocumented: an empty list
-    // (the mock's), a 404 or a 400 with code 27002 all mean no device.
-    mock.script_alias("gone-404", vec![Answer::status(404); 2]);
+    // (the mock's), or NOT_FOUND with an error code of EngageLab's (a 404
+    // with 20101, a 400 with 27002) mean no device.
+    let e20101 = r#"{"error":{"code":20101,"message":"invalid alias"}}"#;
+    mock.script_alias("gone-404", vec![Answer::body(404, e20101); 2]);
     let e27002 = r#"{"error":{"code":27002,"message":"unknown error"}}"#;
     mock.script_alias("gone-27002", vec![Answer::body(400, e27002); 2]);
     for alias in ["nobody", "gone-404", "gone-27002"] {
@@ -78,6 +80,53 @@ fn an_unknown_alias_succeeds_with_nothing_deleted() {
             .all(|l| l.starts_with("GET /v4/aliases/"))
     );
     assert_eq!(mock.devices().len(), 4);
+}
+
+/// A bare 404 (no error code, or the status repeated as one) is what a
+/// wrong base URL or a proxy answers, not EngageLab's word that the alias is
+/// unknown: read as "no device", the erasure would say users were erased
+/// whose devices were never looked up.
+#[test]
+fn a_bare_404_is_not_an_unknown_alias() {
+    let mock = mock();
+    let repeated = r#"{"error":{"code":404,"message":"Not Found"}}"#;
+    for answer in [
+        Answer::status(404),
+        Answer::body(404, "<html>Not Found</html>"),
+        Answer::body(404, repeated),
+    ] {
+        mock.script_alias("user-2", vec![answer]);
+        let e = client(&mock)
+            .bulk_delete()
+            .erase_users(&["user-1", "user-2"])
+            .unwrap_err();
+        assert_eq!(e.kind(), BulkErrorKind::Lookup, "{e}");
+        let says = e.to_string();
+        assert!(says.contains("\"user-2\""), "{says}");
+        assert!(says.contains("check the base URL"), "{says}");
+        assert!(says.contains("nothing was deleted"), "{says}");
+        assert_eq!(mock.devices().len(), 4, "nothing deleted");
+    }
+    assert!(sent(&mock).iter().all(|l| l.starts_with("GET ")));
+
+    // The same answer to the second lookup leaves the erasure unconfirmed.
+    mock.script_alias(
+        "user-1",
+        vec![
+            Answer::body(200, r#"{"registration_ids":["a1","b1"]}"#),
+            Answer::status(404),
+        ],
+    );
+    let erasure = client(&mock).erase_user("user-1").expect("erase");
+    let user = &erasure.users[0];
+    assert_eq!(erasure.summary.counts.deleted, 2);
+    assert_eq!(user.still_bound, None);
+    let verify = user
+        .verify_error
+        .as_ref()
+        .expect("the second lookup failed");
+    assert_eq!(verify.kind(), ErrorKind::NotFound);
+    assert!(!erasure.is_success(), "{erasure:?}");
 }
 
 #[test]

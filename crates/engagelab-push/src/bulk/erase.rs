@@ -27,7 +27,8 @@ pub struct ErasedUser {
     /// The registration ids bound to the alias before the erasure, in the
     /// order EngageLab gave them: what the run deleted. Empty for an alias
     /// with no device, and for one EngageLab does not know (answered
-    /// `NOT_FOUND`, which EngageLab's 400 with code 27002 is too).
+    /// `NOT_FOUND` with an error code of EngageLab's, such as its 400 with
+    /// code 27002; a bare 404 fails the lookup instead).
     pub registration_ids: Vec<String>,
     /// The registration ids bound to the alias when it was resolved again
     /// after the deletions: empty when the erasure is complete. `None` when
@@ -206,9 +207,21 @@ impl<'a> BulkDelete<'a> {
             };
             let ids = match found {
                 Ok(ids) => ids,
-                Err(e) if is_not_found(&e) => Vec::new(),
+                Err(e) if is_unknown_alias(&e) => Vec::new(),
                 Err(e) if e.kind() == ErrorKind::Cancelled => {
                     return Ok(interrupted(users, self.dry_run));
+                }
+                Err(e) if is_not_found(&e) => {
+                    return Err(BulkError::with_source(
+                        BulkErrorKind::Lookup,
+                        format!(
+                            "cannot resolve the alias {alias:?}: {e}, without an error code of \
+                             EngageLab's API, so it does not say the alias is unknown; check \
+                             the base URL and any proxy (`engagelab-push check` tells); \
+                             nothing was deleted"
+                        ),
+                        e,
+                    ));
                 }
                 Err(e) => {
                     return Err(BulkError::with_source(
@@ -316,7 +329,7 @@ fn verify(
             None => return false,
             Some(Err(e)) if e.kind() == ErrorKind::Cancelled => return false,
             Some(Ok(ids)) => user.still_bound = Some(ids),
-            Some(Err(e)) if is_not_found(&e) => user.still_bound = Some(Vec::new()),
+            Some(Err(e)) if is_unknown_alias(&e) => user.still_bound = Some(Vec::new()),
             Some(Err(e)) => user.verify_error = Some(e),
         }
     }
@@ -440,6 +453,17 @@ fn write_report(
         report.write(&line).map_err(io)?;
     }
     Ok(())
+}
+
+/// EngageLab's answer for an alias it does not know: `NOT_FOUND` with an
+/// error code of EngageLab's own (such as 27002). A bare 404, with no code
+/// or with the HTTP status repeated as one, is what a wrong base URL or a
+/// proxy answers: it says nothing of the alias, and an erasure that read it
+/// as "no device" would report users erased whose devices were never found.
+fn is_unknown_alias(e: &Error) -> bool {
+    is_not_found(e)
+        && e.api_code()
+            .is_some_and(|code| Some(code) != e.http_status().map(i64::from))
 }
 
 #[cfg(test)]
