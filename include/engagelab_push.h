@@ -711,7 +711,9 @@ typedef struct el_bulk_progress {
 } el_bulk_progress;
 
 /**
- * The progress callback: called at most every 250 ms and once at the end.
+ * The progress callback: called at most every `EL_PROGRESS_INTERVAL_MS`
+ * milliseconds and once at the end (not for a run cancelled before it
+ * started sending).
  */
 typedef void (*el_bulk_progress_fn)(void *user_data, const struct el_bulk_progress *progress);
 

@@ -62,7 +62,8 @@ type BulkOptions struct {
 	Backup string
 	// Report gets one JSON line per entry and a summary (0600); "" for none.
 	Report string
-	// OnProgress is called at most every 250 ms and once at the end.
+	// OnProgress is called at most every [ProgressInterval] and once at the
+	// end (not for a run cancelled before it started sending).
 	OnProgress func(BulkProgress)
 	// Confirm is called with the plan once the guard passed, before anything
 	// is sent; false ends the run (BulkDeclined).

@@ -101,7 +101,7 @@ export interface BulkOptions {
   backup?: string;
   /** The report: one JSON line per entry and a summary (created 0600). */
   report?: string;
-  /** Called on the event loop at most every 250 ms and once at the end. */
+  /** Called on the event loop at most every <!-- setting:progress_interval:ms -->250<!-- /setting --> ms and once at the end (not for a run cancelled before it started sending). */
   onProgress?: (progress: BulkProgress) => void;
   /** Called on the event loop once the guard passed, before anything is sent; any answer but true ends the run (DECLINED). */
   confirm?: (plan: BulkPlan) => boolean;

@@ -36,7 +36,7 @@ final class BulkOptions
      * @param ?string $backup each device (GET) appended as a JSON line before its DELETE (created 0600)
      * @param ?string $report one JSON line per entry, then a summary line (created 0600)
      * @param ?float $stallTimeout seconds the run may stay rate-limited with nothing settled before it stops (default Defaults::DEFAULT_STALL_TIMEOUT)
-     * @param ?callable(BulkProgress): void $onProgress called at most every 250 ms and once at the end
+     * @param ?callable(BulkProgress): void $onProgress called at most every Defaults::PROGRESS_INTERVAL seconds and once at the end (not for a run cancelled before it started sending)
      * @param ?callable(BulkPlan): bool $confirm asked once the guard passed, before anything is sent; false declines
      * @param ?callable(string, list<string>): void $onResolved eraseUsers only: each alias and its ids, once resolved
      * @param ?CancelToken $cancel stops the run (the summary says interrupted); default: the token of CancelToken::onSignal()

@@ -124,7 +124,9 @@ pub struct el_bulk_plan {
     pub dry_run: bool,
 }
 
-/// The progress callback: called at most every 250 ms and once at the end.
+/// The progress callback: called at most every `EL_PROGRESS_INTERVAL_MS`
+/// milliseconds and once at the end (not for a run cancelled before it
+/// started sending).
 pub type el_bulk_progress_fn =
     Option<unsafe extern "C" fn(user_data: *mut c_void, progress: *const el_bulk_progress)>;
 

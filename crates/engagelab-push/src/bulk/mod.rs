@@ -242,7 +242,8 @@ impl<'a> BulkDelete<'a> {
     }
 
     /// Called on the thread that runs [`run`](Self::run), at most every
-    /// [`PROGRESS_INTERVAL`] and once at the end. A panic in it stops the
+    /// [`PROGRESS_INTERVAL`] and once at the end; a run cancelled before it
+    /// started sending ends without a call (its summary says so). A panic in it stops the
     /// run as a cancel does (no request is sent after it; those in flight
     /// finish), then goes on from `run` once the workers are done.
     pub fn on_progress<'b>(self, f: impl FnMut(&Progress) + Send + 'b) -> BulkDelete<'b>

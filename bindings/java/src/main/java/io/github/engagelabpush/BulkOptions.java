@@ -93,7 +93,10 @@ public final class BulkOptions {
         return this;
     }
 
-    /** Called at most every 250 ms and once at the end. */
+    /**
+     * Called at most every {@link Defaults#PROGRESS_INTERVAL} and once at the end (not for
+     * a run cancelled before it started sending).
+     */
     public BulkOptions onProgress(Consumer<BulkProgress> onProgress) {
         this.onProgress = onProgress;
         return this;
