@@ -264,6 +264,40 @@ fn a_device_still_bound_that_the_run_deleted_is_deleted_once_more() {
     assert_eq!(deletes, ["DELETE /v4/devices/a1"; 2]);
     assert_eq!(erasure.users[0].still_bound.as_deref(), Some(&[][..]));
     assert!(erasure.is_success(), "{erasure:?}");
+    // Deleted by the first DELETE, not found by the second: one device,
+    // counted once, as deleted.
+    let c = erasure.summary.counts;
+    assert_eq!((c.deleted, c.not_found, c.total()), (1, 0, 1), "{c:?}");
+}
+
+/// A device whose deletion failed, still bound at the second lookup and
+/// deleted by the second pass, counts once, by its last outcome: the
+/// erasure is complete and a success, not "1 failed" beside 2 deleted.
+#[test]
+fn a_device_the_second_pass_deletes_counts_once_by_its_last_outcome() {
+    let mock = mock();
+    let refused = Answer::body(400, r#"{"error":{"code":21003,"message":"bad"}}"#);
+    mock.script("b1", vec![refused]);
+    let erasure = client(&mock).erase_user("user-1").expect("erase");
+    let mut deletes: Vec<String> = sent(&mock)
+        .into_iter()
+        .filter(|l| l.starts_with("DELETE"))
+        .collect();
+    deletes.sort();
+    assert_eq!(
+        deletes,
+        [
+            "DELETE /v4/devices/a1",
+            "DELETE /v4/devices/b1",
+            "DELETE /v4/devices/b1"
+        ]
+    );
+    let c = erasure.summary.counts;
+    assert_eq!((c.deleted, c.failed, c.total()), (2, 0, 2), "{c:?}");
+    assert_eq!(erasure.summary.entries, 2);
+    assert_eq!(erasure.users[0].still_bound.as_deref(), Some(&[][..]));
+    assert!(erasure.is_success(), "{erasure:?}");
+    assert_eq!(mock.devices(), ["c2", "x"]);
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! input's copy, workers that call EngageLab, and the calling thread that
 //! watches for a cancel, sizes the pool and reports progress.
 
+use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, sync_channel};
@@ -84,7 +85,13 @@ struct Shared {
     stopped: OnceLock<String>,
     /// The last failure's signature and how many times in a row it came.
     streak: Mutex<(Option<Signature>, u32)>,
+    /// Each id's outcome, kept for an erasure's second pass.
+    outcomes: Option<Outcomes>,
 }
+
+/// The outcome of each id a run settled (invalid and duplicate entries
+/// aside).
+pub(super) type Outcomes = Arc<Mutex<HashMap<String, Outcome>>>;
 
 /// What makes two failures "the same": category, HTTP status, EngageLab code.
 type Signature = (ErrorKind, Option<u16>, Option<i64>);
@@ -98,13 +105,15 @@ struct Job {
 /// (an erasure's aliases), else to the input's own. With `resend`, ids the
 /// journal holds as finished are sent again (an erasure's devices found
 /// still bound). `preamble` (an erasure's aliases and their ids) opens the
-/// report, written once the run is confirmed.
+/// report, written once the run is confirmed. Each id's outcome goes into
+/// `outcomes` when given.
 pub(super) fn run(
     cfg: &mut BulkDelete<'_>,
     input: BulkInput,
     fingerprint: Option<String>,
     resend: bool,
     preamble: &[Value],
+    outcomes: Option<Outcomes>,
 ) -> Result<BulkSummary, BulkError> {
     check_settings(cfg)?;
     if let BulkInput::File(path) = &input {
@@ -148,6 +157,7 @@ pub(super) fn run(
         failure: OnceLock::new(),
         stopped: OnceLock::new(),
         streak: Mutex::new((None, 0)),
+        outcomes,
     };
     let start = Instant::now();
     let spool = counted.spool.entries()?;
@@ -664,6 +674,13 @@ impl Shared {
             && let Err(e) = j.finish(id, outcome == Outcome::Deleted)
         {
             self.fail(BulkError::write("cannot write the journal", &e));
+        }
+        if let Some(all) = &self.outcomes
+            && !matches!(outcome, Outcome::Invalid | Outcome::Duplicate)
+        {
+            all.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(id.to_owned(), outcome);
         }
         self.tally.add(outcome);
         self.watch(outcome, error);

@@ -2,15 +2,17 @@
 //! ids deleted by one bulk run, then each alias resolved again to confirm
 //! that no device is still bound to it.
 
+use std::collections::HashMap;
+
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::BulkDelete;
-use super::engine::{self, is_not_found};
+use super::engine::{self, Outcomes, is_not_found};
 use super::error::{BulkError, BulkErrorKind};
 use super::input::{BulkInput, hex};
 use super::pacer::Pacer;
-use super::report::{BulkSummary, Counts, Report, error_json};
+use super::report::{BulkSummary, Counts, Outcome, Report, error_json};
 use crate::cancel::CancelToken;
 use crate::client::Client;
 use crate::error::{Error, ErrorKind};
@@ -255,12 +257,14 @@ impl<'a> BulkDelete<'a> {
         }
         let report = self.report.clone();
         let fingerprint = fingerprint(&aliases);
+        let first_outcomes = Outcomes::default();
         let mut summary = engine::run(
             &mut self,
             BulkInput::ids(ids),
             Some(fingerprint.clone()),
             false,
             &resolved,
+            Some(first_outcomes.clone()),
         )?;
 
         if !summary.dry_run && !summary.interrupted && summary.stopped.is_none() {
@@ -280,14 +284,21 @@ impl<'a> BulkDelete<'a> {
                 })
                 .collect();
             if complete && !again.is_empty() {
+                let second_outcomes = Outcomes::default();
                 let second = engine::run(
                     &mut self,
                     BulkInput::ids(again),
                     Some(fingerprint),
                     true,
                     &[],
+                    Some(second_outcomes.clone()),
                 )?;
-                summary = merged(summary, &second);
+                summary = merged(
+                    summary,
+                    &second,
+                    &first_outcomes.lock().unwrap_or_else(|p| p.into_inner()),
+                    &second_outcomes.lock().unwrap_or_else(|p| p.into_inner()),
+                );
                 if !second.interrupted && second.stopped.is_none() {
                     complete = verify(&client, &pacer, &cancel, &options, &mut users, |u| {
                         u.still_bound.as_ref().is_some_and(|ids| !ids.is_empty())
@@ -336,23 +347,31 @@ fn verify(
     true
 }
 
-/// The summary of an erasure's two passes: the first's entries, the counts
-/// of both.
-fn merged(first: BulkSummary, second: &BulkSummary) -> BulkSummary {
-    let (a, b) = (first.counts, second.counts);
+/// The summary of an erasure's two passes: the first's entries, each id
+/// counted once, by its last outcome. A device deleted by the first pass and
+/// not found by the second stays deleted; one that failed and was then
+/// deleted is deleted.
+fn merged(
+    first: BulkSummary,
+    second: &BulkSummary,
+    before: &HashMap<String, Outcome>,
+    after: &HashMap<String, Outcome>,
+) -> BulkSummary {
+    let mut counts = first.counts;
+    for (id, &last) in after {
+        let earlier = before.get(id).copied();
+        if let Some(o) = earlier {
+            let slot = counts.slot(o);
+            *slot = slot.saturating_sub(1);
+        }
+        let kept = match (earlier, last) {
+            (Some(Outcome::Deleted), Outcome::NotFound) => Outcome::Deleted,
+            _ => last,
+        };
+        *counts.slot(kept) += 1;
+    }
     BulkSummary {
-        counts: Counts {
-            deleted: a.deleted + b.deleted,
-            not_found: a.not_found + b.not_found,
-            failed: a.failed + b.failed,
-            invalid: a.invalid + b.invalid,
-            duplicate: a.duplicate + b.duplicate,
-            // Sent again on purpose: no longer "already done".
-            already_done: a
-                .already_done
-                .saturating_sub(b.deleted + b.not_found + b.failed),
-            would_delete: a.would_delete + b.would_delete,
-        },
+        counts,
         rate_limited: first.rate_limited + second.rate_limited,
         elapsed: first.elapsed + second.elapsed,
         interrupted: first.interrupted || second.interrupted,
@@ -487,7 +506,7 @@ mod tests {
     }
 
     #[test]
-    fn the_second_pass_adds_its_counts_to_the_first() {
+    fn the_second_pass_counts_each_id_once_by_its_last_outcome() {
         use std::time::Duration;
         let summary = |counts: Counts, rate_limited, secs, stopped: Option<&str>| BulkSummary {
             entries: 9,
@@ -500,38 +519,59 @@ mod tests {
             stopped: stopped.map(str::to_owned),
             dry_run: false,
         };
+        let outcomes = |pairs: &[(&str, Outcome)]| -> HashMap<String, Outcome> {
+            pairs.iter().map(|(id, o)| ((*id).to_owned(), *o)).collect()
+        };
+        use Outcome::*;
+        let before = outcomes(&[
+            ("deleted-then-not-found", Deleted),
+            ("failed-then-deleted", Failed),
+            ("done-then-deleted", AlreadyDone),
+            ("deleted-then-failed", Deleted),
+            ("not-found-twice", NotFound),
+            ("deleted-once", Deleted),
+        ]);
+        let after = outcomes(&[
+            ("deleted-then-not-found", NotFound),
+            ("failed-then-deleted", Deleted),
+            ("done-then-deleted", Deleted),
+            ("deleted-then-failed", Failed),
+            ("not-found-twice", NotFound),
+        ]);
+        // The first pass's counts hold more than the ids above: the others
+        // are kept as they are.
         let first = Counts {
-            deleted: 1,
+            deleted: 5,
             not_found: 2,
-            failed: 3,
+            failed: 2,
             invalid: 4,
             duplicate: 5,
-            already_done: 100,
-            would_delete: 6,
+            already_done: 1,
+            would_delete: 0,
         };
         let second = Counts {
-            deleted: 10,
-            not_found: 20,
-            failed: 30,
-            invalid: 40,
-            duplicate: 50,
-            already_done: 60,
-            would_delete: 70,
+            deleted: 2,
+            not_found: 2,
+            failed: 1,
+            ..Counts::default()
         };
         let both = merged(
             summary(first, 2, 1, None),
             &summary(second, 3, 2, Some("AUTH")),
+            &before,
+            &after,
         );
         let want = Counts {
-            deleted: 11,
-            not_found: 22,
-            failed: 33,
-            invalid: 44,
-            duplicate: 55,
-            already_done: 40,
-            would_delete: 76,
+            deleted: 6,
+            not_found: 2,
+            failed: 2,
+            invalid: 4,
+            duplicate: 5,
+            already_done: 0,
+            would_delete: 0,
         };
         assert_eq!(both.counts, want);
+        assert_eq!(both.counts.total(), first.total());
         assert_eq!((both.entries, both.ids, both.not_started), (9, 8, 7));
         assert_eq!(
             (both.rate_limited, both.elapsed),

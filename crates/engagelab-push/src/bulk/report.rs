@@ -84,6 +84,19 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// The count of one outcome.
+    pub(crate) fn slot(&mut self, outcome: Outcome) -> &mut u64 {
+        match outcome {
+            Outcome::Deleted => &mut self.deleted,
+            Outcome::NotFound => &mut self.not_found,
+            Outcome::Failed => &mut self.failed,
+            Outcome::Invalid => &mut self.invalid,
+            Outcome::Duplicate => &mut self.duplicate,
+            Outcome::AlreadyDone => &mut self.already_done,
+            Outcome::WouldDelete => &mut self.would_delete,
+        }
+    }
+
     /// Entries with an outcome so far.
     pub fn total(&self) -> u64 {
         self.deleted
