@@ -196,6 +196,57 @@ mod tests {
         );
     }
 
+    // The tests of the generated `ErrorKind` (error_kind.rs, written by
+    // `cargo xtask gen`) live here: that file is rewritten, not edited.
+
+    #[test]
+    fn every_kind_displays_as_its_name() {
+        for kind in ErrorKind::ALL {
+            assert_eq!(kind.to_string(), kind.name());
+        }
+        assert_eq!(ErrorKind::InvalidArgument.to_string(), "INVALID_ARGUMENT");
+    }
+
+    /// The advice of every kind is that of `spec/error-model.toml`, read
+    /// here from the table itself: what the person reading the error should
+    /// do, empty where there is nothing to do.
+    #[test]
+    fn every_kind_has_the_advice_of_the_error_model() {
+        let table = include_str!("../../../spec/error-model.toml");
+        let quoted = |line: &str, key: &str| {
+            let rest = line.strip_prefix(key)?.trim_start().strip_prefix('=')?;
+            Some(rest.trim().trim_matches('"').to_owned())
+        };
+        let mut name = None;
+        let mut seen = Vec::new();
+        for line in table.lines() {
+            if let Some(n) = quoted(line, "name") {
+                name = Some(n);
+            } else if let Some(advice) = quoted(line, "advice") {
+                seen.push((name.take().expect("a name before its advice"), advice));
+            }
+        }
+        assert_eq!(seen.len(), ErrorKind::ALL.len());
+        for kind in ErrorKind::ALL {
+            let (_, advice) = seen
+                .iter()
+                .find(|(n, _)| n == kind.name())
+                .unwrap_or_else(|| panic!("{kind} is not in the table"));
+            assert_eq!(kind.advice(), advice, "{kind}");
+        }
+        assert!(seen.iter().any(|(_, a)| !a.is_empty()));
+    }
+
+    /// An error with advice ends with it, after a semicolon.
+    #[test]
+    fn display_ends_with_the_advice_of_its_kind() {
+        let e = Error::new(ErrorKind::RateLimited, "slow").with_http(429, None);
+        assert!(
+            e.to_string().ends_with("; slow down and retry later"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn display_is_a_sentence_with_the_facts() {
         let e = Error::new(ErrorKind::Api, "unknown error")
