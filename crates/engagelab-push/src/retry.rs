@@ -353,6 +353,26 @@ mod tests {
     }
 
     #[test]
+    fn maybe_deleted_holds_when_every_attempt_may_have_acted() {
+        let clock = FakeClock::new();
+        let deadline = clock.start + Duration::from_secs(30);
+        for max_retries in [1, 2, 3] {
+            let e = run(
+                &policy(max_retries),
+                &clock,
+                deadline,
+                None,
+                |_| -> Result<(), _> { Err(Failure::after_sending(ErrorKind::Timeout, "lost")) },
+            )
+            .unwrap_err();
+            assert_eq!(
+                (e.kind(), e.attempts(), e.maybe_deleted()),
+                (ErrorKind::Timeout, max_retries + 1, true)
+            );
+        }
+    }
+
+    #[test]
     fn no_wait_may_pass_the_deadline_and_no_attempt_starts_after_it() {
         let clock = FakeClock::new();
         let deadline = clock.start + Duration::from_millis(500);
