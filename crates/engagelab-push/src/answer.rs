@@ -331,4 +331,32 @@ mod tests {
             Some(Duration::from_secs(86_400))
         );
     }
+
+    #[test]
+    fn a_retry_after_of_no_usable_duration_gives_way_to_the_rate_limit_reset() {
+        for value in ["-1", "-0.5", "inf", "-inf", "NaN", "soon"] {
+            assert_eq!(retry_hint(Some(value), None), None, "{value}");
+            assert_eq!(
+                retry_hint(Some(value), Some("2")),
+                Some(Duration::from_secs(2)),
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_time_in_the_future_is_a_hint_of_the_time_until_it() {
+        let later = SystemTime::now() + Duration::from_secs(100);
+        let unix = later.duration_since(SystemTime::UNIX_EPOCH).unwrap();
+        for hint in [
+            retry_hint(Some(&httpdate::fmt_http_date(later)), None),
+            retry_hint(None, Some(&unix.as_secs().to_string())),
+        ] {
+            let hint = hint.expect("a hint");
+            assert!(
+                hint > Duration::from_secs(90) && hint <= Duration::from_secs(100),
+                "{hint:?}"
+            );
+        }
+    }
 }
