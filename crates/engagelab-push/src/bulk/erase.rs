@@ -217,10 +217,10 @@ impl<'a> BulkDelete<'a> {
                     return Err(BulkError::with_source(
                         BulkErrorKind::Lookup,
                         format!(
-                            "cannot resolve the alias {alias:?}: {e}, without an error code of \
-                             EngageLab's API, so it does not say the alias is unknown; check \
-                             the base URL and any proxy (`engagelab-push check` tells); \
-                             nothing was deleted"
+                            "cannot resolve the alias {alias:?}: the answer, HTTP 404 without \
+                             an error code of EngageLab's API, does not say the alias is \
+                             unknown; check the base URL and any proxy (`engagelab-push \
+                             check` tells); nothing was deleted ({e})"
                         ),
                         e,
                     ));
