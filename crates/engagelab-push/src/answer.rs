@@ -11,6 +11,13 @@ use crate::secret::{REDACTED, Scrubber, is_format};
 /// The longest message excerpt taken from a body, in bytes.
 pub(crate) const MAX_EXCERPT: usize = 200;
 
+/// Whether an error answer carries an error code of EngageLab's own: one
+/// is there, and it is not merely the HTTP status repeated, as gateways,
+/// proxies and web frameworks answer.
+pub(crate) fn has_api_code(status: u16, code: Option<i64>) -> bool {
+    code.is_some_and(|code| code != i64::from(status))
+}
+
 /// EngageLab's code and message from an error body: the wrapped form
 /// `{"error":{"code":..,"message":..}}`, the flat form `{"code":..,"message":..}`,
 /// else a short excerpt of the text (HTML, plain text), else a description of

@@ -130,10 +130,7 @@ impl Probe {
     /// it: a usable success, or an error with a code of EngageLab's own (not
     /// merely its HTTP status repeated, as gateways and frameworks answer).
     fn came_from_the_api(&self) -> bool {
-        self.classification.is_none()
-            || self
-                .api_code
-                .is_some_and(|code| code != i64::from(self.http_status))
+        self.classification.is_none() || answer::has_api_code(self.http_status, self.api_code)
     }
 
     /// Whether the answer is the one the library assumes

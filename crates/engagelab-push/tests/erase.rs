@@ -27,6 +27,16 @@ fn mock() -> MockServer {
     ])
 }
 
+/// The DELETE lines of the mock's log, sorted.
+fn deletes(mock: &MockServer) -> Vec<String> {
+    let mut lines: Vec<String> = sent(mock)
+        .into_iter()
+        .filter(|l| l.starts_with("DELETE"))
+        .collect();
+    lines.sort();
+    lines
+}
+
 #[test]
 fn erasing_a_user_deletes_every_device_of_the_alias_and_checks_again() {
     let mock = mock();
@@ -49,9 +59,10 @@ fn erasing_a_user_deletes_every_device_of_the_alias_and_checks_again() {
         log.last().map(String::as_str),
         Some("GET /v4/aliases/user-1")
     );
-    let mut deletes: Vec<&String> = log.iter().filter(|l| l.starts_with("DELETE")).collect();
-    deletes.sort();
-    assert_eq!(deletes, ["DELETE /v4/devices/a1", "DELETE /v4/devices/b1"]);
+    assert_eq!(
+        deletes(&mock),
+        ["DELETE /v4/devices/a1", "DELETE /v4/devices/b1"]
+    );
     assert_eq!(log.len(), 4);
 }
 
@@ -257,11 +268,7 @@ fn a_device_still_bound_that_the_run_deleted_is_deleted_once_more() {
     let none = Answer::body(200, r#"{"registration_ids":[]}"#);
     mock.script_alias("user-9", vec![a1.clone(), a1, none]);
     let erasure = client(&mock).erase_user("user-9").expect("erase");
-    let deletes: Vec<String> = sent(&mock)
-        .into_iter()
-        .filter(|l| l.starts_with("DELETE"))
-        .collect();
-    assert_eq!(deletes, ["DELETE /v4/devices/a1"; 2]);
+    assert_eq!(deletes(&mock), ["DELETE /v4/devices/a1"; 2]);
     assert_eq!(erasure.users[0].still_bound.as_deref(), Some(&[][..]));
     assert!(erasure.is_success(), "{erasure:?}");
     // Deleted by the first DELETE, not found by the second: one device,
@@ -279,13 +286,8 @@ fn a_device_the_second_pass_deletes_counts_once_by_its_last_outcome() {
     let refused = Answer::body(400, r#"{"error":{"code":21003,"message":"bad"}}"#);
     mock.script("b1", vec![refused]);
     let erasure = client(&mock).erase_user("user-1").expect("erase");
-    let mut deletes: Vec<String> = sent(&mock)
-        .into_iter()
-        .filter(|l| l.starts_with("DELETE"))
-        .collect();
-    deletes.sort();
     assert_eq!(
-        deletes,
+        deletes(&mock),
         [
             "DELETE /v4/devices/a1",
             "DELETE /v4/devices/b1",

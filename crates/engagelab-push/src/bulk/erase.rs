@@ -13,6 +13,7 @@ use super::error::{BulkError, BulkErrorKind};
 use super::input::{BulkInput, hex};
 use super::pacer::Pacer;
 use super::report::{BulkSummary, Counts, Outcome, Report, error_json};
+use crate::answer;
 use crate::cancel::CancelToken;
 use crate::client::Client;
 use crate::error::{Error, ErrorKind};
@@ -481,8 +482,8 @@ fn write_report(
 /// as "no device" would report users erased whose devices were never found.
 fn is_unknown_alias(e: &Error) -> bool {
     is_not_found(e)
-        && e.api_code()
-            .is_some_and(|code| Some(code) != e.http_status().map(i64::from))
+        && e.http_status()
+            .is_some_and(|status| answer::has_api_code(status, e.api_code()))
 }
 
 #[cfg(test)]
