@@ -178,7 +178,7 @@ def test_backup_and_report_hold_every_user_and_device(mock: Mock, tmp_path: Path
     assert (kept["a1"]["tags"], kept["a1"]["alias"]) == (["vip"], "user-1")
 
     written = lines(report)
-    assert len(written) == 3 + 3 + 1 + 3, written
+    assert len(written) == 3 + 3 + 1 + 3 + 1, written
     assert written[:3] == [
         {"alias": "user-1", "registration_ids": ["a1", "b1"]},
         {"alias": "user-2", "registration_ids": ["c2"]},
@@ -188,11 +188,13 @@ def test_backup_and_report_hold_every_user_and_device(mock: Mock, tmp_path: Path
     assert all(line["outcome"] == "deleted" for line in written[3:6])
     assert written[6]["summary"]["deleted"] == 3
     assert written[6]["summary"] == {k: v for k, v in summary.to_dict().items() if k != "users"}
-    assert written[7:] == [
+    assert written[7:10] == [
         {"alias": "user-1", "still_bound": []},
         {"alias": "user-2", "still_bound": []},
         {"alias": "nobody", "still_bound": []},
     ]
+    # Last, the erasure's summary: the one returned.
+    assert written[10] == written[6]
 
 
 def test_a_device_still_bound_is_reported(mock: Mock, tmp_path: Path) -> None:
@@ -211,7 +213,8 @@ def test_a_device_still_bound_is_reported(mock: Mock, tmp_path: Path) -> None:
     assert summary.users[0].still_bound == ("new-phone",)
     assert summary.still_bound == (("user-9", "new-phone"),)
     assert summary.is_success is False
-    assert lines(report)[-1] == {"alias": "user-9", "still_bound": ["new-phone"]}
+    assert lines(report)[-2] == {"alias": "user-9", "still_bound": ["new-phone"]}
+    assert lines(report)[-1]["summary"]["deleted"] == 1
     assert summary.to_dict()["users"] == [
         {"alias": "user-9", "registration_ids": ["a1"], "still_bound": ["new-phone"]}
     ]

@@ -66,7 +66,7 @@ fn erases_two_users_from_a_file_with_a_report_and_a_backup() {
     assert_eq!(mock.devices(), ["d3", "x"]);
 
     let report = lines(&report);
-    assert_eq!(report.len(), 2 + 3 + 1 + 2, "{report:#?}");
+    assert_eq!(report.len(), 2 + 3 + 1 + 2 + 1, "{report:#?}");
     assert_eq!(
         report[0],
         json!({"alias": "user-1", "registration_ids": ["a1", "b1"]})
@@ -88,6 +88,8 @@ fn erases_two_users_from_a_file_with_a_report_and_a_backup() {
     assert_eq!(report[5]["summary"]["failed"], 0);
     assert_eq!(report[6], json!({"alias": "user-1", "still_bound": []}));
     assert_eq!(report[7], json!({"alias": "user-2", "still_bound": []}));
+    // Last, the erasure's summary (one pass: the run's).
+    assert_eq!(report[8], report[5]);
     let kept = lines(&backup);
     assert_eq!(kept.len(), 3);
     assert!(

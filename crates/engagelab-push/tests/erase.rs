@@ -210,7 +210,7 @@ fn backup_and_report_cover_every_user_and_device() {
     assert_eq!(kept[0]["alias"], "user-1");
 
     let report = lines(&report);
-    assert_eq!(report.len(), 3 + 3 + 1 + 3, "{report:#?}");
+    assert_eq!(report.len(), 3 + 3 + 1 + 3 + 1, "{report:#?}");
     assert_eq!(
         report[..3],
         [
@@ -222,13 +222,14 @@ fn backup_and_report_cover_every_user_and_device() {
     assert!(report[3..6].iter().all(|l| l["outcome"] == "deleted"));
     assert_eq!(report[6]["summary"]["deleted"], 3);
     assert_eq!(
-        report[7..],
+        report[7..10],
         [
             json!({"alias": "user-1", "still_bound": []}),
             json!({"alias": "user-2", "still_bound": []}),
             json!({"alias": "nobody", "still_bound": []}),
         ]
     );
+    assert_eq!(report[10], json!({"summary": erasure.summary.to_json()}));
     assert_eq!(
         erasure.to_json()["users"][0]["registration_ids"],
         json!(["a1", "b1"])
@@ -297,6 +298,51 @@ fn a_device_the_second_pass_deletes_counts_once_by_its_last_outcome() {
     let c = erasure.summary.counts;
     assert_eq!((c.deleted, c.failed, c.total()), (2, 0, 2), "{c:?}");
     assert_eq!(erasure.summary.entries, 2);
+    assert_eq!(erasure.users[0].still_bound.as_deref(), Some(&[][..]));
+    assert!(erasure.is_success(), "{erasure:?}");
+    assert_eq!(mock.devices(), ["c2", "x"]);
+}
+
+/// The report of an erasure that took two passes ends with the erasure's
+/// summary, both passes counted, as returned: each pass's own summary line
+/// counts that pass alone (the second: one id, deleted).
+#[test]
+fn the_report_ends_with_the_erasures_summary_both_passes_counted() {
+    let mock = mock();
+    let refused = Answer::body(400, r#"{"error":{"code":21003,"message":"bad"}}"#);
+    mock.script("b1", vec![refused]);
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.jsonl");
+    let erasure = client(&mock)
+        .bulk_delete()
+        .report(&report)
+        .erase_users(["user-1"])
+        .expect("erase");
+    let c = erasure.summary.counts;
+    assert_eq!((c.deleted, c.failed, c.total()), (2, 0, 2), "{c:?}");
+    let report = lines(&report);
+    let summaries: Vec<&Value> = report
+        .iter()
+        .filter(|l| l.get("summary").is_some())
+        .collect();
+    assert_eq!(summaries.len(), 3, "{report:#?}");
+    assert_eq!(
+        (
+            summaries[0]["summary"]["deleted"].as_u64(),
+            summaries[0]["summary"]["failed"].as_u64()
+        ),
+        (Some(1), Some(1)),
+        "the first pass: {report:#?}"
+    );
+    assert_eq!(
+        summaries[1]["summary"]["deleted"], 1,
+        "the second pass: {report:#?}"
+    );
+    assert_eq!(
+        report.last(),
+        Some(&json!({"summary": erasure.summary.to_json()})),
+        "{report:#?}"
+    );
     assert_eq!(erasure.users[0].still_bound.as_deref(), Some(&[][..]));
     assert!(erasure.is_success(), "{erasure:?}");
     assert_eq!(mock.devices(), ["c2", "x"]);

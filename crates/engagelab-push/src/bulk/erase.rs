@@ -177,7 +177,8 @@ impl<'a> BulkDelete<'a> {
     /// one line `{"alias","registration_ids"}` per alias once the run is
     /// confirmed, before the deletions (an erasure refused before then
     /// writes nothing), the run's lines and summary (and those of step 4),
-    /// then one line `{"alias","still_bound"}` per alias checked. A journal belongs to
+    /// then one line `{"alias","still_bound"}` per alias checked and, last,
+    /// the erasure's summary: the one returned, both passes counted. A journal belongs to
     /// the list of aliases: rerun with the same aliases and journal to
     /// resume; ids already deleted are not sent again.
     ///
@@ -459,8 +460,9 @@ fn interrupted(users: Vec<ErasedUser>, dry_run: bool) -> Erasure {
     }
 }
 
-/// Appends `lines` to the report after the deletions; a failure is
-/// [`BulkErrorKind::WriteFailed`] with the summary of what they did.
+/// Appends `lines` to the report after the deletions, then the erasure's
+/// summary `done` as its last line (a pass's own summary line counts that
+/// pass alone); a failure is [`BulkErrorKind::WriteFailed`] with `done`.
 fn write_report(
     path: &std::path::Path,
     lines: impl Iterator<Item = Value>,
@@ -472,7 +474,7 @@ fn write_report(
     for line in lines {
         report.write(&line).map_err(io)?;
     }
-    Ok(())
+    report.summary(done).map_err(io)
 }
 
 /// EngageLab's answer for an alias it does not know: `NOT_FOUND` with an
