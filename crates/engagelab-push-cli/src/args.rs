@@ -17,8 +17,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Delete devices: ids as arguments, or one per line from a file or `-`
-    /// (standard input).
+    /// Delete devices: ids as arguments, or one per line from `--from FILE`
+    /// or `--from -` (standard input).
     Delete(DeleteArgs),
     /// Print each device (tags, alias, the whole answer) as one JSON line.
     Get(GetArgs),

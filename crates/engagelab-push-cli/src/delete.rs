@@ -18,6 +18,7 @@ pub fn run(args: DeleteArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32
             "give ids as arguments, or --from FILE (or - for standard input)",
         ));
     }
+    session::refuse_dash(&args.ids, "ids")?;
     // The configuration first: a missing credential is a usage error (exit
     // 2) whether or not a confirmation could be asked.
     let client = connect::client(&args.connection, env)?;

@@ -174,3 +174,15 @@ pub fn exit_code(s: &BulkSummary, failed: bool) -> i32 {
         fail::OK
     }
 }
+
+/// Refuses `-` among the `what` given as arguments: standard input is
+/// `--from -`, and `-` as an argument would be sent as an id or alias of its
+/// own, reported "not found", and exit 0 with none of the input read.
+pub fn refuse_dash(args: &[String], what: &str) -> Result<(), Failure> {
+    if args.iter().any(|a| a == "-") {
+        return Err(Failure::usage(format!(
+            "`-` among the {what}: to read them from standard input, give --from -; nothing was sent"
+        )));
+    }
+    Ok(())
+}

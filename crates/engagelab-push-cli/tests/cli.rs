@@ -107,6 +107,10 @@ fn exit_2_for_usage_and_configuration_errors_in_one_line() {
         (vec!["delete", "--yes", "--qps", "0", "x"], "--qps"),
         (vec!["delete", "--yes"], "--from"),
         (vec!["delete", "x", "--yes", "--region", "mars"], "mars"),
+        // Standard input is `--from -`: a `-` among the arguments is not
+        // sent as an id (or alias) of its own.
+        (vec!["delete", "--yes", "x", "-"], "--from -"),
+        (vec!["erase-user", "--yes", "-"], "--from -"),
     ] {
         let out = run(&mock, &args);
         let err = text(&out.stderr);
