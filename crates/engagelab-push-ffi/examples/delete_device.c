@@ -21,6 +21,7 @@ int main(int argc, char **argv) {
     el_client *client = NULL;
     el_error err = EL_ERROR_INIT;
     uint32_t status;
+    char why[1024];
 
     if (argc != 2) {
         fprintf(stderr, "usage: %s REGISTRATION_ID\n", argv[0]);
@@ -54,24 +55,10 @@ int main(int argc, char **argv) {
         printf("c: deleted %s\n", argv[1]);
         return 0;
     }
-    fprintf(stderr, "c: %s not deleted (%s)", argv[1], el_status_name(status));
-    if (err.http_status != 0) {
-        fprintf(stderr, " (HTTP %u", (unsigned)err.http_status);
-        if (err.api_code != 0) {
-            fprintf(stderr, ", code %lld", (long long)err.api_code);
-        }
-        fprintf(stderr, ")");
-    }
-    fprintf(stderr, ": %s", err.message);
-    if (err.attempts > 1) {
-        fprintf(stderr, ", after %u attempts", (unsigned)err.attempts);
-    }
-    if (err.retry_after_ms != 0) {
-        fprintf(stderr, ", retry after %u ms", (unsigned)err.retry_after_ms);
-    }
-    fprintf(stderr, "\n");
-    if (err.maybe_deleted) {
-        fprintf(stderr, "note: an earlier attempt may already have deleted the device\n");
-    }
+    /* The core's sentence (what happened, the HTTP status and code, what to
+     * do, whether the device may already be deleted): the same text Rust's
+     * and Python's errors show. A longer one is cut, as snprintf does. */
+    el_error_describe(&err, why, sizeof why);
+    fprintf(stderr, "c: %s not deleted (%s): %s\n", argv[1], el_status_name(status), why);
     return 1;
 }

@@ -26,6 +26,7 @@ int main(int argc, char **argv) {
     const char *base_url = env("ENGAGELAB_BASE_URL");
     size_t i, j;
     int ok;
+    char why[1024]; /* el_error_describe's sentence, cut as snprintf does */
 
     if (argc < 2) {
         fprintf(stderr, "usage: %s ALIAS...\n", argv[0]);
@@ -34,7 +35,8 @@ int main(int argc, char **argv) {
     if (el_config_new(env("ENGAGELAB_APP_KEY"), env("ENGAGELAB_MASTER_SECRET"), &config, &err) != EL_OK ||
         (base_url != NULL && el_config_set_base_url(config, base_url, &err) != EL_OK) ||
         el_client_new(config, &client, &err) != EL_OK) {
-        fprintf(stderr, "error: %s\n", err.message);
+        el_error_describe(&err, why, sizeof why);
+        fprintf(stderr, "error: %s\n", why);
         el_config_free(config);
         return 2;
     }
@@ -45,7 +47,14 @@ int main(int argc, char **argv) {
     options.journal = "erasure.journal";
     if (el_erase_users(client, (const char *const *)(argv + 1), (size_t)(argc - 1), &options, &erasure,
                        &err) != EL_OK) {
-        fprintf(stderr, "c: nothing erased (%s): %s\n", el_status_name(err.status), err.message);
+        /* Refused (nothing deleted) or stopped mid-run (a file that cannot
+         * be written): the erasure's summary says what was deleted. */
+        el_error_describe(&err, why, sizeof why);
+        fprintf(stderr, "c: erasure failed (%s): %s\n", el_status_name(err.status), why);
+        if (erasure != NULL && el_erasure_summary(erasure, &summary) == EL_OK) {
+            fprintf(stderr, "deleted %llu, failed %llu\n", (unsigned long long)summary.deleted,
+                    (unsigned long long)summary.failed);
+        }
         el_erasure_free(erasure);
         el_client_free(client);
         return 1;

@@ -1,6 +1,7 @@
 //! `cargo xtask demo`: the main job. Starts the bundled test server and
 //! deletes one device through each language (Rust, C, Python), shows that an
-//! unknown id fails clearly in each, then checks what the server has left.
+//! unknown id fails clearly in each, with the core's one sentence, then checks
+//! what the server has left.
 //! Needs nothing configured: credentials and base URL point at the mock.
 
 use std::process::Command;
@@ -62,15 +63,23 @@ pub(crate) fn run_demo() -> Result<(), String> {
     for (language, command) in &languages {
         run(with_env(command()).arg(format!("demo-device-{language}")))?;
     }
-    println!("== an unknown id fails clearly, in every language:");
+    println!("== an unknown id fails clearly, with the core's one sentence in every language:");
+    let mut sentences = Vec::new();
     for (language, command) in &languages {
-        let status = with_env(command())
+        let out = with_env(command())
             .arg("no-such-device")
-            .status()
+            .output()
             .map_err(|e| format!("{language}: {e}"))?;
-        if status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        eprint!("{err}");
+        if out.status.success() {
             return Err(format!("{language}: deleting an unknown id succeeded"));
         }
+        let prefix = format!("{language}: no-such-device not deleted (NOT_FOUND): ");
+        sentences.push(err.trim_end().strip_prefix(&prefix).map(str::to_owned));
+    }
+    if sentences.iter().any(|s| s.is_none() || *s != sentences[0]) {
+        return Err("the languages describe the unknown id differently (above)".into());
     }
     let left = mock.devices()?;
     println!("== devices left on the server: {}", left.join(", "));
