@@ -32,6 +32,15 @@ def main(argv: list[str]) -> int:
             report="erasure.report.jsonl",
             journal="erasure.journal",
         )
+    except OSError as e:
+        # A file that could not be opened (nothing sent), or written mid-run:
+        # then `summary` says what was deleted.
+        done = getattr(e, "summary", None)
+        if getattr(e, "bulk_error", None) == "WRITE_FAILED" and done is not None:
+            print(f"stopped after deleting {done.deleted}: {e}", file=sys.stderr)
+        else:
+            print(f"nothing erased: {e}", file=sys.stderr)
+        return 1
     except engagelab_push.EngageLabError as e:
         print(f"nothing erased ({e.status}): {e}", file=sys.stderr)
         return 1

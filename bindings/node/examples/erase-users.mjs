@@ -31,7 +31,10 @@ try {
   process.exitCode = erasure.isSuccess ? 0 : 1;
 } catch (e) {
   if (!(e instanceof EngageLabError)) throw e;
-  console.error(`nothing erased: ${e.name} [${e.status}] ${e.message}`);
+  // Only a run stopped mid-way (a file it could not write) has deleted
+  // anything; every other failure sent no DELETE.
+  if (e.bulkError === 'WRITE_FAILED') console.error(`stopped after deleting ${e.summary.deleted}: ${e.message}`);
+  else console.error(`nothing erased: ${e.name} [${e.status}] ${e.message}`);
   process.exitCode = 1;
 } finally {
   client.close();

@@ -63,7 +63,13 @@ try {
         cancel: $cancel,
     ));
 } catch (BulkException $e) {
-    fwrite(STDERR, "nothing erased ({$e->kind}): {$e->getMessage()}\n");
+    // Only a run stopped mid-way (a file it could not write) has deleted
+    // anything; every other failure sent no DELETE.
+    if ($e->kind === 'WRITE_FAILED') {
+        fwrite(STDERR, "stopped after deleting {$e->summary->deleted}: {$e->getMessage()}\n");
+    } else {
+        fwrite(STDERR, "nothing erased ({$e->kind}): {$e->getMessage()}\n");
+    }
     exit(1);
 } catch (EngageLabException $e) {
     fwrite(STDERR, "nothing erased ({$e->getStatus()}): {$e->getMessage()}\n");

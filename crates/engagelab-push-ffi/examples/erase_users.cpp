@@ -40,6 +40,16 @@ int main(int argc, char **argv) {
                     static_cast<unsigned long long>(erasure.summary.deleted),
                     static_cast<unsigned long long>(erasure.summary.failed));
         return erasure.is_success() ? 0 : 1;
+    } catch (const engagelab::BulkError &e) {
+        // Only a run stopped mid-way (a file it could not write) has deleted
+        // anything; every other failure sent no DELETE.
+        if (e.kind() == engagelab::BulkErrorKind::WriteFailed) {
+            std::fprintf(stderr, "c++: stopped after deleting %llu: %s\n",
+                         static_cast<unsigned long long>(e.summary().deleted), e.what());
+        } else {
+            std::fprintf(stderr, "c++: nothing erased (%s): %s\n", e.status_name(), e.what());
+        }
+        return 1;
     } catch (const engagelab::Error &e) {
         std::fprintf(stderr, "c++: nothing erased (%s): %s\n", e.status_name(), e.what());
         return 1;

@@ -9,7 +9,7 @@
 
 use std::process::ExitCode;
 
-use engagelab_push::Client;
+use engagelab_push::{BulkErrorKind, Client};
 
 fn main() -> ExitCode {
     let aliases: Vec<String> = std::env::args().skip(1).collect();
@@ -18,7 +18,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let erasure = Client::from_env()
-        .map_err(|e| e.to_string())
+        .map_err(|e| format!("nothing erased: {e}"))
         .and_then(|client| {
             client
                 .bulk_delete()
@@ -26,12 +26,19 @@ fn main() -> ExitCode {
                 .report("erasure.report.jsonl")
                 .journal("erasure.journal")
                 .erase_users(&aliases)
-                .map_err(|e| e.to_string())
+                // Only a run stopped mid-way (a file it could not write) has
+                // deleted anything; every other failure sent no DELETE.
+                .map_err(|e| match (e.kind(), e.summary()) {
+                    (BulkErrorKind::WriteFailed, Some(done)) => {
+                        format!("stopped after deleting {}: {e}", done.counts.deleted)
+                    }
+                    _ => format!("nothing erased: {e}"),
+                })
         });
     let erasure = match erasure {
         Ok(erasure) => erasure,
         Err(e) => {
-            eprintln!("rust: nothing erased: {e}");
+            eprintln!("rust: {e}");
             return ExitCode::FAILURE;
         }
     };

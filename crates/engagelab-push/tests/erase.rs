@@ -348,6 +348,48 @@ fn the_report_ends_with_the_erasures_summary_both_passes_counted() {
     assert_eq!(mock.devices(), ["c2", "x"]);
 }
 
+/// A second pass that cannot start (the folder of its report is gone) after
+/// the first pass deleted: `WriteFailed` with what the first pass did, never
+/// a kind that says nothing was sent.
+#[test]
+fn a_second_pass_that_cannot_start_is_write_failed_with_what_the_first_did() {
+    use std::time::{Duration, Instant};
+    let mock = mock();
+    // Still bound at the second lookup, which answers after 1 s.
+    let a1 = Answer::body(200, r#"{"registration_ids":["a1"]}"#);
+    mock.script_alias("user-9", vec![a1.clone(), a1.with_delay_ms(1000)]);
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("reports");
+    std::fs::create_dir(&folder).unwrap();
+    let report = folder.join("r.jsonl");
+    let remover = {
+        let (folder, report) = (folder.clone(), report.clone());
+        std::thread::spawn(move || {
+            // The first pass's summary line: the second lookup has begun.
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while !std::fs::read_to_string(&report)
+                .unwrap_or_default()
+                .contains("\"summary\"")
+            {
+                assert!(Instant::now() < deadline, "the first pass never ended");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            std::fs::remove_dir_all(&folder).unwrap();
+        })
+    };
+    let e = client(&mock)
+        .bulk_delete()
+        .report(&report)
+        .erase_users(["user-9"])
+        .expect_err("the second pass cannot open its report");
+    remover.join().unwrap();
+    assert_eq!(e.kind(), BulkErrorKind::WriteFailed, "{e}");
+    assert!(e.message().contains("cannot open the report"), "{e}");
+    let done = e.summary().expect("what the first pass did");
+    assert_eq!(done.counts.deleted, 1, "{done:?}");
+    assert_eq!(deletes(&mock), ["DELETE /v4/devices/a1"]);
+}
+
 #[test]
 fn a_cancel_during_the_first_lookup_interrupts_the_erasure() {
     let mock = mock();

@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -39,7 +40,14 @@ func main() {
 		Journal: "erasure.journal",
 	})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "Go: nothing erased:", err)
+		// Only a run stopped mid-way (a file it could not write) has deleted
+		// anything; every other failure sent no DELETE.
+		var stopped *engagelab.BulkError
+		if errors.As(err, &stopped) && stopped.Kind == engagelab.BulkWriteFailed {
+			fmt.Fprintf(os.Stderr, "Go: stopped after deleting %d: %v\n", stopped.Summary.Deleted, err)
+		} else {
+			fmt.Fprintln(os.Stderr, "Go: nothing erased:", err)
+		}
 		os.Exit(1)
 	}
 	for _, u := range erasure.Users {

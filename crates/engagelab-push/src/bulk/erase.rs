@@ -186,7 +186,8 @@ impl<'a> BulkDelete<'a> {
     /// [`BulkError`] when the run refuses to start (no alias, a bad alias,
     /// the guard, a journal of other aliases, a declined confirmation, a
     /// file that cannot be opened; nothing is deleted then) or must stop (a
-    /// file that cannot be written). A first lookup that fails (other than
+    /// file that cannot be written, or opened again for step 4:
+    /// [`BulkErrorKind::WriteFailed`], its summary counting both passes). A first lookup that fails (other than
     /// for an unknown alias) is [`BulkErrorKind::Lookup`], whose
     /// [`source`](std::error::Error::source) is the lookup's [`Error`]:
     /// nothing was deleted. Failed deletions, devices still bound and
@@ -287,20 +288,26 @@ impl<'a> BulkDelete<'a> {
                 .collect();
             if complete && !again.is_empty() {
                 let second_outcomes = Outcomes::default();
-                let second = engine::run(
+                let both = |first: BulkSummary, second: &BulkSummary| {
+                    merged(
+                        first,
+                        second,
+                        &first_outcomes.lock().unwrap_or_else(|p| p.into_inner()),
+                        &second_outcomes.lock().unwrap_or_else(|p| p.into_inner()),
+                    )
+                };
+                let second = match engine::run(
                     &mut self,
                     BulkInput::ids(again),
                     Some(fingerprint),
                     true,
                     &[],
                     Some(second_outcomes.clone()),
-                )?;
-                summary = merged(
-                    summary,
-                    &second,
-                    &first_outcomes.lock().unwrap_or_else(|p| p.into_inner()),
-                    &second_outcomes.lock().unwrap_or_else(|p| p.into_inner()),
-                );
+                ) {
+                    Ok(second) => second,
+                    Err(e) => return Err(after_first_pass(e, summary, both)),
+                };
+                summary = both(summary, &second);
                 if !second.interrupted && second.stopped.is_none() {
                     complete = verify(&client, &pacer, &cancel, &options, &mut users, |u| {
                         u.still_bound.as_ref().is_some_and(|ids| !ids.is_empty())
@@ -457,6 +464,29 @@ fn interrupted(users: Vec<ErasedUser>, dry_run: bool) -> Erasure {
             stopped: None,
             dry_run,
         },
+    }
+}
+
+/// The failure of an erasure's second pass, after the first pass deleted:
+/// [`BulkErrorKind::WriteFailed`] with what both passes did, as every other
+/// kind says nothing was sent. A second pass that could not start (its
+/// journal, backup or report could not be opened again) did only what the
+/// first did.
+fn after_first_pass(
+    e: BulkError,
+    first: BulkSummary,
+    both: impl FnOnce(BulkSummary, &BulkSummary) -> BulkSummary,
+) -> BulkError {
+    match (e.kind(), e.summary()) {
+        (BulkErrorKind::WriteFailed, Some(second)) => {
+            let done = both(first, second);
+            e.with_summary(done)
+        }
+        _ => BulkError::new(
+            BulkErrorKind::WriteFailed,
+            format!("stopped after the first pass of deletions: {e}"),
+        )
+        .with_summary(first),
     }
 }
 

@@ -25,9 +25,9 @@ pub enum BulkErrorKind {
     /// time): nothing was sent.
     JournalBusy,
     /// A file the run keeps (the backup, the report, the journal) could not
-    /// be written mid-run, e.g. on a full disk: no request was sent after
-    /// that, those in flight finished, and [`BulkError::summary`] says what
-    /// was done.
+    /// be written mid-run, e.g. on a full disk, or opened again for an
+    /// erasure's second pass: no request was sent after that, those in
+    /// flight finished, and [`BulkError::summary`] says what was done.
     WriteFailed,
     /// A setting is out of range (e.g. `qps` 0), an alias is bad, or the
     /// client was refused before sending: its [`Error`], if any, is
