@@ -268,4 +268,41 @@ mod tests {
         assert_eq!(e.kind(), BulkErrorKind::Io, "{e}");
         assert!(e.message().contains("cannot open the journal"), "{e}");
     }
+
+    /// A header cut short by a crash (no newline) is not a journal, even
+    /// when its text names this input.
+    #[test]
+    fn a_header_without_its_newline_is_not_a_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let (j, _) = Journal::open(&path, "fp", 1, true).unwrap();
+        drop(j);
+        let whole = read_all(&path);
+        std::fs::write(&path, whole.trim_end_matches('\n')).unwrap();
+        let e = Journal::open(&path, "fp", 1, true).err().unwrap();
+        assert_eq!(e.kind(), BulkErrorKind::JournalMismatch, "{e}");
+        assert!(e.message().contains("not a journal"), "{e}");
+    }
+
+    /// While a run holds the journal, a second open for a run refuses and
+    /// names the holding process; a dry run still reads it.
+    #[test]
+    fn a_journal_in_use_refuses_a_second_run_and_names_its_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let (held, _) = Journal::open(&path, "fp", 2, true).unwrap();
+        let held = held.unwrap();
+        held.finish("a", true).unwrap();
+        let e = Journal::open(&path, "fp", 2, true).err().unwrap();
+        assert_eq!(e.kind(), BulkErrorKind::JournalBusy, "{e}");
+        assert!(
+            e.message()
+                .contains(&format!("(process {})", std::process::id())),
+            "{e}"
+        );
+        let (none, done) = Journal::open(&path, "fp", 2, false).unwrap();
+        assert!(none.is_none() && done.count == 1 && done.ids.contains("a"));
+        drop(held);
+        assert!(Journal::open(&path, "fp", 2, true).unwrap().0.is_some());
+    }
 }
