@@ -412,4 +412,122 @@ mod tests {
         tally.latency(Duration::from_micros(1600));
         assert_eq!(tally.mean_latency(), Duration::from_micros(900));
     }
+
+    /// Every outcome is counted under its own name, by the shared tally and
+    /// by a summary's counts alike.
+    #[test]
+    fn each_outcome_is_counted_in_its_own_slot() {
+        let tally = Tally::default();
+        let mut counts = Counts::default();
+        for (i, outcome) in Outcome::ALL.into_iter().enumerate() {
+            for _ in 0..=i {
+                tally.add(outcome);
+                *counts.slot(outcome) += 1;
+            }
+        }
+        let want = Counts {
+            deleted: 1,
+            not_found: 2,
+            failed: 3,
+            invalid: 4,
+            duplicate: 5,
+            already_done: 6,
+            would_delete: 7,
+        };
+        assert_eq!(tally.counts(), want);
+        assert_eq!(counts, want);
+    }
+
+    /// A run succeeds only when no id failed and it was neither interrupted
+    /// nor stopped.
+    #[test]
+    fn success_needs_no_failure_no_interruption_and_no_stop() {
+        let clean = summary(
+            Counts {
+                deleted: 3,
+                invalid: 1,
+                ..Counts::default()
+            },
+            Duration::from_secs(1),
+            false,
+        );
+        assert!(clean.is_success());
+        let mut failed = clean.clone();
+        failed.counts.failed = 1;
+        assert!(!failed.is_success());
+        let mut interrupted = clean.clone();
+        interrupted.interrupted = true;
+        assert!(!interrupted.is_success());
+        let mut stopped = clean.clone();
+        stopped.stopped = Some("AUTH".into());
+        assert!(!stopped.is_success());
+    }
+
+    /// The summary line holds every count and every field of the summary.
+    #[test]
+    fn the_summary_line_holds_every_count_and_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report");
+        let report = Report::open(&path, true).unwrap();
+        let mut s = summary(
+            Counts {
+                deleted: 1,
+                not_found: 2,
+                failed: 3,
+                invalid: 4,
+                duplicate: 5,
+                already_done: 6,
+                would_delete: 7,
+            },
+            Duration::from_millis(1500),
+            false,
+        );
+        s.ids = 9;
+        s.not_started = 10;
+        s.rate_limited = 11;
+        s.interrupted = true;
+        s.stopped = Some("AUTH".into());
+        report.summary(&s).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let line: Value = serde_json::from_str(text.trim_end()).unwrap();
+        assert_eq!(
+            line,
+            json!({"summary": {
+                "deleted": 1, "not_found": 2, "failed": 3, "invalid": 4,
+                "duplicate": 5, "already_done": 6, "would_delete": 7,
+                "entries": 28, "ids": 9, "not_started": 10, "rate_limited": 11,
+                "elapsed_s": 1.5, "rate_per_s": 2.0, "interrupted": true,
+                "stopped": "AUTH", "dry_run": false,
+            }})
+        );
+    }
+
+    /// A failed entry's line holds every field of its error.
+    #[test]
+    fn a_failed_entry_carries_every_field_of_its_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report");
+        let report = Report::open(&path, false).unwrap();
+        let e = Error::from_parts(
+            crate::ErrorKind::RateLimited,
+            Some(429),
+            Some(23008),
+            "slow down",
+            3,
+            Some(Duration::from_millis(2500)),
+            true,
+        );
+        report.line("dev-9", 4, Outcome::Failed, Some(&e)).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let line: Value = serde_json::from_str(text.trim_end()).unwrap();
+        assert_eq!(line["outcome"], "failed");
+        assert_eq!(
+            line["error"],
+            json!({
+                "kind": "RATE_LIMITED", "http_status": 429, "api_code": 23008,
+                "message": "slow down", "attempts": 3, "retry_after": 2.5,
+                "maybe_deleted": true,
+            })
+        );
+    }
 }
