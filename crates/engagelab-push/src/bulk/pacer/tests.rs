@@ -300,3 +300,174 @@ fn a_long_hint_is_honoured_a_coarse_one_is_a_short_pause() {
     token.cancel();
     assert_eq!(pacer.acquire(&token), None);
 }
+
+/// A virtual clock that runs a hook (once) when a worker goes to sleep: what
+/// other workers do while one waits for its slot.
+struct HookClock {
+    now: Mutex<Instant>,
+    hook: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+impl Clock for HookClock {
+    fn now(&self) -> Instant {
+        *self.now.lock().unwrap()
+    }
+
+    fn sleep_until(&self, until: Instant, _cancel: Option<&CancelToken>) -> bool {
+        let hook = self.hook.lock().unwrap().take();
+        if let Some(hook) = hook {
+            hook();
+        }
+        let mut now = self.now.lock().unwrap();
+        *now = (*now).max(until);
+        true
+    }
+}
+
+/// A pacer at one request a second on a hook clock, its first slot taken.
+fn one_per_second(t0: Instant) -> (Arc<HookClock>, Arc<Pacer>) {
+    let clock = Arc::new(HookClock {
+        now: Mutex::new(t0),
+        hook: Mutex::new(None),
+    });
+    let pacer = Arc::new(Pacer::with_clock(1.0, clock.clone()));
+    assert_eq!(pacer.acquire(&CancelToken::new()), Some(t0));
+    (clock, pacer)
+}
+
+#[test]
+fn a_pause_that_starts_while_a_worker_sleeps_holds_it_until_the_pause_ends() {
+    let t0 = Instant::now();
+    let (clock, pacer) = one_per_second(t0);
+    let other = pacer.clone();
+    *clock.hook.lock().unwrap() = Some(Box::new(move || {
+        other.rate_limited(t0, Some(Duration::from_secs(5)));
+    }));
+    // Its slot was t0 + 1 s; the pause, begun meanwhile, lasts to t0 + 5 s.
+    assert_eq!(
+        pacer.acquire(&CancelToken::new()),
+        Some(t0 + Duration::from_secs(5))
+    );
+}
+
+#[test]
+fn a_pause_that_ends_before_a_sleeping_worker_s_slot_keeps_that_slot() {
+    let t0 = Instant::now();
+    let (clock, pacer) = one_per_second(t0);
+    let other = pacer.clone();
+    *clock.hook.lock().unwrap() = Some(Box::new(move || {
+        other.quota(Quota {
+            limit: None,
+            remaining: Some(0),
+            reset: Some(Duration::from_millis(500)),
+        });
+    }));
+    // The pause (to t0 + 20 ms) is over before the slot at t0 + 1 s.
+    assert_eq!(
+        pacer.acquire(&CancelToken::new()),
+        Some(t0 + Duration::from_secs(1))
+    );
+}
+
+#[test]
+fn episodes_close_behind_each_other_double_the_short_pause_a_calm_resets_it() {
+    let t0 = Instant::now();
+    let clock = Arc::new(VirtualClock(Mutex::new(t0)));
+    let pacer = Pacer::with_clock(100.0, clock.clone());
+    let limited_now = |want: Duration| {
+        let now = clock.now();
+        pacer.rate_limited(now, None);
+        assert_eq!(pacer.pause(), Some((want, PauseReason::RateLimited)));
+        now + want
+    };
+    let mut end = limited_now(SHORT_PAUSE);
+    for want in [2 * SHORT_PAUSE, 4 * SHORT_PAUSE] {
+        clock.set(end + Duration::from_millis(100));
+        end = limited_now(want);
+    }
+    // An episode a whole STORM_GAP after the last pause ended is a new storm.
+    clock.set(end + STORM_GAP);
+    limited_now(SHORT_PAUSE);
+    // An answer to a request sent before the episode began changes nothing.
+    pacer.rate_limited(t0, None);
+    assert_eq!(pacer.pause(), Some((SHORT_PAUSE, PauseReason::RateLimited)));
+}
+
+#[test]
+fn a_used_up_quota_with_a_reset_of_a_second_or_less_is_a_short_pause() {
+    for reset in [Duration::from_secs(1), Duration::from_millis(400)] {
+        let clock = Arc::new(VirtualClock(Mutex::new(Instant::now())));
+        let pacer = Pacer::with_clock(100.0, clock);
+        pacer.quota(Quota {
+            limit: None,
+            remaining: Some(0),
+            reset: Some(reset),
+        });
+        assert_eq!(pacer.pause(), Some((SHORT_PAUSE, PauseReason::QuotaUsedUp)));
+    }
+}
+
+#[test]
+fn a_stated_limit_is_per_window_of_whole_seconds() {
+    // 300 requests a window: a window of 2.5 s counts as 3 s, so 100/s,
+    // taken a little under.
+    for reset in [Duration::from_millis(2500), Duration::from_secs(3)] {
+        let clock = Arc::new(VirtualClock(Mutex::new(Instant::now())));
+        let pacer = Pacer::with_clock(1000.0, clock);
+        pacer.quota(Quota {
+            limit: Some(300),
+            remaining: Some(299),
+            reset: Some(reset),
+        });
+        let want = 100.0 * (1.0 - super::super::aimd::MARGIN);
+        assert!(
+            (pacer.rate() - want).abs() < 1e-9,
+            "{reset:?}: {}",
+            pacer.rate()
+        );
+        assert_eq!(pacer.pause(), None);
+    }
+}
+
+#[test]
+fn a_pause_that_ended_is_no_longer_reported() {
+    let t0 = Instant::now();
+    let clock = Arc::new(VirtualClock(Mutex::new(t0)));
+    let pacer = Pacer::with_clock(100.0, clock.clone());
+    pacer.rate_limited(t0, Some(Duration::from_secs(2)));
+    clock.set(t0 + Duration::from_secs(2));
+    assert_eq!(pacer.pause(), None);
+}
+
+#[test]
+fn a_pause_keeps_its_reason_unless_a_later_one_outlasts_it() {
+    let t0 = Instant::now();
+    let clock = Arc::new(VirtualClock(Mutex::new(t0)));
+    let pacer = Pacer::with_clock(100.0, clock);
+    pacer.rate_limited(t0, Some(Duration::from_secs(90)));
+    let quota = |secs| Quota {
+        limit: None,
+        remaining: Some(0),
+        reset: Some(Duration::from_secs(secs)),
+    };
+    pacer.quota(quota(90));
+    assert_eq!(
+        pacer.pause(),
+        Some((Duration::from_secs(90), PauseReason::RateLimited))
+    );
+    pacer.quota(quota(91));
+    assert_eq!(
+        pacer.pause(),
+        Some((Duration::from_secs(91), PauseReason::QuotaUsedUp))
+    );
+}
+
+#[test]
+fn each_pause_reason_names_its_cause() {
+    assert!(PauseReason::RateLimited.text().contains("429"));
+    assert!(
+        PauseReason::QuotaUsedUp
+            .text()
+            .contains("X-Rate-Limit-Remaining: 0")
+    );
+}
