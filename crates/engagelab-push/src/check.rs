@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use crate::alias;
 use crate::answer;
+use crate::cancel::CancelToken;
 use crate::client::{Client, device_path};
 use crate::device::Device;
 use crate::error::{Error, ErrorKind};
@@ -433,6 +434,7 @@ impl Client {
     /// [`CheckOptions::call_options`] was cancelled.
     pub fn check(&self, options: &CheckOptions) -> Result<CheckReport, Error> {
         let deadline = self.deadline_from_now(&options.call);
+        let cancel = options.call.cancel.as_ref();
         let unknown_id = format!("el-check-{:016x}", fastrand::u64(..));
         let unknown_alias = format!("el-check-{:016x}", fastrand::u64(..));
         let device = match &options.device {
@@ -448,7 +450,7 @@ impl Client {
                 ProbeKind::UnknownDevice,
                 &device_probe_path,
                 deadline,
-                options,
+                cancel,
                 &mut facts,
             )?;
             rtts.push(seen.probe.rtt);
@@ -462,11 +464,11 @@ impl Client {
             ProbeKind::UnknownAlias,
             &alias_path,
             deadline,
-            options,
+            cancel,
             &mut facts,
         )?);
         if let Some((id, path)) = &device {
-            let mut seen = self.probe(ProbeKind::Device, path, deadline, options, &mut facts)?;
+            let mut seen = self.probe(ProbeKind::Device, path, deadline, cancel, &mut facts)?;
             if let Some(body) = &seen.body {
                 // The device's tags and alias are the user's data: only
                 // counted, never shown.
@@ -550,11 +552,11 @@ impl Client {
         kind: ProbeKind,
         path: &str,
         deadline: Instant,
-        options: &CheckOptions,
+        cancel: Option<&CancelToken>,
         facts: &mut Facts,
     ) -> Result<Seen, Error> {
         let start = Instant::now();
-        let observed = self.observe(path, deadline, options.call.cancel.as_ref())?;
+        let observed = self.observe(path, deadline, cancel)?;
         let rtt = start.elapsed();
         let now = SystemTime::now();
         facts.address = observed.peer.or(facts.address);

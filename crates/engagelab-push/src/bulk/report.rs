@@ -413,6 +413,18 @@ mod tests {
         assert_eq!(tally.mean_latency(), Duration::from_micros(900));
     }
 
+    /// Counts with a different number in each field, in `Outcome::ALL`'s
+    /// order: a count put in the wrong field shows.
+    const EACH_ITS_OWN: Counts = Counts {
+        deleted: 1,
+        not_found: 2,
+        failed: 3,
+        invalid: 4,
+        duplicate: 5,
+        already_done: 6,
+        would_delete: 7,
+    };
+
     /// Every outcome is counted under its own name, by the shared tally and
     /// by a summary's counts alike.
     #[test]
@@ -425,15 +437,7 @@ mod tests {
                 *counts.slot(outcome) += 1;
             }
         }
-        let want = Counts {
-            deleted: 1,
-            not_found: 2,
-            failed: 3,
-            invalid: 4,
-            duplicate: 5,
-            already_done: 6,
-            would_delete: 7,
-        };
+        let want = EACH_ITS_OWN;
         assert_eq!(tally.counts(), want);
         assert_eq!(counts, want);
     }
@@ -469,19 +473,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("report");
         let report = Report::open(&path, true).unwrap();
-        let mut s = summary(
-            Counts {
-                deleted: 1,
-                not_found: 2,
-                failed: 3,
-                invalid: 4,
-                duplicate: 5,
-                already_done: 6,
-                would_delete: 7,
-            },
-            Duration::from_millis(1500),
-            false,
-        );
+        let mut s = summary(EACH_ITS_OWN, Duration::from_millis(1500), false);
         s.ids = 9;
         s.not_started = 10;
         s.rate_limited = 11;
