@@ -152,5 +152,5 @@ def test_ctrl_c_stops_get_alias(mock: Mock) -> None:
     took = time.monotonic() - started
     timer.join()
     # Far below the 5 s the call would take; room left for a loaded machine.
-    assert took < 0.3 + 0.25, took
+    assert took < 0.3 + 1.0, took
     assert len(mock.log()) == 1

@@ -35,6 +35,11 @@ from test_exceptions import texts_of
 from test_faults import proxy_url, toxiproxy  # noqa: F401 - fixtures of the fault matrix
 
 T = TypeVar("T")
+
+# Seconds within which a cancelled call or a timeout settles. It takes a few
+# ms on an idle machine; the calls these tests cancel would otherwise end
+# after 3 s or more, so the bound leaves a loaded 2-core machine room.
+CANCELLED_WITHIN = 1.0
 Runner = Callable[[Coroutine[Any, Any, Any]], Any]
 
 
@@ -258,7 +263,7 @@ def test_cancel_during_a_slow_delete(
         task = asyncio.ensure_future(client.delete_device("slow-del"))
         await wait_for_request(mock, "/v4/devices/slow-del")
         took, raised = await cancel_and_time(task)
-        assert took < 0.1, took
+        assert took < CANCELLED_WITHIN, took
         cause = raised.__cause__
         assert isinstance(cause, engagelab_push.CancelledError), repr(cause)
         # The DELETE was written: EngageLab may have acted on it.
@@ -287,7 +292,7 @@ def test_cancel_of_a_queued_call_says_nothing_was_deleted(mock: Mock) -> None:
         task = asyncio.ensure_future(client.delete_device("queued"))
         await asyncio.sleep(0)  # the task starts the call, which waits for a thread
         took, raised = await cancel_and_time(task)
-        assert took < 0.1, took
+        assert took < CANCELLED_WITHIN, took
         cause = raised.__cause__
         assert isinstance(cause, engagelab_push.CancelledError), repr(cause)
         assert (cause.maybe_deleted, cause.attempts) == (False, 0)
@@ -396,7 +401,7 @@ def test_a_timeout_while_queued_settles_at_the_timeout(mock: Mock, run: Runner) 
         with pytest.raises(engagelab_push.TimeoutError) as info:
             await client.delete_device("late", timeout=0.3)
         took = time.monotonic() - started
-        assert 0.3 - 0.01 <= took < 0.3 + 0.1, took
+        assert 0.3 - 0.01 <= took < 0.3 + CANCELLED_WITHIN, took
         assert (info.value.attempts, info.value.maybe_deleted) == (0, False)
         for h in holders:
             h.cancel()
@@ -623,7 +628,7 @@ def test_cancelling_a_check_stops_it(mock: Mock, run: Runner) -> None:
             assert time.monotonic() < deadline, "the check sent nothing"
             await asyncio.sleep(0.005)
         took, _ = await cancel_and_time(task)
-        assert took < 0.1, took
+        assert took < CANCELLED_WITHIN, took
 
     run(main())
     # The check's later requests were never sent.

@@ -102,5 +102,5 @@ def test_ctrl_c_stops_get_device(mock: Mock) -> None:
     timer.join()
     # About 20 ms on an idle machine; the bound leaves room for a loaded
     # 2-core CI machine, and is far below the 5 s the call would take.
-    assert took < 0.3 + 0.25, took
+    assert took < 0.3 + 1.0, took
     assert len(mock.log()) == 1

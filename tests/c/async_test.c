@@ -250,7 +250,9 @@ int main(void) {
     el_cancel_cancel(token);
     CHECK(wait_done(1, 1000) == 1);
     CHECK(seen.per_status[EL_CANCELLED] == 1 && seen.last_attempts == 0 && !seen.last_maybe_deleted);
-    CHECK(seen.last_ms - cancelled_at < 100);
+    /* Had it waited for a thread, it would end when the busy calls do, after
+     * 1500 ms: the bounds leave a loaded machine (and valgrind) room. */
+    CHECK(seen.last_ms - cancelled_at < 750);
     el_cancel_free(token);
 
     options = (el_call_options)EL_CALL_OPTIONS_INIT;
@@ -260,7 +262,7 @@ int main(void) {
     CHECK_STATUS(el_delete_device_async(client, "async-waiting", &options, on_delete, NULL, &err), EL_OK);
     CHECK(wait_done(2, 1200) == 2);
     CHECK(seen.per_status[EL_TIMEOUT] == 1 && seen.last_attempts == 0);
-    CHECK(seen.last_ms - started >= 290 && seen.last_ms - started < 400);
+    CHECK(seen.last_ms - started >= 290 && seen.last_ms - started < 1000);
     CHECK(wait_done(EL_ASYNC_THREADS + 3, 10000) == EL_ASYNC_THREADS + 3);
     /* The first waiting call, never cancelled, deleted the device. */
     CHECK(seen.per_status[EL_OK] == EL_ASYNC_THREADS + 1);

@@ -10,8 +10,10 @@
 //   (ids-<i>.txt in EL_POOL_DIR), eraseUsers of one alias, and check() in
 //   turn, on ids, aliases and a mock the parent made slow; the runs have
 //   callbacks, so koffi relays calls from the runs' threads meanwhile.
-// Prints one JSON line: how long the read took, when the calls settled and
-// how (for runs, what each resolved with, in short). Once the read is done,
+// Prints one JSON line, times in ms since the calls were started: when the
+// read ended (and how long it took), when the first and the last call
+// settled, and how (for runs, what each resolved with, in short, and when
+// the last deleteDevices run asked to confirm, which it does as it starts). Once the read is done,
 // nothing but the pending calls holds the event loop open (a promise does
 // not): the line is printed only if they do. It does not call process.exit:
 // the parent checks that it ends by itself once its calls have finished.
@@ -39,6 +41,8 @@ async function run(client, i, callbacks) {
   const options = {
     confirm: () => {
       callbacks.confirm++;
+      // A deleteDevices run asks at its start; an erasure once it resolved.
+      if (kind !== 2) callbacks.lastStartConfirmAt = performance.now() - callbacks.started;
       return true;
     },
     onProgress: () => callbacks.progress++,
@@ -65,21 +69,38 @@ async function main() {
   const client = new Client({ appKey: 'demo-app-key', masterSecret: 'demo-master-secret', baseUrl: url });
   const started = performance.now();
   const calls = [];
-  const callbacks = { confirm: 0, progress: 0, resolved: 0 };
-  for (let i = 0; i < count; i++) calls.push(mode === 'runs' ? run(client, i, callbacks) : call(client, i));
+  const callbacks = { confirm: 0, progress: 0, resolved: 0, started, lastStartConfirmAt: null };
+  let firstSettledAt = null;
+  const noteSettled = () => {
+    if (firstSettledAt === null) firstSettledAt = performance.now() - started;
+  };
+  for (let i = 0; i < count; i++) {
+    const c = mode === 'runs' ? run(client, i, callbacks) : call(client, i);
+    c.then(noteSettled, noteSettled);
+    calls.push(c);
+  }
   const settled = Promise.allSettled(calls).then((r) => ({ results: r, at: performance.now() - started }));
   // Let the calls get under way (their requests are sent within a few ms).
   await new Promise((r) => setTimeout(r, 200));
   const readStarted = performance.now();
   const text = await fs.promises.readFile(file, 'utf8');
-  const readMs = performance.now() - readStarted;
+  const readEnded = performance.now();
   const { results, at } = await settled;
   client.close();
   const rejected = results.filter((r) => r.status === 'rejected').map((r) => String(r.reason));
-  const report = { readMs, bytes: text.length, callsMs: at, fulfilled: results.length - rejected.length, rejected };
+  const report = {
+    readMs: readEnded - readStarted,
+    readEndedAt: readEnded - started,
+    firstSettledAt,
+    callsMs: at,
+    bytes: text.length,
+    fulfilled: results.length - rejected.length,
+    rejected,
+  };
   if (mode === 'runs') {
     report.values = results.map((r) => r.value ?? null);
-    report.callbacks = callbacks;
+    const { started: _, ...counts } = callbacks;
+    report.callbacks = counts;
   }
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }

@@ -337,8 +337,10 @@ class AsyncTest {
 
     /**
      * Behind EL_ASYNC_THREADS slow calls, a waiting call cancelled with
-     * cancel(false) ends within 100 ms, and one with a 300 ms timeout fails
-     * with TimeoutException within 100 ms of it; neither sends anything.
+     * cancel(false) ends at its cancel, and one with a 300 ms timeout fails
+     * with TimeoutException at its timeout; neither sends anything. Had they
+     * waited for a thread, they would end with the busy calls, after 1500 ms:
+     * the bounds leave a loaded machine room short of that.
      */
     @Test
     void waitingCallsEndAtTheirCancelAndTheirTimeout() throws Exception {
@@ -359,7 +361,7 @@ class AsyncTest {
             assertTrue(cancelled.cancel(false));
             long[] ended = endedAfter(cancelled, cancelledAt);
             assertEquals(Status.CANCELLED.code(), ended[1]);
-            assertTrue(ended[0] <= 100, "the waiting call ended " + ended[0] + " ms after the cancel");
+            assertTrue(ended[0] < 750, "the waiting call ended " + ended[0] + " ms after the cancel");
 
             long startedAt = System.nanoTime();
             CompletableFuture<Void> timed = client.deleteDeviceAsync("async-waiting", Duration.ofMillis(300));
@@ -367,7 +369,7 @@ class AsyncTest {
             timed.whenComplete((v, e) -> settledAt.set(System.nanoTime()));
             TimeoutException e = assertInstanceOf(TimeoutException.class, failure(timed));
             long ms = (settledAt.get() - startedAt) / 1_000_000;
-            assertTrue(ms >= 290 && ms <= 400, "the timeout settled after " + ms + " ms");
+            assertTrue(ms >= 290 && ms < 1000, "the timeout settled after " + ms + " ms");
             assertEquals(0, e.attempts());
             assertFalse(e.maybeDeleted());
 
