@@ -5,6 +5,7 @@ against the C ABI called from as many threads. `cargo xtask bench --in-flight`
 runs it through bench/run.py (which builds the clients and starts nginx) and
 writes bench/results/in_flight.json; bench/report.py turns that into the
 "Calls in flight" section of BENCHMARKS.md and rows of its Targets table.
+Then bench/responsive.py measures how the host fares while calls are in flight.
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ def measure(run, server, built) -> dict:
 def main(art: dict) -> None:
     """Builds what the clients need, runs them against nginx, writes in_flight.json."""
     sys.path.insert(0, str(ROOT / "bench"))
+    import responsive
     from run import CFLAGS, Run, Server, built
 
     run = Run(art | {"quick": False})
@@ -115,6 +117,7 @@ def main(art: dict) -> None:
     out = ROOT / "bench/results/in_flight.json"
     out.write_text(json.dumps(data, indent=1) + "\n")
     print(f"== wrote {out}", file=sys.stderr)
+    responsive.main(run)
     if run.failures:
         sys.exit(f"{run.failures} in-flight measurement(s) failed")
 

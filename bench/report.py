@@ -21,6 +21,7 @@ from pathlib import Path
 
 import bulk
 import in_flight
+import responsive
 
 HERE = Path(__file__).resolve().parent
 # Display order, name in the tables and name in the chart of each client.
@@ -421,17 +422,19 @@ def body(rows, results_dir: Path, notes_text: str, quick: bool) -> list[str]:
         ]
     L += footprint(rows) + syscalls(rows)
     extra = {}
-    for name in ("bulk", "in_flight"):
+    for name in ("bulk", "in_flight", "responsive"):
         path = results_dir / f"{name}.json"
         extra[name] = json.loads(path.read_text()) if path.exists() else None
     L += bulk.section(extra["bulk"]) if extra["bulk"] else []
     L += in_flight.section(extra["in_flight"]) if extra["in_flight"] else []
+    L += responsive.section(extra["responsive"]) if extra["responsive"] else []
     # The PHP comparison's own run (bench/php/compare.php writes it), kept
     # as written: its figures come from that run, not from RESULTS_DIR.
     php = HERE / "php" / "results.md"
     L += php.read_text().rstrip("\n").split("\n") + [""] if php.exists() else []
     targets = target_rows(rows) + bulk.targets(extra["bulk"])
-    return L + targets_section(targets + in_flight.targets(extra["in_flight"]), notes_text, quick)
+    targets += in_flight.targets(extra["in_flight"]) + responsive.targets(extra["responsive"])
+    return L + targets_section(targets, notes_text, quick)
 
 
 def page(rows, meta, results_dir: Path) -> str:

@@ -67,13 +67,16 @@ pub(crate) fn run_bulk() -> Result<(), String> {
 }
 
 /// `bench --in-flight`: bench/in_flight.py, the asynchronous calls of every
-/// language with 1 and 64 calls in flight, through bench/run.py.
+/// language with 1 and 64 calls in flight, and how the host fares meanwhile,
+/// through bench/run.py.
 pub(crate) fn run_in_flight() -> Result<(), String> {
     apt::ensure(
         PACKAGES,
         "the benchmark's server (nginx) and throwaway CA (openssl)",
     )?;
     let py = bench_venv()?;
+    log("building the release mock (the host-responsiveness runs)");
+    exec(cargo().args(["build", "--release", "-p", "engagelab-mock"]))?;
     let out = out_dir(false);
     fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let mut art = artifacts(false, &out)?;
