@@ -42,8 +42,9 @@ pub enum el_bulk_error {
     /// Another run holds the journal: nothing was sent.
     EL_BULK_JOURNAL_BUSY = 5,
     /// A file the run keeps could not be written mid-run (a full disk), or
-    /// opened again for an erasure's second pass: no request was sent after
-    /// that; the summary's counts say what was done.
+    /// opened again for an erasure's second pass, or the input's temporary
+    /// copy could not be read back: no request was sent after that; the
+    /// summary's counts say what was done.
     EL_BULK_WRITE_FAILED = 6,
     /// A setting out of range, a bad alias, an input without one valid id,
     /// or a client refused before sending: nothing was sent.

@@ -354,9 +354,7 @@ fn drive(
             }
             thread::sleep(TICK);
         }
-        if let Ok(Err(e)) = producer.join() {
-            let _ = shared.failure.set(e);
-        }
+        let _ = producer.join();
     });
     if let Some(payload) = panicked {
         panic::resume_unwind(payload);
@@ -394,7 +392,7 @@ fn finish(
     {
         let _ = shared
             .failure
-            .set(BulkError::write("cannot write the report", &e));
+            .set(BulkError::mid_run("cannot write the report", &e));
     }
     match shared.failure.get() {
         Some(e) if e.kind() == BulkErrorKind::WriteFailed => Err(e.clone().with_summary(summary)),
@@ -502,13 +500,14 @@ fn spawn_worker<'s, 'e>(
 }
 
 /// Reads the input's copy, settles what needs no request, and hands the
-/// rest to the workers.
+/// rest to the workers. A copy that cannot be read back stops the run
+/// (ids already handed over are not sent).
 fn produce(
     shared: &Shared,
     entries: input::SpoolReader<'_>,
     finished: Option<IdSet>,
     tx: std::sync::mpsc::SyncSender<Job>,
-) -> Result<(), BulkError> {
+) {
     for entry in entries {
         if shared.halted() {
             break;
@@ -518,7 +517,13 @@ fn produce(
             text,
             duplicate,
             too_long,
-        } = entry?;
+        } = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                shared.fail(e);
+                break;
+            }
+        };
         if too_long {
             let e = Error::invalid_argument(format!(
                 "line {position} is longer than {MAX_LINE_BYTES} bytes; a registration id is at \
@@ -535,7 +540,6 @@ fn produce(
             break;
         }
     }
-    Ok(())
 }
 
 /// One worker: takes ids until the input ends; after a stop it only drains.
@@ -569,7 +573,7 @@ impl Shared {
             match self.call(|c, o| c.get_device_with(id, o))? {
                 Ok(device) => {
                     if let Err(e) = backup.keep(&device) {
-                        self.fail(BulkError::write("cannot write the backup", &e));
+                        self.fail(BulkError::mid_run("cannot write the backup", &e));
                         return None;
                     }
                 }
@@ -667,13 +671,13 @@ impl Shared {
         if let Some(r) = &self.report
             && let Err(e) = r.line(id, position, outcome, error)
         {
-            self.fail(BulkError::write("cannot write the report", &e));
+            self.fail(BulkError::mid_run("cannot write the report", &e));
         }
         if let Some(j) = &self.journal
             && matches!(outcome, Outcome::Deleted | Outcome::NotFound)
             && let Err(e) = j.finish(id, outcome == Outcome::Deleted)
         {
-            self.fail(BulkError::write("cannot write the journal", &e));
+            self.fail(BulkError::mid_run("cannot write the journal", &e));
         }
         if let Some(all) = &self.outcomes
             && !matches!(outcome, Outcome::Invalid | Outcome::Duplicate)
@@ -742,4 +746,58 @@ pub(super) fn is_not_found(e: &Error) -> bool {
 /// `n` and the word for it: "1 entry", "3 entries".
 fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bulk::input::FAIL_SPOOL_AFTER;
+    use engagelab_mock::{DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET, Device, MockConfig, MockServer};
+
+    /// A disk that fails while the run reads its copy of the input back
+    /// stops the run as a file it writes would: `WriteFailed`, with what was
+    /// sent, and no id sent after it.
+    #[test]
+    fn an_input_copy_that_cannot_be_read_back_stops_the_run_with_its_summary() {
+        let ids: Vec<String> = (0..600).map(|i| format!("dev-{i:05}")).collect();
+        let mock = MockServer::start(MockConfig {
+            devices: ids.iter().map(Device::new).collect(),
+            ..MockConfig::default()
+        })
+        .expect("mock starts");
+        let client = Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
+            .base_url(mock.base_url())
+            .build()
+            .expect("client builds");
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("report.jsonl");
+        // Lines of the copy take 14 to 16 bytes: about 260 ids are read at
+        // once and queued (the queue holds twice `concurrency`); at 20 per
+        // second, sending them all would take 13 s.
+        FAIL_SPOOL_AFTER.set(Some(4_000));
+        let result = client
+            .bulk_delete()
+            .qps(20)
+            .concurrency(200)
+            .max_deletions(1_000)
+            .report(&report)
+            .run(ids.clone());
+        FAIL_SPOOL_AFTER.set(None);
+        let e = result.expect_err("the copy fails part-way");
+        assert_eq!(e.kind(), BulkErrorKind::WriteFailed, "{e}");
+        assert_eq!(
+            e.message(),
+            "stopped: cannot read the input's temporary copy: injected read failure"
+        );
+        let summary = e.summary().expect("what was sent");
+        let deleted = (600 - mock.devices().len()) as u64;
+        let sent = mock.log().iter().filter(|r| r.method == "DELETE").count() as u64;
+        assert_eq!((summary.counts.deleted, sent), (deleted, deleted));
+        // The queued ids are dropped: only those already paced are sent.
+        assert!(deleted < 60, "{deleted} sent after the failure");
+        assert_eq!(summary.not_started, 600 - deleted);
+        let text = std::fs::read_to_string(&report).unwrap();
+        let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        assert_eq!(last["summary"]["deleted"], deleted);
+    }
 }

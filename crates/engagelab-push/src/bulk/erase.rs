@@ -499,7 +499,7 @@ fn write_report(
     done: &BulkSummary,
 ) -> Result<(), BulkError> {
     let what = format!("cannot write the report {}", path.display());
-    let io = |e: std::io::Error| BulkError::write(what.clone(), &e).with_summary(done.clone());
+    let io = |e: std::io::Error| BulkError::mid_run(what.clone(), &e).with_summary(done.clone());
     let report = Report::open(path, false).map_err(io)?;
     for line in lines {
         report.write(&line).map_err(io)?;

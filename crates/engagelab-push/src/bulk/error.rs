@@ -26,8 +26,9 @@ pub enum BulkErrorKind {
     JournalBusy,
     /// A file the run keeps (the backup, the report, the journal) could not
     /// be written mid-run, e.g. on a full disk, or opened again for an
-    /// erasure's second pass: no request was sent after that, those in
-    /// flight finished, and [`BulkError::summary`] says what was done.
+    /// erasure's second pass, or the input's temporary copy could not be
+    /// read back: no request was sent after that, those in flight finished,
+    /// and [`BulkError::summary`] says what was done.
     WriteFailed,
     /// A setting is out of range (e.g. `qps` 0), an alias is bad, or the
     /// client was refused before sending: its [`Error`], if any, is
@@ -94,8 +95,8 @@ impl BulkError {
         BulkError::new(BulkErrorKind::Io, format!("{}: {error}", what.into()))
     }
 
-    /// A write that failed mid-run: the run stops ([`BulkErrorKind::WriteFailed`]).
-    pub(crate) fn write(what: impl Into<String>, error: &io::Error) -> BulkError {
+    /// A file that failed mid-run: the run stops ([`BulkErrorKind::WriteFailed`]).
+    pub(crate) fn mid_run(what: impl Into<String>, error: &io::Error) -> BulkError {
         BulkError::new(
             BulkErrorKind::WriteFailed,
             format!("stopped: {}: {error}", what.into()),

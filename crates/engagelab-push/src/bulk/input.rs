@@ -202,15 +202,53 @@ impl Spool {
             .rewind()
             .map_err(|e| BulkError::io("cannot read the input's temporary copy", &e))?;
         Ok(SpoolReader {
-            lines: BufReader::new(&self.file),
+            lines: BufReader::new(SpoolFile {
+                file: &self.file,
+                #[cfg(test)]
+                left: FAIL_SPOOL_AFTER.get(),
+            }),
             line: String::new(),
         })
     }
 }
 
-/// The entries of a [`Spool`], in input order.
+/// A spool's file as its reader reads it; in this crate's tests, reads fail
+/// after [`FAIL_SPOOL_AFTER`] bytes.
+struct SpoolFile<'a> {
+    file: &'a File,
+    #[cfg(test)]
+    left: Option<usize>,
+}
+
+impl Read for SpoolFile<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        #[cfg(test)]
+        if let Some(left) = &mut self.left {
+            if *left == 0 {
+                return Err(std::io::Error::other("injected read failure"));
+            }
+            let room = buf.len().min(*left);
+            let n = self.file.read(&mut buf[..room])?;
+            *left -= n;
+            return Ok(n);
+        }
+        self.file.read(buf)
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// For tests: the spools this thread opens for reading fail after this
+    /// many bytes, as a disk that fails mid-run would.
+    pub(crate) static FAIL_SPOOL_AFTER: std::cell::Cell<Option<usize>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// The entries of a [`Spool`], in input order. An error (the copy cannot be
+/// read back, or a line of it is not what the first pass wrote) stops the
+/// run: [`BulkErrorKind::WriteFailed`].
 pub(crate) struct SpoolReader<'a> {
-    lines: BufReader<&'a File>,
+    lines: BufReader<SpoolFile<'a>>,
     line: String,
 }
 
@@ -221,28 +259,35 @@ impl Iterator for SpoolReader<'_> {
         self.line.clear();
         match self.lines.read_line(&mut self.line) {
             Ok(0) => None,
-            Ok(_) => {
-                let (position, text) = self.line.trim_end_matches('\n').split_once('\t')?;
-                let (duplicate, too_long, position) = match position.as_bytes().first() {
-                    Some(b'd') => (true, false, &position[1..]),
-                    Some(b'l') => (false, true, &position[1..]),
-                    _ => (false, false, position),
-                };
-                let position = position.parse().ok()?;
-                let text: String = serde_json::from_str(text).ok()?;
-                Some(Ok(Entry {
-                    position,
-                    text,
-                    duplicate,
-                    too_long,
-                }))
-            }
-            Err(e) => Some(Err(BulkError::io(
+            Ok(_) => Some(parse_spooled(&self.line).ok_or_else(|| {
+                BulkError::new(
+                    BulkErrorKind::WriteFailed,
+                    "stopped: the input's temporary copy is damaged",
+                )
+            })),
+            Err(e) => Some(Err(BulkError::mid_run(
                 "cannot read the input's temporary copy",
                 &e,
             ))),
         }
     }
+}
+
+/// One line of a spool, as [`count`] writes it: an optional mark (`d`
+/// duplicate, `l` too long), the position, a tab and the text as JSON.
+fn parse_spooled(line: &str) -> Option<Entry> {
+    let (position, text) = line.strip_suffix('\n')?.split_once('\t')?;
+    let (duplicate, too_long, position) = match position.as_bytes().first() {
+        Some(b'd') => (true, false, &position[1..]),
+        Some(b'l') => (false, true, &position[1..]),
+        _ => (false, false, position),
+    };
+    Some(Entry {
+        position: position.parse().ok()?,
+        text: serde_json::from_str(text).ok()?,
+        duplicate,
+        too_long,
+    })
 }
 
 /// The first pass: reads the whole input once, counts its unique valid ids
@@ -691,6 +736,17 @@ mod tests {
         for steps in [vec![Err(Other)], vec![Ok(&b"a\r"[..]), Err(Other)]] {
             let e = read(steps).unwrap_err();
             assert!(e.message().contains("cannot read the input"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_spool_line_is_read_as_written_and_a_damaged_one_is_refused() {
+        let entry = parse_spooled("d12\t\"a b\"\n").unwrap();
+        assert_eq!((entry.position, entry.text.as_str()), (12, "a b"));
+        assert!(entry.duplicate && !entry.too_long);
+        assert!(parse_spooled("l3\t\"x\"\n").unwrap().too_long);
+        for damaged in ["12\t\"a\"", "12 \"a\"\n", "x\t\"a\"\n", "12\ta\n"] {
+            assert!(parse_spooled(damaged).is_none(), "{damaged:?}");
         }
     }
 
