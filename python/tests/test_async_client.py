@@ -676,6 +676,68 @@ def test_once_interpreter_exit_began_completions_stay_out_of_python(mock: Mock) 
     assert [r["path"] for r in mock.log()] == ["/v4/devices/late-0", "/v4/devices/late-1"]
 
 
+@pytest.mark.parametrize("kind", ["AsyncClient", "Client"])
+def test_a_bulk_run_in_a_background_thread_stops_at_interpreter_exit(
+    mock: Mock, tmp_path: Any, kind: str
+) -> None:
+    # A run still going in a daemon thread when the program ended kept
+    # taking the GIL (its look at Ctrl-C, its progress callback) after exit
+    # had waited 5 s for it: the process died with SIGSEGV. Now exit stops
+    # the run, which writes its summary, and the process ends cleanly.
+    import json
+    import subprocess
+    import textwrap
+
+    ids = [f"exit-{i:02d}" for i in range(40)]
+    for i in ids:
+        mock.add_device(i)
+    report = tmp_path / "report.jsonl"
+    script = textwrap.dedent(
+        """
+        import asyncio, sys, threading
+        import engagelab_push
+
+        app_key, secret, url, report, kind = sys.argv[1:6]
+        ids = [f"exit-{i:02d}" for i in range(40)]
+        started = threading.Event()
+
+        def progress(p):
+            if p["done"] > 0:
+                started.set()
+
+        def run():
+            settings = dict(qps=2, report=report, on_progress=progress)
+            if kind == "Client":
+                client = engagelab_push.Client(app_key, secret, base_url=url)
+                client.delete_devices(ids, **settings)
+                return
+            client = engagelab_push.AsyncClient(app_key, secret, base_url=url)
+            asyncio.run(client.delete_devices(ids, **settings))
+
+        threading.Thread(target=run, daemon=True).start()
+        assert started.wait(30), "the run never started"
+        print("exiting", flush=True)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, APP_KEY, SECRET, mock.url, str(report), kind],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["exiting"], done.stdout + done.stderr
+    # At 2 a second the run would take 20 s: it stopped at the exit, and its
+    # report says so, every id sent reported.
+    sent = [r for r in mock.log() if r["method"] == "DELETE"]
+    assert 1 <= len(sent) < 20, len(sent)
+    lines = [json.loads(line) for line in report.read_text().splitlines()]
+    summary = lines[-1]["summary"]
+    assert summary["interrupted"] is True, summary
+    assert summary["deleted"] == len(sent) == len(lines) - 1, lines
+
+
 def test_an_outcome_after_the_loop_closed_is_dropped(mock: Mock) -> None:
     mock.script("orphan", [{"status": 200, "body": "{}", "delay_ms": 200}])
     client = async_client(mock, max_retries=0)

@@ -12,7 +12,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use engagelab_push::{CallOptions, CancelToken, Error};
+use engagelab_push::{CANCEL_GRACE, CallOptions, CancelToken, Error};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
@@ -78,14 +78,15 @@ fn in_python() -> MutexGuard<'static, InPython> {
     IN_PYTHON.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// A library thread's leave to run Python code, held while it does.
-struct PythonPass;
+/// A library thread's leave to run Python code, held while it does (a bulk
+/// run holds one from start to end, so interpreter exit waits for it).
+pub(crate) struct PythonPass;
 
 impl PythonPass {
     /// None once the interpreter is about to finalize: a thread that took
     /// the GIL then would be ended by the interpreter (`pthread_exit`, an
     /// unwind through Rust frames that kills the process).
-    fn take() -> Option<PythonPass> {
+    pub(crate) fn take() -> Option<PythonPass> {
         let mut state = in_python();
         if state.closing {
             return None;
@@ -106,16 +107,20 @@ impl Drop for PythonPass {
 }
 
 /// How long interpreter exit waits for library threads still running
-/// Python code (a completion being posted, a bulk run's callback).
-const EXIT_GRACE: Duration = Duration::from_secs(5);
+/// Python code (a completion being posted, a bulk run): a run stops at the
+/// exit, and its requests in flight get [`CANCEL_GRACE`] to finish.
+const EXIT_GRACE: Duration = CANCEL_GRACE.saturating_add(Duration::from_secs(2));
 
 /// Registered with `atexit` (engagelab_push/_async.py), so it runs before
 /// the interpreter finalizes: from then on a completion skips Python (its
-/// outcome has no loop left to go to), and the threads still in Python code
-/// are waited for, with the GIL released, up to EXIT_GRACE. Without it, a
-/// completion posted as the program ended could find the interpreter gone
-/// once its socket write to the loop returned, and the process died with
-/// SIGSEGV at exit (about 1 run in 150 of an example). Private.
+/// outcome has no loop left to go to), a bulk run still going stops as if
+/// cancelled (its callbacks skipped, its report and journal complete), and
+/// the threads still in Python code are waited for, with the GIL released,
+/// up to EXIT_GRACE. Without it, a completion posted as the program ended
+/// could find the interpreter gone once its socket write to the loop
+/// returned, and the process died with SIGSEGV at exit (about 1 run in 150
+/// of an example); a run in a background thread did too, at its next look
+/// at Ctrl-C. Private.
 #[pyfunction]
 pub(crate) fn _at_exit(py: Python<'_>) {
     py.detach(|| {

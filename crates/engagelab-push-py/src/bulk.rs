@@ -15,6 +15,7 @@ use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyIterator, PyString, PyType};
 
+use crate::aio::PythonPass;
 use crate::convert::{Arg, int_or, opt_flag, opt_long_seconds, opt_path};
 use crate::errors::{to_py_err, to_py_err_saying};
 use crate::guard::catch;
@@ -299,6 +300,9 @@ pub(crate) fn refused(py: Python<'_>, e: PyErr) -> PyErr {
     with_run(py, e, BulkErrorKind::InvalidArgument, None)
 }
 
+/// Why an input stops being read once interpreter exit began.
+const EXITING: &str = "the Python interpreter is exiting";
+
 /// `ids` as the engine's input: a path (`str` or `os.PathLike`) is a file of
 /// ids, and so is an open file (anything with `readline`, text or binary:
 /// its lines follow the file rules); any other iterable yields ids, each
@@ -319,6 +323,9 @@ fn input(ids: &Bound<'_, PyAny>, raised: &Raised) -> PyResult<BulkInput> {
     let iter: Py<PyIterator> = ids.try_iter()?.unbind();
     let raised = raised.clone();
     let items = std::iter::from_fn(move || {
+        let Some(_pass) = PythonPass::take() else {
+            return Some(Err(EXITING.to_owned()));
+        };
         Python::attach(|py| match iter.bind(py).clone().next() {
             None => None,
             Some(Ok(item)) => match item.cast::<PyString>() {
@@ -350,6 +357,9 @@ struct Lines {
 impl std::io::Read for Lines {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
         while self.at == self.line.len() {
+            let Some(_pass) = PythonPass::take() else {
+                return Err(std::io::Error::other(EXITING));
+            };
             let next = Python::attach(|py| {
                 let item = match self.iter.bind(py).clone().next() {
                     None => return Ok(None),
@@ -425,6 +435,10 @@ pub(crate) fn run<T: Send>(
     go: impl FnOnce(BulkDelete<'static>) -> Result<T, BulkError> + Send,
     summarize: impl FnOnce(Python<'_>, &T) -> PyResult<Py<PyAny>>,
 ) -> PyResult<T> {
+    // Held to the end: interpreter exit waits for the run (a run in a
+    // background thread), which stops at it, every callback below skipping
+    // Python from then on (aio.rs).
+    let _pass = PythonPass::take();
     // Runs on the calling (main) thread only: the engine checks its token
     // there, so Ctrl-C reaches Python's handlers within a tick.
     let signals = raised.clone();
@@ -434,6 +448,9 @@ pub(crate) fn run<T: Send>(
         if handle.as_ref().is_some_and(CancelToken::is_cancelled) {
             return true;
         }
+        let Some(_pass) = PythonPass::take() else {
+            return true;
+        };
         Python::attach(|py| match py.check_signals() {
             Ok(()) => false,
             Err(e) => {
@@ -468,6 +485,9 @@ pub(crate) fn run<T: Send>(
     if let Some(f) = settings.confirm {
         let (raised, stopper) = (raised.clone(), stopper.clone());
         b = b.confirm(move |plan: &Plan| {
+            let Some(_pass) = PythonPass::take() else {
+                return false;
+            };
             Python::attach(|py| {
                 let asked = plan_dict(py, plan)
                     .and_then(|d| f.call1(py, (d,)))
@@ -489,6 +509,9 @@ pub(crate) fn run<T: Send>(
     if let Some(f) = settings.on_resolved {
         let (raised, stopper) = (raised.clone(), stopper.clone());
         b = b.on_resolved(move |user: &ErasedUser| {
+            let Some(_pass) = PythonPass::take() else {
+                return;
+            };
             Python::attach(|py| {
                 let result = crate::erase::user_object(py, user).and_then(|u| f.call1(py, (u,)));
                 if let Err(e) = result {
@@ -500,6 +523,9 @@ pub(crate) fn run<T: Send>(
     }
     let b = b.on_progress(move |p: &Progress| {
         let Some(f) = &on_progress else { return };
+        let Some(_pass) = PythonPass::take() else {
+            return;
+        };
         Python::attach(|py| {
             let result = progress_dict(py, p).and_then(|d| f.call1(py, (d,)));
             if let Err(e) = result {
