@@ -1194,12 +1194,15 @@ void el_id_list_free(struct el_id_list *ids);
  *   exactly once; a call it did not start never does.
  * - `done` may call any `el_` function, asynchronous calls and
  *   `el_client_free` of this client included; it should return quickly, as
- *   its thread runs the next waiting call after it. It must not unwind
+ *   its thread runs the next waiting call after it (and the `done` of a
+ *   waiting call ended by its cancel or deadline runs on the thread that
+ *   ends the others: while it runs, they end later). It must not unwind
  *   (a C++ exception or a `longjmp` out of it is undefined behaviour).
  * - The threads end after `EL_ASYNC_IDLE_MS` without a call, and when the
  *   client is freed and its last call has ended (its calls keep it alive
  *   until then). After a `fork()` the child's calls run on threads of its
- *   own.
+ *   own; a `fork()` inside `done` leaves the parent's waiting calls to the
+ *   parent (the child's copy of the thread ends when `done` returns).
  *
  * Ownership: `registration_id` and `options` are only read during this
  * call; the cancel token in `options` may be freed after it returns (the
@@ -1677,6 +1680,20 @@ el_status el_client_new(const struct el_config *config,
  * `client` must be NULL or a client from `el_client_new` not yet freed.
  */
 void el_client_free(struct el_client *client);
+
+/**
+ * The client's overall timeout in milliseconds: the deadline of one call,
+ * counted from its start, retries and waits included, unless the call's own
+ * `timeout_ms` is shorter. A binding that holds calls back before starting
+ * them (Node.js, past its in-flight limit) counts that wait against it.
+ *
+ * NULL: `client` NULL gives 0.
+ * Threads: safe from any thread, while calls run on the client.
+ *
+ * # Safety
+ * `client` must be NULL or a live client.
+ */
+uint64_t el_client_timeout_ms(const struct el_client *client);
 
 /**
  * Deletes one device (`DELETE /v4/devices/{registration_id}`): its tags,

@@ -475,6 +475,13 @@ static void test_describe_and_from_env(void) {
     CHECK(el_client_describe(client, NULL, 0) == n);
     CHECK(el_client_describe(client, small, sizeof small) == n && strlen(small) == sizeof small - 1);
     CHECK(el_client_describe(NULL, text, sizeof text) == 0 && text[0] == '\0');
+    /* el_client_timeout_ms: the core's default, else the config's. */
+    CHECK(el_client_timeout_ms(client) == EL_DEFAULT_TIMEOUT_MS);
+    el_client_free(client);
+    CHECK_STATUS(el_config_set_timeout_ms(from_env, 1500, &err), EL_OK);
+    CHECK_STATUS(el_client_new(from_env, &client, &err), EL_OK);
+    CHECK(el_client_timeout_ms(client) == 1500);
+    CHECK(el_client_timeout_ms(NULL) == 0);
     el_client_free(client);
     el_config_free(from_env);
     unsetenv("ENGAGELAB_REGION");

@@ -12,7 +12,9 @@
  *     lock a child thread held at that fork;
  *   - asynchronous calls: with the parent's calls in flight on the library's
  *     threads, a child's own asynchronous calls complete on threads of its
- *     own, and the parent's complete as well.
+ *     own, and the parent's complete as well;
+ *   - a fork inside a completion: the child never runs a call waiting in
+ *     the parent's queue.
  * Needs ENGAGELAB_MOCK_URL (a running engagelab-mock).
  *
  * `fork_test --no-threads` runs the single-threaded checks only: the
@@ -271,6 +273,65 @@ static void forks_under_async_calls(void) {
     CHECK(!shared_connection("unknown-async-", "bg-async-"));
 }
 
+/* The child forked by on_fork_in_done, or -1. */
+static atomic_int forked_child = -1;
+
+/* A completion that forks. In the child, the thread that forked returns
+ * into the library's worker, a copy of the parent's. */
+static void on_fork_in_done(void *user_data, el_status status, const el_error *err) {
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        alarm(CHILD_SECONDS);
+        return;
+    }
+    atomic_store(&forked_child, pid);
+    on_async(user_data, status, err);
+}
+
+/* A fork inside a completion, with every library thread busy and a call
+ * waiting: the child's copy of the worker that forked must not run the
+ * waiting call too (its request would be sent twice, once per process). */
+static void fork_in_a_completion(void) {
+    CHECK(mock_reset() == 0);
+    completions_init(&parent_calls, EL_OK);
+    cJSON *first = cJSON_Parse("[{\"status\":200,\"body\":\"{}\",\"delay_ms\":300}]");
+    cJSON *slow = cJSON_Parse("[{\"status\":200,\"body\":\"{}\",\"delay_ms\":1500}]");
+    for (int i = 0; i < EL_ASYNC_THREADS; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "busy-%d", i);
+        CHECK(mock_add_device(id) == 0);
+        CHECK(mock_script(id, i == 0 ? first : slow) == 0);
+    }
+    cJSON_Delete(first);
+    cJSON_Delete(slow);
+    CHECK(mock_add_device("waiting") == 0);
+    for (int i = 0; i < EL_ASYNC_THREADS; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "busy-%d", i);
+        el_delete_done_fn done = i == 0 ? on_fork_in_done : on_async;
+        CHECK(el_delete_device_async(client, id, NULL, done, &parent_calls, NULL) == EL_OK);
+    }
+    CHECK(el_delete_device_async(client, "waiting", NULL, on_async, &parent_calls, NULL) == EL_OK);
+    CHECK(completions_wait(&parent_calls, EL_ASYNC_THREADS + 1) == 0);
+    pid_t child = atomic_load(&forked_child);
+    CHECK(child > 0);
+    int status = 0;
+    /* The child ends once its thread is back in the worker (or, running
+     * the parent's calls, once that worker is idle, or at its alarm). */
+    if (child > 0) CHECK(waitpid(child, &status, 0) == child);
+    cJSON *log = mock_log();
+    int sent = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, log) {
+        const char *path = cJSON_GetStringValue(cJSON_GetObjectItem(r, "path"));
+        if (path != NULL && strcmp(path, "/v4/devices/waiting") == 0) sent++;
+    }
+    cJSON_Delete(log);
+    if (sent != 1) fprintf(stderr, "fork in a completion: the waiting call was sent %d times\n", sent);
+    CHECK(sent == 1);
+}
+
 /* Forks while parent threads are mid-call: each fork may catch one of them
  * inside the connection pool's lock; then forks from such forks. */
 static void forks_under_threads(void) {
@@ -325,6 +386,7 @@ int main(int argc, char **argv) {
     if (threaded) {
         forks_under_threads();
         forks_under_async_calls();
+        fork_in_a_completion();
     }
 
     el_client_free(client);

@@ -315,6 +315,8 @@ el_status el_client_new(const struct el_config *config,
 
 void el_client_free(struct el_client *client);
 
+uint64_t el_client_timeout_ms(const struct el_client *client);
+
 el_status el_delete_device(const struct el_client *client,
                            const char *registration_id,
                            struct el_error *out_error);

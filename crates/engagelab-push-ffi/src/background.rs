@@ -92,12 +92,15 @@ pub(crate) fn error_ptr(record: &Option<el_error>) -> *const el_error {
 ///   exactly once; a call it did not start never does.
 /// - `done` may call any `el_` function, asynchronous calls and
 ///   `el_client_free` of this client included; it should return quickly, as
-///   its thread runs the next waiting call after it. It must not unwind
+///   its thread runs the next waiting call after it (and the `done` of a
+///   waiting call ended by its cancel or deadline runs on the thread that
+///   ends the others: while it runs, they end later). It must not unwind
 ///   (a C++ exception or a `longjmp` out of it is undefined behaviour).
 /// - The threads end after `EL_ASYNC_IDLE_MS` without a call, and when the
 ///   client is freed and its last call has ended (its calls keep it alive
 ///   until then). After a `fork()` the child's calls run on threads of its
-///   own.
+///   own; a `fork()` inside `done` leaves the parent's waiting calls to the
+///   parent (the child's copy of the thread ends when `done` returns).
 ///
 /// Ownership: `registration_id` and `options` are only read during this
 /// call; the cancel token in `options` may be freed after it returns (the

@@ -78,6 +78,24 @@ pub unsafe extern "C" fn el_client_free(client: *mut el_client) {
     });
 }
 
+/// The client's overall timeout in milliseconds: the deadline of one call,
+/// counted from its start, retries and waits included, unless the call's own
+/// `timeout_ms` is shorter. A binding that holds calls back before starting
+/// them (Node.js, past its in-flight limit) counts that wait against it.
+///
+/// NULL: `client` NULL gives 0.
+/// Threads: safe from any thread, while calls run on the client.
+///
+/// # Safety
+/// `client` must be NULL or a live client.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn el_client_timeout_ms(client: *const el_client) -> u64 {
+    // SAFETY: the caller guarantees `client` is NULL or a live client.
+    unsafe { client.as_ref() }.map_or(0, |c| {
+        u64::try_from(c.client.timeout().as_millis()).unwrap_or(u64::MAX)
+    })
+}
+
 /// Deletes one device (`DELETE /v4/devices/{registration_id}`): its tags,
 /// alias, device information and timezone. Irreversible; EngageLab completes
 /// it asynchronously. Blocks until done, at most the config's overall timeout.

@@ -191,6 +191,12 @@ impl Client {
         &self.inner.app_key
     }
 
+    /// The overall deadline of one call, counted from its start, retries and
+    /// waits included (a call's own shorter timeout applies instead).
+    pub fn timeout(&self) -> Duration {
+        self.inner.timeout
+    }
+
     /// Deletes one device (`DELETE /v4/devices/{registration_id}`): its tags,
     /// alias, device information and timezone. Irreversible; EngageLab completes
     /// it asynchronously. Any 2xx answer is success.

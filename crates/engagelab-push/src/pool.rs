@@ -19,7 +19,8 @@
 //! deadline, so a waiting call is never held beyond its own limits. A forked
 //! child never touches its parent's pool (its threads did not survive the
 //! fork, and its lock may be held forever): the client gives the child a
-//! pool of its own.
+//! pool of its own, and a pool thread that forked (in a call back) ends in
+//! the child rather than run the parent's waiting calls a second time.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -47,10 +48,11 @@ pub(crate) trait Task: Send {
 /// it.
 pub(crate) struct Pool {
     shared: Arc<Shared>,
-    owner: u32,
 }
 
 struct Shared {
+    /// The process that made the pool: the only one its threads work in.
+    owner: u32,
     state: Mutex<State>,
     /// Wakes an idle worker: a call was queued, or the pool closed.
     work: Condvar,
@@ -76,8 +78,8 @@ impl Pool {
                 state: Mutex::new(State::default()),
                 work: Condvar::new(),
                 watch: Condvar::new(),
+                owner: std::process::id(),
             }),
-            owner: std::process::id(),
         }
     }
 
@@ -139,7 +141,7 @@ impl Drop for Pool {
     /// calls each hold the client, so none is left when this runs. In a
     /// forked child nothing is touched (see the module's doc).
     fn drop(&mut self) {
-        if std::process::id() != self.owner {
+        if !self.shared.in_owner() {
             return;
         }
         let threads = {
@@ -159,6 +161,12 @@ impl Drop for Pool {
 }
 
 impl Shared {
+    /// Whether this is the process that made the pool (not a child forked
+    /// from it, whose copy of the pool no thread serves).
+    fn in_owner(&self) -> bool {
+        std::process::id() == self.owner
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic never happens under this lock (tasks run outside it), so a
         // poisoned lock still holds consistent state.
@@ -170,6 +178,11 @@ impl Shared {
 /// [`ASYNC_IDLE`] without a call.
 fn worker(shared: Arc<Shared>) {
     loop {
+        // Back from a call back that forked, in the child: the parent runs
+        // the waiting calls, and the lock may be held forever.
+        if !shared.in_owner() {
+            return;
+        }
         let mut state = shared.lock();
         let task = loop {
             if let Some(task) = state.queue.pop_front() {
@@ -208,6 +221,9 @@ fn worker(shared: Arc<Shared>) {
 /// deadline every [`CANCEL_CHECK_INTERVAL`]; ends when none waits.
 fn watcher(shared: Arc<Shared>) {
     loop {
+        if !shared.in_owner() {
+            return;
+        }
         let ended = {
             let mut state = shared.lock();
             if state.queue.is_empty() || state.closed {
