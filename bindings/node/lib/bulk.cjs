@@ -6,13 +6,17 @@
 // engine's own threads do the requests. The run's callbacks and then its
 // completion are called by the library on the run's thread, and koffi relays
 // each to the event loop (the run's thread waits for it): JS callbacks always
-// run on the main thread. Nothing here decides anything.
+// run on the main thread. A run counts against the in-flight limit of calls
+// (slots.cjs) and waits for a slot past it; one aborted while it waits is
+// ended by the blocking call (el_delete_devices, ...), which its cancelled
+// token ends before anything is sent. Nothing here decides anything.
 
 const { koffi, C: NATIVE, lib, newError, copyError, OFF } = require('./native.cjs');
 const { toError } = require('./errors.cjs');
 const { EngageLabError } = require('./base.cjs');
 const { hold, unhold, completions, nextId, complete } = require('./completions.cjs');
 const { onAbort } = require('./abort.cjs');
+const { submit, finished } = require('./slots.cjs');
 const { cString, typeError, describe, checkString, checkCallOptions, BULK_OPTIONS } = require('./arguments.cjs');
 
 const ElBulkProgress = koffi.struct('el_bulk_progress', {
@@ -97,6 +101,15 @@ const C = {
   ),
   el_erase_users_async: lib.func(
     'uint32_t el_erase_users_async(const el_client *client, const char **aliases, size_t count, const el_bulk_options *options, el_erasure_done_fn *done, uintptr_t user_data, void *out_error)',
+  ),
+  el_delete_devices: lib.func(
+    'uint32_t el_delete_devices(const el_client *client, const char **ids, size_t count, const el_bulk_options *options, _Inout_ el_bulk_summary *out_summary, void *out_error)',
+  ),
+  el_delete_devices_from_file: lib.func(
+    'uint32_t el_delete_devices_from_file(const el_client *client, const char *path, const el_bulk_options *options, _Inout_ el_bulk_summary *out_summary, void *out_error)',
+  ),
+  el_erase_users: lib.func(
+    'uint32_t el_erase_users(const el_client *client, const char **aliases, size_t count, const el_bulk_options *options, _Out_ el_erasure **out_erasure, void *out_error)',
   ),
   el_erasure_summary: lib.func('uint32_t el_erasure_summary(const el_erasure *erasure, _Inout_ el_bulk_summary *out_summary)'),
   el_erasure_is_success: lib.func('bool el_erasure_is_success(const el_erasure *erasure)'),
@@ -184,19 +197,23 @@ function checkBulkOptions(options) {
 }
 
 /**
- * Starts a run with `start(options, id, err)` (an _async function given the
- * run's id as user_data, returning its status) and the C options of `opts`:
- * the signal cancels the run's token; the callbacks are registered for the
- * run and unregistered once it has ended. `finish(code, result, error)` runs in the run's
- * completion, on the event loop while the run's thread waits (`result` and
- * `error` are addresses valid only then, but an erasure, which `finish`
- * frees), and gives what the promise resolves with or throws what it
- * rejects with. A callback that throws cancels the run, and its exception
- * rejects the promise once the run has ended, with what the run did as its
- * `summary`. A run that did not start
- * rejects with its error at once.
+ * Starts a run of `kind` with the C options of `opts`, once a slot is free
+ * (slots.cjs): `kind.start(options, id, err)` starts it (an _async function
+ * given the run's id as user_data, returning its status), and
+ * `kind.finish(code, result, record)` gives what the promise resolves with
+ * or throws what it rejects with, from the run's result (`kind.decode` of
+ * what its completion got) and its el_error record. It runs in the run's
+ * completion, on the event loop while the run's thread waits. The signal
+ * cancels the run's token; a run still waiting for a slot when it aborts
+ * is ended at once by `kind.now(options, err)` (the blocking call, which
+ * the cancelled token ends before anything is read or sent: the core's own
+ * summary of a run cancelled before it started), taking no slot. The
+ * callbacks are registered for the run and unregistered once it has ended.
+ * A callback that throws cancels the run, and its exception rejects the
+ * promise once the run has ended, with what the run did as its `summary`.
+ * A run that did not start rejects with its error at once.
  */
-function runBulk(opts, start, finish) {
+function runBulk(opts, kind) {
   return new Promise((resolve, reject) => {
     const tokenOut = [null];
     const made = NATIVE.el_cancel_new(tokenOut);
@@ -280,10 +297,8 @@ function runBulk(opts, start, finish) {
       );
     }
     const signal = opts.signal;
-    const cancel = () => NATIVE.el_cancel_cancel(token);
+    let dequeue = null;
     let unlisten;
-    if (signal?.aborted) cancel();
-    else if (signal !== undefined) unlisten = onAbort(signal, cancel);
     // Only once the run has ended (its callbacks are never called after its
     // completion) may the callbacks and the token go.
     const cleanup = () => {
@@ -292,11 +307,10 @@ function runBulk(opts, start, finish) {
       NATIVE.el_cancel_free(token);
       unhold();
     };
-    const id = nextId();
-    completions.set(id, (code, result, error) => {
+    const settle = (code, result, record) => {
       let settled;
       try {
-        settled = { value: finish(code, result, error) };
+        settled = { value: kind.finish(code, result, record) };
       } catch (e) {
         settled = { error: e };
       }
@@ -304,24 +318,64 @@ function runBulk(opts, start, finish) {
       if (thrown !== undefined) reject(withSummary(thrown, settled));
       else if ('error' in settled) reject(settled.error);
       else resolve(settled.value);
-    });
-    hold();
-    const err = newError();
-    let code;
-    try {
-      code = start(options, id, err);
-    } catch (e) {
-      completions.delete(id);
+    };
+    const fail = (e) => {
       cleanup();
       reject(e);
-      return;
+    };
+    /** Ends the run at once through the blocking call if it still waits for a slot. */
+    const endWaiting = () => {
+      if (dequeue === null || !dequeue()) return;
+      dequeue = null;
+      const err = newError();
+      let ended;
+      try {
+        ended = kind.now(options, err);
+      } catch (e) {
+        fail(e);
+        return;
+      }
+      settle(ended[0], ended[1], err);
+    };
+    if (signal?.aborted) NATIVE.el_cancel_cancel(token);
+    else if (signal !== undefined) {
+      unlisten = onAbort(signal, () => {
+        NATIVE.el_cancel_cancel(token);
+        endWaiting();
+      });
     }
-    // Not started (a refused argument, no thread): the completion is never called.
-    if (code !== 0) {
-      completions.delete(id);
-      cleanup();
-      reject(toError(code, err));
-    }
+    hold();
+    dequeue = submit(() => {
+      dequeue = null;
+      const id = nextId();
+      completions.set(id, (code, result, error) => {
+        finished();
+        let read;
+        try {
+          // The el_error is there on a failure only.
+          read = [kind.decode(result), code === 0 ? null : copyError(error)];
+        } catch (e) {
+          fail(e);
+          return;
+        }
+        settle(code, ...read);
+      });
+      const err = newError();
+      let code;
+      try {
+        code = kind.start(options, id, err);
+      } catch (e) {
+        completions.delete(id);
+        throw e;
+      }
+      // Not started (a refused argument, no thread): the completion is never called.
+      if (code !== 0) {
+        completions.delete(id);
+        finished();
+        fail(toError(code, err));
+      }
+    }, fail);
+    if (dequeue !== null && signal?.aborted) endWaiting();
   });
 }
 
@@ -337,11 +391,23 @@ function withSummary(thrown, settled) {
   return thrown;
 }
 
-/** What a delete run resolves with, or its error: read in its completion. */
-function finishDelete(code, summary, error) {
-  const s = koffi.decode(summary, ElBulkSummary);
-  if (code !== 0) throw failure(code, copyError(error), s);
-  return summaryOf(s);
+/**
+ * A delete run: `start` and `now` (see runBulk) given the client and the C
+ * options, with the rest of their arguments in `args`.
+ */
+function deleteRun(start, now, args) {
+  return {
+    start: (options, id, err) => start(...args, options, DONE.bulk, id, err),
+    now: (options, err) => {
+      const summary = emptySummary();
+      return [now(...args, options, summary, err), summary];
+    },
+    decode: (summary) => koffi.decode(summary, ElBulkSummary),
+    finish: (code, s, record) => {
+      if (code !== 0) throw failure(code, record, s);
+      return summaryOf(s);
+    },
+  };
 }
 
 /** client.deleteDevices(ids | {path}, options): see index.d.cts. */
@@ -352,13 +418,14 @@ function deleteDevices(ptr, input, opts) {
       checkString(id, `ids[${i}]`);
       cString(id, `ids[${i}]`);
     });
-    return runBulk(opts, (options, id, err) =>
-      C.el_delete_devices_async(ptr, input, input.length, options, DONE.bulk, id, err), finishDelete);
+    return runBulk(opts, deleteRun(C.el_delete_devices_async, C.el_delete_devices, [ptr, input, input.length]));
   }
   if (input !== null && typeof input === 'object' && typeof input.path === 'string') {
     cString(input.path, 'path');
-    return runBulk(opts, (options, id, err) =>
-      C.el_delete_devices_from_file_async(ptr, input.path, options, DONE.bulk, id, err), finishDelete);
+    return runBulk(
+      opts,
+      deleteRun(C.el_delete_devices_from_file_async, C.el_delete_devices_from_file, [ptr, input.path]),
+    );
   }
   throw typeError(`ids must be an array of strings or { path: string }, got ${describe(input)}`);
 }
@@ -371,35 +438,46 @@ function eraseUsers(ptr, aliases, opts) {
     checkString(a, `aliases[${i}]`);
     cString(a, `aliases[${i}]`);
   });
-  return runBulk(opts, (options, id, err) =>
-    C.el_erase_users_async(ptr, aliases, aliases.length, options, DONE.erasure, id, err), (code, erasure, error) => {
-    try {
-      const summary = emptySummary();
-      if (erasure !== null) C.el_erasure_summary(erasure, summary);
-      else summary.error = 0;
-      if (code !== 0) throw failure(code, copyError(error), summary);
-      const users = [];
-      const count = Number(C.el_erasure_user_count(erasure));
-      for (let i = 0; i < count; i++) {
-        const bound = C.el_erasure_still_bound(erasure, i);
-        const verify = newError();
-        const failed = C.el_erasure_verify_error(erasure, i, verify);
-        users.push(Object.freeze({
-          alias: C.el_erasure_alias(erasure, i),
-          registrationIds: Object.freeze(idsOf(C.el_erasure_registration_ids(erasure, i))),
-          stillBound: bound === null ? null : Object.freeze(idsOf(bound)),
-          verifyError: failed ? toError(verify.readUInt32LE(OFF.status), verify) : null,
-        }));
-      }
-      return Object.freeze({
-        ...summaryOf(summary),
-        users: Object.freeze(users),
-        isSuccess: C.el_erasure_is_success(erasure),
-      });
-    } finally {
-      if (erasure !== null) C.el_erasure_free(erasure);
-    }
+  return runBulk(opts, {
+    start: (options, id, err) =>
+      C.el_erase_users_async(ptr, aliases, aliases.length, options, DONE.erasure, id, err),
+    now: (options, err) => {
+      const out = [null];
+      return [C.el_erase_users(ptr, aliases, aliases.length, options, out, err), out[0]];
+    },
+    decode: (erasure) => erasure,
+    finish: finishErasure,
   });
+}
+
+/** What an erasure resolves with, or its error; frees the erasure. */
+function finishErasure(code, erasure, record) {
+  try {
+    const summary = emptySummary();
+    if (erasure !== null) C.el_erasure_summary(erasure, summary);
+    else summary.error = 0;
+    if (code !== 0) throw failure(code, record, summary);
+    const users = [];
+    const count = Number(C.el_erasure_user_count(erasure));
+    for (let i = 0; i < count; i++) {
+      const bound = C.el_erasure_still_bound(erasure, i);
+      const verify = newError();
+      const failed = C.el_erasure_verify_error(erasure, i, verify);
+      users.push(Object.freeze({
+        alias: C.el_erasure_alias(erasure, i),
+        registrationIds: Object.freeze(idsOf(C.el_erasure_registration_ids(erasure, i))),
+        stillBound: bound === null ? null : Object.freeze(idsOf(bound)),
+        verifyError: failed ? toError(verify.readUInt32LE(OFF.status), verify) : null,
+      }));
+    }
+    return Object.freeze({
+      ...summaryOf(summary),
+      users: Object.freeze(users),
+      isSuccess: C.el_erasure_is_success(erasure),
+    });
+  } finally {
+    if (erasure !== null) C.el_erasure_free(erasure);
+  }
 }
 
 module.exports = { deleteDevices, eraseUsers, checkBulkOptions, BULK_ERRORS };

@@ -40,6 +40,7 @@ const { readDevice, readIds, readCheck } = require('./results.cjs');
 const bulk = require('./bulk.cjs');
 const { onAbort } = require('./abort.cjs');
 const { hold, unhold, completions, nextId, complete } = require('./completions.cjs');
+const { MAX_IN_FLIGHT, submit, finished } = require('./slots.cjs');
 
 const inspect = Symbol.for('nodejs.util.inspect.custom');
 
@@ -86,55 +87,8 @@ function configure(config, options) {
   }
 }
 
-// Every call this module starts is counted here. Each holds one of koffi's
-// async slots (max_async_calls, 256 by default, shared by the whole process)
-// while its completion waits to be relayed to the event loop, and koffi
-// fails past the limit. At most MAX_IN_FLIGHT run at once, leaving slots to
-// the bulk runs (one each while a callback or the completion of the run is
-// relayed); the rest wait here, in order, holding no slot. The library
-// itself runs at most 64 calls per client at once (EL_ASYNC_THREADS; a check
-// has a thread of its own) and queues the rest, honouring their cancel token
-// and deadline.
-const MAX_IN_FLIGHT = 192;
 /** setTimeout's longest delay: a longer one fires at once. */
 const MAX_DELAY = 0x7fff_ffff;
-let inFlight = 0;
-/** The calls waiting for a slot, in the order they came. */
-const waiting = new Set();
-
-/**
- * Runs `start` now or once a slot frees; `fail` gets what `start` throws.
- * Returns null when it started at once, else a function that takes it out
- * of the queue if it still waits and says whether it did.
- */
-function submit(start, fail) {
-  const entry = () => {
-    try {
-      start();
-    } catch (e) {
-      finished();
-      fail(e);
-    }
-  };
-  if (inFlight < MAX_IN_FLIGHT) {
-    inFlight++;
-    entry();
-    return null;
-  }
-  waiting.add(entry);
-  return () => waiting.delete(entry);
-}
-
-/** Gives the slot of a call that ended to the first waiting call, if any. */
-function finished() {
-  const next = waiting.values().next();
-  if (next.done) {
-    inFlight--;
-    return;
-  }
-  waiting.delete(next.value);
-  next.value();
-}
 
 // The completions of the _async calls: one registered callback per kind for
 // the life of the process, told apart by the call's id, its user_data
@@ -164,6 +118,8 @@ class Handle {
     this.ptr = ptr;
     this.closed = false;
     this.calls = 0;
+    /** The core's overall timeout of a call, in ms: a call waiting here counts its wait against it. */
+    this.timeout = Number(C.el_client_timeout_ms(ptr));
     live++;
   }
 
@@ -500,11 +456,12 @@ function callAsync(op, handle, args, signal, timeout, resolve, reject) {
   let dequeue = null;
   let timer;
   let queuedAt;
-  /** The per-call timeout left: the deadline counts from the call, time waiting here included. */
+  // The deadline counts from the call, time waiting here included: the
+  // per-call timeout, else the client's.
+  const limit = timeout ?? handle.timeout;
+  /** The timeout left, given as the call's own once it waited here. */
   const left = () =>
-    timeout === undefined || queuedAt === undefined
-      ? timeout
-      : Math.max(0, timeout - Math.floor(performance.now() - queuedAt));
+    queuedAt === undefined ? timeout : Math.max(0, limit - Math.floor(performance.now() - queuedAt));
   const callOptions = (ms) => (token === null && ms === undefined ? null : newCallOptions(token, ms));
   // The listener is added before the call starts, so an abort in between
   // still reaches the token; an already-aborted signal cancels the token
@@ -591,8 +548,8 @@ function callAsync(op, handle, args, signal, timeout, resolve, reject) {
     // aborted already, else when it aborts or its deadline passes.
     queuedAt = performance.now();
     if (signal?.aborted) endWaiting(left());
-    else if (timeout !== undefined && timeout <= MAX_DELAY) {
-      timer = setTimeout(() => endWaiting(0), timeout);
+    else if (limit <= MAX_DELAY) {
+      timer = setTimeout(() => endWaiting(0), limit);
     }
   }
 }

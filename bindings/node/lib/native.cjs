@@ -260,6 +260,7 @@ const C = {
   el_cancel_free: lib.func('void el_cancel_free(el_cancel *cancel)'),
   el_error_describe: lib.func('size_t el_error_describe(const void *err, void *buf, size_t len)'),
   el_client_describe: lib.func('size_t el_client_describe(const el_client *client, void *buf, size_t len)'),
+  el_client_timeout_ms: lib.func('uint64_t el_client_timeout_ms(const el_client *client)'),
 };
 
 /** A fresh el_error with its size set, as EL_ERROR_INIT does. */

@@ -241,6 +241,80 @@ test('calls queued behind the in-flight limit honour their signal and deadline',
   client.close();
 });
 
+test('a call queued behind the in-flight limit ends at its client’s timeout, counted from the call', async () => {
+  const busy = new Client(base);
+  const slow = Array.from({ length: MAX_IN_FLIGHT }, (_, i) => `hold-${i}`);
+  for (const id of slow) await mock.script(id, [{ status: 200, delay_ms: 1000 }]);
+  await mock.addDevice('queued');
+  let firstHeldSettled;
+  const holding = slow.map((id) => busy.deleteDevice(id).finally(() => (firstHeldSettled ??= performance.now())));
+  // Its own client's timeout, no per-call one: it waits behind the calls of
+  // another client, and its deadline passes before any of them ends.
+  const client = new Client({ ...base, timeout: 200, maxRetries: 0 });
+  let settled;
+  const error = await client
+    .deleteDevice('queued')
+    .finally(() => (settled = performance.now()))
+    .catch((e) => e);
+  assert.ok(error instanceof TimeoutError, String(error));
+  assert.equal(error.attempts, 0);
+  await Promise.all(holding);
+  assert.ok(settled < firstHeldSettled, 'the queued call outlived its deadline');
+  assert.ok(!(await mock.log()).some((r) => r.path === '/v4/devices/queued'), 'the queued call was sent');
+  assert.ok((await mock.devices()).includes('queued'));
+  busy.close();
+  client.close();
+});
+
+test('bulk runs wait behind the in-flight limit, and one aborted while it waits ends at once with the core’s summary', async () => {
+  const client = new Client(base);
+  const slow = Array.from({ length: MAX_IN_FLIGHT }, (_, i) => `hold-${i}`);
+  for (const id of slow) await mock.script(id, [{ status: 200, delay_ms: 500 }]);
+  for (const id of ['waiting', 'later', 'erased']) await mock.addDevice(id);
+  await mock.scriptAlias('later-user', [{ status: 200, body: '{"registration_ids":["erased"]}' }]);
+  let firstHeldSettled;
+  const holding = slow.map((id) => client.deleteDevice(id).finally(() => (firstHeldSettled ??= performance.now())));
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const ended = [];
+  const aborted = [
+    client.deleteDevices(['waiting'], { signal, dryRun: true }),
+    client.deleteDevices({ path: __filename }, { signal }),
+    client.eraseUsers(['waiting-user'], { signal }),
+  ].map((p) => p.finally(() => ended.push(performance.now())));
+  let laterSettled;
+  const later = [client.deleteDevices(['later']), client.eraseUsers(['later-user'])].map((p) =>
+    p.finally(() => (laterSettled = performance.now())),
+  );
+  controller.abort();
+  const [dry, fromFile, erasure] = await Promise.all(aborted);
+  // The core's own summaries of runs cancelled before they started.
+  const cancelled = AbortSignal.abort();
+  assert.deepEqual(dry, await client.deleteDevices(['waiting'], { signal: cancelled, dryRun: true }));
+  assert.deepEqual(fromFile, await client.deleteDevices({ path: __filename }, { signal: cancelled }));
+  assert.deepEqual(erasure, await client.eraseUsers(['waiting-user'], { signal: cancelled }));
+  assert.equal(dry.interrupted, true);
+  assert.equal(erasure.users.length, 0);
+  await Promise.all(holding);
+  // Ended while every call ahead of them still waited for its answer.
+  assert.ok(Math.max(...ended) < firstHeldSettled, 'an aborted run waited for a slot');
+  const [summary, erased] = await Promise.all(later);
+  // The runs not aborted started once a call ahead of them had ended.
+  assert.ok(laterSettled > firstHeldSettled, 'a run did not wait for a slot');
+  assert.equal(summary.deleted, 1);
+  assert.deepEqual(erased.users.map((u) => u.registrationIds), [['erased']]);
+  // Nothing was sent for the runs ended while waiting.
+  const sent = (await mock.log()).map((r) => `${r.method} ${r.path.split('?')[0]}`);
+  assert.deepEqual(sent.filter((r) => !r.startsWith('DELETE /v4/devices/hold-')).sort(), [
+    'DELETE /v4/devices/erased',
+    'DELETE /v4/devices/later',
+    'GET /v4/aliases/later-user',
+    'GET /v4/aliases/later-user',
+  ]);
+  assert.ok((await mock.devices()).includes('waiting'));
+  client.close();
+});
+
 test('one signal shared by 50 calls and 2 runs adds one listener and no MaxListenersExceededWarning', async () => {
   const warnings = [];
   const onWarning = (w) => warnings.push(w);

@@ -35,14 +35,18 @@ test.beforeEach(async () => {
 
 /** Runs storm-child.cjs in `mode`; resolves with its report. */
 function runChild(mode) {
-  const env = {
-    ...process.env,
+  return spawnChild(CHILD, {
     EL_STORM_MOCK_URL: mock.url,
     EL_STORM_CALLS: String(CALLS),
     EL_STORM_CLIENTS: String(CLIENTS),
     EL_STORM_MODE: mode,
-  };
-  const child = spawn(process.execPath, [CHILD], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  });
+}
+
+/** Runs the script `file` with `vars` added to the environment; resolves with its report. */
+function spawnChild(file, vars) {
+  const env = { ...process.env, ...vars };
+  const child = spawn(process.execPath, [file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));
@@ -52,7 +56,7 @@ function runChild(mode) {
     child.once('error', reject);
     child.once('exit', (code, signal) => {
       clearTimeout(killer);
-      if (code !== 0 || out === '') reject(new Error(`storm-child exited ${code ?? signal}: ${err}${out}`));
+      if (code !== 0 || out === '') reject(new Error(`${path.basename(file)} exited ${code ?? signal}: ${err}${out}`));
       else resolve(JSON.parse(out.trim().split('\n')[0]));
     });
   });
@@ -96,4 +100,19 @@ test('a per-call timeout passing on hundreds of waiting calls over several clien
   assert.ok(spread < QUICK_MS, `the waiting calls ended over ${spread} ms`);
   assert.ok(Math.max(...waiting) < Math.min(...settledAt.slice(0, maxInFlight)), 'a waiting call ended after a call in flight');
   await nothingSentForWaiting(maxInFlight);
+});
+
+test('hundreds of bulk runs ending while the event loop is busy wait their turn and the process survives', { timeout: 60_000 }, async () => {
+  // More runs than koffi has async slots: past the in-flight limit they wait
+  // for a slot, as calls do, instead of each holding one while its
+  // completion waits for the busy loop (koffi ended the process at 257).
+  const runs = 300;
+  for (let i = 0; i < runs; i++) await mock.addDevice(`run-${i}`);
+  await mock.config({ latency_ms: 1000 });
+  const { results } = await spawnChild(path.join(__dirname, 'support', 'runs-child.cjs'), {
+    EL_RUNS_MOCK_URL: mock.url,
+    EL_RUNS_COUNT: String(runs),
+  });
+  assert.deepEqual(results, Array.from({ length: runs }, () => ({ deleted: 1 })));
+  assert.deepEqual(await mock.devices(), []);
 });
