@@ -9,6 +9,7 @@ import asyncio
 import base64
 import gc
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -635,12 +636,22 @@ def test_cancelling_a_check_stops_it(mock: Mock, run: Runner) -> None:
     assert len(mock.log()) == 1
 
 
+def run_python(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Runs `script` with `args` in a Python child process, output captured."""
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def test_once_interpreter_exit_began_completions_stay_out_of_python(mock: Mock) -> None:
     # atexit runs _at_exit before the interpreter finalizes. A completion
     # that took the GIL after that was ended by the interpreter mid-call,
     # killing the process (SIGSEGV, about 1 run in 150 of the example): from
     # then on a completion calls nothing, and the process ends cleanly.
-    import subprocess
     import textwrap
 
     mock.script("late-1", [{"status": 200, "body": "{}", "delay_ms": 300}])
@@ -663,13 +674,7 @@ def test_once_interpreter_exit_began_completions_stay_out_of_python(mock: Mock) 
         print(len(called))
         """
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script, APP_KEY, SECRET, mock.url],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_python(script, APP_KEY, SECRET, mock.url)
     assert done.returncode == 0, done.stderr
     # The first completion reached Python; the one after _at_exit did not.
     assert done.stdout.split() == ["1"], done.stdout + done.stderr
@@ -685,7 +690,6 @@ def test_a_bulk_run_in_a_background_thread_stops_at_interpreter_exit(
     # had waited 5 s for it: the process died with SIGSEGV. Now exit stops
     # the run, which writes its summary, and the process ends cleanly.
     import json
-    import subprocess
     import textwrap
 
     ids = [f"exit-{i:02d}" for i in range(40)]
@@ -719,13 +723,7 @@ def test_a_bulk_run_in_a_background_thread_stops_at_interpreter_exit(
         print("exiting", flush=True)
         """
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script, APP_KEY, SECRET, mock.url, str(report), kind],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_python(script, APP_KEY, SECRET, mock.url, str(report), kind)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["exiting"], done.stdout + done.stderr
     # At 2 a second the run would take 20 s: it stopped at the exit, and its
