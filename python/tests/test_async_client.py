@@ -736,6 +736,92 @@ def test_a_bulk_run_in_a_background_thread_stops_at_interpreter_exit(
     assert summary["deleted"] == len(sent) == len(lines) - 1, lines
 
 
+def test_a_call_in_a_background_thread_at_interpreter_exit_ends_cleanly(mock: Mock) -> None:
+    # A synchronous call waiting in a daemon thread when the program ended
+    # took the GIL again (at its next look at Ctrl-C, or at its end) on a
+    # finalizing interpreter: SIGSEGV. Exit now cancels it and waits for it.
+    import textwrap
+
+    mock.script("exit-slow", [{"status": 200, "body": "{}", "delay_ms": 3000}])
+    waiting = textwrap.dedent(
+        """
+        import sys, threading
+        import engagelab_push
+
+        client = engagelab_push.Client(sys.argv[1], sys.argv[2], base_url=sys.argv[3])
+        sent = threading.Event()
+
+        def call():
+            sent.set()
+            client.get_device("exit-slow")
+
+        threading.Thread(target=call, daemon=True).start()
+        assert sent.wait(30)
+        print("exiting", flush=True)
+        """
+    )
+    done = run_python(waiting, APP_KEY, SECRET, mock.url)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["exiting"], done.stdout + done.stderr
+    # A call started on another thread once exit began keeps the GIL and is
+    # refused at once, nothing sent: releasing the GIL could let the
+    # interpreter finalize under it.
+    late = textwrap.dedent(
+        """
+        import sys, threading
+        import engagelab_push
+        from engagelab_push._engagelab_push import _at_exit
+
+        client = engagelab_push.Client(sys.argv[1], sys.argv[2], base_url=sys.argv[3])
+        _at_exit()
+        got = []
+
+        def call():
+            try:
+                client.delete_device("exit-late")
+            except engagelab_push.EngageLabError as e:
+                got.append((type(e).__name__, e.attempts, e.maybe_deleted))
+
+        thread = threading.Thread(target=call)
+        thread.start()
+        thread.join()
+        print(got)
+        """
+    )
+    mock.add_device("exit-late")
+    done = run_python(late, APP_KEY, SECRET, mock.url)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[('CancelledError', 0, False)]", done.stdout + done.stderr
+    assert "exit-late" in mock.devices()
+    assert not any(r["path"] == "/v4/devices/exit-late" for r in mock.log())
+
+
+def test_a_bulk_run_in_a_later_exit_handler_runs_whole(mock: Mock) -> None:
+    # Exit handlers run on the thread that then finalizes the interpreter:
+    # one registered before engagelab_push's own, so run after it, still
+    # runs its calls and bulk runs as usual.
+    import textwrap
+
+    for i in range(3):
+        mock.add_device(f"at-exit-{i}")
+    script = textwrap.dedent(
+        """
+        import sys
+        import engagelab_push
+        from engagelab_push._engagelab_push import _at_exit
+
+        client = engagelab_push.Client(sys.argv[1], sys.argv[2], base_url=sys.argv[3])
+        _at_exit()
+        summary = client.delete_devices([f"at-exit-{i}" for i in range(3)])
+        print(summary.deleted, summary.interrupted)
+        """
+    )
+    done = run_python(script, APP_KEY, SECRET, mock.url)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["3", "False"], done.stdout + done.stderr
+    assert mock.devices() == []
+
+
 def test_an_outcome_after_the_loop_closed_is_dropped(mock: Mock) -> None:
     mock.script("orphan", [{"status": 200, "body": "{}", "delay_ms": 200}])
     client = async_client(mock, max_retries=0)

@@ -10,6 +10,7 @@
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Condvar, Mutex, MutexGuard};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use engagelab_push::{CANCEL_GRACE, CallOptions, CancelToken, Error};
@@ -64,12 +65,15 @@ pub(crate) fn options(timeout: Option<Duration>) -> (CallOptions, Call) {
 /// whether the interpreter is about to finalize.
 struct InPython {
     threads: usize,
-    closing: bool,
+    /// Set once exit began: the thread running it (the main thread, which
+    /// finalizes the interpreter after the `atexit` handlers, so its own
+    /// later handlers still run calls and bulk runs as usual).
+    closing: Option<ThreadId>,
 }
 
 static IN_PYTHON: Mutex<InPython> = Mutex::new(InPython {
     threads: 0,
-    closing: false,
+    closing: None,
 });
 /// Signalled when the last thread leaves Python.
 static LEFT_PYTHON: Condvar = Condvar::new();
@@ -83,12 +87,16 @@ fn in_python() -> MutexGuard<'static, InPython> {
 pub(crate) struct PythonPass;
 
 impl PythonPass {
-    /// None once the interpreter is about to finalize: a thread that took
-    /// the GIL then would be ended by the interpreter (`pthread_exit`, an
-    /// unwind through Rust frames that kills the process).
+    /// None once the interpreter is about to finalize, on any thread but
+    /// the one finalizing it: a thread that took the GIL then would be ended
+    /// by the interpreter (`pthread_exit`, an unwind through Rust frames that
+    /// kills the process).
     pub(crate) fn take() -> Option<PythonPass> {
         let mut state = in_python();
-        if state.closing {
+        if state
+            .closing
+            .is_some_and(|closer| closer != std::thread::current().id())
+        {
             return None;
         }
         state.threads += 1;
@@ -125,7 +133,7 @@ const EXIT_GRACE: Duration = CANCEL_GRACE.saturating_add(Duration::from_secs(2))
 pub(crate) fn _at_exit(py: Python<'_>) {
     py.detach(|| {
         let mut state = in_python();
-        state.closing = true;
+        state.closing = Some(std::thread::current().id());
         let deadline = Instant::now() + EXIT_GRACE;
         while state.threads > 0 {
             let left = deadline.saturating_duration_since(Instant::now());

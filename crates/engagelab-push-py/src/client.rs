@@ -143,9 +143,8 @@ impl Client {
         no_panic(|| {
             let id = string("registration_id", registration_id)?;
             let client = &self.inner;
-            let call = Interruptible::new();
-            let options = &call.options;
-            py.detach(|| catch(|| client.delete_device_with(&id, options)))
+            let call = Interruptible::new(None);
+            call.run(py, |options| client.delete_device_with(&id, options))
                 .map_err(|e| call.error(py, &e))
         })
     }
@@ -335,9 +334,8 @@ impl Client {
         no_panic(|| {
             let id = string("registration_id", registration_id)?;
             let client = &self.inner;
-            let call = Interruptible::new();
-            let options = &call.options;
-            py.detach(|| catch(|| client.get_device_with(&id, options)))
+            let call = Interruptible::new(None);
+            call.run(py, |options| client.get_device_with(&id, options))
                 .map(Device::new)
                 .map_err(|e| call.error(py, &e))
         })
@@ -362,10 +360,11 @@ impl Client {
             let alias = string("alias", alias)?;
             let platforms = crate::convert::platforms(platforms)?;
             let client = &self.inner;
-            let call = Interruptible::new();
-            let options = &call.options;
-            py.detach(|| catch(|| client.get_alias_with(&alias, &platforms, options)))
-                .map_err(|e| call.error(py, &e))
+            let call = Interruptible::new(None);
+            call.run(py, |options| {
+                client.get_alias_with(&alias, &platforms, options)
+            })
+            .map_err(|e| call.error(py, &e))
         })
     }
 
@@ -383,20 +382,18 @@ impl Client {
         no_panic(|| {
             let device = device.map(|d| string("device", d)).transpose()?;
             let client = &self.inner;
-            let call = Interruptible::new();
             // Run by AsyncClient.check on a thread of its own: its task's
             // cancel stops it (no signal handler runs off the main thread).
-            let call_options = match crate::aio::bulk_stop() {
-                Some(stop) => call.options.clone().cancel(stop),
-                None => call.options.clone(),
-            };
-            let mut options = CheckOptions::new().call_options(call_options);
-            if let Some(id) = device {
-                options = options.device(id);
-            }
-            py.detach(|| catch(|| client.check(&options)))
-                .map(CheckReport::new)
-                .map_err(|e| call.error(py, &e))
+            let call = Interruptible::new(crate::aio::bulk_stop());
+            call.run(py, |call_options| {
+                let mut options = CheckOptions::new().call_options(call_options.clone());
+                if let Some(id) = device {
+                    options = options.device(id);
+                }
+                client.check(&options)
+            })
+            .map(CheckReport::new)
+            .map_err(|e| call.error(py, &e))
         })
     }
 
