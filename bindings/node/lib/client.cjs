@@ -457,8 +457,8 @@ function callAsync(op, handle, args, signal, timeout, resolve, reject) {
   let timer;
   let queuedAt;
   // The deadline counts from the call, time waiting here included: the
-  // per-call timeout, else the client's.
-  const limit = timeout ?? handle.timeout;
+  // per-call timeout or the client's, the earlier (as the core reckons it).
+  const limit = Math.min(timeout ?? Infinity, handle.timeout);
   /** The timeout left, given as the call's own once it waited here. */
   const left = () =>
     queuedAt === undefined ? timeout : Math.max(0, limit - Math.floor(performance.now() - queuedAt));

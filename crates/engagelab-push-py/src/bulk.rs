@@ -438,7 +438,7 @@ pub(crate) fn run<T: Send>(
     // Held to the end: interpreter exit waits for the run (a run in a
     // background thread), which stops at it, every callback below skipping
     // Python from then on (aio.rs).
-    let _pass = PythonPass::take();
+    let pass = PythonPass::take();
     // Runs on the calling (main) thread only: the engine checks its token
     // there, so Ctrl-C reaches Python's handlers within a tick.
     let signals = raised.clone();
@@ -460,6 +460,7 @@ pub(crate) fn run<T: Send>(
         })
     });
     let stopper = token.clone();
+    let exiting = token.clone();
     let progress_raised = raised.clone();
     let mut b = client
         .bulk_delete()
@@ -534,7 +535,15 @@ pub(crate) fn run<T: Send>(
             }
         });
     });
-    let result = py.detach(|| catch(|| Ok(go(b))));
+    let result = if pass.is_some() {
+        py.detach(|| catch(|| Ok(go(b))))
+    } else {
+        // Exit began on another thread: the GIL is kept, as for a single call
+        // (interrupt.rs), and the run, cancelled before it starts, sends
+        // nothing.
+        exiting.cancel();
+        catch(|| Ok(go(b)))
+    };
     if let Some(e) = raised.lock().unwrap_or_else(|p| p.into_inner()).take() {
         let summary = match &result {
             Ok(Ok(done)) => Some(summarize(py, done)?),
