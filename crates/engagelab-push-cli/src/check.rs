@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use crate::args::CheckArgs;
 use crate::connect;
 use crate::fail::{self, Failure};
+use crate::out;
 
 /// Points `--all-regions` at other base URLs: `sgp=URL,usva=URL,...`. For
 /// tests, which must stay on loopback; a region not named keeps its own URL.
@@ -60,10 +61,10 @@ pub fn run(args: CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32,
         .all(|p| p.kind() != engagelab_push::ProbeKind::Device || p.classification().is_none());
     let works = report.credentials_accepted() && device_found;
     if args.json {
-        let mut out = report.to_json();
-        out["works"] = Value::from(works);
+        let mut report_json = report.to_json();
+        report_json["works"] = Value::from(works);
         if let Some(regions) = &regions {
-            out["regions"] = regions
+            report_json["regions"] = regions
                 .iter()
                 .map(|(region, url, outcome)| {
                     let base_url = url.clone().unwrap_or_else(|| region.base_url().to_owned());
@@ -86,20 +87,20 @@ pub fn run(args: CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32,
                 })
                 .collect();
         }
-        println!("{out}");
+        out::line(&report_json);
     } else {
-        print!("{report}");
+        out::text(&report);
         if let Some(regions) = &regions {
             print_regions(regions);
         }
         if works {
-            println!("the setup works");
+            out::line("the setup works");
         } else if report.credentials_refused() {
-            println!("the credentials or the region are refused");
+            out::line("the credentials or the region are refused");
         } else if !report.credentials_accepted() {
-            println!("the credentials were not checked: no answer came from EngageLab's API");
+            out::line("the credentials were not checked: no answer came from EngageLab's API");
         } else {
-            println!("the device given with --device is not usable here");
+            out::line("the device given with --device is not usable here");
         }
     }
     Ok(if works { fail::OK } else { fail::FAILED })
@@ -108,7 +109,7 @@ pub fn run(args: CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32,
 type RegionOutcome = (Region, Option<String>, Result<CheckReport, String>);
 
 fn print_regions(regions: &[RegionOutcome]) {
-    println!("regions (the same credentials):");
+    out::line("regions (the same credentials):");
     let mut accepted = Vec::new();
     for (region, url, outcome) in regions {
         let base_url = url.as_deref().unwrap_or(region.base_url());
@@ -126,12 +127,12 @@ fn print_regions(regions: &[RegionOutcome]) {
             ),
             Err(e) => format!("no answer: {e}"),
         };
-        println!("  {:<6} {base_url}  {what}", region.name());
+        out::line(format_args!("  {:<6} {base_url}  {what}", region.name()));
     }
     match accepted.as_slice() {
-        [] => println!("no region accepts these credentials"),
-        names => println!("accepted by: {}", names.join(", ")),
-    }
+        [] => out::line("no region accepts these credentials"),
+        names => out::line(format_args!("accepted by: {}", names.join(", "))),
+    };
 }
 
 /// Each region with the base URL [`REGION_URLS_VAR`] gives it, if any.

@@ -8,6 +8,7 @@ use engagelab_push::BulkInput;
 use crate::args::DeleteArgs;
 use crate::connect;
 use crate::fail::Failure;
+use crate::out;
 use crate::progress::Display;
 use crate::session::{self, Session};
 
@@ -36,7 +37,7 @@ pub fn run(args: DeleteArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32
     display.finish();
     let summary = result.map_err(|e| session::failure(&args.run, &e))?;
     if args.run.json {
-        println!("{}", summary.to_json());
+        out::line(summary.to_json());
     }
     session::show(&args.run, &summary);
     Ok(session::exit_code(&summary, false))

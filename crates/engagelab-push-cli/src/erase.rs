@@ -11,6 +11,7 @@ use engagelab_push::{BulkSummary, ErasedUser, Erasure};
 use crate::args::EraseArgs;
 use crate::connect;
 use crate::fail::Failure;
+use crate::out;
 use crate::progress::Display;
 use crate::session::{self, Session};
 
@@ -41,7 +42,7 @@ pub fn run(args: EraseArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32,
         .bulk(&client, &args.run)
         .on_resolved(move |u| {
             if !json {
-                println!("{}", resolved(u));
+                out::line(resolved(u));
             }
         })
         .on_progress(|p| display.update(p))
@@ -49,11 +50,11 @@ pub fn run(args: EraseArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32,
     display.finish();
     let erasure = result.map_err(|e| session::failure(&args.run, &e))?;
     if json {
-        println!("{}", erasure.to_json());
+        out::line(erasure.to_json());
     } else {
         for user in &erasure.users {
             if let Some(line) = checked(user, &erasure.summary) {
-                println!("{line}");
+                out::line(line);
             }
         }
     }

@@ -10,6 +10,7 @@ mod delete;
 mod erase;
 mod fail;
 mod get;
+mod out;
 mod progress;
 mod session;
 

@@ -13,6 +13,7 @@ use engagelab_push::{
 use crate::args::RunArgs;
 use crate::connect;
 use crate::fail::{self, Failure};
+use crate::out;
 use crate::progress;
 
 /// A bulk run about to start: whether it must be confirmed, and the token
@@ -119,7 +120,7 @@ pub fn failure(run: &RunArgs, e: &BulkError) -> Failure {
         BulkErrorKind::WriteFailed => {
             if let Some(summary) = e.summary() {
                 if run.json {
-                    println!("{}", summary.to_json());
+                    out::line(summary.to_json());
                 }
                 show(run, summary);
             }

@@ -366,3 +366,45 @@ fn get_prints_one_json_line_per_device_and_delete_backs_up_first() {
     assert!(kept.contains(r#""tags":["vip"]"#), "{kept}");
     assert!(mock.devices().is_empty());
 }
+
+/// Standard output closed by its reader (`| head -1`, a consumer that died):
+/// no command reports an "internal error" (a panic of `println!`), a run
+/// still ends with the exit code of what it did and its summary on standard
+/// error, and `erase-user` still erases (nothing is lost but the lines).
+#[test]
+fn a_closed_standard_output_is_no_internal_error_and_keeps_the_exit_code() {
+    let mock = MockServer::start(MockConfig {
+        devices: vec![
+            Device::new("a"),
+            Device::new("b"),
+            Device::new("u1").with_alias("alice"),
+        ],
+        ..MockConfig::default()
+    })
+    .unwrap();
+    let closed_stdout = || {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader); // every write gets EPIPE
+        writer
+    };
+    for (args, code, deleted) in [
+        (&["get", "a", "b"][..], 0, None),
+        (&["check"], 0, None),
+        (&["delete", "a", "--yes", "--json"], 0, Some("a")),
+        (&["erase-user", "alice", "--yes"], 0, Some("u1")),
+        (&["delete", "b", "--yes", "--dry-run"], 0, None),
+    ] {
+        let out = cli(&mock, args)
+            .stdout(closed_stdout())
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert!(!err.contains("internal error"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+        if let Some(id) = deleted {
+            assert!(!mock.devices().contains(&id.to_owned()), "{args:?}: {err}");
+            assert!(err.contains("done: deleted 1"), "{args:?}: {err}");
+        }
+    }
+}
