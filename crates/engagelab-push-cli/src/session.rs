@@ -3,6 +3,7 @@
 //! code.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -186,4 +187,39 @@ pub fn refuse_dash(args: &[String], what: &str) -> Result<(), Failure> {
         )));
     }
     Ok(())
+}
+
+/// Refuses a run that names one file for two roles (`--from` and a file
+/// the run writes): a report or backup appended to the input would be read
+/// back as its entries by the next run. The library checks the files it is
+/// given; an erasure's aliases file is read here, so it is checked here.
+/// Standard input (`-`) is no file.
+pub fn distinct_files(from: Option<&Path>, run: &RunArgs) -> Result<(), Failure> {
+    let named = [
+        ("--from", from.filter(|p| p.as_os_str() != "-")),
+        ("--journal", run.journal.as_deref()),
+        ("--backup", run.backup.as_deref()),
+        ("--report", run.report.as_deref()),
+    ];
+    let files: Vec<(&str, &Path, PathBuf)> = named
+        .into_iter()
+        .filter_map(|(flag, path)| path.map(|p| (flag, p, identity(p))))
+        .collect();
+    for (i, (flag, path, id)) in files.iter().enumerate() {
+        if let Some((first, ..)) = files[..i].iter().find(|(.., other)| other == id) {
+            return Err(Failure::usage(format!(
+                "{first} and {flag} are the same file ({}): give each its own; nothing was sent",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// What tells two paths of one file apart from two files: the file's own
+/// path (links resolved) when it exists, else the absolute path.
+fn identity(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_owned())
 }

@@ -212,3 +212,26 @@ fn off_a_terminal_yes_is_required_and_the_guard_counts_every_user() {
     assert!(text(&out.stderr).contains("more than max_deletions"));
     assert_eq!(delete_count(&mock), 0);
 }
+
+/// `--from` names a file of its own, as `delete`'s does: the aliases file
+/// (a GDPR request list) given again as the report, backup or journal is
+/// refused, exit 2, before any request, and left as it was. It was not:
+/// the report's lines were appended to the list of aliases, and the same
+/// command run again then refused its own input.
+#[test]
+fn the_aliases_file_given_again_as_the_report_backup_or_journal_is_refused() {
+    for role in ["--report", "--backup", "--journal"] {
+        let mock = mock();
+        let dir = tempfile::tempdir().unwrap();
+        let from = dir.path().join("requests.txt");
+        std::fs::write(&from, "user-1\n").unwrap();
+        let from = from.to_str().unwrap();
+        let same = format!("{}/./requests.txt", dir.path().display());
+        let out = run(&mock, &["erase-user", "--from", from, role, &same, "--yes"]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{role}: {err}");
+        assert!(err.contains("same file"), "{role}: {err}");
+        assert_eq!(std::fs::read_to_string(from).unwrap(), "user-1\n", "{role}");
+        assert!(mock.log().is_empty(), "{role}: nothing is sent");
+    }
+}
