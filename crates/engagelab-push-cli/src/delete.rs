@@ -20,6 +20,7 @@ pub fn run(args: DeleteArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32
         ));
     }
     session::refuse_dash(&args.ids, "ids")?;
+    session::distinct_files(args.from.as_deref(), &args.run, &args.connection)?;
     // The configuration first: a missing credential is a usage error (exit
     // 2) whether or not a confirmation could be asked.
     let client = connect::client(&args.connection, env)?;

@@ -18,7 +18,7 @@ use crate::session::{self, Session};
 pub fn run(args: EraseArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32, Failure> {
     let stdin_aliases = args.from.as_deref().is_some_and(|p| p.as_os_str() == "-");
     session::refuse_dash(&args.aliases, "aliases")?;
-    session::distinct_files(args.from.as_deref(), &args.run)?;
+    session::distinct_files(args.from.as_deref(), &args.run, &args.connection)?;
     let aliases = match &args.from {
         Some(_) if stdin_aliases => read_aliases(std::io::stdin(), "standard input")?,
         Some(path) => {

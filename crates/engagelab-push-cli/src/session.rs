@@ -11,7 +11,7 @@ use engagelab_push::{
     BulkDelete, BulkError, BulkErrorKind, BulkSummary, CancelToken, Client, Plan,
 };
 
-use crate::args::RunArgs;
+use crate::args::{Connection, RunArgs};
 use crate::connect;
 use crate::fail::{self, Failure};
 use crate::out;
@@ -189,13 +189,23 @@ pub fn refuse_dash(args: &[String], what: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Refuses a run that names one file for two roles (`--from` and a file
-/// the run writes): a report or backup appended to the input would be read
-/// back as its entries by the next run. The library checks the files it is
-/// given; an erasure's aliases file is read here, so it is checked here.
-/// Standard input (`-`) is no file.
-pub fn distinct_files(from: Option<&Path>, run: &RunArgs) -> Result<(), Failure> {
+/// Refuses a run that names one file for two roles (`--from`, the Master
+/// Secret's, and the files the run writes): a report or backup appended to
+/// the input would be read back as its entries by the next run, and the
+/// secret's file read as the input would send the secret as an id. The
+/// library checks the files it is given; an erasure's aliases file and the
+/// secret's are read here, so they are checked here. Standard input (`-`)
+/// is no file.
+pub fn distinct_files(
+    from: Option<&Path>,
+    run: &RunArgs,
+    connection: &Connection,
+) -> Result<(), Failure> {
     let named = [
+        (
+            "--master-secret-file",
+            connection.master_secret_file.as_deref(),
+        ),
         ("--from", from.filter(|p| p.as_os_str() != "-")),
         ("--journal", run.journal.as_deref()),
         ("--backup", run.backup.as_deref()),

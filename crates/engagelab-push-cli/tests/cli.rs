@@ -408,3 +408,59 @@ fn a_closed_standard_output_is_no_internal_error_and_keeps_the_exit_code() {
         }
     }
 }
+
+/// The Master Secret's file named again as the input, report, backup or
+/// journal is refused, exit 2, nothing sent: as the input, its first line
+/// (the secret) was sent as a registration id in a DELETE's URL and written
+/// to the report in clear; as an output, the run appended to it.
+#[test]
+fn the_master_secret_file_given_for_another_role_is_refused() {
+    let mock = mock(1, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "demo-master-secret\n").unwrap();
+    let secret = secret.to_str().unwrap();
+    let report = dir.path().join("report.jsonl");
+    let report = report.to_str().unwrap();
+    for (command, role) in [
+        ("delete", "--from"),
+        ("delete", "--report"),
+        ("delete", "--backup"),
+        ("delete", "--journal"),
+        ("erase-user", "--from"),
+        ("erase-user", "--report"),
+    ] {
+        let mut args = vec![
+            command,
+            "--yes",
+            "--master-secret-file",
+            secret,
+            role,
+            secret,
+        ];
+        if role != "--from" {
+            args.push(if command == "delete" {
+                "dev-00000"
+            } else {
+                "user"
+            });
+        }
+        if role != "--report" {
+            args.extend(["--report", report]);
+        }
+        let out = cli(&mock, &args)
+            .env_remove("ENGAGELAB_MASTER_SECRET")
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("same file"), "{args:?}: {err}");
+        assert!(!err.contains("demo-master-secret"), "{args:?}: {err}");
+        assert!(mock.log().is_empty(), "{args:?}: nothing is sent");
+        assert_eq!(
+            std::fs::read_to_string(secret).unwrap(),
+            "demo-master-secret\n"
+        );
+        assert!(!Path::new(report).exists(), "{args:?}");
+    }
+}
