@@ -43,6 +43,22 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
     }
 }
 
+/// Clap's error in one line: its first line, and the indented lines right
+/// after it, which name what is missing ("the following required arguments
+/// were not provided:" then "  <ID>..."); not the usage and tips after a
+/// blank line.
+fn one_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or("bad arguments");
+    let mut line = first.strip_prefix("error: ").unwrap_or(first).to_owned();
+    for more in lines.take_while(|l| l.starts_with(' ') && !l.trim().is_empty()) {
+        line.push(' ');
+        line.push_str(more.trim());
+    }
+    line
+}
+
 /// The environment variables the commands read.
 const ENV_VARIABLES: [&str; 5] = [
     "ENGAGELAB_APP_KEY",
@@ -60,10 +76,7 @@ fn run(args: Vec<OsString>) -> i32 {
             return OK;
         }
         Err(e) => {
-            let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("bad arguments");
-            let first = first.strip_prefix("error: ").unwrap_or(first);
-            eprintln!("engagelab-push: error: {first} (see --help)");
+            eprintln!("engagelab-push: error: {} (see --help)", one_line(&e));
             return USAGE;
         }
     };

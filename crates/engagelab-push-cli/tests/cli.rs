@@ -464,3 +464,17 @@ fn the_master_secret_file_given_for_another_role_is_refused() {
         assert!(!Path::new(report).exists(), "{args:?}");
     }
 }
+
+/// A missing required argument is named in the one error line: clap puts
+/// it on the lines after "the following required arguments were not
+/// provided:", which the one line left out.
+#[test]
+fn a_missing_required_argument_is_named_in_the_one_error_line() {
+    let mock = mock(1, 0);
+    let out = run(&mock, &["get"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("<ID>"), "{err}");
+    assert!(mock.log().is_empty());
+}
