@@ -48,6 +48,11 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
 /// were not provided:" then "  <ID>..."); not the usage and tips after a
 /// blank line.
 fn one_line(e: &clap::Error) -> String {
+    // No subcommand: clap shows the whole help, whose first line is the
+    // description, not what is wrong.
+    if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        return "a command is required: delete, get, erase-user or check".to_owned();
+    }
     let text = e.render().to_string();
     let mut lines = text.lines();
     let first = lines.next().unwrap_or("bad arguments");

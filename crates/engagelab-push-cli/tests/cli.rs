@@ -476,5 +476,11 @@ fn a_missing_required_argument_is_named_in_the_one_error_line() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("<ID>"), "{err}");
+    // No command at all: the one line says so (not the help's first line).
+    let out = run(&mock, &[]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("a command is required"), "{err}");
     assert!(mock.log().is_empty());
 }
