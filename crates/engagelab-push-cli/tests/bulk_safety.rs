@@ -306,3 +306,39 @@ fn ctrl_c_during_erase_user_s_checks_exits_130_and_names_each_unchecked_alias() 
         );
     }
 }
+
+/// DEFECT, not fixed here (the fix is in the core's synced.rs): a backup or
+/// report file that exists and ends with a whole JSON value and no newline
+/// (what Python's `json.dump`, `JSON.stringify` or a `"\n".join` writes) is
+/// taken for a line torn by a crash and cut off when the run opens it: a
+/// previous backup written as one JSON object, the only copy of deleted
+/// users' tags and aliases, is emptied without a word. A torn line of this
+/// tool's own never parses (it is cut before its closing `}`); the proposed
+/// fix keeps a last line that parses as JSON (ending it with a newline) and
+/// cuts only one that does not.
+#[test]
+#[ignore = "DEFECT: an existing backup/report ending in a whole JSON line without a newline is cut off (fix needed in engagelab-push's bulk/synced.rs)"]
+fn an_existing_backup_ending_with_a_whole_json_line_without_newline_is_kept() {
+    let mock = mock(1, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("backup.json");
+    let before = r#"{"registration_id":"old-device","tags":["vip"],"alias":"bob"}"#;
+    std::fs::write(&backup, before).unwrap();
+    let out = run(
+        &mock,
+        &[
+            "delete",
+            "dev-00000",
+            "--yes",
+            "--backup",
+            backup.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let after = std::fs::read_to_string(&backup).unwrap();
+    assert!(
+        after.starts_with(&format!("{before}\n")),
+        "the earlier backup was cut off: {after}"
+    );
+    assert_eq!(after.lines().count(), 2, "{after}");
+}
