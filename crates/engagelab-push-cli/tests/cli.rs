@@ -484,3 +484,46 @@ fn a_missing_required_argument_is_named_in_the_one_error_line() {
     assert!(err.contains("a command is required"), "{err}");
     assert!(mock.log().is_empty());
 }
+
+/// DEFECT, not fixed here (it needs an unsafe `sigaction`, which the crate
+/// forbids, or another signal crate): `ctrlc::set_handler` with its
+/// `termination` feature takes over SIGHUP as well, overwriting the SIG_IGN
+/// that `nohup` set. `nohup engagelab-push delete ... &` then logging out
+/// (the shell sends SIGHUP to its jobs) stops the run, "interrupted", exit
+/// 130, though the operator asked it to outlive the session; and the README
+/// speaks of Ctrl-C and SIGTERM only. Proposed fix: handle SIGINT and
+/// SIGTERM only (and SIGHUP only when it was not ignored at start:
+/// `SigIgn` of /proc/self/status, or the old action `sigaction` returns).
+#[test]
+#[ignore = "DEFECT: the Ctrl-C handler overrides nohup's SIG_IGN for SIGHUP: a nohup'd run stops at logout"]
+fn a_run_under_nohup_outlives_a_hangup() {
+    let mock = mock(400, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_ids(dir.path(), &ids(400));
+    let bin = env!("CARGO_BIN_EXE_engagelab-push");
+    // The environment `cli` gives the binary, but run under nohup.
+    let env = cli(&mock, &[]);
+    let mut child = Command::new("nohup")
+        .args([bin, "delete", "--from", &file, "--yes", "--qps", "20"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(env.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    sleep(Duration::from_millis(1000));
+    signal(&child, "HUP");
+    sleep(Duration::from_millis(1500));
+    let still_running = child.try_wait().unwrap().is_none();
+    if still_running {
+        signal(&child, "INT");
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        still_running,
+        "a hangup stopped the nohup'd run: {}",
+        text(&out.stderr)
+    );
+}
