@@ -113,7 +113,7 @@ fn checked(u: &ErasedUser, s: &BulkSummary) -> Option<String> {
 fn warn_still_bound(erasure: &Erasure) {
     let n = erasure.still_bound().count();
     if n > 0 {
-        eprintln!(
+        say!(
             "{n} device(s) still bound after the deletions: EngageLab deletes \
              asynchronously, or the user signed in again. Run the same erase-user \
              command again later: it deletes every device still bound (a device \

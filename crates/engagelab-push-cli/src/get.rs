@@ -28,7 +28,7 @@ pub fn run(args: GetArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32, F
                 }
             }
             Err(e) => {
-                eprintln!("engagelab-push: {id:?}: {e}");
+                say!("engagelab-push: {id:?}: {e}");
                 code = fail::FAILED;
             }
         }

@@ -3,6 +3,9 @@
 //! console script; see the crate's README.
 #![forbid(unsafe_code)]
 
+#[macro_use]
+mod out;
+
 mod args;
 mod check;
 mod connect;
@@ -10,7 +13,6 @@ mod delete;
 mod erase;
 mod fail;
 mod get;
-mod out;
 mod progress;
 mod session;
 
@@ -34,7 +36,7 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!("engagelab-push: internal error{place} (a bug; please report it)");
+        say!("engagelab-push: internal error{place} (a bug; please report it)");
     }));
     let args: Vec<OsString> = args.into_iter().collect();
     match catch_unwind(AssertUnwindSafe(|| run(args))) {
@@ -81,7 +83,7 @@ fn run(args: Vec<OsString>) -> i32 {
             return OK;
         }
         Err(e) => {
-            eprintln!("engagelab-push: error: {} (see --help)", one_line(&e));
+            say!("engagelab-push: error: {} (see --help)", one_line(&e));
             return USAGE;
         }
     };
@@ -90,7 +92,7 @@ fn run(args: Vec<OsString>) -> i32 {
     // default region, nor an unreadable secret read as missing.
     for name in ENV_VARIABLES {
         if let Err(std::env::VarError::NotUnicode(_)) = std::env::var(name) {
-            eprintln!("engagelab-push: error: {name} is not valid UTF-8");
+            say!("engagelab-push: error: {name} is not valid UTF-8");
             return USAGE;
         }
     }
@@ -104,7 +106,7 @@ fn run(args: Vec<OsString>) -> i32 {
     match result {
         Ok(code) => code,
         Err(f) => {
-            eprintln!("engagelab-push: error: {}", f.message);
+            say!("engagelab-push: error: {}", f.message);
             f.code
         }
     }

@@ -24,7 +24,9 @@ pub fn text(text: impl Display) -> bool {
         Err(e) => {
             GONE.store(true, Ordering::Relaxed);
             if e.kind() != ErrorKind::BrokenPipe {
-                eprintln!("engagelab-push: cannot write to standard output: {e}");
+                err_text(format_args!(
+                    "engagelab-push: cannot write to standard output: {e}\n"
+                ));
             }
             false
         }
@@ -34,4 +36,23 @@ pub fn text(text: impl Display) -> bool {
 /// Writes `line` and a newline to standard output; see [`text`].
 pub fn line(line: impl Display) -> bool {
     text(format_args!("{line}\n"))
+}
+
+/// Writes `text` to standard error; a standard error that cannot be
+/// written (its reader closed it, the terminal hung up) drops it.
+/// `eprintln!` panics there instead: in the progress callback that stopped
+/// a run mid-way, and in the panic hook it aborted the process.
+pub fn err_text(text: impl Display) {
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{text}").and_then(|()| err.flush());
+}
+
+/// `eprintln!` that never panics: see [`err_text`].
+macro_rules! say {
+    () => {
+        $crate::out::err_text("\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::out::err_text(format_args!("{}\n", format_args!($($arg)*)))
+    };
 }

@@ -65,7 +65,7 @@ impl Display {
                     } else {
                         0.0
                     };
-                    eprintln!(
+                    say!(
                         "progress: {} of {} ({rate:.0}/s) {}{}",
                         p.done,
                         p.total,
@@ -90,7 +90,7 @@ impl Display {
         let line = format!("paused for {} s: {reason}", p.pause.as_secs());
         match &self.kind {
             Kind::Bar(bar) => bar.println(line),
-            _ => eprintln!("{line}"),
+            _ => say!("{line}"),
         }
     }
 

@@ -2,7 +2,7 @@
 //! bulk run configured from the safety flags, the summary line and the exit
 //! code.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -49,7 +49,7 @@ impl Session {
             let prompting = prompting.clone();
             let _ = ctrlc::set_handler(move || {
                 if prompting.load(Ordering::SeqCst) || token.is_cancelled() {
-                    eprintln!();
+                    say!();
                     std::process::exit(fail::INTERRUPTED);
                 }
                 token.cancel();
@@ -92,20 +92,19 @@ impl Session {
 /// Shows what is about to happen and asks for the AppKey.
 fn confirm(client: &Client, plan: &Plan, prompting: &AtomicBool) -> bool {
     prompting.store(true, Ordering::SeqCst);
-    eprintln!(
+    say!(
         "About to delete {} device(s) (irreversible).\n  target: {}\n  AppKey: {}",
         plan.ids,
         connect::target(client),
         client.app_key()
     );
-    eprint!("Type the AppKey to confirm: ");
-    let _ = std::io::stderr().flush();
+    crate::out::err_text("Type the AppKey to confirm: ");
     let mut answer = String::new();
     let ok =
         std::io::stdin().lock().read_line(&mut answer).is_ok() && answer.trim() == client.app_key();
     prompting.store(false, Ordering::SeqCst);
     if !ok {
-        eprintln!("The answer did not match the AppKey.");
+        say!("The answer did not match the AppKey.");
     }
     ok
 }
@@ -140,7 +139,7 @@ pub fn show(run: &RunArgs, s: &BulkSummary) {
     if run.quiet {
         // Quiet hides the counts, not why the run stopped.
         if let Some(why) = &s.stopped {
-            eprintln!("engagelab-push: stopped: {why}");
+            say!("engagelab-push: stopped: {why}");
         }
         return;
     }
@@ -163,7 +162,7 @@ pub fn show(run: &RunArgs, s: &BulkSummary) {
             s.not_started
         ));
     }
-    eprintln!("{line}");
+    say!("{line}");
 }
 
 /// 130 interrupted, 1 when anything failed or the run stopped, else 0.

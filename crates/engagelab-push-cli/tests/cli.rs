@@ -566,3 +566,51 @@ fn sigint_while_standard_input_waits_ends_the_command_promptly() {
         text(&out.stderr)
     );
 }
+
+/// Standard error closed by its reader (`2>&1 | head -1`, a log shipper
+/// that died) or gone (a terminal hung up): eprintln! panicked there. In
+/// the progress callback that stopped the run mid-way (the library stops a
+/// run whose callback panics), and the panic hook's own eprintln! then
+/// panicked again: SIGABRT. Now lines that cannot be written are dropped
+/// and the run ends as it would have.
+#[test]
+fn a_closed_standard_error_neither_stops_the_run_nor_aborts() {
+    let mock = mock(60, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_ids(dir.path(), &ids(60));
+    let report = dir.path().join("report.jsonl");
+    let closed = || {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader); // every write gets EPIPE
+        writer
+    };
+    // 60 ids at 10/s: a plain progress line is due after 5 s.
+    let status = cli(
+        &mock,
+        &[
+            "delete",
+            "--from",
+            &file,
+            "--yes",
+            "--qps",
+            "10",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    )
+    .stdout(Stdio::null())
+    .stderr(closed())
+    .status()
+    .unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    assert!(mock.devices().is_empty(), "{} left", mock.devices().len());
+    let report = std::fs::read_to_string(&report).unwrap();
+    assert!(report.lines().last().unwrap().contains("summary"));
+    // An error line to a closed standard error: its exit code, no abort.
+    let status = cli(&mock, &["get", "zz"])
+        .stderr(closed())
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1), "{status:?}");
+}
