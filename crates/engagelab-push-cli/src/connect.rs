@@ -86,6 +86,8 @@ fn read_secret(path: &Path) -> Result<String, Failure> {
             path.display()
         ))
     })?;
+    // A byte-order mark (a file saved by Notepad) is no part of the secret.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let secret = text.lines().next().unwrap_or("").trim().to_owned();
     if secret.is_empty() {
         return Err(Failure::usage(format!(

@@ -614,3 +614,27 @@ fn a_closed_standard_error_neither_stops_the_run_nor_aborts() {
         .unwrap();
     assert_eq!(status.code(), Some(1), "{status:?}");
 }
+
+/// A Master Secret file saved with a byte-order mark (Notepad) and CRLF is
+/// read as its secret, as an ids file is: the mark was kept as part of the
+/// secret, and EngageLab refused the credentials with no hint why.
+#[test]
+fn a_master_secret_file_with_a_byte_order_mark_is_read_as_its_secret() {
+    let mock = mock(1, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "\u{feff}demo-master-secret\r\n").unwrap();
+    let out = cli(
+        &mock,
+        &[
+            "get",
+            "dev-00000",
+            "--master-secret-file",
+            secret.to_str().unwrap(),
+        ],
+    )
+    .env_remove("ENGAGELAB_MASTER_SECRET")
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
