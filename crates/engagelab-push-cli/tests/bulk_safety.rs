@@ -342,3 +342,39 @@ fn an_existing_backup_ending_with_a_whole_json_line_without_newline_is_kept() {
     );
     assert_eq!(after.lines().count(), 2, "{after}");
 }
+
+/// DEFECT, not fixed here (the core's bulk/synced.rs): with a journal the
+/// report is fsync'd after each line, and fsync on a pipe or terminal
+/// fails with EINVAL though the line was written. `--report /dev/stdout`
+/// (or a process substitution, `--report >(gzip > r.gz)`) then stops the
+/// run after its first deletion: exit 4, "stopped: cannot write the
+/// report: invalid input parameter". Proposed fix: sync only a regular
+/// file (or take EINVAL/ENOTSUP from fsync as "nothing to sync").
+#[test]
+#[ignore = "DEFECT: --journal with --report /dev/stdout (a pipe) stops after the first deletion: fsync EINVAL"]
+fn a_report_on_a_pipe_with_a_journal_is_written_not_stopped() {
+    let mock = mock(3, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal");
+    let out = run(
+        &mock,
+        &[
+            "delete",
+            "dev-00000",
+            "dev-00001",
+            "dev-00002",
+            "--yes",
+            "--journal",
+            journal.to_str().unwrap(),
+            "--report",
+            "/dev/stdout",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).lines().count(),
+        4,
+        "3 ids and the summary"
+    );
+    assert!(mock.devices().is_empty());
+}
