@@ -75,7 +75,7 @@ pub struct Connection {
     /// An http:// or https:// proxy.
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
-    #[arg(long, value_name = "SECS", help = format!(
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true, help = format!(
         "Overall deadline of one call, retries included, in seconds (default {}); \
          in delete and erase-user, of each attempt (the run retries at its own pace)",
         engagelab_push::DEFAULT_TIMEOUT.as_secs()
@@ -119,11 +119,12 @@ pub struct EraseArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Requests per second; keep room for the app's own pushes.
-    #[arg(long, value_name = "N", default_value_t = engagelab_push::DEFAULT_QPS,
+    #[arg(long, value_name = "N", default_value_t = engagelab_push::DEFAULT_QPS, allow_negative_numbers = true,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub qps: u32,
     /// Most requests in flight at once (default: enough for the rate).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
+          value_parser = clap::value_parser!(u32).range(1..))]
     pub concurrency: Option<u32>,
     /// Journal file: makes the run resumable; rerun with the same file.
     #[arg(long, value_name = "FILE")]
@@ -135,11 +136,13 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
     /// Refuse to start when the input holds more ids than this.
-    #[arg(long, value_name = "N", default_value_t = engagelab_push::DEFAULT_MAX_DELETIONS)]
+    #[arg(long, value_name = "N", default_value_t = engagelab_push::DEFAULT_MAX_DELETIONS,
+          allow_negative_numbers = true)]
     pub max_deletions: u64,
     /// Stop when the run stays rate-limited with no device deleted for this
     /// many seconds (the quota is taken by other traffic).
     #[arg(long, value_name = "SECS", default_value_t = engagelab_push::DEFAULT_STALL_TIMEOUT.as_secs(),
+          allow_negative_numbers = true,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub stall_timeout: u64,
     /// Validate, dedupe and count; send no DELETE.

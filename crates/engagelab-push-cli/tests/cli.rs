@@ -638,3 +638,31 @@ fn a_master_secret_file_with_a_byte_order_mark_is_read_as_its_secret() {
     .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
+
+/// A negative number given to a numeric flag is named with its flag: clap
+/// took `-1` for a flag of its own ("unexpected argument '-1' found"),
+/// naming neither `--timeout` nor what is wrong with it.
+#[test]
+fn a_negative_number_for_a_numeric_flag_names_the_flag() {
+    let mock = mock(1, 0);
+    for flag in [
+        "--timeout",
+        "--qps",
+        "--concurrency",
+        "--max-deletions",
+        "--stall-timeout",
+    ] {
+        let out = run(&mock, &["delete", "dev-00000", "--yes", flag, "-1"]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {err}");
+        assert_eq!(err.lines().count(), 1, "{flag}: {err}");
+        assert!(err.contains(flag), "{flag}: {err}");
+    }
+    let out = run(&mock, &["get", "dev-00000", "--timeout", "-1"]);
+    assert!(
+        text(&out.stderr).contains("--timeout"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(mock.log().is_empty());
+}
