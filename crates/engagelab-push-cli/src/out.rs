@@ -25,7 +25,7 @@ pub fn text(text: impl Display) -> bool {
             GONE.store(true, Ordering::Relaxed);
             if e.kind() != ErrorKind::BrokenPipe {
                 err_text(format_args!(
-                    "engagelab-push: cannot write to standard output: {e}\n"
+                    "engagelab-push: error: cannot write to standard output: {e}\n"
                 ));
             }
             false
