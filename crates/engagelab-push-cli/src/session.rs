@@ -189,12 +189,13 @@ pub fn refuse_dash(args: &[String], what: &str) -> Result<(), Failure> {
 }
 
 /// Refuses a run that names one file for two roles (`--from`, the Master
-/// Secret's, and the files the run writes): a report or backup appended to
-/// the input would be read back as its entries by the next run, and the
-/// secret's file read as the input would send the secret as an id. The
-/// library checks the files it is given; an erasure's aliases file and the
-/// secret's are read here, so they are checked here. Standard input (`-`)
-/// is no file.
+/// Secret's, and the files the run writes), by whatever paths (symbolic or
+/// hard links included): a report or backup appended to the input would be
+/// read back as its entries by the next run, and the secret's file read as
+/// the input would send the secret as an id. The library checks the files
+/// it is given by their resolved paths, which a hard link escapes; an
+/// erasure's aliases file and the secret's are read here, so all are
+/// checked here. Standard input (`-`) is no file.
 pub fn distinct_files(
     from: Option<&Path>,
     run: &RunArgs,
@@ -210,7 +211,7 @@ pub fn distinct_files(
         ("--backup", run.backup.as_deref()),
         ("--report", run.report.as_deref()),
     ];
-    let files: Vec<(&str, &Path, PathBuf)> = named
+    let files: Vec<(&str, &Path, Identity)> = named
         .into_iter()
         .filter_map(|(flag, path)| path.map(|p| (flag, p, identity(p))))
         .collect();
@@ -225,10 +226,25 @@ pub fn distinct_files(
     Ok(())
 }
 
-/// What tells two paths of one file apart from two files: the file's own
-/// path (links resolved) when it exists, else the absolute path.
-fn identity(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path)
-        .or_else(|_| std::path::absolute(path))
-        .unwrap_or_else(|_| path.to_owned())
+/// What tells two paths of one file apart from two files: the file's
+/// device and inode when it exists (hard links and symbolic links alike),
+/// else its absolute path.
+#[derive(PartialEq)]
+enum Identity {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    Path(PathBuf),
+}
+
+fn identity(path: &Path) -> Identity {
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::metadata(path) {
+        use std::os::unix::fs::MetadataExt;
+        return Identity::Inode(meta.dev(), meta.ino());
+    }
+    Identity::Path(
+        std::fs::canonicalize(path)
+            .or_else(|_| std::path::absolute(path))
+            .unwrap_or_else(|_| path.to_owned()),
+    )
 }

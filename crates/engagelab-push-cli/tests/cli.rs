@@ -666,3 +666,35 @@ fn a_negative_number_for_a_numeric_flag_names_the_flag() {
     );
     assert!(mock.log().is_empty());
 }
+
+/// One file named through two hard links is one file: the check that
+/// --from, --journal, --backup and --report are distinct compared resolved
+/// paths only, so `--report` a hard link of the input appended the report
+/// to the ids (the next run read its JSON lines as entries).
+#[test]
+fn an_input_and_a_report_that_are_hard_links_of_one_file_are_refused() {
+    let mock = mock(1, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let from = dir.path().join("ids.txt");
+    std::fs::write(&from, "dev-00000\n").unwrap();
+    let link = dir.path().join("report.jsonl");
+    std::fs::hard_link(&from, &link).unwrap();
+    for command in ["delete", "erase-user"] {
+        let out = run(
+            &mock,
+            &[
+                command,
+                "--from",
+                from.to_str().unwrap(),
+                "--report",
+                link.to_str().unwrap(),
+                "--yes",
+            ],
+        );
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {err}");
+        assert!(err.contains("same file"), "{command}: {err}");
+        assert_eq!(std::fs::read_to_string(&from).unwrap(), "dev-00000\n");
+    }
+    assert!(mock.log().is_empty());
+}
