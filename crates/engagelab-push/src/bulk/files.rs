@@ -17,7 +17,7 @@ pub(super) fn distinct(cfg: &BulkDelete<'_>, input: Option<&Path>) -> Result<(),
         ("backup", cfg.backup.as_deref()),
         ("report", cfg.report.as_deref()),
     ];
-    let files: Vec<(&str, &Path, PathBuf)> = named
+    let files: Vec<(&str, &Path, Identity)> = named
         .into_iter()
         .filter_map(|(name, path)| path.map(|p| (name, p, identity(p))))
         .collect();
@@ -33,12 +33,27 @@ pub(super) fn distinct(cfg: &BulkDelete<'_>, input: Option<&Path>) -> Result<(),
     Ok(())
 }
 
-/// What tells two paths of one file apart from two files: the file's own
-/// path (links resolved) when it exists, else the absolute path.
-fn identity(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path)
-        .or_else(|_| std::path::absolute(path))
-        .unwrap_or_else(|_| path.to_owned())
+/// What tells two paths of one file apart from two files: the file's
+/// device and inode when it exists (symbolic and hard links alike; a hard
+/// link has no path to resolve to another's), else its absolute path.
+#[derive(Debug, PartialEq)]
+enum Identity {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    Path(PathBuf),
+}
+
+fn identity(path: &Path) -> Identity {
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::metadata(path) {
+        use std::os::unix::fs::MetadataExt;
+        return Identity::Inode(meta.dev(), meta.ino());
+    }
+    Identity::Path(
+        std::fs::canonicalize(path)
+            .or_else(|_| std::path::absolute(path))
+            .unwrap_or_else(|_| path.to_owned()),
+    )
 }
 
 #[cfg(test)]
@@ -53,7 +68,10 @@ mod tests {
         let link = dir.path().join("link");
         std::os::unix::fs::symlink(&file, &link).unwrap();
         let dotted = dir.path().join(".").join("ids.txt");
+        let hard = dir.path().join("hard");
+        std::fs::hard_link(&file, &hard).unwrap();
         assert_eq!(identity(&file), identity(&link));
+        assert_eq!(identity(&file), identity(&hard));
         assert_eq!(identity(&file), identity(&dotted));
         let missing = dir.path().join("new.jsonl");
         assert_eq!(
