@@ -307,17 +307,14 @@ fn ctrl_c_during_erase_user_s_checks_exits_130_and_names_each_unchecked_alias() 
     }
 }
 
-/// DEFECT, not fixed here (the fix is in the core's synced.rs): a backup or
-/// report file that exists and ends with a whole JSON value and no newline
-/// (what Python's `json.dump`, `JSON.stringify` or a `"\n".join` writes) is
-/// taken for a line torn by a crash and cut off when the run opens it: a
-/// previous backup written as one JSON object, the only copy of deleted
-/// users' tags and aliases, is emptied without a word. A torn line of this
-/// tool's own never parses (it is cut before its closing `}`); the proposed
-/// fix keeps a last line that parses as JSON (ending it with a newline) and
-/// cuts only one that does not.
+/// A backup or report file that exists and ends with a whole JSON object
+/// and no newline (what Python's `json.dump`, `JSON.stringify` or a
+/// `"\n".join` writes) is kept, given its newline: it was once taken for a
+/// line torn by a crash and cut off, emptying a previous backup, the only
+/// copy of deleted users' tags and aliases. A torn line of this tool's own
+/// never parses (it is cut before its closing `}`).
 #[test]
-#[ignore = "DEFECT: an existing backup/report ending in a whole JSON line without a newline is cut off (fix needed in engagelab-push's bulk/synced.rs)"]
+
 fn an_existing_backup_ending_with_a_whole_json_line_without_newline_is_kept() {
     let mock = mock(1, 0);
     let dir = tempfile::tempdir().unwrap();
@@ -343,15 +340,14 @@ fn an_existing_backup_ending_with_a_whole_json_line_without_newline_is_kept() {
     assert_eq!(after.lines().count(), 2, "{after}");
 }
 
-/// DEFECT, not fixed here (the core's bulk/synced.rs): with a journal the
-/// report is fsync'd after each line, and fsync on a pipe or terminal
-/// fails with EINVAL though the line was written. `--report /dev/stdout`
-/// (or a process substitution, `--report >(gzip > r.gz)`) then stops the
-/// run after its first deletion: exit 4, "stopped: cannot write the
-/// report: invalid input parameter". Proposed fix: sync only a regular
-/// file (or take EINVAL/ENOTSUP from fsync as "nothing to sync").
+/// With a journal the report is fsync'd after each line; a pipe or a
+/// terminal has nothing to sync (fsync fails there with EINVAL), so
+/// `--report /dev/stdout` or a process substitution (`--report >(gzip >
+/// r.gz)`) gets every line and the run goes on. It once stopped after its
+/// first deletion: exit 4, "stopped: cannot write the report: invalid input
+/// parameter".
 #[test]
-#[ignore = "DEFECT: --journal with --report /dev/stdout (a pipe) stops after the first deletion: fsync EINVAL"]
+
 fn a_report_on_a_pipe_with_a_journal_is_written_not_stopped() {
     let mock = mock(3, 0);
     let dir = tempfile::tempdir().unwrap();

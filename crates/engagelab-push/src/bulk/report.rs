@@ -278,7 +278,9 @@ pub(crate) struct Report {
 
 impl Report {
     /// Opens (or creates, 0600) the report; a last line cut short by a crash
-    /// or a full disk is cut off first, so the file stays JSON Lines.
+    /// or a full disk is cut off first, so the file stays JSON Lines (a whole
+    /// JSON object missing only its newline is kept and ended).
+    /// A pipe or a terminal is written, never synced.
     pub fn open(path: &Path, sync: bool) -> std::io::Result<Report> {
         Ok(Report {
             log: SyncedLog::open(path)?,

@@ -20,6 +20,10 @@ struct State {
     durable: u64,
     /// A thread is syncing.
     syncing: bool,
+    /// The file is a regular file, which `fsync` makes durable; a pipe or a
+    /// terminal (`--report /dev/stdout`) has nothing to sync, and `fsync`
+    /// refuses it (EINVAL): its lines are durable once written.
+    syncable: bool,
     /// The first write or sync error; every later append reports it.
     failed: Option<io::ErrorKind>,
 }
@@ -28,7 +32,8 @@ impl SyncedLog {
     /// Opens `path` for appending, creating it private to its owner (0600)
     /// and making its directory entry durable when missing; a last line cut
     /// short by a crash or a full disk is cut off first, so the file stays
-    /// JSON Lines.
+    /// JSON Lines (a whole JSON object missing only its newline is kept and
+    /// ended).
     pub fn open(path: &Path) -> io::Result<SyncedLog> {
         let file = open_private(path, true)?;
         drop_torn_tail(&file)?;
@@ -36,12 +41,14 @@ impl SyncedLog {
     }
 
     pub fn from_file(file: File) -> SyncedLog {
+        let syncable = file.metadata().is_ok_and(|m| m.is_file());
         SyncedLog {
             state: Mutex::new(State {
                 file,
                 written: 0,
                 durable: 0,
                 syncing: false,
+                syncable,
                 failed: None,
             }),
             synced: Condvar::new(),
@@ -83,6 +90,9 @@ impl SyncedLog {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         Self::write_locked(&mut st, line)?;
         st.written += 1;
+        if !st.syncable {
+            st.durable = st.written;
+        }
         let mine = st.written;
         loop {
             if let Some(kind) = st.failed {
@@ -137,13 +147,29 @@ fn drop_torn_tail(file: &File) -> io::Result<()> {
     cut_at(file, 0)
 }
 
-/// Cuts `file` at `at`, where its torn last line starts, unless that line
-/// does not start as one of this tool's JSON lines: then the file is
-/// another's (a user's notes named by mistake), and nothing of it is cut.
+/// The longest last line without a newline that is looked at: longer than
+/// any line this tool writes, so a longer one is another's.
+const MAX_TAIL: u64 = 4 << 20;
+
+/// Cuts `file` at `at`, where its torn last line starts. A last line that
+/// parses as a JSON object is whole, only its newline is missing (a file written by
+/// `json.dump` or `JSON.stringify`, never a line of this tool's cut short,
+/// which ends before its closing `}`): it is kept and given its newline. A
+/// line that does not start as one of this tool's JSON lines, or is longer
+/// than any, is another's (a user's notes named by mistake): nothing of the
+/// file is cut or added.
 fn cut_at(file: &File, at: u64) -> io::Result<()> {
-    let mut first = [0u8];
-    read_exact_at(file, &mut first, at)?;
-    if first[0] != b'{' {
+    let len = file.metadata()?.len() - at;
+    let mut tail = vec![0u8; usize::try_from(len.min(MAX_TAIL)).unwrap_or(0)];
+    read_exact_at(file, &mut tail, at)?;
+    if len <= MAX_TAIL
+        && serde_json::from_slice::<serde_json::Value>(&tail).is_ok_and(|v| v.is_object())
+    {
+        let mut f = file;
+        f.write_all(b"\n")?;
+        return f.sync_data();
+    }
+    if tail.first() != Some(&b'{') || len > MAX_TAIL {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
             "it ends with a line that is not one of this tool's JSON lines; \
@@ -226,5 +252,47 @@ mod tests {
         lines.sort();
         lines.dedup();
         assert_eq!(lines.len(), 400);
+    }
+
+    #[test]
+    fn a_whole_last_json_object_without_newline_is_kept_a_torn_one_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        let whole = "{\"a\":1}\n{\"b\":{\"c\":[2]}}";
+        std::fs::write(&path, whole).unwrap();
+        SyncedLog::open(&path).unwrap().append(b"{}\n").unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text, format!("{whole}\n{{}}\n"));
+
+        // Each strict prefix of a line is torn: cut, never kept.
+        let line = "{\"b\":{\"c\":[2]}}";
+        for cut in 1..line.len() {
+            std::fs::write(&path, format!("{{\"a\":1}}\n{}", &line[..cut])).unwrap();
+            SyncedLog::open(&path).unwrap();
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert_eq!(text, "{\"a\":1}\n", "cut at {cut}");
+        }
+
+        // Another's last line, JSON or not, is left as it is, and refused.
+        for foreign in ["notes", "[1,2]", "42"] {
+            std::fs::write(&path, format!("{{\"a\":1}}\n{foreign}")).unwrap();
+            let e = SyncedLog::open(&path).err().expect(foreign);
+            assert_eq!(e.kind(), io::ErrorKind::InvalidData, "{foreign}");
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert_eq!(text, format!("{{\"a\":1}}\n{foreign}"));
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn lines_appended_to_a_pipe_are_not_synced() {
+        let (mut reader, writer) = std::io::pipe().unwrap();
+        let log = SyncedLog::from_file(File::from(std::os::fd::OwnedFd::from(writer)));
+        log.append(b"one\n").unwrap();
+        log.append(b"two\n").unwrap();
+        drop(log);
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut reader, &mut text).unwrap();
+        assert_eq!(text, "one\ntwo\n");
     }
 }
