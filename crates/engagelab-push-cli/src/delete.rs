@@ -11,6 +11,7 @@ use crate::fail::Failure;
 use crate::out;
 use crate::progress::Display;
 use crate::session::{self, Session};
+use crate::stdin::UntilCancelled;
 
 pub fn run(args: DeleteArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32, Failure> {
     let stdin_ids = args.from.as_deref().is_some_and(|p| p.as_os_str() == "-");
@@ -26,7 +27,7 @@ pub fn run(args: DeleteArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32
     let client = connect::client(&args.connection, env)?;
     let session = Session::start(&args.run, stdin_ids)?;
     let input = match &args.from {
-        Some(_) if stdin_ids => BulkInput::reader(std::io::stdin()),
+        Some(_) if stdin_ids => BulkInput::reader(UntilCancelled::new(session.token())),
         Some(path) => BulkInput::file(path.clone()),
         None => BulkInput::ids(args.ids.clone()),
     };

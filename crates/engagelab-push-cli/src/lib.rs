@@ -15,6 +15,7 @@ mod fail;
 mod get;
 mod progress;
 mod session;
+mod stdin;
 
 use std::ffi::OsString;
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -47,7 +47,7 @@ impl Session {
         {
             let token = token.clone();
             let prompting = prompting.clone();
-            let _ = ctrlc::set_handler(move || {
+            on_interrupt(move || {
                 if prompting.load(Ordering::SeqCst) || token.is_cancelled() {
                     say!();
                     std::process::exit(fail::INTERRUPTED);
@@ -60,6 +60,11 @@ impl Session {
             token,
             prompting,
         })
+    }
+
+    /// The token a Ctrl-C cancels.
+    pub fn token(&self) -> CancelToken {
+        self.token.clone()
     }
 
     /// The bulk run the flags describe, confirmed by typing the AppKey when
@@ -87,6 +92,39 @@ impl Session {
         }
         bulk
     }
+}
+
+/// Runs `handler` on a thread of its own at each Ctrl-C (SIGINT), SIGTERM
+/// and hangup (SIGHUP). A hangup ignored when the command started (`nohup`)
+/// stays ignored: the operator asked the run to outlive the session.
+fn on_interrupt(handler: impl Fn() + Send + 'static) {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut wanted = vec![SIGINT, SIGTERM];
+    if !ignored_at_start(SIGHUP) {
+        wanted.push(SIGHUP);
+    }
+    // Without the handler a signal ends the process at once: as safe as a
+    // crash (each journal line is on disk before the next id), less tidy.
+    if let Ok(mut signals) = signal_hook::iterator::Signals::new(wanted) {
+        std::thread::spawn(move || {
+            for _ in signals.forever() {
+                handler();
+            }
+        });
+    }
+}
+
+/// Whether `signal` was ignored (`SIG_IGN`) when the process started: the
+/// `SigIgn` mask of /proc/self/status (Linux); false where there is none.
+fn ignored_at_start(signal: i32) -> bool {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return false;
+    };
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigIgn:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .is_some_and(|mask| signal >= 1 && mask & (1 << (signal - 1)) != 0)
 }
 
 /// Shows what is about to happen and asks for the AppKey.

@@ -485,17 +485,35 @@ fn a_missing_required_argument_is_named_in_the_one_error_line() {
     assert!(mock.log().is_empty());
 }
 
-/// DEFECT, not fixed here (it needs an unsafe `sigaction`, which the crate
-/// forbids, or another signal crate): `ctrlc::set_handler` with its
-/// `termination` feature takes over SIGHUP as well, overwriting the SIG_IGN
-/// that `nohup` set. `nohup engagelab-push delete ... &` then logging out
-/// (the shell sends SIGHUP to its jobs) stops the run, "interrupted", exit
-/// 130, though the operator asked it to outlive the session; and the README
-/// speaks of Ctrl-C and SIGTERM only. Proposed fix: handle SIGINT and
-/// SIGTERM only (and SIGHUP only when it was not ignored at start:
-/// `SigIgn` of /proc/self/status, or the old action `sigaction` returns).
+/// SIGTERM (a supervisor) and SIGHUP (a hangup, no nohup) stop a run as
+/// Ctrl-C does: the summary says interrupted, exit 130.
 #[test]
-#[ignore = "DEFECT: the Ctrl-C handler overrides nohup's SIG_IGN for SIGHUP: a nohup'd run stops at logout"]
+fn sigterm_and_sighup_interrupt_a_run_as_ctrl_c_does() {
+    for name in ["TERM", "HUP"] {
+        let mock = mock(400, 0);
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_ids(dir.path(), &ids(400));
+        let child = cli(&mock, &["delete", "--from", &file, "--yes", "--qps", "20"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        sleep(Duration::from_millis(700));
+        signal(&child, name);
+        let out = child.wait_with_output().unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(130), "SIG{name}: {err}");
+        assert!(err.contains("interrupted"), "SIG{name}: {err}");
+        assert!(!mock.devices().is_empty(), "SIG{name}: the run went on");
+    }
+}
+
+/// A run under `nohup` outlives a hangup (logging out sends SIGHUP to the
+/// shell's jobs): the command handles SIGHUP only when it was not ignored
+/// at start. The ctrlc handler once took SIGHUP along with SIGTERM,
+/// overriding nohup's SIG_IGN: "interrupted", exit 130.
+#[test]
 fn a_run_under_nohup_outlives_a_hangup() {
     let mock = mock(400, 0);
     let dir = tempfile::tempdir().unwrap();
@@ -528,16 +546,12 @@ fn a_run_under_nohup_outlives_a_hangup() {
     );
 }
 
-/// DEFECT, not fixed here (the core's input::count reads the input on the
-/// calling thread, blocking): SIGINT or SIGTERM while `--from -` waits for
-/// more of standard input (a slow producer, `kafkacat | engagelab-push`)
-/// sends nothing, but the command does not end until the producer writes
-/// another line or closes the pipe: a supervisor's SIGTERM is not honoured
-/// "within about 20 ms", and its SIGKILL follows. Proposed fix: read a
-/// `Reader` input on a thread of its own and have the counting loop wait on
-/// it with the cancel check (or poll the fd), as each call does.
+/// SIGINT or SIGTERM while `--from -` waits for more of standard input (a
+/// slow producer, `kafkacat | engagelab-push`) ends the command at once,
+/// exit 130, nothing sent. The core looks for a cancel between lines, so
+/// the command once waited for the producer's next line or its end, and a
+/// supervisor's SIGKILL followed its SIGTERM.
 #[test]
-#[ignore = "DEFECT: Ctrl-C while --from - waits for standard input is not seen until the next line"]
 fn sigint_while_standard_input_waits_ends_the_command_promptly() {
     let mock = mock(3, 0);
     let mut child = cli(&mock, &["delete", "--from", "-", "--yes"])
