@@ -145,24 +145,31 @@ final class CancelToken
     /** Cancels every call given this token, now and later. */
     public function cancel(): void
     {
-        Native::ffi()->el_cancel_cancel($this->native);
+        Native::ffi()->el_cancel_cancel($this->native());
     }
 
     public function isCancelled(): bool
     {
-        return Native::ffi()->el_cancel_is_cancelled($this->native);
+        return Native::ffi()->el_cancel_is_cancelled($this->native());
     }
 
     /** @internal the `el_cancel *` */
     public function native(): \FFI\CData
     {
-        return $this->native;
+        return $this->native
+            ?? throw new \LogicException('this EngageLabPush\\CancelToken was destroyed (__destruct() was called): make a new one');
     }
 
+    /**
+     * Frees the native token once (an explicit call, then PHP's own, frees
+     * it only the first time); the token is unusable afterwards.
+     */
     public function __destruct()
     {
         if (isset($this->native)) {
-            Native::ffi()->el_cancel_free($this->native);
+            $native = $this->native;
+            unset($this->native);
+            Native::ffi()->el_cancel_free($native);
         }
         if ($this->number !== null) {
             unset(self::$checks[$this->number]);

@@ -139,6 +139,7 @@ final class Client
     public function deleteDevice(string $registrationId, ?float $timeout = null, ?CancelToken $cancel = null): void
     {
         // The hot path of a sequential run: kept to a few opcodes.
+        $client = $this->client ?? self::destroyed();
         $ffi = Native::ffi();
         $err = Call::error($ffi);
         if (str_contains($registrationId, "\0")) {
@@ -148,8 +149,8 @@ final class Client
         Call::$depth++;
         try {
             $status = $options === null
-                ? $ffi->el_delete_device($this->client, $registrationId, \FFI::addr($err))
-                : $ffi->el_delete_device_with($this->client, $registrationId, \FFI::addr($options), \FFI::addr($err));
+                ? $ffi->el_delete_device($client, $registrationId, \FFI::addr($err))
+                : $ffi->el_delete_device_with($client, $registrationId, \FFI::addr($options), \FFI::addr($err));
         } finally {
             Call::$depth--;
         }
@@ -168,14 +169,15 @@ final class Client
      */
     public function getDevice(string $registrationId, ?float $timeout = null, ?CancelToken $cancel = null): Device
     {
+        $client = $this->client ?? self::destroyed();
         $ffi = Native::ffi();
         $err = self::error($ffi);
         $id = self::text('registrationId', $registrationId);
         $options = Call::options($ffi, $timeout, $cancel);
         $out = $ffi->new('el_device*');
         $status = Call::blocking(fn (): int => $options === null
-                ? $ffi->el_get_device($this->client, $id, \FFI::addr($out), \FFI::addr($err))
-                : $ffi->el_get_device_with($this->client, $id, \FFI::addr($options), \FFI::addr($out), \FFI::addr($err)));
+                ? $ffi->el_get_device($client, $id, \FFI::addr($out), \FFI::addr($err))
+                : $ffi->el_get_device_with($client, $id, \FFI::addr($options), \FFI::addr($out), \FFI::addr($err)));
         Call::check($status, $err);
         try {
             $tags = [];
@@ -210,6 +212,7 @@ final class Client
      */
     public function getAlias(string $alias, array $platforms = [], ?float $timeout = null, ?CancelToken $cancel = null): array
     {
+        $client = $this->client ?? self::destroyed();
         $ffi = Native::ffi();
         $err = self::error($ffi);
         $name = self::text('alias', $alias);
@@ -237,9 +240,9 @@ final class Client
         $out = $ffi->new('el_id_list*');
         $platformsArg = $list === null ? null : $ffi->cast('char**', \FFI::addr($list));
         $status = Call::blocking(fn (): int => $options === null
-                ? $ffi->el_get_alias($this->client, $name, $platformsArg, $count, \FFI::addr($out), \FFI::addr($err))
+                ? $ffi->el_get_alias($client, $name, $platformsArg, $count, \FFI::addr($out), \FFI::addr($err))
                 : $ffi->el_get_alias_with(
-                    $this->client, $name, $platformsArg, $count, \FFI::addr($options), \FFI::addr($out), \FFI::addr($err),
+                    $client, $name, $platformsArg, $count, \FFI::addr($options), \FFI::addr($out), \FFI::addr($err),
                 ));
         unset($keep);
         Call::check($status, $err);
@@ -268,7 +271,7 @@ final class Client
      */
     public function deleteDevices(array $registrationIds, ?BulkOptions $options = null): BulkSummary
     {
-        return Bulk::deleteDevices($this->client, $registrationIds, $options ?? new BulkOptions());
+        return Bulk::deleteDevices($this->client ?? self::destroyed(), $registrationIds, $options ?? new BulkOptions());
     }
 
     /**
@@ -280,7 +283,7 @@ final class Client
      */
     public function deleteDevicesFromFile(string $path, ?BulkOptions $options = null): BulkSummary
     {
-        return Bulk::deleteDevicesFromFile($this->client, $path, $options ?? new BulkOptions());
+        return Bulk::deleteDevicesFromFile($this->client ?? self::destroyed(), $path, $options ?? new BulkOptions());
     }
 
     /**
@@ -294,7 +297,7 @@ final class Client
      */
     public function eraseUsers(array $aliases, ?BulkOptions $options = null): Erasure
     {
-        return Bulk::eraseUsers($this->client, $aliases, $options ?? new BulkOptions());
+        return Bulk::eraseUsers($this->client ?? self::destroyed(), $aliases, $options ?? new BulkOptions());
     }
 
     /**
@@ -310,14 +313,29 @@ final class Client
      */
     public function check(?string $device = null, ?float $timeout = null, ?CancelToken $cancel = null): CheckReport
     {
-        return CheckReport::run($this->client, $device, $timeout, $cancel ?? CancelToken::default());
+        return CheckReport::run($this->client ?? self::destroyed(), $device, $timeout, $cancel ?? CancelToken::default());
     }
 
+    /**
+     * Frees the native client. PHP runs it once the last reference goes;
+     * called explicitly, it frees the client at once, and the client is
+     * then unusable (a LogicException), never freed twice.
+     */
     public function __destruct()
     {
         if (isset($this->client)) {
-            Native::ffi()->el_client_free($this->client);
+            $client = $this->client;
+            // Forgotten before it is freed: a second __destruct() (PHP's own,
+            // after an explicit one) and any later call find no client.
+            unset($this->client);
+            Native::ffi()->el_client_free($client);
         }
+    }
+
+    /** What a call on a client whose __destruct() already ran throws. */
+    private static function destroyed(): never
+    {
+        throw new \LogicException('this EngageLabPush\\Client was destroyed (__destruct() was called): make a new one');
     }
 
     public function __clone()

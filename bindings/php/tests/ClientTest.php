@@ -215,6 +215,78 @@ final class ClientTest extends TestCase
         }
     }
 
+    /**
+     * Runs `$code` (after the package's autoloader) in a child PHP, so that
+     * a crash there fails this test instead of ending PHPUnit.
+     *
+     * @return array{int, string} exit status, stdout and stderr
+     */
+    private static function child(string $code): array
+    {
+        $env = getenv();
+        $process = proc_open(
+            [PHP_BINARY, '-d', 'ffi.enable=1'],
+            [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['redirect', 1]],
+            $pipes,
+            null,
+            $env,
+        );
+        self::assertIsResource($process);
+        fwrite($pipes[0], '<?php require ' . var_export(__DIR__ . '/bootstrap.php', true) . ";\n" . $code);
+        fclose($pipes[0]);
+        $out = (string) stream_get_contents($pipes[1]);
+        return [proc_close($process), $out];
+    }
+
+    public function testAnExplicitDestructFreesOnceAndLaterCallsThrow(): void
+    {
+        $this->mock->addDevice('dtor-device');
+        // __destruct() is a public method: a script may call it to let the
+        // client go at once. PHP still runs it again when the object goes,
+        // and a call in between must not reach freed memory (each of these
+        // was a segmentation fault, exit status 139).
+        [$code, $out] = self::child(strtr(<<<'PHP'
+            $client = new EngageLabPush\Client(APP, SECRET, baseUrl: URL);
+            $client->__destruct();
+            foreach ([
+                'deleteDevice' => fn () => $client->deleteDevice('dtor-device'),
+                'getDevice' => fn () => $client->getDevice('dtor-device'),
+                'getAlias' => fn () => $client->getAlias('nobody'),
+                'deleteDevices' => fn () => $client->deleteDevices(['dtor-device']),
+            ] as $name => $call) {
+                try {
+                    $call();
+                    echo "{$name}: no exception\n";
+                } catch (\LogicException $e) {
+                    echo "{$name}: ", $e->getMessage(), "\n";
+                }
+            }
+            unset($client);
+            $token = new EngageLabPush\CancelToken();
+            $token->__destruct();
+            try {
+                $token->cancel();
+            } catch (\LogicException $e) {
+                echo 'cancel: ', $e->getMessage(), "\n";
+            }
+            unset($token);
+            echo "done\n";
+            PHP, [
+            'APP' => var_export(Mock::APP_KEY, true),
+            'SECRET' => var_export(Mock::MASTER_SECRET, true),
+            'URL' => var_export($this->mock->url, true),
+        ]));
+        self::assertSame(0, $code, $out);
+        self::assertStringContainsString('deleteDevice: this EngageLabPush\Client was destroyed', $out);
+        self::assertStringContainsString('getDevice: this EngageLabPush\Client was destroyed', $out);
+        self::assertStringContainsString('getAlias: this EngageLabPush\Client was destroyed', $out);
+        self::assertStringContainsString('deleteDevices: this EngageLabPush\Client was destroyed', $out);
+        self::assertStringContainsString('cancel: this EngageLabPush\CancelToken was destroyed', $out);
+        self::assertStringEndsWith("done\n", $out);
+        self::assertSame([], $this->mock->log());
+        self::assertContains('dtor-device', $this->mock->devices());
+    }
+
     public function testAClientIsNeitherClonedNorSerialized(): void
     {
         $client = $this->client();
