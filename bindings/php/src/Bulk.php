@@ -186,8 +186,15 @@ final class Bulk
         } finally {
             unset(self::$runs[$this->number]);
         }
-        if ($this->state->thrown !== null) {
-            throw $this->state->thrown;
+        $thrown = $this->state->thrown;
+        if ($thrown !== null) {
+            // Let go of it before rethrowing: the run's token check (held by
+            // CancelToken's static list until the token is destroyed) holds
+            // $state, and with exception arguments kept (zend.exception_ignore_args=0)
+            // the exception's trace holds this run, so the run, its token and
+            // the exception (the ids among its arguments) were never freed.
+            $this->state->thrown = null;
+            throw $thrown;
         }
         return $status;
     }
