@@ -92,14 +92,24 @@ final class Bulk
         $count = count($aliases);
         $out = $ffi->new('el_erasure*');
         $err = Call::error($ffi);
-        $status = (new self($o))->run(static fn (\FFI\CData $options): int => $ffi->el_erase_users(
-            $client,
-            $list,
-            $count,
-            \FFI::addr($options),
-            \FFI::addr($out),
-            \FFI::addr($err),
-        ));
+        try {
+            $status = (new self($o))->run(static fn (\FFI\CData $options): int => $ffi->el_erase_users(
+                $client,
+                $list,
+                $count,
+                \FFI::addr($options),
+                \FFI::addr($out),
+                \FFI::addr($err),
+            ));
+        } catch (\Throwable $e) {
+            // A callback's exception, rethrown once the run returned: the
+            // erasure the library wrote (it writes one for a refused or
+            // stopped run too) is freed here, as nothing else will.
+            if (!self::isNull($out)) {
+                $ffi->el_erasure_free($out);
+            }
+            throw $e;
+        }
         unset($buffer);
         if (self::isNull($out)) {
             Call::check($status, $err);

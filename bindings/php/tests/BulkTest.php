@@ -243,6 +243,38 @@ final class BulkTest extends TestCase
         self::assertSame([], $this->mock->log());
     }
 
+    public function testAnErasureWhoseCallbackThrowsIsFreed(): void
+    {
+        // An erasure holds every id resolved: 200 here, some 12 KB a run when
+        // it is not freed (the callback's exception used to skip
+        // el_erasure_free: about 3.6 MB over these 300 runs; freed, ~0).
+        for ($i = 0; $i < 200; $i++) {
+            $this->mock->addDevice(['registration_id' => "er-{$i}", 'alias' => 'er-alice']);
+        }
+        $client = $this->client();
+        $o = new BulkOptions(dryRun: true, onResolved: static function (): void {
+            throw new \DomainException('from onResolved');
+        });
+        $run = static function () use ($client, $o): void {
+            try {
+                $client->eraseUsers(['er-alice'], $o);
+                self::fail('no exception');
+            } catch (\DomainException $e) {
+                self::assertSame('from onResolved', $e->getMessage());
+            }
+        };
+        $rss = static fn (): int => (int) explode(' ', (string) file_get_contents('/proc/self/statm'))[1] * 4096;
+        for ($i = 0; $i < 30; $i++) {
+            $run();
+        }
+        $before = $rss();
+        for ($i = 0; $i < 300; $i++) {
+            $run();
+        }
+        self::assertLessThan(1024 * 1024, $rss() - $before, 'RSS grew: the erasures were not freed');
+        self::assertCount(200, $this->mock->devices());
+    }
+
     public function testManyRunsWithCallbacksKeepMemoryFlat(): void
     {
         $client = $this->client();
