@@ -191,6 +191,7 @@ final class Bulk
         $options->user_data = $ffi->cast('void*', \FFI::addr($number));
         $options->cancel = $this->token->native();
         self::$runs[$this->number] = $this;
+        self::cancelAtShutdown();
         try {
             $status = Call::blocking(static fn (): int => $call($options));
         } finally {
@@ -207,6 +208,30 @@ final class Bulk
             throw $thrown;
         }
         return $status;
+    }
+
+    /** Whether the shutdown function of {@see cancelAtShutdown()} is registered for this request. */
+    private static bool $atShutdown = false;
+
+    /**
+     * Cancels, at the end of the request, every run still under way. A run
+     * is only still under way then if a fatal error inside one of its
+     * callbacks (max_execution_time or memory_limit reached there, exit())
+     * abandoned it: PHP unwinds past the library, which goes on deleting
+     * with nobody waiting (under PHP-FPM, after the request ended).
+     */
+    private static function cancelAtShutdown(): void
+    {
+        if (self::$atShutdown) {
+            return;
+        }
+        self::$atShutdown = true;
+        register_shutdown_function(static function (): void {
+            foreach (self::$runs as $run) {
+                $run->state->thrown ??= new \RuntimeException('the request ended during the run');
+                $run->token->cancel();
+            }
+        });
     }
 
     /** A path for C, kept alive for the run; null for none. */

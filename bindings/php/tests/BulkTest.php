@@ -275,6 +275,57 @@ final class BulkTest extends TestCase
         self::assertCount(200, $this->mock->devices());
     }
 
+    public function testARunAbandonedByAFatalErrorStopsAtShutdown(): void
+    {
+        // max_execution_time reached inside a callback (PHP-FPM's default is
+        // 30 s) is a fatal error there: PHP unwinds past the library and the
+        // run goes on deleting with nobody waiting, under PHP-FPM after the
+        // request ended. A child PHP burns CPU in onProgress under a 1 s
+        // limit; its shutdown function (registered after the binding's)
+        // counts the devices left, then again 1.5 s later: the run must have
+        // stopped (it used to delete them all meanwhile).
+        $ids = array_map(static fn (int $i): string => "fatal-{$i}", range(1, 200));
+        $this->seed($ids);
+        $code = strtr(<<<'PHP'
+            $url = URL;
+            $count = static fn (): int => count(json_decode((string) file_get_contents("{$url}/__mock/devices"))->registration_ids);
+            $cpu = static function (): float {
+                $r = getrusage();
+                return $r['ru_utime.tv_sec'] + $r['ru_utime.tv_usec'] / 1e6 + $r['ru_stime.tv_sec'] + $r['ru_stime.tv_usec'] / 1e6;
+            };
+            $client = new EngageLabPush\Client(APP, SECRET, baseUrl: $url);
+            $registered = false;
+            set_time_limit(1);
+            $client->deleteDevices(IDS, new EngageLabPush\BulkOptions(qps: 40, onProgress: static function () use ($cpu, $count, &$registered): void {
+                if (!$registered) {
+                    $registered = true;
+                    register_shutdown_function(static function () use ($count): void {
+                        $left = $count();
+                        usleep(1_500_000);
+                        echo "left {$left} then {$count()}\n";
+                    });
+                }
+                for ($t = $cpu(); $cpu() - $t < 0.1;);
+            }));
+            echo "the run returned\n";
+            PHP, [
+            'APP' => var_export(Mock::APP_KEY, true),
+            'SECRET' => var_export(Mock::MASTER_SECRET, true),
+            'URL' => var_export($this->mock->url, true),
+            'IDS' => var_export($ids, true),
+        ]);
+        $process = proc_open([PHP_BINARY, '-d', 'ffi.enable=1', '-d', 'display_errors=stderr'], [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
+        self::assertIsResource($process);
+        fwrite($pipes[0], '<?php require ' . var_export(__DIR__ . '/bootstrap.php', true) . ";\n" . $code);
+        fclose($pipes[0]);
+        $out = (string) stream_get_contents($pipes[1]);
+        $err = (string) stream_get_contents($pipes[2]);
+        proc_close($process);
+        self::assertStringContainsString('Maximum execution time', $err, $out . $err);
+        self::assertMatchesRegularExpression('/^left (\d+) then \1$/m', $out, 'the abandoned run went on deleting: ' . $out);
+        self::assertNotSame([], $this->mock->devices());
+    }
+
     public function testManyRunsWithCallbacksKeepMemoryFlat(): void
     {
         $client = $this->client();
