@@ -10,7 +10,8 @@ namespace EngageLabPush;
  * Validation, error categories and messages, retries, the deadline and the
  * redaction of the Master Secret are the core's; this class checks PHP types
  * and maps results. One client keeps its connections alive across calls: make
- * one per process (per FPM worker) and reuse it. A client made before
+ * one per script or request and reuse it (PHP frees it when the request ends,
+ * so under PHP-FPM each request opens its own connection). A client made before
  * `pcntl_fork()` is safe to use in the child, which opens its own connections.
  */
 final class Client
