@@ -406,6 +406,9 @@ func (c *Client) EraseUsers(ctx context.Context, aliases []string, opts BulkOpti
 	}
 	defer free()
 	var out *C.el_erasure
+	// Freed however the call ends: runBulk re-raises a callback's panic or
+	// Goexit after the core has written the (interrupted) erasure.
+	defer func() { C.el_erasure_free(out) }()
 	st, e, err := c.runBulk(ctx, opts, func(client *C.el_client, o *C.el_bulk_options, e *C.el_error) C.el_status {
 		return C.el_erase_users(client, array, C.size_t(len(aliases)), o, &out, e)
 	})
@@ -413,7 +416,6 @@ func (c *Client) EraseUsers(ctx context.Context, aliases []string, opts BulkOpti
 		return Erasure{}, err
 	}
 	defer C.free(unsafe.Pointer(e))
-	defer C.el_erasure_free(out)
 	s := (*C.el_bulk_summary)(C.calloc(1, C.sizeof_el_bulk_summary))
 	defer C.free(unsafe.Pointer(s))
 	s.size = C.sizeof_el_bulk_summary
