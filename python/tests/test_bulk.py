@@ -380,3 +380,36 @@ def test_the_console_script_runs_the_rust_cli(mock: Mock) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["deleted"] == 2
     assert mock.devices() == []
+
+
+def test_ctrl_c_stops_the_console_script_as_it_stops_the_rust_cli(mock: Mock) -> None:
+    # The command's handler chains the one installed before it: Python's
+    # would have raised KeyboardInterrupt (a traceback, death by SIGINT)
+    # once the command returned its exit code.
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    ids = seed(mock, 200)
+    env = {
+        "ENGAGELAB_APP_KEY": APP_KEY,
+        "ENGAGELAB_MASTER_SECRET": SECRET,
+        "ENGAGELAB_BASE_URL": mock.url,
+        "PATH": os.environ.get("PATH", ""),
+    }
+    cmd = [sys.executable, "-m", "engagelab_push._cli", "delete", *ids, "--yes", "--qps", "20"]
+    child = subprocess.Popen(
+        cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    # Sent once the run has begun deleting, not before the handler exists.
+    deadline = time.monotonic() + 30
+    while len(mock.devices()) == 200 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=30)
+    stderr = err.decode()
+    assert child.returncode == 130, stderr
+    assert "interrupted" in stderr, stderr
+    assert "KeyboardInterrupt" not in stderr and "Traceback" not in stderr, stderr
+    assert len(mock.devices()) > 0
