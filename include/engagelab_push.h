@@ -1685,7 +1685,8 @@ void el_client_free(struct el_client *client);
  * The client's overall timeout in milliseconds: the deadline of one call,
  * counted from its start, retries and waits included, unless the call's own
  * `timeout_ms` is shorter. A binding that holds calls back before starting
- * them (Node.js, past its in-flight limit) counts that wait against it.
+ * them (Node.js and Go, past their in-flight limits) counts that wait
+ * against it.
  *
  * NULL: `client` NULL gives 0.
  * Threads: safe from any thread, while calls run on the client.

@@ -36,6 +36,9 @@ type Client struct {
 	// what String shows: the core's description (el_client_describe),
 	// never the Master Secret.
 	description string
+	// the client's overall timeout (el_client_timeout_ms): it also bounds a
+	// call's wait for a slot among the calls in flight (MaxInFlight).
+	timeout time.Duration
 }
 
 // Option changes one setting of NewClient or NewClientFromEnv. Every setting
@@ -350,7 +353,8 @@ func configure(config *C.el_config, s *settings) (*Client, error) {
 		return nil, fromC(st, &e)
 	}
 	// The settings never change once built: the description is read once.
-	c := &Client{ptr: ptr, description: describeClient(ptr)}
+	c := &Client{ptr: ptr, description: describeClient(ptr),
+		timeout: time.Duration(C.el_client_timeout_ms(ptr)) * time.Millisecond}
 	c.idle.L = &c.mu
 	runtime.SetFinalizer(c, finalize)
 	return c, nil
@@ -556,6 +560,19 @@ func (c *Client) invoke(ctx context.Context, arg text,
 	copy(buf, arg.value)
 	s := (*C.char)(unsafe.Pointer(&buf[0]))
 
+	// A slot among the calls in flight (MaxInFlight), waited for as a
+	// goroutine; without one (ctx done or the client's timeout spent while
+	// waiting) the call still goes to the core, which ends it at once with
+	// nothing sent, as for a ctx already done.
+	start := time.Now()
+	waited := false
+	if ptr != nil {
+		var got bool
+		if got, waited = acquire(ctx, start, c.timeout); got {
+			defer release()
+		}
+	}
+
 	options := C.el_call_options{size: C.sizeof_el_call_options}
 	if deadline, ok := ctx.Deadline(); ok {
 		// The time left, passed as is (has_timeout): what a deadline that
@@ -564,6 +581,15 @@ func (c *Client) invoke(ctx context.Context, arg text,
 		ms, _ := millis("deadline", left)
 		options.timeout_ms = ms
 		options.has_timeout = true
+	}
+	if waited && c.timeout > 0 {
+		// The client's timeout counts from the call's start, its wait for a
+		// slot included.
+		rest := waitedTimeout(start, c.timeout)
+		if ms, _ := millis("timeout", rest); !bool(options.has_timeout) || ms < options.timeout_ms {
+			options.timeout_ms = ms
+			options.has_timeout = true
+		}
 	}
 
 	var stop func() bool
