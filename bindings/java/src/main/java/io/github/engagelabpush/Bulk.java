@@ -312,8 +312,20 @@ final class Bulk {
         Memory c = CStrings.array("aliases", array);
         long[] out = new long[1];
         byte[] err = Lib.ErrorRecord.create();
-        int status = run(o, err, (options, e) -> el_erase_users(client, c, array.length, options, out, e));
-        java.lang.ref.Reference.reachabilityFence(c);
+        int status;
+        try {
+            status = run(o, err, (options, e) -> el_erase_users(client, c, array.length, options, out, e));
+        } catch (Throwable e) {
+            // A callback's exception (checked ones too), rethrown once the
+            // run ended: the core still handed back an erasure (the run was
+            // cancelled or declined), which is the caller's to free.
+            if (out[0] != 0) {
+                el_erasure_free(out[0]);
+            }
+            throw e;
+        } finally {
+            java.lang.ref.Reference.reachabilityFence(c);
+        }
         long erasure = out[0];
         try {
             byte[] summary = newSummary();

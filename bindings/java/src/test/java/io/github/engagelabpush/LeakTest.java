@@ -103,6 +103,31 @@ class LeakTest {
     }
 
     /**
+     * An erasure a callback stops still frees its el_erasure: the core hands
+     * one back even for a run a callback's exception cancelled or declined,
+     * and the binding must free it before rethrowing the callback's
+     * exception. 8 000 erasures whose onResolved throws stay flat.
+     */
+    @Test
+    void erasuresACallbackStopsKeepMemoryFlat() throws Exception {
+        Mock mock = Mock.shared();
+        for (String platform : List.of("android", "ios")) {
+            mock.addDevice(Mock.JSON.readTree("{\"registration_id\":\"leak-erase-device-" + platform
+                    + "\",\"alias\":\"leak-erase-user\",\"platform\":\"" + platform + "\"}"));
+        }
+        int calls = ERASE_CALLS;
+        Run run = child(mock, "erase-throw", calls);
+        assertEquals(0, run.ok, run.line);
+        assertEquals(calls, run.failed, run.line);
+        run.assertFlat("eraseUsers whose callback throws", calls);
+        assertTrue(mock.devices().containsAll(List.of("leak-erase-device-android", "leak-erase-device-ios")),
+                "nothing was deleted");
+    }
+
+    /** Erasures in {@link #erasuresACallbackStopsKeepMemoryFlat}: each is a lookup and a run. */
+    static final int ERASE_CALLS = 8_000;
+
+    /**
      * The child's line, "ok=N failed=N malloc=B,B,... rss=KIB,KIB,...": the
      * calls that succeeded and failed, and malloc's bytes in use and VmRSS
      * before and after each segment.
@@ -119,16 +144,21 @@ class LeakTest {
 
         /** Fails when malloc's bytes in use or VmRSS grow steadily by their limit per call. */
         void assertFlat(String what) {
-            int perSegment = CALLS / SEGMENTS;
+            assertFlat(what, CALLS);
+        }
+
+        /** As {@link #assertFlat(String)}, for a child that made {@code calls} calls. */
+        void assertFlat(String what, int calls) {
+            int perSegment = calls / SEGMENTS;
             double mallocPerCall = theilSen(malloc) / perSegment;
             double rssPerCall = theilSen(rssKib) * 1024 / perSegment;
             System.out.printf("LeakTest %s: malloc in use %s: %.1f B/call; VmRSS KiB %s: %.1f B/call%n",
                     what, java.util.Arrays.toString(malloc), mallocPerCall,
                     java.util.Arrays.toString(rssKib), rssPerCall);
             assertTrue(mallocPerCall < MALLOC_LIMIT, String.format(
-                    "%s: malloc's bytes in use grew %.1f B/call over %d calls: %s", what, mallocPerCall, CALLS, line));
+                    "%s: malloc's bytes in use grew %.1f B/call over %d calls: %s", what, mallocPerCall, calls, line));
             assertTrue(rssPerCall < RSS_LIMIT, String.format(
-                    "%s: VmRSS grew %.1f B/call over %d calls: %s", what, rssPerCall, CALLS, line));
+                    "%s: VmRSS grew %.1f B/call over %d calls: %s", what, rssPerCall, calls, line));
         }
     }
 
@@ -147,6 +177,11 @@ class LeakTest {
 
     /** Runs LeakMain in a child JVM against the mock; returns its one line. */
     private static Run child(Mock mock, String mode) throws Exception {
+        return child(mock, mode, CALLS);
+    }
+
+    /** {@link #child(Mock, String)} with {@code calls} calls measured. */
+    private static Run child(Mock mock, String mode, int calls) throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> command = new java.util.ArrayList<>(List.of(
                 java.toString(), "-Xms64m", "-Xmx64m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC",
@@ -157,7 +192,7 @@ class LeakTest {
             command.add("--enable-native-access=ALL-UNNAMED"); // JNA loads a library
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-                LeakMain.class.getName(), mock.url, Integer.toString(CALLS), mode));
+                LeakMain.class.getName(), mock.url, Integer.toString(calls), mode));
         Process p = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
@@ -187,7 +222,7 @@ class LeakTest {
             int calls = Integer.parseInt(args[1]);
             String mode = args.length > 2 ? args[2] : "delete";
             try (Client client = Client.builder(Mock.APP_KEY, Mock.MASTER_SECRET).baseUrl(args[0]).build()) {
-                calls(mode, client, 10_000);
+                calls(mode, client, calls / 4);
                 StringBuilder malloc = new StringBuilder().append(mallocInUse());
                 StringBuilder rss = new StringBuilder().append(rss());
                 int ok = 0;
@@ -231,6 +266,7 @@ class LeakTest {
                 case "get" -> gets(client, calls);
                 case "alias" -> aliases(client, calls);
                 case "async" -> asyncCalls(client, calls);
+                case "erase-throw" -> stoppedErasures(client, calls);
                 default -> run(client, calls);
             };
         }
@@ -339,6 +375,31 @@ class LeakTest {
             }
             System.gc();
             return new int[] {ok, failed};
+        }
+
+        /**
+         * Erasures of the seeded user whose onResolved throws: each run is
+         * stopped before anything is deleted and the exception rethrown.
+         */
+        static int[] stoppedErasures(Client client, int calls) {
+            int failed = 0;
+            IllegalStateException stop = new IllegalStateException("stop");
+            BulkOptions options = new BulkOptions().onResolved((alias, ids) -> {
+                throw stop;
+            });
+            for (int i = 0; i < calls; i++) {
+                try {
+                    client.eraseUsers(List.of("leak-erase-user"), options);
+                    throw new IllegalStateException("the callback's exception was not rethrown");
+                } catch (IllegalStateException e) {
+                    if (e != stop) {
+                        throw e;
+                    }
+                    failed++;
+                }
+            }
+            System.gc();
+            return new int[] {0, failed};
         }
 
         private static int expect(int count, List<String> ids) {
