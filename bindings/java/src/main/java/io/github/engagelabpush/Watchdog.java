@@ -52,7 +52,16 @@ final class Watchdog {
         CALLS.add(call);
         Thread daemon = thread;
         if (daemon == null) {
-            daemon = start();
+            try {
+                daemon = start();
+            } catch (Throwable e) {
+                // The thread could not start ("unable to create native
+                // thread", a SecurityException): the call fails and its token
+                // is freed, so it must not stay registered for a watchdog
+                // started later to cancel.
+                unregister(call);
+                throw e;
+            }
         }
         if (sleeping) {
             LockSupport.unpark(daemon);
