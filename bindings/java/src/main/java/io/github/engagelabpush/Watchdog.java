@@ -103,10 +103,17 @@ final class Watchdog {
                 }
             } else {
                 lastBusy = System.nanoTime();
-                for (Call call : CALLS) {
-                    if (call.thread.isInterrupted()) {
-                        call.cancelIfRunning();
+                try {
+                    for (Call call : CALLS) {
+                        if (call.thread.isInterrupted()) {
+                            call.cancelIfRunning();
+                        }
                     }
+                } catch (Throwable e) {
+                    // An OutOfMemoryError while the heap is full (the loop
+                    // allocates its iterator): never let it end this thread,
+                    // or no interrupt would cancel a call again. Look again
+                    // at the next poll.
                 }
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(POLL_MS));
