@@ -217,6 +217,11 @@ final class Async {
 
     /** Whatever a callback of any kind was given: settles the call of {@code key}. */
     private static void ended(long key, int status, long result, Pointer error) {
+        // The library's threads stay attached between calls (detach false):
+        // an interrupt an earlier call's stage left set on this thread must
+        // not reach this call's stages, as an executor clears it between
+        // tasks.
+        Thread.interrupted();
         Call<?> call = PENDING.remove(key);
         if (call == null) {
             return; // never: each started call ends once

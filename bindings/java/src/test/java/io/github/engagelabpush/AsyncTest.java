@@ -392,4 +392,38 @@ class AsyncTest {
         assertNull(f.get(WAIT_S, TimeUnit.SECONDS));
         assertEquals(1, mock.log().size());
     }
+
+    /**
+     * A library thread runs one call's stages after another's: an interrupt
+     * a stage leaves set on it (the usual {@code Thread.currentThread().interrupt()}
+     * after catching an InterruptedException) must not reach the stages of
+     * the next, unrelated call, which would see a spurious
+     * InterruptedException (or a blocking call's CancelledException). Pairs
+     * of calls one after the other: the first stage sets the flag, the second
+     * looks at it; at least one pair must have run on the same thread.
+     */
+    @Test
+    void anInterruptLeftByAStageDoesNotReachTheNextCallsStages() throws Exception {
+        Mock mock = Mock.shared();
+        mock.addDevice("async-interrupt-flag");
+        try (Client client = mock.client().build()) {
+            int sameThread = 0;
+            for (int i = 0; i < 20; i++) {
+                Thread first = client.getDeviceAsync("async-interrupt-flag").thenApply(d -> {
+                    Thread.currentThread().interrupt();
+                    return Thread.currentThread();
+                }).get(WAIT_S, TimeUnit.SECONDS);
+                Thread[] second = new Thread[1];
+                boolean interrupted = client.getDeviceAsync("async-interrupt-flag").thenApply(d -> {
+                    second[0] = Thread.currentThread();
+                    return Thread.currentThread().isInterrupted();
+                }).get(WAIT_S, TimeUnit.SECONDS);
+                if (second[0] == first) {
+                    sameThread++;
+                }
+                assertFalse(interrupted, "the next call's stage on " + second[0].getName() + " saw the interrupt");
+            }
+            assertTrue(sameThread > 0, "no two calls ran on the same library thread");
+        }
+    }
 }
