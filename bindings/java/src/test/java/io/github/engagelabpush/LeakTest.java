@@ -119,13 +119,18 @@ class LeakTest {
         Run run = child(mock, "erase-throw", calls);
         assertEquals(0, run.ok, run.line);
         assertEquals(calls, run.failed, run.line);
-        run.assertFlat("eraseUsers whose callback throws", calls);
+        // A bulk run's own allocator drift reads 8 to 13 B/call here, near
+        // MALLOC_LIMIT; the leak this catches read 920 B/call.
+        run.assertFlat("eraseUsers whose callback throws", calls, ERASE_MALLOC_LIMIT);
         assertTrue(mock.devices().containsAll(List.of("leak-erase-device-android", "leak-erase-device-ios")),
                 "nothing was deleted");
     }
 
     /** Erasures in {@link #erasuresACallbackStopsKeepMemoryFlat}: each is a lookup and a run. */
     static final int ERASE_CALLS = 8_000;
+
+    /** Bytes per erasure malloc's bytes in use may grow by: an el_erasure kept is ~900. */
+    static final double ERASE_MALLOC_LIMIT = 100;
 
     /**
      * The child's line, "ok=N failed=N malloc=B,B,... rss=KIB,KIB,...": the
@@ -149,13 +154,18 @@ class LeakTest {
 
         /** As {@link #assertFlat(String)}, for a child that made {@code calls} calls. */
         void assertFlat(String what, int calls) {
+            assertFlat(what, calls, MALLOC_LIMIT);
+        }
+
+        /** As {@link #assertFlat(String, int)}, malloc's growth bounded by {@code mallocLimit} B/call. */
+        void assertFlat(String what, int calls, double mallocLimit) {
             int perSegment = calls / SEGMENTS;
             double mallocPerCall = theilSen(malloc) / perSegment;
             double rssPerCall = theilSen(rssKib) * 1024 / perSegment;
             System.out.printf("LeakTest %s: malloc in use %s: %.1f B/call; VmRSS KiB %s: %.1f B/call%n",
                     what, java.util.Arrays.toString(malloc), mallocPerCall,
                     java.util.Arrays.toString(rssKib), rssPerCall);
-            assertTrue(mallocPerCall < MALLOC_LIMIT, String.format(
+            assertTrue(mallocPerCall < mallocLimit, String.format(
                     "%s: malloc's bytes in use grew %.1f B/call over %d calls: %s", what, mallocPerCall, calls, line));
             assertTrue(rssPerCall < RSS_LIMIT, String.format(
                     "%s: VmRSS grew %.1f B/call over %d calls: %s", what, rssPerCall, calls, line));
