@@ -195,8 +195,15 @@ pub fn show(run: &RunArgs, s: &BulkSummary) {
         line.push_str(&format!("; stopped, {} not started: {why}", s.not_started));
     }
     if s.interrupted {
+        // Without a journal nothing says which ids are done: a rerun sends
+        // each again (those deleted are then not found).
+        let hint = if run.journal.is_some() {
+            "rerun with the same --journal to resume"
+        } else {
+            "no --journal: a rerun sends every id again"
+        };
         line.push_str(&format!(
-            "; interrupted, {} not started (rerun with the same --journal to resume)",
+            "; interrupted, {} not started ({hint})",
             s.not_started
         ));
     }

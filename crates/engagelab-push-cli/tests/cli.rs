@@ -486,14 +486,20 @@ fn a_missing_required_argument_is_named_in_the_one_error_line() {
 }
 
 /// SIGTERM (a supervisor) and SIGHUP (a hangup, no nohup) stop a run as
-/// Ctrl-C does: the summary says interrupted, exit 130.
+/// Ctrl-C does: the summary says interrupted, exit 130, and how to go on:
+/// with a journal, rerun with it; without, a rerun sends every id again.
 #[test]
 fn sigterm_and_sighup_interrupt_a_run_as_ctrl_c_does() {
-    for name in ["TERM", "HUP"] {
+    for (name, journaled) in [("TERM", false), ("HUP", true)] {
         let mock = mock(400, 0);
         let dir = tempfile::tempdir().unwrap();
         let file = write_ids(dir.path(), &ids(400));
-        let child = cli(&mock, &["delete", "--from", &file, "--yes", "--qps", "20"])
+        let journal = dir.path().join("journal");
+        let mut args = vec!["delete", "--from", &file, "--yes", "--qps", "20"];
+        if journaled {
+            args.extend(["--journal", journal.to_str().unwrap()]);
+        }
+        let child = cli(&mock, &args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -505,6 +511,12 @@ fn sigterm_and_sighup_interrupt_a_run_as_ctrl_c_does() {
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(130), "SIG{name}: {err}");
         assert!(err.contains("interrupted"), "SIG{name}: {err}");
+        let hint = if journaled {
+            "rerun with the same --journal to resume"
+        } else {
+            "no --journal: a rerun sends every id again"
+        };
+        assert!(err.contains(hint), "SIG{name}: {err}");
         assert!(!mock.devices().is_empty(), "SIG{name}: the run went on");
     }
 }
