@@ -31,7 +31,17 @@ pub fn run(args: CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32,
         if e.kind() == ErrorKind::InvalidArgument {
             Failure::usage(e.to_string())
         } else {
-            Failure::failed(format!("{}: {e}", connect::target(&client)))
+            let message = format!("{}: {e}", connect::target(&client));
+            if args.json {
+                // A script reading the JSON still gets an object, saying
+                // no answer came.
+                out::line(json!({
+                    "works": false,
+                    "credentials_accepted": false,
+                    "error": {"kind": e.kind().name(), "message": message},
+                }));
+            }
+            Failure::failed(message)
         }
     })?;
     let regions = match regions {

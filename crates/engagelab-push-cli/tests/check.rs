@@ -282,3 +282,29 @@ fn all_regions_says_which_region_accepts_the_credentials() {
         .collect();
     assert_eq!(accepted, ["hk"]);
 }
+
+/// With `--json`, a check that got no answer at all (nothing listens) still
+/// prints one JSON object saying so, for a script that reads it; exit 1.
+#[test]
+fn json_output_when_no_answer_came_says_so() {
+    let mock = mock();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let out = cli(&mock, &["check", "--json", "--timeout", "2"])
+        .env("ENGAGELAB_BASE_URL", &url)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let v: Value = serde_json::from_str(stdout.trim()).expect(&stdout);
+    assert_eq!(v["works"], false);
+    assert_eq!(v["credentials_accepted"], false);
+    assert_eq!(v["error"]["kind"], "NETWORK", "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains(&url),
+        "{v}"
+    );
+    assert!(text(&out.stderr).contains("error:"));
+    assert!(mock.log().is_empty());
+}
