@@ -50,8 +50,18 @@ pub fn run(args: EraseArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32,
         .erase_users(&aliases);
     display.finish();
     let erasure = result.map_err(|e| session::failure(&args.run, &e))?;
+    let looking_up = erasure.summary.interrupted && erasure.summary.entries == 0;
     if json {
         out::line(erasure.to_json());
+    } else if looking_up {
+        // Stopped before any deletion: no alias was erased, and none is
+        // "not checked".
+        say!(
+            "engagelab-push: interrupted while resolving the aliases ({} of {} resolved): \
+             nothing was deleted",
+            erasure.users.len(),
+            aliases.len()
+        );
     } else {
         for user in &erasure.users {
             if let Some(line) = checked(user, &erasure.summary) {

@@ -374,3 +374,51 @@ fn a_report_on_a_pipe_with_a_journal_is_written_not_stopped() {
     );
     assert!(mock.devices().is_empty());
 }
+
+/// Ctrl-C while erase-user still resolves its aliases: nothing was deleted,
+/// and the command says so rather than naming the resolved aliases "not
+/// checked", as if they had been erased.
+#[test]
+fn ctrl_c_while_erase_user_resolves_its_aliases_says_nothing_was_deleted() {
+    use engagelab_mock::Answer;
+    let mock = MockServer::start(MockConfig {
+        devices: vec![
+            Device::new("a1").with_alias("user-1"),
+            Device::new("b2").with_alias("user-2"),
+        ],
+        ..MockConfig::default()
+    })
+    .unwrap();
+    // The first lookup of user-2 hangs.
+    mock.script_alias(
+        "user-2",
+        vec![Answer::body(200, r#"{"registration_ids":["b2"]}"#).with_delay_ms(30_000)],
+    );
+    let child = cli(&mock, &["erase-user", "user-1", "user-2", "--yes"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for("the lookup of user-2", || {
+        mock.log()
+            .iter()
+            .any(|r| r.path.starts_with("/v4/aliases/user-2"))
+    });
+    let ok = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(130), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(
+            "interrupted while resolving the aliases (1 of 2 resolved): nothing was deleted"
+        ),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("not checked"), "{stdout}");
+    assert!(mock.log().iter().all(|r| r.method == "GET"));
+}
