@@ -388,6 +388,14 @@ fn b8_an_input_with_no_valid_id_is_refused_and_cr_endings_are_read() {
         .run(vec!["not an id"])
         .expect_err("no valid id");
     assert!(one.message().contains("holds 1 entry and"), "{one}");
+    // The first invalid entry is named by position and fault, never shown.
+    assert!(
+        one.message().contains(
+            "the first, at position 1: registration_id contains whitespace U+0020 at byte 3"
+        ),
+        "{one}"
+    );
+    assert!(!one.message().contains("not an id"), "{one}");
     let utf16: Vec<u8> = "\u{feff}dev-00000\n"
         .encode_utf16()
         .flat_map(u16::to_le_bytes)

@@ -190,9 +190,14 @@ fn guard(
         ));
     }
     if counted.entries > 0 && counted.unique_valid == 0 && !from_aliases {
+        let first = counted
+            .first_invalid
+            .as_ref()
+            .map(|(position, why)| format!("the first, at position {position}: {why}; "))
+            .unwrap_or_default();
         return Err(BulkError::invalid(format!(
-            "the input holds {} and not one registration id (is it UTF-8 or ASCII \
-             text, one id per line?); nothing was sent",
+            "the input holds {} and not one registration id ({first}is it UTF-8 or \
+             ASCII text, one id per line?); nothing was sent",
             plural(counted.entries, "entry", "entries")
         )));
     }

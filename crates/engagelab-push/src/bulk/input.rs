@@ -186,6 +186,9 @@ pub(crate) struct Counted {
     pub unique_valid: u64,
     /// A hash of the set of distinct valid ids, whatever their order, hex.
     pub fingerprint: String,
+    /// The first invalid entry's position and what is wrong with it (the
+    /// core's message, which never repeats the entry).
+    pub first_invalid: Option<(u64, String)>,
     /// The copy read by the run.
     pub spool: Spool,
 }
@@ -307,9 +310,21 @@ pub(crate) fn count(
     let mut unique_valid = 0u64;
     let mut entries = 0u64;
     let mut stop = false;
+    let mut first_invalid = None;
     let mut add = |position: u64, text: &str, too_long: bool| -> Result<bool, BulkError> {
         entries += 1;
         let mut mark = "";
+        if first_invalid.is_none() && (too_long || !valid(text)) {
+            let why = if too_long {
+                format!("a line longer than {MAX_LINE_BYTES} bytes")
+            } else {
+                crate::validate::registration_id(text).err().map_or_else(
+                    || "not a registration id".to_owned(),
+                    |e| e.message().to_owned(),
+                )
+            };
+            first_invalid = Some((position, why));
+        }
         if too_long {
             mark = "l";
         } else if valid(text) {
@@ -368,6 +383,7 @@ pub(crate) fn count(
         entries,
         unique_valid,
         fingerprint: set.finish(unique_valid),
+        first_invalid,
         spool: Spool { file: spool },
     }))
 }
