@@ -43,6 +43,32 @@ fn deletes_per_id(mock: &MockServer) -> HashMap<String, usize> {
     n
 }
 
+/// Waits until `child` has its handler for signal number `number` (the
+/// `SigCgt` mask of /proc/PID/status): a signal sent before would end it by
+/// the default action instead.
+fn wait_handled(child: &Child, number: u32) {
+    let status = format!("/proc/{}/status", child.id());
+    let start = Instant::now();
+    loop {
+        let caught = std::fs::read_to_string(&status)
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("SigCgt:"))
+                    .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+            })
+            .is_some_and(|mask| mask & (1 << (number - 1)) != 0);
+        if caught {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no handler for signal {number} after 30 s"
+        );
+        sleep(Duration::from_millis(10));
+    }
+}
+
 fn signal(child: &Child, name: &str) {
     let ok = Command::new("kill")
         .args([format!("-{name}"), child.id().to_string()])
@@ -505,7 +531,8 @@ fn sigterm_and_sighup_interrupt_a_run_as_ctrl_c_does() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        sleep(Duration::from_millis(700));
+        wait_handled(&child, if name == "TERM" { 15 } else { 1 });
+        sleep(Duration::from_millis(300));
         signal(&child, name);
         let out = child.wait_with_output().unwrap();
         let err = text(&out.stderr);
@@ -543,7 +570,9 @@ fn a_run_under_nohup_outlives_a_hangup() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    sleep(Duration::from_millis(1000));
+    // Once the command's own handlers are in place, nohup has run it.
+    wait_handled(&child, 2);
+    sleep(Duration::from_millis(300));
     signal(&child, "HUP");
     sleep(Duration::from_millis(1500));
     let still_running = child.try_wait().unwrap().is_none();
@@ -575,7 +604,8 @@ fn sigint_while_standard_input_waits_ends_the_command_promptly() {
     let mut stdin = child.stdin.take().unwrap();
     use std::io::Write;
     stdin.write_all(b"dev-00000\ndev-00001\n").unwrap();
-    sleep(Duration::from_millis(500));
+    wait_handled(&child, 2);
+    sleep(Duration::from_millis(300));
     signal(&child, "INT");
     let start = Instant::now();
     while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(3) {
