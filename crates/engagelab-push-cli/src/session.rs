@@ -3,7 +3,7 @@
 //! code.
 
 use std::io::{BufRead, IsTerminal};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -237,10 +237,10 @@ pub fn refuse_dash(args: &[String], what: &str) -> Result<(), Failure> {
 /// Secret's, and the files the run writes), by whatever paths (symbolic or
 /// hard links included): a report or backup appended to the input would be
 /// read back as its entries by the next run, and the secret's file read as
-/// the input would send the secret as an id. The library checks the files
-/// it is given by their resolved paths, which a hard link escapes; an
-/// erasure's aliases file and the secret's are read here, so all are
-/// checked here. Standard input (`-`) is no file.
+/// the input would send the secret as an id. An erasure's aliases file and
+/// the secret's are read here, not by the library, so all are checked here
+/// (with the library's own test of one file). Standard input (`-`) is no
+/// file.
 pub fn distinct_files(
     from: Option<&Path>,
     run: &RunArgs,
@@ -256,12 +256,15 @@ pub fn distinct_files(
         ("--backup", run.backup.as_deref()),
         ("--report", run.report.as_deref()),
     ];
-    let files: Vec<(&str, &Path, Identity)> = named
+    let files: Vec<(&str, &Path)> = named
         .into_iter()
-        .filter_map(|(flag, path)| path.map(|p| (flag, p, identity(p))))
+        .filter_map(|(flag, path)| path.map(|p| (flag, p)))
         .collect();
-    for (i, (flag, path, id)) in files.iter().enumerate() {
-        if let Some((first, ..)) = files[..i].iter().find(|(.., other)| other == id) {
+    for (i, (flag, path)) in files.iter().enumerate() {
+        if let Some((first, _)) = files[..i]
+            .iter()
+            .find(|(_, other)| engagelab_push::same_file(other, path))
+        {
             return Err(Failure::usage(format!(
                 "{first} and {flag} are the same file ({}): give each its own; nothing was sent",
                 path.display()
@@ -269,27 +272,4 @@ pub fn distinct_files(
         }
     }
     Ok(())
-}
-
-/// What tells two paths of one file apart from two files: the file's
-/// device and inode when it exists (hard links and symbolic links alike),
-/// else its absolute path.
-#[derive(PartialEq)]
-enum Identity {
-    #[cfg(unix)]
-    Inode(u64, u64),
-    Path(PathBuf),
-}
-
-fn identity(path: &Path) -> Identity {
-    #[cfg(unix)]
-    if let Ok(meta) = std::fs::metadata(path) {
-        use std::os::unix::fs::MetadataExt;
-        return Identity::Inode(meta.dev(), meta.ino());
-    }
-    Identity::Path(
-        std::fs::canonicalize(path)
-            .or_else(|_| std::path::absolute(path))
-            .unwrap_or_else(|_| path.to_owned()),
-    )
 }

@@ -82,6 +82,7 @@ pub use bulk::{
     BulkDelete, BulkError, BulkErrorKind, BulkInput, BulkSummary, CANCEL_GRACE, Counts,
     DEFAULT_MAX_DELETIONS, DEFAULT_QPS, DEFAULT_STALL_TIMEOUT, ErasedUser, Erasure,
     MAX_CONCURRENCY, MAX_LINE_BYTES, MAX_SAME_FAILURES, Outcome, PROGRESS_INTERVAL, Plan, Progress,
+    same_file,
 };
 pub use ca_file::MAX_CA_FILE_BYTES;
 pub use cancel::{CANCEL_CHECK_INTERVAL, CancelToken};

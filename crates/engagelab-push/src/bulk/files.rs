@@ -33,6 +33,15 @@ pub(super) fn distinct(cfg: &BulkDelete<'_>, input: Option<&Path>) -> Result<(),
     Ok(())
 }
 
+/// Whether `a` and `b` name one file, by whatever paths: symbolic and hard
+/// links alike (the device and inode of a file that exists), else the same
+/// absolute path. A bulk run refuses one file in two roles this way; a
+/// caller that reads files of its own for a run (the CLI's secret file)
+/// checks them with it too.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    identity(a) == identity(b)
+}
+
 /// What tells two paths of one file apart from two files: the file's
 /// device and inode when it exists (symbolic and hard links alike; a hard
 /// link has no path to resolve to another's), else its absolute path.

@@ -27,6 +27,7 @@ use crate::client::Client;
 pub use engine::MAX_SAME_FAILURES;
 pub use erase::{ErasedUser, Erasure};
 pub use error::{BulkError, BulkErrorKind};
+pub use files::same_file;
 pub use input::BulkInput;
 pub use input::MAX_LINE_BYTES;
 pub use report::{BulkSummary, Counts, Outcome, Progress};
