@@ -69,6 +69,21 @@ fn wait_handled(child: &Child, number: u32) {
     }
 }
 
+/// `command` run with SIGHUP, SIGINT and SIGTERM at their default actions
+/// (GNU env's --default-signal): a test run under nohup, or in the
+/// background of a shell, hands its children those signals ignored, and the
+/// command rightly leaves an ignored hangup ignored.
+fn with_default_signals(command: Command) -> Command {
+    let mut wrapped = Command::new("env");
+    wrapped
+        .arg("--default-signal=HUP,INT,TERM")
+        .arg(command.get_program())
+        .args(command.get_args())
+        .env_clear()
+        .envs(command.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))));
+    wrapped
+}
+
 fn signal(child: &Child, name: &str) {
     let ok = Command::new("kill")
         .args([format!("-{name}"), child.id().to_string()])
@@ -525,7 +540,7 @@ fn sigterm_and_sighup_interrupt_a_run_as_ctrl_c_does() {
         if journaled {
             args.extend(["--journal", journal.to_str().unwrap()]);
         }
-        let child = cli(&mock, &args)
+        let child = with_default_signals(cli(&mock, &args))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
