@@ -182,10 +182,10 @@ class Error : public std::runtime_error {
                 detail::describe(error)) {}
 
     /// An error found before any request was sent (attempts 0); `what()` is
-    /// the core's sentence for this status and message.
-    Error(Status status, std::string message)
-        : Error(status, 0, 0, message, 0, 0, false,
-                detail::describe(detail::local_error(status, message))) {}
+    /// the core's sentence for this status and message. The message is cut
+    /// to 255 bytes (on a character boundary), as a C record holds it.
+    Error(Status status, const std::string &message)
+        : Error(detail::local_error(status, message)) {}
 
     /// The category.
     Status status() const noexcept { return status_; }

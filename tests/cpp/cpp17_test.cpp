@@ -378,6 +378,14 @@ void test_try_delete_device(const engagelab::Client &client) {
     const engagelab::Error local(Status::InvalidArgument, "x contains a NUL byte");
     CHECK(std::string(local.what()) == "invalid argument: x contains a NUL byte");
     CHECK(local.message() == "x contains a NUL byte");
+    // message() is at most 255 bytes of UTF-8, as what() shows it, for an
+    // error made here too (cut on a character boundary: "\u00e9" is 2 bytes).
+    std::string long_message(254, 'x');
+    long_message += "\u00e9tail";
+    const engagelab::Error long_local(Status::Api, long_message);
+    CHECK(long_local.message() == std::string(254, 'x'));
+    CHECK(contains(long_local.what(), long_local.message()));
+    CHECK(!contains(long_local.what(), "tail"));
 }
 
 void test_cancel_token(const engagelab::Client &client) {
