@@ -4,6 +4,7 @@ invalid ids, the journal, progress, and Ctrl-C."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -413,3 +414,22 @@ def test_ctrl_c_stops_the_console_script_as_it_stops_the_rust_cli(mock: Mock) ->
     assert "interrupted" in stderr, stderr
     assert "KeyboardInterrupt" not in stderr and "Traceback" not in stderr, stderr
     assert len(mock.devices()) > 0
+
+
+@pytest.mark.parametrize("ids", [["dev-1", "dev-\udc80"], iter(["dev-\ud800"])])
+def test_a_lone_surrogate_item_is_invalid_argument_naming_it(mock: Mock, ids: Any) -> None:
+    # As for delete_device and erase_users: a str that cannot be UTF-8 is an
+    # InvalidArgumentError naming the argument, not a bare UnicodeEncodeError.
+    mock.add_device("dev-1")
+    client = Client(APP_KEY, SECRET, base_url=mock.url)
+    with pytest.raises(InvalidArgumentError, match="each id is not valid Unicode"):
+        client.delete_devices(ids)
+    assert mock.log() == []
+    assert mock.devices() == ["dev-1"]
+
+
+def test_a_lone_surrogate_line_of_an_open_text_file_is_invalid_argument(mock: Mock) -> None:
+    client = Client(APP_KEY, SECRET, base_url=mock.url)
+    with pytest.raises(InvalidArgumentError, match="each line is not valid Unicode"):
+        client.delete_devices(io.StringIO("dev-1\ndev-\udc80\n"))
+    assert mock.log() == []

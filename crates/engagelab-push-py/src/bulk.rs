@@ -328,17 +328,11 @@ fn input(ids: &Bound<'_, PyAny>, raised: &Raised) -> PyResult<BulkInput> {
         };
         Python::attach(|py| match iter.bind(py).clone().next() {
             None => None,
-            Some(Ok(item)) => match item.cast::<PyString>() {
-                Ok(s) => Some(
-                    s.to_cow()
-                        .map(|s| s.into_owned())
-                        .map_err(|e| keep(&raised, e)),
-                ),
-                Err(_) => {
-                    let e = crate::errors::type_error("each id", "str", &item);
-                    Some(Err(keep(&raised, e)))
-                }
-            },
+            // A lone surrogate is an InvalidArgumentError naming the id, as
+            // for delete_device, not a bare UnicodeEncodeError.
+            Some(Ok(item)) => {
+                Some(crate::convert::string("each id", &item).map_err(|e| keep(&raised, e)))
+            }
             Some(Err(e)) => Some(Err(keep(&raised, e))),
         })
     });
@@ -368,14 +362,16 @@ impl std::io::Read for Lines {
                 if let Ok(b) = item.cast::<PyBytes>() {
                     return Ok(Some(b.as_bytes().to_vec()));
                 }
-                match item.cast::<PyString>() {
-                    Ok(s) => Ok(Some(s.to_cow()?.as_bytes().to_vec())),
-                    Err(_) => Err(crate::errors::type_error(
+                if !item.is_instance_of::<PyString>() {
+                    return Err(crate::errors::type_error(
                         "each line",
                         "str or bytes",
                         &item,
-                    )),
+                    ));
                 }
+                Ok(Some(
+                    crate::convert::string("each line", &item)?.into_bytes(),
+                ))
             });
             match next {
                 Ok(None) => return Ok(0),
