@@ -433,3 +433,25 @@ def test_a_lone_surrogate_line_of_an_open_text_file_is_invalid_argument(mock: Mo
     with pytest.raises(InvalidArgumentError, match="each line is not valid Unicode"):
         client.delete_devices(io.StringIO("dev-1\ndev-\udc80\n"))
     assert mock.log() == []
+
+
+@pytest.mark.parametrize(
+    ("ids", "got"),
+    [(5, "int"), (None, "NoneType"), (b"dev-1\n", "bytes"), (bytearray(b"dev-1"), "bytearray")],
+)
+def test_ids_of_the_wrong_type_is_a_type_error_naming_it(mock: Mock, ids: Any, got: str) -> None:
+    # Not "'int' object is not iterable", nor, for bytes (iterated as ints),
+    # "each id must be str, not int".
+    client = Client(APP_KEY, SECRET, base_url=mock.url)
+    with pytest.raises(TypeError, match=rf"^ids must be .*, not {got}$"):
+        client.delete_devices(ids)
+    assert mock.log() == []
+
+
+def test_aliases_as_bytes_is_a_type_error_naming_them(mock: Mock) -> None:
+    client = Client(APP_KEY, SECRET, base_url=mock.url)
+    with pytest.raises(TypeError, match=r"^aliases must be an iterable of str, not bytes$"):
+        client.erase_users(b"user-1")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^platforms must be an iterable of str, not bytes$"):
+        client.get_alias("user-1", b"ios")  # type: ignore[arg-type]
+    assert mock.log() == []

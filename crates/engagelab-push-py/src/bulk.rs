@@ -13,7 +13,7 @@ use engagelab_push::{
 };
 use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyIterator, PyString, PyType};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyIterator, PyString, PyType};
 
 use crate::aio::PythonPass;
 use crate::convert::{Arg, int_or, opt_flag, opt_long_seconds, opt_path};
@@ -320,7 +320,23 @@ fn input(ids: &Bound<'_, PyAny>, raised: &Raised) -> PyResult<BulkInput> {
             at: 0,
         }));
     }
-    let iter: Py<PyIterator> = ids.try_iter()?.unbind();
+    // Bytes would iterate as ints ("each id must be str, not int"), and an
+    // object that is no iterable would say only "'int' object is not
+    // iterable": both are a TypeError naming `ids`.
+    const WANTED: &str = "a path (str or os.PathLike), an open file or an iterable of str";
+    if ids.is_instance_of::<PyBytes>() || ids.is_instance_of::<PyByteArray>() {
+        return Err(crate::errors::type_error("ids", WANTED, ids));
+    }
+    let iter: Py<PyIterator> = ids
+        .try_iter()
+        .map_err(|e| {
+            if e.is_instance_of::<PyTypeError>(ids.py()) {
+                crate::errors::type_error("ids", WANTED, ids)
+            } else {
+                e
+            }
+        })?
+        .unbind();
     let raised = raised.clone();
     let items = std::iter::from_fn(move || {
         let Some(_pass) = PythonPass::take() else {

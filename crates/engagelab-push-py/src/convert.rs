@@ -11,7 +11,7 @@ use std::time::Duration;
 use engagelab_push::{MAX_DURATION, Platform};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyFloat, PyInt, PyString};
 
 use crate::errors::{invalid_argument, to_py_err, type_error};
 
@@ -66,6 +66,10 @@ pub(crate) fn strings(name: &str, item: &str, value: &Bound<'_, PyAny>) -> PyRes
             "{name} must be an iterable of str, not a str (iterating a str \
              would give its letters): wrap a single value in a list"
         )));
+    }
+    // Bytes would iterate as ints: "each ITEM must be str, not int".
+    if value.is_instance_of::<PyBytes>() || value.is_instance_of::<PyByteArray>() {
+        return Err(type_error(name, "an iterable of str", value));
     }
     let iter = value.try_iter().map_err(|e| {
         if e.is_instance_of::<PyTypeError>(value.py()) {
