@@ -455,3 +455,19 @@ def test_aliases_as_bytes_is_a_type_error_naming_them(mock: Mock) -> None:
     with pytest.raises(TypeError, match=r"^platforms must be an iterable of str, not bytes$"):
         client.get_alias("user-1", b"ios")  # type: ignore[arg-type]
     assert mock.log() == []
+
+
+class _BytesPath:
+    def __fspath__(self) -> bytes:
+        return b"/nonexistent/ids.txt"
+
+
+def test_a_pathlike_giving_bytes_is_a_type_error_naming_the_argument(mock: Mock) -> None:
+    # Was "'bytes' object is not an instance of 'str'" for ids, and "journal
+    # must be str or os.PathLike, not _BytesPath" (it is one) for a file.
+    client = Client(APP_KEY, SECRET, base_url=mock.url)
+    with pytest.raises(TypeError, match=r"^ids must be .*os\.PathLike\[str\], not _BytesPath$"):
+        client.delete_devices(_BytesPath())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^journal must be str or os\.PathLike\[str\], not "):
+        client.delete_devices(["dev-1"], journal=_BytesPath())  # type: ignore[arg-type]
+    assert mock.log() == []

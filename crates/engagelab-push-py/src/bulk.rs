@@ -309,7 +309,14 @@ const EXITING: &str = "the Python interpreter is exiting";
 /// taken exactly, pulled one by one with the GIL.
 fn input(ids: &Bound<'_, PyAny>, raised: &Raised) -> PyResult<BulkInput> {
     if ids.is_instance_of::<PyString>() || ids.hasattr("__fspath__")? {
-        let path: PathBuf = ids.extract()?;
+        // A PathLike whose __fspath__ gives bytes: a TypeError naming `ids`.
+        let path: PathBuf = ids.extract().map_err(|e: PyErr| {
+            if e.is_instance_of::<PyTypeError>(ids.py()) {
+                crate::errors::type_error("ids", "a str path or an os.PathLike[str]", ids)
+            } else {
+                e
+            }
+        })?;
         return Ok(BulkInput::file(path));
     }
     if ids.hasattr("readline")? {

@@ -107,9 +107,15 @@ pub(crate) fn opt_path(name: &str, value: &Arg<'_>) -> PyResult<Option<PathBuf>>
     if v.is_instance_of::<PyString>() {
         return string(name, v).map(|s| Some(PathBuf::from(s)));
     }
-    v.extract::<PathBuf>()
-        .map(Some)
-        .map_err(|_| type_error(name, "str or os.PathLike", v))
+    // "os.PathLike[str]": a PathLike whose __fspath__ gives bytes is not
+    // taken, and "not P" alone would read as if P were no PathLike.
+    v.extract::<PathBuf>().map(Some).map_err(|e| {
+        if e.is_instance_of::<PyTypeError>(v.py()) {
+            type_error(name, "str or os.PathLike[str]", v)
+        } else {
+            e
+        }
+    })
 }
 
 /// Seconds as `int` or `float` (not `bool`), or `None` when absent. Negative,
