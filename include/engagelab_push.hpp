@@ -619,8 +619,9 @@ class BulkError : public Error {
 ///
 /// Callbacks run on the thread that called, one at a time, before the call
 /// returns. An exception thrown by a callback is caught at the boundary: it
-/// cancels the run (the `cancel` token given, else the run's own), a
-/// `confirm` that throws says no, and it is rethrown once the run ended.
+/// stops the run (the `cancel` token given is left as it is: other calls
+/// may share it), a `confirm` that throws says no, and it is rethrown once
+/// the run ended.
 struct BulkOptions {
     std::uint32_t qps = 0;              ///< requests/s; 0: EL_DEFAULT_QPS
     std::uint32_t concurrency = 0;      ///< 0: qps, within EL_MIN/MAX_DEFAULT_CONCURRENCY; at most EL_MAX_CONCURRENCY
@@ -637,8 +638,8 @@ struct BulkOptions {
     std::function<bool(const el_bulk_plan &)> confirm;
     /// `erase_users` only: each alias and its ids, once resolved.
     std::function<void(std::string_view alias, const std::vector<std::string> &ids)> on_resolved;
-    /// Stops the run when cancelled; must outlive the call. A moved-from
-    /// token is as none.
+    /// Stops the run when cancelled (within about 20 ms); must outlive the
+    /// call. A moved-from token is as none.
     const CancelToken *cancel = nullptr;
 };
 
@@ -685,9 +686,16 @@ struct BulkRun {
     el_bulk_options c = EL_BULK_OPTIONS_INIT;
 
     explicit BulkRun(const BulkOptions &o) : options(o) {
-        // A moved-from token (no C token) is as none: the run's own is the
-        // one a callback's exception cancels.
-        if (o.cancel == nullptr || o.cancel->c_cancel() == nullptr) own.emplace();
+        // The run's own token is the one a callback's exception cancels. The
+        // caller's (a moved-from one is as none) stops the run through its
+        // check, run on this thread while the run waits, and is never
+        // cancelled here: other calls may share it.
+        const el_cancel *user = o.cancel == nullptr ? nullptr : o.cancel->c_cancel();
+        if (user == nullptr) {
+            own.emplace();
+        } else {
+            own.emplace([user] { return el_cancel_is_cancelled(user); });
+        }
         c.qps = o.qps;
         c.concurrency = o.concurrency;
         c.max_deletions = o.max_deletions;
@@ -696,7 +704,7 @@ struct BulkRun {
         c.journal = path(o.journal, "journal");
         c.backup = path(o.backup, "backup");
         c.report = path(o.report, "report");
-        c.cancel = own ? own->c_cancel() : o.cancel->c_cancel();
+        c.cancel = own->c_cancel();
         c.user_data = this;
         if (o.on_progress) c.on_progress = &BulkRun::progress;
         if (o.confirm) c.confirm = &BulkRun::confirm;

@@ -1,7 +1,7 @@
 // The C++17 bulk API (Client::delete_devices, delete_devices_from_file,
 // erase_users, BulkOptions, BulkError, Erasure) against engagelab-mock: the
 // summary, the callbacks, BulkError's kind and summary, and an exception
-// thrown by a callback (caught at the C boundary, the run cancelled, then
+// thrown by a callback (caught at the C boundary, the run stopped, then
 // rethrown). Needs ENGAGELAB_MOCK_URL (a running engagelab-mock).
 #include <engagelab_push.hpp>
 
@@ -201,6 +201,38 @@ void test_moved_from_token(const engagelab::Client &client) {
     CHECK(left > 0);  // stopped: not every id was deleted
 }
 
+// A callback's exception stops the run and leaves the caller's token as it
+// was: other calls may share it. The token once was cancelled for good. The
+// caller's token, cancelled, still stops a run.
+void test_callers_token_not_cancelled_by_a_callback(const engagelab::Client &client) {
+    CHECK(mock_reset() == 0);
+    std::vector<std::string> ids;
+    for (int i = 0; i < 12; ++i) {
+        ids.push_back("cppb-tok-" + std::to_string(i));
+        CHECK(mock_add_device(ids.back().c_str()) == 0);
+    }
+    const engagelab::CancelToken token;
+    engagelab::BulkOptions options;
+    options.qps = 5;
+    options.cancel = &token;
+    options.on_progress = [](const el_bulk_progress &) { throw std::runtime_error("stop"); };
+    try {
+        (void)client.delete_devices(ids, options);
+        CHECK(!"the callback's exception was not rethrown");
+    } catch (const std::runtime_error &e) {
+        CHECK(std::string(e.what()) == "stop");
+    }
+    int left = 0;
+    for (const std::string &id : ids) left += mock_has_device(id.c_str());
+    CHECK(left > 0);  // stopped: not every id was deleted
+    CHECK(!token.is_cancelled());  // the caller's token untouched
+
+    options.on_progress = [&token](const el_bulk_progress &) { token.cancel(); };
+    const engagelab::BulkSummary s = client.delete_devices(ids, options);
+    CHECK(s.interrupted);
+    CHECK(token.is_cancelled());
+}
+
 }  // namespace
 
 int main() {
@@ -214,6 +246,7 @@ int main() {
         test_stall_timeout(client);
         test_nul_refused(client);
         test_moved_from_token(client);
+        test_callers_token_not_cancelled_by_a_callback(client);
     }
     mock_cleanup();
     if (failures != 0) {
