@@ -34,11 +34,13 @@ pub fn run(args: CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32,
             let message = format!("{}: {e}", connect::target(&client));
             if args.json {
                 // A script reading the JSON still gets an object, saying
-                // no answer came.
+                // no answer came: the line standard error shows, and the
+                // error's fields as a report writes them.
                 out::line(json!({
                     "works": false,
                     "credentials_accepted": false,
-                    "error": {"kind": e.kind().name(), "message": message},
+                    "message": message,
+                    "error": e.to_json(),
                 }));
             }
             Failure::failed(message)

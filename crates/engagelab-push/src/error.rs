@@ -135,6 +135,21 @@ impl Error {
     pub fn maybe_deleted(&self) -> bool {
         self.maybe_deleted
     }
+
+    /// Every field of the error model as a JSON object (`kind`,
+    /// `http_status`, `api_code`, `message`, `attempts`, `retry_after` in
+    /// seconds, `maybe_deleted`), as a bulk run's report writes it.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "kind": self.kind().name(),
+            "http_status": self.http_status(),
+            "api_code": self.api_code(),
+            "message": self.message(),
+            "attempts": self.attempts(),
+            "retry_after": self.retry_after().map(|d| d.as_secs_f64()),
+            "maybe_deleted": self.maybe_deleted(),
+        })
+    }
 }
 
 impl fmt::Display for Error {

@@ -12,7 +12,7 @@ use super::engine::{self, Outcomes, is_not_found};
 use super::error::{BulkError, BulkErrorKind};
 use super::input::{BulkInput, hex};
 use super::pacer::Pacer;
-use super::report::{BulkSummary, Counts, Outcome, Report, error_json};
+use super::report::{BulkSummary, Counts, Outcome, Report};
 use crate::answer;
 use crate::cancel::CancelToken;
 use crate::client::Client;
@@ -69,7 +69,7 @@ impl ErasedUser {
             "still_bound": self.still_bound,
         });
         if let (Some(e), Value::Object(m)) = (&self.verify_error, &mut v) {
-            m.insert("verify_error".into(), error_json(e));
+            m.insert("verify_error".into(), e.to_json());
         }
         v
     }

@@ -302,7 +302,7 @@ impl Report {
         };
         let mut v = json!({"registration_id": id, "outcome": outcome.name(), "position": position});
         if let (Some(e), Value::Object(m)) = (error, &mut v) {
-            m.insert("error".into(), error_json(e));
+            m.insert("error".into(), e.to_json());
         }
         self.write(&v)
     }
@@ -322,19 +322,6 @@ impl Report {
             self.log.write(line.as_bytes())
         }
     }
-}
-
-/// Every field of the error model, as JSON.
-pub(crate) fn error_json(e: &Error) -> Value {
-    json!({
-        "kind": e.kind().name(),
-        "http_status": e.http_status(),
-        "api_code": e.api_code(),
-        "message": e.message(),
-        "attempts": e.attempts(),
-        "retry_after": e.retry_after().map(|d| d.as_secs_f64()),
-        "maybe_deleted": e.maybe_deleted(),
-    })
 }
 
 #[cfg(test)]
