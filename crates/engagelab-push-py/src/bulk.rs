@@ -17,6 +17,7 @@ use pyo3::types::{PyByteArray, PyBytes, PyDict, PyIterator, PyString, PyType};
 
 use crate::aio::PythonPass;
 use crate::convert::{Arg, int_or, opt_flag, opt_long_seconds, opt_path};
+use crate::errors::named_type_error;
 use crate::errors::{to_py_err, to_py_err_saying};
 use crate::guard::catch;
 
@@ -311,11 +312,7 @@ fn input(ids: &Bound<'_, PyAny>, raised: &Raised) -> PyResult<BulkInput> {
     if ids.is_instance_of::<PyString>() || ids.hasattr("__fspath__")? {
         // A PathLike whose __fspath__ gives bytes: a TypeError naming `ids`.
         let path: PathBuf = ids.extract().map_err(|e: PyErr| {
-            if e.is_instance_of::<PyTypeError>(ids.py()) {
-                crate::errors::type_error("ids", "a str path or an os.PathLike[str]", ids)
-            } else {
-                e
-            }
+            named_type_error(e, "ids", "a str path or an os.PathLike[str]", ids)
         })?;
         return Ok(BulkInput::file(path));
     }
@@ -336,13 +333,7 @@ fn input(ids: &Bound<'_, PyAny>, raised: &Raised) -> PyResult<BulkInput> {
     }
     let iter: Py<PyIterator> = ids
         .try_iter()
-        .map_err(|e| {
-            if e.is_instance_of::<PyTypeError>(ids.py()) {
-                crate::errors::type_error("ids", WANTED, ids)
-            } else {
-                e
-            }
-        })?
+        .map_err(|e| named_type_error(e, "ids", WANTED, ids))?
         .unbind();
     let raised = raised.clone();
     let items = std::iter::from_fn(move || {

@@ -13,7 +13,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyFloat, PyInt, PyString};
 
-use crate::errors::{invalid_argument, to_py_err, type_error};
+use crate::errors::{invalid_argument, named_type_error, to_py_err, type_error};
 
 /// A keyword argument as given, or `absent` when the caller left it out.
 /// Unlike `Option<T>`, an explicit `None` is kept, so `timeout=None` is a
@@ -71,13 +71,9 @@ pub(crate) fn strings(name: &str, item: &str, value: &Bound<'_, PyAny>) -> PyRes
     if value.is_instance_of::<PyBytes>() || value.is_instance_of::<PyByteArray>() {
         return Err(type_error(name, "an iterable of str", value));
     }
-    let iter = value.try_iter().map_err(|e| {
-        if e.is_instance_of::<PyTypeError>(value.py()) {
-            type_error(name, "an iterable of str", value)
-        } else {
-            e
-        }
-    })?;
+    let iter = value
+        .try_iter()
+        .map_err(|e| named_type_error(e, name, "an iterable of str", value))?;
     let item = format!("each {item}");
     iter.map(|v| string(&item, &v?)).collect()
 }
@@ -109,13 +105,9 @@ pub(crate) fn opt_path(name: &str, value: &Arg<'_>) -> PyResult<Option<PathBuf>>
     }
     // "os.PathLike[str]": a PathLike whose __fspath__ gives bytes is not
     // taken, and "not P" alone would read as if P were no PathLike.
-    v.extract::<PathBuf>().map(Some).map_err(|e| {
-        if e.is_instance_of::<PyTypeError>(v.py()) {
-            type_error(name, "str or os.PathLike[str]", v)
-        } else {
-            e
-        }
-    })
+    v.extract::<PathBuf>()
+        .map(Some)
+        .map_err(|e| named_type_error(e, name, "str or os.PathLike[str]", v))
 }
 
 /// Seconds as `int` or `float` (not `bool`), or `None` when absent. Negative,

@@ -60,6 +60,21 @@ pub(crate) fn type_error(name: &str, wanted: &str, got: &Bound<'_, PyAny>) -> Py
     PyTypeError::new_err(format!("{name} must be {wanted}, not {got}"))
 }
 
+/// `e`, unless it is a `TypeError`: then [`type_error`] naming `name`, since
+/// Python's own ("'int' object is not iterable") names no argument.
+pub(crate) fn named_type_error(
+    e: PyErr,
+    name: &str,
+    wanted: &str,
+    got: &Bound<'_, PyAny>,
+) -> PyErr {
+    if e.is_instance_of::<PyTypeError>(got.py()) {
+        type_error(name, wanted, got)
+    } else {
+        e
+    }
+}
+
 /// `InvalidArgumentError` for a value the binding cannot even hand to the
 /// core (e.g. a negative number of seconds), built by the core like any other.
 pub(crate) fn invalid_argument(py: Python<'_>, message: &str) -> PyErr {
