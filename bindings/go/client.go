@@ -585,7 +585,7 @@ func (c *Client) invoke(ctx context.Context, arg text,
 	if waited && c.timeout > 0 {
 		// The client's timeout counts from the call's start, its wait for a
 		// slot included.
-		rest := waitedTimeout(start, c.timeout)
+		rest := max(c.timeout-time.Since(start), 0)
 		if ms, _ := millis("timeout", rest); !bool(options.has_timeout) || ms < options.timeout_ms {
 			options.timeout_ms = ms
 			options.has_timeout = true

@@ -22,7 +22,7 @@ var inFlight = make(chan struct{}, MaxInFlight)
 // It reports whether it got one, and whether it had to wait; without one the caller still makes its
 // call, which the core then ends at once, nothing sent: ctx done gives a
 // cancelled token or a deadline of 0, the client's timeout passed a
-// timeout of 0 (see waitedTimeout).
+// timeout of 0.
 func acquire(ctx context.Context, start time.Time, limit time.Duration) (got, waited bool) {
 	select {
 	case inFlight <- struct{}{}:
@@ -47,10 +47,3 @@ func acquire(ctx context.Context, start time.Time, limit time.Duration) (got, wa
 
 // release gives back the slot acquire took.
 func release() { <-inFlight }
-
-// waitedTimeout is what is left of the client's timeout limit after the
-// wait since start: the call's per-call timeout when it is shorter than
-// ctx's deadline (0 once spent: the core then sends nothing).
-func waitedTimeout(start time.Time, limit time.Duration) time.Duration {
-	return max(limit-time.Since(start), 0)
-}
