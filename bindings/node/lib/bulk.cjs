@@ -209,8 +209,10 @@ function checkBulkOptions(options) {
  * the cancelled token ends before anything is read or sent: the core's own
  * summary of a run cancelled before it started), taking no slot. The
  * callbacks are registered for the run and unregistered once it has ended.
- * A callback that throws cancels the run, and its exception rejects the
- * promise once the run has ended, with what the run did as its `summary`.
+ * A callback that throws, or returns a promise that rejects, cancels the
+ * run, and its exception rejects the promise once the run has ended (and
+ * the promises its callbacks returned have settled), with what the run did
+ * as its `summary`.
  * A run that did not start rejects with its error at once.
  */
 function runBulk(opts, kind) {
@@ -220,12 +222,25 @@ function runBulk(opts, kind) {
     if (made !== 0) throw new EngageLabError('could not create a cancel token', { status: 'INTERNAL' });
     const token = tokenOut[0];
     let thrown;
+    let ended = false;
+    const stop = (e) => {
+      if (thrown === undefined) thrown = e;
+      if (!ended) NATIVE.el_cancel_cancel(token);
+    };
+    // The promises the callbacks returned (an async onProgress, ...): the run
+    // settles once they have, and one that rejects is a callback that threw.
+    const pending = new Set();
     const guard = (fn, fallback) => (...args) => {
       try {
-        return fn(...args);
+        const r = fn(...args);
+        if (r !== null && (typeof r === 'object' || typeof r === 'function') && typeof r.then === 'function') {
+          const p = Promise.resolve(r).then(undefined, stop);
+          pending.add(p);
+          p.then(() => pending.delete(p));
+        }
+        return r;
       } catch (e) {
-        if (thrown === undefined) thrown = e;
-        NATIVE.el_cancel_cancel(token);
+        stop(e);
         return fallback;
       }
     };
@@ -256,7 +271,7 @@ function runBulk(opts, kind) {
       options.on_progress = register(
         guard((_, p) => {
           const r = koffi.decode(p, ElBulkProgress);
-          f(
+          return f(
             Object.freeze({
               done: Number(r.done),
               total: Number(r.total),
@@ -280,14 +295,12 @@ function runBulk(opts, kind) {
     }
     if (opts.confirm) {
       const f = opts.confirm;
-      options.confirm = register(
-        guard((_, p) => {
-          const r = koffi.decode(p, ElBulkPlan);
-          // Only true confirms: a truthy 'n' must not delete.
-          return f(Object.freeze({ entries: Number(r.entries), ids: Number(r.ids), dryRun: r.dry_run })) === true;
-        }, false),
-        ConfirmFn,
-      );
+      const ask = guard((_, p) => {
+        const r = koffi.decode(p, ElBulkPlan);
+        return f(Object.freeze({ entries: Number(r.entries), ids: Number(r.ids), dryRun: r.dry_run }));
+      }, false);
+      // Only true confirms: a truthy 'n' must not delete, nor a promise.
+      options.confirm = register((...args) => ask(...args) === true, ConfirmFn);
     }
     if (opts.onResolved) {
       const f = opts.onResolved;
@@ -302,6 +315,7 @@ function runBulk(opts, kind) {
     // Only once the run has ended (its callbacks are never called after its
     // completion) may the callbacks and the token go.
     const cleanup = () => {
+      ended = true;
       unlisten?.();
       for (const ptr of registered) koffi.unregister(ptr);
       NATIVE.el_cancel_free(token);
@@ -315,9 +329,13 @@ function runBulk(opts, kind) {
         settled = { error: e };
       }
       cleanup();
-      if (thrown !== undefined) reject(withSummary(thrown, settled));
-      else if ('error' in settled) reject(settled.error);
-      else resolve(settled.value);
+      const end = () => {
+        if (thrown !== undefined) reject(withSummary(thrown, settled));
+        else if ('error' in settled) reject(settled.error);
+        else resolve(settled.value);
+      };
+      if (pending.size === 0) end();
+      else Promise.allSettled([...pending]).then(end);
     };
     const fail = (e) => {
       cleanup();

@@ -277,7 +277,7 @@ export declare class Client {
    * rejects with an EngageLabError whose `bulkError` says why (GUARD,
    * DECLINED, JOURNAL_MISMATCH, IO, JOURNAL_BUSY, WRITE_FAILED,
    * INVALID_ARGUMENT, LOOKUP) and `summary` what was done. A callback that
-   * throws cancels the run, and the promise rejects with its exception,
+   * throws, or returns a promise that rejects, cancels the run, and the promise rejects with its exception,
    * which gets what the run did as `summary` (when it is an extensible object).
    */
   deleteDevices(ids: readonly string[] | { path: string }, options?: BulkOptions): Promise<BulkSummary>;

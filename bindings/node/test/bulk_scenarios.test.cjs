@@ -221,6 +221,56 @@ test('a progress callback that throws mid-run rejects with its exception and wha
   }
 });
 
+test('an async callback whose promise rejects stops the run and rejects with its reason, never an unhandled rejection', async () => {
+  await mock.reset();
+  const ids = Array.from({ length: 40 }, (_, i) => `async-${i}`);
+  for (const id of ids) await mock.addDevice(id);
+  await mock.addDevice({ registration_id: 'async-alias-dev', alias: 'async-user' });
+  const client = new engagelab.Client({ ...CREDENTIALS, baseUrl: mock.url });
+  // Without the binding's handling, Node ends the process at the first one.
+  const unhandled = [];
+  const onUnhandled = (reason) => unhandled.push(reason);
+  const listeners = process.listeners('unhandledRejection');
+  process.removeAllListeners('unhandledRejection');
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    let calls = 0;
+    // What an onProgress that awaits a write looks like when the write fails.
+    const onProgress = async () => {
+      calls += 1;
+      await new Promise((r) => setTimeout(r, 5));
+      if (calls === 2) throw new Error('progress store down');
+    };
+    const err = await client.deleteDevices(ids, { qps: 20, concurrency: 1, onProgress }).catch((e) => e);
+    assert.ok(err instanceof Error, `resolved: ${JSON.stringify(err)}`);
+    assert.equal(err.message, 'progress store down');
+    assert.equal(err.summary.interrupted, true);
+    const left = (await mock.devices()).length - 1;
+    assert.ok(left > 0, 'the run went on to the end after the rejection');
+    assert.equal(err.summary.deleted, 40 - left);
+    // One that rejects after the last report: still the run's rejection.
+    await mock.addDevice('async-late');
+    const late = await client
+      .deleteDevices(['async-late'], { onProgress: async (p) => { await null; if (p.done === p.total) throw new RangeError('late'); } })
+      .catch((e) => e);
+    assert.ok(late instanceof RangeError, String(late));
+    assert.equal(late.summary.deleted, 1);
+    // An async confirm that rejects: the run is declined and rejects with its reason.
+    const declined = await client
+      .eraseUsers(['async-user'], { confirm: async () => { throw new TypeError('confirm store down'); } })
+      .catch((e) => e);
+    assert.ok(declined instanceof TypeError, String(declined));
+    assert.equal(declined.message, 'confirm store down');
+    assert.ok((await mock.devices()).includes('async-alias-dev'));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.removeListener('unhandledRejection', onUnhandled);
+    for (const l of listeners) process.on('unhandledRejection', l);
+    client.close();
+  }
+});
+
 test('stallTimeout reaches the engine: a run held at a quota of 0 stops after it', async () => {
   await mock.reset();
   await mock.addDevice('stall-1');
