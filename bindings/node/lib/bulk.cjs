@@ -432,10 +432,11 @@ function deleteRun(start, now, args) {
 function deleteDevices(ptr, input, opts) {
   if (Array.isArray(input)) {
     // A NUL would cut an id short in C, and another id would be deleted.
-    input.forEach((id, i) => {
-      checkString(id, `ids[${i}]`);
-      cString(id, `ids[${i}]`);
-    });
+    // Every index, holes included (forEach skips a hole, which C gets as NULL).
+    for (let i = 0; i < input.length; i++) {
+      checkString(input[i], `ids[${i}]`);
+      cString(input[i], `ids[${i}]`);
+    }
     return runBulk(opts, deleteRun(C.el_delete_devices_async, C.el_delete_devices, [ptr, input, input.length]));
   }
   if (input !== null && typeof input === 'object' && typeof input.path === 'string') {
@@ -452,10 +453,10 @@ function deleteDevices(ptr, input, opts) {
 function eraseUsers(ptr, aliases, opts) {
   if (!Array.isArray(aliases)) throw typeError(`aliases must be an array of strings, got ${describe(aliases)}`);
   // A NUL would cut an alias short in C, and another user would be erased.
-  aliases.forEach((a, i) => {
-    checkString(a, `aliases[${i}]`);
-    cString(a, `aliases[${i}]`);
-  });
+  for (let i = 0; i < aliases.length; i++) {
+    checkString(aliases[i], `aliases[${i}]`);
+    cString(aliases[i], `aliases[${i}]`);
+  }
   return runBulk(opts, {
     start: (options, id, err) =>
       C.el_erase_users_async(ptr, aliases, aliases.length, options, DONE.erasure, id, err),
