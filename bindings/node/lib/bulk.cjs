@@ -330,8 +330,15 @@ function runBulk(opts, kind) {
       }
       cleanup();
       const end = () => {
-        if (thrown !== undefined) reject(withSummary(thrown, settled));
-        else if ('error' in settled) reject(settled.error);
+        if (thrown !== undefined) {
+          let e = thrown;
+          try {
+            e = withSummary(thrown, settled);
+          } catch {
+            // A Proxy, a getter that throws: the exception as it is.
+          }
+          reject(e);
+        } else if ('error' in settled) reject(settled.error);
         else resolve(settled.value);
       };
       if (pending.size === 0) end();
@@ -404,7 +411,13 @@ function runBulk(opts, kind) {
 function withSummary(thrown, settled) {
   const summary = 'value' in settled ? settled.value : settled.error?.summary;
   if (summary !== undefined && thrown !== null && typeof thrown === 'object' && Object.isExtensible(thrown)) {
-    Object.defineProperty(thrown, 'summary', { value: summary, enumerable: true, configurable: true });
+    // One whose `summary` cannot be redefined (the error of another run,
+    // rethrown) keeps its own: defineProperty would throw, and the run's
+    // promise would never settle.
+    const own = Object.getOwnPropertyDescriptor(thrown, 'summary');
+    if (own === undefined || own.configurable) {
+      Object.defineProperty(thrown, 'summary', { value: summary, enumerable: true, configurable: true });
+    }
   }
   return thrown;
 }

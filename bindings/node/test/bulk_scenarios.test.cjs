@@ -271,6 +271,32 @@ test('an async callback whose promise rejects stops the run and rejects with its
   }
 });
 
+test('a callback that throws the error of another run (its summary fixed already) still settles the run', async () => {
+  await mock.reset();
+  await mock.addDevice('rethrow-1');
+  const client = new engagelab.Client({ ...CREDENTIALS, baseUrl: mock.url });
+  try {
+    const guard = await client.deleteDevices(['rethrow-1', 'rethrow-2'], { maxDeletions: 1 }).catch((e) => e);
+    assert.equal(guard.bulkError, 'GUARD');
+    let timer;
+    const hung = new Promise((resolve) => {
+      timer = setTimeout(() => resolve('never settled'), 5000);
+    });
+    const run = client.deleteDevices(['rethrow-1'], { confirm: () => { throw guard; } }).then(
+      (s) => ({ resolved: s }),
+      (e) => e,
+    );
+    const got = await Promise.race([run, hung]);
+    clearTimeout(timer);
+    assert.equal(got, guard);
+    // Its own summary stays: the GUARD run's, not this one's.
+    assert.equal(got.summary.deleted, 0);
+    assert.ok((await mock.devices()).includes('rethrow-1'));
+  } finally {
+    client.close();
+  }
+});
+
 test('stallTimeout reaches the engine: a run held at a quota of 0 stops after it', async () => {
   await mock.reset();
   await mock.addDevice('stall-1');
