@@ -68,6 +68,9 @@ class EngageLabError extends Error {
       maybeDeleted: this.maybeDeleted,
     };
     if (this.cause !== undefined) fields.cause = this.cause;
+    // A bulk run's: why the engine refused or stopped it, and what it did.
+    if (this.bulkError !== undefined) fields.bulkError = this.bulkError;
+    if (this.summary !== undefined) fields.summary = this.summary;
     const body = (inspectFn ?? ((v) => JSON.stringify(v)))(fields, { ...options, depth: 1 });
     return `${this.stack}\n${body}`;
   }

@@ -11,6 +11,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const util = require('node:util');
 const { Mock, REPO, CREDENTIALS } = require('./support/mock.cjs');
 const engagelab = require('engagelab-push');
 
@@ -165,6 +166,10 @@ test('the error of a run the engine refused shows its bulkError and summary in t
     assert.equal(error.bulkError, 'GUARD');
     const json = JSON.parse(JSON.stringify(error));
     assert.equal(json.bulkError, 'GUARD');
+    // What console.error(e) shows says why too, not only the category.
+    const shown = util.inspect(error);
+    assert.match(shown, /bulkError: 'GUARD'/);
+    assert.match(shown, /summary: \{/);
     assert.deepEqual(json.summary, { ...error.summary });
     assert.equal(json.summary.deleted, 0);
     assert.deepEqual(await mock.log(), []);
