@@ -266,49 +266,54 @@ function runBulk(opts, kind) {
       on_resolved: null,
       stall_timeout_ms: opts.stallTimeout ?? 0,
     };
-    if (opts.onProgress) {
-      const f = opts.onProgress;
-      options.on_progress = register(
-        guard((_, p) => {
-          const r = koffi.decode(p, ElBulkProgress);
-          return f(
-            Object.freeze({
-              done: Number(r.done),
-              total: Number(r.total),
-              deleted: Number(r.deleted),
-              notFound: Number(r.not_found),
-              failed: Number(r.failed),
-              invalid: Number(r.invalid),
-              duplicate: Number(r.duplicate),
-              alreadyDone: Number(r.already_done),
-              wouldDelete: Number(r.would_delete),
-              rateLimited: Number(r.rate_limited),
-              elapsed: Number(r.elapsed_ms),
-              inFlight: Number(r.in_flight),
-              qps: r.qps,
-              interrupted: r.interrupted,
-            }),
-          );
-        }, undefined),
-        ProgressFn,
-      );
-    }
-    if (opts.confirm) {
-      const f = opts.confirm;
-      const ask = guard((_, p) => {
-        const r = koffi.decode(p, ElBulkPlan);
-        return f(Object.freeze({ entries: Number(r.entries), ids: Number(r.ids), dryRun: r.dry_run }));
-      }, false);
-      // Only true confirms: a truthy 'n' must not delete, nor a promise.
-      options.confirm = register((...args) => ask(...args) === true, ConfirmFn);
-    }
-    if (opts.onResolved) {
-      const f = opts.onResolved;
-      options.on_resolved = register(
-        guard((_, alias, ids) => f(alias, idsOf(ids)), undefined),
-        ResolvedFn,
-      );
-    }
+    // The callbacks are registered with koffi only once the run starts (or is
+    // ended while it waits): koffi has 8192 registered callbacks for the
+    // whole process, and thousands of runs may wait for a slot here.
+    const arm = () => {
+      if (opts.onProgress) {
+        const f = opts.onProgress;
+        options.on_progress = register(
+          guard((_, p) => {
+            const r = koffi.decode(p, ElBulkProgress);
+            return f(
+              Object.freeze({
+                done: Number(r.done),
+                total: Number(r.total),
+                deleted: Number(r.deleted),
+                notFound: Number(r.not_found),
+                failed: Number(r.failed),
+                invalid: Number(r.invalid),
+                duplicate: Number(r.duplicate),
+                alreadyDone: Number(r.already_done),
+                wouldDelete: Number(r.would_delete),
+                rateLimited: Number(r.rate_limited),
+                elapsed: Number(r.elapsed_ms),
+                inFlight: Number(r.in_flight),
+                qps: r.qps,
+                interrupted: r.interrupted,
+              }),
+            );
+          }, undefined),
+          ProgressFn,
+        );
+      }
+      if (opts.confirm) {
+        const f = opts.confirm;
+        const ask = guard((_, p) => {
+          const r = koffi.decode(p, ElBulkPlan);
+          return f(Object.freeze({ entries: Number(r.entries), ids: Number(r.ids), dryRun: r.dry_run }));
+        }, false);
+        // Only true confirms: a truthy 'n' must not delete, nor a promise.
+        options.confirm = register((...args) => ask(...args) === true, ConfirmFn);
+      }
+      if (opts.onResolved) {
+        const f = opts.onResolved;
+        options.on_resolved = register(
+          guard((_, alias, ids) => f(alias, idsOf(ids)), undefined),
+          ResolvedFn,
+        );
+      }
+    };
     const signal = opts.signal;
     let dequeue = null;
     let unlisten;
@@ -355,6 +360,7 @@ function runBulk(opts, kind) {
       const err = newError();
       let ended;
       try {
+        arm();
         ended = kind.now(options, err);
       } catch (e) {
         fail(e);
@@ -388,6 +394,7 @@ function runBulk(opts, kind) {
       const err = newError();
       let code;
       try {
+        arm();
         code = kind.start(options, id, err);
       } catch (e) {
         completions.delete(id);

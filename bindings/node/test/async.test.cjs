@@ -315,6 +315,22 @@ test('bulk runs wait behind the in-flight limit, and one aborted while it waits 
   client.close();
 });
 
+test('thousands of runs with callbacks may wait for a slot: koffi’s 8192 registered callbacks are not spent by waiting runs', async () => {
+  const client = new Client(base);
+  // Three callbacks a run: past 8192 / 3 runs registered at once, koffi
+  // refuses with "Too many callbacks are in use".
+  const runs = 3000;
+  const callbacks = { onProgress: () => {}, confirm: () => true, onResolved: () => {} };
+  const settled = await Promise.allSettled(
+    Array.from({ length: runs }, (_, i) => client.deleteDevices([`wait-${i}`], { dryRun: true, ...callbacks })),
+  );
+  const failed = settled.filter((r) => r.status === 'rejected').map((r) => String(r.reason));
+  assert.deepEqual(failed.slice(0, 3), [], `${failed.length} of ${runs} runs rejected`);
+  assert.ok(settled.every((r) => r.value.wouldDelete === 1));
+  assert.deepEqual(await mock.log(), []);
+  client.close();
+});
+
 test('one signal shared by 50 calls and 2 runs adds one listener and no MaxListenersExceededWarning', async () => {
   const warnings = [];
   const onWarning = (w) => warnings.push(w);
