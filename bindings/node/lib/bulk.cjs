@@ -269,9 +269,11 @@ function runBulk(opts, kind) {
     // The callbacks are registered with koffi only once the run starts (or is
     // ended while it waits): koffi has 8192 registered callbacks for the
     // whole process, and thousands of runs may wait for a slot here.
+    // Taken now, as the other options are: the caller may change its object later.
+    const { onProgress, confirm, onResolved } = opts;
     const arm = () => {
-      if (opts.onProgress) {
-        const f = opts.onProgress;
+      if (onProgress) {
+        const f = onProgress;
         options.on_progress = register(
           guard((_, p) => {
             const r = koffi.decode(p, ElBulkProgress);
@@ -297,8 +299,8 @@ function runBulk(opts, kind) {
           ProgressFn,
         );
       }
-      if (opts.confirm) {
-        const f = opts.confirm;
+      if (confirm) {
+        const f = confirm;
         const ask = guard((_, p) => {
           const r = koffi.decode(p, ElBulkPlan);
           return f(Object.freeze({ entries: Number(r.entries), ids: Number(r.ids), dryRun: r.dry_run }));
@@ -306,8 +308,8 @@ function runBulk(opts, kind) {
         // Only true confirms: a truthy 'n' must not delete, nor a promise.
         options.confirm = register((...args) => ask(...args) === true, ConfirmFn);
       }
-      if (opts.onResolved) {
-        const f = opts.onResolved;
+      if (onResolved) {
+        const f = onResolved;
         options.on_resolved = register(
           guard((_, alias, ids) => f(alias, idsOf(ids)), undefined),
           ResolvedFn,
@@ -448,16 +450,29 @@ function deleteRun(start, now, args) {
   };
 }
 
+/**
+ * A copy of the array of ids or aliases, each checked: a run that waits for
+ * a slot reads its strings only when it starts, and the caller may have
+ * reused its array by then (a copy made now is what was checked). Every
+ * index is checked, holes included (C would get a NULL), and a NUL is
+ * refused: it would cut a string short in C, and another device would be
+ * deleted, another user erased.
+ */
+function copyStrings(array, what) {
+  const copy = new Array(array.length);
+  for (let i = 0; i < copy.length; i++) {
+    const value = array[i];
+    checkString(value, `${what}[${i}]`);
+    copy[i] = cString(value, `${what}[${i}]`);
+  }
+  return copy;
+}
+
 /** client.deleteDevices(ids | {path}, options): see index.d.cts. */
 function deleteDevices(ptr, input, opts) {
   if (Array.isArray(input)) {
-    // A NUL would cut an id short in C, and another id would be deleted.
-    // Every index, holes included (forEach skips a hole, which C gets as NULL).
-    for (let i = 0; i < input.length; i++) {
-      checkString(input[i], `ids[${i}]`);
-      cString(input[i], `ids[${i}]`);
-    }
-    return runBulk(opts, deleteRun(C.el_delete_devices_async, C.el_delete_devices, [ptr, input, input.length]));
+    const ids = copyStrings(input, 'ids');
+    return runBulk(opts, deleteRun(C.el_delete_devices_async, C.el_delete_devices, [ptr, ids, ids.length]));
   }
   if (input !== null && typeof input === 'object' && typeof input.path === 'string') {
     cString(input.path, 'path');
@@ -472,11 +487,7 @@ function deleteDevices(ptr, input, opts) {
 /** client.eraseUsers(aliases, options): see index.d.cts. */
 function eraseUsers(ptr, aliases, opts) {
   if (!Array.isArray(aliases)) throw typeError(`aliases must be an array of strings, got ${describe(aliases)}`);
-  // A NUL would cut an alias short in C, and another user would be erased.
-  for (let i = 0; i < aliases.length; i++) {
-    checkString(aliases[i], `aliases[${i}]`);
-    cString(aliases[i], `aliases[${i}]`);
-  }
+  aliases = copyStrings(aliases, 'aliases');
   return runBulk(opts, {
     start: (options, id, err) =>
       C.el_erase_users_async(ptr, aliases, aliases.length, options, DONE.erasure, id, err),

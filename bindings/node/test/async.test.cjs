@@ -315,6 +315,32 @@ test('bulk runs wait behind the in-flight limit, and one aborted while it waits 
   client.close();
 });
 
+test('a run waiting for a slot deletes the ids it was called with, not what its array holds later', async () => {
+  const client = new Client(base);
+  const slow = Array.from({ length: MAX_IN_FLIGHT }, (_, i) => `hold-${i}`);
+  for (const id of slow) await mock.script(id, [{ status: 200, delay_ms: 300 }]);
+  for (const id of ['meant-1', 'meant-2', 'victim-1', 'victim-2']) await mock.addDevice(id);
+  await mock.addDevice({ registration_id: 'meant-user-dev', alias: 'meant-user' });
+  await mock.addDevice({ registration_id: 'victim-user-dev', alias: 'victim-user' });
+  const holding = slow.map((id) => client.deleteDevice(id));
+  const batch = ['meant-1', 'meant-2'];
+  const aliases = ['meant-user'];
+  const runs = [client.deleteDevices(batch), client.eraseUsers(aliases)];
+  // The caller reuses its arrays once the calls returned, as it may with a
+  // run that started at once: a NUL even slips past the check, cut short in C.
+  batch[0] = 'victim-1';
+  batch[1] = 'victim-2\0tail';
+  aliases[0] = 'victim-user';
+  await Promise.all(holding);
+  const [summary, erasure] = await Promise.all(runs);
+  assert.equal(summary.deleted, 2);
+  assert.deepEqual(erasure.users.map((u) => u.alias), ['meant-user']);
+  const left = await mock.devices();
+  for (const id of ['victim-1', 'victim-2', 'victim-user-dev']) assert.ok(left.includes(id), `${id} was deleted`);
+  for (const id of ['meant-1', 'meant-2', 'meant-user-dev']) assert.ok(!left.includes(id), `${id} was not deleted`);
+  client.close();
+});
+
 test('thousands of runs with callbacks may wait for a slot: koffi’s 8192 registered callbacks are not spent by waiting runs', async () => {
   const client = new Client(base);
   // Three callbacks a run: past 8192 / 3 runs registered at once, koffi
