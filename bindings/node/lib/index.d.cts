@@ -103,7 +103,10 @@ export interface BulkOptions {
   report?: string;
   /** Called on the event loop at most every <!-- setting:progress_interval:ms -->250<!-- /setting --> ms and once at the end (not for a run cancelled before it started sending). */
   onProgress?: (progress: BulkProgress) => void;
-  /** Called on the event loop once the guard passed, before anything is sent; any answer but true ends the run (DECLINED). */
+  /**
+   * Called on the event loop once the guard passed, before any device is backed up or deleted (eraseUsers has
+   * sent its alias lookups by then); any answer but true ends the run (DECLINED), a promise included.
+   */
   confirm?: (plan: BulkPlan) => boolean;
   /** eraseUsers only: each alias and its ids, once resolved. */
   onResolved?: (alias: string, registrationIds: string[]) => void;
