@@ -427,8 +427,12 @@ typedef uint32_t el_bulk_error;
 #endif // __cplusplus
 
 /**
- * A cancel token (opaque): cancelling it stops every call that was given it,
- * within about 20 ms, mid-request included. Create with `el_cancel_new`,
+ * A cancel token (opaque): cancelling it stops every single call that was
+ * given it (one device, one alias, a check) within about 20 ms,
+ * mid-request included. A bulk run or an erasure given it sends nothing
+ * more at once, but returns (`EL_OK`, `interrupted`) only once its
+ * requests in flight end, at most `EL_CANCEL_GRACE_MS` later; those
+ * requests may still delete their devices. Create with `el_cancel_new`,
  * cancel with `el_cancel_cancel`, free with `el_cancel_free`. Once cancelled
  * it stays cancelled: use a new token for new calls.
  *
@@ -1496,8 +1500,11 @@ el_status el_cancel_new_with_check(el_cancel_check_fn check,
                                    struct el_cancel **out_cancel);
 
 /**
- * Cancels the token: every call given it stops within about 20 ms with
- * `EL_CANCELLED`, and calls given it later return `EL_CANCELLED` at once.
+ * Cancels the token: every single call given it stops within about 20 ms
+ * with `EL_CANCELLED`, and calls given it later return `EL_CANCELLED` at
+ * once. A bulk run or an erasure given it sends no further request and
+ * returns `EL_OK` with `interrupted` set once its requests in flight end,
+ * at most `EL_CANCEL_GRACE_MS` after the cancel (see `el_cancel`).
  *
  * NULL: a no-op. Threads: safe from any thread, while calls run. Only
  * stores a flag and wakes sleeping calls.

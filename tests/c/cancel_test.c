@@ -173,6 +173,37 @@ int main(void) {
     options.has_timeout = false;
     CHECK(el_delete_device_with(client, "zero", &options, &err) == EL_OK);
 
+    /* A bulk run given a token is not a single call: once cancelled it sends
+     * nothing more, but it returns only when its requests in flight end (at
+     * most EL_CANCEL_GRACE_MS later), EL_OK with `interrupted`, and those
+     * requests still delete their devices. el_cancel and el_cancel_cancel
+     * promised "every call given it stops within about 20 ms with
+     * EL_CANCELLED"; this is what they now say. */
+    {
+        const char *bulk_ids[] = {"grace-1", "grace-2"};
+        cJSON *answers = cJSON_Parse("[{\"status\":200,\"body\":\"{}\",\"delay_ms\":1500}]");
+        el_bulk_options bulk = EL_BULK_OPTIONS_INIT;
+        el_bulk_summary summary = EL_BULK_SUMMARY_INIT;
+        CHECK(mock_reset() == 0);
+        CHECK(mock_script("grace-1", answers) == 0 && mock_script("grace-2", answers) == 0);
+        cJSON_Delete(answers);
+        CHECK(el_cancel_new(&token) == EL_OK);
+        bulk.cancel = token;
+        CHECK(cancel_once_sent(&thread, token) == 0);
+        start = now_ms();
+        st = el_delete_devices(client, bulk_ids, 2, &bulk, &summary, &err);
+        took = now_ms() - start;
+        pthread_join(thread, NULL);
+        CHECK(st == EL_OK); /* not EL_CANCELLED */
+        CHECK(summary.interrupted);
+        CHECK(summary.deleted >= 1); /* a request in flight deleted its device */
+        /* It waited for the answer in flight (1500 ms), not 20 ms, and no
+         * longer than the grace. */
+        CHECK(took >= 1000);
+        CHECK(took < 1500 + EL_CANCEL_GRACE_MS);
+        el_cancel_free(token);
+    }
+
     /* NULL options: as el_delete_device. Options without a size: named. */
     CHECK(mock_add_device("plain") == 0);
     CHECK(el_delete_device_with(client, "plain", NULL, &err) == EL_OK);
