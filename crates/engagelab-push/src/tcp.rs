@@ -68,8 +68,9 @@ impl<In: Transport> Connector<In> for TcpConnector {
         }
         let until = until(details.timeout);
         let mut last = None;
-        for addr in details.addrs.iter() {
-            match connect(*addr, until) {
+        let count = details.addrs.len();
+        for (i, addr) in details.addrs.iter().enumerate() {
+            match connect(*addr, share(until, count - i)) {
                 Ok(stream) => {
                     let buffers = LazyBuffers::new(
                         details.config.input_buffer_size(),
@@ -83,14 +84,42 @@ impl<In: Transport> Connector<In> for TcpConnector {
                         probed: false,
                     })));
                 }
-                // Out of time or cancelled: no other address gets a turn.
-                Err(e @ ureq::Error::Timeout(_)) => return Err(e),
+                // This address's share ran out: the next one gets its turn,
+                // unless the whole connect time is gone.
+                Err(e @ ureq::Error::Timeout(_)) => {
+                    if until.is_some_and(|until| Instant::now() >= until) {
+                        return Err(e);
+                    }
+                    last = Some(e);
+                }
+                // Cancelled: no other address gets a turn.
                 Err(ureq::Error::Io(e)) if is_cancelled(&e) => return Err(ureq::Error::Io(e)),
                 Err(e) => last = Some(e),
             }
         }
         Err(last.unwrap_or(ureq::Error::ConnectionFailed))
     }
+}
+
+/// The end of one address's connect attempt when `left` addresses (this one
+/// included) share the time until `until`: a geometric series as curl's and
+/// ureq's own connector (this address half of what it leaves the others,
+/// the last one all that is left), so an address that never answers cannot
+/// use up the time of the next ones. At least 10 ms each.
+fn share(until: Option<Instant>, left: usize) -> Option<Instant> {
+    let until = until?;
+    let now = Instant::now();
+    let rest = until.saturating_duration_since(now);
+    if left <= 1 {
+        return Some(until);
+    }
+    let k = i32::try_from(left).unwrap_or(i32::MAX).min(30);
+    let part = 2f64.powi(k - 1) / (2f64.powi(k) - 1.0);
+    let mine = rest
+        .mul_f64(part)
+        .max(std::time::Duration::from_millis(10))
+        .min(rest);
+    Some(now + mine)
 }
 
 /// One non-blocking connect, waited on until `until`.
