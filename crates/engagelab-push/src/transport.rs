@@ -330,10 +330,14 @@ fn answer_of(
     let body = match read_capped(response.body_mut()) {
         Ok(Some(body)) => body,
         Ok(None) => {
-            return Err(Fault::Answer(unusable(
+            // Unusable, but still the status it is: a gateway's 502 or 504
+            // (whose page may be any size) may have forwarded the request.
+            let mut failure = unusable(
                 status,
                 format!("HTTP {status} with an error body over the {MAX_BODY_BYTES}-byte cap"),
-            )));
+            );
+            failure.maybe_deleted = maybe_deleted_by_status(status);
+            return Err(Fault::Answer(failure));
         }
         Err(e) => return Err(Fault::Body(status, e)),
     };

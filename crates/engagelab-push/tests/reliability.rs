@@ -306,6 +306,26 @@ fn a_gateway_timeout_may_hide_a_deletion() {
     assert!(!e.maybe_deleted(), "a 503 did not act: {e}");
 }
 
+#[test]
+fn a_gateway_timeout_with_a_large_body_may_still_hide_a_deletion() {
+    // A gateway's 502/504 page may forward the request and lose its answer,
+    // whatever the size of the page it sends back: a body over the 64 KiB
+    // cap changes how the answer is
+    // reported, not whether the device may be gone.
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    let client = client_for(mock.base_url()).max_retries(0).build().unwrap();
+    for status in [502, 504] {
+        let id = format!("dev-gw-big-{status}");
+        mock.script(
+            &id,
+            vec![Answer::body(status, "<html>gateway</html>").with_body_size(200_000)],
+        );
+        let e = client.delete_device(&id).unwrap_err();
+        assert_eq!(e.http_status(), Some(status), "{e}");
+        assert!(e.maybe_deleted(), "HTTP {status} with a large body: {e}");
+    }
+}
+
 /// A cancel token whose check, the first time it runs once `mock` has read
 /// the request for `path` (so inside the waiting call, as a Python signal
 /// handler runs), makes `nested` on the calling thread, then answers `cancel`;
