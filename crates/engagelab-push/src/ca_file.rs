@@ -18,8 +18,9 @@ pub use crate::settings::MAX_CA_FILE_BYTES;
 /// (so a device such as `/dev/zero`, which never ends, is not opened), the
 /// open never blocks (a FIFO swapped in after that check is opened and
 /// refused, not waited on), the opened file is checked again, and at most one
-/// byte past the cap is read in any case. Anything else is `InvalidArgument`
-/// naming `ca_file`.
+/// byte past the cap is read in any case. Every certificate must be one the
+/// TLS stack can trust (not just PEM framing). Anything else is
+/// `InvalidArgument` naming `ca_file`.
 pub(crate) fn load(path: &Path) -> Result<Vec<Certificate<'static>>, Error> {
     let shown = crate::validate::shown_url(&path.to_string_lossy());
     let bad = |why: String| Error::invalid_argument(format!("ca_file {shown}: {why}"));
@@ -53,7 +54,19 @@ pub(crate) fn load(path: &Path) -> Result<Vec<Certificate<'static>>, Error> {
     let mut certs = Vec::new();
     for item in ureq::tls::parse_pem(&pem) {
         match item {
-            Ok(PemItem::Certificate(cert)) => certs.push(cert),
+            Ok(PemItem::Certificate(cert)) => {
+                // What the TLS stack will do with it: a certificate it cannot
+                // parse as a trust anchor would be dropped without a word
+                // when the first call builds its root store.
+                let der = rustls::pki_types::CertificateDer::from(cert.der());
+                if rustls::RootCertStore::empty().add(der).is_err() {
+                    return Err(bad(format!(
+                        "certificate {} is not a valid X.509 certificate",
+                        certs.len() + 1
+                    )));
+                }
+                certs.push(cert);
+            }
             Ok(_) => {}
             Err(_) => return Err(bad("not valid PEM".to_owned())),
         }

@@ -82,3 +82,23 @@ fn a_bad_ca_file_is_an_invalid_argument() {
         e.message()
     );
 }
+
+#[test]
+fn a_ca_file_whose_certificate_is_not_a_certificate_is_an_invalid_argument() {
+    // Valid PEM framing around bytes that are no X.509 certificate (a
+    // truncated copy, a key pasted under the wrong label): rustls would drop
+    // it silently when the first call builds its root store, and every call
+    // would then fail with an unknown-issuer TLS error that names no file.
+    let path =
+        std::env::temp_dir().join(format!("engagelab-push-badder-{}.pem", std::process::id()));
+    std::fs::write(
+        &path,
+        "-----BEGIN CERTIFICATE-----\nSGVsbG8sIHdvcmxkIQ==\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let built = Client::builder("k", "s").ca_file(&path).build();
+    let _ = std::fs::remove_file(&path);
+    let e = built.expect_err("a CA file holding no usable certificate must be refused at build");
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+    assert!(e.message().starts_with("ca_file"), "{}", e.message());
+}
