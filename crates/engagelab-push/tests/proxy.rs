@@ -343,3 +343,37 @@ fn a_tls_proxy_refusing_the_connect_is_not_maybe_deleted() {
         .expect("deleted through the TLS proxy");
     assert!(proxy.devices().is_empty());
 }
+
+/// OPEN FINDING (not fixed here): plain `http://` is allowed without
+/// `allow_insecure_http` only because a loopback base URL never leaves this
+/// machine, but through a proxy the name is resolved *by the proxy*: the
+/// request, Authorization header in clear, crosses the network to the proxy
+/// and lands on the proxy host's own loopback. The fix (refuse a plain-http
+/// base URL through a proxy unless `allow_insecure_http`) changes what
+/// `build` accepts, and a Java test (ClientTest.java: `baseUrl(mock.url)
+/// .proxy(...)`) relies on it, so it is left for a decision; run with
+/// `--ignored` to see it fail.
+#[test]
+#[ignore = "open finding: a loopback http base URL through a proxy sends the Authorization in clear to the proxy"]
+fn a_loopback_http_base_url_through_a_proxy_needs_allow_insecure_http() {
+    let proxy = MockServer::start(MockConfig::default()).unwrap();
+    proxy.add_device(Device::new("dev-lo"));
+    let built = Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
+        .base_url("http://127.0.0.1:1")
+        .proxy(proxy.base_url())
+        .build();
+    let Ok(client) = built else {
+        return; // refused at build: what the fix does
+    };
+    let _ = client.delete_device("dev-lo");
+    let leaked: Vec<_> = proxy
+        .log()
+        .into_iter()
+        .filter(|r| r.headers.iter().any(|(name, _)| name == "authorization"))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "the Authorization header went in clear through the proxy: {leaked:?}"
+    );
+}
