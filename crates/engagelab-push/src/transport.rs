@@ -326,7 +326,8 @@ fn answer_of(
             ),
         )));
     }
-    let hint = hint_of(response.headers());
+    let retry_after = header_text(response.headers(), "retry-after");
+    let reset = header_text(response.headers(), "x-rate-limit-reset");
     let body = match read_capped(response.body_mut()) {
         Ok(Some(body)) => body,
         Ok(None) => {
@@ -343,11 +344,15 @@ fn answer_of(
     };
     let (api_code, message) = answer::decode_error_body_scrubbed(status, &body, scrubber);
     let kind = ErrorKind::of_answer(status, api_code);
-    let retry_after = if kind == ErrorKind::RateLimited {
-        hint
-    } else {
-        None
-    };
+    // X-Rate-Limit-Reset comes with every answer (the quota window's end):
+    // a hint only when the answer is the rate limit's. Retry-After is one
+    // whatever the status (a 503's, say).
+    let rate_limited = kind == ErrorKind::RateLimited;
+    let hint = answer::retry_hint(
+        retry_after.as_deref(),
+        reset.as_deref().filter(|_| rate_limited),
+    );
+    let retry_after = if rate_limited { hint } else { None };
     let error = Error::new(kind, message)
         .with_http(status, api_code)
         .with_retry_after(retry_after);
@@ -365,9 +370,12 @@ fn unusable(status: u16, message: String) -> Failure {
     )
 }
 
-fn hint_of(headers: &HeaderMap) -> Option<Duration> {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    answer::retry_hint(text("retry-after"), text("x-rate-limit-reset"))
+/// A header's value, when it is text.
+fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// The body, or `None` when it is longer than [`MAX_BODY_BYTES`].

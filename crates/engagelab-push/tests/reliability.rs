@@ -453,3 +453,36 @@ fn a_call_from_a_check_during_a_backoff_wait_may_use_the_same_token() {
     let nested = nested.get().expect("the nested call ran");
     assert!(nested.is_ok(), "{nested:?}");
 }
+
+#[test]
+fn a_quota_reset_header_on_a_server_error_is_not_a_retry_hint() {
+    // EngageLab (as JPush) sends X-Rate-Limit-Limit/-Remaining/-Reset with
+    // every answer: on a 5xx with quota left, the Reset is when the quota
+    // window ends, not when to retry. Waiting for it turns a transient 500
+    // into seconds of delay (up to max_retry_after, 10 s by default) on
+    // every retry.
+    let mock = MockServer::start(MockConfig::default()).unwrap();
+    mock.add_device(Device::new("dev-quota"));
+    mock.script(
+        "dev-quota",
+        vec![
+            Answer::status(500)
+                .with_header("X-Rate-Limit-Limit", "600")
+                .with_header("X-Rate-Limit-Remaining", "599")
+                .with_header("X-Rate-Limit-Reset", "5"),
+        ],
+    );
+    let client = client_for(mock.base_url())
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    client
+        .delete_device("dev-quota")
+        .expect("the retry succeeds");
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(2),
+        "waited {took:?}: the quota window's reset was taken as a retry hint"
+    );
+}
