@@ -572,9 +572,9 @@ typedef struct el_error {
   /**
    * What went wrong: EngageLab's message, else a short excerpt of the body,
    * else a description of the local failure (naming the argument for an
-   * `EL_INVALID_ARGUMENT`). Always NUL-terminated and valid UTF-8,
-   * truncated on a character boundary; never contains the Master Secret or
-   * the Authorization header.
+   * `EL_INVALID_ARGUMENT`). Always NUL-terminated and valid UTF-8; a
+   * longer text keeps its start and its end (where the cause is), joined
+   * by `…`. Never contains the Master Secret or the Authorization header.
    */
   char message[EL_ERROR_MESSAGE_LEN];
   /**
@@ -940,7 +940,8 @@ typedef struct el_bulk_summary {
   /**
    * Why the engine stopped the run before its end (the credentials
    * refused, or the same failure many times in a row); "" when it did
-   * not. NUL-terminated UTF-8, cut on a character boundary.
+   * not. NUL-terminated UTF-8; a longer text keeps its start and its end,
+   * joined by `…`.
    */
   char stopped[EL_BULK_STOPPED_LEN];
 } el_bulk_summary;

@@ -142,14 +142,11 @@ static void stall_timeout(el_client *client) {
     CHECK(mock_reset() == 0);
 }
 
-/* KNOWN DEFECT (fails on the current code): a message longer than the
- * record's 255 bytes is cut at its end, and the core puts the cause of a
- * file failure there ("cannot open the journal PATH: Permission denied
- * (os error 13)"). With a journal path of about 300 bytes the cause is lost
- * from el_error.message and from el_error_describe's sentence alike (the
- * sentence is rebuilt from the record), so a C, C++, Go, Node, Java or PHP
- * caller cannot tell a missing directory from a permission problem, while
- * Rust and Python show the whole text. */
+/* A message longer than the record's 255 bytes keeps its start and its end
+ * (where the core puts the cause of a file failure: "cannot open the journal
+ * PATH: No such file or directory"), joined by an ellipsis, in el_error.message
+ * and in el_error_describe's sentence (rebuilt from the record): a long path
+ * must not hide whether the directory is missing or not writable. */
 static void long_path_keeps_the_cause(el_client *client) {
     char path[400] = "/tmp/engagelab-c-test-no-such-dir/";
     const char *ids[] = {"long-path-1"};
@@ -165,6 +162,8 @@ static void long_path_keeps_the_cause(el_client *client) {
     CHECK(summary.error == EL_BULK_IO);
     CHECK_CONTAINS(err.message, "cannot open the journal");
     CHECK_CONTAINS(err.message, "No such file or directory");
+    CHECK_CONTAINS(err.message, "\xe2\x80\xa6");
+    CHECK(strlen(err.message) <= 255);
     el_error_describe(&err, why, sizeof why);
     CHECK_CONTAINS(why, "No such file or directory");
 }

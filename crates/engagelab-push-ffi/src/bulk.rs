@@ -14,7 +14,7 @@ use crate::client::el_client;
 use crate::error::el_error;
 use crate::panic;
 use crate::status::el_status;
-use crate::text::truncate_utf8;
+use crate::text::elide_middle;
 
 /// The size of `el_bulk_summary.stopped` in bytes, the terminating NUL
 /// included.
@@ -265,7 +265,8 @@ pub struct el_bulk_summary {
     pub dry_run: bool,
     /// Why the engine stopped the run before its end (the credentials
     /// refused, or the same failure many times in a row); "" when it did
-    /// not. NUL-terminated UTF-8, cut on a character boundary.
+    /// not. NUL-terminated UTF-8; a longer text keeps its start and its end,
+    /// joined by `…`.
     pub stopped: [c_char; EL_BULK_STOPPED_LEN],
 }
 
@@ -511,7 +512,7 @@ pub(crate) unsafe fn write_summary(
             (*r).elapsed_ms = u64::try_from(s.elapsed.as_millis()).unwrap_or(u64::MAX);
             (*r).interrupted = s.interrupted;
             (*r).dry_run = s.dry_run;
-            let text = truncate_utf8(s.stopped.as_deref().unwrap_or(""), EL_BULK_STOPPED_LEN - 1);
+            let text = elide_middle(s.stopped.as_deref().unwrap_or(""), EL_BULK_STOPPED_LEN - 1);
             for (dst, src) in (*r).stopped.iter_mut().zip(text.bytes()) {
                 *dst = src as c_char;
             }

@@ -5,7 +5,7 @@ use std::ffi::c_char;
 
 use engagelab::Error;
 
-use crate::text::{self, truncate_utf8};
+use crate::text::{self, elide_middle};
 
 /// The size of `el_error.message` in bytes, the terminating NUL included.
 pub const EL_ERROR_MESSAGE_LEN: usize = 256;
@@ -44,9 +44,9 @@ pub struct el_error {
     pub retry_after_ms: u32,
     /// What went wrong: EngageLab's message, else a short excerpt of the body,
     /// else a description of the local failure (naming the argument for an
-    /// `EL_INVALID_ARGUMENT`). Always NUL-terminated and valid UTF-8,
-    /// truncated on a character boundary; never contains the Master Secret or
-    /// the Authorization header.
+    /// `EL_INVALID_ARGUMENT`). Always NUL-terminated and valid UTF-8; a
+    /// longer text keeps its start and its end (where the cause is), joined
+    /// by `…`. Never contains the Master Secret or the Authorization header.
     pub message: [c_char; EL_ERROR_MESSAGE_LEN],
     /// Whether an attempt may already have deleted the device although the
     /// call failed (a request was sent and its outcome is unknown). Check the
@@ -69,7 +69,7 @@ pub(crate) unsafe fn write(out: *mut el_error, failure: &Error) {
     // SAFETY: `out` is not NULL and the caller guarantees `size` is readable.
     let size = unsafe { std::ptr::addr_of!((*out).size).read_unaligned() };
     let mut message = [0 as c_char; EL_ERROR_MESSAGE_LEN];
-    let text = truncate_utf8(failure.message(), EL_ERROR_MESSAGE_LEN - 1);
+    let text = elide_middle(failure.message(), EL_ERROR_MESSAGE_LEN - 1);
     for (dst, src) in message.iter_mut().zip(text.bytes()) {
         *dst = src as c_char;
     }
@@ -302,7 +302,8 @@ pub(crate) mod tests {
         // SAFETY: `out` is writable.
         unsafe { write(&mut out, &Error::invalid_argument(long)) };
         let msg = message_str(&out);
-        assert_eq!(msg.len(), 254); // 127 two-byte characters; 255 would split one
+        // 63 two-byte characters, the ellipsis, then the last 63: 255 bytes.
+        assert_eq!(msg, format!("{}…{}", "é".repeat(63), "é".repeat(63)));
         assert_eq!(out.status, 1);
         assert_eq!((out.http_status, out.api_code, out.attempts), (0, 0, 0));
         assert!(!out.maybe_deleted);

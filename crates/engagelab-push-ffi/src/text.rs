@@ -2,6 +2,7 @@
 //! into a caller's buffer the `snprintf` way (`el_error_describe`,
 //! `el_client_describe`).
 
+use std::borrow::Cow;
 use std::ffi::c_char;
 
 /// The longest prefix of `s` that fits in `max` bytes, cut on a character
@@ -13,6 +14,29 @@ pub(crate) fn truncate_utf8(s: &str, max: usize) -> &str {
         end -= 1;
     }
     &s[..end]
+}
+
+/// `s` (up to any NUL) when it fits in `max` bytes; else its start and its
+/// end joined by `…`, each cut on a character boundary, together at most
+/// `max` bytes. The start says what failed and the end why: the core puts a
+/// failure's cause last ("cannot open the journal PATH: No such file or
+/// directory"), so a long path must not push the cause out.
+pub(crate) fn elide_middle(s: &str, max: usize) -> Cow<'_, str> {
+    const MARK: &str = "…";
+    let s = s.split('\0').next().unwrap_or_default();
+    if s.len() <= max {
+        return Cow::Borrowed(s);
+    }
+    if max < MARK.len() {
+        return Cow::Borrowed(truncate_utf8(s, max));
+    }
+    let room = max - MARK.len();
+    let head = truncate_utf8(s, room - room / 2);
+    let mut tail = s.len() - room / 2;
+    while !s.is_char_boundary(tail) {
+        tail += 1;
+    }
+    Cow::Owned(format!("{head}{MARK}{}", &s[tail..]))
 }
 
 /// Copies `text` into `buf` as a NUL-terminated string, cut to fit `len`
@@ -37,6 +61,20 @@ pub(crate) unsafe fn write(text: &str, buf: *mut c_char, len: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn elision_keeps_start_and_end() {
+        assert_eq!(elide_middle("short", 5), "short");
+        assert_eq!(elide_middle("a\0b", 10), "a");
+        assert_eq!(elide_middle("abcdefghij", 9), "abc…hij");
+        assert_eq!(elide_middle("abcdefghij", 2), "ab");
+        let long = format!("cannot open {}: No such file", "é".repeat(200));
+        let out = elide_middle(&long, 255);
+        assert!(out.len() <= 255, "{}", out.len());
+        assert!(out.starts_with("cannot open é"));
+        assert!(out.ends_with("é: No such file"));
+        assert_eq!(out.matches('…').count(), 1);
+    }
 
     #[test]
     fn truncation_keeps_whole_characters() {
