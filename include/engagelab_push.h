@@ -1827,8 +1827,8 @@ el_status el_config_set_region(struct el_config *config,
 /**
  * Sets a custom base URL (a proxy, a legacy host, a test server), e.g.
  * `"https://push.api.engagelab.cc"`; it overrides the region. Plain
- * `http://` is accepted only to loopback unless
- * `el_config_set_allow_insecure_http`. Checked by `el_client_new`.
+ * `http://` is accepted only to loopback (through a proxy, only one on
+ * loopback) unless `el_config_set_allow_insecure_http`. Checked by `el_client_new`.
  *
  * Ownership: the string is copied. NULL: `config` or `base_url` NULL, or
  * `base_url` not UTF-8, gives `EL_INVALID_ARGUMENT`
@@ -1978,8 +1978,8 @@ el_status el_config_set_ca_file(struct el_config *config,
                                 struct el_error *out_error);
 
 /**
- * Allows (`true`) plain `http://` base URLs to hosts that are not loopback
- * (default `false`). Credentials then travel unencrypted.
+ * Allows (`true`) plain `http://` base URLs to hosts that are not loopback,
+ * or through a proxy that is not (default `false`). Credentials then travel unencrypted.
  *
  * NULL: `config` NULL gives `EL_INVALID_ARGUMENT`, described in `*out_error`
  * (which may be NULL).

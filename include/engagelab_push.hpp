@@ -822,7 +822,8 @@ class ClientBuilder {
     /// EL_DEFAULT_REGION). A base URL overrides it.
     ClientBuilder &region(std::string_view name) { return set(region_, name); }
     /// A custom base URL (a proxy, a legacy host, a test server); overrides
-    /// the region. Plain http:// only to loopback unless allow_insecure_http.
+    /// the region. Plain http:// only to loopback (through a proxy, only one
+    /// on loopback) unless allow_insecure_http.
     ClientBuilder &base_url(std::string_view url) { return set(base_url_, url); }
     /// The overall deadline of one call, retries and waits included (default EL_DEFAULT_TIMEOUT_MS).
     ClientBuilder &timeout(std::chrono::milliseconds value) { return set(timeout_, value); }

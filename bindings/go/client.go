@@ -61,7 +61,8 @@ func WithRegion(region string) Option { return func(s *settings) { s.region = &r
 
 // WithBaseURL sets a custom base URL (a proxy, a legacy host, a test server),
 // e.g. "https://push.api.engagelab.cc"; it overrides the region. Plain
-// http:// is accepted only to loopback unless WithAllowInsecureHTTP(true).
+// http:// is accepted only to loopback (through a proxy, only one on
+// loopback) unless WithAllowInsecureHTTP(true).
 func WithBaseURL(url string) Option { return func(s *settings) { s.baseURL = &url } }
 
 // WithTimeout sets the overall deadline of one call, retries and waits

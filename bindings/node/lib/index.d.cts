@@ -17,7 +17,7 @@ export interface ClientOptions {
   masterSecret: string;
   /** The data center (default '<!-- setting:region -->sgp<!-- /setting -->'); a baseUrl, if given, overrides it. */
   region?: Region;
-  /** A custom base URL (a proxy, a test server); plain http:// only to loopback unless allowInsecureHttp. */
+  /** A custom base URL (a proxy, a test server); plain http:// only to loopback (through a proxy, only one on loopback) unless allowInsecureHttp. */
   baseUrl?: string;
   /** The overall deadline of one call, retries and waits included (default <!-- setting:timeout:ms -->30000<!-- /setting -->). */
   timeout?: number;

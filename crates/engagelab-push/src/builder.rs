@@ -121,7 +121,9 @@ impl ClientBuilder {
 
     /// A custom base URL (a proxy, a legacy host, a test server), e.g.
     /// `https://push.api.engagelab.cc`. Overrides the region. Plain `http://`
-    /// is accepted only to loopback unless [`allow_insecure_http`](Self::allow_insecure_http).
+    /// is accepted only to loopback, and through a [`proxy`](Self::proxy) only
+    /// when the proxy is on loopback too, unless
+    /// [`allow_insecure_http`](Self::allow_insecure_http).
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = Some(base_url.into());
         self
@@ -198,8 +200,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Allows plain `http://` base URLs to hosts that are not loopback
-    /// (default false). Credentials then travel unencrypted.
+    /// Allows plain `http://` base URLs to hosts that are not loopback, or
+    /// through a proxy that is not (default false). Credentials then travel
+    /// unencrypted.
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
         self

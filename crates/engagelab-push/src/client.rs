@@ -116,6 +116,9 @@ impl Client {
             Some(url) => Some(validate::proxy(url.expose())?),
             None => None,
         };
+        if let Some(p) = &proxy {
+            validate::plain_http_through_proxy(&base_url, p, b.allow_insecure_http)?;
+        }
         let extra_roots = match &b.ca_file {
             Some(path) => crate::ca_file::load(path)?,
             None => Vec::new(),

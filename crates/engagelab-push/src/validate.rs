@@ -183,6 +183,29 @@ pub(crate) fn base_url(url: &str, allow_insecure_http: bool) -> Result<String, E
     Ok(url.trim_end_matches('/').to_owned())
 }
 
+/// Refuses a plain-http base URL (accepted because its host is loopback)
+/// reached through a proxy that is not: the proxy resolves the host itself, so
+/// the request, Authorization header included, would cross the network in
+/// clear and land on the proxy host's own loopback. `allow_insecure_http`
+/// allows it, as it allows plain http anywhere.
+pub(crate) fn plain_http_through_proxy(
+    base_url: &str,
+    proxy: &ureq::Proxy,
+    allow_insecure_http: bool,
+) -> Result<(), Error> {
+    let plain = base_url
+        .get(..7)
+        .is_some_and(|s| s.eq_ignore_ascii_case("http://"));
+    if plain && !allow_insecure_http && !is_loopback(proxy.host()) {
+        return Err(Error::invalid_argument(format!(
+            "base_url {:?} uses plain http through a proxy that is not loopback (the request \
+             would cross the network in clear); use https, or allow_insecure_http",
+            shown_url(base_url)
+        )));
+    }
+    Ok(())
+}
+
 /// Checks a proxy URL: `http://` or `https://` with a host and, if given, a
 /// port in 1–65535. SOCKS proxies (`socks4://`, `socks4a://`, `socks5://`)
 /// are refused: this build of the HTTP stack cannot speak SOCKS, and would

@@ -2,7 +2,7 @@
 
 use engagelab_mock::{DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET};
 use engagelab_mock::{Device, MockConfig, MockServer};
-use engagelab_push::Client;
+use engagelab_push::{Client, ErrorKind};
 
 #[test]
 fn a_configured_proxy_carries_the_request() {
@@ -344,36 +344,38 @@ fn a_tls_proxy_refusing_the_connect_is_not_maybe_deleted() {
     assert!(proxy.devices().is_empty());
 }
 
-/// OPEN FINDING (not fixed here): plain `http://` is allowed without
-/// `allow_insecure_http` only because a loopback base URL never leaves this
-/// machine, but through a proxy the name is resolved *by the proxy*: the
-/// request, Authorization header in clear, crosses the network to the proxy
-/// and lands on the proxy host's own loopback. The fix (refuse a plain-http
-/// base URL through a proxy unless `allow_insecure_http`) changes what
-/// `build` accepts, and a Java test (ClientTest.java: `baseUrl(mock.url)
-/// .proxy(...)`) relies on it, so it is left for a decision; run with
-/// `--ignored` to see it fail.
+/// Plain `http://` is allowed without `allow_insecure_http` only because a
+/// loopback base URL never leaves this machine; through a proxy elsewhere the
+/// name is resolved by the proxy, and the request, Authorization header in
+/// clear, would cross the network to land on the proxy host's own loopback.
+/// `build` refuses that, naming `base_url`; a proxy on loopback (as in the
+/// other tests here) or `allow_insecure_http` is accepted.
 #[test]
-#[ignore = "open finding: a loopback http base URL through a proxy sends the Authorization in clear to the proxy"]
-fn a_loopback_http_base_url_through_a_proxy_needs_allow_insecure_http() {
-    let proxy = MockServer::start(MockConfig::default()).unwrap();
-    proxy.add_device(Device::new("dev-lo"));
-    let built = Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
-        .base_url("http://127.0.0.1:1")
-        .proxy(proxy.base_url())
-        .build();
-    let Ok(client) = built else {
-        return; // refused at build: what the fix does
+fn a_loopback_http_base_url_through_a_proxy_elsewhere_needs_allow_insecure_http() {
+    let build = |proxy: &str, allow: bool| {
+        Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
+            .base_url("http://127.0.0.1:1")
+            .proxy(proxy)
+            .allow_insecure_http(allow)
+            .build()
     };
-    let _ = client.delete_device("dev-lo");
-    let leaked: Vec<_> = proxy
-        .log()
-        .into_iter()
-        .filter(|r| r.headers.iter().any(|(name, _)| name == "authorization"))
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
-    assert!(
-        leaked.is_empty(),
-        "the Authorization header went in clear through the proxy: {leaked:?}"
-    );
+    for proxy in ["http://192.0.2.1:3128", "https://proxy.example:3128"] {
+        let e = build(proxy, false).expect_err("plain http through a remote proxy");
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        assert!(e.to_string().contains("base_url"), "{e}");
+        assert!(e.to_string().contains("allow_insecure_http"), "{e}");
+        build(proxy, true).expect("allowed with allow_insecure_http");
+    }
+    for proxy in [
+        "http://127.0.0.1:3128",
+        "http://localhost:3128",
+        "http://[::1]:3128",
+    ] {
+        build(proxy, false).expect("a proxy on loopback keeps the request on this machine");
+    }
+    Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
+        .base_url("https://127.0.0.1:1")
+        .proxy("http://192.0.2.1:3128")
+        .build()
+        .expect("https through any proxy");
 }

@@ -728,8 +728,8 @@ public final class Client implements AutoCloseable {
 
         /**
          * A custom base URL (a proxy, a legacy host, a test server); it overrides
-         * the region. Plain {@code http://} is accepted only to loopback unless
-         * {@link #allowInsecureHttp(boolean)}.
+         * the region. Plain {@code http://} is accepted only to loopback (through
+         * a proxy, only one on loopback) unless {@link #allowInsecureHttp(boolean)}.
          */
         public Builder baseUrl(String baseUrl) {
             this.baseUrl = Objects.requireNonNull(baseUrl, "baseUrl");
