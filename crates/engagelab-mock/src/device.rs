@@ -2,7 +2,7 @@
 //! answers.
 
 use std::thread;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use percent_encoding::percent_decode_str;
 use serde::Serialize;
@@ -101,7 +101,9 @@ pub(crate) fn answer(
     }
 }
 
-/// The `Date` header's value: now, moved by `offset_s` seconds.
+/// The `Date` header's value: now, moved by `offset_s` seconds, and no earlier
+/// than 1970 (HTTP dates cannot say earlier; `httpdate` panics on them, which
+/// killed the connection thread after the request had been acted on).
 fn http_date(offset_s: i64) -> String {
     let now = SystemTime::now();
     let offset = Duration::from_secs(offset_s.unsigned_abs());
@@ -110,7 +112,7 @@ fn http_date(offset_s: i64) -> String {
     } else {
         now.checked_sub(offset)
     };
-    httpdate::fmt_http_date(when.unwrap_or(now))
+    httpdate::fmt_http_date(when.unwrap_or(now).max(UNIX_EPOCH))
 }
 
 /// Answers a request no script answers: latency, auth, rate limit, routing.

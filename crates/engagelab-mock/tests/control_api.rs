@@ -459,3 +459,29 @@ fn date_offset_moves_the_date_header_until_reset() {
     control(&server, "POST", "/__mock/reset", "");
     assert!(skew(&mut conn).abs() < 600);
 }
+
+#[test]
+fn a_date_offset_before_1970_still_answers() {
+    // The README allows "at most about 100 years either way", but a clock moved
+    // before 1970 made httpdate panic in the connection thread: the device
+    // was already deleted, no answer was sent, and the connection stayed open
+    // (the client hung until its own timeout).
+    let server = start(&["a", "b"]);
+    let r = control(
+        &server,
+        "POST",
+        "/__mock/config",
+        r#"{"date_offset_s":-3000000000}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let mut conn = Conn::to(&server);
+    conn.stream()
+        .set_read_timeout(Some(std::time::Duration::from_secs(3)))
+        .unwrap();
+    let r = conn.authed("GET", "/v4/devices/a");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let date = httpdate::parse_http_date(r.header("date").expect("a Date header")).unwrap();
+    assert_eq!(date, std::time::UNIX_EPOCH, "clamped to the earliest HTTP date");
+    let r = conn.authed("DELETE", "/v4/devices/b");
+    assert_eq!(r.status, 200, "{}", r.text());
+}
