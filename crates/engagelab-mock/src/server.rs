@@ -227,13 +227,31 @@ fn accept_loop(shared: &Arc<Shared>, listener: &TcpListener, tls: Option<Arc<Ser
             .name(format!("engagelab-mock-conn-{id}"))
             .stack_size(CONN_STACK)
             .spawn(move || {
+                let _open = Open {
+                    shared: &conn_shared,
+                    id,
+                };
                 run_connection(&conn_shared.state, stream, tls, id);
-                conn_shared.open().remove(&id);
             });
         if let Err(e) = spawned {
             eprintln!("engagelab-mock: cannot start a connection thread: {e}");
             shared.open().remove(&id);
         }
+    }
+}
+
+/// An open connection's entry in [`Shared::open`], removed when its thread ends,
+/// even by a panic: the entry holds a clone of the socket, so a left-over entry
+/// kept the connection open (the client waited for an answer or a close that
+/// never came) and its descriptor leaked.
+struct Open<'a> {
+    shared: &'a Shared,
+    id: u64,
+}
+
+impl Drop for Open<'_> {
+    fn drop(&mut self) {
+        self.shared.open().remove(&self.id);
     }
 }
 
@@ -251,6 +269,41 @@ fn run_connection(state: &State, stream: TcpStream, tls: Option<Arc<ServerConfig
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panicking_connection_thread_still_closes_its_connection() {
+        use std::io::Read;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_secs(3)))
+            .unwrap();
+        let (stream, _) = listener.accept().unwrap();
+        let shared = Arc::new(Shared {
+            state: State::new(&MockConfig::default()),
+            stopping: AtomicBool::new(false),
+            open: Mutex::new(HashMap::new()),
+        });
+        shared.open().insert(7, stream.try_clone().unwrap());
+        let thread_shared = Arc::clone(&shared);
+        let joined = thread::spawn(move || {
+            let _open = Open {
+                shared: &thread_shared,
+                id: 7,
+            };
+            let _stream = stream;
+            panic!("a bug while answering");
+        })
+        .join();
+        assert!(joined.is_err());
+        assert!(shared.open().is_empty(), "the entry outlived its thread");
+        let mut rest = Vec::new();
+        assert_eq!(
+            client.read_to_end(&mut rest).unwrap(),
+            0,
+            "the client sees a close"
+        );
+    }
 
     #[test]
     fn base_urls() {

@@ -481,7 +481,11 @@ fn a_date_offset_before_1970_still_answers() {
     let r = conn.authed("GET", "/v4/devices/a");
     assert_eq!(r.status, 200, "{}", r.text());
     let date = httpdate::parse_http_date(r.header("date").expect("a Date header")).unwrap();
-    assert_eq!(date, std::time::UNIX_EPOCH, "clamped to the earliest HTTP date");
+    assert_eq!(
+        date,
+        std::time::UNIX_EPOCH,
+        "clamped to the earliest HTTP date"
+    );
     let r = conn.authed("DELETE", "/v4/devices/b");
     assert_eq!(r.status, 200, "{}", r.text());
 }
