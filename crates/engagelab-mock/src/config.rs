@@ -77,6 +77,7 @@ impl MockConfig {
             },
             connect: ConnectAnswer::default(),
             date_offset_s: 0,
+            idle_timeout_ms: None,
         }
     }
 }
@@ -221,6 +222,10 @@ pub struct Settings {
     /// Seconds added to the real time in the `Date` header of device-API
     /// answers: a server clock ahead (positive) or behind (negative).
     pub date_offset_s: i64,
+    /// Milliseconds a kept-alive connection may wait for its next request
+    /// before the mock closes it, as a real server's keep-alive timeout does;
+    /// `None` (the default) keeps idle connections open.
+    pub idle_timeout_ms: Option<u64>,
 }
 
 /// Overrides of the settings in force, kept until the next reset; `None` fields keep their value.
@@ -249,6 +254,10 @@ pub struct ConfigUpdate {
     /// New offset of the `Date` header from the real time, in seconds.
     #[serde(default)]
     pub date_offset_s: Option<i64>,
+    /// New keep-alive timeout: `Some(None)` (JSON `null`) keeps idle
+    /// connections open.
+    #[serde(default, deserialize_with = "present")]
+    pub idle_timeout_ms: Option<Option<u64>>,
 }
 
 impl ConfigUpdate {
@@ -293,12 +302,17 @@ impl ConfigUpdate {
         if let Some(offset) = self.date_offset_s {
             settings.date_offset_s = offset;
         }
+        if let Some(idle) = self.idle_timeout_ms {
+            settings.idle_timeout_ms = idle;
+        }
     }
 }
 
 /// Tells a present field (even `null`) from an absent one.
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<u32>>, D::Error> {
-    Option::<u32>::deserialize(d).map(Some)
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// Whether `status` can be sent as a three-digit HTTP status.

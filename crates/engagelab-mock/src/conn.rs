@@ -1,6 +1,6 @@
 //! One accepted connection: read requests, answer them, keep the connection alive.
 
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::Duration;
 
@@ -77,6 +77,12 @@ pub(crate) fn serve<T: Transport>(state: &State, transport: T, connection: u64) 
     let mut reader = BufReader::with_capacity(READ_BUFFER, transport);
     let mut head = Vec::with_capacity(1024);
     loop {
+        if let Some(idle) = state.idle_timeout()
+            && idle_expired(&mut reader, idle)
+        {
+            reader.get_mut().finish();
+            return;
+        }
         let next = match http::read_request(&mut reader, &mut head) {
             Ok(request) => handle(state, &mut reader, request, connection),
             Err(ReadError::Closed | ReadError::Io) => Next::Abort,
@@ -94,6 +100,22 @@ pub(crate) fn serve<T: Transport>(state: &State, transport: T, connection: u64) 
             Next::Abort => return,
         }
     }
+}
+
+/// Waits up to `idle` for the next request to start; whether the wait ran out
+/// with nothing received (then the connection is closed, as a real server's
+/// keep-alive timeout does).
+fn idle_expired<T: Transport>(reader: &mut BufReader<T>, idle: Duration) -> bool {
+    if !reader.buffer().is_empty() {
+        return false;
+    }
+    let _ = reader.get_ref().socket().set_read_timeout(Some(idle));
+    let expired = matches!(
+        reader.fill_buf(),
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut)
+    );
+    let _ = reader.get_ref().socket().set_read_timeout(None);
+    expired
 }
 
 impl Framing {

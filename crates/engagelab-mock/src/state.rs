@@ -150,6 +150,15 @@ impl State {
             .date_offset_s
     }
 
+    /// The keep-alive timeout in force.
+    pub fn idle_timeout(&self) -> Option<std::time::Duration> {
+        self.settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .idle_timeout_ms
+            .map(|ms| std::time::Duration::from_millis(ms.max(1)))
+    }
+
     /// The status and body of the unknown-device answer in force.
     pub fn unknown_device(&self) -> (u16, String) {
         let s = self.settings.read().unwrap_or_else(|e| e.into_inner());

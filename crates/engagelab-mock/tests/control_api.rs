@@ -489,3 +489,49 @@ fn a_date_offset_before_1970_still_answers() {
     let r = conn.authed("DELETE", "/v4/devices/b");
     assert_eq!(r.status, 200, "{}", r.text());
 }
+
+#[test]
+fn idle_timeout_closes_a_kept_alive_connection_that_waits() {
+    let server = start(&["a"]);
+    let r = control(
+        &server,
+        "POST",
+        "/__mock/config",
+        r#"{"idle_timeout_ms":150}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let mut conn = Conn::to(&server);
+    assert_eq!(conn.authed("GET", "/v4/devices/a").status, 200);
+    // Within the timeout the connection serves the next request.
+    std::thread::sleep(Duration::from_millis(30));
+    assert_eq!(conn.authed("GET", "/v4/devices/a").status, 200);
+    let waited = Instant::now();
+    assert!(
+        conn.read_to_close().unwrap().is_empty(),
+        "a close, no answer"
+    );
+    let took = waited.elapsed();
+    assert!(
+        (Duration::from_millis(100)..Duration::from_secs(2)).contains(&took),
+        "{took:?}"
+    );
+    assert_eq!(
+        control(&server, "GET", "/__mock/config", "").json()["idle_timeout_ms"],
+        150
+    );
+    control(
+        &server,
+        "POST",
+        "/__mock/config",
+        r#"{"idle_timeout_ms":null}"#,
+    );
+    let mut conn = Conn::to(&server);
+    conn.stream()
+        .set_read_timeout(Some(Duration::from_millis(400)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    assert!(
+        conn.stream().read(&mut byte).is_err(),
+        "kept open by default"
+    );
+}

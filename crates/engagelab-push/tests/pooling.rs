@@ -99,3 +99,31 @@ fn client_is_clone_send_sync_debug() {
     assert_traits::<Client>();
     assert_traits::<engagelab_push::Error>();
 }
+
+/// EngageLab, like any server behind a load balancer, closes keep-alive
+/// connections that stay idle; engagelab-mock never did (until its
+/// `idle_timeout_ms`), so every pooling test reused a live connection. A
+/// pooled connection the server has closed must not carry the next call: a
+/// DELETE written to it would be lost, failing with NETWORK and maybe_deleted
+/// although the server never saw it.
+#[test]
+fn a_connection_the_server_closed_while_idle_is_not_reused() {
+    let mock = mock_with(["dev-a".to_owned(), "dev-b".to_owned()]);
+    mock.set_config(engagelab_mock::ConfigUpdate {
+        idle_timeout_ms: Some(Some(100)),
+        ..Default::default()
+    });
+    let client = Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
+        .base_url(mock.base_url())
+        .max_retries(0)
+        .build()
+        .expect("client builds");
+    client.delete_device("dev-a").expect("deleted");
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    client
+        .delete_device("dev-b")
+        .expect("a fresh connection, not the closed one");
+    let log = mock.log();
+    assert_eq!(log.len(), 2);
+    assert_ne!(log[0].connection, log[1].connection);
+}
