@@ -190,6 +190,7 @@ fn handle<T: Transport>(
     let authorized = state.authorized(request.header("authorization"));
     let mut request = request;
     let headers = std::mem::take(&mut request.headers);
+    let generation = state.generation();
     state.record(logged(
         &request,
         headers,
@@ -198,7 +199,7 @@ fn handle<T: Transport>(
     ));
     let path = http::path_of(&request.target);
     let query = http::query_of(&request.target);
-    match device::answer(state, &request.method, path, query, authorized) {
+    match device::answer(state, &request.method, path, query, authorized, generation) {
         Outcome::Reply(reply) => send(reader, &reply, framing),
         Outcome::Drop => Next::Abort,
         Outcome::Reset => {

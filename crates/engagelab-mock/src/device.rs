@@ -74,12 +74,15 @@ fn route(path: &str) -> Route {
 ///
 /// A device path with a queued scripted answer takes it (no auth, latency or rate limit);
 /// otherwise: injected latency, then auth on `/v4/`, then the rate limit, then the device API.
+/// `generation` is the state's reset count when the request arrived: a request
+/// that waited out the latency across a reset is dropped unanswered.
 pub(crate) fn answer(
     state: &State,
     method: &str,
     path: &str,
     query: Option<&str>,
     authorized: bool,
+    generation: u64,
 ) -> Outcome {
     let route = route(path);
     let target = match &route {
@@ -90,7 +93,7 @@ pub(crate) fn answer(
     if let Some(answer) = target.and_then(|t| state.next_answer(&t)) {
         return scripted(answer);
     }
-    match unscripted(state, method, route, query, authorized) {
+    match unscripted(state, method, route, query, authorized, generation) {
         Outcome::Reply(mut reply) => {
             reply
                 .headers
@@ -122,10 +125,16 @@ fn unscripted(
     route: Route,
     query: Option<&str>,
     authorized: bool,
+    generation: u64,
 ) -> Outcome {
     let (latency_ms, rate_limit) = state.latency_and_rate();
     if latency_ms > 0 {
         thread::sleep(Duration::from_millis(latency_ms));
+        // A reset while it waited: the test that sent it is over, and acting
+        // now would change the next test's store (and rate-limit window).
+        if state.generation() != generation {
+            return Outcome::Drop;
+        }
     }
     let id = match route {
         Route::Other => return Outcome::Reply(Reply::new(404, NOT_FOUND)),

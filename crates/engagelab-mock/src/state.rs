@@ -1,6 +1,7 @@
 //! The mock's shared state and the operations the library, the binary and the control API share.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock};
 
 use base64::Engine as _;
@@ -26,6 +27,8 @@ pub(crate) struct State {
     scripts: Mutex<HashMap<Target, VecDeque<Answer>>>,
     rate: Mutex<Limiter>,
     log: Mutex<RequestLog>,
+    /// How many resets there were: a request that waited across one does not act.
+    generation: AtomicU64,
 }
 
 /// Locks a mutex, going on with the data when another thread panicked while holding it.
@@ -48,16 +51,23 @@ impl State {
             scripts: Mutex::new(HashMap::new()),
             rate: Mutex::new(Limiter::default()),
             log: Mutex::new(RequestLog::default()),
+            generation: AtomicU64::new(0),
         }
     }
 
     /// Back to the start: seed devices, start-up settings, no scripts, empty log.
     pub fn reset(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         *lock(&self.store) = Store::seeded(&self.seed);
         lock(&self.scripts).clear();
         *self.settings.write().unwrap_or_else(|e| e.into_inner()) = self.initial.clone();
         *lock(&self.rate) = Limiter::default();
         lock(&self.log).clear();
+    }
+
+    /// How many resets there have been.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 
     /// Adds a device, replacing any with the same registration id.

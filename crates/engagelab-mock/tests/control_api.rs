@@ -535,3 +535,33 @@ fn idle_timeout_closes_a_kept_alive_connection_that_waits() {
         "kept open by default"
     );
 }
+
+#[test]
+fn a_request_still_waiting_out_the_latency_does_not_act_after_a_reset() {
+    // The bindings' suites share one mock and reset it between tests; a
+    // DELETE that a timed-out test left waiting out latency_ms must not
+    // delete the next test's freshly seeded device.
+    let server = start(&["shared"]);
+    server.set_config(engagelab_mock::ConfigUpdate {
+        latency_ms: Some(600),
+        ..Default::default()
+    });
+    let mut stale = Conn::to(&server);
+    let auth = auth();
+    stale.send(
+        "DELETE",
+        "/v4/devices/shared",
+        &[("Authorization", &auth)],
+        b"",
+    );
+    std::thread::sleep(Duration::from_millis(150));
+    server.reset();
+    std::thread::sleep(Duration::from_millis(900));
+    assert_eq!(
+        server.devices(),
+        ["shared"],
+        "the next test's device survives"
+    );
+    assert!(server.log().is_empty());
+    drop(stale);
+}
