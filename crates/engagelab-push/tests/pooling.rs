@@ -110,7 +110,7 @@ fn client_is_clone_send_sync_debug() {
 fn a_connection_the_server_closed_while_idle_is_not_reused() {
     let mock = mock_with(["dev-a".to_owned(), "dev-b".to_owned()]);
     mock.set_config(engagelab_mock::ConfigUpdate {
-        idle_timeout_ms: Some(Some(100)),
+        idle_timeout_ms: Some(Some(300)),
         ..Default::default()
     });
     let client = Client::builder(DEFAULT_APP_KEY, DEFAULT_MASTER_SECRET)
@@ -119,7 +119,7 @@ fn a_connection_the_server_closed_while_idle_is_not_reused() {
         .build()
         .expect("client builds");
     client.delete_device("dev-a").expect("deleted");
-    std::thread::sleep(std::time::Duration::from_millis(400));
+    std::thread::sleep(std::time::Duration::from_millis(1000));
     client
         .delete_device("dev-b")
         .expect("a fresh connection, not the closed one");
