@@ -627,3 +627,40 @@ fn a_second_pass_stopped_by_a_refusal_is_not_checked_again() {
     let lookups = sent(&mock).iter().filter(|l| l.starts_with("GET")).count();
     assert_eq!(lookups, 2);
 }
+
+/// `erase_users` paces its lookups "within qps", and the run its deletions,
+/// but each phase has a pacer of its own: the first DELETE goes out right
+/// after the last lookup, and the second lookup right after the last DELETE.
+/// With `qps(2)` an erasure of one user with two devices sends four requests
+/// in about half a second, and a server allowing 3 a second (EngageLab limits
+/// per AppKey) answers one 429.
+#[test]
+fn an_erasure_stays_within_qps_across_its_lookups_and_deletions() {
+    use engagelab_mock::MockConfig;
+    let mock = MockServer::start(MockConfig {
+        devices: vec![
+            Device::new("a1").with_alias("user-1"),
+            Device::new("b1").with_alias("user-1"),
+        ],
+        rate_limit_qps: Some(3),
+        ..MockConfig::default()
+    })
+    .expect("mock");
+    let started = std::time::Instant::now();
+    let erasure = client(&mock)
+        .bulk_delete()
+        .qps(2)
+        .erase_users(["user-1"])
+        .expect("erase");
+    let took = started.elapsed();
+    assert!(erasure.is_success(), "{erasure:?}");
+    // Two lookups and two deletions, at 2 a second: no answer 429, so no
+    // request sent twice.
+    assert_eq!(
+        sent(&mock).len(),
+        4,
+        "{:?} in {took:?}; rate-limited deletions: {}",
+        sent(&mock),
+        erasure.summary.rate_limited
+    );
+}

@@ -106,7 +106,9 @@ struct Job {
 /// journal holds as finished are sent again (an erasure's devices found
 /// still bound). `preamble` (an erasure's aliases and their ids) opens the
 /// report, written once the run is confirmed. Each id's outcome goes into
-/// `outcomes` when given.
+/// `outcomes` when given. `pacer`, when given, is the one the caller's own
+/// requests (an erasure's lookups) take their slots from, so that they and
+/// the run's deletions together stay within `qps`.
 pub(super) fn run(
     cfg: &mut BulkDelete<'_>,
     input: BulkInput,
@@ -114,6 +116,7 @@ pub(super) fn run(
     resend: bool,
     preamble: &[Value],
     outcomes: Option<Outcomes>,
+    pacer: Option<Arc<Pacer>>,
 ) -> Result<BulkSummary, BulkError> {
     check_settings(cfg)?;
     if let BulkInput::File(path) = &input {
@@ -145,7 +148,7 @@ pub(super) fn run(
 
     let shared = Shared {
         client: cfg.client.clone(),
-        pacer: Arc::new(Pacer::new(f64::from(cfg.qps))),
+        pacer: pacer.unwrap_or_else(|| Arc::new(Pacer::new(f64::from(cfg.qps)))),
         tally: Tally::default(),
         journal: outputs.journal,
         backup: outputs.backup,

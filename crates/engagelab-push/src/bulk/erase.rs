@@ -3,6 +3,7 @@
 //! that no device is still bound to it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -199,7 +200,9 @@ impl<'a> BulkDelete<'a> {
     {
         let aliases = checked(aliases)?;
         engine::check_settings(&self)?;
-        let pacer = Pacer::new(f64::from(self.qps));
+        // One pacer for the lookups and both passes of deletions: together
+        // they stay within `qps` (EngageLab limits the AppKey, not a phase).
+        let pacer = Arc::new(Pacer::new(f64::from(self.qps)));
         let cancel = self.cancel.clone().unwrap_or_default();
         let options = CallOptions::new().cancel(cancel.clone());
         let mut on_resolved = self.on_resolved.take();
@@ -268,6 +271,7 @@ impl<'a> BulkDelete<'a> {
             false,
             &resolved,
             Some(first_outcomes.clone()),
+            Some(Arc::clone(&pacer)),
         )?;
 
         if !summary.dry_run && !summary.interrupted && summary.stopped.is_none() {
@@ -303,6 +307,7 @@ impl<'a> BulkDelete<'a> {
                     true,
                     &[],
                     Some(second_outcomes.clone()),
+                    Some(Arc::clone(&pacer)),
                 ) {
                     Ok(second) => second,
                     Err(e) => return Err(after_first_pass(e, summary, both)),

@@ -296,7 +296,7 @@ impl<'a> BulkDelete<'a> {
     /// Failed deletions and cancellation are not errors: see
     /// [`BulkSummary`].
     pub fn run(mut self, input: impl Into<BulkInput>) -> Result<BulkSummary, BulkError> {
-        engine::run(&mut self, input.into(), None, false, &[], None)
+        engine::run(&mut self, input.into(), None, false, &[], None, None)
     }
 }
 
