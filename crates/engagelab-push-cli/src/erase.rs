@@ -106,14 +106,18 @@ fn resolved(u: &ErasedUser) -> String {
 }
 
 /// What the second lookup found; `ALIAS: not checked (interrupted)` when a
-/// cancel came first; `None` for a dry run.
+/// cancel came first, `ALIAS: not checked (the run stopped)` when the run
+/// stopped (a refusal of the credentials, failures in a row, a stall);
+/// `None` for a dry run.
 fn checked(u: &ErasedUser, s: &BulkSummary) -> Option<String> {
     match (&u.still_bound, &u.verify_error) {
         (Some(ids), _) if ids.is_empty() => Some(format!("{}: no device bound", u.alias)),
         (Some(ids), _) => Some(format!("{}: still bound: {}", u.alias, ids.join(" "))),
         (None, Some(e)) => Some(format!("{}: not checked: {e}", u.alias)),
-        (None, None) if s.interrupted && !s.dry_run => {
-            Some(format!("{}: not checked (interrupted)", u.alias))
+        (None, None) if s.dry_run => None,
+        (None, None) if s.interrupted => Some(format!("{}: not checked (interrupted)", u.alias)),
+        (None, None) if s.stopped.is_some() => {
+            Some(format!("{}: not checked (the run stopped)", u.alias))
         }
         (None, None) => None,
     }

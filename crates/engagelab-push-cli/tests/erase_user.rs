@@ -235,3 +235,26 @@ fn the_aliases_file_given_again_as_the_report_backup_or_journal_is_refused() {
         assert!(mock.log().is_empty(), "{role}: nothing is sent");
     }
 }
+
+/// A run stopped by the engine (here EngageLab refusing the credentials at
+/// the first DELETE) checks no alias again: every user is "not checked",
+/// as after an interruption. The text output said nothing of them: after
+/// `user-1: a1 b1` at resolution, not one line per alias says it was not
+/// erased.
+#[test]
+fn a_stopped_run_says_each_alias_was_not_checked() {
+    let mock = mock();
+    let refused = r#"{"error":{"code":21004,"message":"authentication failed"}}"#;
+    mock.script("a1", vec![Answer::body(401, refused)]);
+    let out = run(
+        &mock,
+        &["erase-user", "user-1", "--yes", "--concurrency", "1"],
+    );
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("stopped"), "{stderr}");
+    assert!(
+        stdout.lines().any(|l| l.starts_with("user-1: not checked")),
+        "no line says user-1 was not checked:\n{stdout}{stderr}"
+    );
+}
