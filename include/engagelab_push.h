@@ -2250,8 +2250,10 @@ const char *el_erasure_alias(const struct el_erasure *erasure, size_t index);
 
 /**
  * The registration ids bound to user `index`'s alias before the erasure,
- * in EngageLab's order: what the run deleted (an empty list for an alias
- * with no device). Read with `el_id_list_count` and `el_id_list_get`;
+ * in EngageLab's order: what the run set out to delete, not what it
+ * deleted (a stopped or interrupted run, or a failed deletion, leaves some:
+ * `el_erasure_summary` counts those deleted, the report names each); an
+ * empty list for an alias with no device. Read with `el_id_list_count` and `el_id_list_get`;
  * owned by the erasure (never `el_id_list_free` it). NULL when `index` is
  * out of range or `erasure` is NULL.
  *
@@ -2265,7 +2267,7 @@ const struct el_id_list *el_erasure_registration_ids(const struct el_erasure *er
  * The registration ids still bound to user `index`'s alias when it was
  * resolved again after the deletions: an empty list when the erasure of
  * that user is complete. NULL when it was not checked (a dry run, an
- * interrupted run, or a failed lookup: see `el_erasure_verify_error`), or
+ * interrupted or stopped run, or a failed lookup: see `el_erasure_verify_error`), or
  * when `index` is out of range. Owned by the erasure.
  *
  * # Safety

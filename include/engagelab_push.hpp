@@ -646,7 +646,8 @@ struct BulkOptions {
 /// One user of an erasure.
 struct ErasedUser {
     std::string alias;
-    /// The ids bound to the alias before: what the run deleted.
+    /// The ids bound to the alias before: what the run set out to delete,
+    /// not what it deleted (the summary counts those).
     std::vector<std::string> registration_ids;
     /// The ids still bound after; std::nullopt when not checked.
     std::optional<std::vector<std::string>> still_bound;

@@ -150,10 +150,11 @@ func (e *BulkError) Unwrap() error { return e.Err }
 // ErasedUser is one alias of an erasure.
 type ErasedUser struct {
 	Alias string
-	// RegistrationIDs were bound to the alias before: what the run deleted.
+	// RegistrationIDs were bound to the alias before: what the run set out
+	// to delete, not what it deleted (the summary counts those).
 	RegistrationIDs []string
 	// StillBound are the ids bound after the deletions; nil when not checked
-	// (a dry run, an interrupted run, a failed lookup: VerifyError).
+	// (a dry run, an interrupted or stopped run, a failed lookup: VerifyError).
 	StillBound []string
 	// VerifyError is why the second lookup failed, if it did.
 	VerifyError *Error

@@ -326,7 +326,7 @@ class ErasedUser:
     @property
     def still_bound(self) -> tuple[str, ...] | None:
         """The ids still bound when the alias was resolved again: () when the
-        erasure is complete; None when not checked (dry run, interrupted run,
+        erasure is complete; None when not checked (dry run, interrupted or stopped run,
         failed lookup)."""
     @property
     def verify_error(self) -> EngageLabError | None:

@@ -57,7 +57,7 @@ impl ErasedUser {
 
     /// The registration ids still bound when the alias was resolved again
     /// after the deletions: () when the erasure is complete; None when it was
-    /// not checked (a dry run, an interrupted run, or a failed lookup: see
+    /// not checked (a dry run, an interrupted or stopped run, or a failed lookup: see
     /// verify_error).
     #[getter]
     fn still_bound<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {

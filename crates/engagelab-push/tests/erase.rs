@@ -588,7 +588,9 @@ fn a_journal_resumes_the_same_aliases_and_refuses_others() {
     let first = run(&["user-1", "user-2"]).expect("first run");
     assert_eq!(first.summary.counts.deleted, 3);
     // EngageLab deletes asynchronously: a rerun may still see a deleted id
-    // bound. The journal knows it is done, so it is not sent again.
+    // bound. The journal knows it is done, so the first pass does not send
+    // it again (listed at the first lookup only: one still listed after the
+    // first pass is sent once more, see the test below).
     mock.script_alias(
         "user-1",
         vec![Answer::body(200, r#"{"registration_ids":["a1"]}"#)],
@@ -626,6 +628,63 @@ fn a_second_pass_stopped_by_a_refusal_is_not_checked_again() {
     assert!(!erasure.is_success());
     let lookups = sent(&mock).iter().filter(|l| l.starts_with("GET")).count();
     assert_eq!(lookups, 2);
+}
+
+/// EngageLab deletes asynchronously: a rerun soon after may see a device the
+/// first run deleted still listed, at its first lookup and at its second.
+/// `ErasedUser::still_bound` and Python's README said "a rerun with the same
+/// journal sends no id twice"; step 4 sends it once more ("journal or not",
+/// as the top-level README and `erase_users` say): the first pass skips it,
+/// the second sends it.
+#[test]
+fn a_rerun_with_the_same_journal_resends_an_id_still_listed_after_its_first_pass() {
+    let mock = mock();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("erase.journal");
+    let run = || {
+        client(&mock)
+            .bulk_delete()
+            .journal(&journal)
+            .erase_users(["user-1"])
+    };
+    let first = run().expect("first run");
+    assert_eq!(first.summary.counts.deleted, 2);
+    assert_eq!(deletes(&mock).len(), 2);
+    // Still listed at both lookups of the rerun, then gone.
+    let a1 = Answer::body(200, r#"{"registration_ids":["a1"]}"#);
+    let none = Answer::body(200, r#"{"registration_ids":[]}"#);
+    mock.script_alias("user-1", vec![a1.clone(), a1, none]);
+    let again = run().expect("rerun");
+    assert_eq!(
+        deletes(&mock),
+        [
+            "DELETE /v4/devices/a1",
+            "DELETE /v4/devices/a1",
+            "DELETE /v4/devices/b1"
+        ],
+        "the first pass skips a1 (the journal holds it as done), the second sends it"
+    );
+    assert!(again.is_success(), "{again:?}");
+}
+
+/// `registration_ids` is what the run set out to delete, not what it deleted
+/// (as the C header, C++, Go and Java docs said): a run stopped at its first
+/// DELETE lists both ids and deleted none.
+#[test]
+fn registration_ids_are_what_the_run_set_out_to_delete_not_what_it_deleted() {
+    let mock = mock();
+    let refused = Answer::body(401, r#"{"error":{"code":21004,"message":"auth failed"}}"#);
+    mock.script("a1", vec![refused]);
+    let erasure = client(&mock)
+        .bulk_delete()
+        .concurrency(1)
+        .erase_users(["user-1"])
+        .expect("erase");
+    assert!(erasure.summary.stopped.is_some(), "{erasure:?}");
+    assert_eq!(erasure.summary.counts.deleted, 0);
+    assert_eq!(erasure.users[0].registration_ids, ["a1", "b1"]);
+    assert_eq!(erasure.users[0].still_bound, None);
+    assert_eq!(mock.devices(), ["a1", "b1", "c2", "x"]);
 }
 
 /// `erase_users` paces its lookups "within qps", and the run its deletions,

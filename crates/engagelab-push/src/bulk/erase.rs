@@ -29,17 +29,23 @@ pub struct ErasedUser {
     /// The alias, as given.
     pub alias: String,
     /// The registration ids bound to the alias before the erasure, in the
-    /// order EngageLab gave them: what the run deleted. Empty for an alias
+    /// order EngageLab gave them: what the run set out to delete, not what
+    /// it deleted (a stopped or interrupted run, or a failed deletion,
+    /// leaves some; [`Erasure::summary`] counts those deleted, the report
+    /// names each). Empty for an alias
     /// with no device, and for one EngageLab does not know (answered
     /// `NOT_FOUND` with an error code of EngageLab's, such as its 400 with
     /// code 27002; a bare 404 fails the lookup instead).
     pub registration_ids: Vec<String>,
     /// The registration ids bound to the alias when it was resolved again
     /// after the deletions: empty when the erasure is complete. `None` when
-    /// it was not checked: a dry run, an interrupted run, or a lookup that
-    /// failed (`verify_error`). EngageLab deletes asynchronously, so an id
-    /// the run deleted may still be listed for a short while: resolve the
-    /// alias again later (a rerun with the same journal sends no id twice).
+    /// it was not checked: a dry run, an interrupted or stopped run, or a
+    /// lookup that failed (`verify_error`). EngageLab deletes asynchronously,
+    /// so an id the run deleted may still be listed for a short while:
+    /// resolve the alias again later. A rerun with the same journal does not
+    /// send an id the journal holds as done in its first pass, but sends it
+    /// once more if it is still listed after that pass (step 4 of
+    /// [`erase_users`](BulkDelete::erase_users)).
     pub still_bound: Option<Vec<String>>,
     /// Why the second lookup failed, if it did.
     pub verify_error: Option<Error>,
