@@ -50,7 +50,15 @@ pub fn run(args: EraseArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32,
         .erase_users(&aliases);
     display.finish();
     let erasure = result.map_err(|e| session::failure(&args.run, &e))?;
-    let looking_up = erasure.summary.interrupted && erasure.summary.entries == 0;
+    // Stopped while resolving: fewer users than distinct aliases (a run that
+    // deleted nothing, its aliases having no device, was interrupted while
+    // checking them again, not while resolving them).
+    let mut distinct = aliases.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let looking_up = erasure.summary.interrupted
+        && erasure.summary.entries == 0
+        && erasure.users.len() < distinct.len();
     if json {
         out::line(erasure.to_json());
     } else if looking_up {
@@ -60,7 +68,7 @@ pub fn run(args: EraseArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32,
             "engagelab-push: interrupted while resolving the aliases ({} of {} resolved): \
              nothing was deleted",
             erasure.users.len(),
-            aliases.len()
+            distinct.len()
         );
     } else {
         for user in &erasure.users {

@@ -258,3 +258,58 @@ fn a_stopped_run_says_each_alias_was_not_checked() {
         "no line says user-1 was not checked:\n{stdout}{stderr}"
     );
 }
+
+/// Ctrl-C while the aliases are checked again, when none had a device (so
+/// the run deleted nothing and its summary counts no entry): the command
+/// said "interrupted while resolving the aliases (1 of 1 resolved)", the
+/// wrong phase, and gave no `not checked (interrupted)` line for the alias.
+#[test]
+fn ctrl_c_during_the_check_of_aliases_without_devices_says_not_checked() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let mock = mock();
+    let none = r#"{"registration_ids":[]}"#;
+    mock.script_alias(
+        "nobody",
+        vec![
+            Answer::body(200, none),
+            Answer::body(200, none).with_delay_ms(5000),
+        ],
+    );
+    let command = cli(&mock, &["erase-user", "nobody", "--yes"]);
+    // SIGINT at its default action, even under nohup (see cli.rs).
+    let mut wrapped = std::process::Command::new("env");
+    wrapped
+        .arg("--default-signal=INT")
+        .arg(command.get_program())
+        .args(command.get_args())
+        .env_clear()
+        .envs(command.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = wrapped.spawn().unwrap();
+    let start = Instant::now();
+    while mock.log().len() < 2 {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no second lookup"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let ok = std::process::Command::new("kill")
+        .args(["-INT".to_owned(), child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(130), "{stdout}{stderr}");
+    assert!(!stderr.contains("while resolving"), "{stderr}");
+    assert!(
+        stdout.contains("nobody: not checked (interrupted)"),
+        "{stdout}{stderr}"
+    );
+}
