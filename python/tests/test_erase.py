@@ -380,3 +380,28 @@ def test_the_secret_is_never_shown(mock: Mock) -> None:
     # A pickled summary holds no more than its repr shows.
     pickled = pickle.dumps(summary)
     assert secret.encode() not in pickled and token.encode() not in pickled
+
+
+def test_an_erasure_stays_within_qps_across_its_lookups_and_deletions(mock: Mock) -> None:
+    """The lookups and the deletions shared no pacer: at qps=2, a user with two
+    devices cost four requests in half a second, and a server allowing 3 a
+    second answered the second lookup 429 (retried: a fifth request)."""
+    mock.add_device({"registration_id": "a1", "alias": "user-1"})
+    mock.add_device({"registration_id": "b1", "alias": "user-1"})
+    mock.config(rate_limit_qps=3)
+    summary = client_for(mock).erase_users(["user-1"], qps=2)
+    assert summary.is_success
+    assert len(mock.log()) == 4, sent(mock)
+
+
+def test_registration_ids_are_what_the_run_set_out_to_delete(mock: Mock) -> None:
+    """A run stopped at its first DELETE (the credentials refused) lists both
+    ids and deleted none; the user is not checked (still_bound None)."""
+    seed(mock)
+    refused = '{"error":{"code":21004,"message":"auth failed"}}'
+    mock.script("a1", [{"status": 401, "body": refused}])
+    summary = client_for(mock).erase_users(["user-1"], concurrency=1)
+    assert summary.stopped is not None
+    assert summary.deleted == 0
+    assert summary.users[0].registration_ids == ("a1", "b1")
+    assert summary.users[0].still_bound is None
