@@ -230,6 +230,12 @@ def test_after_close_calls_raise(mock: Mock, run: Runner) -> None:
     assert mock.log() == []
 
 
+# How long a call holding one of the client's threads waits for its answer:
+# longer than any test holding them lasts, so that no thread comes free before
+# the test cancels its holders (a loaded machine may take seconds to start 64).
+HOLD_MS = 60_000
+
+
 async def wait_for_request(mock: Mock, path: str) -> None:
     """Returns once the mock has logged a request for `path` (it logs on
     arrival, before any scripted delay)."""
@@ -282,7 +288,7 @@ def test_cancel_of_a_queued_call_says_nothing_was_deleted(mock: Mock) -> None:
     for one was never sent, and its cause says so."""
     ids = [f"hold-{i}" for i in range(64)]
     for i in ids:
-        mock.script(i, [{"status": 200, "body": "{}", "delay_ms": 3000}])
+        mock.script(i, [{"status": 200, "body": "{}", "delay_ms": HOLD_MS}])
     mock.add_device("queued")
 
     async def main() -> None:
@@ -390,7 +396,7 @@ def test_a_thousand_concurrent_awaits_stay_within_the_thread_bound(mock: Mock) -
 def test_a_timeout_while_queued_settles_at_the_timeout(mock: Mock, run: Runner) -> None:
     ids = [f"busy-{i}" for i in range(64)]
     for i in ids:
-        mock.script(i, [{"status": 200, "body": "{}", "delay_ms": 3000}])
+        mock.script(i, [{"status": 200, "body": "{}", "delay_ms": HOLD_MS}])
     mock.add_device("late")
 
     async def main() -> None:
