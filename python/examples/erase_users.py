@@ -6,7 +6,7 @@ Credentials come from the environment (see `Client.from_env`). Ctrl-C stops
 the run: nothing more is sent.
 
 Exit status: 0 every device deleted and no alias bound any more, 1 otherwise,
-2 usage or configuration error.
+2 usage or configuration error, 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -44,6 +44,12 @@ def main(argv: list[str]) -> int:
     except engagelab_push.EngageLabError as e:
         print(f"nothing erased ({e.status}): {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as e:
+        # The run stopped gracefully: `summary` says what it deleted first.
+        done = getattr(e, "summary", None)
+        deleted = done.deleted if done is not None else 0
+        print(f"interrupted: nothing more was sent (deleted {deleted})", file=sys.stderr)
+        return 130
     for user in erasure.users:
         if user.still_bound is None:
             print(f"{user.alias}: not checked")

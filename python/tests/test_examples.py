@@ -80,3 +80,30 @@ def test_erase_users_example_erases_with_backup_report_and_journal(
     for name in ("erased.backup.jsonl", "erasure.report.jsonl", "erasure.journal"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
     assert run("erase_users.py", env=env_for(mock)).returncode == 2
+
+
+def test_erase_users_example_exits_130_on_ctrl_c(mock: Mock, tmp_path: Path) -> None:
+    # Ctrl-C while an alias is being resolved: the example says so and exits
+    # 130, as its docstring lists, rather than dying with a traceback.
+    import signal
+    import time
+
+    mock.script_alias("user-slow", [{"status": 200, "body": "[]", "delay_ms": 30_000}])
+    child = subprocess.Popen(
+        [sys.executable, str(EXAMPLES / "erase_users.py"), "user-slow"],
+        env=env_for(mock),
+        cwd=str(tmp_path),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not any(r["path"] == "/v4/aliases/user-slow" for r in mock.log()):
+        assert time.monotonic() < deadline and child.poll() is None, "no alias lookup"
+        time.sleep(0.02)
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=30)
+    assert child.returncode == 130, err
+    assert "interrupted: nothing more was sent (deleted 0)" in err, err
+    assert "Traceback" not in err, err
