@@ -343,3 +343,67 @@ fn a_base_url_that_is_not_the_api_leaves_the_credentials_unchecked() {
     assert_eq!(report.findings()[0].code(), "not_the_api", "{report}");
     assert!(report.to_string().contains("credentials:   NOT CHECKED ("));
 }
+
+/// A server that answers every request with HTTP 200 and a web page, as a
+/// wrong base URL often does (a website, a single-page app's catch-all, a
+/// captive portal); returns its base URL.
+fn a_website_answering_200_to_everything() -> String {
+    use std::io::{BufRead, BufReader};
+    use std::net::TcpListener;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut writer = stream;
+                loop {
+                    let mut line = String::new();
+                    // The request head, then an answer; keep-alive.
+                    loop {
+                        line.clear();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                    }
+                    let body = "<html><body>Welcome to our site</body></html>";
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if writer.write_all(answer.as_bytes()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+#[test]
+fn a_website_answering_200_to_everything_does_not_accept_the_credentials() {
+    // A wrong base URL whose host answers 200 with a web page to every path:
+    // nothing there read the credentials, and no answer was EngageLab's.
+    // It used to count as "credentials accepted" (the CLI: "the setup
+    // works", exit 0), since the unknown id's 2xx was taken as a usable
+    // success whatever its body held.
+    let client = Client::builder(DEFAULT_APP_KEY, SECRET)
+        .base_url(a_website_answering_200_to_everything())
+        .build()
+        .unwrap();
+    let report = client.check(&CheckOptions::new()).unwrap();
+    assert_eq!(report.probes()[0].http_status(), 200, "{report}");
+    assert!(!report.credentials_accepted(), "{report}");
+    assert!(!report.credentials_refused(), "{report}");
+    assert_eq!(report.findings()[0].code(), "not_the_api", "{report}");
+    assert_eq!(report.to_json()["credentials_accepted"], false);
+    assert!(
+        report.to_string().contains("credentials:   NOT CHECKED ("),
+        "{report}"
+    );
+}
