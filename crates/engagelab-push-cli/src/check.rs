@@ -86,6 +86,7 @@ pub fn run(args: CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32,
                             "base_url": base_url,
                             "rtt_ms": r.rtt().as_secs_f64() * 1000.0,
                             "credentials_accepted": r.credentials_accepted(),
+                            "credentials_refused": r.credentials_refused(),
                             "error": null,
                         }),
                         Err(e) => json!({
@@ -93,6 +94,7 @@ pub fn run(args: CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32,
                             "base_url": base_url,
                             "rtt_ms": null,
                             "credentials_accepted": false,
+                            "credentials_refused": false,
                             "error": e,
                         }),
                     }
@@ -133,8 +135,14 @@ fn print_regions(regions: &[RegionOutcome]) {
                     r.rtt().as_secs_f64() * 1000.0
                 )
             }
-            Ok(r) => format!(
+            Ok(r) if r.credentials_refused() => format!(
                 "{:.1} ms, credentials refused",
+                r.rtt().as_secs_f64() * 1000.0
+            ),
+            // An answer from elsewhere (a wrong URL's 404, a gateway's 503)
+            // read no credentials: it refused nothing.
+            Ok(r) => format!(
+                "{:.1} ms, credentials not checked (no answer came from EngageLab's API)",
                 r.rtt().as_secs_f64() * 1000.0
             ),
             Err(e) => format!("no answer: {e}"),

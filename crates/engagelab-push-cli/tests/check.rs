@@ -283,6 +283,46 @@ fn all_regions_says_which_region_accepts_the_credentials() {
     assert_eq!(accepted, ["hk"]);
 }
 
+/// A region whose host answered, but not as EngageLab's API (a wrong path:
+/// 404 before the credentials are read), did not refuse the credentials: it
+/// did not check them. `--all-regions` used to print "credentials refused"
+/// for it, sending the operator after the Master Secret.
+#[test]
+fn all_regions_does_not_call_an_unchecked_region_refused() {
+    let ours = mock();
+    let urls = ["sgp", "usva", "defra", "hk", "jpn", "bra"]
+        .iter()
+        .map(|r| {
+            let url = if *r == "hk" {
+                ours.base_url().to_owned()
+            } else {
+                format!("{}/not-the-api", ours.base_url())
+            };
+            format!("{r}={url}")
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    let out = cli(&ours, &["check", "--all-regions"])
+        .env("ENGAGELAB_CHECK_REGION_URLS", &urls)
+        .output()
+        .unwrap();
+    let (code, out) = checked(&ours, out);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("accepted by: hk\n"), "{out}");
+    assert_eq!(out.matches("credentials refused").count(), 0, "{out}");
+    assert_eq!(out.matches("credentials not checked").count(), 5, "{out}");
+
+    let out = cli(&ours, &["check", "--all-regions", "--json"])
+        .env("ENGAGELAB_CHECK_REGION_URLS", &urls)
+        .output()
+        .unwrap();
+    let (_, out) = checked(&ours, out);
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    for r in v["regions"].as_array().unwrap() {
+        assert_eq!(r["credentials_refused"], false, "{r}");
+    }
+}
+
 /// With `--json`, a check that got no answer at all (nothing listens) still
 /// prints one JSON object saying so, for a script that reads it; exit 1.
 #[test]
