@@ -349,3 +349,71 @@ fn json_output_when_no_answer_came_says_so() {
     assert!(text(&out.stderr).contains("error:"));
     assert!(mock.log().is_empty());
 }
+
+/// A loopback server answering every request with `status` and `body`
+/// (JSON); returns its base URL.
+fn answering_everything(status: u16, body: &'static str) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpListener;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut writer = stream;
+                loop {
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                    }
+                    let answer = format!(
+                        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n\
+                         Content-Length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if writer.write_all(answer.as_bytes()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+/// KNOWN DEFECT (ignored until fixed; run with `--ignored`): when every
+/// answer is a server error or a rate limit carrying an EngageLab code
+/// (`503 {"code":27000,"message":"busy"}`, `429 {"code":23008}`), nothing
+/// shows the Master Secret was verified and nothing worked, yet the check
+/// says "credentials: accepted", "the setup works" and exits 0, because
+/// `Probe::came_from_the_api` takes any answer with a code of EngageLab's
+/// own as proof, a SERVER or RATE_LIMITED one included. It also names the
+/// transient answer as a lasting difference (`unknown_device_not_found`).
+#[test]
+#[ignore = "known defect: a check answered only 503/429 with EngageLab codes exits 0"]
+fn a_check_answered_only_by_server_errors_does_not_say_the_setup_works() {
+    let mock = mock();
+    for (status, body) in [
+        (503, r#"{"error":{"code":27000,"message":"busy"}}"#),
+        (
+            429,
+            r#"{"error":{"code":23008,"message":"too many requests"}}"#,
+        ),
+    ] {
+        let out = cli(&mock, &["check"])
+            .env("ENGAGELAB_BASE_URL", answering_everything(status, body))
+            .output()
+            .unwrap();
+        let all = text(&out.stdout) + &text(&out.stderr);
+        assert!(!all.contains("the setup works"), "{status}: {all}");
+        assert_eq!(out.status.code(), Some(1), "{status}: {all}");
+    }
+}
