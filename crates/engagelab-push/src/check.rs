@@ -493,7 +493,13 @@ impl Client {
             probes.push(seen);
         }
         let mut findings = Vec::new();
-        if !probes.iter().any(|s| s.probe.came_from_the_api()) {
+        // A refusal is the verdict (AUTH): "the credentials were not checked"
+        // would contradict it. A refusal without EngageLab's code says
+        // where else it may come from (`auth_answer`).
+        let refused = probes
+            .iter()
+            .any(|s| s.probe.classification == Some(ErrorKind::Auth));
+        if !refused && !probes.iter().any(|s| s.probe.came_from_the_api()) {
             let first = &probes[0].probe;
             findings.push(Finding {
                 code: "not_the_api",
@@ -674,7 +680,13 @@ fn judge(seen: &mut Seen, findings: &mut Vec<Finding>) {
                 "auth_answer",
                 format!(
                     "the refusal came as {got}, where the library assumes HTTP 401 with \
-                     code 21004; it reads any 401 or 403 as AUTH all the same"
+                     code 21004; it reads any 401 or 403 as AUTH all the same{}",
+                    if answer::has_api_code(p.http_status, p.api_code) {
+                        ""
+                    } else {
+                        "; without EngageLab's code it may come from a proxy or gateway in \
+                         between, so check the base URL and any proxy as well"
+                    }
                 ),
             );
         }

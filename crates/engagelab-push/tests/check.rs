@@ -348,6 +348,20 @@ fn a_base_url_that_is_not_the_api_leaves_the_credentials_unchecked() {
 /// wrong base URL often does (a website, a single-page app's catch-all, a
 /// captive portal); returns its base URL.
 fn a_website_answering_200_to_everything() -> String {
+    a_server_answering_everything(
+        200,
+        "text/html",
+        "<html><body>Welcome to our site</body></html>",
+    )
+}
+
+/// A loopback server answering every request with `status`, `content_type`
+/// and `body`; returns its base URL.
+fn a_server_answering_everything(
+    status: u16,
+    content_type: &'static str,
+    body: &'static str,
+) -> String {
     use std::io::{BufRead, BufReader};
     use std::net::TcpListener;
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -370,9 +384,8 @@ fn a_website_answering_200_to_everything() -> String {
                             break;
                         }
                     }
-                    let body = "<html><body>Welcome to our site</body></html>";
                     let answer = format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n{body}",
+                        "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
                         body.len()
                     );
                     if writer.write_all(answer.as_bytes()).is_err() {
@@ -404,6 +417,35 @@ fn a_website_answering_200_to_everything_does_not_accept_the_credentials() {
     assert_eq!(report.to_json()["credentials_accepted"], false);
     assert!(
         report.to_string().contains("credentials:   NOT CHECKED ("),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_bare_403_is_one_verdict_not_two_that_contradict() {
+    // A 403 with no EngageLab code (a WAF, a proxy's ACL) is AUTH by the
+    // error model, so the report says REFUSED; it used to add not_the_api
+    // as well, "the credentials were not checked", in the same report.
+    let client = Client::builder(DEFAULT_APP_KEY, SECRET)
+        .base_url(a_server_answering_everything(
+            403,
+            "text/plain",
+            "Forbidden",
+        ))
+        .build()
+        .unwrap();
+    let report = client.check(&CheckOptions::new()).unwrap();
+    assert!(report.credentials_refused(), "{report}");
+    assert!(!report.credentials_accepted(), "{report}");
+    let codes: Vec<&str> = report.findings().iter().map(|f| f.code()).collect();
+    assert!(!codes.contains(&"not_the_api"), "{report}");
+    assert_eq!(
+        codes[..2],
+        ["credentials_refused", "auth_answer"],
+        "{report}"
+    );
+    assert!(
+        report.findings()[1].message().contains("proxy or gateway"),
         "{report}"
     );
 }
