@@ -1062,8 +1062,9 @@ typedef struct el_check_summary {
   uint16_t unknown_device_http_status;
   /**
    * Whether the credentials were accepted: no answer was `EL_AUTH`, and one
-   * came from EngageLab's API (a success, or an error with its code; else
-   * the `not_the_api` finding).
+   * came from EngageLab's API (a success, or an error with its code that
+   * is not a busy server's or the rate limit's; else the `not_the_api` or
+   * `api_unavailable` finding).
    */
   bool credentials_accepted;
   /**

@@ -20,8 +20,9 @@ type CheckReport struct {
 	// Region is the region's short name; nil when a base URL was given.
 	Region *string `json:"region"`
 	// CredentialsAccepted is true when no answer was KindAuth and one came
-	// from EngageLab's API (a success, or an error with its code; else the
-	// not_the_api finding).
+	// from EngageLab's API (a success, or an error with its code that is not
+	// a busy server's or the rate limit's; else the not_the_api or
+	// api_unavailable finding).
 	CredentialsAccepted bool `json:"credentials_accepted"`
 	// Address is where the requests went (the proxy's through a proxy).
 	Address *string `json:"address"`

@@ -373,8 +373,9 @@ class CheckReport:
     @property
     def credentials_accepted(self) -> bool:
         """Whether the credentials were accepted: no answer was AUTH, and one
-        came from EngageLab's API (a success, or an error with its code; else
-        the not_the_api finding)."""
+        came from EngageLab's API (a success, or an error with its code that is
+        not a busy server's or the rate limit's; else the not_the_api or
+        api_unavailable finding)."""
     @property
     def address(self) -> str | None:
         """The address the requests went to (the proxy's through a proxy)."""

@@ -111,6 +111,14 @@ pub fn run(args: CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<i32,
             out::line("the setup works");
         } else if report.credentials_refused() {
             out::line("the credentials or the region are refused");
+        } else if report
+            .findings()
+            .iter()
+            .any(|f| f.code() == "api_unavailable")
+        {
+            out::line(
+                "the credentials were not checked: the API was busy or limiting; retry later",
+            );
         } else if !report.credentials_accepted() {
             out::line("the credentials were not checked: no answer came from EngageLab's API");
         } else {

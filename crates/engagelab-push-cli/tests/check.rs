@@ -389,16 +389,10 @@ fn answering_everything(status: u16, body: &'static str) -> String {
     url
 }
 
-/// KNOWN DEFECT (ignored until fixed; run with `--ignored`): when every
-/// answer is a server error or a rate limit carrying an EngageLab code
-/// (`503 {"code":27000,"message":"busy"}`, `429 {"code":23008}`), nothing
-/// shows the Master Secret was verified and nothing worked, yet the check
-/// says "credentials: accepted", "the setup works" and exits 0, because
-/// `Probe::came_from_the_api` takes any answer with a code of EngageLab's
-/// own as proof, a SERVER or RATE_LIMITED one included. It also names the
-/// transient answer as a lasting difference (`unknown_device_not_found`).
+/// An API that answers every probe 503 (code 27000) or 429 (code 23008)
+/// judged nothing: the check says so (`api_unavailable`, retry later) and
+/// exits 1, never "the setup works", and files no lasting difference.
 #[test]
-#[ignore = "known defect: a check answered only 503/429 with EngageLab codes exits 0"]
 fn a_check_answered_only_by_server_errors_does_not_say_the_setup_works() {
     let mock = mock();
     for (status, body) in [
@@ -415,5 +409,12 @@ fn a_check_answered_only_by_server_errors_does_not_say_the_setup_works() {
         let all = text(&out.stdout) + &text(&out.stderr);
         assert!(!all.contains("the setup works"), "{status}: {all}");
         assert_eq!(out.status.code(), Some(1), "{status}: {all}");
+        assert!(all.contains("[api_unavailable]"), "{status}: {all}");
+        assert!(
+            all.contains("busy or limiting; retry later"),
+            "{status}: {all}"
+        );
+        assert!(!all.contains("unknown_device_not_found"), "{status}: {all}");
+        assert!(!all.contains("[not_the_api]"), "{status}: {all}");
     }
 }

@@ -126,8 +126,9 @@ pub struct el_check_summary {
     /// The HTTP status of the answer to the unknown id.
     pub unknown_device_http_status: u16,
     /// Whether the credentials were accepted: no answer was `EL_AUTH`, and one
-    /// came from EngageLab's API (a success, or an error with its code; else
-    /// the `not_the_api` finding).
+    /// came from EngageLab's API (a success, or an error with its code that
+    /// is not a busy server's or the rate limit's; else the `not_the_api` or
+    /// `api_unavailable` finding).
     pub credentials_accepted: bool,
     /// Whether the answers carried a readable `Date`.
     pub has_clock_skew: bool,

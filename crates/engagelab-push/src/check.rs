@@ -130,8 +130,20 @@ impl Probe {
     /// Whether the answer came from EngageLab's API as the library knows
     /// it: a usable success, or an error with a code of EngageLab's own (not
     /// merely its HTTP status repeated, as gateways and frameworks answer).
+    /// A busy or rate-limited answer (`SERVER`, `RATE_LIMITED`) does not
+    /// count, even with EngageLab's code: the request was not judged.
     fn came_from_the_api(&self) -> bool {
-        self.classification.is_none() || answer::has_api_code(self.http_status, self.api_code)
+        self.classification.is_none()
+            || (!self.unavailable() && answer::has_api_code(self.http_status, self.api_code))
+    }
+
+    /// Whether the answer was a busy server's or the rate limit's: it says
+    /// nothing of the credentials or of how the API answers the probe.
+    fn unavailable(&self) -> bool {
+        matches!(
+            self.classification,
+            Some(ErrorKind::Server | ErrorKind::RateLimited)
+        )
     }
 
     /// Whether the answer is the one the library assumes
@@ -155,7 +167,7 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// A stable name: `not_the_api`, `credentials_refused`, `auth_answer`,
+    /// A stable name: `not_the_api`, `api_unavailable`, `credentials_refused`, `auth_answer`,
     /// `unknown_device_answer`, `unknown_device_not_found`,
     /// `unknown_alias_answer`, `device_answer`, `no_date`, `clock_skew`,
     /// `rate_limit_reset`.
@@ -202,7 +214,9 @@ impl CheckReport {
     /// least one came from EngageLab's API (a usable success, or an error
     /// carrying EngageLab's code), so that they were read at all. Answers
     /// from elsewhere only (a wrong base URL's 404, a gateway's 503) prove
-    /// nothing: the `not_the_api` finding says so.
+    /// nothing: the `not_the_api` finding says so. Nor do busy or
+    /// rate-limited answers (`SERVER`, `RATE_LIMITED`), even with EngageLab's
+    /// code: the `api_unavailable` finding says so.
     pub fn credentials_accepted(&self) -> bool {
         !self.credentials_refused() && self.probes.iter().any(Probe::came_from_the_api)
     }
@@ -499,7 +513,20 @@ impl Client {
         let refused = probes
             .iter()
             .any(|s| s.probe.classification == Some(ErrorKind::Auth));
-        if !refused && !probes.iter().any(|s| s.probe.came_from_the_api()) {
+        let busy = probes.iter().map(|s| &s.probe).find(|p| p.unavailable());
+        if let Some(p) = busy {
+            findings.push(Finding {
+                code: "api_unavailable",
+                message: format!(
+                    "GET {} answered {} ({}): the API was busy or limiting, so that probe \
+                     judged nothing; retry the check later",
+                    p.path,
+                    status_text(p.http_status, p.api_code),
+                    p.classification.map_or("", ErrorKind::name)
+                ),
+            });
+        }
+        if !refused && busy.is_none() && !probes.iter().any(|s| s.probe.came_from_the_api()) {
             let first = &probes[0].probe;
             findings.push(Finding {
                 code: "not_the_api",
@@ -690,6 +717,11 @@ fn judge(seen: &mut Seen, findings: &mut Vec<Finding>) {
                 ),
             );
         }
+        return;
+    }
+    if p.unavailable() {
+        // Busy or limiting: no lasting difference (`api_unavailable` says so).
+        p.as_expected = false;
         return;
     }
     match p.kind {

@@ -58,8 +58,9 @@ public final class CheckReport {
 
     /**
      * Whether the credentials were accepted: no answer was {@code AUTH}, and
-     * one came from EngageLab's API (a success, or an error with its code;
-     * else the {@code not_the_api} finding).
+     * one came from EngageLab's API (a success, or an error with its code
+     * that is not a busy server's or the rate limit's; else the
+     * {@code not_the_api} or {@code api_unavailable} finding).
      */
     public boolean credentialsAccepted() {
         return credentialsAccepted;
