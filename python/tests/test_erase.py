@@ -405,3 +405,19 @@ def test_registration_ids_are_what_the_run_set_out_to_delete(mock: Mock) -> None
     assert summary.deleted == 0
     assert summary.users[0].registration_ids == ("a1", "b1")
     assert summary.users[0].still_bound is None
+
+
+def test_an_exception_of_the_aliases_iterable_is_raised_as_it_is(mock: Mock) -> None:
+    # The caller's own exception (a failing cursor, Ctrl-C while reading the
+    # aliases) is not a refusal of the run: it must not be tagged as one.
+    seed(mock)
+
+    def aliases() -> Any:
+        yield "user-1"
+        raise LookupError("the cursor broke")
+
+    with pytest.raises(LookupError, match="the cursor broke") as caught:
+        client_for(mock).erase_users(aliases())
+    assert not isinstance(caught.value, EngageLabError)
+    assert getattr(caught.value, "bulk_error", None) is None
+    assert mock.log() == []

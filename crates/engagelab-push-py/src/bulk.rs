@@ -11,7 +11,7 @@ use engagelab_push::{
     BulkDelete, BulkError, BulkErrorKind, BulkInput, BulkSummary as Core, CancelToken, Client,
     ErasedUser, Error, Plan, Progress,
 };
-use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyIterator, PyString, PyType};
 
@@ -292,10 +292,15 @@ impl Settings {
 
 /// An argument of a bulk call the binding refused: an `InvalidArgumentError`
 /// gets the attributes of the core's refusals (`bulk_error`
-/// `"INVALID_ARGUMENT"`, `summary` None: nothing was sent); a `TypeError`
-/// stays as it is.
+/// `"INVALID_ARGUMENT"`, `summary` None: nothing was sent); anything else (a
+/// `TypeError`, or what the caller's own iterable of aliases raised: a
+/// broken cursor, Ctrl-C) stays as it is.
 pub(crate) fn refused(py: Python<'_>, e: PyErr) -> PyErr {
-    if e.is_instance_of::<PyTypeError>(py) {
+    let invalid = py
+        .import("engagelab_push.exceptions")
+        .and_then(|m| m.getattr("InvalidArgumentError"))
+        .is_ok_and(|class| e.value(py).is_instance(&class).unwrap_or(false));
+    if !invalid {
         return e;
     }
     with_run(py, e, BulkErrorKind::InvalidArgument, None)
