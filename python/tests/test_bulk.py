@@ -471,3 +471,17 @@ def test_a_pathlike_giving_bytes_is_a_type_error_naming_the_argument(mock: Mock)
     with pytest.raises(TypeError, match=r"^journal must be str or os\.PathLike\[str\], not "):
         client.delete_devices(["dev-1"], journal=_BytesPath())  # type: ignore[arg-type]
     assert mock.log() == []
+
+
+def test_a_file_like_that_cannot_be_iterated_is_a_type_error_naming_ids(mock: Mock) -> None:
+    # An object with readline is taken as an open file and read by iterating
+    # it; one that only has readline got Python's bare "'Reader' object is
+    # not iterable", which names no argument, unlike every other wrong ids.
+    class Reader:
+        def readline(self) -> str:
+            return ""
+
+    client = Client(APP_KEY, SECRET, base_url=mock.url)
+    with pytest.raises(TypeError, match=r"^ids must be .*, not Reader$"):
+        client.delete_devices(Reader())  # type: ignore[arg-type]
+    assert mock.log() == []

@@ -321,9 +321,16 @@ fn input(ids: &Bound<'_, PyAny>, raised: &Raised) -> PyResult<BulkInput> {
         })?;
         return Ok(BulkInput::file(path));
     }
+    const WANTED: &str = "a path (str or os.PathLike), an open file or an iterable of str";
     if ids.hasattr("readline")? {
+        // Read by iterating it: a file-like object that cannot be iterated is
+        // a TypeError naming `ids`, not Python's bare "'X' object is not
+        // iterable".
+        let iter = ids
+            .try_iter()
+            .map_err(|e| named_type_error(e, "ids", WANTED, ids))?;
         return Ok(BulkInput::reader(Lines {
-            iter: ids.try_iter()?.unbind(),
+            iter: iter.unbind(),
             raised: raised.clone(),
             line: Vec::new(),
             at: 0,
@@ -332,7 +339,6 @@ fn input(ids: &Bound<'_, PyAny>, raised: &Raised) -> PyResult<BulkInput> {
     // Bytes would iterate as ints ("each id must be str, not int"), and an
     // object that is no iterable would say only "'int' object is not
     // iterable": both are a TypeError naming `ids`.
-    const WANTED: &str = "a path (str or os.PathLike), an open file or an iterable of str";
     if ids.is_instance_of::<PyBytes>() || ids.is_instance_of::<PyByteArray>() {
         return Err(crate::errors::type_error("ids", WANTED, ids));
     }
