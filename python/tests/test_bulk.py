@@ -485,3 +485,31 @@ def test_a_file_like_that_cannot_be_iterated_is_a_type_error_naming_ids(mock: Mo
     with pytest.raises(TypeError, match=r"^ids must be .*, not Reader$"):
         client.delete_devices(Reader())  # type: ignore[arg-type]
     assert mock.log() == []
+
+
+def test_a_file_name_that_is_not_utf8_is_taken_as_a_str_too(mock: Mock, tmp_path: Path) -> None:
+    # A Linux file name need not be UTF-8: os.listdir and os.fsdecode give it
+    # with surrogate escapes. The ids path and a pathlib.Path of it were
+    # taken, but report, journal and backup as a str were refused with
+    # "report is not valid Unicode"; and a str no file name can hold was a
+    # bare UnicodeEncodeError naming no argument.
+    mock.add_device("dev-1")
+    client = Client(APP_KEY, SECRET, base_url=mock.url)
+    odd = os.fsdecode(os.fsencode(tmp_path) + b"/ids-\xff")
+    with open(os.fsencode(odd), "w") as f:
+        f.write("dev-1\n")
+    files = {
+        k: os.fsdecode(os.fsencode(tmp_path) + b"/" + k.encode() + b"-\xfe")
+        for k in ("report", "journal", "backup")
+    }
+    summary = client.delete_devices(odd, **files)  # type: ignore[arg-type]
+    assert summary.deleted == 1
+    for name in files.values():
+        assert os.path.exists(os.fsencode(name))
+    for setting in ("ids", "report", "journal", "backup"):
+        kwargs: dict[str, Any] = {"ids": ["dev-2"], setting: str(tmp_path / "x\ud800")}
+        with pytest.raises(
+            InvalidArgumentError, match=f"^invalid argument: {setting} is not a valid file name"
+        ):
+            client.delete_devices(**kwargs)
+    assert [r["method"] for r in mock.log()] == ["GET", "DELETE"]

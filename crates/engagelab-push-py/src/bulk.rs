@@ -316,9 +316,7 @@ const EXITING: &str = "the Python interpreter is exiting";
 fn input(ids: &Bound<'_, PyAny>, raised: &Raised) -> PyResult<BulkInput> {
     if ids.is_instance_of::<PyString>() || ids.hasattr("__fspath__")? {
         // A PathLike whose __fspath__ gives bytes: a TypeError naming `ids`.
-        let path: PathBuf = ids.extract().map_err(|e: PyErr| {
-            named_type_error(e, "ids", "a str path or an os.PathLike[str]", ids)
-        })?;
+        let path = crate::convert::fs_path("ids", "a str path or an os.PathLike[str]", ids)?;
         return Ok(BulkInput::file(path));
     }
     const WANTED: &str = "a path (str or os.PathLike), an open file or an iterable of str";

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use engagelab_push::{MAX_DURATION, Platform};
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyTypeError, PyUnicodeEncodeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyFloat, PyInt, PyString};
 
@@ -100,14 +100,27 @@ pub(crate) fn opt_path(name: &str, value: &Arg<'_>) -> PyResult<Option<PathBuf>>
     let Some(v) = value.given_or_none() else {
         return Ok(None);
     };
-    if v.is_instance_of::<PyString>() {
-        return string(name, v).map(|s| Some(PathBuf::from(s)));
-    }
-    // "os.PathLike[str]": a PathLike whose __fspath__ gives bytes is not
-    // taken, and "not P" alone would read as if P were no PathLike.
-    v.extract::<PathBuf>()
-        .map(Some)
-        .map_err(|e| named_type_error(e, name, "str or os.PathLike[str]", v))
+    fs_path(name, "str or os.PathLike[str]", v).map(Some)
+}
+
+/// A file name, `str` or `os.PathLike[str]`, encoded as `os.fsencode` does:
+/// a name that is not UTF-8 on disk (`os.listdir` gives it with
+/// surrogate escapes) is taken, as a `pathlib.Path` of it is. A `str` that
+/// no file name can hold (a lone surrogate that is no escaped byte) is
+/// `InvalidArgumentError` naming `name`, not a bare `UnicodeEncodeError`; a
+/// wrong type, a PathLike giving bytes included, a `TypeError` naming it
+/// ("not P" alone would read as if P were no PathLike).
+pub(crate) fn fs_path(name: &str, wanted: &str, v: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
+    v.extract::<PathBuf>().map_err(|e| {
+        if e.is_instance_of::<PyUnicodeEncodeError>(v.py()) {
+            invalid_argument(
+                v.py(),
+                &format!("{name} is not a valid file name (it contains a lone surrogate)"),
+            )
+        } else {
+            named_type_error(e, name, wanted, v)
+        }
+    })
 }
 
 /// Seconds as `int` or `float` (not `bool`), or `None` when absent. Negative,
