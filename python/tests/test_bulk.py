@@ -513,3 +513,31 @@ def test_a_file_name_that_is_not_utf8_is_taken_as_a_str_too(mock: Mock, tmp_path
         ):
             client.delete_devices(**kwargs)
     assert [r["method"] for r in mock.log()] == ["GET", "DELETE"]
+
+
+# An open file was read by iterating it: Python's line iteration builds each
+# whole line as one object before the core sees a byte of it, so a file with
+# a long line (a binary or compressed file passed by mistake) cost its whole
+# size in memory, while the same file as a path is read in bounded memory.
+def test_an_open_file_with_a_long_line_is_read_in_bounded_memory(
+    mock: Mock, tmp_path: Path
+) -> None:
+    import tracemalloc
+
+    big = tmp_path / "no-newline.bin"
+    with open(big, "wb") as f:
+        f.truncate(64 * 1024 * 1024)  # 64 MiB of NULs, no newline (sparse)
+    client = Client(APP_KEY, SECRET, base_url=mock.url)
+    for ids in (lambda: str(big), lambda: open(big, "rb")):  # noqa: SIM115
+        source = ids()
+        tracemalloc.start()
+        try:
+            with pytest.raises(InvalidArgumentError, match="longer than"):
+                client.delete_devices(source)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            if not isinstance(source, str):
+                source.close()
+        assert peak < 8 * 1024 * 1024, f"{type(source).__name__}: peak {peak >> 20} MiB"
+    assert mock.log() == []

@@ -327,8 +327,18 @@ fn input(ids: &Bound<'_, PyAny>, raised: &Raised) -> PyResult<BulkInput> {
         let iter = ids
             .try_iter()
             .map_err(|e| named_type_error(e, "ids", WANTED, ids))?;
+        // An io.IOBase (every file open() gives, sys.stdin, gzip...) is read
+        // in chunks of at most CHUNK: a long line (a binary file passed by
+        // mistake) is never held whole; the core joins the chunks.
+        let io_base = ids.py().import("io")?.getattr("IOBase")?;
+        let readline = if ids.is_instance(&io_base)? {
+            Some(ids.getattr("readline")?.unbind())
+        } else {
+            None
+        };
         return Ok(BulkInput::reader(Lines {
             iter: iter.unbind(),
+            readline,
             raised: raised.clone(),
             line: Vec::new(),
             at: 0,
@@ -362,10 +372,17 @@ fn input(ids: &Bound<'_, PyAny>, raised: &Raised) -> PyResult<BulkInput> {
     Ok(BulkInput::TryIds(Box::new(items)))
 }
 
-/// An open Python file read as bytes, line by line with the GIL: `str`
-/// lines as UTF-8, `bytes` lines as they are.
+/// The most an open file's `readline` is asked for at once (characters or
+/// bytes).
+const CHUNK: usize = 64 * 1024;
+
+/// An open Python file read as bytes with the GIL, line by line (an
+/// `io.IOBase`: in chunks of at most [`CHUNK`], a long line in pieces):
+/// `str` as UTF-8, `bytes` as they are.
 struct Lines {
     iter: Py<PyIterator>,
+    /// The file's `readline`, called with [`CHUNK`], for an `io.IOBase`.
+    readline: Option<Py<PyAny>>,
     raised: Raised,
     line: Vec<u8>,
     at: usize,
@@ -378,9 +395,18 @@ impl std::io::Read for Lines {
                 return Err(std::io::Error::other(EXITING));
             };
             let next = Python::attach(|py| {
-                let item = match self.iter.bind(py).clone().next() {
-                    None => return Ok(None),
-                    Some(item) => item?,
+                let item = match &self.readline {
+                    Some(readline) => {
+                        let chunk = readline.bind(py).call1((CHUNK,))?;
+                        if chunk.len()? == 0 {
+                            return Ok(None);
+                        }
+                        chunk
+                    }
+                    None => match self.iter.bind(py).clone().next() {
+                        None => return Ok(None),
+                        Some(item) => item?,
+                    },
                 };
                 if let Ok(b) = item.cast::<PyBytes>() {
                     return Ok(Some(b.as_bytes().to_vec()));
