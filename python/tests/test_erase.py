@@ -407,14 +407,6 @@ def test_registration_ids_are_what_the_run_set_out_to_delete(mock: Mock) -> None
     assert summary.users[0].still_bound is None
 
 
-# KNOWN DEFECT, not fixed here: Client.erase_users collects the aliases
-# (convert::strings) before the settings are checked, and the range checks
-# (qps >= 1, concurrency 1..=1024, stall_timeout > 0) run in the core's
-# BulkDelete::erase_users only after its own alias checks. Proposed fix: the
-# core exposes its check_settings (engine.rs) as a public
-# BulkDelete::check_settings(), and client.rs calls Settings::new and it before
-# strings(aliases). Strict xfail: it turns red once fixed.
-@pytest.mark.xfail(strict=True, reason="erase_users reads the aliases before refusing a setting")
 @pytest.mark.parametrize(
     ("setting", "says"),
     [

@@ -290,6 +290,40 @@ impl Settings {
     }
 }
 
+/// A run of `client` with the plain settings (not the callbacks).
+fn configured(client: &Client, settings: &Settings) -> BulkDelete<'static> {
+    let mut b = client
+        .bulk_delete()
+        .qps(settings.qps)
+        .max_deletions(settings.max_deletions)
+        .dry_run(settings.dry_run);
+    if let Some(n) = settings.concurrency {
+        b = b.concurrency(n);
+    }
+    if let Some(t) = settings.stall_timeout {
+        b = b.stall_timeout(t);
+    }
+    if let Some(p) = &settings.journal {
+        b = b.journal(p.clone());
+    }
+    if let Some(p) = &settings.report {
+        b = b.report(p.clone());
+    }
+    if let Some(p) = &settings.backup {
+        b = b.backup(p.clone());
+    }
+    b
+}
+
+/// Refuses `settings` as the run would, before its input is read (an
+/// erasure collects the caller's aliases before it starts): raised as the
+/// run's own refusal.
+pub(crate) fn check(py: Python<'_>, client: &Client, settings: &Settings) -> PyResult<()> {
+    configured(client, settings)
+        .check_settings()
+        .map_err(|e| bulk_error(py, &e))
+}
+
 /// An argument of a bulk call the binding refused: an `InvalidArgumentError`
 /// gets the attributes of the core's refusals (`bulk_error`
 /// `"INVALID_ARGUMENT"`, `summary` None: nothing was sent); anything else (a
@@ -507,27 +541,7 @@ pub(crate) fn run<T: Send>(
     let stopper = token.clone();
     let exiting = token.clone();
     let progress_raised = raised.clone();
-    let mut b = client
-        .bulk_delete()
-        .qps(settings.qps)
-        .max_deletions(settings.max_deletions)
-        .dry_run(settings.dry_run)
-        .cancel(token);
-    if let Some(n) = settings.concurrency {
-        b = b.concurrency(n);
-    }
-    if let Some(t) = settings.stall_timeout {
-        b = b.stall_timeout(t);
-    }
-    if let Some(p) = settings.journal {
-        b = b.journal(p);
-    }
-    if let Some(p) = settings.report {
-        b = b.report(p);
-    }
-    if let Some(p) = settings.backup {
-        b = b.backup(p);
-    }
+    let mut b = configured(client, &settings).cancel(token);
     if let Some(f) = settings.confirm {
         let (raised, stopper) = (raised.clone(), stopper.clone());
         b = b.confirm(move |plan: &Plan| {

@@ -306,7 +306,9 @@ impl Client {
         stall_timeout: Arg<'_>,
     ) -> PyResult<Py<EraseSummary>> {
         no_panic(|| {
-            let aliases = strings("aliases", "alias", aliases).map_err(|e| refused(py, e))?;
+            // The settings first, as delete_devices checks them before it
+            // reads an id: aliases read once (a generator) are not spent on
+            // a run refused for a bad setting.
             let mut settings = Settings::new(
                 py,
                 &qps,
@@ -318,6 +320,8 @@ impl Client {
                 &dry_run,
                 &stall_timeout,
             )?;
+            crate::bulk::check(py, &self.inner, &settings)?;
+            let aliases = strings("aliases", "alias", aliases).map_err(|e| refused(py, e))?;
             settings.confirm = opt_callback(py, "confirm", confirm)?;
             settings.on_resolved = opt_callback(py, "on_resolved", on_resolved)?;
             let on_progress = opt_callback(py, "on_progress", on_progress)?;

@@ -298,6 +298,16 @@ impl<'a> BulkDelete<'a> {
     pub fn run(mut self, input: impl Into<BulkInput>) -> Result<BulkSummary, BulkError> {
         engine::run(&mut self, input.into(), None, false, &[], None, None)
     }
+
+    /// The checks of the settings that [`run`](Self::run) and
+    /// [`erase_users`](Self::erase_users) make before reading their input
+    /// (`qps`, `concurrency`, `stall_timeout`, and a journal, report and
+    /// backup that are distinct files), for a caller that must collect its
+    /// input first (another language's iterable, read once): a bad setting
+    /// is then refused before the input is consumed.
+    pub fn check_settings(&self) -> Result<(), BulkError> {
+        engine::check_settings(self)
+    }
 }
 
 impl fmt::Debug for BulkDelete<'_> {
