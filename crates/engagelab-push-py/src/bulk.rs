@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use engagelab_push::{
     BulkDelete, BulkError, BulkErrorKind, BulkInput, BulkSummary as Core, CancelToken, Client,
-    ErasedUser, Error, Plan, Progress,
+    ErasedUser, Error, ErrorKind, Plan, Progress,
 };
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
@@ -330,9 +330,7 @@ pub(crate) fn check(py: Python<'_>, client: &Client, settings: &Settings) -> PyR
 /// `TypeError`, or what the caller's own iterable of aliases raised: a
 /// broken cursor, Ctrl-C) stays as it is.
 pub(crate) fn refused(py: Python<'_>, e: PyErr) -> PyErr {
-    let invalid = py
-        .import("engagelab_push.exceptions")
-        .and_then(|m| m.getattr("InvalidArgumentError"))
+    let invalid = crate::errors::class_for(py, ErrorKind::InvalidArgument)
         .is_ok_and(|class| e.value(py).is_instance(&class).unwrap_or(false));
     if !invalid {
         return e;

@@ -10,7 +10,7 @@ use pyo3::types::{PyDict, PyType};
 /// The exception class of a category: `BY_STATUS[name]` of
 /// `engagelab_push.exceptions` (generated from the error model), looked up
 /// once; the base class for a category this package does not know.
-fn class_for(py: Python<'_>, kind: ErrorKind) -> PyResult<Bound<'_, PyType>> {
+pub(crate) fn class_for(py: Python<'_>, kind: ErrorKind) -> PyResult<Bound<'_, PyType>> {
     static BY_STATUS: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
     let by_status = BY_STATUS.get_or_try_init(py, || {
         let module = py.import("engagelab_push.exceptions")?;
